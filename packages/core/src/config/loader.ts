@@ -1,0 +1,320 @@
+/**
+ * Loads and validates petrel.toml. Every problem is reported as
+ * `FILE:LINE: key.path: expected …, found …`, all of them at once.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve, isAbsolute } from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import { PetrelError } from '../errors.js';
+import { parseCidr, parseHostPort } from '../net.js';
+import {
+  BINDING_KEYS,
+  DELIVERY_OPTIONS,
+  DNS_KEYS,
+  LISTENER_KEYS,
+  ROOT_KEYS,
+  type DnsOptions,
+  type ListenerOptions,
+  type OptionSpec,
+  type RootOptions,
+} from './schema.js';
+import {
+  DEFAULT_BINDING,
+  DEFAULT_GROUP,
+  ScopeResolver,
+  type BindingDef,
+  type BindingGroupDef,
+  type DomainTables,
+  type OptionTable,
+  type ScopeTree,
+} from './scopes.js';
+import { parseDuration, parseRate, parseSize } from './units.js';
+
+export interface PetrelConfig extends RootOptions {
+  /** The file the config came from. */
+  readonly source: string;
+  readonly listener: ListenerOptions;
+  readonly dns: DnsOptions;
+  readonly scopes: ScopeTree;
+  /** Resolves delivery options per (binding, domain) in Momentum's scope order. */
+  readonly delivery: ScopeResolver;
+}
+
+type Table = Record<string, unknown>;
+
+function isTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (isTable(v)) return 'a table';
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  return String(v);
+}
+
+const EXPECT: Record<OptionSpec['type'], string> = {
+  string: 'a string',
+  integer: 'an integer',
+  boolean: 'true or false',
+  duration: 'a duration such as "20m", "12h" or a number of seconds',
+  size: 'a size such as "25MB" or a number of octets',
+  rate: 'a rate "N" (per second) or "N/S" (per S, e.g. "100/60" or "100/1h")',
+  retries: '"auto", "none" or a whole number',
+  enum: 'one of',
+  'string[]': 'a list of strings',
+  'address[]': 'a list of "host:port" strings',
+  'network[]': 'a list of networks such as "127.0.0.0/8"',
+};
+
+class Validator {
+  readonly errors: string[] = [];
+  private readonly lines: string[];
+
+  constructor(
+    readonly file: string,
+    source: string,
+  ) {
+    this.lines = source.split(/\r?\n/);
+  }
+
+  /** Best effort: the line of `key` under the table header of `path`, for the error message. */
+  private lineOf(path: string[]): number | undefined {
+    const key = path[path.length - 1]!;
+    const table = path.slice(0, -1);
+    let start = 0;
+    if (table.length > 0) {
+      const want = table.map((p) => p.replace(/^"|"$/g, ''));
+      start = this.lines.findIndex((l) => {
+        const m = /^\s*\[([^\]]+)\]\s*(#.*)?$/.exec(l);
+        if (!m) return false;
+        const parts = m[1]!.split('.').map((p) => p.trim().replace(/^"|"$/g, ''));
+        return parts.length === want.length && parts.every((p, i) => p === want[i]);
+      });
+      if (start < 0) return undefined;
+    }
+    for (let i = start + (table.length > 0 ? 1 : 0); i < this.lines.length; i++) {
+      const l = this.lines[i]!;
+      if (table.length === 0 && /^\s*\[/.test(l)) break;
+      if (new RegExp(`^\\s*"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s*=`).test(l)) return i + 1;
+      if (table.length > 0 && i > start && /^\s*\[/.test(l)) break;
+    }
+    return table.length > 0 ? start + 1 : undefined;
+  }
+
+  fail(path: string[], what: string): void {
+    const line = this.lineOf(path);
+    this.errors.push(`${this.file}${line ? `:${line}` : ''}: ${path.join('.')}: ${what}`);
+  }
+
+  /** Validates one value against its spec; returns the parsed value or undefined after recording an error. */
+  value(path: string[], spec: OptionSpec, v: unknown): unknown {
+    const bad = (): undefined => {
+      const expected = spec.type === 'enum' ? `one of ${spec.values!.map((x) => JSON.stringify(x)).join(', ')}` : EXPECT[spec.type];
+      const min = spec.min !== undefined && (spec.type === 'integer') ? ` ≥ ${spec.min}` : '';
+      this.fail(path, `expected ${expected}${min}, found ${show(v)}`);
+      return undefined;
+    };
+    switch (spec.type) {
+      case 'string':
+        return typeof v === 'string' ? v : bad();
+      case 'integer':
+        return typeof v === 'number' && Number.isInteger(v) && (spec.min === undefined || v >= spec.min) ? v : bad();
+      case 'boolean':
+        return typeof v === 'boolean' ? v : bad();
+      case 'duration': {
+        const d = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
+        return d === undefined ? bad() : d;
+      }
+      case 'size': {
+        const s = typeof v === 'string' || typeof v === 'number' ? parseSize(v) : undefined;
+        return s === undefined ? bad() : s;
+      }
+      case 'rate': {
+        const r = typeof v === 'string' || typeof v === 'number' ? parseRate(v) : undefined;
+        return r === undefined ? bad() : r;
+      }
+      case 'retries':
+        return v === 'auto' || v === 'none' || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? v : bad();
+      case 'enum':
+        return typeof v === 'string' && spec.values!.includes(v) ? v : bad();
+      case 'string[]':
+        return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : bad();
+      case 'address[]':
+        return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseHostPort(x, 0) !== undefined) ? v : bad();
+      case 'network[]':
+        return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseCidr(x) !== undefined) ? v : bad();
+      default: {
+        const never: never = spec.type;
+        return never;
+      }
+    }
+  }
+
+  /** Validates a table of plain keys; `extra` names sub-tables the caller handles itself. */
+  section<S extends Record<string, OptionSpec>>(path: string[], specs: S, table: Table, extra: readonly string[] = []): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, spec] of Object.entries(specs)) out[k] = spec.default;
+    for (const [k, v] of Object.entries(table)) {
+      if (extra.includes(k)) continue;
+      const spec = specs[k];
+      if (!spec) {
+        this.fail([...path, k], `unknown key (known keys: ${Object.keys(specs).concat(extra).join(', ')})`);
+        continue;
+      }
+      const parsed = this.value([...path, k], spec, v);
+      if (parsed !== undefined) out[k] = parsed;
+    }
+    return out;
+  }
+
+  /** A table of delivery options (plus binding keys where allowed); only keys present are kept. */
+  options(path: string[], table: Table, allowed: readonly string[], bindingKeys: boolean): { options: OptionTable; bindAddress?: string } {
+    const options: Record<string, unknown> = {};
+    let bindAddress: string | undefined;
+    for (const [k, v] of Object.entries(table)) {
+      if (allowed.includes(k)) continue;
+      if (bindingKeys && k in BINDING_KEYS) {
+        const parsed = this.value([...path, k], BINDING_KEYS[k as keyof typeof BINDING_KEYS], v);
+        if (typeof parsed === 'string') bindAddress = parsed;
+        continue;
+      }
+      const spec = (DELIVERY_OPTIONS as Record<string, OptionSpec>)[k];
+      if (!spec) {
+        this.fail([...path, k], `unknown key: not a delivery option${bindingKeys ? ' or binding key' : ''}${allowed.length ? ` (tables allowed here: ${allowed.join(', ')})` : ''}`);
+        continue;
+      }
+      const parsed = this.value([...path, k], spec, v);
+      if (parsed !== undefined) options[k] = parsed;
+    }
+    return bindAddress === undefined ? { options } : { options, bindAddress };
+  }
+
+  domains(path: string[], v: unknown): DomainTables {
+    const exact = new Map<string, OptionTable>();
+    const patterns: { source: string; re: RegExp; table: OptionTable }[] = [];
+    if (v === undefined) return { exact, patterns };
+    if (!isTable(v)) {
+      this.fail(path, `expected tables such as [${path.join('.')}."example.com"], found ${show(v)}`);
+      return { exact, patterns };
+    }
+    for (const [name, t] of Object.entries(v)) {
+      const p = [...path, `"${name}"`];
+      if (!isTable(t)) {
+        this.fail(p, `expected a table of delivery options, found ${show(t)}`);
+        continue;
+      }
+      const { options } = this.options(p, t, [], false);
+      const m = /^\/(.*)\/([i]?)$/.exec(name);
+      if (m) {
+        try {
+          patterns.push({ source: name, re: new RegExp(m[1]!, m[2] || 'i'), table: options });
+        } catch (e) {
+          this.fail(p, `expected a valid regular expression, found ${JSON.stringify(name)} (${(e as Error).message})`);
+        }
+      } else exact.set(name.toLowerCase(), options);
+    }
+    return { exact, patterns };
+  }
+}
+
+function resolvePath(base: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(base, p);
+}
+
+/** Parses and validates config text; `file` names it in errors and anchors relative paths. */
+export function parseConfig(text: string, file: string): PetrelConfig {
+  let doc: Table;
+  try {
+    doc = parse(text) as Table;
+  } catch (e) {
+    if (e instanceof TomlError) {
+      throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
+    }
+    throw e;
+  }
+  const v = new Validator(file, text);
+  const sections = ['listener', 'dns', 'global', 'domain', 'binding', 'binding_group'];
+  const root = v.section([], ROOT_KEYS, doc, sections) as unknown as RootOptions;
+  const tableAt = (key: string): Table => {
+    const t = doc[key];
+    if (t === undefined) return {};
+    if (!isTable(t)) {
+      v.fail([key], `expected a table [${key}], found ${show(t)}`);
+      return {};
+    }
+    return t;
+  };
+  const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener')) as unknown as ListenerOptions;
+  const dns = v.section(['dns'], DNS_KEYS, tableAt('dns')) as unknown as DnsOptions;
+
+  const globalT = v.options(['global'], tableAt('global'), [], true);
+  const bindings = new Map<string, BindingDef>();
+  const groups = new Map<string, BindingGroupDef>();
+  const groupBindings = new Map<string, string[]>();
+  const addBinding = (path: string[], name: string, group: string, t: unknown): void => {
+    if (!isTable(t)) return v.fail(path, `expected a table of binding options, found ${show(t)}`);
+    if (!/^[^\s:]+$/.test(name)) return v.fail(path, 'expected a binding name without spaces or colons');
+    const prior = bindings.get(name);
+    if (prior) return v.fail(path, `binding "${name}" is already defined${prior.group !== DEFAULT_GROUP ? ` in binding_group "${prior.group}"` : ''}; a binding belongs to one group`);
+    const o = v.options(path, t, ['domain'], true);
+    const def: BindingDef = { name, group, options: o.options, domains: v.domains([...path, 'domain'], t.domain), ...(o.bindAddress !== undefined ? { bindAddress: o.bindAddress } : {}) };
+    bindings.set(name, def);
+    groupBindings.set(group, [...(groupBindings.get(group) ?? []), name]);
+  };
+  for (const [gname, gt] of Object.entries(tableAt('binding_group'))) {
+    const path = ['binding_group', gname];
+    if (!isTable(gt)) {
+      v.fail(path, `expected a table, found ${show(gt)}`);
+      continue;
+    }
+    const o = v.options(path, gt, ['domain', 'binding'], false);
+    groups.set(gname, { name: gname, options: o.options, domains: v.domains([...path, 'domain'], gt.domain), bindings: [] });
+    const bt = gt.binding;
+    if (bt !== undefined) {
+      if (!isTable(bt)) v.fail([...path, 'binding'], `expected binding tables, found ${show(bt)}`);
+      else for (const [bname, b] of Object.entries(bt)) addBinding([...path, 'binding', bname], bname, gname, b);
+    }
+  }
+  for (const [bname, b] of Object.entries(tableAt('binding'))) addBinding(['binding', bname], bname, DEFAULT_GROUP, b);
+  if (!bindings.has(DEFAULT_BINDING)) {
+    bindings.set(DEFAULT_BINDING, {
+      name: DEFAULT_BINDING,
+      group: DEFAULT_GROUP,
+      options: {},
+      domains: { exact: new Map(), patterns: [] },
+      ...(globalT.bindAddress !== undefined ? { bindAddress: globalT.bindAddress } : {}),
+    });
+    groupBindings.set(DEFAULT_GROUP, [DEFAULT_BINDING, ...(groupBindings.get(DEFAULT_GROUP) ?? [])]);
+  }
+  if (!groups.has(DEFAULT_GROUP)) groups.set(DEFAULT_GROUP, { name: DEFAULT_GROUP, options: {}, domains: { exact: new Map(), patterns: [] }, bindings: [] });
+  for (const [g, def] of groups) groups.set(g, { ...def, bindings: groupBindings.get(g) ?? [] });
+
+  const globalDomains = v.domains(['domain'], doc.domain);
+  if (v.errors.length > 0) {
+    throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
+  }
+  const base = dirname(resolve(file));
+  const scopes: ScopeTree = { global: globalT.options, domains: globalDomains, bindings, groups };
+  return {
+    ...root,
+    spool_dir: resolvePath(base, root.spool_dir),
+    log_dir: resolvePath(base, root.log_dir),
+    source: file,
+    listener,
+    dns,
+    scopes,
+    delivery: new ScopeResolver(scopes),
+  };
+}
+
+/** Reads, parses and validates a config file. Throws PetrelError with every problem found. */
+export function loadConfig(file: string): PetrelConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PetrelError('PETREL_ERR_CONFIG_READ', `${file}: cannot read the configuration file: ${(e as Error).message}`, { file }, { cause: e });
+  }
+  return parseConfig(text, file);
+}

@@ -1,0 +1,40 @@
+/**
+ * One registry of typed errors (STYLE.md §4). Every code is documented in docs/errors.md;
+ * a test checks that the registry and the document agree.
+ */
+export const ErrorCodes = {
+  PETREL_ERR_CONFIG_SYNTAX: 'the configuration file is not valid TOML',
+  PETREL_ERR_CONFIG_KEY: 'a configuration key is unknown or has a value of the wrong type',
+  PETREL_ERR_CONFIG_READ: 'the configuration file cannot be read',
+  PETREL_ERR_BUS_TOPIC: 'a bus topic name is not declared in the topic map',
+  PETREL_ERR_BUS_NO_HANDLER: 'a bus request has no handler',
+  PETREL_ERR_BUS_DUPLICATE_HANDLER: 'a second handler was registered for a bus request',
+  PETREL_ERR_SPOOL_WRITE: 'the spool could not store a message durably',
+  PETREL_ERR_SPOOL_FULL: 'the spool refused a message because free disk space is below the minimum',
+  PETREL_ERR_SPOOL_NOT_FOUND: 'a message id is not in the spool',
+  PETREL_ERR_SMTP_PROTOCOL: 'a peer broke the SMTP protocol',
+  PETREL_ERR_SMTP_TIMEOUT: 'an SMTP command timed out',
+  PETREL_ERR_SMTP_STATE: 'an SMTP client state registration is invalid',
+  PETREL_ERR_DNS: 'a DNS lookup failed',
+  PETREL_ERR_LISTEN: 'a listener could not bind its address',
+  PETREL_ERR_SERVICE_STATE: 'a service was used in the wrong lifecycle state',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** The one error class Petrel throws on purpose: a code from the registry plus structured fields. */
+export class PetrelError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PetrelError';
+    this.code = code;
+    this.details = Object.freeze({ ...details });
+  }
+}
+
+export function isPetrelError(err: unknown, code?: ErrorCode): err is PetrelError {
+  return err instanceof PetrelError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,38 @@
+export { ErrorCodes, PetrelError, isPetrelError, type ErrorCode } from './errors.js';
+export { SystemClock, ManualClock, type Clock, type TimerHandle } from './clock.js';
+export { newMessageId } from './ids.js';
+export { SmtpReply, formatReply, type ReplyData } from './reply.js';
+export * from './model.js';
+export * from './topics.js';
+export { Bus } from './bus.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
+export type { Service, ServiceContext } from './service.js';
+export { parseHostPort, parseCidr, NetworkList, domainOf, type HostPort } from './net.js';
+export { parseDuration, parseSize, parseRate, formatDuration, type Rate } from './config/units.js';
+export {
+  DELIVERY_OPTIONS,
+  BINDING_KEYS,
+  ROOT_KEYS,
+  LISTENER_KEYS,
+  DNS_KEYS,
+  type OptionSpec,
+  type OptionType,
+  type DeliveryOptionSpec,
+  type DeliveryOptionName,
+  type DeliveryOptions,
+  type ListenerOptions,
+  type DnsOptions,
+  type RootOptions,
+  type ScopeKind,
+} from './config/schema.js';
+export {
+  ScopeResolver,
+  DEFAULT_BINDING,
+  DEFAULT_GROUP,
+  type ScopeTree,
+  type BindingDef,
+  type BindingGroupDef,
+  type OptionTable,
+  type Explained,
+} from './config/scopes.js';
+export { loadConfig, parseConfig, type PetrelConfig } from './config/loader.js';

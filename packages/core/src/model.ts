@@ -1,0 +1,202 @@
+import type { ReplyData } from './reply.js';
+
+/** One envelope recipient of a message, as accepted by RCPT TO. */
+export interface Recipient {
+  /** The mailbox without angle brackets, e.g. "bob@example.test". */
+  readonly address: string;
+  /** The lower-cased domain part, the unit of routing. */
+  readonly domain: string;
+  /** DSN NOTIFY (RFC 3461 §4.1): NEVER, or some of SUCCESS, FAILURE, DELAY. */
+  readonly notify?: readonly string[];
+  /** DSN ORCPT (RFC 3461 §4.2), e.g. "rfc822;bob@example.test". */
+  readonly orcpt?: string;
+}
+
+export type BodyType = '7BIT' | '8BITMIME' | 'BINARYMIME';
+export type ReceptionProtocol = 'esmtp' | 'smtp' | 'internal';
+
+/** What the spool keeps about a message besides its body. */
+export interface MessageEnvelope {
+  readonly id: string;
+  /** Reverse-path without brackets; "" is the null sender <> (RFC 5321 §4.5.5). */
+  readonly sender: string;
+  readonly recipients: readonly Recipient[];
+  /** Reception time, epoch ms. */
+  readonly receivedAt: number;
+  /** Body size in octets as stored (headers included, CRLF line ends). */
+  readonly size: number;
+  readonly protocol: ReceptionProtocol;
+  readonly client?: {
+    readonly address: string;
+    readonly port?: number;
+    readonly helo?: string;
+    readonly authUser?: string;
+  };
+  readonly bodyType?: BodyType;
+  readonly smtputf8?: boolean;
+  /** DSN RET (RFC 3461 §4.3). */
+  readonly ret?: 'FULL' | 'HDRS';
+  /** DSN ENVID (RFC 3461 §4.4), decoded. */
+  readonly envid?: string;
+}
+
+/** Persisted delivery state of one recipient, as the spool replays it at start. */
+export interface RecipientState {
+  /** Index into MessageEnvelope.recipients. */
+  readonly index: number;
+  /** Attempts made so far. */
+  readonly attempts: number;
+  /** Epoch ms of the next attempt; 0 = due now. */
+  readonly nextAttemptAt: number;
+  readonly lastReply?: ReplyData;
+}
+
+/** A recipient inside a delivery job. */
+export interface JobRecipient extends Recipient {
+  /** Index into MessageEnvelope.recipients: the spool's key for the recipient. */
+  readonly index: number;
+}
+
+/**
+ * The unit the queue manager schedules: one message's recipients for one (binding, domain),
+ * at most max_recipients_per_batch of them.
+ */
+export interface DeliveryJob {
+  /** Unique while queued: `${messageId}/${binding}/${domain}/${n}`. */
+  readonly id: string;
+  readonly messageId: string;
+  readonly sender: string;
+  readonly binding: string;
+  readonly bindingGroup: string;
+  readonly domain: string;
+  readonly recipients: readonly JobRecipient[];
+  readonly size: number;
+  readonly receivedAt: number;
+  readonly bodyType?: BodyType;
+  readonly smtputf8?: boolean;
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly envid?: string;
+  /** Attempts made so far for these recipients. */
+  attempts: number;
+  /** Epoch ms when the job may next be tried; 0 = now. */
+  nextAttemptAt: number;
+  lastReply?: ReplyData;
+}
+
+export type OutcomeStatus = 'delivered' | 'transient' | 'permanent';
+
+/**
+ * Momentum's connection stage codes (reference §8): the `stage` field of T/P log records
+ * and of every recipient outcome.
+ */
+export const Stage = {
+  NOT_CONNECTED: 0,
+  IDLE: 1,
+  DURING_MAIL_FROM: 2,
+  AFTER_MAIL_FROM: 3,
+  DURING_RCPT_TO: 4,
+  AFTER_RCPT_TO: 5,
+  DURING_DATA: 6,
+  AFTER_DATA: 7,
+  SENDING_BODY: 8,
+  READING_CONFIRMATION: 9,
+  DURING_EHLO: 10,
+  AFTER_EHLO: 11,
+  READING_BANNER: 12,
+  DURING_RSET: 13,
+  AFTER_RSET: 14,
+  DURING_STARTTLS: 15,
+  AFTER_STARTTLS: 16,
+  HANDSHAKING_TLS: 17,
+  RENEGOTIATING_TLS: 18,
+  DURING_XCLIENT: 19,
+  AFTER_XCLIENT: 20,
+  OUT_OF_BAND: 21,
+  UNKNOWN: 22,
+} as const;
+export type StageCode = (typeof Stage)[keyof typeof Stage];
+
+export const STAGE_NAMES: Readonly<Record<number, string>> = {
+  0: 'while not connected',
+  1: 'while idle',
+  2: 'during MAIL FROM',
+  3: 'after MAIL FROM',
+  4: 'during RCPT TO',
+  5: 'after RCPT TO',
+  6: 'during DATA',
+  7: 'after DATA',
+  8: 'while sending BODY',
+  9: 'reading confirmation',
+  10: 'during EHLO',
+  11: 'after EHLO',
+  12: 'reading BANNER',
+  13: 'during RSET',
+  14: 'after RSET',
+  15: 'during STARTTLS',
+  16: 'after STARTTLS',
+  17: 'handshaking TLS',
+  18: 'renegotiating TLS',
+  19: 'during XCLIENT',
+  20: 'after XCLIENT',
+  21: 'out of band bounce',
+  22: 'in unknown state',
+};
+
+/** The result of one delivery attempt for one recipient. */
+export interface RecipientOutcome {
+  /** Index into MessageEnvelope.recipients. */
+  readonly index: number;
+  readonly address: string;
+  readonly status: OutcomeStatus;
+  readonly reply: ReplyData;
+  readonly stage: number;
+}
+
+/** Where an attempt went. */
+export interface RemoteEndpoint {
+  /** The MX or gateway host name. */
+  readonly host: string;
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** One attempt at one job, as outbound reports it. */
+export interface DeliveryAttempt {
+  readonly job: DeliveryJob;
+  readonly outcomes: readonly RecipientOutcome[];
+  readonly remote?: RemoteEndpoint;
+  /** The source address the connection was bound to, if any. */
+  readonly sourceAddress?: string;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly tls?: { readonly protocol: string; readonly cipher: string };
+}
+
+/** A destination host that routing resolved. */
+export interface RouteHost {
+  readonly name: string;
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly preference: number;
+}
+
+/** Where and how to deliver mail for a (binding, domain). */
+export type Route =
+  | {
+      readonly kind: 'hosts';
+      /** In the order to try: preference, then random among equals (RFC 5321 §5.1). */
+      readonly hosts: readonly RouteHost[];
+      readonly port: number;
+      /** Address outbound sockets bind to (the binding's bind_address), if set. */
+      readonly bindAddress?: string;
+      /** The EHLO name of the binding. */
+      readonly ehloName: string;
+      /** True when the hosts come from a configured gateway (smart host), not MX. */
+      readonly gateway: boolean;
+    }
+  | {
+      /** No delivery possible: a DNS failure, null MX, or policy. */
+      readonly kind: 'failure';
+      readonly permanent: boolean;
+      readonly reply: ReplyData;
+    };
