@@ -36,3 +36,4 @@ export {
   type Explained,
 } from './config/scopes.js';
 export { loadConfig, parseConfig, type PetrelConfig } from './config/loader.js';
+export { renderConfigReference } from './config/reference.js';

@@ -1,1 +1,2 @@
-export {};
+export { startDaemon, type Daemon } from './daemon.js';
+export { DEFAULT_CONFIG } from './paths.js';

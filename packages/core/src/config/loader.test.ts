@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, parseConfig } from './loader.js';
+import { isPetrelError } from '../errors.js';
+
+const F = '/etc/petrel/petrel.toml';
+
+test('an empty file gives every default', () => {
+  const c = parseConfig('', F);
+  assert.equal(c.listener.max_message_size, 26_214_400);
+  assert.deepEqual(c.listener.listen, ['127.0.0.1:2525']);
+  assert.equal(c.delivery.get('retry_interval', 'default', 'example.com'), 1_200_000);
+  assert.equal(c.delivery.get('max_retry_interval', 'default', 'example.com'), 43_200_000);
+  assert.equal(c.spool_dir, '/etc/petrel/spool');
+});
+
+test('units are parsed: durations, sizes, rates and integer seconds', () => {
+  const c = parseConfig(
+    `[listener]\nmax_message_size = "10MB"\n[global]\nretry_interval = 600\nmessage_expiration = "4d"\noutbound_throttle_messages = "100/1m"\n`,
+    F,
+  );
+  assert.equal(c.listener.max_message_size, 10_000_000);
+  assert.equal(c.delivery.get('retry_interval', 'default', 'x'), 600_000);
+  assert.equal(c.delivery.get('message_expiration', 'default', 'x'), 4 * 86_400_000);
+  assert.deepEqual(c.delivery.get('outbound_throttle_messages', 'default', 'x'), { count: 100, perMs: 60_000 });
+});
+
+test('a wrong type names the file, line, key path, what was expected and what was found', () => {
+  const text = `hostname = "a"\n\n[listener]\nlisten = ["127.0.0.1:2525"]\nmax_message_size = "lots"\n`;
+  assert.throws(
+    () => parseConfig(text, F),
+    (e) =>
+      isPetrelError(e, 'PETREL_ERR_CONFIG_KEY') &&
+      e.message === `${F}:5: listener.max_message_size: expected a size such as "25MB" or a number of octets, found "lots"`,
+  );
+});
+
+test('unknown keys are errors, all problems reported at once', () => {
+  const text = `colour = "blue"\n[global]\nretry_intervall = "5m"\nmax_outbound_connections = "many"\n`;
+  assert.throws(
+    () => parseConfig(text, F),
+    (e) => {
+      if (!isPetrelError(e, 'PETREL_ERR_CONFIG_KEY')) return false;
+      const errors = e.details.errors as string[];
+      assert.equal(errors.length, 3);
+      assert.match(errors[0]!, /^\/etc\/petrel\/petrel.toml:1: colour: unknown key/);
+      assert.match(errors[1]!, /:3: global\.retry_intervall: unknown key/);
+      assert.match(errors[2]!, /:4: global\.max_outbound_connections: expected an integer ≥ 1, found "many"/);
+      return true;
+    },
+  );
+});
+
+test('TOML syntax errors carry line and column', () => {
+  assert.throws(() => parseConfig('hostname = \n', F), (e) => isPetrelError(e, 'PETREL_ERR_CONFIG_SYNTAX') && /^\/etc\/petrel\/petrel.toml:1:\d+: /.test(e.message));
+});
+
+test('a binding defined twice (in two groups) is refused', () => {
+  const text = `[binding_group.g1.binding.b1]\nbind_address = "127.0.0.2"\n[binding_group.g2.binding.b1]\nbind_address = "127.0.0.3"\n`;
+  assert.throws(() => parseConfig(text, F), (e) => isPetrelError(e, 'PETREL_ERR_CONFIG_KEY') && /binding "b1" is already defined in binding_group "g1"/.test(e.message));
+});
+
+test('a missing file is PETREL_ERR_CONFIG_READ naming the file', () => {
+  assert.throws(() => loadConfig('/nonexistent/petrel.toml'), (e) => isPetrelError(e, 'PETREL_ERR_CONFIG_READ') && e.message.startsWith('/nonexistent/petrel.toml: '));
+});
+
+test('loadConfig anchors relative paths at the config file directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-cfg-'));
+  try {
+    writeFileSync(join(dir, 'petrel.toml'), 'spool_dir = "sp"\nlog_dir = "/var/log/p"\n');
+    const c = loadConfig(join(dir, 'petrel.toml'));
+    assert.equal(c.spool_dir, join(dir, 'sp'));
+    assert.equal(c.log_dir, '/var/log/p');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

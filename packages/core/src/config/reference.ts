@@ -1,0 +1,109 @@
+/**
+ * Renders docs/configuration.md from the schema, so the reference cannot drift from the code
+ * (a test compares the file with this output; `pnpm gen-docs` rewrites it).
+ */
+import { BINDING_KEYS, DELIVERY_OPTIONS, DNS_KEYS, LISTENER_KEYS, ROOT_KEYS, type OptionSpec } from './schema.js';
+import { formatDuration } from './units.js';
+
+function showDefault(name: string, spec: OptionSpec): string {
+  const d = spec.default;
+  if (name === 'hostname') return 'the machine\'s host name';
+  if (d === undefined) return 'unset';
+  if (spec.type === 'duration' && typeof d === 'number') return `"${formatDuration(d)}"`;
+  if (spec.type === 'size' && typeof d === 'number') return d % 1_048_576 === 0 ? `"${d / 1_048_576}MiB"` : String(d);
+  return JSON.stringify(d);
+}
+
+function typeName(spec: OptionSpec): string {
+  return spec.type === 'enum' ? spec.values!.map((v) => `"${v}"`).join(' \\| ') : spec.type;
+}
+
+function table(specs: Record<string, OptionSpec>, scopes = false): string {
+  const head = scopes ? '| key | type | default | scopes | meaning | example |\n|---|---|---|---|---|---|' : '| key | type | default | meaning | example |\n|---|---|---|---|---|';
+  const rows = Object.entries(specs).map(([k, s]) => {
+    const sc = scopes ? ` ${((s as { scopes?: readonly string[] }).scopes ?? []).join(', ')} |` : '';
+    return `| \`${k}\` | ${typeName(s)} | ${showDefault(k, s)} |${sc} ${s.doc} | \`${s.example ?? ''}\` |`;
+  });
+  return `${head}\n${rows.join('\n')}`;
+}
+
+export function renderConfigReference(): string {
+  return `# Configuration reference
+
+<!-- Generated from packages/core/src/config/schema.ts by \`pnpm docs\`; a test fails when it is stale. -->
+
+Petrel reads one TOML file: \`config/petrel.toml\` by default, or \`petrel start --config FILE\`.
+Unknown keys and wrong types are errors reported as \`FILE:LINE: key.path: expected …, found …\`
+(\`petrel config check FILE\` validates without starting). Relative paths are relative to the
+config file's directory.
+
+Units: durations are \`"500ms"\`, \`"90s"\`, \`"20m"\`, \`"12h"\`, \`"5d"\`, \`"1h30m"\` or a bare number
+of seconds (Momentum's unit); sizes are \`"25MB"\` (10^6), \`"25MiB"\` (2^20), \`"512k"\` (2^10) or a
+number of octets; rates are \`"N"\` per second or \`"N/S"\` per S (\`"100/60"\`, \`"100/1h"\`).
+
+## Top level
+
+${table(ROOT_KEYS)}
+
+## [listener]
+
+${table(LISTENER_KEYS)}
+
+## [dns]
+
+${table(DNS_KEYS)}
+
+## Delivery options and scopes
+
+Delivery options can be set in \`[global]\`, per domain, per binding, per binding group, and per
+domain inside a binding or group. Petrel resolves each option for a (binding, domain) in
+Momentum's order, first hit wins:
+
+1. \`[binding_group.G.binding.B.domain."d"]\` — domain inside a binding (inside its group)
+2. \`[binding.B.domain."d"]\` — domain inside a binding outside any group
+3. \`[binding_group.G.domain."d"]\` — domain inside the binding's group
+4. \`[binding_group.G.binding.B]\` / \`[binding.B]\` — the binding
+5. \`[binding_group.G]\` — the binding group (Petrel's reading of Momentum's bg scope)
+6. \`[domain."d"]\` — global domain table
+7. \`[global]\`
+8. the default below
+
+Domain tables match the recipient domain exactly (case-insensitive) or, when the name is written
+\`"/regex/"\`, by regular expression; exact names are tried before regexes, regexes in declaration
+order. A binding belongs to one group; \`default\` (binding and group) always exists and takes
+\`[global] bind_address\`.
+
+${table(DELIVERY_OPTIONS, true)}
+
+## Binding keys
+
+Only in \`[binding.B]\`, \`[binding_group.G.binding.B]\` and \`[global]\` (for the \`default\` binding).
+
+${table(BINDING_KEYS)}
+
+## Example
+
+\`\`\`toml
+hostname = "mta1.example.com"
+spool_dir = "/var/spool/petrel"
+
+[listener]
+listen = ["0.0.0.0:25"]
+relay_networks = ["10.0.0.0/8"]
+
+[global]
+retry_interval = "20m"
+message_expiration = "5d"
+
+[domain."example.net"]
+max_outbound_connections = 5
+
+[binding_group.marketing.binding.mkt1]
+bind_address = "192.0.2.10"
+ehlo_hostname = "mkt1.example.com"
+
+[binding_group.marketing.binding.mkt1.domain."example.net"]
+max_outbound_connections = 2
+\`\`\`
+`;
+}

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { scenario } from '../lib/scenario.js';
+import { startSink } from '../lib/peers.js';
+import { startPetrel, testConfig } from '../lib/petrel.js';
+import { waitFor } from '../lib/ports.js';
+
+const N = 40;
+
+test('kill -9 after messages got 250 and before delivery: after a restart every one is delivered', async (t) => {
+  const s = await scenario(t);
+  const cfg = (suspended: boolean): string =>
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: `suspend_delivery = ${suspended}` });
+  // Delivery suspended: every message is acknowledged and held in the spool.
+  const first = await startPetrel(join(s.dir, 'petrel'), cfg(true), s.listenPort);
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: s.listenPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 4 });
+  const acked: string[] = [];
+  await Promise.all(
+    Array.from({ length: N }, async (_, i) => {
+      const info = await transport.sendMail({
+        from: 'sender@test.local',
+        to: `rcpt${i}@example.test`,
+        subject: `crash ${i}`,
+        messageId: `<crash-${i}@test.local>`,
+        text: `message ${i}\n`,
+      });
+      assert.match(info.response, /^250 /);
+      acked.push(`crash-${i}@test.local`);
+    }),
+  );
+  transport.close();
+  assert.equal(acked.length, N);
+  await first.kill9();
+
+  // Restart with delivery allowed and a sink at the MX: the spool replays all of them.
+  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
+  s.defer(() => sink.stop());
+  const second = await startPetrel(join(s.dir, 'petrel'), cfg(false), s.listenPort);
+  s.defer(() => second.stop());
+  const dumps = await waitFor(`${N} messages at the sink`, () => (sink.messages().length >= N ? sink.messages() : undefined), 30_000);
+  const ids = new Set(dumps.map((d) => /^Message-ID: <([^>]+)>/im.exec(d)?.[1]));
+  for (const id of acked) assert.ok(ids.has(id), `message ${id} was acknowledged and must be delivered`);
+  assert.equal(dumps.length, N, 'no duplicates: nothing was in flight at the kill');
+});

@@ -1,0 +1,105 @@
+/**
+ * Real, independent peers for end-to-end tests: dnsmasq (DNS on loopback), smtp-sink and
+ * aio-server.py (destinations), swaks (client). Each start* returns a handle the test stops.
+ */
+import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitFor, waitForPort } from './ports.js';
+import { run, startProc, type Proc } from './procs.js';
+
+/** test/peers, from test/dist/lib. */
+export const PEERS_DIR = fileURLToPath(new URL('../../peers/', import.meta.url));
+
+export interface Dns {
+  readonly port: number;
+  readonly server: string;
+  stop(): Promise<void>;
+}
+
+/** dnsmasq serving the shared *.test zone (plus `extra` lines) on 127.0.0.1:<free port>. */
+export async function startDns(dir: string, extra: readonly string[] = []): Promise<Dns> {
+  const port = await freePort();
+  const conf = readFileSync(join(PEERS_DIR, 'dnsmasq-test-zone.conf'), 'utf8').replace(/^port=\d+$/m, `port=${port}`);
+  const file = join(dir, 'dnsmasq.conf');
+  writeFileSync(file, `${conf}\n${extra.join('\n')}\n`);
+  const proc = startProc('dnsmasq', ['--keep-in-foreground', `--conf-file=${file}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`, `--log-facility=${join(dir, 'dnsmasq.log')}`]);
+  await waitFor('dnsmasq to answer', async () => {
+    const r = await run('dig', ['@127.0.0.1', '-p', String(port), 'MX', 'example.test', '+short', '+time=1', '+tries=1'], { timeoutMs: 3000 });
+    return r.stdout.includes('mx1.example.test');
+  });
+  return { port, server: `127.0.0.1:${port}`, stop: async () => void (await proc.stop()) };
+}
+
+export interface Sink {
+  readonly host: string;
+  readonly port: number;
+  readonly dumpDir: string;
+  /** Messages dumped so far (smtp-sink's -d files: its X-* headers, its Received, then the message, LF line ends). */
+  messages(): string[];
+  stop(): Promise<void>;
+}
+
+/** smtp-sink on host:port dumping every message into dir/sink-<port>/; `faults` are extra smtp-sink options. */
+export async function startSink(dir: string, host: string, port: number, faults: readonly string[] = []): Promise<Sink> {
+  const dumpDir = join(dir, `sink-${host}-${port}`);
+  mkdirSync(dumpDir, { recursive: true });
+  chmodSync(dumpDir, 0o777); // smtp-sink writes as nobody
+  const proc: Proc = startProc('smtp-sink', ['-u', 'nobody', '-d', `${dumpDir}/%Y%m%d%H%M%S.`, ...faults, '-c', `${host}:${port}`, '1024']);
+  await waitForPort(host, port);
+  return {
+    host,
+    port,
+    dumpDir,
+    messages: () =>
+      readdirSync(dumpDir)
+        .sort()
+        .map((f) => readFileSync(join(dumpDir, f), 'utf8')),
+    stop: async () => void (await proc.stop()),
+  };
+}
+
+/** The message part of an smtp-sink dump: everything after smtp-sink's own (folded) Received header. */
+export function sinkBody(dump: string): string {
+  const lines = dump.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith('Received: from')) continue;
+    let j = i + 1;
+    while (j < lines.length && /^[ \t]/.test(lines[j]!)) j++;
+    if (lines.slice(i, j).join(' ').includes('by smtp-sink')) return lines.slice(j).join('\n');
+  }
+  return dump;
+}
+
+export interface Aio {
+  readonly host: string;
+  readonly port: number;
+  readonly dumpDir: string;
+  /** Raw messages received (X-Env-From / X-Env-To lines first). */
+  messages(): Buffer[];
+  stop(): Promise<void>;
+}
+
+/** The scriptable aiosmtpd peer (hard* → 550, soft* → 451, slow* → 2 s). */
+export async function startAio(dir: string, host: string, port: number, extra: readonly string[] = []): Promise<Aio> {
+  const dumpDir = join(dir, `aio-${host}-${port}`);
+  mkdirSync(dumpDir, { recursive: true });
+  const proc = startProc('/usr/bin/python3', [join(PEERS_DIR, 'aio-server.py'), String(port), '--host', host, '--dump', dumpDir, ...extra]);
+  await waitForPort(host, port);
+  return {
+    host,
+    port,
+    dumpDir,
+    messages: () =>
+      readdirSync(dumpDir)
+        .sort()
+        .map((f) => readFileSync(join(dumpDir, f))),
+    stop: async () => void (await proc.stop()),
+  };
+}
+
+/** swaks, the independent SMTP client; returns its exit code and transcript. */
+export async function swaks(args: readonly string[]): Promise<{ code: number | null; out: string }> {
+  const r = await run('swaks', [...args, '--timeout', '20'], { timeoutMs: 40_000 });
+  return { code: r.code, out: r.stdout + r.stderr };
+}

@@ -1,0 +1,106 @@
+/** Runs the real `petrel start` daemon as a child process for end-to-end tests. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitFor, waitForPort } from './ports.js';
+import { startProc, type Proc } from './procs.js';
+
+export const CLI = fileURLToPath(new URL('../../../packages/petrel/dist/cli.js', import.meta.url));
+
+export interface ConfigOptions {
+  listenPort: number;
+  dnsServer: string;
+  /** Destination port for every MX (the sinks listen on 127.0.0.x:remotePort). */
+  remotePort: number;
+  relayNetworks?: readonly string[];
+  /** Extra keys for [global]. */
+  global?: string;
+  /** Extra TOML appended at the end (more tables). */
+  extra?: string;
+}
+
+/** A complete test config: short retry interval, loopback everything, DNS from dnsmasq. */
+export function testConfig(o: ConfigOptions): string {
+  return `hostname = "petrel.test"
+spool_dir = "spool"
+log_dir = "log"
+log_level = "warn"
+
+[listener]
+listen = ["127.0.0.1:${o.listenPort}"]
+relay_networks = ${JSON.stringify(o.relayNetworks ?? ['127.0.0.0/8'])}
+max_message_size = "10MB"
+
+[dns]
+servers = ["${o.dnsServer}"]
+timeout = "1s"
+tries = 1
+
+[global]
+remote_port = ${o.remotePort}
+retry_interval = "2s"
+max_retry_interval = "10s"
+message_expiration = "1h"
+idle_timeout = "1s"
+connect_timeout = "3s"
+${o.global ?? ''}
+${o.extra ?? ''}
+`;
+}
+
+export interface EventRecord {
+  type: string;
+  message_id?: string;
+  recipient?: string;
+  reply?: string;
+  remote_ip?: string;
+  [k: string]: unknown;
+}
+
+export interface PetrelHandle {
+  readonly dir: string;
+  readonly port: number;
+  readonly configFile: string;
+  /** Every record in log/events.jsonl so far. */
+  events(): EventRecord[];
+  waitForEvents(what: string, pred: (e: EventRecord[]) => boolean, ms?: number): Promise<EventRecord[]>;
+  output(): string;
+  /** SIGTERM and wait for a clean exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** kill -9: no chance to flush anything. */
+  kill9(): Promise<void>;
+}
+
+/** Writes `toml` to dir/petrel.toml and starts `petrel start --config` on it; resolves when it listens. */
+export async function startPetrel(dir: string, toml: string, listenPort: number): Promise<PetrelHandle> {
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'petrel.toml');
+  writeFileSync(configFile, toml);
+  const proc: Proc = startProc(process.execPath, [CLI, 'start', '--config', configFile]);
+  try {
+    await waitForPort('127.0.0.1', listenPort, 20_000);
+  } catch (e) {
+    await proc.stop('SIGKILL');
+    throw new Error(`petrel did not start: ${(e as Error).message}\n${proc.output()}`);
+  }
+  const eventsFile = join(dir, 'log', 'events.jsonl');
+  const events = (): EventRecord[] =>
+    existsSync(eventsFile)
+      ? readFileSync(eventsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as EventRecord)
+      : [];
+  return {
+    dir,
+    port: listenPort,
+    configFile,
+    events,
+    waitForEvents: (what, pred, ms = 20_000) => waitFor(`${what}\n(events so far: ${events().map((e) => e.type).join(', ')})`, () => (pred(events()) ? events() : undefined), ms, 100),
+    output: () => proc.output(),
+    stop: () => proc.stop('SIGTERM'),
+    kill9: async () => void (await proc.stop('SIGKILL')),
+  };
+}
+
+export { freePort };

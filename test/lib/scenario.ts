@@ -1,0 +1,32 @@
+/** Shared set-up for one end-to-end scenario: a temp dir, dnsmasq, ports; everything stopped after. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { startDns, type Dns } from './peers.js';
+import { freePort } from './ports.js';
+
+export interface Scenario {
+  readonly dir: string;
+  readonly dns: Dns;
+  /** Port Petrel listens on (127.0.0.1). */
+  readonly listenPort: number;
+  /** Port every MX/sink listens on (127.0.0.2, 127.0.0.3, …): Petrel's remote_port. */
+  readonly mxPort: number;
+  /** Registers a cleanup that runs after the test, last registered first. */
+  defer(fn: () => Promise<unknown> | unknown): void;
+}
+
+export async function scenario(t: TestContext, dnsExtra: readonly string[] = []): Promise<Scenario> {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-'));
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  t.after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+    if (!process.env.PETREL_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+  });
+  const dns = await startDns(dir, dnsExtra);
+  cleanups.push(() => dns.stop());
+  // The MX port must be free on every 127.0.0.x the zone names; 127.0.0.1 free is a good proxy.
+  const mxPort = await freePort('127.0.0.2');
+  return { dir, dns, listenPort: await freePort(), mxPort, defer: (fn) => void cleanups.push(fn) };
+}

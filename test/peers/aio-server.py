@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""Independent SMTP test server on Debian's aiosmtpd (python3-aiosmtpd 1.4.3).
+
+Usage: /usr/bin/python3 aio-server.py PORT [--host ADDR] [--tls CERT KEY] [--auth USER:PASS] [--dump DIR]
+
+Per-recipient scripted replies (lets a test drive one message into mixed outcomes):
+  rcpt local part starting with  'hard'  -> 550 5.1.1
+                                 'soft'  -> 451 4.3.0
+                                 'slow'  -> 250 after 2 s
+Message containing 'X-Reject-Data: 5' -> 554 at end of DATA; 'X-Reject-Data: 4' -> 452.
+Stops on SIGTERM/SIGINT.
+"""
+import asyncio, os, signal, ssl, sys, time
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+args = sys.argv[1:]
+port = int(args.pop(0))
+tls_ctx = None; creds = None; dump = None; host = '127.0.0.1'
+while args:
+    a = args.pop(0)
+    if a == '--tls':
+        cert, key = args.pop(0), args.pop(0)
+        tls_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls_ctx.load_cert_chain(cert, key)
+    elif a == '--auth':
+        u, p = args.pop(0).split(':', 1); creds = (u.encode(), p.encode())
+    elif a == '--host':
+        host = args.pop(0)
+    elif a == '--dump':
+        dump = args.pop(0); os.makedirs(dump, exist_ok=True)
+
+count = 0
+
+class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        lp = address.split('@')[0].lower()
+        if lp.startswith('hard'):
+            return '550 5.1.1 <%s>: user unknown' % address
+        if lp.startswith('soft'):
+            return '451 4.3.0 <%s>: try later' % address
+        if lp.startswith('slow'):
+            await asyncio.sleep(2)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return '250 2.1.5 OK'
+
+    async def handle_DATA(self, server, session, envelope):
+        global count
+        body = envelope.original_content or envelope.content
+        if b'X-Reject-Data: 5' in body:
+            return '554 5.7.1 rejected by test'
+        if b'X-Reject-Data: 4' in body:
+            return '452 4.3.1 insufficient storage (test)'
+        count += 1
+        if dump:
+            with open(os.path.join(dump, '%d.%d.eml' % (time.time_ns(), count)), 'wb') as f:
+                f.write(('X-Env-From: %s %s\r\nX-Env-To: %s\r\n' % (
+                    envelope.mail_from, ' '.join(envelope.mail_options),
+                    ' '.join(envelope.rcpt_tos))).encode())
+                f.write(body)
+        return '250 2.0.0 OK queued as %d' % count
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == creds
+    return AuthResult(success=ok, handled=False)
+
+kw = dict(hostname=host, port=port, enable_SMTPUTF8=True, decode_data=False)
+if tls_ctx:
+    kw.update(tls_context=tls_ctx, require_starttls=False)
+if creds:
+    kw.update(authenticator=authenticator, auth_require_tls=bool(tls_ctx))
+else:
+    kw.update(auth_exclude_mechanism=['LOGIN', 'PLAIN'])
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+ctl = Controller(Handler(), server_hostname='aio.test', **kw)
+ctl.start()
+print('listening %s:%d pid %d' % (host, port, os.getpid()), flush=True)
+signal.sigwait({signal.SIGTERM, signal.SIGINT})
+ctl.stop()
+print('stopped; accepted %d messages' % count, flush=True)
