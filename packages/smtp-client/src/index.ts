@@ -1,1 +1,33 @@
-export {};
+/**
+ * @petrel/smtp-client: the outbound SMTP client as an explicit state machine. Protocol only:
+ * given a host and a transaction, it returns one outcome per recipient.
+ */
+export { SmtpSession } from './session.js';
+export { SmtpSessionError } from './errors.js';
+export type {
+  SessionTimeouts,
+  SessionOptions,
+  TimeoutKey,
+  TransactionRecipient,
+  Transaction,
+  RecipientResult,
+  TransactionResult,
+  Capabilities,
+} from './types.js';
+export { createSessionTimeouts } from './timeouts.js';
+export {
+  StateMachine,
+  defaultStateMachine,
+  registerState,
+  getState,
+  getStateMachine,
+  type RegisteredState,
+  type RegisterOptions,
+} from './state-machine.js';
+export type { SmtpState, Phase, ReplyHandler, ReplyRoutes, LostReplies } from './state.js';
+export type { StateContext } from './context.js';
+export { ReplyReader, type ParsedReply, type ReplyReaderHooks } from './reply-reader.js';
+export { parseCapabilities } from './capabilities.js';
+export { INTERNAL as INTERNAL_REPLIES } from './internal-replies.js';
+export { encodeBody, END_OF_DATA, type BodyBlock } from './body-encoder.js';
+export { xtext } from './xtext.js';

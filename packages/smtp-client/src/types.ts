@@ -1,0 +1,87 @@
+/**
+ * The public option and result types of the client (the contract outbound codes against).
+ */
+import type { ReplyData } from '@petrel/core';
+import type { StateMachine } from './state-machine.js';
+
+/** Per-command reply waits in milliseconds (RFC 5321 §4.5.3.2; config defaults follow it). */
+export interface SessionTimeouts {
+  connect: number;
+  banner: number;
+  ehlo: number;
+  mailfrom: number;
+  rcptto: number;
+  data: number;
+  /** Each body write must drain within this (RFC 5321 §4.5.3.2.5). */
+  dataBlock: number;
+  /** Wait for the reply to the final dot (RFC 5321 §4.5.3.2.6). */
+  body: number;
+  rset: number;
+  quit: number;
+}
+
+/** The timeout classes, as state declarations name them. */
+export type TimeoutKey = keyof SessionTimeouts;
+
+export interface SessionOptions {
+  /** IP address to connect to. */
+  host: string;
+  port: number;
+  /** The MX/gateway name (TLS SNI and name check, logs). */
+  hostname?: string;
+  /** Source address to bind (the binding's bind_address). */
+  localAddress?: string;
+  ehloName: string;
+  timeouts: SessionTimeouts;
+  tls: 'no' | 'ifavailable' | 'required';
+  tlsVerify: 'no' | 'ca' | 'host';
+  /** tls_ifavailable_fallback (default true): a failed handshake reconnects in plaintext. */
+  tlsFallback?: boolean;
+  /** Trusted CA certificates (PEM) for tlsVerify 'ca'/'host'; default: Node's root store. */
+  tlsCa?: string | Buffer | ReadonlyArray<string | Buffer>;
+  auth?: { user: string; pass: string; allowPlaintext?: boolean };
+  /** Default true: pipeline when the server advertises PIPELINING (RFC 2920). */
+  pipelining?: boolean;
+  /** Every protocol line as sent ('c') or received ('s'); AUTH secrets are masked. */
+  onTranscript?(direction: 'c' | 's', line: string): void;
+  /** The state registry to run; default: the shared default machine. */
+  machine?: StateMachine;
+}
+
+export interface TransactionRecipient {
+  address: string;
+  /** DSN NOTIFY (RFC 3461 §4.1). */
+  notify?: readonly string[];
+  /** DSN ORCPT (RFC 3461 §4.2), "rfc822;bob@example.test" (a bare address means rfc822). */
+  orcpt?: string;
+}
+
+export interface Transaction {
+  /** '' = null reverse-path <>. */
+  sender: string;
+  recipients: readonly TransactionRecipient[];
+  /** Whole message, CRLF line ends, NOT dot-stuffed (the client stuffs). */
+  body: Buffer;
+  bodyType?: '7BIT' | '8BITMIME' | 'BINARYMIME';
+  smtputf8?: boolean;
+  ret?: 'FULL' | 'HDRS';
+  envid?: string;
+}
+
+export interface RecipientResult {
+  address: string;
+  status: 'delivered' | 'transient' | 'permanent';
+  reply: ReplyData;
+  /** Momentum stage code (core's Stage). */
+  stage: number;
+}
+
+export interface TransactionResult {
+  /** Exactly one per transaction recipient, same order. */
+  recipients: RecipientResult[];
+  /** False after 421, disconnect, timeout: do not reuse. */
+  sessionUsable: boolean;
+}
+
+/** EHLO keyword (upper case) -> parameters ('' if none). */
+export type Capabilities = ReadonlyMap<string, string>;
