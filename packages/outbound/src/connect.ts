@@ -1,0 +1,73 @@
+/**
+ * Opening a session for a route: MX failover in route order (RFC 5321 §5.1: try the next MX when
+ * one cannot be reached or refuses at greeting), honouring host_failure_retry marks.
+ */
+import { Stage, type DeliveryOptions, type Logger, type ReplyData, type RouteHost } from '@petrel/core';
+import { SmtpSession, SmtpSessionError, createSessionTimeouts, type SessionOptions } from '@petrel/smtp-client';
+import type { HostFailures } from './host-failures.js';
+import { InternalReplies } from './outcomes.js';
+import type { HostsRoute } from './route.js';
+
+export type ConnectResult =
+  | { readonly kind: 'connected'; readonly session: SmtpSession; readonly host: RouteHost }
+  /** No host accepted a session; every job of the queue gets `reply`, transient, at `stage`. */
+  | { readonly kind: 'unreachable'; readonly reply: ReplyData; readonly stage: number }
+  /** Asked to stop while connecting: nothing was reported, the caller releases what it holds. */
+  | { readonly kind: 'stopped' };
+
+export interface ConnectDeps {
+  readonly hostFailures: HostFailures;
+  readonly logger: Logger;
+  readonly isStopping: () => boolean;
+  /** The session factory; SmtpSession.open unless a caller wraps it (e.g. to count connects). */
+  readonly open?: (opts: SessionOptions) => Promise<SmtpSession>;
+}
+
+/** SessionOptions for one host of a route under the (binding, domain) policy. */
+export function sessionOptions(route: HostsRoute, host: RouteHost, policy: DeliveryOptions, logger: Logger): SessionOptions {
+  const opts: SessionOptions = {
+    host: host.address,
+    port: route.port,
+    hostname: host.name,
+    ehloName: route.ehloName,
+    timeouts: createSessionTimeouts(policy),
+    tls: policy.tls,
+    tlsVerify: policy.tls_verify,
+    tlsFallback: policy.tls_ifavailable_fallback,
+    pipelining: true,
+  };
+  if (route.bindAddress !== undefined) opts.localAddress = route.bindAddress;
+  // Building a log line per SMTP line is not free: only wire the transcript when trace is on.
+  if (logger.isLevelEnabled('trace')) {
+    opts.onTranscript = (direction, line) => logger.trace({ host: host.address, direction, line }, 'smtp');
+  }
+  return opts;
+}
+
+export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions, deps: ConnectDeps): Promise<ConnectResult> {
+  const open = deps.open ?? ((o: SessionOptions) => SmtpSession.open(o));
+  let last: ReplyData | undefined;
+  for (const host of deps.hostFailures.candidates(route.hosts)) {
+    if (deps.isStopping()) return { kind: 'stopped' };
+    try {
+      const session = await open(sessionOptions(route, host, policy, deps.logger));
+      deps.hostFailures.clear(host.address);
+      return { kind: 'connected', session, host };
+    } catch (err) {
+      if (err instanceof SmtpSessionError && !err.tryNextHost) {
+        // A refusal the next MX would repeat (e.g. TLS required and verification failed): defer
+        // the queue with the real reply rather than hammer every host.
+        deps.logger.info({ host: host.name, ip: host.address, reply: err.reply, stage: err.stage }, 'session refused; not trying further hosts');
+        return { kind: 'unreachable', reply: err.reply, stage: err.stage };
+      }
+      last = err instanceof SmtpSessionError ? err.reply : InternalReplies.connectionClosed;
+      if (!(err instanceof SmtpSessionError)) deps.logger.warn({ err, host: host.name, ip: host.address }, 'unexpected error opening a session');
+      else deps.logger.debug({ host: host.name, ip: host.address, reply: err.reply, stage: err.stage }, 'host failed; trying the next');
+      deps.hostFailures.mark(host.address);
+    }
+  }
+  if (deps.isStopping()) return { kind: 'stopped' };
+  // A single smart host's own reply says more than "no MXs"; an MX list gets Momentum's text.
+  const reply = route.gateway && route.hosts.length === 1 && last ? last : InternalReplies.noMxReachable;
+  return { kind: 'unreachable', reply, stage: Stage.NOT_CONNECTED };
+}

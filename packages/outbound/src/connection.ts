@@ -1,0 +1,230 @@
+/**
+ * One outbound connection's life for a (binding, domain): take a job first (so an empty queue
+ * costs no TCP connect), resolve the route, open a session with MX failover, then deliver job after
+ * job over it, RSET between messages (RFC 5321 §4.1.1.5), idle up to idle_timeout for more work,
+ * and QUIT (RFC 5321 §4.1.1.10).
+ */
+import { Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type ReplyData, type RouteHost } from '@petrel/core';
+import type { SmtpSession, Transaction } from '@petrel/smtp-client';
+import { connectToRoute, type ConnectDeps } from './connect.js';
+import type { HostFailures } from './host-failures.js';
+import type { JobLedger } from './job-ledger.js';
+import { InternalReplies, anyDelivered, transactionOutcomes, uniformOutcomes } from './outcomes.js';
+import { resolveRoute, type HostsRoute } from './route.js';
+
+/** Why a connection ended; the pool opens a replacement after 'recycle' and 'limit'. */
+export type ConnectionEnd =
+  | 'empty' // nothing to take: never connected
+  | 'failed' // route failure or no host reachable: the queue was drained with that reply
+  | 'idle' // idle_timeout passed with no new work
+  | 'recycle' // the session became unusable; remaining work needs a fresh connection
+  | 'limit' // max_deliveries_per_connection reached
+  | 'stopped'; // the service is stopping
+
+/** How long an idle connection waits, and what woke it. */
+export type IdleWake = 'work' | 'timeout' | 'stop';
+
+/** Jobs a failing route may drain in one go; the queue gets the rest on its next demand. */
+export const DRAIN_LIMIT = 100_000;
+
+/** What a connection needs from the service and its pool. */
+export interface ConnectionEnv {
+  readonly binding: string;
+  readonly domain: string;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly config: PetrelConfig;
+  readonly logger: Logger;
+  readonly ledger: JobLedger;
+  readonly hostFailures: HostFailures;
+  readonly isStopping: () => boolean;
+  /** Resolves when new work is announced for the key, idle_timeout passes, or the service stops. */
+  readonly idleWait: (ms: number) => Promise<IdleWake>;
+  readonly open?: ConnectDeps['open'];
+}
+
+export class DeliveryConnection {
+  private session: SmtpSession | undefined;
+  private host: RouteHost | undefined;
+  private route: HostsRoute | undefined;
+  private deliveries = 0;
+
+  constructor(private readonly env: ConnectionEnv) {}
+
+  /** Runs the connection to its end; never rejects for delivery outcomes. */
+  async run(): Promise<ConnectionEnd> {
+    try {
+      return await this.runInner();
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Drops the socket now (stop() past its deadline). Jobs in flight are released by the ledger. */
+  abort(): void {
+    this.session?.destroy();
+  }
+
+  get connected(): boolean {
+    return this.session !== undefined;
+  }
+
+  private async runInner(): Promise<ConnectionEnd> {
+    const { env } = this;
+    const first = await this.take();
+    if (!first) return 'empty';
+    const route = await resolveRoute(env.bus, env.binding, env.domain, env.logger);
+    if (env.isStopping()) return this.releaseAndStop(first);
+    if (route.kind === 'failure') {
+      env.logger.debug({ binding: env.binding, domain: env.domain, reply: route.reply, permanent: route.permanent }, 'route failure; draining the queue');
+      await this.drain(first, route.permanent ? 'permanent' : 'transient', route.reply, Stage.NOT_CONNECTED);
+      return 'failed';
+    }
+    const policy = env.config.delivery.policy(env.binding, env.domain);
+    const c = await connectToRoute(route, policy, {
+      hostFailures: env.hostFailures,
+      logger: env.logger,
+      isStopping: env.isStopping,
+      ...(env.open ? { open: env.open } : {}),
+    });
+    if (c.kind === 'connected') {
+      // An EventEmitter 'error' with no listener would crash the process; the session reports
+      // failures as results, so an error event is only logged.
+      c.session.on('error', (err: unknown) => env.logger.debug({ err }, 'session error event'));
+      this.session = c.session;
+      this.host = c.host;
+      this.route = route;
+    }
+    if (env.isStopping() || c.kind === 'stopped') return this.releaseAndStop(first);
+    if (c.kind === 'unreachable') {
+      env.logger.debug({ binding: env.binding, domain: env.domain, reply: c.reply }, 'no host reachable; draining the queue');
+      await this.drain(first, 'transient', c.reply, c.stage);
+      return 'failed';
+    }
+    env.logger.debug({ binding: env.binding, domain: env.domain, host: c.host.name, ip: c.host.address }, 'connected');
+    return this.deliverLoop(first, c.session, policy);
+  }
+
+  private async deliverLoop(first: DeliveryJob, session: SmtpSession, policy: DeliveryOptions): Promise<ConnectionEnd> {
+    const { env } = this;
+    let job: DeliveryJob | null = first;
+    for (;;) {
+      if (!job) {
+        const wake = await env.idleWait(policy.idle_timeout);
+        if (wake !== 'work') return wake === 'stop' ? 'stopped' : 'idle';
+        if (!session.usable) return 'recycle';
+        job = await this.take();
+        continue;
+      }
+      if (env.isStopping()) return this.releaseAndStop(job);
+      await this.deliver(job, session);
+      job = null;
+      if (!session.usable) return 'recycle';
+      if (policy.max_deliveries_per_connection > 0 && this.deliveries >= policy.max_deliveries_per_connection) return 'limit';
+      if (env.isStopping()) return 'stopped';
+      if (!(await session.reset())) return 'recycle';
+      job = await this.take();
+    }
+  }
+
+  private async deliver(job: DeliveryJob, session: SmtpSession): Promise<void> {
+    const { env } = this;
+    const startedAt = env.clock.now();
+    let body: Buffer;
+    try {
+      body = await env.bus.request('spool.body', { id: job.messageId });
+    } catch (err) {
+      env.logger.error({ err, job: job.id }, 'spool.body failed');
+      this.report(job, uniformOutcomes(job, 'transient', InternalReplies.bodyUnavailable, Stage.IDLE), startedAt);
+      return;
+    }
+    // A job whose body arrived after stop() began was not yet sent: hand it back.
+    if (env.isStopping()) {
+      env.ledger.release(job);
+      return;
+    }
+    const tx: Transaction = {
+      sender: job.sender,
+      recipients: job.recipients.map((r) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) })),
+      body,
+      ...(job.bodyType ? { bodyType: job.bodyType } : {}),
+      ...(job.smtputf8 ? { smtputf8: true } : {}),
+      ...(job.ret ? { ret: job.ret } : {}),
+      ...(job.envid !== undefined ? { envid: job.envid } : {}),
+    };
+    let outcomes;
+    try {
+      outcomes = transactionOutcomes(job, await session.send(tx));
+    } catch (err) {
+      // send() settles protocol outcomes itself; a throw is a broken socket or a client bug.
+      env.logger.warn({ err, job: job.id }, 'transaction failed unexpectedly');
+      outcomes = uniformOutcomes(job, 'transient', InternalReplies.connectionClosed, Stage.UNKNOWN);
+    }
+    if (anyDelivered(outcomes)) this.deliveries++;
+    this.report(job, outcomes, startedAt);
+  }
+
+  private report(job: DeliveryJob, outcomes: ReturnType<typeof uniformOutcomes>, startedAt: number): void {
+    const { session, host, route } = this;
+    const tls = session?.tls;
+    this.env.ledger.attempted({
+      job,
+      outcomes,
+      ...(session && host && route ? { remote: { host: host.name, ip: session.remoteAddress || host.address, port: session.remotePort || route.port } } : {}),
+      ...(route?.bindAddress !== undefined ? { sourceAddress: route.bindAddress } : {}),
+      startedAt,
+      finishedAt: this.env.clock.now(),
+      ...(tls ? { tls: { protocol: tls.protocol, cipher: tls.cipher } } : {}),
+    });
+  }
+
+  /** Reports `first` and every job left in the active queue with the same reply (bounded). */
+  private async drain(first: DeliveryJob, status: OutcomeStatus, reply: ReplyData, stage: number): Promise<void> {
+    const { env } = this;
+    const at = env.clock.now();
+    this.report(first, uniformOutcomes(first, status, reply, stage), at);
+    for (let n = 1; n < DRAIN_LIMIT; n++) {
+      if (env.isStopping()) return;
+      const job = await this.take();
+      if (!job) return;
+      if (env.isStopping()) {
+        env.ledger.release(job);
+        return;
+      }
+      this.report(job, uniformOutcomes(job, status, reply, stage), env.clock.now());
+    }
+  }
+
+  private async take(): Promise<DeliveryJob | null> {
+    const { env } = this;
+    if (env.isStopping()) return null;
+    let job: DeliveryJob | null;
+    try {
+      job = await env.bus.request('queue.take', { binding: env.binding, domain: env.domain });
+    } catch (err) {
+      env.logger.error({ err, binding: env.binding, domain: env.domain }, 'queue.take failed');
+      return null;
+    }
+    if (job) env.ledger.hold(job, this);
+    return job;
+  }
+
+  private releaseAndStop(job: DeliveryJob): ConnectionEnd {
+    this.env.ledger.release(job);
+    return 'stopped';
+  }
+
+  private async close(): Promise<void> {
+    // Anything this connection still holds (an unexpected throw) goes back to the queue.
+    this.env.ledger.releaseOwner(this);
+    const { session } = this;
+    if (!session) return;
+    try {
+      if (session.usable) await session.quit();
+      else session.destroy();
+    } catch (err) {
+      this.env.logger.debug({ err }, 'quit failed');
+      session.destroy();
+    }
+  }
+}

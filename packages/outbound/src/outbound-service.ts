@@ -1,0 +1,197 @@
+/**
+ * The outbound service: turns `queue.demand` into connections, one pool per (binding, domain),
+ * under a service-wide cap, and stops gracefully (in-flight transactions finish within a deadline;
+ * every job taken and not sent is released back to the queue).
+ */
+import type { Logger, QueueDemand, Service, ServiceContext, TimerHandle } from '@petrel/core';
+import type { ConnectDeps } from './connect.js';
+import { DeliveryConnection, type ConnectionEnd } from './connection.js';
+import { HOST_FAILURE_RETRY_MS, HostFailures } from './host-failures.js';
+import { JobLedger } from './job-ledger.js';
+import { Pool, type PoolHost } from './pool.js';
+
+/** Momentum's server_max_outbound_connections as shipped (reference §3). */
+export const DEFAULT_MAX_CONNECTIONS = 20_000;
+/** How long stop() lets transactions in flight finish before it drops them. */
+export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+
+export interface OutboundOptions {
+  /** Cap on all outbound connections of this process (server_max_outbound_connections). */
+  readonly maxConnections?: number;
+  /** stop() deadline for transactions in flight, ms. */
+  readonly stopTimeoutMs?: number;
+  /** host_failure_retry: how long an IP that failed is skipped, ms. */
+  readonly hostFailureRetryMs?: number;
+  /** Session factory override (instrumentation); SmtpSession.open by default. */
+  readonly openSession?: ConnectDeps['open'];
+}
+
+export interface PoolStats {
+  readonly binding: string;
+  readonly domain: string;
+  /** Connections open or opening. */
+  readonly open: number;
+  /** Of those, idle and waiting for work. */
+  readonly idle: number;
+  /** The last connection goal the queue asked for. */
+  readonly goal: number;
+}
+
+export interface OutboundStats {
+  /** All outbound connections open or opening. */
+  readonly open: number;
+  /** Jobs taken and not yet reported. */
+  readonly inFlight: number;
+  readonly pools: readonly PoolStats[];
+}
+
+export class OutboundService implements Service, PoolHost {
+  readonly name = 'outbound';
+  readonly clock;
+  private readonly logger: Logger;
+  private readonly ledger: JobLedger;
+  private readonly hostFailures: HostFailures;
+  private readonly pools = new Map<string, Pool>();
+  private readonly starvedPools = new Set<Pool>();
+  private readonly connections = new Set<DeliveryConnection>();
+  private readonly runs = new Set<Promise<ConnectionEnd>>();
+  private readonly maxTotal: number;
+  private readonly stopTimeoutMs: number;
+  private total = 0;
+  private stopping = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly options: OutboundOptions = {},
+  ) {
+    this.clock = ctx.clock;
+    this.logger = ctx.logger.child({ service: 'outbound' });
+    this.ledger = new JobLedger(ctx.bus);
+    this.hostFailures = new HostFailures(ctx.clock, options.hostFailureRetryMs ?? HOST_FAILURE_RETRY_MS);
+    this.maxTotal = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  }
+
+  readonly isStopping = (): boolean => this.stopping;
+
+  async start(): Promise<void> {
+    if (this.unsubscribe) return;
+    this.stopping = false;
+    this.unsubscribe = this.ctx.bus.subscribe('queue.demand', (d) => this.onDemand(d));
+    this.logger.debug({ maxConnections: this.maxTotal }, 'started');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.starvedPools.clear();
+    for (const pool of this.pools.values()) pool.stopIdle();
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = this.clock.setTimer(this.stopTimeoutMs, () => resolve('deadline'));
+    });
+    const done = Promise.allSettled([...this.runs]).then(() => 'done' as const);
+    const how = await Promise.race([done, deadline]);
+    this.clock.clearTimer(timer);
+    if (how === 'deadline') {
+      this.logger.warn({ connections: this.connections.size }, 'stop deadline passed; dropping connections');
+      for (const c of this.connections) c.abort();
+    }
+    const released = this.ledger.releaseAll();
+    this.logger.debug({ released, how }, 'stopped');
+  }
+
+  /** Open connections per (binding, domain), for metrics. */
+  stats(): OutboundStats {
+    const pools: PoolStats[] = [];
+    for (const p of this.pools.values()) pools.push({ binding: p.binding, domain: p.domain, open: p.size, idle: p.idle, goal: p.goal });
+    return { open: this.total, inFlight: this.ledger.size, pools };
+  }
+
+  // PoolHost: the pools' view of the service.
+
+  acquireSlot(): boolean {
+    if (this.total >= this.maxTotal) return false;
+    this.total++;
+    return true;
+  }
+
+  releaseSlot(): void {
+    this.total--;
+  }
+
+  maxConnections(binding: string, domain: string): number {
+    return this.ctx.config.delivery.get('max_outbound_connections', binding, domain);
+  }
+
+  starved(pool: Pool): void {
+    this.starvedPools.add(pool);
+  }
+
+  satisfied(pool: Pool): void {
+    this.starvedPools.delete(pool);
+  }
+
+  slotFreed(pool: Pool): void {
+    if (pool.size === 0 && pool.idle === 0 && !this.starvedPools.has(pool)) {
+      const key = keyOf(pool.binding, pool.domain);
+      if (this.pools.get(key) === pool) this.pools.delete(key);
+    }
+    // Pools refused by the global cap get the freed slots, oldest first.
+    for (const p of [...this.starvedPools]) {
+      if (this.total >= this.maxTotal || this.stopping) break;
+      this.starvedPools.delete(p);
+      p.fill();
+    }
+  }
+
+  startConnection(pool: Pool): Promise<ConnectionEnd> {
+    const conn = new DeliveryConnection({
+      binding: pool.binding,
+      domain: pool.domain,
+      bus: this.ctx.bus,
+      clock: this.clock,
+      config: this.ctx.config,
+      logger: this.logger,
+      ledger: this.ledger,
+      hostFailures: this.hostFailures,
+      isStopping: this.isStopping,
+      idleWait: (ms) => pool.idleWait(ms),
+      ...(this.options.openSession ? { open: this.options.openSession } : {}),
+    });
+    this.connections.add(conn);
+    const run: Promise<ConnectionEnd> = conn
+      .run()
+      .catch((err: unknown) => {
+        this.logger.error({ err, binding: pool.binding, domain: pool.domain }, 'connection failed unexpectedly');
+        this.ledger.releaseOwner(conn);
+        return 'recycle' as const;
+      })
+      .then((end) => {
+        this.connections.delete(conn);
+        this.runs.delete(run);
+        this.logger.debug({ binding: pool.binding, domain: pool.domain, end }, 'connection ended');
+        return end;
+      });
+    this.runs.add(run);
+    return run;
+  }
+
+  private onDemand(d: QueueDemand): void {
+    if (this.stopping) return;
+    const key = keyOf(d.binding, d.domain);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new Pool(d.binding, d.domain, this);
+      this.pools.set(key, pool);
+    }
+    pool.demand(d.goal, d.active);
+    this.logger.debug({ binding: d.binding, domain: d.domain, active: d.active, goal: d.goal, open: pool.size, idle: pool.idle }, 'demand');
+  }
+}
+
+function keyOf(binding: string, domain: string): string {
+  return `${binding}\u0000${domain.toLowerCase()}`;
+}

@@ -1,0 +1,157 @@
+/**
+ * Real SMTP peers for tests (shared/peers/README.md): smtp-sink and aio-server.py on loopback,
+ * random high ports, always stopped by the test; plus a counting TCP proxy to observe connections.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+
+export interface Peer {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+const AIO_SERVER = '/work/shared/peers/aio-server.py';
+
+function randomPort(): number {
+  return 20_000 + Math.floor(Math.random() * 40_000);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** Resolves once a TCP connect to port succeeds; smtp-sink prints nothing when ready. */
+async function waitListening(port: number, child: ChildProcess, deadlineMs = 5000): Promise<boolean> {
+  const end = Date.now() + deadlineMs;
+  for (let i = 0; i < 200 && Date.now() < end; i++) {
+    if (child.exitCode !== null) return false;
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+/** smtp-sink on 127.0.0.1:random; `faults` such as ['-r', 'RCPT']. */
+export async function startSmtpSink(faults: readonly string[] = []): Promise<Peer> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = randomPort();
+    const child = spawn('smtp-sink', ['-u', 'nobody', ...faults, `127.0.0.1:${port}`, '1024'], { stdio: 'ignore' });
+    if (await waitListening(port, child)) return { port, stop: () => stopChild(child) };
+    await stopChild(child);
+  }
+  throw new Error('smtp-sink did not start');
+}
+
+/** aio-server.py (per-recipient outcomes by local part: hard*, soft*, slow*). */
+export async function startAioServer(): Promise<Peer> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = randomPort();
+    const child = spawn('/usr/bin/python3', [AIO_SERVER, String(port)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ready = await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), 10_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('listening')) {
+          clearTimeout(t);
+          resolve(true);
+        }
+      });
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve(false);
+      });
+    });
+    if (ready) return { port, stop: () => stopChild(child) };
+    await stopChild(child);
+  }
+  throw new Error('aio-server did not start');
+}
+
+/** A TCP forwarder that counts the connections made through it. */
+export interface CountingProxy extends Peer {
+  readonly accepted: number;
+  readonly current: number;
+  readonly maxConcurrent: number;
+  /** Resolves when no connection is open through the proxy. */
+  drained(): Promise<void>;
+}
+
+export async function startCountingProxy(targetPort: number, host = '127.0.0.1'): Promise<CountingProxy> {
+  let accepted = 0;
+  let current = 0;
+  let maxConcurrent = 0;
+  const sockets = new Set<Socket>();
+  let onDrain: (() => void)[] = [];
+  const server: Server = createServer((client) => {
+    accepted++;
+    current++;
+    maxConcurrent = Math.max(maxConcurrent, current);
+    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    sockets.add(client);
+    sockets.add(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      current--;
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+      if (current === 0) {
+        const fns = onDrain;
+        onDrain = [];
+        for (const f of fns) f();
+      }
+    };
+    client.on('close', close).on('error', close);
+    upstream.on('close', close).on('error', close);
+  });
+  server.listen(0, host);
+  await once(server, 'listening');
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no proxy address');
+  return {
+    port: addr.port,
+    get accepted() {
+      return accepted;
+    },
+    get current() {
+      return current;
+    },
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+    drained: () => (current === 0 ? Promise.resolve() : new Promise<void>((r) => onDrain.push(r))),
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** A port on 127.0.0.1 that was free a moment ago: connecting to it is refused. */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const addr = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  if (addr === null || typeof addr === 'string') throw new Error('no address');
+  return addr.port;
+}
