@@ -1,1 +1,33 @@
-export {};
+/**
+ * @petrel/routing: binding assignment, delivery jobs, routes (MX or gateway) and DNS.
+ * Only what is named here is public.
+ */
+export { RoutingService, type RoutingServiceOptions } from './routing-service.js';
+export { ROUTING_REPLIES, type RoutingReplyName } from './replies.js';
+export {
+  Assigner,
+  pickWeighted,
+  type Assignment,
+  type AssignerOptions,
+} from './assign/assigner.js';
+export {
+  recipientDomainRule,
+  senderDomainRule,
+  type AssignmentInput,
+  type AssignmentRule,
+  type AssignmentTarget,
+  type DomainPattern,
+} from './assign/rules.js';
+export { buildJobs, type BuildJobsInput, type BuildJobsResult } from './jobs.js';
+export {
+  createDnsClient,
+  isNullMx,
+  type DnsClient,
+  type MxRecordData,
+  type AddressRecordData,
+} from './dns/dns-client.js';
+export { CachingResolver, MX_TTL_MS, NEGATIVE_TTL_MS, type CachingResolverOptions, type DnsAnswer } from './dns/caching-resolver.js';
+export { familiesFor, type Family, type ResolvedAddress } from './route/addresses.js';
+export { explainMx, orderByPreference, type MxExplanation, type MxHostExplained, type MxFailureReason, type ExplainMxOptions } from './route/mx.js';
+export { explainGateway, type GatewayHostExplained } from './route/gateway.js';
+export { RouteResolver, ehloName, type RouteExplanation, type RoutedHost, type RouteResolverOptions } from './route/route-resolver.js';

@@ -1,0 +1,25 @@
+/** Test-only: a ServiceContext from TOML text, and a DnsClient that counts the queries it passes on. */
+import { Bus, ManualClock, parseConfig, silentLogger, type Clock, type ServiceContext } from '@petrel/core';
+import type { DnsClient } from './dns/dns-client.js';
+
+export function contextFrom(toml: string, clock: Clock = new ManualClock()): ServiceContext {
+  const logger = silentLogger();
+  return { config: parseConfig(toml, 'routing-test.toml'), bus: new Bus(logger), logger, clock };
+}
+
+export interface CountingDnsClient extends DnsClient {
+  /** "MX example.test", "A mx1.example.test", … in the order sent. */
+  readonly queries: string[];
+  count(prefix: string): number;
+}
+
+export function countingDns(inner: DnsClient): CountingDnsClient {
+  const queries: string[] = [];
+  return {
+    queries,
+    count: (prefix) => queries.filter((q) => q === prefix || q.startsWith(`${prefix} `)).length,
+    resolveMx: (n) => (queries.push(`MX ${n}`), inner.resolveMx(n)),
+    resolve4: (n) => (queries.push(`A ${n}`), inner.resolve4(n)),
+    resolve6: (n) => (queries.push(`AAAA ${n}`), inner.resolve6(n)),
+  };
+}
