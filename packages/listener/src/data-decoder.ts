@@ -1,0 +1,109 @@
+/**
+ * Byte-level decoder of the DATA phase (RFC 5321 §4.1.1.4, §4.5.2), kept apart from command
+ * handling. It ends the data only at <CRLF>.<CRLF>, removes the transparency dot, and flags any
+ * bare CR or bare LF (RFC 5321 §2.3.8): a message so flagged is refused whole, which is what makes
+ * SMTP smuggling (`\n.\n`, `\r.\r`, `\n.\r\n`, …) impossible. Size is enforced while reading.
+ */
+
+const CR = 0x0d;
+const LF = 0x0a;
+const DOT = 0x2e;
+
+/** The outcome of one message's data. */
+export interface DataResult {
+  /** The message as received, CRLF line ends, dots unstuffed; empty when oversize. */
+  readonly data: Buffer;
+  /** Octets of data after unstuffing, counted even past the limit. */
+  readonly size: number;
+  /** A CR not followed by LF, or an LF not preceded by CR, was seen. */
+  readonly bareEol: boolean;
+  /** The data went past the size limit; the excess was discarded. */
+  readonly oversize: boolean;
+}
+
+export class DataDecoder {
+  // The DATA command's own CRLF counts as the start of the first line (RFC 5321 §4.1.1.4).
+  private lineStart = true;
+  /** The current line so far is exactly one (removed) dot. */
+  private dotOnly = false;
+  /** The previous octet was a CR whose LF has not been seen yet. */
+  private cr = false;
+  private bareEol = false;
+  private size = 0;
+  private chunks: Buffer[] = [];
+
+  constructor(private readonly maxSize: number) {}
+
+  /**
+   * Consumes octets; returns the index just past the end marker when the data ended in this
+   * buffer (the rest belongs to the next command), or -1 when every octet was data.
+   */
+  write(buf: Buffer): number {
+    // Each input octet yields at most one output octet, plus one for a CR held from the last call.
+    const out = Buffer.allocUnsafe(buf.length + 1);
+    let o = 0;
+    let end = -1;
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i]!;
+      if (this.cr) {
+        this.cr = false;
+        if (b === LF) {
+          if (this.dotOnly) {
+            end = i + 1;
+            break;
+          }
+          out[o++] = CR;
+          out[o++] = LF;
+          this.lineStart = true;
+          continue;
+        }
+        // A CR not followed by LF: keep it (the message is refused anyway) and go on with b.
+        this.bareEol = true;
+        out[o++] = CR;
+        this.dotOnly = false;
+      }
+      if (b === CR) {
+        this.cr = true;
+        this.lineStart = false;
+        continue;
+      }
+      if (b === LF) {
+        // A bare LF never ends a line: only CRLF does, so "\n.\n" cannot end the data.
+        this.bareEol = true;
+        out[o++] = LF;
+        this.lineStart = false;
+        this.dotOnly = false;
+        continue;
+      }
+      if (this.lineStart && b === DOT) {
+        // RFC 5321 §4.5.2: a leading dot is removed; a line of just "." ends the data.
+        this.lineStart = false;
+        this.dotOnly = true;
+        continue;
+      }
+      this.lineStart = false;
+      this.dotOnly = false;
+      out[o++] = b;
+    }
+    if (o > 0) this.emit(out.subarray(0, o));
+    return end;
+  }
+
+  /** The decoded message; call once write() has returned an end index. */
+  result(): DataResult {
+    const oversize = this.size > this.maxSize;
+    return {
+      data: oversize ? Buffer.alloc(0) : Buffer.concat(this.chunks, this.size),
+      size: this.size,
+      bareEol: this.bareEol,
+      oversize,
+    };
+  }
+
+  private emit(bytes: Buffer): void {
+    this.size += bytes.length;
+    // Past the limit the data is counted and dropped, never held (limits enforced, not flagged).
+    if (this.size > this.maxSize) this.chunks = [];
+    else this.chunks.push(bytes);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The listener service: binds the configured addresses, runs one Session per connection,
+ * enforces max_connections and stops gracefully.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { PetrelError, parseHostPort, type HostPort, type Logger, type Service, type ServiceContext } from '@petrel/core';
+import { BUILTIN_VERBS } from './commands.js';
+import { ExtensionRegistry, type SmtpExtension } from './extensions.js';
+import { Session, type MutableStats, type SessionHost } from './session.js';
+import { settingsFrom } from './settings.js';
+
+/** Counters of the listener since start. */
+export interface ListenerStats {
+  readonly connectionsOpen: number;
+  readonly connectionsAccepted: number;
+  /** Connections refused with 421 at max_connections. */
+  readonly connectionsRefused: number;
+  readonly messagesAccepted: number;
+  /** Refused commands and messages (each one also published as `message.rejected`). */
+  readonly rejections: number;
+}
+
+export interface ListenerOptions {
+  /** How long stop() lets a DATA in flight finish before dropping it. Default 30 s. */
+  readonly stopDeadlineMs?: number;
+}
+
+type Phase = 'new' | 'running' | 'stopping' | 'stopped';
+
+export class Listener implements Service {
+  readonly name = 'listener';
+  private readonly logger: Logger;
+  private readonly extensions = new ExtensionRegistry([...BUILTIN_VERBS.keys()]);
+  private readonly servers: Server[] = [];
+  private readonly sessions = new Set<Session>();
+  private readonly counters: MutableStats = {
+    connectionsOpen: 0,
+    connectionsAccepted: 0,
+    connectionsRefused: 0,
+    messagesAccepted: 0,
+    rejections: 0,
+  };
+  private host: SessionHost | undefined;
+  private phase: Phase = 'new';
+  private seq = 0;
+  private readonly idPrefix = Date.now().toString(36).toUpperCase();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly options: ListenerOptions = {},
+  ) {
+    this.logger = ctx.logger.child({ service: 'listener' });
+  }
+
+  /** Adds an ESMTP verb (and EHLO keyword); call before start(). */
+  registerExtension(ext: SmtpExtension): void {
+    if (this.phase !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'registerExtension() must be called before start()');
+    this.extensions.register(ext);
+  }
+
+  async start(): Promise<void> {
+    if (this.phase !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `listener cannot start from "${this.phase}"`);
+    this.host = {
+      settings: settingsFrom(this.ctx.config),
+      bus: this.ctx.bus,
+      logger: this.logger,
+      clock: this.ctx.clock,
+      extensions: this.extensions,
+      stats: this.counters,
+    };
+    this.phase = 'running';
+    try {
+      for (const text of this.ctx.config.listener.listen) await this.bind(text);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.logger.info({ addresses: this.addresses() }, 'listener started');
+  }
+
+  /** Stops accepting, answers 421 to idle sessions, lets DATA in flight finish (bounded), closes. */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopped' || this.phase === 'stopping') return;
+    this.phase = 'stopping';
+    const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const s of this.sessions) s.shutdown();
+    const deadline = this.options.stopDeadlineMs ?? 30_000;
+    const all = Promise.all([...this.sessions].map((s) => s.closed));
+    let timer;
+    const late = new Promise<'late'>((resolve) => (timer = this.ctx.clock.setTimer(deadline, () => resolve('late'))));
+    if ((await Promise.race([all, late])) === 'late') {
+      this.logger.warn({ sessions: this.sessions.size }, 'listener stop deadline passed; dropping connections');
+      for (const s of this.sessions) s.destroy();
+      await all;
+    }
+    this.ctx.clock.clearTimer(timer);
+    await Promise.all(closing);
+    this.servers.length = 0;
+    this.phase = 'stopped';
+    this.logger.info('listener stopped');
+  }
+
+  /** The bound addresses with their actual ports (port 0 in config = chosen by the kernel). */
+  addresses(): HostPort[] {
+    const out: HostPort[] = [];
+    for (const s of this.servers) {
+      const a = s.address() as AddressInfo | null;
+      if (a) out.push({ host: a.address, port: a.port });
+    }
+    return out;
+  }
+
+  stats(): ListenerStats {
+    return { ...this.counters, connectionsOpen: this.sessions.size };
+  }
+
+  private bind(text: string): Promise<void> {
+    const hp = parseHostPort(text, 25);
+    if (!hp) return Promise.reject(new PetrelError('PETREL_ERR_LISTEN', `listener: not an address: "${text}"`, { listen: text }));
+    const server = createServer((socket) => this.accept(socket));
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        reject(new PetrelError('PETREL_ERR_LISTEN', `listener cannot bind ${text}: ${err.message}`, { listen: text }, { cause: err }));
+      };
+      server.once('error', onError);
+      server.listen(hp.port, hp.host, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.logger.error({ err, listen: text }, 'listener socket error'));
+        this.servers.push(server);
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    const host = this.host;
+    if (!host || this.phase !== 'running') {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const session = new Session(socket, host, `${this.idPrefix}-${(++this.seq).toString(36)}`);
+    const overLimit = this.sessions.size >= host.settings.maxConnections;
+    if (overLimit) {
+      this.counters.connectionsRefused++;
+    } else {
+      this.counters.connectionsAccepted++;
+      this.sessions.add(session);
+      void session.closed.then(() => this.sessions.delete(session));
+    }
+    session.open(overLimit);
+  }
+}

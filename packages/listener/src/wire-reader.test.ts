@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WireReader, type CommandLine } from './wire-reader.js';
+
+function all(r: WireReader): CommandLine[] {
+  const out: CommandLine[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const c = r.nextCommand();
+    if (!c) break;
+    out.push(c);
+  }
+  return out;
+}
+
+test('pipelined command lines come out one by one, in order, across reads', () => {
+  const r = new WireReader({ maxLine: 512, maxData: 1000 });
+  r.push(Buffer.from('MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDA'));
+  assert.deepEqual(all(r), [
+    { kind: 'line', text: 'MAIL FROM:<a@b.c>' },
+    { kind: 'line', text: 'RCPT TO:<d@e.f>' },
+  ]);
+  r.push(Buffer.from('TA\r\n'));
+  assert.deepEqual(all(r), [{ kind: 'line', text: 'DATA' }]);
+});
+
+test('a bare LF or a bare CR in a command line is an error for that line only', () => {
+  const r = new WireReader({ maxLine: 512, maxData: 1000 });
+  r.push(Buffer.from('NOOP\nNO\rOP\r\nNOOP\r\n'));
+  assert.deepEqual(all(r), [
+    { kind: 'error', error: 'bare-eol' },
+    { kind: 'error', error: 'bare-eol' },
+    { kind: 'line', text: 'NOOP' },
+  ]);
+});
+
+test('a line over 512 octets is one too-long error, even when it arrives without its LF', () => {
+  const r = new WireReader({ maxLine: 512, maxData: 1000 });
+  r.push(Buffer.from('NOOP ' + 'x'.repeat(600)));
+  assert.deepEqual(all(r), []);
+  assert.equal(r.buffered, 0, 'the over-long line is not held in memory');
+  r.push(Buffer.from('y'.repeat(600) + '\r\nNOOP\r\n'));
+  assert.deepEqual(all(r), [{ kind: 'error', error: 'too-long' }, { kind: 'line', text: 'NOOP' }]);
+  const exact = new WireReader({ maxLine: 512, maxData: 1000 });
+  exact.push(Buffer.from('x'.repeat(510) + '\r\n' + 'y'.repeat(511) + '\r\n'));
+  assert.deepEqual(all(exact).map((c) => c.kind), ['line', 'error']);
+});
+
+test('after DATA the reader hands octets to the data decoder, then returns to commands', () => {
+  const r = new WireReader({ maxLine: 512, maxData: 1000 });
+  r.push(Buffer.from('DATA\r\nhello\r\n.\r\nQUIT\r\n'));
+  assert.deepEqual(r.nextCommand(), { kind: 'line', text: 'DATA' });
+  r.beginData();
+  const d = r.readData();
+  assert.equal(d?.data.toString(), 'hello\r\n');
+  assert.deepEqual(r.nextCommand(), { kind: 'line', text: 'QUIT' });
+});
