@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { ManualClock, isPetrelError, type MessageEnvelope, type ReplyData, type ServiceContext } from '@petrel/core';
+import { body, envelope, job, spoolFixture } from './spool-fixture.js';
+
+const OK: ReplyData = { code: 250, enhanced: '2.0.0', lines: ['ok'] };
+const HARD: ReplyData = { code: 550, enhanced: '5.1.1', lines: ['no such user'] };
+const SOFT: ReplyData = { code: 451, enhanced: '4.3.0', lines: ['try later'] };
+
+async function storeOne(ctx: ServiceContext, rcpts: string[]): Promise<MessageEnvelope> {
+  const { id } = await ctx.bus.request('spool.store', { envelope: envelope(rcpts), body: body(1) });
+  return { ...envelope(rcpts, id), size: body(1).length };
+}
+
+function attempted(ctx: ServiceContext, env: MessageEnvelope, outcomes: [number, 'delivered' | 'transient' | 'permanent', ReplyData][]): void {
+  ctx.bus.publish('delivery.attempted', {
+    job: job(env, outcomes.map(([i]) => i)),
+    outcomes: outcomes.map(([index, status, reply]) => ({ index, status, reply, address: env.recipients[index]!.address, stage: 9 })),
+    startedAt: 0,
+    finishedAt: 1,
+  });
+}
+
+test('delivered and permanent outcomes finish the recipients, and the message is deleted', async (t) => {
+  const fx = spoolFixture(t);
+  const { spool, ctx } = await fx.open();
+  const env = await storeOne(ctx, ['a@example.test', 'b@example.test']);
+  attempted(ctx, env, [[0, 'delivered', OK]]);
+  spool.flush();
+  assert.deepEqual(await ctx.bus.request('spool.body', { id: env.id }), body(1), 'one recipient still pending: kept');
+  assert.equal(spool.stats().pendingRecipients, 1);
+  attempted(ctx, env, [[1, 'permanent', HARD]]);
+  spool.flush();
+  await assert.rejects(ctx.bus.request('spool.body', { id: env.id }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_NOT_FOUND'));
+  assert.deepEqual({ ...spool.stats(), storeCommits: 0, stored: 0 }, { messages: 0, pendingRecipients: 0, bytes: 0, storeCommits: 0, outcomeCommits: 2, stored: 0, outcomeBacklog: 0 });
+});
+
+test('outcomes published in one turn are written in one transaction on the next turn', async (t) => {
+  const fx = spoolFixture(t);
+  const { spool, ctx } = await fx.open();
+  const envs = await Promise.all(Array.from({ length: 50 }, () => storeOne(ctx, ['a@example.test'])));
+  for (const env of envs) attempted(ctx, env, [[0, 'delivered', OK]]);
+  assert.equal(spool.stats().messages, 50, 'not written synchronously');
+  await new Promise<void>((resolve) => {
+    // The flush was scheduled (setImmediate) before this one, so it has run when this fires.
+    setImmediate(resolve);
+  });
+  assert.equal(spool.stats().outcomeCommits, 1);
+  assert.equal(spool.stats().messages, 0);
+});
+
+test('transient + deferred are persisted and replayed after a restart with attempts and next attempt time', async (t) => {
+  const fx = spoolFixture(t);
+  const first = await fx.open();
+  const env = await storeOne(first.ctx, ['a@example.test', 'b@example.test']);
+  attempted(first.ctx, env, [[0, 'delivered', OK], [1, 'transient', SOFT]]);
+  first.ctx.bus.publish('delivery.deferred', { job: job(env, [1]), attempts: 3, nextAttemptAt: 1_900_000_000_000, reply: SOFT });
+  await first.spool.stop();
+
+  const second = await fx.open();
+  const result = await second.spool.recover();
+  assert.equal(result.messages, 1);
+  assert.equal(second.spooled.length, 1);
+  const replayed = second.spooled[0]!;
+  assert.equal(replayed.recovered, true);
+  assert.equal(replayed.envelope.id, env.id);
+  assert.deepEqual(replayed.pending, [{ index: 1, attempts: 3, nextAttemptAt: 1_900_000_000_000, lastReply: SOFT }]);
+});
+
+test('a transient outcome alone counts the attempt and keeps its reply', async (t) => {
+  const fx = spoolFixture(t);
+  const first = await fx.open();
+  const env = await storeOne(first.ctx, ['a@example.test']);
+  attempted(first.ctx, env, [[0, 'transient', SOFT]]);
+  attempted(first.ctx, env, [[0, 'transient', SOFT]]);
+  await first.spool.stop();
+  const second = await fx.open();
+  await second.spool.recover();
+  assert.deepEqual(second.spooled[0]?.pending, [{ index: 0, attempts: 2, nextAttemptAt: 0, lastReply: SOFT }]);
+});
+
+test('delivery.failed finishes the named recipients and deletes the finished message', async (t) => {
+  const fx = spoolFixture(t);
+  const { spool, ctx } = await fx.open();
+  const env = await storeOne(ctx, ['a@example.test', 'b@example.test']);
+  const expired: ReplyData = { code: 554, enhanced: '5.4.7', lines: ['message expired'] };
+  ctx.bus.publish('delivery.failed', { job: job(env, [0, 1]), indexes: [0], reply: expired, reason: 'expiration' });
+  spool.flush();
+  assert.equal(spool.stats().pendingRecipients, 1);
+  ctx.bus.publish('delivery.failed', { job: job(env, [0, 1]), indexes: [1], reply: expired, reason: 'expiration' });
+  spool.flush();
+  assert.equal(spool.stats().messages, 0);
+  await assert.rejects(ctx.bus.request('spool.body', { id: env.id }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_NOT_FOUND'));
+});
+
+test('a repeated final outcome is harmless (at-least-once redelivery)', async (t) => {
+  const fx = spoolFixture(t);
+  const { spool, ctx } = await fx.open();
+  const env = await storeOne(ctx, ['a@example.test']);
+  attempted(ctx, env, [[0, 'delivered', OK]]);
+  attempted(ctx, env, [[0, 'delivered', OK]]);
+  spool.flush();
+  attempted(ctx, env, [[0, 'permanent', HARD]]);
+  spool.flush();
+  assert.deepEqual([spool.stats().messages, spool.stats().pendingRecipients, spool.stats().bytes], [0, 0, 0]);
+});
+
+test('a failed outcome write is kept and retried after a second, then the message is deleted', async (t) => {
+  const fx = spoolFixture(t);
+  const clock = new ManualClock();
+  let failures = 1;
+  const { spool, ctx } = await fx.open(
+    {
+      beforeOutcomeCommit: () => {
+        if (failures-- > 0) throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE');
+      },
+    },
+    clock,
+  );
+  const env = await storeOne(ctx, ['a@example.test']);
+  attempted(ctx, env, [[0, 'delivered', OK]]);
+  spool.flush();
+  assert.equal(spool.stats().outcomeBacklog, 1);
+  assert.equal(spool.stats().messages, 1, 'rolled back: still in the spool');
+  clock.advance(1000);
+  assert.equal(spool.stats().outcomeBacklog, 0);
+  assert.equal(spool.stats().messages, 0);
+});

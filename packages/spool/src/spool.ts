@@ -1,0 +1,249 @@
+/**
+ * The spool service (ARCHITECTURE.md "spool"): answers spool.store once a message is durable,
+ * spool.body with the stored bytes, persists delivery outcomes, and on system.ready replays every
+ * unfinished message so that routing and queue rebuild their state.
+ */
+import {
+  PetrelError,
+  newMessageId,
+  type BodyRequest,
+  type Logger,
+  type MessageEnvelope,
+  type Service,
+  type ServiceContext,
+  type StoreRequest,
+  type StoreResult,
+} from '@petrel/core';
+import { openSpoolDatabase, openSpoolReader, type SpoolDatabase } from './database.js';
+import { FreeSpaceGuard, type FreeSpaceProbe } from './free-space.js';
+import { OutcomeWriter, type OutcomeEffects } from './outcome-writer.js';
+import { replay, type RecoveryResult } from './recovery.js';
+import { toSpoolError } from './sqlite-errors.js';
+import { StoreWriter } from './store-writer.js';
+
+/** Constructor options; the first three become `[spool]` config keys once core has them. */
+export interface SpoolOptions {
+  /** Refuse new messages when the spool's file system has less free space (bytes). Default 100 MB; 0 disables. */
+  readonly minFreeSpace?: number;
+  /** Most messages per group-commit transaction. Default 512. */
+  readonly maxBatchSize?: number;
+  /** Messages read per recovery chunk before yielding to the event loop. Default 500. */
+  readonly recoveryChunkSize?: number;
+  /** Replaces statfs (tests simulate a full disk with it). */
+  readonly freeSpaceProbe?: FreeSpaceProbe;
+  /** Test hook: runs inside each store transaction before commit; throwing rolls the batch back. */
+  readonly beforeStoreCommit?: (batchSize: number) => void;
+  /** Test hook: runs inside each outcome transaction before commit; throwing rolls it back. */
+  readonly beforeOutcomeCommit?: () => void;
+}
+
+/** Counters for metrics and tests. */
+export interface SpoolStats {
+  /** Messages in the spool (stored and not finished). */
+  readonly messages: number;
+  /** Recipients still pending delivery. */
+  readonly pendingRecipients: number;
+  /** Body bytes of the messages in the spool. */
+  readonly bytes: number;
+  /** Store transactions committed since start (each one fsync): far fewer than messages under load. */
+  readonly storeCommits: number;
+  /** Outcome transactions committed since start. */
+  readonly outcomeCommits: number;
+  /** Messages stored since start. */
+  readonly stored: number;
+  /** Outcome changes waiting for a retry after a failed write. */
+  readonly outcomeBacklog: number;
+}
+
+const DEFAULT_MIN_FREE = 100 * 1024 * 1024;
+
+export class Spool implements Service {
+  readonly name = 'spool';
+  private readonly logger: Logger;
+  private readonly dir: string;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private db: SpoolDatabase | undefined;
+  private writer: StoreWriter | undefined;
+  private outcomes: OutcomeWriter | undefined;
+  private freeSpace: FreeSpaceGuard;
+  private recovery: Promise<RecoveryResult> | undefined;
+  private readonly teardown: (() => void)[] = [];
+  private counts = { messages: 0, pendingRecipients: 0, bytes: 0, stored: 0 };
+  private readBody: ((id: string) => Buffer | undefined) | undefined;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly options: SpoolOptions = {},
+  ) {
+    this.logger = ctx.logger.child({ service: 'spool' });
+    this.dir = ctx.config.spool_dir;
+    this.freeSpace = new FreeSpaceGuard(this.dir, options.minFreeSpace ?? DEFAULT_MIN_FREE, ctx.clock, options.freeSpaceProbe);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `spool cannot start: it is ${this.state}`, { state: this.state });
+    const db = openSpoolDatabase(this.dir);
+    this.db = db;
+    this.loadCounts(db);
+    const bodyStmt = db.prepare<[string], Buffer>('SELECT body FROM messages WHERE id = ?').pluck();
+    this.readBody = (id) => bodyStmt.get(id);
+    this.writer = new StoreWriter(db, {
+      maxBatch: this.options.maxBatchSize ?? 512,
+      onCommitted: (envelopes, bytes) => this.committed(envelopes, bytes),
+      ...(this.options.beforeStoreCommit ? { beforeCommit: this.options.beforeStoreCommit } : {}),
+    });
+    const outcomes = new OutcomeWriter(db, {
+      clock: this.ctx.clock,
+      logger: this.logger,
+      onCommitted: (e) => this.outcomesCommitted(e),
+      ...(this.options.beforeOutcomeCommit ? { beforeCommit: this.options.beforeOutcomeCommit } : {}),
+    });
+    this.outcomes = outcomes;
+    const { bus } = this.ctx;
+    this.teardown.push(
+      bus.handle('spool.store', (req) => this.store(req)),
+      bus.handle('spool.body', (req) => this.body(req)),
+      bus.subscribe('delivery.attempted', (a) => outcomes.attempted(a)),
+      bus.subscribe('delivery.deferred', (d) => outcomes.deferred(d)),
+      bus.subscribe('delivery.failed', (f) => outcomes.failed(f)),
+      bus.subscribe('system.ready', () => {
+        this.recover().catch((err: unknown) => this.logger.error({ err }, 'spool recovery failed'));
+      }),
+    );
+    this.state = 'running';
+    this.logger.info({ dir: this.dir, messages: this.counts.messages, pendingRecipients: this.counts.pendingRecipients }, 'spool open');
+  }
+
+  /** Flushes queued stores and outcomes, lets a running replay stop at its next chunk, closes the database. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    for (const off of this.teardown.splice(0)) off();
+    this.writer?.flush();
+    if (this.recovery) await this.recovery.catch(() => undefined);
+    if (this.outcomes && !this.outcomes.flush()) {
+      this.logger.error({ lost: this.outcomes.backlog }, 'spool stopped with unwritten outcomes; those recipients will be retried');
+    }
+    this.outcomes?.close();
+    this.writer?.failAll(new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool is stopping', { reason: 'stopped' }));
+    this.db?.close();
+    this.state = 'stopped';
+  }
+
+  /**
+   * Replays every message with pending recipients as message.spooled {recovered: true}. Runs once;
+   * system.ready starts it, and later calls return the same promise.
+   */
+  recover(): Promise<RecoveryResult> {
+    if (this.state !== 'running' && !this.recovery) {
+      return Promise.reject(new PetrelError('PETREL_ERR_SERVICE_STATE', 'spool recovery needs a running spool', { state: this.state }));
+    }
+    this.recovery ??= this.runRecovery();
+    return this.recovery;
+  }
+
+  /** Commits queued store and outcome batches now instead of on the next event-loop turn. */
+  flush(): void {
+    this.writer?.flush();
+    this.outcomes?.flush();
+  }
+
+  stats(): SpoolStats {
+    return {
+      ...this.counts,
+      storeCommits: this.writer?.commitCount ?? 0,
+      outcomeCommits: this.outcomes?.commitCount ?? 0,
+      outcomeBacklog: this.outcomes?.backlog ?? 0,
+    };
+  }
+
+  private async store(req: StoreRequest): Promise<StoreResult> {
+    const writer = this.writer;
+    if (this.state !== 'running' || !writer) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool is not running', { reason: 'stopped', state: this.state });
+    if (this.freeSpace.isLow()) {
+      const free = this.freeSpace.available();
+      throw new PetrelError('PETREL_ERR_SPOOL_FULL', `spool refused the message: ${free} bytes free, minimum ${this.freeSpace.minimum}`, { dir: this.dir, free, minimum: this.freeSpace.minimum });
+    }
+    if (!Buffer.isBuffer(req.body)) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'spool.store needs the body as a Buffer', { reason: 'invalid' });
+    if (req.envelope.recipients.length === 0) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'spool.store needs at least one recipient', { reason: 'invalid' });
+    const id = req.envelope.id === '' ? newMessageId() : req.envelope.id;
+    // size is "as stored": the body we hold is the truth, whatever the caller counted.
+    const envelope: MessageEnvelope = { ...req.envelope, id, size: req.body.length };
+    await writer.store({ envelope, body: req.body });
+    return { id };
+  }
+
+  private body(req: BodyRequest): Buffer {
+    const readBody = this.readBody;
+    if (this.state !== 'running' || !readBody) throw new PetrelError('PETREL_ERR_SPOOL_NOT_FOUND', `message ${req.id} cannot be read: the spool is not running`, { id: req.id });
+    let body: Buffer | undefined;
+    try {
+      body = readBody(req.id);
+    } catch (err) {
+      throw toSpoolError(err, `cannot read message ${req.id}`, { id: req.id });
+    }
+    if (body === undefined) throw new PetrelError('PETREL_ERR_SPOOL_NOT_FOUND', `message ${req.id} is not in the spool`, { id: req.id });
+    return body;
+  }
+
+  private committed(envelopes: readonly MessageEnvelope[], bytes: number): void {
+    this.counts.messages += envelopes.length;
+    this.counts.stored += envelopes.length;
+    this.counts.bytes += bytes;
+    for (const e of envelopes) this.counts.pendingRecipients += e.recipients.length;
+    // Published only now: a message a crash could still lose never reaches routing or a queue.
+    for (const envelope of envelopes) this.ctx.bus.publish('message.spooled', { envelope, recovered: false });
+  }
+
+  private outcomesCommitted(e: OutcomeEffects): void {
+    this.counts.pendingRecipients -= e.finished;
+    this.counts.messages -= e.deleted;
+    this.counts.bytes -= e.bytes;
+  }
+
+  private async runRecovery(): Promise<RecoveryResult> {
+    const reader = openSpoolReader(this.dir);
+    try {
+      const result = await replay({
+        reader,
+        logger: this.logger,
+        chunkSize: this.options.recoveryChunkSize ?? 500,
+        publish: (event) => this.ctx.bus.publish('message.spooled', event),
+        deleteFinished: (ids) => this.deleteFinished(ids),
+        shouldStop: () => this.state !== 'running',
+      });
+      this.logger.info({ ...result, durationMs: Math.round(result.durationMs) }, 'spool recovery done');
+      return result;
+    } finally {
+      reader.close();
+    }
+  }
+
+  private deleteFinished(ids: readonly string[]): void {
+    const db = this.db;
+    if (!db) return;
+    const del = db.prepare<[string], number>('DELETE FROM messages WHERE id = ? RETURNING size').pluck();
+    const delRecipients = db.prepare<[string]>('DELETE FROM recipients WHERE message_id = ?');
+    try {
+      db.transaction(() => {
+        for (const id of ids) {
+          const size = del.get(id);
+          delRecipients.run(id);
+          if (size !== undefined) {
+            this.counts.messages--;
+            this.counts.bytes -= size;
+          }
+        }
+      }).immediate();
+    } catch (err) {
+      // Harmless: they are finished either way and will be found again at the next start.
+      this.logger.warn({ err, count: ids.length }, 'spool could not delete finished messages');
+    }
+  }
+
+  private loadCounts(db: SpoolDatabase): void {
+    const m = db.prepare<[], { n: number; bytes: number }>('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM messages').get();
+    const p = db.prepare<[], number>("SELECT count(*) FROM recipients WHERE status = 'pending'").pluck().get();
+    this.counts = { messages: m?.n ?? 0, pendingRecipients: p ?? 0, bytes: m?.bytes ?? 0, stored: 0 };
+  }
+}
