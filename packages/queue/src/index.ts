@@ -1,1 +1,14 @@
-export {};
+/**
+ * @petrel/queue: the queue manager (Momentum's mail queues, reference §5). Active FIFO and
+ * delayed heap per (binding, domain), one timer for all delayed mail, Momentum's retry and
+ * expiry maths (reference §4) and the connection goal published as `queue.demand`.
+ *
+ * Bus contract: subscribes `message.routed`, `delivery.attempted`, `delivery.released`;
+ * handles `queue.take`; publishes `queue.demand`, `delivery.deferred`, `delivery.failed`.
+ *
+ * @packageDocumentation
+ */
+export { QueueManager, type QueueManagerOptions, type QueueCounts } from './queue-manager.js';
+export { defaultConnectionGoal, type ConnectionGoalFn, type ConnectionGoalInput } from './connection-goal.js';
+export { decideRetry, retryWait, expiresAt, type RetryDecision, type RetryInput, type RetryPolicy } from './retry.js';
+export { QUEUE_REPLIES } from './replies.js';

@@ -1,0 +1,60 @@
+/**
+ * A binary min-heap: O(log n) push and pop, O(1) peek. Orders by a strict "comes before"
+ * function supplied by the caller; callers that need FIFO among equal keys add a sequence number.
+ */
+export class MinHeap<T> {
+  private readonly items: T[] = [];
+
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(value: T): void {
+    const items = this.items;
+    let i = items.length;
+    items.push(value);
+    // Sift up: move the hole towards the root while the parent comes after the value.
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent] as T;
+      if (!this.before(value, p)) break;
+      items[i] = p;
+      i = parent;
+    }
+    items[i] = value;
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    // Sift down the former last element from the root.
+    const n = items.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.before(items[r] as T, items[l] as T)) c = r;
+      const child = items[c] as T;
+      if (!this.before(child, last)) break;
+      items[i] = child;
+      i = c;
+    }
+    items[i] = last;
+    return top;
+  }
+
+  /** In heap (not sorted) order; for counting and inspection only. */
+  values(): readonly T[] {
+    return this.items;
+  }
+}
