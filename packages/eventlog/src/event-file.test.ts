@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SmtpReply } from '@petrel/core';
+import { fixture, type Fixture } from './test-support.js';
+
+function reject(f: Fixture, n: number, tag = 'C'): void {
+  for (let i = 0; i < n; i++) {
+    f.bus.publish('message.rejected', { time: 0, phase: 'connect', reply: SmtpReply.parse('554 5.7.1 go away'), client: { address: '192.0.2.1', port: 1 }, connectionId: `${tag}${i}` });
+  }
+}
+
+const ERROR = 50;
+const WARN = 40;
+
+test('creates log_dir and events.jsonl with mode 0640', async (t) => {
+  const f = await fixture({ logDir: 'deep/er/log' });
+  t.after(f.cleanup);
+  assert.equal(statSync(join(f.dir, 'deep/er/log/events.jsonl')).mode & 0o777, 0o640);
+});
+
+test('stop() writes out records still below the buffer threshold', async (t) => {
+  const f = await fixture();
+  t.after(f.cleanup);
+  reject(f, 3);
+  assert.equal(statSync(f.log.path).size, 0, 'three short records stay buffered (minLength 4096)');
+  await f.log.stop();
+  assert.deepEqual(f.read().map((r) => r.connection_id), ['C0', 'C1', 'C2']);
+});
+
+test('after logrotate renamed the file, reopen() writes new records to a new file', async (t) => {
+  const f = await fixture();
+  t.after(f.cleanup);
+  reject(f, 2, 'old');
+  await f.log.flush();
+  renameSync(f.log.path, `${f.log.path}.1`);
+  reject(f, 1, 'late'); // written before the reopen: belongs to the rotated file
+  await f.log.reopen();
+  reject(f, 2, 'new');
+  await f.log.stop();
+  assert.deepEqual(f.read('log/events.jsonl.1').map((r) => r.connection_id), ['old0', 'old1', 'late0']);
+  assert.deepEqual(f.read().map((r) => r.connection_id), ['new0', 'new1']);
+});
+
+test('a log_dir that cannot be created does not throw into the publisher; the error is logged once', async (t) => {
+  const f = await fixture({ start: false });
+  t.after(f.cleanup);
+  writeFileSync(join(f.dir, 'log'), 'a file where the directory should be');
+  await f.log.start();
+  let after = 0;
+  f.bus.subscribe('message.rejected', () => void after++);
+  assert.doesNotThrow(() => reject(f, 200));
+  await f.log.flush();
+  assert.equal(after, 200, 'later subscribers still run');
+  assert.deepEqual(f.busErrors, []);
+  assert.deepEqual(f.opLog.filter((l) => l.level === ERROR).length, 1);
+});
+
+test('a write error on the open file (disk full) is logged once per burst and the log recovers after reopen', async (t) => {
+  const f = await fixture({ start: false });
+  t.after(f.cleanup);
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(f.dir, 'log'));
+  symlinkSync('/dev/full', f.log.path); // every write(2) fails with ENOSPC
+  await f.log.start();
+  assert.doesNotThrow(() => reject(f, 100));
+  await assert.rejects(f.log.flush(), /ENOSPC/);
+  reject(f, 100);
+  await assert.rejects(f.log.flush(), /ENOSPC/);
+  assert.deepEqual(f.busErrors, []);
+  assert.equal(f.opLog.filter((l) => l.level === ERROR).length, 1);
+
+  rmSync(f.log.path);
+  await f.log.reopen();
+  reject(f, 1, 'ok');
+  await f.log.flush();
+  assert.deepEqual(f.read().map((r) => r.connection_id), ['ok0']);
+  assert.equal(f.opLog.filter((l) => l.level === ERROR).length, 1);
+  assert.equal(f.opLog.filter((l) => l.level === WARN).length, 1, 'one "resumed" notice ends the burst');
+});

@@ -1,0 +1,153 @@
+/**
+ * Bus events → event-log records, as pure functions. One record per recipient and event, in
+ * Momentum's record types (reference §8: R, D, T, P; expiration split out of P; rejectlog).
+ * Unknown fields are left out rather than written empty.
+ */
+import {
+  domainOf,
+  formatReply,
+  type DeliveryAttempt,
+  type DeliveryFailed,
+  type MessageRejected,
+  type MessageSpooled,
+  type OutcomeStatus,
+  type ReplyData,
+} from '@petrel/core';
+
+export type EventType = 'reception' | 'delivery' | 'transient_failure' | 'permanent_failure' | 'expiration' | 'rejection';
+
+/** One line of events.jsonl. Field names are the file format: change them only with docs/logs.md. */
+export interface EventRecord {
+  /** ISO 8601 UTC with milliseconds. */
+  readonly time: string;
+  readonly type: EventType;
+  readonly message_id?: string;
+  /** Reverse-path; "" is the null sender. */
+  readonly sender?: string;
+  readonly recipient?: string;
+  readonly domain?: string;
+  readonly binding?: string;
+  readonly binding_group?: string;
+  readonly source_address?: string;
+  readonly remote_host?: string;
+  readonly remote_ip?: string;
+  /** The reply on one line, "550 5.1.1 text". */
+  readonly reply?: string;
+  readonly code?: number;
+  readonly enhanced?: string;
+  /** Momentum connection stage code (reference §8). */
+  readonly stage?: number;
+  /** 1 for the first attempt. */
+  readonly attempt?: number;
+  readonly queue_time_ms?: number;
+  readonly size?: number;
+  readonly protocol?: string;
+  readonly client_ip?: string;
+  /** Server phase of a rejection, e.g. "awaiting mailfrom". */
+  readonly phase?: string;
+  readonly connection_id?: string;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Builds a record in the documented field order, leaving out undefined fields. */
+function record(fields: Mutable<EventRecord>): EventRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
+  return out as unknown as EventRecord;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function replyFields(r: ReplyData): Pick<EventRecord, 'reply' | 'code' | 'enhanced'> {
+  return { reply: formatReply(r), code: r.code, enhanced: r.enhanced };
+}
+
+const OUTCOME_TYPE: Record<OutcomeStatus, EventType> = {
+  delivered: 'delivery',
+  transient: 'transient_failure',
+  permanent: 'permanent_failure',
+};
+
+/** `reception` per recipient of a newly received message; nothing for a recovered one. */
+export function receptionRecords(ev: MessageSpooled): EventRecord[] {
+  if (ev.recovered) return [];
+  const env = ev.envelope;
+  return env.recipients.map((r) =>
+    record({
+      time: iso(env.receivedAt),
+      type: 'reception',
+      message_id: env.id,
+      sender: env.sender,
+      recipient: r.address,
+      domain: r.domain,
+      size: env.size,
+      protocol: env.protocol,
+      client_ip: env.client?.address,
+    }),
+  );
+}
+
+/** One record per recipient outcome of an attempt. */
+export function attemptRecords(a: DeliveryAttempt): EventRecord[] {
+  const job = a.job;
+  return a.outcomes.map((o) =>
+    record({
+      time: iso(a.finishedAt),
+      type: OUTCOME_TYPE[o.status],
+      message_id: job.messageId,
+      sender: job.sender,
+      recipient: o.address,
+      domain: job.domain,
+      binding: job.binding,
+      binding_group: job.bindingGroup,
+      source_address: a.sourceAddress,
+      remote_host: a.remote?.host,
+      remote_ip: a.remote?.ip,
+      ...replyFields(o.reply),
+      stage: o.stage,
+      attempt: job.attempts + 1,
+      queue_time_ms: a.finishedAt - job.receivedAt,
+      size: job.size,
+    }),
+  );
+}
+
+/** One record per failed recipient: `expiration` when time or retries ran out, else `permanent_failure`. */
+export function failureRecords(ev: DeliveryFailed, now: number): EventRecord[] {
+  const job = ev.job;
+  const byIndex = new Map(job.recipients.map((r) => [r.index, r.address]));
+  return ev.indexes.map((index) =>
+    record({
+      time: iso(now),
+      type: ev.reason === 'expiration' ? 'expiration' : 'permanent_failure',
+      message_id: job.messageId,
+      sender: job.sender,
+      recipient: byIndex.get(index),
+      domain: job.domain,
+      binding: job.binding,
+      binding_group: job.bindingGroup,
+      ...replyFields(ev.reply),
+      attempt: job.attempts,
+      queue_time_ms: now - job.receivedAt,
+      size: job.size,
+    }),
+  );
+}
+
+/** The `rejection` record of a refused command or message (Momentum's rejectlog). */
+export function rejectionRecord(ev: MessageRejected): EventRecord {
+  return record({
+    time: iso(ev.time),
+    type: 'rejection',
+    sender: ev.sender,
+    recipient: ev.recipient,
+    domain: ev.recipient !== undefined ? domainOf(ev.recipient) || undefined : undefined,
+    ...replyFields(ev.reply),
+    client_ip: ev.client.address,
+    phase: ev.phase,
+    connection_id: ev.connectionId,
+  });
+}
