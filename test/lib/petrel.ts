@@ -19,6 +19,27 @@ export interface ConfigOptions {
   extra?: string;
 }
 
+const GLOBAL_DEFAULTS: Record<string, string> = {
+  remote_port: '0',
+  retry_interval: '"2s"',
+  max_retry_interval: '"10s"',
+  message_expiration: '"1h"',
+  idle_timeout: '"1s"',
+  connect_timeout: '"3s"',
+};
+
+/** [global] lines: the test defaults, overridden key by key by `extra` ("key = value" lines). */
+function globalTable(remotePort: number, extra = ''): string {
+  const keys: Record<string, string> = { ...GLOBAL_DEFAULTS, remote_port: String(remotePort) };
+  for (const line of extra.split('\n')) {
+    const m = /^\s*([a-z_]+)\s*=\s*(.+?)\s*$/.exec(line);
+    if (m) keys[m[1]!] = m[2]!;
+  }
+  return Object.entries(keys)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join('\n');
+}
+
 /** A complete test config: short retry interval, loopback everything, DNS from dnsmasq. */
 export function testConfig(o: ConfigOptions): string {
   return `hostname = "petrel.test"
@@ -37,13 +58,7 @@ timeout = "1s"
 tries = 1
 
 [global]
-remote_port = ${o.remotePort}
-retry_interval = "2s"
-max_retry_interval = "10s"
-message_expiration = "1h"
-idle_timeout = "1s"
-connect_timeout = "3s"
-${o.global ?? ''}
+${globalTable(o.remotePort, o.global)}
 ${o.extra ?? ''}
 `;
 }
@@ -78,7 +93,8 @@ export async function startPetrel(dir: string, toml: string, listenPort: number)
   writeFileSync(configFile, toml);
   const proc: Proc = startProc(process.execPath, [CLI, 'start', '--config', configFile]);
   try {
-    await waitForPort('127.0.0.1', listenPort, 20_000);
+    const exited = new Promise<never>((_, reject) => proc.child.once('exit', (code) => reject(new Error(`petrel exited with code ${code}`))));
+    await Promise.race([waitForPort('127.0.0.1', listenPort, 20_000), exited]);
   } catch (e) {
     await proc.stop('SIGKILL');
     throw new Error(`petrel did not start: ${(e as Error).message}\n${proc.output()}`);
@@ -96,7 +112,13 @@ export async function startPetrel(dir: string, toml: string, listenPort: number)
     port: listenPort,
     configFile,
     events,
-    waitForEvents: (what, pred, ms = 20_000) => waitFor(`${what}\n(events so far: ${events().map((e) => e.type).join(', ')})`, () => (pred(events()) ? events() : undefined), ms, 100),
+    waitForEvents: async (what, pred, ms = 20_000) => {
+      try {
+        return await waitFor(what, () => (pred(events()) ? events() : undefined), ms, 100);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\nevents so far:\n${events().map((x) => JSON.stringify(x)).join('\n')}`);
+      }
+    },
     output: () => proc.output(),
     stop: () => proc.stop('SIGTERM'),
     kill9: async () => void (await proc.stop('SIGKILL')),

@@ -1,5 +1,5 @@
 /** Shared set-up for one end-to-end scenario: a temp dir, dnsmasq, ports; everything stopped after. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -19,6 +19,7 @@ export interface Scenario {
 
 export async function scenario(t: TestContext, dnsExtra: readonly string[] = []): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-'));
+  chmodSync(dir, 0o755); // smtp-sink drops to user nobody and must reach its dump directory
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   t.after(async () => {
     for (const fn of cleanups.reverse()) await fn();

@@ -178,6 +178,8 @@ export interface RouteHost {
   readonly address: string;
   readonly family: 4 | 6;
   readonly preference: number;
+  /** Port for this host when it differs from Route.port (gateway entries "host:port"). */
+  readonly port?: number;
 }
 
 /** Where and how to deliver mail for a (binding, domain). */

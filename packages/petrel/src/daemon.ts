@@ -5,9 +5,9 @@
 import { Bus, SystemClock, type Clock, type Logger, type PetrelConfig, type Service, type ServiceContext } from '@petrel/core';
 import { EventLog } from '@petrel/eventlog';
 import { Listener } from '@petrel/listener';
-import { Outbound } from '@petrel/outbound';
+import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
-import { Routing } from '@petrel/routing';
+import { RoutingService } from '@petrel/routing';
 import { Spool } from '@petrel/spool';
 
 export interface Daemon {
@@ -27,9 +27,9 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
   const services: Service[] = [
     eventlog,
     new Spool(ctx('spool')),
-    new Routing(ctx('routing')),
+    new RoutingService(ctx('routing')),
     new QueueManager(ctx('queue')),
-    new Outbound(ctx('outbound')),
+    new OutboundService(ctx('outbound')),
     new Listener(ctx('listener')),
   ];
   const started: Service[] = [];
