@@ -49,7 +49,7 @@ export class Listener implements Service {
     private readonly ctx: ServiceContext,
     private readonly options: ListenerOptions = {},
   ) {
-    this.logger = ctx.logger.child({ service: 'listener' });
+    this.logger = ctx.logger;
   }
 
   /** Adds an ESMTP verb (and EHLO keyword); call before start(). */

@@ -27,7 +27,7 @@ export interface ConnectDeps {
 export function sessionOptions(route: HostsRoute, host: RouteHost, policy: DeliveryOptions, logger: Logger): SessionOptions {
   const opts: SessionOptions = {
     host: host.address,
-    port: route.port,
+    port: host.port ?? route.port,
     hostname: host.name,
     ehloName: route.ehloName,
     timeouts: createSessionTimeouts(policy),

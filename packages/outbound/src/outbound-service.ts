@@ -66,7 +66,7 @@ export class OutboundService implements Service, PoolHost {
     private readonly options: OutboundOptions = {},
   ) {
     this.clock = ctx.clock;
-    this.logger = ctx.logger.child({ service: 'outbound' });
+    this.logger = ctx.logger;
     this.ledger = new JobLedger(ctx.bus);
     this.hostFailures = new HostFailures(ctx.clock, options.hostFailureRetryMs ?? HOST_FAILURE_RETRY_MS);
     this.maxTotal = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import type { SessionOptions, SessionTimeouts } from './types.js';
 
-export const AIO_SERVER = '/work/shared/peers/aio-server.py';
+// The project's own copy of the shared peer (test/peers), so CI needs nothing outside the repo.
+export const AIO_SERVER = fileURLToPath(new URL('../../../test/peers/aio-server.py', import.meta.url));
 
 export function timeouts(over: Partial<SessionTimeouts> = {}): SessionTimeouts {
   return { connect: 3000, banner: 3000, ehlo: 3000, mailfrom: 3000, rcptto: 3000, data: 3000, dataBlock: 3000, body: 3000, rset: 3000, quit: 1000, ...over };

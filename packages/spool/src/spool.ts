@@ -75,7 +75,7 @@ export class Spool implements Service {
     private readonly ctx: ServiceContext,
     private readonly options: SpoolOptions = {},
   ) {
-    this.logger = ctx.logger.child({ service: 'spool' });
+    this.logger = ctx.logger;
     this.dir = ctx.config.spool_dir;
     this.freeSpace = new FreeSpaceGuard(this.dir, options.minFreeSpace ?? DEFAULT_MIN_FREE, ctx.clock, options.freeSpaceProbe);
   }

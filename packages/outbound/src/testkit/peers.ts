@@ -5,13 +5,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 
 export interface Peer {
   readonly port: number;
   stop(): Promise<void>;
 }
 
-const AIO_SERVER = '/work/shared/peers/aio-server.py';
+// The project's own copy of the shared peer (test/peers), so CI needs nothing outside the repo.
+const AIO_SERVER = fileURLToPath(new URL('../../../../test/peers/aio-server.py', import.meta.url));
 
 function randomPort(): number {
   return 20_000 + Math.floor(Math.random() * 40_000);

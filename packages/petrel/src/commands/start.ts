@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { createLogger } from '@petrel/core';
+import { startDaemon, type Daemon } from '../daemon.js';
+import { DEFAULT_CONFIG } from '../paths.js';
+import { fail, loadOrExit } from './common.js';
+
+/** `petrel start`: the daemon in the foreground; SIGTERM/SIGINT stop it gracefully, SIGHUP reopens logs. */
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the daemon in the foreground (stops cleanly on SIGTERM/SIGINT)')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+    .action(async (opts: { config: string }) => {
+      const config = loadOrExit(opts.config);
+      const logger = createLogger({ level: config.log_level });
+      let daemon: Daemon;
+      try {
+        daemon = await startDaemon(config, logger);
+      } catch (e) {
+        logger.flush();
+        fail(`cannot start: ${(e as Error).message}`);
+      }
+      logger.info({ config: opts.config, listen: config.listener.listen, spool: config.spool_dir }, 'petrel started');
+      let signals = 0;
+      const shutdown = (sig: string): void => {
+        if (++signals > 1) {
+          logger.warn({ signal: sig }, 'second signal: exiting at once');
+          process.exit(1);
+        }
+        logger.info({ signal: sig }, 'stopping');
+        void daemon.stop().then(
+          () => {
+            logger.info('stopped');
+            logger.flush();
+            process.exit(0);
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'stop failed');
+            logger.flush();
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGHUP', () => daemon.reopenLogs());
+    });
+}
