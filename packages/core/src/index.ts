@@ -37,3 +37,4 @@ export {
 } from './config/scopes.js';
 export { loadConfig, parseConfig, type PetrelConfig } from './config/loader.js';
 export { renderConfigReference } from './config/reference.js';
+export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';

@@ -81,6 +81,8 @@ export interface DeliveryJob {
   /** Epoch ms when the job may next be tried; 0 = now. */
   nextAttemptAt: number;
   lastReply?: ReplyData;
+  /** Header fields to remove before delivery (e.g. X-Binding once it has chosen the binding). */
+  readonly stripHeaders?: readonly string[];
 }
 
 export type OutcomeStatus = 'delivered' | 'transient' | 'permanent';
@@ -195,6 +197,8 @@ export type Route =
       readonly ehloName: string;
       /** True when the hosts come from a configured gateway (smart host), not MX. */
       readonly gateway: boolean;
+      /** Credentials for SMTP AUTH to a gateway (RFC 4954), when configured. */
+      readonly auth?: { readonly user: string; readonly pass: string };
     }
   | {
       /** No delivery possible: a DNS failure, null MX, or policy. */

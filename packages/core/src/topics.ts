@@ -83,6 +83,8 @@ export interface DeliveryFailed {
   readonly reply: ReplyData;
   /** "expiration" (time or retries exhausted) or "policy" (e.g. never_retry, operator fail). */
   readonly reason: 'expiration' | 'policy';
+  /** No DSN for these failures (Momentum's `fail … quiet`). */
+  readonly quiet?: boolean;
 }
 
 /** Published by outbound when it hands a job back untried (stop, route change). */
@@ -102,6 +104,50 @@ export interface RouteRequest {
 
 export interface BodyRequest {
   readonly id: string;
+}
+
+/** Selects queued mail for an operator action; absent fields match everything. */
+export interface QueueSelector {
+  readonly binding?: string;
+  readonly domain?: string;
+  readonly messageId?: string;
+}
+
+/** One (binding, domain) queue's counts (Momentum `mailq`/`active`/`delayed`). */
+export interface QueueCount {
+  readonly binding: string;
+  readonly bindingGroup: string;
+  readonly domain: string;
+  readonly active: number;
+  readonly delayed: number;
+  readonly inFlight: number;
+  readonly suspended: boolean;
+  /** Reception time of the oldest queued job, epoch ms; 0 when empty. */
+  readonly oldestReceivedAt: number;
+}
+
+export interface Suspension {
+  readonly binding?: string;
+  readonly domain?: string;
+  readonly reason?: string;
+  readonly since: number;
+  /** Epoch ms when it ends by itself; absent = until resumed. */
+  readonly until?: number;
+}
+
+/** One queued job as `showqueue` lists it. */
+export interface QueuedJobInfo {
+  readonly jobId: string;
+  readonly messageId: string;
+  readonly binding: string;
+  readonly domain: string;
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  readonly queue: 'active' | 'delayed' | 'in-flight';
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly receivedAt: number;
+  readonly lastReply?: ReplyData;
 }
 
 /** Lifecycle: every service has started; the spool now replays unfinished mail. */
@@ -128,6 +174,22 @@ export interface Requests {
   'spool.body': { payload: BodyRequest; result: Buffer };
   'queue.take': { payload: TakeRequest; result: DeliveryJob | null };
   'routing.route': { payload: RouteRequest; result: Route };
+  /** Re-runs binding assignment for a queued job (rebind). */
+  'routing.assign': { payload: { readonly job: DeliveryJob }; result: { readonly binding: string; readonly bindingGroup: string } };
+  /** Operator actions on the queue (control API / CLI). `dryRun` counts without acting. */
+  'queue.counts': { payload: QueueSelector; result: readonly QueueCount[] };
+  'queue.jobs': { payload: QueueSelector & { readonly limit?: number; readonly offset?: number }; result: readonly QueuedJobInfo[] };
+  'queue.suspend': { payload: QueueSelector & { readonly durationMs?: number; readonly reason?: string }; result: { readonly suspension: Suspension } };
+  'queue.resume': { payload: QueueSelector; result: { readonly resumed: number } };
+  'queue.suspensions': { payload: Record<string, never>; result: readonly Suspension[] };
+  /** Delayed → active now (Momentum `flush domain`; with messageId, `message retry`). */
+  'queue.flush': { payload: QueueSelector; result: { readonly requeued: number } };
+  /** Permanent failure for queued mail (Momentum `fail domain [quiet]`, `message fail`). */
+  'queue.fail': { payload: QueueSelector & { readonly quiet?: boolean; readonly dryRun?: boolean; readonly reply?: ReplyData }; result: { readonly failed: number } };
+  /** Move a domain's queued mail to another domain's route (Momentum `reroute queue`). */
+  'queue.reroute': { payload: { readonly from: string; readonly to: string; readonly dryRun?: boolean }; result: { readonly moved: number } };
+  /** Re-run binding assignment for queued mail of a binding ('all' = every binding), optionally one domain. */
+  'queue.rebind': { payload: { readonly binding: string; readonly domain?: string }; result: { readonly rebound: number } };
 }
 
 export type EventName = keyof Events;
@@ -145,4 +207,19 @@ export const EVENT_NAMES: readonly EventName[] = [
   'delivery.released',
   'system.ready',
 ];
-export const REQUEST_NAMES: readonly RequestName[] = ['spool.store', 'spool.body', 'queue.take', 'routing.route'];
+export const REQUEST_NAMES: readonly RequestName[] = [
+  'spool.store',
+  'spool.body',
+  'queue.take',
+  'routing.route',
+  'routing.assign',
+  'queue.counts',
+  'queue.jobs',
+  'queue.suspend',
+  'queue.resume',
+  'queue.suspensions',
+  'queue.flush',
+  'queue.fail',
+  'queue.reroute',
+  'queue.rebind',
+];

@@ -1,0 +1,74 @@
+/**
+ * Token buckets for Momentum's outbound_throttle_messages / outbound_throttle_connections.
+ * One bucket per *defining* scope (reference §1): every (binding, domain) whose value falls back
+ * to the same scope draws on the same bucket, e.g. a binding_group's "10" is 10/s for all of its
+ * bindings and domains together.
+ */
+import type { Clock } from './clock.js';
+import type { Rate } from './config/units.js';
+import type { ScopeResolver } from './config/scopes.js';
+
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    readonly rate: Rate,
+    private readonly clock: Clock,
+  ) {
+    // Capacity = one period's worth: "100/60" allows a burst of 100, then 100 per minute.
+    this.tokens = rate.count;
+    this.updatedAt = clock.now();
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    const elapsed = now - this.updatedAt;
+    if (elapsed > 0) {
+      this.tokens = Math.min(this.rate.count, this.tokens + (elapsed * this.rate.count) / this.rate.perMs);
+      this.updatedAt = now;
+    }
+  }
+
+  /** Takes one token if there is one. */
+  tryTake(): boolean {
+    this.refill();
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  /** Milliseconds until a token is available (0 = now). */
+  waitMs(): number {
+    this.refill();
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * this.rate.perMs) / this.rate.count);
+  }
+}
+
+export type ThrottleOption = 'outbound_throttle_messages' | 'outbound_throttle_connections';
+
+/** Finds (or makes) the bucket that governs a (binding, domain) for a throttle option. */
+export class ThrottleRegistry {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly resolver: ScopeResolver,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The bucket for (binding, domain), or undefined when the option is unset (no throttle). */
+  bucket(option: ThrottleOption, binding: string, domain: string): TokenBucket | undefined {
+    const { value, scope } = this.resolver.explain(option, binding, domain);
+    if (!value) return undefined;
+    // A global domain table shared by several domains via a regex is one bucket (reference §1).
+    const key = `${option}\u0000${scope}\u0000${value.count}/${value.perMs}`;
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = new TokenBucket(value, this.clock);
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+}
