@@ -18,6 +18,11 @@ export const ErrorCodes = {
   PETREL_ERR_DNS: 'a DNS lookup failed',
   PETREL_ERR_LISTEN: 'a listener could not bind its address',
   PETREL_ERR_SERVICE_STATE: 'a service was used in the wrong lifecycle state',
+  PETREL_ERR_QUEUE_ARGUMENT: 'a queue operation was given an invalid argument',
+  PETREL_ERR_BOUNCE_CLASS: 'a bounce class registration is invalid',
+  PETREL_ERR_BOUNCE_RULES: 'a bounce rules or override file is invalid',
+  PETREL_ERR_LISTENER_TLS: 'the listener cannot load its STARTTLS certificate or key',
+  PETREL_ERR_AUTH_USERS: 'the listener cannot read its AUTH users file',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

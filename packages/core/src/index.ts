@@ -15,6 +15,9 @@ export {
   ROOT_KEYS,
   LISTENER_KEYS,
   DNS_KEYS,
+  SPOOL_KEYS,
+  CONTROL_KEYS,
+  type ControlOptions,
   type OptionSpec,
   type OptionType,
   type DeliveryOptionSpec,
@@ -22,6 +25,7 @@ export {
   type DeliveryOptions,
   type ListenerOptions,
   type DnsOptions,
+  type SpoolOptions,
   type RootOptions,
   type ScopeKind,
 } from './config/schema.js';
@@ -36,5 +40,7 @@ export {
   type Explained,
 } from './config/scopes.js';
 export { loadConfig, parseConfig, type PetrelConfig } from './config/loader.js';
+export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleConfig } from './config/schema.js';
+export { domainPatternOf } from './config/binding-rules.js';
 export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';

@@ -83,6 +83,8 @@ export interface DeliveryJob {
   lastReply?: ReplyData;
   /** Header fields to remove before delivery (e.g. X-Binding once it has chosen the binding). */
   readonly stripHeaders?: readonly string[];
+  /** The submitting client (address, AUTH user), so that re-assignment (rebind) can re-run client rules. */
+  readonly client?: MessageEnvelope['client'];
 }
 
 export type OutcomeStatus = 'delivered' | 'transient' | 'permanent';

@@ -81,7 +81,10 @@ export interface DeliveryFailed {
   /** The job's recipients that failed (indexes into the envelope). */
   readonly indexes: readonly number[];
   readonly reply: ReplyData;
-  /** "expiration" (time or retries exhausted) or "policy" (e.g. never_retry, operator fail). */
+  /**
+   * "expiration": message_expiration reached, max_retries exhausted or never_retry (Momentum logs
+   * all three as expiry with 554 5.4.7); "policy": an operator action (`queue.fail`).
+   */
   readonly reason: 'expiration' | 'policy';
   /** No DSN for these failures (Momentum's `fail … quiet`). */
   readonly quiet?: boolean;
@@ -150,6 +153,22 @@ export interface QueuedJobInfo {
   readonly lastReply?: ReplyData;
 }
 
+/** What the spool knows of one message, for `petrel message show`. */
+export interface MessageDetails {
+  readonly envelope: MessageEnvelope;
+  readonly recipients: readonly {
+    readonly index: number;
+    readonly address: string;
+    readonly status: 'pending' | 'delivered' | 'failed';
+    readonly attempts: number;
+    readonly nextAttemptAt: number;
+    readonly lastReply?: ReplyData;
+  }[];
+}
+
+/** A service's counters for the control API (`summary`, `/metrics`); flat name → number. */
+export type ServiceStats = Readonly<Record<string, number>>;
+
 /** Lifecycle: every service has started; the spool now replays unfinished mail. */
 export interface SystemReady {
   readonly time: number;
@@ -174,6 +193,12 @@ export interface Requests {
   'spool.body': { payload: BodyRequest; result: Buffer };
   'queue.take': { payload: TakeRequest; result: DeliveryJob | null };
   'routing.route': { payload: RouteRequest; result: Route };
+  /** One message's envelope and per-recipient state; null when not in the spool. */
+  'spool.message': { payload: { readonly id: string }; result: MessageDetails | null };
+  /** Counters of a service, for the control API; each service registers its own. */
+  'spool.stats': { payload: Record<string, never>; result: ServiceStats };
+  'listener.stats': { payload: Record<string, never>; result: ServiceStats };
+  'outbound.stats': { payload: Record<string, never>; result: ServiceStats };
   /** Re-runs binding assignment for a queued job (rebind). */
   'routing.assign': { payload: { readonly job: DeliveryJob }; result: { readonly binding: string; readonly bindingGroup: string } };
   /** Operator actions on the queue (control API / CLI). `dryRun` counts without acting. */
@@ -213,6 +238,10 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'queue.take',
   'routing.route',
   'routing.assign',
+  'spool.message',
+  'spool.stats',
+  'listener.stats',
+  'outbound.stats',
   'queue.counts',
   'queue.jobs',
   'queue.suspend',

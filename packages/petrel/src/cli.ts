@@ -7,10 +7,18 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CONFIG, fail } from './commands/common.js';
 import { registerConfig } from './commands/config.js';
 import { registerStart } from './commands/start.js';
+import { registerDaemonVerbs } from './commands/daemon-verbs.js';
+import { registerQueueVerbs } from './commands/queue-verbs.js';
+import { registerMessageVerbs } from './commands/message-verbs.js';
+import { registerInject } from './commands/inject.js';
 
 const program = new Command('petrel').description('Petrel, an outbound MTA').showHelpAfterError().exitOverride();
 registerStart(program);
-registerConfig(program);
+const configCmd = registerConfig(program);
+registerDaemonVerbs(program, configCmd);
+registerQueueVerbs(program);
+registerMessageVerbs(program);
+registerInject(program);
 
 try {
   await program.parseAsync(process.argv);

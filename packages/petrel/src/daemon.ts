@@ -3,6 +3,8 @@
  * announces `system.ready` (the spool then replays unfinished mail) and stops them in reverse.
  */
 import { Bus, SystemClock, type Clock, type Logger, type PetrelConfig, type Service, type ServiceContext } from '@petrel/core';
+import { ControlService } from '@petrel/control';
+import { reloadConfig, type ReloadResult } from './reload.js';
 import { EventLog } from '@petrel/eventlog';
 import { Listener } from '@petrel/listener';
 import { OutboundService } from '@petrel/outbound';
@@ -17,11 +19,34 @@ export interface Daemon {
   stop(): Promise<void>;
   /** Reopens log files (SIGHUP, logrotate). */
   reopenLogs(): void;
+  /** Re-reads the config file; delivery options apply live. Throws on a bad file (old config stays). */
+  reloadConfig(): Promise<ReloadResult>;
+  /** Resolves when the daemon has stopped (e.g. through `petrel stop`). */
+  readonly stopped: Promise<void>;
 }
 
 export async function startDaemon(config: PetrelConfig, logger: Logger, clock: Clock = new SystemClock()): Promise<Daemon> {
   const bus = new Bus(logger.child({ service: 'bus' }));
-  const ctx = (name: string): ServiceContext => ({ config, bus, clock, logger: logger.child({ service: name }) });
+  // Services read ctx.config on use, so a reload swaps the config under them (delivery options
+  // apply live; sections bound at start are reported as needing a restart).
+  let current = config;
+  const ctx = (name: string): ServiceContext => ({
+    get config() {
+      return current;
+    },
+    bus,
+    clock,
+    logger: logger.child({ service: name }),
+  });
+  const reload = async (): Promise<ReloadResult> => {
+    const { next, result } = reloadConfig(current, current.source);
+    current = next;
+    logger.info(result, 'configuration reloaded');
+    return result;
+  };
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let stopping: Promise<void> | undefined;
   const eventlog = new EventLog(ctx('eventlog'));
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
@@ -31,6 +56,11 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     new QueueManager(ctx('queue')),
     new OutboundService(ctx('outbound')),
     new Listener(ctx('listener')),
+    new ControlService(ctx('control'), {
+      stop: () => stop(),
+      reopenLogs: () => eventlog.reopen(),
+      reloadConfig: reload,
+    }),
   ];
   const started: Service[] = [];
   try {
@@ -43,20 +73,24 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     throw err;
   }
   bus.publish('system.ready', { time: clock.now() });
-  let stopping: Promise<void> | undefined;
+  function stop(): Promise<void> {
+    return (stopping ??= (async () => {
+      for (const s of [...services].reverse()) {
+        try {
+          await s.stop();
+        } catch (err) {
+          logger.error({ err, service: s.name }, 'service failed to stop cleanly');
+        }
+      }
+      resolveStopped();
+    })());
+  }
   return {
     bus,
     services,
-    reopenLogs: () => eventlog.reopen(),
-    stop: () =>
-      (stopping ??= (async () => {
-        for (const s of [...services].reverse()) {
-          try {
-            await s.stop();
-          } catch (err) {
-            logger.error({ err, service: s.name }, 'service failed to stop cleanly');
-          }
-        }
-      })()),
+    stopped,
+    reopenLogs: () => void eventlog.reopen(),
+    reloadConfig: reload,
+    stop,
   };
 }

@@ -10,14 +10,22 @@ import { parseCidr, parseHostPort } from '../net.js';
 import {
   BINDING_KEYS,
   DELIVERY_OPTIONS,
+  CONTROL_KEYS,
   DNS_KEYS,
   LISTENER_KEYS,
   ROOT_KEYS,
+  ROUTING_KEYS,
+  SPOOL_KEYS,
+  type ControlOptions,
   type DnsOptions,
   type ListenerOptions,
   type OptionSpec,
   type RootOptions,
+  type RoutingOptions,
+  type SpoolOptions,
+  type BindingRuleConfig,
 } from './schema.js';
+import { parseBindingRules } from './binding-rules.js';
 import {
   DEFAULT_BINDING,
   DEFAULT_GROUP,
@@ -35,9 +43,19 @@ export interface PetrelConfig extends RootOptions {
   readonly source: string;
   readonly listener: ListenerOptions;
   readonly dns: DnsOptions;
+  /** [spool] keys (group commit, free space, recovery). */
+  readonly spool: SpoolOptions;
+  /** Control API; `socket` is resolved to an absolute path. */
+  readonly control: ControlOptions;
   readonly scopes: ScopeTree;
   /** Resolves delivery options per (binding, domain) in Momentum's scope order. */
   readonly delivery: ScopeResolver;
+  /** [routing] keys. */
+  readonly routing: RoutingOptions;
+  /** [[binding_rule]] tables, validated, in file order (first match wins). */
+  readonly bindingRules: readonly BindingRuleConfig[];
+  /** `weight` of the bindings that set one (default 1). */
+  readonly bindingWeights: ReadonlyMap<string, number>;
 }
 
 type Table = Record<string, unknown>;
@@ -67,7 +85,7 @@ const EXPECT: Record<OptionSpec['type'], string> = {
   'network[]': 'a list of networks such as "127.0.0.0/8"',
 };
 
-class Validator {
+export class Validator {
   readonly errors: string[] = [];
   private readonly lines: string[];
 
@@ -100,6 +118,21 @@ class Validator {
       if (table.length > 0 && i > start && /^\s*\[/.test(l)) break;
     }
     return table.length > 0 ? start + 1 : undefined;
+  }
+
+  /** Records an error at a known line (array-of-tables entries, which lineOf cannot find). */
+  failAt(line: number | undefined, path: string[], what: string): void {
+    this.errors.push(`${this.file}${line ? `:${line}` : ''}: ${path.join('.')}: ${what}`);
+  }
+
+  /** The 1-based lines of every `[[name]]` header, in file order. */
+  arrayTableLines(name: string): number[] {
+    const re = new RegExp(`^\\s*\\[\\[\\s*${name}\\s*\\]\\]`);
+    const out: number[] = [];
+    this.lines.forEach((l, i) => {
+      if (re.test(l)) out.push(i + 1);
+    });
+    return out;
   }
 
   fail(path: string[], what: string): void {
@@ -234,7 +267,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     throw e;
   }
   const v = new Validator(file, text);
-  const sections = ['listener', 'dns', 'global', 'domain', 'binding', 'binding_group'];
+  const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule'];
   const root = v.section([], ROOT_KEYS, doc, sections) as unknown as RootOptions;
   const tableAt = (key: string): Table => {
     const t = doc[key];
@@ -247,6 +280,15 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   };
   const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener')) as unknown as ListenerOptions;
   const dns = v.section(['dns'], DNS_KEYS, tableAt('dns')) as unknown as DnsOptions;
+  const spool = v.section(['spool'], SPOOL_KEYS, tableAt('spool')) as unknown as SpoolOptions;
+  const routing = v.section(['routing'], ROUTING_KEYS, tableAt('routing')) as unknown as RoutingOptions;
+  const bindingWeights = new Map<string, number>();
+  const control = v.section(['control'], CONTROL_KEYS, tableAt('control')) as unknown as ControlOptions;
+  if (control.listen !== '') {
+    const hp = parseHostPort(control.listen);
+    if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host)) v.fail(['control', 'listen'], `expected a loopback "host:port" such as "127.0.0.1:2026", found ${show(control.listen)}`);
+    if (control.token === '') v.fail(['control', 'token'], 'expected a token: the TCP control address requires one');
+  }
 
   const globalT = v.options(['global'], tableAt('global'), [], true);
   const bindings = new Map<string, BindingDef>();
@@ -260,6 +302,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     const o = v.options(path, t, ['domain'], true);
     const def: BindingDef = { name, group, options: o.options, domains: v.domains([...path, 'domain'], t.domain), ...(o.bindAddress !== undefined ? { bindAddress: o.bindAddress } : {}) };
     bindings.set(name, def);
+    if (typeof t.weight === 'number') bindingWeights.set(name, t.weight);
     groupBindings.set(group, [...(groupBindings.get(group) ?? []), name]);
   };
   for (const [gname, gt] of Object.entries(tableAt('binding_group'))) {
@@ -291,6 +334,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   for (const [g, def] of groups) groups.set(g, { ...def, bindings: groupBindings.get(g) ?? [] });
 
   const globalDomains = v.domains(['domain'], doc.domain);
+  const bindingRules = parseBindingRules(v, doc.binding_rule, { bindings, groups, allowHeader: routing.allow_binding_header });
   if (v.errors.length > 0) {
     throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
   }
@@ -303,8 +347,13 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     source: file,
     listener,
     dns,
+    spool,
+    control: { ...control, socket: resolvePath(resolvePath(base, root.spool_dir), control.socket) },
     scopes,
     delivery: new ScopeResolver(scopes),
+    routing,
+    bindingRules,
+    bindingWeights,
   };
 }
 

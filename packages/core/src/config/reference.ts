@@ -2,7 +2,7 @@
  * Renders docs/configuration.md from the schema, so the reference cannot drift from the code
  * (a test compares the file with this output; `pnpm gen-docs` rewrites it).
  */
-import { BINDING_KEYS, DELIVERY_OPTIONS, DNS_KEYS, LISTENER_KEYS, ROOT_KEYS, type OptionSpec } from './schema.js';
+import { BINDING_KEYS, BINDING_RULE_KEYS, ROUTING_KEYS, CONTROL_KEYS, DELIVERY_OPTIONS, DNS_KEYS, LISTENER_KEYS, SPOOL_KEYS, ROOT_KEYS, type OptionSpec } from './schema.js';
 import { formatDuration } from './units.js';
 
 function showDefault(name: string, spec: OptionSpec): string {
@@ -53,6 +53,14 @@ ${table(LISTENER_KEYS)}
 
 ${table(DNS_KEYS)}
 
+## [spool]
+
+${table(SPOOL_KEYS)}
+
+## [control]
+
+${table(CONTROL_KEYS)}
+
 ## Delivery options and scopes
 
 Delivery options can be set in \`[global]\`, per domain, per binding, per binding group, and per
@@ -80,6 +88,33 @@ ${table(DELIVERY_OPTIONS, true)}
 Only in \`[binding.B]\`, \`[binding_group.G.binding.B]\` and \`[global]\` (for the \`default\` binding).
 
 ${table(BINDING_KEYS)}
+
+## [routing]
+
+${table(ROUTING_KEYS)}
+
+## [[binding_rule]]: binding assignment
+
+An ordered list of rules (Momentum's validate_set_binding phase, as data); the first rule whose
+match keys all match decides the binding of a (message, recipient domain). A rule without match
+keys matches everything. The result is \`binding\` or \`binding_group\` (a weighted random pick
+among the group's bindings not suspended for the domain, by \`weight\`). When no rule matches, or
+the result cannot take mail, the message goes to the \`default\` binding. A rule naming an
+undefined binding or group is an error at load. Header rules read \`X-Binding\` /
+\`X-Binding-Group\` from the message and are allowed only with \`[routing] allow_binding_header =
+true\`; both headers are removed before delivery. \`petrel route explain\` shows which rule matched.
+
+${table(BINDING_RULE_KEYS)}
+
+\`\`\`toml
+[[binding_rule]]
+sender_domain = "news.example.com"
+binding_group = "marketing"
+
+[[binding_rule]]
+client_network = ["10.1.0.0/16"]
+binding = "transactional"
+\`\`\`
 
 ## Example
 

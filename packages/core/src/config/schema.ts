@@ -48,6 +48,7 @@ export const DELIVERY_OPTIONS = {
   max_retries: { type: 'retries', default: 'auto', scopes: ALL4, doc: '"auto" (limit from message_expiration), "none" (only expiry ends retries) or an integer.', example: '"auto"' },
   message_expiration: { type: 'duration', default: 432_000_000, scopes: ALL4, doc: 'Time to live from reception; then the message fails with 554 5.4.7. Default 5 days (RFC 5321 §4.5.4.1: give up after 4–5 days).', example: '"5d"' },
   never_retry: { type: 'boolean', default: false, scopes: ALL4, doc: 'The first transient failure is final.', example: 'false' },
+  delayed_binding_domain_fuzz: { type: 'duration', default: 0, scopes: ALL4, doc: 'Spreads a bulk requeue: each retry wait gets a random extra of up to this much (Momentum delayed_binding_domain_fuzz). 0 = the exact schedule.', example: '"64s"' },
   suspend_delivery: { type: 'boolean', default: false, scopes: ALL4, doc: 'Hold mail in this scope: it stays queued and is counted, nothing is delivered.', example: 'false' },
   connection_allocation_aggressiveness: { type: 'enum', values: ['normal', 'high'], default: 'normal', scopes: ALL4, doc: 'How fast the connection goal climbs with the active queue size.', example: '"normal"' },
   outbound_throttle_messages: { type: 'rate', default: undefined, scopes: ALL4, doc: '"N" messages per second or "N/S" per S; one token bucket per defining scope, shared by narrower scopes.', example: '"100/60"' },
@@ -65,9 +66,17 @@ export const DELIVERY_OPTIONS = {
   tls: { type: 'enum', values: ['no', 'ifavailable', 'required'], default: 'ifavailable', scopes: ALL4, doc: 'STARTTLS policy: never, opportunistic, or required.', example: '"ifavailable"' },
   tls_verify: { type: 'enum', values: ['no', 'ca', 'host'], default: 'no', scopes: ALL4, doc: 'Certificate check: none, CA chain, CA chain and host name.', example: '"no"' },
   tls_ifavailable_fallback: { type: 'boolean', default: true, scopes: ALL4, doc: 'Under tls = "ifavailable", a failed handshake falls back to plaintext at once (true) or defers (false).', example: 'true' },
+  use_chunking: { type: 'boolean', default: true, scopes: ALL4, doc: 'Send the body with BDAT (RFC 3030) when the server advertises CHUNKING; BODY=BINARYMIME is only possible with it.', example: 'true' },
+  transform_8bitmime_content: { type: 'enum', values: ['no', 'ifneeded', 'strict'], default: 'ifneeded', scopes: ALL4, doc: 'An 8-bit body to a server without 8BITMIME: "no" sends it as is, "ifneeded" re-encodes 8-bit MIME parts as quoted-printable, "strict" does so and fails the message (554 5.6.3) if 8-bit octets remain (e.g. in headers).', example: '"ifneeded"' },
+  trace_file: { type: 'string', default: undefined, scopes: ALL4, doc: 'Opt-in transcript: append every SMTP line of this scope\'s outbound sessions to this file (AUTH secrets masked). Set it in a binding\'s domain table to trace one (binding, domain).', example: '"/var/log/petrel/trace-example.com.log"' },
   gateway: { type: 'string[]', default: [], scopes: ALL4, doc: 'Smart hosts ("host", "host:port", "[v6]:port") used instead of MX lookup, in order.', example: '["smart.example:587"]' },
   generate_bounces: { type: 'boolean', default: true, scopes: ALL4, doc: 'A permanent failure after reception sends a DSN to the sender.', example: 'true' },
   ehlo_hostname: { type: 'string', default: '__hostname__', scopes: ALL4, doc: 'EHLO name: "__hostname__" (the hostname key), "__message__" (sender domain) or a literal.', example: '"mta1.example.com"' },
+  gateway_auth_user: { type: 'string', default: undefined, scopes: ALL4, doc: 'User name for SMTP AUTH (RFC 4954) to the gateway hosts; used only with gateway.', example: '"relay-user"' },
+  gateway_auth_password: { type: 'string', default: undefined, scopes: ALL4, doc: 'Password for SMTP AUTH to the gateway hosts; Petrel warns at start when the config file is world-readable.', example: '"secret"' },
+  prohibited_hosts: { type: 'network[]', default: [], scopes: ['global', 'domain'], doc: 'Destination addresses or networks (CIDR) never delivered to; a route whose every host is prohibited fails with 551 5.4.6.', example: '["10.0.0.0/8", "192.168.0.0/16"]' },
+  use_ipv6: { type: 'boolean', default: false, scopes: ['global', 'domain'], doc: 'Consider IPv6 (AAAA) addresses of destination hosts when the binding has no bind_address (a binding with an IPv6 bind_address always uses IPv6).', example: 'false' },
+  prefer_ipv6: { type: 'boolean', default: false, scopes: ['global', 'domain'], doc: 'With use_ipv6, try IPv6 addresses before IPv4 ones within a preference level (Momentum prefer_ipv6_mxs).', example: 'false' },
 } as const satisfies Record<string, DeliveryOptionSpec>;
 
 export type DeliveryOptionName = keyof typeof DELIVERY_OPTIONS;
@@ -75,6 +84,7 @@ export type DeliveryOptionName = keyof typeof DELIVERY_OPTIONS;
 /** Keys that only bindings (and [global], for the implicit default binding) take. */
 export const BINDING_KEYS = {
   bind_address: { type: 'string', default: undefined, doc: 'Source address for outbound connections (IPv4 or IPv6); unset = the kernel chooses.', example: '"127.0.0.2"' },
+  weight: { type: 'integer', default: 1, min: 0, doc: 'Relative share of new mail when a binding_rule assigns the binding\'s group (weighted random among its non-suspended bindings); 0 = never picked.', example: '1' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Top-level keys. */
@@ -93,12 +103,71 @@ export const LISTENER_KEYS = {
   max_connections: { type: 'integer', default: 2000, min: 1, doc: 'Concurrent inbound connections; more get 421 4.7.0.', example: '2000' },
   idle_timeout: { type: 'duration', default: 300_000, doc: 'Close a client that sends nothing this long (RFC 5321 §4.5.3.2.7: 5 min).', example: '"5m"' },
   trace_header: { type: 'boolean', default: true, doc: 'Prepend a Received: trace header (RFC 5321 §4.4).', example: 'true' },
+  tls_certificate: { type: 'string', default: undefined, doc: 'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/cert.pem"' },
+  tls_key: { type: 'string', default: undefined, doc: 'PEM private key for tls_certificate. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/key.pem"' },
+  auth_users_file: { type: 'string', default: undefined, doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$…" line each (see docs/listener.md); unset = no AUTH. Re-read on SIGHUP.', example: '"/etc/petrel/users"' },
+  auth_allow_plaintext: { type: 'boolean', default: false, doc: 'Offer AUTH before STARTTLS (otherwise 538 5.7.11 until TLS is on).', example: 'false' },
+  auth_max_failures: { type: 'integer', default: 5, min: 1, doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect.', example: '5' },
+  auth_failure_window: { type: 'duration', default: 300_000, doc: 'Window over which auth_max_failures counts.', example: '"5m"' },
+  max_connections_per_ip: { type: 'integer', default: 50, min: 1, doc: 'Concurrent inbound connections per client IP; more get 421 4.7.0 (Postfix smtpd_client_connection_count_limit).', example: '50' },
+  max_errors: { type: 'integer', default: 20, min: 1, doc: 'Error replies (bad commands, refusals) in one session before 421 4.7.0 and a disconnect (Postfix smtpd_hard_error_limit).', example: '20' },
+  greeting_delay: { type: 'duration', default: 0, doc: 'Wait this long before the 220 greeting; a client that talks first gets 554 5.5.1 and is dropped (early-talker check). 0 = greet at once.', example: '"0s"' },
+  add_missing_headers: { type: 'boolean', default: true, doc: 'Add Message-ID: and Date: when a message has none (RFC 5322 §3.6.1, §3.6.4).', example: 'true' },
+  local_domains: { type: 'string[]', default: [], doc: 'Domains this host would receive for. Petrel is outbound only: RCPT to them gets 550 5.1.2, and MAIL FROM in them needs relay_networks or AUTH.', example: '["example.com"]' },
 } as const satisfies Record<string, OptionSpec>;
 
 export const DNS_KEYS = {
   servers: { type: 'address[]', default: [], doc: 'DNS servers "ip" or "ip:port"; empty = the system resolver. Tests always set one.', example: '["127.0.0.1:5353"]' },
   timeout: { type: 'duration', default: 5_000, doc: 'Per-query timeout.', example: '"5s"' },
   tries: { type: 'integer', default: 2, min: 1, doc: 'Tries per query before a transient failure.', example: '2' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const CONTROL_KEYS = {
+  socket: { type: 'string', default: 'control.sock', doc: 'Unix socket of the control API (mode 0600: only the owner can manage the MTA); relative to spool_dir.', example: '"/run/petrel/control.sock"' },
+  listen: { type: 'string', default: '', doc: 'Optional TCP address of the control API, loopback only ("127.0.0.1:2026"); requires token. Empty = none.', example: '"127.0.0.1:2026"' },
+  token: { type: 'string', default: '', doc: 'Bearer token required on the TCP control address (Authorization: Bearer …).', example: '"change-me"' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** [routing] keys. */
+export const ROUTING_KEYS = {
+  allow_binding_header: { type: 'boolean', default: false, doc: 'Allow [[binding_rule]] header rules: the X-Binding / X-Binding-Group header of a message names its binding or group; the header is removed before delivery.', example: 'false' },
+} as const satisfies Record<string, OptionSpec>;
+
+/**
+ * Keys of one [[binding_rule]] table. Rules are tried in order, the first that matches wins;
+ * every match key given must match (none = matches everything). The result is `binding` or
+ * `binding_group`; a `header` rule takes its result from the header's value instead.
+ */
+export const BINDING_RULE_KEYS = {
+  recipient_domain: { type: 'string', default: undefined, doc: 'Recipient domain, exact (case-insensitive) or "/regex/".', example: '"/\\.example\\.com$/"' },
+  sender_domain: { type: 'string', default: undefined, doc: 'Envelope sender domain, exact or "/regex/"; the null sender <> never matches.', example: '"news.example.com"' },
+  header: { type: 'enum', values: ['X-Binding', 'X-Binding-Group'], default: undefined, doc: 'Take the binding (or group) named by this message header; needs [routing] allow_binding_header = true. An unknown name does not match.', example: '"X-Binding"' },
+  auth_user: { type: 'string', default: undefined, doc: 'The SMTP AUTH user the message was submitted as.', example: '"newsletter"' },
+  client_network: { type: 'network[]', default: undefined, doc: 'The submitting client\'s address is in one of these networks (CIDR).', example: '["10.1.0.0/16"]' },
+  binding: { type: 'string', default: undefined, doc: 'Result: this binding (must be defined).', example: '"mkt1"' },
+  binding_group: { type: 'string', default: undefined, doc: 'Result: a weighted random pick among this group\'s non-suspended bindings (must be defined).', example: '"marketing"' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** One validated [[binding_rule]], in file order. */
+export interface BindingRuleConfig {
+  /** 1-based position in the file's list of rules. */
+  readonly index: number;
+  /** Line of its [[binding_rule]] header, when known. */
+  readonly line?: number;
+  readonly recipient_domain?: string;
+  readonly sender_domain?: string;
+  readonly header?: 'X-Binding' | 'X-Binding-Group';
+  readonly auth_user?: string;
+  readonly client_network?: readonly string[];
+  readonly binding?: string;
+  readonly binding_group?: string;
+}
+
+/** [spool]: the durable store (group commit, free-space guard, recovery). */
+export const SPOOL_KEYS = {
+  min_free_space: { type: 'size', default: 104_857_600, doc: 'Refuse new mail (452 4.3.1) when the spool\'s file system has less free space than this; 0 disables the check (a full disk still answers 452).', example: '"100MB"' },
+  max_batch_size: { type: 'integer', default: 512, min: 1, doc: 'Most messages committed together in one group-commit transaction (one fsync).', example: '512' },
+  recovery_chunk_size: { type: 'integer', default: 500, min: 1, doc: 'Messages read per recovery chunk at start before yielding to the event loop, so delivery starts during the replay.', example: '500' },
 } as const satisfies Record<string, OptionSpec>;
 
 type TypeOf<S extends OptionSpec> = S['type'] extends 'integer' | 'duration' | 'size'
@@ -123,3 +192,6 @@ export type DeliveryOptions = ValuesOf<typeof DELIVERY_OPTIONS>;
 export type RootOptions = ValuesOf<typeof ROOT_KEYS>;
 export type ListenerOptions = ValuesOf<typeof LISTENER_KEYS>;
 export type DnsOptions = ValuesOf<typeof DNS_KEYS>;
+export type SpoolOptions = ValuesOf<typeof SPOOL_KEYS>;
+export type RoutingOptions = ValuesOf<typeof ROUTING_KEYS>;
+export type ControlOptions = ValuesOf<typeof CONTROL_KEYS>;

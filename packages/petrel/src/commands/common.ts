@@ -1,4 +1,7 @@
+import type { Command } from 'commander';
 import { isPetrelError, loadConfig, type PetrelConfig } from '@petrel/core';
+import { ControlClient, ControlError } from '../control-client.js';
+import { DEFAULT_CONFIG } from '../paths.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error. */
 export const EXIT_RUNTIME = 1;
@@ -16,6 +19,36 @@ export function loadOrExit(file: string): PetrelConfig {
     return loadConfig(file);
   } catch (e) {
     if (isPetrelError(e)) fail(e.message, EXIT_CONFIG);
+    throw e;
+  }
+}
+
+/** Options every daemon-talking verb takes. */
+export interface ClientOptions {
+  config?: string;
+  socket?: string;
+  json?: boolean;
+}
+
+/** Adds --config, --socket and --json to a verb that talks to the running daemon. */
+export function clientOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'configuration file (to find the control socket)', DEFAULT_CONFIG)
+    .option('--socket <path>', 'control socket path (overrides the config)')
+    .option('--json', 'machine-readable JSON output');
+}
+
+export function client(opts: ClientOptions): ControlClient {
+  return new ControlClient(opts.socket ?? loadOrExit(opts.config ?? DEFAULT_CONFIG).control.socket);
+}
+
+/** Runs a daemon call; a control error becomes one clear line and exit 1. */
+export async function withClient<T>(opts: ClientOptions, fn: (c: ControlClient) => Promise<T>, human: (v: T) => string): Promise<void> {
+  try {
+    const v = await fn(client(opts));
+    process.stdout.write(opts.json ? `${JSON.stringify(v, null, 2)}\n` : human(v));
+  } catch (e) {
+    if (e instanceof ControlError) fail(e.message);
     throw e;
   }
 }

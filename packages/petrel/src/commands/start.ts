@@ -44,5 +44,11 @@ export function registerStart(program: Command): void {
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('SIGHUP', () => daemon.reopenLogs());
+      // `petrel stop` stops the daemon through the control API; exit once everything has stopped.
+      void daemon.stopped.then(() => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      });
     });
 }

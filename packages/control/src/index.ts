@@ -1,0 +1,3 @@
+export { ControlService } from './control-service.js';
+export { ROUTES, matchRoute, type ControlActions, type Route as ControlRoute } from './routes.js';
+export { Counters, type SummaryCounters } from './counters.js';

@@ -1,0 +1,181 @@
+/**
+ * The control API's routes: each maps an HTTP call to a bus request or an app action.
+ * Every route answers JSON; the CLI (`petrel …`) is its main client.
+ */
+import { SmtpReply, type Bus, type QueueSelector } from '@petrel/core';
+import type { Counters } from './counters.js';
+import { HttpError, bool, num, str } from './http-util.js';
+
+/** What the app lets the control API do to the daemon itself. */
+export interface ControlActions {
+  stop(): Promise<void>;
+  reopenLogs(): Promise<void> | void;
+  /** Re-reads the config file; returns what changed live and what needs a restart. */
+  reloadConfig(): Promise<{ readonly applied: readonly string[]; readonly restartRequired: readonly string[] }>;
+}
+
+export interface RouteContext {
+  readonly bus: Bus;
+  readonly counters: Counters;
+  readonly actions: ControlActions;
+  readonly configFile: string;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  /** Path with `:param` segments. */
+  readonly path: string;
+  handle(ctx: RouteContext, input: Record<string, unknown>, params: Record<string, string>): Promise<unknown>;
+}
+
+function selector(input: Record<string, unknown>): QueueSelector {
+  const binding = str(input, 'binding');
+  const domain = str(input, 'domain')?.toLowerCase();
+  const messageId = str(input, 'messageId');
+  return { ...(binding ? { binding } : {}), ...(domain ? { domain } : {}), ...(messageId ? { messageId } : {}) };
+}
+
+async function summary(ctx: RouteContext): Promise<Record<string, number | string>> {
+  const counts = await ctx.bus.request('queue.counts', {}).catch(() => []);
+  const stat = async (t: 'listener.stats' | 'outbound.stats'): Promise<number> => {
+    const s = await ctx.bus.request(t, {}).catch(() => undefined);
+    return typeof s?.connections === 'number' ? s.connections : 0;
+  };
+  const active = counts.reduce((n, c) => n + c.active + c.inFlight, 0);
+  const delayed = counts.reduce((n, c) => n + c.delayed, 0);
+  const t = ctx.counters.totals;
+  const since = ctx.counters.sinceReset();
+  return {
+    'Outbound Concurrency': await stat('outbound.stats'),
+    'Inbound Concurrency': await stat('listener.stats'),
+    'Active Domains': new Set(counts.filter((c) => c.active + c.inFlight > 0).map((c) => c.domain)).size,
+    'Active Queue Size': active,
+    'Delayed Queue Size': delayed,
+    'Total Queue Size': active + delayed,
+    'Successfully Delivered Messages': t.delivered,
+    'Failed Messages': t.failed,
+    'Rejected Messages': t.rejected,
+    'Received Messages': t.received,
+    'Delivery Rate': `${(t.delivered / since).toFixed(2)} messages/second`,
+    'Reception Rate': `${(t.received / since).toFixed(2)} messages/second`,
+    'Statistics Last Reset': `${Math.floor(since)} seconds`,
+    Uptime: `${Math.floor(ctx.counters.uptime())} seconds`,
+  };
+}
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/v1/status',
+    handle: async (ctx) => ({ pid: process.pid, uptime: Math.floor(ctx.counters.uptime()), node: process.version, config: ctx.configFile }),
+  },
+  { method: 'GET', path: '/v1/summary', handle: (ctx) => summary(ctx) },
+  {
+    method: 'POST',
+    path: '/v1/summary/reset',
+    handle: async (ctx) => {
+      ctx.counters.reset();
+      return { reset: true };
+    },
+  },
+  { method: 'GET', path: '/v1/queue', handle: (ctx, input) => ctx.bus.request('queue.counts', selector(input)) },
+  {
+    method: 'GET',
+    path: '/v1/queue/jobs',
+    handle: (ctx, input) => {
+      const limit = num(input, 'limit');
+      const offset = num(input, 'offset');
+      return ctx.bus.request('queue.jobs', { ...selector(input), ...(limit !== undefined ? { limit } : {}), ...(offset !== undefined ? { offset } : {}) });
+    },
+  },
+  { method: 'GET', path: '/v1/suspensions', handle: (ctx) => ctx.bus.request('queue.suspensions', {}) },
+  {
+    method: 'POST',
+    path: '/v1/suspend',
+    handle: (ctx, input) => {
+      const sel = selector(input);
+      if (!sel.binding && !sel.domain) throw new HttpError(400, 'BAD_FIELD', 'suspend needs a domain, a binding, or both');
+      const durationMs = num(input, 'durationMs');
+      const reason = str(input, 'reason');
+      return ctx.bus.request('queue.suspend', { ...sel, ...(durationMs !== undefined ? { durationMs } : {}), ...(reason ? { reason } : {}) });
+    },
+  },
+  { method: 'POST', path: '/v1/resume', handle: (ctx, input) => ctx.bus.request('queue.resume', selector(input)) },
+  { method: 'POST', path: '/v1/flush', handle: (ctx, input) => ctx.bus.request('queue.flush', selector(input)) },
+  {
+    method: 'POST',
+    path: '/v1/fail',
+    handle: (ctx, input) => {
+      const sel = selector(input);
+      if (!sel.binding && !sel.domain && !sel.messageId) throw new HttpError(400, 'BAD_FIELD', 'fail needs a domain, a binding or a message id');
+      const note = str(input, 'reply');
+      return ctx.bus.request('queue.fail', { ...sel, quiet: bool(input, 'quiet'), dryRun: bool(input, 'dryRun'), ...(note ? { reply: SmtpReply.parse(note) } : {}) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/reroute',
+    handle: (ctx, input) => {
+      const from = str(input, 'from');
+      const to = str(input, 'to');
+      if (!from || !to) throw new HttpError(400, 'BAD_FIELD', 'reroute needs from and to domains');
+      return ctx.bus.request('queue.reroute', { from: from.toLowerCase(), to: to.toLowerCase(), dryRun: bool(input, 'dryRun') });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/rebind',
+    handle: (ctx, input) => {
+      const binding = str(input, 'binding') ?? 'all';
+      const domain = str(input, 'domain');
+      return ctx.bus.request('queue.rebind', { binding, ...(domain ? { domain: domain.toLowerCase() } : {}) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/messages/:id',
+    handle: async (ctx, _input, p) => {
+      const d = await ctx.bus.request('spool.message', { id: p.id! });
+      if (!d) throw new HttpError(404, 'NOT_FOUND', `message ${p.id} is not in the spool`);
+      const queued = await ctx.bus.request('queue.jobs', { messageId: p.id! }).catch(() => []);
+      return { ...d, queued };
+    },
+  },
+  { method: 'POST', path: '/v1/messages/:id/retry', handle: (ctx, _i, p) => ctx.bus.request('queue.flush', { messageId: p.id! }) },
+  {
+    method: 'POST',
+    path: '/v1/messages/:id/fail',
+    handle: (ctx, input, p) => ctx.bus.request('queue.fail', { messageId: p.id!, quiet: bool(input, 'quiet'), reply: SmtpReply.parse('554 5.7.0 [internal] Message manually failed') }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/log/reopen',
+    handle: async (ctx) => {
+      await ctx.actions.reopenLogs();
+      return { reopened: true };
+    },
+  },
+  { method: 'POST', path: '/v1/config/reload', handle: (ctx) => ctx.actions.reloadConfig() },
+  {
+    method: 'POST',
+    path: '/v1/stop',
+    handle: async (ctx) => {
+      // Answer first: stopping closes this very server.
+      setImmediate(() => void ctx.actions.stop());
+      return { stopping: true };
+    },
+  },
+];
+
+/** Finds the route for a method and path; returns the path parameters. */
+export function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+  const parts = path.split('/').filter(Boolean);
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const want = route.path.split('/').filter(Boolean);
+    if (want.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    if (want.every((w, i) => (w.startsWith(':') ? ((params[w.slice(1)] = decodeURIComponent(parts[i]!)), true) : w === parts[i]))) return { route, params };
+  }
+  return undefined;
+}
