@@ -174,6 +174,8 @@ export interface DeliveryAttempt {
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly tls?: { readonly protocol: string; readonly cipher: string };
+  /** The outbound connection that made the attempt (unique per process run), to join log lines. */
+  readonly connectionId?: string;
 }
 
 /** A destination host that routing resolved. */

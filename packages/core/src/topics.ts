@@ -8,6 +8,7 @@ import type {
   DeliveryJob,
   MessageEnvelope,
   RecipientState,
+  RemoteEndpoint,
   Route,
 } from './model.js';
 import type { ReplyData } from './reply.js';
@@ -170,6 +171,29 @@ export interface MessageDetails {
 export type ServiceStats = Readonly<Record<string, number>>;
 
 /** Lifecycle: every service has started; the spool now replays unfinished mail. */
+/**
+ * Published by the DSN service once it has stored a DSN (internal inject): the event log writes a
+ * `bounce` record per covered recipient (Momentum's bouncelog B record).
+ */
+export interface BounceGenerated {
+  readonly time: number;
+  /** Spool id of the DSN message. */
+  readonly dsnId: string;
+  /** The job whose recipients the DSN reports. */
+  readonly job: DeliveryJob;
+  readonly action: 'failed' | 'delayed';
+  readonly remote?: RemoteEndpoint;
+  readonly recipients: readonly {
+    readonly index: number;
+    readonly address: string;
+    readonly reply: ReplyData;
+    /** Momentum connection stage (21 = out of band); absent for expiry/policy failures. */
+    readonly stage?: number;
+    readonly bounceClass: number;
+    readonly bounceClassName: string;
+  }[];
+}
+
 export interface SystemReady {
   readonly time: number;
 }
@@ -185,6 +209,7 @@ export interface Events {
   'delivery.failed': DeliveryFailed;
   'delivery.released': DeliveryReleased;
   'system.ready': SystemReady;
+  'bounce.generated': BounceGenerated;
 }
 
 /** Requests: payload and result types; exactly one handler each. */
@@ -231,6 +256,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'delivery.failed',
   'delivery.released',
   'system.ready',
+  'bounce.generated',
 ];
 export const REQUEST_NAMES: readonly RequestName[] = [
   'spool.store',

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CONFIG, fail } from './commands/common.js';
 import { registerConfig } from './commands/config.js';
 import { registerStart } from './commands/start.js';
+import { registerRoute } from './commands/route.js';
 import { registerDaemonVerbs } from './commands/daemon-verbs.js';
 import { registerQueueVerbs } from './commands/queue-verbs.js';
 import { registerMessageVerbs } from './commands/message-verbs.js';
@@ -14,6 +15,7 @@ import { registerInject } from './commands/inject.js';
 
 const program = new Command('petrel').description('Petrel, an outbound MTA').showHelpAfterError().exitOverride();
 registerStart(program);
+registerRoute(program);
 const configCmd = registerConfig(program);
 registerDaemonVerbs(program, configCmd);
 registerQueueVerbs(program);

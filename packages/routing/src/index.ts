@@ -31,3 +31,7 @@ export { familiesFor, type Family, type ResolvedAddress } from './route/addresse
 export { explainMx, orderByPreference, type MxExplanation, type MxHostExplained, type MxFailureReason, type ExplainMxOptions } from './route/mx.js';
 export { explainGateway, type GatewayHostExplained } from './route/gateway.js';
 export { RouteResolver, ehloName, type RouteExplanation, type RoutedHost, type RouteResolverOptions } from './route/route-resolver.js';
+export { explainRecipient, type RecipientExplanation, type ExplainRecipientOptions } from './explain.js';
+export { rulesFromConfig, ruleFromConfig, rulesNeedHeaders, BINDING_HEADERS } from './assign/config-rules.js';
+export { headerBlock, headerValue } from './assign/headers.js';
+export { checkSecretsReadable, hasGatewayPassword } from './secrets.js';

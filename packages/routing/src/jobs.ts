@@ -15,6 +15,8 @@ export interface BuildJobsInput {
   readonly assign: (domain: string) => Assignment;
   /** max_recipients_per_batch for (binding, domain). */
   readonly batchSize: (binding: string, domain: string) => number;
+  /** Header fields outbound removes before delivery (e.g. X-Binding); none when empty. */
+  readonly stripHeaders?: readonly string[];
 }
 
 export interface BuildJobsResult {
@@ -74,6 +76,9 @@ export function buildJobs(input: BuildJobsInput): BuildJobsResult {
           attempts: first.attempts,
           nextAttemptAt: first.nextAttemptAt,
           ...(lastReply !== undefined ? { lastReply } : {}),
+          ...(input.stripHeaders && input.stripHeaders.length > 0 ? { stripHeaders: input.stripHeaders } : {}),
+          // Kept so that a rebind can re-run client_network / auth_user rules.
+          ...(envelope.client !== undefined ? { client: envelope.client } : {}),
         });
       }
     }

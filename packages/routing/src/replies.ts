@@ -17,6 +17,8 @@ export const ROUTING_REPLIES = {
   noMxOrA: reply(454, '4.4.4', '[internal] no MX or A for domain'),
   /** MX (or gateway) names exist but none resolved to an address the binding can reach. */
   noValidHosts: reply(451, '4.4.1', '[internal] No valid hosts'),
+  /** Every host of the route is in prohibited_hosts (Momentum's reply for private/loopback destinations). */
+  prohibitedHost: reply(551, '5.4.6', '[internal] Private/Loopback Address'),
 } as const satisfies Record<string, ReplyData>;
 
 export type RoutingReplyName = keyof typeof ROUTING_REPLIES;

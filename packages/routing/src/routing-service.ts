@@ -1,20 +1,32 @@
 /**
  * The routing service (ARCHITECTURE.md "One message's way", step 3): turns `message.spooled` into
- * `message.routed` delivery jobs, and answers `routing.route` with the MX or gateway hosts of a
- * (binding, domain).
+ * `message.routed` delivery jobs, answers `routing.route` with the MX or gateway hosts of a
+ * (binding, domain), and `routing.assign` (rebind) by re-running assignment for a queued job.
  */
-import { PetrelError, type MessageSpooled, type Route, type RouteRequest, type Service, type ServiceContext } from '@petrel/core';
-import { Assigner } from './assign/assigner.js';
+import {
+  PetrelError,
+  type DeliveryJob,
+  type MessageEnvelope,
+  type MessageSpooled,
+  type Route,
+  type RouteRequest,
+  type Service,
+  type ServiceContext,
+} from '@petrel/core';
+import { Assigner, type Assignment } from './assign/assigner.js';
+import { BINDING_HEADERS, rulesFromConfig, rulesNeedHeaders } from './assign/config-rules.js';
+import { headerBlock, headerValue } from './assign/headers.js';
 import type { AssignmentRule } from './assign/rules.js';
 import { CachingResolver } from './dns/caching-resolver.js';
 import { createDnsClient, type DnsClient } from './dns/dns-client.js';
 import { buildJobs } from './jobs.js';
+import { checkSecretsReadable } from './secrets.js';
 import { RouteResolver, type RouteExplanation } from './route/route-resolver.js';
 
 export interface RoutingServiceOptions {
   /** DNS client; default: node:dns on the [dns] servers of the config. */
   readonly dns?: DnsClient;
-  /** Assignment rules, first match wins; default none (everything to the default binding). */
+  /** Assignment rules, first match wins; default the config's [[binding_rule]] list. */
   readonly rules?: readonly AssignmentRule[];
   /** [0, 1) random source for MX order among equals and group picks; default Math.random. */
   readonly random?: () => number;
@@ -22,12 +34,14 @@ export interface RoutingServiceOptions {
   readonly dnsCacheEntries?: number;
 }
 
-/** The routing service: `message.spooled` → `message.routed`, and the `routing.route` request handler. */
+/** The routing service: `message.spooled` → `message.routed`, and the `routing.route` / `routing.assign` handlers. */
 export class RoutingService implements Service {
   readonly name = 'routing';
   private readonly resolver: CachingResolver;
   private readonly routes: RouteResolver;
   private readonly assigner: Assigner;
+  /** Header rules exist: read each message's header block and strip the binding headers. */
+  private readonly readsHeaders: boolean;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -42,19 +56,29 @@ export class RoutingService implements Service {
     });
     const random = options.random ? { random: options.random } : {};
     this.routes = new RouteResolver({ config: ctx.config, dns: this.resolver, ...random });
-    this.assigner = new Assigner({ scopes: ctx.config.delivery, ...(options.rules ? { rules: options.rules } : {}), ...random });
+    const weights = ctx.config.bindingWeights ?? new Map<string, number>();
+    this.assigner = new Assigner({
+      scopes: ctx.config.delivery,
+      rules: options.rules ?? rulesFromConfig(ctx.config),
+      weightOf: (b) => weights.get(b) ?? 1,
+      ...random,
+    });
+    this.readsHeaders = rulesNeedHeaders(ctx.config);
   }
 
   async start(): Promise<void> {
     if (this.unsubscribe.length > 0) throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'routing service already started', { service: this.name });
+    const warning = checkSecretsReadable(this.ctx.config);
+    if (warning) this.ctx.logger.warn({ file: this.ctx.config.source }, warning);
     this.unsubscribe.push(
       this.ctx.bus.subscribe('message.spooled', (event) => this.onSpooled(event)),
       this.ctx.bus.handle('routing.route', (req) => this.route(req)),
+      this.ctx.bus.handle('routing.assign', ({ job }) => this.reassign(job)),
     );
   }
 
   async stop(): Promise<void> {
-    // Nothing in flight to hand back: routing of a spooled message is synchronous.
+    // Nothing in flight to hand back: a message being routed publishes its jobs or nothing.
     while (this.unsubscribe.length > 0) this.unsubscribe.pop()!();
   }
 
@@ -73,14 +97,49 @@ export class RoutingService implements Service {
     return { ...this.resolver.stats };
   }
 
-  private onSpooled(event: MessageSpooled): void {
+  /** Re-runs assignment for a queued job (Momentum ec_message_reassess_binding_slot). */
+  async reassign(job: DeliveryJob): Promise<{ binding: string; bindingGroup: string }> {
+    const envelope: MessageEnvelope = {
+      id: job.messageId,
+      sender: job.sender,
+      recipients: job.recipients,
+      receivedAt: job.receivedAt,
+      size: job.size,
+      protocol: 'esmtp',
+      ...(job.client !== undefined ? { client: job.client } : {}),
+    };
+    const header = await this.headersOf(job.messageId);
+    const a = this.assigner.assign({ envelope, domain: job.domain, ...(header ? { header } : {}) });
+    return { binding: a.binding, bindingGroup: a.group };
+  }
+
+  private onSpooled(event: MessageSpooled): void | Promise<void> {
+    if (!this.readsHeaders) return this.publishJobs(event);
+    return this.headersOf(event.envelope.id).then((header) => this.publishJobs(event, header));
+  }
+
+  /** A header reader over the message's header block, or undefined when no rule needs one or the body is gone. */
+  private async headersOf(messageId: string): Promise<((name: string) => string | undefined) | undefined> {
+    if (!this.readsHeaders) return undefined;
+    try {
+      const block = headerBlock(await this.ctx.bus.request('spool.body', { id: messageId }));
+      return (name) => headerValue(block, name);
+    } catch (err) {
+      // Assignment still happens, without the header rules: better a default binding than no delivery.
+      this.ctx.logger.warn({ err, messageId }, 'cannot read the message headers for binding rules');
+      return undefined;
+    }
+  }
+
+  private publishJobs(event: MessageSpooled, header?: (name: string) => string | undefined): void {
     const { envelope } = event;
     const delivery = this.ctx.config.delivery;
     const { jobs, invalidIndexes } = buildJobs({
       envelope,
       ...(event.pending !== undefined ? { pending: event.pending } : {}),
-      assign: (domain) => this.assigner.assign({ envelope, domain }),
+      assign: (domain): Assignment => this.assigner.assign({ envelope, domain, ...(header ? { header } : {}) }),
       batchSize: (binding, domain) => delivery.get('max_recipients_per_batch', binding, domain),
+      ...(this.readsHeaders ? { stripHeaders: BINDING_HEADERS } : {}),
     });
     if (invalidIndexes.length > 0) {
       this.ctx.logger.warn({ messageId: envelope.id, indexes: invalidIndexes }, 'pending recipient index not in envelope; skipped');

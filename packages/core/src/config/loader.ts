@@ -9,6 +9,8 @@ import { PetrelError } from '../errors.js';
 import { parseCidr, parseHostPort } from '../net.js';
 import {
   BINDING_KEYS,
+  BOUNCE_KEYS,
+  EVENTLOG_KEYS,
   DELIVERY_OPTIONS,
   CONTROL_KEYS,
   DNS_KEYS,
@@ -17,6 +19,8 @@ import {
   ROUTING_KEYS,
   SPOOL_KEYS,
   type ControlOptions,
+  type BounceOptions,
+  type EventlogOptions,
   type DnsOptions,
   type ListenerOptions,
   type OptionSpec,
@@ -47,6 +51,10 @@ export interface PetrelConfig extends RootOptions {
   readonly spool: SpoolOptions;
   /** Control API; `socket` is resolved to an absolute path. */
   readonly control: ControlOptions;
+  /** [bounce]: classification; rule and override file paths are absolute. */
+  readonly bounce: BounceOptions;
+  /** [eventlog]: optional Momentum-format log files. */
+  readonly eventlog: EventlogOptions;
   readonly scopes: ScopeTree;
   /** Resolves delivery options per (binding, domain) in Momentum's scope order. */
   readonly delivery: ScopeResolver;
@@ -267,7 +275,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     throw e;
   }
   const v = new Validator(file, text);
-  const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule'];
+  const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog'];
   const root = v.section([], ROOT_KEYS, doc, sections) as unknown as RootOptions;
   const tableAt = (key: string): Table => {
     const t = doc[key];
@@ -284,6 +292,8 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   const routing = v.section(['routing'], ROUTING_KEYS, tableAt('routing')) as unknown as RoutingOptions;
   const bindingWeights = new Map<string, number>();
   const control = v.section(['control'], CONTROL_KEYS, tableAt('control')) as unknown as ControlOptions;
+  const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce')) as unknown as BounceOptions;
+  const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog')) as unknown as EventlogOptions;
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
     if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host)) v.fail(['control', 'listen'], `expected a loopback "host:port" such as "127.0.0.1:2026", found ${show(control.listen)}`);
@@ -349,6 +359,8 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     dns,
     spool,
     control: { ...control, socket: resolvePath(resolvePath(base, root.spool_dir), control.socket) },
+    bounce: { ...bounce, rules_files: bounce.rules_files.map((f) => resolvePath(base, f)), override_files: bounce.override_files.map((f) => resolvePath(base, f)) },
+    eventlog,
     scopes,
     delivery: new ScopeResolver(scopes),
     routing,

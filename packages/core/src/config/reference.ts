@@ -2,7 +2,7 @@
  * Renders docs/configuration.md from the schema, so the reference cannot drift from the code
  * (a test compares the file with this output; `pnpm gen-docs` rewrites it).
  */
-import { BINDING_KEYS, BINDING_RULE_KEYS, ROUTING_KEYS, CONTROL_KEYS, DELIVERY_OPTIONS, DNS_KEYS, LISTENER_KEYS, SPOOL_KEYS, ROOT_KEYS, type OptionSpec } from './schema.js';
+import { BINDING_KEYS, BOUNCE_KEYS, EVENTLOG_KEYS, BINDING_RULE_KEYS, ROUTING_KEYS, CONTROL_KEYS, DELIVERY_OPTIONS, DNS_KEYS, LISTENER_KEYS, SPOOL_KEYS, ROOT_KEYS, type OptionSpec } from './schema.js';
 import { formatDuration } from './units.js';
 
 function showDefault(name: string, spec: OptionSpec): string {
@@ -60,6 +60,14 @@ ${table(SPOOL_KEYS)}
 ## [control]
 
 ${table(CONTROL_KEYS)}
+
+## [bounce]
+
+${table(BOUNCE_KEYS)}
+
+## [eventlog]
+
+${table(EVENTLOG_KEYS)}
 
 ## Delivery options and scopes
 

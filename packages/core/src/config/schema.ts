@@ -71,6 +71,9 @@ export const DELIVERY_OPTIONS = {
   trace_file: { type: 'string', default: undefined, scopes: ALL4, doc: 'Opt-in transcript: append every SMTP line of this scope\'s outbound sessions to this file (AUTH secrets masked). Set it in a binding\'s domain table to trace one (binding, domain).', example: '"/var/log/petrel/trace-example.com.log"' },
   gateway: { type: 'string[]', default: [], scopes: ALL4, doc: 'Smart hosts ("host", "host:port", "[v6]:port") used instead of MX lookup, in order.', example: '["smart.example:587"]' },
   generate_bounces: { type: 'boolean', default: true, scopes: ALL4, doc: 'A permanent failure after reception sends a DSN to the sender.', example: 'true' },
+  bounces_inline_original: { type: 'enum', values: ['none', 'headers', 'all'], default: 'headers', scopes: ALL4, doc: 'What a DSN carries of the original when the sender gave no RET (RFC 3461 §4.3): nothing, its headers (text/rfc822-headers) or all of it (message/rfc822). RET=HDRS/FULL wins, except over "none".', example: '"headers"' },
+  mailerdaemon: { type: 'string', default: '', scopes: ALL4, doc: 'From: address of DSNs; empty = "MAILER-DAEMON@" + hostname. The envelope sender of a DSN is always <> (RFC 5321 §4.5.5).', example: '"postmaster@example.com"' },
+  generate_delay_dsn: { type: 'boolean', default: false, scopes: ALL4, doc: 'Send a "delayed" DSN (RFC 3464 Action: delayed) the first time a recipient is deferred, if it asked for NOTIFY=DELAY or gave no NOTIFY.', example: 'false' },
   ehlo_hostname: { type: 'string', default: '__hostname__', scopes: ALL4, doc: 'EHLO name: "__hostname__" (the hostname key), "__message__" (sender domain) or a literal.', example: '"mta1.example.com"' },
   gateway_auth_user: { type: 'string', default: undefined, scopes: ALL4, doc: 'User name for SMTP AUTH (RFC 4954) to the gateway hosts; used only with gateway.', example: '"relay-user"' },
   gateway_auth_password: { type: 'string', default: undefined, scopes: ALL4, doc: 'Password for SMTP AUTH to the gateway hosts; Petrel warns at start when the config file is world-readable.', example: '"secret"' },
@@ -120,6 +123,19 @@ export const DNS_KEYS = {
   servers: { type: 'address[]', default: [], doc: 'DNS servers "ip" or "ip:port"; empty = the system resolver. Tests always set one.', example: '["127.0.0.1:5353"]' },
   timeout: { type: 'duration', default: 5_000, doc: 'Per-query timeout.', example: '"5s"' },
   tries: { type: 'integer', default: 2, min: 1, doc: 'Tries per query before a transient failure.', example: '2' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const BOUNCE_KEYS = {
+  classify: { type: 'boolean', default: true, doc: 'Classify replies into Momentum bounce classes; false = every reply is 1 Undetermined.', example: 'true' },
+  rules_files: { type: 'string[]', default: [], doc: 'Classification rule files (TOML, docs/bounces.md); empty = the shipped config/bounce-rules.toml. Relative to the config file.', example: '["bounce-rules.toml"]' },
+  override_files: { type: 'string[]', default: [], doc: 'Operator override files in Momentum\'s "domain,code,rule" form, tried before the rules. Relative to the config file.', example: '["user_smtp_classification.ovr"]' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const EVENTLOG_KEYS = {
+  mainlog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s mainlog (R, D, T, P, M records, "@"-separated) to <log_dir>/mainlog.', example: 'true' },
+  bouncelog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s bouncelog (B records with stage and bounce class) to <log_dir>/bouncelog.', example: 'true' },
+  rejectlog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s rejectlog to <log_dir>/rejectlog.', example: 'true' },
+  heartbeat: { type: 'duration', default: 60_000, doc: 'Interval of the M heartbeat record in mainlog and bouncelog.', example: '"60s"' },
 } as const satisfies Record<string, OptionSpec>;
 
 export const CONTROL_KEYS = {
@@ -195,3 +211,5 @@ export type DnsOptions = ValuesOf<typeof DNS_KEYS>;
 export type SpoolOptions = ValuesOf<typeof SPOOL_KEYS>;
 export type RoutingOptions = ValuesOf<typeof ROUTING_KEYS>;
 export type ControlOptions = ValuesOf<typeof CONTROL_KEYS>;
+export type BounceOptions = ValuesOf<typeof BOUNCE_KEYS>;
+export type EventlogOptions = ValuesOf<typeof EVENTLOG_KEYS>;

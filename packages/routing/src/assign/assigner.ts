@@ -20,7 +20,7 @@ export interface AssignerOptions {
   readonly rules?: readonly AssignmentRule[];
   /** [0, 1) source for the pick inside a group; default Math.random. */
   readonly random?: () => number;
-  /** Relative weight of a binding inside its group; default 1 each (a weight option is to come). */
+  /** Relative weight of a binding inside its group; default 1 each (the bindings' `weight` key). */
   readonly weightOf?: (binding: string) => number;
 }
 

@@ -2,8 +2,7 @@
  * Binding assignment rules (Momentum's validate_set_binding phase, as data): an ordered list,
  * the first rule that matches decides a binding or a binding group. Rule kinds planned:
  * recipient domain (exact / regex), sender domain, an `X-Binding` header when allowed, the
- * authenticated user. Only the domain kinds exist so far and no config key builds them yet:
- * every message falls through to the default binding.
+ * authenticated user, client network. `[[binding_rule]]` tables build them (config-rules.ts).
  */
 import type { MessageEnvelope } from '@petrel/core';
 
@@ -12,7 +11,7 @@ export interface AssignmentInput {
   readonly envelope: MessageEnvelope;
   /** Lower-cased recipient domain. */
   readonly domain: string;
-  /** A header of the message, for header rules; absent while message.spooled carries no headers. */
+  /** A header of the message, for header rules; present only when some rule reads headers. */
   readonly header?: (name: string) => string | undefined;
 }
 

@@ -21,12 +21,25 @@ export interface HostAddresses {
   readonly transient: boolean;
 }
 
-/** The address families to query, in preference order, for a binding's source address. */
-export function familiesFor(bindAddress: string | undefined): readonly Family[] {
+export interface FamilyPolicy {
+  /** Momentum use_ipv6: consider AAAA hosts when the binding is not bound to one family. */
+  readonly useIpv6: boolean;
+  /** Momentum prefer_ipv6_mxs: IPv6 before IPv4 within a preference level. */
+  readonly preferIpv6: boolean;
+}
+
+/**
+ * The address families to query, in preference order. A source address fixes the family (an
+ * IPv4 socket cannot reach an IPv6 host); unbound, IPv4 only unless use_ipv6 (Momentum's default);
+ * without a policy, both, IPv4 first.
+ */
+export function familiesFor(bindAddress: string | undefined, policy?: FamilyPolicy): readonly Family[] {
   const f = bindAddress === undefined ? 0 : isIP(bindAddress);
   if (f === 4) return [4];
   if (f === 6) return [6];
-  return [4, 6];
+  if (!policy) return [4, 6];
+  if (!policy.useIpv6) return [4];
+  return policy.preferIpv6 ? [6, 4] : [4, 6];
 }
 
 /** A host's addresses in family order (IPv4 first when both are allowed); failures count as none. */

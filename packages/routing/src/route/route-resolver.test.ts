@@ -32,6 +32,8 @@ after(async () => {
 
 function config(extra = ''): string {
   return `hostname = "petrel.test"
+[global]
+use_ipv6 = true
 [dns]
 servers = ["${dns.server}"]
 timeout = "500ms"

@@ -4,7 +4,7 @@
  * Port, EHLO name and source address come from the destination policy of the scopes.
  */
 import { isIP } from 'node:net';
-import type { PetrelConfig, Route, RouteHost } from '@petrel/core';
+import { NetworkList, type DeliveryOptions, type PetrelConfig, type Route, type RouteHost } from '@petrel/core';
 import type { CachingResolver } from '../dns/caching-resolver.js';
 import { ROUTING_REPLIES } from '../replies.js';
 import { familiesFor, type Family } from './addresses.js';
@@ -29,6 +29,8 @@ export interface RouteExplanation {
   readonly source: 'gateway' | 'mx' | 'address-literal';
   readonly gateway?: readonly GatewayHostExplained[];
   readonly mx?: MxExplanation;
+  /** Addresses dropped by prohibited_hosts. */
+  readonly prohibited: readonly string[];
   readonly route: Route;
 }
 
@@ -53,7 +55,9 @@ export class RouteResolver {
     const d = domain.toLowerCase().replace(/\.$/, '');
     const policy = config.delivery.policy(binding, d);
     const bindAddress = config.delivery.binding(binding)?.bindAddress;
-    const families = familiesFor(bindAddress);
+    const families = familiesFor(bindAddress, { useIpv6: policy.use_ipv6, preferIpv6: policy.prefer_ipv6 });
+    const prohibitedList = this.prohibitedList(policy.prohibited_hosts);
+    const prohibited: string[] = [];
     const base = {
       binding,
       domain: d,
@@ -61,28 +65,80 @@ export class RouteResolver {
       ehloName: ehloName(policy.ehlo_hostname, config.hostname),
       port: policy.remote_port,
     };
-    const hostsRoute = (hosts: readonly RoutedHost[], gateway: boolean): Route => {
-      if (hosts.length === 0) return { kind: 'failure', permanent: false, reply: ROUTING_REPLIES.noValidHosts };
-      return { kind: 'hosts', hosts, port: hosts[0]!.port, ehloName: base.ehloName, gateway, ...(bindAddress !== undefined ? { bindAddress } : {}) };
+    const hostsRoute = (all: readonly RoutedHost[], gateway: boolean): Route => {
+      if (all.length === 0) return { kind: 'failure', permanent: false, reply: ROUTING_REPLIES.noValidHosts };
+      const hosts = all.filter((h) => {
+        const bad = prohibitedList?.has(h.address) ?? false;
+        if (bad) prohibited.push(h.address);
+        return !bad;
+      });
+      // Every host is one we must never deliver to: no attempt, and no retry will help.
+      if (hosts.length === 0) return { kind: 'failure', permanent: true, reply: ROUTING_REPLIES.prohibitedHost };
+      const auth = gateway ? gatewayAuth(policy) : undefined;
+      return {
+        kind: 'hosts',
+        hosts: orderFamilies(hosts, families),
+        port: hosts[0]!.port,
+        ehloName: base.ehloName,
+        gateway,
+        ...(bindAddress !== undefined ? { bindAddress } : {}),
+        ...(auth ? { auth } : {}),
+      };
     };
 
     if (policy.gateway.length > 0) {
       const gateway = await explainGateway(dns, policy.gateway, policy.remote_port, families);
       const hosts = gateway.flatMap((g) => g.addresses.map((a) => ({ name: g.name, address: a.address, family: a.family, preference: g.preference, port: g.port })));
-      return { ...base, source: 'gateway', gateway, route: hostsRoute(hosts, true) };
+      const route = hostsRoute(hosts, true);
+      return { ...base, source: 'gateway', gateway, prohibited, route };
     }
 
     const literal = addressLiteral(d);
     if (literal) {
       const hosts = families.includes(literal.family) ? [{ name: d, ...literal, preference: 0, port: policy.remote_port }] : [];
-      return { ...base, source: 'address-literal', route: hostsRoute(hosts, false) };
+      const route = hostsRoute(hosts, false);
+      return { ...base, source: 'address-literal', prohibited, route };
     }
 
     const mx = await explainMx(dns, d, { families, ...(this.options.random ? { random: this.options.random } : {}) });
-    if (mx.failure) return { ...base, source: 'mx', mx, route: { kind: 'failure', permanent: mx.failure.permanent, reply: mx.failure.reply } };
+    if (mx.failure) return { ...base, source: 'mx', mx, prohibited, route: { kind: 'failure', permanent: mx.failure.permanent, reply: mx.failure.reply } };
     const hosts = mx.hosts.flatMap((h) => h.addresses.map((a) => ({ name: h.name, address: a.address, family: a.family, preference: h.preference, port: policy.remote_port })));
-    return { ...base, source: 'mx', mx, route: hostsRoute(hosts, false) };
+    const route = hostsRoute(hosts, false);
+    return { ...base, source: 'mx', mx, prohibited, route };
   }
+
+  private readonly prohibitedLists = new Map<readonly string[], NetworkList>();
+
+  /** prohibited_hosts as a NetworkList, built once per distinct option value (scopes share arrays). */
+  private prohibitedList(cidrs: readonly string[]): NetworkList | undefined {
+    if (cidrs.length === 0) return undefined;
+    let list = this.prohibitedLists.get(cidrs);
+    if (!list) this.prohibitedLists.set(cidrs, (list = new NetworkList(cidrs.map((c) => (c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`)))));
+    return list;
+  }
+}
+
+/** RFC 4954 credentials for a gateway route, when both user and password are configured. */
+function gatewayAuth(policy: DeliveryOptions): { user: string; pass: string } | undefined {
+  const user = policy.gateway_auth_user;
+  const pass = policy.gateway_auth_password;
+  return user !== undefined && pass !== undefined ? { user, pass } : undefined;
+}
+
+/**
+ * Within one preference level, addresses of the preferred family first (Momentum prefer_ipv6_mxs);
+ * levels keep their order and hosts of one family keep theirs (the sort is stable).
+ */
+function orderFamilies(hosts: readonly RoutedHost[], families: readonly Family[]): RoutedHost[] {
+  if (families.length < 2) return [...hosts];
+  const rank = (h: RoutedHost): number => families.indexOf(h.family);
+  const levels: RoutedHost[][] = [];
+  for (const h of hosts) {
+    const last = levels[levels.length - 1];
+    if (last && last[0]!.preference === h.preference) last.push(h);
+    else levels.push([h]);
+  }
+  return levels.flatMap((l) => [...l].sort((a, b) => rank(a) - rank(b)));
 }
 
 /**

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { DELIVERY_OPTIONS, formatDuration, formatReply, type OptionSpec } from '@petrel/core';
+import { explainRecipient, type RecipientExplanation } from '@petrel/routing';
+import { DEFAULT_CONFIG } from '../paths.js';
+import { loadOrExit } from './common.js';
+
+function showValue(v: unknown, spec?: OptionSpec): string {
+  if (v === undefined) return 'unset';
+  if (spec?.type === 'duration' && typeof v === 'number') return `"${formatDuration(v)}"`;
+  if (typeof v === 'object' && v !== null && 'count' in v && 'perMs' in v) return `${String(v.count)}/${Number(v.perMs) / 1000}s`;
+  return JSON.stringify(v);
+}
+
+/** The human form: assignment, route, then one line per option with its scope. */
+export function renderExplanation(x: RecipientExplanation): string {
+  const out: string[] = [];
+  out.push(`recipient: ${x.recipient}`, `sender:    ${x.sender === '' ? '<>' : x.sender}`, `domain:    ${x.domain}`);
+  out.push(`binding:   ${x.binding}`, `group:     ${x.bindingGroup}`, `rule:      ${x.rule}`);
+  const r = x.route;
+  out.push(`source:    ${r.bindAddress ?? '* (kernel chooses)'}`, `ehlo:      ${r.ehloName}`, `port:      ${r.port}`);
+  out.push(`route:     ${r.source}${r.mx?.implicit ? ' (implicit MX: the domain\'s own address)' : ''}`);
+  for (const h of r.mx?.hosts ?? []) {
+    out.push(`  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}`);
+  }
+  for (const g of r.gateway ?? []) {
+    out.push(`  gateway ${g.entry} → ${g.addresses.length ? g.addresses.map((a) => `${a.address}:${g.port}`).join(' ') : '(no usable address)'}`);
+  }
+  if (r.prohibited.length) out.push(`  prohibited: ${r.prohibited.join(' ')}`);
+  if (r.route.kind === 'failure') out.push(`  failure: ${formatReply(r.route.reply)} (${r.route.permanent ? 'permanent' : 'transient'})`);
+  else if (r.route.auth) out.push(`  auth: ${r.route.auth.user}`);
+  out.push('options:');
+  const width = Math.max(...Object.keys(x.options).map((k) => k.length));
+  for (const [k, o] of Object.entries(x.options)) out.push(`  ${k.padEnd(width)}  ${showValue(o.value, (DELIVERY_OPTIONS as Record<string, OptionSpec>)[k]).padEnd(14)}  ${o.scope}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** `petrel route explain`: works from the config file and DNS alone, no daemon needed. */
+export function registerRoute(program: Command): Command {
+  const route = program.command('route').description('routing tools (no running daemon needed)');
+  route
+    .command('explain')
+    .description('show the binding, rule, MX hosts and effective delivery options for a recipient')
+    .argument('<recipient>', 'recipient address, e.g. bob@example.com')
+    .option('--sender <address>', 'envelope sender (for sender_domain rules)', '')
+    .option('--client <address>', 'client address (for client_network rules)')
+    .option('--auth-user <user>', 'AUTH user (for auth_user rules)')
+    .option('--header <field...>', 'a header "Name: value" (for header rules)')
+    .option('--config <file>', 'configuration file', DEFAULT_CONFIG)
+    .option('--json', 'print JSON')
+    .action(async (recipient: string, o: { sender: string; client?: string; authUser?: string; header?: string[]; config: string; json?: boolean }) => {
+      const config = loadOrExit(o.config);
+      const headers: Record<string, string> = {};
+      for (const h of o.header ?? []) {
+        const i = h.indexOf(':');
+        if (i > 0) headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+      }
+      const client = o.client !== undefined || o.authUser !== undefined ? { address: o.client ?? '', ...(o.authUser !== undefined ? { authUser: o.authUser } : {}) } : undefined;
+      const x = await explainRecipient(config, { recipient, sender: o.sender, ...(client ? { client } : {}), headers });
+      process.stdout.write(o.json ? `${JSON.stringify(x, null, 2)}\n` : renderExplanation(x));
+    });
+  return route;
+}

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { scenario } from '../lib/scenario.js';
+import { startSink, swaks } from '../lib/peers.js';
+import { startPetrel, testConfig } from '../lib/petrel.js';
+
+// Two bindings on two source addresses, chosen by sender domain; the destination's MX
+// (sink.bind.test = 127.0.0.5) is on a third loopback address so that both bindings can reach it.
+const ZONE = ['mx-host=bind.test,sink.bind.test,10', 'host-record=sink.bind.test,127.0.0.5'];
+const BINDINGS = `
+[binding.b2]
+bind_address = "127.0.0.2"
+ehlo_hostname = "out2.petrel.test"
+[binding.b3]
+bind_address = "127.0.0.3"
+ehlo_hostname = "out3.petrel.test"
+
+[[binding_rule]]
+sender_domain = "one.test"
+binding = "b2"
+[[binding_rule]]
+sender_domain = "/^two\\\\.test$/"
+binding = "b3"
+`;
+
+test('mail assigned by sender domain leaves from its binding\'s address with its EHLO name', async (t) => {
+  const s = await scenario(t, ZONE);
+  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
+  s.defer(() => sink.stop());
+  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS });
+  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
+  s.defer(() => petrel.stop());
+
+  const ids: Record<string, string> = {};
+  for (const from of ['a@one.test', 'b@two.test', 'c@other.test']) {
+    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', from, '--to', 'rcpt@bind.test']);
+    assert.equal(r.code, 0, r.out);
+    ids[from] = /queued as (\S+)/.exec(r.out)![1]!;
+  }
+  const ev = await petrel.waitForEvents('three deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 3);
+  const binding = (from: string): unknown => ev.find((x) => x.type === 'delivery' && x.message_id === ids[from])?.binding;
+  assert.deepEqual(['a@one.test', 'b@two.test', 'c@other.test'].map(binding), ['b2', 'b3', 'default']);
+
+  const dumps = sink.messages();
+  assert.equal(dumps.length, 3);
+  const dumpOf = (from: string): string => {
+    const d = dumps.find((x) => x.includes(`<${from}>`));
+    assert.ok(d, `a dump for ${from}`);
+    return d;
+  };
+  const field = (dump: string, name: string): string | undefined => new RegExp(`^${name}: (.*)$`, 'm').exec(dump)?.[1]?.trim();
+  assert.equal(field(dumpOf('a@one.test'), 'X-Client-Addr'), '127.0.0.2');
+  assert.equal(field(dumpOf('a@one.test'), 'X-Helo-Args'), 'out2.petrel.test');
+  assert.equal(field(dumpOf('b@two.test'), 'X-Client-Addr'), '127.0.0.3');
+  assert.equal(field(dumpOf('b@two.test'), 'X-Helo-Args'), 'out3.petrel.test');
+  assert.equal(field(dumpOf('c@other.test'), 'X-Helo-Args'), 'petrel.test', 'the default binding uses the hostname');
+});
