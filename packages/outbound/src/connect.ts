@@ -21,10 +21,18 @@ export interface ConnectDeps {
   readonly isStopping: () => boolean;
   /** The session factory; SmtpSession.open unless a caller wraps it (e.g. to count connects). */
   readonly open?: (opts: SessionOptions) => Promise<SmtpSession>;
+  /** The trace_file transcript sink for a host, when tracing is on for this (binding, domain). */
+  readonly transcript?: (host: RouteHost) => ((direction: 'c' | 's', line: string) => void) | undefined;
 }
 
 /** SessionOptions for one host of a route under the (binding, domain) policy. */
-export function sessionOptions(route: HostsRoute, host: RouteHost, policy: DeliveryOptions, logger: Logger): SessionOptions {
+export function sessionOptions(
+  route: HostsRoute,
+  host: RouteHost,
+  policy: DeliveryOptions,
+  logger: Logger,
+  traceFile?: (direction: 'c' | 's', line: string) => void,
+): SessionOptions {
   const opts: SessionOptions = {
     host: host.address,
     port: host.port ?? route.port,
@@ -35,12 +43,22 @@ export function sessionOptions(route: HostsRoute, host: RouteHost, policy: Deliv
     tlsVerify: policy.tls_verify,
     tlsFallback: policy.tls_ifavailable_fallback,
     pipelining: true,
+    chunking: policy.use_chunking,
+    transform8bit: policy.transform_8bitmime_content,
   };
   if (route.bindAddress !== undefined) opts.localAddress = route.bindAddress;
-  // Building a log line per SMTP line is not free: only wire the transcript when trace is on.
-  if (logger.isLevelEnabled('trace')) {
-    opts.onTranscript = (direction, line) => logger.trace({ host: host.address, direction, line }, 'smtp');
-  }
+  // RFC 4954 AUTH to a smart host with the route's credentials (only over TLS: the client refuses plaintext).
+  if (route.auth) opts.auth = { user: route.auth.user, pass: route.auth.pass };
+  // Building a log line per SMTP line is not free: only wire the transcript when someone reads it.
+  const toLog = logger.isLevelEnabled('trace')
+    ? (direction: 'c' | 's', line: string): void => logger.trace({ host: host.address, direction, line }, 'smtp')
+    : undefined;
+  if (toLog && traceFile) {
+    opts.onTranscript = (d, l) => {
+      toLog(d, l);
+      traceFile(d, l);
+    };
+  } else if (toLog ?? traceFile) opts.onTranscript = (toLog ?? traceFile)!;
   return opts;
 }
 
@@ -50,7 +68,7 @@ export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions,
   for (const host of deps.hostFailures.candidates(route.hosts)) {
     if (deps.isStopping()) return { kind: 'stopped' };
     try {
-      const session = await open(sessionOptions(route, host, policy, deps.logger));
+      const session = await open(sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host)));
       deps.hostFailures.clear(host.address);
       return { kind: 'connected', session, host };
     } catch (err) {

@@ -4,13 +4,17 @@
  * job over it, RSET between messages (RFC 5321 §4.1.1.5), idle up to idle_timeout for more work,
  * and QUIT (RFC 5321 §4.1.1.10).
  */
-import { Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type ReplyData, type RouteHost } from '@petrel/core';
-import type { SmtpSession, Transaction } from '@petrel/smtp-client';
+import { Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type ReplyData, type RouteHost, type ThrottleRegistry } from '@petrel/core';
+import type { SmtpSession } from '@petrel/smtp-client';
+import { sendInBatches } from './batches.js';
 import { connectToRoute, type ConnectDeps } from './connect.js';
 import type { HostFailures } from './host-failures.js';
 import type { JobLedger } from './job-ledger.js';
 import { InternalReplies, anyDelivered, transactionOutcomes, uniformOutcomes } from './outcomes.js';
 import { resolveRoute, type HostsRoute } from './route.js';
+import { takeConnectionToken } from './throttle-wait.js';
+import type { TraceFiles } from './trace.js';
+import { stripHeaders } from './strip-headers.js';
 
 /** Why a connection ended; the pool opens a replacement after 'recycle' and 'limit'. */
 export type ConnectionEnd =
@@ -41,6 +45,12 @@ export interface ConnectionEnv {
   /** Resolves when new work is announced for the key, idle_timeout passes, or the service stops. */
   readonly idleWait: (ms: number) => Promise<IdleWake>;
   readonly open?: ConnectDeps['open'];
+  /** Unique per process run; on every delivery.attempted of this connection. */
+  readonly connectionId: string;
+  readonly throttles: ThrottleRegistry;
+  readonly traces: TraceFiles;
+  /** Resolves when the service starts stopping (wakes a throttle wait). */
+  readonly stopped: Promise<void>;
 }
 
 export class DeliveryConnection {
@@ -81,11 +91,16 @@ export class DeliveryConnection {
       return 'failed';
     }
     const policy = env.config.delivery.policy(env.binding, env.domain);
+    // outbound_throttle_connections: one token per connection opened, from the defining scope's bucket.
+    if (!(await takeConnectionToken(env.throttles, env.clock, env.binding, env.domain, env.stopped, env.isStopping))) {
+      return this.releaseAndStop(first);
+    }
     const c = await connectToRoute(route, policy, {
       hostFailures: env.hostFailures,
       logger: env.logger,
       isStopping: env.isStopping,
       ...(env.open ? { open: env.open } : {}),
+      transcript: (host) => env.traces.sink(policy.trace_file, env.connectionId, `${host.name} [${host.address}]`),
     });
     if (c.kind === 'connected') {
       // An EventEmitter 'error' with no listener would crash the process; the session reports
@@ -101,7 +116,7 @@ export class DeliveryConnection {
       await this.drain(first, 'transient', c.reply, c.stage);
       return 'failed';
     }
-    env.logger.debug({ binding: env.binding, domain: env.domain, host: c.host.name, ip: c.host.address }, 'connected');
+    env.logger.debug({ binding: env.binding, domain: env.domain, host: c.host.name, ip: c.host.address, connectionId: env.connectionId }, 'connected');
     return this.deliverLoop(first, c.session, policy);
   }
 
@@ -143,18 +158,10 @@ export class DeliveryConnection {
       env.ledger.release(job);
       return;
     }
-    const tx: Transaction = {
-      sender: job.sender,
-      recipients: job.recipients.map((r) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) })),
-      body,
-      ...(job.bodyType ? { bodyType: job.bodyType } : {}),
-      ...(job.smtputf8 ? { smtputf8: true } : {}),
-      ...(job.ret ? { ret: job.ret } : {}),
-      ...(job.envid !== undefined ? { envid: job.envid } : {}),
-    };
     let outcomes;
     try {
-      outcomes = transactionOutcomes(job, await session.send(tx));
+      const policy = env.config.delivery.policy(env.binding, env.domain);
+      outcomes = transactionOutcomes(job, await sendInBatches(session, job, stripHeaders(body, job.stripHeaders), policy.max_recipients_per_batch));
     } catch (err) {
       // send() settles protocol outcomes itself; a throw is a broken socket or a client bug.
       env.logger.warn({ err, job: job.id }, 'transaction failed unexpectedly');
@@ -175,6 +182,7 @@ export class DeliveryConnection {
       startedAt,
       finishedAt: this.env.clock.now(),
       ...(tls ? { tls: { protocol: tls.protocol, cipher: tls.cipher } } : {}),
+      connectionId: this.env.connectionId,
     });
   }
 

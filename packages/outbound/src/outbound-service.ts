@@ -3,12 +3,13 @@
  * under a service-wide cap, and stops gracefully (in-flight transactions finish within a deadline;
  * every job taken and not sent is released back to the queue).
  */
-import type { Logger, QueueDemand, Service, ServiceContext, TimerHandle } from '@petrel/core';
+import { ThrottleRegistry, type Logger, type QueueDemand, type Service, type ServiceContext, type TimerHandle } from '@petrel/core';
 import type { ConnectDeps } from './connect.js';
 import { DeliveryConnection, type ConnectionEnd } from './connection.js';
 import { HOST_FAILURE_RETRY_MS, HostFailures } from './host-failures.js';
 import { JobLedger } from './job-ledger.js';
 import { Pool, type PoolHost } from './pool.js';
+import { TraceFiles } from './trace.js';
 
 /** Momentum's server_max_outbound_connections as shipped (reference §3). */
 export const DEFAULT_MAX_CONNECTIONS = 20_000;
@@ -57,8 +58,13 @@ export class OutboundService implements Service, PoolHost {
   private readonly runs = new Set<Promise<ConnectionEnd>>();
   private readonly maxTotal: number;
   private readonly stopTimeoutMs: number;
+  private readonly throttles: ThrottleRegistry;
+  private readonly traces: TraceFiles;
   private total = 0;
+  private connectionSeq = 0;
   private stopping = false;
+  private signalStop!: () => void;
+  private stopped: Promise<void>;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -71,12 +77,22 @@ export class OutboundService implements Service, PoolHost {
     this.hostFailures = new HostFailures(ctx.clock, options.hostFailureRetryMs ?? HOST_FAILURE_RETRY_MS);
     this.maxTotal = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.throttles = new ThrottleRegistry(ctx.config.delivery, ctx.clock);
+    this.traces = new TraceFiles(ctx.logger);
+    this.stopped = this.newStopSignal();
+  }
+
+  private newStopSignal(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.signalStop = resolve;
+    });
   }
 
   readonly isStopping = (): boolean => this.stopping;
 
   async start(): Promise<void> {
     if (this.unsubscribe) return;
+    if (this.stopping) this.stopped = this.newStopSignal();
     this.stopping = false;
     this.unsubscribe = this.ctx.bus.subscribe('queue.demand', (d) => this.onDemand(d));
     this.logger.debug({ maxConnections: this.maxTotal }, 'started');
@@ -84,6 +100,7 @@ export class OutboundService implements Service, PoolHost {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.signalStop();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.starvedPools.clear();
@@ -100,6 +117,7 @@ export class OutboundService implements Service, PoolHost {
       for (const c of this.connections) c.abort();
     }
     const released = this.ledger.releaseAll();
+    await this.traces.close();
     this.logger.debug({ released, how }, 'stopped');
   }
 
@@ -159,6 +177,10 @@ export class OutboundService implements Service, PoolHost {
       hostFailures: this.hostFailures,
       isStopping: this.isStopping,
       idleWait: (ms) => pool.idleWait(ms),
+      connectionId: `c${++this.connectionSeq}`,
+      throttles: this.throttles,
+      traces: this.traces,
+      stopped: this.stopped,
       ...(this.options.openSession ? { open: this.options.openSession } : {}),
     });
     this.connections.add(conn);

@@ -32,6 +32,8 @@ export class StateContext {
   usable = false;
   /** The 421 the server closed with (RFC 5321 §3.8): the reply for everything left unanswered. */
   closing: SmtpReply | undefined;
+  /** reset() deferred its RSET into the next pipelined group (RFC 2920 §3.1). */
+  resetPending = false;
   private nextName: string | undefined;
 
   constructor(
@@ -67,6 +69,11 @@ export class StateContext {
   /** Pipelining is on for this session: asked for and advertised (RFC 2920 §3). */
   get pipelining(): boolean {
     return this.options.pipelining !== false && this.has('PIPELINING');
+  }
+
+  /** BDAT is on for this session: asked for (use_chunking) and advertised (RFC 3030 §2). */
+  get chunking(): boolean {
+    return this.options.chunking !== false && this.has('CHUNKING');
   }
 
   /** One command, one reply, for run() states (AUTH, STARTTLS). `shown` replaces the line in the transcript. */

@@ -171,10 +171,31 @@ export class ScriptedPeer {
     let buf = '';
     let inData = false;
     let body = '';
+    // BDAT (RFC 3030): octets still owed to the current chunk, and whether it is the LAST one.
+    let bdat: { left: number; last: boolean } | undefined;
     sock.on('data', (d: Buffer) => {
       this.chunks.push(d.toString('latin1'));
       buf += d.toString('latin1');
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      for (;;) {
+        if (bdat) {
+          const take = Math.min(bdat.left, buf.length);
+          body += buf.slice(0, take);
+          buf = buf.slice(take);
+          bdat.left -= take;
+          if (bdat.left > 0) return;
+          const last = bdat.last;
+          bdat = undefined;
+          if (last) {
+            this.bodies.push(body);
+            body = '';
+          }
+          const custom = script.reply?.(last ? 'BDAT-LAST-DONE' : 'BDAT-DONE');
+          if (custom === null) continue;
+          sock.write((custom ?? (last ? '250 2.0.0 queued' : '250 2.0.0 chunk ok')) + '\r\n');
+          continue;
+        }
+        const i = buf.indexOf('\n');
+        if (i < 0) return;
         const line = buf.slice(0, i).replace(/\r$/, '');
         buf = buf.slice(i + 1);
         if (inData) {
@@ -187,6 +208,11 @@ export class ScriptedPeer {
           body = '';
         }
         this.lines.push(line);
+        const m = /^BDAT (\d+)( LAST)?$/i.exec(line);
+        if (m) {
+          bdat = { left: Number(m[1]), last: m[2] !== undefined };
+          continue;
+        }
         const custom = script.reply?.(line);
         if (custom === null) continue;
         if (custom === 'CLOSE') {

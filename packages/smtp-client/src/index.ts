@@ -31,3 +31,5 @@ export { parseCapabilities } from './capabilities.js';
 export { INTERNAL as INTERNAL_REPLIES } from './internal-replies.js';
 export { encodeBody, END_OF_DATA, type BodyBlock } from './body-encoder.js';
 export { xtext } from './xtext.js';
+export { downconvert, quotedPrintable, has8bit, type Downconverted } from './downconvert.js';
+export { BDAT_CHUNK } from './states/bdat.js';

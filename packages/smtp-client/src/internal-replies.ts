@@ -21,7 +21,9 @@ export const INTERNAL = {
   // Not in Momentum's list (Petrel's own, same shape):
   malformedReply: '451 4.5.0 [internal] malformed reply',
   authUnavailable: '451 4.7.0 [internal] AUTH required but not available',
-  binaryMime: '554 5.6.3 [internal] BINARYMIME needs CHUNKING (BDAT), not supported',
+  binaryMime: '554 5.6.3 [internal] BINARYMIME needs CHUNKING and BINARYMIME, not available',
+  eightBitRemains: '554 5.6.3 [internal] 8-bit content cannot be downconverted for a server without 8BITMIME',
+  noBdatResponse: '451 4.4.2 [internal] no BDAT response',
 } as const;
 
 export type InternalReplyName = keyof typeof INTERNAL;

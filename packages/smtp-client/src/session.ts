@@ -97,9 +97,18 @@ export class SmtpSession extends EventEmitter {
     return { recipients, sessionUsable: this.usable };
   }
 
-  /** RSET before the next transaction; false = the session is not usable any more. */
+  /**
+   * RSET before the next transaction; false = the session is not usable any more. With
+   * PIPELINING the RSET is deferred and sent in the next transaction's group; a refusal then
+   * shows in that transaction's results (transient, stage 13).
+   */
   async reset(): Promise<boolean> {
     if (!this.usable) return false;
+    if (this.ctx.pipelining) {
+      // The RSET leads the next transaction's pipelined group instead of costing a round trip now.
+      this.ctx.resetPending = true;
+      return true;
+    }
     this.enter('reset');
     try {
       await runPhase(this.machine, this.ctx, 'reset');
@@ -117,6 +126,7 @@ export class SmtpSession extends EventEmitter {
   async quit(): Promise<void> {
     const conn = this.ctx.conn;
     if (!conn || conn.isClosed) return;
+    this.ctx.resetPending = false; // QUIT needs no RSET before it (RFC 5321 §4.1.1.10)
     this.enter('quit');
     try {
       await runPhase(this.machine, this.ctx, 'quit');

@@ -10,8 +10,8 @@ const noop = (name: string, arg = name): SmtpState => ({ name, stage: 11, timeou
 
 test('the default machine lists the built-in states in Momentum order, with phases and stage codes', () => {
   const list = getStateMachine();
-  assert.deepEqual(list.map((s) => s.name), ['connect', 'banner', 'ehlo', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'body', 'rset', 'quit']);
-  assert.deepEqual(list.map((s) => s.stage), [0, 12, 10, 10, 15, 11, 2, 4, 6, 8, 13, 1]);
+  assert.deepEqual(list.map((s) => s.name), ['connect', 'banner', 'ehlo', 'helo', 'starttls', 'auth', 'pipelined-rset', 'mail', 'rcpt', 'data', 'bdat', 'body', 'rset', 'quit']);
+  assert.deepEqual(list.map((s) => s.stage), [0, 12, 10, 10, 15, 11, 13, 2, 4, 6, 8, 8, 13, 1]);
   assert.equal(list.find((s) => s.name === 'mail')!.phase, 'transaction');
 });
 

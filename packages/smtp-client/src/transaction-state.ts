@@ -16,8 +16,15 @@ export class TransactionState {
   /** Commands sent whose replies are not read yet (a pipelined group being built). */
   batching = false;
 
+  /** The body as it goes on the wire (the caller's, or its 7-bit downconversion). */
+  body: Buffer;
+  /** BODY= as sent in MAIL (8BITMIME may be dropped after a downconversion). */
+  bodyType: Transaction['bodyType'];
+
   constructor(readonly tx: Transaction) {
     this.results = tx.recipients.map(() => undefined);
+    this.body = tx.body;
+    this.bodyType = tx.bodyType;
   }
 
   isSettled(index: number): boolean {

@@ -42,6 +42,14 @@ export interface SessionOptions {
   auth?: { user: string; pass: string; allowPlaintext?: boolean };
   /** Default true: pipeline when the server advertises PIPELINING (RFC 2920). */
   pipelining?: boolean;
+  /** use_chunking (default true): send the body with BDAT when CHUNKING is advertised (RFC 3030). */
+  chunking?: boolean;
+  /**
+   * transform_8bitmime_content (default 'ifneeded'): an 8BITMIME body to a server without
+   * 8BITMIME is sent as is ('no'), re-encoded as quoted-printable where possible ('ifneeded'), or
+   * re-encoded and refused with 554 5.6.3 if 8-bit octets remain ('strict').
+   */
+  transform8bit?: 'no' | 'ifneeded' | 'strict';
   /** Every protocol line as sent ('c') or received ('s'); AUTH secrets are masked. */
   onTranscript?(direction: 'c' | 's', line: string): void;
   /** The state registry to run; default: the shared default machine. */

@@ -2,7 +2,7 @@
  * The message body (stage 8) and the final dot's reply (stage 9, "reading confirmation").
  */
 import { Stage } from '@petrel/core';
-import { encodeBody } from '../body-encoder.js';
+import { END_OF_DATA, encodeBody } from '../body-encoder.js';
 import { ConnectionLost } from '../connection.js';
 import type { SmtpState } from '../state.js';
 
@@ -25,9 +25,18 @@ export const bodyState: SmtpState = {
     }
     let sent = 0;
     try {
-      for (const block of encodeBody(t.tx.body)) {
+      // The final dot travels in the last block's write: one syscall fewer per message.
+      const blocks = encodeBody(t.body);
+      let cur = blocks.next();
+      if (cur.done) {
+        await conn.writeBlock([END_OF_DATA], ctx.timeout('dataBlock'));
+      }
+      while (!cur.done) {
+        const block = cur.value;
+        cur = blocks.next();
+        const segments = cur.done ? [...block.segments, END_OF_DATA] : block.segments;
         // Each block must drain within dataBlock (RFC 5321 §4.5.3.2.5): the peer's backpressure is honoured.
-        await conn.writeBlock(block.segments, ctx.timeout('dataBlock'));
+        await conn.writeBlock(segments, ctx.timeout('dataBlock'));
         sent += block.bytes;
         ctx.emit('message-data', sent);
       }
@@ -38,7 +47,7 @@ export const bodyState: SmtpState = {
       throw err;
     }
     ctx.options.onTranscript?.('c', `[body: ${sent} octets]`);
-    conn.writeLines(['.']);
+    ctx.options.onTranscript?.('c', '.');
     ctx.stage = Stage.READING_CONFIRMATION;
     let reply;
     try {

@@ -1,11 +1,12 @@
 /**
  * The built-in states in their default order (reference §10): connect → banner → EHLO → HELO
- * fallback → STARTTLS → AUTH | MAIL → RCPT → DATA → body | RSET | QUIT.
+ * fallback → STARTTLS → AUTH | (pipelined RSET) MAIL → RCPT → DATA → body | BDAT | RSET | QUIT.
  */
 import type { SmtpState } from '../state.js';
 import { authState } from './auth.js';
+import { bdatState } from './bdat.js';
 import { bodyState } from './body.js';
-import { rsetState, quitState } from './ending.js';
+import { pipelinedRsetState, rsetState, quitState } from './ending.js';
 import { dataState, mailState, rcptState } from './envelope.js';
 import { bannerState, connectState, ehloState, heloState } from './greeting.js';
 import { starttlsState } from './starttls.js';
@@ -17,9 +18,11 @@ export const BUILTIN_STATES: readonly SmtpState[] = [
   heloState,
   starttlsState,
   authState,
+  pipelinedRsetState,
   mailState,
   rcptState,
   dataState,
+  bdatState,
   bodyState,
   rsetState,
   quitState,

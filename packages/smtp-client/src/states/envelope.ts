@@ -9,6 +9,7 @@ import { internalReply, sizeExceededReply, smtputf8Reply } from '../internal-rep
 import type { SmtpState } from '../state.js';
 import type { TransactionState } from '../transaction-state.js';
 import { orcptParam, xtext } from '../xtext.js';
+import { downconvert } from '../downconvert.js';
 
 function txOf(ctx: StateContext): TransactionState {
   if (!ctx.tx) throw new Error('transaction state outside a transaction');
@@ -17,32 +18,48 @@ function txOf(ctx: StateContext): TransactionState {
 
 /** Refusals we owe the sender before sending anything (STYLE.md §8: limits enforced, at once). */
 function precheck(ctx: StateContext): SmtpReply | undefined {
-  const tx = txOf(ctx).tx;
-  const limit = sizeLimit(ctx.capabilities);
-  // RFC 1870 §6.1: never send more than the advertised SIZE; 552 5.3.4 is permanent.
-  if (limit !== undefined && tx.body.length > limit) return sizeExceededReply(tx.body.length, limit);
+  const t = txOf(ctx);
+  const tx = t.tx;
   if (tx.smtputf8 && !ctx.has('SMTPUTF8')) {
     // RFC 6531 §3.4: no downgrade here; the message fails for these recipients.
     ctx.emit('extension-not-available', 'SMTPUTF8');
     return smtputf8Reply();
   }
-  if (tx.bodyType === 'BINARYMIME') {
-    // RFC 3030 §3: BINARYMIME needs BDAT, which this client does not speak yet.
-    ctx.emit('extension-not-available', 'BINARYMIME');
+  if (tx.bodyType === 'BINARYMIME' && !(ctx.chunking && ctx.has('BINARYMIME'))) {
+    // RFC 3030 §3: BODY=BINARYMIME only with BDAT, and only to a server that advertises both.
+    ctx.emit('extension-not-available', ctx.chunking ? 'BINARYMIME' : 'CHUNKING');
     return internalReply('binaryMime');
   }
+  if (tx.bodyType === '8BITMIME' && !ctx.has('8BITMIME')) {
+    const refusal = downgrade8bit(ctx, t);
+    if (refusal) return refusal;
+  }
+  const limit = sizeLimit(ctx.capabilities);
+  // RFC 1870 §6.1: never send more than the advertised SIZE; 552 5.3.4 is permanent.
+  if (limit !== undefined && t.body.length > limit) return sizeExceededReply(t.body.length, limit);
   return undefined;
 }
 
-/** MAIL FROM with the parameters the server advertised (RFC 1870, 6152, 6531, 3461). */
+/** RFC 6152 §3 / RFC 1652 §4: no 8-bit body to a server without 8BITMIME, per transform_8bitmime_content. */
+function downgrade8bit(ctx: StateContext, t: TransactionState): SmtpReply | undefined {
+  ctx.emit('extension-not-available', '8BITMIME');
+  const mode = ctx.options.transform8bit ?? 'ifneeded';
+  if (mode === 'no') return undefined; // sent as is, BODY= omitted: the operator asked for it
+  const d = downconvert(t.body);
+  if (mode === 'strict' && !d.clean) return internalReply('eightBitRemains');
+  t.body = d.body;
+  if (d.clean) t.bodyType = '7BIT';
+  return undefined;
+}
+
+/** MAIL FROM with the parameters the server advertised (RFC 1870, 6152, 3030, 6531, 3461). */
 export function mailCommand(ctx: StateContext): string {
-  const tx = txOf(ctx).tx;
+  const t = txOf(ctx);
+  const tx = t.tx;
   const params: string[] = [];
-  if (ctx.has('SIZE')) params.push(`SIZE=${tx.body.length}`);
-  if (tx.bodyType === '8BITMIME') {
-    if (ctx.has('8BITMIME')) params.push('BODY=8BITMIME');
-    else ctx.emit('extension-not-available', '8BITMIME'); // sent as is: downconversion is not ours (yet)
-  }
+  if (ctx.has('SIZE')) params.push(`SIZE=${t.body.length}`);
+  if (t.bodyType === '8BITMIME' && ctx.has('8BITMIME')) params.push('BODY=8BITMIME');
+  if (t.bodyType === 'BINARYMIME') params.push('BODY=BINARYMIME'); // precheck made sure of BDAT
   if (tx.smtputf8) params.push('SMTPUTF8');
   if (tx.ret !== undefined || tx.envid !== undefined) {
     if (ctx.has('DSN')) {
@@ -144,7 +161,8 @@ export const dataState: SmtpState = {
   lost: { timeout: 'noDataResponse' },
   pipelining: 'last',
   // RFC 2920 §3.1: without an accepted RCPT there is no DATA, unless it is already in the group.
-  applies: (ctx) => !txOf(ctx).mailRefused && (txOf(ctx).accepted.length > 0 || txOf(ctx).batching),
+  // With CHUNKING the body goes by BDAT instead (RFC 3030 §2).
+  applies: (ctx) => !ctx.chunking && !txOf(ctx).mailRefused && (txOf(ctx).accepted.length > 0 || txOf(ctx).batching),
   send: () => ['DATA'],
   on: {
     positive(ctx, reply) {
