@@ -6,11 +6,12 @@ import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { spoolMessageCount } from '../lib/spool.js';
 
+// generate_bounces = false: the DSN path has its own scenarios (dsn-*.test.ts); here the spool must empty.
 test('the MX answers 550 to RCPT: permanent_failure and the message leaves the spool', async (t) => {
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']);
   s.defer(() => sink.stop());
-  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'generate_bounces = false' }), s.listenPort);
   s.defer(() => petrel.stop());
 
   const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'nosuchuser@example.test']);

@@ -1,1 +1,23 @@
-export {};
+/**
+ * @petrel/bounce: SMTP reply classification in Momentum's bounce classes
+ * (`smtp_error_classify`, rules as data in config/bounce-rules.toml plus operator override files)
+ * and RFC 3464 DSN rendering. A library: no bus, no state beyond a classifier's rules.
+ *
+ * @packageDocumentation
+ */
+export { BUILTIN_CLASSES, ClassRegistry, UNDETERMINED, type BounceCategory, type BounceClass } from './classes.js';
+export { Classifier, type Classification, type ClassifierOptions } from './classifier.js';
+export { DEFAULT_RULES_FILE, loadRuleFile, overrideMatcher, parseOverrides, parseRulesToml, type Rule } from './rules.js';
+export {
+  addressField,
+  dsnStatus,
+  headerBlock,
+  inlineFor,
+  isEightBit,
+  renderDsn,
+  rfc5322Date,
+  type DsnAction,
+  type DsnInput,
+  type DsnRecipient,
+  type InlineOriginal,
+} from './dsn.js';

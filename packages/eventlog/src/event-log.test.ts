@@ -82,8 +82,8 @@ test('an attempt gives delivery, transient_failure and permanent_failure records
   const lines = f.read();
   assert.deepEqual(lines, [
     { ...common, type: 'delivery', recipient: 'bob@example.test', reply: '250 2.0.0 Ok: queued as X1', code: 250, enhanced: '2.0.0', stage: 9 },
-    { ...common, type: 'transient_failure', recipient: 'carol@example.test', reply: '451 4.7.1 Greylisted, try later', code: 451, enhanced: '4.7.1', stage: 5 },
-    { ...common, type: 'permanent_failure', recipient: 'dave@example.test', reply: '550 no such user', code: 550, stage: 5 },
+    { ...common, type: 'transient_failure', recipient: 'carol@example.test', reply: '451 4.7.1 Greylisted, try later', code: 451, enhanced: '4.7.1', bounce_class: 70, bounce_class_name: 'Transient Failure', stage: 5 },
+    { ...common, type: 'permanent_failure', recipient: 'dave@example.test', reply: '550 no such user', code: 550, bounce_class: 10, bounce_class_name: 'Invalid Recipient', stage: 5 },
   ]);
   assert.deepEqual(Object.keys(lines[0]!), [
     'time', 'type', 'message_id', 'sender', 'recipient', 'domain', 'binding', 'binding_group', 'source_address',
@@ -99,11 +99,11 @@ test('delivery.failed gives expiration per index for reason expiration, permanen
   f.bus.publish('delivery.failed', { job, indexes: [0], reply: new SmtpReply(554, '[internal] Message manually purged', '5.7.0'), reason: 'policy' });
   await f.log.flush();
   const common = { time: new Date(f.clock.now()).toISOString(), message_id: 'M1', sender: 'alice@origin.test', domain: 'example.test', binding: 'b1', binding_group: 'g1', attempt: 2, queue_time_ms: f.clock.now() - job.receivedAt, size: 2048 };
-  const expired = { ...common, type: 'expiration', reply: '554 5.4.7 [internal] exceeded max time without delivery', code: 554, enhanced: '5.4.7' };
+  const expired = { ...common, type: 'expiration', reply: '554 5.4.7 [internal] exceeded max time without delivery', code: 554, enhanced: '5.4.7', bounce_class: 24, bounce_class_name: 'Timeout' };
   assert.deepEqual(f.read(), [
     { ...expired, recipient: 'carol@example.test' },
     { ...expired, recipient: 'dave@example.test' },
-    { ...common, type: 'permanent_failure', recipient: 'bob@example.test', reply: '554 5.7.0 [internal] Message manually purged', code: 554, enhanced: '5.7.0' },
+    { ...common, type: 'permanent_failure', recipient: 'bob@example.test', reply: '554 5.7.0 [internal] Message manually purged', code: 554, enhanced: '5.7.0', bounce_class: 25, bounce_class_name: 'Admin Failure' },
   ]);
 });
 

@@ -1,18 +1,33 @@
 /**
  * The event log service (ARCHITECTURE.md "eventlog"): one JSON line per reception, delivery,
- * transient failure, permanent failure, expiration and rejection, in <log_dir>/events.jsonl.
+ * transient failure, permanent failure, expiration, rejection and generated bounce, in
+ * <log_dir>/events.jsonl; optionally Momentum's mainlog, bouncelog and rejectlog ([eventlog]).
  */
 import { join } from 'node:path';
-import type { Service, ServiceContext } from '@petrel/core';
+import { formatReply, type DeliveryAttempt, type DeliveryFailed, type Service, type ServiceContext } from '@petrel/core';
+import { Classifier } from '@petrel/bounce';
 import { EventFile, type EventFileOptions } from './event-file.js';
-import { attemptRecords, failureRecords, receptionRecords, rejectionRecord, type EventRecord } from './records.js';
+import { LineFile } from './line-file.js';
+import { attemptLines, bounceLine, failureLines, heartbeat, receptionLines, rejectLine } from './momentum-format.js';
+import { attemptRecords, bounceRecords, failureRecords, receptionRecords, rejectionRecord, type ClassifyFn, type EventRecord } from './records.js';
 
 /** The file name inside log_dir. */
 export const EVENTS_FILE = 'events.jsonl';
+/** Momentum-format files inside log_dir, when enabled in [eventlog]. */
+export const MAINLOG_FILE = 'mainlog';
+export const BOUNCELOG_FILE = 'bouncelog';
+export const REJECTLOG_FILE = 'rejectlog';
+
+export interface EventLogOptions extends EventFileOptions {
+  /** See the constructor. */
+  readonly flushIntervalMs?: number;
+  /** The classifier for bounce classes; default: built from the [bounce] config section. */
+  readonly classifier?: Classifier;
+}
 
 /**
- * Subscribes `message.spooled`, `delivery.attempted`, `delivery.failed` and `message.rejected`
- * and writes their records. Writing never throws into the publisher.
+ * Subscribes `message.spooled`, `delivery.attempted`, `delivery.failed`, `message.rejected` and
+ * `bounce.generated` and writes their records. Writing never throws into the publisher.
  */
 export class EventLog implements Service {
   readonly name = 'eventlog';
@@ -21,7 +36,12 @@ export class EventLog implements Service {
   private readonly file: EventFile;
   private readonly undo: (() => void)[] = [];
   private readonly flushIntervalMs: number;
+  private readonly classify: ClassifyFn;
+  private readonly mainlog: LineFile | undefined;
+  private readonly bouncelog: LineFile | undefined;
+  private readonly rejectlog: LineFile | undefined;
   private flusher: NodeJS.Timeout | undefined;
+  private beat: NodeJS.Timeout | undefined;
 
   /**
    * `flushIntervalMs` (default 1000): records are buffered for throughput (pino's minLength) but
@@ -29,45 +49,102 @@ export class EventLog implements Service {
    */
   constructor(
     private readonly ctx: ServiceContext,
-    options: EventFileOptions & { flushIntervalMs?: number } = {},
+    options: EventLogOptions = {},
   ) {
-    this.path = join(ctx.config.log_dir, EVENTS_FILE);
-    const { flushIntervalMs, ...fileOptions } = options;
+    const dir = ctx.config.log_dir;
+    this.path = join(dir, EVENTS_FILE);
+    const { flushIntervalMs, classifier, ...fileOptions } = options;
     this.flushIntervalMs = flushIntervalMs ?? 1000;
     this.file = new EventFile(this.path, ctx.logger, fileOptions);
+    const c = classifier ?? Classifier.fromConfig(ctx.config.bounce);
+    this.classify = (reply, domain) => c.classify(reply, domain);
+    const el = ctx.config.eventlog;
+    if (el.mainlog) this.mainlog = new LineFile(join(dir, MAINLOG_FILE), ctx.logger);
+    if (el.bouncelog) this.bouncelog = new LineFile(join(dir, BOUNCELOG_FILE), ctx.logger);
+    if (el.rejectlog) this.rejectlog = new LineFile(join(dir, REJECTLOG_FILE), ctx.logger);
   }
 
   async start(): Promise<void> {
     await this.file.open();
+    for (const f of this.lineFiles()) f.open();
     const { bus, clock } = this.ctx;
     this.undo.push(
-      bus.subscribe('message.spooled', (ev) => this.writeAll(receptionRecords(ev))),
-      bus.subscribe('delivery.attempted', (ev) => this.writeAll(attemptRecords(ev))),
-      bus.subscribe('delivery.failed', (ev) => this.writeAll(failureRecords(ev, clock.now()))),
-      bus.subscribe('message.rejected', (ev) => this.file.write(rejectionRecord(ev))),
+      bus.subscribe('message.spooled', (ev) => {
+        this.writeAll(receptionRecords(ev));
+        if (this.mainlog) for (const l of receptionLines(ev)) this.mainlog.write(l);
+      }),
+      bus.subscribe('delivery.attempted', (ev) => this.attempted(ev)),
+      bus.subscribe('delivery.failed', (ev) => this.failed(ev, clock.now())),
+      bus.subscribe('message.rejected', (ev) => {
+        this.file.write(rejectionRecord(ev));
+        this.rejectlog?.write(rejectLine(ev));
+      }),
+      bus.subscribe('bounce.generated', (ev) => this.writeAll(bounceRecords(ev))),
     );
     if (this.flushIntervalMs > 0) {
       // Write errors are already reported once per burst by EventFile; nothing to add here.
       this.flusher = setInterval(() => void this.file.flush().catch(() => undefined), this.flushIntervalMs);
       this.flusher.unref();
     }
+    const every = this.ctx.config.eventlog.heartbeat;
+    if (every > 0 && this.lineFiles().length > 0) {
+      this.beat = setInterval(() => this.heartbeat(clock.now()), every);
+      this.beat.unref();
+    }
   }
 
-  /** Stops listening, writes out everything buffered and closes the file. */
+  /** Stops listening, writes out everything buffered and closes the files. */
   async stop(): Promise<void> {
     for (const off of this.undo.splice(0)) off();
     clearInterval(this.flusher);
-    await this.file.close();
+    clearInterval(this.beat);
+    await Promise.all([this.file.close(), ...this.lineFiles().map((f) => f.close())]);
   }
 
   /** Resolves when every record so far is on disk; rejects with the write error otherwise. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    await Promise.all(this.lineFiles().map((f) => f.flush()));
     return this.file.flush();
   }
 
-  /** Reopens events.jsonl by name: for SIGHUP after logrotate (Momentum's `reopen logs`). */
-  reopen(): Promise<void> {
-    return this.file.reopen();
+  /** Reopens every log by name: for SIGHUP after logrotate (Momentum's `reopen logs`). */
+  async reopen(): Promise<void> {
+    await Promise.all([this.file.reopen(), ...this.lineFiles().map((f) => f.reopen())]);
+  }
+
+  /** Writes the M heartbeat records now (the timer calls this every [eventlog] heartbeat). */
+  heartbeat(now: number): void {
+    this.mainlog?.write(heartbeat.mainlog(now));
+    this.bouncelog?.write(heartbeat.bouncelog(now));
+    this.rejectlog?.write(heartbeat.rejectlog(now));
+  }
+
+  private attempted(a: DeliveryAttempt): void {
+    this.writeAll(attemptRecords(a, this.classify));
+    if (this.mainlog) for (const l of attemptLines(a)) this.mainlog.write(l);
+    if (!this.bouncelog) return;
+    const j = a.job;
+    for (const o of a.outcomes) {
+      if (o.status !== 'permanent') continue;
+      const time = a.finishedAt;
+      this.bouncelog.write(bounceLine({ time, messageId: j.messageId, batchId: j.id, recipient: o.address, sender: j.sender, bindingGroup: j.bindingGroup, binding: j.binding, stage: o.stage, bounceClass: this.classify(o.reply, j.domain).code, size: j.size, remoteIp: a.remote?.ip ?? '', response: formatReply(o.reply) }));
+    }
+  }
+
+  private failed(f: DeliveryFailed, now: number): void {
+    this.writeAll(failureRecords(f, now, this.classify));
+    if (this.mainlog) for (const l of failureLines(f, now)) this.mainlog.write(l);
+    if (!this.bouncelog) return;
+    const j = f.job;
+    const byIndex = new Map(j.recipients.map((r) => [r.index, r.address]));
+    const bounceClass = this.classify(f.reply, j.domain).code;
+    for (const index of f.indexes) {
+      this.bouncelog.write(bounceLine({ time: now, messageId: j.messageId, batchId: j.id, recipient: byIndex.get(index) ?? '', sender: j.sender, bindingGroup: j.bindingGroup, binding: j.binding, stage: 0, bounceClass, size: j.size, remoteIp: '', response: formatReply(f.reply) }));
+    }
+  }
+
+  private lineFiles(): LineFile[] {
+    return [this.mainlog, this.bouncelog, this.rejectlog].filter((f): f is LineFile => f !== undefined);
   }
 
   private writeAll(records: readonly EventRecord[]): void {

@@ -6,6 +6,7 @@
 import {
   domainOf,
   formatReply,
+  type BounceGenerated,
   type DeliveryAttempt,
   type DeliveryFailed,
   type MessageRejected,
@@ -14,7 +15,10 @@ import {
   type ReplyData,
 } from '@petrel/core';
 
-export type EventType = 'reception' | 'delivery' | 'transient_failure' | 'permanent_failure' | 'expiration' | 'rejection';
+export type EventType = 'reception' | 'delivery' | 'transient_failure' | 'permanent_failure' | 'expiration' | 'rejection' | 'bounce';
+
+/** Classifies a reply for a recipient domain (a @petrel/bounce Classifier's classify). */
+export type ClassifyFn = (reply: ReplyData, domain: string) => { readonly code: number; readonly name: string };
 
 /** One line of events.jsonl. Field names are the file format: change them only with docs/logs.md. */
 export interface EventRecord {
@@ -35,6 +39,9 @@ export interface EventRecord {
   readonly reply?: string;
   readonly code?: number;
   readonly enhanced?: string;
+  /** Momentum bounce class code and name (failures and bounces only). */
+  readonly bounce_class?: number;
+  readonly bounce_class_name?: string;
   /** Momentum connection stage code (reference §8). */
   readonly stage?: number;
   /** 1 for the first attempt. */
@@ -46,6 +53,12 @@ export interface EventRecord {
   /** Server phase of a rejection, e.g. "awaiting mailfrom". */
   readonly phase?: string;
   readonly connection_id?: string;
+  /** TLS of the outbound connection, when it used STARTTLS. */
+  readonly tls_version?: string;
+  readonly tls_cipher?: string;
+  /** `bounce`: spool id of the DSN that reports this recipient, and its Action. */
+  readonly dsn_id?: string;
+  readonly action?: string;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -63,6 +76,12 @@ function iso(ms: number): string {
 
 function replyFields(r: ReplyData): Pick<EventRecord, 'reply' | 'code' | 'enhanced'> {
   return { reply: formatReply(r), code: r.code, enhanced: r.enhanced };
+}
+
+function classFields(r: ReplyData, domain: string, classify: ClassifyFn | undefined): Pick<EventRecord, 'bounce_class' | 'bounce_class_name'> {
+  if (!classify) return {};
+  const c = classify(r, domain);
+  return { bounce_class: c.code, bounce_class_name: c.name };
 }
 
 const OUTCOME_TYPE: Record<OutcomeStatus, EventType> = {
@@ -91,7 +110,7 @@ export function receptionRecords(ev: MessageSpooled): EventRecord[] {
 }
 
 /** One record per recipient outcome of an attempt. */
-export function attemptRecords(a: DeliveryAttempt): EventRecord[] {
+export function attemptRecords(a: DeliveryAttempt, classify?: ClassifyFn): EventRecord[] {
   const job = a.job;
   return a.outcomes.map((o) =>
     record({
@@ -107,16 +126,19 @@ export function attemptRecords(a: DeliveryAttempt): EventRecord[] {
       remote_host: a.remote?.host,
       remote_ip: a.remote?.ip,
       ...replyFields(o.reply),
+      ...(o.status === 'delivered' ? {} : classFields(o.reply, job.domain, classify)),
       stage: o.stage,
       attempt: job.attempts + 1,
       queue_time_ms: a.finishedAt - job.receivedAt,
       size: job.size,
+      tls_version: a.tls?.protocol,
+      tls_cipher: a.tls?.cipher,
     }),
   );
 }
 
 /** One record per failed recipient: `expiration` when time or retries ran out, else `permanent_failure`. */
-export function failureRecords(ev: DeliveryFailed, now: number): EventRecord[] {
+export function failureRecords(ev: DeliveryFailed, now: number, classify?: ClassifyFn): EventRecord[] {
   const job = ev.job;
   const byIndex = new Map(job.recipients.map((r) => [r.index, r.address]));
   return ev.indexes.map((index) =>
@@ -130,6 +152,7 @@ export function failureRecords(ev: DeliveryFailed, now: number): EventRecord[] {
       binding: job.binding,
       binding_group: job.bindingGroup,
       ...replyFields(ev.reply),
+      ...classFields(ev.reply, job.domain, classify),
       attempt: job.attempts,
       queue_time_ms: now - job.receivedAt,
       size: job.size,
@@ -150,4 +173,29 @@ export function rejectionRecord(ev: MessageRejected): EventRecord {
     phase: ev.phase,
     connection_id: ev.connectionId,
   });
+}
+
+/** One `bounce` record per recipient a generated DSN reports. */
+export function bounceRecords(b: BounceGenerated): EventRecord[] {
+  const job = b.job;
+  return b.recipients.map((r) =>
+    record({
+      time: iso(b.time),
+      type: 'bounce',
+      message_id: job.messageId,
+      sender: job.sender,
+      recipient: r.address,
+      domain: job.domain,
+      binding: job.binding,
+      binding_group: job.bindingGroup,
+      remote_ip: b.remote?.ip,
+      ...replyFields(r.reply),
+      bounce_class: r.bounceClass,
+      bounce_class_name: r.bounceClassName,
+      stage: r.stage,
+      size: job.size,
+      dsn_id: b.dsnId,
+      action: b.action,
+    }),
+  );
 }

@@ -22,10 +22,10 @@ export interface Fixture {
 }
 
 /** `logDir` relative to the temp dir, so that tests can point it somewhere unusable. */
-export async function fixture(opts: { logDir?: string; file?: EventFileOptions; start?: boolean } = {}): Promise<Fixture> {
+export async function fixture(opts: { logDir?: string; file?: EventFileOptions; start?: boolean; toml?: string } = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-eventlog-'));
   const logDir = join(dir, opts.logDir ?? 'log');
-  const config = parseConfig(`log_dir = ${JSON.stringify(logDir)}\n`, join(dir, 'petrel.toml'));
+  const config = parseConfig(`log_dir = ${JSON.stringify(logDir)}\n${opts.toml ?? ''}`, join(dir, 'petrel.toml'));
   const busErrors: unknown[] = [];
   const bus = new Bus({ error: (o: unknown) => void busErrors.push(o) } as never);
   const clock = new ManualClock();

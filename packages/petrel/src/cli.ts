@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_CONFIG, fail } from './commands/common.js';
 import { registerConfig } from './commands/config.js';
+import { registerClassify } from './commands/classify.js';
 import { registerStart } from './commands/start.js';
 import { registerRoute } from './commands/route.js';
 import { registerDaemonVerbs } from './commands/daemon-verbs.js';
@@ -17,6 +18,7 @@ const program = new Command('petrel').description('Petrel, an outbound MTA').sho
 registerStart(program);
 registerRoute(program);
 const configCmd = registerConfig(program);
+registerClassify(program);
 registerDaemonVerbs(program, configCmd);
 registerQueueVerbs(program);
 registerMessageVerbs(program);

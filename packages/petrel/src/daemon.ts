@@ -5,7 +5,9 @@
 import { Bus, SystemClock, type Clock, type Logger, type PetrelConfig, type Service, type ServiceContext } from '@petrel/core';
 import { ControlService } from '@petrel/control';
 import { reloadConfig, type ReloadResult } from './reload.js';
+import { Classifier } from '@petrel/bounce';
 import { EventLog } from '@petrel/eventlog';
+import { DsnService } from './dsn/index.js';
 import { Listener } from '@petrel/listener';
 import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
@@ -48,17 +50,25 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;
   const eventlog = new EventLog(ctx('eventlog'));
+  const listener = new Listener(ctx('listener'));
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
+    // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
+    new DsnService(ctx('dsn'), Classifier.fromConfig(config.bounce)),
     new Spool(ctx('spool')),
     new RoutingService(ctx('routing')),
     new QueueManager(ctx('queue')),
     new OutboundService(ctx('outbound')),
-    new Listener(ctx('listener')),
+    listener,
     new ControlService(ctx('control'), {
       stop: () => stop(),
-      reopenLogs: () => eventlog.reopen(),
+      reopenLogs: () => {
+        eventlog.reopen();
+        // SIGHUP is also how a renewed STARTTLS certificate and changed AUTH users are picked up.
+        listener.reloadTls();
+        listener.reloadUsers();
+      },
       reloadConfig: reload,
     }),
   ];
@@ -89,7 +99,12 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     bus,
     services,
     stopped,
-    reopenLogs: () => void eventlog.reopen(),
+    reopenLogs: () => {
+      eventlog.reopen();
+      // SIGHUP: also picks up a renewed STARTTLS certificate and changed AUTH users.
+      listener.reloadTls();
+      listener.reloadUsers();
+    },
     reloadConfig: reload,
     stop,
   };

@@ -1,0 +1,121 @@
+/**
+ * Momentum's `smtp_error_classify(response, domain)`: an SMTP reply (and the recipient domain,
+ * which sharpens the result) → a bounce class. First match wins, in this order:
+ *   1. override rules for this domain, 2. override rules for any domain,
+ *   3. shipped rules limited to this domain, 4. shipped rules for any domain (file order:
+ *      provider text, then enhanced status codes, then basic reply codes),
+ *   5. 1 Undetermined.
+ */
+import { formatReply, PetrelError, type BounceOptions, type ReplyData } from '@petrel/core';
+import { ClassRegistry, UNDETERMINED, type BounceCategory, type BounceClass } from './classes.js';
+import { DEFAULT_RULES_FILE, loadRuleFile, type Rule } from './rules.js';
+
+/** The answer of classify(). */
+export interface Classification {
+  readonly code: number;
+  readonly name: string;
+  readonly category: BounceCategory;
+  /** Id of the matching rule; "none" when nothing matched, "disabled" when classification is off. */
+  readonly rule: string;
+}
+
+export interface ClassifierOptions {
+  /** Shipped rule file(s), TOML. Default: config/bounce-rules.toml. */
+  readonly rulesFiles?: readonly string[];
+  /** Operator override files (`domain,code,rule`), evaluated before the shipped rules. */
+  readonly overrideFiles?: readonly string[];
+  /** Operator classes (Momentum `custom_classes`), registered before the rules are checked. */
+  readonly customClasses?: readonly { readonly code: number; readonly name: string; readonly description?: string }[];
+  /** Start disabled (every reply is Undetermined). */
+  readonly disabled?: boolean;
+}
+
+/** Does `domain` equal `d` or lie under it? */
+function domainMatches(domain: string, d: string): boolean {
+  return domain === d || domain.endsWith(`.${d}`);
+}
+
+export class Classifier {
+  readonly classes = new ClassRegistry();
+  private overrides: Rule[] = [];
+  private rules: Rule[] = [];
+  private enabled = true;
+
+  /** Loads the files named in `options` (the shipped rules unless `rulesFiles` says otherwise). */
+  static load(options: ClassifierOptions = {}): Classifier {
+    const c = new Classifier();
+    for (const k of options.customClasses ?? []) c.classes.registerClass(k.code, k.name, k.description);
+    c.setRules((options.rulesFiles ?? [DEFAULT_RULES_FILE]).flatMap(loadRuleFile), (options.overrideFiles ?? []).flatMap(loadRuleFile));
+    if (options.disabled) c.disable();
+    return c;
+  }
+
+  /** The classifier a daemon's [bounce] section describes (paths already absolute). */
+  static fromConfig(bounce: BounceOptions): Classifier {
+    return Classifier.load({
+      ...(bounce.rules_files.length > 0 ? { rulesFiles: bounce.rules_files } : {}),
+      overrideFiles: bounce.override_files,
+      disabled: !bounce.classify,
+    });
+  }
+
+  /** Replaces the rule lists; every rule must name a registered class. */
+  setRules(rules: readonly Rule[], overrides: readonly Rule[] = []): void {
+    for (const r of [...overrides, ...rules]) {
+      if (!this.classes.classForId(r.classCode)) {
+        throw new PetrelError('PETREL_ERR_BOUNCE_RULES', `rule ${r.id}: class ${r.classCode} is not a known bounce class`, { rule: r.id, code: r.classCode });
+      }
+    }
+    this.rules = [...rules];
+    this.overrides = [...overrides];
+  }
+
+  /** Turns the whole system on (default) or off; off = every reply is 1 Undetermined. */
+  enable(): void {
+    this.enabled = true;
+  }
+
+  disable(): void {
+    this.enabled = false;
+  }
+
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  /** Operator class: see ClassRegistry.registerClass. */
+  registerClass(code: number, name: string, description = ''): BounceClass {
+    return this.classes.registerClass(code, name, description);
+  }
+
+  classForId(code: number): BounceClass | undefined {
+    return this.classes.classForId(code);
+  }
+
+  /** Classifies a reply, given as a value or as text "550 5.1.1 …"; `domain` is the recipient domain. */
+  classify(reply: ReplyData | string, domain = ''): Classification {
+    if (!this.enabled) return this.result(UNDETERMINED, 'disabled');
+    const text = typeof reply === 'string' ? reply.replace(/\s*\r?\n\s*/g, ' ').trim() : formatReply(reply);
+    const d = domain.toLowerCase();
+    const hit =
+      this.first(this.overrides, text, d, true) ??
+      this.first(this.overrides, text, d, false) ??
+      this.first(this.rules, text, d, true) ??
+      this.first(this.rules, text, d, false);
+    return hit ? this.result(hit.classCode, hit.id) : this.result(UNDETERMINED, 'none');
+  }
+
+  private first(rules: readonly Rule[], text: string, domain: string, scoped: boolean): Rule | undefined {
+    for (const r of rules) {
+      if (scoped ? r.domains.length > 0 && domain !== '' && r.domains.some((x) => domainMatches(domain, x)) : r.domains.length === 0) {
+        if (r.test(text)) return r;
+      }
+    }
+    return undefined;
+  }
+
+  private result(code: number, rule: string): Classification {
+    const c = this.classes.classForId(code) ?? this.classes.classForId(UNDETERMINED)!;
+    return { code: c.code, name: c.name, category: c.category, rule };
+  }
+}

@@ -1,0 +1,2 @@
+export { DsnService } from './dsn-service.js';
+export { dsnIndexes, wantsNotice } from './notify.js';
