@@ -31,13 +31,33 @@ export async function startDns(dir: string, extra: readonly string[] = []): Prom
   return { port, server: `127.0.0.1:${port}`, stop: async () => void (await proc.stop()) };
 }
 
-export interface Sink {
+/** A destination process that dumps every message it accepts into one file in dumpDir. */
+interface DumpingPeer {
   readonly host: string;
   readonly port: number;
   readonly dumpDir: string;
+  stop(): Promise<void>;
+}
+
+async function startDumpingPeer(host: string, port: number, dumpDir: string, cmd: string, args: readonly string[]): Promise<DumpingPeer & { files(): string[] }> {
+  mkdirSync(dumpDir, { recursive: true });
+  const proc: Proc = startProc(cmd, args);
+  await waitForPort(host, port);
+  return {
+    host,
+    port,
+    dumpDir,
+    files: () =>
+      readdirSync(dumpDir)
+        .sort()
+        .map((f) => join(dumpDir, f)),
+    stop: async () => void (await proc.stop()),
+  };
+}
+
+export interface Sink extends DumpingPeer {
   /** Messages dumped so far (smtp-sink's -d files: its X-* headers, its Received, then the message, LF line ends). */
   messages(): string[];
-  stop(): Promise<void>;
 }
 
 /** smtp-sink on host:port dumping every message into dir/sink-<port>/; `faults` are extra smtp-sink options. */
@@ -45,18 +65,8 @@ export async function startSink(dir: string, host: string, port: number, faults:
   const dumpDir = join(dir, `sink-${host}-${port}`);
   mkdirSync(dumpDir, { recursive: true });
   chmodSync(dumpDir, 0o777); // smtp-sink writes as nobody
-  const proc: Proc = startProc('smtp-sink', ['-u', 'nobody', '-d', `${dumpDir}/%Y%m%d%H%M%S.`, ...faults, '-c', `${host}:${port}`, '1024']);
-  await waitForPort(host, port);
-  return {
-    host,
-    port,
-    dumpDir,
-    messages: () =>
-      readdirSync(dumpDir)
-        .sort()
-        .map((f) => readFileSync(join(dumpDir, f), 'utf8')),
-    stop: async () => void (await proc.stop()),
-  };
+  const peer = await startDumpingPeer(host, port, dumpDir, 'smtp-sink', ['-u', 'nobody', '-d', `${dumpDir}/%Y%m%d%H%M%S.`, ...faults, '-c', `${host}:${port}`, '1024']);
+  return { ...peer, messages: () => peer.files().map((f) => readFileSync(f, 'utf8')) };
 }
 
 /** The message part of an smtp-sink dump: everything after smtp-sink's own (folded) Received header. */
@@ -71,31 +81,16 @@ export function sinkBody(dump: string): string {
   return dump;
 }
 
-export interface Aio {
-  readonly host: string;
-  readonly port: number;
-  readonly dumpDir: string;
+export interface Aio extends DumpingPeer {
   /** Raw messages received (X-Env-From / X-Env-To lines first). */
   messages(): Buffer[];
-  stop(): Promise<void>;
 }
 
 /** The scriptable aiosmtpd peer (hard* → 550, soft* → 451, slow* → 2 s). */
 export async function startAio(dir: string, host: string, port: number, extra: readonly string[] = []): Promise<Aio> {
   const dumpDir = join(dir, `aio-${host}-${port}`);
-  mkdirSync(dumpDir, { recursive: true });
-  const proc = startProc('/usr/bin/python3', [join(PEERS_DIR, 'aio-server.py'), String(port), '--host', host, '--dump', dumpDir, ...extra]);
-  await waitForPort(host, port);
-  return {
-    host,
-    port,
-    dumpDir,
-    messages: () =>
-      readdirSync(dumpDir)
-        .sort()
-        .map((f) => readFileSync(join(dumpDir, f))),
-    stop: async () => void (await proc.stop()),
-  };
+  const peer = await startDumpingPeer(host, port, dumpDir, '/usr/bin/python3', [join(PEERS_DIR, 'aio-server.py'), String(port), '--host', host, '--dump', dumpDir, ...extra]);
+  return { ...peer, messages: () => peer.files().map((f) => readFileSync(f)) };
 }
 
 /** swaks, the independent SMTP client; returns its exit code and transcript. */
