@@ -36,16 +36,20 @@ export function startProc(cmd: string, args: readonly string[], opts: { cwd?: st
 /** Runs a command to completion, bounded; returns exit code and output. */
 export async function run(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // stdin only when there is input: a command that exits before reading it would EPIPE us.
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
     const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
     child.on('close', (code) => {
       clearTimeout(t);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(opts.input ?? '');
+    if (opts.input !== undefined) {
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(opts.input);
+    }
   });
 }

@@ -57,4 +57,42 @@ export class MinHeap<T> {
   values(): readonly T[] {
     return this.items;
   }
+
+  /**
+   * Removes every value matching `pred` and returns them (in heap order). O(n): a rebuild
+   * (Floyd's heapify) after one pass; for operator actions, not the hot path.
+   */
+  removeWhere(pred: (value: T) => boolean): T[] {
+    const items = this.items;
+    const removed: T[] = [];
+    let w = 0;
+    for (let r = 0; r < items.length; r++) {
+      const v = items[r] as T;
+      if (pred(v)) removed.push(v);
+      else items[w++] = v;
+    }
+    if (removed.length === 0) return removed;
+    items.length = w;
+    for (let i = (w >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    return removed;
+  }
+
+  private siftDown(start: number): void {
+    const items = this.items;
+    const n = items.length;
+    const value = items[start] as T;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.before(items[r] as T, items[l] as T)) c = r;
+      const child = items[c] as T;
+      if (!this.before(child, value)) break;
+      items[i] = child;
+      i = c;
+    }
+    items[i] = value;
+  }
 }

@@ -1,26 +1,33 @@
 /**
  * The queue manager service (ARCHITECTURE.md "One message's way" steps 4 and 6; reference §5).
  * Per (binding, domain): an active FIFO and a delayed heap; one timer for all delayed queues;
- * `queue.take` hands out active jobs; outcomes come back on `delivery.attempted`.
+ * `queue.take` hands out active jobs; outcomes come back on `delivery.attempted`. Operator
+ * actions (counts, suspend, flush, fail, reroute, rebind) live in operations.ts and use the
+ * primitives below.
  */
-import type {
-  DeliveryAttempt,
-  DeliveryJob,
-  DeliveryOptions,
-  DeliveryReleased,
-  JobRecipient,
-  MessageRouted,
-  ReplyData,
-  Service,
-  ServiceContext,
-  TakeRequest,
+import {
+  ThrottleRegistry,
+  type DeliveryAttempt,
+  type DeliveryJob,
+  type DeliveryOptions,
+  type DeliveryReleased,
+  type JobRecipient,
+  type MessageRouted,
+  type QueueCount,
+  type QueueSelector,
+  type ReplyData,
+  type Service,
+  type ServiceContext,
+  type TakeRequest,
 } from '@petrel/core';
 import { defaultConnectionGoal, type ConnectionGoalFn } from './connection-goal.js';
 import { DemandCoalescer } from './demand.js';
 import { DestinationQueue } from './destination-queue.js';
 import { DueTimer } from './due-timer.js';
+import { QueueOperations } from './operations.js';
 import { QUEUE_REPLIES } from './replies.js';
 import { decideRetry, expiresAt } from './retry.js';
+import { SuspensionTable } from './suspensions.js';
 
 /** Options of the queue manager beyond the config file. */
 export interface QueueManagerOptions {
@@ -28,23 +35,16 @@ export interface QueueManagerOptions {
   readonly connectionGoal?: ConnectionGoalFn;
   /**
    * Fraction in [0, 1) by which a retry wait may be shortened at random, to spread a bulk
-   * requeue. Default 0: the schedule is exact (reference §4).
+   * requeue. Default 0: the schedule is exact (reference §4). The config key
+   * `delayed_binding_domain_fuzz` (an added random extra) is the operator's knob for the same.
    */
   readonly retryJitter?: number;
-  /** Random source for the jitter, in [0, 1). */
+  /** Random source for the jitter and fuzz, in [0, 1). */
   readonly random?: () => number;
 }
 
-/** One (binding, domain) as the CLI shows it. */
-export interface QueueCounts {
-  readonly binding: string;
-  readonly domain: string;
-  readonly active: number;
-  readonly delayed: number;
-  readonly inFlight: number;
-  /** Reception time (epoch ms) of the oldest job in any of the three; undefined when none. */
-  readonly oldestReceivedAt: number | undefined;
-}
+/** One (binding, domain) as the CLI shows it (the bus type `queue.counts` returns). */
+export type QueueCounts = QueueCount;
 
 interface InFlight {
   readonly job: DeliveryJob;
@@ -66,10 +66,15 @@ export class QueueManager implements Service {
   private readonly undo: (() => void)[] = [];
   private readonly jitter: number;
   private readonly random: () => number;
+  private readonly ops: QueueOperations;
+  /** @internal Operator suspensions (operations.ts). */
+  readonly suspensions = new SuspensionTable();
+  private throttles: ThrottleRegistry;
+  private throttlesFor: unknown;
   private seq = 0;
 
   constructor(
-    private readonly ctx: ServiceContext,
+    /** @internal */ readonly ctx: ServiceContext,
     options: QueueManagerOptions = {},
   ) {
     const jitter = options.retryJitter ?? 0;
@@ -79,15 +84,28 @@ export class QueueManager implements Service {
     this.goal = options.connectionGoal ?? defaultConnectionGoal;
     this.timer = new DueTimer(ctx.clock, (q, now) => this.onDue(q, now));
     this.demand = new DemandCoalescer((q) => this.publishDemand(q));
+    this.throttles = new ThrottleRegistry(ctx.config.delivery, ctx.clock);
+    this.throttlesFor = ctx.config.delivery;
+    this.ops = new QueueOperations(this);
   }
 
   async start(): Promise<void> {
     const { bus } = this.ctx;
+    const ops = this.ops;
     this.undo.push(
       bus.subscribe('message.routed', (ev) => this.onRouted(ev)),
       bus.subscribe('delivery.attempted', (ev) => this.onAttempted(ev)),
       bus.subscribe('delivery.released', (ev) => this.onReleased(ev)),
       bus.handle('queue.take', (req) => this.take(req)),
+      bus.handle('queue.counts', (sel) => ops.counts(sel)),
+      bus.handle('queue.jobs', (sel) => ops.jobs(sel)),
+      bus.handle('queue.suspend', (req) => ops.suspend(req)),
+      bus.handle('queue.resume', (sel) => ops.resume(sel)),
+      bus.handle('queue.suspensions', () => ops.suspensionList()),
+      bus.handle('queue.flush', (sel) => ops.flush(sel)),
+      bus.handle('queue.fail', (req) => ops.fail(req)),
+      bus.handle('queue.reroute', (req) => ops.reroute(req)),
+      bus.handle('queue.rebind', (req) => ops.rebind(req)),
     );
   }
 
@@ -95,43 +113,50 @@ export class QueueManager implements Service {
     for (const off of this.undo.splice(0)) off();
     this.timer.stop();
     this.demand.stop();
+    this.ops.stop();
   }
 
-  /** Per-(binding, domain) counts for the CLI. O(jobs) for oldestReceivedAt; not for the hot path. */
-  counts(): QueueCounts[] {
-    const oldest = new Map<DestinationQueue, number>();
-    const see = (q: DestinationQueue, job: DeliveryJob): void => {
-      const o = oldest.get(q);
-      if (o === undefined || job.receivedAt < o) oldest.set(q, job.receivedAt);
-    };
-    for (const { job, queue } of this.inFlight.values()) see(queue, job);
-    const out: QueueCounts[] = [];
-    for (const q of this.allQueues()) {
-      for (const job of q.active) see(q, job);
-      for (const e of q.delayed.values()) see(q, e.job);
-      out.push({ binding: q.binding, domain: q.domain, active: q.active.length, delayed: q.delayed.size, inFlight: q.inFlight, oldestReceivedAt: oldest.get(q) });
-    }
-    return out;
+  /** Per-(binding, domain) counts for the CLI and metrics: O(queues), never O(jobs). */
+  counts(selector: QueueSelector = {}): QueueCount[] {
+    return this.ops.counts(selector);
   }
 
   private onRouted(ev: MessageRouted): void {
+    for (const job of ev.jobs) this.admit(job);
+  }
+
+  /** @internal A job joins its (binding, domain) queue: active, delayed, held or failed at once. */
+  admit(job: DeliveryJob): void {
     const now = this.ctx.clock.now();
-    for (const job of ev.jobs) {
-      const q = this.queueFor(job.binding, job.domain);
-      const policy = q.policy(this.ctx.config.delivery);
-      if (policy.suspend_delivery) this.park(q, job, policy, now);
-      else if (job.nextAttemptAt > now) this.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
-      // A recovered job whose time came while we were down is due now: same expiry rule as onDue.
-      else if (now >= expiresAt(job.receivedAt, policy)) this.fail(job, job.recipients, QUEUE_REPLIES.maxTime, job.lastReply);
-      else this.activate(q, job, 'back');
+    const q = this.queueFor(job.binding, job.domain);
+    const policy = q.policy(this.ctx.config.delivery);
+    // A recovered job whose time came while we were down is due now: same expiry rule as onDue.
+    if (job.nextAttemptAt <= now && now >= expiresAt(job.receivedAt, policy)) {
+      this.fail(job, job.recipients, QUEUE_REPLIES.maxTime, job.lastReply);
+      this.dropIfEmpty(q);
+      return;
     }
+    q.enter(job);
+    if (this.isHeld(q, policy)) this.park(q, job, policy, now);
+    else if (job.nextAttemptAt > now) this.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
+    else this.activate(q, job, 'back');
   }
 
   private take(req: TakeRequest): DeliveryJob | null {
     const q = this.queues.get(req.binding)?.get(req.domain);
-    if (q === undefined || q.policy(this.ctx.config.delivery).suspend_delivery) return null;
-    const job = q.active.shift();
-    if (job === undefined) return null;
+    if (q === undefined || q.active.length === 0) return null;
+    const resolver = this.ctx.config.delivery;
+    if (this.isHeld(q, q.policy(resolver))) return null;
+    // outbound_throttle_messages (reference §3): no token, no job. The queue asks again (demand)
+    // when the next token is due, through the one due timer: no polling.
+    const bucket = q.messageBucket(this.throttleRegistry());
+    if (bucket !== undefined && !bucket.tryTake()) {
+      const at = this.ctx.clock.now() + Math.max(1, bucket.waitMs());
+      if (at < q.throttleWakeAt) q.throttleWakeAt = at;
+      this.timer.schedule(q, at);
+      return null;
+    }
+    const job = q.active.shift()!;
     q.inFlight++;
     this.inFlight.set(job.id, { job, queue: q });
     return job;
@@ -144,7 +169,7 @@ export class QueueManager implements Service {
     if (remaining.length > 0) {
       const reply = a.outcomes.find((o) => o.status === 'transient')?.reply ?? job.lastReply;
       this.requeue(q, job, remaining, reply);
-    }
+    } else q.leave(job);
     this.dropIfEmpty(q);
   }
 
@@ -152,23 +177,29 @@ export class QueueManager implements Service {
     const q = this.landed(job);
     const policy = q.policy(this.ctx.config.delivery);
     // Handed back untried: no attempt counted, and it goes first so that order is kept.
-    if (policy.suspend_delivery) this.park(q, job, policy, this.ctx.clock.now());
+    if (this.isHeld(q, policy)) this.park(q, job, policy, this.ctx.clock.now());
     else this.activate(q, job, 'front');
   }
 
   /** Moves the queue's due jobs to active (or fails the expired), then re-schedules it. */
   private onDue(q: DestinationQueue, now: number): void {
     const policy = q.policy(this.ctx.config.delivery);
+    const held = this.isHeld(q, policy);
     for (let e = q.delayed.peek(); e !== undefined && e.at <= now; e = q.delayed.peek()) {
       q.delayed.pop();
       const job = e.job;
       // Reference §4: mail that comes due past its lifetime (e.g. held by a suspension) fails.
-      if (now >= expiresAt(job.receivedAt, policy)) this.fail(job, job.recipients, QUEUE_REPLIES.maxTime, job.lastReply);
-      else if (policy.suspend_delivery) this.park(q, job, policy, now);
+      if (now >= expiresAt(job.receivedAt, policy)) this.expire(q, job);
+      else if (held) this.park(q, job, policy, now);
       else this.activate(q, job, 'back');
+    }
+    if (q.throttleWakeAt <= now) {
+      q.throttleWakeAt = Infinity;
+      if (q.active.length > 0 && !held) this.demand.mark(q);
     }
     const next = q.nextDue;
     if (next !== undefined) this.timer.schedule(q, next);
+    if (q.throttleWakeAt !== Infinity) this.timer.schedule(q, q.throttleWakeAt);
     this.dropIfEmpty(q);
   }
 
@@ -177,55 +208,110 @@ export class QueueManager implements Service {
     const now = this.ctx.clock.now();
     const decision = decideRetry({ attempts: job.attempts, receivedAt: job.receivedAt, now, policy, jitter: this.jitter, random: this.random });
     if (decision.kind === 'fail') {
+      q.leave(job);
       this.fail({ ...job, attempts: decision.attempts }, recipients, decision.reply, reply);
       return;
     }
     const lastReply = reply ?? QUEUE_REPLIES.noOutcome;
-    const next: DeliveryJob = { ...job, recipients, attempts: decision.attempts, nextAttemptAt: decision.nextAttemptAt, lastReply };
+    // The job is back from its connection and nobody else holds it: when every recipient remains
+    // (the common case) update it in place instead of copying it (requeue cost, bench/queue-ops).
+    let next: DeliveryJob;
+    if (recipients === job.recipients) {
+      next = job;
+      next.attempts = decision.attempts;
+      next.nextAttemptAt = decision.nextAttemptAt;
+      next.lastReply = lastReply;
+    } else next = { ...job, recipients, attempts: decision.attempts, nextAttemptAt: decision.nextAttemptAt, lastReply };
     this.delay(q, next, decision.nextAttemptAt);
     this.ctx.bus.publish('delivery.deferred', { job: next, attempts: decision.attempts, nextAttemptAt: decision.nextAttemptAt, reply: lastReply });
   }
 
-  /** Publishes the final failure of some of a job's recipients; the job leaves the queue. */
-  private fail(job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData, lastReply: ReplyData | undefined): void {
-    const failed: DeliveryJob = { ...job, recipients, ...(lastReply !== undefined ? { lastReply } : {}) };
-    this.ctx.bus.publish('delivery.failed', { job: failed, indexes: recipients.map((r) => r.index), reply, reason: 'expiration' });
+  /** A queued job reached its expiry: it leaves the queue with 554 5.4.7 … max time. */
+  private expire(q: DestinationQueue, job: DeliveryJob): void {
+    q.leave(job);
+    this.fail(job, job.recipients, QUEUE_REPLIES.maxTime, job.lastReply);
   }
 
-  private activate(q: DestinationQueue, job: DeliveryJob, end: 'front' | 'back'): void {
+  /**
+   * Publishes the final failure of some of a job's recipients; the caller has taken the job out.
+   * Expiry, max_retries and never_retry are all `expiration` (Momentum logs them as expiry with
+   * 5.4.7, reference §4); operator failures pass reason `policy`.
+   */
+  fail(job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData, lastReply: ReplyData | undefined, how: { reason?: 'expiration' | 'policy'; quiet?: boolean } = {}): void {
+    const failed: DeliveryJob = { ...job, recipients, ...(lastReply !== undefined ? { lastReply } : {}) };
+    this.ctx.bus.publish('delivery.failed', {
+      job: failed,
+      indexes: recipients.map((r) => r.index),
+      reply,
+      reason: how.reason ?? 'expiration',
+      ...(how.quiet ? { quiet: true } : {}),
+    });
+  }
+
+  /** @internal */
+  activate(q: DestinationQueue, job: DeliveryJob, end: 'front' | 'back'): void {
     if (end === 'front') q.active.pushFront(job);
     else q.active.pushBack(job);
     this.demand.mark(q);
   }
 
-  private delay(q: DestinationQueue, job: DeliveryJob, at: number): void {
-    q.delayed.push({ at, seq: this.seq++, job });
+  /** @internal */
+  delay(q: DestinationQueue, job: DeliveryJob, at: number, held = false): void {
+    q.delayed.push({ at, seq: this.seq++, job, held });
     this.timer.schedule(q, at);
   }
 
   /**
-   * A suspended destination holds its mail in the delayed queue, counted but never handed out.
-   * It is looked at again after retry_interval (or at its next attempt, if later), and exactly at
-   * expiry, so that held mail still expires on time.
+   * @internal A suspended destination holds its mail in the delayed queue, counted but never
+   * handed out. It is looked at again after retry_interval (or at its next attempt, if later), and
+   * exactly at expiry, so that held mail still expires on time; a resume releases it at once.
    */
-  private park(q: DestinationQueue, job: DeliveryJob, policy: DeliveryOptions, now: number): void {
+  park(q: DestinationQueue, job: DeliveryJob, policy: DeliveryOptions, now: number): void {
     const recheck = Math.max(job.nextAttemptAt, now + Math.max(policy.retry_interval, 1));
-    this.delay(q, job, Math.min(recheck, expiresAt(job.receivedAt, policy)));
+    this.delay(q, job, Math.min(recheck, expiresAt(job.receivedAt, policy)), true);
+  }
+
+  /** @internal True when config (`suspend_delivery`) or an operator suspension holds the queue. */
+  isHeld(q: DestinationQueue, policy: DeliveryOptions): boolean {
+    if (policy.suspend_delivery) return true;
+    const gen = this.suspensions.generation;
+    if (q.heldGen !== gen) {
+      q.held = this.suspensions.covers(q.binding, q.domain);
+      q.heldGen = gen;
+    }
+    return q.held;
+  }
+
+  /** @internal Jobs handed to connections, not yet reported. */
+  inFlightJobs(): IterableIterator<InFlight> {
+    return this.inFlight.values();
+  }
+
+  /** @internal Re-checks a queue after its jobs changed outside the normal flow. */
+  touch(q: DestinationQueue): void {
+    const next = q.nextDue;
+    if (next !== undefined) this.timer.schedule(q, next);
+    if (q.active.length > 0) this.demand.mark(q);
+    this.dropIfEmpty(q);
   }
 
   /** A job came back from a connection: it is no longer in flight. */
   private landed(job: DeliveryJob): DestinationQueue {
     const entry = this.inFlight.get(job.id);
-    if (entry === undefined) return this.queueFor(job.binding, job.domain);
+    if (entry === undefined) {
+      // Not ours (e.g. taken before a restart): count it in so that leave() balances.
+      const q = this.queueFor(job.binding, job.domain);
+      q.enter(job);
+      return q;
+    }
     this.inFlight.delete(job.id);
     entry.queue.inFlight--;
-    // The queue may have been dropped and re-created meanwhile; keep using the live one.
-    return this.queueFor(job.binding, job.domain);
+    return entry.queue;
   }
 
   private publishDemand(q: DestinationQueue): void {
     const policy = q.policy(this.ctx.config.delivery);
-    if (policy.suspend_delivery) return;
+    if (this.isHeld(q, policy)) return;
     const max = policy.max_outbound_connections;
     const raw = this.goal({
       binding: q.binding,
@@ -239,7 +325,17 @@ export class QueueManager implements Service {
     this.ctx.bus.publish('queue.demand', { binding: q.binding, domain: q.domain, active: q.active.length, goal });
   }
 
-  private queueFor(binding: string, domain: string): DestinationQueue {
+  private throttleRegistry(): ThrottleRegistry {
+    // A config reload brings a new resolver: buckets follow the new rates.
+    if (this.throttlesFor !== this.ctx.config.delivery) {
+      this.throttles = new ThrottleRegistry(this.ctx.config.delivery, this.ctx.clock);
+      this.throttlesFor = this.ctx.config.delivery;
+    }
+    return this.throttles;
+  }
+
+  /** @internal */
+  queueFor(binding: string, domain: string): DestinationQueue {
     let byDomain = this.queues.get(binding);
     if (byDomain === undefined) {
       byDomain = new Map();
@@ -253,13 +349,21 @@ export class QueueManager implements Service {
     return q;
   }
 
-  private *allQueues(): IterableIterator<DestinationQueue> {
-    for (const byDomain of this.queues.values()) yield* byDomain.values();
+  /** @internal The queues a selector names (absent fields match everything). */
+  *select(sel: { readonly binding?: string | undefined; readonly domain?: string | undefined }): IterableIterator<DestinationQueue> {
+    const bindings = sel.binding !== undefined && sel.binding !== 'all' ? [this.queues.get(sel.binding)] : [...this.queues.values()];
+    for (const byDomain of bindings) {
+      if (byDomain === undefined) continue;
+      if (sel.domain !== undefined) {
+        const q = byDomain.get(sel.domain.toLowerCase());
+        if (q !== undefined) yield q;
+      } else yield* [...byDomain.values()];
+    }
   }
 
   /** Forgets an empty queue, so that a million one-off domains do not stay in memory. */
   private dropIfEmpty(q: DestinationQueue): void {
-    if (!q.isEmpty) return;
+    if (!q.isEmpty || q.throttleWakeAt !== Infinity) return;
     const byDomain = this.queues.get(q.binding);
     if (byDomain?.get(q.domain) !== q) return;
     byDomain.delete(q.domain);

@@ -100,7 +100,7 @@ test('a job with every recipient settled leaves no trace in the counts', async (
   const h = await harness();
   h.route(makeJob({ receivedAt: h.t0, rcpts: 2 }));
   const job = (await h.take('example.test'))!;
-  assert.deepEqual(h.queue.counts(), [{ binding: 'default', domain: 'example.test', active: 0, delayed: 0, inFlight: 1, oldestReceivedAt: h.t0 }]);
+  assert.deepEqual(h.queue.counts(), [{ binding: 'default', bindingGroup: 'default', domain: 'example.test', active: 0, delayed: 0, inFlight: 1, suspended: false, oldestReceivedAt: h.t0 }]);
   h.attempt(job, ['delivered', 'permanent']);
   assert.deepEqual(h.queue.counts(), []);
   assert.equal(h.deferred.length + h.failed.length, 0);

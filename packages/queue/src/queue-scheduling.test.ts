@@ -54,7 +54,7 @@ test('mail for a suspended destination stays queued and counted, is never handed
     assert.equal(await h.take('held.test'), null, `held at hour ${hour}`);
   }
   const held = h.queue.counts().find((c) => c.domain === 'held.test');
-  assert.deepEqual(held, { binding: 'default', domain: 'held.test', active: 0, delayed: 1, inFlight: 0, oldestReceivedAt: h.t0 });
+  assert.deepEqual(held, { binding: 'default', bindingGroup: 'default', domain: 'held.test', active: 0, delayed: 1, inFlight: 0, suspended: true, oldestReceivedAt: h.t0 });
   assert.equal(h.failed.length, 0);
   h.clock.advance(86400 * S - (h.clock.now() - h.t0));
   assert.equal(h.failed.length, 1);

@@ -9,6 +9,8 @@ export const QUEUE_REPLIES = {
   maxRetries: new SmtpReply(554, '[internal] exceeded max retries without delivery', '5.4.7'),
   /** The next attempt would fall at or after receivedAt + message_expiration (reference §4). */
   maxTime: new SmtpReply(554, '[internal] exceeded max time without delivery', '5.4.7'),
+  /** Operator failure (`queue.fail`; Momentum `fail domain`, reference §6). */
+  manuallyPurged: new SmtpReply(554, '[internal] Message manually purged', '5.7.0'),
   /**
    * Petrel's own (not Momentum's): the deferral reply of a recipient that outbound reported no
    * outcome for and that has no earlier reply. It stays queued: at-least-once delivery.

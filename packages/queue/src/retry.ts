@@ -4,12 +4,15 @@
  *   next        = now + interval(n)
  * A transient failure ends the job's life instead when never_retry is set, when an integer
  * max_retries is exceeded, or when next would fall at or after receivedAt + message_expiration.
+ * All three are logged as `expiration` with 554 5.4.7, as Momentum logs them (reference §4);
+ * `policy` failures are operator actions only.
  */
 import type { DeliveryOptions, ReplyData } from '@petrel/core';
 import { QUEUE_REPLIES } from './replies.js';
 
 /** The options the retry decision reads. */
-export type RetryPolicy = Pick<DeliveryOptions, 'retry_interval' | 'max_retry_interval' | 'max_retries' | 'message_expiration' | 'never_retry'>;
+export type RetryPolicy = Pick<DeliveryOptions, 'retry_interval' | 'max_retry_interval' | 'max_retries' | 'message_expiration' | 'never_retry'> &
+  Partial<Pick<DeliveryOptions, 'delayed_binding_domain_fuzz'>>;
 
 /** The back-off wait in ms after the n-th transient failure (n ≥ 1), before jitter. */
 export function retryWait(n: number, retryInterval: number, maxRetryInterval: number): number {
@@ -46,6 +49,10 @@ export function decideRetry(input: RetryInput): RetryDecision {
   const jitter = input.jitter ?? 0;
   // Jitter only ever shortens the wait, so max_retry_interval stays a true cap.
   if (jitter > 0) wait = Math.floor(wait * (1 - jitter * (input.random ?? Math.random)()));
+  // delayed_binding_domain_fuzz (reference §3): a random extra of up to this much, so that a bulk
+  // requeue (a whole domain deferred at once) does not come due in the same millisecond.
+  const fuzz = policy.delayed_binding_domain_fuzz ?? 0;
+  if (fuzz > 0) wait += Math.floor(fuzz * (input.random ?? Math.random)());
   const next = now + wait;
   if (next >= expiresAt(input.receivedAt, policy)) return { kind: 'fail', attempts: n, reply: QUEUE_REPLIES.maxTime };
   return { kind: 'retry', attempts: n, nextAttemptAt: next };

@@ -61,4 +61,17 @@ export class RingDeque<T> {
     this.head = 0;
     this.mask = next.length - 1;
   }
+
+  /** Removes every value matching `pred`, keeping the order of the rest; returns the removed. O(n). */
+  removeWhere(pred: (value: T) => boolean): T[] {
+    const removed: T[] = [];
+    const kept: T[] = [];
+    for (const v of this) (pred(v) ? removed : kept).push(v);
+    if (removed.length === 0) return removed;
+    this.buf.fill(undefined);
+    this.head = 0;
+    this.count = 0;
+    for (const v of kept) this.pushBack(v);
+    return removed;
+  }
 }

@@ -5,10 +5,12 @@
  */
 import {
   PetrelError,
+  isPetrelError,
   newMessageId,
   type BodyRequest,
   type Logger,
   type MessageEnvelope,
+  type PetrelConfig,
   type Service,
   type ServiceContext,
   type StoreRequest,
@@ -21,7 +23,7 @@ import { replay, type RecoveryResult } from './recovery.js';
 import { toSpoolError } from './sqlite-errors.js';
 import { StoreWriter } from './store-writer.js';
 
-/** Constructor options; the first three become `[spool]` config keys once core has them. */
+/** Constructor options; the first three override the `[spool]` config keys of the same meaning. */
 export interface SpoolOptions {
   /** Refuse new messages when the spool's file system has less free space (bytes). Default 100 MB; 0 disables. */
   readonly minFreeSpace?: number;
@@ -70,6 +72,9 @@ export class Spool implements Service {
   private readonly teardown: (() => void)[] = [];
   private counts = { messages: 0, pendingRecipients: 0, bytes: 0, stored: 0 };
   private readBody: ((id: string) => Buffer | undefined) | undefined;
+  /** True while new mail is refused for lack of space (logged once per episode). */
+  private refusing = false;
+  private readonly settings: { readonly minFreeSpace: number; readonly maxBatchSize: number; readonly recoveryChunkSize: number };
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -77,7 +82,14 @@ export class Spool implements Service {
   ) {
     this.logger = ctx.logger;
     this.dir = ctx.config.spool_dir;
-    this.freeSpace = new FreeSpaceGuard(this.dir, options.minFreeSpace ?? DEFAULT_MIN_FREE, ctx.clock, options.freeSpaceProbe);
+    // [spool] in the config file; constructor options (tests, embedders) win over it.
+    const cfg = ctx.config.spool as PetrelConfig['spool'] | undefined;
+    this.settings = {
+      minFreeSpace: options.minFreeSpace ?? cfg?.min_free_space ?? DEFAULT_MIN_FREE,
+      maxBatchSize: options.maxBatchSize ?? cfg?.max_batch_size ?? 512,
+      recoveryChunkSize: options.recoveryChunkSize ?? cfg?.recovery_chunk_size ?? 500,
+    };
+    this.freeSpace = new FreeSpaceGuard(this.dir, this.settings.minFreeSpace, ctx.clock, options.freeSpaceProbe);
   }
 
   async start(): Promise<void> {
@@ -88,7 +100,7 @@ export class Spool implements Service {
     const bodyStmt = db.prepare<[string], Buffer>('SELECT body FROM messages WHERE id = ?').pluck();
     this.readBody = (id) => bodyStmt.get(id);
     this.writer = new StoreWriter(db, {
-      maxBatch: this.options.maxBatchSize ?? 512,
+      maxBatch: this.settings.maxBatchSize,
       onCommitted: (envelopes, bytes) => this.committed(envelopes, bytes),
       ...(this.options.beforeStoreCommit ? { beforeCommit: this.options.beforeStoreCommit } : {}),
     });
@@ -162,6 +174,7 @@ export class Spool implements Service {
     if (this.state !== 'running' || !writer) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool is not running', { reason: 'stopped', state: this.state });
     if (this.freeSpace.isLow()) {
       const free = this.freeSpace.available();
+      this.noteFull('free space below min_free_space', { free, minimum: this.freeSpace.minimum });
       throw new PetrelError('PETREL_ERR_SPOOL_FULL', `spool refused the message: ${free} bytes free, minimum ${this.freeSpace.minimum}`, { dir: this.dir, free, minimum: this.freeSpace.minimum });
     }
     if (!Buffer.isBuffer(req.body)) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'spool.store needs the body as a Buffer', { reason: 'invalid' });
@@ -169,8 +182,24 @@ export class Spool implements Service {
     const id = req.envelope.id === '' ? newMessageId() : req.envelope.id;
     // size is "as stored": the body we hold is the truth, whatever the caller counted.
     const envelope: MessageEnvelope = { ...req.envelope, id, size: req.body.length };
-    await writer.store({ envelope, body: req.body });
+    try {
+      await writer.store({ envelope, body: req.body });
+    } catch (err) {
+      if (isPetrelError(err, 'PETREL_ERR_SPOOL_FULL')) this.noteFull('the disk is full', { err });
+      throw err;
+    }
+    if (this.refusing) {
+      this.refusing = false;
+      this.logger.warn({ dir: this.dir }, 'spool has room again: accepting mail');
+    }
     return { id };
+  }
+
+  /** One clear log line per full-disk episode, not one per refused message. */
+  private noteFull(why: string, details: Record<string, unknown>): void {
+    if (this.refusing) return;
+    this.refusing = true;
+    this.logger.error({ dir: this.dir, ...details }, `spool: ${why}: refusing new mail with 452 4.3.1 until space returns`);
   }
 
   private body(req: BodyRequest): Buffer {
@@ -207,7 +236,7 @@ export class Spool implements Service {
       const result = await replay({
         reader,
         logger: this.logger,
-        chunkSize: this.options.recoveryChunkSize ?? 500,
+        chunkSize: this.settings.recoveryChunkSize,
         publish: (event) => this.ctx.bus.publish('message.spooled', event),
         deleteFinished: (ids) => this.deleteFinished(ids),
         shouldStop: () => this.state !== 'running',

@@ -1,0 +1,288 @@
+/**
+ * Operator actions on the queues (reference §6: `mailq`, `showqueue`, `flush domain`,
+ * `fail domain [quiet]`, `reroute queue`, `rebind`, suspend/resume through `suspend_delivery`).
+ * They serve the `queue.*` bus requests that the control API and CLI call. Each acts on queued
+ * mail only: jobs in flight finish their attempt and come back through the normal flow.
+ *
+ * Costs: counts O(queues); the others O(jobs of the queues selected), which is what they move.
+ */
+import {
+  PetrelError,
+  type DeliveryJob,
+  type QueueCount,
+  type QueuedJobInfo,
+  type QueueSelector,
+  type ReplyData,
+  type Requests,
+  type Suspension,
+  type TimerHandle,
+} from '@petrel/core';
+import type { DelayedEntry, DestinationQueue } from './destination-queue.js';
+import type { QueueManager } from './queue-manager.js';
+import { QUEUE_REPLIES } from './replies.js';
+import { expiresAt } from './retry.js';
+
+type Payload<K extends keyof Requests> = Requests[K]['payload'];
+
+const bySeq = (a: DelayedEntry, b: DelayedEntry): number => a.seq - b.seq;
+
+export class QueueOperations {
+  private readonly timers = new Map<Suspension, TimerHandle>();
+  private moveSeq = 0;
+
+  constructor(private readonly m: QueueManager) {}
+
+  stop(): void {
+    for (const h of this.timers.values()) this.m.ctx.clock.clearTimer(h);
+    this.timers.clear();
+  }
+
+  counts(sel: QueueSelector): QueueCount[] {
+    const { config } = this.m.ctx;
+    const out: QueueCount[] = [];
+    for (const q of this.m.select(sel)) {
+      out.push({
+        binding: q.binding,
+        bindingGroup: config.scopes.bindings.get(q.binding)?.group ?? 'default',
+        domain: q.domain,
+        active: q.active.length,
+        delayed: q.delayed.size,
+        inFlight: q.inFlight,
+        suspended: this.m.isHeld(q, q.policy(config.delivery)),
+        oldestReceivedAt: q.oldestReceivedAt,
+      });
+    }
+    return out;
+  }
+
+  /** `showqueue`: in flight, then active in FIFO order, then delayed (heap order, not sorted). */
+  jobs(sel: Payload<'queue.jobs'>): QueuedJobInfo[] {
+    const limit = Math.max(0, sel.limit ?? 100);
+    let skip = Math.max(0, sel.offset ?? 0);
+    const out: QueuedJobInfo[] = [];
+    const want = (job: DeliveryJob): boolean => sel.messageId === undefined || job.messageId === sel.messageId;
+    const add = (job: DeliveryJob, queue: QueuedJobInfo['queue']): boolean => {
+      if (!want(job)) return true;
+      if (skip > 0) {
+        skip--;
+        return true;
+      }
+      out.push(info(job, queue));
+      return out.length < limit;
+    };
+    if (limit === 0) return out;
+    for (const { job } of this.m.inFlightJobs()) {
+      if ((sel.binding === undefined || sel.binding === 'all' || job.binding === sel.binding) && (sel.domain === undefined || job.domain === sel.domain.toLowerCase())) {
+        if (!add(job, 'in-flight')) return out;
+      }
+    }
+    for (const q of this.m.select(sel)) {
+      for (const job of q.active) if (!add(job, 'active')) return out;
+      for (const e of q.delayed.values()) if (!add(e.job, 'delayed')) return out;
+    }
+    return out;
+  }
+
+  suspend(req: Payload<'queue.suspend'>): { suspension: Suspension } {
+    const { clock } = this.m.ctx;
+    const now = clock.now();
+    const duration = req.durationMs;
+    if (duration !== undefined && !(duration > 0)) {
+      throw new PetrelError('PETREL_ERR_QUEUE_ARGUMENT', `a suspension's duration must be positive, got ${duration} ms`, { durationMs: duration });
+    }
+    const suspension: Suspension = {
+      ...(req.binding !== undefined ? { binding: req.binding } : {}),
+      ...(req.domain !== undefined ? { domain: req.domain.toLowerCase() } : {}),
+      ...(req.reason !== undefined ? { reason: req.reason } : {}),
+      since: now,
+      ...(duration !== undefined ? { until: now + duration } : {}),
+    };
+    const prior = this.m.suspensions.remove(suspension.binding, suspension.domain);
+    if (prior) this.clearTimer(prior);
+    this.m.suspensions.add(suspension);
+    if (duration !== undefined) {
+      this.timers.set(
+        suspension,
+        clock.setTimer(duration, () => {
+          this.timers.delete(suspension);
+          if (this.m.suspensions.expire(suspension)) this.release(suspension);
+        }),
+      );
+    }
+    // Active mail of the suspended queues is held at once (Momentum: it stays queued).
+    for (const q of this.m.select(suspension)) {
+      const policy = q.policy(this.m.ctx.config.delivery);
+      if (!this.m.isHeld(q, policy)) continue;
+      for (let job = q.active.shift(); job !== undefined; job = q.active.shift()) this.m.park(q, job, policy, now);
+    }
+    return { suspension };
+  }
+
+  /** Lifts the suspension set exactly for the selector; held mail of queues now free goes active. */
+  resume(sel: QueueSelector): { resumed: number } {
+    const s = this.m.suspensions.remove(sel.binding, sel.domain?.toLowerCase());
+    if (s === undefined) return { resumed: 0 };
+    this.clearTimer(s);
+    this.release(s);
+    return { resumed: 1 };
+  }
+
+  suspensionList(): Suspension[] {
+    return this.m.suspensions.list();
+  }
+
+  /** Delayed → active now (Momentum `flush domain`; with messageId, `message retry`). */
+  flush(sel: QueueSelector): { requeued: number } {
+    const now = this.m.ctx.clock.now();
+    let requeued = 0;
+    for (const q of this.m.select(sel)) {
+      const policy = q.policy(this.m.ctx.config.delivery);
+      if (this.m.isHeld(q, policy)) continue;
+      const due = q.delayed.removeWhere((e) => sel.messageId === undefined || e.job.messageId === sel.messageId).sort(bySeq);
+      for (const e of due) {
+        const job = e.job;
+        if (now >= expiresAt(job.receivedAt, policy)) {
+          q.leave(job);
+          this.m.fail(job, job.recipients, QUEUE_REPLIES.maxTime, job.lastReply);
+          continue;
+        }
+        job.nextAttemptAt = now;
+        this.m.activate(q, job, 'back');
+        requeued++;
+      }
+      this.m.touch(q);
+    }
+    return { requeued };
+  }
+
+  /** Permanent failure of queued mail (Momentum `fail domain [quiet]`, `message fail`): reason `policy`. */
+  fail(req: Payload<'queue.fail'>): { failed: number } {
+    const reply: ReplyData = req.reply ?? QUEUE_REPLIES.manuallyPurged;
+    let failed = 0;
+    for (const q of this.m.select(req)) {
+      const jobs = this.take(q, req.messageId, req.dryRun === true);
+      failed += jobs.length;
+      if (req.dryRun) continue;
+      for (const job of jobs) {
+        q.leave(job);
+        this.m.fail(job, job.recipients, reply, job.lastReply, { reason: 'policy', ...(req.quiet ? { quiet: true } : {}) });
+      }
+      this.m.touch(q);
+    }
+    return { failed };
+  }
+
+  /**
+   * Moves a domain's queued mail to another domain (Momentum `reroute queue <src|all> <dst>`):
+   * each job becomes a job of `to` in the same binding, so routing.route resolves `to`'s MX or
+   * gateway. Recipients, attempts and schedule are kept.
+   */
+  reroute(req: Payload<'queue.reroute'>): { moved: number } {
+    const to = req.to.toLowerCase();
+    if (!/^[^\s@]+$/.test(to) || to === 'all') throw new PetrelError('PETREL_ERR_QUEUE_ARGUMENT', `reroute needs a destination domain, got ${JSON.stringify(req.to)}`, { to: req.to });
+    const sources = req.from === 'all' ? [...this.m.select({})].filter((q) => q.domain !== to) : [...this.m.select({ domain: req.from })];
+    let moved = 0;
+    for (const q of sources) {
+      if (q.domain === to) continue;
+      const jobs = this.take(q, undefined, req.dryRun === true);
+      moved += jobs.length;
+      if (req.dryRun) continue;
+      for (const job of jobs) {
+        q.leave(job);
+        this.m.admit({ ...job, domain: to, id: `${job.messageId}/${job.binding}/${to}/rr${++this.moveSeq}` });
+      }
+      this.m.touch(q);
+    }
+    return { moved };
+  }
+
+  /**
+   * Re-runs binding assignment (`routing.assign`) for queued mail of a binding ('all' = every
+   * binding), optionally one domain, and moves each job to the (binding, domain) queue it returns
+   * (Momentum `rebind`). Jobs whose assignment fails stay where they were.
+   */
+  async rebind(req: Payload<'queue.rebind'>): Promise<{ rebound: number }> {
+    const { bus } = this.m.ctx;
+    if (!bus.hasHandler('routing.assign')) {
+      throw new PetrelError('PETREL_ERR_BUS_NO_HANDLER', 'rebind needs routing.assign, which has no handler', { topic: 'routing.assign' });
+    }
+    const taken: DeliveryJob[] = [];
+    for (const q of [...this.m.select({ binding: req.binding, domain: req.domain })]) {
+      for (const job of this.take(q, undefined, false)) {
+        q.leave(job);
+        taken.push(job);
+      }
+      this.m.touch(q);
+    }
+    let rebound = 0;
+    for (const job of taken) {
+      let next = job;
+      try {
+        const r = await bus.request('routing.assign', { job });
+        if (r.binding !== job.binding) {
+          next = { ...job, binding: r.binding, bindingGroup: r.bindingGroup, id: `${job.messageId}/${r.binding}/${job.domain}/rb${++this.moveSeq}` };
+        } else if (r.bindingGroup !== job.bindingGroup) next = { ...job, bindingGroup: r.bindingGroup };
+        rebound++;
+      } catch (err) {
+        this.m.ctx.logger.warn({ err, job: job.id }, 'rebind: binding assignment failed; the job stays in its binding');
+      }
+      this.m.admit(next);
+    }
+    return { rebound };
+  }
+
+  /**
+   * Takes queued (not in-flight) jobs out of a queue: active in FIFO order, then delayed in
+   * due order. With `peek`, only counts them (dry run) and leaves the queue as it was.
+   */
+  private take(q: DestinationQueue, messageId: string | undefined, peek: boolean): DeliveryJob[] {
+    const match = (job: DeliveryJob): boolean => messageId === undefined || job.messageId === messageId;
+    if (peek) {
+      const out: DeliveryJob[] = [];
+      for (const job of q.active) if (match(job)) out.push(job);
+      for (const e of q.delayed.values()) if (match(e.job)) out.push(e.job);
+      return out;
+    }
+    const active = q.active.removeWhere(match);
+    const delayed = q.delayed.removeWhere((e) => match(e.job)).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    return active.concat(delayed.map((e) => e.job));
+  }
+
+  /** After a suspension ended: held mail of the queues it covered, and that are now free, goes active. */
+  private release(s: Suspension): void {
+    const now = this.m.ctx.clock.now();
+    for (const q of [...this.m.select(s)]) {
+      const policy = q.policy(this.m.ctx.config.delivery);
+      if (this.m.isHeld(q, policy)) continue;
+      const held = q.delayed.removeWhere((e) => e.held).sort(bySeq);
+      for (const e of held) {
+        const job = e.job;
+        if (job.nextAttemptAt > now) this.m.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
+        else this.m.activate(q, job, 'back');
+      }
+      this.m.touch(q);
+    }
+  }
+
+  private clearTimer(s: Suspension): void {
+    const h = this.timers.get(s);
+    if (h) this.m.ctx.clock.clearTimer(h);
+    this.timers.delete(s);
+  }
+}
+
+function info(job: DeliveryJob, queue: QueuedJobInfo['queue']): QueuedJobInfo {
+  return {
+    jobId: job.id,
+    messageId: job.messageId,
+    binding: job.binding,
+    domain: job.domain,
+    sender: job.sender,
+    recipients: job.recipients.map((r) => r.address),
+    queue,
+    attempts: job.attempts,
+    nextAttemptAt: job.nextAttemptAt,
+    receivedAt: job.receivedAt,
+    ...(job.lastReply !== undefined ? { lastReply: job.lastReply } : {}),
+  };
+}

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { fillDisk, mountTmpfs, removeFile } from '../lib/disk.js';
+import { scenario } from '../lib/scenario.js';
+import { startSink } from '../lib/peers.js';
+import { startPetrel, testConfig } from '../lib/petrel.js';
+import { waitFor } from '../lib/ports.js';
+
+/** One message on its own connection; resolves to the SMTP reply line (250 … or the refusal). */
+async function send(port: number, id: string): Promise<string> {
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  try {
+    const info = await t.sendMail({ from: 'sender@test.local', to: 'rcpt@example.test', subject: id, messageId: `<${id}>`, text: `${id}\n`.repeat(2000) });
+    return info.response;
+  } catch (e) {
+    return String((e as { response?: string }).response ?? (e as Error).message);
+  } finally {
+    t.close();
+  }
+}
+
+test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lost, service resumes when space returns', async (t) => {
+  const s = await scenario(t);
+  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
+  s.defer(() => sink.stop());
+  // A real, small file system as the spool directory (CI runs as root).
+  const fs = await mountTmpfs(join(s.dir, 'petrel', 'spool'), '8m');
+  s.defer(() => fs.unmount());
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '[spool]\nmin_free_space = "1MB"\n' }),
+    s.listenPort,
+  );
+  s.defer(() => petrel.stop());
+
+  const acked: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const id = `before-${i}@test.local`;
+    const reply = await send(s.listenPort, id);
+    assert.match(reply, /^250 /, reply);
+    acked.push(id);
+  }
+
+  // Fill the disk: the spool must refuse with a transient 452 4.3.1 (RFC 3463 4.3.1: mail system full).
+  const filler = join(fs.dir, 'filler');
+  const filled = fillDisk(filler);
+  assert.ok(fs.free() < 1_000_000, `tmpfs full after ${filled} bytes (free ${fs.free()})`);
+  const refusal = await waitFor('a 452 refusal while the disk is full', async () => {
+    const id = `full-${Date.now()}@test.local`;
+    const reply = await send(s.listenPort, id);
+    if (/^250 /.test(reply)) acked.push(id); // accepted before the guard re-read statfs: must be delivered too
+    return /^452/.test(reply) ? reply : undefined;
+  }, 10_000, 200);
+  assert.match(refusal, /^452 4\.3\.1 /);
+  assert.match(await send(s.listenPort, 'still-full@test.local'), /^452 4\.3\.1 /, 'still refused while full');
+  assert.match(petrel.output(), /refusing new mail with 452 4\.3\.1/, 'a clear log line says why');
+
+  // Space returns: service resumes.
+  removeFile(filler);
+  await waitFor('a 250 once space is back', async () => {
+    const id = `after-${Date.now()}@test.local`;
+    const reply = await send(s.listenPort, id);
+    if (/^250 /.test(reply)) acked.push(id);
+    return /^250 /.test(reply);
+  }, 10_000, 300);
+
+  const idsAtSink = (): string[] => sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
+  await waitFor(`all ${acked.length} acknowledged messages at the sink`, () => acked.every((id) => idsAtSink().includes(id)), 20_000, 200);
+  assert.ok(!idsAtSink().includes('still-full@test.local'), 'a refused message was not delivered');
+});
