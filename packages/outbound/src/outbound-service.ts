@@ -94,7 +94,16 @@ export class OutboundService implements Service, PoolHost {
     if (this.unsubscribe) return;
     if (this.stopping) this.stopped = this.newStopSignal();
     this.stopping = false;
-    this.unsubscribe = this.ctx.bus.subscribe('queue.demand', (d) => this.onDemand(d));
+    const offDemand = this.ctx.bus.subscribe('queue.demand', (d) => this.onDemand(d));
+    // Counters for the control API (`petrel summary`, /metrics): open connections, jobs in flight.
+    const offStats = this.ctx.bus.handle('outbound.stats', () => {
+      const s = this.stats();
+      return { connections: s.open, inFlight: s.inFlight, pools: s.pools.length };
+    });
+    this.unsubscribe = () => {
+      offDemand();
+      offStats();
+    };
     this.logger.debug({ maxConnections: this.maxTotal }, 'started');
   }
 

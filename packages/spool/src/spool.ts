@@ -3,6 +3,7 @@
  * spool.body with the stored bytes, persists delivery outcomes, and on system.ready replays every
  * unfinished message so that routing and queue rebuild their state.
  */
+import { messageDetailsReader } from './message-details.js';
 import {
   PetrelError,
   isPetrelError,
@@ -99,6 +100,7 @@ export class Spool implements Service {
     this.loadCounts(db);
     const bodyStmt = db.prepare<[string], Buffer>('SELECT body FROM messages WHERE id = ?').pluck();
     this.readBody = (id) => bodyStmt.get(id);
+    const readDetails = messageDetailsReader(db);
     this.writer = new StoreWriter(db, {
       maxBatch: this.settings.maxBatchSize,
       onCommitted: (envelopes, bytes) => this.committed(envelopes, bytes),
@@ -115,6 +117,8 @@ export class Spool implements Service {
     this.teardown.push(
       bus.handle('spool.store', (req) => this.store(req)),
       bus.handle('spool.body', (req) => this.body(req)),
+      bus.handle('spool.message', (req) => readDetails(req.id)),
+      bus.handle('spool.stats', () => ({ ...this.stats() })),
       bus.subscribe('delivery.attempted', (a) => outcomes.attempted(a)),
       bus.subscribe('delivery.deferred', (d) => outcomes.deferred(d)),
       bus.subscribe('delivery.failed', (f) => outcomes.failed(f)),
