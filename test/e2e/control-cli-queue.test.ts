@@ -89,10 +89,11 @@ test('every queue verb against a running daemon with real queued mail, human and
   const ok = await petrelCli(p, ['config', 'reload']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /applied: delivery options/);
-  writeFileSync(p.configFile, `${cfgText}\n[global]\nbogus = 1\n`);
-  const bad = await petrelCli(p, ['config', 'reload']);
+  // --socket: the CLI must not need to parse the (now broken) file to reach the daemon.
+  writeFileSync(p.configFile, cfgText.replace('retry_interval = "2s"', 'retry_interval = "soon"'));
+  const bad = await petrelCli(p, ['config', 'reload', '--socket', join(p.dir, 'spool', 'control.sock')]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^petrel: /);
+  assert.match(bad.stderr, /^petrel: \S+petrel\.toml:\d+: global\.retry_interval: expected a duration/);
   writeFileSync(p.configFile, cfgText);
   assert.equal((await petrelCli(p, ['status'])).code, 0, 'still running on the old config');
   assert.equal((await petrelCli(p, ['log', 'reopen'])).code, 0);

@@ -14,7 +14,8 @@ import { registerQueueVerbs } from './commands/queue-verbs.js';
 import { registerMessageVerbs } from './commands/message-verbs.js';
 import { registerInject } from './commands/inject.js';
 
-const program = new Command('petrel').description('Petrel, an outbound MTA').showHelpAfterError().exitOverride();
+// Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
+const program = new Command('petrel').description('Petrel, an outbound MTA').showHelpAfterError().exitOverride().enablePositionalOptions();
 registerStart(program);
 registerRoute(program);
 const configCmd = registerConfig(program);

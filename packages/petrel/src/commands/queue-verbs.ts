@@ -18,7 +18,7 @@ function sel(o: Scope): Record<string, string> {
 const AGE_BUCKETS = [5 * 60_000, 10 * 60_000, 20 * 60_000, 40 * 60_000, 80 * 60_000, 160 * 60_000, 320 * 60_000, 640 * 60_000, 1280 * 60_000];
 
 export function registerQueueVerbs(program: Command): void {
-  const queue = scopeOpts(program.command('queue').alias('mailq').description('queues per (binding, domain): active, delayed, in flight, oldest'));
+  const queue = scopeOpts(program.command('queue').alias('mailq').description('queues per (binding, domain): active, delayed, in flight, oldest')).enablePositionalOptions();
   queue.action((o: Scope) =>
     withClient(
       o,
