@@ -38,7 +38,10 @@ function countFiles(dir: string): number {
   return n;
 }
 
-/** Starts Postfix in dir/postfix-<port>; stop() stops it and removes the directory. */
+/**
+ * Starts Postfix in parent/postfix-<port>; stop() stops it and removes the directory. `parent`
+ * must be searchable by user postfix (mode 0755, as scenario() makes it; mkdtemp gives 0700).
+ */
 export async function startPostfix(parent: string, opts: PostfixOptions): Promise<Postfix> {
   const port = await freePort();
   const dir = join(parent, `postfix-${port}`);
@@ -74,7 +77,7 @@ export async function startPostfix(parent: string, opts: PostfixOptions): Promis
     'default_destination_concurrency_limit = 20',
     ...(opts.mode === 'relay'
       ? [`relayhost = [${relay!.host}]:${relay!.port}`, 'smtp_tls_security_level = may', 'smtp_tls_loglevel = 1', 'smtp_tls_CApath =', 'smtp_tls_CAfile =']
-      : ['smtpd_data_restrictions = check_client_access static:HOLD', 'default_transport = error:hold only']),
+      : ['smtpd_data_restrictions = check_client_access static:HOLD']),
   ].join('\n');
   writeFileSync(join(etc, 'main.cf'), `${mainCf}\n`);
   cpSync('/etc/postfix/master.cf', join(etc, 'master.cf'));

@@ -1,8 +1,12 @@
 /**
- * The built-in verbs (RFC 5321 §4.1.1) as a table: the states each is accepted in, and what it
- * does. Handlers decide replies; the session owns state changes and I/O.
+ * The built-in verbs (RFC 5321 §4.1.1 and the extensions Petrel implements) as a table: the
+ * states each is accepted in, and what it does. Handlers decide replies; the session owns state
+ * changes and I/O. A handler that must wait (STARTTLS, AUTH) returns a promise; the session
+ * reads no further command until it settles.
  */
 import { domainOf, type BodyType, type Recipient, type ReplyData } from '@petrel/core';
+import { AUTH_MECHANISMS, type AuthMechanism } from './auth.js';
+import { parseEnvid, parseNotify, parseOrcpt, parseRet } from './dsn-params.js';
 import { isAscii, parsePathArgs, type PathError } from './path-args.js';
 import { REPLIES, replyFor } from './replies.js';
 import type { SessionSettings } from './settings.js';
@@ -16,6 +20,10 @@ export interface CommandSession {
   readonly client: { readonly address: string; readonly port: number };
   readonly esmtp: boolean;
   readonly tx: Transaction | undefined;
+  /** TLS is on (after STARTTLS). */
+  readonly secure: boolean;
+  /** The user of a successful AUTH, if any. */
+  readonly authUser: string | undefined;
   reply(r: ReplyData): void;
   /** Replies and publishes `message.rejected`. */
   refuse(r: ReplyData, about?: { sender?: string; recipient?: string }): void;
@@ -23,20 +31,39 @@ export interface CommandSession {
   startTransaction(tx: Transaction): void;
   addRecipient(r: Recipient): void;
   beginData(): void;
+  /** The next `size` octets are a chunk of this message; `last` ends it (RFC 3030). */
+  beginChunk(size: number, last: boolean): void;
+  /** Drops the next `size` octets: a BDAT refused before its chunk was read. */
+  skipChunk(size: number): void;
   reset(): void;
   quit(): void;
+  /** Replies and closes: the session cannot go on. */
+  drop(r: ReplyData): void;
   ehloKeywords(): string[];
   verbs(): string[];
+  /** A STARTTLS certificate is loaded. */
+  tlsAvailable(): boolean;
+  startTls(): Promise<void>;
+  /** An AUTH users file is loaded. */
+  authAvailable(): boolean;
+  /** This client's address has too many recent AUTH failures. */
+  authBlocked(): boolean;
+  beginAuth(mechanism: AuthMechanism, initial: string | undefined): Promise<void> | undefined;
 }
 
 export interface VerbSpec {
   readonly states: readonly CommandState[];
-  /** Refusals of this verb are published as rejections (MAIL, RCPT, DATA). */
+  /** Refusals of this verb are published as rejections (MAIL, RCPT, DATA, BDAT). */
   readonly transactional: boolean;
-  readonly run: (s: CommandSession, args: string) => void;
+  readonly run: (s: CommandSession, args: string) => Promise<void> | undefined | void;
 }
 
 const ANY = COMMAND_STATES;
+
+/** AUTH is offered once TLS is on, or before it when auth_allow_plaintext (RFC 4954 §4, §14). */
+function authOffered(s: CommandSession): boolean {
+  return s.authAvailable() && (s.secure || s.settings.authAllowPlaintext);
+}
 
 function ehlo(s: CommandSession, args: string, esmtp: boolean): void {
   const name = args.trim();
@@ -51,6 +78,12 @@ function ehlo(s: CommandSession, args: string, esmtp: boolean): void {
       '8BITMIME', // RFC 6152
       'SMTPUTF8', // RFC 6531
       'ENHANCEDSTATUSCODES', // RFC 2034
+      'DSN', // RFC 3461
+      'CHUNKING', // RFC 3030
+      'BINARYMIME', // RFC 3030
+      // RFC 3207 §4.2: not offered again once TLS is on.
+      ...(s.tlsAvailable() && !s.secure ? ['STARTTLS'] : []),
+      ...(authOffered(s) ? [`AUTH ${AUTH_MECHANISMS.join(' ')}`] : []),
       ...s.ehloKeywords(),
     ]),
   );
@@ -61,44 +94,69 @@ const PATH_ERRORS: Record<'MAIL' | 'RCPT', Record<PathError, ReplyData>> = {
   RCPT: { syntax: REPLIES.rcptSyntax, address: REPLIES.badRecipient, 'duplicate-param': REPLIES.duplicateParam },
 };
 
+/** Relay policy: relay_networks, or an authenticated user from anywhere. */
+function mayRelay(s: CommandSession): boolean {
+  return s.authUser !== undefined || s.settings.relay.has(s.client.address);
+}
+
 function mail(s: CommandSession, args: string): void {
   const parsed = parsePathArgs(args, 'FROM:');
   if (!parsed.ok) return s.refuse(PATH_ERRORS.MAIL[parsed.error]);
   const { address, params } = parsed.value;
+  const about = { sender: address };
   // RFC 5321 §4.1.1.11 / §2.2.2: MAIL parameters only exist after EHLO.
-  if (!s.esmtp && params.size > 0) return s.refuse(replyFor.unknownParam([...params.keys()].join(' ')), { sender: address });
+  if (!s.esmtp && params.size > 0) return s.refuse(replyFor.unknownParam([...params.keys()].join(' ')), about);
   let bodyType: BodyType | undefined;
   let declaredSize: number | undefined;
   let smtputf8 = false;
+  let ret: 'FULL' | 'HDRS' | undefined;
+  let envid: string | undefined;
   for (const [name, value] of params) {
     switch (name) {
       case 'SIZE': // RFC 1870 §6: refuse at MAIL a size above the fixed limit
-        if (value === undefined || !/^\d{1,20}$/.test(value)) return s.refuse(REPLIES.badParamValue, { sender: address });
+        if (value === undefined || !/^\d{1,20}$/.test(value)) return s.refuse(REPLIES.badParamValue, about);
         declaredSize = Number(value);
-        if (declaredSize > s.settings.maxMessageSize) return s.refuse(REPLIES.sizeExceeded, { sender: address });
+        if (declaredSize > s.settings.maxMessageSize) return s.refuse(REPLIES.sizeExceeded, about);
         break;
       case 'BODY': {
-        // RFC 6152 §3: BODY=7BIT or BODY=8BITMIME (BINARYMIME needs CHUNKING, not offered).
+        // RFC 6152 §3, RFC 3030 §3: 7BIT, 8BITMIME, or BINARYMIME (which then needs BDAT).
         const v = value?.toUpperCase();
-        if (v !== '7BIT' && v !== '8BITMIME') return s.refuse(REPLIES.badParamValue, { sender: address });
+        if (v !== '7BIT' && v !== '8BITMIME' && v !== 'BINARYMIME') return s.refuse(REPLIES.badParamValue, about);
         bodyType = v;
         break;
       }
       case 'SMTPUTF8': // RFC 6531 §3.4: a keyword without value
-        if (value !== undefined) return s.refuse(REPLIES.badParamValue, { sender: address });
+        if (value !== undefined) return s.refuse(REPLIES.badParamValue, about);
         smtputf8 = true;
         break;
+      case 'RET':
+        ret = parseRet(value);
+        if (!ret) return s.refuse(REPLIES.badParamValue, about);
+        break;
+      case 'ENVID':
+        envid = parseEnvid(value);
+        if (envid === undefined) return s.refuse(REPLIES.badParamValue, about);
+        break;
+      case 'AUTH':
+        // RFC 4954 §5: AUTH=<mailbox> names the original submitter; Petrel trusts only its own
+        // AUTH, so the value is accepted (Postfix sends it) and not used.
+        if (value === undefined) return s.refuse(REPLIES.badParamValue, about);
+        break;
       default:
-        return s.refuse(replyFor.unknownParam(name), { sender: address });
+        return s.refuse(replyFor.unknownParam(name), about);
     }
   }
-  if (!smtputf8 && !isAscii(address)) return s.refuse(REPLIES.needSmtputf8, { sender: address });
+  if (!smtputf8 && !isAscii(address)) return s.refuse(REPLIES.needSmtputf8, about);
+  // A local-domain sender from a client that may not relay is forged: refuse it at once.
+  if (address !== '' && s.settings.localDomains.has(domainOf(address)) && !mayRelay(s)) return s.refuse(REPLIES.senderNeedsAuth, about);
   s.startTransaction({
     sender: address,
     recipients: [],
     smtputf8,
     ...(bodyType !== undefined ? { bodyType } : {}),
     ...(declaredSize !== undefined ? { declaredSize } : {}),
+    ...(ret !== undefined ? { ret } : {}),
+    ...(envid !== undefined ? { envid } : {}),
   });
   s.reply(REPLIES.senderOk);
 }
@@ -115,22 +173,82 @@ function rcpt(s: CommandSession, args: string): void {
   const { address, params } = parsed.value;
   // The recipient must have a domain: it is the unit of routing. (<> is never a recipient.)
   if (address === '') return s.refuse(REPLIES.badRecipient, about());
-  const first = params.keys().next();
-  if (!first.done) return s.refuse(replyFor.unknownParam(first.value), about(address));
+  if (!s.esmtp && params.size > 0) return s.refuse(replyFor.unknownParam([...params.keys()].join(' ')), about(address));
+  let notify: string[] | undefined;
+  let orcpt: string | undefined;
+  for (const [name, value] of params) {
+    if (name === 'NOTIFY') {
+      notify = parseNotify(value);
+      if (!notify) return s.refuse(REPLIES.badParamValue, about(address));
+    } else if (name === 'ORCPT') {
+      orcpt = parseOrcpt(value);
+      if (orcpt === undefined) return s.refuse(REPLIES.badParamValue, about(address));
+    } else {
+      return s.refuse(replyFor.unknownParam(name), about(address));
+    }
+  }
   if (!tx?.smtputf8 && !isAscii(address)) return s.refuse(REPLIES.needSmtputf8, about(address));
-  if (!s.settings.relay.has(s.client.address)) return s.refuse(replyFor.relayDenied(address), about(address));
+  const domain = domainOf(address);
+  if (s.settings.localDomains.has(domain)) return s.refuse(replyFor.localDomain(address), about(address));
+  if (!mayRelay(s)) return s.refuse(replyFor.relayDenied(address), about(address));
   // RFC 5321 §4.5.3.1.10: 452 (not 5xx) so the client sends the rest in another transaction.
   if ((tx?.recipients.length ?? 0) >= s.settings.maxRecipients) return s.refuse(REPLIES.tooManyRecipients, about(address));
-  s.addRecipient({ address, domain: domainOf(address) });
+  s.addRecipient({ address, domain, ...(notify !== undefined ? { notify } : {}), ...(orcpt !== undefined ? { orcpt } : {}) });
   s.reply(REPLIES.recipientOk);
 }
 
 function data(s: CommandSession, args: string): void {
-  if (args.trim() !== '') return s.refuse(REPLIES.dataSyntax, s.tx ? { sender: s.tx.sender } : {});
+  const about = s.tx ? { sender: s.tx.sender } : {};
+  if (args.trim() !== '') return s.refuse(REPLIES.dataSyntax, about);
   // RFC 5321 §3.3: DATA needs at least one accepted recipient; 503 otherwise.
-  if (!s.tx || s.tx.recipients.length === 0) return s.refuse(REPLIES.needRcpt, s.tx ? { sender: s.tx.sender } : {});
+  if (!s.tx || s.tx.recipients.length === 0) return s.refuse(REPLIES.needRcpt, about);
+  // RFC 3030 §3: a BINARYMIME message can only be sent with BDAT.
+  if (s.tx.bodyType === 'BINARYMIME') return s.refuse(REPLIES.bdatNeedsBdat, about);
   s.reply(REPLIES.startData);
   s.beginData();
+}
+
+function bdat(s: CommandSession, args: string): void {
+  const m = /^(\d{1,15})(?: +(LAST))? *$/i.exec(args);
+  if (!m) {
+    // Without a valid size the chunk's end is unknown: its octets would be read as commands,
+    // so the session cannot continue (Postfix does the same).
+    return s.drop(REPLIES.bdatSyntax);
+  }
+  const size = Number(m[1]);
+  const last = m[2] !== undefined;
+  const tx = s.tx;
+  const about = tx ? { sender: tx.sender } : {};
+  const ok = (s.state === 'awaiting rcptto' || s.state === 'awaiting bdat') && tx !== undefined && tx.recipients.length > 0;
+  if (!ok) {
+    // RFC 3030 §2: the chunk follows the command regardless; it is read and dropped.
+    s.skipChunk(size);
+    return s.refuse(s.state === 'awaiting ehlo/helo' ? REPLIES.needHelo : !tx ? REPLIES.needMail : REPLIES.needRcpt, about);
+  }
+  s.beginChunk(size, last);
+}
+
+function starttls(s: CommandSession, args: string): Promise<void> | undefined {
+  if (!s.tlsAvailable()) return void s.reply(REPLIES.unknownCommand);
+  if (args.trim() !== '') return void s.reply(REPLIES.starttlsSyntax);
+  if (s.secure) return void s.reply(REPLIES.tlsActive);
+  s.reply(REPLIES.readyTls);
+  return s.startTls();
+}
+
+function auth(s: CommandSession, args: string): Promise<void> | undefined {
+  if (!s.authAvailable()) return void s.reply(REPLIES.unknownCommand);
+  if (s.state === 'awaiting ehlo/helo') return void s.reply(REPLIES.needHelo);
+  // RFC 4954 §4: AUTH is not permitted during a mail transaction, nor twice.
+  if (s.tx) return void s.reply(REPLIES.authInTransaction);
+  if (s.authUser !== undefined) return void s.reply(REPLIES.authAlready);
+  if (s.authBlocked()) return void s.drop(REPLIES.authTooManyFailures);
+  if (!s.secure && !s.settings.authAllowPlaintext) return void s.refuse(REPLIES.authNeedsTls);
+  const m = /^([A-Za-z0-9_-]+)(?: +(\S+))?$/.exec(args.trim());
+  if (!m) return void s.reply(REPLIES.authSyntax);
+  const mech = m[1]!.toUpperCase();
+  if (!(AUTH_MECHANISMS as readonly string[]).includes(mech)) return void s.reply(REPLIES.authMechanism);
+  return s.beginAuth(mech as AuthMechanism, m[2]);
 }
 
 export const BUILTIN_VERBS: ReadonlyMap<string, VerbSpec> = new Map<string, VerbSpec>([
@@ -140,6 +258,10 @@ export const BUILTIN_VERBS: ReadonlyMap<string, VerbSpec> = new Map<string, Verb
   ['MAIL', { states: ['awaiting mailfrom'], transactional: true, run: mail }],
   ['RCPT', { states: ['awaiting rcptto'], transactional: true, run: rcpt }],
   ['DATA', { states: ['awaiting rcptto'], transactional: true, run: data }],
+  // Any state: a refused BDAT still has its chunk read (and dropped) so it is never taken as commands.
+  ['BDAT', { states: ANY, transactional: true, run: bdat }],
+  ['STARTTLS', { states: ['awaiting mailfrom'], transactional: false, run: starttls }],
+  ['AUTH', { states: ANY, transactional: false, run: auth }],
   [
     'RSET',
     {
@@ -164,5 +286,6 @@ export function sequenceReply(verb: string, state: CommandState): ReplyData {
   if (state === 'awaiting ehlo/helo') return REPLIES.needHelo;
   if (verb === 'MAIL') return REPLIES.nestedMail;
   if (state === 'awaiting mailfrom') return REPLIES.needMail;
+  if (verb === 'DATA' && state === 'awaiting bdat') return REPLIES.dataAfterBdat;
   return REPLIES.badSequence;
 }

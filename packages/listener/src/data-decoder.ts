@@ -19,6 +19,8 @@ export interface DataResult {
   readonly bareEol: boolean;
   /** The data went past the size limit; the excess was discarded. */
   readonly oversize: boolean;
+  /** A line was longer than the line limit (RFC 5322 §2.1.1: 998 octets without CRLF). */
+  readonly longLine: boolean;
 }
 
 export class DataDecoder {
@@ -31,8 +33,14 @@ export class DataDecoder {
   private bareEol = false;
   private size = 0;
   private chunks: Buffer[] = [];
+  /** Octets of the current line so far, dot-stuffing included (it is what crossed the wire). */
+  private lineLen = 0;
+  private longLine = false;
 
-  constructor(private readonly maxSize: number) {}
+  constructor(
+    private readonly maxSize: number,
+    private readonly maxLine = Infinity,
+  ) {}
 
   /**
    * Consumes octets; returns the index just past the end marker when the data ended in this
@@ -45,6 +53,8 @@ export class DataDecoder {
     let end = -1;
     for (let i = 0; i < buf.length; i++) {
       const b = buf[i]!;
+      // RFC 5321 §4.5.3.1.6: the transparency dot does not count towards the line length.
+      if (b !== CR && b !== LF && !(this.lineStart && b === DOT) && ++this.lineLen > this.maxLine) this.longLine = true;
       if (this.cr) {
         this.cr = false;
         if (b === LF) {
@@ -55,6 +65,7 @@ export class DataDecoder {
           out[o++] = CR;
           out[o++] = LF;
           this.lineStart = true;
+          this.lineLen = 0;
           continue;
         }
         // A CR not followed by LF: keep it (the message is refused anyway) and go on with b.
@@ -97,6 +108,7 @@ export class DataDecoder {
       size: this.size,
       bareEol: this.bareEol,
       oversize,
+      longLine: this.longLine,
     };
   }
 

@@ -24,13 +24,18 @@ export interface HarnessOptions {
   readonly store?: (req: StoreRequest, stored: StoreRequest[]) => StoreResult | Promise<StoreResult>;
   readonly clock?: Clock;
   readonly stopDeadlineMs?: number;
+  /** Where the config "file" lives: relative paths (tls_certificate, …) resolve against it. */
+  readonly configFile?: string;
 }
 
 export const HOSTNAME = 'mx.petrel.test';
 
 export async function startListener(opts: HarnessOptions = {}): Promise<Harness> {
-  const toml = [`hostname = "${HOSTNAME}"`, '[listener]', 'listen = ["127.0.0.1:0"]', ...(opts.listener ?? [])].join('\n');
-  const config = parseConfig(toml, 'test.toml');
+  const extra = opts.listener ?? [];
+  // Tests compare stored bodies byte for byte: no added Message-ID/Date unless a test asks.
+  const headers = extra.some((l) => l.startsWith('add_missing_headers')) ? [] : ['add_missing_headers = false'];
+  const toml = [`hostname = "${HOSTNAME}"`, '[listener]', 'listen = ["127.0.0.1:0"]', ...headers, ...extra].join('\n');
+  const config = parseConfig(toml, opts.configFile ?? 'test.toml');
   const bus = new Bus();
   const stored: StoreRequest[] = [];
   const rejected: MessageRejected[] = [];
@@ -135,6 +140,11 @@ export class RawClient {
     this.socket.end();
   }
 
+  /** The TCP socket, to hand to tls.connect() after STARTTLS. */
+  get tcp(): Socket {
+    return this.socket;
+  }
+
   destroy(): void {
     this.socket.destroy();
   }
@@ -155,4 +165,16 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } 
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** A throw-away self-signed certificate (EC P-256) in dir: cert.pem, key.pem. */
+export async function makeCertificate(dir: string, cn = HOSTNAME): Promise<{ cert: string; key: string }> {
+  const cert = `${dir}/cert.pem`;
+  const key = `${dir}/key.pem`;
+  const r = await run('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${cn}`,
+  ]);
+  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return { cert, key };
 }

@@ -52,7 +52,7 @@ test('python smtplib with SIZE, BODY=8BITMIME and SMTPUTF8 is accepted; an overs
   const out = await run(PYTHON, ['-c', SMTPLIB, String(h.port)]);
   assert.equal(out.code, 0, out.stderr);
   const res = JSON.parse(out.stdout) as { features: string[]; refused: object; too_big: [number, string] };
-  assert.deepEqual(res.features, ['8bitmime', 'enhancedstatuscodes', 'pipelining', 'size', 'smtputf8']);
+  assert.deepEqual(res.features, ['8bitmime', 'binarymime', 'chunking', 'dsn', 'enhancedstatuscodes', 'pipelining', 'size', 'smtputf8']);
   assert.deepEqual(res.refused, {});
   assert.deepEqual(res.too_big, [552, '5.3.4 Message size exceeds fixed limit']);
   assert.equal(h.stored.length, 1);

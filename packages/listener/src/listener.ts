@@ -3,11 +3,16 @@
  * enforces max_connections and stops gracefully.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { PetrelError, parseHostPort, type HostPort, type Logger, type Service, type ServiceContext } from '@petrel/core';
+import { AuthFailureLimiter } from './auth.js';
 import { BUILTIN_VERBS } from './commands.js';
 import { ExtensionRegistry, type SmtpExtension } from './extensions.js';
+import { UserDb } from './passwords.js';
+import { replyFor, REPLIES } from './replies.js';
 import { Session, type MutableStats, type SessionHost } from './session.js';
-import { settingsFrom } from './settings.js';
+import { settingsFrom, type SessionSettings } from './settings.js';
+import { loadSecureContext } from './tls-context.js';
 
 /** Counters of the listener since start. */
 export interface ListenerStats {
@@ -33,6 +38,10 @@ export class Listener implements Service {
   private readonly extensions = new ExtensionRegistry([...BUILTIN_VERBS.keys()]);
   private readonly servers: Server[] = [];
   private readonly sessions = new Set<Session>();
+  /** Open sessions per client address, for max_connections_per_ip. */
+  private readonly perIp = new Map<string, number>();
+  private secureContext: SecureContext | undefined;
+  private users: UserDb | undefined;
   private readonly counters: MutableStats = {
     connectionsOpen: 0,
     connectionsAccepted: 0,
@@ -60,13 +69,20 @@ export class Listener implements Service {
 
   async start(): Promise<void> {
     if (this.phase !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `listener cannot start from "${this.phase}"`);
+    const settings = settingsFrom(this.ctx.config);
+    // A bad certificate or users file is fatal at start (it is only logged on reload).
+    if (settings.tlsFiles) this.secureContext = loadSecureContext(settings.tlsFiles);
+    if (settings.authUsersFile !== undefined) this.users = UserDb.load(settings.authUsersFile);
     this.host = {
-      settings: settingsFrom(this.ctx.config),
+      settings,
       bus: this.ctx.bus,
       logger: this.logger,
       clock: this.ctx.clock,
       extensions: this.extensions,
       stats: this.counters,
+      tlsContext: () => this.secureContext,
+      users: () => this.users,
+      authLimiter: new AuthFailureLimiter(settings.authMaxFailures, settings.authFailureWindow),
     };
     this.phase = 'running';
     try {
@@ -76,6 +92,37 @@ export class Listener implements Service {
       throw err;
     }
     this.logger.info({ addresses: this.addresses() }, 'listener started');
+  }
+
+  /**
+   * Re-reads the STARTTLS certificate and key (SIGHUP, e.g. after renewal). New handshakes use
+   * the new pair; on error the old one stays and the error is logged. Returns whether it loaded.
+   */
+  reloadTls(): boolean {
+    const files = this.host?.settings.tlsFiles;
+    if (!files) return false;
+    try {
+      this.secureContext = loadSecureContext(files);
+      this.logger.info({ certificate: files.certificate }, 'listener TLS certificate reloaded');
+      return true;
+    } catch (err) {
+      this.logger.error({ err }, 'listener TLS reload failed; keeping the previous certificate');
+      return false;
+    }
+  }
+
+  /** Re-reads auth_users_file (SIGHUP); on error the old users stay and the error is logged. */
+  reloadUsers(): boolean {
+    const file = this.host?.settings.authUsersFile;
+    if (file === undefined) return false;
+    try {
+      this.users = UserDb.load(file);
+      this.logger.info({ file, users: this.users.size }, 'listener AUTH users reloaded');
+      return true;
+    } catch (err) {
+      this.logger.error({ err }, 'listener AUTH users reload failed; keeping the previous users');
+      return false;
+    }
   }
 
   /** Stops accepting, answers 421 to idle sessions, lets DATA in flight finish (bounded), closes. */
@@ -140,14 +187,28 @@ export class Listener implements Service {
     }
     socket.setNoDelay(true);
     const session = new Session(socket, host, `${this.idPrefix}-${(++this.seq).toString(36)}`);
-    const overLimit = this.sessions.size >= host.settings.maxConnections;
-    if (overLimit) {
+    const ip = session.client.address;
+    const refusal = this.limitReply(host.settings, ip);
+    if (refusal) {
       this.counters.connectionsRefused++;
     } else {
       this.counters.connectionsAccepted++;
       this.sessions.add(session);
-      void session.closed.then(() => this.sessions.delete(session));
+      this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+      void session.closed.then(() => {
+        this.sessions.delete(session);
+        const n = (this.perIp.get(ip) ?? 1) - 1;
+        if (n > 0) this.perIp.set(ip, n);
+        else this.perIp.delete(ip);
+      });
     }
-    session.open(overLimit);
+    session.open(refusal);
+  }
+
+  /** 421 4.7.0 at max_connections or max_connections_per_ip, else undefined. */
+  private limitReply(settings: SessionSettings, ip: string) {
+    if (this.sessions.size >= settings.maxConnections) return REPLIES.tooManyConnections;
+    if ((this.perIp.get(ip) ?? 0) >= settings.maxConnectionsPerIp) return replyFor.tooManyFromIp(ip);
+    return undefined;
   }
 }

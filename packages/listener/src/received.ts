@@ -13,6 +13,13 @@ export function rfc5322Date(epochMs: number): string {
   return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
+/** The negotiated TLS session, for the trace header. */
+export interface TlsInfo {
+  readonly protocol: string;
+  readonly cipher: string;
+  readonly bits?: number;
+}
+
 export interface TraceInput {
   /** What the client gave in EHLO/HELO. */
   readonly helo: string;
@@ -24,6 +31,7 @@ export interface TraceInput {
   /** Given only when the message has exactly one recipient (RFC 5321 §4.4: no leak of Bcc). */
   readonly recipient?: string;
   readonly time: number;
+  readonly tls?: TlsInfo;
 }
 
 /** The header, folded (RFC 5322 §2.2.3: CRLF + WSP) before "by" and "for", ending in CRLF. */
@@ -33,8 +41,11 @@ export function receivedHeader(t: TraceInput): string {
   // The helo is client data; it cannot hold CR/LF (the reader refuses them) but keep it printable.
   const helo = t.helo.replace(/[^\x21-\x7e]/g, '?') || 'unknown';
   const forClause = t.recipient !== undefined ? `\r\n\tfor <${t.recipient}>` : '';
+  // Postfix's form of the TLS comment (RFC 5321 §4.4 allows comments in the "with" clause area).
+  const bits = t.tls?.bits !== undefined ? ` (${t.tls.bits}/${t.tls.bits} bits)` : '';
+  const tls = t.tls ? `\r\n\t(using ${t.tls.protocol} with cipher ${t.tls.cipher}${bits})` : '';
   return (
-    `Received: from ${helo} ([${literal}])\r\n` +
+    `Received: from ${helo} ([${literal}])${tls}\r\n` +
     `\tby ${t.hostname} (Petrel) with ${t.protocol} id ${t.id}` +
     `${forClause}; ${rfc5322Date(t.time)}\r\n`
   );

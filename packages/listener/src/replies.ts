@@ -42,6 +42,31 @@ export const REPLIES = {
   tooManyConnections: r(421, '4.7.0', 'Too many connections'),
   shuttingDown: r(421, '4.3.2', 'Service shutting down'),
   localError: r(451, '4.3.0', 'Error: local error in processing'),
+  // RFC 3207 §4: 220 then the handshake; 454 when TLS is not available now.
+  readyTls: r(220, '2.0.0', 'Ready to start TLS'),
+  tlsActive: r(503, '5.5.1', 'Error: TLS already active'),
+  tlsUnavailable: r(454, '4.7.0', 'TLS not available due to temporary reason'),
+  starttlsSyntax: r(501, '5.5.4', 'Syntax: STARTTLS'),
+  // RFC 4954 §6 reply codes.
+  authOk: r(235, '2.7.0', 'Authentication successful'),
+  authFailed: r(535, '5.7.8', 'Error: authentication failed'),
+  authNeedsTls: r(538, '5.7.11', 'Encryption required for requested authentication mechanism'),
+  authCancelled: r(501, '5.0.0', 'Authentication cancelled'),
+  authBadBase64: r(501, '5.5.2', 'Cannot decode response'),
+  authSyntax: r(501, '5.5.4', 'Syntax: AUTH mechanism [initial-response]'),
+  authMechanism: r(504, '5.5.4', 'Unrecognized authentication type'),
+  authAlready: r(503, '5.5.1', 'Error: already authenticated'),
+  authInTransaction: r(503, '5.5.1', 'Error: MAIL transaction in progress'),
+  authTooManyFailures: r(421, '4.7.0', 'Error: too many authentication failures; try again later'),
+  // RFC 3030.
+  bdatSyntax: r(501, '5.5.4', 'Syntax: BDAT chunk-size [LAST]'),
+  bdatNeedsBdat: r(503, '5.5.1', 'Error: BINARYMIME requires BDAT (RFC 3030)'),
+  dataAfterBdat: r(503, '5.5.1', 'Error: DATA after BDAT'),
+  // RFC 5322 §2.1.1 caps a line at 998 characters; Petrel refuses rather than folds, because
+  // rewriting the body would break DKIM signatures. 5.6.0: a content (media) error.
+  lineTooLongData: r(554, '5.6.0', 'Message has a line longer than 998 characters (RFC 5322 §2.1.1)'),
+  earlyTalker: r(554, '5.5.1', 'Error: talked before the greeting'),
+  senderNeedsAuth: r(553, '5.7.1', 'Sender address in a local domain requires authentication'),
 } as const satisfies Record<string, SmtpReply>;
 
 export const replyFor = {
@@ -54,6 +79,11 @@ export const replyFor = {
   unknownParam: (name: string): SmtpReply => r(555, '5.5.4', `Unsupported parameter: ${name}`),
   timeout: (hostname: string): SmtpReply => r(421, '4.4.2', `${hostname} Error: timeout exceeded`),
   tooManyErrors: (hostname: string): SmtpReply => r(421, '4.7.0', `${hostname} Error: too many errors`),
+  tooManyFromIp: (address: string): SmtpReply => r(421, '4.7.0', `Too many connections from ${address}`),
+  localDomain: (address: string): SmtpReply =>
+    r(550, '5.1.2', `<${address}>: Petrel is an outbound-only MTA and accepts no mail for local domains`),
+  chunkOk: (size: number): SmtpReply => r(250, '2.0.0', `Ok: ${size} octets received`),
+  authChallenge: (b64: string): SmtpReply => new SmtpReply(334, [b64]),
 };
 
 /** The reply as wire text: "250-first", …, "250 last", each line CRLF-terminated (RFC 5321 §4.2.1). */

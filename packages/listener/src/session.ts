@@ -5,35 +5,22 @@
  * something (RFC 2920 §3.1: one write per batch, never a reply held while blocking).
  */
 import type { Socket } from 'node:net';
-import { newMessageId, type Bus, type Clock, type Logger, type Recipient, type ReplyData, type TimerHandle } from '@petrel/core';
+import { newMessageId, type Recipient, type ReplyData, type TimerHandle } from '@petrel/core';
+import type { AuthMechanism } from './auth.js';
+import { AuthFlow } from './auth-flow.js';
+import { BdatBody } from './bdat.js';
 import { BUILTIN_VERBS, sequenceReply, type CommandSession } from './commands.js';
 import type { DataResult } from './data-decoder.js';
-import type { ExtensionRegistry } from './extensions.js';
 import { DEFAULT_EXTENSION_STATES } from './extensions.js';
+import type { TlsInfo } from './received.js';
 import { REPLIES, replyFor, toWire } from './replies.js';
+import { upgradeToTls } from './tls-context.js';
+import type { SessionHost } from './session-host.js';
+export type { MutableStats, SessionHost } from './session-host.js';
 import type { SessionSettings } from './settings.js';
 import { checkTransition, isCommandState, type CommandState, type ServerState } from './states.js';
 import { buildStoreRequest, type Transaction } from './transaction.js';
 import { WireReader, type CommandLine } from './wire-reader.js';
-
-/** Counters the listener exposes through stats(). */
-export interface MutableStats {
-  connectionsOpen: number;
-  connectionsAccepted: number;
-  connectionsRefused: number;
-  messagesAccepted: number;
-  rejections: number;
-}
-
-/** What the listener lends each session. */
-export interface SessionHost {
-  readonly settings: SessionSettings;
-  readonly bus: Bus;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly extensions: ExtensionRegistry;
-  readonly stats: MutableStats;
-}
 
 /** After our FIN, a client that does not close is dropped after this long. */
 const LINGER_MS = 5_000;
@@ -44,6 +31,9 @@ export class Session implements CommandSession {
   helo: string | undefined;
   esmtp = false;
   tx: Transaction | undefined;
+  authUser: string | undefined;
+  private tls: TlsInfo | undefined;
+  private socket: Socket;
   private readonly reader: WireReader;
   private out = '';
   private errors = 0;
@@ -52,28 +42,45 @@ export class Session implements CommandSession {
   private writeBlocked = false;
   private shuttingDown = false;
   private idleTimer: TimerHandle | undefined;
+  private greetTimer: TimerHandle | undefined;
+  private readonly auth: AuthFlow;
+  private chunk: { size: number; last: boolean } | undefined;
+  private readonly onDataBound = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onDrainBound = (): void => {
+    this.writeBlocked = false;
+    this.updateFlow();
+    void this.pump();
+  };
+  private markClosed!: () => void;
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly host: SessionHost,
     readonly connectionId: string,
   ) {
+    this.socket = socket;
     this.client = { address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
     const s = host.settings;
-    this.reader = new WireReader({ maxLine: s.maxLine, maxData: s.maxMessageSize });
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => {
-      this.writeBlocked = false;
-      this.updateFlow();
-      void this.pump();
-    });
-    socket.on('error', (err) => host.logger.debug({ err, connectionId }, 'client socket error'));
-    socket.on('close', () => {
-      this.host.clock.clearTimer(this.idleTimer);
-      if (this.current !== 'closed') this.enter('closed');
+    this.reader = new WireReader({ maxLine: s.maxLine, maxData: s.maxMessageSize, maxDataLine: s.maxDataLine });
+    this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    this.attach(socket);
+    this.auth = new AuthFlow({
+      reply: (r) => this.reply(r),
+      refuse: (r) => this.refuse(r),
+      drop: (r) => this.drop(r),
+      enter: (state) => {
+        if (this.current !== state) this.enter(state);
+      },
+      inExchange: () => this.current === 'awaiting auth response',
+      closed: () => this.isClosed,
+      authenticated: (user) => (this.authUser = user),
+      users: () => host.users(),
+      failed: (user) => {
+        host.logger.info({ connectionId, client: this.client.address, user }, 'AUTH failed');
+        return host.authLimiter.fail(this.client.address, host.clock.now());
+      },
     });
   }
 
@@ -86,6 +93,10 @@ export class Session implements CommandSession {
     return this.current;
   }
 
+  get secure(): boolean {
+    return this.tls !== undefined;
+  }
+
   /** A getter, so that TypeScript does not narrow the state across awaits in pump(). */
   private get isClosed(): boolean {
     return this.current === 'closed';
@@ -95,24 +106,37 @@ export class Session implements CommandSession {
     return this.host.settings;
   }
 
-  /** Greets the client, or refuses it when the listener is at max_connections. */
-  open(overLimit: boolean): void {
-    if (overLimit) {
+  /** Greets the client, or refuses it (limits) with `refusal` and closes. */
+  open(refusal?: ReplyData): void {
+    if (refusal) {
       this.enter('concurrency limit');
-      this.refuse(REPLIES.tooManyConnections);
+      this.refuse(refusal);
       return this.close();
     }
     this.enter('sending banner');
-    // No greeting delay: Petrel relays for known networks and needs no early-talker trap.
+    const delay = this.settings.greetingDelay;
+    if (delay <= 0) return this.greeting();
+    // Early-talker check: a client that sends before the 220 is not a real MTA (Postfix postscreen).
+    this.greetTimer = this.host.clock.setTimer(delay, () => this.greeting());
+    this.armIdle();
+  }
+
+  private greeting(): void {
+    if (this.current !== 'sending banner') return;
     this.reply(replyFor.greeting(this.settings.hostname));
     this.enter('awaiting ehlo/helo');
     this.flush();
     this.armIdle();
+    if (this.reader.buffered > 0) void this.pump();
   }
 
   /** Graceful stop: idle sessions get 421 now, a message in flight first gets its reply. */
   shutdown(): void {
     this.shuttingDown = true;
+    if (this.current === 'sending banner') {
+      this.reply(REPLIES.shuttingDown);
+      return this.close();
+    }
     void this.pump();
   }
 
@@ -165,6 +189,18 @@ export class Session implements CommandSession {
     this.reader.beginData();
   }
 
+  beginChunk(size: number, last: boolean): void {
+    const tx = this.tx;
+    if (tx && !tx.bdat) tx.bdat = new BdatBody(this.settings.maxMessageSize, this.settings.maxDataLine, tx.bodyType === 'BINARYMIME');
+    this.chunk = { size, last };
+    this.enter('reading chunk');
+    this.reader.beginChunk(size);
+  }
+
+  skipChunk(size: number): void {
+    this.reader.skip(size);
+  }
+
   reset(): void {
     this.tx = undefined;
     this.enter(this.helo === undefined ? 'awaiting ehlo/helo' : 'awaiting mailfrom');
@@ -172,6 +208,11 @@ export class Session implements CommandSession {
 
   quit(): void {
     this.reply(REPLIES.bye);
+    this.close();
+  }
+
+  drop(r: ReplyData): void {
+    this.refuse(r);
     this.close();
   }
 
@@ -183,26 +224,94 @@ export class Session implements CommandSession {
     return [...BUILTIN_VERBS.keys(), ...this.host.extensions.verbs()];
   }
 
+  tlsAvailable(): boolean {
+    return this.host.tlsContext() !== undefined;
+  }
+
+  authAvailable(): boolean {
+    return this.host.users() !== undefined;
+  }
+
+  authBlocked(): boolean {
+    return this.host.authLimiter.blocked(this.client.address, this.host.clock.now());
+  }
+
+  /** RFC 3207: the 220 is queued; flush it, forget cleartext input, then handshake. */
+  async startTls(): Promise<void> {
+    const context = this.host.tlsContext();
+    if (!context) return;
+    this.enter('starting tls');
+    this.flush();
+    // RFC 3207 §5 (CVE-2011-0411): octets pipelined after STARTTLS came in clear; never run them.
+    this.reader.discardBuffered();
+    const raw = this.socket;
+    raw.off('data', this.onDataBound);
+    raw.off('drain', this.onDrainBound);
+    const up = await upgradeToTls(raw, context, this.settings.idleTimeout, this.host.clock);
+    if ('error' in up) {
+      this.host.logger.debug({ err: up.error, connectionId: this.connectionId }, 'STARTTLS handshake failed');
+      return;
+    }
+    if (this.isClosed) return void up.socket.destroy();
+    this.socket = up.socket;
+    this.attach(up.socket);
+    this.tls = up.info;
+    // RFC 3207 §4.2: the server forgets everything learnt before TLS, EHLO included.
+    this.helo = undefined;
+    this.esmtp = false;
+    this.tx = undefined;
+    this.enter('awaiting ehlo/helo');
+  }
+
+  beginAuth(mechanism: AuthMechanism, initial: string | undefined): Promise<void> | undefined {
+    return this.auth.begin(mechanism, initial);
+  }
+
   // ---- input loop -----------------------------------------------------------------------
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onDataBound);
+    socket.on('drain', this.onDrainBound);
+    socket.on('error', (err) => this.host.logger.debug({ err, connectionId: this.connectionId }, 'client socket error'));
+    socket.once('close', () => {
+      this.host.clock.clearTimer(this.idleTimer);
+      this.host.clock.clearTimer(this.greetTimer);
+      if (this.current !== 'closed') this.enter('closed');
+      this.markClosed();
+    });
+  }
 
   private onData(chunk: Buffer): void {
     if (this.current === 'closed') return;
-    this.host.clock.clearTimer(this.idleTimer);
+    // In a command state partial input does not reset the idle timer: a command must be whole
+    // within idle_timeout (RFC 5321 §4.5.3.2.7), or a slow-loris client could hold the session.
+    if (!isCommandState(this.current)) this.host.clock.clearTimer(this.idleTimer);
+    if (this.current === 'sending banner') {
+      this.host.clock.clearTimer(this.greetTimer);
+      this.refuse(REPLIES.earlyTalker);
+      return this.close();
+    }
     this.reader.push(chunk);
     void this.pump();
   }
 
   /** Runs queued input until it is used up or the session waits; never two at once. */
   private async pump(): Promise<void> {
-    if (this.running || this.current === 'closed') return;
+    if (this.running || this.current === 'closed' || this.current === 'sending banner') return;
     this.running = true;
-    this.host.clock.clearTimer(this.idleTimer);
+    let progressed = false;
     try {
       while (!this.isClosed && !this.writeBlocked) {
         if (this.current === 'reading body') {
           const result = this.reader.readData();
           if (!result) break;
           await this.endOfData(result);
+          continue;
+        }
+        if (this.current === 'reading chunk') {
+          const data = this.reader.readChunk(this.tx?.bdat?.room ?? 0);
+          if (!data) break;
+          await this.endOfChunk(data);
           continue;
         }
         if (this.shuttingDown && isCommandState(this.current)) {
@@ -212,7 +321,8 @@ export class Session implements CommandSession {
         }
         const line = this.reader.nextCommand();
         if (!line) break;
-        const pending = this.dispatch(line);
+        progressed = true;
+        const pending = this.current === 'awaiting auth response' ? this.auth.line(line) : this.dispatch(line);
         if (pending) await this.wait(pending);
         if (this.errors >= this.settings.maxErrors && !this.isClosed) {
           // Postfix/Momentum practice: a client that keeps erring is dropped (RFC 5321 §4.1.1: 421).
@@ -226,7 +336,7 @@ export class Session implements CommandSession {
     } finally {
       this.running = false;
       this.flush();
-      if (!this.isClosed && !this.writeBlocked) this.armIdle();
+      if (!this.isClosed && (progressed || !isCommandState(this.current))) this.armIdle();
     }
   }
 
@@ -247,8 +357,7 @@ export class Session implements CommandSession {
         else this.reply(r);
         return undefined;
       }
-      builtin.run(this, args);
-      return undefined;
+      return builtin.run(this, args) ?? undefined;
     }
     const ext = this.host.extensions.get(verb);
     if (!ext) {
@@ -285,14 +394,34 @@ export class Session implements CommandSession {
     }
   }
 
+  // ---- message end -----------------------------------------------------------------------
+
+  private async endOfChunk(data: Buffer): Promise<void> {
+    const chunk = this.chunk!;
+    this.chunk = undefined;
+    const body = this.tx?.bdat;
+    body?.add(data, chunk.size);
+    if (chunk.last && body) return this.endOfData(body.result(), 'reading chunk');
+    this.enter('awaiting bdat');
+    // RFC 3030 §2: each chunk is answered; an oversize message is refused at once.
+    if (body?.oversize) {
+      this.refuse(REPLIES.sizeExceeded, this.tx ? { sender: this.tx.sender } : {});
+      this.tx = undefined;
+      this.enter('awaiting mailfrom');
+      return;
+    }
+    this.reply(replyFor.chunkOk(chunk.size));
+  }
+
   /** The end of one message's data: refuse it, or store it and answer only once it is durable. */
-  private async endOfData(result: DataResult): Promise<void> {
+  private async endOfData(result: DataResult, phase: ServerState = 'reading body'): Promise<void> {
     const tx = this.tx;
     this.tx = undefined;
     this.enter('async body handler');
     const about = tx ? { sender: tx.sender } : {};
-    if (result.bareEol) this.refuse(REPLIES.bareEolData, about, 'reading body');
-    else if (result.oversize) this.refuse(REPLIES.sizeExceeded, about, 'reading body');
+    if (result.bareEol) this.refuse(REPLIES.bareEolData, about, phase);
+    else if (result.oversize) this.refuse(REPLIES.sizeExceeded, about, phase);
+    else if (result.longLine) this.refuse(REPLIES.lineTooLongData, about, phase);
     else if (tx) await this.wait(this.store(tx, result.data));
     if (!this.isClosed) this.enter('awaiting mailfrom');
   }
@@ -305,8 +434,11 @@ export class Session implements CommandSession {
       receivedAt: now,
       hostname: this.settings.hostname,
       traceHeader: this.settings.traceHeader,
+      addMissingHeaders: this.settings.addMissingHeaders,
       client: { ...this.client, helo: this.helo ?? '' },
       esmtp: this.esmtp,
+      ...(this.tls !== undefined ? { tls: this.tls } : {}),
+      ...(this.authUser !== undefined ? { authUser: this.authUser } : {}),
     });
     try {
       const stored = await this.host.bus.request('spool.store', request);
@@ -346,7 +478,7 @@ export class Session implements CommandSession {
   }
 
   private updateFlow(): void {
-    if (this.current === 'closed') return;
+    if (this.current === 'closed' || this.current === 'starting tls') return;
     if (this.waiting || this.writeBlocked) this.socket.pause();
     else this.socket.resume();
   }
@@ -356,15 +488,21 @@ export class Session implements CommandSession {
     this.flush();
     this.enter('closed');
     this.host.clock.clearTimer(this.idleTimer);
-    this.socket.end();
-    const linger = this.host.clock.setTimer(LINGER_MS, () => this.socket.destroy());
-    this.socket.once('close', () => this.host.clock.clearTimer(linger));
+    this.host.clock.clearTimer(this.greetTimer);
+    const socket = this.socket;
+    socket.end();
+    const linger = this.host.clock.setTimer(LINGER_MS, () => socket.destroy());
+    void this.closed.then(() => this.host.clock.clearTimer(linger));
   }
 
   private armIdle(): void {
     this.host.clock.clearTimer(this.idleTimer);
     this.idleTimer = this.host.clock.setTimer(this.settings.idleTimeout, () => {
       if (this.current === 'closed') return;
+      // Waiting on the spool or an extension is our delay, not the client's.
+      if (this.running && !this.writeBlocked) return this.armIdle();
+      // A client that does not read our replies cannot be told: drop it.
+      if (this.writeBlocked) return void this.socket.destroy();
       this.reply(replyFor.timeout(this.settings.hostname));
       this.close();
     });

@@ -1,11 +1,14 @@
 /** The listener's settings, read once from `[listener]` and `hostname` at start. */
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { NetworkList, type PetrelConfig } from '@petrel/core';
+import type { TlsFiles } from './tls-context.js';
 
 export interface SessionSettings {
   readonly hostname: string;
   readonly maxMessageSize: number;
   readonly maxRecipients: number;
   readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
   readonly relay: NetworkList;
   readonly traceHeader: boolean;
   /** Milliseconds without client input before 421 4.4.2 (RFC 5321 §4.5.3.2.7). */
@@ -14,23 +17,46 @@ export interface SessionSettings {
   readonly maxErrors: number;
   /** Command line limit, CRLF included (RFC 5321 §4.5.3.1.4). */
   readonly maxLine: number;
+  /** Longest line of message text without its CRLF (RFC 5322 §2.1.1: 998). */
+  readonly maxDataLine: number;
+  readonly tlsFiles: TlsFiles | undefined;
+  readonly authUsersFile: string | undefined;
+  readonly authAllowPlaintext: boolean;
+  readonly authMaxFailures: number;
+  readonly authFailureWindow: number;
+  readonly greetingDelay: number;
+  readonly addMissingHeaders: boolean;
+  /** Lower-cased. */
+  readonly localDomains: ReadonlySet<string>;
 }
 
-/** Momentum and Postfix drop a client after 20 errors (Postfix smtpd_hard_error_limit). */
-const MAX_ERRORS = 20;
 const MAX_LINE = 512;
+const MAX_DATA_LINE = 998;
 
 export function settingsFrom(config: PetrelConfig): SessionSettings {
   const l = config.listener;
+  // Paths in [listener] are relative to the config file, as spool_dir and log_dir are.
+  const base = dirname(resolve(config.source));
+  const path = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   return {
     hostname: config.hostname,
     maxMessageSize: l.max_message_size,
     maxRecipients: l.max_recipients,
     maxConnections: l.max_connections,
+    maxConnectionsPerIp: l.max_connections_per_ip,
     relay: new NetworkList(l.relay_networks),
     traceHeader: l.trace_header,
     idleTimeout: l.idle_timeout,
-    maxErrors: MAX_ERRORS,
+    maxErrors: l.max_errors,
     maxLine: MAX_LINE,
+    maxDataLine: MAX_DATA_LINE,
+    tlsFiles: l.tls_certificate !== undefined && l.tls_key !== undefined ? { certificate: path(l.tls_certificate), key: path(l.tls_key) } : undefined,
+    authUsersFile: l.auth_users_file !== undefined ? path(l.auth_users_file) : undefined,
+    authAllowPlaintext: l.auth_allow_plaintext,
+    authMaxFailures: l.auth_max_failures,
+    authFailureWindow: l.auth_failure_window,
+    greetingDelay: l.greeting_delay,
+    addMissingHeaders: l.add_missing_headers,
+    localDomains: new Set(l.local_domains.map((d) => d.toLowerCase())),
   };
 }

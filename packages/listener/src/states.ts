@@ -4,12 +4,15 @@
  *
  * Petrel queues replies instead of waiting on each write, so Momentum's "sending … response"
  * states (1, 3, 5, 7, 10) fold into the state the session moves to, and "data phase" (8) folds
- * into "reading body" (9). The names are what rejections report as their `phase`.
+ * into "reading body" (9). Momentum's extension states (14–17) are named here after what they
+ * do: STARTTLS, the AUTH exchange and BDAT chunks. The names are what rejections report as their
+ * `phase`.
  */
 import { PetrelError } from '@petrel/core';
 
 export type ServerState =
   | 'just connected'
+  /** Also the optional greeting_delay: input now is an early talker. */
   | 'sending banner'
   | 'awaiting ehlo/helo'
   | 'awaiting mailfrom'
@@ -17,12 +20,20 @@ export type ServerState =
   | 'reading body'
   | 'async body handler'
   | 'concurrency limit'
+  /** RFC 3207: after 220 to STARTTLS, until the handshake is done. */
+  | 'starting tls'
+  /** RFC 4954 §4: after a 334 challenge, the next line is a SASL response. */
+  | 'awaiting auth response'
+  /** RFC 3030: the octets of one BDAT chunk. */
+  | 'reading chunk'
+  /** RFC 3030: between BDAT chunks of one message; only BDAT, RSET, NOOP, QUIT, EHLO/HELO fit. */
+  | 'awaiting bdat'
   | 'closed';
 
 /** States in which the session reads command lines. */
-export type CommandState = 'awaiting ehlo/helo' | 'awaiting mailfrom' | 'awaiting rcptto';
+export type CommandState = 'awaiting ehlo/helo' | 'awaiting mailfrom' | 'awaiting rcptto' | 'awaiting bdat';
 
-export const COMMAND_STATES: readonly CommandState[] = ['awaiting ehlo/helo', 'awaiting mailfrom', 'awaiting rcptto'];
+export const COMMAND_STATES: readonly CommandState[] = ['awaiting ehlo/helo', 'awaiting mailfrom', 'awaiting rcptto', 'awaiting bdat'];
 
 export function isCommandState(s: ServerState): s is CommandState {
   return (COMMAND_STATES as readonly ServerState[]).includes(s);
@@ -34,11 +45,16 @@ export const TRANSITIONS: Readonly<Record<ServerState, readonly ServerState[]>> 
   'sending banner': ['awaiting ehlo/helo', 'closed'],
   // RFC 5321 §4.1.4: EHLO/HELO may be repeated; each resets the transaction.
   'awaiting ehlo/helo': ['awaiting ehlo/helo', 'awaiting mailfrom', 'closed'],
-  'awaiting mailfrom': ['awaiting mailfrom', 'awaiting rcptto', 'closed'],
-  'awaiting rcptto': ['awaiting rcptto', 'awaiting mailfrom', 'reading body', 'closed'],
+  'awaiting mailfrom': ['awaiting mailfrom', 'awaiting rcptto', 'starting tls', 'awaiting auth response', 'closed'],
+  'awaiting rcptto': ['awaiting rcptto', 'awaiting mailfrom', 'reading body', 'reading chunk', 'closed'],
   'reading body': ['async body handler', 'closed'],
   'async body handler': ['awaiting mailfrom', 'closed'],
   'concurrency limit': ['closed'],
+  // RFC 3207 §4.2: after the handshake the client starts over with EHLO.
+  'starting tls': ['awaiting ehlo/helo', 'closed'],
+  'awaiting auth response': ['awaiting mailfrom', 'closed'],
+  'reading chunk': ['awaiting bdat', 'async body handler', 'closed'],
+  'awaiting bdat': ['reading chunk', 'awaiting mailfrom', 'closed'],
   closed: [],
 };
 

@@ -1,9 +1,10 @@
 /**
- * One mail transaction (RFC 5321 §3.3: MAIL, RCPT…, DATA) and how it becomes the spool's
- * StoreRequest: id, trace header, envelope.
+ * One mail transaction (RFC 5321 §3.3: MAIL, RCPT…, DATA or BDAT…) and how it becomes the
+ * spool's StoreRequest: id, trace header, missing Message-ID/Date, envelope.
  */
 import type { BodyType, MessageEnvelope, Recipient, StoreRequest } from '@petrel/core';
-import { receivedHeader } from './received.js';
+import type { BdatBody } from './bdat.js';
+import { receivedHeader, rfc5322Date, type TlsInfo } from './received.js';
 
 export interface Transaction {
   /** "" for the null sender <>. */
@@ -13,6 +14,11 @@ export interface Transaction {
   readonly smtputf8: boolean;
   /** SIZE= as declared on MAIL (RFC 1870), for logs only; the stream is what is enforced. */
   readonly declaredSize?: number;
+  /** DSN RET and ENVID (RFC 3461 §4.3, §4.4), ENVID decoded. */
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly envid?: string;
+  /** The body so far once the first BDAT chunk came (RFC 3030). */
+  bdat?: BdatBody;
 }
 
 export interface MessageContext {
@@ -20,17 +26,38 @@ export interface MessageContext {
   readonly receivedAt: number;
   readonly hostname: string;
   readonly traceHeader: boolean;
+  /** Add Message-ID: and Date: when the message has none. */
+  readonly addMissingHeaders: boolean;
   readonly client: { readonly address: string; readonly port: number; readonly helo: string };
   /** True after EHLO, false after HELO. */
   readonly esmtp: boolean;
+  readonly tls?: TlsInfo;
+  readonly authUser?: string;
 }
 
-/** The body as stored (trace header + data, CRLF line ends) and its envelope. */
+/** RFC 3848 (ESMTPS, ESMTPA, ESMTPSA) and RFC 6531 §3.7.3 (UTF8SMTP…) "with" keywords. */
+export function withProtocol(esmtp: boolean, smtputf8: boolean, tls: boolean, auth: boolean): string {
+  if (!esmtp) return 'SMTP';
+  const suffix = `${tls ? 'S' : ''}${auth ? 'A' : ''}`;
+  return `${smtputf8 ? 'UTF8SMTP' : 'ESMTP'}${suffix}`;
+}
+
+/**
+ * Which of Message-ID and Date the header section lacks (RFC 5322 §3.6: Date is required,
+ * Message-ID should be present). Only the header section, up to the first empty line, is read.
+ */
+export function missingHeaders(data: Buffer): { messageId: boolean; date: boolean } {
+  const end = data.indexOf('\r\n\r\n');
+  const head = (data.subarray(0, end < 0 ? data.length : end + 2).toString('latin1'));
+  const top = data.subarray(0, 2).toString('latin1') === '\r\n' ? '' : `\r\n${head}`;
+  return { messageId: !/\r\nmessage-id[ \t]*:/i.test(top), date: !/\r\ndate[ \t]*:/i.test(top) };
+}
+
+/** The body as stored (trace header + added headers + data, CRLF line ends) and its envelope. */
 export function buildStoreRequest(tx: Transaction, data: Buffer, m: MessageContext): StoreRequest {
-  // RFC 3848 and RFC 6531 §3.7.3 name the "with" protocol; TLS and AUTH add S and A later.
-  const protocol = !m.esmtp ? 'SMTP' : tx.smtputf8 ? 'UTF8SMTP' : 'ESMTP';
+  const protocol = withProtocol(m.esmtp, tx.smtputf8, m.tls !== undefined, m.authUser !== undefined);
   const only = tx.recipients.length === 1 ? tx.recipients[0]?.address : undefined;
-  const trace = m.traceHeader
+  let prefix = m.traceHeader
     ? receivedHeader({
         helo: m.client.helo,
         clientAddress: m.client.address,
@@ -39,9 +66,15 @@ export function buildStoreRequest(tx: Transaction, data: Buffer, m: MessageConte
         id: m.id,
         time: m.receivedAt,
         ...(only !== undefined ? { recipient: only } : {}),
+        ...(m.tls !== undefined ? { tls: m.tls } : {}),
       })
     : '';
-  const body = trace === '' ? data : Buffer.concat([Buffer.from(trace, 'utf8'), data]);
+  if (m.addMissingHeaders) {
+    const missing = missingHeaders(data);
+    if (missing.messageId) prefix += `Message-ID: <${m.id}@${m.hostname}>\r\n`;
+    if (missing.date) prefix += `Date: ${rfc5322Date(m.receivedAt)}\r\n`;
+  }
+  const body = prefix === '' ? data : Buffer.concat([Buffer.from(prefix, 'utf8'), data]);
   const envelope: MessageEnvelope = {
     id: m.id,
     sender: tx.sender,
@@ -49,9 +82,16 @@ export function buildStoreRequest(tx: Transaction, data: Buffer, m: MessageConte
     receivedAt: m.receivedAt,
     size: body.length,
     protocol: m.esmtp ? 'esmtp' : 'smtp',
-    client: { address: m.client.address, port: m.client.port, helo: m.client.helo },
+    client: {
+      address: m.client.address,
+      port: m.client.port,
+      helo: m.client.helo,
+      ...(m.authUser !== undefined ? { authUser: m.authUser } : {}),
+    },
     smtputf8: tx.smtputf8,
     ...(tx.bodyType !== undefined ? { bodyType: tx.bodyType } : {}),
+    ...(tx.ret !== undefined ? { ret: tx.ret } : {}),
+    ...(tx.envid !== undefined ? { envid: tx.envid } : {}),
   };
   return { envelope, body };
 }

@@ -20,6 +20,8 @@ export interface WireReaderOptions {
   readonly maxLine: number;
   /** Largest message data accepted. */
   readonly maxData: number;
+  /** Longest line of message text without CRLF (RFC 5322 §2.1.1: 998). */
+  readonly maxDataLine?: number;
 }
 
 export class WireReader {
@@ -28,6 +30,11 @@ export class WireReader {
   /** Dropping an over-long line up to its LF without holding it in memory. */
   private discarding = false;
   private decoder: DataDecoder | undefined;
+  /** Octets of a BDAT chunk still to read (RFC 3030 §2); -1 outside a chunk. */
+  private chunkLeft = -1;
+  private chunkParts: Buffer[] = [];
+  /** Octets of a refused BDAT chunk still to drop before the next command. */
+  private skipLeft = 0;
 
   constructor(private readonly opts: WireReaderOptions) {}
 
@@ -43,7 +50,13 @@ export class WireReader {
 
   /** The next complete command line, or undefined when more input is needed. */
   nextCommand(): CommandLine | undefined {
-    if (this.decoder) throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'nextCommand() during DATA');
+    if (this.decoder || this.chunkLeft >= 0) throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'nextCommand() during DATA or BDAT');
+    if (this.skipLeft > 0) {
+      const n = Math.min(this.skipLeft, this.buffered);
+      this.skipLeft -= n;
+      this.pos += n;
+      if (this.skipLeft > 0) return undefined;
+    }
     const lf = this.buf.indexOf(LF, this.pos);
     if (this.discarding) {
       if (lf < 0) {
@@ -72,7 +85,51 @@ export class WireReader {
 
   /** Switches to the DATA phase: the octets after the DATA command line are message data. */
   beginData(): void {
-    this.decoder = new DataDecoder(this.opts.maxData);
+    this.decoder = new DataDecoder(this.opts.maxData, this.opts.maxDataLine);
+  }
+
+  /**
+   * RFC 3030 §2: the next `size` octets are one BDAT chunk, counted, never parsed.
+   */
+  beginChunk(size: number): void {
+    this.chunkLeft = size;
+    this.chunkParts = [];
+  }
+
+  /**
+   * Consumes buffered octets of the chunk; returns it once all its octets are in. Octets past
+   * `limit` (the room left under max_message_size) are counted and dropped, never held.
+   */
+  readChunk(limit: number): Buffer | undefined {
+    if (this.chunkLeft < 0) throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'readChunk() outside BDAT');
+    const n = Math.min(this.chunkLeft, this.buffered);
+    if (n > 0) {
+      const held = this.chunkParts.reduce((a, b) => a + b.length, 0);
+      const keep = Math.max(0, Math.min(n, limit - held));
+      if (keep > 0) this.chunkParts.push(Buffer.from(this.buf.subarray(this.pos, this.pos + keep)));
+      this.pos += n;
+      this.chunkLeft -= n;
+    }
+    if (this.chunkLeft > 0) return undefined;
+    const data = Buffer.concat(this.chunkParts);
+    this.chunkLeft = -1;
+    this.chunkParts = [];
+    return data;
+  }
+
+  /** Drops the next `size` octets (a refused BDAT chunk) so they are never read as commands. */
+  skip(size: number): void {
+    this.skipLeft += size;
+  }
+
+  /**
+   * Forgets input received and not yet consumed. RFC 3207 §5: octets sent in clear after
+   * STARTTLS must not be processed as commands after the handshake (CVE-2011-0411).
+   */
+  discardBuffered(): number {
+    const n = this.buffered;
+    this.pos = this.buf.length;
+    return n;
   }
 
   /** Consumes buffered octets as data; returns the result once <CRLF>.<CRLF> has been read. */

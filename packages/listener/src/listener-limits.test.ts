@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawClient, startListener } from './harness.js';
+import { missingHeaders } from './transaction.js';
+
+const T = { timeout: 20_000 };
+
+test('max_connections_per_ip refuses the next connection from that address with 421 4.7.0; others still get in', T, async (t) => {
+  const h = await startListener({ listener: ['max_connections_per_ip = 2'] });
+  t.after(() => h.close());
+  const a = await RawClient.open(h.port, '127.0.0.5');
+  const b = await RawClient.open(h.port, '127.0.0.5');
+  t.after(() => (a.destroy(), b.destroy()));
+  const c = await RawClient.connect(h.port, '127.0.0.5');
+  assert.equal(await c.reply(), '421 4.7.0 Too many connections from 127.0.0.5\r\n');
+  await c.closed;
+  const d = await RawClient.connect(h.port, '127.0.0.6');
+  t.after(() => d.destroy());
+  assert.match(await d.reply(), /^220 /);
+  a.destroy();
+  await a.closed;
+  // The slot frees once the session has closed on the server side too.
+  for (let i = 0; i < 50 && h.listener.stats().connectionsOpen > 2; i++) await new Promise((r) => setTimeout(r, 10));
+  const e = await RawClient.connect(h.port, '127.0.0.5');
+  t.after(() => e.destroy());
+  assert.match(await e.reply(), /^220 /);
+});
+
+test('greeting_delay: a client that talks before the 220 gets 554 5.5.1 and is dropped; a patient one is greeted', T, async (t) => {
+  const h = await startListener({ listener: ['greeting_delay = "300ms"'] });
+  t.after(() => h.close());
+  const early = await RawClient.connect(h.port);
+  t.after(() => early.destroy());
+  early.send('EHLO spam.test\r\n');
+  assert.equal(await early.reply(), '554 5.5.1 Error: talked before the greeting\r\n');
+  await early.closed;
+  assert.equal(h.rejected.at(-1)?.phase, 'sending banner');
+  const patient = await RawClient.connect(h.port);
+  t.after(() => patient.destroy());
+  const started = Date.now();
+  assert.match(await patient.reply(), /^220 /);
+  assert.ok(Date.now() - started >= 250);
+});
+
+test('a DATA line over 998 characters is refused with 554 5.6.0; exactly 998 is accepted', T, async (t) => {
+  const h = await startListener();
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  const send = async (line: string): Promise<string> => {
+    await c.cmd('MAIL FROM:<a@test.local>');
+    await c.cmd('RCPT TO:<x@example.test>');
+    await c.cmd('DATA');
+    return c.cmd(`Subject: long\r\n\r\n${line}\r\n.`);
+  };
+  assert.match(await send('x'.repeat(998)), /^250 2\.0\.0 Ok: queued/);
+  assert.match(await send(`.${'x'.repeat(998)}`), /^250 2\.0\.0 Ok: queued/, 'the transparency dot does not count');
+  assert.match(await send('x'.repeat(999)), /^554 5\.6\.0 Message has a line longer than 998/);
+  assert.equal(h.stored.length, 2);
+});
+
+test('Message-ID and Date are added when missing and left alone when present', T, async (t) => {
+  const h = await startListener({ listener: ['add_missing_headers = true', 'trace_header = false'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  for (const text of ['Subject: none\r\n\r\nbody', 'message-id: <a@b>\r\nDATE: Thu, 1 Jan 2026 00:00:00 +0000\r\n\r\nbody']) {
+    await c.cmd('MAIL FROM:<a@test.local>');
+    await c.cmd('RCPT TO:<x@example.test>');
+    await c.cmd('DATA');
+    assert.match(await c.cmd(`${text}\r\n.`), /^250 /);
+  }
+  const [first, second] = h.stored.map((s) => s.body.toString());
+  assert.match(first!, /^Message-ID: <\w+@mx\.petrel\.test>\r\nDate: \w{3}, \d+ \w{3} \d{4} [\d:]{8} \+0000\r\nSubject: none\r\n/);
+  assert.ok(second!.startsWith('message-id: <a@b>\r\n'));
+  // A "Date:" in the body does not count as a header.
+  assert.deepEqual(missingHeaders(Buffer.from('Subject: x\r\n\r\nDate: not a header\r\n')), { messageId: true, date: true });
+});
+
+test('max_errors bad commands end the session with 421 4.7.0', T, async (t) => {
+  const h = await startListener({ listener: ['max_errors = 3'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  c.send('FOO\r\nBAR\r\nBAZ\r\nNOOP\r\n');
+  for (let i = 0; i < 3; i++) assert.match(await c.reply(), /^500 5\.5\.2 /);
+  assert.match(await c.reply(), /^421 4\.7\.0 .*too many errors/);
+  await c.closed;
+});

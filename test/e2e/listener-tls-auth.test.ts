@@ -1,0 +1,70 @@
+/**
+ * The real daemon with STARTTLS and AUTH: an authenticated client outside relay_networks
+ * relays to the MX, an unauthenticated one is refused, and SIGHUP loads a renewed certificate.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scenario } from '../lib/scenario.js';
+import { sinkBody, startSink, swaks } from '../lib/peers.js';
+import { startPetrel, testConfig } from '../lib/petrel.js';
+import { waitFor } from '../lib/ports.js';
+import { run } from '../lib/procs.js';
+
+const HASH_SCRIPT = fileURLToPath(new URL('../../../packages/listener/scripts/hash-password.mjs', import.meta.url));
+
+async function certificate(dir: string, cn: string): Promise<void> {
+  const r = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', `/CN=${cn}`]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/** The pid listening on 127.0.0.1:port (ss), to signal exactly the daemon this test started. */
+async function pidOf(port: number): Promise<number> {
+  const r = await run('ss', ['-Hltnp', `sport = :${port}`]);
+  const m = /pid=(\d+)/.exec(r.stdout);
+  assert.ok(m, `no pid for port ${port}: ${r.stdout}`);
+  return Number(m[1]);
+}
+
+test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AUTH refused; SIGHUP reloads the certificate', { timeout: 25_000 }, async (t) => {
+  const s = await scenario(t);
+  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
+  s.defer(() => sink.stop());
+  const pdir = join(s.dir, 'petrel');
+  await run('mkdir', ['-p', pdir]);
+  await certificate(pdir, 'first.petrel.test');
+  // The documented helper makes the users file; the password never appears in argv.
+  const line = await run(process.execPath, [HASH_SCRIPT, 'alice'], { input: 'correct horse' });
+  assert.equal(line.code, 0, line.stderr);
+  assert.match(line.stdout, /^alice:scrypt\$16384\$8\$1\$/);
+  writeFileSync(join(pdir, 'users'), line.stdout);
+  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, relayNetworks: ['127.0.0.1/32'] }).replace(
+    'max_message_size = "10MB"',
+    'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"\nauth_users_file = "users"',
+  );
+  const petrel = await startPetrel(pdir, toml, s.listenPort);
+  s.defer(() => petrel.stop());
+  const from127_9 = ['--server', `127.0.0.1:${s.listenPort}`, '--local-interface', '127.0.0.9'];
+
+  const ok = await swaks([...from127_9, '--from', 'alice@test.local', '--to', 'bob@example.test', '--tls', '--auth', 'PLAIN', '--auth-user', 'alice', '--auth-password', 'correct horse']);
+  assert.equal(ok.code, 0, ok.out);
+  assert.match(ok.out, /TLS peer DN="\/CN=first\.petrel\.test"/);
+  const delivered = await waitFor('the message at the sink', () => (sink.messages().length === 1 ? sink.messages() : undefined));
+  assert.match(sinkBody(delivered[0]!), /with ESMTPSA id /);
+
+  const noAuth = await swaks([...from127_9, '--from', 'alice@test.local', '--to', 'bob@example.test', '--tls']);
+  assert.match(noAuth.out, /554 5\.7\.1 <bob@example\.test>: Relaying denied/);
+  const badPw = await swaks([...from127_9, '--from', 'alice@test.local', '--to', 'bob@example.test', '--tls', '--auth', 'LOGIN', '--auth-user', 'alice', '--auth-password', 'wrong']);
+  assert.match(badPw.out, /535 5\.7\.8 /);
+
+  await certificate(pdir, 'renewed.petrel.test');
+  process.kill(await pidOf(s.listenPort), 'SIGHUP');
+  await waitFor('the renewed certificate after SIGHUP', async () => {
+    const r = await swaks([...from127_9, '--tls', '--quit-after', 'EHLO']);
+    return /TLS peer DN="\/CN=renewed\.petrel\.test"/.test(r.out);
+  }, 10_000, 200);
+  assert.equal(sink.messages().length, 1, 'nothing else was relayed');
+});
