@@ -67,6 +67,8 @@ export class Listener implements Service {
     this.extensions.register(ext);
   }
 
+  private offStats: (() => void) | undefined;
+
   async start(): Promise<void> {
     if (this.phase !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `listener cannot start from "${this.phase}"`);
     const settings = settingsFrom(this.ctx.config);
@@ -85,6 +87,11 @@ export class Listener implements Service {
       authLimiter: new AuthFailureLimiter(settings.authMaxFailures, settings.authFailureWindow),
     };
     this.phase = 'running';
+    // Counters for the control API (`petrel summary`: Inbound Concurrency; /metrics).
+    this.offStats = this.ctx.bus.handle('listener.stats', () => {
+      const s = this.stats();
+      return { ...s, connections: s.connectionsOpen };
+    });
     try {
       for (const text of this.ctx.config.listener.listen) await this.bind(text);
     } catch (err) {
@@ -129,6 +136,7 @@ export class Listener implements Service {
   async stop(): Promise<void> {
     if (this.phase === 'stopped' || this.phase === 'stopping') return;
     this.phase = 'stopping';
+    this.offStats?.();
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const s of this.sessions) s.shutdown();
     const deadline = this.options.stopDeadlineMs ?? 30_000;
