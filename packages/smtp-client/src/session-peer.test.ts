@@ -100,13 +100,37 @@ test('a body above the advertised SIZE fails permanently with 552 5.3.4 without 
     await s.quit();
   }));
 
-test('SMTPUTF8 to a server that does not advertise it fails with 553 5.6.7 and an extension-not-available event', () =>
+test('SMTPUTF8 with a UTF-8 address to a server that does not advertise it fails with 553 5.6.7 and an extension-not-available event', () =>
   withPeer({ caps: ['PIPELINING'] }, async (peer) => {
     const missing: string[] = [];
     const s = await SmtpSession.open(options(peer.port), (sess) => sess.on('extension-not-available', (n: string) => missing.push(n)));
-    const r = await s.send(tx({ smtputf8: true }));
+    const r = await s.send(tx({ smtputf8: true, recipients: [{ address: 'b@x.test' }, { address: '用户@x.test' }] }));
+    assert.deepEqual(r.recipients.map((x) => [x.status, x.reply.toString()]), [
+      ['permanent', '553 5.6.7 [internal] SMTPUTF8 required but not advertised'],
+      ['permanent', '553 5.6.7 [internal] SMTPUTF8 required but not advertised'],
+    ]);
+    assert.deepEqual(missing, ['SMTPUTF8']);
+    assert.equal(peer.lines.some((l) => l.startsWith('MAIL')), false);
+    await s.quit();
+  }));
+
+test('SMTPUTF8 with a UTF-8 header to a server that does not advertise it fails with 553 5.6.7', () =>
+  withPeer({ caps: ['PIPELINING'] }, async (peer) => {
+    const s = await SmtpSession.open(options(peer.port));
+    const r = await s.send(tx({ smtputf8: true, body: Buffer.from('Subject: 你好\r\n\r\nhello\r\n') }));
     assert.equal(r.recipients[0]!.reply.toString(), '553 5.6.7 [internal] SMTPUTF8 required but not advertised');
-    assert.equal(r.recipients[0]!.status, 'permanent');
+    assert.equal(peer.lines.some((l) => l.startsWith('MAIL')), false);
+    await s.quit();
+  }));
+
+test('an all-ASCII SMTPUTF8 message goes to a server without SMTPUTF8, without the parameter (RFC 6531 §3.4)', () =>
+  withPeer({ caps: ['PIPELINING', '8BITMIME'] }, async (peer) => {
+    const missing: string[] = [];
+    const s = await SmtpSession.open(options(peer.port), (sess) => sess.on('extension-not-available', (n: string) => missing.push(n)));
+    // 8-bit octets in the body only: that is 8BITMIME's business, not SMTPUTF8's.
+    const r = await s.send(tx({ smtputf8: true, bodyType: '8BITMIME', body: Buffer.from('Subject: t\r\n\r\nhéllo 用户\r\n') }));
+    assert.deepEqual(r.recipients.map((x) => x.status), ['delivered', 'delivered']);
+    assert.ok(peer.lines.includes('MAIL FROM:<a@client.test> BODY=8BITMIME'), peer.lines.join('\n'));
     assert.deepEqual(missing, ['SMTPUTF8']);
     await s.quit();
   }));

@@ -10,6 +10,7 @@ import type { SmtpState } from '../state.js';
 import type { TransactionState } from '../transaction-state.js';
 import { orcptParam, xtext } from '../xtext.js';
 import { downconvert } from '../downconvert.js';
+import { needsSmtputf8 } from '../smtputf8.js';
 
 function txOf(ctx: StateContext): TransactionState {
   if (!ctx.tx) throw new Error('transaction state outside a transaction');
@@ -21,9 +22,10 @@ function precheck(ctx: StateContext): SmtpReply | undefined {
   const t = txOf(ctx);
   const tx = t.tx;
   if (tx.smtputf8 && !ctx.has('SMTPUTF8')) {
-    // RFC 6531 §3.4: no downgrade here; the message fails for these recipients.
     ctx.emit('extension-not-available', 'SMTPUTF8');
-    return smtputf8Reply();
+    // RFC 6531 §3.4: UTF-8 addresses or headers are not downgraded here; the message fails for
+    // these recipients. An all-ASCII one needs nothing of SMTPUTF8 and goes without the parameter.
+    if (needsSmtputf8(tx, t.body)) return smtputf8Reply();
   }
   if (tx.bodyType === 'BINARYMIME' && !(ctx.chunking && ctx.has('BINARYMIME'))) {
     // RFC 3030 §3: BODY=BINARYMIME only with BDAT, and only to a server that advertises both.
@@ -60,7 +62,7 @@ export function mailCommand(ctx: StateContext): string {
   if (ctx.has('SIZE')) params.push(`SIZE=${t.body.length}`);
   if (t.bodyType === '8BITMIME' && ctx.has('8BITMIME')) params.push('BODY=8BITMIME');
   if (t.bodyType === 'BINARYMIME') params.push('BODY=BINARYMIME'); // precheck made sure of BDAT
-  if (tx.smtputf8) params.push('SMTPUTF8');
+  if (tx.smtputf8 && ctx.has('SMTPUTF8')) params.push('SMTPUTF8'); // precheck let an all-ASCII one through without it
   if (tx.ret !== undefined || tx.envid !== undefined) {
     if (ctx.has('DSN')) {
       if (tx.ret !== undefined) params.push(`RET=${tx.ret}`);
