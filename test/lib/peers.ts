@@ -36,10 +36,12 @@ interface DumpingPeer {
   readonly host: string;
   readonly port: number;
   readonly dumpDir: string;
+  /** Paths of the dumped message files so far, oldest first. */
+  files(): string[];
   stop(): Promise<void>;
 }
 
-async function startDumpingPeer(host: string, port: number, dumpDir: string, cmd: string, args: readonly string[]): Promise<DumpingPeer & { files(): string[] }> {
+async function startDumpingPeer(host: string, port: number, dumpDir: string, cmd: string, args: readonly string[]): Promise<DumpingPeer> {
   mkdirSync(dumpDir, { recursive: true });
   const proc: Proc = startProc(cmd, args);
   await waitForPort(host, port);

@@ -92,7 +92,7 @@ export class ControlService implements Service {
       const m = matchRoute(req.method ?? 'GET', url.pathname);
       if (!m) throw new HttpError(404, 'NO_ROUTE', `no route ${req.method} ${url.pathname}`);
       const input = req.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJson(req);
-      const out = await m.route.handle({ bus: this.ctx.bus, counters: this.counters, actions: this.actions, configFile: this.ctx.config.source }, input, m.params);
+      const out = await m.route.handle({ bus: this.ctx.bus, config: this.ctx.config, counters: this.counters, actions: this.actions, configFile: this.ctx.config.source }, input, m.params);
       sendJson(res, 200, out ?? {});
     } catch (err) {
       if (!(err instanceof HttpError)) this.ctx.logger.warn({ err, url: req.url }, 'control request failed');

@@ -21,7 +21,7 @@ test('suspend without a domain or binding is a 400, not a bus call', async () =>
     called = true;
     return { suspension: { since: 0 } };
   });
-  await assert.rejects(async () => m.route.handle({ bus, counters: new Counters(new ManualClock()), actions: {} as never, configFile: 'x' }, {}, {}), /suspend needs a domain, a binding, or both/);
+  await assert.rejects(async () => m.route.handle({ bus, config: {} as never, counters: new Counters(new ManualClock()), actions: {} as never, configFile: 'x' }, {}, {}), /suspend needs a domain, a binding, or both/);
   assert.equal(called, false);
 });
 

@@ -2,9 +2,10 @@
  * The control API's routes: each maps an HTTP call to a bus request or an app action.
  * Every route answers JSON; the CLI (`petrel …`) is its main client.
  */
-import { SmtpReply, type Bus, type QueueSelector } from '@petrel/core';
+import { DEFAULT_BINDING, SmtpReply, type Bus, type PetrelConfig, type QueueSelector } from '@petrel/core';
 import type { Counters } from './counters.js';
 import { HttpError, bool, num, str } from './http-util.js';
+import { messageTrace } from './message-trace.js';
 
 /** What the app lets the control API do to the daemon itself. */
 export interface ControlActions {
@@ -16,6 +17,7 @@ export interface ControlActions {
 
 export interface RouteContext {
   readonly bus: Bus;
+  readonly config: PetrelConfig;
   readonly counters: Counters;
   readonly actions: ControlActions;
   readonly configFile: string;
@@ -63,6 +65,49 @@ async function summary(ctx: RouteContext): Promise<Record<string, number | strin
   };
 }
 
+type Pool = { binding: string; domain: string; open: number; idle: number; goal: number };
+
+async function pools(ctx: RouteContext): Promise<Pool[]> {
+  const s = await ctx.bus.request('outbound.stats', {}).catch(() => undefined);
+  return Array.isArray(s?.pools) ? (s.pools as unknown as Pool[]) : [];
+}
+
+/** Momentum's `binding summary`: per binding counters, queue sizes and open connections. */
+async function bindingSummary(ctx: RouteContext, filter: string | undefined): Promise<Record<string, unknown>[]> {
+  const counts = await ctx.bus.request('queue.counts', {}).catch(() => []);
+  const open = await pools(ctx);
+  const names = [...ctx.config.scopes.bindings.values()]
+    .filter((b) => !filter || (filter.startsWith('group:') ? b.group === filter.slice(6) : b.name === filter))
+    .map((b) => b);
+  if (filter && names.length === 0) throw new HttpError(404, 'NOT_FOUND', `no binding or group matches "${filter}"`);
+  return names.map((b) => {
+    const c = ctx.counters.binding(b.name);
+    const q = counts.filter((x) => x.binding === b.name);
+    const active = q.reduce((n, x) => n + x.active + x.inFlight, 0);
+    return {
+      binding: b.name,
+      group: b.group,
+      'Open Connections': open.filter((p) => p.binding === b.name).reduce((n, p) => n + p.open, 0),
+      'Active Queue Size': active,
+      'Total Queue Size': active + q.reduce((n, x) => n + x.delayed, 0),
+      'Successfully Delivered Messages': c.delivered,
+      'Failed Messages': c.failed,
+      'Received Messages': c.received,
+      'Delivery Rate': `${(c.delivered / ctx.counters.sinceReset()).toFixed(2)} messages/second`,
+      Uptime: `${Math.floor(ctx.counters.uptime())} seconds`,
+    };
+  });
+}
+
+/** Momentum's `domain <name>`: routes per binding, queues and open connections for one domain. */
+async function domainDetails(ctx: RouteContext, domain: string): Promise<Record<string, unknown>> {
+  const counts = await ctx.bus.request('queue.counts', { domain }).catch(() => []);
+  const open = (await pools(ctx)).filter((p) => p.domain === domain);
+  const bindings = [...new Set([DEFAULT_BINDING, ...counts.map((c) => c.binding), ...open.map((p) => p.binding)])];
+  const routes = await Promise.all(bindings.map(async (binding) => ({ binding, ...(await ctx.bus.request('routing.explain', { binding, domain })) })));
+  return { domain, routes, queues: counts, connections: open };
+}
+
 export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
@@ -70,6 +115,9 @@ export const ROUTES: readonly Route[] = [
     handle: async (ctx) => ({ pid: process.pid, uptime: Math.floor(ctx.counters.uptime()), node: process.version, config: ctx.configFile }),
   },
   { method: 'GET', path: '/v1/summary', handle: (ctx) => summary(ctx) },
+  { method: 'GET', path: '/v1/bindings', handle: (ctx, input) => bindingSummary(ctx, str(input, 'binding')) },
+  { method: 'GET', path: '/v1/domains/:domain', handle: (ctx, _input, p) => domainDetails(ctx, p.domain!.toLowerCase()) },
+  { method: 'GET', path: '/v1/messages/:id/trace', handle: (ctx, _input, p) => messageTrace(ctx.config, p.id!) },
   {
     method: 'POST',
     path: '/v1/summary/reset',

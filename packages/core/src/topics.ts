@@ -167,8 +167,8 @@ export interface MessageDetails {
   }[];
 }
 
-/** A service's counters for the control API (`summary`, `/metrics`); flat name → number. */
-export type ServiceStats = Readonly<Record<string, number>>;
+/** A service's counters for the control API (`summary`, `/metrics`): numbers, plus optional detail lists. */
+export type ServiceStats = Readonly<Record<string, number | readonly Readonly<Record<string, string | number>>[]>>;
 
 /** Lifecycle: every service has started; the spool now replays unfinished mail. */
 /**
@@ -224,6 +224,8 @@ export interface Requests {
   'spool.stats': { payload: Record<string, never>; result: ServiceStats };
   'listener.stats': { payload: Record<string, never>; result: ServiceStats };
   'outbound.stats': { payload: Record<string, never>; result: ServiceStats };
+  /** How routing reaches a (binding, domain): the Route plus its MX or gateway detail, for `petrel domain`. */
+  'routing.explain': { payload: RouteRequest; result: { readonly route: Route; readonly source: string } & Readonly<Record<string, unknown>> };
   /** Re-runs binding assignment for a queued job (rebind). */
   'routing.assign': { payload: { readonly job: DeliveryJob }; result: { readonly binding: string; readonly bindingGroup: string } };
   /** Operator actions on the queue (control API / CLI). `dryRun` counts without acting. */
@@ -264,6 +266,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'queue.take',
   'routing.route',
   'routing.assign',
+  'routing.explain',
   'spool.message',
   'spool.stats',
   'listener.stats',

@@ -133,6 +133,8 @@ export function attemptRecords(a: DeliveryAttempt, classify?: ClassifyFn): Event
       size: job.size,
       tls_version: a.tls?.protocol,
       tls_cipher: a.tls?.cipher,
+      // Ties the record to the connection's lines in a trace_file (petrel message trace).
+      connection_id: a.connectionId,
     }),
   );
 }

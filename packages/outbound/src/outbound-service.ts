@@ -98,7 +98,7 @@ export class OutboundService implements Service, PoolHost {
     // Counters for the control API (`petrel summary`, /metrics): open connections, jobs in flight.
     const offStats = this.ctx.bus.handle('outbound.stats', () => {
       const s = this.stats();
-      return { connections: s.open, inFlight: s.inFlight, pools: s.pools.length };
+      return { connections: s.open, inFlight: s.inFlight, pools: s.pools.map((x) => ({ ...x })) };
     });
     this.unsubscribe = () => {
       offDemand();

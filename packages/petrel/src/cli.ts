@@ -13,6 +13,7 @@ import { registerDaemonVerbs } from './commands/daemon-verbs.js';
 import { registerQueueVerbs } from './commands/queue-verbs.js';
 import { registerMessageVerbs } from './commands/message-verbs.js';
 import { registerInject } from './commands/inject.js';
+import { registerDomainVerbs } from './commands/domain-verbs.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
 const program = new Command('petrel').description('Petrel, an outbound MTA').showHelpAfterError().exitOverride().enablePositionalOptions();
@@ -24,6 +25,7 @@ registerDaemonVerbs(program, configCmd);
 registerQueueVerbs(program);
 registerMessageVerbs(program);
 registerInject(program);
+registerDomainVerbs(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -74,6 +74,8 @@ export class RoutingService implements Service {
       this.ctx.bus.subscribe('message.spooled', (event) => this.onSpooled(event)),
       this.ctx.bus.handle('routing.route', (req) => this.route(req)),
       this.ctx.bus.handle('routing.assign', ({ job }) => this.reassign(job)),
+      // The explanation is plain data; the bus type is the JSON view of it.
+      this.ctx.bus.handle('routing.explain', async (req) => ({ ...(await this.explainRoute(req.binding, req.domain)) })),
     );
   }
 

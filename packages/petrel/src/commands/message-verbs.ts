@@ -18,6 +18,21 @@ export function registerMessageVerbs(program: Command): void {
         ),
     ),
   );
+  clientOptions(message.command('trace').description('every event of the message, with SMTP transcripts where tracing was on').argument('<id>')).action((id: string, o: ClientOptions) =>
+    withClient(
+      o,
+      (c) => c.get<{ event: Record<string, unknown>; transcript?: string[] }[]>(`/v1/messages/${encodeURIComponent(id)}/trace`),
+      (entries) =>
+        entries.length === 0
+          ? `no events for ${id} in the event log\n`
+          : entries
+              .map(({ event: e, transcript }) => {
+                const head = `${String(e.time)} ${String(e.type).padEnd(18)} ${String(e.recipient ?? '')}${e.attempt ? ` attempt ${String(e.attempt)}` : ''}${e.remote_host ? ` ${String(e.remote_host)} [${String(e.remote_ip)}]` : ''}${e.reply ? `\n    ${String(e.reply)}` : ''}`;
+                return transcript?.length ? `${head}\n${transcript.map((l) => `    | ${l}`).join('\n')}` : head;
+              })
+              .join('\n') + '\n',
+    ),
+  );
   clientOptions(message.command('retry').description('try now (its delayed recipients become due)').argument('<id>')).action((id: string, o: ClientOptions) =>
     withClient(o, (c) => c.post<{ requeued: number }>(`/v1/messages/${encodeURIComponent(id)}/retry`), (r) => (r.requeued ? 'Message requeued for delivery\n' : 'Message has nothing delayed to requeue\n')),
   );

@@ -1,0 +1,60 @@
+/** `petrel domain <d>` and `petrel binding summary` (Momentum `domain`, `binding summary`). */
+import type { Command } from 'commander';
+import { formatReply, type QueueCount, type ReplyData } from '@petrel/core';
+import { clientOptions, withClient, type ClientOptions } from './common.js';
+import { table } from './table.js';
+
+interface Host {
+  name: string;
+  preference: number;
+  addresses?: { address: string }[];
+  port?: number;
+}
+interface RouteInfo {
+  binding: string;
+  source: string;
+  route: { kind: string; permanent?: boolean; reply?: ReplyData; port?: number };
+  mx?: { implicit: boolean; hosts: Host[] };
+  gateway?: Host[];
+}
+interface DomainInfo {
+  domain: string;
+  routes: RouteInfo[];
+  queues: QueueCount[];
+  connections: { binding: string; open: number; idle: number; goal: number }[];
+}
+
+function renderDomain(d: DomainInfo): string {
+  let out = `Domain: ${d.domain}\n`;
+  for (const r of d.routes) {
+    out += `  Binding ${r.binding}: ${r.source}${r.mx?.implicit ? ' (implicit MX)' : ''}\n`;
+    if (r.route.kind === 'failure') out += `    ${r.route.permanent ? 'permanent' : 'transient'} failure: ${r.route.reply ? formatReply(r.route.reply) : ''}\n`;
+    for (const h of r.mx?.hosts ?? r.gateway ?? []) out += `    ${String(h.preference).padStart(4)} ${h.name} ${(h.addresses ?? []).map((a) => `[${a.address}]`).join(' ')}\n`;
+  }
+  out += table(
+    ['Binding', 'Active', 'Delayed', 'In flight', 'Open conns', 'Idle', 'Goal'],
+    [...new Set([...d.queues.map((q) => q.binding), ...d.connections.map((c) => c.binding)])].map((b) => {
+      const q = d.queues.find((x) => x.binding === b);
+      const c = d.connections.find((x) => x.binding === b);
+      return [b, q?.active ?? 0, q?.delayed ?? 0, q?.inFlight ?? 0, c?.open ?? 0, c?.idle ?? 0, c?.goal ?? 0];
+    }),
+  );
+  return out;
+}
+
+export function registerDomainVerbs(program: Command): void {
+  clientOptions(program.command('domain').description('routes, queues and connections of one domain').argument('<domain>')).action((domain: string, o: ClientOptions) =>
+    withClient(o, (c) => c.get<DomainInfo>(`/v1/domains/${encodeURIComponent(domain)}`), renderDomain),
+  );
+  const binding = program.command('binding').description('bindings').enablePositionalOptions();
+  clientOptions(binding.command('summary').description('per-binding statistics').argument('[name]', "a binding, or group:<name>")).action((name: string | undefined, o: ClientOptions) =>
+    withClient(
+      o,
+      (c) => c.get<Record<string, string | number>[]>('/v1/bindings', { binding: name }),
+      (rows) =>
+        rows
+          .map((r) => `Summary Statistics For Binding ${r.binding} (group ${r.group})\n${Object.entries(r).filter(([k]) => k !== 'binding' && k !== 'group').map(([k, v]) => `  ${`${k}:`.padEnd(34)}${v}`).join('\n')}\n`)
+          .join('\n'),
+    ),
+  );
+}
