@@ -134,7 +134,11 @@ function crlf(b: Buffer): Buffer {
 function human(input: DsnInput): string {
   const failed = input.recipients.filter((r) => r.action === 'failed');
   const delayed = input.recipients.filter((r) => r.action === 'delayed');
+  const relayed = input.recipients.filter((r) => r.action === 'relayed' || r.action === 'delivered');
   const lines = [`This is the mail system at host ${input.reportingMta}.`, ''];
+  if (relayed.length > 0) {
+    lines.push('Your message was successfully relayed to the recipients below. The next', 'mail system does not offer delivery notifications, so this is the last', 'report you will receive for them.', '');
+  }
   if (failed.length > 0) {
     lines.push("I'm sorry to have to inform you that your message could not", 'be delivered to one or more recipients. It is attached below.', '');
   }
@@ -179,12 +183,13 @@ export function renderDsn(input: DsnInput): Buffer {
   const boundary = input.boundary ?? `${input.date}.${randomBytes(8).toString('hex')}/${input.reportingMta}`;
   const messageId = input.messageId ?? `${input.date}.${randomBytes(6).toString('hex')}@${input.reportingMta}`;
   const delayOnly = input.recipients.every((r) => r.action === 'delayed');
+  const successOnly = input.recipients.every((r) => r.action === 'relayed' || r.action === 'delivered');
   const humanText = human(input);
   const humanUtf8 = NON_ASCII.test(humanText);
   const head = [
     field('From', `Mail Delivery System <${input.from}>`),
     field('To', `<${input.to}>`),
-    field('Subject', delayOnly ? 'Delayed Mail (still being retried)' : 'Undelivered Mail Returned to Sender'),
+    field('Subject', delayOnly ? 'Delayed Mail (still being retried)' : successOnly ? 'Successful Mail Delivery Report' : 'Undelivered Mail Returned to Sender'),
     field('Date', rfc5322Date(input.date)),
     field('Message-ID', `<${messageId}>`),
     // RFC 3834 §5: an automatic reply; RFC 3464 §3 says nothing may answer it with another DSN.

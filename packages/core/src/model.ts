@@ -174,6 +174,8 @@ export interface DeliveryAttempt {
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly tls?: { readonly protocol: string; readonly cipher: string };
+  /** Whether the next hop advertised DSN (RFC 3461): if not, NOTIFY=SUCCESS earns a "relayed" DSN. */
+  readonly remoteDsn?: boolean;
   /** The outbound connection that made the attempt (unique per process run), to join log lines. */
   readonly connectionId?: string;
 }

@@ -181,7 +181,7 @@ export interface BounceGenerated {
   readonly dsnId: string;
   /** The job whose recipients the DSN reports. */
   readonly job: DeliveryJob;
-  readonly action: 'failed' | 'delayed';
+  readonly action: 'failed' | 'delayed' | 'relayed';
   readonly remote?: RemoteEndpoint;
   readonly recipients: readonly {
     readonly index: number;

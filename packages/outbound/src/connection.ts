@@ -182,6 +182,7 @@ export class DeliveryConnection {
       startedAt,
       finishedAt: this.env.clock.now(),
       ...(tls ? { tls: { protocol: tls.protocol, cipher: tls.cipher } } : {}),
+      ...(session ? { remoteDsn: session.capabilities.has('DSN') } : {}),
       connectionId: this.env.connectionId,
     });
   }

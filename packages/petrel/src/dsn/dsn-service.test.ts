@@ -138,6 +138,39 @@ test('NOTIFY decides per recipient: NEVER none, SUCCESS only none, FAILURE or ab
   } as unknown as DeliveryJob;
   assert.deepEqual(dsnIndexes(job, [0, 1, 2, 3, 4], 'failure', true), [0, 3]);
   assert.deepEqual(dsnIndexes(job, [0, 1, 2, 3, 4], 'delay', true), [0, 4]);
+  assert.deepEqual(dsnIndexes(job, [0, 1, 2, 3, 4], 'success', true), [2, 3], 'success only on request');
   assert.deepEqual(dsnIndexes({ ...job, sender: '' }, [0, 3], 'failure', true), []);
   assert.deepEqual(dsnIndexes(job, [0, 3], 'failure', false), []);
+});
+
+test('NOTIFY=SUCCESS relayed to a hop without DSN earns a "relayed" DSN; a DSN-capable hop or no NOTIFY earns none', async (t) => {
+  const f = await fixture(t);
+  const env = await f.store({
+    recipients: [
+      { address: 'ok1@example.test', domain: 'example.test', notify: ['SUCCESS', 'FAILURE'] },
+      { address: 'ok2@example.test', domain: 'example.test' },
+    ],
+  });
+  const job = f.jobOf(env);
+  const delivered = (remoteDsn: boolean): void =>
+    f.bus.publish('delivery.attempted', {
+      job,
+      outcomes: job.recipients.map((r) => ({ index: r.index, address: r.address, status: 'delivered' as const, reply: SmtpReply.parse('250 2.0.0 Ok'), stage: 9 })),
+      remote: { host: 'mx1.example.test', ip: '127.0.0.2', port: 25 },
+      startedAt: 0,
+      finishedAt: 1,
+      remoteDsn,
+    });
+  delivered(true);
+  await f.waitBounce(1);
+  assert.equal(f.bounces.length, 0, 'the next hop reports itself');
+  delivered(false);
+  await f.waitBounce(1);
+  assert.equal(f.bounces.length, 1);
+  const b = f.bounces[0]!;
+  assert.equal(b.action, 'relayed');
+  assert.deepEqual(b.recipients.map((r) => r.address), ['ok1@example.test']);
+  const text = (await f.readBody(b.dsnId)).toString();
+  assert.match(text, /Subject: Successful Mail Delivery Report/);
+  assert.match(text, /Final-Recipient: rfc822;ok1@example\.test\r\nAction: relayed\r\nStatus: 2\.0\.0/);
 });

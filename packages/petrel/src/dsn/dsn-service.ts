@@ -39,6 +39,12 @@ export class DsnService implements Service {
       bus.subscribe('delivery.attempted', (a) => {
         const failed = a.outcomes.filter((o) => o.status === 'permanent');
         if (failed.length > 0) this.report(a.job, failed, 'failed', a.remote, a.finishedAt);
+        // RFC 3461 §5.2.2: relaying to a hop without DSN ends our duty to report; NOTIFY=SUCCESS
+        // recipients get a "relayed" DSN from us. A DSN-capable hop carries NOTIFY on and reports.
+        if (a.remoteDsn === false) {
+          const relayed = a.outcomes.filter((o) => o.status === 'delivered');
+          if (relayed.length > 0) this.report(a.job, relayed, 'relayed', a.remote, a.finishedAt);
+        }
       }),
       bus.subscribe('delivery.failed', (f) => {
         if (f.quiet) return; // Momentum `fail … quiet`
@@ -66,10 +72,12 @@ export class DsnService implements Service {
 
   private report(job: DeliveryJob, items: readonly Failure[], action: DsnAction, remote: RemoteEndpoint | undefined, lastAttemptAt: number): void {
     const policy = this.ctx.config.delivery.policy(job.binding, job.domain);
-    const keep = new Set(dsnIndexes(job, items.map((i) => i.index), action === 'delayed' ? 'delay' : 'failure', policy.generate_bounces));
+    const kind = action === 'delayed' ? 'delay' : action === 'relayed' ? 'success' : 'failure';
+    const keep = new Set(dsnIndexes(job, items.map((i) => i.index), kind, policy.generate_bounces));
     const covered = items.filter((i) => keep.has(i.index));
     if (covered.length === 0) return;
-    const include = inlineFor(job.ret, policy.bounces_inline_original);
+    // A success notice returns headers at most (RFC 3461 §4.3: RET applies to failures).
+    const include = action === 'relayed' ? (inlineFor(job.ret, policy.bounces_inline_original) === 'none' ? 'none' : 'headers') : inlineFor(job.ret, policy.bounces_inline_original);
     // Read the body now, in this turn: the spool deletes a finished message in its outcome batch
     // on a later turn (setImmediate), and its spool.body handler answers synchronously.
     const body = include === 'none' ? Promise.resolve(undefined) : this.ctx.bus.request('spool.body', { id: job.messageId });
@@ -138,7 +146,7 @@ export class DsnService implements Service {
       time: now,
       dsnId: id,
       job,
-      action: action === 'delayed' ? 'delayed' : 'failed',
+      action: action === 'delayed' || action === 'relayed' ? action : 'failed',
       ...(remote ? { remote } : {}),
       recipients: covered.map((c) => {
         const k = this.classifier.classify(c.reply, job.domain);
