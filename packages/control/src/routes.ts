@@ -157,7 +157,8 @@ export const ROUTES: readonly Route[] = [
       const sel = selector(input);
       if (!sel.binding && !sel.domain && !sel.messageId) throw new HttpError(400, 'BAD_FIELD', 'fail needs a domain, a binding or a message id');
       const note = str(input, 'reply');
-      return ctx.bus.request('queue.fail', { ...sel, quiet: bool(input, 'quiet'), dryRun: bool(input, 'dryRun'), ...(note ? { reply: SmtpReply.parse(note) } : {}) });
+      const limit = num(input, 'limit');
+      return ctx.bus.request('queue.fail', { ...sel, quiet: bool(input, 'quiet'), dryRun: bool(input, 'dryRun'), ...(note ? { reply: SmtpReply.parse(note) } : {}), ...(limit ? { limit } : {}) });
     },
   },
   {
@@ -167,7 +168,8 @@ export const ROUTES: readonly Route[] = [
       const from = str(input, 'from');
       const to = str(input, 'to');
       if (!from || !to) throw new HttpError(400, 'BAD_FIELD', 'reroute needs from and to domains');
-      return ctx.bus.request('queue.reroute', { from: from.toLowerCase(), to: to.toLowerCase(), dryRun: bool(input, 'dryRun') });
+      const limit = num(input, 'limit');
+      return ctx.bus.request('queue.reroute', { from: from.toLowerCase(), to: to.toLowerCase(), dryRun: bool(input, 'dryRun'), ...(limit ? { limit } : {}) });
     },
   },
   {

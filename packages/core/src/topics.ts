@@ -237,9 +237,9 @@ export interface Requests {
   /** Delayed → active now (Momentum `flush domain`; with messageId, `message retry`). */
   'queue.flush': { payload: QueueSelector; result: { readonly requeued: number } };
   /** Permanent failure for queued mail (Momentum `fail domain [quiet]`, `message fail`). */
-  'queue.fail': { payload: QueueSelector & { readonly quiet?: boolean; readonly dryRun?: boolean; readonly reply?: ReplyData }; result: { readonly failed: number } };
+  'queue.fail': { payload: QueueSelector & { readonly quiet?: boolean; readonly dryRun?: boolean; readonly reply?: ReplyData; /** at most this many jobs per call (chunked operations) */ readonly limit?: number }; result: { readonly failed: number } };
   /** Move a domain's queued mail to another domain's route (Momentum `reroute queue`). */
-  'queue.reroute': { payload: { readonly from: string; readonly to: string; readonly dryRun?: boolean }; result: { readonly moved: number } };
+  'queue.reroute': { payload: { readonly from: string; readonly to: string; readonly dryRun?: boolean; readonly limit?: number }; result: { readonly moved: number } };
   /** Re-run binding assignment for queued mail of a binding ('all' = every binding), optionally one domain. */
   'queue.rebind': { payload: { readonly binding: string; readonly domain?: string }; result: { readonly rebound: number } };
 }

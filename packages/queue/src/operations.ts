@@ -159,8 +159,10 @@ export class QueueOperations {
   fail(req: Payload<'queue.fail'>): { failed: number } {
     const reply: ReplyData = req.reply ?? QUEUE_REPLIES.manuallyPurged;
     let failed = 0;
+    const limit = req.limit ?? Infinity;
     for (const q of this.m.select(req)) {
-      const jobs = this.take(q, req.messageId, req.dryRun === true);
+      if (failed >= limit) break;
+      const jobs = this.take(q, req.messageId, req.dryRun === true, limit - failed);
       failed += jobs.length;
       if (req.dryRun) continue;
       for (const job of jobs) {
@@ -182,9 +184,11 @@ export class QueueOperations {
     if (!/^[^\s@]+$/.test(to) || to === 'all') throw new PetrelError('PETREL_ERR_QUEUE_ARGUMENT', `reroute needs a destination domain, got ${JSON.stringify(req.to)}`, { to: req.to });
     const sources = req.from === 'all' ? [...this.m.select({})].filter((q) => q.domain !== to) : [...this.m.select({ domain: req.from })];
     let moved = 0;
+    const limit = req.limit ?? Infinity;
     for (const q of sources) {
       if (q.domain === to) continue;
-      const jobs = this.take(q, undefined, req.dryRun === true);
+      if (moved >= limit) break;
+      const jobs = this.take(q, undefined, req.dryRun === true, limit - moved);
       moved += jobs.length;
       if (req.dryRun) continue;
       for (const job of jobs) {
@@ -235,8 +239,11 @@ export class QueueOperations {
    * Takes queued (not in-flight) jobs out of a queue: active in FIFO order, then delayed in
    * due order. With `peek`, only counts them (dry run) and leaves the queue as it was.
    */
-  private take(q: DestinationQueue, messageId: string | undefined, peek: boolean): DeliveryJob[] {
-    const match = (job: DeliveryJob): boolean => messageId === undefined || job.messageId === messageId;
+  /** The queue's jobs (of one message, if given), at most `limit`: active first, then delayed ones (heap order). */
+  private take(q: DestinationQueue, messageId: string | undefined, peek: boolean, limit = Infinity): DeliveryJob[] {
+    let left = limit;
+    // Stateful on purpose: the deque and heap test each job once, in order, so this takes the first `limit`.
+    const match = (job: DeliveryJob): boolean => (messageId === undefined || job.messageId === messageId) && left-- > 0;
     if (peek) {
       const out: DeliveryJob[] = [];
       for (const job of q.active) if (match(job)) out.push(job);

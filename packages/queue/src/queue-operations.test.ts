@@ -174,3 +174,19 @@ test('jobs lists queued mail for showqueue with limit and offset', async () => {
   assert.deepEqual(page.map((j) => j.jobId), [jobs[1]!.id]);
   await h.queue.stop();
 });
+
+test('fail and reroute with a limit act on at most that many jobs per call (chunked operator actions)', async () => {
+  const h = await harness();
+  for (let i = 0; i < 5; i++) h.route(makeJob({ domain: 'big.test', receivedAt: h.t0, ...(i % 2 ? { nextAttemptAt: h.t0 + 60 * S } : {}) }));
+  for (let i = 0; i < 3; i++) h.route(makeJob({ domain: 'move.test', receivedAt: h.t0 }));
+  assert.deepEqual(await h.bus.request('queue.fail', { domain: 'big.test', limit: 2 }), { failed: 2 });
+  assert.deepEqual(await h.bus.request('queue.fail', { domain: 'big.test', limit: 2 }), { failed: 2 });
+  assert.deepEqual(await h.bus.request('queue.fail', { domain: 'big.test', limit: 2 }), { failed: 1 });
+  assert.deepEqual(await h.bus.request('queue.fail', { domain: 'big.test', limit: 2 }), { failed: 0 });
+  assert.equal(h.failed.length, 5);
+  assert.deepEqual(await h.bus.request('queue.reroute', { from: 'move.test', to: 'dest.test', limit: 2 }), { moved: 2 });
+  const counts = await h.bus.request('queue.counts', {});
+  assert.equal(counts.find((c) => c.domain === 'move.test')?.active, 1);
+  assert.equal(counts.find((c) => c.domain === 'dest.test')?.active, 2);
+  await h.queue.stop();
+});

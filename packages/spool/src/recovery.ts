@@ -26,8 +26,8 @@ export interface ReplayOptions {
   readonly logger: Logger;
   readonly chunkSize: number;
   readonly publish: (event: MessageSpooled) => void;
-  /** Deletes messages whose recipients are all finished (on the writing connection). */
-  readonly deleteFinished: (ids: readonly string[]) => void;
+  /** Deletes messages whose recipients are all finished (through the write backend); awaited before the next chunk. */
+  readonly deleteFinished: (ids: readonly string[]) => Promise<void>;
   readonly shouldStop: () => boolean;
 }
 
@@ -91,7 +91,7 @@ export async function replay(opts: ReplayOptions): Promise<RecoveryResult> {
         opts.publish({ envelope, recovered: true, pending });
       }
       if (finished.length > 0) {
-        opts.deleteFinished(finished);
+        await opts.deleteFinished(finished);
         deleted += finished.length;
       }
       if (rows < opts.chunkSize) break;

@@ -17,12 +17,15 @@ import {
   type StoreRequest,
   type StoreResult,
 } from '@petrel/core';
-import { openSpoolDatabase, openSpoolReader, type SpoolDatabase } from './database.js';
+import { openSpoolReader, type SpoolDatabase } from './database.js';
 import { FreeSpaceGuard, type FreeSpaceProbe } from './free-space.js';
-import { OutcomeWriter, type OutcomeEffects } from './outcome-writer.js';
+import { OutcomeWriter } from './outcome-writer.js';
 import { replay, type RecoveryResult } from './recovery.js';
 import { toSpoolError } from './sqlite-errors.js';
 import { StoreWriter } from './store-writer.js';
+import { InlineBackend, type WriteBackend } from './write-backend.js';
+import type { OutcomeEffects } from './write-transactions.js';
+import { WorkerBackend } from './worker-backend.js';
 
 /** Constructor options; the first three override the `[spool]` config keys of the same meaning. */
 export interface SpoolOptions {
@@ -34,9 +37,14 @@ export interface SpoolOptions {
   readonly recoveryChunkSize?: number;
   /** Replaces statfs (tests simulate a full disk with it). */
   readonly freeSpaceProbe?: FreeSpaceProbe;
-  /** Test hook: runs inside each store transaction before commit; throwing rolls the batch back. */
+  /**
+   * Where writes run: 'worker' (default) on a worker thread that owns the only read-write
+   * connection, so commits and their fsync leave the event loop free; 'inline' on the main thread.
+   */
+  readonly writer?: 'worker' | 'inline';
+  /** Test hook (writer 'inline' only): runs inside each store transaction before commit; throwing rolls the batch back. */
   readonly beforeStoreCommit?: (batchSize: number) => void;
-  /** Test hook: runs inside each outcome transaction before commit; throwing rolls it back. */
+  /** Test hook (writer 'inline' only): runs inside each outcome transaction before commit; throwing rolls it back. */
   readonly beforeOutcomeCommit?: () => void;
 }
 
@@ -65,7 +73,9 @@ export class Spool implements Service {
   private readonly logger: Logger;
   private readonly dir: string;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  /** Read-only connection for spool.body, spool.message and the counts; the backend does every write. */
   private db: SpoolDatabase | undefined;
+  private backend: WriteBackend | undefined;
   private writer: StoreWriter | undefined;
   private outcomes: OutcomeWriter | undefined;
   private freeSpace: FreeSpaceGuard;
@@ -91,26 +101,37 @@ export class Spool implements Service {
       recoveryChunkSize: options.recoveryChunkSize ?? cfg?.recovery_chunk_size ?? 500,
     };
     this.freeSpace = new FreeSpaceGuard(this.dir, this.settings.minFreeSpace, ctx.clock, options.freeSpaceProbe);
+    if ((options.beforeStoreCommit || options.beforeOutcomeCommit) && options.writer !== 'inline') {
+      // A function cannot cross to the worker thread: the hooks would silently never run.
+      throw new PetrelError('PETREL_ERR_CONFIG_KEY', 'spool commit hooks need writer = "inline"', { writer: options.writer ?? 'worker' });
+    }
   }
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `spool cannot start: it is ${this.state}`, { state: this.state });
-    const db = openSpoolDatabase(this.dir);
+    // The backend opens (creating if needed) the database; the read-only connection needs it to exist.
+    const backend = await this.openBackend();
+    let db: SpoolDatabase;
+    try {
+      db = openSpoolReader(this.dir);
+      this.loadCounts(db);
+    } catch (err) {
+      await backend.close().catch(() => undefined);
+      throw toSpoolError(err, `cannot read the spool database in ${this.dir}`, { dir: this.dir });
+    }
+    this.backend = backend;
     this.db = db;
-    this.loadCounts(db);
     const bodyStmt = db.prepare<[string], Buffer>('SELECT body FROM messages WHERE id = ?').pluck();
     this.readBody = (id) => bodyStmt.get(id);
     const readDetails = messageDetailsReader(db);
-    this.writer = new StoreWriter(db, {
+    this.writer = new StoreWriter(backend, {
       maxBatch: this.settings.maxBatchSize,
       onCommitted: (envelopes, bytes) => this.committed(envelopes, bytes),
-      ...(this.options.beforeStoreCommit ? { beforeCommit: this.options.beforeStoreCommit } : {}),
     });
-    const outcomes = new OutcomeWriter(db, {
+    const outcomes = new OutcomeWriter(backend, {
       clock: this.ctx.clock,
       logger: this.logger,
       onCommitted: (e) => this.outcomesCommitted(e),
-      ...(this.options.beforeOutcomeCommit ? { beforeCommit: this.options.beforeOutcomeCommit } : {}),
     });
     this.outcomes = outcomes;
     const { bus } = this.ctx;
@@ -130,18 +151,26 @@ export class Spool implements Service {
     this.logger.info({ dir: this.dir, messages: this.counts.messages, pendingRecipients: this.counts.pendingRecipients }, 'spool open');
   }
 
-  /** Flushes queued stores and outcomes, lets a running replay stop at its next chunk, closes the database. */
+  /**
+   * Commits queued stores, lets a running replay stop at its next chunk, writes queued outcomes,
+   * then closes the write backend (its connection closes cleanly) and the read connection.
+   */
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
     for (const off of this.teardown.splice(0)) off();
-    this.writer?.flush();
+    await this.writer?.flush();
     if (this.recovery) await this.recovery.catch(() => undefined);
-    if (this.outcomes && !this.outcomes.flush()) {
+    if (this.outcomes && !(await this.outcomes.flush())) {
       this.logger.error({ lost: this.outcomes.backlog }, 'spool stopped with unwritten outcomes; those recipients will be retried');
     }
     this.outcomes?.close();
     this.writer?.failAll(new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool is stopping', { reason: 'stopped' }));
+    try {
+      await this.backend?.close();
+    } catch (err) {
+      this.logger.error({ err }, 'spool write connection did not close cleanly');
+    }
     this.db?.close();
     this.state = 'stopped';
   }
@@ -158,10 +187,10 @@ export class Spool implements Service {
     return this.recovery;
   }
 
-  /** Commits queued store and outcome batches now instead of on the next event-loop turn. */
-  flush(): void {
-    this.writer?.flush();
-    this.outcomes?.flush();
+  /** Resolves once every store and outcome queued so far is written (sent now rather than at the end of the turn). */
+  async flush(): Promise<void> {
+    await this.writer?.flush();
+    await this.outcomes?.flush();
   }
 
   stats(): SpoolStats {
@@ -252,26 +281,27 @@ export class Spool implements Service {
     }
   }
 
-  private deleteFinished(ids: readonly string[]): void {
-    const db = this.db;
-    if (!db) return;
-    const del = db.prepare<[string], number>('DELETE FROM messages WHERE id = ? RETURNING size').pluck();
-    const delRecipients = db.prepare<[string]>('DELETE FROM recipients WHERE message_id = ?');
-    try {
-      db.transaction(() => {
-        for (const id of ids) {
-          const size = del.get(id);
-          delRecipients.run(id);
-          if (size !== undefined) {
-            this.counts.messages--;
-            this.counts.bytes -= size;
-          }
-        }
-      }).immediate();
-    } catch (err) {
-      // Harmless: they are finished either way and will be found again at the next start.
-      this.logger.warn({ err, count: ids.length }, 'spool could not delete finished messages');
+  /** Recovery's finished messages go through the outcome writer: the backend does every write. */
+  private async deleteFinished(ids: readonly string[]): Promise<void> {
+    const outcomes = this.outcomes;
+    if (!outcomes) return;
+    outcomes.purge(ids);
+    // A failure is logged and retried by the writer; they are finished either way and would be
+    // found again at the next start.
+    await outcomes.flush();
+  }
+
+  private async openBackend(): Promise<WriteBackend> {
+    const { beforeStoreCommit, beforeOutcomeCommit } = this.options;
+    if (this.options.writer === 'inline') {
+      return InlineBackend.open(this.dir, { ...(beforeStoreCommit ? { beforeStoreCommit } : {}), ...(beforeOutcomeCommit ? { beforeOutcomeCommit } : {}) });
     }
+    return WorkerBackend.start({
+      dir: this.dir,
+      onFailure: (err) => {
+        this.logger.fatal({ err, dir: this.dir }, 'spool write worker died: every new message is refused with 452 4.3.1 until Petrel restarts');
+      },
+    });
   }
 
   private loadCounts(db: SpoolDatabase): void {

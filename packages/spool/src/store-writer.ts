@@ -1,12 +1,14 @@
 /**
- * Group commit for spool.store: requests queue up during one event-loop turn and are committed
- * together in one transaction (one WAL fsync) on the next setImmediate, at most `maxBatch` per
- * transaction. A promise settles only after its transaction has committed or rolled back.
+ * Group commit for spool.store. One batch is in flight at a time: while its transaction (and its
+ * fsync) runs on the write backend, new requests queue; when it settles, everything queued goes
+ * as the next batch (at most `maxBatch`). So batches grow with load instead of being one per
+ * event-loop turn. An idle writer waits for the end of the current turn before sending, to gather
+ * that turn's requests. A promise settles only after its transaction committed or rolled back.
  */
 import type { MessageEnvelope, StoreRequest } from '@petrel/core';
 import { PetrelError } from '@petrel/core';
-import type { SpoolDatabase } from './database.js';
-import { isConstraintError, toSpoolError } from './sqlite-errors.js';
+import type { WriteBackend } from './write-backend.js';
+import type { StoreCommitResult } from './write-transactions.js';
 
 interface Pending {
   readonly envelope: MessageEnvelope;
@@ -19,104 +21,115 @@ export interface StoreWriterOptions {
   readonly maxBatch: number;
   /** Called after each committed batch with the envelopes now durable, in request order. */
   readonly onCommitted: (envelopes: readonly MessageEnvelope[], bytes: number) => void;
-  /** Test hook: runs inside the transaction before it commits; throwing rolls the batch back. */
-  readonly beforeCommit?: (batchSize: number) => void;
 }
 
 export class StoreWriter {
   private queue: Pending[] = [];
   private scheduled: NodeJS.Immediate | undefined;
+  private inFlight = false;
   private commits = 0;
-  private readonly insertMessage;
-  private readonly insertRecipient;
-  private readonly commitBatch;
+  /** Requests queued and settled since start; flush() waits for `settled` to reach a mark. */
+  private enqueued = 0;
+  private settled = 0;
+  private waiters: { readonly mark: number; readonly resolve: () => void }[] = [];
 
   constructor(
-    private readonly db: SpoolDatabase,
+    private readonly backend: WriteBackend,
     private readonly opts: StoreWriterOptions,
-  ) {
-    this.insertMessage = db.prepare<[string, string, number, number, Buffer]>(
-      'INSERT INTO messages (id, envelope, received_at, size, body) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.insertRecipient = db.prepare<[string, number]>(
-      "INSERT INTO recipients (message_id, idx, status, attempts, next_attempt_at) VALUES (?, ?, 'pending', 0, 0)",
-    );
-    // A savepoint per message: a duplicate id fails that message alone, not its batch-mates.
-    const insertOne = db.transaction((p: Pending) => {
-      this.insertMessage.run(p.envelope.id, JSON.stringify(p.envelope), p.envelope.receivedAt, p.body.length, p.body);
-      for (let i = 0; i < p.envelope.recipients.length; i++) this.insertRecipient.run(p.envelope.id, i);
-    });
-    this.commitBatch = db.transaction((batch: readonly Pending[]): Pending[] => {
-      const rejected: Pending[] = [];
-      for (const p of batch) {
-        try {
-          insertOne(p);
-        } catch (err) {
-          if (!isConstraintError(err)) throw err;
-          rejected.push(p);
-          p.reject(new PetrelError('PETREL_ERR_SPOOL_WRITE', `message id ${p.envelope.id} is already in the spool`, { id: p.envelope.id, reason: 'duplicate' }, { cause: err }));
-        }
-      }
-      this.opts.beforeCommit?.(batch.length);
-      return rejected;
-    });
-  }
+  ) {}
 
   /** Queues one message; resolves once it is durable. The envelope already carries its id. */
   store(req: StoreRequest & { envelope: MessageEnvelope }): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ envelope: req.envelope, body: req.body, resolve, reject });
-      this.scheduled ??= setImmediate(() => this.flush());
+      this.enqueued++;
+      if (!this.inFlight) this.scheduled ??= setImmediate(() => this.sendNext());
     });
   }
 
-  /** Commits everything queued now (stop() and tests call it; otherwise the next turn does). */
-  flush(): void {
-    if (this.scheduled) {
-      clearImmediate(this.scheduled);
-      this.scheduled = undefined;
-    }
-    // Bounded: each pass removes up to maxBatch entries and nothing is queued while we run.
-    while (this.queue.length > 0) {
-      const batch = this.queue.length <= this.opts.maxBatch ? this.queue : this.queue.slice(0, this.opts.maxBatch);
-      this.queue = batch === this.queue ? [] : this.queue.slice(this.opts.maxBatch);
-      this.commitOne(batch);
-    }
+  /** Resolves when everything queued so far has committed or failed (stop() and tests). */
+  flush(): Promise<void> {
+    const mark = this.enqueued;
+    if (this.settled >= mark) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiters.push({ mark, resolve }));
+    this.sendNext();
+    return done;
   }
 
-  /** Rejects everything queued (the database is going away). */
+  /** Rejects everything queued and not yet sent (the database is going away). */
   failAll(err: PetrelError): void {
     const queue = this.queue;
     this.queue = [];
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
     for (const p of queue) p.reject(err);
+    this.noteSettled(queue.length);
   }
 
   get commitCount(): number {
     return this.commits;
   }
 
-  private commitOne(batch: readonly Pending[]): void {
-    let rejected: Pending[];
-    try {
-      rejected = this.commitBatch.immediate(batch);
-    } catch (err) {
-      // The transaction rolled back: nothing of this batch is stored, every sender gets 452.
-      const error = toSpoolError(err, `spool commit of ${batch.length} message(s) failed`, { batch: batch.length });
-      for (const p of batch) p.reject(error);
-      return;
-    }
+  private sendNext(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue.length <= this.opts.maxBatch ? this.queue : this.queue.slice(0, this.opts.maxBatch);
+    this.queue = batch === this.queue ? [] : this.queue.slice(this.opts.maxBatch);
+    this.inFlight = true;
+    this.backend.commitStores(batch).then(
+      (result) => this.committed(batch, result),
+      (err: unknown) => this.rolledBack(batch, err),
+    );
+  }
+
+  private committed(batch: readonly Pending[], result: StoreCommitResult): void {
     this.commits++;
-    const done = rejected.length === 0 ? batch : batch.filter((p) => !rejected.includes(p));
+    const refused = new Set<number>();
+    for (const r of result.rejected) {
+      const p = batch[r.index];
+      if (!p) continue;
+      refused.add(r.index);
+      p.reject(new PetrelError('PETREL_ERR_SPOOL_WRITE', `message id ${p.envelope.id} is already in the spool`, { id: p.envelope.id, reason: r.reason }));
+    }
+    const done = refused.size === 0 ? batch : batch.filter((_, i) => !refused.has(i));
     let bytes = 0;
     for (const p of done) {
       bytes += p.body.length;
       p.resolve();
     }
-    this.opts.onCommitted(
-      done.map((p) => p.envelope),
-      bytes,
-    );
+    try {
+      this.opts.onCommitted(
+        done.map((p) => p.envelope),
+        bytes,
+      );
+    } finally {
+      this.batchSettled(batch.length);
+    }
+  }
+
+  private rolledBack(batch: readonly Pending[], err: unknown): void {
+    // Nothing of this batch is stored: every sender gets 452. The backend's errors are PetrelErrors.
+    const error = err instanceof PetrelError ? err : new PetrelError('PETREL_ERR_SPOOL_WRITE', `spool commit failed: ${String(err)}`, { batch: batch.length });
+    for (const p of batch) p.reject(error);
+    this.batchSettled(batch.length);
+  }
+
+  private batchSettled(n: number): void {
+    this.inFlight = false;
+    this.noteSettled(n);
+    // Whatever queued during the commit goes now, as one batch.
+    this.sendNext();
+  }
+
+  private noteSettled(n: number): void {
+    this.settled += n;
+    if (this.waiters.length === 0) return;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) {
+      if (this.settled >= w.mark) w.resolve();
+      else this.waiters.push(w);
+    }
   }
 }

@@ -79,6 +79,7 @@ test('a failed commit rejects the whole batch with SPOOL_WRITE, stores and publi
   const fx = spoolFixture(t);
   let failNext = true;
   const { spool, ctx, spooled } = await fx.open({
+    writer: 'inline',
     beforeStoreCommit: () => {
       if (failNext) {
         failNext = false;
@@ -105,6 +106,7 @@ test('a failed commit rejects the whole batch with SPOOL_WRITE, stores and publi
 test('a full disk during the commit rejects with SPOOL_FULL', async (t) => {
   const fx = spoolFixture(t);
   const { spool, ctx } = await fx.open({
+    writer: 'inline',
     beforeStoreCommit: () => {
       throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
     },

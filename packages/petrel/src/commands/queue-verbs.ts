@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseDuration, type QueueCount, type QueuedJobInfo, type Suspension } from '@petrel/core';
 import { clientOptions, fail, withClient, EXIT_CONFIG, type ClientOptions } from './common.js';
 import { age, table } from './table.js';
+import { chunked } from './progress.js';
 
 interface Scope extends ClientOptions {
   domain?: string;
@@ -104,18 +105,25 @@ export function registerQueueVerbs(program: Command): void {
     .argument('[note]', 'reply to record, e.g. "554 5.7.0 [internal] Message manually purged"')
     .option('--quiet', 'no bounces')
     .option('--dry-run', 'count only')
-    .action((note: string | undefined, o: Scope & { quiet?: boolean; dryRun?: boolean }) => {
+    .option('--chunk <n>', 'jobs per step (progress bar on a TTY)', '1000')
+    .action((note: string | undefined, o: Scope & { quiet?: boolean; dryRun?: boolean; chunk: string }) => {
       if (!o.domain && !o.binding) fail('fail needs --domain or --binding', EXIT_CONFIG);
+      const body = { ...sel(o), quiet: o.quiet === true, ...(note ? { reply: note } : {}) };
       return withClient(
         o,
-        (c) => c.post<{ failed: number }>('/v1/fail', { ...sel(o), quiet: o.quiet === true, dryRun: o.dryRun === true, ...(note ? { reply: note } : {}) }),
+        async (c) => (o.dryRun ? c.post<{ failed: number }>('/v1/fail', { ...body, dryRun: true }) : { failed: await chunked(c, '/v1/fail', body, 'failed', Math.max(1, Number(o.chunk) || 1000), 'failing') }),
         (r) => `${o.domain ?? o.binding} ${o.dryRun ? 'would be purged' : 'purged'}. ${r.failed} messages ${o.dryRun ? 'would fail' : 'failed'}.\n`,
       );
     });
   clientOptions(program.command('reroute').description("move a domain's queued mail to another domain's route").argument('<from>').argument('<to>'))
     .option('--dry-run', 'count only')
-    .action((from: string, to: string, o: ClientOptions & { dryRun?: boolean }) =>
-      withClient(o, (c) => c.post<{ moved: number }>('/v1/reroute', { from, to, dryRun: o.dryRun === true }), (r) => `Moved ${r.moved} messages from '${from}' to '${to}'\n`),
+    .option('--chunk <n>', 'jobs per step (progress bar on a TTY)', '1000')
+    .action((from: string, to: string, o: ClientOptions & { dryRun?: boolean; chunk: string }) =>
+      withClient(
+        o,
+        async (c) => (o.dryRun ? c.post<{ moved: number }>('/v1/reroute', { from, to, dryRun: true }) : { moved: await chunked(c, '/v1/reroute', { from, to }, 'moved', Math.max(1, Number(o.chunk) || 1000), 'rerouting') }),
+        (r) => `Moved ${r.moved} messages from '${from}' to '${to}'\n`,
+      ),
     );
   clientOptions(program.command('rebind').description('re-run binding assignment for queued mail').argument('<binding>', "a binding or 'all'").argument('[domain]')).action(
     (binding: string, domain: string | undefined, o: ClientOptions) =>

@@ -16,7 +16,8 @@ async function fixture(t: { after(fn: () => unknown): void }, toml = '') {
   const config = parseConfig(`hostname = "petrel.test"\nspool_dir = "spool"\n[spool]\nmin_free_space = 0\n${toml}`, join(dir, 'petrel.toml'));
   const bus = new Bus();
   const ctx = { config, bus, clock: new ManualClock(Date.UTC(2026, 0, 1)), logger: silentLogger() };
-  const spool = new Spool(ctx, { minFreeSpace: 0 });
+  // Inline writer: this tests the DSN service, not the spool's writer thread, and wants determinism.
+  const spool = new Spool(ctx, { minFreeSpace: 0, writer: 'inline' });
   const dsn = new DsnService(ctx, Classifier.load());
   await dsn.start();
   await spool.start();
@@ -71,8 +72,10 @@ async function fixture(t: { after(fn: () => unknown): void }, toml = '') {
       startedAt: ctx.clock.now() - 10,
       finishedAt: ctx.clock.now(),
     });
+  // Polls until n DSNs were generated, bounded in time (a DSN needs a spool.store round trip).
   const waitBounce = async (n: number): Promise<void> => {
-    for (let i = 0; i < 200 && bounces.length < n; i++) await new Promise((r) => setImmediate(r));
+    const deadline = Date.now() + 5000;
+    while (bounces.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   };
   return { bus, spool, spooled, bounces, store, jobOf, attempt, waitBounce, readBody: (id: string) => bus.request('spool.body', { id }) };
 }
