@@ -15,10 +15,10 @@
  *   reads ("< client: MAIL FROM:<…> SIZE=…", "BDAT 123 LAST") and every reply it sends, after TLS
  *   decryption; `sessions()` parses that dialogue out of the maillog, one entry per connection.
  */
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { waitFor, waitForPort } from './ports.js';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from './ports.js';
+import { startPostfixInstance } from './postfix-instance.js';
 import { run } from './procs.js';
 
 export interface PostfixDestinationOptions {
@@ -113,35 +113,21 @@ function parsePostcat(queueId: string, out: string): HeldMessage {
 export async function startPostfixDestination(parent: string, opts: PostfixDestinationOptions): Promise<PostfixDestination> {
   const { host, port } = opts;
   const dir = join(parent, `postfix-dest-${host}-${port}`);
-  const etc = join(dir, 'etc');
-  const spool = join(dir, 'spool');
-  const data = join(dir, 'data');
-  for (const d of [etc, spool, data]) mkdirSync(d, { recursive: true });
-  chmodSync(dir, 0o755);
-  chownSync(data, Number(execFileSync('id', ['-u', 'postfix']).toString().trim()), 0);
   const tlsLines: string[] = [];
   if (opts.tls) {
-    const key = join(etc, 'key.pem');
-    const cert = join(etc, 'cert.pem');
+    mkdirSync(dir, { recursive: true });
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
     const r = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=mx1.example.test']);
     if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
     tlsLines.push('smtpd_tls_security_level = may', `smtpd_tls_cert_file = ${cert}`, `smtpd_tls_key_file = ${key}`, 'smtpd_tls_loglevel = 1');
   }
-  const mainCf = [
-    'compatibility_level = 3.6',
-    `queue_directory = ${spool}`,
-    `data_directory = ${data}`,
-    'mail_owner = postfix',
-    'setgid_group = postdrop',
+  const pf = await startPostfixInstance(dir, host, port, [
     'myhostname = pfx-dest.test',
     // The explicit address in master.cf decides where smtpd listens; inet_interfaces must name a
     // configured interface address, and 127.0.0.2 is not one (lo carries 127.0.0.1/8).
     'inet_interfaces = loopback-only',
-    'inet_protocols = ipv4',
-    'mynetworks = 127.0.0.0/8',
-    'mydestination =',
     `relay_domains = ${(opts.domains ?? ['example.test']).join(', ')}`,
-    'smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination',
     // HOLD at end of data (DATA and BDAT): kept for postcat, never delivered onwards.
     'smtpd_end_of_data_restrictions = check_client_access static:HOLD',
     // Never used (everything is held), but an error: transport would make smtpd refuse the RCPT.
@@ -150,52 +136,13 @@ export async function startPostfixDestination(parent: string, opts: PostfixDesti
     // Store what the client sent: no Message-ID/Date/From added for "local" (127/8) clients.
     'local_header_rewrite_clients =',
     'smtputf8_enable = yes',
-    'smtp_dns_support_level = disabled',
-    'smtpd_peername_lookup = no',
     'debug_peer_list = 127.0.0.0/8',
-    `maillog_file = ${join(data, 'maillog')}`,
-    `maillog_file_prefixes = ${dirname(dir)}`,
-    'alias_maps =',
-    'alias_database =',
     ...tlsLines,
     ...(opts.mainCf ?? []),
-  ].join('\n');
-  writeFileSync(join(etc, 'main.cf'), `${mainCf}\n`);
-  const service = `${host}:${port} inet n - n - - smtpd`;
-  const master = readFileSync('/etc/postfix/master.cf', 'utf8').replace(/^smtp\s+inet.*$/m, service);
-  writeFileSync(join(etc, 'master.cf'), master.includes(service) ? master : `${master}\n${service}\n`);
-  if (existsSync('/etc/postfix/dynamicmaps.cf')) cpSync('/etc/postfix/dynamicmaps.cf', join(etc, 'dynamicmaps.cf'));
-
-  const pidFile = join(spool, 'pid', 'master.pid');
-  const stop = async (): Promise<void> => {
-    await run('script', ['-qc', `postfix -c ${etc} stop`, '/dev/null'], { timeoutMs: 30_000 });
-    await waitFor('the destination Postfix master to exit', () => {
-      if (!existsSync(pidFile)) return true;
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 15_000, 100).catch(() => undefined);
-    if (!process.env.PETREL_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
-  };
-  // `postfix start` wants a terminal for its own logging; script(1) gives it one.
-  const r = await run('script', ['-qc', `postfix -c ${etc} start`, '/dev/null'], { timeoutMs: 30_000 });
-  if (r.code !== 0) {
-    await stop();
-    throw new Error(`postfix did not start: ${r.stdout}${r.stderr}`);
-  }
-  try {
-    await waitForPort(host, port, 15_000);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  const maillog = (): string => (existsSync(join(data, 'maillog')) ? readFileSync(join(data, 'maillog'), 'utf8') : '');
-  const heldIds = (): string[] => (existsSync(join(spool, 'hold')) ? readdirSync(join(spool, 'hold')).sort() : []);
+  ]);
+  const heldIds = (): string[] => (existsSync(join(pf.spool, 'hold')) ? readdirSync(join(pf.spool, 'hold')).sort() : []);
   const held = async (queueId: string): Promise<HeldMessage> => {
-    const out = await run('postcat', ['-c', etc, '-q', queueId], { timeoutMs: 10_000 });
+    const out = await run('postcat', ['-c', pf.etc, '-q', queueId], { timeoutMs: 10_000 });
     if (out.code !== 0) throw new Error(`postcat ${queueId}: ${out.stderr}`);
     return parsePostcat(queueId, out.stdout);
   };
@@ -203,14 +150,14 @@ export async function startPostfixDestination(parent: string, opts: PostfixDesti
     host,
     port,
     dir,
-    maillog,
-    sessions: () => parseSessions(maillog()),
+    maillog: pf.maillog,
+    sessions: () => parseSessions(pf.maillog()),
     heldIds,
     held,
     waitForHeld: async (n, ms = 15_000) => {
       const ids = await waitFor(`${n} message(s) on hold at Postfix`, () => (heldIds().length >= n ? heldIds() : undefined), ms, 100);
       return Promise.all(ids.map(held));
     },
-    stop,
+    stop: pf.stop,
   };
 }

@@ -36,20 +36,8 @@ export class MinHeap<T> {
     const last = items.pop();
     if (items.length === 0 || last === undefined) return top;
     // Sift down the former last element from the root.
-    const n = items.length;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && this.before(items[r] as T, items[l] as T)) c = r;
-      const child = items[c] as T;
-      if (!this.before(child, last)) break;
-      items[i] = child;
-      i = c;
-    }
-    items[i] = last;
+    items[0] = last;
+    this.siftDown(0);
     return top;
   }
 
