@@ -43,7 +43,7 @@ export {
   type OptionTable,
   type Explained,
 } from './config/scopes.js';
-export { loadConfig, parseConfig, type PetrelConfig } from './config/loader.js';
+export { loadConfig, parseConfig, controlSocketOf, type PetrelConfig } from './config/loader.js';
 export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleConfig } from './config/schema.js';
 export { domainPatternOf } from './config/binding-rules.js';
 export { renderConfigReference } from './config/reference.js';

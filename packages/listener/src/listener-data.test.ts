@@ -28,7 +28,7 @@ for (const [name, fake] of [
     const c = await openTransaction(h.port);
     t.after(() => c.destroy());
     c.send(`Subject: hi\r\n\r\nfirst${fake}${INJECTED}.\r\n`);
-    assert.equal(await c.reply(), '554 5.5.2 Bare <LF> or <CR> not allowed (see RFC 5321 §2.3.8)\r\n');
+    assert.equal(await c.reply(), '554 5.5.2 Bare <LF> or <CR> not allowed (see RFC 5321 section 2.3.8)\r\n');
     // Nothing the fake end-of-data exposed ran as a command: the next reply is our NOOP's.
     assert.match(await c.cmd('NOOP'), /^250 2\.0\.0 Ok\r\n$/);
     assert.equal(c.unread, '');

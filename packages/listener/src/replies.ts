@@ -1,5 +1,6 @@
 /**
  * Every reply text the listener sends, in one table (STYLE.md §9: reply codes as data).
+ * Texts are US-ASCII only (RFC 5321 §2.4): a test checks every entry.
  * RFC 2034 §3: enhanced status codes on every 2xx/4xx/5xx reply except the greeting and the
  * EHLO/HELO replies; 354 is an intermediate reply and carries none.
  */
@@ -17,7 +18,7 @@ export const REPLIES = {
   vrfy: r(252, '2.5.0', 'Cannot VRFY user, but will accept message and attempt delivery'),
   unknownCommand: r(500, '5.5.2', 'Error: command not recognized'),
   lineTooLong: r(500, '5.5.2', 'Line too long'),
-  bareEolCommand: r(500, '5.5.2', 'Bare <LF> or <CR> not allowed in a command (see RFC 5321 §2.3.8)'),
+  bareEolCommand: r(500, '5.5.2', 'Bare <LF> or <CR> not allowed in a command (see RFC 5321 section 2.3.8)'),
   needHelo: r(503, '5.5.1', 'Error: send HELO/EHLO first'),
   needMail: r(503, '5.5.1', 'Error: need MAIL command'),
   needRcpt: r(503, '5.5.1', 'Error: need RCPT command'),
@@ -36,7 +37,7 @@ export const REPLIES = {
   // RFC 6531 §3.4: a non-ASCII address needs the SMTPUTF8 parameter on MAIL.
   needSmtputf8: r(553, '5.6.7', 'Non-ASCII address requires SMTPUTF8'),
   sizeExceeded: r(552, '5.3.4', 'Message size exceeds fixed limit'),
-  bareEolData: r(554, '5.5.2', 'Bare <LF> or <CR> not allowed (see RFC 5321 §2.3.8)'),
+  bareEolData: r(554, '5.5.2', 'Bare <LF> or <CR> not allowed (see RFC 5321 section 2.3.8)'),
   tooManyRecipients: r(452, '4.5.3', 'Error: too many recipients'),
   storage: r(452, '4.3.1', 'Insufficient system storage'),
   tooManyConnections: r(421, '4.7.0', 'Too many connections'),
@@ -64,7 +65,7 @@ export const REPLIES = {
   dataAfterBdat: r(503, '5.5.1', 'Error: DATA after BDAT'),
   // RFC 5322 §2.1.1 caps a line at 998 characters; Petrel refuses rather than folds, because
   // rewriting the body would break DKIM signatures. 5.6.0: a content (media) error.
-  lineTooLongData: r(554, '5.6.0', 'Message has a line longer than 998 characters (RFC 5322 §2.1.1)'),
+  lineTooLongData: r(554, '5.6.0', 'Message has a line longer than 998 characters (RFC 5322 section 2.1.1)'),
   earlyTalker: r(554, '5.5.1', 'Error: talked before the greeting'),
   senderNeedsAuth: r(553, '5.7.1', 'Sender address in a local domain requires authentication'),
 } as const satisfies Record<string, SmtpReply>;

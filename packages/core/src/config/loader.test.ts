@@ -78,3 +78,17 @@ test('loadConfig anchors relative paths at the config file directory', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('listen entries must be IP:port and DNS servers IPs; unknown sections carry their header line', () => {
+  assert.throws(
+    () => parseConfig('[listener]\nlisten = ["nowhere"]\n[dns]\nservers = ["dns.example"]\n\n[bogus]\nx = 1\n', F),
+    (e) => {
+      if (!isPetrelError(e, 'PETREL_ERR_CONFIG_KEY')) return false;
+      const errors = e.details.errors as string[];
+      assert.ok(errors.some((x) => /:2: listener\.listen: expected "ip:port" entries/.test(x)), errors.join('\n'));
+      assert.ok(errors.some((x) => /:4: dns\.servers: expected IP addresses/.test(x)), errors.join('\n'));
+      assert.ok(errors.some((x) => /:6: bogus: unknown key/.test(x)), errors.join('\n'));
+      return true;
+    },
+  );
+});

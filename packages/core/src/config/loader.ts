@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve, isAbsolute } from 'node:path';
+import { isIP } from 'node:net';
 import { parse, TomlError } from 'smol-toml';
 import { PetrelError } from '../errors.js';
 import { parseCidr, parseHostPort } from '../net.js';
@@ -143,8 +144,20 @@ export class Validator {
     return out;
   }
 
+  /** The line of a table header that starts with `path` (e.g. an unknown [section] or [domain."x"]). */
+  private headerLineOf(path: string[]): number | undefined {
+    const want = path.map((p) => p.replace(/^"|"$/g, ''));
+    const i = this.lines.findIndex((l) => {
+      const m = /^\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$/.exec(l);
+      if (!m) return false;
+      const parts = m[1]!.split('.').map((p) => p.trim().replace(/^"|"$/g, ''));
+      return want.every((w, k) => parts[k] === w);
+    });
+    return i < 0 ? undefined : i + 1;
+  }
+
   fail(path: string[], what: string): void {
-    const line = this.lineOf(path);
+    const line = this.lineOf(path) ?? this.headerLineOf(path);
     this.errors.push(`${this.file}${line ? `:${line}` : ''}: ${path.join('.')}: ${what}`);
   }
 
@@ -287,7 +300,15 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     return t;
   };
   const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener')) as unknown as ListenerOptions;
+  listener.listen.forEach((a) => {
+    const hp = parseHostPort(a);
+    if (!hp || hp.port === 0 || !(isIP(hp.host) || hp.host === 'localhost')) v.fail(['listener', 'listen'], `expected "ip:port" entries such as "127.0.0.1:2525" or "[::1]:2525", found ${show(a)}`);
+  });
   const dns = v.section(['dns'], DNS_KEYS, tableAt('dns')) as unknown as DnsOptions;
+  dns.servers.forEach((a) => {
+    const hp = parseHostPort(a, 53);
+    if (!hp || !isIP(hp.host)) v.fail(['dns', 'servers'], `expected IP addresses ("127.0.0.1" or "127.0.0.1:5353"), found ${show(a)}`);
+  });
   const spool = v.section(['spool'], SPOOL_KEYS, tableAt('spool')) as unknown as SpoolOptions;
   const routing = v.section(['routing'], ROUTING_KEYS, tableAt('routing')) as unknown as RoutingOptions;
   const bindingWeights = new Map<string, number>();
@@ -378,4 +399,29 @@ export function loadConfig(file: string): PetrelConfig {
     throw new PetrelError('PETREL_ERR_CONFIG_READ', `${file}: cannot read the configuration file: ${(e as Error).message}`, { file }, { cause: e });
   }
   return parseConfig(text, file);
+}
+
+/**
+ * The control socket path named by a config file, read without validating the rest of it: the
+ * CLI must reach a running daemon (to reload it, say) even while the file on disk has a key error.
+ */
+export function controlSocketOf(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PetrelError('PETREL_ERR_CONFIG_READ', `${file}: cannot read the configuration file: ${(e as Error).message}`, { file }, { cause: e });
+  }
+  let doc: Table;
+  try {
+    doc = parse(text) as Table;
+  } catch (e) {
+    if (e instanceof TomlError) throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
+    throw e;
+  }
+  const base = dirname(resolve(file));
+  const spool = typeof doc.spool_dir === 'string' ? doc.spool_dir : (ROOT_KEYS.spool_dir.default as string);
+  const control = isTable(doc.control) ? doc.control : {};
+  const socket = typeof control.socket === 'string' ? control.socket : (CONTROL_KEYS.socket.default as string);
+  return resolvePath(resolvePath(base, spool), socket);
 }

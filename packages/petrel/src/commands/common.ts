@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isPetrelError, loadConfig, type PetrelConfig } from '@petrel/core';
+import { controlSocketOf, isPetrelError, loadConfig, type PetrelConfig } from '@petrel/core';
 import { ControlClient, ControlError } from '../control-client.js';
 import { DEFAULT_CONFIG } from '../paths.js';
 
@@ -38,8 +38,15 @@ export function clientOptions(cmd: Command): Command {
     .option('--json', 'machine-readable JSON output');
 }
 
+/** The daemon's control socket: --socket, else the config file's (read leniently, see controlSocketOf). */
 export function client(opts: ClientOptions): ControlClient {
-  return new ControlClient(opts.socket ?? loadOrExit(opts.config ?? DEFAULT_CONFIG).control.socket);
+  if (opts.socket) return new ControlClient(opts.socket);
+  try {
+    return new ControlClient(controlSocketOf(opts.config ?? DEFAULT_CONFIG));
+  } catch (e) {
+    if (isPetrelError(e)) fail(e.message, EXIT_CONFIG);
+    throw e;
+  }
 }
 
 /** Runs a daemon call; a control error becomes one clear line and exit 1. */
