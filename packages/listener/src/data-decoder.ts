@@ -49,17 +49,37 @@ export class DataDecoder {
   write(buf: Buffer): number {
     // Each input octet yields at most one output octet, plus one for a CR held from the last call.
     const out = Buffer.allocUnsafe(buf.length + 1);
+    const len = buf.length;
     let o = 0;
     let end = -1;
-    for (let i = 0; i < buf.length; i++) {
+    // Cached positions of the next CR and LF at or after i (-1: none left, -2: not looked up yet):
+    // plain runs between them are copied with native memchr/memcpy, not octet by octet.
+    let nextCr = -2;
+    let nextLf = -2;
+    let i = 0;
+    while (i < len) {
       const b = buf[i]!;
+      if (!this.cr && !this.lineStart && b !== CR && b !== LF) {
+        if (nextCr !== -1 && nextCr < i) nextCr = buf.indexOf(CR, i);
+        if (nextLf !== -1 && nextLf < i) nextLf = buf.indexOf(LF, i);
+        const stop = Math.min(nextCr === -1 ? len : nextCr, nextLf === -1 ? len : nextLf);
+        buf.copy(out, o, i, stop);
+        o += stop - i;
+        // RFC 5321 §4.5.3.1.6 / RFC 5322 §2.1.1: line length without CRLF.
+        this.lineLen += stop - i;
+        if (this.lineLen > this.maxLine) this.longLine = true;
+        this.dotOnly = false;
+        i = stop;
+        continue;
+      }
+      i++;
       // RFC 5321 §4.5.3.1.6: the transparency dot does not count towards the line length.
       if (b !== CR && b !== LF && !(this.lineStart && b === DOT) && ++this.lineLen > this.maxLine) this.longLine = true;
       if (this.cr) {
         this.cr = false;
         if (b === LF) {
           if (this.dotOnly) {
-            end = i + 1;
+            end = i;
             break;
           }
           out[o++] = CR;

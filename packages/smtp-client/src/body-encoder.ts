@@ -43,8 +43,18 @@ export function* encodeBody(body: Buffer, blockSize = 64 * 1024): Generator<Body
       segments.push(b);
       bytes += b.length;
     };
+    let nextCr = -2; // cached next CR / LF positions (-1 none, -2 unknown): plain runs need no octet loop
+    let nextLf = -2;
     while (pos < limit) {
       const c = body[pos]!;
+      if (!atLineStart && c !== CR && c !== LF) {
+        if (nextCr !== -1 && nextCr < pos) nextCr = body.indexOf(CR, pos);
+        if (nextLf !== -1 && nextLf < pos) nextLf = body.indexOf(LF, pos);
+        // The run stays in the current segment (runStart unchanged); only the position moves.
+        pos = Math.min(limit, nextCr === -1 ? limit : nextCr, nextLf === -1 ? limit : nextLf);
+        lastWasLf = false;
+        continue;
+      }
       if (atLineStart && c === DOT) {
         flush(pos);
         add(DOT_BUF); // the stuffed dot; the original follows in the next run

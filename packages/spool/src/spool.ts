@@ -3,6 +3,7 @@
  * spool.body with the stored bytes, persists delivery outcomes, and on system.ready replays every
  * unfinished message so that routing and queue rebuild their state.
  */
+import { FreshBodies } from './fresh-bodies.js';
 import { messageDetailsReader } from './message-details.js';
 import {
   PetrelError,
@@ -83,6 +84,8 @@ export class Spool implements Service {
   private readonly teardown: (() => void)[] = [];
   private counts = { messages: 0, pendingRecipients: 0, bytes: 0, stored: 0 };
   private readBody: ((id: string) => Buffer | undefined) | undefined;
+  /** Just-stored bodies until their first outcome (a bounded read cache for outbound). */
+  private readonly fresh = new FreshBodies(64 * 1024 * 1024);
   /** True while new mail is refused for lack of space (logged once per episode). */
   private refusing = false;
   private readonly settings: { readonly minFreeSpace: number; readonly maxBatchSize: number; readonly recoveryChunkSize: number };
@@ -126,7 +129,7 @@ export class Spool implements Service {
     const readDetails = messageDetailsReader(db);
     this.writer = new StoreWriter(backend, {
       maxBatch: this.settings.maxBatchSize,
-      onCommitted: (envelopes, bytes) => this.committed(envelopes, bytes),
+      onCommitted: (envelopes, bytes, bodies) => this.committed(envelopes, bytes, bodies),
     });
     const outcomes = new OutcomeWriter(backend, {
       clock: this.ctx.clock,
@@ -140,9 +143,15 @@ export class Spool implements Service {
       bus.handle('spool.body', (req) => this.body(req)),
       bus.handle('spool.message', (req) => readDetails(req.id)),
       bus.handle('spool.stats', () => ({ ...this.stats() })),
-      bus.subscribe('delivery.attempted', (a) => outcomes.attempted(a)),
+      bus.subscribe('delivery.attempted', (a) => {
+        this.fresh.forget(a.job.messageId);
+        outcomes.attempted(a);
+      }),
       bus.subscribe('delivery.deferred', (d) => outcomes.deferred(d)),
-      bus.subscribe('delivery.failed', (f) => outcomes.failed(f)),
+      bus.subscribe('delivery.failed', (f) => {
+        this.fresh.forget(f.job.messageId);
+        outcomes.failed(f);
+      }),
       bus.subscribe('system.ready', () => {
         this.recover().catch((err: unknown) => this.logger.error({ err }, 'spool recovery failed'));
       }),
@@ -238,7 +247,8 @@ export class Spool implements Service {
   private body(req: BodyRequest): Buffer {
     const readBody = this.readBody;
     if (this.state !== 'running' || !readBody) throw new PetrelError('PETREL_ERR_SPOOL_NOT_FOUND', `message ${req.id} cannot be read: the spool is not running`, { id: req.id });
-    let body: Buffer | undefined;
+    let body = this.fresh.get(req.id);
+    if (body) return body;
     try {
       body = readBody(req.id);
     } catch (err) {
@@ -248,7 +258,8 @@ export class Spool implements Service {
     return body;
   }
 
-  private committed(envelopes: readonly MessageEnvelope[], bytes: number): void {
+  private committed(envelopes: readonly MessageEnvelope[], bytes: number, bodies: readonly Buffer[]): void {
+    for (let i = 0; i < envelopes.length; i++) this.fresh.add(envelopes[i]!.id, bodies[i]!);
     this.counts.messages += envelopes.length;
     this.counts.stored += envelopes.length;
     this.counts.bytes += bytes;

@@ -20,7 +20,7 @@ interface Pending {
 export interface StoreWriterOptions {
   readonly maxBatch: number;
   /** Called after each committed batch with the envelopes now durable, in request order. */
-  readonly onCommitted: (envelopes: readonly MessageEnvelope[], bytes: number) => void;
+  readonly onCommitted: (envelopes: readonly MessageEnvelope[], bytes: number, bodies: readonly Buffer[]) => void;
 }
 
 export class StoreWriter {
@@ -102,6 +102,7 @@ export class StoreWriter {
       this.opts.onCommitted(
         done.map((p) => p.envelope),
         bytes,
+        done.map((p) => p.body),
       );
     } finally {
       this.batchSettled(batch.length);

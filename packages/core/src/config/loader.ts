@@ -302,7 +302,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener')) as unknown as ListenerOptions;
   listener.listen.forEach((a) => {
     const hp = parseHostPort(a);
-    if (!hp || hp.port === 0 || !(isIP(hp.host) || hp.host === 'localhost')) v.fail(['listener', 'listen'], `expected "ip:port" entries such as "127.0.0.1:2525" or "[::1]:2525", found ${show(a)}`);
+    if (!hp || !(isIP(hp.host) || hp.host === 'localhost')) v.fail(['listener', 'listen'], `expected "ip:port" entries such as "127.0.0.1:2525" or "[::1]:2525", found ${show(a)}`);
   });
   const dns = v.section(['dns'], DNS_KEYS, tableAt('dns')) as unknown as DnsOptions;
   dns.servers.forEach((a) => {
