@@ -50,6 +50,22 @@ Petrel answers 250 only after an fsync'd commit (SQLite WAL, synchronous=FULL); 
   return out;
 }
 
+const SOAK = join(ROOT, 'bench/results/soak.jsonl');
+function soakSection() {
+  if (!existsSync(SOAK)) return '## Soak\n\nNo results yet: run `node bench/soak.mjs --minutes 10`.\n';
+  const r = readFileSync(SOAK, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).pop();
+  const curve = r.samples.filter((_, i) => i % 12 === 0 || i === r.samples.length - 1).map((x) => `${x.s}s ${x.rss} MiB`).join(' · ');
+  return `## Soak: memory under continuous load (issue 9)
+
+- Command: \`node bench/soak.mjs --minutes ${r.minutes}\` (smtp-source 10 sessions, 1 KB, relay.test → gateway smtp-sink)
+- Environment: Node ${r.env.node}, ${r.env.cpu}, ${r.env.cores} cores, ${r.env.date.slice(0, 10)}
+- ${r.sent} messages sent, ${r.delivered} delivered, ${r.rate} msg/s average
+- RSS after the first minute ${r.rss_after_1min} MiB, at the end ${r.rss_end} MiB, peak ${r.rss_max} MiB:
+  **${r.growth_mib_per_100k_msgs} MiB per 100,000 messages** after warm-up
+- RSS over time: ${curve}
+`;
+}
+
 const sections = existsSync(SECTIONS)
   ? readdirSync(SECTIONS)
       .filter((f) => f.endsWith('.md'))
@@ -66,6 +82,7 @@ Every figure here was produced by a script under \`bench/\` on the machine named
 names its command. Machines are 2-core VMs: expect noise, read medians.
 
 ${relaySection()}
+${soakSection()}
 ${sections.join('\n\n')}
 `,
 );
