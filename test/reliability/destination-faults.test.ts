@@ -76,11 +76,26 @@ const FAULTS: readonly Fault[] = [
   { name: 'stall-banner', peer: { script: () => undefined }, expect: 'transient', reply: /^4\d\d /, scope: 'banner_timeout = "1s"' },
   {
     name: 'stall-rcpt',
-    // Without PIPELINING: a pipelined RCPT stall ignores rcptto_timeout today (reported, not in the suite).
+    // PIPELINING: MAIL, RCPT and DATA in one write; the peer answers MAIL and DATA (354) but never RCPT.
+    peer: { script: scripted((l) => (/^RCPT/i.test(l) ? null : undefined)) },
+    expect: 'transient',
+    reply: /^451 4\.4\.2 \[internal\] no RCPT TO response/,
+    scope: 'rcptto_timeout = "1s"',
+  },
+  {
+    name: 'stall-rcpt-no-pipelining',
     peer: { script: scripted((l) => (/^RCPT/i.test(l) ? null : undefined), '250-fault.test\r\n250 8BITMIME') },
     expect: 'transient',
-    reply: /^4\d\d /,
+    reply: /^451 4\.4\.2 \[internal\] no RCPT TO response/,
     scope: 'rcptto_timeout = "1s"',
+  },
+  {
+    name: 'stall-rcpt-sink',
+    // smtp-sink answers the pipelined DATA before the delayed RCPT: never a permanent failure.
+    peer: { sink: ['-W', 'rcpt:3'] },
+    expect: 'transient',
+    reply: /^451 4\.4\.2 \[internal\] no (RCPT TO|DATA) response/,
+    scope: 'rcptto_timeout = "1s"\ndata_timeout = "2s"',
   },
   {
     name: 'stall-final-dot',
@@ -93,12 +108,13 @@ const FAULTS: readonly Fault[] = [
     name: 'tls-handshake-failure',
     peer: { script: scripted((l, s) => (l.toUpperCase() === 'STARTTLS' ? (s.end('220 go ahead\r\nthis is not TLS\r\n'), null) : undefined), '250-fault.test\r\n250-STARTTLS\r\n250 PIPELINING') },
     expect: 'transient',
-    reply: /^421 4\.4\.0 /,
+    // The bytes after the 220 are refused before the handshake ("no tls go-ahead"); either way 4.7.5.
+    reply: /^451 4\.7\.5 \[internal\] /,
     scope: 'tls = "required"',
   },
-  { name: 'tls-required-not-offered', peer: { sink: [] }, expect: 'transient', reply: /^421 4\.4\.0 /, scope: 'tls = "required"' },
-  // With an MX list the event log carries Momentum's "no MXs … reached" (the TLS reason is in the operator log).
-  { name: 'tls-cert-mismatch', peer: { tlsAio: true }, expect: 'transient', reply: /^421 4\.4\.0 /, scope: 'tls = "required"\ntls_verify = "host"' },
+  // TLS-policy failures carry their own reason in the event log (Momentum logs the 4.7.x), not "no MXs … reached".
+  { name: 'tls-required-not-offered', peer: { sink: [] }, expect: 'transient', reply: /^451 4\.7\.6 \[internal\] STARTTLS required but not advertised/, scope: 'tls = "required"' },
+  { name: 'tls-cert-mismatch', peer: { tlsAio: true }, expect: 'transient', reply: /^451 4\.7\.5 \[internal\] TLS negotiation failed/, scope: 'tls = "required"\ntls_verify = "host"' },
   // Control: the same peer and certificate without the host check delivers, so the check is what failed above.
   { name: 'tls-cert-verify-ca-only', peer: { tlsAio: true }, expect: 'delivered', reply: /^250 /, scope: 'tls = "required"\ntls_verify = "ca"' },
   { name: 'next-mx-after-refused', peer: { none: true }, expect: 'delivered', reply: /^250 /, backupMx: true },
@@ -147,9 +163,9 @@ test('destination fault matrix: each stage fails as expected in the event log (t
     listenPort: s.listenPort,
     dnsServer: s.dns.server,
     remotePort: s.mxPort,
-    // idle_timeout well below retry_interval: with both at 1s a retried job can sit in the active queue
-    // with no connection (reported to outbound; see docs/reliability.md).
-    global: 'retry_interval = "1s"\nmax_retry_interval = "1s"\nconnect_timeout = "1s"\nidle_timeout = "200ms"',
+    // idle_timeout equal to retry_interval: a retried job's demand lands as idle connections time out
+    // and QUIT, which must still get it a connection.
+    global: 'retry_interval = "1s"\nmax_retry_interval = "1s"\nconnect_timeout = "1s"\nidle_timeout = "1s"',
     extra: `${scopes.join('\n\n')}`,
   });
   const started = Date.now();

@@ -17,7 +17,7 @@ export class Metrics {
   constructor(bus: Bus, sources: MetricSources, private readonly undo: (() => void)[]) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'petrel_process_', eventLoopMonitoringPrecision: 20 });
-    const received = new Counter({ name: 'petrel_received_messages_total', help: 'Messages accepted into the spool', registers: [r] });
+    const received = new Counter({ name: 'petrel_received_messages_total', help: 'Messages accepted into the spool, by protocol (esmtp, smtp, internal = DSNs)', labelNames: ['protocol'], registers: [r] });
     const rejected = new Counter({ name: 'petrel_rejections_total', help: 'Commands or messages refused by the listener', registers: [r] });
     const delivered = new Counter({ name: 'petrel_deliveries_total', help: 'Recipients delivered', labelNames: ['binding'], registers: [r] });
     const transient = new Counter({ name: 'petrel_transient_failures_total', help: 'Recipient attempts that failed transiently', labelNames: ['binding'], registers: [r] });
@@ -27,7 +27,7 @@ export class Metrics {
     const queueTime = new Histogram({ name: 'petrel_queue_time_seconds', help: 'Reception to successful delivery', labelNames: ['binding'], buckets: [0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 14400, 86400, 432000], registers: [r] });
     undo.push(
       bus.subscribe('message.spooled', (e) => {
-        if (!e.recovered) received.inc();
+        if (!e.recovered) received.inc({ protocol: e.envelope.protocol });
       }),
       bus.subscribe('message.rejected', () => rejected.inc()),
       bus.subscribe('delivery.attempted', (a) => {

@@ -62,9 +62,20 @@ export function sessionOptions(
   return opts;
 }
 
+/**
+ * A failure of the TLS policy (RFC 3207 under tls = "required"): STARTTLS not advertised or
+ * refused (stage 15), or a handshake or certificate check that failed (stage 17). A 421 there is
+ * the server going away, not a TLS verdict.
+ */
+function isTlsFailure(err: SmtpSessionError): boolean {
+  return (err.stage === Stage.DURING_STARTTLS || err.stage === Stage.HANDSHAKING_TLS) && err.reply.code !== 421;
+}
+
 export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions, deps: ConnectDeps): Promise<ConnectResult> {
   const open = deps.open ?? ((o: SessionOptions) => SmtpSession.open(o));
   let last: ReplyData | undefined;
+  /** The last TLS-policy failure: it says why better than "no MXs … reached" (Momentum logs the 4.7.x). */
+  let tlsFailure: SmtpSessionError | undefined;
   for (const host of deps.hostFailures.candidates(route.hosts)) {
     if (deps.isStopping()) return { kind: 'stopped' };
     try {
@@ -79,13 +90,17 @@ export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions,
         return { kind: 'unreachable', reply: err.reply, stage: err.stage };
       }
       last = err instanceof SmtpSessionError ? err.reply : InternalReplies.connectionClosed;
+      if (err instanceof SmtpSessionError && isTlsFailure(err)) tlsFailure = err;
       if (!(err instanceof SmtpSessionError)) deps.logger.warn({ err, host: host.name, ip: host.address }, 'unexpected error opening a session');
       else deps.logger.debug({ host: host.name, ip: host.address, reply: err.reply, stage: err.stage }, 'host failed; trying the next');
       deps.hostFailures.mark(host.address);
     }
   }
   if (deps.isStopping()) return { kind: 'stopped' };
-  // A single smart host's own reply says more than "no MXs"; an MX list gets Momentum's text.
+  // A host that refused on TLS policy (451 4.7.5 / 4.7.6) gets that reply and its stage, so the event
+  // log and the bounce class say why. Otherwise a single smart host's own reply says more than
+  // "no MXs"; an MX list whose hosts could not be reached gets Momentum's text.
+  if (tlsFailure) return { kind: 'unreachable', reply: tlsFailure.reply, stage: tlsFailure.stage };
   const reply = route.gateway && route.hosts.length === 1 && last ? last : InternalReplies.noMxReachable;
   return { kind: 'unreachable', reply, stage: Stage.NOT_CONNECTED };
 }

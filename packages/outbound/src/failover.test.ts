@@ -4,6 +4,8 @@ import { SmtpReply, type Route } from '@petrel/core';
 import { SmtpSession, type SessionOptions } from '@petrel/smtp-client';
 import { Harness, hostsRoute, makeJob } from './testkit/harness.js';
 import { closedPort, startSmtpSink, type Peer } from './testkit/peers.js';
+import { createServer, type Socket } from 'node:net';
+import { once } from 'node:events';
 
 const NO_MX = '421 4.4.0 [internal] no MXs for this domain could be reached at this time';
 const text = (r: { code: number; enhanced?: string; lines: readonly string[] }): string => `${r.code} ${r.enhanced} ${r.lines.join(' ')}`;
@@ -89,6 +91,59 @@ describe('outbound route handling and MX failover', () => {
       assert.ok(o.reply.code >= 400 && o.reply.code < 500);
     } finally {
       await h.svc.stop();
+    }
+  });
+
+  it('reports the TLS reason 451 4.7.6 (stage 15), not the no-MX text, when tls = "required" and no MX offers STARTTLS', async () => {
+    // The first MX refuses the connection, the second (smtp-sink) does not advertise STARTTLS.
+    const h = new Harness({ route: hostsRoute(sink.port, ['127.0.0.2', '127.0.0.1']), global: '[domain."example.test"]\ntls = "required"' });
+    await h.svc.start();
+    try {
+      h.enqueue([makeJob('example.test', ['a', 'b'])]);
+      await h.settled(1);
+      for (const o of h.attempts[0]!.outcomes) {
+        assert.equal(o.status, 'transient');
+        assert.equal(text(o.reply), '451 4.7.6 [internal] STARTTLS required but not advertised');
+        assert.equal(o.stage, 15);
+      }
+    } finally {
+      await h.svc.stop();
+    }
+  });
+
+  it('reports the TLS reason 451 4.7.5 (stage 17) when every MX fails the TLS handshake under tls = "required"', async () => {
+    // Advertises STARTTLS, says 220 go ahead, then talks plaintext: the handshake fails.
+    const sockets = new Set<Socket>();
+    const server = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.write('220 notls.test ESMTP\r\n');
+      s.on('data', (d: Buffer) => {
+        const line = d.toString('latin1').trim().toUpperCase();
+        if (line.startsWith('EHLO')) s.write('250-notls.test\r\n250-STARTTLS\r\n250 PIPELINING\r\n');
+        else if (line === 'STARTTLS') {
+          s.write('220 go ahead\r\n');
+          // Later, so that the client has begun the handshake (bytes with the 220 are refused earlier).
+          setTimeout(() => s.end('this is not TLS\r\n'), 50);
+        }
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const h = new Harness({ route: hostsRoute(port, ['127.0.0.1']), global: '[domain."example.test"]\ntls = "required"' });
+    await h.svc.start();
+    try {
+      h.enqueue([makeJob('example.test', ['a'])]);
+      await h.settled(1);
+      const o = h.attempts[0]!.outcomes[0]!;
+      assert.equal(o.status, 'transient');
+      assert.match(text(o.reply), /^451 4\.7\.5 \[internal\] TLS negotiation failed/);
+      assert.equal(o.stage, 17);
+    } finally {
+      await h.svc.stop();
+      for (const s of sockets) s.destroy();
+      server.close();
     }
   });
 

@@ -5,7 +5,7 @@
  */
 import { ThrottleRegistry, type Logger, type QueueDemand, type Service, type ServiceContext, type TimerHandle } from '@petrel/core';
 import type { ConnectDeps } from './connect.js';
-import { DeliveryConnection, type ConnectionEnd } from './connection.js';
+import { DeliveryConnection, type ConnectionEnd, type IdleWake } from './connection.js';
 import { HOST_FAILURE_RETRY_MS, HostFailures } from './host-failures.js';
 import { JobLedger } from './job-ledger.js';
 import { Pool, type PoolHost } from './pool.js';
@@ -174,7 +174,7 @@ export class OutboundService implements Service, PoolHost {
     }
   }
 
-  startConnection(pool: Pool): Promise<ConnectionEnd> {
+  startConnection(pool: Pool, idleWait: (ms: number) => Promise<IdleWake>): Promise<ConnectionEnd> {
     const conn = new DeliveryConnection({
       binding: pool.binding,
       domain: pool.domain,
@@ -185,7 +185,7 @@ export class OutboundService implements Service, PoolHost {
       ledger: this.ledger,
       hostFailures: this.hostFailures,
       isStopping: this.isStopping,
-      idleWait: (ms) => pool.idleWait(ms),
+      idleWait,
       connectionId: `c${++this.connectionSeq}`,
       throttles: this.throttles,
       traces: this.traces,

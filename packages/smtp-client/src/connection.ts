@@ -8,10 +8,13 @@ import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'n
 import type { SmtpReply } from '@petrel/core';
 import { ReplyReader, type ParsedReply } from './reply-reader.js';
 
-/** Why no reply came: the runner maps it to an internal reply. */
+/**
+ * Why no reply came: the runner maps it to an internal reply. 'out-of-step': a reply came that
+ * cannot answer the command waiting for it (pipelined replies no longer pair with commands).
+ */
 export class ConnectionLost extends Error {
   constructor(
-    readonly kind: 'timeout' | 'closed',
+    readonly kind: 'timeout' | 'closed' | 'out-of-step',
     message: string,
     /** Overrides of the state's declared internal reply (name or text) and stage. */
     readonly override: { reply?: string; stage?: number } = {},

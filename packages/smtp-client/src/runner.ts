@@ -92,32 +92,87 @@ async function exchange(machine: StateMachine, ctx: StateContext, first: Registe
   }
   ctx.stage = first.stage;
   conn.writeLines(lines);
+  // RFC 2920 §3.1: replies come in the order of the commands. Read the group's replies first, each
+  // within its own command's timeout, then act on them: if one turns out not to be its command's,
+  // none of them can be paired, and nothing of the group may have been acted on yet.
+  const replies: SmtpReply[] = [];
+  let failure: ConnectionLost | undefined;
   for (const s of sent) {
     ctx.stage = s.state.stage;
-    await readAndRoute(ctx, s);
+    try {
+      const reply = await readFor(ctx, s.state);
+      if (outOfStep(s.state, reply)) {
+        failure = outOfStepFailure(ctx, s.state, reply);
+        replies.length = 0;
+        break;
+      }
+      replies.push(reply);
+    } catch (err) {
+      if (!(err instanceof ConnectionLost)) throw err;
+      failure = err;
+      // After a close the replies before it stand (they came in order). After a timeout they may
+      // not: a server that stalls one command may answer the later ones first (smtp-sink -W does),
+      // so no reply of the group is trusted with a recipient's final outcome.
+      if (err.kind !== 'closed') replies.length = 0;
+      break;
+    }
     if (!ctx.usable) break; // after a 421 the rest of the replies will not come
   }
+  replies.forEach((reply, i) => {
+    const s = sent[i]!;
+    ctx.stage = s.state.stage;
+    route(ctx, s, reply);
+  });
+  // The phase ends: every recipient still without a result is transient with the internal reply
+  // of the command that got none, at its stage, and the session is not reused (lost()).
+  if (failure) throw failure;
   if (last.afterStage !== undefined && ctx.usable) ctx.stage = last.afterStage;
   return last;
 }
 
-async function readAndRoute(ctx: StateContext, sent: Sent): Promise<void> {
-  const { state } = sent;
-  let raw: SmtpReply;
+/**
+ * RFC 5321 §4.2.1: a 3xx asks for more and answers only a command that expects it (DATA's 354);
+ * a 2xx never answers such a command. Either mismatch means the reply belongs to another command.
+ */
+function outOfStep(state: RegisteredState, reply: SmtpReply): boolean {
+  if (reply.code >= 400) return false;
+  return reply.code >= 300 !== (state.goAhead === true);
+}
+
+function outOfStepFailure(ctx: StateContext, state: RegisteredState, reply: SmtpReply): ConnectionLost {
+  const message = `reply "${reply.toString()}" cannot answer the pipelined ${state.name} command: replies out of step`;
+  ctx.emit('syntax-warning', { message, line: reply.toString() });
+  // The command never got a reply of its own: record it as missing (Momentum's "no … response").
+  return new ConnectionLost('out-of-step', message, { reply: state.lost?.timeout ?? 'malformedReply', stage: state.stage });
+}
+
+/**
+ * The next reply for `state`, within its timeout, observed at once (a 421 or a malformed reply
+ * ends the reading); a missing one names the state that waited in vain.
+ */
+async function readFor(ctx: StateContext, state: RegisteredState): Promise<SmtpReply> {
   try {
-    raw = await ctx.requireConn().readReply(ctx.timeout(state.timeout ?? 'ehlo'));
+    return ctx.observe(await ctx.requireConn().readReply(ctx.timeout(state.timeout ?? 'ehlo')));
   } catch (err) {
-    // Name the state that waited in vain: in a pipelined group it is not the group's first.
+    // In a pipelined group the state that waited is not the group's first: name it and its stage.
     if (err instanceof ConnectionLost && err.override.reply === undefined) {
       const reply = err.kind === 'timeout' ? state.lost?.timeout : state.lost?.closed;
       throw new ConnectionLost(err.kind, err.message, { ...(reply !== undefined ? { reply } : {}), stage: state.stage });
     }
     throw err;
   }
-  const reply = ctx.observe(raw);
-  const route = reply.code < 400 ? state.on?.positive : reply.code < 500 ? state.on?.transient : state.on?.permanent;
-  if (route) {
-    route(ctx, reply, sent.index);
+}
+
+async function readAndRoute(ctx: StateContext, sent: Sent): Promise<void> {
+  route(ctx, sent, await readFor(ctx, sent.state));
+}
+
+/** Routes one (observed) reply by class to its state's handler. */
+function route(ctx: StateContext, sent: Sent, reply: SmtpReply): void {
+  const { state } = sent;
+  const handler = reply.code < 400 ? state.on?.positive : reply.code < 500 ? state.on?.transient : state.on?.permanent;
+  if (handler) {
+    handler(ctx, reply, sent.index);
     return;
   }
   if (reply.code < 400) return;
@@ -133,7 +188,7 @@ async function readAndRoute(ctx: StateContext, sent: Sent): Promise<void> {
 function lost(ctx: StateContext, state: RegisteredState, err: ConnectionLost, phase: Phase): void {
   ctx.usable = false;
   ctx.conn?.destroy();
-  const name = err.override.reply ?? (err.kind === 'timeout' ? state.lost?.timeout : state.lost?.closed) ?? 'closedByRemote';
+  const name = err.override.reply ?? (err.kind === 'closed' ? state.lost?.closed : state.lost?.timeout) ?? 'closedByRemote';
   const reply: SmtpReply = ctx.closing ?? replyFor(name);
   const stage = err.override.stage ?? ctx.stage;
   if (phase === 'transaction' && ctx.tx) {

@@ -53,6 +53,12 @@ export interface SmtpState {
    * (MAIL, RCPT, RSET); 'last' = may end a pipelined group (DATA). Absent = never pipelined.
    */
   readonly pipelining?: 'group' | 'last';
+  /**
+   * True when the command's positive reply is an intermediate 3xx (DATA's 354, RFC 5321 §4.3.2),
+   * false (default) when it is a 2xx. In a pipelined group a positive reply of the other kind
+   * cannot be this command's: the replies are out of step with the commands.
+   */
+  readonly goAhead?: boolean;
   /** False = skip this state and take the default successor. */
   applies?(ctx: StateContext): boolean;
   /** The command lines to send (no CRLF); one reply is read per line. */

@@ -162,6 +162,7 @@ export const dataState: SmtpState = {
   timeout: 'data',
   lost: { timeout: 'noDataResponse' },
   pipelining: 'last',
+  goAhead: true,
   // RFC 2920 §3.1: without an accepted RCPT there is no DATA, unless it is already in the group.
   // With CHUNKING the body goes by BDAT instead (RFC 3030 §2).
   applies: (ctx) => !ctx.chunking && !txOf(ctx).mailRefused && (txOf(ctx).accepted.length > 0 || txOf(ctx).batching),
