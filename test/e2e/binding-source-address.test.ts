@@ -56,3 +56,42 @@ test('mail assigned by sender domain leaves from its binding\'s address with its
   assert.equal(field(dumpOf('b@two.test'), 'X-Helo-Args'), 'out3.petrel.test');
   assert.equal(field(dumpOf('c@other.test'), 'X-Helo-Args'), 'petrel.test', 'the default binding uses the hostname');
 });
+
+test('an X-Binding header picks the binding when allowed, and is removed before delivery', async (t) => {
+  const s = await scenario(t, ZONE);
+  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
+  s.defer(() => sink.stop());
+  const rules = `
+[routing]
+allow_binding_header = true
+[binding.b2]
+bind_address = "127.0.0.2"
+ehlo_hostname = "out2.petrel.test"
+[binding.b3]
+bind_address = "127.0.0.3"
+ehlo_hostname = "out3.petrel.test"
+
+[[binding_rule]]
+header = "X-Binding"
+[[binding_rule]]
+binding = "b2"
+`;
+  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: rules });
+  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
+  s.defer(() => petrel.stop());
+
+  const ids: Record<string, string> = {};
+  for (const [from, header] of [['h3@x.test', 'b3'], ['h2@x.test', undefined], ['hx@x.test', 'no-such-binding']] as const) {
+    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', from, '--to', 'rcpt@bind.test', ...(header ? ['--header', `X-Binding: ${header}`] : [])]);
+    assert.equal(r.code, 0, r.out);
+    ids[from] = /queued as (\S+)/.exec(r.out)![1]!;
+  }
+  const ev = await petrel.waitForEvents('three deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 3);
+  const binding = (from: string): unknown => ev.find((x) => x.type === 'delivery' && x.message_id === ids[from])?.binding;
+  // An unknown name does not match the header rule, so the next rule (b2) decides.
+  assert.deepEqual(['h3@x.test', 'h2@x.test', 'hx@x.test'].map(binding), ['b3', 'b2', 'b2']);
+  const dump = sink.messages().find((x) => x.includes('<h3@x.test>'));
+  assert.ok(dump, 'a dump for h3@x.test');
+  assert.match(dump, /^X-Client-Addr: 127\.0\.0\.3$/m);
+  assert.doesNotMatch(dump, /^X-Binding:/im, 'the binding header is stripped before delivery');
+});
