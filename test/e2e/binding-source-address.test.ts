@@ -14,7 +14,7 @@ bind_address = "127.0.0.2"
 ehlo_hostname = "out2.petrel.test"
 [binding.b3]
 bind_address = "127.0.0.3"
-ehlo_hostname = "out3.petrel.test"
+ehlo_hostname = "__message__"
 
 [[binding_rule]]
 sender_domain = "one.test"
@@ -24,7 +24,7 @@ sender_domain = "/^two\\\\.test$/"
 binding = "b3"
 `;
 
-test('mail assigned by sender domain leaves from its binding\'s address with its EHLO name', async (t) => {
+test('mail assigned by sender domain leaves from its binding\'s address with its EHLO name (a literal, or __message__ = the sender domain)', async (t) => {
   const s = await scenario(t, ZONE);
   const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
   s.defer(() => sink.stop());
@@ -53,7 +53,7 @@ test('mail assigned by sender domain leaves from its binding\'s address with its
   assert.equal(field(dumpOf('a@one.test'), 'X-Client-Addr'), '127.0.0.2');
   assert.equal(field(dumpOf('a@one.test'), 'X-Helo-Args'), 'out2.petrel.test');
   assert.equal(field(dumpOf('b@two.test'), 'X-Client-Addr'), '127.0.0.3');
-  assert.equal(field(dumpOf('b@two.test'), 'X-Helo-Args'), 'out3.petrel.test');
+  assert.equal(field(dumpOf('b@two.test'), 'X-Helo-Args'), 'two.test', '__message__: the sender domain');
   assert.equal(field(dumpOf('c@other.test'), 'X-Helo-Args'), 'petrel.test', 'the default binding uses the hostname');
 });
 

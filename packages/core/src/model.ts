@@ -93,6 +93,13 @@ export type OutcomeStatus = 'delivered' | 'transient' | 'permanent';
  * Momentum's connection stage codes (reference §8): the `stage` field of T/P log records
  * and of every recipient outcome.
  */
+/**
+ * Momentum's `ehlo_hostname = "__message__"`: EHLO with the envelope sender's domain. A route
+ * carries it as is; outbound takes the domain from the first message of each connection (EHLO is
+ * sent once per connection, RFC 5321 §4.1.1.1), and the hostname for the null sender.
+ */
+export const EHLO_FROM_SENDER = '__message__';
+
 export const Stage = {
   NOT_CONNECTED: 0,
   IDLE: 1,
@@ -199,7 +206,7 @@ export type Route =
       readonly port: number;
       /** Address outbound sockets bind to (the binding's bind_address), if set. */
       readonly bindAddress?: string;
-      /** The EHLO name of the binding. */
+      /** The EHLO name of the binding, or EHLO_FROM_SENDER (resolved per connection by outbound). */
       readonly ehloName: string;
       /** True when the hosts come from a configured gateway (smart host), not MX. */
       readonly gateway: boolean;

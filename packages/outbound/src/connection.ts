@@ -4,7 +4,7 @@
  * job over it, RSET between messages (RFC 5321 §4.1.1.5), idle up to idle_timeout for more work,
  * and QUIT (RFC 5321 §4.1.1.10).
  */
-import { Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type ReplyData, type RouteHost, type ThrottleRegistry } from '@petrel/core';
+import { EHLO_FROM_SENDER, Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type ReplyData, type RouteHost, type ThrottleRegistry } from '@petrel/core';
 import type { SmtpSession } from '@petrel/smtp-client';
 import { sendInBatches } from './batches.js';
 import { connectToRoute, type ConnectDeps } from './connect.js';
@@ -95,7 +95,7 @@ export class DeliveryConnection {
     if (!(await takeConnectionToken(env.throttles, env.clock, env.binding, env.domain, env.stopped, env.isStopping))) {
       return this.releaseAndStop(first);
     }
-    const c = await connectToRoute(route, policy, {
+    const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
       hostFailures: env.hostFailures,
       logger: env.logger,
       isStopping: env.isStopping,
@@ -236,4 +236,16 @@ export class DeliveryConnection {
       session.destroy();
     }
   }
+}
+
+/**
+ * The route with EHLO_FROM_SENDER replaced by the first message's sender domain. The hostname
+ * stands in for <> and for a domain EHLO cannot carry: EHLO comes before any extension, so it
+ * takes an ASCII domain or an address literal (RFC 5321 §4.1.1.1), never a UTF-8 one.
+ */
+export function ehloFor(route: HostsRoute, first: DeliveryJob, hostname: string): HostsRoute {
+  if (route.ehloName !== EHLO_FROM_SENDER) return route;
+  const domain = first.sender.slice(first.sender.lastIndexOf('@') + 1);
+  const usable = first.sender.includes('@') && (/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(domain) || /^\[[^\]]+\]$/.test(domain));
+  return { ...route, ehloName: usable ? domain : hostname };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DELIVERY_OPTIONS, formatDuration, formatReply, type OptionSpec } from '@petrel/core';
+import { DELIVERY_OPTIONS, EHLO_FROM_SENDER, formatDuration, formatReply, type OptionSpec } from '@petrel/core';
 import { explainRecipient, type RecipientExplanation } from '@petrel/routing';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { loadOrExit } from './common.js';
@@ -17,7 +17,7 @@ export function renderExplanation(x: RecipientExplanation): string {
   out.push(`recipient: ${x.recipient}`, `sender:    ${x.sender === '' ? '<>' : x.sender}`, `domain:    ${x.domain}`);
   out.push(`binding:   ${x.binding}`, `group:     ${x.bindingGroup}`, `rule:      ${x.rule}`);
   const r = x.route;
-  out.push(`source:    ${r.bindAddress ?? '* (kernel chooses)'}`, `ehlo:      ${r.ehloName}`, `port:      ${r.port}`);
+  out.push(`source:    ${r.bindAddress ?? '* (kernel chooses)'}`, `ehlo:      ${r.ehloName === EHLO_FROM_SENDER ? `${EHLO_FROM_SENDER} (the sender domain of each connection's first message)` : r.ehloName}`, `port:      ${r.port}`);
   out.push(`route:     ${r.source}${r.mx?.implicit ? ' (implicit MX: the domain\'s own address)' : ''}`);
   for (const h of r.mx?.hosts ?? []) {
     out.push(`  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}`);

@@ -1,13 +1,14 @@
 /** Route resolution against a real DNS server (a private dnsmasq with the project's *.test zone). */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { formatReply, ManualClock, type Route } from '@petrel/core';
+import { EHLO_FROM_SENDER, formatReply, ManualClock, type Route } from '@petrel/core';
 import { countingDns, contextFrom } from '../context-fixture.js';
 import { CachingResolver } from '../dns/caching-resolver.js';
 import { createDnsClient } from '../dns/dns-client.js';
 import { startDnsmasq, type Dnsmasq } from '../dnsmasq-fixture.js';
 import { RoutingService } from '../routing-service.js';
 import { explainMx } from './mx.js';
+import { ehloName } from './route-resolver.js';
 
 const EXTRA_ZONE = [
   // two MX of equal preference: their order must vary (RFC 5321 §5.1)
@@ -224,5 +225,13 @@ describe('explain', () => {
     assert.equal(e.source, 'gateway');
     assert.equal(e.domain, 'x.test');
     assert.deepEqual(e.gateway?.map((g) => g.entry), ['127.0.0.7:2600']);
+  });
+});
+
+describe('ehlo_hostname', () => {
+  test('"__hostname__" is the hostname, a literal is itself, "__message__" stays for outbound to resolve per connection', () => {
+    assert.equal(ehloName('__hostname__', 'petrel.test'), 'petrel.test');
+    assert.equal(ehloName('out.example.com', 'petrel.test'), 'out.example.com');
+    assert.equal(ehloName(EHLO_FROM_SENDER, 'petrel.test'), EHLO_FROM_SENDER);
   });
 });

@@ -143,10 +143,11 @@ function orderFamilies(hosts: readonly RoutedHost[], families: readonly Family[]
 
 /**
  * Momentum's ehlo_hostname: "__hostname__" is this MTA's hostname. "__message__" (the sender's
- * domain) needs the message, which a (binding, domain) route does not have: hostname for now.
+ * domain) needs a message, which a (binding, domain) route does not have: it stays in the route
+ * and outbound replaces it when a connection opens (see EHLO_FROM_SENDER).
  */
 export function ehloName(value: string, hostname: string): string {
-  return value === '__hostname__' || value === '__message__' ? hostname : value;
+  return value === '__hostname__' ? hostname : value;
 }
 
 /** RFC 5321 §4.1.3 address literals: "[192.0.2.1]" and "[IPv6:2001:db8::1]" name the host directly. */
