@@ -40,7 +40,12 @@ test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AU
   const line = await run(process.execPath, [HASH_SCRIPT, 'alice'], { input: 'correct horse' });
   assert.equal(line.code, 0, line.stderr);
   assert.match(line.stdout, /^alice:scrypt\$16384\$8\$1\$/);
-  writeFileSync(join(pdir, 'users'), line.stdout);
+  // A long secret (an API token, say): its AUTH PLAIN line is ~2,000 octets, over the 512-octet
+  // command limit and within RFC 4954 §4's 12,288 for AUTH lines and SASL responses.
+  const longSecret = 'token-'.repeat(250);
+  const carol = await run(process.execPath, [HASH_SCRIPT, 'carol'], { input: longSecret });
+  assert.equal(carol.code, 0, carol.stderr);
+  writeFileSync(join(pdir, 'users'), line.stdout + carol.stdout);
   const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, relayNetworks: ['127.0.0.1/32'] }).replace(
     'max_message_size = "10MB"',
     'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"\nauth_users_file = "users"',
@@ -55,6 +60,13 @@ test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AU
   const delivered = await waitFor('the message at the sink', () => (sink.messages().length === 1 ? sink.messages() : undefined));
   assert.match(sinkBody(delivered[0]!), /with ESMTPSA id /);
 
+  for (const mech of ['PLAIN', 'LOGIN']) {
+    const long = await swaks([...from127_9, '--from', 'carol@test.local', '--to', 'bob@example.test', '--tls', '--auth', mech, '--auth-user', 'carol', '--auth-password', longSecret]);
+    assert.equal(long.code, 0, long.out);
+    assert.match(long.out, /235 2\.7\.0 /, `AUTH ${mech} with a long secret`);
+  }
+  await waitFor('the long-secret messages at the sink', () => sink.messages().length === 3);
+
   const noAuth = await swaks([...from127_9, '--from', 'alice@test.local', '--to', 'bob@example.test', '--tls']);
   assert.match(noAuth.out, /554 5\.7\.1 <bob@example\.test>: Relaying denied/);
   const badPw = await swaks([...from127_9, '--from', 'alice@test.local', '--to', 'bob@example.test', '--tls', '--auth', 'LOGIN', '--auth-user', 'alice', '--auth-password', 'wrong']);
@@ -66,5 +78,5 @@ test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AU
     const r = await swaks([...from127_9, '--tls', '--quit-after', 'EHLO']);
     return /TLS peer DN="\/CN=renewed\.petrel\.test"/.test(r.out);
   }, 10_000, 200);
-  assert.equal(sink.messages().length, 1, 'nothing else was relayed');
+  assert.equal(sink.messages().length, 3, 'nothing else was relayed');
 });

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { newMessageId, type Recipient, type ReplyData, type TimerHandle } from '@petrel/core';
-import type { AuthMechanism } from './auth.js';
+import { MAX_SASL_LINE, type AuthMechanism } from './auth.js';
 import { AuthFlow } from './auth-flow.js';
 import { BdatBody } from './bdat.js';
 import { BUILTIN_VERBS, sequenceReply, type CommandSession } from './commands.js';
@@ -63,7 +63,7 @@ export class Session implements CommandSession {
     this.socket = socket;
     this.client = { address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
     const s = host.settings;
-    this.reader = new WireReader({ maxLine: s.maxLine, maxData: s.maxMessageSize, maxDataLine: s.maxDataLine });
+    this.reader = new WireReader({ maxLine: s.maxLine, maxSaslLine: MAX_SASL_LINE, maxData: s.maxMessageSize, maxDataLine: s.maxDataLine });
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
     this.attach(socket);
     this.auth = new AuthFlow({
@@ -319,7 +319,7 @@ export class Session implements CommandSession {
           this.close();
           break;
         }
-        const line = this.reader.nextCommand();
+        const line = this.reader.nextCommand(this.current === 'awaiting auth response');
         if (!line) break;
         progressed = true;
         const pending = this.current === 'awaiting auth response' ? this.auth.line(line) : this.dispatch(line);

@@ -45,6 +45,19 @@ test('a line over 512 octets is one too-long error, even when it arrives without
   assert.deepEqual(all(exact).map((c) => c.kind), ['line', 'error']);
 });
 
+test('AUTH lines and SASL responses may run to maxSaslLine (RFC 4954 §4), other commands stop at maxLine', () => {
+  const r = new WireReader({ maxLine: 512, maxSaslLine: 12_288, maxData: 1000 });
+  const token = 'A'.repeat(5000);
+  r.push(Buffer.from(`auth PLAIN ${token}\r\nMAIL FROM:<${'m'.repeat(600)}@b.c>\r\nAUTH PLAIN ${'B'.repeat(12_300)}\r\n`));
+  assert.deepEqual(all(r).map((c) => (c.kind === 'line' ? c.text.slice(0, 10) : c.error)), ['auth PLAIN', 'too-long', 'too-long']);
+  r.push(Buffer.from(`${token}\r\n${token}\r\n`));
+  assert.deepEqual(r.nextCommand(true), { kind: 'line', text: token }, 'a SASL response line');
+  assert.deepEqual(r.nextCommand(false), { kind: 'error', error: 'too-long' }, 'the same line as a command');
+  const plain = new WireReader({ maxLine: 512, maxData: 1000 });
+  plain.push(Buffer.from(`AUTH PLAIN ${token}\r\n`));
+  assert.deepEqual(all(plain), [{ kind: 'error', error: 'too-long' }], 'without maxSaslLine, AUTH gets maxLine too');
+});
+
 test('after DATA the reader hands octets to the data decoder, then returns to commands', () => {
   const r = new WireReader({ maxLine: 512, maxData: 1000 });
   r.push(Buffer.from('DATA\r\nhello\r\n.\r\nQUIT\r\n'));

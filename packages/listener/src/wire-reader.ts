@@ -22,6 +22,16 @@ export interface WireReaderOptions {
   readonly maxData: number;
   /** Longest line of message text without CRLF (RFC 5322 §2.1.1: 998). */
   readonly maxDataLine?: number;
+  /**
+   * Longest AUTH command or SASL response line, CRLF included (RFC 4954 §4: the AUTH extension
+   * raises the limit to 12288 octets, since initial responses and tokens can be long); maxLine if unset.
+   */
+  readonly maxSaslLine?: number;
+}
+
+/** "AUTH " in any case, the only command whose line may exceed maxLine. */
+function startsWithAuth(buf: Buffer, at: number): boolean {
+  return buf.length - at >= 5 && (buf[at]! | 0x20) === 0x61 && (buf[at + 1]! | 0x20) === 0x75 && (buf[at + 2]! | 0x20) === 0x74 && (buf[at + 3]! | 0x20) === 0x68 && buf[at + 4] === 0x20;
 }
 
 export class WireReader {
@@ -48,8 +58,11 @@ export class WireReader {
     return this.buf.length - this.pos;
   }
 
-  /** The next complete command line, or undefined when more input is needed. */
-  nextCommand(): CommandLine | undefined {
+  /**
+   * The next complete command line, or undefined when more input is needed. `saslResponse`: the
+   * session awaits a SASL response line (RFC 4954 §4), which may be as long as an AUTH command.
+   */
+  nextCommand(saslResponse = false): CommandLine | undefined {
     if (this.decoder || this.chunkLeft >= 0) throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'nextCommand() during DATA or BDAT');
     if (this.skipLeft > 0) {
       const n = Math.min(this.skipLeft, this.buffered);
@@ -58,6 +71,7 @@ export class WireReader {
       if (this.skipLeft > 0) return undefined;
     }
     const lf = this.buf.indexOf(LF, this.pos);
+    const limit = this.opts.maxSaslLine !== undefined && (saslResponse || startsWithAuth(this.buf, this.pos)) ? this.opts.maxSaslLine : this.opts.maxLine;
     if (this.discarding) {
       if (lf < 0) {
         this.pos = this.buf.length;
@@ -68,7 +82,7 @@ export class WireReader {
       return { kind: 'error', error: 'too-long' };
     }
     if (lf < 0) {
-      if (this.buffered > this.opts.maxLine) {
+      if (this.buffered > limit) {
         this.discarding = true;
         this.pos = this.buf.length;
       }
@@ -76,7 +90,7 @@ export class WireReader {
     }
     const start = this.pos;
     this.pos = lf + 1;
-    if (lf + 1 - start > this.opts.maxLine) return { kind: 'error', error: 'too-long' };
+    if (lf + 1 - start > limit) return { kind: 'error', error: 'too-long' };
     // The line must end in CRLF and hold no other CR (RFC 5321 §2.3.8).
     const cr = this.buf.indexOf(CR, start);
     if (cr !== lf - 1) return { kind: 'error', error: 'bare-eol' };
