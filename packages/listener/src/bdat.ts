@@ -46,7 +46,7 @@ export class BdatBody {
     this.checker?.end();
     const oversize = this.oversize;
     return {
-      data: oversize ? Buffer.alloc(0) : Buffer.concat(this.parts, this.held),
+      parts: oversize ? [] : this.parts,
       size: this.size,
       bareEol: this.checker?.bareEol ?? false,
       oversize,

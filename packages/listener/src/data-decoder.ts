@@ -11,8 +11,11 @@ const DOT = 0x2e;
 
 /** The outcome of one message's data. */
 export interface DataResult {
-  /** The message as received, CRLF line ends, dots unstuffed; empty when oversize. */
-  readonly data: Buffer;
+  /**
+   * The message as received, CRLF line ends, dots unstuffed, in pieces (views of the buffers
+   * read, not copies: joined once, with the trace header, when stored); empty when oversize.
+   */
+  readonly parts: readonly Buffer[];
   /** Octets of data after unstuffing, counted even past the limit. */
   readonly size: number;
   /** A CR not followed by LF, or an LF not preceded by CR, was seen. */
@@ -22,6 +25,9 @@ export interface DataResult {
   /** A line was longer than the line limit (RFC 5322 §2.1.1: 998 octets without CRLF). */
   readonly longLine: boolean;
 }
+
+/** A CR held back at the end of one buffer and emitted with the next. */
+const CR_ONLY = Buffer.from([CR]);
 
 export class DataDecoder {
   // The DATA command's own CRLF counts as the start of the first line (RFC 5321 §4.1.1.4).
@@ -45,15 +51,19 @@ export class DataDecoder {
   /**
    * Consumes octets; returns the index just past the end marker when the data ended in this
    * buffer (the rest belongs to the next command), or -1 when every octet was data.
+   *
+   * Output differs from input only where a transparency dot is dropped, at the end marker, and
+   * for a CR that ended the previous buffer; everything else goes out as views of `buf` ("runs"
+   * from runStart), so a body costs no per-line copy.
    */
   write(buf: Buffer): number {
-    // Each input octet yields at most one output octet, plus one for a CR held from the last call.
-    const out = Buffer.allocUnsafe(buf.length + 1);
     const len = buf.length;
-    let o = 0;
+    // A CR that ended the previous buffer: not emitted yet, and not in this one.
+    let heldCr = this.cr;
+    let runStart = 0;
     let end = -1;
     // Cached positions of the next CR and LF at or after i (-1: none left, -2: not looked up yet):
-    // plain runs between them are copied with native memchr/memcpy, not octet by octet.
+    // plain runs between them are skipped with native memchr, not octet by octet.
     let nextCr = -2;
     let nextLf = -2;
     let i = 0;
@@ -63,8 +73,6 @@ export class DataDecoder {
         if (nextCr !== -1 && nextCr < i) nextCr = buf.indexOf(CR, i);
         if (nextLf !== -1 && nextLf < i) nextLf = buf.indexOf(LF, i);
         const stop = Math.min(nextCr === -1 ? len : nextCr, nextLf === -1 ? len : nextLf);
-        buf.copy(out, o, i, stop);
-        o += stop - i;
         // RFC 5321 §4.5.3.1.6 / RFC 5322 §2.1.1: line length without CRLF.
         this.lineLen += stop - i;
         if (this.lineLen > this.maxLine) this.longLine = true;
@@ -79,18 +87,21 @@ export class DataDecoder {
         this.cr = false;
         if (b === LF) {
           if (this.dotOnly) {
+            // The end marker: its CR (held, or at i - 2 where the run starts after the dot) and LF are not data.
+            this.run(buf, runStart, heldCr ? runStart : i - 2);
             end = i;
             break;
           }
-          out[o++] = CR;
-          out[o++] = LF;
+          if (heldCr) this.emit(CR_ONLY);
+          heldCr = false;
           this.lineStart = true;
           this.lineLen = 0;
           continue;
         }
         // A CR not followed by LF: keep it (the message is refused anyway) and go on with b.
         this.bareEol = true;
-        out[o++] = CR;
+        if (heldCr) this.emit(CR_ONLY);
+        heldCr = false;
         this.dotOnly = false;
       }
       if (b === CR) {
@@ -101,22 +112,23 @@ export class DataDecoder {
       if (b === LF) {
         // A bare LF never ends a line: only CRLF does, so "\n.\n" cannot end the data.
         this.bareEol = true;
-        out[o++] = LF;
         this.lineStart = false;
         this.dotOnly = false;
         continue;
       }
       if (this.lineStart && b === DOT) {
         // RFC 5321 §4.5.2: a leading dot is removed; a line of just "." ends the data.
+        this.run(buf, runStart, i - 1);
+        runStart = i;
         this.lineStart = false;
         this.dotOnly = true;
         continue;
       }
       this.lineStart = false;
       this.dotOnly = false;
-      out[o++] = b;
     }
-    if (o > 0) this.emit(out.subarray(0, o));
+    // A CR that ends this buffer waits for the next one (it may begin the end marker).
+    if (end < 0) this.run(buf, runStart, this.cr && !heldCr ? len - 1 : len);
     return end;
   }
 
@@ -124,12 +136,16 @@ export class DataDecoder {
   result(): DataResult {
     const oversize = this.size > this.maxSize;
     return {
-      data: oversize ? Buffer.alloc(0) : Buffer.concat(this.chunks, this.size),
+      parts: oversize ? [] : this.chunks,
       size: this.size,
       bareEol: this.bareEol,
       oversize,
       longLine: this.longLine,
     };
+  }
+
+  private run(buf: Buffer, from: number, to: number): void {
+    if (to > from) this.emit(buf.subarray(from, to));
   }
 
   private emit(bytes: Buffer): void {

@@ -422,11 +422,11 @@ export class Session implements CommandSession {
     if (result.bareEol) this.refuse(REPLIES.bareEolData, about, phase);
     else if (result.oversize) this.refuse(REPLIES.sizeExceeded, about, phase);
     else if (result.longLine) this.refuse(REPLIES.lineTooLongData, about, phase);
-    else if (tx) await this.wait(this.store(tx, result.data));
+    else if (tx) await this.wait(this.store(tx, result.parts));
     if (!this.isClosed) this.enter('awaiting mailfrom');
   }
 
-  private async store(tx: Transaction, data: Buffer): Promise<void> {
+  private async store(tx: Transaction, data: readonly Buffer[]): Promise<void> {
     const now = this.host.clock.now();
     const id = newMessageId(now);
     const request = buildStoreRequest(tx, data, {

@@ -53,8 +53,20 @@ export function missingHeaders(data: Buffer): { messageId: boolean; date: boolea
   return { messageId: !/\r\nmessage-id[ \t]*:/i.test(top), date: !/\r\ndate[ \t]*:/i.test(top) };
 }
 
-/** The body as stored (trace header + added headers + data, CRLF line ends) and its envelope. */
-export function buildStoreRequest(tx: Transaction, data: Buffer, m: MessageContext): StoreRequest {
+/**
+ * The header section's source among the data's pieces: the first piece when it holds the whole
+ * section (the usual case: DATA's first read starts the message), else all of them joined.
+ */
+function headerSource(parts: readonly Buffer[]): Buffer {
+  const first = parts[0] ?? Buffer.alloc(0);
+  return parts.length <= 1 || first.indexOf('\r\n\r\n') >= 0 || first.subarray(0, 2).toString('latin1') === '\r\n' ? first : Buffer.concat(parts);
+}
+
+/**
+ * The body as stored (trace header + added headers + data, CRLF line ends) and its envelope.
+ * `parts` are the data's pieces, joined here in one copy together with the prefix.
+ */
+export function buildStoreRequest(tx: Transaction, parts: readonly Buffer[], m: MessageContext): StoreRequest {
   const protocol = withProtocol(m.esmtp, tx.smtputf8, m.tls !== undefined, m.authUser !== undefined);
   const only = tx.recipients.length === 1 ? tx.recipients[0]?.address : undefined;
   let prefix = m.traceHeader
@@ -70,11 +82,11 @@ export function buildStoreRequest(tx: Transaction, data: Buffer, m: MessageConte
       })
     : '';
   if (m.addMissingHeaders) {
-    const missing = missingHeaders(data);
+    const missing = missingHeaders(headerSource(parts));
     if (missing.messageId) prefix += `Message-ID: <${m.id}@${m.hostname}>\r\n`;
     if (missing.date) prefix += `Date: ${rfc5322Date(m.receivedAt)}\r\n`;
   }
-  const body = prefix === '' ? data : Buffer.concat([Buffer.from(prefix, 'utf8'), data]);
+  const body = Buffer.concat(prefix === '' ? parts : [Buffer.from(prefix, 'utf8'), ...parts]);
   const envelope: MessageEnvelope = {
     id: m.id,
     sender: tx.sender,

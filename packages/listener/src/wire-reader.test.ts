@@ -64,6 +64,6 @@ test('after DATA the reader hands octets to the data decoder, then returns to co
   assert.deepEqual(r.nextCommand(), { kind: 'line', text: 'DATA' });
   r.beginData();
   const d = r.readData();
-  assert.equal(d?.data.toString(), 'hello\r\n');
+  assert.equal(Buffer.concat(d?.parts ?? []).toString(), 'hello\r\n');
   assert.deepEqual(r.nextCommand(), { kind: 'line', text: 'QUIT' });
 });
