@@ -7,6 +7,7 @@ import { scenario } from '../lib/scenario.js';
 import { startSink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { waitFor } from '../lib/ports.js';
+import { petrelCli } from '../lib/cli.js';
 
 /** One message on its own connection; resolves to the SMTP reply line (250 … or the refusal). */
 async function send(port: number, id: string): Promise<string> {
@@ -69,4 +70,54 @@ test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lo
   const idsAtSink = (): string[] => sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
   await waitFor(`all ${acked.length} acknowledged messages at the sink`, () => acked.every((id) => idsAtSink().includes(id)), 20_000, 200);
   assert.ok(!idsAtSink().includes('still-full@test.local'), 'a refused message was not delivered');
+});
+
+test('with the free-space guard off, a real SQLITE_FULL answers 452 4.3.1, loses nothing, and the spool recovers when space returns', async (t) => {
+  const s = await scenario(t);
+  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
+  s.defer(() => sink.stop());
+  const fs = await mountTmpfs(join(s.dir, 'petrel', 'spool'), '8m');
+  s.defer(() => fs.unmount());
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '[spool]\nmin_free_space = "0"\n' }),
+    s.listenPort,
+  );
+  s.defer(() => petrel.stop());
+  // Delivery held while the disk is full, so the spool keeps the messages (and must keep them).
+  const held = await petrelCli(petrel, ['suspend', '--domain', 'example.test']);
+  assert.equal(held.code, 0, held.stderr);
+
+  const acked: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const id = `pre-${i}@test.local`;
+    assert.match(await send(s.listenPort, id), /^250 /);
+    acked.push(id);
+  }
+  const filler = join(fs.dir, 'filler');
+  fillDisk(filler);
+  // Each message is ~24 KB: the first refusal comes from SQLite itself, not from a statfs check.
+  let refusal = '';
+  for (let i = 0; i < 50 && refusal === ''; i++) {
+    const id = `full-${i}@test.local`;
+    const reply = await send(s.listenPort, id);
+    if (/^250 /.test(reply)) acked.push(id);
+    else refusal = reply;
+  }
+  assert.match(refusal, /^452 4\.3\.1 /);
+  await waitFor('a log line naming the cause', () => /spool: the disk is full: refusing new mail with 452 4\.3\.1/.test(petrel.output()) && /SQLITE_FULL/.test(petrel.output()), 5_000, 100);
+
+  removeFile(filler);
+  await waitFor('a 250 once space is back', async () => {
+    const id = `back-${Date.now()}@test.local`;
+    const reply = await send(s.listenPort, id);
+    if (/^250 /.test(reply)) acked.push(id);
+    return /^250 /.test(reply);
+  }, 10_000, 300);
+
+  // Deliver everything now: nothing acknowledged was lost to the failed commits.
+  const r = await petrelCli(petrel, ['resume', '--domain', 'example.test']);
+  assert.equal(r.code, 0, r.stderr);
+  const idsAtSink = (): string[] => sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
+  await waitFor(`all ${acked.length} acknowledged messages at the sink`, () => acked.every((id) => idsAtSink().includes(id)), 20_000, 200);
 });
