@@ -89,3 +89,22 @@ test('max_errors bad commands end the session with 421 4.7.0', T, async (t) => {
   assert.match(await c.reply(), /^421 4\.7\.0 .*too many errors/);
   await c.closed;
 });
+
+test('past junk_command_limit each NOOP/RSET/VRFY counts towards max_errors (Postfix smtpd_junk_command_limit)', T, async (t) => {
+  const h = await startListener({ listener: ['max_errors = 3', 'junk_command_limit = 5'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  c.send('EHLO c.test\r\n');
+  assert.match(await c.reply(), /^250[ -]/);
+  c.send('NOOP\r\nRSET\r\nVRFY x\r\nNOOP\r\nNOOP\r\n');
+  assert.match(await c.reply(), /^250 /);
+  assert.match(await c.reply(), /^250 /);
+  assert.match(await c.reply(), /^252 /);
+  assert.match(await c.reply(), /^250 /);
+  assert.match(await c.reply(), /^250 /);
+  c.send('NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n');
+  for (let i = 0; i < 3; i++) assert.match(await c.reply(), /^250 /, 'still answered, but counted');
+  assert.match(await c.reply(), /^421 4\.7\.0 .*too many errors/);
+  await c.closed;
+});

@@ -22,6 +22,9 @@ import { checkTransition, isCommandState, type CommandState, type ServerState } 
 import { buildStoreRequest, type Transaction } from './transaction.js';
 import { WireReader, type CommandLine } from './wire-reader.js';
 
+/** Commands that move no mail; see junk_command_limit. */
+const JUNK_VERBS: ReadonlySet<string> = new Set(['NOOP', 'RSET', 'VRFY']);
+
 /** After our FIN, a client that does not close is dropped after this long. */
 const LINGER_MS = 5_000;
 
@@ -37,6 +40,8 @@ export class Session implements CommandSession {
   private readonly reader: WireReader;
   private out = '';
   private errors = 0;
+  /** NOOP/RSET/VRFY so far: commands that move no mail (Postfix's "junk commands"). */
+  private junk = 0;
   private running = false;
   private waiting = false;
   private writeBlocked = false;
@@ -349,6 +354,9 @@ export class Session implements CommandSession {
     const verb = (sp < 0 ? line.text : line.text.slice(0, sp)).toUpperCase();
     const args = sp < 0 ? '' : line.text.slice(sp + 1);
     const state = this.state;
+    // Past junk_command_limit each NOOP/RSET/VRFY counts as an error, so max_errors ends a session
+    // that only keeps itself alive (Postfix smtpd_junk_command_limit).
+    if (JUNK_VERBS.has(verb) && ++this.junk > this.settings.junkCommandLimit) this.errors++;
     const builtin = BUILTIN_VERBS.get(verb);
     if (builtin) {
       if (!builtin.states.includes(state)) {

@@ -114,6 +114,7 @@ export const LISTENER_KEYS = {
   auth_failure_window: { type: 'duration', default: 300_000, doc: 'Window over which auth_max_failures counts.', example: '"5m"' },
   max_connections_per_ip: { type: 'integer', default: 50, min: 1, doc: 'Concurrent inbound connections per client IP; more get 421 4.7.0 (Postfix smtpd_client_connection_count_limit).', example: '50' },
   max_errors: { type: 'integer', default: 20, min: 1, doc: 'Error replies (bad commands, refusals) in one session before 421 4.7.0 and a disconnect (Postfix smtpd_hard_error_limit).', example: '20' },
+  junk_command_limit: { type: 'integer', default: 100, min: 1, doc: 'NOOP, RSET and VRFY commands in one session before each further one counts as an error towards max_errors (Postfix smtpd_junk_command_limit): a client cannot hold a session open with them forever.', example: '100' },
   greeting_delay: { type: 'duration', default: 0, doc: 'Wait this long before the 220 greeting; a client that talks first gets 554 5.5.1 and is dropped (early-talker check). 0 = greet at once.', example: '"0s"' },
   add_missing_headers: { type: 'boolean', default: true, doc: 'Add Message-ID: and Date: when a message has none (RFC 5322 §3.6.1, §3.6.4).', example: 'true' },
   local_domains: { type: 'string[]', default: [], doc: 'Domains this host would receive for. Petrel is outbound only: RCPT to them gets 550 5.1.2, and MAIL FROM in them needs relay_networks or AUTH.', example: '["example.com"]' },
