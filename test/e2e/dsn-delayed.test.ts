@@ -3,26 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
+import { submitWithSmtplib } from '../lib/smtplib.js';
 import { startAio } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
 import { waitFor } from '../lib/ports.js';
-
-/** python smtplib sends RCPT options (RFC 3461 NOTIFY) verbatim. */
-const SUBMIT = `
-import smtplib, sys
-port = int(sys.argv[1])
-msg = b"From: Sender <sender@example.test>\\r\\nTo: soft1@example.test\\r\\nSubject: will wait\\r\\nMessage-ID: <orig-delay@example.test>\\r\\n\\r\\nstill trying\\r\\n"
-s = smtplib.SMTP('127.0.0.1', port)
-s.ehlo('client.test')
-s.mail('sender@example.test', ['RET=HDRS'])
-for rcpt, opts in [('soft1@example.test', ['NOTIFY=DELAY,FAILURE']), ('soft2@example.test', ['NOTIFY=FAILURE'])]:
-    code, text = s.rcpt(rcpt, opts)
-    assert code == 250, (rcpt, code, text)
-code, text = s.data(msg)
-print(code, text.decode())
-s.quit()
-`;
 
 test('generate_delay_dsn: a 451 from the MX yields one "delayed" DSN (RFC 3464) for NOTIFY=DELAY recipients only, once, while retries go on', async (t) => {
   const s = await scenario(t);
@@ -32,9 +16,12 @@ test('generate_delay_dsn: a 451 from the MX yields one "delayed" DSN (RFC 3464) 
   const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => petrel.stop());
 
-  const r = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.listenPort)], { timeoutMs: 20_000 });
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  const id = /queued as (\S+)/.exec(r.stdout)![1]!;
+  const id = await submitWithSmtplib(s.listenPort, {
+    sender: 'sender@example.test',
+    mailOptions: ['RET=HDRS'],
+    recipients: [['soft1@example.test', ['NOTIFY=DELAY,FAILURE']], ['soft2@example.test', ['NOTIFY=FAILURE']]],
+    message: 'From: Sender <sender@example.test>\r\nTo: soft1@example.test\r\nSubject: will wait\r\nMessage-ID: <orig-delay@example.test>\r\n\r\nstill trying\r\n',
+  });
 
   // Wait for the DSN's delivery and for a second deferral of the original: the notice is sent once.
   const ev = await petrel.waitForEvents(

@@ -3,26 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
+import { submitWithSmtplib } from '../lib/smtplib.js';
 import { startAio } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
 import { waitFor } from '../lib/ports.js';
-
-/** Submits with python smtplib, which sends RCPT options (RFC 3461 NOTIFY/ORCPT) verbatim. */
-const SUBMIT = `
-import smtplib, sys
-port = int(sys.argv[1])
-msg = b"From: Sender <sender@example.test>\\r\\nTo: hard1@example.test\\r\\nSubject: will bounce\\r\\nMessage-ID: <orig-1@example.test>\\r\\n\\r\\nthe body that RET=HDRS keeps out\\r\\n"
-s = smtplib.SMTP('127.0.0.1', port)
-s.ehlo('client.test')
-s.mail('sender@example.test', ['RET=HDRS', 'ENVID=ENV-7'])
-for rcpt, opts in [('hard1@example.test', ['NOTIFY=FAILURE', 'ORCPT=rfc822;hard1@example.test']), ('hard2@example.test', ['NOTIFY=NEVER']), ('bob@example.test', [])]:
-    code, text = s.rcpt(rcpt, opts)
-    assert code == 250, (rcpt, code, text)
-code, text = s.data(msg)
-print(code, text.decode())
-s.quit()
-`;
 
 test('a 550 from the MX yields one RFC 3464 DSN from <> delivered through Petrel to the sender, covering only recipients that asked', async (t) => {
   const s = await scenario(t);
@@ -31,9 +15,12 @@ test('a 550 from the MX yields one RFC 3464 DSN from <> delivered through Petrel
   const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
   s.defer(() => petrel.stop());
 
-  const r = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.listenPort)], { timeoutMs: 20_000 });
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  const id = /queued as (\S+)/.exec(r.stdout)![1]!;
+  const id = await submitWithSmtplib(s.listenPort, {
+    sender: 'sender@example.test',
+    mailOptions: ['RET=HDRS', 'ENVID=ENV-7'],
+    recipients: [['hard1@example.test', ['NOTIFY=FAILURE', 'ORCPT=rfc822;hard1@example.test']], ['hard2@example.test', ['NOTIFY=NEVER']], ['bob@example.test', []]],
+    message: 'From: Sender <sender@example.test>\r\nTo: hard1@example.test\r\nSubject: will bounce\r\nMessage-ID: <orig-1@example.test>\r\n\r\nthe body that RET=HDRS keeps out\r\n',
+  });
 
   const ev = await petrel.waitForEvents('the DSN delivered', (e) => e.some((x) => x.type === 'bounce' && x.message_id === id) && e.some((x) => x.type === 'delivery' && x.sender === '' && x.recipient === 'sender@example.test'));
   const bounces = ev.filter((x) => x.type === 'bounce');

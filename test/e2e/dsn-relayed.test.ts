@@ -3,23 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
+import { submitWithSmtplib } from '../lib/smtplib.js';
 import { startSink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
 import { waitFor } from '../lib/ports.js';
-
-const SUBMIT = `
-import smtplib, sys
-s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
-s.ehlo('client.test')
-s.mail('sender@example.test', ['ENVID=REL-1'])
-for rcpt, opts in [('wants-success@example.test', ['NOTIFY=SUCCESS,FAILURE']), ('quiet@example.test', [])]:
-    code, text = s.rcpt(rcpt, opts)
-    assert code == 250, (rcpt, code, text)
-code, text = s.data(b"From: <sender@example.test>\\r\\nSubject: relayed\\r\\nMessage-ID: <rel-1@example.test>\\r\\n\\r\\nhello\\r\\n")
-print(code, text.decode())
-s.quit()
-`;
 
 test('NOTIFY=SUCCESS to a next hop without DSN (smtp-sink -N): a "relayed" DSN for that recipient only (RFC 3461 §5.2.2)', async (t) => {
   const s = await scenario(t);
@@ -28,8 +15,12 @@ test('NOTIFY=SUCCESS to a next hop without DSN (smtp-sink -N): a "relayed" DSN f
   s.defer(() => sink.stop());
   const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
   s.defer(() => p.stop());
-  const r = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.listenPort)], { timeoutMs: 20_000 });
-  assert.equal(r.code, 0, r.stdout + r.stderr);
+  await submitWithSmtplib(s.listenPort, {
+    sender: 'sender@example.test',
+    mailOptions: ['ENVID=REL-1'],
+    recipients: [['wants-success@example.test', ['NOTIFY=SUCCESS,FAILURE']], ['quiet@example.test', []]],
+    message: 'From: <sender@example.test>\r\nSubject: relayed\r\nMessage-ID: <rel-1@example.test>\r\n\r\nhello\r\n',
+  });
   // The original (one transaction, two recipients) and the DSN back to sender@example.test.
   const dumps = await waitFor('the original and the DSN at the sink', () => {
     const m = sink.messages();

@@ -1,10 +1,10 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { fillDisk, mountTmpfs, removeFile } from '../lib/disk.js';
 import { scenario } from '../lib/scenario.js';
-import { startSink } from '../lib/peers.js';
+import { startSink, type Sink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { waitFor } from '../lib/ports.js';
 import { petrelCli } from '../lib/cli.js';
@@ -22,19 +22,26 @@ async function send(port: number, id: string): Promise<string> {
   }
 }
 
-test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lost, service resumes when space returns', async (t) => {
+/** Petrel with its spool on a real 8 MB tmpfs (CI runs as root) and an smtp-sink as the MX. */
+async function onSmallDisk(t: TestContext, minFreeSpace: string) {
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
-  // A real, small file system as the spool directory (CI runs as root).
   const fs = await mountTmpfs(join(s.dir, 'petrel', 'spool'), '8m');
   s.defer(() => fs.unmount());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '[spool]\nmin_free_space = "1MB"\n' }),
-    s.listenPort,
-  );
+  const extra = `[spool]\nmin_free_space = "${minFreeSpace}"\n`;
+  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra }), s.listenPort);
   s.defer(() => petrel.stop());
+  return { s, sink, fs, petrel };
+}
+
+/** Message-IDs of the messages at the sink. */
+function idsAt(sink: Sink): string[] {
+  return sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
+}
+
+test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lost, service resumes when space returns', async (t) => {
+  const { s, sink, fs, petrel } = await onSmallDisk(t, '1MB');
 
   const acked: string[] = [];
   for (let i = 0; i < 5; i++) {
@@ -67,23 +74,13 @@ test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lo
     return /^250 /.test(reply);
   }, 10_000, 300);
 
-  const idsAtSink = (): string[] => sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
+  const idsAtSink = (): string[] => idsAt(sink);
   await waitFor(`all ${acked.length} acknowledged messages at the sink`, () => acked.every((id) => idsAtSink().includes(id)), 20_000, 200);
   assert.ok(!idsAtSink().includes('still-full@test.local'), 'a refused message was not delivered');
 });
 
 test('with the free-space guard off, a real SQLITE_FULL answers 452 4.3.1, loses nothing, and the spool recovers when space returns', async (t) => {
-  const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const fs = await mountTmpfs(join(s.dir, 'petrel', 'spool'), '8m');
-  s.defer(() => fs.unmount());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '[spool]\nmin_free_space = "0"\n' }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const { s, sink, fs, petrel } = await onSmallDisk(t, '0');
   // Delivery held while the disk is full, so the spool keeps the messages (and must keep them).
   const held = await petrelCli(petrel, ['suspend', '--domain', 'example.test']);
   assert.equal(held.code, 0, held.stderr);
@@ -118,6 +115,6 @@ test('with the free-space guard off, a real SQLITE_FULL answers 452 4.3.1, loses
   // Deliver everything now: nothing acknowledged was lost to the failed commits.
   const r = await petrelCli(petrel, ['resume', '--domain', 'example.test']);
   assert.equal(r.code, 0, r.stderr);
-  const idsAtSink = (): string[] => sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
+  const idsAtSink = (): string[] => idsAt(sink);
   await waitFor(`all ${acked.length} acknowledged messages at the sink`, () => acked.every((id) => idsAtSink().includes(id)), 20_000, 200);
 });
