@@ -89,6 +89,12 @@ test('every queue verb against a running daemon with real queued mail, human and
   const ok = await petrelCli(p, ['config', 'reload']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /applied: delivery options/);
+  assert.doesNotMatch(ok.stdout, /restart required/);
+  // What services bind at start is named, not silently ignored.
+  writeFileSync(p.configFile, `${cfgText.replace('max_message_size = "10MB"', 'max_message_size = "5MB"')}\n[bounce]\nclassify = false\n`);
+  const later = await petrelCli(p, ['config', 'reload']);
+  assert.equal(later.code, 0, later.stderr);
+  assert.match(later.stdout, /restart required for: listener, bounce/);
   // The CLI finds the socket without validating the (now broken) file, and the daemon says why.
   writeFileSync(p.configFile, cfgText.replace('retry_interval = "2s"', 'retry_interval = "soon"'));
   const bad = await petrelCli(p, ['config', 'reload']);
