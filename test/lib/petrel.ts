@@ -80,8 +80,8 @@ export interface PetrelHandle {
   events(): EventRecord[];
   waitForEvents(what: string, pred: (e: EventRecord[]) => boolean, ms?: number): Promise<EventRecord[]>;
   output(): string;
-  /** SIGTERM and wait for a clean exit; returns the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM (or the given signal) and wait for the exit; returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** kill -9: no chance to flush anything. */
   kill9(): Promise<void>;
 }
@@ -120,7 +120,7 @@ export async function startPetrel(dir: string, toml: string, listenPort: number)
       }
     },
     output: () => proc.output(),
-    stop: () => proc.stop('SIGTERM'),
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => proc.stop(signal),
     kill9: async () => void (await proc.stop('SIGKILL')),
   };
 }

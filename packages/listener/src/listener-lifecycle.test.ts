@@ -58,6 +58,24 @@ test('stop() lets a DATA in flight get its 250 before the 421', T, async (t) => 
   assert.equal(h.stored.length, 1);
 });
 
+test('stop() drops a DATA that does not finish within the stop deadline; nothing half-received is stored', T, async (t) => {
+  const h = await startListener({ stopDeadlineMs: 300 });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  await c.cmd('MAIL FROM:<a@test.local>');
+  await c.cmd('RCPT TO:<x@example.test>');
+  assert.match(await c.cmd('DATA'), /^354 /);
+  c.send('Subject: never ends\r\n\r\nhalf a body\r\n');
+  const started = Date.now();
+  await h.listener.stop();
+  const took = Date.now() - started;
+  assert.ok(took >= 250, `stop waited for the deadline (${took} ms)`);
+  await c.closed;
+  assert.equal(h.stored.length, 0);
+});
+
 test('an idle client gets 421 4.4.2 <hostname> Error: timeout exceeded and is closed', T, async (t) => {
   const clock = new ManualClock();
   const h = await startListener({ clock, listener: ['idle_timeout = "5m"'] });

@@ -50,7 +50,7 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;
   const eventlog = new EventLog(ctx('eventlog'));
-  const listener = new Listener(ctx('listener'));
+  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
@@ -59,7 +59,7 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     new Spool(ctx('spool')),
     new RoutingService(ctx('routing')),
     new QueueManager(ctx('queue')),
-    new OutboundService(ctx('outbound')),
+    new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout }),
     listener,
     new ControlService(ctx('control'), {
       stop: () => stop(),

@@ -14,7 +14,7 @@ export interface ReloadResult {
  * What services bind at start: sockets, files, caches, the bounce classifier, the binding
  * assigner. A change to any of these is reported, never silently ignored.
  */
-const RESTART_SECTIONS = ['hostname', 'spool_dir', 'log_dir', 'log_level', 'listener', 'dns', 'control', 'spool', 'bounce', 'eventlog', 'routing', 'bindingRules', 'bindingWeights'] as const;
+const RESTART_SECTIONS = ['hostname', 'spool_dir', 'log_dir', 'log_level', 'stop_timeout', 'listener', 'dns', 'control', 'spool', 'bounce', 'eventlog', 'routing', 'bindingRules', 'bindingWeights'] as const;
 
 /** The names an operator knows from the file. */
 const SHOWN: Partial<Record<(typeof RESTART_SECTIONS)[number], string>> = { bindingRules: 'binding_rule', bindingWeights: 'binding weight' };

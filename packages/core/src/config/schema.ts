@@ -96,6 +96,7 @@ export const ROOT_KEYS = {
   spool_dir: { type: 'string', default: 'spool', doc: 'Spool directory; relative paths are relative to the config file\'s directory.', example: '"/var/spool/petrel"' },
   log_dir: { type: 'string', default: 'log', doc: 'Directory of events.jsonl; relative paths are relative to the config file\'s directory.', example: '"/var/log/petrel"' },
   log_level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info', doc: 'Operator log (stderr) level.', example: '"info"' },
+  stop_timeout: { type: 'duration', default: 30_000, doc: 'On stop (SIGTERM, `petrel stop`): how long inbound DATA and outbound transactions in flight may take to finish before their connections are dropped. Unfinished inbound mail was never acknowledged; unfinished deliveries are retried after restart.', example: '"30s"' },
 } as const satisfies Record<string, OptionSpec>;
 
 export const LISTENER_KEYS = {
