@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { petrelCli, petrelJson } from '../lib/cli.js';
+import { scenario } from '../lib/scenario.js';
+import { startSink, swaks } from '../lib/peers.js';
+import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
+import { waitFor } from '../lib/ports.js';
+
+// Senders live in other.test, whose MX is the same sink: DSNs to them flow while example.test is held.
+const ZONE = ['mx-host=other.test,mx1.example.test,10'];
+
+test('operator actions change what happens to real queued mail: flush, message retry, fail with DSN, message fail', async (t) => {
+  const s = await scenario(t, ZONE);
+  // A one-hour retry: nothing is tried again on its own within this test.
+  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "1h"\nmax_retry_interval = "1h"\nmessage_expiration = "1d"' });
+  const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
+  s.defer(() => p.stop());
+  const cli = async (args: string[]): Promise<string> => {
+    const r = await petrelCli(p, args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const submit = async (tag: string): Promise<string> => {
+    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', `${tag}@other.test`, '--to', `${tag}@example.test`, '--header', `Subject: ${tag}`]);
+    assert.equal(r.code, 0, r.out);
+    return /queued as (\S+)/.exec(r.out)![1]!;
+  };
+  const of = (id: string, type: string) => (e: EventRecord[]): boolean => e.some((x) => x.type === type && x.message_id === id);
+
+  // No MX is listening yet: both messages are deferred for an hour.
+  const a = await submit('flushed');
+  const b = await submit('retried');
+  await p.waitForEvents('both deferred', (e) => of(a, 'transient_failure')(e) && of(b, 'transient_failure')(e));
+  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
+  s.defer(() => sink.stop());
+
+  // message retry: only that message goes now.
+  assert.match(await cli(['message', 'retry', b]), /^Message requeued for delivery/);
+  await p.waitForEvents('the retried message delivered', of(b, 'delivery'));
+  assert.ok(!of(a, 'delivery')(p.events()), 'the other message still waits out its hour');
+  assert.match(await cli(['message', 'retry', b]), /^Message has nothing delayed to requeue/);
+
+  // flush: the domain's delayed mail becomes due now.
+  assert.match(await cli(['flush', '--domain', 'example.test']), /^example\.test flushed\.\s+1 messages requeued\./);
+  await p.waitForEvents('the flushed message delivered', of(a, 'delivery'));
+
+  // fail (not quiet): held mail fails permanently and its sender gets a DSN.
+  await cli(['suspend', '--domain', 'example.test']);
+  const c = await submit('purged');
+  const d = await submit('single');
+  await waitFor('both held in the queue', async () => {
+    const row = (await petrelJson<{ domain: string; active: number; delayed: number }[]>(p, ['queue'])).find((r) => r.domain === 'example.test');
+    return row !== undefined && row.active + row.delayed === 2;
+  }, 10_000, 100);
+  assert.match(await cli(['message', 'fail', d]), /^Message failed \(1 recipient\(s\)\)/);
+  assert.match(await cli(['fail', '--domain', 'example.test']), /^example\.test purged\. 1 messages failed\./);
+  const ev = await p.waitForEvents('two DSNs delivered to the senders', (e) => e.filter((x) => x.type === 'delivery' && x.sender === '' && /^(purged|single)@other\.test$/.test(String(x.recipient))).length === 2);
+  assert.deepEqual(ev.filter((x) => x.type === 'permanent_failure').map((x) => x.message_id).sort(), [c, d].sort());
+  const dsns = sink.messages().filter((m) => m.includes('Action: failed'));
+  assert.equal(dsns.length, 2);
+  assert.ok(dsns.some((m) => m.includes('purged@example.test')) && dsns.some((m) => m.includes('single@example.test')));
+  assert.equal(sink.messages().filter((m) => /^X-Rcpt-Args: <(purged|single)@example\.test>/m.test(m)).length, 0, 'failed mail was never delivered');
+  assert.equal(sink.messages().filter((m) => /^X-Rcpt-Args: <(flushed|retried)@example\.test>/m.test(m)).length, 2, 'flushed and retried mail was');
+});
