@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
@@ -22,6 +23,10 @@ test('the control socket is the owner\'s only; TCP needs the bearer token', asyn
   s.defer(() => p.stop());
 
   assert.equal((await petrelCli(p, ['status'])).code, 0);
+  // The socket itself is 0600, not only its 0700 directory (defence in depth).
+  assert.equal(statSync(join(p.dir, 'spool', 'control.sock')).mode & 0o777, 0o600);
+  // The test wrote the config 0644: the token in it is flagged at start.
+  assert.match(p.output(), /petrel\.toml contains the \[control\] token and is world-readable \(mode 644\); chmod o-r it/);
   const other = await petrelCli(p, ['status'], { asUser: 'nobody' });
   assert.equal(other.code, 1, `another local user must be refused: ${other.stdout}${other.stderr}`);
   assert.match(other.stderr, /^petrel: permission denied on \S+control\.sock/);

@@ -73,7 +73,9 @@ test('bad configuration: every kind of error names the problem and exits non-zer
     assert.notEqual(start.code, 0, `${c.name}: start fails`);
     assert.notEqual(start.code, null, `${c.name}: start exits by itself (not killed by the timeout)`);
     assert.match(start.stderr, says, `${c.name}: start says why`);
-    rows[c.name] = `exit ${start.code}: ${start.stderr.trim().split('\n')[0]!.replace(s.dir, '…').slice(0, 140)}`;
+    // The line that says why: the first that matched, not the start-up chatter before it.
+    const why = start.stderr.split('\n').find((l) => says.test(l)) ?? start.stderr.trim().split('\n')[0]!;
+    rows[c.name] = `exit ${start.code}: ${why.split(s.dir).join('…').slice(0, 160)}`;
   }
   figures('bad-config', { cases: CASES.length, messages: rows });
 });

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { PetrelError, parseHostPort, type Service, type ServiceContext, type ServiceStats } from '@petrel/core';
+import { PetrelError, parseHostPort, worldReadableWarning, type Service, type ServiceContext, type ServiceStats } from '@petrel/core';
 import { Counters } from './counters.js';
 import { HttpError, readJson, sendError, sendJson } from './http-util.js';
 import { Metrics } from './metrics.js';
@@ -41,6 +41,9 @@ export class ControlService implements Service {
   }
 
   async start(): Promise<void> {
+    const { token } = this.ctx.config.control;
+    const warning = token !== undefined ? worldReadableWarning(this.ctx.config.source, 'the [control] token') : undefined;
+    if (warning) this.ctx.logger.warn({ file: this.ctx.config.source }, warning);
     this.undo.push(...this.counters.subscribe(this.ctx.bus));
     const sock = this.socketPath;
     // A socket file left by a killed daemon would make listen() fail with EADDRINUSE.

@@ -48,3 +48,4 @@ export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleC
 export { domainPatternOf } from './config/binding-rules.js';
 export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
+export { worldReadableWarning } from './config/file-mode.js';

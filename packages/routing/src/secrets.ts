@@ -2,8 +2,7 @@
  * A config that holds a gateway password should not be readable by every local user: Petrel
  * warns at start (it does not refuse, so an operator can fix permissions without downtime).
  */
-import { statSync } from 'node:fs';
-import type { OptionTable, PetrelConfig } from '@petrel/core';
+import { worldReadableWarning, type OptionTable, type PetrelConfig } from '@petrel/core';
 
 function tablesOf(config: PetrelConfig): OptionTable[] {
   const t = config.scopes;
@@ -21,13 +20,5 @@ export function hasGatewayPassword(config: PetrelConfig): boolean {
 
 /** The warning to log, or undefined when the file holds no password or only its owner/group can read it. */
 export function checkSecretsReadable(config: PetrelConfig): string | undefined {
-  if (!hasGatewayPassword(config)) return undefined;
-  let mode: number;
-  try {
-    mode = statSync(config.source).mode;
-  } catch {
-    return undefined; // parsed from text (tests, explain): no file to check
-  }
-  if ((mode & 0o004) === 0) return undefined;
-  return `${config.source} contains gateway_auth_password and is world-readable (mode ${(mode & 0o777).toString(8)}); chmod o-r it`;
+  return hasGatewayPassword(config) ? worldReadableWarning(config.source, 'gateway_auth_password') : undefined;
 }
