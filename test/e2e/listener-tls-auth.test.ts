@@ -45,7 +45,10 @@ test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AU
   const longSecret = 'token-'.repeat(250);
   const carol = await run(process.execPath, [HASH_SCRIPT, 'carol'], { input: longSecret });
   assert.equal(carol.code, 0, carol.stderr);
-  writeFileSync(join(pdir, 'users'), line.stdout + carol.stdout);
+  // An existing bcrypt database line, written by crypt(3) (libxcrypt via python3), not by Petrel.
+  const bcryptLine = await run('/usr/bin/python3', ['-W', 'ignore', '-c', 'import crypt; print("dave:" + crypt.crypt("dave pass", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=32)))']);
+  assert.match(bcryptLine.stdout, /^dave:\$2b\$05\$/);
+  writeFileSync(join(pdir, 'users'), line.stdout + carol.stdout + bcryptLine.stdout);
   const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, relayNetworks: ['127.0.0.1/32'] }).replace(
     'max_message_size = "10MB"',
     'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"\nauth_users_file = "users"',
@@ -66,6 +69,9 @@ test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AU
     assert.match(long.out, /235 2\.7\.0 /, `AUTH ${mech} with a long secret`);
   }
   await waitFor('the long-secret messages at the sink', () => sink.messages().length === 3);
+  const dave = await swaks([...from127_9, '--from', 'dave@test.local', '--to', 'bob@example.test', '--tls', '--auth', 'LOGIN', '--auth-user', 'dave', '--auth-password', 'dave pass']);
+  assert.match(dave.out, /235 2\.7\.0 /, 'a bcrypt user authenticates');
+  await waitFor('the bcrypt user\'s message at the sink', () => sink.messages().length === 4);
 
   const noAuth = await swaks([...from127_9, '--from', 'alice@test.local', '--to', 'bob@example.test', '--tls']);
   assert.match(noAuth.out, /554 5\.7\.1 <bob@example\.test>: Relaying denied/);
@@ -78,5 +84,5 @@ test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AU
     const r = await swaks([...from127_9, '--tls', '--quit-after', 'EHLO']);
     return /TLS peer DN="\/CN=renewed\.petrel\.test"/.test(r.out);
   }, 10_000, 200);
-  assert.equal(sink.messages().length, 3, 'nothing else was relayed');
+  assert.equal(sink.messages().length, 4, 'nothing else was relayed');
 });

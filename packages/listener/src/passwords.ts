@@ -1,25 +1,38 @@
 /**
- * AUTH password hashes: scrypt (RFC 7914) through node:crypto, never plaintext. One users file
- * line per user:
+ * AUTH password hashes, never plaintext. One users file line per user, either
  *
- *     user:scrypt$N$r$p$<salt base64>$<hash base64>
+ *     user:scrypt$N$r$p$<salt base64>$<hash base64>      scrypt (RFC 7914) through node:crypto
+ *     user:$2b$12$<22 salt chars><31 hash chars>         bcrypt, as htpasswd -B, Dovecot or crypt(3) write it
  *
- * Blank lines and lines starting with "#" are ignored. bcrypt ("$2b$") is not supported: it
- * would need a dependency. Create a line with `node packages/listener/scripts/hash-password.mjs USER`
- * (reads the password from stdin) or `hashPassword()`.
+ * Blank lines and lines starting with "#" are ignored. Create an scrypt line with
+ * `node packages/listener/scripts/hash-password.mjs USER` (reads the password from stdin) or
+ * `hashPassword()`; bcrypt lines are accepted so that existing user databases work as they are.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 import { readFileSync } from 'node:fs';
 import { PetrelError } from '@petrel/core';
 
 /** A parsed scrypt hash. */
-export interface PasswordHash {
+export interface ScryptHash {
+  readonly kind: 'scrypt';
   readonly N: number;
   readonly r: number;
   readonly p: number;
   readonly salt: Buffer;
   readonly hash: Buffer;
 }
+
+/** A bcrypt hash in modular crypt format ($2a$, $2b$ or $2y$), verified by bcryptjs. */
+export interface BcryptHash {
+  readonly kind: 'bcrypt';
+  readonly text: string;
+}
+
+export type PasswordHash = ScryptHash | BcryptHash;
+
+/** bcrypt cost bound: 2^14 rounds take ~1 s in JavaScript; a hostile file must not stall AUTH longer. */
+const MAX_BCRYPT_COST = 14;
 
 /** Interactive-login cost (RFC 7914 §2 suggests N=2^14, r=8, p=1 for this use): ~50 ms. */
 const DEFAULT_COST = { N: 16_384, r: 8, p: 1 };
@@ -38,6 +51,9 @@ export async function hashPassword(password: string, cost = DEFAULT_COST): Promi
 }
 
 export function parseHash(text: string): PasswordHash | undefined {
+  // Modular crypt format: $2x$cost$ then 53 characters of bcrypt's base64 (22 salt + 31 hash).
+  const b = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/.exec(text);
+  if (b) return Number(b[1]) >= 4 && Number(b[1]) <= MAX_BCRYPT_COST ? { kind: 'bcrypt', text } : undefined;
   const m = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/.exec(text);
   if (!m) return undefined;
   const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -45,10 +61,11 @@ export function parseHash(text: string): PasswordHash | undefined {
   if (N < 2 || N > 1 << 20 || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16) return undefined;
   const hash = Buffer.from(m[5]!, 'base64');
   if (hash.length < 16) return undefined;
-  return { N, r, p, salt: Buffer.from(m[4]!, 'base64'), hash };
+  return { kind: 'scrypt', N, r, p, salt: Buffer.from(m[4]!, 'base64'), hash };
 }
 
 export async function verifyPassword(password: string, h: PasswordHash): Promise<boolean> {
+  if (h.kind === 'bcrypt') return bcrypt.compare(password, h.text);
   const key = await scryptAsync(password, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p });
   return timingSafeEqual(key, h.hash);
 }
@@ -57,7 +74,7 @@ export async function verifyPassword(password: string, h: PasswordHash): Promise
 export class UserDb {
   // A fixed hash to verify against for unknown users, so that the reply time does not tell
   // whether a user exists.
-  private static dummy: PasswordHash = { ...DEFAULT_COST, salt: Buffer.alloc(16), hash: Buffer.alloc(32) };
+  private static dummy: PasswordHash = { kind: 'scrypt', ...DEFAULT_COST, salt: Buffer.alloc(16), hash: Buffer.alloc(32) };
 
   constructor(private readonly users: ReadonlyMap<string, PasswordHash>) {}
 
@@ -71,7 +88,7 @@ export class UserDb {
       const user = colon > 0 ? line.slice(0, colon) : '';
       const hash = colon > 0 ? parseHash(line.slice(colon + 1)) : undefined;
       if (!hash || /\s/.test(user)) {
-        throw new PetrelError('PETREL_ERR_AUTH_USERS', `${file}:${i + 1}: expected "user:scrypt$N$r$p$salt$hash"`, { file, line: i + 1 });
+        throw new PetrelError('PETREL_ERR_AUTH_USERS', `${file}:${i + 1}: expected "user:scrypt$N$r$p$salt$hash" or "user:$2b$cost$…" (bcrypt, cost 4–${MAX_BCRYPT_COST})`, { file, line: i + 1 });
       }
       users.set(user, hash);
     }

@@ -109,7 +109,7 @@ export const LISTENER_KEYS = {
   trace_header: { type: 'boolean', default: true, doc: 'Prepend a Received: trace header (RFC 5321 §4.4).', example: 'true' },
   tls_certificate: { type: 'string', default: undefined, doc: 'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/cert.pem"' },
   tls_key: { type: 'string', default: undefined, doc: 'PEM private key for tls_certificate. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/key.pem"' },
-  auth_users_file: { type: 'string', default: undefined, doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.', example: '"/etc/petrel/users"' },
+  auth_users_file: { type: 'string', default: undefined, doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.', example: '"/etc/petrel/users"' },
   auth_allow_plaintext: { type: 'boolean', default: false, doc: 'Offer AUTH before STARTTLS (otherwise 538 5.7.11 until TLS is on).', example: 'false' },
   auth_max_failures: { type: 'integer', default: 5, min: 1, doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect.', example: '5' },
   auth_failure_window: { type: 'duration', default: 300_000, doc: 'Window over which auth_max_failures counts.', example: '"5m"' },
