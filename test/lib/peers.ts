@@ -67,7 +67,7 @@ export async function startSink(dir: string, host: string, port: number, faults:
   const dumpDir = join(dir, `sink-${host}-${port}`);
   mkdirSync(dumpDir, { recursive: true });
   chmodSync(dumpDir, 0o777); // smtp-sink writes as nobody
-  const peer = await startDumpingPeer(host, port, dumpDir, 'smtp-sink', ['-u', 'nobody', '-d', `${dumpDir}/%Y%m%d%H%M%S.`, ...faults, '-c', `${host}:${port}`, '1024']);
+  const peer = await startDumpingPeer(host, port, dumpDir, 'smtp-sink', ['-u', 'nobody', '-d', `${dumpDir}/%Y%m%d%H%M%S.`, ...faults, '-c', `${host.includes(':') ? `[${host}]` : host}:${port}`, '1024']);
   return { ...peer, messages: () => peer.files().map((f) => readFileSync(f, 'utf8')) };
 }
 

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { scenario } from '../lib/scenario.js';
+import { startSink, swaks } from '../lib/peers.js';
+import { startPetrel, testConfig } from '../lib/petrel.js';
+
+// example.test: mx1 127.0.0.2 (A only), mx2 127.0.0.3 and ::1 (A and AAAA), from the test zone.
+const BINDINGS = `
+[binding.v6]
+bind_address = "::1"
+ehlo_hostname = "out6.petrel.test"
+
+[[binding_rule]]
+sender_domain = "six.test"
+binding = "v6"
+`;
+
+test('an IPv6-bound binding delivers over IPv6: AAAA of the MX, from ::1, skipping the A-only MX', async (t) => {
+  const s = await scenario(t);
+  const v4 = await startSink(s.dir, '127.0.0.2', s.mxPort);
+  s.defer(() => v4.stop());
+  const v6 = await startSink(s.dir, '::1', s.mxPort);
+  s.defer(() => v6.stop());
+  const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS }), s.listenPort);
+  s.defer(() => p.stop());
+
+  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@six.test', '--to', 'b@example.test']);
+  assert.equal(r.code, 0, r.out);
+  const id = /queued as (\S+)/.exec(r.out)![1]!;
+  const ev = await p.waitForEvents('the delivery', (e) => e.some((x) => x.type === 'delivery' && x.message_id === id));
+  const d = ev.find((x) => x.type === 'delivery' && x.message_id === id)!;
+  assert.equal(d.binding, 'v6');
+  assert.equal(d.remote_ip, '::1');
+  assert.equal(v4.messages().length, 0, 'the preferred but A-only MX was skipped');
+  const dump = v6.messages()[0]!;
+  assert.match(dump, /^X-Client-Addr: ipv6:::1$/m, "the sink saw an IPv6 client");
+  assert.match(dump, /^X-Helo-Args: out6\.petrel\.test$/m);
+});
