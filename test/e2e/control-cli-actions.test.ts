@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
+import { startAio, startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
 import { waitFor } from '../lib/ports.js';
 
@@ -62,4 +62,21 @@ test('operator actions change what happens to real queued mail: flush, message r
   assert.ok(dsns.some((m) => m.includes('purged@example.test')) && dsns.some((m) => m.includes('single@example.test')));
   assert.equal(sink.messages().filter((m) => /^X-Rcpt-Args: <(purged|single)@example\.test>/m.test(m)).length, 0, 'failed mail was never delivered');
   assert.equal(sink.messages().filter((m) => /^X-Rcpt-Args: <(flushed|retried)@example\.test>/m.test(m)).length, 2, 'flushed and retried mail was');
+});
+
+test('`petrel queue` counts the open connection of a delivery in progress (mailq C column)', async (t) => {
+  const s = await scenario(t);
+  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort); // slow* recipients take 2 s
+  s.defer(() => mx.stop());
+  const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  s.defer(() => p.stop());
+  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'slow1@example.test']);
+  assert.equal(r.code, 0, r.out);
+  const row = await waitFor('a row with the delivery in flight', async () => {
+    const q = await petrelJson<{ domain: string; connections: number; inFlight: number }[]>(p, ['queue']);
+    return q.find((x) => x.domain === 'example.test' && x.inFlight === 1);
+  }, 10_000, 50);
+  assert.equal(row.connections, 1);
+  const human = await petrelCli(p, ['queue']);
+  assert.match(human.stdout, /^default\/default\s+example\.test\s+1\s+0\s+0\s+1\s/m);
 });

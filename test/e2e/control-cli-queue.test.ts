@@ -36,8 +36,8 @@ test('every queue verb against a running daemon with real queued mail, human and
   });
   assert.equal(rows.find((r) => r.domain === 'example.test')!.suspended, true);
   const human = await petrelCli(p, ['queue']);
-  assert.match(human.stdout, /^Group\/Binding\s+Domain\s+AQ\s+DQ\s+IF\s+Oldest\s+State$/m);
-  assert.match(human.stdout, /^default\/default\s+example\.test\s+\d+\s+\d+\s+0\s+\S+\s+suspended$/m);
+  assert.match(human.stdout, /^Group\/Binding\s+Domain\s+C\s+AQ\s+DQ\s+IF\s+Oldest\s+State$/m);
+  assert.match(human.stdout, /^default\/default\s+example\.test\s+0\s+\d+\s+\d+\s+0\s+\S+\s+suspended$/m);
 
   const shown = await petrelJson<QueuedJobInfo[]>(p, ['queue', 'show', 'example.test']);
   assert.deepEqual(shown.map((j) => j.messageId).sort(), [...ids].sort());

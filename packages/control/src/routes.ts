@@ -2,7 +2,7 @@
  * The control API's routes: each maps an HTTP call to a bus request or an app action.
  * Every route answers JSON; the CLI (`petrel …`) is its main client.
  */
-import { DEFAULT_BINDING, SmtpReply, type Bus, type PetrelConfig, type QueueSelector } from '@petrel/core';
+import { DEFAULT_BINDING, SmtpReply, type Bus, type PetrelConfig, type QueueCount, type QueueSelector } from '@petrel/core';
 import type { Counters } from './counters.js';
 import { HttpError, bool, num, str } from './http-util.js';
 import { messageTrace } from './message-trace.js';
@@ -108,6 +108,13 @@ async function domainDetails(ctx: RouteContext, domain: string): Promise<Record<
   return { domain, routes, queues: counts, connections: open };
 }
 
+/** Queue counts with the open outbound connections of each (binding, domain) (mailq's C column). */
+async function queueWithConnections(ctx: RouteContext, sel: ReturnType<typeof selector>): Promise<(QueueCount & { connections: number })[]> {
+  const [counts, open] = await Promise.all([ctx.bus.request('queue.counts', sel), pools(ctx)]);
+  const byKey = new Map(open.map((p) => [`${p.binding}\0${p.domain}`, p.open]));
+  return counts.map((c) => ({ ...c, connections: byKey.get(`${c.binding}\0${c.domain}`) ?? 0 }));
+}
+
 export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
@@ -126,7 +133,7 @@ export const ROUTES: readonly Route[] = [
       return { reset: true };
     },
   },
-  { method: 'GET', path: '/v1/queue', handle: (ctx, input) => ctx.bus.request('queue.counts', selector(input)) },
+  { method: 'GET', path: '/v1/queue', handle: (ctx, input) => queueWithConnections(ctx, selector(input)) },
   {
     method: 'GET',
     path: '/v1/queue/jobs',

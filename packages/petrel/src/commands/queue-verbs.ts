@@ -23,13 +23,14 @@ export function registerQueueVerbs(program: Command): void {
   queue.action((o: Scope) =>
     withClient(
       o,
-      (c) => c.get<QueueCount[]>('/v1/queue', sel(o)),
+      (c) => c.get<(QueueCount & { connections: number })[]>('/v1/queue', sel(o)),
       (rows) => {
         const now = Date.now();
         const sorted = [...rows].sort((a, b) => b.active + b.delayed - (a.active + a.delayed));
+        // Momentum's mailq columns: C open connections, A active, D delayed; IF jobs in flight.
         return table(
-          ['Group/Binding', 'Domain', 'AQ', 'DQ', 'IF', 'Oldest', 'State'],
-          sorted.map((r) => [`${r.bindingGroup}/${r.binding}`, r.domain, r.active, r.delayed, r.inFlight, r.oldestReceivedAt ? age(now - r.oldestReceivedAt) : '-', r.suspended ? 'suspended' : '']),
+          ['Group/Binding', 'Domain', 'C', 'AQ', 'DQ', 'IF', 'Oldest', 'State'],
+          sorted.map((r) => [`${r.bindingGroup}/${r.binding}`, r.domain, r.connections, r.active, r.delayed, r.inFlight, r.oldestReceivedAt ? age(now - r.oldestReceivedAt) : '-', r.suspended ? 'suspended' : '']),
         );
       },
     ),
