@@ -46,6 +46,7 @@ export {
 export { loadConfig, parseConfig, controlSocketOf, type PetrelConfig } from './config/loader.js';
 export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleConfig } from './config/schema.js';
 export { domainPatternOf } from './config/binding-rules.js';
+export { parseRouteEntry, parseRouteEntries, ROUTES_DOMAIN_MX, type RouteEntry } from './config/route-entries.js';
 export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
 export { worldReadableWarning } from './config/file-mode.js';

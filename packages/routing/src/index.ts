@@ -1,5 +1,5 @@
 /**
- * @petrel/routing: binding assignment, delivery jobs, routes (MX or gateway) and DNS.
+ * @petrel/routing: binding assignment, delivery jobs, routes (MX, routes entries or gateway) and DNS.
  * Only what is named here is public.
  */
 export { RoutingService, type RoutingServiceOptions } from './routing-service.js';
@@ -30,6 +30,7 @@ export { CachingResolver, MX_TTL_MS, NEGATIVE_TTL_MS, type CachingResolverOption
 export { familiesFor, type Family, type ResolvedAddress } from './route/addresses.js';
 export { explainMx, orderByPreference, type MxExplanation, type MxHostExplained, type MxFailureReason, type ExplainMxOptions } from './route/mx.js';
 export { explainGateway, type GatewayHostExplained } from './route/gateway.js';
+export { explainRoutes, type RouteEntryExplained, type RouteEntryFailure } from './route/routes.js';
 export { RouteResolver, ehloName, type RouteExplanation, type RoutedHost, type RouteResolverOptions } from './route/route-resolver.js';
 export { explainRecipient, type RecipientExplanation, type ExplainRecipientOptions } from './explain.js';
 export { rulesFromConfig, ruleFromConfig, rulesNeedHeaders, BINDING_HEADERS } from './assign/config-rules.js';

@@ -29,8 +29,14 @@ import {
   type RoutingOptions,
   type SpoolOptions,
   type BindingRuleConfig,
+  type BounceClassConfig,
+  BOUNCE_CATEGORIES,
+  BUILTIN_BOUNCE_CODES,
 } from './schema.js';
+
+const BOUNCE_CLASS_FIELDS: readonly string[] = ['code', 'name', 'description', 'category'];
 import { parseBindingRules } from './binding-rules.js';
+import { checkRoutesTable } from './route-entries.js';
 import {
   DEFAULT_BINDING,
   DEFAULT_GROUP,
@@ -92,7 +98,13 @@ const EXPECT: Record<OptionSpec['type'], string> = {
   'string[]': 'a list of strings',
   'address[]': 'a list of "host:port" strings',
   'network[]': 'a list of networks such as "127.0.0.0/8"',
+  'class[]': 'a list of bounce class tables written [[bounce.classes]] or { code = 55, name = "…" }',
 };
+
+/** The keys of a table header, `domain."example.com"` → ["domain", "example.com"]: dots inside quotes do not split. */
+function headerParts(header: string): string[] {
+  return (header.match(/\s*"[^"]*"\s*|[^."]+/g) ?? []).map((p) => p.trim().replace(/^"|"$/g, ''));
+}
 
 export class Validator {
   readonly errors: string[] = [];
@@ -115,7 +127,7 @@ export class Validator {
       start = this.lines.findIndex((l) => {
         const m = /^\s*\[([^\]]+)\]\s*(#.*)?$/.exec(l);
         if (!m) return false;
-        const parts = m[1]!.split('.').map((p) => p.trim().replace(/^"|"$/g, ''));
+        const parts = headerParts(m[1]!);
         return parts.length === want.length && parts.every((p, i) => p === want[i]);
       });
       if (start < 0) return undefined;
@@ -150,7 +162,7 @@ export class Validator {
     const i = this.lines.findIndex((l) => {
       const m = /^\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$/.exec(l);
       if (!m) return false;
-      const parts = m[1]!.split('.').map((p) => p.trim().replace(/^"|"$/g, ''));
+      const parts = headerParts(m[1]!);
       return want.every((w, k) => parts[k] === w);
     });
     return i < 0 ? undefined : i + 1;
@@ -198,6 +210,8 @@ export class Validator {
         return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseHostPort(x, 0) !== undefined) ? v : bad();
       case 'network[]':
         return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseCidr(x) !== undefined) ? v : bad();
+      case 'class[]':
+        return Array.isArray(v) ? this.bounceClasses(path, v) : bad();
       default: {
         const never: never = spec.type;
         return never;
@@ -222,6 +236,36 @@ export class Validator {
     return out;
   }
 
+  /**
+   * Operator bounce classes (Momentum custom_classes: codes below 100, never a built-in one), each
+   * validated on its own; undefined when any is wrong. Errors name the entry's [[…]] header line.
+   */
+  private bounceClasses(path: string[], list: readonly unknown[]): BounceClassConfig[] | undefined {
+    const before = this.errors.length;
+    const headers = this.arrayTableLines(path.join('\\.'));
+    const fallback = this.lineOf(path) ?? this.headerLineOf(path);
+    const out: BounceClassConfig[] = [];
+    const seen = new Map<number, number>();
+    list.forEach((t, i) => {
+      const where = [...path.slice(0, -1), `${path[path.length - 1]}[${i + 1}]`];
+      const fail = (key: string | undefined, what: string): void => this.failAt(headers[i] ?? fallback, key ? [...where, key] : where, what);
+      if (!isTable(t)) return fail(undefined, `expected a table { code = …, name = "…" }, found ${show(t)}`);
+      for (const k of Object.keys(t)) if (!BOUNCE_CLASS_FIELDS.includes(k)) fail(k, `unknown key (known keys: ${BOUNCE_CLASS_FIELDS.join(', ')})`);
+      const { code, name, description = '', category = 'Undetermined' } = t;
+      if (typeof code !== 'number' || !Number.isInteger(code) || code < 2 || code > 99) fail('code', `expected a whole number from 2 to 99, found ${show(code)}`);
+      else if (BUILTIN_BOUNCE_CODES.includes(code)) fail('code', `expected a code no built-in bounce class uses, found ${code}`);
+      else if (seen.has(code)) fail('code', `expected a code unique among the classes, found ${code} (also classes[${seen.get(code)}])`);
+      else seen.set(code, i + 1);
+      if (typeof name !== 'string' || name.trim() === '') fail('name', `expected a non-empty string, found ${show(name)}`);
+      if (typeof description !== 'string') fail('description', `expected a string, found ${show(description)}`);
+      if (typeof category !== 'string' || !(BOUNCE_CATEGORIES as readonly string[]).includes(category)) {
+        fail('category', `expected one of ${BOUNCE_CATEGORIES.map((c) => JSON.stringify(c)).join(', ')}, found ${show(category)}`);
+      }
+      out.push({ code, name, description, category } as BounceClassConfig);
+    });
+    return this.errors.length > before ? undefined : out;
+  }
+
   /** A table of delivery options (plus binding keys where allowed); only keys present are kept. */
   options(path: string[], table: Table, allowed: readonly string[], bindingKeys: boolean): { options: OptionTable; bindAddress?: string } {
     const options: Record<string, unknown> = {};
@@ -241,6 +285,7 @@ export class Validator {
       const parsed = this.value([...path, k], spec, v);
       if (parsed !== undefined) options[k] = parsed;
     }
+    checkRoutesTable(this, path, options);
     return bindAddress === undefined ? { options } : { options, bindAddress };
   }
 

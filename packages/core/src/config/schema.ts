@@ -16,7 +16,8 @@ export type OptionType =
   | 'enum'
   | 'string[]'
   | 'address[]'
-  | 'network[]';
+  | 'network[]'
+  | 'class[]';
 
 export interface OptionSpec {
   readonly type: OptionType;
@@ -70,10 +71,13 @@ export const DELIVERY_OPTIONS = {
   transform_8bitmime_content: { type: 'enum', values: ['no', 'ifneeded', 'strict'], default: 'ifneeded', scopes: ALL4, doc: 'An 8-bit body to a server without 8BITMIME: "no" sends it as is, "ifneeded" re-encodes 8-bit MIME parts as quoted-printable, "strict" does so and fails the message (554 5.6.3) if 8-bit octets remain (e.g. in headers).', example: '"ifneeded"' },
   trace_file: { type: 'string', default: undefined, scopes: ALL4, doc: 'Opt-in transcript: append every SMTP line of this scope\'s outbound sessions to this file (AUTH secrets masked). Set it in a binding\'s domain table to trace one (binding, domain).', example: '"/var/log/petrel/trace-example.com.log"' },
   gateway: { type: 'string[]', default: [], scopes: ALL4, doc: 'Smart hosts ("host", "host:port", "[v6]:port") used instead of MX lookup, in order.', example: '["smart.example:587"]' },
+  routes: { type: 'string[]', default: [], scopes: ['global', 'domain'], doc: 'Ordered next hops used instead of the plain MX lookup (Momentum routes). "__mx__" = the recipient domain\'s MX hosts, with the usual MX rules (implicit MX, null MX). "smtp://host[:port][?pref=N&port=N&ttl=N&type=mx]" = a host: by default (type=a) its A/AAAA addresses, an IP literal as is; with type=mx the MX hosts of that domain name. port overrides remote_port for the entry. Entries are tried in listed order, stably sorted by pref when given (an entry without pref counts as 0); an entry that yields no address is skipped, and only when every entry fails does the route fail, with the reply the MX lookup would give. ttl is accepted and ignored (routes are re-read on every resolution). One table may not set both routes and gateway; across scopes the narrower scope\'s one wins.', example: '["smtp://192.0.2.10?pref=10&port=2525", "__mx__"]' },
   generate_bounces: { type: 'boolean', default: true, scopes: ALL4, doc: 'A permanent failure after reception sends a DSN to the sender.', example: 'true' },
   bounces_inline_original: { type: 'enum', values: ['none', 'headers', 'all'], default: 'headers', scopes: ALL4, doc: 'What a DSN carries of the original when the sender gave no RET (RFC 3461 §4.3): nothing, its headers (text/rfc822-headers) or all of it (message/rfc822). RET=HDRS/FULL wins, except over "none".', example: '"headers"' },
   mailerdaemon: { type: 'string', default: '', scopes: ALL4, doc: 'From: address of DSNs; empty = "MAILER-DAEMON@" + hostname. The envelope sender of a DSN is always <> (RFC 5321 §4.5.5).', example: '"postmaster@example.com"' },
-  generate_delay_dsn: { type: 'boolean', default: false, scopes: ALL4, doc: 'Send a "delayed" DSN (RFC 3464 Action: delayed) the first time a recipient is deferred, if it asked for NOTIFY=DELAY or gave no NOTIFY.', example: 'false' },
+  generate_delay_dsn: { type: 'boolean', default: false, scopes: ALL4, doc: 'Send "delayed" DSNs (RFC 3464 Action: delayed) on the delay_dsn_retry_interval schedule to recipients that asked for NOTIFY=DELAY or gave no NOTIFY.', example: 'false' },
+  delay_dsn_retry_interval: { type: 'duration', default: 3_600_000, scopes: ALL4, doc: 'Delay-DSN schedule, counted from reception: the first notice once a message has been undelivered this long, the next ones after 2×, 4×, … this interval (capped by delay_dsn_max_retry_interval); each goes out with the first deferral at or after its point. With the defaults: 1h, 3h, 7h, 15h, then every 12h. 0 = a notice at every deferral.', example: '"1h"' },
+  delay_dsn_max_retry_interval: { type: 'duration', default: 43_200_000, scopes: ALL4, doc: 'Cap on the gap between two delay-DSN points (a value below delay_dsn_retry_interval counts as delay_dsn_retry_interval).', example: '"12h"' },
   ehlo_hostname: { type: 'string', default: '__hostname__', scopes: ALL4, doc: 'EHLO name: "__hostname__" (the hostname key), "__message__" (the envelope sender domain of each connection\'s first message; the hostname for <>) or a literal.', example: '"mta1.example.com"' },
   gateway_auth_user: { type: 'string', default: undefined, scopes: ALL4, doc: 'User name for SMTP AUTH (RFC 4954) to the gateway hosts; used only with gateway.', example: '"relay-user"' },
   gateway_auth_password: { type: 'string', default: undefined, scopes: ALL4, doc: 'Password for SMTP AUTH to the gateway hosts; Petrel warns at start when the config file is world-readable.', example: '"secret"' },
@@ -131,6 +135,7 @@ export const BOUNCE_KEYS = {
   classify: { type: 'boolean', default: true, doc: 'Classify replies into Momentum bounce classes; false = every reply is 1 Undetermined.', example: 'true' },
   rules_files: { type: 'string[]', default: [], doc: 'Classification rule files (TOML, docs/bounces.md); empty = the shipped config/bounce-rules.toml. Relative to the config file.', example: '["bounce-rules.toml"]' },
   override_files: { type: 'string[]', default: [], doc: 'Operator override files in Momentum\'s "domain,code,rule" form, tried before the rules. Relative to the config file.', example: '["user_smtp_classification.ovr"]' },
+  classes: { type: 'class[]', default: [], doc: 'Operator bounce classes (Momentum custom_classes), usable by rule and override files: [[bounce.classes]] tables (or inline tables) with code (a whole number 2–99 that no built-in class uses, unique), name, optional description and category (Undetermined, Hard, Soft, Block, Admin; default Undetermined).', example: '[{ code = 55, name = "Partner Block", category = "Block" }]' },
 } as const satisfies Record<string, OptionSpec>;
 
 export const EVENTLOG_KEYS = {
@@ -188,6 +193,23 @@ export const SPOOL_KEYS = {
   recovery_chunk_size: { type: 'integer', default: 500, min: 1, doc: 'Messages read per recovery chunk at start before yielding to the event loop, so delivery starts during the replay.', example: '500' },
 } as const satisfies Record<string, OptionSpec>;
 
+/** Momentum's bounce categories, the `category` of a [[bounce.classes]] table. */
+export const BOUNCE_CATEGORIES = ['Undetermined', 'Hard', 'Soft', 'Block', 'Admin'] as const;
+
+/**
+ * Codes of Momentum's built-in bounce classes (reference §9; @petrel/bounce BUILTIN_CLASSES has
+ * their names, and its tests check the two lists agree): an operator class may not reuse one.
+ */
+export const BUILTIN_BOUNCE_CODES: readonly number[] = [1, 10, 20, 21, 22, 23, 24, 25, 30, 40, 50, 51, 52, 53, 54, 60, 70, 80, 90, 100];
+
+/** One validated [[bounce.classes]] table: an operator bounce class. */
+export interface BounceClassConfig {
+  readonly code: number;
+  readonly name: string;
+  readonly description: string;
+  readonly category: (typeof BOUNCE_CATEGORIES)[number];
+}
+
 type TypeOf<S extends OptionSpec> = S['type'] extends 'integer' | 'duration' | 'size'
   ? number
   : S['type'] extends 'boolean'
@@ -196,6 +218,8 @@ type TypeOf<S extends OptionSpec> = S['type'] extends 'integer' | 'duration' | '
       ? readonly string[]
       : S['type'] extends 'rate'
         ? { readonly count: number; readonly perMs: number } | undefined
+        : S['type'] extends 'class[]'
+          ? readonly BounceClassConfig[]
         : S['type'] extends 'retries'
           ? 'auto' | 'none' | number
           : S['values'] extends readonly string[]

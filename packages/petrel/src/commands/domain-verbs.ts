@@ -1,25 +1,14 @@
 /** `petrel domain <d>` and `petrel binding summary` (Momentum `domain`, `binding summary`). */
 import type { Command } from 'commander';
-import { formatReply, type QueueCount, type ReplyData } from '@petrel/core';
+import type { QueueCount } from '@petrel/core';
+import type { RouteExplanation } from '@petrel/routing';
+import { hostLines } from './route.js';
 import { clientOptions, withClient, type ClientOptions } from './common.js';
 import { table } from './table.js';
 
-interface Host {
-  name: string;
-  preference: number;
-  addresses?: { address: string }[];
-  port?: number;
-}
-interface RouteInfo {
-  binding: string;
-  source: string;
-  route: { kind: string; permanent?: boolean; reply?: ReplyData; port?: number };
-  mx?: { implicit: boolean; hosts: Host[] };
-  gateway?: Host[];
-}
 interface DomainInfo {
   domain: string;
-  routes: RouteInfo[];
+  routes: (RouteExplanation & { binding: string })[];
   queues: QueueCount[];
   connections: { binding: string; open: number; idle: number; goal: number }[];
 }
@@ -28,8 +17,7 @@ function renderDomain(d: DomainInfo): string {
   let out = `Domain: ${d.domain}\n`;
   for (const r of d.routes) {
     out += `  Binding ${r.binding}: ${r.source}${r.mx?.implicit ? ' (implicit MX)' : ''}\n`;
-    if (r.route.kind === 'failure') out += `    ${r.route.permanent ? 'permanent' : 'transient'} failure: ${r.route.reply ? formatReply(r.route.reply) : ''}\n`;
-    for (const h of r.mx?.hosts ?? r.gateway ?? []) out += `    ${String(h.preference).padStart(4)} ${h.name} ${(h.addresses ?? []).map((a) => `[${a.address}]`).join(' ')}\n`;
+    for (const line of hostLines(r)) out += `  ${line}\n`;
   }
   out += table(
     ['Binding', 'Active', 'Delayed', 'In flight', 'Open conns', 'Idle', 'Goal'],

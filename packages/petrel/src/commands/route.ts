@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DELIVERY_OPTIONS, EHLO_FROM_SENDER, formatDuration, formatReply, type OptionSpec } from '@petrel/core';
-import { explainRecipient, type RecipientExplanation } from '@petrel/routing';
+import { explainRecipient, type RecipientExplanation, type RouteExplanation } from '@petrel/routing';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { loadOrExit } from './common.js';
 
@@ -11,6 +11,31 @@ function showValue(v: unknown, spec?: OptionSpec): string {
   return JSON.stringify(v);
 }
 
+/** The hosts of a route explanation, one line each, as `route explain` and `petrel domain` print them. */
+export function hostLines(r: RouteExplanation): string[] {
+  const lines: string[] = [];
+  for (const h of r.mx?.hosts ?? []) {
+    lines.push(`  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}`);
+  }
+  // routes entries in the order tried; an MX entry lists its hosts beneath it.
+  for (const [i, e] of (r.routes ?? []).entries()) {
+    const head = `  route ${i + 1} ${e.entry}`;
+    if (e.kind === 'a') {
+      const addrs = e.hosts.flatMap((h) => h.addresses.map((a) => `${a.address}:${e.port}`));
+      lines.push(`${head} → ${addrs.length ? addrs.join(' ') : `(no usable address${e.failure?.detail ? `: ${e.failure.detail}` : ''})`}`);
+      continue;
+    }
+    lines.push(`${head} → MX of ${e.name}${e.implicit ? ' (implicit MX: the domain\'s own address)' : ''}${e.failure ? `: ${formatReply(e.failure.reply)}` : ''}`);
+    for (const h of e.hosts) {
+      lines.push(`    MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => `${a.address}:${e.port}`).join(' ') : '(no usable address)'}`);
+    }
+  }
+  for (const g of r.gateway ?? []) {
+    lines.push(`  gateway ${g.entry} → ${g.addresses.length ? g.addresses.map((a) => `${a.address}:${g.port}`).join(' ') : '(no usable address)'}`);
+  }
+  return lines;
+}
+
 /** The human form: assignment, route, then one line per option with its scope. */
 export function renderExplanation(x: RecipientExplanation): string {
   const out: string[] = [];
@@ -19,12 +44,7 @@ export function renderExplanation(x: RecipientExplanation): string {
   const r = x.route;
   out.push(`source:    ${r.bindAddress ?? '* (kernel chooses)'}`, `ehlo:      ${r.ehloName === EHLO_FROM_SENDER ? `${EHLO_FROM_SENDER} (the sender domain of each connection's first message)` : r.ehloName}`, `port:      ${r.port}`);
   out.push(`route:     ${r.source}${r.mx?.implicit ? ' (implicit MX: the domain\'s own address)' : ''}`);
-  for (const h of r.mx?.hosts ?? []) {
-    out.push(`  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}`);
-  }
-  for (const g of r.gateway ?? []) {
-    out.push(`  gateway ${g.entry} → ${g.addresses.length ? g.addresses.map((a) => `${a.address}:${g.port}`).join(' ') : '(no usable address)'}`);
-  }
+  out.push(...hostLines(r));
   if (r.prohibited.length) out.push(`  prohibited: ${r.prohibited.join(' ')}`);
   if (r.route.kind === 'failure') out.push(`  failure: ${formatReply(r.route.reply)} (${r.route.permanent ? 'permanent' : 'transient'})`);
   else if (r.route.auth) out.push(`  auth: ${r.route.auth.user}`);

@@ -1,15 +1,18 @@
 /**
- * The answer to `routing.route`: where and how a (binding, domain) is delivered. A configured
- * gateway wins over MX (Momentum: "in d the domain's MXs are ignored"); otherwise the MX hosts.
+ * The answer to `routing.route`: where and how a (binding, domain) is delivered. Configured
+ * `routes` (ordered entries that may include `__mx__`) or a gateway win over MX (Momentum: "in d
+ * the domain's MXs are ignored"); otherwise the MX hosts. The loader lets a (binding, domain) have
+ * only one of routes and gateway: the one of the narrower scope (core's route-entries).
  * Port, EHLO name and source address come from the destination policy of the scopes.
  */
 import { isIP } from 'node:net';
-import { NetworkList, type DeliveryOptions, type PetrelConfig, type Route, type RouteHost } from '@petrel/core';
+import { NetworkList, parseRouteEntries, type DeliveryOptions, type PetrelConfig, type Route, type RouteHost } from '@petrel/core';
 import type { CachingResolver } from '../dns/caching-resolver.js';
 import { ROUTING_REPLIES } from '../replies.js';
 import { familiesFor, type Family } from './addresses.js';
 import { explainGateway, type GatewayHostExplained } from './gateway.js';
 import { explainMx, type MxExplanation } from './mx.js';
+import { explainRoutes, routesFailure, routesHosts, type RouteEntryExplained } from './routes.js';
 
 /**
  * A RouteHost that carries its own port: gateway entries may name different ports, and core's
@@ -26,7 +29,9 @@ export interface RouteExplanation {
   readonly ehloName: string;
   readonly port: number;
   /** Where the hosts came from. */
-  readonly source: 'gateway' | 'mx' | 'address-literal';
+  readonly source: 'routes' | 'gateway' | 'mx' | 'address-literal';
+  /** The routes entries in the order tried (pref applied), each with its hosts or failure. */
+  readonly routes?: readonly RouteEntryExplained[];
   readonly gateway?: readonly GatewayHostExplained[];
   readonly mx?: MxExplanation;
   /** Addresses dropped by prohibited_hosts. */
@@ -49,7 +54,7 @@ export class RouteResolver {
     return (await this.explain(binding, domain)).route;
   }
 
-  /** The route with how it was reached: gateway entries or MX hosts, preferences and addresses. */
+  /** The route with how it was reached: routes entries, gateway entries or MX hosts, preferences and addresses. */
   async explain(binding: string, domain: string): Promise<RouteExplanation> {
     const { config, dns } = this.options;
     const d = domain.toLowerCase().replace(/\.$/, '');
@@ -86,6 +91,20 @@ export class RouteResolver {
       };
     };
 
+    const literal = addressLiteral(d);
+    const mxOptions = { families, ...(this.options.random ? { random: this.options.random } : {}) };
+    if (policy.routes.length > 0) {
+      // __mx__ of an address-literal domain is the literal itself (there is nothing to look up).
+      const mxOf = (name: string): Promise<MxExplanation> => (name === d && literal ? Promise.resolve(literalMx(d, literal, families)) : explainMx(dns, name, mxOptions));
+      const routes = await explainRoutes(dns, parseRouteEntries(policy.routes), { domain: d, defaultPort: policy.remote_port, families, mxOf });
+      const hosts = routesHosts(routes);
+      if (hosts.length === 0) {
+        const f = routesFailure(routes);
+        return { ...base, source: 'routes', routes, prohibited, route: { kind: 'failure', permanent: f.permanent, reply: f.reply } };
+      }
+      return { ...base, source: 'routes', routes, prohibited, route: hostsRoute(hosts, false) };
+    }
+
     if (policy.gateway.length > 0) {
       const gateway = await explainGateway(dns, policy.gateway, policy.remote_port, families);
       const hosts = gateway.flatMap((g) => g.addresses.map((a) => ({ name: g.name, address: a.address, family: a.family, preference: g.preference, port: g.port })));
@@ -93,14 +112,13 @@ export class RouteResolver {
       return { ...base, source: 'gateway', gateway, prohibited, route };
     }
 
-    const literal = addressLiteral(d);
     if (literal) {
       const hosts = families.includes(literal.family) ? [{ name: d, ...literal, preference: 0, port: policy.remote_port }] : [];
       const route = hostsRoute(hosts, false);
       return { ...base, source: 'address-literal', prohibited, route };
     }
 
-    const mx = await explainMx(dns, d, { families, ...(this.options.random ? { random: this.options.random } : {}) });
+    const mx = await explainMx(dns, d, mxOptions);
     if (mx.failure) return { ...base, source: 'mx', mx, prohibited, route: { kind: 'failure', permanent: mx.failure.permanent, reply: mx.failure.reply } };
     const hosts = mx.hosts.flatMap((h) => h.addresses.map((a) => ({ name: h.name, address: a.address, family: a.family, preference: h.preference, port: policy.remote_port })));
     const route = hostsRoute(hosts, false);
@@ -148,6 +166,13 @@ function orderFamilies(hosts: readonly RoutedHost[], families: readonly Family[]
  */
 export function ehloName(value: string, hostname: string): string {
   return value === '__hostname__' ? hostname : value;
+}
+
+/** An address-literal domain as an MX explanation: the literal is its one host. */
+function literalMx(domain: string, literal: { address: string; family: Family }, families: readonly Family[]): MxExplanation {
+  const addresses = families.includes(literal.family) ? [literal] : [];
+  const hosts = [{ name: domain, preference: 0, addresses }];
+  return addresses.length ? { domain, implicit: true, hosts } : { domain, implicit: true, hosts, failure: { reason: 'no-valid-hosts', permanent: false, reply: ROUTING_REPLIES.noValidHosts } };
 }
 
 /** RFC 5321 §4.1.3 address literals: "[192.0.2.1]" and "[IPv6:2001:db8::1]" name the host directly. */
