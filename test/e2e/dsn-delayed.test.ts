@@ -5,14 +5,23 @@ import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
 import { submitWithSmtplib } from '../lib/smtplib.js';
 import { startAio } from '../lib/peers.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
 import { waitFor } from '../lib/ports.js';
 
-test('generate_delay_dsn: a 451 from the MX yields one "delayed" DSN (RFC 3464) for NOTIFY=DELAY recipients only, once, while retries go on', async (t) => {
+// Momentum's delay_dsn schedule with a 1 s base and the default 12 h cap: points at 1 s, 3 s, 7 s,
+// 15 s after reception. Retrying every second, the first 8 s see ~8 deferrals but only 3 points.
+const POINTS_MS = [1000, 3000, 7000, 15000];
+
+test('generate_delay_dsn: while a 451 goes on, "delayed" DSNs (RFC 3464) go to NOTIFY=DELAY recipients on the delay_dsn_retry_interval schedule, not at every deferral', async (t) => {
   const s = await scenario(t);
   const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => mx.stop());
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'generate_delay_dsn = true\nmessage_expiration = "2h"' });
+  const cfg = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'generate_delay_dsn = true\ndelay_dsn_retry_interval = "1s"\nretry_interval = "1s"\nmax_retry_interval = "1s"\nmessage_expiration = "2h"',
+  });
   const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => petrel.stop());
 
@@ -23,15 +32,25 @@ test('generate_delay_dsn: a 451 from the MX yields one "delayed" DSN (RFC 3464) 
     message: 'From: Sender <sender@example.test>\r\nTo: soft1@example.test\r\nSubject: will wait\r\nMessage-ID: <orig-delay@example.test>\r\n\r\nstill trying\r\n',
   });
 
-  // Wait for the DSN's delivery and for a second deferral of the original: the notice is sent once.
-  const ev = await petrel.waitForEvents(
-    'the delay DSN delivered and a retry deferred',
-    (e) =>
-      e.some((x) => x.type === 'delivery' && x.sender === '' && x.recipient === 'sender@example.test') &&
-      e.filter((x) => x.type === 'transient_failure' && x.message_id === id && x.recipient === 'soft1@example.test').length >= 2,
+  const deferrals = (e: EventRecord[]): EventRecord[] => e.filter((x) => x.type === 'transient_failure' && x.message_id === id && x.recipient === 'soft1@example.test');
+  const notices = (e: EventRecord[]): EventRecord[] => e.filter((x) => x.type === 'bounce' && x.message_id === id);
+  // Three points (1 s, 3 s, 7 s) reported, and the deferral after the third one seen.
+  const ev = await petrel.waitForEvents('three delay DSNs and a deferral after the last', (e) => {
+    const n = notices(e);
+    return n.length >= 3 && deferrals(e).some((d) => Date.parse(d.time as string) > Date.parse(n[2]!.time as string));
+  });
+  const received = Date.parse(ev.find((x) => x.type === 'reception' && x.message_id === id)!.time as string);
+  const seen = deferrals(ev);
+  const lastDeferral = Date.parse(seen[seen.length - 1]!.time as string) - received;
+  const bounces = notices(ev);
+  assert.ok(seen.length >= bounces.length + 2, `more deferrals (${seen.length}) than notices (${bounces.length}): not one per deferral`);
+  assert.ok(bounces.length <= POINTS_MS.filter((p) => p <= lastDeferral).length, `at most one notice per schedule point passed by ${lastDeferral} ms: ${bounces.length}`);
+  assert.deepEqual(
+    bounces.map((b) => [b.recipient, b.action]),
+    bounces.map(() => ['soft1@example.test', 'delayed']),
+    'only the recipient that asked for NOTIFY=DELAY',
   );
-  const bounces = ev.filter((x) => x.type === 'bounce' && x.message_id === id);
-  assert.deepEqual(bounces.map((b) => [b.recipient, b.action]), [['soft1@example.test', 'delayed']], 'one notice, only the recipient that asked for NOTIFY=DELAY');
+  assert.ok(Date.parse(bounces[0]!.time as string) - received >= POINTS_MS[0]!, 'no notice before the first point (not at the first deferral)');
   assert.ok(!ev.some((x) => x.type === 'permanent_failure' && x.message_id === id), 'the original is still being retried');
 
   const raw = await waitFor('the DSN at the MX', () => mx.messages().find((m) => m.includes('multipart/report')));

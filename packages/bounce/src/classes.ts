@@ -56,9 +56,10 @@ export class ClassRegistry {
 
   /**
    * Adds an operator class (Momentum `smtp_error_register_class`, `custom_classes`): the code must
-   * be a whole number 2..99 that no class (built-in or registered) uses.
+   * be a whole number 2..99 that no class (built-in or registered) uses. Momentum's custom classes
+   * have no category; the default "Undetermined" says exactly that, and an operator may name one.
    */
-  registerClass(code: number, name: string, description = ''): BounceClass {
+  registerClass(code: number, name: string, description = '', category: BounceCategory = 'Undetermined'): BounceClass {
     if (!Number.isInteger(code) || code < 2 || code >= 100) {
       throw new PetrelError('PETREL_ERR_BOUNCE_CLASS', `bounce class ${code}: operator classes need a whole number below 100`, { code, name });
     }
@@ -67,8 +68,7 @@ export class ClassRegistry {
       throw new PetrelError('PETREL_ERR_BOUNCE_CLASS', `bounce class ${code} is already "${prior.name}"`, { code, name, existing: prior.name });
     }
     if (name.trim() === '') throw new PetrelError('PETREL_ERR_BOUNCE_CLASS', `bounce class ${code} needs a name`, { code });
-    // Custom classes have no Momentum category; "Undetermined" says exactly that.
-    const c: BounceClass = Object.freeze({ code, name, category: 'Undetermined', description });
+    const c: BounceClass = Object.freeze({ code, name, category, description });
     this.byCode.set(code, c);
     return c;
   }

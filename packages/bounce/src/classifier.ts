@@ -25,7 +25,7 @@ export interface ClassifierOptions {
   /** Operator override files (`domain,code,rule`), evaluated before the shipped rules. */
   readonly overrideFiles?: readonly string[];
   /** Operator classes (Momentum `custom_classes`), registered before the rules are checked. */
-  readonly customClasses?: readonly { readonly code: number; readonly name: string; readonly description?: string }[];
+  readonly customClasses?: readonly { readonly code: number; readonly name: string; readonly description?: string; readonly category?: BounceCategory }[];
   /** Start disabled (every reply is Undetermined). */
   readonly disabled?: boolean;
 }
@@ -44,15 +44,19 @@ export class Classifier {
   /** Loads the files named in `options` (the shipped rules unless `rulesFiles` says otherwise). */
   static load(options: ClassifierOptions = {}): Classifier {
     const c = new Classifier();
-    for (const k of options.customClasses ?? []) c.classes.registerClass(k.code, k.name, k.description);
+    for (const k of options.customClasses ?? []) c.classes.registerClass(k.code, k.name, k.description, k.category);
     c.setRules((options.rulesFiles ?? [DEFAULT_RULES_FILE]).flatMap(loadRuleFile), (options.overrideFiles ?? []).flatMap(loadRuleFile));
     if (options.disabled) c.disable();
     return c;
   }
 
-  /** The classifier a daemon's [bounce] section describes (paths already absolute). */
+  /**
+   * The classifier a daemon's [bounce] section describes (paths already absolute). Its classes
+   * are registered before any rule or override file is read, so those files may use them.
+   */
   static fromConfig(bounce: BounceOptions): Classifier {
     return Classifier.load({
+      customClasses: bounce.classes,
       ...(bounce.rules_files.length > 0 ? { rulesFiles: bounce.rules_files } : {}),
       overrideFiles: bounce.override_files,
       disabled: !bounce.classify,
@@ -84,8 +88,8 @@ export class Classifier {
   }
 
   /** Operator class: see ClassRegistry.registerClass. */
-  registerClass(code: number, name: string, description = ''): BounceClass {
-    return this.classes.registerClass(code, name, description);
+  registerClass(code: number, name: string, description = '', category?: BounceCategory): BounceClass {
+    return this.classes.registerClass(code, name, description, category);
   }
 
   classForId(code: number): BounceClass | undefined {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Bus, ManualClock, parseConfig, silentLogger, SmtpReply, type BounceGenerated, type DeliveryJob, type MessageEnvelope, type MessageSpooled } from '@petrel/core';
 import { Classifier } from '@petrel/bounce';
 import { Spool } from '@petrel/spool';
-import { DsnService } from './dsn-service.js';
+import { DsnService, delayDsnDue, delayDsnPoints } from './dsn-service.js';
 import { dsnIndexes } from './notify.js';
 
 const BODY = Buffer.from('Subject: original subject\r\nMessage-ID: <orig@origin.test>\r\n\r\nsecret body text\r\n');
@@ -77,7 +77,7 @@ async function fixture(t: { after(fn: () => unknown): void }, toml = '') {
     const deadline = Date.now() + 5000;
     while (bounces.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   };
-  return { bus, spool, spooled, bounces, store, jobOf, attempt, waitBounce, readBody: (id: string) => bus.request('spool.body', { id }) };
+  return { ctx, dsn, bus, spool, spooled, bounces, store, jobOf, attempt, waitBounce, readBody: (id: string) => bus.request('spool.body', { id }) };
 }
 
 test('a permanent failure of the last pending recipients yields one DSN from <> with the original headers, though the spool deletes the original in the next turn', async (t) => {
@@ -176,4 +176,101 @@ test('NOTIFY=SUCCESS relayed to a hop without DSN earns a "relayed" DSN; a DSN-c
   const text = (await f.readBody(b.dsnId)).toString();
   assert.match(text, /Subject: Successful Mail Delivery Report/);
   assert.match(text, /Final-Recipient: rfc822;ok1@example\.test\r\nAction: relayed\r\nStatus: 2\.0\.0/);
+});
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+test("the delay-DSN schedule is Momentum's: base, then doubling gaps capped by the max (1h, 3h, 7h, 15h, then every 12h)", () => {
+  const pointsBy = (h: number): number => delayDsnPoints(h * HOUR, HOUR, 12 * HOUR);
+  const firstAt = (n: number): number => {
+    let h = 0;
+    while (pointsBy(h) < n) h++;
+    return h;
+  };
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map(firstAt), [1, 3, 7, 15, 27, 39, 51]);
+  assert.equal(delayDsnPoints(HOUR - 1, HOUR, 12 * HOUR), 0, 'nothing before the first point');
+  assert.equal(delayDsnPoints(-5, HOUR, 12 * HOUR), 0, 'nothing before reception');
+  assert.deepEqual([1, 2, 3].map((n) => delayDsnPoints(n * HOUR, 2 * HOUR, HOUR)), [0, 1, 1], 'a max below the base counts as the base: every 2h');
+  const policy = { delay_dsn_retry_interval: HOUR, delay_dsn_max_retry_interval: 12 * HOUR };
+  assert.equal(delayDsnDue(0, 50 * MIN, 60 * MIN, policy), true, 'the point itself belongs to the deferral at it');
+  assert.equal(delayDsnDue(0, 60 * MIN, 61 * MIN, policy), false, 'and not to the next one');
+  assert.equal(delayDsnDue(0, 2 * HOUR, 8 * HOUR, policy), true, 'two points at once (3h, 7h): due');
+  assert.equal(delayDsnDue(0, 5, 6, { ...policy, delay_dsn_retry_interval: 0 }), true, 'base 0: every deferral');
+});
+
+test('with generate_delay_dsn, a recipient deferred every 30 min for 16 h gets delay DSNs at the first deferral at or after 1h, 3h, 7h and 15h, by NOTIFY', async (t) => {
+  const f = await fixture(t, '[global]\ngenerate_delay_dsn = true\nmessage_expiration = "5d"\n');
+  const clock = f.ctx.clock;
+  const env = await f.store({
+    receivedAt: clock.now(),
+    recipients: [
+      { address: 'plain@example.test', domain: 'example.test' },
+      { address: 'fail-only@example.test', domain: 'example.test', notify: ['FAILURE'] },
+      { address: 'delay@example.test', domain: 'example.test', notify: ['DELAY'] },
+      { address: 'never@example.test', domain: 'example.test', notify: ['NEVER'] },
+    ],
+  });
+  const job = f.jobOf(env);
+  const reply = SmtpReply.parse('451 4.3.0 try later');
+  for (let k = 1; k <= 32; k++) {
+    clock.advance(30 * MIN);
+    f.bus.publish('delivery.deferred', { job: { ...job, attempts: k }, attempts: k, nextAttemptAt: clock.now() + 30 * MIN, reply });
+  }
+  await f.dsn.stop(); // waits for every DSN in flight: the count below is final
+  const at = await Promise.all(f.bounces.map(async (b) => (Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec((await f.readBody(b.dsnId)).toString())![1]!) - env.receivedAt) / HOUR));
+  assert.deepEqual(at, [1, 3, 7, 15], 'one notice per schedule point, no more');
+  for (const b of f.bounces) {
+    assert.equal(b.action, 'delayed');
+    assert.deepEqual(b.recipients.map((r) => r.address), ['plain@example.test', 'delay@example.test'], 'NOTIFY=FAILURE and NEVER get none');
+  }
+});
+
+test('no delay DSN without generate_delay_dsn, nor before the first point (the old first-deferral notice is gone)', async (t) => {
+  const f = await fixture(t, '[domain."example.test"]\ndelay_dsn_retry_interval = "2h"\n[domain."on.test"]\ngenerate_delay_dsn = true\ndelay_dsn_retry_interval = "2h"\n');
+  const clock = f.ctx.clock;
+  const env = await f.store({ receivedAt: clock.now() });
+  const reply = SmtpReply.parse('451 4.3.0 try later');
+  clock.advance(HOUR);
+  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), domain: 'on.test', attempts: 1 }, attempts: 1, nextAttemptAt: 0, reply });
+  clock.advance(2 * HOUR);
+  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), attempts: 2 }, attempts: 2, nextAttemptAt: 0, reply });
+  // Control: the same job on the domain that turned it on, past its 2h point, does get one.
+  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), domain: 'on.test', attempts: 2 }, attempts: 2, nextAttemptAt: 0, reply });
+  await f.dsn.stop();
+  assert.deepEqual(f.bounces.map((b) => [b.job.domain, b.action]), [['on.test', 'delayed']]);
+});
+
+test('across restarts a point reported before is not reported again, and points passed while down are reported once', async (t) => {
+  const f = await fixture(t, '[global]\ngenerate_delay_dsn = true\nmessage_expiration = "5d"\n');
+  const clock = f.ctx.clock;
+  const start = clock.now();
+  const env = await f.store({ receivedAt: start, recipients: [{ address: 'r@example.test', domain: 'example.test' }] });
+  const job = f.jobOf(env);
+  const reply = SmtpReply.parse('451 4.3.0 try later');
+  const defer = (attempts: number, atMin: number, waitMin: number): void => {
+    clock.advance(start + atMin * MIN - clock.now());
+    f.bus.publish('delivery.deferred', { job: { ...job, attempts }, attempts, nextAttemptAt: clock.now() + waitMin * MIN, reply });
+  };
+  // A new DsnService replays the spool's retry state, as the daemon does at start.
+  const restart = async (attempts: number, nextAtMin: number): Promise<DsnService> => {
+    const next = new DsnService(f.ctx, Classifier.load());
+    await next.start();
+    f.bus.publish('message.routed', { envelope: env, recovered: true, jobs: [{ ...job, attempts, nextAttemptAt: start + nextAtMin * MIN }] });
+    return next;
+  };
+  // Default retry_interval 20m: waits 20m, 40m, 80m, 160m, 320m, …
+  defer(3, 61, 80); // reports the 1h point
+  await f.dsn.stop();
+  const b = await restart(3, 141);
+  defer(4, 70, 160); // an operator retry after the restart, before 141m: (61m, 70m] has no point
+  await b.stop();
+  const c = await restart(4, 230);
+  defer(5, 600, 320); // down from 230m to 600m: 3h and 7h passed, one notice for both
+  await c.stop();
+  const d = await restart(5, 920);
+  defer(6, 921, 640); // (600m, 921m]: 15h
+  await d.stop();
+  const at = await Promise.all(f.bounces.map(async (x) => (Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec((await f.readBody(x.dsnId)).toString())![1]!) - start) / MIN));
+  assert.deepEqual(at, [61, 600, 921]);
 });

@@ -1,19 +1,62 @@
 /**
  * The bounce service (ARCHITECTURE.md "a bounce service in the app"): turns permanent failures,
- * expirations and (optionally) first deferrals into RFC 3464 DSNs rendered by @petrel/bounce and
+ * expirations and (optionally) deferrals into RFC 3464 DSNs rendered by @petrel/bounce and
  * injects them with `spool.store` from <> (Momentum's ec_internal_inject), so they are routed and
  * delivered like any message. One DSN per message and event covers all its reported recipients.
+ *
+ * Delay DSNs follow Momentum's delay_dsn schedule (delayDsnPoints): a deferral sends one when a
+ * schedule point fell after the recipient's previous attempt and at or before this deferral.
  */
 import {
   domainOf,
+  type DeliveryDeferred,
   type DeliveryJob,
+  type DeliveryOptions,
+  type MessageRouted,
   type ReplyData,
   type RemoteEndpoint,
   type Service,
   type ServiceContext,
 } from '@petrel/core';
 import { inlineFor, isEightBit, renderDsn, type Classifier, type DsnAction } from '@petrel/bounce';
+import { retryWait } from '@petrel/queue';
 import { dsnIndexes } from './notify.js';
+
+/**
+ * How many delay-DSN schedule points lie at or before `elapsed` ms after reception. The points
+ * are Momentum's delay_dsn schedule: the first at `base` (delay_dsn_retry_interval), each next one
+ * a gap later that doubles from `base` up to `max` (delay_dsn_max_retry_interval; a max below base
+ * counts as base) and then stays there. base 1h, max 12h: 1h, 3h, 7h, 15h, 27h, 39h, …
+ * `base` must be > 0.
+ */
+export function delayDsnPoints(elapsed: number, base: number, max: number): number {
+  const cap = Math.max(max, base);
+  let n = 0;
+  let at = 0;
+  // The doubling part: at most log2(cap / base) steps.
+  for (let gap = base; gap < cap; gap *= 2) {
+    if (at + gap > elapsed) return n;
+    at += gap;
+    n++;
+  }
+  return elapsed < at + cap ? n : n + Math.floor((elapsed - at) / cap);
+}
+
+/**
+ * Is a delay DSN due at a deferral at `now` for a message received at `receivedAt` whose previous
+ * attempt (or reception) was at `since`? Yes when a schedule point lies in (since, now]; several
+ * points passed at once (a long outage) still make one notice. A base of 0 means every deferral.
+ */
+export function delayDsnDue(receivedAt: number, since: number, now: number, policy: Pick<DeliveryOptions, 'delay_dsn_retry_interval' | 'delay_dsn_max_retry_interval'>): boolean {
+  const base = policy.delay_dsn_retry_interval;
+  if (base <= 0) return true;
+  const max = policy.delay_dsn_max_retry_interval;
+  return delayDsnPoints(now - receivedAt, base, max) > delayDsnPoints(since - receivedAt, base, max);
+}
+
+function recipientKey(messageId: string, index: number): string {
+  return `${messageId} ${index}`;
+}
 
 interface Failure {
   readonly index: number;
@@ -27,6 +70,12 @@ export class DsnService implements Service {
   private readonly undo: (() => void)[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private generated = 0;
+  /**
+   * Time of each pending recipient's last deferral (`messageId index`), while delay DSNs are on
+   * for it: the start of the window its next deferral checks. Seeded from the spool's retry state
+   * at recovery, dropped when the recipient is done.
+   */
+  private readonly lastDeferral = new Map<string, number>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -37,6 +86,7 @@ export class DsnService implements Service {
     const { bus } = this.ctx;
     this.undo.push(
       bus.subscribe('delivery.attempted', (a) => {
+        for (const o of a.outcomes) if (o.status !== 'transient') this.lastDeferral.delete(recipientKey(a.job.messageId, o.index));
         const failed = a.outcomes.filter((o) => o.status === 'permanent');
         if (failed.length > 0) this.report(a.job, failed, 'failed', a.remote, a.finishedAt);
         // RFC 3461 §5.2.2: relaying to a hop without DSN ends our duty to report; NOTIFY=SUCCESS
@@ -47,17 +97,60 @@ export class DsnService implements Service {
         }
       }),
       bus.subscribe('delivery.failed', (f) => {
+        for (const index of f.indexes) this.lastDeferral.delete(recipientKey(f.job.messageId, index));
         if (f.quiet) return; // Momentum `fail … quiet`
         const byIndex = new Map(f.job.recipients.map((r) => [r.index, r.address]));
         const items = f.indexes.flatMap((index) => (byIndex.has(index) ? [{ index, address: byIndex.get(index)!, reply: f.reply }] : []));
         this.report(f.job, items, 'failed', undefined, this.ctx.clock.now());
       }),
-      bus.subscribe('delivery.deferred', (d) => {
-        if (d.attempts !== 1) return; // one delay notice per recipient: after the first deferral
-        if (!this.ctx.config.delivery.policy(d.job.binding, d.job.domain).generate_delay_dsn) return;
-        this.report(d.job, d.job.recipients.map((r) => ({ index: r.index, address: r.address, reply: d.reply })), 'delayed', undefined, this.ctx.clock.now());
-      }),
+      bus.subscribe('delivery.deferred', (d) => this.onDeferred(d)),
+      bus.subscribe('message.routed', (r) => this.onRouted(r)),
     );
+  }
+
+  private onDeferred(d: DeliveryDeferred): void {
+    const { job } = d;
+    const policy = this.ctx.config.delivery.policy(job.binding, job.domain);
+    // Never a DSN for a DSN (RFC 3461 §6.2), so no need to track its deferrals either.
+    if (!policy.generate_delay_dsn || job.sender === '') return;
+    const now = this.ctx.clock.now();
+    const due = job.recipients.filter((r) => {
+      const key = recipientKey(job.messageId, r.index);
+      const since = this.lastDeferral.get(key) ?? this.previousAttemptBound(d, now, policy);
+      this.lastDeferral.set(key, now);
+      return delayDsnDue(job.receivedAt, since, now, policy);
+    });
+    if (due.length > 0) this.report(job, due.map((r) => ({ index: r.index, address: r.address, reply: d.reply })), 'delayed', undefined, now);
+  }
+
+  /**
+   * The previous attempt's time when this process did not see it (delay DSNs just turned on): the
+   * reception for a first attempt; otherwise no earlier than `now` minus the back-off that preceded
+   * this attempt, since the queue waits at least that long (fuzz only adds). Erring late can skip a
+   * point, never report one twice.
+   */
+  private previousAttemptBound(d: DeliveryDeferred, now: number, policy: DeliveryOptions): number {
+    if (d.attempts <= 1) return d.job.receivedAt;
+    return Math.max(d.job.receivedAt, now - retryWait(d.attempts - 1, policy.retry_interval, policy.max_retry_interval));
+  }
+
+  /**
+   * Recovery: a replayed job carries its persisted retry state (attempts, nextAttemptAt). Its last
+   * deferral before the restart was nextAttemptAt minus the back-off the queue chose then: points
+   * up to it were reported, later ones were not. The estimate is never earlier than the real time
+   * (delayed_binding_domain_fuzz only lengthens a wait), so no point is reported twice across a
+   * restart; with no fuzz it is exact.
+   */
+  private onRouted(r: MessageRouted): void {
+    if (!r.recovered) return;
+    const now = this.ctx.clock.now();
+    for (const job of r.jobs) {
+      if (job.attempts < 1 || job.nextAttemptAt <= 0 || job.sender === '') continue;
+      const policy = this.ctx.config.delivery.policy(job.binding, job.domain);
+      if (!policy.generate_delay_dsn) continue;
+      const last = Math.min(now, job.nextAttemptAt - retryWait(job.attempts, policy.retry_interval, policy.max_retry_interval));
+      for (const rc of job.recipients) this.lastDeferral.set(recipientKey(job.messageId, rc.index), Math.max(job.receivedAt, last));
+    }
   }
 
   async stop(): Promise<void> {
