@@ -92,3 +92,9 @@ test('listen entries must be IP:port and DNS servers IPs; unknown sections carry
     },
   );
 });
+
+test('a relative trace_file is relative to the config file, like spool_dir; an absolute one stays', () => {
+  const c = parseConfig('[domain."a.test"]\ntrace_file = "log/trace-a.txt"\n[domain."b.test"]\ntrace_file = "/var/log/trace-b.txt"\n', '/etc/petrel/petrel.toml');
+  assert.equal(c.delivery.get('trace_file', 'default', 'a.test'), '/etc/petrel/log/trace-a.txt');
+  assert.equal(c.delivery.get('trace_file', 'default', 'b.test'), '/var/log/trace-b.txt');
+});

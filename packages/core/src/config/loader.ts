@@ -286,6 +286,8 @@ export class Validator {
       if (parsed !== undefined) options[k] = parsed;
     }
     checkRoutesTable(this, path, options);
+    // Like spool_dir and log_dir, a relative trace_file is relative to the config file, not the cwd.
+    if (typeof options.trace_file === 'string' && options.trace_file !== '') options.trace_file = resolvePath(dirname(resolve(this.file)), options.trace_file);
     return bindAddress === undefined ? { options } : { options, bindAddress };
   }
 
