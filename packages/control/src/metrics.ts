@@ -4,7 +4,7 @@
  * unbounded.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Bus, QueueCount, ServiceStats } from '@petrel/core';
+import { SMTP_CLIENT_EVENT_NAMES, type Bus, type QueueCount, type ServiceStats } from '@petrel/core';
 
 export interface MetricSources {
   queueCounts(): Promise<readonly QueueCount[]>;
@@ -24,6 +24,9 @@ export class Metrics {
     const permanent = new Counter({ name: 'petrel_permanent_failures_total', help: 'Recipients failed permanently by a remote 5xx or a route failure', labelNames: ['binding', 'code'], registers: [r] });
     const expired = new Counter({ name: 'petrel_expirations_total', help: 'Recipients failed by expiry or exhausted retries', labelNames: ['binding'], registers: [r] });
     const latency = new Histogram({ name: 'petrel_delivery_attempt_seconds', help: 'Duration of a delivery attempt (one transaction)', labelNames: ['binding'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [r] });
+    // `event` is one of the five SMTP client event names (SMTP_CLIENT_EVENT_NAMES): a bounded label.
+    const clientEvents = new Counter({ name: 'petrel_smtp_client_events_total', help: 'SMTP client session events (libESMTP names): connect, disconnect, syntax-warning, extension-not-available, message-sent', labelNames: ['event'], registers: [r] });
+    for (const event of SMTP_CLIENT_EVENT_NAMES) clientEvents.inc({ event }, 0); // every series from the start, for rate()
     const queueTime = new Histogram({ name: 'petrel_queue_time_seconds', help: 'Reception to successful delivery', labelNames: ['binding'], buckets: [0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 14400, 86400, 432000], registers: [r] });
     undo.push(
       bus.subscribe('message.spooled', (e) => {
@@ -41,6 +44,7 @@ export class Metrics {
           else permanent.inc({ binding, code: String(o.reply.code) });
         }
       }),
+      bus.subscribe('outbound.session_event', (e) => clientEvents.inc({ event: e.event })),
       bus.subscribe('delivery.failed', (f) => {
         if (f.reason === 'expiration') expired.inc({ binding: f.job.binding }, f.indexes.length);
         else permanent.inc({ binding: f.job.binding, code: String(f.reply.code) }, f.indexes.length);

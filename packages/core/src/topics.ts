@@ -194,6 +194,36 @@ export interface BounceGenerated {
   }[];
 }
 
+/**
+ * The libESMTP-named SMTP client events outbound passes on (smtp-client's SessionEvents), each
+ * with its detail. mail-status, rcpt-status and message-data are not published: every recipient's
+ * reply is already in `delivery.attempted`, and body progress is per write. There is no
+ * deliverby-expired: Petrel does not implement DELIVERBY (RFC 2852).
+ */
+export type SmtpClientEvent =
+  | { readonly event: 'connect'; readonly details: { readonly host: string; readonly port: number } }
+  | { readonly event: 'disconnect'; readonly details?: undefined }
+  | { readonly event: 'syntax-warning'; readonly details: { readonly message: string; readonly line: string } }
+  /** `extension`: STARTTLS, AUTH, DSN, 8BITMIME, SMTPUTF8, CHUNKING or BINARYMIME. */
+  | { readonly event: 'extension-not-available'; readonly details: { readonly extension: string } }
+  | { readonly event: 'message-sent'; readonly details: { readonly reply: ReplyData; readonly bytes: number } };
+
+export type SmtpClientEventName = SmtpClientEvent['event'];
+
+/** Runtime list of the SMTP client event names (a bounded metrics label). */
+export const SMTP_CLIENT_EVENT_NAMES: readonly SmtpClientEventName[] = ['connect', 'disconnect', 'syntax-warning', 'extension-not-available', 'message-sent'];
+
+/** Published by outbound for each SMTP client event of its sessions, with where it happened. */
+export type OutboundSessionEvent = SmtpClientEvent & {
+  readonly time: number;
+  readonly binding: string;
+  readonly domain: string;
+  /** The route host: MX (or gateway) name and the address dialled. */
+  readonly host: string;
+  readonly ip: string;
+  readonly connectionId: string;
+};
+
 export interface SystemReady {
   readonly time: number;
 }
@@ -210,6 +240,7 @@ export interface Events {
   'delivery.released': DeliveryReleased;
   'system.ready': SystemReady;
   'bounce.generated': BounceGenerated;
+  'outbound.session_event': OutboundSessionEvent;
 }
 
 /** Requests: payload and result types; exactly one handler each. */
@@ -259,6 +290,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'delivery.released',
   'system.ready',
   'bounce.generated',
+  'outbound.session_event',
 ];
 export const REQUEST_NAMES: readonly RequestName[] = [
   'spool.store',

@@ -19,10 +19,15 @@ export interface ConnectDeps {
   readonly hostFailures: HostFailures;
   readonly logger: Logger;
   readonly isStopping: () => boolean;
-  /** The session factory; SmtpSession.open unless a caller wraps it (e.g. to count connects). */
-  readonly open?: (opts: SessionOptions) => Promise<SmtpSession>;
+  /**
+   * The session factory; SmtpSession.open unless a caller wraps it (e.g. to count connects). A
+   * wrapper passes `listen` on, or the events of the session phase go unseen.
+   */
+  readonly open?: (opts: SessionOptions, listen?: (session: SmtpSession) => void) => Promise<SmtpSession>;
   /** The trace_file transcript sink for a host, when tracing is on for this (binding, domain). */
   readonly transcript?: (host: RouteHost) => ((direction: 'c' | 's', line: string) => void) | undefined;
+  /** Attaches event listeners to a host's session before it connects (the libESMTP event bridge). */
+  readonly listen?: (host: RouteHost) => (session: SmtpSession) => void;
 }
 
 /** SessionOptions for one host of a route under the (binding, domain) policy. */
@@ -72,14 +77,14 @@ function isTlsFailure(err: SmtpSessionError): boolean {
 }
 
 export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions, deps: ConnectDeps): Promise<ConnectResult> {
-  const open = deps.open ?? ((o: SessionOptions) => SmtpSession.open(o));
+  const open = deps.open ?? ((o: SessionOptions, listen?: (session: SmtpSession) => void) => SmtpSession.open(o, listen));
   let last: ReplyData | undefined;
   /** The last TLS-policy failure: it says why better than "no MXs … reached" (Momentum logs the 4.7.x). */
   let tlsFailure: SmtpSessionError | undefined;
   for (const host of deps.hostFailures.candidates(route.hosts)) {
     if (deps.isStopping()) return { kind: 'stopped' };
     try {
-      const session = await open(sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host)));
+      const session = await open(sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host)), deps.listen?.(host));
       deps.hostFailures.clear(host.address);
       return { kind: 'connected', session, host };
     } catch (err) {

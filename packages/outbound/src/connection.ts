@@ -12,6 +12,7 @@ import type { HostFailures } from './host-failures.js';
 import type { JobLedger } from './job-ledger.js';
 import { InternalReplies, anyDelivered, transactionOutcomes, uniformOutcomes } from './outcomes.js';
 import { resolveRoute, type HostsRoute } from './route.js';
+import { bridgeSessionEvents } from './session-events.js';
 import { takeConnectionToken } from './throttle-wait.js';
 import type { TraceFiles } from './trace.js';
 import { stripHeaders } from './strip-headers.js';
@@ -101,6 +102,7 @@ export class DeliveryConnection {
       isStopping: env.isStopping,
       ...(env.open ? { open: env.open } : {}),
       transcript: (host) => env.traces.sink(policy.trace_file, env.connectionId, `${host.name} [${host.address}]`),
+      listen: (host) => (session) => bridgeSessionEvents(session, { binding: env.binding, domain: env.domain, host, connectionId: env.connectionId }, env),
     });
     if (c.kind === 'connected') {
       // An EventEmitter 'error' with no listener would crash the process; the session reports

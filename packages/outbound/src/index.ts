@@ -3,7 +3,8 @@
  * report every recipient's outcome on the bus (ARCHITECTURE.md "One message's way", step 5).
  *
  * Consumes `queue.demand`; requests `routing.route`, `queue.take`, `spool.body`; publishes
- * `delivery.attempted` and `delivery.released`. Every job taken ends in exactly one of the two.
+ * `delivery.attempted` and `delivery.released` (every job taken ends in exactly one of the two), and
+ * `outbound.session_event` for its SMTP sessions' libESMTP-named events.
  */
 export {
   OutboundService,

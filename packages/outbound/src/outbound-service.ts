@@ -23,7 +23,7 @@ export interface OutboundOptions {
   readonly stopTimeoutMs?: number;
   /** host_failure_retry: how long an IP that failed is skipped, ms. */
   readonly hostFailureRetryMs?: number;
-  /** Session factory override (instrumentation); SmtpSession.open by default. */
+  /** Session factory override (instrumentation); SmtpSession.open by default. Pass `listen` on to it. */
   readonly openSession?: ConnectDeps['open'];
 }
 

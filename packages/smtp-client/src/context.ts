@@ -7,7 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { Connection } from './connection.js';
 import { INTERNAL, type InternalReplyName } from './internal-replies.js';
 import type { TransactionState } from './transaction-state.js';
-import type { Capabilities, SessionOptions, TimeoutKey } from './types.js';
+import type { Capabilities, SessionEvents, SessionOptions, TimeoutKey } from './types.js';
 
 export class StateContext {
   /** The session's options (read only). */
@@ -103,8 +103,8 @@ export class StateContext {
     return this.conn;
   }
 
-  /** Emits one of the session's libESMTP-named events. */
-  emit(event: string, ...args: unknown[]): void {
+  /** Emits one of the session's libESMTP-named events (SessionEvents: an unknown name does not compile). */
+  emit<K extends keyof SessionEvents>(event: K, ...args: SessionEvents[K]): void {
     this.emitter.emit(event, ...args);
   }
 }

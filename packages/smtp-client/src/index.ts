@@ -13,6 +13,8 @@ export type {
   RecipientResult,
   TransactionResult,
   Capabilities,
+  SessionEvents,
+  SessionEventName,
 } from './types.js';
 export { createSessionTimeouts } from './timeouts.js';
 export {

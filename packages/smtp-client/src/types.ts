@@ -93,3 +93,28 @@ export interface TransactionResult {
 
 /** EHLO keyword (upper case) -> parameters ('' if none). */
 export type Capabilities = ReadonlyMap<string, string>;
+
+/**
+ * The session's events, named after libESMTP's (smtp_event_cb: SMTP_EV_CONNECT, SMTP_EV_DISCONNECT,
+ * SMTP_EV_SYNTAXWARNING, SMTP_EV_EXTNA_*, SMTP_EV_MAILSTATUS, SMTP_EV_RCPTSTATUS,
+ * SMTP_EV_MESSAGEDATA, SMTP_EV_MESSAGESENT), each with its listener arguments. libESMTP's
+ * SMTP_EV_DELIVERBY_EXPIRED has no counterpart: the client does not implement DELIVERBY (RFC 2852).
+ */
+export interface SessionEvents {
+  /** TCP connected (again after a TLS fallback reconnect). */
+  connect: [info: { readonly host: string; readonly port: number }];
+  /** The socket closed, for any reason. */
+  disconnect: [];
+  /** A reply that breaks RFC 5321 §4.2 syntax; the session is then not reused if the stream may be out of step. */
+  'syntax-warning': [warning: { readonly message: string; readonly line: string }];
+  /** An extension the transaction or policy wanted is not advertised (STARTTLS, AUTH, DSN, 8BITMIME, SMTPUTF8, CHUNKING, BINARYMIME). */
+  'extension-not-available': [extension: string];
+  'mail-status': [status: { readonly sender: string; readonly reply: ReplyData }];
+  'rcpt-status': [status: { readonly address: string | undefined; readonly reply: ReplyData }];
+  /** Body progress: octets written so far. */
+  'message-data': [bytesSent: number];
+  /** The reply to the end of data (or the last BDAT), whatever it says. */
+  'message-sent': [sent: { readonly reply: ReplyData; readonly bytes: number }];
+}
+
+export type SessionEventName = keyof SessionEvents;

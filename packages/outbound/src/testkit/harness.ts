@@ -3,7 +3,7 @@
  * queue.take pops a FIFO per (binding, domain), routing.route answers a given Route, spool.body
  * returns a small message. Records every attempted/released event.
  */
-import { Bus, SystemClock, parseConfig, silentLogger, type DeliveryAttempt, type DeliveryJob, type Route, type RouteHost } from '@petrel/core';
+import { Bus, SystemClock, createLogger, parseConfig, silentLogger, type DeliveryAttempt, type DeliveryJob, type Logger, type OutboundSessionEvent, type Route, type RouteHost } from '@petrel/core';
 import { SmtpSession, type SessionOptions } from '@petrel/smtp-client';
 import { OutboundService, type OutboundOptions } from '../outbound-service.js';
 
@@ -14,6 +14,8 @@ export interface HarnessOptions {
   readonly outbound?: OutboundOptions;
   /** Override spool.body (e.g. to hold a body back). */
   readonly body?: (job: DeliveryJob) => Promise<Buffer>;
+  /** The service's operator log (silent by default). */
+  readonly logger?: Logger;
 }
 
 export const BODY = Buffer.from('From: a@sender.test\r\nTo: b@example.test\r\nSubject: petrel outbound test\r\n\r\nHello.\r\n');
@@ -50,6 +52,8 @@ export class Harness {
   readonly taken: DeliveryJob[] = [];
   readonly attempts: DeliveryAttempt[] = [];
   readonly released: DeliveryJob[] = [];
+  /** Every outbound.session_event, in order. */
+  readonly sessionEvents: OutboundSessionEvent[] = [];
   private waiters: { n: number; resolve: () => void }[] = [];
 
   constructor(opts: HarnessOptions) {
@@ -68,11 +72,14 @@ export class Harness {
       this.attempts.push(a);
       this.check();
     });
+    this.bus.subscribe('outbound.session_event', (e) => {
+      this.sessionEvents.push(e);
+    });
     this.bus.subscribe('delivery.released', ({ job }) => {
       this.released.push(job);
       this.check();
     });
-    this.svc = new OutboundService({ config, bus: this.bus, logger: silentLogger(), clock: new SystemClock() }, opts.outbound);
+    this.svc = new OutboundService({ config, bus: this.bus, logger: opts.logger ?? silentLogger(), clock: new SystemClock() }, opts.outbound);
   }
 
   /** Queues jobs and publishes queue.demand for their key with the given goal. */
@@ -92,6 +99,24 @@ export class Harness {
     return new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`only ${this.attempts.length + this.released.length} of ${n} jobs reported`)), timeoutMs);
       this.waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
+    });
+  }
+
+  /** Resolves with the first session event (seen so far or to come) that matches; rejects after timeoutMs. */
+  sessionEvent(match: (e: OutboundSessionEvent) => boolean, timeoutMs = 5000): Promise<OutboundSessionEvent> {
+    const seen = this.sessionEvents.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        off();
+        reject(new Error('no matching outbound.session_event in time'));
+      }, timeoutMs);
+      const off = this.bus.subscribe('outbound.session_event', (e) => {
+        if (!match(e)) return;
+        clearTimeout(t);
+        off();
+        resolve(e);
+      });
     });
   }
 
@@ -125,12 +150,12 @@ export async function until(cond: () => boolean, timeoutMs = 5000): Promise<void
  * destroy(). (A proxy on the far side sees a close a moment later than the client makes it, so it
  * cannot judge concurrency exactly.)
  */
-export function sessionTracker(): { openSession: (o: SessionOptions) => Promise<SmtpSession>; readonly opened: number; readonly live: number; readonly maxLive: number } {
+export function sessionTracker(): { openSession: (o: SessionOptions, listen?: (s: SmtpSession) => void) => Promise<SmtpSession>; readonly opened: number; readonly live: number; readonly maxLive: number } {
   let opened = 0;
   let live = 0;
   let maxLive = 0;
-  const openSession = async (o: SessionOptions): Promise<SmtpSession> => {
-    const s = await SmtpSession.open(o);
+  const openSession = async (o: SessionOptions, listen?: (s: SmtpSession) => void): Promise<SmtpSession> => {
+    const s = await SmtpSession.open(o, listen);
     opened++;
     live++;
     maxLive = Math.max(maxLive, live);
@@ -163,4 +188,11 @@ export function sessionTracker(): { openSession: (o: SessionOptions) => Promise<
       return maxLive;
     },
   };
+}
+
+/** A real pino logger at `level` whose records (parsed JSON) land in `records`. */
+export function recordingLogger(level = 'debug'): { logger: Logger; records: Record<string, unknown>[] } {
+  const records: Record<string, unknown>[] = [];
+  const logger = createLogger({ level, destination: { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) } });
+  return { logger, records };
 }

@@ -14,22 +14,26 @@ export class LinePeer {
 
   private constructor(private readonly server: Server, readonly port: number) {}
 
-  static async start(opts: { maxRcptPerTransaction?: number } = {}): Promise<LinePeer> {
+  /**
+   * `reply`: a scripted answer (one or more CRLF-joined lines, sent as is) for a command line,
+   * instead of the usual one; undefined = the usual. `banner`: the greeting (default 220).
+   */
+  static async start(opts: { maxRcptPerTransaction?: number; reply?: (line: string) => string | undefined; banner?: string } = {}): Promise<LinePeer> {
     let peer: LinePeer | undefined;
-    const server = createServer((sock) => peer!.serve(sock, opts.maxRcptPerTransaction ?? Infinity));
+    const server = createServer((sock) => peer!.serve(sock, opts.maxRcptPerTransaction ?? Infinity, opts.reply, opts.banner));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     peer = new LinePeer(server, (server.address() as { port: number }).port);
     return peer;
   }
 
-  private serve(sock: Socket, maxRcpt: number): void {
+  private serve(sock: Socket, maxRcpt: number, scripted?: (line: string) => string | undefined, banner = '220 peer.test ESMTP'): void {
     this.connections++;
     this.connectedAt.push(Date.now());
     this.sockets.add(sock);
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', () => undefined);
-    sock.write('220 peer.test ESMTP\r\n');
+    sock.write(banner + '\r\n');
     let buf = '';
     let inData = false;
     let rcpts = 0;
@@ -47,6 +51,11 @@ export class LinePeer {
           continue;
         }
         this.lines.push(line);
+        const own = scripted?.(line);
+        if (own !== undefined) {
+          out.push(own);
+          continue;
+        }
         const verb = line.split(' ')[0]!.toUpperCase();
         if (verb === 'EHLO') out.push('250-peer.test\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES');
         else if (verb === 'MAIL' || verb === 'RSET') {
