@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bus, ManualClock, PetrelError, SmtpReply, SystemClock, parseConfig, silentLogger, type StoreRequest } from '@petrel/core';
 import { Listener } from './listener.js';
@@ -29,6 +29,17 @@ test('stop() answers 421 4.3.2 to an idle session, closes it and stops accepting
   await assert.rejects(RawClient.connect(h.port), /ECONNREFUSED/);
 });
 
+/** A client inside a transaction, past DATA's 354 (closed when the test ends). */
+async function inData(port: number, t: TestContext): Promise<RawClient> {
+  const c = await RawClient.open(port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  await c.cmd('MAIL FROM:<a@test.local>');
+  await c.cmd('RCPT TO:<x@example.test>');
+  assert.match(await c.cmd('DATA'), /^354 /);
+  return c;
+}
+
 test('stop() lets a DATA in flight get its 250 before the 421', T, async (t) => {
   const called = deferred<StoreRequest>();
   const release = deferred<void>();
@@ -41,12 +52,7 @@ test('stop() lets a DATA in flight get its 250 before the 421', T, async (t) => 
     },
   });
   t.after(() => h.close());
-  const c = await RawClient.open(h.port);
-  t.after(() => c.destroy());
-  await c.cmd('EHLO client.test');
-  await c.cmd('MAIL FROM:<a@test.local>');
-  await c.cmd('RCPT TO:<x@example.test>');
-  await c.cmd('DATA');
+  const c = await inData(h.port, t);
   c.send('in flight\r\n.\r\n');
   await called.promise;
   const stopped = h.listener.stop();
@@ -61,12 +67,7 @@ test('stop() lets a DATA in flight get its 250 before the 421', T, async (t) => 
 test('stop() drops a DATA that does not finish within the stop deadline; nothing half-received is stored', T, async (t) => {
   const h = await startListener({ stopDeadlineMs: 300 });
   t.after(() => h.close());
-  const c = await RawClient.open(h.port);
-  t.after(() => c.destroy());
-  await c.cmd('EHLO client.test');
-  await c.cmd('MAIL FROM:<a@test.local>');
-  await c.cmd('RCPT TO:<x@example.test>');
-  assert.match(await c.cmd('DATA'), /^354 /);
+  const c = await inData(h.port, t);
   c.send('Subject: never ends\r\n\r\nhalf a body\r\n');
   const started = Date.now();
   await h.listener.stop();

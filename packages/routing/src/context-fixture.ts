@@ -7,6 +7,23 @@ export function contextFrom(toml: string, clock: Clock = new ManualClock()): Ser
   return { config: parseConfig(toml, 'routing-test.toml'), bus: new Bus(logger), logger, clock };
 }
 
+/**
+ * The head of a test config: the dnsmasq server, a short DNS timeout, and two bindings bound to
+ * 127.0.0.1 (v4) and ::1 (v6). `global` goes into [global]; `rest` follows (more tables).
+ */
+export function dnsTestConfig(dnsServer: string, o: { global?: string; v6Ehlo?: string; rest?: string } = {}): string {
+  return `hostname = "petrel.test"
+${o.global ? `[global]\n${o.global}\n` : ''}[dns]
+servers = ["${dnsServer}"]
+timeout = "500ms"
+tries = 1
+[binding.v4]
+bind_address = "127.0.0.1"
+[binding.v6]
+bind_address = "::1"
+${o.v6Ehlo ? `ehlo_hostname = "${o.v6Ehlo}"\n` : ''}${o.rest ?? ''}`;
+}
+
 export interface CountingDnsClient extends DnsClient {
   /** "MX example.test", "A mx1.example.test", … in the order sent. */
   readonly queries: string[];

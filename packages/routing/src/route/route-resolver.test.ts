@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EHLO_FROM_SENDER, formatReply, ManualClock, type Route } from '@petrel/core';
-import { countingDns, contextFrom } from '../context-fixture.js';
+import { countingDns, contextFrom, dnsTestConfig } from '../context-fixture.js';
 import { CachingResolver } from '../dns/caching-resolver.js';
 import { createDnsClient } from '../dns/dns-client.js';
 import { startDnsmasq, type Dnsmasq } from '../dnsmasq-fixture.js';
@@ -32,23 +32,11 @@ after(async () => {
 });
 
 function config(extra = ''): string {
-  return `hostname = "petrel.test"
-[global]
-use_ipv6 = true
-[dns]
-servers = ["${dns.server}"]
-timeout = "500ms"
-tries = 1
-[binding.v4]
-bind_address = "127.0.0.1"
-[binding.v6]
-bind_address = "::1"
-ehlo_hostname = "out6.petrel.test"
-[domain."x.test"]
+  return dnsTestConfig(dns.server, { global: 'use_ipv6 = true', v6Ehlo: 'out6.petrel.test', rest: `[domain."x.test"]
 gateway = ["127.0.0.7:2600"]
 [domain."multi.test"]
 gateway = ["mx1.example.test", "[::1]:2601", "nosuch.test:2602"]
-${extra}`;
+${extra}` });
 }
 
 function service(clock = new ManualClock()): { svc: RoutingService; queries: ReturnType<typeof countingDns> } {

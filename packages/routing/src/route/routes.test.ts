@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { formatReply, type Route } from '@petrel/core';
-import { countingDns, contextFrom } from '../context-fixture.js';
+import { countingDns, contextFrom, dnsTestConfig } from '../context-fixture.js';
 import { createDnsClient } from '../dns/dns-client.js';
 import { startDnsmasq, type Dnsmasq } from '../dnsmasq-fixture.js';
 import { RoutingService } from '../routing-service.js';
@@ -19,16 +19,7 @@ after(async () => {
 
 /** A routing service over `extra` TOML; MX order is fixed (random = 0) where preferences tie. */
 function service(extra: string): { svc: RoutingService; queries: ReturnType<typeof countingDns> } {
-  const ctx = contextFrom(`hostname = "petrel.test"
-[dns]
-servers = ["${dns.server}"]
-timeout = "500ms"
-tries = 1
-[binding.v4]
-bind_address = "127.0.0.1"
-[binding.v6]
-bind_address = "::1"
-${extra}`);
+  const ctx = contextFrom(dnsTestConfig(dns.server, { rest: extra }));
   const queries = countingDns(createDnsClient(ctx.config.dns));
   return { svc: new RoutingService(ctx, { dns: queries }), queries };
 }
