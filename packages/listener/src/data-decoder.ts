@@ -28,6 +28,8 @@ export interface DataResult {
 
 /** A CR held back at the end of one buffer and emitted with the next. */
 const CR_ONLY = Buffer.from([CR]);
+/** What a bare LF becomes under bare_newline = "normalize". */
+const CRLF = Buffer.from([CR, LF]);
 
 export class DataDecoder {
   // The DATA command's own CRLF counts as the start of the first line (RFC 5321 §4.1.1.4).
@@ -43,9 +45,15 @@ export class DataDecoder {
   private lineLen = 0;
   private longLine = false;
 
+  /**
+   * `normalizeBareLf` (bare_newline = "normalize", Postfix smtpd_forbid_bare_newline = normalize):
+   * a bare LF ends a line as CRLF would and is stored as CRLF, but never ends the data: only
+   * <CRLF>.<CRLF> does, so "\n.\n" still smuggles nothing. A bare CR is refused either way.
+   */
   constructor(
     private readonly maxSize: number,
     private readonly maxLine = Infinity,
+    private readonly normalizeBareLf = false,
   ) {}
 
   /**
@@ -110,6 +118,16 @@ export class DataDecoder {
         continue;
       }
       if (b === LF) {
+        if (this.normalizeBareLf) {
+          // Stored as CRLF; a line start for dot transparency, never the end of the data.
+          this.run(buf, runStart, i - 1);
+          this.emit(CRLF);
+          runStart = i;
+          this.lineStart = true;
+          this.lineLen = 0;
+          this.dotOnly = false;
+          continue;
+        }
         // A bare LF never ends a line: only CRLF does, so "\n.\n" cannot end the data.
         this.bareEol = true;
         this.lineStart = false;

@@ -68,7 +68,7 @@ export class Session implements CommandSession {
     this.socket = socket;
     this.client = { address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
     const s = host.settings;
-    this.reader = new WireReader({ maxLine: s.maxLine, maxSaslLine: MAX_SASL_LINE, maxData: s.maxMessageSize, maxDataLine: s.maxDataLine });
+    this.reader = new WireReader({ maxLine: s.maxLine, maxSaslLine: MAX_SASL_LINE, maxData: s.maxMessageSize, maxDataLine: s.maxDataLine, normalizeBareLf: s.normalizeBareLf });
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
     this.attach(socket);
     this.auth = new AuthFlow({

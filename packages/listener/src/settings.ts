@@ -15,6 +15,8 @@ export interface SessionSettings {
   readonly idleTimeout: number;
   /** Error replies (5xx) after which the client is dropped with 421. */
   readonly maxErrors: number;
+  /** bare_newline = "normalize": a bare LF is a line end (stored as CRLF), never the end of the data. */
+  readonly normalizeBareLf: boolean;
   /** NOOP/RSET/VRFY commands after which each further one counts as an error. */
   readonly junkCommandLimit: number;
   /** Command line limit, CRLF included (RFC 5321 §4.5.3.1.4). */
@@ -51,6 +53,7 @@ export function settingsFrom(config: PetrelConfig): SessionSettings {
     idleTimeout: l.idle_timeout,
     maxErrors: l.max_errors,
     junkCommandLimit: l.junk_command_limit,
+    normalizeBareLf: l.bare_newline === 'normalize',
     maxLine: MAX_LINE,
     maxDataLine: MAX_DATA_LINE,
     tlsFiles: l.tls_certificate !== undefined && l.tls_key !== undefined ? { certificate: path(l.tls_certificate), key: path(l.tls_key) } : undefined,

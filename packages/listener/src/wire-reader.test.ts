@@ -67,3 +67,21 @@ test('after DATA the reader hands octets to the data decoder, then returns to co
   assert.equal(Buffer.concat(d?.parts ?? []).toString(), 'hello\r\n');
   assert.deepEqual(r.nextCommand(), { kind: 'line', text: 'QUIT' });
 });
+
+test('bare_newline = "normalize": a bare LF ends a command or data line (stored as CRLF) but never the data; a bare CR is still an error', () => {
+  const r = new WireReader({ maxLine: 512, maxData: 1000, normalizeBareLf: true });
+  r.push(Buffer.from('MAIL FROM:<a@b.c>\nRCPT TO:<d@e.f>\r\nNO\rOP\nDATA\n'));
+  assert.deepEqual(all(r), [
+    { kind: 'line', text: 'MAIL FROM:<a@b.c>' },
+    { kind: 'line', text: 'RCPT TO:<d@e.f>' },
+    { kind: 'error', error: 'bare-eol' },
+    { kind: 'line', text: 'DATA' },
+  ]);
+  r.beginData();
+  r.push(Buffer.from('Subject: x\n\nhello\n.\nMAIL FROM:<evil@x.test>\n..dot\r\n.\r\nQUIT\r\n'));
+  const d = r.readData();
+  assert.ok(d);
+  assert.equal(d.bareEol, false);
+  assert.equal(Buffer.concat(d.parts).toString(), 'Subject: x\r\n\r\nhello\r\n\r\nMAIL FROM:<evil@x.test>\r\n.dot\r\n', 'one message: "\\n.\\n" did not end it');
+  assert.deepEqual(r.nextCommand(), { kind: 'line', text: 'QUIT' });
+});

@@ -27,6 +27,8 @@ export interface WireReaderOptions {
    * raises the limit to 12288 octets, since initial responses and tokens can be long); maxLine if unset.
    */
   readonly maxSaslLine?: number;
+  /** bare_newline = "normalize": a bare LF ends a command line and a data line (stored as CRLF). */
+  readonly normalizeBareLf?: boolean;
 }
 
 /** "AUTH " in any case, the only command whose line may exceed maxLine. */
@@ -91,15 +93,17 @@ export class WireReader {
     const start = this.pos;
     this.pos = lf + 1;
     if (lf + 1 - start > limit) return { kind: 'error', error: 'too-long' };
-    // The line must end in CRLF and hold no other CR (RFC 5321 §2.3.8).
+    // The line must end in CRLF and hold no other CR (RFC 5321 §2.3.8); under "normalize" a
+    // line ended by a bare LF is read as if it ended in CRLF.
     const cr = this.buf.indexOf(CR, start);
-    if (cr !== lf - 1) return { kind: 'error', error: 'bare-eol' };
-    return { kind: 'line', text: this.buf.toString('utf8', start, lf - 1) };
+    if (cr === lf - 1) return { kind: 'line', text: this.buf.toString('utf8', start, lf - 1) };
+    if (this.opts.normalizeBareLf === true && (cr < 0 || cr > lf)) return { kind: 'line', text: this.buf.toString('utf8', start, lf) };
+    return { kind: 'error', error: 'bare-eol' };
   }
 
   /** Switches to the DATA phase: the octets after the DATA command line are message data. */
   beginData(): void {
-    this.decoder = new DataDecoder(this.opts.maxData, this.opts.maxDataLine);
+    this.decoder = new DataDecoder(this.opts.maxData, this.opts.maxDataLine, this.opts.normalizeBareLf === true);
   }
 
   /**
