@@ -46,3 +46,31 @@ test('/metrics counts known traffic: received, delivered, permanent failures, re
   assert.match(text, /^petrel_process_nodejs_eventloop_lag_seconds /m);
   assert.ok(metric(text, 'petrel_queue_active') === 0 || Number.isNaN(metric(text, 'petrel_queue_active')));
 });
+
+test('/metrics counts deliveries, transient failures, expirations, queue time, client events and the spool', async (t) => {
+  const s = await scenario(t, ['mx-host=soft.test,mx2.example.test,10']);
+  const ok = await startSink(s.dir, '127.0.0.2', s.mxPort);
+  s.defer(() => ok.stop());
+  const soft = await startSink(s.dir, '127.0.0.3', s.mxPort, ['-r', 'RCPT']); // every RCPT: 4xx
+  s.defer(() => soft.stop());
+  const extra = '[domain."soft.test"]\nmessage_expiration = "3s"\nuse_ipv6 = false\n';
+  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "1s"\nmax_retry_interval = "1s"', extra });
+  const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
+  s.defer(() => p.stop());
+  assert.equal((await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'fine@example.test'])).code, 0);
+  assert.equal((await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'later@soft.test'])).code, 0);
+  await p.waitForEvents('a delivery and an expiration', (ev) => ev.some((e) => e.type === 'delivery') && ev.some((e) => e.type === 'expiration'), 20_000);
+  const attempts = p.events().filter((e) => e.type === 'transient_failure').length;
+  const sock = join(p.dir, 'spool', 'control.sock');
+  const text = await waitFor('metrics to show the expiration', async () => {
+    const m = await scrape(sock);
+    return metric(m, 'petrel_expirations_total{binding="default"}') === 1 ? m : undefined;
+  });
+  assert.ok(metric(text, 'petrel_deliveries_total{binding="default"}') >= 1);
+  assert.ok(metric(text, 'petrel_transient_failures_total{binding="default"}') >= Math.max(2, attempts), 'every 4xx attempt counted');
+  assert.ok(metric(text, 'petrel_queue_time_seconds_count{binding="default"}') >= 1);
+  assert.ok(metric(text, 'petrel_smtp_client_events_total{event="message-sent"}') >= 1);
+  assert.ok(metric(text, 'petrel_smtp_client_events_total{event="connect"}') >= 2);
+  assert.ok(Number.isFinite(metric(text, 'petrel_spool_messages')), 'spool gauge present');
+  assert.ok(Number.isFinite(metric(text, 'petrel_connections_inbound')), 'inbound connections gauge present');
+});
