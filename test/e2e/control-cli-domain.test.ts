@@ -31,7 +31,7 @@ test('petrel domain, binding summary, message trace (with the SMTP transcript) a
     ['mx2.example.test', 20, ['127.0.0.3']],
   ]);
   const human = await petrelCli(p, ['domain', 'example.test']);
-  assert.match(human.stdout, /^\s+MX 10 mx1\.example\.test 127\.0\.0\.2$/m);
+  assert.match(human.stdout, /^\s+MX 10 mx1\.example\.test 127\.0\.0\.2 \(ttl 60s\)$/m, 'MX hosts with the TTL of their addresses (dnsmasq local-ttl=60)');
 
   const bindings = await petrelJson<Record<string, string | number>[]>(p, ['binding', 'summary']);
   const def = bindings.find((b) => b.binding === 'default')!;

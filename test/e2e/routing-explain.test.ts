@@ -40,8 +40,8 @@ test('petrel route explain prints binding, rule, MX hosts and each option with i
   assert.match(out, /^binding: +example$/m);
   assert.match(out, /^group: +group1$/m);
   assert.match(out, /^rule: +binding_rule 1 \(line 17\): sender_domain = "news.test" → binding "example"$/m);
-  assert.match(out, /^ +MX 10 mx1\.example\.test 127\.0\.0\.2$/m);
-  assert.match(out, /^ +MX 20 mx2\.example\.test 127\.0\.0\.3$/m);
+  assert.match(out, /^ +MX 10 mx1\.example\.test 127\.0\.0\.2 \(ttl 60s\)$/m);
+  assert.match(out, /^ +MX 20 mx2\.example\.test 127\.0\.0\.3 \(ttl 60s\)$/m);
   assert.ok(out.indexOf('MX 10') < out.indexOf('MX 20'), 'preference order');
   assert.match(out, /^ +max_outbound_connections +15 +binding_group "group1" binding "example" domain "example.test"$/m);
   assert.match(out, /^ +message_expiration +"2h" +domain "example.test"$/m);

@@ -15,7 +15,7 @@ function showValue(v: unknown, spec?: OptionSpec): string {
 export function hostLines(r: RouteExplanation): string[] {
   const lines: string[] = [];
   for (const h of r.mx?.hosts ?? []) {
-    lines.push(`  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}`);
+    lines.push(`  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}${h.ttl !== undefined ? ` (ttl ${h.ttl}s)` : ''}`);
   }
   // routes entries in the order tried; an MX entry lists its hosts beneath it.
   for (const [i, e] of (r.routes ?? []).entries()) {

@@ -15,6 +15,8 @@ export interface MxHostExplained {
   readonly preference: number;
   /** Empty when the name resolved to nothing reachable: the host is skipped. */
   readonly addresses: readonly ResolvedAddress[];
+  /** Seconds the host's addresses may be cached (their DNS TTL), when known. */
+  readonly ttl?: number;
 }
 
 export type MxFailureReason = 'null-mx' | 'nxdomain' | 'dns-error' | 'no-mx-or-a' | 'no-valid-hosts';
@@ -65,7 +67,7 @@ export async function explainMx(dns: CachingResolver, domain: string, options: E
   const real = mx.records.filter((r) => r.exchange !== '' && r.exchange !== '.');
   const ordered = orderByPreference(real, random);
   const resolved = await Promise.all(ordered.map((r) => resolveHostAddresses(dns, r.exchange, options.families)));
-  const hosts = ordered.map((r, i) => ({ name: r.exchange.toLowerCase(), preference: r.priority, addresses: resolved[i]!.addresses }));
+  const hosts = ordered.map((r, i) => ({ name: r.exchange.toLowerCase(), preference: r.priority, addresses: resolved[i]!.addresses, ...ttlOf(resolved[i]!.ttlMs) }));
   // node's resolveMx gives no TTL: keep the MX answer no longer than its hosts' addresses.
   const ttlMs = Math.min(...resolved.map((h) => h.ttlMs));
   if (Number.isFinite(ttlMs)) dns.capMxTtl(domain, ttlMs);
@@ -79,7 +81,7 @@ export async function explainMx(dns: CachingResolver, domain: string, options: E
 /** RFC 5321 §5.1: no MX records → the domain itself is the single host, with preference 0. */
 async function implicitMx(dns: CachingResolver, domain: string, families: readonly Family[]): Promise<MxExplanation> {
   const own = await resolveHostAddresses(dns, domain, families);
-  const hosts = [{ name: domain, preference: 0, addresses: own.addresses }];
+  const hosts = [{ name: domain, preference: 0, addresses: own.addresses, ...ttlOf(own.ttlMs) }];
   if (own.addresses.length === 0) {
     const detail = own.transient ? 'address lookup failed' : 'no MX and no address records';
     return { domain, implicit: true, hosts, failure: { reason: 'no-mx-or-a', permanent: false, reply: ROUTING_REPLIES.noMxOrA, detail } };
@@ -96,6 +98,11 @@ export function orderByPreference(records: readonly MxRecordData[], random: () =
   }
   // Array.prototype.sort is stable (ES2019), so the shuffle survives among equal preferences.
   return shuffled.sort((a, b) => a.priority - b.priority);
+}
+
+/** The TTL field of an explained host, in whole seconds, when the answer had one. */
+function ttlOf(ttlMs: number): { ttl?: number } {
+  return Number.isFinite(ttlMs) && ttlMs > 0 ? { ttl: Math.round(ttlMs / 1000) } : {};
 }
 
 function fail(domain: string, reason: MxFailureReason, implicit: boolean, reply: ReplyData, permanent: boolean, detail?: string): MxExplanation {

@@ -193,7 +193,7 @@ describe('DNS cache', () => {
 });
 
 describe('explain', () => {
-  test('explainMx lists every MX with its preference and addresses', async () => {
+  test('explainMx lists every MX with its preference, addresses and their TTL', async () => {
     const ctx = contextFrom(config());
     const r = new CachingResolver({ client: createDnsClient(ctx.config.dns), now: () => 0 });
     const mx = await explainMx(r, 'example.test', { families: [4, 6] });
@@ -201,8 +201,8 @@ describe('explain', () => {
       domain: 'example.test',
       implicit: false,
       hosts: [
-        { name: 'mx1.example.test', preference: 10, addresses: [{ address: '127.0.0.2', family: 4 }] },
-        { name: 'mx2.example.test', preference: 20, addresses: [{ address: '127.0.0.3', family: 4 }, { address: '::1', family: 6 }] },
+        { name: 'mx1.example.test', preference: 10, addresses: [{ address: '127.0.0.2', family: 4 }], ttl: 60 },
+        { name: 'mx2.example.test', preference: 20, addresses: [{ address: '127.0.0.3', family: 4 }, { address: '::1', family: 6 }], ttl: 60 },
       ],
     });
   });
