@@ -64,7 +64,7 @@ test('operator actions change what happens to real queued mail: flush, message r
   assert.equal(sink.messages().filter((m) => /^X-Rcpt-Args: <(flushed|retried)@example\.test>/m.test(m)).length, 2, 'flushed and retried mail was');
 });
 
-test('`petrel queue` counts the open connection of a delivery in progress (mailq C column)', async (t) => {
+test('`petrel queue` counts the open connection of a delivery in progress (mailq C column); `petrel domain` shows its SMTP state', async (t) => {
   const s = await scenario(t);
   const mx = await startAio(s.dir, '127.0.0.2', s.mxPort); // slow* recipients take 2 s
   s.defer(() => mx.stop());
@@ -79,4 +79,11 @@ test('`petrel queue` counts the open connection of a delivery in progress (mailq
   assert.equal(row.connections, 1);
   const human = await petrelCli(p, ['queue']);
   assert.match(human.stdout, /^default\/default\s+example\.test\s+1\s+0\s+0\s+1\s/m);
+  // petrel domain: the connection, its host and the SMTP state it is in (the MX is holding its reply).
+  const dom = await petrelJson<{ sessions: { id: string; host: string; ip: string; state: string; deliveries: number }[] }>(p, ['domain', 'example.test']);
+  assert.equal(dom.sessions.length, 1);
+  assert.deepEqual({ ...dom.sessions[0]!, state: 'x' }, { id: dom.sessions[0]!.id, binding: 'default', domain: 'example.test', host: 'mx1.example.test', ip: '127.0.0.2', state: 'x', deliveries: 0 });
+  assert.match(dom.sessions[0]!.state, /RCPT|DATA|BODY|confirmation/, `a transaction stage, not ${dom.sessions[0]!.state}`);
+  const text = await petrelCli(p, ['domain', 'example.test']);
+  assert.match(text.stdout, /^Connections:\nID\s+Binding\s+Host\s+IP\s+State\s+Delivered\nc\d+\s+default\s+mx1\.example\.test\s+127\.0\.0\.2\s+\S.*\s0$/m);
 });

@@ -66,10 +66,19 @@ async function summary(ctx: RouteContext): Promise<Record<string, number | strin
 }
 
 type Pool = { binding: string; domain: string; open: number; idle: number; goal: number };
+/** One outbound connection with its SMTP state (outbound's ConnectionInfo, as the bus carries it). */
+type Session = { id: string; binding: string; domain: string; host?: string; ip?: string; state: string; deliveries: number };
+
+async function outboundStats(ctx: RouteContext): Promise<{ pools: Pool[]; sessions: Session[] }> {
+  const s = await ctx.bus.request('outbound.stats', {}).catch(() => undefined);
+  return {
+    pools: Array.isArray(s?.pools) ? (s.pools as unknown as Pool[]) : [],
+    sessions: Array.isArray(s?.sessions) ? (s.sessions as unknown as Session[]) : [],
+  };
+}
 
 async function pools(ctx: RouteContext): Promise<Pool[]> {
-  const s = await ctx.bus.request('outbound.stats', {}).catch(() => undefined);
-  return Array.isArray(s?.pools) ? (s.pools as unknown as Pool[]) : [];
+  return (await outboundStats(ctx)).pools;
 }
 
 /** Momentum's `binding summary`: per binding counters, queue sizes and open connections. */
@@ -102,10 +111,11 @@ async function bindingSummary(ctx: RouteContext, filter: string | undefined): Pr
 /** Momentum's `domain <name>`: routes per binding, queues and open connections for one domain. */
 async function domainDetails(ctx: RouteContext, domain: string): Promise<Record<string, unknown>> {
   const counts = await ctx.bus.request('queue.counts', { domain }).catch(() => []);
-  const open = (await pools(ctx)).filter((p) => p.domain === domain);
+  const stats = await outboundStats(ctx);
+  const open = stats.pools.filter((p) => p.domain === domain);
   const bindings = [...new Set([DEFAULT_BINDING, ...counts.map((c) => c.binding), ...open.map((p) => p.binding)])];
   const routes = await Promise.all(bindings.map(async (binding) => ({ binding, ...(await ctx.bus.request('routing.explain', { binding, domain })) })));
-  return { domain, routes, queues: counts, connections: open };
+  return { domain, routes, queues: counts, connections: open, sessions: stats.sessions.filter((x) => x.domain === domain) };
 }
 
 /** Queue counts with the open outbound connections of each (binding, domain) (mailq's C column). */

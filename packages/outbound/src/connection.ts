@@ -4,7 +4,7 @@
  * job over it, RSET between messages (RFC 5321 §4.1.1.5), idle up to idle_timeout for more work,
  * and QUIT (RFC 5321 §4.1.1.10).
  */
-import { EHLO_FROM_SENDER, Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type ReplyData, type RouteHost, type ThrottleRegistry } from '@petrel/core';
+import { EHLO_FROM_SENDER, STAGE_NAMES, Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type ReplyData, type RouteHost, type ThrottleRegistry } from '@petrel/core';
 import type { SmtpSession } from '@petrel/smtp-client';
 import { sendInBatches } from './batches.js';
 import { connectToRoute, type ConnectDeps } from './connect.js';
@@ -54,6 +54,20 @@ export interface ConnectionEnv {
   readonly stopped: Promise<void>;
 }
 
+/** One open connection as `petrel domain` shows it (Momentum's per-connection SMTP state). */
+export interface ConnectionInfo {
+  readonly id: string;
+  readonly binding: string;
+  readonly domain: string;
+  /** The host connected to; absent while the route is resolved or the connect is in progress. */
+  readonly host?: string;
+  readonly ip?: string;
+  /** Momentum stage name ("while idle", "after RCPT TO", …) or "connecting". */
+  readonly state: string;
+  /** Transactions completed on this connection so far. */
+  readonly deliveries: number;
+}
+
 export class DeliveryConnection {
   private session: SmtpSession | undefined;
   private host: RouteHost | undefined;
@@ -61,6 +75,18 @@ export class DeliveryConnection {
   private deliveries = 0;
 
   constructor(private readonly env: ConnectionEnv) {}
+
+  describe(): ConnectionInfo {
+    const { env, host, session } = this;
+    return {
+      id: env.connectionId,
+      binding: env.binding,
+      domain: env.domain,
+      ...(host ? { host: host.name, ip: host.address } : {}),
+      state: session ? (STAGE_NAMES[session.stage] ?? `stage ${session.stage}`) : 'connecting',
+      deliveries: this.deliveries,
+    };
+  }
 
   /** Runs the connection to its end; never rejects for delivery outcomes. */
   async run(): Promise<ConnectionEnd> {

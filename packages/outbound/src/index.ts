@@ -14,5 +14,6 @@ export {
   type OutboundStats,
   type PoolStats,
 } from './outbound-service.js';
+export type { ConnectionInfo } from './connection.js';
 export { HOST_FAILURE_RETRY_MS } from './host-failures.js';
 export { InternalReplies } from './outcomes.js';

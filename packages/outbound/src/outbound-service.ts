@@ -5,7 +5,7 @@
  */
 import { ThrottleRegistry, type Logger, type QueueDemand, type Service, type ServiceContext, type TimerHandle } from '@petrel/core';
 import type { ConnectDeps } from './connect.js';
-import { DeliveryConnection, type ConnectionEnd, type IdleWake } from './connection.js';
+import { DeliveryConnection, type ConnectionEnd, type ConnectionInfo, type IdleWake } from './connection.js';
 import { HOST_FAILURE_RETRY_MS, HostFailures } from './host-failures.js';
 import { JobLedger } from './job-ledger.js';
 import { Pool, type PoolHost } from './pool.js';
@@ -44,6 +44,8 @@ export interface OutboundStats {
   /** Jobs taken and not yet reported. */
   readonly inFlight: number;
   readonly pools: readonly PoolStats[];
+  /** Every connection open or opening, with its SMTP state. */
+  readonly sessions: readonly ConnectionInfo[];
 }
 
 export class OutboundService implements Service, PoolHost {
@@ -98,7 +100,7 @@ export class OutboundService implements Service, PoolHost {
     // Counters for the control API (`petrel summary`, /metrics): open connections, jobs in flight.
     const offStats = this.ctx.bus.handle('outbound.stats', () => {
       const s = this.stats();
-      return { connections: s.open, inFlight: s.inFlight, pools: s.pools.map((x) => ({ ...x })) };
+      return { connections: s.open, inFlight: s.inFlight, pools: s.pools.map((x) => ({ ...x })), sessions: s.sessions.map((x) => ({ ...x })) };
     });
     this.unsubscribe = () => {
       offDemand();
@@ -134,7 +136,7 @@ export class OutboundService implements Service, PoolHost {
   stats(): OutboundStats {
     const pools: PoolStats[] = [];
     for (const p of this.pools.values()) pools.push({ binding: p.binding, domain: p.domain, open: p.size, idle: p.idle, goal: p.goal });
-    return { open: this.total, inFlight: this.ledger.size, pools };
+    return { open: this.total, inFlight: this.ledger.size, pools, sessions: [...this.connections].map((c) => c.describe()) };
   }
 
   // PoolHost: the pools' view of the service.

@@ -1,6 +1,7 @@
 /** `petrel domain <d>` and `petrel binding summary` (Momentum `domain`, `binding summary`). */
 import type { Command } from 'commander';
 import type { QueueCount } from '@petrel/core';
+import type { ConnectionInfo } from '@petrel/outbound';
 import type { RouteExplanation } from '@petrel/routing';
 import { hostLines } from './route.js';
 import { clientOptions, withClient, type ClientOptions } from './common.js';
@@ -11,6 +12,7 @@ interface DomainInfo {
   routes: (RouteExplanation & { binding: string })[];
   queues: QueueCount[];
   connections: { binding: string; open: number; idle: number; goal: number }[];
+  sessions: ConnectionInfo[];
 }
 
 function renderDomain(d: DomainInfo): string {
@@ -27,6 +29,10 @@ function renderDomain(d: DomainInfo): string {
       return [b, q?.active ?? 0, q?.delayed ?? 0, q?.inFlight ?? 0, c?.open ?? 0, c?.idle ?? 0, c?.goal ?? 0];
     }),
   );
+  // Each open connection and the SMTP state it is in (Momentum's per-connection view).
+  if (d.sessions.length > 0) {
+    out += `Connections:\n${table(['ID', 'Binding', 'Host', 'IP', 'State', 'Delivered'], d.sessions.map((x) => [x.id, x.binding, x.host ?? '-', x.ip ?? '-', x.state, x.deliveries]))}`;
+  }
   return out;
 }
 
