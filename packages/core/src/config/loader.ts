@@ -439,13 +439,15 @@ export function parseConfig(text: string, file: string): PetrelConfig {
 
 /** Reads, parses and validates a config file. Throws PetrelError with every problem found. */
 export function loadConfig(file: string): PetrelConfig {
-  let text: string;
+  return parseConfig(readConfigText(file), file);
+}
+
+function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new PetrelError('PETREL_ERR_CONFIG_READ', `${file}: cannot read the configuration file: ${(e as Error).message}`, { file }, { cause: e });
   }
-  return parseConfig(text, file);
 }
 
 /**
@@ -453,15 +455,9 @@ export function loadConfig(file: string): PetrelConfig {
  * CLI must reach a running daemon (to reload it, say) even while the file on disk has a key error.
  */
 export function controlSocketOf(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PetrelError('PETREL_ERR_CONFIG_READ', `${file}: cannot read the configuration file: ${(e as Error).message}`, { file }, { cause: e });
-  }
   let doc: Table;
   try {
-    doc = parse(text) as Table;
+    doc = parse(readConfigText(file)) as Table;
   } catch (e) {
     if (e instanceof TomlError) throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
     throw e;
