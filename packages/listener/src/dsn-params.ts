@@ -3,27 +3,10 @@
  * encoding they use. Pure functions; commands.ts turns a failure into 501 5.5.4.
  */
 
-/**
- * RFC 3461 §4: xtext = *( xchar / hexchar ), xchar = "!".."~" except "+" and "=",
- * hexchar = "+" 2(uppercase HEXDIG). Returns undefined for anything else.
- */
-export function decodeXtext(text: string): string | undefined {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x2b) {
-      const hex = text.slice(i + 1, i + 3);
-      if (!/^[0-9A-F]{2}$/.test(hex)) return undefined;
-      out += String.fromCharCode(parseInt(hex, 16));
-      i += 2;
-    } else if (c >= 0x21 && c <= 0x7e && c !== 0x3d) {
-      out += text[i];
-    } else {
-      return undefined;
-    }
-  }
-  return out;
-}
+import { decodeXtext } from '@petrel/core';
+
+// The xtext codec is shared with the outbound client (core), so a decoded ENVID/ORCPT re-encodes unchanged.
+export { decodeXtext };
 
 /** RFC 3461 §4.3: RET=FULL or RET=HDRS. */
 export function parseRet(value: string | undefined): 'FULL' | 'HDRS' | undefined {

@@ -1,15 +1,7 @@
-/**
- * RFC 3461 §4: xtext for ENVID and ORCPT. Characters outside "!" to "~", "+" and "=" become
- * "+XX" (upper-case hex of the octet); UTF-8 text is encoded octet by octet.
- */
-export function xtext(value: string): string {
-  let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    if (byte >= 0x21 && byte <= 0x7e && byte !== 0x2b && byte !== 0x3d) out += String.fromCharCode(byte);
-    else out += '+' + byte.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
-}
+import { encodeXtext } from '@petrel/core';
+
+/** RFC 3461 §4 xtext for ENVID and ORCPT (the codec lives in core, shared with the listener). */
+export const xtext = encodeXtext;
 
 /** ORCPT=addr-type;xtext(address) (RFC 3461 §4.2); a bare address is taken as rfc822. */
 export function orcptParam(orcpt: string): string {
