@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawClient, startListener } from './harness.js';
-import { missingHeaders } from './transaction.js';
+import { buildStoreRequest, missingHeaders } from './transaction.js';
 
 const T = { timeout: 20_000 };
 
@@ -107,4 +107,14 @@ test('past junk_command_limit each NOOP/RSET/VRFY counts towards max_errors (Pos
   for (let i = 0; i < 3; i++) assert.match(await c.reply(), /^250 /, 'still answered, but counted');
   assert.match(await c.reply(), /^421 4\.7\.0 .*too many errors/);
   await c.closed;
+});
+
+test('Message-ID and Date are looked for in the header section even when it spans several received pieces, never in the body', () => {
+  const tx = { sender: 'a@test.local', recipients: [{ address: 'x@example.test', domain: 'example.test' }], smtputf8: false };
+  const ctx = { id: 'ID1', receivedAt: 0, hostname: 'mx.petrel.test', traceHeader: false, addMissingHeaders: true, client: { address: '127.0.0.1', port: 1, helo: 'c' }, esmtp: true };
+  const split = ['Subject: x\r\nMessage-', 'ID: <m@x>\r', '\n\r', '\nDate: in the body\r\n'].map((p) => Buffer.from(p));
+  const body = buildStoreRequest(tx, split, ctx).body.toString();
+  assert.ok(body.startsWith('Date: '), 'Date added: the one in the body does not count');
+  assert.ok(!body.includes('Message-ID: <ID1@'), 'the Message-ID in the second piece was seen');
+  assert.ok(body.endsWith('Subject: x\r\nMessage-ID: <m@x>\r\n\r\nDate: in the body\r\n'), 'the pieces joined in order');
 });

@@ -53,13 +53,29 @@ export function missingHeaders(data: Buffer): { messageId: boolean; date: boolea
   return { messageId: !/\r\nmessage-id[ \t]*:/i.test(top), date: !/\r\ndate[ \t]*:/i.test(top) };
 }
 
+const BLANK_LINE = Buffer.from('\r\n\r\n');
+/** The most of a message read to find its header section (as routing's header rules do). */
+const HEADER_WINDOW = 256 * 1024;
+
 /**
- * The header section's source among the data's pieces: the first piece when it holds the whole
- * section (the usual case: DATA's first read starts the message), else all of them joined.
+ * The leading pieces that hold the header section: the first piece alone in the usual case (DATA's
+ * first read starts the message), else pieces up to the one with the blank line, at most
+ * HEADER_WINDOW octets, joined once. The body after it is never copied for this.
  */
 function headerSource(parts: readonly Buffer[]): Buffer {
   const first = parts[0] ?? Buffer.alloc(0);
-  return parts.length <= 1 || first.indexOf('\r\n\r\n') >= 0 || first.subarray(0, 2).toString('latin1') === '\r\n' ? first : Buffer.concat(parts);
+  if (parts.length <= 1 || first.includes(BLANK_LINE) || first.subarray(0, 2).toString('latin1') === '\r\n') return first;
+  let taken = 0;
+  let octets = 0;
+  let tail: Buffer = Buffer.alloc(0);
+  while (taken < parts.length && octets < HEADER_WINDOW) {
+    const p = parts[taken++]!;
+    octets += p.length;
+    // The blank line may straddle two pieces: look at the previous piece's last octets too.
+    if (p.includes(BLANK_LINE) || Buffer.concat([tail, p.subarray(0, 3)]).includes(BLANK_LINE)) break;
+    tail = p.subarray(Math.max(0, p.length - 3));
+  }
+  return Buffer.concat(parts.slice(0, taken), octets);
 }
 
 /**
