@@ -16,8 +16,24 @@ export class LineChecker {
   constructor(private readonly maxLine: number) {}
 
   write(buf: Buffer): void {
-    for (let i = 0; i < buf.length; i++) {
+    const len = buf.length;
+    // Cached positions of the next CR and LF (-1: none left, -2: not looked up yet): the octets
+    // between them are skipped with native memchr, as DataDecoder does, not inspected one by one.
+    let nextCr = -2;
+    let nextLf = -2;
+    let i = 0;
+    while (i < len) {
       const b = buf[i]!;
+      if (!this.cr && b !== CR && b !== LF) {
+        if (nextCr !== -1 && nextCr < i) nextCr = buf.indexOf(CR, i);
+        if (nextLf !== -1 && nextLf < i) nextLf = buf.indexOf(LF, i);
+        const stop = Math.min(nextCr === -1 ? len : nextCr, nextLf === -1 ? len : nextLf);
+        this.lineLen += stop - i;
+        if (this.lineLen > this.maxLine) this.longLine = true;
+        i = stop;
+        continue;
+      }
+      i++;
       if (this.cr) {
         this.cr = false;
         if (b === LF) {

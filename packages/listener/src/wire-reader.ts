@@ -45,6 +45,8 @@ export class WireReader {
   /** Octets of a BDAT chunk still to read (RFC 3030 §2); -1 outside a chunk. */
   private chunkLeft = -1;
   private chunkParts: Buffer[] = [];
+  /** Octets held in chunkParts. */
+  private chunkHeld = 0;
   /** Octets of a refused BDAT chunk still to drop before the next command. */
   private skipLeft = 0;
 
@@ -112,6 +114,7 @@ export class WireReader {
   beginChunk(size: number): void {
     this.chunkLeft = size;
     this.chunkParts = [];
+    this.chunkHeld = 0;
   }
 
   /**
@@ -122,14 +125,15 @@ export class WireReader {
     if (this.chunkLeft < 0) throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'readChunk() outside BDAT');
     const n = Math.min(this.chunkLeft, this.buffered);
     if (n > 0) {
-      const held = this.chunkParts.reduce((a, b) => a + b.length, 0);
-      const keep = Math.max(0, Math.min(n, limit - held));
-      if (keep > 0) this.chunkParts.push(Buffer.from(this.buf.subarray(this.pos, this.pos + keep)));
+      const keep = Math.max(0, Math.min(n, limit - this.chunkHeld));
+      // A view, not a copy: received buffers are never written again; the chunk is joined once below.
+      if (keep > 0) this.chunkParts.push(this.buf.subarray(this.pos, this.pos + keep));
+      this.chunkHeld += keep;
       this.pos += n;
       this.chunkLeft -= n;
     }
     if (this.chunkLeft > 0) return undefined;
-    const data = Buffer.concat(this.chunkParts);
+    const data = Buffer.concat(this.chunkParts, this.chunkHeld);
     this.chunkLeft = -1;
     this.chunkParts = [];
     return data;
