@@ -1,5 +1,4 @@
 /** The listener's settings, read once from `[listener]` and `hostname` at start. */
-import { dirname, isAbsolute, resolve } from 'node:path';
 import { NetworkList, type PetrelConfig } from '@petrel/core';
 import type { TlsFiles } from './tls-context.js';
 
@@ -39,9 +38,6 @@ const MAX_DATA_LINE = 998;
 
 export function settingsFrom(config: PetrelConfig): SessionSettings {
   const l = config.listener;
-  // Paths in [listener] are relative to the config file, as spool_dir and log_dir are.
-  const base = dirname(resolve(config.source));
-  const path = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   return {
     hostname: config.hostname,
     maxMessageSize: l.max_message_size,
@@ -56,8 +52,8 @@ export function settingsFrom(config: PetrelConfig): SessionSettings {
     normalizeBareLf: l.bare_newline === 'normalize',
     maxLine: MAX_LINE,
     maxDataLine: MAX_DATA_LINE,
-    tlsFiles: l.tls_certificate !== undefined && l.tls_key !== undefined ? { certificate: path(l.tls_certificate), key: path(l.tls_key) } : undefined,
-    authUsersFile: l.auth_users_file !== undefined ? path(l.auth_users_file) : undefined,
+    tlsFiles: l.tls_certificate !== undefined && l.tls_key !== undefined ? { certificate: l.tls_certificate, key: l.tls_key } : undefined,
+    authUsersFile: l.auth_users_file,
     authAllowPlaintext: l.auth_allow_plaintext,
     authMaxFailures: l.auth_max_failures,
     authFailureWindow: l.auth_failure_window,

@@ -173,6 +173,11 @@ export class Validator {
     this.errors.push(`${this.file}${line ? `:${line}` : ''}: ${path.join('.')}: ${what}`);
   }
 
+  /** A path from the file, absolute against the config file's directory (as spool_dir and log_dir are). */
+  private resolve(p: string): string {
+    return p === '' ? p : resolvePath(dirname(resolve(this.file)), p);
+  }
+
   /** Validates one value against its spec; returns the parsed value or undefined after recording an error. */
   value(path: string[], spec: OptionSpec, v: unknown): unknown {
     const bad = (): undefined => {
@@ -183,7 +188,7 @@ export class Validator {
     };
     switch (spec.type) {
       case 'string':
-        return typeof v === 'string' ? v : bad();
+        return typeof v === 'string' ? (spec.path ? this.resolve(v) : v) : bad();
       case 'integer':
         return typeof v === 'number' && Number.isInteger(v) && (spec.min === undefined || v >= spec.min) ? v : bad();
       case 'boolean':
@@ -205,7 +210,7 @@ export class Validator {
       case 'enum':
         return typeof v === 'string' && spec.values!.includes(v) ? v : bad();
       case 'string[]':
-        return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : bad();
+        return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (spec.path ? v.map((x: string) => this.resolve(x)) : v) : bad();
       case 'address[]':
         return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseHostPort(x, 0) !== undefined) ? v : bad();
       case 'network[]':
@@ -286,8 +291,6 @@ export class Validator {
       if (parsed !== undefined) options[k] = parsed;
     }
     checkRoutesTable(this, path, options);
-    // Like spool_dir and log_dir, a relative trace_file is relative to the config file, not the cwd.
-    if (typeof options.trace_file === 'string' && options.trace_file !== '') options.trace_file = resolvePath(dirname(resolve(this.file)), options.trace_file);
     return bindAddress === undefined ? { options } : { options, bindAddress };
   }
 
@@ -427,7 +430,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     dns,
     spool,
     control: { ...control, socket: resolvePath(resolvePath(base, root.spool_dir), control.socket) },
-    bounce: { ...bounce, rules_files: bounce.rules_files.map((f) => resolvePath(base, f)), override_files: bounce.override_files.map((f) => resolvePath(base, f)) },
+    bounce,
     eventlog,
     scopes,
     delivery: new ScopeResolver(scopes),

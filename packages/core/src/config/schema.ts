@@ -27,6 +27,8 @@ export interface OptionSpec {
   readonly min?: number;
   /** Example value as written in TOML, for the generated reference. */
   readonly example?: string;
+  /** A file path ('string' or 'string[]'): a relative one is made absolute against the config file's directory at load. */
+  readonly path?: boolean;
 }
 
 /** Scopes of a delivery option (Momentum: g bg b d; Petrel adds the (binding, domain) nesting). */
@@ -69,7 +71,7 @@ export const DELIVERY_OPTIONS = {
   tls_ifavailable_fallback: { type: 'boolean', default: true, scopes: ALL4, doc: 'Under tls = "ifavailable", a failed handshake falls back to plaintext at once (true) or defers (false).', example: 'true' },
   use_chunking: { type: 'boolean', default: true, scopes: ALL4, doc: 'Send the body with BDAT (RFC 3030) when the server advertises CHUNKING; BODY=BINARYMIME is only possible with it.', example: 'true' },
   transform_8bitmime_content: { type: 'enum', values: ['no', 'ifneeded', 'strict'], default: 'ifneeded', scopes: ALL4, doc: 'An 8-bit body to a server without 8BITMIME: "no" sends it as is, "ifneeded" re-encodes 8-bit MIME parts as quoted-printable, "strict" does so and fails the message (554 5.6.3) if 8-bit octets remain (e.g. in headers).', example: '"ifneeded"' },
-  trace_file: { type: 'string', default: undefined, scopes: ALL4, doc: 'Opt-in transcript: append every SMTP line of this scope\'s outbound sessions to this file (AUTH secrets masked). Set it in a binding\'s domain table to trace one (binding, domain). Relative to the config file.', example: '"/var/log/petrel/trace-example.com.log"' },
+  trace_file: { type: 'string', path: true, default: undefined, scopes: ALL4, doc: 'Opt-in transcript: append every SMTP line of this scope\'s outbound sessions to this file (AUTH secrets masked). Set it in a binding\'s domain table to trace one (binding, domain). Relative to the config file.', example: '"/var/log/petrel/trace-example.com.log"' },
   gateway: { type: 'string[]', default: [], scopes: ALL4, doc: 'Smart hosts ("host", "host:port", "[v6]:port") used instead of MX lookup, in order.', example: '["smart.example:587"]' },
   routes: { type: 'string[]', default: [], scopes: ['global', 'domain'], doc: 'Ordered next hops used instead of the plain MX lookup (Momentum routes). "__mx__" = the recipient domain\'s MX hosts, with the usual MX rules (implicit MX, null MX). "smtp://host[:port][?pref=N&port=N&ttl=N&type=mx]" = a host: by default (type=a) its A/AAAA addresses, an IP literal as is; with type=mx the MX hosts of that domain name. port overrides remote_port for the entry. Entries are tried in listed order, stably sorted by pref when given (an entry without pref counts as 0); an entry that yields no address is skipped, and only when every entry fails does the route fail, with the reply the MX lookup would give. ttl is accepted and ignored (routes are re-read on every resolution). One table may not set both routes and gateway; across scopes the narrower scope\'s one wins.', example: '["smtp://192.0.2.10?pref=10&port=2525", "__mx__"]' },
   generate_bounces: { type: 'boolean', default: true, scopes: ALL4, doc: 'A permanent failure after reception sends a DSN to the sender.', example: 'true' },
@@ -111,9 +113,9 @@ export const LISTENER_KEYS = {
   max_connections: { type: 'integer', default: 2000, min: 1, doc: 'Concurrent inbound connections; more get 421 4.7.0.', example: '2000' },
   idle_timeout: { type: 'duration', default: 300_000, doc: 'Close a client that sends nothing this long (RFC 5321 §4.5.3.2.7: 5 min).', example: '"5m"' },
   trace_header: { type: 'boolean', default: true, doc: 'Prepend a Received: trace header (RFC 5321 §4.4).', example: 'true' },
-  tls_certificate: { type: 'string', default: undefined, doc: 'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/cert.pem"' },
-  tls_key: { type: 'string', default: undefined, doc: 'PEM private key for tls_certificate. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/key.pem"' },
-  auth_users_file: { type: 'string', default: undefined, doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.', example: '"/etc/petrel/users"' },
+  tls_certificate: { type: 'string', path: true, default: undefined, doc: 'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/cert.pem"' },
+  tls_key: { type: 'string', path: true, default: undefined, doc: 'PEM private key for tls_certificate. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/key.pem"' },
+  auth_users_file: { type: 'string', path: true, default: undefined, doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.', example: '"/etc/petrel/users"' },
   auth_allow_plaintext: { type: 'boolean', default: false, doc: 'Offer AUTH before STARTTLS (otherwise 538 5.7.11 until TLS is on).', example: 'false' },
   auth_max_failures: { type: 'integer', default: 5, min: 1, doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect.', example: '5' },
   auth_failure_window: { type: 'duration', default: 300_000, doc: 'Window over which auth_max_failures counts.', example: '"5m"' },
@@ -134,8 +136,8 @@ export const DNS_KEYS = {
 
 export const BOUNCE_KEYS = {
   classify: { type: 'boolean', default: true, doc: 'Classify replies into Momentum bounce classes; false = every reply is 1 Undetermined.', example: 'true' },
-  rules_files: { type: 'string[]', default: [], doc: 'Classification rule files (TOML, docs/bounces.md); empty = the shipped config/bounce-rules.toml. Relative to the config file.', example: '["bounce-rules.toml"]' },
-  override_files: { type: 'string[]', default: [], doc: 'Operator override files in Momentum\'s "domain,code,rule" form, tried before the rules. Relative to the config file.', example: '["user_smtp_classification.ovr"]' },
+  rules_files: { type: 'string[]', path: true, default: [], doc: 'Classification rule files (TOML, docs/bounces.md); empty = the shipped config/bounce-rules.toml. Relative to the config file.', example: '["bounce-rules.toml"]' },
+  override_files: { type: 'string[]', path: true, default: [], doc: 'Operator override files in Momentum\'s "domain,code,rule" form, tried before the rules. Relative to the config file.', example: '["user_smtp_classification.ovr"]' },
   classes: { type: 'class[]', default: [], doc: 'Operator bounce classes (Momentum custom_classes), usable by rule and override files: [[bounce.classes]] tables (or inline tables) with code (a whole number 2–99 that no built-in class uses, unique), name, optional description and category (Undetermined, Hard, Soft, Block, Admin; default Undetermined).', example: '[{ code = 55, name = "Partner Block", category = "Block" }]' },
 } as const satisfies Record<string, OptionSpec>;
 
