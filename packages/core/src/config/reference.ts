@@ -30,7 +30,7 @@ function table(specs: Record<string, OptionSpec>, scopes = false): string {
 export function renderConfigReference(): string {
   return `# Configuration reference
 
-<!-- Generated from packages/core/src/config/schema.ts by \`pnpm docs\`; a test fails when it is stale. -->
+<!-- Generated from packages/core/src/config/schema.ts by \`pnpm gen-docs\`; a test fails when it is stale. -->
 
 Petrel reads one TOML file: \`config/petrel.toml\` by default, or \`petrel start --config FILE\`.
 Unknown keys and wrong types are errors reported as \`FILE:LINE: key.path: expected …, found …\`
