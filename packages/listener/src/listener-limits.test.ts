@@ -118,3 +118,37 @@ test('Message-ID and Date are looked for in the header section even when it span
   assert.ok(!body.includes('Message-ID: <ID1@'), 'the Message-ID in the second piece was seen');
   assert.ok(body.endsWith('Subject: x\r\nMessage-ID: <m@x>\r\n\r\nDate: in the body\r\n'), 'the pieces joined in order');
 });
+
+test('errors and junk commands are forgiven after each accepted message: 200 messages with RSET between them on one connection', T, async (t) => {
+  const h = await startListener();
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  for (let i = 0; i < 200; i++) {
+    // One pipelined write per message (RFC 2920), as Petrel's own client sends it.
+    c.send('MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nDATA\r\nSubject: n\r\n\r\nbody\r\n.\r\nRSET\r\n');
+    assert.match(await c.reply(), /^250 /, `message ${i + 1}`);
+    assert.match(await c.reply(), /^250 /);
+    assert.match(await c.reply(), /^354 /);
+    assert.match(await c.reply(), /^250 2\.0\.0 Ok: queued/);
+    assert.match(await c.reply(), /^250 /, `RSET after message ${i + 1}`);
+  }
+  assert.equal(h.stored.length, 200);
+});
+
+test('without an accepted message errors still add up to max_errors across RSETs', T, async (t) => {
+  const h = await startListener({ listener: ['max_errors = 4'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  for (let i = 0; i < 3; i++) {
+    assert.match(await c.cmd('FOO'), /^500 /);
+    assert.match(await c.cmd('RSET'), /^250 /);
+  }
+  c.send('FOO\r\n');
+  assert.match(await c.reply(), /^500 /);
+  assert.match(await c.reply(), /^421 4\.7\.0 .*too many errors/);
+  await c.closed;
+});

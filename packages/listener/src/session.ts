@@ -451,6 +451,11 @@ export class Session implements CommandSession {
     try {
       const stored = await this.host.bus.request('spool.store', request);
       this.host.stats.messagesAccepted++;
+      // A client that got a message through is working: forgive its errors and junk commands so
+      // far (Postfix resets both after each message), or the RSET a client sends between messages
+      // would end a long session at junk_command_limit + max_errors messages.
+      this.errors = 0;
+      this.junk = 0;
       this.reply(replyFor.queued(stored?.id || id));
     } catch (err) {
       // Whatever the spool's reason (PETREL_ERR_SPOOL_FULL, _WRITE, …) the client may retry: 452.
