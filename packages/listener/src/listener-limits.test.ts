@@ -152,3 +152,24 @@ test('without an accepted message errors still add up to max_errors across RSETs
   assert.match(await c.reply(), /^421 4\.7\.0 .*too many errors/);
   await c.closed;
 });
+
+test('RCPTs past max_recipients + recipient_overshoot_limit count as errors: the session ends with 421 after a bounded number', T, async (t) => {
+  const h = await startListener({ listener: ['max_recipients = 2', 'recipient_overshoot_limit = 3', 'max_errors = 4'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  await c.cmd('MAIL FROM:<a@test.local>');
+  c.send('RCPT TO:<x@example.test>\r\n'.repeat(100));
+  const replies: string[] = [];
+  for (;;) {
+    const r = await c.reply().catch(() => undefined);
+    if (r === undefined) break;
+    replies.push(r);
+    if (r.startsWith('421')) break;
+  }
+  await c.closed;
+  // 2 accepted, 3 overshoot 452s forgiven, then 4 452s counted as errors, then 421.
+  assert.deepEqual(replies.map((r) => r.slice(0, 3)), ['250', '250', '452', '452', '452', '452', '452', '452', '452', '421']);
+  assert.match(replies.at(-1)!, /^421 4\.7\.0 .*too many errors/);
+});

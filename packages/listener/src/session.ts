@@ -42,6 +42,8 @@ export class Session implements CommandSession {
   private errors = 0;
   /** NOOP/RSET/VRFY so far: commands that move no mail (Postfix's "junk commands"). */
   private junk = 0;
+  /** RCPTs of this transaction refused with 452 past max_recipients. */
+  private overshoot = 0;
   private running = false;
   private waiting = false;
   private writeBlocked = false;
@@ -182,11 +184,19 @@ export class Session implements CommandSession {
 
   startTransaction(tx: Transaction): void {
     this.tx = tx;
+    this.overshoot = 0;
     this.enter('awaiting rcptto');
   }
 
   addRecipient(r: Recipient): void {
     this.tx?.recipients.push(r);
+  }
+
+  recipientOvershoot(): void {
+    // A 4xx is not an error by itself (the client should send the rest in another transaction,
+    // RFC 5321 §4.5.3.1.10), but one that keeps sending RCPTs is: past the overshoot limit each
+    // counts towards max_errors (Postfix smtpd_recipient_overshoot_limit).
+    if (++this.overshoot > this.settings.recipientOvershootLimit) this.errors++;
   }
 
   beginData(): void {
