@@ -173,3 +173,31 @@ test('RCPTs past max_recipients + recipient_overshoot_limit count as errors: the
   assert.deepEqual(replies.map((r) => r.slice(0, 3)), ['250', '250', '452', '452', '452', '452', '452', '452', '452', '421']);
   assert.match(replies.at(-1)!, /^421 4\.7\.0 .*too many errors/);
 });
+
+test('hopcount_limit: more Received: headers than the limit is a mail loop, 554 5.4.6 at the end of DATA and BDAT LAST; the limit itself passes', T, async (t) => {
+  const h = await startListener({ listener: ['hopcount_limit = 5'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  const message = (hops: number): string => `${'Received: from a by b; Thu, 1 Jan 2026 00:00:00 +0000\r\n'.repeat(hops)}Subject: loop\r\n\r\nbody\r\n`;
+  const viaData = async (hops: number): Promise<string> => {
+    await c.cmd('MAIL FROM:<a@test.local>');
+    await c.cmd('RCPT TO:<x@example.test>');
+    await c.cmd('DATA');
+    return c.cmd(`${message(hops)}.`);
+  };
+  assert.match(await viaData(5), /^250 2\.0\.0 Ok: queued/);
+  assert.equal(await viaData(6), '554 5.4.6 Too many hops (6 > 5): mail loop?\r\n');
+  assert.equal(h.rejected.at(-1)?.phase, 'reading body');
+  assert.equal(h.rejected.at(-1)?.sender, 'a@test.local');
+  await c.cmd('MAIL FROM:<a@test.local>');
+  await c.cmd('RCPT TO:<x@example.test>');
+  const body = message(7);
+  c.send(`BDAT 20\r\n${body.slice(0, 20)}`);
+  assert.match(await c.reply(), /^250 /);
+  c.send(`BDAT ${Buffer.byteLength(body) - 20} LAST\r\n${body.slice(20)}`);
+  assert.equal(await c.reply(), '554 5.4.6 Too many hops (7 > 5): mail loop?\r\n');
+  assert.equal(h.rejected.at(-1)?.phase, 'reading chunk');
+  assert.equal(h.stored.length, 1);
+});

@@ -12,6 +12,7 @@ import { BdatBody } from './bdat.js';
 import { BUILTIN_VERBS, sequenceReply, type CommandSession } from './commands.js';
 import type { DataResult } from './data-decoder.js';
 import { DEFAULT_EXTENSION_STATES } from './extensions.js';
+import { countReceived } from './hops.js';
 import type { TlsInfo } from './received.js';
 import { REPLIES, replyFor, toWire } from './replies.js';
 import { upgradeToTls } from './tls-context.js';
@@ -440,7 +441,13 @@ export class Session implements CommandSession {
     if (result.bareEol) this.refuse(REPLIES.bareEolData, about, phase);
     else if (result.oversize) this.refuse(REPLIES.sizeExceeded, about, phase);
     else if (result.longLine) this.refuse(REPLIES.lineTooLongData, about, phase);
-    else if (tx) await this.wait(this.store(tx, result.parts));
+    else if (tx) {
+      // DATA and BDAT LAST both end here: the loop check covers either.
+      const hops = countReceived(result.parts);
+      const limit = this.settings.hopcountLimit;
+      if (hops > limit) this.refuse(replyFor.tooManyHops(hops, limit), about, phase);
+      else await this.wait(this.store(tx, result.parts));
+    }
     if (!this.isClosed) this.enter('awaiting mailfrom');
   }
 
