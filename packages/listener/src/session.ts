@@ -85,9 +85,10 @@ export class Session implements CommandSession {
       closed: () => this.isClosed,
       authenticated: (user) => (this.authUser = user),
       users: () => host.users(),
-      failed: (user) => {
-        host.logger.info({ connectionId, client: this.client.address, user }, 'AUTH failed');
-        return host.authLimiter.fail(this.client.address, host.clock.now());
+      attempt: () => host.authLimiter.begin(this.client.address, host.clock.now()),
+      settle: (user, failed) => {
+        if (failed) host.logger.info({ connectionId, client: this.client.address, user }, 'AUTH failed');
+        return host.authLimiter.end(this.client.address, host.clock.now(), failed);
       },
     });
   }

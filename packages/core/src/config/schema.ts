@@ -117,7 +117,7 @@ export const LISTENER_KEYS = {
   tls_key: { type: 'string', path: true, default: undefined, doc: 'PEM private key for tls_certificate. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/key.pem"' },
   auth_users_file: { type: 'string', path: true, default: undefined, doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.', example: '"/etc/petrel/users"' },
   auth_allow_plaintext: { type: 'boolean', default: false, doc: 'Offer AUTH before STARTTLS (otherwise 538 5.7.11 until TLS is on).', example: 'false' },
-  auth_max_failures: { type: 'integer', default: 5, min: 1, doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect.', example: '5' },
+  auth_max_failures: { type: 'integer', default: 5, min: 1, doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect. Password checks still running count too, so parallel connections cannot check more passwords than this.', example: '5' },
   auth_failure_window: { type: 'duration', default: 300_000, doc: 'Window over which auth_max_failures counts.', example: '"5m"' },
   max_connections_per_ip: { type: 'integer', default: 50, min: 1, doc: 'Concurrent inbound connections per client IP; more get 421 4.7.0 (Postfix smtpd_client_connection_count_limit).', example: '50' },
   max_errors: { type: 'integer', default: 20, min: 1, doc: 'Error replies (bad commands, refusals) in one session before 421 4.7.0 and a disconnect (Postfix smtpd_hard_error_limit).', example: '20' },
