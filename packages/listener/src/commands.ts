@@ -183,7 +183,7 @@ function rcpt(s: CommandSession, args: string): void {
       notify = parseNotify(value);
       if (!notify) return s.refuse(REPLIES.badParamValue, about(address));
     } else if (name === 'ORCPT') {
-      orcpt = parseOrcpt(value);
+      orcpt = parseOrcpt(value, tx?.smtputf8 ?? false);
       if (orcpt === undefined) return s.refuse(REPLIES.badParamValue, about(address));
     } else {
       return s.refuse(replyFor.unknownParam(name), about(address));
