@@ -50,4 +50,4 @@ export { parseRouteEntry, parseRouteEntries, ROUTES_DOMAIN_MX, type RouteEntry }
 export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
 export { worldReadableWarning } from './config/file-mode.js';
-export { encodeXtext, decodeXtext } from './xtext.js';
+export { encodeXtext, decodeXtext, encodeUtf8AddrXtext, decodeUtf8Addr } from './xtext.js';

@@ -19,8 +19,10 @@ export interface AuthFlowHost {
   closed(): boolean;
   authenticated(user: string): void;
   users(): UserDb | undefined;
-  /** Records a failure; true when the client's address is now blocked. */
-  failed(user: string): boolean;
+  /** Reserves a password check for the client's address; false when its AUTH limit is reached. */
+  attempt(): boolean;
+  /** Ends a reserved check (a failure is recorded); true when the client's address is now blocked. */
+  settle(user: string, failed: boolean): boolean;
 }
 
 export class AuthFlow {
@@ -71,7 +73,20 @@ export class AuthFlow {
 
   private async check(user: string, password: string): Promise<void> {
     const users = this.host.users();
-    const ok = users !== undefined && (await users.check(user, password));
+    // The check is counted as it starts, so parallel connections from one address cannot run
+    // more checks than the failure limit allows before the first failure is recorded.
+    if (!this.host.attempt()) {
+      this.end();
+      this.host.drop(REPLIES.authTooManyFailures);
+      return;
+    }
+    let ok = false;
+    let blocked: boolean;
+    try {
+      ok = users !== undefined && (await users.check(user, password));
+    } finally {
+      blocked = this.host.settle(user, !ok);
+    }
     if (this.host.closed()) return;
     this.end();
     if (ok) {
@@ -81,7 +96,7 @@ export class AuthFlow {
     }
     this.host.refuse(REPLIES.authFailed);
     // Per-IP failure limit: password guessing costs the guesser its connection.
-    if (this.host.failed(user)) this.host.drop(REPLIES.authTooManyFailures);
+    if (blocked) this.host.drop(REPLIES.authTooManyFailures);
   }
 }
 

@@ -32,15 +32,41 @@ export function decodePlain(text: string): { user: string; password: string } | 
 /**
  * AUTH failures per client IP in a sliding window. Bounded: at most `maxTracked` addresses are
  * remembered; the oldest is forgotten first (an attacker spraying addresses only forgets itself).
+ *
+ * A password check is counted when it STARTS (begin), not only when it has failed: checks take
+ * time (scrypt, bcrypt), so counting failures at the end let N parallel connections from one
+ * address all be checked before the first failure was recorded. Now recent failures plus checks
+ * in flight never exceed maxFailures, however many connections guess at once.
  */
 export class AuthFailureLimiter {
   private readonly failures = new Map<string, number[]>();
+  /** Password checks running now per address; bounded by the open connections. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly maxFailures: number,
     private readonly windowMs: number,
     private readonly maxTracked = 10_000,
   ) {}
+
+  /** Reserves one password check for ip; false (nothing reserved) when it would pass the limit. */
+  begin(ip: string, now: number): boolean {
+    if (this.blocked(ip, now)) return false;
+    this.inFlight.set(ip, (this.inFlight.get(ip) ?? 0) + 1);
+    return true;
+  }
+
+  /**
+   * Ends a check reserved with begin(); a failure is recorded. Returns true when the address's
+   * failures alone now reach the limit (the session is then dropped).
+   */
+  end(ip: string, now: number, failed: boolean): boolean {
+    const n = (this.inFlight.get(ip) ?? 1) - 1;
+    if (n > 0) this.inFlight.set(ip, n);
+    else this.inFlight.delete(ip);
+    if (failed) return this.fail(ip, now);
+    return this.recent(ip, now).length >= this.maxFailures;
+  }
 
   /** Records one failure; returns true when the address is now blocked. */
   fail(ip: string, now: number): boolean {
@@ -55,8 +81,9 @@ export class AuthFailureLimiter {
     return list.length >= this.maxFailures;
   }
 
+  /** No further check may start: recent failures and checks in flight fill the limit. */
   blocked(ip: string, now: number): boolean {
-    return this.recent(ip, now).length >= this.maxFailures;
+    return this.recent(ip, now).length + (this.inFlight.get(ip) ?? 0) >= this.maxFailures;
   }
 
   private recent(ip: string, now: number): number[] {

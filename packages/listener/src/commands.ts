@@ -30,6 +30,8 @@ export interface CommandSession {
   greet(helo: string, esmtp: boolean): void;
   startTransaction(tx: Transaction): void;
   addRecipient(r: Recipient): void;
+  /** One more RCPT refused past max_recipients; past recipient_overshoot_limit it counts as an error. */
+  recipientOvershoot(): void;
   beginData(): void;
   /** The next `size` octets are a chunk of this message; `last` ends it (RFC 3030). */
   beginChunk(size: number, last: boolean): void;
@@ -181,7 +183,7 @@ function rcpt(s: CommandSession, args: string): void {
       notify = parseNotify(value);
       if (!notify) return s.refuse(REPLIES.badParamValue, about(address));
     } else if (name === 'ORCPT') {
-      orcpt = parseOrcpt(value);
+      orcpt = parseOrcpt(value, tx?.smtputf8 ?? false);
       if (orcpt === undefined) return s.refuse(REPLIES.badParamValue, about(address));
     } else {
       return s.refuse(replyFor.unknownParam(name), about(address));
@@ -192,7 +194,10 @@ function rcpt(s: CommandSession, args: string): void {
   if (s.settings.localDomains.has(domain)) return s.refuse(replyFor.localDomain(address), about(address));
   if (!mayRelay(s)) return s.refuse(replyFor.relayDenied(address), about(address));
   // RFC 5321 §4.5.3.1.10: 452 (not 5xx) so the client sends the rest in another transaction.
-  if ((tx?.recipients.length ?? 0) >= s.settings.maxRecipients) return s.refuse(REPLIES.tooManyRecipients, about(address));
+  if ((tx?.recipients.length ?? 0) >= s.settings.maxRecipients) {
+    s.refuse(REPLIES.tooManyRecipients, about(address));
+    return s.recipientOvershoot();
+  }
   s.addRecipient({ address, domain, ...(notify !== undefined ? { notify } : {}), ...(orcpt !== undefined ? { orcpt } : {}) });
   s.reply(REPLIES.recipientOk);
 }

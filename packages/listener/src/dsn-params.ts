@@ -3,7 +3,7 @@
  * encoding they use. Pure functions; commands.ts turns a failure into 501 5.5.4.
  */
 
-import { decodeXtext } from '@petrel/core';
+import { decodeUtf8Addr, decodeXtext } from '@petrel/core';
 
 // The xtext codec is shared with the outbound client (core), so a decoded ENVID/ORCPT re-encodes unchanged.
 export { decodeXtext };
@@ -31,15 +31,21 @@ export function parseNotify(value: string | undefined): string[] | undefined {
 
 /**
  * RFC 3461 §4.2: ORCPT=addr-type ";" xtext, at most 500 characters; kept decoded as
- * "rfc822;bob@example.test" (the outbound side re-encodes it).
+ * "rfc822;bob@example.test" (the outbound side re-encodes it). The "utf-8" type (RFC 6533 §3)
+ * has its own encoding instead of xtext: "\x{HEX}" escapes, and raw UTF-8 when SMTPUTF8 was
+ * given on MAIL (`smtputf8`); it is kept decoded as "utf-8;üser@example.com".
  */
-export function parseOrcpt(value: string | undefined): string | undefined {
+export function parseOrcpt(value: string | undefined, smtputf8 = false): string | undefined {
   if (value === undefined || value.length > 500) return undefined;
   const semi = value.indexOf(';');
   if (semi <= 0) return undefined;
   const type = value.slice(0, semi);
   // addr-type is an atom (RFC 3461 §4.2, RFC 5322 §3.2.3).
   if (!/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/.test(type)) return undefined;
+  if (type.toLowerCase() === 'utf-8') {
+    const addr = decodeUtf8Addr(value.slice(semi + 1), smtputf8);
+    return addr === undefined ? undefined : `utf-8;${addr}`;
+  }
   const addr = decodeXtext(value.slice(semi + 1));
   return addr === undefined || addr === '' ? undefined : `${type};${addr}`;
 }

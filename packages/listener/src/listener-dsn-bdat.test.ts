@@ -127,3 +127,41 @@ test('smtpping -C (CHUNKING) delivers its messages with BDAT', T, async (t) => {
   assert.equal(h.stored.length, 5);
   assert.ok(h.stored.every((s) => s.body.length > 2048));
 });
+
+test('ORCPT=utf-8 (RFC 6533 §3): raw UTF-8 only under SMTPUTF8, \\x{HEX} always; kept decoded; malformed refused', () => {
+  assert.equal(parseOrcpt('utf-8;üser@example.com', true), 'utf-8;üser@example.com');
+  assert.equal(parseOrcpt('UTF-8;üser@example.com', true), 'utf-8;üser@example.com');
+  assert.equal(parseOrcpt('utf-8;üser@example.com', false), undefined, 'raw UTF-8 without SMTPUTF8');
+  assert.equal(parseOrcpt('utf-8;\\x{FC}ser@example.com', false), 'utf-8;üser@example.com');
+  assert.equal(parseOrcpt('utf-8;\\x{FC}ser@example.com', true), 'utf-8;üser@example.com');
+  assert.equal(parseOrcpt('utf-8;+C3+BCser@example.com', true), undefined, 'xtext octets are not the utf-8 form');
+  assert.equal(parseOrcpt('utf-8;\\x{41}@example.com', true), undefined, 'a QCHAR must not be escaped');
+  assert.equal(parseOrcpt('utf-8;üser', true), undefined, 'not a mailbox');
+  assert.equal(parseOrcpt('rfc822;üser@example.com', true), undefined, 'rfc822 stays xtext');
+});
+
+const UTF8_ORCPT = `
+import smtplib, sys, json
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), local_hostname='py.test')
+s.ehlo()
+res = {}
+res['refused'] = s.sendmail('a@test.local', ['x@example.test'], b'Subject: utf8\\r\\n\\r\\nbody\\r\\n',
+    mail_options=['SMTPUTF8'], rcpt_options=['ORCPT=utf-8;üser@example.com'])
+s.mail('a@test.local')
+code, text = s.rcpt('y@example.test', ['ORCPT=utf-8;üser@example.com'])
+res['without_smtputf8'] = [code, text.decode()]
+s.rset()
+s.quit()
+print(json.dumps(res))
+`;
+
+test('python smtplib: ORCPT=utf-8;üser@example.com in raw UTF-8 is accepted under SMTPUTF8 and kept with the recipient; refused without', T, async (t) => {
+  const h = await startListener();
+  t.after(() => h.close());
+  const out = await run(PYTHON, ['-c', UTF8_ORCPT, String(h.port)]);
+  assert.equal(out.code, 0, out.stderr);
+  const res = JSON.parse(out.stdout) as { refused: object; without_smtputf8: [number, string] };
+  assert.deepEqual(res.refused, {});
+  assert.deepEqual(res.without_smtputf8, [501, '5.5.4 Bad parameter value']);
+  assert.deepEqual(h.stored[0]!.envelope.recipients, [{ address: 'x@example.test', domain: 'example.test', orcpt: 'utf-8;üser@example.com' }]);
+});

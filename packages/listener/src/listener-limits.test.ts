@@ -118,3 +118,86 @@ test('Message-ID and Date are looked for in the header section even when it span
   assert.ok(!body.includes('Message-ID: <ID1@'), 'the Message-ID in the second piece was seen');
   assert.ok(body.endsWith('Subject: x\r\nMessage-ID: <m@x>\r\n\r\nDate: in the body\r\n'), 'the pieces joined in order');
 });
+
+test('errors and junk commands are forgiven after each accepted message: 200 messages with RSET between them on one connection', T, async (t) => {
+  const h = await startListener();
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  for (let i = 0; i < 200; i++) {
+    // One pipelined write per message (RFC 2920), as Petrel's own client sends it.
+    c.send('MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nDATA\r\nSubject: n\r\n\r\nbody\r\n.\r\nRSET\r\n');
+    assert.match(await c.reply(), /^250 /, `message ${i + 1}`);
+    assert.match(await c.reply(), /^250 /);
+    assert.match(await c.reply(), /^354 /);
+    assert.match(await c.reply(), /^250 2\.0\.0 Ok: queued/);
+    assert.match(await c.reply(), /^250 /, `RSET after message ${i + 1}`);
+  }
+  assert.equal(h.stored.length, 200);
+});
+
+test('without an accepted message errors still add up to max_errors across RSETs', T, async (t) => {
+  const h = await startListener({ listener: ['max_errors = 4'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  for (let i = 0; i < 3; i++) {
+    assert.match(await c.cmd('FOO'), /^500 /);
+    assert.match(await c.cmd('RSET'), /^250 /);
+  }
+  c.send('FOO\r\n');
+  assert.match(await c.reply(), /^500 /);
+  assert.match(await c.reply(), /^421 4\.7\.0 .*too many errors/);
+  await c.closed;
+});
+
+test('RCPTs past max_recipients + recipient_overshoot_limit count as errors: the session ends with 421 after a bounded number', T, async (t) => {
+  const h = await startListener({ listener: ['max_recipients = 2', 'recipient_overshoot_limit = 3', 'max_errors = 4'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  await c.cmd('MAIL FROM:<a@test.local>');
+  c.send('RCPT TO:<x@example.test>\r\n'.repeat(100));
+  const replies: string[] = [];
+  for (;;) {
+    const r = await c.reply().catch(() => undefined);
+    if (r === undefined) break;
+    replies.push(r);
+    if (r.startsWith('421')) break;
+  }
+  await c.closed;
+  // 2 accepted, 3 overshoot 452s forgiven, then 4 452s counted as errors, then 421.
+  assert.deepEqual(replies.map((r) => r.slice(0, 3)), ['250', '250', '452', '452', '452', '452', '452', '452', '452', '421']);
+  assert.match(replies.at(-1)!, /^421 4\.7\.0 .*too many errors/);
+});
+
+test('hopcount_limit: more Received: headers than the limit is a mail loop, 554 5.4.6 at the end of DATA and BDAT LAST; the limit itself passes', T, async (t) => {
+  const h = await startListener({ listener: ['hopcount_limit = 5'] });
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port);
+  t.after(() => c.destroy());
+  await c.cmd('EHLO client.test');
+  const message = (hops: number): string => `${'Received: from a by b; Thu, 1 Jan 2026 00:00:00 +0000\r\n'.repeat(hops)}Subject: loop\r\n\r\nbody\r\n`;
+  const viaData = async (hops: number): Promise<string> => {
+    await c.cmd('MAIL FROM:<a@test.local>');
+    await c.cmd('RCPT TO:<x@example.test>');
+    await c.cmd('DATA');
+    return c.cmd(`${message(hops)}.`);
+  };
+  assert.match(await viaData(5), /^250 2\.0\.0 Ok: queued/);
+  assert.equal(await viaData(6), '554 5.4.6 Too many hops (6 > 5): mail loop?\r\n');
+  assert.equal(h.rejected.at(-1)?.phase, 'reading body');
+  assert.equal(h.rejected.at(-1)?.sender, 'a@test.local');
+  await c.cmd('MAIL FROM:<a@test.local>');
+  await c.cmd('RCPT TO:<x@example.test>');
+  const body = message(7);
+  c.send(`BDAT 20\r\n${body.slice(0, 20)}`);
+  assert.match(await c.reply(), /^250 /);
+  c.send(`BDAT ${Buffer.byteLength(body) - 20} LAST\r\n${body.slice(20)}`);
+  assert.equal(await c.reply(), '554 5.4.6 Too many hops (7 > 5): mail loop?\r\n');
+  assert.equal(h.rejected.at(-1)?.phase, 'reading chunk');
+  assert.equal(h.stored.length, 1);
+});

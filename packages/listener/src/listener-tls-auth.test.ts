@@ -164,3 +164,25 @@ test('reloadTls() makes new handshakes use a renewed certificate', T, async (t) 
   assert.equal(h.listener.reloadTls(), false, 'a broken key is refused');
   assert.ok(readFileSync(join(dir, 'cert.pem')).length > 0);
 });
+
+test('parallel AUTH from one address: checks are counted as they start, so no more than auth_max_failures passwords are checked', T, async (t) => {
+  // A real scrypt cost: every check is still running when the last connection's AUTH arrives.
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-listener-auth-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'users'), `alice:${await hashPassword('s3cret', { N: 16384, r: 8, p: 1 })}\n`);
+  const h = await startListener({ configFile: join(dir, 'petrel.toml'), listener: ['auth_users_file = "users"', 'auth_allow_plaintext = true', 'auth_max_failures = 3'] });
+  t.after(() => h.close());
+  const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.open(h.port)));
+  t.after(() => clients.forEach((c) => c.destroy()));
+  for (const c of clients) assert.match(await c.cmd('EHLO client.test'), /^250 AUTH PLAIN LOGIN\r\n$/m);
+  for (const c of clients) c.send(`AUTH PLAIN ${Buffer.from('\0alice\0wrong').toString('base64')}\r\n`);
+  const first = await Promise.all(clients.map((c) => c.reply()));
+  const checked = first.filter((r) => r.startsWith('535 5.7.8'));
+  assert.equal(checked.length, 3, first.join(''));
+  assert.equal(first.filter((r) => r.startsWith('421 4.7.0 Error: too many authentication failures')).length, 17, first.join(''));
+  // After the limit even the right password is refused, unchecked.
+  const d = await RawClient.open(h.port);
+  t.after(() => d.destroy());
+  await d.cmd('EHLO client.test');
+  assert.match(await d.cmd(`AUTH PLAIN ${Buffer.from('\0alice\0s3cret').toString('base64')}`), /^421 4\.7\.0 /);
+});

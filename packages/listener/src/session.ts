@@ -12,6 +12,7 @@ import { BdatBody } from './bdat.js';
 import { BUILTIN_VERBS, sequenceReply, type CommandSession } from './commands.js';
 import type { DataResult } from './data-decoder.js';
 import { DEFAULT_EXTENSION_STATES } from './extensions.js';
+import { countReceived } from './hops.js';
 import type { TlsInfo } from './received.js';
 import { REPLIES, replyFor, toWire } from './replies.js';
 import { upgradeToTls } from './tls-context.js';
@@ -42,6 +43,8 @@ export class Session implements CommandSession {
   private errors = 0;
   /** NOOP/RSET/VRFY so far: commands that move no mail (Postfix's "junk commands"). */
   private junk = 0;
+  /** RCPTs of this transaction refused with 452 past max_recipients. */
+  private overshoot = 0;
   private running = false;
   private waiting = false;
   private writeBlocked = false;
@@ -82,9 +85,10 @@ export class Session implements CommandSession {
       closed: () => this.isClosed,
       authenticated: (user) => (this.authUser = user),
       users: () => host.users(),
-      failed: (user) => {
-        host.logger.info({ connectionId, client: this.client.address, user }, 'AUTH failed');
-        return host.authLimiter.fail(this.client.address, host.clock.now());
+      attempt: () => host.authLimiter.begin(this.client.address, host.clock.now()),
+      settle: (user, failed) => {
+        if (failed) host.logger.info({ connectionId, client: this.client.address, user }, 'AUTH failed');
+        return host.authLimiter.end(this.client.address, host.clock.now(), failed);
       },
     });
   }
@@ -182,11 +186,19 @@ export class Session implements CommandSession {
 
   startTransaction(tx: Transaction): void {
     this.tx = tx;
+    this.overshoot = 0;
     this.enter('awaiting rcptto');
   }
 
   addRecipient(r: Recipient): void {
     this.tx?.recipients.push(r);
+  }
+
+  recipientOvershoot(): void {
+    // A 4xx is not an error by itself (the client should send the rest in another transaction,
+    // RFC 5321 §4.5.3.1.10), but one that keeps sending RCPTs is: past the overshoot limit each
+    // counts towards max_errors (Postfix smtpd_recipient_overshoot_limit).
+    if (++this.overshoot > this.settings.recipientOvershootLimit) this.errors++;
   }
 
   beginData(): void {
@@ -430,7 +442,13 @@ export class Session implements CommandSession {
     if (result.bareEol) this.refuse(REPLIES.bareEolData, about, phase);
     else if (result.oversize) this.refuse(REPLIES.sizeExceeded, about, phase);
     else if (result.longLine) this.refuse(REPLIES.lineTooLongData, about, phase);
-    else if (tx) await this.wait(this.store(tx, result.parts));
+    else if (tx) {
+      // DATA and BDAT LAST both end here: the loop check covers either.
+      const hops = countReceived(result.parts);
+      const limit = this.settings.hopcountLimit;
+      if (hops > limit) this.refuse(replyFor.tooManyHops(hops, limit), about, phase);
+      else await this.wait(this.store(tx, result.parts));
+    }
     if (!this.isClosed) this.enter('awaiting mailfrom');
   }
 
@@ -451,6 +469,11 @@ export class Session implements CommandSession {
     try {
       const stored = await this.host.bus.request('spool.store', request);
       this.host.stats.messagesAccepted++;
+      // A client that got a message through is working: forgive its errors and junk commands so
+      // far (Postfix resets both after each message), or the RSET a client sends between messages
+      // would end a long session at junk_command_limit + max_errors messages.
+      this.errors = 0;
+      this.junk = 0;
       this.reply(replyFor.queued(stored?.id || id));
     } catch (err) {
       // Whatever the spool's reason (PETREL_ERR_SPOOL_FULL, _WRITE, …) the client may retry: 452.

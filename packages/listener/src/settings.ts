@@ -18,6 +18,10 @@ export interface SessionSettings {
   readonly normalizeBareLf: boolean;
   /** NOOP/RSET/VRFY commands after which each further one counts as an error. */
   readonly junkCommandLimit: number;
+  /** RCPTs refused past maxRecipients in one transaction before each further one counts as an error. */
+  readonly recipientOvershootLimit: number;
+  /** Received: headers a message may carry; more is a mail loop (RFC 5321 §6.3). */
+  readonly hopcountLimit: number;
   /** Command line limit, CRLF included (RFC 5321 §4.5.3.1.4). */
   readonly maxLine: number;
   /** Longest line of message text without its CRLF (RFC 5322 §2.1.1: 998). */
@@ -49,6 +53,8 @@ export function settingsFrom(config: PetrelConfig): SessionSettings {
     idleTimeout: l.idle_timeout,
     maxErrors: l.max_errors,
     junkCommandLimit: l.junk_command_limit,
+    recipientOvershootLimit: l.recipient_overshoot_limit,
+    hopcountLimit: l.hopcount_limit,
     normalizeBareLf: l.bare_newline === 'normalize',
     maxLine: MAX_LINE,
     maxDataLine: MAX_DATA_LINE,

@@ -55,14 +55,14 @@ export function missingHeaders(data: Buffer): { messageId: boolean; date: boolea
 
 const BLANK_LINE = Buffer.from('\r\n\r\n');
 /** The most of a message read to find its header section (as routing's header rules do). */
-const HEADER_WINDOW = 256 * 1024;
+export const HEADER_WINDOW = 256 * 1024;
 
 /**
  * The leading pieces that hold the header section: the first piece alone in the usual case (DATA's
  * first read starts the message), else pieces up to the one with the blank line, at most
  * HEADER_WINDOW octets, joined once. The body after it is never copied for this.
  */
-function headerSource(parts: readonly Buffer[]): Buffer {
+export function headerSource(parts: readonly Buffer[]): Buffer {
   const first = parts[0] ?? Buffer.alloc(0);
   if (parts.length <= 1 || first.includes(BLANK_LINE) || first.subarray(0, 2).toString('latin1') === '\r\n') return first;
   let taken = 0;

@@ -24,4 +24,6 @@ test('xtext encodes +, = and non-printables as +XX (RFC 3461 §4)', () => {
   assert.equal(xtext('a+b=c d'), 'a+2Bb+3Dc+20d');
   assert.equal(orcptParam('rfc822;bob+x@example.test'), 'ORCPT=rfc822;bob+2Bx@example.test');
   assert.equal(orcptParam('bob@example.test'), 'ORCPT=rfc822;bob@example.test');
+  // RFC 6533 §3: the utf-8 type is sent in its 7-bit \x{HEX} form, never as +HH octets.
+  assert.equal(orcptParam('utf-8;üser@example.com'), 'ORCPT=utf-8;\\x{FC}ser@example.com');
 });
