@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { swaks } from '../lib/peers.js';
-import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
+import { CLI, startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
+import { run } from '../lib/procs.js';
 
 // RFC 5321 §6.3: loop.test's MX is Petrel's own listener (127.0.0.1 on the port it listens on).
 // Delivering there would accept the message again as a new one, and again, without end.
@@ -32,6 +33,12 @@ test('an MX that is our own listener address and port: the message fails with "l
   assert.equal(outcome.type, 'permanent_failure', `never delivered to ourselves: ${JSON.stringify(outcome)}`);
   assert.match(String(outcome.reply), /^554 5\.4\.6 .*mail for loop\.test loops back to myself/);
   assert.equal(outcome.recipient, 'bob@loop.test');
+
+  // route explain says why, from the same config.
+  const explain = await run(process.execPath, [CLI, 'route', 'explain', 'bob@loop.test', '--config', p.configFile], { timeoutMs: 15_000 });
+  assert.equal(explain.code, 0, explain.stdout + explain.stderr);
+  assert.match(explain.stdout, new RegExp(`^  skipped, Petrel's own listener \\(mail loop\\): 127\\.0\\.0\\.1:${s.listenPort}$`, 'm'));
+  assert.match(explain.stdout, /^  failure: 554 5\.4\.6 \[internal\] mail for loop\.test loops back to myself \(permanent\)$/m);
 
   // Stopped, the event log is complete: one reception, the one from swaks, and no delivery at all.
   assert.equal(await p.stop(), 0);
