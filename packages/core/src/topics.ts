@@ -228,6 +228,17 @@ export interface SystemReady {
   readonly time: number;
 }
 
+/**
+ * Published by the app after `petrel config reload` swapped the config that ServiceContext.config
+ * returns. Services drop what they derived from the old config (route resolvers, throttle buckets,
+ * idle connections on old routes) and re-check their queues.
+ */
+export interface ConfigReloaded {
+  readonly time: number;
+  /** What the reload reported as applied (operator wording). */
+  readonly applied: readonly string[];
+}
+
 /** Published events. */
 export interface Events {
   'message.spooled': MessageSpooled;
@@ -239,6 +250,7 @@ export interface Events {
   'delivery.failed': DeliveryFailed;
   'delivery.released': DeliveryReleased;
   'system.ready': SystemReady;
+  'config.reloaded': ConfigReloaded;
   'bounce.generated': BounceGenerated;
   'outbound.session_event': OutboundSessionEvent;
 }
@@ -289,6 +301,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'delivery.failed',
   'delivery.released',
   'system.ready',
+  'config.reloaded',
   'bounce.generated',
   'outbound.session_event',
 ];

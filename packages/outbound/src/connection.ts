@@ -38,6 +38,7 @@ export interface ConnectionEnv {
   readonly domain: string;
   readonly bus: Bus;
   readonly clock: Clock;
+  /** The current config (a getter: `petrel config reload` swaps it). */
   readonly config: PetrelConfig;
   readonly logger: Logger;
   readonly ledger: JobLedger;
@@ -48,7 +49,10 @@ export interface ConnectionEnv {
   readonly open?: ConnectDeps['open'];
   /** Unique per process run; on every delivery.attempted of this connection. */
   readonly connectionId: string;
-  readonly throttles: ThrottleRegistry;
+  /** The current throttle registry (a config reload replaces it). */
+  readonly throttles: () => ThrottleRegistry;
+  /** Resolves at the next config reload (wakes a throttle wait to re-read the rate). */
+  readonly reloaded: () => Promise<void>;
   readonly traces: TraceFiles;
   /** Resolves when the service starts stopping (wakes a throttle wait). */
   readonly stopped: Promise<void>;
@@ -119,7 +123,7 @@ export class DeliveryConnection {
     }
     const policy = env.config.delivery.policy(env.binding, env.domain);
     // outbound_throttle_connections: one token per connection opened, from the defining scope's bucket.
-    if (!(await takeConnectionToken(env.throttles, env.clock, env.binding, env.domain, env.stopped, env.isStopping))) {
+    if (!(await takeConnectionToken(env.throttles, env.clock, env.binding, env.domain, env.stopped, env.isStopping, env.reloaded))) {
       return this.releaseAndStop(first);
     }
     const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {

@@ -3,7 +3,7 @@
  * under a service-wide cap, and stops gracefully (in-flight transactions finish within a deadline;
  * every job taken and not sent is released back to the queue).
  */
-import { ThrottleRegistry, type Logger, type QueueDemand, type Service, type ServiceContext, type TimerHandle } from '@petrel/core';
+import { ThrottleRegistry, type Logger, type QueueDemand, type ScopeResolver, type Service, type ServiceContext, type TimerHandle } from '@petrel/core';
 import type { ConnectDeps } from './connect.js';
 import { DeliveryConnection, type ConnectionEnd, type ConnectionInfo, type IdleWake } from './connection.js';
 import { HOST_FAILURE_RETRY_MS, HostFailures } from './host-failures.js';
@@ -60,7 +60,11 @@ export class OutboundService implements Service, PoolHost {
   private readonly runs = new Set<Promise<ConnectionEnd>>();
   private readonly maxTotal: number;
   private readonly stopTimeoutMs: number;
-  private readonly throttles: ThrottleRegistry;
+  private throttles: ThrottleRegistry;
+  /** The delivery options the throttle registry was built from. */
+  private throttlesFor: ScopeResolver;
+  /** Resolves (and is replaced) on each `config.reloaded`. */
+  private reloadSignal!: { promise: Promise<void>; resolve: () => void };
   private readonly traces: TraceFiles;
   private total = 0;
   private connectionSeq = 0;
@@ -80,6 +84,8 @@ export class OutboundService implements Service, PoolHost {
     this.maxTotal = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     this.throttles = new ThrottleRegistry(ctx.config.delivery, ctx.clock);
+    this.throttlesFor = ctx.config.delivery;
+    this.newReloadSignal();
     this.traces = new TraceFiles(ctx.logger);
     this.stopped = this.newStopSignal();
   }
@@ -92,11 +98,40 @@ export class OutboundService implements Service, PoolHost {
 
   readonly isStopping = (): boolean => this.stopping;
 
+  private newReloadSignal(): void {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.reloadSignal = { promise, resolve };
+  }
+
+  /** outbound_throttle_connections buckets of the current config (a reload brings new rates). */
+  private readonly currentThrottles = (): ThrottleRegistry => {
+    if (this.throttlesFor !== this.ctx.config.delivery) {
+      this.throttles = new ThrottleRegistry(this.ctx.config.delivery, this.clock);
+      this.throttlesFor = this.ctx.config.delivery;
+    }
+    return this.throttles;
+  };
+
+  /**
+   * `config.reloaded`: idle connections were opened on the old route (routes, gateway, port,
+   * EHLO name, TLS policy...), so they close and new work opens connections on the new one;
+   * connections waiting for a connection-throttle token re-read the rate. A transaction in
+   * progress finishes on its connection.
+   */
+  private onReloaded(): void {
+    const signal = this.reloadSignal;
+    this.newReloadSignal();
+    signal.resolve();
+    for (const pool of this.pools.values()) pool.closeIdle();
+  }
+
   async start(): Promise<void> {
     if (this.unsubscribe) return;
     if (this.stopping) this.stopped = this.newStopSignal();
     this.stopping = false;
     const offDemand = this.ctx.bus.subscribe('queue.demand', (d) => this.onDemand(d));
+    const offReload = this.ctx.bus.subscribe('config.reloaded', () => this.onReloaded());
     // Counters for the control API (`petrel summary`, /metrics): open connections, jobs in flight.
     const offStats = this.ctx.bus.handle('outbound.stats', () => {
       const s = this.stats();
@@ -104,6 +139,7 @@ export class OutboundService implements Service, PoolHost {
     });
     this.unsubscribe = () => {
       offDemand();
+      offReload();
       offStats();
     };
     this.logger.debug({ maxConnections: this.maxTotal }, 'started');
@@ -177,19 +213,24 @@ export class OutboundService implements Service, PoolHost {
   }
 
   startConnection(pool: Pool, idleWait: (ms: number) => Promise<IdleWake>): Promise<ConnectionEnd> {
+    const ctx = this.ctx;
     const conn = new DeliveryConnection({
       binding: pool.binding,
       domain: pool.domain,
-      bus: this.ctx.bus,
+      bus: ctx.bus,
       clock: this.clock,
-      config: this.ctx.config,
+      // Read on use: a reload swaps ctx.config, and a connection opened after it must see the new one.
+      get config() {
+        return ctx.config;
+      },
       logger: this.logger,
       ledger: this.ledger,
       hostFailures: this.hostFailures,
       isStopping: this.isStopping,
       idleWait,
       connectionId: `c${++this.connectionSeq}`,
-      throttles: this.throttles,
+      throttles: this.currentThrottles,
+      reloaded: () => this.reloadSignal.promise,
       traces: this.traces,
       stopped: this.stopped,
       ...(this.options.openSession ? { open: this.options.openSession } : {}),

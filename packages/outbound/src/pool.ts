@@ -132,6 +132,14 @@ export class Pool {
     return batch.length;
   }
 
+  /**
+   * Tells every idle connection to QUIT as if its idle_timeout passed (config reload: they were
+   * opened on the old route); the pool opens new ones for the next demand.
+   */
+  closeIdle(): void {
+    for (const w of [...this.waiters]) w.resolve('timeout');
+  }
+
   /** Tells every idle connection to QUIT (service stop). */
   stopIdle(): void {
     for (const w of [...this.waiters]) w.resolve('stop');

@@ -10,16 +10,19 @@ const MAX_WAITS = 1000;
 
 /** Resolves true with a token taken (or no throttle set), false when `stopped` resolved first. */
 export async function takeConnectionToken(
-  throttles: ThrottleRegistry,
+  throttles: () => ThrottleRegistry,
   clock: Clock,
   binding: string,
   domain: string,
   stopped: Promise<void>,
   isStopping: () => boolean,
+  /** Resolves at the next config reload: the wait re-reads the bucket under the new rate. */
+  reloaded: () => Promise<void> = () => new Promise<void>(() => undefined),
 ): Promise<boolean> {
-  const bucket = throttles.bucket('outbound_throttle_connections', binding, domain);
-  if (!bucket) return true;
   for (let i = 0; i < MAX_WAITS; i++) {
+    // Re-read every round: a config reload replaces the registry (new rate, or no throttle).
+    const bucket = throttles().bucket('outbound_throttle_connections', binding, domain);
+    if (!bucket) return true;
     if (isStopping()) return false;
     if (bucket.tryTake()) return true;
     const ms = Math.max(1, bucket.waitMs());
@@ -29,9 +32,11 @@ export async function takeConnectionToken(
         timer = clock.setTimer(ms, () => resolve('timer'));
       }),
       stopped.then(() => 'stop' as const),
+      reloaded().then(() => 'reload' as const),
     ]);
     clock.clearTimer(timer);
     if (woke === 'stop') return false;
   }
-  return !isStopping() && bucket.tryTake();
+  const bucket = throttles().bucket('outbound_throttle_connections', binding, domain);
+  return !isStopping() && (!bucket || bucket.tryTake());
 }

@@ -29,8 +29,9 @@ export interface Daemon {
 
 export async function startDaemon(config: PetrelConfig, logger: Logger, clock: Clock = new SystemClock()): Promise<Daemon> {
   const bus = new Bus(logger.child({ service: 'bus' }));
-  // Services read ctx.config on use, so a reload swaps the config under them (delivery options
-  // apply live; sections bound at start are reported as needing a restart).
+  // Services read ctx.config on use, so a reload swaps the config under them and then announces
+  // `config.reloaded` (delivery options, binding rules apply live; sections bound at start are
+  // reported as needing a restart).
   let current = config;
   const ctx = (name: string): ServiceContext => ({
     get config() {
@@ -43,6 +44,9 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
   const reload = async (): Promise<ReloadResult> => {
     const { next, result } = reloadConfig(current, current.source);
     current = next;
+    // Services drop what they derived from the old config (routing's resolver and assigner,
+    // throttle buckets, idle connections on an old route): "applied" must be true when we say it.
+    if (result.applied.length > 0) bus.publish('config.reloaded', { time: clock.now(), applied: result.applied });
     logger.info(result, 'configuration reloaded');
     return result;
   };

@@ -1,9 +1,12 @@
 /**
- * `petrel config reload`: re-reads the config file. Delivery options (every scoped option) apply
- * live, because services resolve them through ctx.config.delivery on each use; the other sections
- * bind sockets, files or caches at start and are reported as needing a restart.
+ * `petrel config reload`: re-reads the config file and reports, key by key, what applies live and
+ * what needs a restart. Delivery options (every scoped option, bindings and groups), binding rules
+ * and weights apply live: services resolve them through ctx.config on each use, and what they
+ * derive from the config (routing's route resolver and assigner, throttle buckets, idle
+ * connections on an old route) is dropped on the `config.reloaded` event the daemon publishes.
+ * The other sections bind sockets, files or caches at start and are reported as needing a restart.
  */
-import { loadConfig, type PetrelConfig } from '@petrel/core';
+import { loadConfig, type OptionTable, type PetrelConfig, type ScopeTree } from '@petrel/core';
 
 export interface ReloadResult {
   readonly applied: readonly string[];
@@ -11,17 +14,15 @@ export interface ReloadResult {
 }
 
 /**
- * What services bind at start: sockets, files, caches, the bounce classifier, the binding
- * assigner. A change to any of these is reported, never silently ignored.
+ * What services bind at start: the host name (listener banner and trace header), directories and
+ * log files, the listener's sockets and limits (also the addresses routing refuses to loop to),
+ * the DNS client, the control socket, the spool, the bounce classifier and the event log files.
+ * A change to any of these is reported, never silently ignored.
  */
-const RESTART_SECTIONS = ['hostname', 'spool_dir', 'log_dir', 'log_level', 'stop_timeout', 'listener', 'dns', 'control', 'spool', 'bounce', 'eventlog', 'routing', 'bindingRules', 'bindingWeights'] as const;
+const RESTART_SECTIONS = ['hostname', 'spool_dir', 'log_dir', 'log_level', 'stop_timeout', 'listener', 'dns', 'control', 'spool', 'bounce', 'eventlog'] as const;
 
-/** The names an operator knows from the file. */
-const SHOWN: Partial<Record<(typeof RESTART_SECTIONS)[number], string>> = { bindingRules: 'binding_rule', bindingWeights: 'binding weight' };
-
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b, (_k, v: unknown) => v);
-}
+/** Sections outside the scopes that routing rebuilds from on `config.reloaded`, by their file names. */
+const LIVE_SECTIONS = { routing: 'routing', bindingRules: 'binding_rule', bindingWeights: 'binding weight' } as const;
 
 /** Config data made comparable: Maps as objects, RegExps as their source. */
 function plain(v: unknown): unknown {
@@ -29,14 +30,55 @@ function plain(v: unknown): unknown {
   return text === undefined ? undefined : (JSON.parse(text) as unknown);
 }
 
-function scopesData(c: PetrelConfig): unknown {
-  return plain(c.scopes);
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(plain(a)) === JSON.stringify(plain(b));
+}
+
+/**
+ * Every scoped value of the tree under an operator-readable name, e.g. `routes (domain "x.test")`,
+ * `bind_address (binding "b1")`: a reload reports exactly the keys that changed.
+ */
+function scopedValues(tree: ScopeTree): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const table = (scope: string, t: OptionTable): void => {
+    for (const [k, v] of Object.entries(t)) {
+      // The loader empties the partner of a table's routes/gateway (core's route-entries): not a key the operator wrote.
+      if ((k === 'gateway' && t.routes?.length) || (k === 'routes' && t.gateway?.length)) continue;
+      out.set(`${k} (${scope})`, v);
+    }
+  };
+  const domains = (prefix: string, d: ScopeTree['domains']): void => {
+    for (const [name, t] of d.exact) table(`${prefix}domain "${name}"`, t);
+    for (const p of d.patterns) table(`${prefix}domain ${p.source}`, p.table);
+  };
+  table('global', tree.global);
+  domains('', tree.domains);
+  for (const g of tree.groups.values()) {
+    table(`binding_group "${g.name}"`, g.options);
+    domains(`binding_group "${g.name}" `, g.domains);
+  }
+  for (const b of tree.bindings.values()) {
+    out.set(`bind_address (binding "${b.name}")`, b.bindAddress);
+    out.set(`binding_group (binding "${b.name}")`, b.group);
+    table(`binding "${b.name}"`, b.options);
+    domains(`binding "${b.name}" `, b.domains);
+  }
+  return out;
+}
+
+/** Names of the scoped values that differ, in file order of the new config, then the removed ones. */
+function changedScoped(current: ScopeTree, next: ScopeTree): string[] {
+  const a = scopedValues(current);
+  const b = scopedValues(next);
+  const changed = [...b.keys()].filter((k) => !same(a.get(k), b.get(k)));
+  return changed.concat([...a.keys()].filter((k) => !b.has(k) && a.get(k) !== undefined));
 }
 
 /** Loads `file` (throws PetrelError on a bad file: the running config stays) and diffs it. */
 export function reloadConfig(current: PetrelConfig, file: string): { next: PetrelConfig; result: ReloadResult } {
   const next = loadConfig(file);
-  const restartRequired = RESTART_SECTIONS.filter((k) => !same(plain(current[k]), plain(next[k]))).map((k) => SHOWN[k] ?? k);
-  const applied = same(scopesData(current), scopesData(next)) ? [] : ['delivery options (global, domain, binding, binding_group scopes)'];
+  const restartRequired = RESTART_SECTIONS.filter((k) => !same(current[k], next[k]));
+  const live = (Object.keys(LIVE_SECTIONS) as (keyof typeof LIVE_SECTIONS)[]).filter((k) => !same(current[k], next[k])).map((k) => LIVE_SECTIONS[k]);
+  const applied = [...changedScoped(current.scopes, next.scopes), ...live];
   return { next, result: { applied, restartRequired } };
 }

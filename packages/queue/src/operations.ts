@@ -255,8 +255,27 @@ export class QueueOperations {
     return active.concat(delayed.map((e) => e.job));
   }
 
+  /**
+   * After `petrel config reload`: suspend_delivery may have changed for any queue, and the
+   * connection goal with max_outbound_connections or a throttle. Queues now held park their
+   * active mail; queues now free release their held mail at once (as a resume does), and every
+   * queue with work publishes its demand again under the new limits.
+   */
+  reloaded(): void {
+    const now = this.m.ctx.clock.now();
+    for (const q of [...this.m.select({})]) {
+      const policy = q.policy(this.m.ctx.config.delivery);
+      if (this.m.isHeld(q, policy)) {
+        for (let job = q.active.shift(); job !== undefined; job = q.active.shift()) this.m.park(q, job, policy, now);
+      }
+      // A throttle wake-up scheduled under the old rate must not wait for it.
+      q.throttleWakeAt = Infinity;
+    }
+    this.release({});
+  }
+
   /** After a suspension ended: held mail of the queues it covered, and that are now free, goes active. */
-  private release(s: Suspension): void {
+  private release(s: { readonly binding?: string; readonly domain?: string }): void {
     const now = this.m.ctx.clock.now();
     for (const q of [...this.m.select(s)]) {
       const policy = q.policy(this.m.ctx.config.delivery);

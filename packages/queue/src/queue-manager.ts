@@ -96,6 +96,8 @@ export class QueueManager implements Service {
       bus.subscribe('message.routed', (ev) => this.onRouted(ev)),
       bus.subscribe('delivery.attempted', (ev) => this.onAttempted(ev)),
       bus.subscribe('delivery.released', (ev) => this.onReleased(ev)),
+      // Delivery options changed under us (suspend_delivery, max_outbound_connections, throttles).
+      bus.subscribe('config.reloaded', () => ops.reloaded()),
       bus.handle('queue.take', (req) => this.take(req)),
       bus.handle('queue.counts', (sel) => ops.counts(sel)),
       bus.handle('queue.jobs', (sel) => ops.jobs(sel)),

@@ -9,6 +9,7 @@ import { rulesFromConfig } from './assign/config-rules.js';
 import { CachingResolver } from './dns/caching-resolver.js';
 import { createDnsClient, type DnsClient } from './dns/dns-client.js';
 import { RouteResolver, type RouteExplanation } from './route/route-resolver.js';
+import { SelfAddresses } from './route/self-addresses.js';
 
 export interface RecipientExplanation {
   readonly recipient: string;
@@ -52,7 +53,8 @@ export async function explainRecipient(config: PetrelConfig, o: ExplainRecipient
   const a = assigner.assign({ envelope, domain, ...(headers ? { header: (n: string) => headers.get(n.toLowerCase()) } : {}) });
   const clock = new ManualClock(Date.now());
   const dns = new CachingResolver({ client: o.dns ?? createDnsClient(config.dns), now: () => clock.now() });
-  const route = await new RouteResolver({ config, dns }).explain(a.binding, domain);
+  // The listener addresses of this config: the route skips them as the daemon does (mail loop).
+  const route = await new RouteResolver({ config, dns, self: new SelfAddresses(config.listener.listen) }).explain(a.binding, domain);
   const options: Record<string, { value: unknown; scope: string }> = {};
   for (const name of Object.keys(DELIVERY_OPTIONS) as DeliveryOptionName[]) {
     const e = config.delivery.explain(name, a.binding, domain);

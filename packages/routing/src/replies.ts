@@ -21,4 +21,12 @@ export const ROUTING_REPLIES = {
   prohibitedHost: reply(551, '5.4.6', '[internal] Private/Loopback Address'),
 } as const satisfies Record<string, ReplyData>;
 
+/**
+ * Every host of the route is one of Petrel's own listeners (RFC 5321 §6.3 mail loop), in
+ * Postfix's words. Permanent: see docs/decisions.md "Mail that loops back to Petrel bounces".
+ */
+export function loopsBackReply(domain: string): ReplyData {
+  return reply(554, '5.4.6', `[internal] mail for ${domain} loops back to myself`);
+}
+
 export type RoutingReplyName = keyof typeof ROUTING_REPLIES;

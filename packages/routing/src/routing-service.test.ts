@@ -87,3 +87,19 @@ test('refuses to start twice', async () => {
   await assert.rejects(svc.start(), { code: 'PETREL_ERR_SERVICE_STATE' });
   await svc.stop();
 });
+
+test('after a config reload swaps ctx.config, routes, gateway and binding rules come from the new config', async () => {
+  const first = contextFrom(`[binding.b1]\nbind_address = "127.0.0.1"\n`);
+  let config = first.config;
+  const ctx: ServiceContext = { ...first, get config() { return config; } };
+  const { svc, routed } = await started(ctx);
+  // Without routes a domain goes to DNS (here a failing client: the failure proves the MX path).
+  assert.equal((await svc.route({ binding: 'default', domain: 'reload.test' })).kind, 'failure');
+  config = contextFrom(`[binding.b1]\nbind_address = "127.0.0.1"\n[domain."reload.test"]\nroutes = ["smtp://127.0.0.9?port=2600"]\n[domain."gw.test"]\ngateway = ["127.0.0.8:2601"]\n[[binding_rule]]\nrecipient_domain = "gw.test"\nbinding = "b1"\n`).config;
+  const r = await svc.route({ binding: 'default', domain: 'reload.test' });
+  assert.deepEqual(r.kind === 'hosts' ? r.hosts.map((h) => h.address) : r, ['127.0.0.9']);
+  const g = await svc.route({ binding: 'b1', domain: 'gw.test' });
+  assert.deepEqual(g.kind === 'hosts' ? [g.hosts.map((h) => h.address), g.port, g.bindAddress] : g, [['127.0.0.8'], 2601, '127.0.0.1']);
+  ctx.bus.publish('message.spooled', { envelope: envelope(['a@gw.test']), recovered: false });
+  assert.equal(routed[0]?.jobs[0]?.binding, 'b1', 'the binding rule of the new config assigns');
+});

@@ -8,6 +8,7 @@ import {
   type DeliveryJob,
   type MessageEnvelope,
   type MessageSpooled,
+  type PetrelConfig,
   type Route,
   type RouteRequest,
   type Service,
@@ -22,6 +23,7 @@ import { createDnsClient, type DnsClient } from './dns/dns-client.js';
 import { buildJobs } from './jobs.js';
 import { checkSecretsReadable } from './secrets.js';
 import { RouteResolver, type RouteExplanation } from './route/route-resolver.js';
+import { SelfAddresses } from './route/self-addresses.js';
 
 export interface RoutingServiceOptions {
   /** DNS client; default: node:dns on the [dns] servers of the config. */
@@ -34,19 +36,30 @@ export interface RoutingServiceOptions {
   readonly dnsCacheEntries?: number;
 }
 
+/** What routing derives from one config; rebuilt when a reload swaps the config. */
+interface Derived {
+  readonly config: PetrelConfig;
+  readonly routes: RouteResolver;
+  readonly assigner: Assigner;
+  /** Header rules exist: read each message's header block and strip the binding headers. */
+  readonly readsHeaders: boolean;
+}
+
 /** The routing service: `message.spooled` → `message.routed`, and the `routing.route` / `routing.assign` handlers. */
 export class RoutingService implements Service {
   readonly name = 'routing';
   private readonly resolver: CachingResolver;
-  private readonly routes: RouteResolver;
-  private readonly assigner: Assigner;
-  /** Header rules exist: read each message's header block and strip the binding headers. */
-  private readonly readsHeaders: boolean;
+  /**
+   * Petrel's own listeners, from the config at start: the listener binds its sockets once (a
+   * reload reports [listener] as needing a restart), so these are the addresses it listens on.
+   */
+  private readonly self: SelfAddresses;
+  private derivedState: Derived;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly ctx: ServiceContext,
-    options: RoutingServiceOptions = {},
+    private readonly options: RoutingServiceOptions = {},
   ) {
     const clock = ctx.clock;
     this.resolver = new CachingResolver({
@@ -54,16 +67,35 @@ export class RoutingService implements Service {
       now: () => clock.now(),
       ...(options.dnsCacheEntries !== undefined ? { maxEntries: options.dnsCacheEntries } : {}),
     });
-    const random = options.random ? { random: options.random } : {};
-    this.routes = new RouteResolver({ config: ctx.config, dns: this.resolver, ...random });
-    const weights = ctx.config.bindingWeights ?? new Map<string, number>();
-    this.assigner = new Assigner({
-      scopes: ctx.config.delivery,
-      rules: options.rules ?? rulesFromConfig(ctx.config),
-      weightOf: (b) => weights.get(b) ?? 1,
-      ...random,
-    });
-    this.readsHeaders = rulesNeedHeaders(ctx.config);
+    this.self = new SelfAddresses(ctx.config.listener.listen);
+    this.derivedState = this.derive(ctx.config);
+  }
+
+  /**
+   * The route resolver, assigner and header flag of the current config. `petrel config reload`
+   * swaps ctx.config; everything built from the old one (routes, gateway, bindings, groups,
+   * binding rules and weights) is rebuilt on first use after it, so "applied" is true at once.
+   */
+  private get derived(): Derived {
+    const config = this.ctx.config;
+    if (this.derivedState.config !== config) this.derivedState = this.derive(config);
+    return this.derivedState;
+  }
+
+  private derive(config: PetrelConfig): Derived {
+    const random = this.options.random ? { random: this.options.random } : {};
+    const weights = config.bindingWeights ?? new Map<string, number>();
+    return {
+      config,
+      routes: new RouteResolver({ config, dns: this.resolver, self: this.self, ...random }),
+      assigner: new Assigner({
+        scopes: config.delivery,
+        rules: this.options.rules ?? rulesFromConfig(config),
+        weightOf: (b) => weights.get(b) ?? 1,
+        ...random,
+      }),
+      readsHeaders: rulesNeedHeaders(config),
+    };
   }
 
   async start(): Promise<void> {
@@ -86,12 +118,12 @@ export class RoutingService implements Service {
 
   /** The route of a (binding, domain); DNS failures come back as `kind: 'failure'` routes. */
   route(req: RouteRequest): Promise<Route> {
-    return this.routes.route(req.binding, req.domain);
+    return this.derived.routes.route(req.binding, req.domain);
   }
 
   /** The route and how it was reached (gateway entries or MX hosts with preferences and addresses). */
   explainRoute(binding: string, domain: string): Promise<RouteExplanation> {
-    return this.routes.explain(binding, domain);
+    return this.derived.routes.explain(binding, domain);
   }
 
   /** DNS cache counters, for metrics. */
@@ -111,18 +143,18 @@ export class RoutingService implements Service {
       ...(job.client !== undefined ? { client: job.client } : {}),
     };
     const header = await this.headersOf(job.messageId);
-    const a = this.assigner.assign({ envelope, domain: job.domain, ...(header ? { header } : {}) });
+    const a = this.derived.assigner.assign({ envelope, domain: job.domain, ...(header ? { header } : {}) });
     return { binding: a.binding, bindingGroup: a.group };
   }
 
   private onSpooled(event: MessageSpooled): void | Promise<void> {
-    if (!this.readsHeaders) return this.publishJobs(event);
+    if (!this.derived.readsHeaders) return this.publishJobs(event);
     return this.headersOf(event.envelope.id).then((header) => this.publishJobs(event, header));
   }
 
   /** A header reader over the message's header block, or undefined when no rule needs one or the body is gone. */
   private async headersOf(messageId: string): Promise<((name: string) => string | undefined) | undefined> {
-    if (!this.readsHeaders) return undefined;
+    if (!this.derived.readsHeaders) return undefined;
     try {
       const block = headerBlock(await this.ctx.bus.request('spool.body', { id: messageId }));
       return (name) => headerValue(block, name);
@@ -135,13 +167,14 @@ export class RoutingService implements Service {
 
   private publishJobs(event: MessageSpooled, header?: (name: string) => string | undefined): void {
     const { envelope } = event;
-    const delivery = this.ctx.config.delivery;
+    const { assigner, readsHeaders, config } = this.derived;
+    const delivery = config.delivery;
     const { jobs, invalidIndexes } = buildJobs({
       envelope,
       ...(event.pending !== undefined ? { pending: event.pending } : {}),
-      assign: (domain): Assignment => this.assigner.assign({ envelope, domain, ...(header ? { header } : {}) }),
+      assign: (domain): Assignment => assigner.assign({ envelope, domain, ...(header ? { header } : {}) }),
       batchSize: (binding, domain) => delivery.get('max_recipients_per_batch', binding, domain),
-      ...(this.readsHeaders ? { stripHeaders: BINDING_HEADERS } : {}),
+      ...(readsHeaders ? { stripHeaders: BINDING_HEADERS } : {}),
     });
     if (invalidIndexes.length > 0) {
       this.ctx.logger.warn({ messageId: envelope.id, indexes: invalidIndexes }, 'pending recipient index not in envelope; skipped');

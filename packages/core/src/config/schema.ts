@@ -106,7 +106,7 @@ export const ROOT_KEYS = {
 } as const satisfies Record<string, OptionSpec>;
 
 export const LISTENER_KEYS = {
-  listen: { type: 'address[]', default: ['127.0.0.1:2525'], doc: 'Addresses to accept SMTP on, "host:port" or "[v6]:port".', example: '["127.0.0.1:2525"]' },
+  listen: { type: 'address[]', default: ['127.0.0.1:2525'], doc: 'Addresses to accept SMTP on, "host:port" or "[v6]:port". Routing never delivers to these (0.0.0.0 / :: = any local address, same port): a route whose every host is one of them fails with 554 5.4.6 "loops back to myself" (RFC 5321 §6.3).', example: '["127.0.0.1:2525"]' },
   relay_networks: { type: 'network[]', default: ['127.0.0.0/8'], doc: 'Client networks (CIDR) allowed to relay; others get 554 5.7.1.', example: '["127.0.0.0/8", "::1/128"]' },
   max_message_size: { type: 'size', default: 26_214_400, doc: 'Largest message accepted (advertised as SIZE); larger ones get 552 5.3.4.', example: '"25MB"' },
   max_recipients: { type: 'integer', default: 100, min: 1, doc: 'Recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8 asks for at least 100).', example: '100' },

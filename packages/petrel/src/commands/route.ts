@@ -46,6 +46,7 @@ export function renderExplanation(x: RecipientExplanation): string {
   out.push(`route:     ${r.source}${r.mx?.implicit ? ' (implicit MX: the domain\'s own address)' : ''}`);
   out.push(...hostLines(r));
   if (r.prohibited.length) out.push(`  prohibited: ${r.prohibited.join(' ')}`);
+  if (r.self?.length) out.push(`  skipped, Petrel's own listener (mail loop): ${r.self.join(' ')}`);
   if (r.route.kind === 'failure') out.push(`  failure: ${formatReply(r.route.reply)} (${r.route.permanent ? 'permanent' : 'transient'})`);
   else if (r.route.auth) out.push(`  auth: ${r.route.auth.user}`);
   out.push('options:');

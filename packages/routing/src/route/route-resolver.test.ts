@@ -223,3 +223,34 @@ describe('ehlo_hostname', () => {
     assert.equal(ehloName(EHLO_FROM_SENDER, 'petrel.test'), EHLO_FROM_SENDER);
   });
 });
+
+describe('mail loops (RFC 5321 §6.3)', () => {
+  // The listener's own address: a route to it is delivery to ourselves.
+  const LOOP = `[listener]\nlisten = ["127.0.0.2:2700"]\n[domain."example.test"]\nremote_port = 2700\n[domain."loop.test"]\ngateway = ["127.0.0.2:2700"]\n`;
+
+  function loopService(): RoutingService {
+    const ctx = contextFrom(dnsTestConfig(dns.server, { rest: LOOP }));
+    return new RoutingService(ctx, { dns: createDnsClient(ctx.config.dns) });
+  }
+
+  test('skips an MX host that is our own listener address and port, keeping the others', async () => {
+    const svc = loopService();
+    assert.deepEqual(hostsOf(await svc.route({ binding: 'v4', domain: 'example.test' })), ['mx2.example.test 127.0.0.3 20']);
+    const x = await svc.explainRoute('v4', 'example.test');
+    assert.deepEqual(x.self, ['127.0.0.2:2700']);
+  });
+
+  test('fails permanently with 554 5.4.6 when every host is ourselves', async () => {
+    const svc = loopService();
+    assert.deepEqual(failureOf(await svc.route({ binding: 'v4', domain: 'loop.test' })), {
+      permanent: true,
+      reply: '554 5.4.6 [internal] mail for loop.test loops back to myself',
+    });
+  });
+
+  test('the same address on another port is not ourselves', async () => {
+    const svc = loopService();
+    assert.deepEqual(hostsOf(await svc.route({ binding: 'v4', domain: 'nomx.test' })), ['nomx.test 127.0.0.4 0']);
+    assert.deepEqual(hostsOf(await svc.route({ binding: 'v4', domain: 'alias.test' })), ['alias.test 127.0.0.2 0'], 'alias.test uses remote_port 25, the listener is on 2700');
+  });
+});

@@ -8,11 +8,12 @@
 import { isIP } from 'node:net';
 import { NetworkList, parseRouteEntries, type DeliveryOptions, type PetrelConfig, type Route, type RouteHost } from '@petrel/core';
 import type { CachingResolver } from '../dns/caching-resolver.js';
-import { ROUTING_REPLIES } from '../replies.js';
+import { ROUTING_REPLIES, loopsBackReply } from '../replies.js';
 import { familiesFor, type Family } from './addresses.js';
 import { explainGateway, type GatewayHostExplained } from './gateway.js';
 import { explainMx, type MxExplanation } from './mx.js';
 import { explainRoutes, routesFailure, routesHosts, type RouteEntryExplained } from './routes.js';
+import type { SelfAddresses } from './self-addresses.js';
 
 /**
  * A RouteHost that carries its own port: gateway entries may name different ports, and core's
@@ -36,6 +37,8 @@ export interface RouteExplanation {
   readonly mx?: MxExplanation;
   /** Addresses dropped by prohibited_hosts. */
   readonly prohibited: readonly string[];
+  /** "address:port" targets dropped because they are Petrel's own listener (mail loop). */
+  readonly self: readonly string[];
   readonly route: Route;
 }
 
@@ -44,6 +47,8 @@ export interface RouteResolverOptions {
   readonly dns: CachingResolver;
   /** [0, 1) source for ordering equal MX preferences; default Math.random. */
   readonly random?: () => number;
+  /** Petrel's own listener addresses: hosts there are skipped (RFC 5321 §6.3); default none. */
+  readonly self?: SelfAddresses;
 }
 
 /** Resolves and explains routes for (binding, domain) pairs from the config and the cached DNS. */
@@ -63,6 +68,7 @@ export class RouteResolver {
     const families = familiesFor(bindAddress, { useIpv6: policy.use_ipv6, preferIpv6: policy.prefer_ipv6 });
     const prohibitedList = this.prohibitedList(policy.prohibited_hosts);
     const prohibited: string[] = [];
+    const self: string[] = [];
     const base = {
       binding,
       domain: d,
@@ -79,11 +85,17 @@ export class RouteResolver {
       });
       // Every host is one we must never deliver to: no attempt, and no retry will help.
       if (hosts.length === 0) return { kind: 'failure', permanent: true, reply: ROUTING_REPLIES.prohibitedHost };
+      // RFC 5321 §6.3: delivering to our own listener would accept the message again as a new
+      // one, without end. Such hosts are skipped; when none is left the mail loops and bounces
+      // (permanent, as Postfix does; docs/decisions.md).
+      const others = this.options.self ? hosts.filter((h) => !this.options.self!.has(h.address, h.port)) : hosts;
+      if (others.length < hosts.length) for (const h of hosts) if (!others.includes(h)) self.push(h.family === 6 ? `[${h.address}]:${h.port}` : `${h.address}:${h.port}`);
+      if (others.length === 0) return { kind: 'failure', permanent: true, reply: loopsBackReply(d) };
       const auth = gateway ? gatewayAuth(policy) : undefined;
       return {
         kind: 'hosts',
-        hosts: orderFamilies(hosts, families),
-        port: hosts[0]!.port,
+        hosts: orderFamilies(others, families),
+        port: others[0]!.port,
         ehloName: base.ehloName,
         gateway,
         ...(bindAddress !== undefined ? { bindAddress } : {}),
@@ -100,29 +112,29 @@ export class RouteResolver {
       const hosts = routesHosts(routes);
       if (hosts.length === 0) {
         const f = routesFailure(routes);
-        return { ...base, source: 'routes', routes, prohibited, route: { kind: 'failure', permanent: f.permanent, reply: f.reply } };
+        return { ...base, source: 'routes', routes, prohibited, self, route: { kind: 'failure', permanent: f.permanent, reply: f.reply } };
       }
-      return { ...base, source: 'routes', routes, prohibited, route: hostsRoute(hosts, false) };
+      return { ...base, source: 'routes', routes, prohibited, self, route: hostsRoute(hosts, false) };
     }
 
     if (policy.gateway.length > 0) {
       const gateway = await explainGateway(dns, policy.gateway, policy.remote_port, families);
       const hosts = gateway.flatMap((g) => g.addresses.map((a) => ({ name: g.name, address: a.address, family: a.family, preference: g.preference, port: g.port })));
       const route = hostsRoute(hosts, true);
-      return { ...base, source: 'gateway', gateway, prohibited, route };
+      return { ...base, source: 'gateway', gateway, prohibited, self, route };
     }
 
     if (literal) {
       const hosts = families.includes(literal.family) ? [{ name: d, ...literal, preference: 0, port: policy.remote_port }] : [];
       const route = hostsRoute(hosts, false);
-      return { ...base, source: 'address-literal', prohibited, route };
+      return { ...base, source: 'address-literal', prohibited, self, route };
     }
 
     const mx = await explainMx(dns, d, mxOptions);
-    if (mx.failure) return { ...base, source: 'mx', mx, prohibited, route: { kind: 'failure', permanent: mx.failure.permanent, reply: mx.failure.reply } };
+    if (mx.failure) return { ...base, source: 'mx', mx, prohibited, self, route: { kind: 'failure', permanent: mx.failure.permanent, reply: mx.failure.reply } };
     const hosts = mx.hosts.flatMap((h) => h.addresses.map((a) => ({ name: h.name, address: a.address, family: a.family, preference: h.preference, port: policy.remote_port })));
     const route = hostsRoute(hosts, false);
-    return { ...base, source: 'mx', mx, prohibited, route };
+    return { ...base, source: 'mx', mx, prohibited, self, route };
   }
 
   private readonly prohibitedLists = new Map<readonly string[], NetworkList>();
