@@ -23,6 +23,7 @@ import { FreeSpaceGuard, type FreeSpaceProbe } from './free-space.js';
 import { OutcomeWriter } from './outcome-writer.js';
 import { replay, type RecoveryResult } from './recovery.js';
 import { toSpoolError } from './sqlite-errors.js';
+import { acquireSpoolLock, type SpoolLock } from './spool-lock.js';
 import { StoreWriter } from './store-writer.js';
 import { InlineBackend, type WriteBackend } from './write-backend.js';
 import type { OutcomeEffects } from './write-transactions.js';
@@ -77,6 +78,8 @@ export class Spool implements Service {
   /** Read-only connection for spool.body, spool.message and the counts; the backend does every write. */
   private db: SpoolDatabase | undefined;
   private backend: WriteBackend | undefined;
+  /** Held from start to stop: one process per spool directory. */
+  private lock: SpoolLock | undefined;
   private writer: StoreWriter | undefined;
   private outcomes: OutcomeWriter | undefined;
   private freeSpace: FreeSpaceGuard;
@@ -112,16 +115,26 @@ export class Spool implements Service {
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `spool cannot start: it is ${this.state}`, { state: this.state });
+    // Before anything opens the database: a second daemon must not replay this spool's mail.
+    const lock = acquireSpoolLock(this.dir);
     // The backend opens (creating if needed) the database; the read-only connection needs it to exist.
-    const backend = await this.openBackend();
+    let backend: WriteBackend;
+    try {
+      backend = await this.openBackend();
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     let db: SpoolDatabase;
     try {
       db = openSpoolReader(this.dir);
       this.loadCounts(db);
     } catch (err) {
       await backend.close().catch(() => undefined);
+      lock.release();
       throw toSpoolError(err, `cannot read the spool database in ${this.dir}`, { dir: this.dir });
     }
+    this.lock = lock;
     this.backend = backend;
     this.db = db;
     const bodyStmt = db.prepare<[string], Buffer>('SELECT body FROM messages WHERE id = ?').pluck();
@@ -181,6 +194,7 @@ export class Spool implements Service {
       this.logger.error({ err }, 'spool write connection did not close cleanly');
     }
     this.db?.close();
+    this.lock?.release();
     this.state = 'stopped';
   }
 
