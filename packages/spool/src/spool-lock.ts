@@ -3,8 +3,8 @@
  * (double delivery) and the second would take over the first one's control socket.
  *
  * The lock is an OS-level record lock (POSIX fcntl) on `spool.lock`, taken through SQLite: the
- * lock file is a tiny SQLite database opened with locking_mode=EXCLUSIVE and written once, so the
- * connection holds its EXCLUSIVE lock until it closes. The kernel drops the lock when the process
+ * lock file is an (empty) SQLite database opened with locking_mode=EXCLUSIVE and BEGIN EXCLUSIVE'd
+ * once, so the connection holds its EXCLUSIVE lock until it closes. The kernel drops the lock when the process
  * dies (kill -9 included), so a stale lock can never block the next start, and unlike a pid file
  * there is no pid-reuse guess and no race between two starts removing a stale file. The spool
  * database itself keeps its normal locking: its WAL needs shared access by the write worker and
@@ -41,8 +41,9 @@ export function acquireSpoolLock(dir: string): SpoolLock {
   }
   try {
     db.pragma('locking_mode = EXCLUSIVE');
-    // The first write takes the EXCLUSIVE lock; in exclusive locking mode it is kept after COMMIT.
-    db.exec(`BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL); DELETE FROM holder; INSERT INTO holder VALUES (${process.pid}); COMMIT;`);
+    // BEGIN EXCLUSIVE takes the EXCLUSIVE lock; in exclusive locking mode it is kept after COMMIT.
+    // Nothing is written, so a start on a full disk still gets its lock.
+    db.exec('BEGIN EXCLUSIVE; COMMIT;');
   } catch (err) {
     db.close();
     const code = (err as { code?: unknown }).code;
