@@ -32,6 +32,8 @@ export class OutcomeWriter {
   private inFlight: Promise<boolean> | undefined;
   private closed = false;
   private commits = 0;
+  /** Set when a failed write released the reserve: the retry goes at once. */
+  private retryNow = false;
 
   constructor(
     private readonly backend: WriteBackend,
@@ -86,7 +88,13 @@ export class OutcomeWriter {
     for (;;) {
       const current = this.inFlight ?? (this.queue.length > 0 ? this.sendNext() : undefined);
       if (!current) return true;
-      if (!(await current)) return false;
+      if (!(await current)) {
+        // The reserve was just released for this failure: one more try right now (release frees
+        // space only once, so this cannot loop).
+        if (!this.retryNow || this.closed) return false;
+        this.retryNow = false;
+        this.cancelTimers();
+      }
     }
   }
 
@@ -120,6 +128,7 @@ export class OutcomeWriter {
   private sendNext(): Promise<boolean> {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
+    this.retryNow = false;
     if (this.inFlight) return this.inFlight;
     const changes = this.queue;
     this.queue = [];
@@ -162,6 +171,7 @@ export class OutcomeWriter {
     );
     if (this.closed) return;
     if (freed) {
+      this.retryNow = true;
       this.scheduled ??= setImmediate(() => void this.sendNext());
       return;
     }
