@@ -12,6 +12,7 @@ export const ErrorCodes = {
   PETREL_ERR_SPOOL_WRITE: 'the spool could not store a message durably',
   PETREL_ERR_SPOOL_FULL: 'the spool refused a message because free disk space is below the minimum',
   PETREL_ERR_SPOOL_NOT_FOUND: 'a message id is not in the spool',
+  PETREL_ERR_SPOOL_LOCKED: 'another Petrel process holds the spool directory',
   PETREL_ERR_SMTP_PROTOCOL: 'a peer broke the SMTP protocol',
   PETREL_ERR_SMTP_TIMEOUT: 'an SMTP command timed out',
   PETREL_ERR_SMTP_STATE: 'an SMTP client state registration is invalid',

@@ -20,11 +20,12 @@ test('creates log_dir and events.jsonl with mode 0640', async (t) => {
   assert.equal(statSync(join(f.dir, 'deep/er/log/events.jsonl')).mode & 0o777, 0o640);
 });
 
-test('stop() writes out records still below the buffer threshold', async (t) => {
+test('a record is in the file (handed to the kernel) when its publish returns: a kill -9 right after loses nothing', async (t) => {
   const f = await fixture();
   t.after(f.cleanup);
   reject(f, 3);
-  assert.equal(statSync(f.log.path).size, 0, 'three short records stay buffered (minLength 4096)');
+  // No flush, no turn of the event loop: nothing may wait in a user-space buffer.
+  assert.deepEqual(f.read().map((r) => r.connection_id), ['C0', 'C1', 'C2']);
   await f.log.stop();
   assert.deepEqual(f.read().map((r) => r.connection_id), ['C0', 'C1', 'C2']);
 });
@@ -65,9 +66,8 @@ test('a write error on the open file (disk full) is logged once per burst and th
   symlinkSync('/dev/full', f.log.path); // every write(2) fails with ENOSPC
   await f.log.start();
   assert.doesNotThrow(() => reject(f, 100));
-  await assert.rejects(f.log.flush(), /ENOSPC/);
   reject(f, 100);
-  await assert.rejects(f.log.flush(), /ENOSPC/);
+  await f.log.flush();
   assert.deepEqual(f.busErrors, []);
   assert.equal(f.opLog.filter((l) => l.level === ERROR).length, 1);
 

@@ -1,8 +1,11 @@
 /**
- * The events.jsonl writer: pino over an asynchronous SonicBoom destination with a bounded
- * buffer. Mail never waits on it and never fails because of it: a write error is reported to the
- * operator log once per burst (until a write succeeds again) and records keep flowing or are
- * dropped, counted. Rotation swaps in a fresh destination rather than reopening in place, so a
+ * The events.jsonl writer: pino over a synchronous SonicBoom destination. Each record is handed
+ * to the kernel (write(2)) inside the bus callback that publishes its fact, before the spool
+ * commits anything that follows from it (the route, the outcome): a kill -9 cannot lose a record
+ * whose consequences are already durable, because nothing is held in a user-space buffer
+ * (docs/logs.md "Guarantee"). It is not fsync'd: a power loss can cut the tail. Mail never fails
+ * because of the log: a write error is reported to the operator log once per burst (until a write
+ * succeeds again) and the record is dropped, counted. Rotation swaps in a fresh destination rather than reopening in place, so a
  * destination stuck on a bad descriptor cannot hold the new file back.
  */
 import { mkdir, open } from 'node:fs';
@@ -19,9 +22,12 @@ const mkdirP = promisify(mkdir);
 
 /** Tuning of the writer; the defaults suit production. */
 export interface EventFileOptions {
-  /** Bytes gathered before a write(2): fewer syscalls under load. Default 4096. */
+  /**
+   * Bytes gathered before a write(2). Default 0: every record is written at once, which is what
+   * makes records survive a kill -9; a larger value trades that for fewer syscalls.
+   */
   readonly minLength?: number;
-  /** Bytes buffered at most while the disk does not keep up; beyond, records are dropped. Default 16 MiB. */
+  /** Bytes buffered at most (only with minLength > 0); beyond, records are dropped. Default 16 MiB. */
   readonly maxLength?: number;
   /** File mode on creation. Default 0o640: the log holds addresses (personal data). */
   readonly mode?: number;
@@ -110,8 +116,8 @@ export class EventFile {
     }
     const dest = pino.destination({
       dest: fd,
-      sync: false,
-      minLength: this.options.minLength ?? 4096,
+      sync: true,
+      minLength: this.options.minLength ?? 0,
       maxLength: this.options.maxLength ?? 16 * 1024 * 1024,
     });
     // A listener must stay attached: an 'error' with none would crash the daemon.

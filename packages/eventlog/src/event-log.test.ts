@@ -49,6 +49,35 @@ test('a new message gives one reception record per recipient; a recovered one gi
   assert.deepEqual(Object.keys(f.read()[0]!), ['time', 'type', 'message_id', 'sender', 'recipient', 'domain', 'size', 'protocol', 'client_ip']);
 });
 
+test('a recovered message nothing has happened to yet gets its reception records again, marked recovered: a kill -9 may have cut them', async (t) => {
+  const f = await fixture();
+  t.after(f.cleanup);
+  const envelope = {
+    id: 'M3',
+    sender: 'a@sender.test',
+    recipients: [
+      { address: 'bob@example.test', domain: 'example.test' },
+      { address: 'eve@other.test', domain: 'other.test' },
+    ],
+    receivedAt: T,
+    size: 512,
+    protocol: 'esmtp' as const,
+  };
+  const fresh = [0, 1].map((index) => ({ index, attempts: 0, nextAttemptAt: 0 }));
+  f.bus.publish('message.spooled', { envelope, recovered: true, pending: fresh });
+  // Attempted or partly finished before the crash: it was published, so its record was written.
+  f.bus.publish('message.spooled', { envelope: { ...envelope, id: 'M4' }, recovered: true, pending: [{ index: 0, attempts: 1, nextAttemptAt: 0 }, fresh[1]!] });
+  f.bus.publish('message.spooled', { envelope: { ...envelope, id: 'M5' }, recovered: true, pending: [fresh[1]!] });
+  await f.log.flush();
+  assert.deepEqual(
+    f.read().map((r) => [r.type, r.message_id, r.recipient, r.recovered]),
+    [
+      ['reception', 'M3', 'bob@example.test', true],
+      ['reception', 'M3', 'eve@other.test', true],
+    ],
+  );
+});
+
 test('an attempt gives delivery, transient_failure and permanent_failure records with every known field', async (t) => {
   const f = await fixture();
   t.after(f.cleanup);

@@ -44,8 +44,9 @@ export class EventLog implements Service {
   private beat: NodeJS.Timeout | undefined;
 
   /**
-   * `flushIntervalMs` (default 1000): records are buffered for throughput (pino's minLength) but
-   * an operator tailing the file, or a test waiting for a record, sees each within this bound.
+   * `flushIntervalMs` (default 1000): only matters with a `minLength` above 0 (records buffered
+   * for throughput, losing the kill -9 guarantee of docs/logs.md); then an operator tailing the
+   * file sees each record within this bound. By default every record is written at once.
    */
   constructor(
     private readonly ctx: ServiceContext,

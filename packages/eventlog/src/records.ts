@@ -59,6 +59,8 @@ export interface EventRecord {
   /** `bounce`: spool id of the DSN that reports this recipient, and its Action. */
   readonly dsn_id?: string;
   readonly action?: string;
+  /** `reception` written again at recovery because the first may have been lost (a possible duplicate). */
+  readonly recovered?: boolean;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -90,9 +92,25 @@ const OUTCOME_TYPE: Record<OutcomeStatus, EventType> = {
   permanent: 'permanent_failure',
 };
 
-/** `reception` per recipient of a newly received message; nothing for a recovered one. */
+/**
+ * True when a recovered message may lack its reception record: nothing happened to it since the
+ * commit (every recipient pending, none attempted). A kill -9 between the spool's commit and the
+ * publish of message.spooled leaves exactly that; once a recipient was attempted or finished, the
+ * message had been published, and its record written (synchronously, before routing saw it).
+ */
+function untouched(ev: MessageSpooled): boolean {
+  const pending = ev.pending;
+  if (!pending || pending.length !== ev.envelope.recipients.length) return false;
+  return pending.every((r) => r.attempts === 0 && r.lastReply === undefined);
+}
+
+/**
+ * `reception` per recipient of a newly received message. For a recovered message, again (with
+ * `recovered: true`) when its record may have been lost: at-least-once, deduplicate on
+ * (message_id, recipient, type) (docs/logs.md "Guarantee").
+ */
 export function receptionRecords(ev: MessageSpooled): EventRecord[] {
-  if (ev.recovered) return [];
+  if (ev.recovered && !untouched(ev)) return [];
   const env = ev.envelope;
   return env.recipients.map((r) =>
     record({
@@ -105,6 +123,7 @@ export function receptionRecords(ev: MessageSpooled): EventRecord[] {
       size: env.size,
       protocol: env.protocol,
       client_ip: env.client?.address,
+      recovered: ev.recovered ? true : undefined,
     }),
   );
 }

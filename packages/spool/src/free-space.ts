@@ -41,6 +41,11 @@ export class FreeSpaceGuard {
     return this.free;
   }
 
+  /** Forgets the last answer: the next available() asks statfs (the spool itself just freed or took space). */
+  invalidate(): void {
+    this.checkedAt = -Infinity;
+  }
+
   /** True when there is less free space than the minimum. */
   isLow(): boolean {
     return this.minFree > 0 && this.available() < this.minFree;

@@ -7,3 +7,5 @@ export { Spool, type SpoolOptions, type SpoolStats } from './spool.js';
 export type { RecoveryResult } from './recovery.js';
 export type { FreeSpaceProbe } from './free-space.js';
 export { SPOOL_DB_FILE } from './database.js';
+export { SPOOL_LOCK_FILE, SPOOL_PID_FILE } from './spool-lock.js';
+export { SPOOL_RESERVE_FILE } from './space-reserve.js';

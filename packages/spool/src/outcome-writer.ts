@@ -5,7 +5,7 @@
  * batches, which only means those recipients are tried again (at-least-once). When a message has
  * no pending recipient left, its row (body included) and its recipients are deleted.
  */
-import type { Clock, DeliveryAttempt, DeliveryDeferred, DeliveryFailed, Logger, TimerHandle } from '@petrel/core';
+import { isPetrelError, type Clock, type DeliveryAttempt, type DeliveryDeferred, type DeliveryFailed, type Logger, type TimerHandle } from '@petrel/core';
 import type { WriteBackend } from './write-backend.js';
 import { toSpoolError } from './sqlite-errors.js';
 import type { OutcomeChange, OutcomeEffects } from './write-transactions.js';
@@ -17,6 +17,11 @@ export interface OutcomeWriterOptions {
   /** Changes kept for retry after a failed write; beyond this the oldest are dropped (and retried by redelivery). */
   readonly maxBacklog?: number;
   readonly retryMs?: number;
+  /**
+   * Called when a write failed because the disk is full; returns true when it freed space (the
+   * spool's reserve), and the write is then retried at once instead of after retryMs.
+   */
+  readonly onFull?: () => boolean;
 }
 
 export class OutcomeWriter {
@@ -27,6 +32,8 @@ export class OutcomeWriter {
   private inFlight: Promise<boolean> | undefined;
   private closed = false;
   private commits = 0;
+  /** Set when a failed write released the reserve: the retry goes at once. */
+  private retryNow = false;
 
   constructor(
     private readonly backend: WriteBackend,
@@ -81,7 +88,13 @@ export class OutcomeWriter {
     for (;;) {
       const current = this.inFlight ?? (this.queue.length > 0 ? this.sendNext() : undefined);
       if (!current) return true;
-      if (!(await current)) return false;
+      if (!(await current)) {
+        // The reserve was just released for this failure: one more try right now (release frees
+        // space only once, so this cannot loop).
+        if (!this.retryNow || this.closed) return false;
+        this.retryNow = false;
+        this.cancelTimers();
+      }
     }
   }
 
@@ -115,6 +128,7 @@ export class OutcomeWriter {
   private sendNext(): Promise<boolean> {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
+    this.retryNow = false;
     if (this.inFlight) return this.inFlight;
     const changes = this.queue;
     this.queue = [];
@@ -148,11 +162,19 @@ export class OutcomeWriter {
     const merged = changes.concat(this.queue);
     const dropped = Math.max(0, merged.length - max);
     this.queue = dropped > 0 ? merged.slice(dropped) : merged;
+    const error = toSpoolError(err, 'outcome write failed');
+    // A full disk: the spool's reserve makes room for exactly these writes; retry on it at once.
+    const freed = isPetrelError(error, 'PETREL_ERR_SPOOL_FULL') && this.opts.onFull?.() === true;
     this.opts.logger.error(
-      { err: toSpoolError(err, 'outcome write failed'), changes: changes.length, dropped },
-      'spool could not persist delivery outcomes; retrying',
+      { err: error, changes: changes.length, dropped, reserveReleased: freed || undefined },
+      freed ? 'spool could not persist delivery outcomes: disk full; released the outcome reserve and retrying' : 'spool could not persist delivery outcomes; retrying',
     );
     if (this.closed) return;
+    if (freed) {
+      this.retryNow = true;
+      this.scheduled ??= setImmediate(() => void this.sendNext());
+      return;
+    }
     this.retryTimer ??= this.opts.clock.setTimer(this.opts.retryMs ?? 1000, () => {
       this.retryTimer = undefined;
       void this.flush();

@@ -20,9 +20,11 @@ import {
 } from '@petrel/core';
 import { openSpoolReader, type SpoolDatabase } from './database.js';
 import { FreeSpaceGuard, type FreeSpaceProbe } from './free-space.js';
+import { SpaceReserve } from './space-reserve.js';
 import { OutcomeWriter } from './outcome-writer.js';
 import { replay, type RecoveryResult } from './recovery.js';
 import { toSpoolError } from './sqlite-errors.js';
+import { acquireSpoolLock, type SpoolLock } from './spool-lock.js';
 import { StoreWriter } from './store-writer.js';
 import { InlineBackend, type WriteBackend } from './write-backend.js';
 import type { OutcomeEffects } from './write-transactions.js';
@@ -36,6 +38,12 @@ export interface SpoolOptions {
   readonly maxBatchSize?: number;
   /** Messages read per recovery chunk before yielding to the event loop. Default 500. */
   readonly recoveryChunkSize?: number;
+  /**
+   * Bytes of the outcome reserve (a ballast file deleted when an outcome write finds the disk
+   * full), held on top of minFreeSpace. Default a quarter of minFreeSpace (0 with the check off).
+   * New mail is refused while the reserve is not in place.
+   */
+  readonly outcomeReserve?: number;
   /** Replaces statfs (tests simulate a full disk with it). */
   readonly freeSpaceProbe?: FreeSpaceProbe;
   /**
@@ -77,9 +85,12 @@ export class Spool implements Service {
   /** Read-only connection for spool.body, spool.message and the counts; the backend does every write. */
   private db: SpoolDatabase | undefined;
   private backend: WriteBackend | undefined;
+  /** Held from start to stop: one process per spool directory. */
+  private lock: SpoolLock | undefined;
   private writer: StoreWriter | undefined;
   private outcomes: OutcomeWriter | undefined;
   private freeSpace: FreeSpaceGuard;
+  private readonly reserve: SpaceReserve;
   private recovery: Promise<RecoveryResult> | undefined;
   private readonly teardown: (() => void)[] = [];
   private counts = { messages: 0, pendingRecipients: 0, bytes: 0, stored: 0 };
@@ -103,6 +114,7 @@ export class Spool implements Service {
       maxBatchSize: options.maxBatchSize ?? cfg?.max_batch_size ?? 512,
       recoveryChunkSize: options.recoveryChunkSize ?? cfg?.recovery_chunk_size ?? 500,
     };
+    this.reserve = new SpaceReserve(this.dir, options.outcomeReserve ?? Math.floor(this.settings.minFreeSpace / 4));
     this.freeSpace = new FreeSpaceGuard(this.dir, this.settings.minFreeSpace, ctx.clock, options.freeSpaceProbe);
     if ((options.beforeStoreCommit || options.beforeOutcomeCommit) && options.writer !== 'inline') {
       // A function cannot cross to the worker thread: the hooks would silently never run.
@@ -112,15 +124,29 @@ export class Spool implements Service {
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `spool cannot start: it is ${this.state}`, { state: this.state });
+    // Before anything opens the database: a second daemon must not replay this spool's mail.
+    const lock = acquireSpoolLock(this.dir);
     // The backend opens (creating if needed) the database; the read-only connection needs it to exist.
-    const backend = await this.openBackend();
+    let backend: WriteBackend;
+    try {
+      backend = await this.openBackend();
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     let db: SpoolDatabase;
     try {
       db = openSpoolReader(this.dir);
       this.loadCounts(db);
     } catch (err) {
       await backend.close().catch(() => undefined);
+      lock.release();
       throw toSpoolError(err, `cannot read the spool database in ${this.dir}`, { dir: this.dir });
+    }
+    this.lock = lock;
+    if (!this.reserve.fill()) {
+      this.logger.error({ dir: this.dir, reserve: this.reserve.size }, 'spool: no room for the outcome reserve: refusing new mail with 452 4.3.1 until space returns');
+      this.refusing = true;
     }
     this.backend = backend;
     this.db = db;
@@ -135,6 +161,7 @@ export class Spool implements Service {
       clock: this.ctx.clock,
       logger: this.logger,
       onCommitted: (e) => this.outcomesCommitted(e),
+      onFull: () => this.releaseReserve(),
     });
     this.outcomes = outcomes;
     const { bus } = this.ctx;
@@ -181,6 +208,7 @@ export class Spool implements Service {
       this.logger.error({ err }, 'spool write connection did not close cleanly');
     }
     this.db?.close();
+    this.lock?.release();
     this.state = 'stopped';
   }
 
@@ -214,6 +242,11 @@ export class Spool implements Service {
   private async store(req: StoreRequest): Promise<StoreResult> {
     const writer = this.writer;
     if (this.state !== 'running' || !writer) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool is not running', { reason: 'stopped', state: this.state });
+    if (!this.reserve.inPlace && !this.refillReserve()) {
+      const free = this.freeSpace.available();
+      this.noteFull('the outcome reserve is in use', { free, reserve: this.reserve.size });
+      throw new PetrelError('PETREL_ERR_SPOOL_FULL', `spool refused the message: the disk filled up and its reserve for delivery outcomes is in use (${free} bytes free)`, { dir: this.dir, free, reserve: this.reserve.size });
+    }
     if (this.freeSpace.isLow()) {
       const free = this.freeSpace.available();
       this.noteFull('free space below min_free_space', { free, minimum: this.freeSpace.minimum });
@@ -235,6 +268,30 @@ export class Spool implements Service {
       this.logger.warn({ dir: this.dir }, 'spool has room again: accepting mail');
     }
     return { id };
+  }
+
+  /**
+   * An outcome write found the disk full: delete the ballast so that outcomes and the deletes of
+   * finished messages have room. New mail stays refused until the reserve is written again.
+   */
+  private releaseReserve(): boolean {
+    const freed = this.reserve.release();
+    this.freeSpace.invalidate();
+    if (freed) this.noteFull('the disk is full', { reserveReleased: this.reserve.size });
+    return freed;
+  }
+
+  /**
+   * Writes the reserve again once the file system has room for it and the free-space minimum,
+   * and only when no outcome is waiting for that room. Checked at most once per statfs interval.
+   */
+  private refillReserve(): boolean {
+    if ((this.outcomes?.backlog ?? 0) > 0) return false;
+    if (this.freeSpace.available() < this.settings.minFreeSpace + this.reserve.size) return false;
+    const ok = this.reserve.fill();
+    this.freeSpace.invalidate();
+    if (ok) this.logger.warn({ dir: this.dir, reserve: this.reserve.size }, 'spool: outcome reserve written again');
+    return ok;
   }
 
   /** One clear log line per full-disk episode, not one per refused message. */
