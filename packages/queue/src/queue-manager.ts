@@ -15,6 +15,7 @@ import {
   type MessageRouted,
   type QueueCount,
   type QueueSelector,
+  type RemoteEndpoint,
   type ReplyData,
   type Service,
   type ServiceContext,
@@ -26,7 +27,7 @@ import { DestinationQueue } from './destination-queue.js';
 import { DueTimer } from './due-timer.js';
 import { QueueOperations } from './operations.js';
 import { QUEUE_REPLIES } from './replies.js';
-import { decideRetry, expiresAt } from './retry.js';
+import { decideRetry, expiresAt, retryWait } from './retry.js';
 import { SuspensionTable } from './suspensions.js';
 
 /** Options of the queue manager beyond the config file. */
@@ -136,6 +137,8 @@ export class QueueManager implements Service {
       this.dropIfEmpty(q);
       return;
     }
+    // A recovered job's last deferral was not seen here: derive it from the queue's own schedule.
+    if (job.attempts > 0 && job.lastAttemptAt === undefined) job.lastAttemptAt = this.scheduledAttemptAt(job, policy, now);
     q.enter(job);
     if (this.isHeld(q, policy)) this.park(q, job, policy, now);
     else if (job.nextAttemptAt > now) this.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
@@ -168,7 +171,7 @@ export class QueueManager implements Service {
     const remaining = unsettled(job.recipients, a);
     if (remaining.length > 0) {
       const reply = a.outcomes.find((o) => o.status === 'transient')?.reply ?? job.lastReply;
-      this.requeue(q, job, remaining, reply);
+      this.requeue(q, job, remaining, reply, a.remote);
     } else q.leave(job);
     this.dropIfEmpty(q);
   }
@@ -203,27 +206,53 @@ export class QueueManager implements Service {
     this.dropIfEmpty(q);
   }
 
-  private requeue(q: DestinationQueue, job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData | undefined): void {
+  private requeue(q: DestinationQueue, job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData | undefined, remote: RemoteEndpoint | undefined): void {
     const policy = q.policy(this.ctx.config.delivery);
     const now = this.ctx.clock.now();
     const decision = decideRetry({ attempts: job.attempts, receivedAt: job.receivedAt, now, policy, jitter: this.jitter, random: this.random });
-    if (decision.kind === 'fail') {
+    const expiry = expiresAt(job.receivedAt, policy);
+    // Out of retries (max_retries, never_retry) ends the job now. Out of time does not: the next
+    // try would fall past the expiry, so there is none, but the recipients expire exactly at the
+    // expiry (onDue), the instant a delay DSN announced as Will-Retry-Until (RFC 3464 §2.3.7).
+    if (decision.kind === 'fail' && (decision.reply !== QUEUE_REPLIES.maxTime || now >= expiry)) {
       q.leave(job);
       this.fail({ ...job, attempts: decision.attempts }, recipients, decision.reply, reply);
       return;
     }
+    const attempts = decision.attempts;
+    const nextAttemptAt = decision.kind === 'retry' ? decision.nextAttemptAt : expiry;
+    const previousAttemptAt = job.lastAttemptAt ?? (job.attempts === 0 ? job.receivedAt : this.scheduledAttemptAt(job, policy, now));
     const lastReply = reply ?? QUEUE_REPLIES.noOutcome;
     // The job is back from its connection and nobody else holds it: when every recipient remains
     // (the common case) update it in place instead of copying it (requeue cost, bench/queue-ops).
     let next: DeliveryJob;
     if (recipients === job.recipients) {
       next = job;
-      next.attempts = decision.attempts;
-      next.nextAttemptAt = decision.nextAttemptAt;
+      next.attempts = attempts;
+      next.nextAttemptAt = nextAttemptAt;
       next.lastReply = lastReply;
-    } else next = { ...job, recipients, attempts: decision.attempts, nextAttemptAt: decision.nextAttemptAt, lastReply };
-    this.delay(q, next, decision.nextAttemptAt);
-    this.ctx.bus.publish('delivery.deferred', { job: next, attempts: decision.attempts, nextAttemptAt: decision.nextAttemptAt, reply: lastReply });
+      next.lastAttemptAt = now;
+    } else next = { ...job, recipients, attempts, nextAttemptAt, lastReply, lastAttemptAt: now };
+    this.delay(q, next, nextAttemptAt);
+    this.ctx.bus.publish('delivery.deferred', {
+      job: next,
+      attempts,
+      nextAttemptAt,
+      expiresAt: expiry,
+      previousAttemptAt,
+      reply: lastReply,
+      ...(remote !== undefined ? { remote } : {}),
+    });
+  }
+
+  /**
+   * When the attempt before the last one happened, for a job whose deferral this process did not
+   * see (recovered from the spool): its next attempt minus the back-off chosen then. Never earlier
+   * than the truth (fuzz only lengthens a wait), so a delay-DSN point is never reported twice.
+   */
+  private scheduledAttemptAt(job: DeliveryJob, policy: DeliveryOptions, now: number): number {
+    if (job.nextAttemptAt <= 0) return job.receivedAt;
+    return Math.max(job.receivedAt, Math.min(now, job.nextAttemptAt - retryWait(job.attempts, policy.retry_interval, policy.max_retry_interval)));
   }
 
   /** A queued job reached its expiry: it leaves the queue with 554 5.4.7 … max time. */
