@@ -193,6 +193,7 @@ export class DsnService implements Service {
       include,
       date: now,
     });
+    const eightBit = isEightBit(dsn);
     const { id } = await bus.request('spool.store', {
       envelope: {
         id: '',
@@ -201,9 +202,11 @@ export class DsnService implements Service {
         receivedAt: now,
         size: dsn.length,
         protocol: 'internal',
-        ...(isEightBit(dsn) ? { bodyType: '8BITMIME' as const } : {}),
-        // RFC 6531: a UTF-8 sender address needs SMTPUTF8 on the way back.
-        ...(/[^\x00-\x7f]/.test(job.sender) ? { smtputf8: true } : {}),
+        // RFC 6152: an 8bit part (message/global*, an 8-bit original) needs 8BITMIME on the way.
+        ...(eightBit ? { bodyType: '8BITMIME' as const } : {}),
+        // RFC 6531: a UTF-8 sender address needs SMTPUTF8 on the way back; so does a DSN that
+        // returns an SMTPUTF8 message's UTF-8 header fields or addresses (RFC 6533 §4).
+        ...(/[^\x00-\x7f]/.test(job.sender) || (job.smtputf8 === true && eightBit) ? { smtputf8: true } : {}),
       },
       body: dsn,
     });
