@@ -2,8 +2,8 @@
  * The queue manager service (ARCHITECTURE.md "One message's way" steps 4 and 6; reference §5).
  * Per (binding, domain): an active FIFO and a delayed heap; one timer for all delayed queues;
  * `queue.take` hands out active jobs; outcomes come back on `delivery.attempted`. Operator
- * actions (counts, suspend, flush, fail, reroute, rebind) live in operations.ts and use the
- * primitives below.
+ * actions (counts, flush, fail, reroute, rebind) live in operations.ts, suspensions in
+ * suspensions.ts; both reach the queues only through the QueueAccess this manager hands them.
  */
 import {
   ThrottleRegistry,
@@ -26,9 +26,10 @@ import { DemandCoalescer } from './demand.js';
 import { DestinationQueue } from './destination-queue.js';
 import { DueTimer } from './due-timer.js';
 import { QueueOperations } from './operations.js';
+import type { QueueAccess } from './queue-access.js';
 import { QUEUE_REPLIES } from './replies.js';
 import { decideRetry, expiresAt, retryWait } from './retry.js';
-import { SuspensionTable } from './suspensions.js';
+import { Suspensions } from './suspensions.js';
 
 /** Options of the queue manager beyond the config file. */
 export interface QueueManagerOptions {
@@ -68,14 +69,13 @@ export class QueueManager implements Service {
   private readonly jitter: number;
   private readonly random: () => number;
   private readonly ops: QueueOperations;
-  /** @internal Operator suspensions (operations.ts). */
-  readonly suspensions = new SuspensionTable();
+  private readonly suspensions: Suspensions;
   private throttles: ThrottleRegistry;
   private throttlesFor: unknown;
   private seq = 0;
 
   constructor(
-    /** @internal */ readonly ctx: ServiceContext,
+    private readonly ctx: ServiceContext,
     options: QueueManagerOptions = {},
   ) {
     const jitter = options.retryJitter ?? 0;
@@ -87,7 +87,9 @@ export class QueueManager implements Service {
     this.demand = new DemandCoalescer((q) => this.publishDemand(q));
     this.throttles = new ThrottleRegistry(ctx.config.delivery, ctx.clock);
     this.throttlesFor = ctx.config.delivery;
-    this.ops = new QueueOperations(this);
+    const access = this.access();
+    this.ops = new QueueOperations(access);
+    this.suspensions = new Suspensions(access);
   }
 
   async start(): Promise<void> {
@@ -100,9 +102,9 @@ export class QueueManager implements Service {
       bus.handle('queue.take', (req) => this.take(req)),
       bus.handle('queue.counts', (sel) => ops.counts(sel)),
       bus.handle('queue.jobs', (sel) => ops.jobs(sel)),
-      bus.handle('queue.suspend', (req) => ops.suspend(req)),
-      bus.handle('queue.resume', (sel) => ops.resume(sel)),
-      bus.handle('queue.suspensions', () => ops.suspensionList()),
+      bus.handle('queue.suspend', (req) => this.suspensions.suspend(req)),
+      bus.handle('queue.resume', (sel) => this.suspensions.resume(sel)),
+      bus.handle('queue.suspensions', () => this.suspensions.list()),
       bus.handle('queue.flush', (sel) => ops.flush(sel)),
       bus.handle('queue.fail', (req) => ops.fail(req)),
       bus.handle('queue.reroute', (req) => ops.reroute(req)),
@@ -114,7 +116,7 @@ export class QueueManager implements Service {
     for (const off of this.undo.splice(0)) off();
     this.timer.stop();
     this.demand.stop();
-    this.ops.stop();
+    this.suspensions.stop();
   }
 
   /** Per-(binding, domain) counts for the CLI and metrics: O(queues), never O(jobs). */
@@ -126,8 +128,8 @@ export class QueueManager implements Service {
     for (const job of ev.jobs) this.admit(job);
   }
 
-  /** @internal A job joins its (binding, domain) queue: active, delayed, held or failed at once. */
-  admit(job: DeliveryJob): void {
+  /** A job joins its (binding, domain) queue: active, delayed, held or failed at once. */
+  private admit(job: DeliveryJob): void {
     const now = this.ctx.clock.now();
     const q = this.queueFor(job.binding, job.domain);
     const policy = q.policy(this.ctx.config.delivery);
@@ -266,7 +268,7 @@ export class QueueManager implements Service {
    * Expiry, max_retries and never_retry are all `expiration` (Momentum logs them as expiry with
    * 5.4.7, reference §4); operator failures pass reason `policy`.
    */
-  fail(job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData, lastReply: ReplyData | undefined, how: { reason?: 'expiration' | 'policy'; quiet?: boolean } = {}): void {
+  private fail(job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData, lastReply: ReplyData | undefined, how: { reason?: 'expiration' | 'policy'; quiet?: boolean } = {}): void {
     const failed: DeliveryJob = { ...job, recipients, ...(lastReply !== undefined ? { lastReply } : {}) };
     this.ctx.bus.publish('delivery.failed', {
       job: failed,
@@ -277,31 +279,29 @@ export class QueueManager implements Service {
     });
   }
 
-  /** @internal */
-  activate(q: DestinationQueue, job: DeliveryJob, end: 'front' | 'back'): void {
+  private activate(q: DestinationQueue, job: DeliveryJob, end: 'front' | 'back'): void {
     if (end === 'front') q.active.pushFront(job);
     else q.active.pushBack(job);
     this.demand.mark(q);
   }
 
-  /** @internal */
-  delay(q: DestinationQueue, job: DeliveryJob, at: number, held = false): void {
+  private delay(q: DestinationQueue, job: DeliveryJob, at: number, held = false): void {
     q.delayed.push({ at, seq: this.seq++, job, held });
     this.timer.schedule(q, at);
   }
 
   /**
-   * @internal A suspended destination holds its mail in the delayed queue, counted but never
+   * A suspended destination holds its mail in the delayed queue, counted but never
    * handed out. It is looked at again after retry_interval (or at its next attempt, if later), and
    * exactly at expiry, so that held mail still expires on time; a resume releases it at once.
    */
-  park(q: DestinationQueue, job: DeliveryJob, policy: DeliveryOptions, now: number): void {
+  private park(q: DestinationQueue, job: DeliveryJob, policy: DeliveryOptions, now: number): void {
     const recheck = Math.max(job.nextAttemptAt, now + Math.max(policy.retry_interval, 1));
     this.delay(q, job, Math.min(recheck, expiresAt(job.receivedAt, policy)), true);
   }
 
-  /** @internal True when config (`suspend_delivery`) or an operator suspension holds the queue. */
-  isHeld(q: DestinationQueue, policy: DeliveryOptions): boolean {
+  /** True when config (`suspend_delivery`) or an operator suspension holds the queue. */
+  private isHeld(q: DestinationQueue, policy: DeliveryOptions): boolean {
     if (policy.suspend_delivery) return true;
     const gen = this.suspensions.generation;
     if (q.heldGen !== gen) {
@@ -311,17 +311,36 @@ export class QueueManager implements Service {
     return q.held;
   }
 
-  /** @internal Jobs handed to connections, not yet reported. */
-  inFlightJobs(): IterableIterator<InFlight> {
-    return this.inFlight.values();
-  }
-
-  /** @internal Re-checks a queue after its jobs changed outside the normal flow. */
-  touch(q: DestinationQueue): void {
+  /** Re-checks a queue after its jobs changed outside the normal flow. */
+  private touch(q: DestinationQueue): void {
     const next = q.nextDue;
     if (next !== undefined) this.timer.schedule(q, next);
     if (q.active.length > 0) this.demand.mark(q);
     this.dropIfEmpty(q);
+  }
+
+  private *inFlightJobs(): IterableIterator<DeliveryJob> {
+    for (const e of this.inFlight.values()) yield e.job;
+  }
+
+  /** The narrow view operations.ts and suspensions.ts get of the queues (queue-access.ts). */
+  private access(): QueueAccess {
+    const { ctx } = this;
+    return {
+      bus: ctx.bus,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      config: () => ctx.config,
+      select: (sel) => this.select(sel),
+      inFlightJobs: () => this.inFlightJobs(),
+      isHeld: (q) => this.isHeld(q, q.policy(ctx.config.delivery)),
+      hold: (q, job, now) => this.park(q, job, q.policy(ctx.config.delivery), now),
+      activate: (q, job, end) => this.activate(q, job, end),
+      delay: (q, job, at) => this.delay(q, job, at),
+      admit: (job) => this.admit(job),
+      fail: (job, recipients, reply, lastReply, how) => this.fail(job, recipients, reply, lastReply, how),
+      touch: (q) => this.touch(q),
+    };
   }
 
   /** A job came back from a connection: it is no longer in flight. */
@@ -363,8 +382,7 @@ export class QueueManager implements Service {
     return this.throttles;
   }
 
-  /** @internal */
-  queueFor(binding: string, domain: string): DestinationQueue {
+  private queueFor(binding: string, domain: string): DestinationQueue {
     let byDomain = this.queues.get(binding);
     if (byDomain === undefined) {
       byDomain = new Map();
@@ -378,8 +396,8 @@ export class QueueManager implements Service {
     return q;
   }
 
-  /** @internal The queues a selector names (absent fields match everything). */
-  *select(sel: { readonly binding?: string | undefined; readonly domain?: string | undefined }): IterableIterator<DestinationQueue> {
+  /** The queues a selector names (absent fields match everything). */
+  private *select(sel: { readonly binding?: string | undefined; readonly domain?: string | undefined }): IterableIterator<DestinationQueue> {
     const bindings = sel.binding !== undefined && sel.binding !== 'all' ? [this.queues.get(sel.binding)] : [...this.queues.values()];
     for (const byDomain of bindings) {
       if (byDomain === undefined) continue;
