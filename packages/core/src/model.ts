@@ -180,6 +180,10 @@ export interface RemoteEndpoint {
 export interface DeliveryAttempt {
   readonly job: DeliveryJob;
   readonly outcomes: readonly RecipientOutcome[];
+  /**
+   * The host the outcomes' reply came from: the session's peer, or the host that refused a session
+   * (greeting, garbage reply, TLS failure). Absent when no host answered (RFC 3464 §2.3.6).
+   */
   readonly remote?: RemoteEndpoint;
   /** The source address the connection was bound to, if any. */
   readonly sourceAddress?: string;

@@ -321,4 +321,7 @@ test("a delay DSN's Will-Retry-Until is the instant the queue expires the recipi
   assert.equal(until, failed[0], 'Will-Retry-Until is when the recipient expired');
   assert.match(text, /Remote-MTA: dns; mx1\.example\.test/, 'RFC 3464 §2.3.6: the reply came from the remote MTA');
   assert.deepEqual(delayed.at(-1)!.remote, remote);
+  // The expiry DSN dates the last attempt (120 s), not the expiry (RFC 3464 §2.3.5).
+  const expiry = (await f.readBody(f.bounces.find((b) => b.action === 'failed')!.dsnId)).toString();
+  assert.equal(Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec(expiry)![1]!), env.receivedAt + 120_000);
 });

@@ -99,7 +99,8 @@ export class DsnService implements Service {
         if (f.quiet) return; // Momentum `fail … quiet`
         const byIndex = new Map(f.job.recipients.map((r) => [r.index, r.address]));
         const items = f.indexes.flatMap((index) => (byIndex.has(index) ? [{ index, address: byIndex.get(index)!, reply: f.reply }] : []));
-        this.report(f.job, items, 'failed', undefined, this.ctx.clock.now());
+        // RFC 3464 §2.3.5: the last attempt, which for an expiry lies before the failure itself.
+        this.report(f.job, items, 'failed', undefined, f.job.lastAttemptAt ?? this.ctx.clock.now());
       }),
       bus.subscribe('delivery.deferred', (d) => this.onDeferred(d)),
     );
