@@ -52,6 +52,8 @@ test('generate_delay_dsn: while a 451 goes on, "delayed" DSNs (RFC 3464) go to N
   );
   assert.ok(Date.parse(bounces[0]!.time as string) - received >= POINTS_MS[0]!, 'no notice before the first point (not at the first deferral)');
   assert.ok(!ev.some((x) => x.type === 'permanent_failure' && x.message_id === id), 'the original is still being retried');
+  // RFC 3464 §2.3.6: the 451 came from the MX, so the record names it as the transient ones do.
+  for (const b of bounces) assert.deepEqual([b.remote_host, b.remote_ip], ['mx1.example.test', '127.0.0.2'], 'bounce record names the MX that deferred');
 
   const raw = await waitFor('the DSN at the MX', () => mx.messages().find((m) => m.includes('multipart/report')));
   assert.match(raw.toString().split('\r\n')[0]!, /^X-Env-From: <>( |$)/, 'null reverse-path (RFC 5321 §4.5.5)');
@@ -63,6 +65,10 @@ test('generate_delay_dsn: while a 451 goes on, "delayed" DSNs (RFC 3464) go to N
   assert.match(status, /Action: delayed/);
   assert.match(status, /Status: 4\.\d+\.\d+/, 'a delayed recipient gets a class 4 status (RFC 3463 §3.1)');
   assert.match(status, /Will-Retry-Until: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000/);
+  // The expiry the queue enforces (reception + message_expiration 2h), to the second (RFC 5322 dates).
+  const until = Date.parse(/Will-Retry-Until: (.+)/.exec(status)![1]!.trim());
+  assert.equal(until, Math.floor((received + 2 * 3600_000) / 1000) * 1000, 'Will-Retry-Until is the queue\'s expiry');
+  assert.match(status, /Remote-MTA: dns; mx1\.example\.test/, 'RFC 3464 §2.3.6: the reply came from the remote MTA');
   assert.match(status, /Diagnostic-Code: smtp; 451/);
   assert.doesNotMatch(status, /soft2@example\.test/, 'NOTIFY=FAILURE only: no delay notice');
 });

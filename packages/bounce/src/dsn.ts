@@ -3,6 +3,9 @@
  * RFC 3462/6522 multipart/report; report-type=delivery-status: a human-readable part, the
  * message/delivery-status part, then the original headers (text/rfc822-headers) or the whole
  * original (message/rfc822), as RET (RFC 3461 §4.3) and bounces_inline_original decide.
+ * RFC 6533 §4 for internationalized mail: UTF-8 headers go back as message/global-headers, a
+ * whole original with UTF-8 headers as message/global, and a status part naming UTF-8 addresses
+ * as message/global-delivery-status; any 8-bit part makes the whole DSN 8bit (RFC 2045 §6.4).
  */
 import { randomBytes } from 'node:crypto';
 import { formatReply, type ReplyData } from '@petrel/core';
@@ -103,6 +106,20 @@ export function addressField(address: string): string {
   return `utf-8;${out}`;
 }
 
+/**
+ * An address for message/global-delivery-status (RFC 6533 §3, utf-8-addr-unitext): UTF-8 as it
+ * is; only "\\", "+", "=", space and controls as embedded-unicode \x{HEX}.
+ */
+export function globalAddressField(address: string): string {
+  if (!NON_ASCII.test(address)) return `rfc822;${address}`;
+  let out = '';
+  for (const ch of address) {
+    const cp = ch.codePointAt(0)!;
+    out += cp < 0x21 || cp === 0x7f || ch === '\\' || ch === '+' || ch === '=' ? `\\x{${cp.toString(16).toUpperCase()}}` : ch;
+  }
+  return `utf-8;${out}`;
+}
+
 /** A header field folded at spaces before 78 columns (RFC 5322 §2.2.3). */
 function field(name: string, value: string): string {
   const words = `${name}: ${value}`.split(' ');
@@ -158,7 +175,13 @@ function wrap(line: string): string {
   return field('x', line).slice(3).replace(/\r\n /g, '\r\n    ');
 }
 
-function statusPart(input: DsnInput): string {
+/** True when a recipient block would name a UTF-8 address (Final- or Original-Recipient). */
+function hasUtf8Address(input: DsnInput): boolean {
+  return input.recipients.some((r) => NON_ASCII.test(r.address) || (r.orcpt !== undefined && NON_ASCII.test(r.orcpt)));
+}
+
+function statusPart(input: DsnInput, global: boolean): string {
+  const address = global ? globalAddressField : addressField;
   const msg = [field('Reporting-MTA', `dns; ${input.reportingMta}`)];
   // RFC 3464 §2.2.1: the ENVID is xtext-encoded on the wire and presented decoded here.
   if (input.envid !== undefined) msg.push(field('Original-Envelope-Id', input.envid));
@@ -166,7 +189,7 @@ function statusPart(input: DsnInput): string {
   const blocks = input.recipients.map((r) => {
     const f: string[] = [];
     if (r.orcpt) f.push(field('Original-Recipient', r.orcpt.replace(/^([^;]+);\s*/, '$1;')));
-    f.push(field('Final-Recipient', addressField(r.address)));
+    f.push(field('Final-Recipient', address(r.address)));
     f.push(field('Action', r.action));
     f.push(field('Status', dsnStatus(r.reply, r.action)));
     if (r.remoteMta) f.push(field('Remote-MTA', `dns; ${r.remoteMta}`));
@@ -186,6 +209,36 @@ export function renderDsn(input: DsnInput): Buffer {
   const successOnly = input.recipients.every((r) => r.action === 'relayed' || r.action === 'delivered');
   const humanText = human(input);
   const humanUtf8 = NON_ASCII.test(humanText);
+  // RFC 6533 §4: the status part goes global when it names UTF-8 addresses, sent as they are.
+  const globalStatus = hasUtf8Address(input);
+  const parts: Buffer[] = [];
+  const text = (s: string): Buffer => Buffer.from(s, 'utf8');
+  let eightBit = globalStatus;
+  parts.push(text(`--${boundary}\r\nContent-Description: Notification\r\nContent-Type: text/plain; charset=utf-8\r\n`));
+  parts.push(
+    humanUtf8
+      ? text(`Content-Transfer-Encoding: base64\r\n\r\n${(Buffer.from(humanText, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')}\r\n\r\n`)
+      : text(`Content-Transfer-Encoding: 7bit\r\n\r\n${humanText}\r\n`),
+  );
+  const statusType = globalStatus ? 'message/global-delivery-status\r\nContent-Transfer-Encoding: 8bit' : 'message/delivery-status';
+  parts.push(text(`--${boundary}\r\nContent-Description: Delivery report\r\nContent-Type: ${statusType}\r\n\r\n${statusPart(input, globalStatus)}\r\n`));
+  if (input.include !== 'none' && input.original) {
+    const full = input.include === 'all';
+    const original = full ? crlf(input.original) : headerBlock(input.original);
+    // message/* allows only 7bit, 8bit or binary (RFC 2046 §5.2.1): say which.
+    const partEightBit = NON_ASCII.test(original.toString('latin1'));
+    // RFC 6533 §4 / RFC 6532 §3.7: UTF-8 header fields make the original message/global, its
+    // header block message/global-headers; 8-bit only in a body keeps message/rfc822.
+    const utf8Headers = NON_ASCII.test((full ? headerBlock(original) : original).toString('latin1'));
+    const type = full ? (utf8Headers ? 'message/global' : 'message/rfc822') : utf8Headers ? 'message/global-headers' : 'text/rfc822-headers';
+    const desc = full ? 'Undelivered Message' : 'Undelivered Message Headers';
+    eightBit ||= partEightBit;
+    parts.push(text(`--${boundary}\r\nContent-Description: ${desc}\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: ${partEightBit ? '8bit' : '7bit'}\r\n\r\n`));
+    parts.push(original);
+    if (!original.subarray(-2).equals(Buffer.from('\r\n'))) parts.push(text('\r\n'));
+    parts.push(text('\r\n'));
+  }
+  parts.push(text(`--${boundary}--\r\n`));
   const head = [
     field('From', `Mail Delivery System <${input.from}>`),
     field('To', `<${input.to}>`),
@@ -195,32 +248,12 @@ export function renderDsn(input: DsnInput): Buffer {
     // RFC 3834 §5: an automatic reply; RFC 3464 §3 says nothing may answer it with another DSN.
     'Auto-Submitted: auto-replied',
     'MIME-Version: 1.0',
-    `Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary="${boundary}"`,
-    'Content-Transfer-Encoding: 7bit',
+    // RFC 6522 §3: report-type is the subtype of the second part.
+    `Content-Type: multipart/report; report-type=${globalStatus ? 'global-delivery-status' : 'delivery-status'};\r\n\tboundary="${boundary}"`,
+    // RFC 2045 §6.4: a multipart is 8bit when any of its parts is.
+    `Content-Transfer-Encoding: ${eightBit ? '8bit' : '7bit'}`,
   ];
-  const parts: Buffer[] = [];
-  const text = (s: string): Buffer => Buffer.from(s, 'utf8');
-  parts.push(text(`${head.join('\r\n')}\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n`));
-  parts.push(text(`--${boundary}\r\nContent-Description: Notification\r\nContent-Type: text/plain; charset=utf-8\r\n`));
-  parts.push(
-    humanUtf8
-      ? text(`Content-Transfer-Encoding: base64\r\n\r\n${(Buffer.from(humanText, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')}\r\n\r\n`)
-      : text(`Content-Transfer-Encoding: 7bit\r\n\r\n${humanText}\r\n`),
-  );
-  parts.push(text(`--${boundary}\r\nContent-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n${statusPart(input)}\r\n`));
-  if (input.include !== 'none' && input.original) {
-    const original = input.include === 'all' ? crlf(input.original) : headerBlock(input.original);
-    // message/rfc822 allows only 7bit, 8bit or binary (RFC 2046 §5.2.1): say which.
-    const eightBit = NON_ASCII.test(original.toString('latin1'));
-    const type = input.include === 'all' ? 'message/rfc822' : 'text/rfc822-headers';
-    const desc = input.include === 'all' ? 'Undelivered Message' : 'Undelivered Message Headers';
-    parts.push(text(`--${boundary}\r\nContent-Description: ${desc}\r\nContent-Type: ${type}${type.startsWith('text/') && eightBit ? '; charset=utf-8' : ''}\r\nContent-Transfer-Encoding: ${eightBit ? '8bit' : '7bit'}\r\n\r\n`));
-    parts.push(original);
-    if (!original.subarray(-2).equals(Buffer.from('\r\n'))) parts.push(text('\r\n'));
-    parts.push(text('\r\n'));
-  }
-  parts.push(text(`--${boundary}--\r\n`));
-  return Buffer.concat(parts);
+  return Buffer.concat([text(`${head.join('\r\n')}\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n`), ...parts]);
 }
 
 /** True when the DSN body holds 8-bit data (the envelope must then say 8BITMIME). */

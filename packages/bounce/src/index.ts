@@ -11,6 +11,7 @@ export { DEFAULT_RULES_FILE, loadRuleFile, overrideMatcher, parseOverrides, pars
 export {
   addressField,
   dsnStatus,
+  globalAddressField,
   headerBlock,
   inlineFor,
   isEightBit,

@@ -81,6 +81,11 @@ export interface DeliveryJob {
   /** Epoch ms when the job may next be tried; 0 = now. */
   nextAttemptAt: number;
   lastReply?: ReplyData;
+  /**
+   * Epoch ms of the last attempt the queue rescheduled (its deferral), when the queue knows it; the
+   * queue sets it and publishes it as DeliveryDeferred.previousAttemptAt. Not persisted.
+   */
+  lastAttemptAt?: number;
   /** Header fields to remove before delivery (e.g. X-Binding once it has chosen the binding). */
   readonly stripHeaders?: readonly string[];
   /** The submitting client (address, AUTH user), so that re-assignment (rebind) can re-run client rules. */
@@ -175,6 +180,10 @@ export interface RemoteEndpoint {
 export interface DeliveryAttempt {
   readonly job: DeliveryJob;
   readonly outcomes: readonly RecipientOutcome[];
+  /**
+   * The host the outcomes' reply came from: the session's peer, or the host that refused a session
+   * (greeting, garbage reply, TLS failure). Absent when no host answered (RFC 3464 §2.3.6).
+   */
   readonly remote?: RemoteEndpoint;
   /** The source address the connection was bound to, if any. */
   readonly sourceAddress?: string;

@@ -67,13 +67,24 @@ export interface QueueDemand {
   readonly goal: number;
 }
 
-/** Published by queue when a transient failure is rescheduled. */
+/**
+ * Published by queue when a transient failure is rescheduled. It carries the queue's own
+ * schedule (next attempt, the expiry it will enforce) so that no subscriber re-derives the
+ * back-off: a delay DSN's Will-Retry-Until is exactly `expiresAt` (RFC 3464 §2.3.7).
+ */
 export interface DeliveryDeferred {
   readonly job: DeliveryJob;
   /** Attempts so far, including the one that just failed. */
   readonly attempts: number;
+  /** Epoch ms of the next attempt the queue scheduled. */
   readonly nextAttemptAt: number;
+  /** Epoch ms from which the queue fails the recipients as expired (receivedAt + message_expiration). */
+  readonly expiresAt: number;
+  /** Epoch ms of the attempt before this one (reception for a first attempt), as the queue knew it. */
+  readonly previousAttemptAt: number;
   readonly reply: ReplyData;
+  /** The host that gave `reply`, when it came from a remote host (RFC 3464 §2.3.6 Remote-MTA). */
+  readonly remote?: RemoteEndpoint;
 }
 
 /** Published by queue when recipients fail for good without a remote 5xx: expiry, max retries, policy. */

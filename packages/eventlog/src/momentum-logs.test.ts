@@ -92,7 +92,7 @@ test('a generated DSN gives bounce records; TLS fields appear when the attempt u
   await f.log.flush();
   const [bounce, delivery] = f.read();
   assert.deepEqual(bounce, {
-    time: '2026-01-01T12:00:00.250Z', type: 'bounce', message_id: 'M1', sender: 'info@postalengine.com', recipient: 'johndoe@example.fict', domain: 'example.fict', binding: 'binding-a', binding_group: 'group-a', remote_ip: '10.0.0.1',
+    time: '2026-01-01T12:00:00.250Z', type: 'bounce', message_id: 'M1', sender: 'info@postalengine.com', recipient: 'johndoe@example.fict', domain: 'example.fict', binding: 'binding-a', binding_group: 'group-a', remote_host: 'mx', remote_ip: '10.0.0.1',
     reply: '550 5.1.1 <johndoe@example.fict>: user unknown', code: 550, enhanced: '5.1.1', bounce_class: 10, bounce_class_name: 'Invalid Recipient', stage: 4, size: 1223, dsn_id: 'D9', action: 'failed',
   });
   assert.equal(delivery!.tls_version, 'TLSv1.3');

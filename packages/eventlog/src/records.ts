@@ -209,6 +209,8 @@ export function bounceRecords(b: BounceGenerated): EventRecord[] {
       domain: job.domain,
       binding: job.binding,
       binding_group: job.bindingGroup,
+      // RFC 3464 §2.3.6: the DSN names the remote MTA whose reply it reports; so does its record.
+      remote_host: b.remote?.host,
       remote_ip: b.remote?.ip,
       ...replyFields(r.reply),
       bounce_class: r.bounceClass,

@@ -4,7 +4,7 @@
  * job over it, RSET between messages (RFC 5321 §4.1.1.5), idle up to idle_timeout for more work,
  * and QUIT (RFC 5321 §4.1.1.10).
  */
-import { EHLO_FROM_SENDER, STAGE_NAMES, Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type ReplyData, type RouteHost, type ThrottleRegistry } from '@petrel/core';
+import { EHLO_FROM_SENDER, STAGE_NAMES, Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type RemoteEndpoint, type ReplyData, type RouteHost, type ThrottleRegistry } from '@petrel/core';
 import type { SmtpSession } from '@petrel/smtp-client';
 import { sendInBatches } from './batches.js';
 import { connectToRoute, type ConnectDeps } from './connect.js';
@@ -145,7 +145,7 @@ export class DeliveryConnection {
     if (env.isStopping() || c.kind === 'stopped') return this.releaseAndStop(first);
     if (c.kind === 'unreachable') {
       env.logger.debug({ binding: env.binding, domain: env.domain, reply: c.reply }, 'no host reachable; draining the queue');
-      await this.drain(first, 'transient', c.reply, c.stage);
+      await this.drain(first, 'transient', c.reply, c.stage, c.remote);
       return 'failed';
     }
     env.logger.debug({ binding: env.binding, domain: env.domain, host: c.host.name, ip: c.host.address, connectionId: env.connectionId }, 'connected');
@@ -203,13 +203,15 @@ export class DeliveryConnection {
     this.report(job, outcomes, startedAt);
   }
 
-  private report(job: DeliveryJob, outcomes: ReturnType<typeof uniformOutcomes>, startedAt: number): void {
+  /** `refusedBy`: the host that refused a session, when there is none (RFC 3464 §2.3.6 Remote-MTA). */
+  private report(job: DeliveryJob, outcomes: ReturnType<typeof uniformOutcomes>, startedAt: number, refusedBy?: RemoteEndpoint): void {
     const { session, host, route } = this;
     const tls = session?.tls;
+    const remote = session && host && route ? { host: host.name, ip: session.remoteAddress || host.address, port: session.remotePort || route.port } : refusedBy;
     this.env.ledger.attempted({
       job,
       outcomes,
-      ...(session && host && route ? { remote: { host: host.name, ip: session.remoteAddress || host.address, port: session.remotePort || route.port } } : {}),
+      ...(remote ? { remote } : {}),
       ...(route?.bindAddress !== undefined ? { sourceAddress: route.bindAddress } : {}),
       startedAt,
       finishedAt: this.env.clock.now(),
@@ -220,10 +222,10 @@ export class DeliveryConnection {
   }
 
   /** Reports `first` and every job left in the active queue with the same reply (bounded). */
-  private async drain(first: DeliveryJob, status: OutcomeStatus, reply: ReplyData, stage: number): Promise<void> {
+  private async drain(first: DeliveryJob, status: OutcomeStatus, reply: ReplyData, stage: number, remote?: RemoteEndpoint): Promise<void> {
     const { env } = this;
     const at = env.clock.now();
-    this.report(first, uniformOutcomes(first, status, reply, stage), at);
+    this.report(first, uniformOutcomes(first, status, reply, stage), at, remote);
     for (let n = 1; n < DRAIN_LIMIT; n++) {
       if (env.isStopping()) return;
       const job = await this.take();
@@ -232,7 +234,7 @@ export class DeliveryConnection {
         env.ledger.release(job);
         return;
       }
-      this.report(job, uniformOutcomes(job, status, reply, stage), env.clock.now());
+      this.report(job, uniformOutcomes(job, status, reply, stage), env.clock.now(), remote);
     }
   }
 

@@ -39,3 +39,61 @@ export function transactionOutcomes(job: DeliveryJob, result: TransactionResult)
 export function anyDelivered(outcomes: readonly RecipientOutcome[]): boolean {
   return outcomes.some((o) => o.status === 'delivered');
 }
+
+/** Lines and octets of a host's reply kept for logs and DSNs: a garbage or endless reply is cut. */
+const MAX_HOST_LINES = 4;
+const MAX_HOST_LINE = 200;
+
+/**
+ * True when the reply holds words of the remote host (its own reply, or an "[internal] malformed
+ * reply" that quotes what it sent), not only a reply Petrel made up (refused connect, timeout).
+ */
+export function sentByHost(reply: ReplyData): boolean {
+  return reply.lines.some((l) => !l.startsWith('[internal]'));
+}
+
+/** The reply cut to a few short lines, so an endless or garbage reply stays a readable record. */
+export function boundedReply(reply: ReplyData): ReplyData {
+  if (reply.lines.length <= MAX_HOST_LINES && reply.lines.every((l) => l.length <= MAX_HOST_LINE)) return reply;
+  const lines = reply.lines.slice(0, MAX_HOST_LINES).map((l) => (l.length > MAX_HOST_LINE ? `${l.slice(0, MAX_HOST_LINE)}…` : l));
+  if (reply.lines.length > MAX_HOST_LINES) lines.push(`[… ${reply.lines.length - MAX_HOST_LINES} more lines]`);
+  return new SmtpReply(reply.code, lines, reply.enhanced);
+}
+
+/** Momentum's no-MX reply, with what the last host that answered said (a 5xx greeting, say). */
+export function noMxReachableAfter(host: string, ip: string, said: ReplyData): ReplyData {
+  const r = boundedReply(said);
+  return new SmtpReply(InternalReplies.noMxReachable.code, [...InternalReplies.noMxReachable.lines, `(last reply from ${host} [${ip}]: ${r.code}${r.enhanced ? ` ${r.enhanced}` : ''} ${r.lines.join(' ')})`], InternalReplies.noMxReachable.enhanced);
+}
+
+/** Node TLS error codes (OpenSSL verify results) → the words an operator searches for. */
+const TLS_CAUSES: Readonly<Record<string, string>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'certificate not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate not trusted',
+  UNABLE_TO_GET_ISSUER_CERT: 'certificate not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate not trusted',
+  CERT_UNTRUSTED: 'certificate not trusted',
+  CERT_REVOKED: 'certificate revoked',
+  CERT_HAS_EXPIRED: 'certificate expired',
+  CERT_NOT_YET_VALID: 'certificate not yet valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'certificate name mismatch',
+  HOSTNAME_MISMATCH: 'certificate name mismatch',
+};
+
+/** Why a TLS handshake failed, in words, from the error the client kept as its cause; undefined if unknown. */
+export function tlsCause(cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as { code?: unknown }).code;
+  const what = typeof code === 'string' ? (TLS_CAUSES[code] ?? code) : undefined;
+  const msg = cause.message.replace(/\s+/g, ' ').slice(0, MAX_HOST_LINE);
+  return what !== undefined ? `${what}: ${msg}` : msg || undefined;
+}
+
+/** The reply with the cause added to its text: "451 4.7.5 [internal] TLS negotiation failed (certificate not trusted: …)". */
+export function withCause(reply: ReplyData, cause: string | undefined): ReplyData {
+  if (cause === undefined) return reply;
+  const lines = [...reply.lines];
+  lines[lines.length - 1] = `${lines[lines.length - 1] ?? ''} (${cause})`;
+  return new SmtpReply(reply.code, lines, reply.enhanced);
+}

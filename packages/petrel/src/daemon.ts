@@ -53,13 +53,16 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;
-  const eventlog = new EventLog(ctx('eventlog'));
+  // One classifier for the daemon, handed to every service that classifies, so that the event
+  // log, the Momentum logs and the DSNs' bounce records always name the same class for a reply.
+  const classifier = Classifier.fromConfig(config.bounce);
+  const eventlog = new EventLog(ctx('eventlog'), { classifier });
   const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
-    new DsnService(ctx('dsn'), Classifier.fromConfig(config.bounce)),
+    new DsnService(ctx('dsn'), classifier),
     new Spool(ctx('spool')),
     new RoutingService(ctx('routing')),
     new QueueManager(ctx('queue')),

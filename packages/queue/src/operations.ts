@@ -1,24 +1,15 @@
 /**
  * Operator actions on the queues (reference §6: `mailq`, `showqueue`, `flush domain`,
- * `fail domain [quiet]`, `reroute queue`, `rebind`, suspend/resume through `suspend_delivery`).
+ * `fail domain [quiet]`, `reroute queue`, `rebind`; suspend/resume live in suspensions.ts).
  * They serve the `queue.*` bus requests that the control API and CLI call. Each acts on queued
- * mail only: jobs in flight finish their attempt and come back through the normal flow.
+ * mail only: jobs in flight finish their attempt and come back through the normal flow. They
+ * reach the queues through QueueAccess, never the manager's own members.
  *
  * Costs: counts O(queues); the others O(jobs of the queues selected), which is what they move.
  */
-import {
-  PetrelError,
-  type DeliveryJob,
-  type QueueCount,
-  type QueuedJobInfo,
-  type QueueSelector,
-  type ReplyData,
-  type Requests,
-  type Suspension,
-  type TimerHandle,
-} from '@petrel/core';
+import { PetrelError, type DeliveryJob, type QueueCount, type QueuedJobInfo, type QueueSelector, type ReplyData, type Requests } from '@petrel/core';
 import type { DelayedEntry, DestinationQueue } from './destination-queue.js';
-import type { QueueManager } from './queue-manager.js';
+import type { QueueAccess } from './queue-access.js';
 import { QUEUE_REPLIES } from './replies.js';
 import { expiresAt } from './retry.js';
 
@@ -27,18 +18,12 @@ type Payload<K extends keyof Requests> = Requests[K]['payload'];
 const bySeq = (a: DelayedEntry, b: DelayedEntry): number => a.seq - b.seq;
 
 export class QueueOperations {
-  private readonly timers = new Map<Suspension, TimerHandle>();
   private moveSeq = 0;
 
-  constructor(private readonly m: QueueManager) {}
-
-  stop(): void {
-    for (const h of this.timers.values()) this.m.ctx.clock.clearTimer(h);
-    this.timers.clear();
-  }
+  constructor(private readonly m: QueueAccess) {}
 
   counts(sel: QueueSelector): QueueCount[] {
-    const { config } = this.m.ctx;
+    const config = this.m.config();
     const out: QueueCount[] = [];
     for (const q of this.m.select(sel)) {
       out.push({
@@ -48,7 +33,7 @@ export class QueueOperations {
         active: q.active.length,
         delayed: q.delayed.size,
         inFlight: q.inFlight,
-        suspended: this.m.isHeld(q, q.policy(config.delivery)),
+        suspended: this.m.isHeld(q),
         oldestReceivedAt: q.oldestReceivedAt,
       });
     }
@@ -71,7 +56,7 @@ export class QueueOperations {
       return out.length < limit;
     };
     if (limit === 0) return out;
-    for (const { job } of this.m.inFlightJobs()) {
+    for (const job of this.m.inFlightJobs()) {
       if ((sel.binding === undefined || sel.binding === 'all' || job.binding === sel.binding) && (sel.domain === undefined || job.domain === sel.domain.toLowerCase())) {
         if (!add(job, 'in-flight')) return out;
       }
@@ -83,61 +68,13 @@ export class QueueOperations {
     return out;
   }
 
-  suspend(req: Payload<'queue.suspend'>): { suspension: Suspension } {
-    const { clock } = this.m.ctx;
-    const now = clock.now();
-    const duration = req.durationMs;
-    if (duration !== undefined && !(duration > 0)) {
-      throw new PetrelError('PETREL_ERR_QUEUE_ARGUMENT', `a suspension's duration must be positive, got ${duration} ms`, { durationMs: duration });
-    }
-    const suspension: Suspension = {
-      ...(req.binding !== undefined ? { binding: req.binding } : {}),
-      ...(req.domain !== undefined ? { domain: req.domain.toLowerCase() } : {}),
-      ...(req.reason !== undefined ? { reason: req.reason } : {}),
-      since: now,
-      ...(duration !== undefined ? { until: now + duration } : {}),
-    };
-    const prior = this.m.suspensions.remove(suspension.binding, suspension.domain);
-    if (prior) this.clearTimer(prior);
-    this.m.suspensions.add(suspension);
-    if (duration !== undefined) {
-      this.timers.set(
-        suspension,
-        clock.setTimer(duration, () => {
-          this.timers.delete(suspension);
-          if (this.m.suspensions.expire(suspension)) this.release(suspension);
-        }),
-      );
-    }
-    // Active mail of the suspended queues is held at once (Momentum: it stays queued).
-    for (const q of this.m.select(suspension)) {
-      const policy = q.policy(this.m.ctx.config.delivery);
-      if (!this.m.isHeld(q, policy)) continue;
-      for (let job = q.active.shift(); job !== undefined; job = q.active.shift()) this.m.park(q, job, policy, now);
-    }
-    return { suspension };
-  }
-
-  /** Lifts the suspension set exactly for the selector; held mail of queues now free goes active. */
-  resume(sel: QueueSelector): { resumed: number } {
-    const s = this.m.suspensions.remove(sel.binding, sel.domain?.toLowerCase());
-    if (s === undefined) return { resumed: 0 };
-    this.clearTimer(s);
-    this.release(s);
-    return { resumed: 1 };
-  }
-
-  suspensionList(): Suspension[] {
-    return this.m.suspensions.list();
-  }
-
   /** Delayed → active now (Momentum `flush domain`; with messageId, `message retry`). */
   flush(sel: QueueSelector): { requeued: number } {
-    const now = this.m.ctx.clock.now();
+    const now = this.m.clock.now();
     let requeued = 0;
     for (const q of this.m.select(sel)) {
-      const policy = q.policy(this.m.ctx.config.delivery);
-      if (this.m.isHeld(q, policy)) continue;
+      if (this.m.isHeld(q)) continue;
+      const policy = q.policy(this.m.config().delivery);
       const due = q.delayed.removeWhere((e) => sel.messageId === undefined || e.job.messageId === sel.messageId).sort(bySeq);
       for (const e of due) {
         const job = e.job;
@@ -206,7 +143,7 @@ export class QueueOperations {
    * (Momentum `rebind`). Jobs whose assignment fails stay where they were.
    */
   async rebind(req: Payload<'queue.rebind'>): Promise<{ rebound: number }> {
-    const { bus } = this.m.ctx;
+    const { bus } = this.m;
     if (!bus.hasHandler('routing.assign')) {
       throw new PetrelError('PETREL_ERR_BUS_NO_HANDLER', 'rebind needs routing.assign, which has no handler', { topic: 'routing.assign' });
     }
@@ -228,7 +165,7 @@ export class QueueOperations {
         } else if (r.bindingGroup !== job.bindingGroup) next = { ...job, bindingGroup: r.bindingGroup };
         rebound++;
       } catch (err) {
-        this.m.ctx.logger.warn({ err, job: job.id }, 'rebind: binding assignment failed; the job stays in its binding');
+        this.m.logger.warn({ err, job: job.id }, 'rebind: binding assignment failed; the job stays in its binding');
       }
       this.m.admit(next);
     }
@@ -253,47 +190,6 @@ export class QueueOperations {
     const active = q.active.removeWhere(match);
     const delayed = q.delayed.removeWhere((e) => match(e.job)).sort((a, b) => a.at - b.at || a.seq - b.seq);
     return active.concat(delayed.map((e) => e.job));
-  }
-
-  /**
-   * After `petrel config reload`: suspend_delivery may have changed for any queue, and the
-   * connection goal with max_outbound_connections or a throttle. Queues now held park their
-   * active mail; queues now free release their held mail at once (as a resume does), and every
-   * queue with work publishes its demand again under the new limits.
-   */
-  reloaded(): void {
-    const now = this.m.ctx.clock.now();
-    for (const q of [...this.m.select({})]) {
-      const policy = q.policy(this.m.ctx.config.delivery);
-      if (this.m.isHeld(q, policy)) {
-        for (let job = q.active.shift(); job !== undefined; job = q.active.shift()) this.m.park(q, job, policy, now);
-      }
-      // A throttle wake-up scheduled under the old rate must not wait for it.
-      q.throttleWakeAt = Infinity;
-    }
-    this.release({});
-  }
-
-  /** After a suspension ended: held mail of the queues it covered, and that are now free, goes active. */
-  private release(s: { readonly binding?: string; readonly domain?: string }): void {
-    const now = this.m.ctx.clock.now();
-    for (const q of [...this.m.select(s)]) {
-      const policy = q.policy(this.m.ctx.config.delivery);
-      if (this.m.isHeld(q, policy)) continue;
-      const held = q.delayed.removeWhere((e) => e.held).sort(bySeq);
-      for (const e of held) {
-        const job = e.job;
-        if (job.nextAttemptAt > now) this.m.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
-        else this.m.activate(q, job, 'back');
-      }
-      this.m.touch(q);
-    }
-  }
-
-  private clearTimer(s: Suspension): void {
-    const h = this.timers.get(s);
-    if (h) this.m.ctx.clock.clearTimer(h);
-    this.timers.delete(s);
   }
 }
 

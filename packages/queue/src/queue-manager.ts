@@ -2,8 +2,8 @@
  * The queue manager service (ARCHITECTURE.md "One message's way" steps 4 and 6; reference §5).
  * Per (binding, domain): an active FIFO and a delayed heap; one timer for all delayed queues;
  * `queue.take` hands out active jobs; outcomes come back on `delivery.attempted`. Operator
- * actions (counts, suspend, flush, fail, reroute, rebind) live in operations.ts and use the
- * primitives below.
+ * actions (counts, flush, fail, reroute, rebind) live in operations.ts, suspensions in
+ * suspensions.ts; both reach the queues only through the QueueAccess this manager hands them.
  */
 import {
   ThrottleRegistry,
@@ -15,6 +15,7 @@ import {
   type MessageRouted,
   type QueueCount,
   type QueueSelector,
+  type RemoteEndpoint,
   type ReplyData,
   type Service,
   type ServiceContext,
@@ -25,9 +26,10 @@ import { DemandCoalescer } from './demand.js';
 import { DestinationQueue } from './destination-queue.js';
 import { DueTimer } from './due-timer.js';
 import { QueueOperations } from './operations.js';
+import type { QueueAccess } from './queue-access.js';
 import { QUEUE_REPLIES } from './replies.js';
-import { decideRetry, expiresAt } from './retry.js';
-import { SuspensionTable } from './suspensions.js';
+import { decideRetry, expiresAt, retryWait } from './retry.js';
+import { Suspensions } from './suspensions.js';
 
 /** Options of the queue manager beyond the config file. */
 export interface QueueManagerOptions {
@@ -67,14 +69,13 @@ export class QueueManager implements Service {
   private readonly jitter: number;
   private readonly random: () => number;
   private readonly ops: QueueOperations;
-  /** @internal Operator suspensions (operations.ts). */
-  readonly suspensions = new SuspensionTable();
+  private readonly suspensions: Suspensions;
   private throttles: ThrottleRegistry;
   private throttlesFor: unknown;
   private seq = 0;
 
   constructor(
-    /** @internal */ readonly ctx: ServiceContext,
+    private readonly ctx: ServiceContext,
     options: QueueManagerOptions = {},
   ) {
     const jitter = options.retryJitter ?? 0;
@@ -86,7 +87,9 @@ export class QueueManager implements Service {
     this.demand = new DemandCoalescer((q) => this.publishDemand(q));
     this.throttles = new ThrottleRegistry(ctx.config.delivery, ctx.clock);
     this.throttlesFor = ctx.config.delivery;
-    this.ops = new QueueOperations(this);
+    const access = this.access();
+    this.ops = new QueueOperations(access);
+    this.suspensions = new Suspensions(access);
   }
 
   async start(): Promise<void> {
@@ -97,13 +100,13 @@ export class QueueManager implements Service {
       bus.subscribe('delivery.attempted', (ev) => this.onAttempted(ev)),
       bus.subscribe('delivery.released', (ev) => this.onReleased(ev)),
       // Delivery options changed under us (suspend_delivery, max_outbound_connections, throttles).
-      bus.subscribe('config.reloaded', () => ops.reloaded()),
+      bus.subscribe('config.reloaded', () => this.suspensions.reloaded()),
       bus.handle('queue.take', (req) => this.take(req)),
       bus.handle('queue.counts', (sel) => ops.counts(sel)),
       bus.handle('queue.jobs', (sel) => ops.jobs(sel)),
-      bus.handle('queue.suspend', (req) => ops.suspend(req)),
-      bus.handle('queue.resume', (sel) => ops.resume(sel)),
-      bus.handle('queue.suspensions', () => ops.suspensionList()),
+      bus.handle('queue.suspend', (req) => this.suspensions.suspend(req)),
+      bus.handle('queue.resume', (sel) => this.suspensions.resume(sel)),
+      bus.handle('queue.suspensions', () => this.suspensions.list()),
       bus.handle('queue.flush', (sel) => ops.flush(sel)),
       bus.handle('queue.fail', (req) => ops.fail(req)),
       bus.handle('queue.reroute', (req) => ops.reroute(req)),
@@ -115,7 +118,7 @@ export class QueueManager implements Service {
     for (const off of this.undo.splice(0)) off();
     this.timer.stop();
     this.demand.stop();
-    this.ops.stop();
+    this.suspensions.stop();
   }
 
   /** Per-(binding, domain) counts for the CLI and metrics: O(queues), never O(jobs). */
@@ -127,8 +130,8 @@ export class QueueManager implements Service {
     for (const job of ev.jobs) this.admit(job);
   }
 
-  /** @internal A job joins its (binding, domain) queue: active, delayed, held or failed at once. */
-  admit(job: DeliveryJob): void {
+  /** A job joins its (binding, domain) queue: active, delayed, held or failed at once. */
+  private admit(job: DeliveryJob): void {
     const now = this.ctx.clock.now();
     const q = this.queueFor(job.binding, job.domain);
     const policy = q.policy(this.ctx.config.delivery);
@@ -138,6 +141,8 @@ export class QueueManager implements Service {
       this.dropIfEmpty(q);
       return;
     }
+    // A recovered job's last deferral was not seen here: derive it from the queue's own schedule.
+    if (job.attempts > 0 && job.lastAttemptAt === undefined) job.lastAttemptAt = this.scheduledAttemptAt(job, policy, now);
     q.enter(job);
     if (this.isHeld(q, policy)) this.park(q, job, policy, now);
     else if (job.nextAttemptAt > now) this.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
@@ -170,7 +175,7 @@ export class QueueManager implements Service {
     const remaining = unsettled(job.recipients, a);
     if (remaining.length > 0) {
       const reply = a.outcomes.find((o) => o.status === 'transient')?.reply ?? job.lastReply;
-      this.requeue(q, job, remaining, reply);
+      this.requeue(q, job, remaining, reply, a.remote);
     } else q.leave(job);
     this.dropIfEmpty(q);
   }
@@ -205,27 +210,53 @@ export class QueueManager implements Service {
     this.dropIfEmpty(q);
   }
 
-  private requeue(q: DestinationQueue, job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData | undefined): void {
+  private requeue(q: DestinationQueue, job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData | undefined, remote: RemoteEndpoint | undefined): void {
     const policy = q.policy(this.ctx.config.delivery);
     const now = this.ctx.clock.now();
     const decision = decideRetry({ attempts: job.attempts, receivedAt: job.receivedAt, now, policy, jitter: this.jitter, random: this.random });
-    if (decision.kind === 'fail') {
+    const expiry = expiresAt(job.receivedAt, policy);
+    // Out of retries (max_retries, never_retry) ends the job now. Out of time does not: the next
+    // try would fall past the expiry, so there is none, but the recipients expire exactly at the
+    // expiry (onDue), the instant a delay DSN announced as Will-Retry-Until (RFC 3464 §2.3.7).
+    if (decision.kind === 'fail' && (decision.reply !== QUEUE_REPLIES.maxTime || now >= expiry)) {
       q.leave(job);
       this.fail({ ...job, attempts: decision.attempts }, recipients, decision.reply, reply);
       return;
     }
+    const attempts = decision.attempts;
+    const nextAttemptAt = decision.kind === 'retry' ? decision.nextAttemptAt : expiry;
+    const previousAttemptAt = job.lastAttemptAt ?? (job.attempts === 0 ? job.receivedAt : this.scheduledAttemptAt(job, policy, now));
     const lastReply = reply ?? QUEUE_REPLIES.noOutcome;
     // The job is back from its connection and nobody else holds it: when every recipient remains
     // (the common case) update it in place instead of copying it (requeue cost, bench/queue-ops).
     let next: DeliveryJob;
     if (recipients === job.recipients) {
       next = job;
-      next.attempts = decision.attempts;
-      next.nextAttemptAt = decision.nextAttemptAt;
+      next.attempts = attempts;
+      next.nextAttemptAt = nextAttemptAt;
       next.lastReply = lastReply;
-    } else next = { ...job, recipients, attempts: decision.attempts, nextAttemptAt: decision.nextAttemptAt, lastReply };
-    this.delay(q, next, decision.nextAttemptAt);
-    this.ctx.bus.publish('delivery.deferred', { job: next, attempts: decision.attempts, nextAttemptAt: decision.nextAttemptAt, reply: lastReply });
+      next.lastAttemptAt = now;
+    } else next = { ...job, recipients, attempts, nextAttemptAt, lastReply, lastAttemptAt: now };
+    this.delay(q, next, nextAttemptAt);
+    this.ctx.bus.publish('delivery.deferred', {
+      job: next,
+      attempts,
+      nextAttemptAt,
+      expiresAt: expiry,
+      previousAttemptAt,
+      reply: lastReply,
+      ...(remote !== undefined ? { remote } : {}),
+    });
+  }
+
+  /**
+   * When the attempt before the last one happened, for a job whose deferral this process did not
+   * see (recovered from the spool): its next attempt minus the back-off chosen then. Never earlier
+   * than the truth (fuzz only lengthens a wait), so a delay-DSN point is never reported twice.
+   */
+  private scheduledAttemptAt(job: DeliveryJob, policy: DeliveryOptions, now: number): number {
+    if (job.nextAttemptAt <= 0) return job.receivedAt;
+    return Math.max(job.receivedAt, Math.min(now, job.nextAttemptAt - retryWait(job.attempts, policy.retry_interval, policy.max_retry_interval)));
   }
 
   /** A queued job reached its expiry: it leaves the queue with 554 5.4.7 … max time. */
@@ -239,7 +270,7 @@ export class QueueManager implements Service {
    * Expiry, max_retries and never_retry are all `expiration` (Momentum logs them as expiry with
    * 5.4.7, reference §4); operator failures pass reason `policy`.
    */
-  fail(job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData, lastReply: ReplyData | undefined, how: { reason?: 'expiration' | 'policy'; quiet?: boolean } = {}): void {
+  private fail(job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData, lastReply: ReplyData | undefined, how: { reason?: 'expiration' | 'policy'; quiet?: boolean } = {}): void {
     const failed: DeliveryJob = { ...job, recipients, ...(lastReply !== undefined ? { lastReply } : {}) };
     this.ctx.bus.publish('delivery.failed', {
       job: failed,
@@ -250,31 +281,29 @@ export class QueueManager implements Service {
     });
   }
 
-  /** @internal */
-  activate(q: DestinationQueue, job: DeliveryJob, end: 'front' | 'back'): void {
+  private activate(q: DestinationQueue, job: DeliveryJob, end: 'front' | 'back'): void {
     if (end === 'front') q.active.pushFront(job);
     else q.active.pushBack(job);
     this.demand.mark(q);
   }
 
-  /** @internal */
-  delay(q: DestinationQueue, job: DeliveryJob, at: number, held = false): void {
+  private delay(q: DestinationQueue, job: DeliveryJob, at: number, held = false): void {
     q.delayed.push({ at, seq: this.seq++, job, held });
     this.timer.schedule(q, at);
   }
 
   /**
-   * @internal A suspended destination holds its mail in the delayed queue, counted but never
+   * A suspended destination holds its mail in the delayed queue, counted but never
    * handed out. It is looked at again after retry_interval (or at its next attempt, if later), and
    * exactly at expiry, so that held mail still expires on time; a resume releases it at once.
    */
-  park(q: DestinationQueue, job: DeliveryJob, policy: DeliveryOptions, now: number): void {
+  private park(q: DestinationQueue, job: DeliveryJob, policy: DeliveryOptions, now: number): void {
     const recheck = Math.max(job.nextAttemptAt, now + Math.max(policy.retry_interval, 1));
     this.delay(q, job, Math.min(recheck, expiresAt(job.receivedAt, policy)), true);
   }
 
-  /** @internal True when config (`suspend_delivery`) or an operator suspension holds the queue. */
-  isHeld(q: DestinationQueue, policy: DeliveryOptions): boolean {
+  /** True when config (`suspend_delivery`) or an operator suspension holds the queue. */
+  private isHeld(q: DestinationQueue, policy: DeliveryOptions): boolean {
     if (policy.suspend_delivery) return true;
     const gen = this.suspensions.generation;
     if (q.heldGen !== gen) {
@@ -284,17 +313,36 @@ export class QueueManager implements Service {
     return q.held;
   }
 
-  /** @internal Jobs handed to connections, not yet reported. */
-  inFlightJobs(): IterableIterator<InFlight> {
-    return this.inFlight.values();
-  }
-
-  /** @internal Re-checks a queue after its jobs changed outside the normal flow. */
-  touch(q: DestinationQueue): void {
+  /** Re-checks a queue after its jobs changed outside the normal flow. */
+  private touch(q: DestinationQueue): void {
     const next = q.nextDue;
     if (next !== undefined) this.timer.schedule(q, next);
     if (q.active.length > 0) this.demand.mark(q);
     this.dropIfEmpty(q);
+  }
+
+  private *inFlightJobs(): IterableIterator<DeliveryJob> {
+    for (const e of this.inFlight.values()) yield e.job;
+  }
+
+  /** The narrow view operations.ts and suspensions.ts get of the queues (queue-access.ts). */
+  private access(): QueueAccess {
+    const { ctx } = this;
+    return {
+      bus: ctx.bus,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      config: () => ctx.config,
+      select: (sel) => this.select(sel),
+      inFlightJobs: () => this.inFlightJobs(),
+      isHeld: (q) => this.isHeld(q, q.policy(ctx.config.delivery)),
+      hold: (q, job, now) => this.park(q, job, q.policy(ctx.config.delivery), now),
+      activate: (q, job, end) => this.activate(q, job, end),
+      delay: (q, job, at) => this.delay(q, job, at),
+      admit: (job) => this.admit(job),
+      fail: (job, recipients, reply, lastReply, how) => this.fail(job, recipients, reply, lastReply, how),
+      touch: (q) => this.touch(q),
+    };
   }
 
   /** A job came back from a connection: it is no longer in flight. */
@@ -336,8 +384,7 @@ export class QueueManager implements Service {
     return this.throttles;
   }
 
-  /** @internal */
-  queueFor(binding: string, domain: string): DestinationQueue {
+  private queueFor(binding: string, domain: string): DestinationQueue {
     let byDomain = this.queues.get(binding);
     if (byDomain === undefined) {
       byDomain = new Map();
@@ -351,8 +398,8 @@ export class QueueManager implements Service {
     return q;
   }
 
-  /** @internal The queues a selector names (absent fields match everything). */
-  *select(sel: { readonly binding?: string | undefined; readonly domain?: string | undefined }): IterableIterator<DestinationQueue> {
+  /** The queues a selector names (absent fields match everything). */
+  private *select(sel: { readonly binding?: string | undefined; readonly domain?: string | undefined }): IterableIterator<DestinationQueue> {
     const bindings = sel.binding !== undefined && sel.binding !== 'all' ? [this.queues.get(sel.binding)] : [...this.queues.values()];
     for (const byDomain of bindings) {
       if (byDomain === undefined) continue;

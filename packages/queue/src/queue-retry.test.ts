@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatReply } from '@petrel/core';
-import { harness, makeJob, S, type Harness } from './test-support.js';
+import { formatReply, SmtpReply } from '@petrel/core';
+import { harness, makeJob, nextTurn, S, type Harness } from './test-support.js';
 
 /**
  * Fails the job transiently every time it is handed out, checking on the way that it is not
@@ -28,7 +28,10 @@ async function failUntilFinal(h: Harness, domain: string): Promise<number[]> {
 test('default schedule: waits 1200, 2400, 4800 … s capped at 43200 s, then expiry after 5 days', async () => {
   const h = await harness();
   const retryAt = await failUntilFinal(h, 'example.test');
-  assert.deepEqual(retryAt, [1200, 3600, 8400, 18000, 37200, 75600, 118800, 162000, 205200, 248400, 291600, 334800, 378000, 421200]);
+  // The last deferral has no try left (421200 + 43200 is past the expiry): it announces the expiry
+  // itself (432000 s) as its next time, and the recipient expires exactly then.
+  assert.deepEqual(retryAt, [1200, 3600, 8400, 18000, 37200, 75600, 118800, 162000, 205200, 248400, 291600, 334800, 378000, 421200, 432000]);
+  assert.equal(h.deferred.at(-1)!.expiresAt, h.t0 + 432000 * S);
   assert.equal(h.failed.length, 1);
   const f = h.failed[0]!;
   assert.equal(formatReply(f.reply), '554 5.4.7 [internal] exceeded max time without delivery');
@@ -42,7 +45,7 @@ test('default schedule: waits 1200, 2400, 4800 … s capped at 43200 s, then exp
 
 test('with message_expiration 1d the reference §4 table holds: six retries, then expiry', async () => {
   const h = await harness('[global]\nmessage_expiration = "1d"\n');
-  assert.deepEqual(await failUntilFinal(h, 'example.test'), [1200, 3600, 8400, 18000, 37200, 75600]);
+  assert.deepEqual(await failUntilFinal(h, 'example.test'), [1200, 3600, 8400, 18000, 37200, 75600, 86400]);
   assert.equal(formatReply(h.failed[0]!.reply), '554 5.4.7 [internal] exceeded max time without delivery');
   await h.queue.stop();
 });
@@ -104,5 +107,33 @@ test('a job with every recipient settled leaves no trace in the counts', async (
   h.attempt(job, ['delivered', 'permanent']);
   assert.deepEqual(h.queue.counts(), []);
   assert.equal(h.deferred.length + h.failed.length, 0);
+  await h.queue.stop();
+});
+
+test('every deferral carries the expiry the queue enforces, its previous attempt, and the host that replied', async () => {
+  const h = await harness('[global]\nmessage_expiration = "1d"\n');
+  h.route(makeJob({ receivedAt: h.t0 }));
+  const remote = { host: 'mx.example.test', ip: '127.0.0.2', port: 25 };
+  let job = (await h.take('example.test'))!;
+  h.bus.publish('delivery.attempted', { job, outcomes: [{ index: 0, address: job.recipients[0]!.address, status: 'transient', reply: SmtpReply.parse('451 4.7.1 later'), stage: 9 }], remote, startedAt: h.t0, finishedAt: h.t0 });
+  const first = h.deferred[0]!;
+  assert.deepEqual([first.expiresAt, first.previousAttemptAt, first.remote], [h.t0 + 86400 * S, h.t0, remote]);
+  h.clock.advance(1200 * S);
+  job = (await h.take('example.test'))!;
+  h.attempt(job, 'transient');
+  const second = h.deferred[1]!;
+  assert.equal(second.previousAttemptAt, h.t0, 'the deferral before it');
+  assert.equal(second.remote, undefined, 'no host named when the attempt named none');
+  await h.queue.stop();
+});
+
+test('a recovered job: the previous attempt is derived from its persisted schedule by the queue', async () => {
+  const h = await harness();
+  // Deferred for the 3rd time at 3600 s (wait 4800 s), restarted, due at 8400 s.
+  h.clock.advance(8400 * S);
+  h.bus.publish('message.routed', { envelope: { id: 'R1', sender: 's@o.test', recipients: [], receivedAt: h.t0, size: 1, protocol: 'esmtp' }, jobs: [makeJob({ receivedAt: h.t0, attempts: 3, nextAttemptAt: h.t0 + 8400 * S })], recovered: true });
+  await nextTurn();
+  h.attempt((await h.take('example.test'))!, 'transient');
+  assert.equal(h.deferred[0]!.previousAttemptAt, h.t0 + 3600 * S);
   await h.queue.stop();
 });

@@ -1,47 +1,31 @@
 /**
  * Operator suspensions (Momentum `config set … suspend_delivery true`, Petrel `petrel suspend`):
  * per domain, per binding, per binding::domain or everything, optionally timed and with a reason. Mail of a
- * suspended destination stays queued and counted; nothing is handed to a connection.
+ * suspended destination stays queued and counted; nothing is handed to a connection. This module
+ * owns all of it: the table, the timers of timed suspensions, holding active mail when one starts
+ * and releasing held mail when one ends; it reaches the queues only through QueueAccess.
  *
  * A lookup is three Map probes; queues cache the answer against `generation`, which changes on
  * every suspend or resume, so the hot path (`queue.take`) pays one integer compare.
  */
-import type { Suspension } from '@petrel/core';
+import { PetrelError, type QueueSelector, type Requests, type Suspension, type TimerHandle } from '@petrel/core';
+import type { DelayedEntry } from './destination-queue.js';
+import type { QueueAccess } from './queue-access.js';
+import { expiresAt } from './retry.js';
 
 const key = (binding: string | undefined, domain: string | undefined): string => `${binding ?? ''}\u0000${domain ?? ''}`;
+const bySeq = (a: DelayedEntry, b: DelayedEntry): number => a.seq - b.seq;
 
-export class SuspensionTable {
+export class Suspensions {
   private readonly byKey = new Map<string, Suspension>();
+  private readonly timers = new Map<Suspension, TimerHandle>();
   private gen = 0;
+
+  constructor(private readonly q: QueueAccess) {}
 
   /** Changes whenever a suspension is added or removed. */
   get generation(): number {
     return this.gen;
-  }
-
-  /** Adds (or replaces) the suspension of its (binding, domain) selector. */
-  add(s: Suspension): void {
-    this.byKey.set(key(s.binding, s.domain), s);
-    this.gen++;
-  }
-
-  /** Removes the suspension set exactly for (binding, domain); returns it, if there was one. */
-  remove(binding: string | undefined, domain: string | undefined): Suspension | undefined {
-    const k = key(binding, domain);
-    const s = this.byKey.get(k);
-    if (s === undefined) return undefined;
-    this.byKey.delete(k);
-    this.gen++;
-    return s;
-  }
-
-  /** Removes `s` if it is still the one in force for its selector (a timed suspension ending). */
-  expire(s: Suspension): boolean {
-    const k = key(s.binding, s.domain);
-    if (this.byKey.get(k) !== s) return false;
-    this.byKey.delete(k);
-    this.gen++;
-    return true;
   }
 
   /** True when a suspension covers (binding, domain). */
@@ -57,5 +41,114 @@ export class SuspensionTable {
 
   list(): Suspension[] {
     return [...this.byKey.values()];
+  }
+
+  /** `queue.suspend`: sets (or replaces) the suspension of the selector; its active mail is held at once. */
+  suspend(req: Requests['queue.suspend']['payload']): { suspension: Suspension } {
+    const now = this.q.clock.now();
+    const duration = req.durationMs;
+    if (duration !== undefined && !(duration > 0)) {
+      throw new PetrelError('PETREL_ERR_QUEUE_ARGUMENT', `a suspension's duration must be positive, got ${duration} ms`, { durationMs: duration });
+    }
+    const suspension: Suspension = {
+      ...(req.binding !== undefined ? { binding: req.binding } : {}),
+      ...(req.domain !== undefined ? { domain: req.domain.toLowerCase() } : {}),
+      ...(req.reason !== undefined ? { reason: req.reason } : {}),
+      since: now,
+      ...(duration !== undefined ? { until: now + duration } : {}),
+    };
+    const prior = this.remove(suspension.binding, suspension.domain);
+    if (prior) this.clearTimer(prior);
+    this.byKey.set(key(suspension.binding, suspension.domain), suspension);
+    this.gen++;
+    if (duration !== undefined) {
+      this.timers.set(
+        suspension,
+        this.q.clock.setTimer(duration, () => {
+          this.timers.delete(suspension);
+          if (this.expire(suspension)) this.release(suspension);
+        }),
+      );
+    }
+    // Active mail of the suspended queues is held at once (Momentum: it stays queued).
+    for (const q of this.q.select(suspension)) {
+      if (!this.q.isHeld(q)) continue;
+      for (let job = q.active.shift(); job !== undefined; job = q.active.shift()) this.q.hold(q, job, now);
+    }
+    return { suspension };
+  }
+
+  /** `queue.resume`: lifts the suspension set exactly for the selector; held mail of queues now free goes active. */
+  resume(sel: QueueSelector): { resumed: number } {
+    const s = this.remove(sel.binding, sel.domain?.toLowerCase());
+    if (s === undefined) return { resumed: 0 };
+    this.clearTimer(s);
+    this.release(s);
+    return { resumed: 1 };
+  }
+
+  stop(): void {
+    for (const h of this.timers.values()) this.q.clock.clearTimer(h);
+    this.timers.clear();
+  }
+
+  /** Removes the suspension set exactly for (binding, domain); returns it, if there was one. */
+  private remove(binding: string | undefined, domain: string | undefined): Suspension | undefined {
+    const k = key(binding, domain);
+    const s = this.byKey.get(k);
+    if (s === undefined) return undefined;
+    this.byKey.delete(k);
+    this.gen++;
+    return s;
+  }
+
+  /** Removes `s` if it is still the one in force for its selector (a timed suspension ending). */
+  private expire(s: Suspension): boolean {
+    const k = key(s.binding, s.domain);
+    if (this.byKey.get(k) !== s) return false;
+    this.byKey.delete(k);
+    this.gen++;
+    return true;
+  }
+
+  /**
+   * After `petrel config reload`: suspend_delivery may have changed for any queue, and the
+   * connection goal with max_outbound_connections or a throttle. Queues now held park their
+   * active mail; queues now free release their held mail at once (as a resume does), and every
+   * queue with work asks for connections again under the new limits.
+   */
+  reloaded(): void {
+    const now = this.q.clock.now();
+    for (const q of [...this.q.select({})]) {
+      if (this.q.isHeld(q)) {
+        for (let job = q.active.shift(); job !== undefined; job = q.active.shift()) this.q.hold(q, job, now);
+      }
+      // A throttle wake-up scheduled under the old rate must not wait for it.
+      q.throttleWakeAt = Infinity;
+    }
+    this.release({});
+  }
+
+  /** After a suspension ended: held mail of the queues it covered, and that are now free, goes active. */
+  private release(s: { readonly binding?: string; readonly domain?: string }): void {
+    const now = this.q.clock.now();
+    const resolver = this.q.config().delivery;
+    for (const q of [...this.q.select(s)]) {
+      if (this.q.isHeld(q)) continue;
+      const policy = q.policy(resolver);
+      const held = q.delayed.removeWhere((e) => e.held).sort(bySeq);
+      for (const e of held) {
+        const job = e.job;
+        if (job.nextAttemptAt > now) this.q.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
+        else this.q.activate(q, job, 'back');
+      }
+      this.q.touch(q);
+    }
+  }
+
+  private clearTimer(s: Suspension): void {
+    const h = this.timers.get(s);
+    if (h) this.q.clock.clearTimer(h);
+    this.timers.delete(s);
   }
 }

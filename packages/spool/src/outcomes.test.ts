@@ -55,7 +55,7 @@ test('transient + deferred are persisted and replayed after a restart with attem
   const first = await fx.open();
   const env = await storeOne(first.ctx, ['a@example.test', 'b@example.test']);
   attempted(first.ctx, env, [[0, 'delivered', OK], [1, 'transient', SOFT]]);
-  first.ctx.bus.publish('delivery.deferred', { job: job(env, [1]), attempts: 3, nextAttemptAt: 1_900_000_000_000, reply: SOFT });
+  first.ctx.bus.publish('delivery.deferred', { job: job(env, [1]), attempts: 3, nextAttemptAt: 1_900_000_000_000, expiresAt: 2_000_000_000_000, previousAttemptAt: 0, reply: SOFT });
   await first.spool.stop();
 
   const second = await fx.open();

@@ -73,7 +73,7 @@ test('recovery of 20,000 messages streams in chunks: subscribers see events whil
   const storeMs = performance.now() - storeStart;
   // Finish some recipients so the replay also carries persisted state.
   const sample = first.spooled.slice(0, 100);
-  for (const e of sample) first.ctx.bus.publish('delivery.deferred', { job: job(e.envelope, [0]), attempts: 1, nextAttemptAt: 42, reply: { code: 451, lines: ['later'] } });
+  for (const e of sample) first.ctx.bus.publish('delivery.deferred', { job: job(e.envelope, [0]), attempts: 1, nextAttemptAt: 42, expiresAt: 100, previousAttemptAt: 0, reply: { code: 451, lines: ['later'] } });
   await first.spool.stop();
 
   const second = await fx.open({ recoveryChunkSize: 500 });

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bus, ManualClock, parseConfig, silentLogger, SmtpReply, type BounceGenerated, type DeliveryJob, type MessageEnvelope, type MessageSpooled } from '@petrel/core';
+import { Bus, ManualClock, parseConfig, silentLogger, SmtpReply, type BounceGenerated, type DeliveryDeferred, type DeliveryJob, type MessageEnvelope, type MessageSpooled } from '@petrel/core';
 import { Classifier } from '@petrel/bounce';
 import { Spool } from '@petrel/spool';
+import { QueueManager } from '@petrel/queue';
+import { retryWait } from '@petrel/queue';
 import { DsnService, delayDsnDue, delayDsnPoints } from './dsn-service.js';
 import { dsnIndexes } from './notify.js';
 
@@ -180,6 +182,7 @@ test('NOTIFY=SUCCESS relayed to a hop without DSN earns a "relayed" DSN; a DSN-c
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
 
 test("the delay-DSN schedule is Momentum's: base, then doubling gaps capped by the max (1h, 3h, 7h, 15h, then every 12h)", () => {
   const pointsBy = (h: number): number => delayDsnPoints(h * HOUR, HOUR, 12 * HOUR);
@@ -215,7 +218,7 @@ test('with generate_delay_dsn, a recipient deferred every 30 min for 16 h gets d
   const reply = SmtpReply.parse('451 4.3.0 try later');
   for (let k = 1; k <= 32; k++) {
     clock.advance(30 * MIN);
-    f.bus.publish('delivery.deferred', { job: { ...job, attempts: k }, attempts: k, nextAttemptAt: clock.now() + 30 * MIN, reply });
+    f.bus.publish('delivery.deferred', { job: { ...job, attempts: k }, attempts: k, nextAttemptAt: clock.now() + 30 * MIN, expiresAt: env.receivedAt + 5 * DAY, previousAttemptAt: clock.now() - 30 * MIN, reply });
   }
   await f.dsn.stop(); // waits for every DSN in flight: the count below is final
   const at = await Promise.all(f.bounces.map(async (b) => (Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec((await f.readBody(b.dsnId)).toString())![1]!) - env.receivedAt) / HOUR));
@@ -232,11 +235,11 @@ test('no delay DSN without generate_delay_dsn, nor before the first point (the o
   const env = await f.store({ receivedAt: clock.now() });
   const reply = SmtpReply.parse('451 4.3.0 try later');
   clock.advance(HOUR);
-  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), domain: 'on.test', attempts: 1 }, attempts: 1, nextAttemptAt: 0, reply });
+  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), domain: 'on.test', attempts: 1 }, attempts: 1, nextAttemptAt: 0, expiresAt: env.receivedAt + DAY, previousAttemptAt: env.receivedAt, reply });
   clock.advance(2 * HOUR);
-  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), attempts: 2 }, attempts: 2, nextAttemptAt: 0, reply });
+  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), attempts: 2 }, attempts: 2, nextAttemptAt: 0, expiresAt: env.receivedAt + DAY, previousAttemptAt: clock.now() - 2 * HOUR, reply });
   // Control: the same job on the domain that turned it on, past its 2h point, does get one.
-  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), domain: 'on.test', attempts: 2 }, attempts: 2, nextAttemptAt: 0, reply });
+  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), domain: 'on.test', attempts: 2 }, attempts: 2, nextAttemptAt: 0, expiresAt: env.receivedAt + DAY, previousAttemptAt: clock.now() - 2 * HOUR, reply });
   await f.dsn.stop();
   assert.deepEqual(f.bounces.map((b) => [b.job.domain, b.action]), [['on.test', 'delayed']]);
 });
@@ -248,15 +251,19 @@ test('across restarts a point reported before is not reported again, and points 
   const env = await f.store({ receivedAt: start, recipients: [{ address: 'r@example.test', domain: 'example.test' }] });
   const job = f.jobOf(env);
   const reply = SmtpReply.parse('451 4.3.0 try later');
+  // What the queue publishes as previousAttemptAt: its last deferral, or after a restart the one it
+  // derives from the spool's retry state (queue-retry.test.ts checks that derivation).
+  let previous = start;
   const defer = (attempts: number, atMin: number, waitMin: number): void => {
     clock.advance(start + atMin * MIN - clock.now());
-    f.bus.publish('delivery.deferred', { job: { ...job, attempts }, attempts, nextAttemptAt: clock.now() + waitMin * MIN, reply });
+    f.bus.publish('delivery.deferred', { job: { ...job, attempts }, attempts, nextAttemptAt: clock.now() + waitMin * MIN, expiresAt: start + 5 * DAY, previousAttemptAt: previous, reply });
+    previous = clock.now();
   };
-  // A new DsnService replays the spool's retry state, as the daemon does at start.
+  // A new DsnService knows nothing of earlier deferrals; the queue's derivation stands in.
   const restart = async (attempts: number, nextAtMin: number): Promise<DsnService> => {
     const next = new DsnService(f.ctx, Classifier.load());
     await next.start();
-    f.bus.publish('message.routed', { envelope: env, recovered: true, jobs: [{ ...job, attempts, nextAttemptAt: start + nextAtMin * MIN }] });
+    previous = start + nextAtMin * MIN - retryWait(attempts, 20 * MIN, 12 * HOUR);
     return next;
   };
   // Default retry_interval 20m: waits 20m, 40m, 80m, 160m, 320m, …
@@ -273,4 +280,48 @@ test('across restarts a point reported before is not reported again, and points 
   await d.stop();
   const at = await Promise.all(f.bounces.map(async (x) => (Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec((await f.readBody(x.dsnId)).toString())![1]!) - start) / MIN));
   assert.deepEqual(at, [61, 600, 921]);
+});
+
+test("a delay DSN's Will-Retry-Until is the instant the queue expires the recipient, and its Remote-MTA the host that deferred it", async (t) => {
+  // Retries every 60 s, expiry at 150 s: the try after 120 s would fall past it, so there is none.
+  const f = await fixture(t, '[global]\ngenerate_delay_dsn = true\ndelay_dsn_retry_interval = "0s"\nretry_interval = "60s"\nmax_retry_interval = "60s"\nmessage_expiration = "150s"\n');
+  const queue = new QueueManager(f.ctx);
+  await queue.start();
+  t.after(() => queue.stop());
+  const clock = f.ctx.clock;
+  const env = await f.store({ receivedAt: clock.now(), recipients: [{ address: 'slow@example.test', domain: 'example.test' }] });
+  const deferred: DeliveryDeferred[] = [];
+  const failed: number[] = [];
+  f.bus.subscribe('delivery.deferred', (d) => void deferred.push(d));
+  f.bus.subscribe('delivery.failed', () => void failed.push(clock.now()));
+  f.bus.publish('message.routed', { envelope: env, recovered: false, jobs: [f.jobOf(env)] });
+  const remote = { host: 'mx1.example.test', ip: '127.0.0.2', port: 25 };
+  for (let i = 0; i < 10 && failed.length === 0; i++) {
+    const job = await f.bus.request('queue.take', { binding: 'default', domain: 'example.test' });
+    if (job) {
+      f.bus.publish('delivery.attempted', {
+        job,
+        outcomes: [{ index: 0, address: 'slow@example.test', status: 'transient', reply: SmtpReply.parse('451 4.3.0 try later'), stage: 9 }],
+        remote,
+        startedAt: clock.now(),
+        finishedAt: clock.now(),
+      });
+    }
+    clock.advance(Math.max(1, deferred.at(-1)!.nextAttemptAt - clock.now()));
+  }
+  await f.dsn.stop();
+  assert.equal(failed.length, 1, 'the recipient expired');
+  const last = deferred.at(-1)!;
+  assert.equal(last.expiresAt, env.receivedAt + 150_000);
+  assert.equal(failed[0], last.expiresAt, 'the queue expires the recipient at the expiry it announced');
+  const delayed = f.bounces.filter((b) => b.action === 'delayed');
+  assert.ok(delayed.length >= 1);
+  const text = (await f.readBody(delayed.at(-1)!.dsnId)).toString();
+  const until = Date.parse(/Will-Retry-Until: (.+)\r\n/.exec(text)![1]!);
+  assert.equal(until, failed[0], 'Will-Retry-Until is when the recipient expired');
+  assert.match(text, /Remote-MTA: dns; mx1\.example\.test/, 'RFC 3464 §2.3.6: the reply came from the remote MTA');
+  assert.deepEqual(delayed.at(-1)!.remote, remote);
+  // The expiry DSN dates the last attempt (120 s), not the expiry (RFC 3464 §2.3.5).
+  const expiry = (await f.readBody(f.bounces.find((b) => b.action === 'failed')!.dsnId)).toString();
+  assert.equal(Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec(expiry)![1]!), env.receivedAt + 120_000);
 });

@@ -12,14 +12,12 @@ import {
   type DeliveryDeferred,
   type DeliveryJob,
   type DeliveryOptions,
-  type MessageRouted,
   type ReplyData,
   type RemoteEndpoint,
   type Service,
   type ServiceContext,
 } from '@petrel/core';
 import { inlineFor, isEightBit, renderDsn, type Classifier, type DsnAction } from '@petrel/bounce';
-import { retryWait } from '@petrel/queue';
 import { dsnIndexes } from './notify.js';
 
 /**
@@ -72,8 +70,8 @@ export class DsnService implements Service {
   private generated = 0;
   /**
    * Time of each pending recipient's last deferral (`messageId index`), while delay DSNs are on
-   * for it: the start of the window its next deferral checks. Seeded from the spool's retry state
-   * at recovery, dropped when the recipient is done.
+   * for it: the start of the window its next deferral checks. Before the first one this process
+   * sees, the queue's `previousAttemptAt` stands in; dropped when the recipient is done.
    */
   private readonly lastDeferral = new Map<string, number>();
 
@@ -101,10 +99,10 @@ export class DsnService implements Service {
         if (f.quiet) return; // Momentum `fail … quiet`
         const byIndex = new Map(f.job.recipients.map((r) => [r.index, r.address]));
         const items = f.indexes.flatMap((index) => (byIndex.has(index) ? [{ index, address: byIndex.get(index)!, reply: f.reply }] : []));
-        this.report(f.job, items, 'failed', undefined, this.ctx.clock.now());
+        // RFC 3464 §2.3.5: the last attempt, which for an expiry lies before the failure itself.
+        this.report(f.job, items, 'failed', undefined, f.job.lastAttemptAt ?? this.ctx.clock.now());
       }),
       bus.subscribe('delivery.deferred', (d) => this.onDeferred(d)),
-      bus.subscribe('message.routed', (r) => this.onRouted(r)),
     );
   }
 
@@ -116,41 +114,16 @@ export class DsnService implements Service {
     const now = this.ctx.clock.now();
     const due = job.recipients.filter((r) => {
       const key = recipientKey(job.messageId, r.index);
-      const since = this.lastDeferral.get(key) ?? this.previousAttemptBound(d, now, policy);
+      // The queue says when the previous attempt was (exact in this process; derived from its own
+      // schedule after a restart), for deferrals this service did not see.
+      const since = this.lastDeferral.get(key) ?? d.previousAttemptAt;
       this.lastDeferral.set(key, now);
       return delayDsnDue(job.receivedAt, since, now, policy);
     });
-    if (due.length > 0) this.report(job, due.map((r) => ({ index: r.index, address: r.address, reply: d.reply })), 'delayed', undefined, now);
-  }
-
-  /**
-   * The previous attempt's time when this process did not see it (delay DSNs just turned on): the
-   * reception for a first attempt; otherwise no earlier than `now` minus the back-off that preceded
-   * this attempt, since the queue waits at least that long (fuzz only adds). Erring late can skip a
-   * point, never report one twice.
-   */
-  private previousAttemptBound(d: DeliveryDeferred, now: number, policy: DeliveryOptions): number {
-    if (d.attempts <= 1) return d.job.receivedAt;
-    return Math.max(d.job.receivedAt, now - retryWait(d.attempts - 1, policy.retry_interval, policy.max_retry_interval));
-  }
-
-  /**
-   * Recovery: a replayed job carries its persisted retry state (attempts, nextAttemptAt). Its last
-   * deferral before the restart was nextAttemptAt minus the back-off the queue chose then: points
-   * up to it were reported, later ones were not. The estimate is never earlier than the real time
-   * (delayed_binding_domain_fuzz only lengthens a wait), so no point is reported twice across a
-   * restart; with no fuzz it is exact.
-   */
-  private onRouted(r: MessageRouted): void {
-    if (!r.recovered) return;
-    const now = this.ctx.clock.now();
-    for (const job of r.jobs) {
-      if (job.attempts < 1 || job.nextAttemptAt <= 0 || job.sender === '') continue;
-      const policy = this.ctx.config.delivery.policy(job.binding, job.domain);
-      if (!policy.generate_delay_dsn) continue;
-      const last = Math.min(now, job.nextAttemptAt - retryWait(job.attempts, policy.retry_interval, policy.max_retry_interval));
-      for (const rc of job.recipients) this.lastDeferral.set(recipientKey(job.messageId, rc.index), Math.max(job.receivedAt, last));
-    }
+    if (due.length === 0) return;
+    const items = due.map((r) => ({ index: r.index, address: r.address, reply: d.reply }));
+    // Will-Retry-Until is the expiry the queue enforces, as it published it: never re-derived here.
+    this.report(job, items, 'delayed', d.remote, now, d.expiresAt);
   }
 
   async stop(): Promise<void> {
@@ -163,7 +136,7 @@ export class DsnService implements Service {
     return this.generated;
   }
 
-  private report(job: DeliveryJob, items: readonly Failure[], action: DsnAction, remote: RemoteEndpoint | undefined, lastAttemptAt: number): void {
+  private report(job: DeliveryJob, items: readonly Failure[], action: DsnAction, remote: RemoteEndpoint | undefined, lastAttemptAt: number, willRetryUntil?: number): void {
     const policy = this.ctx.config.delivery.policy(job.binding, job.domain);
     const kind = action === 'delayed' ? 'delay' : action === 'relayed' ? 'success' : 'failure';
     const keep = new Set(dsnIndexes(job, items.map((i) => i.index), kind, policy.generate_bounces));
@@ -174,7 +147,7 @@ export class DsnService implements Service {
     // Read the body now, in this turn: the spool deletes a finished message in its outcome batch
     // on a later turn (setImmediate), and its spool.body handler answers synchronously.
     const body = include === 'none' ? Promise.resolve(undefined) : this.ctx.bus.request('spool.body', { id: job.messageId });
-    const p = this.send(job, covered, action, remote, lastAttemptAt, include, body, policy)
+    const p = this.send(job, covered, action, remote, lastAttemptAt, willRetryUntil, include, body, policy)
       .catch((err: unknown) => this.ctx.logger.error({ err, messageId: job.messageId }, 'could not generate a DSN'))
       .finally(() => this.inflight.delete(p));
     this.inflight.add(p);
@@ -186,9 +159,10 @@ export class DsnService implements Service {
     action: DsnAction,
     remote: RemoteEndpoint | undefined,
     lastAttemptAt: number,
+    willRetryUntil: number | undefined,
     include: ReturnType<typeof inlineFor>,
     body: Promise<Buffer | undefined>,
-    policy: { readonly mailerdaemon: string; readonly message_expiration: number },
+    policy: { readonly mailerdaemon: string },
   ): Promise<void> {
     const { config, clock, bus } = this.ctx;
     const original = await body.catch((err: unknown) => {
@@ -213,13 +187,14 @@ export class DsnService implements Service {
           reply: c.reply,
           ...(remote ? { remoteMta: remote.host } : {}),
           lastAttemptAt,
-          ...(action === 'delayed' ? { willRetryUntil: job.receivedAt + policy.message_expiration } : {}),
+          ...(willRetryUntil !== undefined ? { willRetryUntil } : {}),
         };
       }),
       ...(original ? { original } : {}),
       include,
       date: now,
     });
+    const eightBit = isEightBit(dsn);
     const { id } = await bus.request('spool.store', {
       envelope: {
         id: '',
@@ -228,9 +203,11 @@ export class DsnService implements Service {
         receivedAt: now,
         size: dsn.length,
         protocol: 'internal',
-        ...(isEightBit(dsn) ? { bodyType: '8BITMIME' as const } : {}),
-        // RFC 6531: a UTF-8 sender address needs SMTPUTF8 on the way back.
-        ...(/[^\x00-\x7f]/.test(job.sender) ? { smtputf8: true } : {}),
+        // RFC 6152: an 8bit part (message/global*, an 8-bit original) needs 8BITMIME on the way.
+        ...(eightBit ? { bodyType: '8BITMIME' as const } : {}),
+        // RFC 6531: a UTF-8 sender address needs SMTPUTF8 on the way back; so does a DSN that
+        // returns an SMTPUTF8 message's UTF-8 header fields or addresses (RFC 6533 §4).
+        ...(/[^\x00-\x7f]/.test(job.sender) || (job.smtputf8 === true && eightBit) ? { smtputf8: true } : {}),
       },
       body: dsn,
     });
