@@ -1,6 +1,7 @@
 // Counts a peer's fsync-family system calls with strace: attach to every process of the peer (-f
 // also follows the children it forks later, and every thread of a multi-threaded process), let a
-// short load through, detach with SIGINT and read strace's -c summary.
+// short load through, stop the peer (strace ends when its last tracee does: the count runs from
+// attach to exit, shutdown included) and read strace's -c summary.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -27,12 +28,17 @@ export async function startFsyncTrace(pids, outFile) {
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`strace exited (${code}): ${err}`))));
   });
   return {
-    /** Detaches and returns { fsync: n, fdatasync: n, ..., total: n }. */
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT');
+    /**
+     * Call once the peer was told to stop: waits (at most `ms`) for strace to end with its tracees,
+     * else detaches it with SIGINT. Returns { fsync: n, fdatasync: n, ..., total: n, detached }.
+     */
+    async finish(ms = 30_000) {
+      const exited = child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+      let detached = false;
+      const timer = setTimeout(() => ((detached = true), child.kill('SIGINT')), ms);
       await exited;
-      return parseSummary(existsSync(outFile) ? readFileSync(outFile, 'utf8') : '');
+      clearTimeout(timer);
+      return { ...parseSummary(existsSync(outFile) ? readFileSync(outFile, 'utf8') : ''), detached };
     },
   };
 }
