@@ -12,22 +12,22 @@
 // - incomplete runs (not every message delivered within --bound-s, smtp-source failed, the peer
 //   crashed) are kept in the results but marked dropped, printed as DROPPED, and counted in the doc;
 // - memory: PSS (/proc/<pid>/smaps_rollup) summed over all processes of the peer, sampled every
-//   250 ms (peak and mean): shared pages count once, unlike summed RSS;
+//   500 ms (peak and mean): shared pages count once, unlike summed RSS;
 // - latency per recipient: Petrel's event log (reception → delivery, ms timestamps); Postfix's
 //   maillog delay= field at 6 decimals (see lib/postfix-log.mjs for what it measures);
 // - fsyncs per message: a separate short run per peer and variant under strace (lib/fsyncs.mjs);
 // - control: shared/peers/postfix-relay-bench.sh (copied as bench/postfix-control.sh) after every
 //   pair of runs, same load, so the Postfix figure can be compared with the independent recipe.
 //
-// usage: node bench/relay.mjs [--messages 10000] [--sessions 20] [--runs 3] [--variants all|smoke]
+// usage: node bench/relay.mjs [--messages 10000] [--sessions 20] [--runs 4] [--variants all|smoke]
 //          [--bound-s 600] [--teardown-s 20] [--fsync-messages 500 (0: skip)] [--control yes|no]
-//          [--out bench/results/relay.jsonl] [--append]
+//          [--out bench/results/relay.jsonl] [--append] [--doc (then run bench/gen-performance.mjs)]
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { alive, freePort, percentile, processTree, pssSampler, pidsWithEnv, run, treeCpuSeconds, waitForPort, waitGone } from './lib/procs.mjs';
+import { alive, descendants, freePort, percentile, pssSampler, pidsWithEnv, run, treeCpuSeconds, waitForPort, waitGone } from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
 import { startPostfixRelay } from './lib/postfix.mjs';
 import { delayDecimals, postfixCrashLines, postfixLatencies, readMaillog } from './lib/postfix-log.mjs';
@@ -39,12 +39,14 @@ const CONTROL = join(ROOT, 'bench/postfix-control.sh');
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : a), []));
 const M = Number(args.messages ?? 10000);
 const S = Number(args.sessions ?? 20);
-const RUNS = Number(args.runs ?? 3);
+const RUNS = Number(args.runs ?? 4); // even, so that each peer goes first equally often
 const BOUND_MS = Number(args['bound-s'] ?? 600) * 1000;
 const TEARDOWN_MS = Number(args['teardown-s'] ?? 20) * 1000;
 const FSYNC_M = Number(args['fsync-messages'] ?? 500);
 const CONTROL_ON = (args.control ?? 'yes') !== 'no';
 const OUT = args.out ?? join(ROOT, 'bench/results/relay.jsonl');
+// gen-performance.mjs reads bench/results/relay.jsonl: a doc from another file would mislabel it
+if (args.doc === 'true' && args.out !== undefined) throw new Error('--doc writes docs/performance.md from bench/results/relay.jsonl: leave out --out');
 const VARIANTS =
   args.variants === 'smoke'
     ? [{ name: '1KB new-conn 1rcpt', size: 1000, reuse: false, rcpts: 1 }]
@@ -96,7 +98,7 @@ async function startPetrel(dir, listenPort, sinkPort) {
   const exited = new Promise((r) => child.once('exit', r));
   let seen = [child.pid];
   const pids = () => {
-    const live = processTree(child.pid).filter(alive);
+    const live = descendants(child.pid);
     for (const p of live) if (!seen.includes(p)) seen.push(p);
     return live;
   };
@@ -153,7 +155,8 @@ async function measure(peer, v, dir) {
   const sink = await startCountingSink('127.0.0.1', sinkPort);
   const relay = peer === 'postfix' ? await startPostfixRelay(dir, listenPort, sinkPort) : await startPetrel(dir, listenPort, sinkPort);
   const rootPid = peer === 'postfix' ? relay.masterPid : relay.pid;
-  const mem = pssSampler(relay.pids);
+  // the sampler walks the peer's process tree from its root (cheap), not all of /proc
+  const mem = pssSampler(() => descendants(rootPid));
   const reasons = [];
   let accept = NaN;
   let e2e = NaN;
@@ -169,7 +172,7 @@ async function measure(peer, v, dir) {
     e2e = (performance.now() - t0) / 1000;
     if (!delivered) reasons.push(`${sink.count()} of ${M} messages at the sink after ${BOUND_MS / 1000} s`);
   }
-  const cpu = treeCpuSeconds(rootPid, relay.pids());
+  const cpu = treeCpuSeconds(rootPid, descendants(rootPid));
   const memory = mem.stop();
   let latencies;
   let extra = {};
@@ -181,10 +184,12 @@ async function measure(peer, v, dir) {
     await relay.stop();
     await sink.stop();
     await waitGone(`Postfix (${dir})`, () => [...relay.pids(), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
-    latencies = postfixLatencies(readMaillog(relay.maillog));
-    extra = { latency_source: 'maillog delay= (MAIL FROM → status=sent)', latency_decimals: delayDecimals(log) };
+    const after = readMaillog(relay.maillog);
+    latencies = postfixLatencies(after);
+    extra = { latency_source: 'maillog delay= (MAIL FROM → status=sent), 2 significant digits', latency_decimals: delayDecimals(after) };
   } else {
     if (relay.crashed()) reasons.push(`Petrel exited during the run: ${relay.stderr().slice(-500)}`);
+    relay.pids(); // records the tree as it is now, for the check that all of it is gone
     await relay.stop();
     await sink.stop();
     await waitGone('Petrel', () => [...relay.leftovers(), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
@@ -254,7 +259,7 @@ async function fsyncs(peer, v, dir, n) {
   return { messages: n, complete: ok, calls: counts, per_message: counts.total / n };
 }
 
-const env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, messages: M, sessions: S, runs: RUNS, bound_s: BOUND_MS / 1000, fsync_messages: FSYNC_M, control: CONTROL_ON, variants: args.variants ?? 'all', date: new Date().toISOString() };
+const env = { argv: process.argv.slice(2).join(' '), load: loadavg(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, messages: M, sessions: S, runs: RUNS, bound_s: BOUND_MS / 1000, fsync_messages: FSYNC_M, control: CONTROL_ON, variants: args.variants ?? 'all', date: new Date().toISOString() };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 if (args.append !== 'true' && existsSync(OUT)) rmSync(OUT);
 const emit = (rec) => appendFileSync(OUT, `${JSON.stringify({ bench: 'relay', ...rec, env })}\n`);
@@ -310,3 +315,8 @@ if (FSYNC_M > 0) {
   }
 }
 console.log(`# done: ${dropped} run(s) dropped; results in ${OUT}`);
+if (args.doc === 'true') {
+  const r = await run(process.execPath, [join(ROOT, 'bench/gen-performance.mjs')]);
+  process.stdout.write(r.out);
+  if (r.code !== 0) process.exit(1);
+}

@@ -15,10 +15,15 @@ export function postfixLatencies(text) {
   return out.sort((a, b) => a - b);
 }
 
-/** Decimal places of the first delay= field (the resolution actually logged), or null. */
+/**
+ * Most decimal places seen in a delay= field, or null: Postfix rounds delays to two significant
+ * digits and shows at most delay_logging_resolution_limit decimals, so a sub-millisecond delay shows
+ * e.g. 0.00029 (s) and 0.4 means 0.35..0.45 s.
+ */
 export function delayDecimals(text) {
-  const m = /\bdelay=\d+(?:\.(\d+))?,/.exec(text);
-  return m ? (m[1] ?? '').length : null;
+  let max = null;
+  for (const m of text.matchAll(/\bdelay=\d+(?:\.(\d+))?,/g)) max = Math.max(max ?? 0, (m[1] ?? '').length);
+  return max;
 }
 
 /** Lines that say a Postfix daemon died or gave up (fatal, panic, killed by a signal, bad exit). */
