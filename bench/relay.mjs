@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { alive, descendants, freePort, percentile, pssSampler, pidsWithEnv, run, treeCpuSeconds, waitForPort, waitGone } from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
 import { startPostfixRelay } from './lib/postfix.mjs';
-import { delayDecimals, postfixCrashLines, postfixLatencies, readMaillog } from './lib/postfix-log.mjs';
+import { delayDecimals, timestampDecimals, postfixCrashLines, postfixLatencies, readMaillog } from './lib/postfix-log.mjs';
 import { startFsyncTrace, straceAvailable } from './lib/fsyncs.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -126,6 +126,16 @@ async function startPetrel(dir, listenPort, sinkPort) {
   };
 }
 
+/** Starts `peer`; if it cannot start, stops the sink first, then fails (loudly: not a dropped run). */
+async function startRelay(peer, dir, listenPort, sinkPort, sink) {
+  try {
+    return peer === 'postfix' ? await startPostfixRelay(dir, listenPort, sinkPort) : await startPetrel(dir, listenPort, sinkPort);
+  } catch (e) {
+    await sink.stop();
+    throw new Error(`${peer} did not start: ${e.message}`);
+  }
+}
+
 /** Petrel's reception → delivery per recipient, ms, from its event log. */
 function petrelLatencies(file) {
   if (!existsSync(file)) return [];
@@ -153,7 +163,7 @@ async function measure(peer, v, dir) {
   const sinkPort = await freePort();
   const listenPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
-  const relay = peer === 'postfix' ? await startPostfixRelay(dir, listenPort, sinkPort) : await startPetrel(dir, listenPort, sinkPort);
+  const relay = await startRelay(peer, dir, listenPort, sinkPort, sink);
   const rootPid = peer === 'postfix' ? relay.masterPid : relay.pid;
   // the sampler walks the peer's process tree from its root (cheap), not all of /proc
   const mem = pssSampler(() => descendants(rootPid));
@@ -186,7 +196,7 @@ async function measure(peer, v, dir) {
     await waitGone(`Postfix (${dir})`, () => [...relay.pids(), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
     const after = readMaillog(relay.maillog);
     latencies = postfixLatencies(after);
-    extra = { latency_source: 'maillog delay= (MAIL FROM → status=sent), 2 significant digits', latency_decimals: delayDecimals(after) };
+    extra = { latency_source: 'maillog delay= (MAIL FROM → status=sent), 2 significant digits', latency_decimals: delayDecimals(after), maillog_timestamp_decimals: timestampDecimals(after) };
   } else {
     if (relay.crashed()) reasons.push(`Petrel exited during the run: ${relay.stderr().slice(-500)}`);
     relay.pids(); // records the tree as it is now, for the check that all of it is gone
@@ -241,22 +251,29 @@ async function fsyncs(peer, v, dir, n) {
   const sinkPort = await freePort();
   const listenPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
-  const relay = peer === 'postfix' ? await startPostfixRelay(dir, listenPort, sinkPort) : await startPetrel(dir, listenPort, sinkPort);
-  const trace = await startFsyncTrace(relay.pids(), join(tmpdir(), `bench-strace-${process.pid}-${peer}.txt`));
+  const relay = await startRelay(peer, dir, listenPort, sinkPort, sink);
+  const gone = () => waitGone(`${peer} (fsync run)`, () => [...(peer === 'postfix' ? relay.pids() : relay.leftovers()), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
+  let trace;
+  try {
+    trace = await startFsyncTrace(relay.pids(), join(tmpdir(), `bench-strace-${process.pid}-${peer}.txt`));
+  } catch (e) {
+    await relay.stop();
+    await sink.stop();
+    await gone();
+    throw e;
+  }
   let ok = false;
   try {
-    const a = ['-s', String(S), '-m', String(n), '-l', String(v.size), '-M', 'test.local', '-f', 'sender@test.local', '-t', 'rcpt@relay.test'];
-    if (v.rcpts > 1) a.push('-r', String(v.rcpts));
-    if (v.reuse) a.push('-d');
-    const r = await run('smtp-source', [...a, `127.0.0.1:${listenPort}`]);
-    ok = r.code === 0 && (await sink.waitFor(n, BOUND_MS));
-  } finally {
-    await relay.stop();
-    var counts = await trace.finish();
-    await sink.stop();
-    await waitGone(`${peer} (fsync run)`, () => (peer === 'postfix' ? relay.pids() : relay.leftovers()), [listenPort, sinkPort], TEARDOWN_MS);
+    ok = Number.isFinite(await load(listenPort, v, n)) && (await sink.waitFor(n, BOUND_MS));
+  } catch (e) {
+    console.log(`# fsync run of ${peer} incomplete: ${e.message}`);
   }
-  return { messages: n, complete: ok, calls: counts, per_message: counts.total / n };
+  relay.pids(); // Petrel: records its tree for the teardown check
+  await relay.stop();
+  const { detached, ...calls } = await trace.finish();
+  await sink.stop();
+  await gone();
+  return { messages: n, complete: ok, detached, calls, per_message: calls.total / n };
 }
 
 const env = { argv: process.argv.slice(2).join(' '), load: loadavg(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, messages: M, sessions: S, runs: RUNS, bound_s: BOUND_MS / 1000, fsync_messages: FSYNC_M, control: CONTROL_ON, variants: args.variants ?? 'all', date: new Date().toISOString() };

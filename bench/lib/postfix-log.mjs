@@ -26,6 +26,12 @@ export function delayDecimals(text) {
   return max;
 }
 
+/** Decimal places of the maillog line timestamps ("Dec 06 03:16:57" → 0), or null if no line. */
+export function timestampDecimals(text) {
+  const m = /^\w{3} [ \d]\d \d\d:\d\d:\d\d(?:\.(\d+))? /m.exec(text);
+  return m ? (m[1] ?? '').length : null;
+}
+
 /** Lines that say a Postfix daemon died or gave up (fatal, panic, killed by a signal, bad exit). */
 export function postfixCrashLines(text) {
   return text.split('\n').filter((l) => /postfix\/[\w-]+\[\d+\]: (fatal|panic): |warning: process \S+ pid \d+ (killed by signal|exit status)/.test(l));

@@ -24,6 +24,7 @@ export function relaySection(recs) {
   const nRuns = Math.max(...runs.map((r) => r.run));
   const control = runs.some((r) => r.peer === 'postfix-control');
   const pfDecimals = Math.max(...runs.filter((r) => r.peer === 'postfix' && r.latency_decimals != null).map((r) => r.latency_decimals));
+  const tsDecimals = runs.find((r) => r.peer === 'postfix' && r.maillog_timestamp_decimals != null)?.maillog_timestamp_decimals;
   let out = `## Relay: Petrel vs Postfix (issue 9)
 
 smtp-source → relay → smtp-sink on one machine, the same load through each relay in the same session.
@@ -50,7 +51,7 @@ Petrel answers 250 only after an fsync'd commit (SQLite WAL, synchronous=FULL); 
   millisecond timestamps. Postfix from its \`maillog_file\`: the \`delay=\` field of each \`status=sent\`
   line, which runs from the message's arrival time (smtpd, MAIL FROM; kept in microseconds) to the delivery,
   so it includes the DATA transfer Petrel's figure leaves out (it can only overstate Postfix by that).
-  The maillog line timestamps have 1 s resolution, too coarse; \`delay=\` is logged with two significant
+  The maillog line timestamps ${tsDecimals === 0 ? 'have 1 s resolution in these runs, too coarse for this' : tsDecimals == null ? 'were not found' : `have ${tsDecimals} decimals in these runs, but are not used`}; \`delay=\` is logged with two significant
   digits (the bench sets \`delay_logging_resolution_limit = 6\`; finest seen in these runs: ${Number.isFinite(pfDecimals) ? `${pfDecimals} decimals` : 'n/a'}).
 - **fsyncs/msg**: a separate short run per peer and variant (${fs[0] ? `${fs[0].messages} messages, ${env.sessions} sessions` : 'not measured'}), the
   peer's processes traced with \`strace -f -c -e trace=fsync,fdatasync,sync_file_range,syncfs,msync\` from
