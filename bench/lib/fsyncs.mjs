@@ -3,7 +3,7 @@
 // short load through, stop the peer (strace ends when its last tracee does: the count runs from
 // attach to exit, shutdown included) and read strace's -c summary.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 export const SYNC_CALLS = ['fsync', 'fdatasync', 'sync_file_range', 'syncfs', 'msync'];
 
@@ -38,7 +38,9 @@ export async function startFsyncTrace(pids, outFile) {
       const timer = setTimeout(() => ((detached = true), child.kill('SIGINT')), ms);
       await exited;
       clearTimeout(timer);
-      return { ...parseSummary(existsSync(outFile) ? readFileSync(outFile, 'utf8') : ''), detached };
+      const summary = parseSummary(existsSync(outFile) ? readFileSync(outFile, 'utf8') : '');
+      rmSync(outFile, { force: true });
+      return { ...summary, detached };
     },
   };
 }
