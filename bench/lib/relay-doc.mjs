@@ -16,6 +16,12 @@ const ms = (x) => (x < 10 ? x.toFixed(1) : x.toFixed(0));
 const fmtMs = (st) => (st ? `${ms(st.min)} / **${ms(st.median)}** / ${ms(st.max)}` : 'n/a');
 const PEERS = ['postfix', 'petrel', 'postfix-control'];
 
+/** Was this run smaller than FULL_COMMAND (fewer messages, sessions or runs, or only some variants)? */
+function small(env) {
+  const full = Object.fromEntries([...FULL_COMMAND.matchAll(/--(\w+) (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+  return env.messages < full.messages || env.sessions !== full.sessions || (env.runs ?? 0) < full.runs || (env.variants ?? 'all') !== 'all';
+}
+
 export function relaySection(recs) {
   const runs = recs.filter((r) => (r.kind ?? 'run') === 'run');
   const fs = recs.filter((r) => r.kind === 'fsync');
@@ -33,7 +39,7 @@ Petrel answers 250 only after an fsync'd commit (SQLite WAL, synchronous=FULL); 
 
 - These figures: \`node bench/relay.mjs ${env.argv ?? `--messages ${env.messages} --sessions ${env.sessions}`}\`: ${env.messages} messages, ${env.sessions} sessions, ${nRuns} run(s) per variant${env.bound_s ? `, a run must deliver every message within ${env.bound_s} s` : ''}
 - Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}${env.load ? `; load average at the start ${env.load.map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)` : ''}
-- Figures: min / **median** / max over the kept runs. e2e = messages delivered to the sink per second from
+${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COMMAND}\`${env.load && env.load[0] > env.cores ? ', on a machine busy with other work (load average above the core count)' : ''}. These figures check the machinery; rerun the full command on a quiet machine before quoting them.\n` : ''}- Figures: min / **median** / max over the kept runs. e2e = messages delivered to the sink per second from
   the first connection to the last delivery.
 - **Order**: odd runs Postfix first, even runs Petrel first (column "first in": kept runs in which that peer went first);
   the control script runs third in every run.
