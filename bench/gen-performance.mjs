@@ -5,54 +5,28 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FULL_COMMAND, relaySection } from './lib/relay-doc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RELAY = join(ROOT, 'bench/results/relay.jsonl');
 const SECTIONS = join(ROOT, 'docs/performance');
 
-const stats = (xs) => {
-  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1], n: s.length };
-};
-const fmt = (st, digits = 0) => (st ? `${st.min.toFixed(digits)} / **${st.median.toFixed(digits)}** / ${st.max.toFixed(digits)}` : 'n/a');
-
-function relaySection() {
-  if (!existsSync(RELAY)) return '## Relay: Petrel vs Postfix\n\nNo results yet: run `node bench/relay.mjs`.\n';
-  const recs = readFileSync(RELAY, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const env = recs[0].env;
-  const variants = [...new Set(recs.map((r) => r.variant))];
-  let out = `## Relay: Petrel vs Postfix (issue 9)
-
-smtp-source → relay → smtp-sink on one machine, the same load through each relay in the same run.
-Petrel answers 250 only after an fsync'd commit (SQLite WAL, synchronous=FULL); Postfix as shipped.
-
-- Command: \`node bench/relay.mjs --messages ${env.messages} --sessions ${env.sessions}\` (${Math.max(...recs.map((r) => r.run))} runs per variant)
-- Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}
-- Figures: min / **median** / max over the runs. e2e = messages delivered to the sink per second from the
-  first connection to the last delivery. Latency = Petrel's reception → delivery (event log).
-
-| variant | peer | accept msg/s | end-to-end msg/s | p50 ms | p99 ms | peak RSS MiB | CPU s |
-|---|---|---|---|---|---|---|---|
-`;
-  const ratios = [];
-  for (const v of variants) {
-    const by = {};
-    for (const peer of ['postfix', 'petrel']) {
-      const rs = recs.filter((r) => r.variant === v && r.peer === peer);
-      if (!rs.length) continue;
-      by[peer] = stats(rs.map((r) => r.e2e_rate));
-      out += `| ${v} | ${peer} | ${fmt(stats(rs.map((r) => r.accept_rate)))} | ${fmt(by[peer])} | ${fmt(stats(rs.map((r) => r.p50_ms)))} | ${fmt(stats(rs.map((r) => r.p99_ms)))} | ${fmt(stats(rs.map((r) => r.peak_rss_mib)))} | ${fmt(stats(rs.map((r) => r.cpu_s)), 1)} |\n`;
-    }
-    if (by.postfix && by.petrel) ratios.push(`| ${v} | ${(by.petrel.median / by.postfix.median).toFixed(2)}× |`);
-  }
-  out += `\nPetrel / Postfix, end-to-end median (target ≥ 2×):\n\n| variant | ratio |\n|---|---|\n${ratios.join('\n')}\n`;
-  return out;
+const CURRENT = join(ROOT, 'docs/performance.md');
+function relay() {
+  if (!existsSync(RELAY)) return `## Relay: Petrel vs Postfix\n\nNo results yet: run \`${FULL_COMMAND}\`.\n`;
+  return relaySection(readFileSync(RELAY, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
 }
 
 const SOAK = join(ROOT, 'bench/results/soak.jsonl');
+/** The soak section as the current doc has it (generated earlier from a results file not in this checkout). */
+function previousSoak() {
+  if (!existsSync(CURRENT)) return null;
+  const m = /^## Soak[^\n]*\n[\s\S]*?(?=^#{1,2} )/m.exec(readFileSync(CURRENT, 'utf8'));
+  return m ? m[0].trimEnd() + '\n' : null;
+}
+
 function soakSection() {
-  if (!existsSync(SOAK)) return '## Soak\n\nNo results yet: run `node bench/soak.mjs --minutes 10`.\n';
+  if (!existsSync(SOAK)) return previousSoak() ?? '## Soak\n\nNo results yet: run `node bench/soak.mjs --minutes 10`.\n';
   const r = readFileSync(SOAK, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).pop();
   const curve = r.samples.filter((_, i) => i % 12 === 0 || i === r.samples.length - 1).map((x) => `${x.s}s ${x.rss} MiB`).join(' · ');
   return `## Soak: memory under continuous load (issue 9)
@@ -81,7 +55,14 @@ writeFileSync(
 Every figure here was produced by a script under \`bench/\` on the machine named with it; each section
 names its command. Machines are 2-core VMs: expect noise, read medians.
 
-${relaySection()}
+**Regenerate the relay comparison and this page** (full size, on a quiet machine; about an hour):
+
+    ${FULL_COMMAND}
+
+(\`node bench/gen-performance.mjs\` alone rebuilds the page from the results already in \`bench/results/\`; a
+section whose results file is absent keeps what the page said before: soak, or says how to produce it.)
+
+${relay()}
 ${soakSection()}
 ${sections.join('\n\n')}
 `,

@@ -1,25 +1,52 @@
 #!/usr/bin/env node
 // Issue 9's benchmark: the same smtp-source load relayed through Postfix and through Petrel to one
-// smtp-sink, in one run. Prints one JSON line per (peer, variant, run) and writes them to
+// smtp-sink, in one session. Prints one JSON line per (peer, variant, run) and writes them to
 // bench/results/relay.jsonl; bench/gen-performance.mjs turns the results into docs/performance.md.
 //
-// usage: node bench/relay.mjs [--messages 10000] [--sessions 20] [--runs 3] [--variants all|smoke]
+// What a sceptic needs, and how this script gives it:
+// - order: the peers alternate per run (odd runs Postfix first, even runs Petrel first), printed and
+//   recorded, so that neither always gets the cooler (or warmer) machine;
+// - isolation: after each peer is stopped, its processes (Postfix: every process whose environment
+//   names its private config dir; Petrel: its process tree) must be gone and its ports closed within
+//   --teardown-s, else the script fails;
+// - incomplete runs (not every message delivered within --bound-s, smtp-source failed, the peer
+//   crashed) are kept in the results but marked dropped, printed as DROPPED, and counted in the doc;
+// - memory: PSS (/proc/<pid>/smaps_rollup) summed over all processes of the peer, sampled every
+//   500 ms (peak and mean): shared pages count once, unlike summed RSS;
+// - latency per recipient: Petrel's event log (reception → delivery, ms timestamps); Postfix's
+//   maillog delay= field at 6 decimals (see lib/postfix-log.mjs for what it measures);
+// - fsyncs per message: a separate short run per peer and variant under strace (lib/fsyncs.mjs);
+// - control: shared/peers/postfix-relay-bench.sh (copied as bench/postfix-control.sh) after every
+//   pair of runs, same load, so the Postfix figure can be compared with the independent recipe.
+//
+// usage: node bench/relay.mjs [--messages 10000] [--sessions 20] [--runs 4] [--variants all|smoke]
+//          [--bound-s 600] [--teardown-s 20] [--fsync-messages 500 (0: skip)] [--control yes|no]
+//          [--out bench/results/relay.jsonl] [--append] [--doc (then run bench/gen-performance.mjs)]
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, peakRssMiB, percentile, processTree, run, waitForPort } from './lib/procs.mjs';
+import { alive, descendants, freePort, percentile, pssSampler, pidsWithEnv, run, treeCpuSeconds, waitForPort, waitGone } from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
 import { startPostfixRelay } from './lib/postfix.mjs';
+import { delayDecimals, timestampDecimals, postfixCrashLines, postfixLatencies, readMaillog } from './lib/postfix-log.mjs';
+import { startFsyncTrace, straceAvailable } from './lib/fsyncs.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
+const CONTROL = join(ROOT, 'bench/postfix-control.sh');
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : a), []));
 const M = Number(args.messages ?? 10000);
 const S = Number(args.sessions ?? 20);
-const RUNS = Number(args.runs ?? 3);
+const RUNS = Number(args.runs ?? 4); // even, so that each peer goes first equally often
+const BOUND_MS = Number(args['bound-s'] ?? 600) * 1000;
+const TEARDOWN_MS = Number(args['teardown-s'] ?? 20) * 1000;
+const FSYNC_M = Number(args['fsync-messages'] ?? 500);
+const CONTROL_ON = (args.control ?? 'yes') !== 'no';
 const OUT = args.out ?? join(ROOT, 'bench/results/relay.jsonl');
+// gen-performance.mjs reads bench/results/relay.jsonl: a doc from another file would mislabel it
+if (args.doc === 'true' && args.out !== undefined) throw new Error('--doc writes docs/performance.md from bench/results/relay.jsonl: leave out --out');
 const VARIANTS =
   args.variants === 'smoke'
     ? [{ name: '1KB new-conn 1rcpt', size: 1000, reuse: false, rcpts: 1 }]
@@ -38,11 +65,11 @@ async function load(port, v, messages) {
   a.push(`127.0.0.1:${port}`);
   const t0 = performance.now();
   const r = await run('smtp-source', a);
-  if (r.code !== 0) throw new Error(`smtp-source failed: ${r.out}`);
+  if (r.code !== 0) throw new Error(`smtp-source exited ${r.code}: ${r.out.slice(-500)}`);
   return (performance.now() - t0) / 1000;
 }
 
-function petrelConfig(dir, listenPort, sinkPort) {
+function petrelConfig(listenPort, sinkPort) {
   return `hostname = "petrel.bench"
 spool_dir = "spool"
 log_dir = "log"
@@ -61,89 +88,252 @@ gateway = ["127.0.0.1:${sinkPort}"]
 `;
 }
 
-async function runPetrel(v, dir) {
-  const sinkPort = await freePort();
-  const listenPort = await freePort();
-  const sink = await startCountingSink('127.0.0.1', sinkPort);
+/** Starts Petrel in `dir`; `pids()` is its live process tree (Node: one process). */
+async function startPetrel(dir, listenPort, sinkPort) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'petrel.toml'), petrelConfig(dir, listenPort, sinkPort));
+  writeFileSync(join(dir, 'petrel.toml'), petrelConfig(listenPort, sinkPort));
   const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  const exited = new Promise((r) => child.once('exit', r));
+  let seen = [child.pid];
+  const pids = () => {
+    const live = descendants(child.pid);
+    for (const p of live) if (!seen.includes(p)) seen.push(p);
+    return live;
+  };
   try {
     await waitForPort('127.0.0.1', listenPort);
-    const expected = M * v.rcpts;
-    const t0 = performance.now();
-    const accept = await load(listenPort, v, M);
-    const ok = await sink.waitFor(M, 600_000);
-    const e2e = (performance.now() - t0) / 1000;
-    const cpu = cpuSeconds(child.pid);
-    const rss = peakRssMiB(child.pid);
-    // 250 → delivery latency per message from the event log (reception vs delivery time).
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    const lat = latencies(join(dir, 'log', 'events.jsonl'));
-    return { accept_rate: M / accept, e2e_rate: M / e2e, delivered: sink.count(), complete: ok, expected_rcpts: expected, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), peak_rss_mib: rss, cpu_s: cpu };
   } catch (e) {
+    child.kill('SIGKILL');
     throw new Error(`${e.message}\n${err}`);
-  } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  return {
+    pid: child.pid,
+    pids,
+    crashed: () => child.exitCode !== null || child.signalCode !== null,
+    stderr: () => err,
+    events: join(dir, 'log', 'events.jsonl'),
+    /** SIGTERM, then waits for the exit (SIGKILL after the teardown bound). */
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), TEARDOWN_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+    /** Every process ever seen in the tree that is still alive (orphans reparent away from it). */
+    leftovers: () => seen.filter(alive),
+  };
+}
+
+/** Starts `peer`; if it cannot start, stops the sink first, then fails (loudly: not a dropped run). */
+async function startRelay(peer, dir, listenPort, sinkPort, sink) {
+  try {
+    return peer === 'postfix' ? await startPostfixRelay(dir, listenPort, sinkPort) : await startPetrel(dir, listenPort, sinkPort);
+  } catch (e) {
     await sink.stop();
+    throw new Error(`${peer} did not start: ${e.message}`);
   }
 }
 
-function latencies(file) {
+/** Petrel's reception → delivery per recipient, ms, from its event log. */
+function petrelLatencies(file) {
   if (!existsSync(file)) return [];
   const recv = new Map();
   const out = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line) continue;
     const e = JSON.parse(line);
-    if (e.type === 'reception' && !recv.has(e.message_id)) recv.set(e.message_id, Date.parse(e.time));
-    else if (e.type === 'delivery' && recv.has(e.message_id)) {
-      out.push(Date.parse(e.time) - recv.get(e.message_id));
-      recv.delete(e.message_id);
+    const key = `${e.message_id} ${e.recipient}`;
+    if (e.type === 'reception') recv.set(key, Date.parse(e.time));
+    else if (e.type === 'delivery' && recv.has(key)) {
+      out.push(Date.parse(e.time) - recv.get(key));
+      recv.delete(key);
     }
   }
   return out.sort((a, b) => a - b);
 }
 
-async function runPostfix(v, dir) {
+/**
+ * One measured run of `peer` on variant `v`: start a sink and the peer, load, wait for every
+ * message at the sink (bounded), stop both and check they are gone. Never throws for an
+ * incomplete run (it comes back with dropped: true and why); throws when teardown fails.
+ */
+async function measure(peer, v, dir) {
   const sinkPort = await freePort();
   const listenPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
-  let pf;
+  const relay = await startRelay(peer, dir, listenPort, sinkPort, sink);
+  const rootPid = peer === 'postfix' ? relay.masterPid : relay.pid;
+  // the sampler walks the peer's process tree from its root (cheap), not all of /proc
+  const mem = pssSampler(() => descendants(rootPid));
+  const reasons = [];
+  let accept = NaN;
+  let e2e = NaN;
+  let delivered = false;
+  const t0 = performance.now();
   try {
-    pf = await startPostfixRelay(dir, listenPort, sinkPort);
-    const t0 = performance.now();
-    const accept = await load(listenPort, v, M);
-    const ok = await sink.waitFor(M, 600_000);
-    const e2e = (performance.now() - t0) / 1000;
-    const tree = processTree(pf.masterPid);
-    const cpu = tree.reduce((n, p) => n + cpuSeconds(p), 0);
-    const rss = tree.reduce((n, p) => n + peakRssMiB(p), 0);
-    return { accept_rate: M / accept, e2e_rate: M / e2e, delivered: sink.count(), complete: ok, p50_ms: null, p99_ms: null, peak_rss_mib: rss, cpu_s: cpu, processes: tree.length };
-  } finally {
-    await pf?.stop();
-    await sink.stop();
+    accept = await load(listenPort, v, M);
+  } catch (e) {
+    reasons.push(e.message);
   }
+  if (!reasons.length) {
+    delivered = await sink.waitFor(M, BOUND_MS);
+    e2e = (performance.now() - t0) / 1000;
+    if (!delivered) reasons.push(`${sink.count()} of ${M} messages at the sink after ${BOUND_MS / 1000} s`);
+  }
+  const cpu = treeCpuSeconds(rootPid, descendants(rootPid));
+  const memory = mem.stop();
+  let latencies;
+  let extra = {};
+  if (peer === 'postfix') {
+    if (!alive(relay.masterPid)) reasons.push('Postfix master exited during the run');
+    const log = readMaillog(relay.maillog);
+    const crashes = postfixCrashLines(log);
+    if (crashes.length) reasons.push(`Postfix logged ${crashes.length} fatal/panic/killed lines, first: ${crashes[0]}`);
+    await relay.stop();
+    await sink.stop();
+    await waitGone(`Postfix (${dir})`, () => [...relay.pids(), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
+    const after = readMaillog(relay.maillog);
+    latencies = postfixLatencies(after);
+    extra = { latency_source: 'maillog delay= (MAIL FROM → status=sent), 2 significant digits', latency_decimals: delayDecimals(after), maillog_timestamp_decimals: timestampDecimals(after) };
+  } else {
+    if (relay.crashed()) reasons.push(`Petrel exited during the run: ${relay.stderr().slice(-500)}`);
+    relay.pids(); // records the tree as it is now, for the check that all of it is gone
+    await relay.stop();
+    await sink.stop();
+    await waitGone('Petrel', () => [...relay.leftovers(), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
+    latencies = petrelLatencies(relay.events);
+    extra = { latency_source: 'events.jsonl reception (end of DATA) → delivery', latency_decimals: 3 };
+  }
+  return {
+    accept_rate: M / accept,
+    e2e_rate: delivered ? M / e2e : NaN,
+    delivered: sink.count(),
+    expected_messages: M,
+    expected_rcpts: M * v.rcpts,
+    complete: reasons.length === 0,
+    dropped: reasons.length > 0,
+    drop_reason: reasons.join('; ') || undefined,
+    latencies_n: latencies.length,
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
+    ...extra,
+    ...memory,
+    cpu_s: cpu,
+  };
 }
 
-const env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, messages: M, sessions: S, date: new Date().toISOString() };
+/** bench/postfix-control.sh with the same load; its own figures, parsed from its last line. */
+async function control(v, dir) {
+  const sinkPort = await freePort();
+  const relayPort = await freePort();
+  const a = [CONTROL, String(M), String(S), String(v.size), v.reuse ? '-d' : '-', String(v.rcpts)];
+  const r = await run('bash', a, { env: { ...process.env, SINK_PORT: String(sinkPort), RELAY_PORT: String(relayPort), WORK_DIR: dir } });
+  const m = /accept=(\d+) msg\/s end-to-end=(\d+) msg\/s deferred=(\d+) left=(\d+)/.exec(r.out);
+  const reasons = [];
+  if (r.code !== 0) reasons.push(`postfix-control.sh exited ${r.code}`);
+  if (!m) reasons.push(`no result line: ${r.out.slice(-300)}`);
+  else if (m[3] !== '0' || m[4] !== '0') reasons.push(`${m[3]} deferred, ${m[4]} still queued at the end`);
+  await waitGone(`postfix-control.sh (${dir})`, () => pidsWithEnv(`MAIL_CONFIG=${dir}/etc`), [sinkPort, relayPort], TEARDOWN_MS);
+  return {
+    accept_rate: m ? Number(m[1]) : NaN,
+    e2e_rate: m && !reasons.length ? Number(m[2]) : NaN,
+    complete: reasons.length === 0,
+    dropped: reasons.length > 0,
+    drop_reason: reasons.join('; ') || undefined,
+    output: r.out.trim().split('\n').pop(),
+  };
+}
+
+/** A short run of `n` messages under strace: fsync-family calls per message. */
+async function fsyncs(peer, v, dir, n) {
+  const sinkPort = await freePort();
+  const listenPort = await freePort();
+  const sink = await startCountingSink('127.0.0.1', sinkPort);
+  const relay = await startRelay(peer, dir, listenPort, sinkPort, sink);
+  const gone = () => waitGone(`${peer} (fsync run)`, () => [...(peer === 'postfix' ? relay.pids() : relay.leftovers()), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
+  let trace;
+  try {
+    trace = await startFsyncTrace(relay.pids(), join(tmpdir(), `bench-strace-${process.pid}-${peer}.txt`));
+  } catch (e) {
+    await relay.stop();
+    await sink.stop();
+    await gone();
+    throw e;
+  }
+  let ok = false;
+  try {
+    ok = Number.isFinite(await load(listenPort, v, n)) && (await sink.waitFor(n, BOUND_MS));
+  } catch (e) {
+    console.log(`# fsync run of ${peer} incomplete: ${e.message}`);
+  }
+  relay.pids(); // Petrel: records its tree for the teardown check
+  await relay.stop();
+  const { detached, ...calls } = await trace.finish();
+  await sink.stop();
+  await gone();
+  return { messages: n, complete: ok, detached, calls, per_message: calls.total / n };
+}
+
+const env = { argv: process.argv.slice(2).join(' '), load: loadavg(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, messages: M, sessions: S, runs: RUNS, bound_s: BOUND_MS / 1000, fsync_messages: FSYNC_M, control: CONTROL_ON, variants: args.variants ?? 'all', date: new Date().toISOString() };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 if (args.append !== 'true' && existsSync(OUT)) rmSync(OUT);
+const emit = (rec) => appendFileSync(OUT, `${JSON.stringify({ bench: 'relay', ...rec, env })}\n`);
+const round = (x) => (Number.isFinite(x) ? Math.round(x) : null);
+let dropped = 0;
 for (const v of VARIANTS) {
   for (let i = 0; i < RUNS; i++) {
-    for (const [peer, fn] of [['postfix', runPostfix], ['petrel', runPetrel]]) {
+    // Alternate who goes first, so that a machine that heats up (or a neighbour that starts) during
+    // a pair does not always hurt the same peer.
+    const order = i % 2 === 0 ? ['postfix', 'petrel'] : ['petrel', 'postfix'];
+    console.log(`# ${v.name}, run ${i + 1}/${RUNS}: order ${order.join(' then ')}${CONTROL_ON ? ', then the control script' : ''}`);
+    for (const [pos, peer] of order.entries()) {
       const dir = mkdtempSync(join(tmpdir(), `bench-${peer}-`));
       try {
-        const r = await fn(v, dir);
-        const rec = { bench: 'relay', peer, variant: v.name, run: i + 1, ...r, env };
-        appendFileSync(OUT, `${JSON.stringify(rec)}\n`);
-        console.log(JSON.stringify({ peer, variant: v.name, run: i + 1, accept: Math.round(r.accept_rate), e2e: Math.round(r.e2e_rate), p50: r.p50_ms, p99: r.p99_ms, rss: Math.round(r.peak_rss_mib), cpu: r.cpu_s, complete: r.complete }));
+        const r = await measure(peer, v, dir);
+        emit({ kind: 'run', peer, variant: v.name, run: i + 1, order, position: pos + 1, ...r });
+        if (r.dropped) dropped++;
+        console.log(JSON.stringify({ peer, variant: v.name, run: i + 1, position: pos + 1, accept: round(r.accept_rate), e2e: round(r.e2e_rate), p50: r.p50_ms, p99: r.p99_ms, pss_peak_mib: round(r.peak_pss_mib), processes: r.max_processes, cpu: r.cpu_s }));
+        if (r.dropped) console.log(`DROPPED ${peer} ${v.name} run ${i + 1}: ${r.drop_reason}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    if (CONTROL_ON) {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-control-'));
+      try {
+        const r = await control(v, dir);
+        emit({ kind: 'run', peer: 'postfix-control', variant: v.name, run: i + 1, order: [...order, 'postfix-control'], position: 3, ...r });
+        if (r.dropped) dropped++;
+        console.log(JSON.stringify({ peer: 'postfix-control', variant: v.name, run: i + 1, position: 3, accept: round(r.accept_rate), e2e: round(r.e2e_rate) }));
+        if (r.dropped) console.log(`DROPPED postfix-control ${v.name} run ${i + 1}: ${r.drop_reason}`);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     }
   }
+}
+if (FSYNC_M > 0) {
+  if (!straceAvailable()) console.log('# fsyncs per message: strace not installed, skipped (apt-get install strace)');
+  else {
+    for (const v of VARIANTS) {
+      for (const peer of ['postfix', 'petrel']) {
+        const dir = mkdtempSync(join(tmpdir(), `bench-fsync-${peer}-`));
+        try {
+          const r = await fsyncs(peer, v, dir, Math.min(FSYNC_M, M));
+          emit({ kind: 'fsync', peer, variant: v.name, ...r });
+          console.log(JSON.stringify({ fsyncs: peer, variant: v.name, messages: r.messages, calls: r.calls, per_message: r.per_message, complete: r.complete }));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  }
+}
+console.log(`# done: ${dropped} run(s) dropped; results in ${OUT}`);
+if (args.doc === 'true') {
+  const r = await run(process.execPath, [join(ROOT, 'bench/gen-performance.mjs')]);
+  process.stdout.write(r.out);
+  if (r.code !== 0) process.exit(1);
 }

@@ -13,6 +13,7 @@ export async function startCountingSink(host, port) {
   });
   await waitForPort(host, port);
   return {
+    pid: child.pid,
     count: () => last,
     async waitFor(n, ms) {
       const deadline = Date.now() + ms;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +9,56 @@ import { run } from '../lib/procs.js';
 
 const RELAY = fileURLToPath(new URL('../../../bench/relay.mjs', import.meta.url));
 
-// The relay benchmark's harness must not rot: a small run, both peers, no threshold.
-test('bench/relay.mjs smoke: Postfix and Petrel each relay every message to the sink', async (t) => {
+interface Rec {
+  kind: string;
+  peer: string;
+  run?: number;
+  order?: string[];
+  position?: number;
+  complete: boolean;
+  dropped: boolean;
+  delivered?: number;
+  e2e_rate: number;
+  latencies_n?: number;
+  p50_ms?: number;
+  peak_pss_mib?: number;
+  max_processes?: number;
+  per_message?: number;
+  messages?: number;
+}
+
+// The relay benchmark's harness must not rot: a small run, both peers, two runs (so both orders),
+// the control script and the fsync count; every figure the doc shows must be there. No threshold.
+test('bench/relay.mjs smoke: both orders, PSS, latency and fsyncs for each peer, and the control run', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-bench-smoke-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'relay.jsonl');
-  const r = await run(process.execPath, [RELAY, '--messages', '200', '--sessions', '5', '--runs', '1', '--variants', 'smoke', '--out', out], { timeoutMs: 180_000 });
+  const r = await run(process.execPath, [RELAY, '--messages', '200', '--sessions', '5', '--runs', '2', '--variants', 'smoke', '--fsync-messages', '50', '--out', out], { timeoutMs: 420_000 });
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const recs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { peer: string; complete: boolean; delivered: number; e2e_rate: number });
-  assert.deepEqual(recs.map((x) => x.peer).sort(), ['petrel', 'postfix']);
-  for (const x of recs) {
-    assert.equal(x.complete, true, `${x.peer} delivered every message`);
-    assert.ok(x.delivered >= 200);
+  assert.match(r.stdout, /run 1\/2: order postfix then petrel/);
+  assert.match(r.stdout, /run 2\/2: order petrel then postfix/);
+  assert.match(r.stdout, /# done: 0 run\(s\) dropped/);
+  const recs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+  const runs = recs.filter((x) => x.kind === 'run');
+  assert.deepEqual(runs.map((x) => `${x.run} ${x.position} ${x.peer}`), ['1 1 postfix', '1 2 petrel', '1 3 postfix-control', '2 1 petrel', '2 2 postfix', '2 3 postfix-control']);
+  for (const x of runs) {
+    assert.equal(x.complete, true, `${x.peer} run ${x.run} complete`);
+    assert.equal(x.dropped, false);
     assert.ok(x.e2e_rate > 0);
+    if (x.peer === 'postfix-control') continue;
+    assert.ok((x.delivered ?? 0) >= 200);
+    assert.equal(x.latencies_n, 200, `${x.peer}: a latency per recipient`);
+    assert.ok(Number.isFinite(x.p50_ms), `${x.peer}: p50`);
+    assert.ok((x.peak_pss_mib ?? 0) > 1, `${x.peer}: PSS`);
+  }
+  // Postfix is many processes (master, smtpd, cleanup, qmgr, smtp, ...): PSS summed over all of them
+  assert.ok(runs.filter((x) => x.peer === 'postfix').every((x) => (x.max_processes ?? 0) >= 5));
+  const fsyncs = recs.filter((x) => x.kind === 'fsync');
+  if (spawnSync('strace', ['-V']).status === 0) {
+    assert.deepEqual(fsyncs.map((x) => x.peer), ['postfix', 'petrel']);
+    // both commit every message durably before 250: at least one fsync per group of messages
+    for (const x of fsyncs) assert.ok((x.per_message ?? 0) > 0 && x.messages === 50, `${x.peer} fsyncs/msg`);
+  } else {
+    assert.match(r.stdout, /strace not installed, skipped/);
   }
 });

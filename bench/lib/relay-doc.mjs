@@ -1,0 +1,108 @@
+// The relay section of docs/performance.md, from bench/results/relay.jsonl (see bench/relay.mjs).
+// the doc command for a full-size rerun on a quiet machine (the header names it)
+export const FULL_COMMAND = 'node bench/relay.mjs --messages 10000 --sessions 20 --runs 4 --doc';
+
+const stats = (xs) => {
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const h = Math.floor(s.length / 2);
+  // an even count has two middle values: their mean
+  const median = s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  return { min: s[0], median, max: s[s.length - 1], n: s.length };
+};
+const fmt = (st, digits = 0) => (st ? `${st.min.toFixed(digits)} / **${st.median.toFixed(digits)}** / ${st.max.toFixed(digits)}` : 'n/a');
+// latencies: Postfix logs two significant digits, so print no more than that carries
+const ms = (x) => (x < 10 ? x.toFixed(1) : x.toFixed(0));
+const fmtMs = (st) => (st ? `${ms(st.min)} / **${ms(st.median)}** / ${ms(st.max)}` : 'n/a');
+const PEERS = ['postfix', 'petrel', 'postfix-control'];
+
+/** Was this run smaller than FULL_COMMAND (fewer messages, sessions or runs, or only some variants)? */
+function small(env) {
+  const full = Object.fromEntries([...FULL_COMMAND.matchAll(/--(\w+) (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+  return env.messages < full.messages || env.sessions !== full.sessions || (env.runs ?? 0) < full.runs || (env.variants ?? 'all') !== 'all';
+}
+
+export function relaySection(recs) {
+  const runs = recs.filter((r) => (r.kind ?? 'run') === 'run');
+  const fs = recs.filter((r) => r.kind === 'fsync');
+  const env = recs[0].env;
+  const variants = [...new Set(runs.map((r) => r.variant))];
+  const nRuns = Math.max(...runs.map((r) => r.run));
+  const control = runs.some((r) => r.peer === 'postfix-control');
+  const pfDecimals = Math.max(...runs.filter((r) => r.peer === 'postfix' && r.latency_decimals != null).map((r) => r.latency_decimals));
+  const tsDecimals = runs.find((r) => r.peer === 'postfix' && r.maillog_timestamp_decimals != null)?.maillog_timestamp_decimals;
+  let out = `## Relay: Petrel vs Postfix (issue 9)
+
+smtp-source → relay → smtp-sink on one machine, the same load through each relay in the same session.
+Petrel answers 250 only after an fsync'd commit (SQLite WAL, synchronous=FULL); Postfix as shipped
+(a private instance, \`bench/lib/postfix.mjs\`, after the shared recipe).
+
+- These figures: \`node bench/relay.mjs ${env.argv ?? `--messages ${env.messages} --sessions ${env.sessions}`}\`: ${env.messages} messages, ${env.sessions} sessions, ${nRuns} run(s) per variant${env.bound_s ? `, a run must deliver every message within ${env.bound_s} s` : ''}
+- Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}${env.load ? `; load average at the start ${env.load.map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)` : ''}
+${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COMMAND}\`${env.load && env.load[0] > env.cores ? ', on a machine busy with other work (load average above the core count)' : ''}. These figures check the machinery; rerun the full command on a quiet machine before quoting them.\n` : ''}- Figures: min / **median** / max over the kept runs. e2e = messages delivered to the sink per second from
+  the first connection to the last delivery.
+- **Order**: odd runs Postfix first, even runs Petrel first (column "first in": kept runs in which that peer went first);
+  the control script runs third in every run.
+- **Isolation**: after each peer stops, every one of its processes must be gone and its ports closed before the
+  next starts (polled, bounded; the benchmark fails otherwise).
+- **Dropped runs**: a run in which not every message reached the sink within the bound, smtp-source failed or
+  the peer crashed (Petrel exited; Postfix's master died or a daemon logged fatal/panic/killed) is kept out of
+  the figures and counted here.
+- **Memory**: PSS from \`/proc/<pid>/smaps_rollup\`, summed over all processes of the peer (Postfix: master,
+  smtpd, cleanup, qmgr, smtp, trivial-rewrite, … — every process whose environment names the instance's
+  config dir; Petrel: its one process), sampled every 500 ms by walking the peer's process tree; peak and mean
+  of the sums. Shared pages count once, unlike the summed RSS this table showed before. The time the sampling
+  took is in the raw results (\`pss_sampling_ms\`).
+- **Latency**, per recipient: Petrel from its event log, reception (stamped at the end of DATA) → delivery,
+  millisecond timestamps. Postfix from its \`maillog_file\`: the \`delay=\` field of each \`status=sent\`
+  line, which runs from the message's arrival time (smtpd, MAIL FROM; kept in microseconds) to the delivery,
+  so it includes the DATA transfer Petrel's figure leaves out (it can only overstate Postfix by that).
+  The maillog line timestamps ${tsDecimals === 0 ? 'have 1 s resolution in these runs, too coarse for this' : tsDecimals == null ? 'were not found' : `have ${tsDecimals} decimals in these runs, but are not used`}; \`delay=\` is logged with two significant
+  digits (the bench sets \`delay_logging_resolution_limit = 6\`; finest seen in these runs: ${Number.isFinite(pfDecimals) ? `${pfDecimals} decimals` : 'n/a'}).
+- **fsyncs/msg**: a separate short run per peer and variant (${fs[0] ? `${fs[0].messages} messages, ${env.sessions} sessions` : 'not measured'}), the
+  peer's processes traced with \`strace -f -c -e trace=fsync,fdatasync,sync_file_range,syncfs,msync\` from
+  attach (after start-up) to exit (shutdown included), calls divided by messages. strace slows the peer:
+  only the count is used.
+- **Control**: ${control ? '`bench/postfix-control.sh`' : 'not run (`--control no`)'}${control ? ' is the shared Postfix recipe (shared/peers/postfix-relay-bench.sh, only ports, work directory and recipient count made parameters) run with the same load after each pair; its end-to-end clock stops when the queue directories are empty (0.1 s polling). If relay.mjs\'s Postfix figure is close to it, relay.mjs does not handicap Postfix.' : ''}
+
+| variant | peer | kept (dropped) | first in | accept msg/s | end-to-end msg/s | p50 ms | p99 ms | peak PSS MiB | mean PSS MiB | CPU s | fsyncs/msg |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+`;
+  const ratios = [];
+  const drops = [];
+  for (const v of variants) {
+    const e2e = {};
+    for (const peer of PEERS) {
+      const all = runs.filter((r) => r.variant === v && r.peer === peer);
+      if (!all.length) continue;
+      const rs = all.filter((r) => !r.dropped);
+      for (const r of all.filter((x) => x.dropped)) drops.push(`- ${v}, ${peer}, run ${r.run}: ${r.drop_reason}`);
+      e2e[peer] = stats(rs.map((r) => r.e2e_rate));
+      const first = rs.filter((r) => r.position === 1).length;
+      const f = fs.find((r) => r.variant === v && r.peer === peer);
+      const fsync = f ? `${f.per_message.toFixed(2)}${f.complete ? '' : ' (incomplete run)'}` : '—';
+      const isControl = peer === 'postfix-control';
+      const dash = '—';
+      out += `| ${v} | ${peer} | ${rs.length} (${all.length - rs.length}) | ${isControl ? dash : first} | ${fmt(stats(rs.map((r) => r.accept_rate)))} | ${fmt(e2e[peer])} | ${isControl ? dash : fmtMs(stats(rs.map((r) => r.p50_ms)))} | ${isControl ? dash : fmtMs(stats(rs.map((r) => r.p99_ms)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.peak_pss_mib)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.mean_pss_mib)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.cpu_s)), 1)} | ${isControl ? dash : fsync} |\n`;
+    }
+    // per-run pairs: both peers kept in the same run
+    const paired = [];
+    for (let i = 1; i <= nRuns; i++) {
+      const p = runs.find((r) => r.variant === v && r.peer === 'petrel' && r.run === i && !r.dropped);
+      const x = runs.find((r) => r.variant === v && r.peer === 'postfix' && r.run === i && !r.dropped);
+      if (p && x) paired.push(p.e2e_rate / x.e2e_rate);
+    }
+    const med = (a, b) => (a && b ? `${(a.median / b.median).toFixed(2)}×` : 'n/a');
+    const pr = stats(paired);
+    ratios.push(`| ${v} | ${med(e2e.petrel, e2e.postfix)} | ${pr ? `${pr.min.toFixed(2)}× / **${pr.median.toFixed(2)}×** / ${pr.max.toFixed(2)}× (${pr.n})` : 'n/a'} | ${control ? med(e2e.postfix, e2e['postfix-control']) : 'not run'} |`);
+  }
+  out += `\nDropped runs: ${drops.length ? `${drops.length}\n\n${drops.join('\n')}` : 'none.'}\n`;
+  out += `\nRatios of end-to-end rates. Target: Petrel ≥ 2× Postfix. The last column should be near 1× (relay.mjs's Postfix vs the independent control script).\n
+| variant | Petrel / Postfix (medians) | Petrel / Postfix per run (min / **median** / max, pairs) | Postfix relay.mjs / control (medians) |
+|---|---|---|---|
+${ratios.join('\n')}
+`;
+  const raw = recs.map(({ env: _e, bench: _b, ...r }) => JSON.stringify(r)).join('\n');
+  out += `\n<details><summary>Raw results (bench/results/relay.jsonl without the env field)</summary>\n\n\`\`\`\n${raw}\n\`\`\`\n\n</details>\n`;
+  return out;
+}
