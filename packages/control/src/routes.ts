@@ -4,7 +4,7 @@
  */
 import { DEFAULT_BINDING, SmtpReply, type Bus, type PetrelConfig, type QueueCount, type QueueSelector } from '@petrel/core';
 import type { Counters } from './counters.js';
-import { HttpError, bool, num, str } from './http-util.js';
+import { HttpError, bool, num, onlyFields, str } from './http-util.js';
 import { messageTrace } from './message-trace.js';
 
 /** What the app lets the control API do to the daemon itself. */
@@ -29,6 +29,8 @@ export interface Route {
   readonly path: string;
   handle(ctx: RouteContext, input: Record<string, unknown>, params: Record<string, string>): Promise<unknown>;
 }
+
+const SELECTOR = ['binding', 'domain', 'messageId'] as const;
 
 function selector(input: Record<string, unknown>): QueueSelector {
   const binding = str(input, 'binding');
@@ -57,6 +59,7 @@ async function summary(ctx: RouteContext): Promise<Record<string, number | strin
     'Successfully Delivered Messages': t.delivered,
     'Failed Messages': t.failed,
     'Rejected Messages': t.rejected,
+    'Rejected Connections': t.rejectedConnections,
     'Received Messages': t.received,
     'Delivery Rate': `${(t.delivered / since).toFixed(2)} messages/second`,
     'Reception Rate': `${(t.received / since).toFixed(2)} messages/second`,
@@ -158,6 +161,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/suspend',
     handle: (ctx, input) => {
+      onlyFields(input, [...SELECTOR, 'durationMs', 'reason']);
       const sel = selector(input);
       if (!sel.binding && !sel.domain) throw new HttpError(400, 'BAD_FIELD', 'suspend needs a domain, a binding, or both');
       const durationMs = num(input, 'durationMs');
@@ -165,12 +169,13 @@ export const ROUTES: readonly Route[] = [
       return ctx.bus.request('queue.suspend', { ...sel, ...(durationMs !== undefined ? { durationMs } : {}), ...(reason ? { reason } : {}) });
     },
   },
-  { method: 'POST', path: '/v1/resume', handle: (ctx, input) => ctx.bus.request('queue.resume', selector(input)) },
-  { method: 'POST', path: '/v1/flush', handle: (ctx, input) => ctx.bus.request('queue.flush', selector(input)) },
+  { method: 'POST', path: '/v1/resume', handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.resume', selector(input))) },
+  { method: 'POST', path: '/v1/flush', handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.flush', selector(input))) },
   {
     method: 'POST',
     path: '/v1/fail',
     handle: (ctx, input) => {
+      onlyFields(input, [...SELECTOR, 'quiet', 'dryRun', 'reply', 'limit']);
       const sel = selector(input);
       if (!sel.binding && !sel.domain && !sel.messageId) throw new HttpError(400, 'BAD_FIELD', 'fail needs a domain, a binding or a message id');
       const note = str(input, 'reply');
@@ -182,6 +187,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/reroute',
     handle: (ctx, input) => {
+      onlyFields(input, ['from', 'to', 'dryRun', 'limit']);
       const from = str(input, 'from');
       const to = str(input, 'to');
       if (!from || !to) throw new HttpError(400, 'BAD_FIELD', 'reroute needs from and to domains');
@@ -193,6 +199,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/rebind',
     handle: (ctx, input) => {
+      onlyFields(input, ['binding', 'domain']);
       const binding = str(input, 'binding') ?? 'all';
       const domain = str(input, 'domain');
       return ctx.bus.request('queue.rebind', { binding, ...(domain ? { domain: domain.toLowerCase() } : {}) });
@@ -212,7 +219,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/messages/:id/fail',
-    handle: (ctx, input, p) => ctx.bus.request('queue.fail', { messageId: p.id!, quiet: bool(input, 'quiet'), reply: SmtpReply.parse('554 5.7.0 [internal] Message manually failed') }),
+    handle: (ctx, input, p) => (onlyFields(input, ['quiet']), ctx.bus.request('queue.fail', { messageId: p.id!, quiet: bool(input, 'quiet'), reply: SmtpReply.parse('554 5.7.0 [internal] Message manually failed') })),
   },
   {
     method: 'POST',

@@ -123,8 +123,9 @@ export class QueueOperations {
     const s = this.m.suspensions.remove(sel.binding, sel.domain?.toLowerCase());
     if (s === undefined) return { resumed: 0 };
     this.clearTimer(s);
-    this.release(s);
-    return { resumed: 1 };
+    // What really went back to active: mail failed or rerouted while held is gone, and held mail
+    // with a future retry time goes to delayed, so neither is counted.
+    return { resumed: this.release(s) };
   }
 
   suspensionList(): Suspension[] {
@@ -256,8 +257,10 @@ export class QueueOperations {
   }
 
   /** After a suspension ended: held mail of the queues it covered, and that are now free, goes active. */
-  private release(s: Suspension): void {
+  /** Frees the held mail of the queues a lifted suspension covered; returns the jobs made active. */
+  private release(s: Suspension): number {
     const now = this.m.ctx.clock.now();
+    let activated = 0;
     for (const q of [...this.m.select(s)]) {
       const policy = q.policy(this.m.ctx.config.delivery);
       if (this.m.isHeld(q, policy)) continue;
@@ -265,10 +268,14 @@ export class QueueOperations {
       for (const e of held) {
         const job = e.job;
         if (job.nextAttemptAt > now) this.m.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
-        else this.m.activate(q, job, 'back');
+        else {
+          this.m.activate(q, job, 'back');
+          activated++;
+        }
       }
       this.m.touch(q);
     }
+    return activated;
   }
 
   private clearTimer(s: Suspension): void {

@@ -36,6 +36,7 @@ import {
 
 const BOUNCE_CLASS_FIELDS: readonly string[] = ['code', 'name', 'description', 'category'];
 import { parseBindingRules } from './binding-rules.js';
+import { openRelayFamilies, publicListenAddresses } from './open-relay.js';
 import { checkRoutesTable } from './route-entries.js';
 import {
   DEFAULT_BINDING,
@@ -47,7 +48,7 @@ import {
   type OptionTable,
   type ScopeTree,
 } from './scopes.js';
-import { parseDuration, parseRate, parseSize } from './units.js';
+import { formatDuration, parseDuration, parseRate, parseSize } from './units.js';
 
 export interface PetrelConfig extends RootOptions {
   /** The file the config came from. */
@@ -71,6 +72,8 @@ export interface PetrelConfig extends RootOptions {
   readonly bindingRules: readonly BindingRuleConfig[];
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
+  /** Valid but dangerous settings (e.g. an allowed open relay), each `FILE:LINE: key: why`; start and `config check` print them. */
+  readonly warnings: readonly string[];
 }
 
 type Table = Record<string, unknown>;
@@ -108,6 +111,7 @@ function headerParts(header: string): string[] {
 
 export class Validator {
   readonly errors: string[] = [];
+  readonly warnings: string[] = [];
   private readonly lines: string[];
 
   constructor(
@@ -143,7 +147,7 @@ export class Validator {
 
   /** Records an error at a known line (array-of-tables entries, which lineOf cannot find). */
   failAt(line: number | undefined, path: string[], what: string): void {
-    this.errors.push(`${this.file}${line ? `:${line}` : ''}: ${path.join('.')}: ${what}`);
+    this.errors.push(`${this.where(path, line)}: ${path.join('.')}: ${what}`);
   }
 
   /** The 1-based lines of every `[[name]]` header, in file order. */
@@ -168,9 +172,18 @@ export class Validator {
     return i < 0 ? undefined : i + 1;
   }
 
+  /** `FILE:LINE` of a key path (the key's line, else its table header's), or `FILE` when not found: the one source of positions in messages. */
+  where(path: string[], line: number | undefined = this.lineOf(path) ?? this.headerLineOf(path)): string {
+    return `${this.file}${line ? `:${line}` : ''}`;
+  }
+
   fail(path: string[], what: string): void {
-    const line = this.lineOf(path) ?? this.headerLineOf(path);
-    this.errors.push(`${this.file}${line ? `:${line}` : ''}: ${path.join('.')}: ${what}`);
+    this.errors.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
+  }
+
+  /** Records a warning (a valid but dangerous setting) in the same `FILE:LINE: key: …` form. */
+  warn(path: string[], what: string): void {
+    this.warnings.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
   }
 
   /** A path from the file, absolute against the config file's directory (as spool_dir and log_dir are). */
@@ -186,6 +199,12 @@ export class Validator {
       this.fail(path, `expected ${expected}${min}, found ${show(v)}`);
       return undefined;
     };
+    // A well-formed duration or size under the spec's lower bound (e.g. retry_interval = "0s", which
+    // would retry a deferred message in a busy loop).
+    const below = (min: string): undefined => {
+      this.fail(path, `expected ${spec.type === 'duration' ? 'a duration' : 'a size'} ≥ ${min}, found ${show(v)}`);
+      return undefined;
+    };
     switch (spec.type) {
       case 'string':
         return typeof v === 'string' ? (spec.path ? this.resolve(v) : v) : bad();
@@ -195,11 +214,11 @@ export class Validator {
         return typeof v === 'boolean' ? v : bad();
       case 'duration': {
         const d = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
-        return d === undefined ? bad() : d;
+        return d === undefined ? bad() : d < (spec.min ?? 0) ? below(formatDuration(spec.min!)) : d;
       }
       case 'size': {
         const s = typeof v === 'string' || typeof v === 'number' ? parseSize(v) : undefined;
-        return s === undefined ? bad() : s;
+        return s === undefined ? bad() : s < (spec.min ?? 0) ? below(String(spec.min)) : s;
       }
       case 'rate': {
         const r = typeof v === 'string' || typeof v === 'number' ? parseRate(v) : undefined;
@@ -354,6 +373,13 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     const hp = parseHostPort(a);
     if (!hp || !(isIP(hp.host) || hp.host === 'localhost')) v.fail(['listener', 'listen'], `expected "ip:port" entries such as "127.0.0.1:2525" or "[::1]:2525", found ${show(a)}`);
   });
+  const openFamilies = openRelayFamilies(listener.relay_networks);
+  const exposed = publicListenAddresses(listener.listen);
+  if (openFamilies.length > 0 && exposed.length > 0) {
+    const what = `relay_networks covers every ${openFamilies.join(' and ')} address on the non-loopback listener ${exposed.join(', ')}: an open relay`;
+    if (!listener.allow_open_relay) v.fail(['listener', 'relay_networks'], `expected networks that do not cover every address (${what}); set listener.allow_open_relay = true if that is really meant`);
+    else v.warn(['listener', 'relay_networks'], `${what}, allowed by listener.allow_open_relay = true: anyone who can connect may relay mail through this host`);
+  }
   const dns = v.section(['dns'], DNS_KEYS, tableAt('dns')) as unknown as DnsOptions;
   dns.servers.forEach((a) => {
     const hp = parseHostPort(a, 53);
@@ -437,6 +463,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     routing,
     bindingRules,
     bindingWeights,
+    warnings: v.warnings,
   };
 }
 
