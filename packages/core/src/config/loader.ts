@@ -19,17 +19,18 @@ import {
   ROOT_KEYS,
   ROUTING_KEYS,
   SPOOL_KEYS,
+  type ListenerOptions,
+  type OptionSpec,
+  type RootOptions,
+  type BindingRuleConfig,
+  type BounceClassConfig,
+  type ValuesOf,
   type ControlOptions,
   type BounceOptions,
   type EventlogOptions,
   type DnsOptions,
-  type ListenerOptions,
-  type OptionSpec,
-  type RootOptions,
-  type RoutingOptions,
   type SpoolOptions,
-  type BindingRuleConfig,
-  type BounceClassConfig,
+  type RoutingOptions,
   BOUNCE_CATEGORIES,
   BUILTIN_BOUNCE_CODES,
 } from './schema.js';
@@ -244,7 +245,12 @@ export class Validator {
   }
 
   /** Validates a table of plain keys; `extra` names sub-tables the caller handles itself. */
-  section<S extends Record<string, OptionSpec>>(path: string[], specs: S, table: Table, extra: readonly string[] = []): Record<string, unknown> {
+  /**
+   * The section's values, typed from its spec record (ValuesOf: each key's TypeOf its spec). Every
+   * key of `specs` gets its default or what value() parsed under that very spec, so the one
+   * assertion at the end is the schema's own promise, not a guess at a call site.
+   */
+  section<S extends Record<string, OptionSpec>>(path: string[], specs: S, table: Table, extra: readonly string[] = []): ValuesOf<S> {
     const out: Record<string, unknown> = {};
     for (const [k, spec] of Object.entries(specs)) out[k] = spec.default;
     for (const [k, v] of Object.entries(table)) {
@@ -257,7 +263,7 @@ export class Validator {
       const parsed = this.value([...path, k], spec, v);
       if (parsed !== undefined) out[k] = parsed;
     }
-    return out;
+    return out as ValuesOf<S>;
   }
 
   /**
@@ -358,7 +364,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   }
   const v = new Validator(file, text);
   const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog'];
-  const root = v.section([], ROOT_KEYS, doc, sections) as unknown as RootOptions;
+  const root = v.section([], ROOT_KEYS, doc, sections);
   const tableAt = (key: string): Table => {
     const t = doc[key];
     if (t === undefined) return {};
@@ -368,7 +374,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     }
     return t;
   };
-  const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener')) as unknown as ListenerOptions;
+  const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener'));
   listener.listen.forEach((a) => {
     const hp = parseHostPort(a);
     if (!hp || !(isIP(hp.host) || hp.host === 'localhost')) v.fail(['listener', 'listen'], `expected "ip:port" entries such as "127.0.0.1:2525" or "[::1]:2525", found ${show(a)}`);
@@ -380,17 +386,17 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     if (!listener.allow_open_relay) v.fail(['listener', 'relay_networks'], `expected networks that do not cover every address (${what}); set listener.allow_open_relay = true if that is really meant`);
     else v.warn(['listener', 'relay_networks'], `${what}, allowed by listener.allow_open_relay = true: anyone who can connect may relay mail through this host`);
   }
-  const dns = v.section(['dns'], DNS_KEYS, tableAt('dns')) as unknown as DnsOptions;
+  const dns = v.section(['dns'], DNS_KEYS, tableAt('dns'));
   dns.servers.forEach((a) => {
     const hp = parseHostPort(a, 53);
     if (!hp || !isIP(hp.host)) v.fail(['dns', 'servers'], `expected IP addresses ("127.0.0.1" or "127.0.0.1:5353"), found ${show(a)}`);
   });
-  const spool = v.section(['spool'], SPOOL_KEYS, tableAt('spool')) as unknown as SpoolOptions;
-  const routing = v.section(['routing'], ROUTING_KEYS, tableAt('routing')) as unknown as RoutingOptions;
+  const spool = v.section(['spool'], SPOOL_KEYS, tableAt('spool'));
+  const routing = v.section(['routing'], ROUTING_KEYS, tableAt('routing'));
   const bindingWeights = new Map<string, number>();
-  const control = v.section(['control'], CONTROL_KEYS, tableAt('control')) as unknown as ControlOptions;
-  const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce')) as unknown as BounceOptions;
-  const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog')) as unknown as EventlogOptions;
+  const control = v.section(['control'], CONTROL_KEYS, tableAt('control'));
+  const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce'));
+  const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
     if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host)) v.fail(['control', 'listen'], `expected a loopback "host:port" such as "127.0.0.1:2026", found ${show(control.listen)}`);
