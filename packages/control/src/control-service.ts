@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { PetrelError, parseHostPort, worldReadableWarning, type Service, type ServiceContext, type ServiceStats } from '@petrel/core';
+import { PetrelError, parseHostPort, worldReadableWarning, type Service, type ServiceContext } from '@petrel/core';
 import { Counters } from './counters.js';
 import { HttpError, readJson, sendError, sendJson } from './http-util.js';
 import { Metrics } from './metrics.js';
@@ -29,8 +29,10 @@ export class ControlService implements Service {
     this.metrics = new Metrics(
       bus,
       {
-        queueCounts: () => bus.request('queue.counts', {}).catch(() => []),
-        stats: (s) => bus.request(`${s}.stats`, {}).catch((): ServiceStats | undefined => undefined),
+        queueCounts: () => bus.request('queue.counts', {}),
+        spoolStats: () => bus.request('spool.stats', {}),
+        listenerStats: () => bus.request('listener.stats', {}),
+        outboundStats: () => bus.request('outbound.stats', {}),
       },
       this.undo,
     );
