@@ -351,17 +351,19 @@ function resolvePath(base: string, p: string): string {
   return isAbsolute(p) ? p : resolve(base, p);
 }
 
-/** Parses and validates config text; `file` names it in errors and anchors relative paths. */
-export function parseConfig(text: string, file: string): PetrelConfig {
-  let doc: Table;
+/** TOML text to a table; a syntax error names FILE:LINE:COLUMN (the parser's position, the one source for those). */
+function parseToml(text: string, file: string): Table {
   try {
-    doc = parse(text) as Table;
+    return parse(text) as Table;
   } catch (e) {
-    if (e instanceof TomlError) {
-      throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
-    }
+    if (e instanceof TomlError) throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
     throw e;
   }
+}
+
+/** Parses and validates config text; `file` names it in errors and anchors relative paths. */
+export function parseConfig(text: string, file: string): PetrelConfig {
+  const doc = parseToml(text, file);
   const v = new Validator(file, text);
   const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog'];
   const root = v.section([], ROOT_KEYS, doc, sections);
@@ -491,13 +493,7 @@ function readConfigText(file: string): string {
  * CLI must reach a running daemon (to reload it, say) even while the file on disk has a key error.
  */
 export function controlSocketOf(file: string): string {
-  let doc: Table;
-  try {
-    doc = parse(readConfigText(file)) as Table;
-  } catch (e) {
-    if (e instanceof TomlError) throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
-    throw e;
-  }
+  const doc = parseToml(readConfigText(file), file);
   const base = dirname(resolve(file));
   const spool = typeof doc.spool_dir === 'string' ? doc.spool_dir : (ROOT_KEYS.spool_dir.default as string);
   const control = isTable(doc.control) ? doc.control : {};
