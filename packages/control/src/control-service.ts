@@ -6,11 +6,12 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { PetrelError, parseHostPort, worldReadableWarning, type Service, type ServiceContext, type ServiceStats } from '@petrel/core';
+import { PetrelError, parseHostPort, worldReadableWarning, type Service, type ServiceContext } from '@petrel/core';
 import { Counters } from './counters.js';
 import { HttpError, readJson, sendError, sendJson } from './http-util.js';
 import { Metrics } from './metrics.js';
 import { matchRoute, type ControlActions } from './routes.js';
+import { inspectControlSocket, liveSocketError } from './socket-path.js';
 
 export class ControlService implements Service {
   readonly name = 'control';
@@ -28,8 +29,10 @@ export class ControlService implements Service {
     this.metrics = new Metrics(
       bus,
       {
-        queueCounts: () => bus.request('queue.counts', {}).catch(() => []),
-        stats: (s) => bus.request(`${s}.stats`, {}).catch((): ServiceStats | undefined => undefined),
+        queueCounts: () => bus.request('queue.counts', {}),
+        spoolStats: () => bus.request('spool.stats', {}),
+        listenerStats: () => bus.request('listener.stats', {}),
+        outboundStats: () => bus.request('outbound.stats', {}),
       },
       this.undo,
     );
@@ -42,12 +45,15 @@ export class ControlService implements Service {
 
   async start(): Promise<void> {
     const { token } = this.ctx.config.control;
-    const warning = token !== undefined ? worldReadableWarning(this.ctx.config.source, 'the [control] token') : undefined;
+    // An empty token is no token (the schema default): there is no secret to protect.
+    const warning = token !== '' ? worldReadableWarning(this.ctx.config.source, 'the [control] token') : undefined;
     if (warning) this.ctx.logger.warn({ file: this.ctx.config.source }, warning);
     this.undo.push(...this.counters.subscribe(this.ctx.bus));
     const sock = this.socketPath;
-    // A socket file left by a killed daemon would make listen() fail with EADDRINUSE.
-    if (existsSync(sock)) unlinkSync(sock);
+    // A socket left by a killed daemon would make listen() fail with EADDRINUSE: replace only that.
+    const state = await inspectControlSocket(sock);
+    if (state === 'live') throw liveSocketError(sock);
+    if (state === 'stale') unlinkSync(sock);
     const unix = createServer((req, res) => void this.serve(req, res, false));
     await listen(unix, { path: sock });
     chmodSync(sock, 0o600);

@@ -2,18 +2,34 @@
  * Momentum's `summary` counters, fed by bus events (reference §7): received, delivered, failed,
  * rejected, with rates since the last reset.
  */
-import type { Bus, Clock } from '@petrel/core';
+import type { Bus, Clock, MessageRejected } from '@petrel/core';
 
 export interface SummaryCounters {
   received: number;
   delivered: number;
   failed: number;
   transient: number;
+  /** Messages the listener refused: a MAIL, RCPT, DATA/BDAT or body refusal (Momentum "Rejected Messages"). */
   rejected: number;
+  /** Connections refused before any transaction (limits, early talkers); not messages. */
+  rejectedConnections: number;
   expired: number;
 }
 
-const zero = (): SummaryCounters => ({ received: 0, delivered: 0, failed: 0, transient: 0, rejected: 0, expired: 0 });
+const zero = (): SummaryCounters => ({ received: 0, delivered: 0, failed: 0, transient: 0, rejected: 0, rejectedConnections: 0, expired: 0 });
+
+/** Listener phases in which a refusal turns a client away before it could offer a message. */
+const CONNECTION_PHASES: ReadonlySet<string> = new Set(['just connected', 'sending banner', 'concurrency limit']);
+
+/**
+ * A rejection is a rejected message when it refuses a transaction: it names the sender or a
+ * recipient (MAIL, RCPT, DATA and body refusals carry them). Refused connections and command
+ * errors outside a transaction (a bad EHLO, AUTH, STARTTLS) are not messages.
+ */
+function rejectionKind(e: MessageRejected): 'message' | 'connection' | 'other' {
+  if (CONNECTION_PHASES.has(e.phase)) return 'connection';
+  return e.sender !== undefined || e.recipient !== undefined ? 'message' : 'other';
+}
 
 export class Counters {
   readonly totals: SummaryCounters = zero();
@@ -62,8 +78,10 @@ export class Counters {
         b.failed += f.indexes.length;
         if (f.reason === 'expiration') (t.expired += f.indexes.length), (b.expired += f.indexes.length);
       }),
-      bus.subscribe('message.rejected', () => {
-        t.rejected++;
+      bus.subscribe('message.rejected', (e) => {
+        const kind = rejectionKind(e);
+        if (kind === 'message') t.rejected++;
+        else if (kind === 'connection') t.rejectedConnections++;
       }),
     ];
   }

@@ -1,35 +1,23 @@
 /**
- * `petrel message trace <id>`: every event of a message from the event log (reception, each
- * attempt with its reply, DSN), and for attempts on a traced (binding, domain) the SMTP transcript
- * lines of that connection from its trace_file. Reads events.jsonl and the rotated events.jsonl.1,
- * bounded, line by line: an operator tool, not a hot path.
+ * `petrel message trace <id>`: every event of a message, asked of the event log over the bus
+ * (`eventlog.trace`: it owns its files), and for attempts on a traced (binding, domain) the SMTP
+ * transcript lines of that connection from the trace_file the config names for that scope.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { PetrelConfig } from '@petrel/core';
+import { PetrelError, type Bus, type EventLogRecord, type PetrelConfig } from '@petrel/core';
 
 const MAX_SCAN = 512 * 1024 * 1024;
 
-async function grepJsonLines(file: string, needle: string, limit: number): Promise<Record<string, unknown>[]> {
-  if (!existsSync(file) || statSync(file).size > MAX_SCAN) return [];
-  const out: Record<string, unknown>[] = [];
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of rl) {
-    if (!line.includes(needle)) continue;
-    try {
-      const rec = JSON.parse(line) as Record<string, unknown>;
-      if (rec.message_id === needle) out.push(rec);
-    } catch {
-      // a torn last line after a crash: skip it
-    }
-    if (out.length >= limit) break;
-  }
-  return out;
-}
-
 async function transcript(file: string, connectionId: string, until: number): Promise<string[]> {
-  if (!existsSync(file) || statSync(file).size > MAX_SCAN) return [];
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []; // tracing configured after the attempt
+    throw e;
+  }
+  if (size > MAX_SCAN) throw new PetrelError('PETREL_ERR_EVENTLOG_TRACE', `${file}: ${size} bytes, more than a trace scans (${MAX_SCAN}); search it with grep`, { file });
   const lines: string[] = [];
   const from = until - 15 * 60_000;
   const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -43,13 +31,12 @@ async function transcript(file: string, connectionId: string, until: number): Pr
 }
 
 export interface TraceEntry {
-  readonly event: Record<string, unknown>;
+  readonly event: EventLogRecord;
   readonly transcript?: readonly string[];
 }
 
-export async function messageTrace(config: PetrelConfig, id: string): Promise<TraceEntry[]> {
-  const log = join(config.log_dir, 'events.jsonl');
-  const events = [...(await grepJsonLines(`${log}.1`, id, 10_000)), ...(await grepJsonLines(log, id, 10_000))];
+export async function messageTrace(bus: Bus, config: PetrelConfig, id: string): Promise<TraceEntry[]> {
+  const events = await bus.request('eventlog.trace', { messageId: id });
   const out: TraceEntry[] = [];
   for (const e of events) {
     const conn = typeof e.connection_id === 'string' ? e.connection_id : undefined;

@@ -14,7 +14,7 @@ function sample(text: string, series: string): number | undefined {
 test('petrel_smtp_client_events_total{event} counts outbound.session_event by event name, every name from zero', async () => {
   const bus = new Bus();
   const undo: (() => void)[] = [];
-  const m = new Metrics(bus, { queueCounts: async () => [], stats: async () => undefined }, undo);
+  const m = new Metrics(bus, { queueCounts: async () => [], spoolStats: async () => ({}), listenerStats: async () => ({}), outboundStats: async () => ({ connections: 0, inFlight: 0, pools: [], sessions: [] }) }, undo);
   try {
     const events: OutboundSessionEvent[] = [
       { ...origin, event: 'connect', details: { host: '192.0.2.1', port: 25 } },

@@ -4,11 +4,14 @@
  * unbounded.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { SMTP_CLIENT_EVENT_NAMES, type Bus, type QueueCount, type ServiceStats } from '@petrel/core';
+import { SMTP_CLIENT_EVENT_NAMES, type Bus, type OutboundStatsReply, type QueueCount, type ServiceStats } from '@petrel/core';
 
+/** Where the gauges read from; a failing source fails the scrape (no gauge silently drops out). */
 export interface MetricSources {
   queueCounts(): Promise<readonly QueueCount[]>;
-  stats(service: 'spool' | 'listener' | 'outbound'): Promise<ServiceStats | undefined>;
+  spoolStats(): Promise<ServiceStats>;
+  listenerStats(): Promise<ServiceStats>;
+  outboundStats(): Promise<OutboundStatsReply>;
 }
 
 export class Metrics {
@@ -68,21 +71,21 @@ export class Metrics {
     queueGauge('petrel_queue_delayed', 'Jobs in delayed queues (including suspended)', (c) => c.delayed);
     queueGauge('petrel_queue_in_flight', 'Jobs being delivered', (c) => c.inFlight);
     queueGauge('petrel_queue_suspended', 'Jobs held in suspended queues', (c) => (c.suspended ? c.active + c.delayed : 0));
-    const statGauge = (name: string, help: string, service: 'spool' | 'listener' | 'outbound', key: string): void => {
+    const statGauge = (name: string, help: string, read: () => Promise<number | undefined>): void => {
       new Gauge({
         name,
         help,
         registers: [r],
         async collect() {
-          const s = await sources.stats(service);
-          const v = s?.[key];
-          if (typeof v === 'number') this.set(v);
+          const v = await read();
+          if (v !== undefined) this.set(v);
         },
       });
     };
-    statGauge('petrel_connections_inbound', 'Open inbound SMTP connections', 'listener', 'connections');
-    statGauge('petrel_connections_outbound', 'Open outbound SMTP connections', 'outbound', 'connections');
-    statGauge('petrel_spool_messages', 'Messages in the spool', 'spool', 'messages');
-    statGauge('petrel_spool_bytes', 'Bytes of message bodies in the spool', 'spool', 'bytes');
+    const num = (s: ServiceStats, key: string): number | undefined => (typeof s[key] === 'number' ? s[key] : undefined);
+    statGauge('petrel_connections_inbound', 'Open inbound SMTP connections', async () => num(await sources.listenerStats(), 'connections'));
+    statGauge('petrel_connections_outbound', 'Open outbound SMTP connections', async () => (await sources.outboundStats()).connections);
+    statGauge('petrel_spool_messages', 'Messages in the spool', async () => num(await sources.spoolStats(), 'messages'));
+    statGauge('petrel_spool_bytes', 'Bytes of message bodies in the spool', async () => num(await sources.spoolStats(), 'bytes'));
   }
 }

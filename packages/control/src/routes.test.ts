@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Bus, ManualClock } from '@petrel/core';
 import { Counters } from './counters.js';
 import { matchRoute } from './routes.js';
+import type { HttpError } from './http-util.js';
 
 test('routes match method and path, with decoded parameters', () => {
   const m = matchRoute('GET', '/v1/messages/01ABC%2FX');
@@ -46,10 +47,42 @@ test('summary counters follow the bus: received (not recovered), delivered, fail
     ],
   });
   bus.publish('delivery.failed', { job, indexes: [2], reply: { code: 554, enhanced: '5.4.7', lines: ['expired'] }, reason: 'expiration' });
-  bus.publish('message.rejected', { time: 0, phase: 'awaiting rcptto', reply: { code: 554, lines: ['no'] }, client: { address: '127.0.0.9', port: 1 }, connectionId: 'c' });
-  assert.deepEqual(c.totals, { received: 1, delivered: 1, failed: 2, transient: 1, rejected: 1, expired: 1 });
+  bus.publish('message.rejected', { time: 0, phase: 'awaiting rcptto', reply: { code: 554, lines: ['no'] }, client: { address: '127.0.0.9', port: 1 }, connectionId: 'c', recipient: 'b@d' });
+  assert.deepEqual(c.totals, { received: 1, delivered: 1, failed: 2, transient: 1, rejected: 1, rejectedConnections: 0, expired: 1 });
   clock.advance(10_000);
   assert.equal(c.sinceReset(), 10);
   c.reset();
-  assert.deepEqual(c.totals, { received: 0, delivered: 0, failed: 0, transient: 0, rejected: 0, expired: 0 });
+  assert.deepEqual(c.totals, { received: 0, delivered: 0, failed: 0, transient: 0, rejected: 0, rejectedConnections: 0, expired: 0 });
+});
+
+test('a request field of the wrong type is a 400 naming the field, never read as false: dryRun "yes" fails nothing', async () => {
+  const m = matchRoute('POST', '/v1/fail')!;
+  const bus = new Bus();
+  let called = false;
+  bus.handle('queue.fail', () => {
+    called = true;
+    return { failed: 1 };
+  });
+  const ctx = { bus, config: {} as never, counters: new Counters(new ManualClock()), actions: {} as never, configFile: 'x' };
+  await assert.rejects(async () => m.route.handle(ctx, { domain: 'd.test', dryRun: 'yes' }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'dryRun' && /dryRun: expected a boolean \(true or false\), found "yes"/.test(e.message));
+  await assert.rejects(async () => m.route.handle(ctx, { domain: 'd.test', quiet: 1 }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'quiet');
+  await assert.rejects(async () => m.route.handle(ctx, { domain: 'd.test', limit: 'many' }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'limit');
+  await assert.rejects(async () => m.route.handle(ctx, { domain: 5 }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'domain');
+  await assert.rejects(async () => m.route.handle(ctx, { domain: 'd.test', dryrun: true }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'dryrun');
+  assert.equal(called, false);
+  await m.route.handle(ctx, { domain: 'd.test', dryRun: false, quiet: true }, {});
+  assert.equal(called, true);
+});
+
+test('Rejected Messages counts refused transactions only; refused connections are counted apart', () => {
+  const bus = new Bus();
+  const c = new Counters(new ManualClock(0));
+  c.subscribe(bus);
+  const base = { time: 0, reply: { code: 421, lines: ['too many'] }, client: { address: '127.0.0.9', port: 1 }, connectionId: 'c' };
+  bus.publish('message.rejected', { ...base, phase: 'concurrency limit' });
+  bus.publish('message.rejected', { ...base, phase: 'sending banner' });
+  bus.publish('message.rejected', { ...base, phase: 'awaiting ehlo/helo' });
+  bus.publish('message.rejected', { ...base, phase: 'awaiting rcptto', sender: 'a@x', recipient: 'b@y' });
+  assert.equal(c.totals.rejected, 1);
+  assert.equal(c.totals.rejectedConnections, 2);
 });

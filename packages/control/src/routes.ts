@@ -4,7 +4,7 @@
  */
 import { DEFAULT_BINDING, SmtpReply, type Bus, type PetrelConfig, type QueueCount, type QueueSelector } from '@petrel/core';
 import type { Counters } from './counters.js';
-import { HttpError, bool, num, str } from './http-util.js';
+import { HttpError, bool, num, onlyFields, str } from './http-util.js';
 import { messageTrace } from './message-trace.js';
 
 /** What the app lets the control API do to the daemon itself. */
@@ -30,6 +30,8 @@ export interface Route {
   handle(ctx: RouteContext, input: Record<string, unknown>, params: Record<string, string>): Promise<unknown>;
 }
 
+const SELECTOR = ['binding', 'domain', 'messageId'] as const;
+
 function selector(input: Record<string, unknown>): QueueSelector {
   const binding = str(input, 'binding');
   const domain = str(input, 'domain')?.toLowerCase();
@@ -37,57 +39,69 @@ function selector(input: Record<string, unknown>): QueueSelector {
   return { ...(binding ? { binding } : {}), ...(domain ? { domain } : {}), ...(messageId ? { messageId } : {}) };
 }
 
-async function summary(ctx: RouteContext): Promise<Record<string, number | string>> {
-  const counts = await ctx.bus.request('queue.counts', {}).catch(() => []);
-  const stat = async (t: 'listener.stats' | 'outbound.stats'): Promise<number> => {
-    const s = await ctx.bus.request(t, {}).catch(() => undefined);
-    return typeof s?.connections === 'number' ? s.connections : 0;
-  };
+/**
+ * Momentum's `summary` as data (counts and seconds); the CLI renders the Momentum field names and
+ * rates. Refused connections are apart from Rejected Messages (see counters.ts).
+ */
+export interface SummaryData {
+  readonly outboundConcurrency: number;
+  readonly inboundConcurrency: number;
+  readonly activeDomains: number;
+  readonly activeQueue: number;
+  readonly delayedQueue: number;
+  readonly totalQueue: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly rejected: number;
+  readonly rejectedConnections: number;
+  readonly received: number;
+  /** Seconds since the counters were last reset (at least 1, so rates are defined). */
+  readonly sinceReset: number;
+  /** Seconds since the daemon started. */
+  readonly uptime: number;
+}
+
+async function summary(ctx: RouteContext): Promise<SummaryData> {
+  const [counts, outbound, listener] = await Promise.all([ctx.bus.request('queue.counts', {}), ctx.bus.request('outbound.stats', {}), ctx.bus.request('listener.stats', {})]);
   const active = counts.reduce((n, c) => n + c.active + c.inFlight, 0);
   const delayed = counts.reduce((n, c) => n + c.delayed, 0);
   const t = ctx.counters.totals;
-  const since = ctx.counters.sinceReset();
   return {
-    'Outbound Concurrency': await stat('outbound.stats'),
-    'Inbound Concurrency': await stat('listener.stats'),
-    'Active Domains': new Set(counts.filter((c) => c.active + c.inFlight > 0).map((c) => c.domain)).size,
-    'Active Queue Size': active,
-    'Delayed Queue Size': delayed,
-    'Total Queue Size': active + delayed,
-    'Successfully Delivered Messages': t.delivered,
-    'Failed Messages': t.failed,
-    'Rejected Messages': t.rejected,
-    'Received Messages': t.received,
-    'Delivery Rate': `${(t.delivered / since).toFixed(2)} messages/second`,
-    'Reception Rate': `${(t.received / since).toFixed(2)} messages/second`,
-    'Statistics Last Reset': `${Math.floor(since)} seconds`,
-    Uptime: `${Math.floor(ctx.counters.uptime())} seconds`,
+    outboundConcurrency: outbound.connections,
+    inboundConcurrency: typeof listener.connections === 'number' ? listener.connections : 0,
+    activeDomains: new Set(counts.filter((c) => c.active + c.inFlight > 0).map((c) => c.domain)).size,
+    activeQueue: active,
+    delayedQueue: delayed,
+    totalQueue: active + delayed,
+    delivered: t.delivered,
+    failed: t.failed,
+    rejected: t.rejected,
+    rejectedConnections: t.rejectedConnections,
+    received: t.received,
+    sinceReset: ctx.counters.sinceReset(),
+    uptime: ctx.counters.uptime(),
   };
 }
 
-type Pool = { binding: string; domain: string; open: number; idle: number; goal: number };
-/** One outbound connection with its SMTP state (outbound's ConnectionInfo, as the bus carries it). */
-type Session = { id: string; binding: string; domain: string; host?: string; ip?: string; state: string; deliveries: number };
-
-async function outboundStats(ctx: RouteContext): Promise<{ pools: Pool[]; sessions: Session[] }> {
-  const s = await ctx.bus.request('outbound.stats', {}).catch(() => undefined);
-  return {
-    pools: Array.isArray(s?.pools) ? (s.pools as unknown as Pool[]) : [],
-    sessions: Array.isArray(s?.sessions) ? (s.sessions as unknown as Session[]) : [],
-  };
-}
-
-async function pools(ctx: RouteContext): Promise<Pool[]> {
-  return (await outboundStats(ctx)).pools;
+/** Momentum's `binding summary` for one binding, as data. */
+export interface BindingSummaryData {
+  readonly binding: string;
+  readonly group: string;
+  readonly openConnections: number;
+  readonly activeQueue: number;
+  readonly totalQueue: number;
+  readonly delivered: number;
+  readonly failed: number;
+  /** Recipients routed to the binding. */
+  readonly received: number;
+  readonly sinceReset: number;
+  readonly uptime: number;
 }
 
 /** Momentum's `binding summary`: per binding counters, queue sizes and open connections. */
-async function bindingSummary(ctx: RouteContext, filter: string | undefined): Promise<Record<string, unknown>[]> {
-  const counts = await ctx.bus.request('queue.counts', {}).catch(() => []);
-  const open = await pools(ctx);
-  const names = [...ctx.config.scopes.bindings.values()]
-    .filter((b) => !filter || (filter.startsWith('group:') ? b.group === filter.slice(6) : b.name === filter))
-    .map((b) => b);
+async function bindingSummary(ctx: RouteContext, filter: string | undefined): Promise<BindingSummaryData[]> {
+  const [counts, outbound] = await Promise.all([ctx.bus.request('queue.counts', {}), ctx.bus.request('outbound.stats', {})]);
+  const names = [...ctx.config.scopes.bindings.values()].filter((b) => !filter || (filter.startsWith('group:') ? b.group === filter.slice(6) : b.name === filter));
   if (filter && names.length === 0) throw new HttpError(404, 'NOT_FOUND', `no binding or group matches "${filter}"`);
   return names.map((b) => {
     const c = ctx.counters.binding(b.name);
@@ -96,32 +110,34 @@ async function bindingSummary(ctx: RouteContext, filter: string | undefined): Pr
     return {
       binding: b.name,
       group: b.group,
-      'Open Connections': open.filter((p) => p.binding === b.name).reduce((n, p) => n + p.open, 0),
-      'Active Queue Size': active,
-      'Total Queue Size': active + q.reduce((n, x) => n + x.delayed, 0),
-      'Successfully Delivered Messages': c.delivered,
-      'Failed Messages': c.failed,
-      'Received Messages': c.received,
-      'Delivery Rate': `${(c.delivered / ctx.counters.sinceReset()).toFixed(2)} messages/second`,
-      Uptime: `${Math.floor(ctx.counters.uptime())} seconds`,
+      openConnections: outbound.pools.filter((p) => p.binding === b.name).reduce((n, p) => n + p.open, 0),
+      activeQueue: active,
+      totalQueue: active + q.reduce((n, x) => n + x.delayed, 0),
+      delivered: c.delivered,
+      failed: c.failed,
+      received: c.received,
+      sinceReset: ctx.counters.sinceReset(),
+      uptime: ctx.counters.uptime(),
     };
   });
 }
 
-/** Momentum's `domain <name>`: routes per binding, queues and open connections for one domain. */
-async function domainDetails(ctx: RouteContext, domain: string): Promise<Record<string, unknown>> {
-  const counts = await ctx.bus.request('queue.counts', { domain }).catch(() => []);
-  const stats = await outboundStats(ctx);
+/** Momentum's `domain <name>`: routes per binding, queues, pools and open connections of one domain. */
+async function domainDetails(ctx: RouteContext, domain: string) {
+  const [counts, stats] = await Promise.all([ctx.bus.request('queue.counts', { domain }), ctx.bus.request('outbound.stats', {})]);
   const open = stats.pools.filter((p) => p.domain === domain);
   const bindings = [...new Set([DEFAULT_BINDING, ...counts.map((c) => c.binding), ...open.map((p) => p.binding)])];
   const routes = await Promise.all(bindings.map(async (binding) => ({ binding, ...(await ctx.bus.request('routing.explain', { binding, domain })) })));
   return { domain, routes, queues: counts, connections: open, sessions: stats.sessions.filter((x) => x.domain === domain) };
 }
 
+/** What `GET /v1/domains/:domain` returns. */
+export type DomainData = Awaited<ReturnType<typeof domainDetails>>;
+
 /** Queue counts with the open outbound connections of each (binding, domain) (mailq's C column). */
 async function queueWithConnections(ctx: RouteContext, sel: ReturnType<typeof selector>): Promise<(QueueCount & { connections: number })[]> {
-  const [counts, open] = await Promise.all([ctx.bus.request('queue.counts', sel), pools(ctx)]);
-  const byKey = new Map(open.map((p) => [`${p.binding}\0${p.domain}`, p.open]));
+  const [counts, stats] = await Promise.all([ctx.bus.request('queue.counts', sel), ctx.bus.request('outbound.stats', {})]);
+  const byKey = new Map(stats.pools.map((p) => [`${p.binding}\0${p.domain}`, p.open]));
   return counts.map((c) => ({ ...c, connections: byKey.get(`${c.binding}\0${c.domain}`) ?? 0 }));
 }
 
@@ -134,7 +150,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/summary', handle: (ctx) => summary(ctx) },
   { method: 'GET', path: '/v1/bindings', handle: (ctx, input) => bindingSummary(ctx, str(input, 'binding')) },
   { method: 'GET', path: '/v1/domains/:domain', handle: (ctx, _input, p) => domainDetails(ctx, p.domain!.toLowerCase()) },
-  { method: 'GET', path: '/v1/messages/:id/trace', handle: (ctx, _input, p) => messageTrace(ctx.config, p.id!) },
+  { method: 'GET', path: '/v1/messages/:id/trace', handle: (ctx, _input, p) => messageTrace(ctx.bus, ctx.config, p.id!) },
   {
     method: 'POST',
     path: '/v1/summary/reset',
@@ -158,6 +174,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/suspend',
     handle: (ctx, input) => {
+      onlyFields(input, [...SELECTOR, 'durationMs', 'reason']);
       const sel = selector(input);
       if (!sel.binding && !sel.domain) throw new HttpError(400, 'BAD_FIELD', 'suspend needs a domain, a binding, or both');
       const durationMs = num(input, 'durationMs');
@@ -165,12 +182,13 @@ export const ROUTES: readonly Route[] = [
       return ctx.bus.request('queue.suspend', { ...sel, ...(durationMs !== undefined ? { durationMs } : {}), ...(reason ? { reason } : {}) });
     },
   },
-  { method: 'POST', path: '/v1/resume', handle: (ctx, input) => ctx.bus.request('queue.resume', selector(input)) },
-  { method: 'POST', path: '/v1/flush', handle: (ctx, input) => ctx.bus.request('queue.flush', selector(input)) },
+  { method: 'POST', path: '/v1/resume', handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.resume', selector(input))) },
+  { method: 'POST', path: '/v1/flush', handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.flush', selector(input))) },
   {
     method: 'POST',
     path: '/v1/fail',
     handle: (ctx, input) => {
+      onlyFields(input, [...SELECTOR, 'quiet', 'dryRun', 'reply', 'limit']);
       const sel = selector(input);
       if (!sel.binding && !sel.domain && !sel.messageId) throw new HttpError(400, 'BAD_FIELD', 'fail needs a domain, a binding or a message id');
       const note = str(input, 'reply');
@@ -182,6 +200,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/reroute',
     handle: (ctx, input) => {
+      onlyFields(input, ['from', 'to', 'dryRun', 'limit']);
       const from = str(input, 'from');
       const to = str(input, 'to');
       if (!from || !to) throw new HttpError(400, 'BAD_FIELD', 'reroute needs from and to domains');
@@ -193,6 +212,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/rebind',
     handle: (ctx, input) => {
+      onlyFields(input, ['binding', 'domain']);
       const binding = str(input, 'binding') ?? 'all';
       const domain = str(input, 'domain');
       return ctx.bus.request('queue.rebind', { binding, ...(domain ? { domain: domain.toLowerCase() } : {}) });
@@ -204,7 +224,7 @@ export const ROUTES: readonly Route[] = [
     handle: async (ctx, _input, p) => {
       const d = await ctx.bus.request('spool.message', { id: p.id! });
       if (!d) throw new HttpError(404, 'NOT_FOUND', `message ${p.id} is not in the spool`);
-      const queued = await ctx.bus.request('queue.jobs', { messageId: p.id! }).catch(() => []);
+      const queued = await ctx.bus.request('queue.jobs', { messageId: p.id! });
       return { ...d, queued };
     },
   },
@@ -212,7 +232,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/messages/:id/fail',
-    handle: (ctx, input, p) => ctx.bus.request('queue.fail', { messageId: p.id!, quiet: bool(input, 'quiet'), reply: SmtpReply.parse('554 5.7.0 [internal] Message manually failed') }),
+    handle: (ctx, input, p) => (onlyFields(input, ['quiet']), ctx.bus.request('queue.fail', { messageId: p.id!, quiet: bool(input, 'quiet'), reply: SmtpReply.parse('554 5.7.0 [internal] Message manually failed') })),
   },
   {
     method: 'POST',

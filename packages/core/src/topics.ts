@@ -181,6 +181,37 @@ export interface MessageDetails {
 /** A service's counters for the control API (`summary`, `/metrics`): numbers, plus optional detail lists. */
 export type ServiceStats = Readonly<Record<string, number | readonly Readonly<Record<string, string | number>>[]>>;
 
+/** One outbound connection pool of a (binding, domain): open and idle connections and its goal. */
+export interface OutboundPoolStats {
+  readonly binding: string;
+  readonly domain: string;
+  readonly open: number;
+  readonly idle: number;
+  readonly goal: number;
+}
+
+/** One outbound connection and the SMTP state it is in (Momentum's per-connection view). */
+export interface OutboundSessionInfo {
+  readonly id: string;
+  readonly binding: string;
+  readonly domain: string;
+  /** The host connected to; absent while the route is resolved or the connect is in progress. */
+  readonly host?: string;
+  readonly ip?: string;
+  /** Momentum stage name ("while idle", "after RCPT TO", …) or "connecting". */
+  readonly state: string;
+  /** Transactions completed on this connection so far. */
+  readonly deliveries: number;
+}
+
+/** `outbound.stats`: open connections, jobs in flight, and the pools and sessions behind them. */
+export interface OutboundStatsReply {
+  readonly connections: number;
+  readonly inFlight: number;
+  readonly pools: readonly OutboundPoolStats[];
+  readonly sessions: readonly OutboundSessionInfo[];
+}
+
 /** Lifecycle: every service has started; the spool now replays unfinished mail. */
 /**
  * Published by the DSN service once it has stored a DSN (internal inject): the event log writes a
@@ -277,7 +308,7 @@ export interface Requests {
   /** Counters of a service, for the control API; each service registers its own. */
   'spool.stats': { payload: Record<string, never>; result: ServiceStats };
   'listener.stats': { payload: Record<string, never>; result: ServiceStats };
-  'outbound.stats': { payload: Record<string, never>; result: ServiceStats };
+  'outbound.stats': { payload: Record<string, never>; result: OutboundStatsReply };
   /** How routing reaches a (binding, domain): the Route plus its MX or gateway detail, for `petrel domain`. */
   'routing.explain': { payload: RouteRequest; result: { readonly route: Route; readonly source: string } & Readonly<Record<string, unknown>> };
   /** Re-runs binding assignment for a queued job (rebind). */
@@ -296,7 +327,12 @@ export interface Requests {
   'queue.reroute': { payload: { readonly from: string; readonly to: string; readonly dryRun?: boolean; readonly limit?: number }; result: { readonly moved: number } };
   /** Re-run binding assignment for queued mail of a binding ('all' = every binding), optionally one domain. */
   'queue.rebind': { payload: { readonly binding: string; readonly domain?: string }; result: { readonly rebound: number } };
+  /** Every event-log record of one message, oldest first (`petrel message trace`); the event log owns its files. */
+  'eventlog.trace': { payload: { readonly messageId: string }; result: readonly EventLogRecord[] };
 }
+
+/** One record of the event log as written (docs/logs.md names its fields: time, type, message_id, …). */
+export type EventLogRecord = Readonly<Record<string, unknown>>;
 
 export type EventName = keyof Events;
 export type RequestName = keyof Requests;
@@ -336,4 +372,5 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'queue.fail',
   'queue.reroute',
   'queue.rebind',
+  'eventlog.trace',
 ];

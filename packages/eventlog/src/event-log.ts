@@ -8,6 +8,7 @@ import { formatReply, type DeliveryAttempt, type DeliveryFailed, type Service, t
 import { Classifier } from '@petrel/bounce';
 import { EventFile, type EventFileOptions } from './event-file.js';
 import { LineFile } from './line-file.js';
+import { traceMessage } from './trace.js';
 import { attemptLines, bounceLine, failureLines, heartbeat, receptionLines, rejectLine } from './momentum-format.js';
 import { attemptRecords, bounceRecords, failureRecords, receptionRecords, rejectionRecord, type ClassifyFn, type EventRecord } from './records.js';
 
@@ -69,6 +70,13 @@ export class EventLog implements Service {
     await this.file.open();
     for (const f of this.lineFiles()) f.open();
     const { bus, clock } = this.ctx;
+    this.undo.push(
+      // `petrel message trace`: records already buffered are flushed first, so the answer includes them.
+      bus.handle('eventlog.trace', async ({ messageId }) => {
+        await this.file.flush();
+        return traceMessage(this.path, messageId);
+      }),
+    );
     this.undo.push(
       bus.subscribe('message.spooled', (ev) => {
         this.writeAll(receptionRecords(ev));

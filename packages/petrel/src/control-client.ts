@@ -33,7 +33,13 @@ export class ControlClient {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const r = await this.raw(method, path, body);
-    const parsed = r.body ? (JSON.parse(r.body) as unknown) : {};
+    // Every control answer is JSON: an empty or garbled one is an error, never an empty result.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(r.body) as unknown;
+    } catch {
+      throw new ControlError(`${method} ${path}: the control API answered HTTP ${r.status} with ${r.body === '' ? 'an empty body' : 'a body that is not JSON'}`, r.status, 'BAD_ANSWER');
+    }
     if (r.status >= 400) {
       const e = (parsed as { error?: { code?: string; message?: string } }).error;
       throw new ControlError(e?.message ?? `HTTP ${r.status}`, r.status, e?.code ?? 'HTTP');

@@ -18,12 +18,22 @@ test('suspend per domain holds active and new mail (counted as delayed), resume 
   assert.deepEqual(await h.bus.request('queue.suspensions', {}), [suspension]);
   h.clock.advance(7200 * S);
   assert.equal(await h.take('a.test'), null, 'still held after the recheck interval');
-  assert.deepEqual(await h.bus.request('queue.resume', { domain: 'a.test' }), { resumed: 1 });
+  assert.deepEqual(await h.bus.request('queue.resume', { domain: 'a.test' }), { resumed: 2 }, 'both held jobs went active');
   await nextTurn();
   assert.ok(h.demand.some((d) => d.domain === 'a.test' && d.active === 2));
   assert.ok(await h.take('a.test'));
   assert.ok(await h.take('a.test'));
   assert.deepEqual(await h.bus.request('queue.resume', { domain: 'a.test' }), { resumed: 0 });
+  await h.queue.stop();
+});
+
+test('resume after fail counts nothing: the purged mail is not back in the active queue', async () => {
+  const h = await harness();
+  h.route(makeJob({ domain: 'a.test', receivedAt: h.t0 }), makeJob({ domain: 'a.test', receivedAt: h.t0 }));
+  await h.bus.request('queue.suspend', { domain: 'a.test' });
+  assert.equal((await h.bus.request('queue.fail', { domain: 'a.test', quiet: true, dryRun: false })).failed, 2);
+  assert.deepEqual(await h.bus.request('queue.resume', { domain: 'a.test' }), { resumed: 0 });
+  assert.equal(await h.take('a.test'), null);
   await h.queue.stop();
 });
 

@@ -83,8 +83,9 @@ export class Suspensions {
     const s = this.remove(sel.binding, sel.domain?.toLowerCase());
     if (s === undefined) return { resumed: 0 };
     this.clearTimer(s);
-    this.release(s);
-    return { resumed: 1 };
+    // What really went back to active: mail failed or rerouted while held is gone, and held mail
+    // with a future retry time goes to delayed, so neither is counted.
+    return { resumed: this.release(s) };
   }
 
   stop(): void {
@@ -130,9 +131,11 @@ export class Suspensions {
   }
 
   /** After a suspension ended: held mail of the queues it covered, and that are now free, goes active. */
-  private release(s: { readonly binding?: string; readonly domain?: string }): void {
+  /** Returns the jobs made active (mail failed or rerouted while held is gone and is not counted). */
+  private release(s: { readonly binding?: string; readonly domain?: string }): number {
     const now = this.q.clock.now();
     const resolver = this.q.config().delivery;
+    let activated = 0;
     for (const q of [...this.q.select(s)]) {
       if (this.q.isHeld(q)) continue;
       const policy = q.policy(resolver);
@@ -140,10 +143,14 @@ export class Suspensions {
       for (const e of held) {
         const job = e.job;
         if (job.nextAttemptAt > now) this.q.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
-        else this.q.activate(q, job, 'back');
+        else {
+          this.q.activate(q, job, 'back');
+          activated++;
+        }
       }
       this.q.touch(q);
     }
+    return activated;
   }
 
   private clearTimer(s: Suspension): void {

@@ -98,3 +98,41 @@ test('a relative trace_file is relative to the config file, like spool_dir; an a
   assert.equal(c.delivery.get('trace_file', 'default', 'a.test'), '/etc/petrel/log/trace-a.txt');
   assert.equal(c.delivery.get('trace_file', 'default', 'b.test'), '/var/log/trace-b.txt');
 });
+
+function configErrors(text: string): string {
+  try {
+    parseConfig(text, F);
+  } catch (e) {
+    if (isPetrelError(e)) return e.message;
+    throw e;
+  }
+  assert.fail('expected a config error');
+}
+
+test('durations below their lower bound are refused with file:line, key and the bound; 0 stays where it means something', () => {
+  const msg = configErrors('[global]\nretry_interval = "0s"\nmessage_expiration = "0s"\nmax_retry_interval = 0\nconnect_timeout = "0s"\n[domain."x.test"]\nbody_timeout = "0s"\n[dns]\ntimeout = "0s"\n[eventlog]\nheartbeat = "0s"\n[listener]\nidle_timeout = "0s"\nmax_message_size = 0\n');
+  assert.match(msg, /petrel\.toml:2: global\.retry_interval: expected a duration ≥ 1s, found "0s"/);
+  assert.match(msg, /petrel\.toml:3: global\.message_expiration: expected a duration ≥ 1s, found "0s"/);
+  assert.match(msg, /petrel\.toml:4: global\.max_retry_interval: expected a duration ≥ 1s, found 0/);
+  assert.match(msg, /petrel\.toml:5: global\.connect_timeout: expected a duration ≥ 1s/);
+  assert.match(msg, /petrel\.toml:7: domain\."x\.test"\.body_timeout: expected a duration ≥ 1s/);
+  assert.match(msg, /petrel\.toml:9: dns\.timeout: expected a duration ≥ 100ms/);
+  assert.match(msg, /petrel\.toml:11: eventlog\.heartbeat: expected a duration ≥ 1s/);
+  assert.match(msg, /petrel\.toml:13: listener\.idle_timeout: expected a duration ≥ 1s/);
+  assert.match(msg, /petrel\.toml:14: listener\.max_message_size: expected a size ≥ 1, found 0/);
+  // Documented zeros: no limit, no fuzz, a delay DSN at every deferral, greet at once, no free-space check.
+  const c = parseConfig('stop_timeout = "0s"\n[global]\nmax_deliveries_per_connection = 0\ndelayed_binding_domain_fuzz = "0s"\ndelay_dsn_retry_interval = "0s"\nidle_timeout = "0s"\n[listener]\ngreeting_delay = "0s"\n[spool]\nmin_free_space = 0\n', F);
+  assert.equal(c.delivery.get('delay_dsn_retry_interval', 'default', 'x'), 0);
+});
+
+test('relay_networks covering every address on a non-loopback listener is refused unless allow_open_relay, then a warning', () => {
+  const open = '[listener]\nlisten = ["192.0.2.1:25"]\nrelay_networks = ["0.0.0.0/1", "128.0.0.0/1"]\n';
+  assert.match(configErrors(open), /petrel\.toml:3: listener\.relay_networks: expected networks that do not cover every address \(relay_networks covers every IPv4 address .*192\.0\.2\.1:25.*\); set listener\.allow_open_relay = true/);
+  assert.match(configErrors('[listener]\nlisten = ["[::]:25"]\nrelay_networks = ["::/0"]\n'), /listener\.relay_networks: .*every IPv6 address/);
+  const allowed = parseConfig(`${open}allow_open_relay = true\n`, F);
+  assert.equal(allowed.warnings.length, 1);
+  assert.match(allowed.warnings[0]!, /^\/etc\/petrel\/petrel\.toml:3: listener\.relay_networks: relay_networks covers every IPv4 address .* anyone who can connect may relay/);
+  // Loopback-only listeners and networks with a gap are fine, without a warning.
+  assert.deepEqual(parseConfig('[listener]\nlisten = ["127.0.0.1:25", "[::1]:25"]\nrelay_networks = ["0.0.0.0/0", "::/0"]\n', F).warnings, []);
+  assert.deepEqual(parseConfig('[listener]\nlisten = ["0.0.0.0:25"]\nrelay_networks = ["0.0.0.0/1", "128.0.0.0/2", "::/1"]\n', F).warnings, []);
+});

@@ -19,23 +19,25 @@ import {
   ROOT_KEYS,
   ROUTING_KEYS,
   SPOOL_KEYS,
+  type ListenerOptions,
+  type OptionSpec,
+  type RootOptions,
+  type BindingRuleConfig,
+  type BounceClassConfig,
+  type ValuesOf,
   type ControlOptions,
   type BounceOptions,
   type EventlogOptions,
   type DnsOptions,
-  type ListenerOptions,
-  type OptionSpec,
-  type RootOptions,
-  type RoutingOptions,
   type SpoolOptions,
-  type BindingRuleConfig,
-  type BounceClassConfig,
+  type RoutingOptions,
   BOUNCE_CATEGORIES,
   BUILTIN_BOUNCE_CODES,
 } from './schema.js';
 
 const BOUNCE_CLASS_FIELDS: readonly string[] = ['code', 'name', 'description', 'category'];
 import { parseBindingRules } from './binding-rules.js';
+import { openRelayFamilies, publicListenAddresses } from './open-relay.js';
 import { checkRoutesTable } from './route-entries.js';
 import {
   DEFAULT_BINDING,
@@ -47,7 +49,7 @@ import {
   type OptionTable,
   type ScopeTree,
 } from './scopes.js';
-import { parseDuration, parseRate, parseSize } from './units.js';
+import { formatDuration, parseDuration, parseRate, parseSize } from './units.js';
 
 export interface PetrelConfig extends RootOptions {
   /** The file the config came from. */
@@ -71,6 +73,8 @@ export interface PetrelConfig extends RootOptions {
   readonly bindingRules: readonly BindingRuleConfig[];
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
+  /** Valid but dangerous settings (e.g. an allowed open relay), each `FILE:LINE: key: why`; start and `config check` print them. */
+  readonly warnings: readonly string[];
 }
 
 type Table = Record<string, unknown>;
@@ -108,6 +112,7 @@ function headerParts(header: string): string[] {
 
 export class Validator {
   readonly errors: string[] = [];
+  readonly warnings: string[] = [];
   private readonly lines: string[];
 
   constructor(
@@ -143,7 +148,7 @@ export class Validator {
 
   /** Records an error at a known line (array-of-tables entries, which lineOf cannot find). */
   failAt(line: number | undefined, path: string[], what: string): void {
-    this.errors.push(`${this.file}${line ? `:${line}` : ''}: ${path.join('.')}: ${what}`);
+    this.errors.push(`${this.where(path, line)}: ${path.join('.')}: ${what}`);
   }
 
   /** The 1-based lines of every `[[name]]` header, in file order. */
@@ -168,9 +173,18 @@ export class Validator {
     return i < 0 ? undefined : i + 1;
   }
 
+  /** `FILE:LINE` of a key path (the key's line, else its table header's), or `FILE` when not found: the one source of positions in messages. */
+  where(path: string[], line: number | undefined = this.lineOf(path) ?? this.headerLineOf(path)): string {
+    return `${this.file}${line ? `:${line}` : ''}`;
+  }
+
   fail(path: string[], what: string): void {
-    const line = this.lineOf(path) ?? this.headerLineOf(path);
-    this.errors.push(`${this.file}${line ? `:${line}` : ''}: ${path.join('.')}: ${what}`);
+    this.errors.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
+  }
+
+  /** Records a warning (a valid but dangerous setting) in the same `FILE:LINE: key: …` form. */
+  warn(path: string[], what: string): void {
+    this.warnings.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
   }
 
   /** A path from the file, absolute against the config file's directory (as spool_dir and log_dir are). */
@@ -186,6 +200,12 @@ export class Validator {
       this.fail(path, `expected ${expected}${min}, found ${show(v)}`);
       return undefined;
     };
+    // A well-formed duration or size under the spec's lower bound (e.g. retry_interval = "0s", which
+    // would retry a deferred message in a busy loop).
+    const below = (min: string): undefined => {
+      this.fail(path, `expected ${spec.type === 'duration' ? 'a duration' : 'a size'} ≥ ${min}, found ${show(v)}`);
+      return undefined;
+    };
     switch (spec.type) {
       case 'string':
         return typeof v === 'string' ? (spec.path ? this.resolve(v) : v) : bad();
@@ -195,11 +215,11 @@ export class Validator {
         return typeof v === 'boolean' ? v : bad();
       case 'duration': {
         const d = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
-        return d === undefined ? bad() : d;
+        return d === undefined ? bad() : d < (spec.min ?? 0) ? below(formatDuration(spec.min!)) : d;
       }
       case 'size': {
         const s = typeof v === 'string' || typeof v === 'number' ? parseSize(v) : undefined;
-        return s === undefined ? bad() : s;
+        return s === undefined ? bad() : s < (spec.min ?? 0) ? below(String(spec.min)) : s;
       }
       case 'rate': {
         const r = typeof v === 'string' || typeof v === 'number' ? parseRate(v) : undefined;
@@ -225,7 +245,12 @@ export class Validator {
   }
 
   /** Validates a table of plain keys; `extra` names sub-tables the caller handles itself. */
-  section<S extends Record<string, OptionSpec>>(path: string[], specs: S, table: Table, extra: readonly string[] = []): Record<string, unknown> {
+  /**
+   * The section's values, typed from its spec record (ValuesOf: each key's TypeOf its spec). Every
+   * key of `specs` gets its default or what value() parsed under that very spec, so the one
+   * assertion at the end is the schema's own promise, not a guess at a call site.
+   */
+  section<S extends Record<string, OptionSpec>>(path: string[], specs: S, table: Table, extra: readonly string[] = []): ValuesOf<S> {
     const out: Record<string, unknown> = {};
     for (const [k, spec] of Object.entries(specs)) out[k] = spec.default;
     for (const [k, v] of Object.entries(table)) {
@@ -238,7 +263,7 @@ export class Validator {
       const parsed = this.value([...path, k], spec, v);
       if (parsed !== undefined) out[k] = parsed;
     }
-    return out;
+    return out as ValuesOf<S>;
   }
 
   /**
@@ -326,20 +351,22 @@ function resolvePath(base: string, p: string): string {
   return isAbsolute(p) ? p : resolve(base, p);
 }
 
-/** Parses and validates config text; `file` names it in errors and anchors relative paths. */
-export function parseConfig(text: string, file: string): PetrelConfig {
-  let doc: Table;
+/** TOML text to a table; a syntax error names FILE:LINE:COLUMN (the parser's position, the one source for those). */
+function parseToml(text: string, file: string): Table {
   try {
-    doc = parse(text) as Table;
+    return parse(text) as Table;
   } catch (e) {
-    if (e instanceof TomlError) {
-      throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
-    }
+    if (e instanceof TomlError) throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
     throw e;
   }
+}
+
+/** Parses and validates config text; `file` names it in errors and anchors relative paths. */
+export function parseConfig(text: string, file: string): PetrelConfig {
+  const doc = parseToml(text, file);
   const v = new Validator(file, text);
   const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog'];
-  const root = v.section([], ROOT_KEYS, doc, sections) as unknown as RootOptions;
+  const root = v.section([], ROOT_KEYS, doc, sections);
   const tableAt = (key: string): Table => {
     const t = doc[key];
     if (t === undefined) return {};
@@ -349,22 +376,29 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     }
     return t;
   };
-  const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener')) as unknown as ListenerOptions;
+  const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener'));
   listener.listen.forEach((a) => {
     const hp = parseHostPort(a);
     if (!hp || !(isIP(hp.host) || hp.host === 'localhost')) v.fail(['listener', 'listen'], `expected "ip:port" entries such as "127.0.0.1:2525" or "[::1]:2525", found ${show(a)}`);
   });
-  const dns = v.section(['dns'], DNS_KEYS, tableAt('dns')) as unknown as DnsOptions;
+  const openFamilies = openRelayFamilies(listener.relay_networks);
+  const exposed = publicListenAddresses(listener.listen);
+  if (openFamilies.length > 0 && exposed.length > 0) {
+    const what = `relay_networks covers every ${openFamilies.join(' and ')} address on the non-loopback listener ${exposed.join(', ')}: an open relay`;
+    if (!listener.allow_open_relay) v.fail(['listener', 'relay_networks'], `expected networks that do not cover every address (${what}); set listener.allow_open_relay = true if that is really meant`);
+    else v.warn(['listener', 'relay_networks'], `${what}, allowed by listener.allow_open_relay = true: anyone who can connect may relay mail through this host`);
+  }
+  const dns = v.section(['dns'], DNS_KEYS, tableAt('dns'));
   dns.servers.forEach((a) => {
     const hp = parseHostPort(a, 53);
     if (!hp || !isIP(hp.host)) v.fail(['dns', 'servers'], `expected IP addresses ("127.0.0.1" or "127.0.0.1:5353"), found ${show(a)}`);
   });
-  const spool = v.section(['spool'], SPOOL_KEYS, tableAt('spool')) as unknown as SpoolOptions;
-  const routing = v.section(['routing'], ROUTING_KEYS, tableAt('routing')) as unknown as RoutingOptions;
+  const spool = v.section(['spool'], SPOOL_KEYS, tableAt('spool'));
+  const routing = v.section(['routing'], ROUTING_KEYS, tableAt('routing'));
   const bindingWeights = new Map<string, number>();
-  const control = v.section(['control'], CONTROL_KEYS, tableAt('control')) as unknown as ControlOptions;
-  const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce')) as unknown as BounceOptions;
-  const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog')) as unknown as EventlogOptions;
+  const control = v.section(['control'], CONTROL_KEYS, tableAt('control'));
+  const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce'));
+  const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
     if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host)) v.fail(['control', 'listen'], `expected a loopback "host:port" such as "127.0.0.1:2026", found ${show(control.listen)}`);
@@ -437,6 +471,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     routing,
     bindingRules,
     bindingWeights,
+    warnings: v.warnings,
   };
 }
 
@@ -458,13 +493,7 @@ function readConfigText(file: string): string {
  * CLI must reach a running daemon (to reload it, say) even while the file on disk has a key error.
  */
 export function controlSocketOf(file: string): string {
-  let doc: Table;
-  try {
-    doc = parse(readConfigText(file)) as Table;
-  } catch (e) {
-    if (e instanceof TomlError) throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
-    throw e;
-  }
+  const doc = parseToml(readConfigText(file), file);
   const base = dirname(resolve(file));
   const spool = typeof doc.spool_dir === 'string' ? doc.spool_dir : (ROOT_KEYS.spool_dir.default as string);
   const control = isTable(doc.control) ? doc.control : {};

@@ -15,7 +15,11 @@ function showDefault(name: string, spec: OptionSpec): string {
 }
 
 function typeName(spec: OptionSpec): string {
-  return spec.type === 'enum' ? spec.values!.map((v) => `"${v}"`).join(' \\| ') : spec.type;
+  if (spec.type === 'enum') return spec.values!.map((v) => `"${v}"`).join(' \\| ');
+  // Lower bounds of durations (ms) and sizes, which the loader enforces; integers show theirs in the doc text.
+  if (spec.min !== undefined && spec.type === 'duration') return `duration ≥ ${formatDuration(spec.min)}`;
+  if (spec.min !== undefined && spec.type === 'size') return `size ≥ ${spec.min}`;
+  return spec.type;
 }
 
 function table(specs: Record<string, OptionSpec>, scopes = false): string {

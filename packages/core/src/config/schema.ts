@@ -24,6 +24,7 @@ export interface OptionSpec {
   readonly default: unknown;
   readonly doc: string;
   readonly values?: readonly string[];
+  /** Lower bound: the value for integers and sizes (octets), milliseconds for durations. Omitted where 0 has a documented meaning. */
   readonly min?: number;
   /** Example value as written in TOML, for the generated reference. */
   readonly example?: string;
@@ -46,25 +47,25 @@ export const DELIVERY_OPTIONS = {
   max_outbound_connections: { type: 'integer', default: 32, min: 1, scopes: ALL4, doc: 'Concurrent connections per (binding, domain).', example: '32' },
   max_deliveries_per_connection: { type: 'integer', default: 0, min: 0, scopes: ALL4, doc: 'Close a connection after this many successful deliveries; 0 = no limit.', example: '0' },
   max_recipients_per_batch: { type: 'integer', default: 100, min: 1, scopes: ALL4, doc: 'RCPTs per transaction; a message with more recipients of one domain is sent in several transactions.', example: '100' },
-  retry_interval: { type: 'duration', default: 1_200_000, scopes: ALL4, doc: 'Back-off base: the wait after the n-th transient failure is retry_interval × 2^(n−1).', example: '"20m"' },
-  max_retry_interval: { type: 'duration', default: 43_200_000, scopes: ALL4, doc: 'Cap on the back-off wait.', example: '"12h"' },
+  retry_interval: { type: 'duration', default: 1_200_000, min: 1000, scopes: ALL4, doc: 'Back-off base: the wait after the n-th transient failure is retry_interval × 2^(n−1).', example: '"20m"' },
+  max_retry_interval: { type: 'duration', default: 43_200_000, min: 1000, scopes: ALL4, doc: 'Cap on the back-off wait.', example: '"12h"' },
   max_retries: { type: 'retries', default: 'auto', scopes: ALL4, doc: '"auto" (limit from message_expiration), "none" (only expiry ends retries) or an integer.', example: '"auto"' },
-  message_expiration: { type: 'duration', default: 432_000_000, scopes: ALL4, doc: 'Time to live from reception; then the message fails with 554 5.4.7. Default 5 days (RFC 5321 §4.5.4.1: give up after 4–5 days).', example: '"5d"' },
+  message_expiration: { type: 'duration', default: 432_000_000, min: 1000, scopes: ALL4, doc: 'Time to live from reception; then the message fails with 554 5.4.7. Default 5 days (RFC 5321 §4.5.4.1: give up after 4–5 days).', example: '"5d"' },
   never_retry: { type: 'boolean', default: false, scopes: ALL4, doc: 'The first transient failure is final.', example: 'false' },
   delayed_binding_domain_fuzz: { type: 'duration', default: 0, scopes: ALL4, doc: 'Spreads a bulk requeue: each retry wait gets a random extra of up to this much (Momentum delayed_binding_domain_fuzz). 0 = the exact schedule.', example: '"64s"' },
   suspend_delivery: { type: 'boolean', default: false, scopes: ALL4, doc: 'Hold mail in this scope: it stays queued and is counted, nothing is delivered.', example: 'false' },
   connection_allocation_aggressiveness: { type: 'enum', values: ['normal', 'high'], default: 'normal', scopes: ALL4, doc: 'How fast the connection goal climbs with the active queue size.', example: '"normal"' },
   outbound_throttle_messages: { type: 'rate', default: undefined, scopes: ALL4, doc: '"N" messages per second or "N/S" per S; one token bucket per defining scope, shared by narrower scopes.', example: '"100/60"' },
   outbound_throttle_connections: { type: 'rate', default: undefined, scopes: ALL4, doc: 'Connection-open rate, same syntax and sharing as outbound_throttle_messages.', example: '"10"' },
-  connect_timeout: { type: 'duration', default: 300_000, scopes: ALL4, doc: 'TCP connect timeout.', example: '"5m"' },
-  banner_timeout: { type: 'duration', default: 300_000, scopes: ALL4, doc: 'Wait for the 220 greeting (RFC 5321 §4.5.3.2.1: 5 min).', example: '"5m"' },
-  ehlo_timeout: { type: 'duration', default: 300_000, scopes: ALL4, doc: 'Wait for the EHLO/HELO reply.', example: '"5m"' },
-  mailfrom_timeout: { type: 'duration', default: 300_000, scopes: ALL4, doc: 'Wait for the MAIL reply (RFC 5321 §4.5.3.2.2: 5 min).', example: '"5m"' },
-  rcptto_timeout: { type: 'duration', default: 300_000, scopes: ALL4, doc: 'Wait for each RCPT reply (RFC 5321 §4.5.3.2.3: 5 min).', example: '"5m"' },
-  data_timeout: { type: 'duration', default: 120_000, scopes: ALL4, doc: 'Wait for the 354 after DATA (RFC 5321 §4.5.3.2.4: 2 min).', example: '"2m"' },
-  data_block_timeout: { type: 'duration', default: 180_000, scopes: ALL4, doc: 'Each body write must drain within this (RFC 5321 §4.5.3.2.5: 3 min).', example: '"3m"' },
-  body_timeout: { type: 'duration', default: 600_000, scopes: ALL4, doc: 'Wait for the reply after CRLF.CRLF (RFC 5321 §4.5.3.2.6: 10 min).', example: '"10m"' },
-  rset_timeout: { type: 'duration', default: 30_000, scopes: ALL4, doc: 'Wait for the RSET reply.', example: '"30s"' },
+  connect_timeout: { type: 'duration', default: 300_000, min: 1000, scopes: ALL4, doc: 'TCP connect timeout.', example: '"5m"' },
+  banner_timeout: { type: 'duration', default: 300_000, min: 1000, scopes: ALL4, doc: 'Wait for the 220 greeting (RFC 5321 §4.5.3.2.1: 5 min).', example: '"5m"' },
+  ehlo_timeout: { type: 'duration', default: 300_000, min: 1000, scopes: ALL4, doc: 'Wait for the EHLO/HELO reply.', example: '"5m"' },
+  mailfrom_timeout: { type: 'duration', default: 300_000, min: 1000, scopes: ALL4, doc: 'Wait for the MAIL reply (RFC 5321 §4.5.3.2.2: 5 min).', example: '"5m"' },
+  rcptto_timeout: { type: 'duration', default: 300_000, min: 1000, scopes: ALL4, doc: 'Wait for each RCPT reply (RFC 5321 §4.5.3.2.3: 5 min).', example: '"5m"' },
+  data_timeout: { type: 'duration', default: 120_000, min: 1000, scopes: ALL4, doc: 'Wait for the 354 after DATA (RFC 5321 §4.5.3.2.4: 2 min).', example: '"2m"' },
+  data_block_timeout: { type: 'duration', default: 180_000, min: 1000, scopes: ALL4, doc: 'Each body write must drain within this (RFC 5321 §4.5.3.2.5: 3 min).', example: '"3m"' },
+  body_timeout: { type: 'duration', default: 600_000, min: 1000, scopes: ALL4, doc: 'Wait for the reply after CRLF.CRLF (RFC 5321 §4.5.3.2.6: 10 min).', example: '"10m"' },
+  rset_timeout: { type: 'duration', default: 30_000, min: 1000, scopes: ALL4, doc: 'Wait for the RSET reply.', example: '"30s"' },
   idle_timeout: { type: 'duration', default: 5_000, scopes: ALL4, doc: 'Keep an idle outbound connection this long for more mail to the same destination.', example: '"5s"' },
   tls: { type: 'enum', values: ['no', 'ifavailable', 'required'], default: 'ifavailable', scopes: ALL4, doc: 'STARTTLS policy: never, opportunistic, or required.', example: '"ifavailable"' },
   tls_verify: { type: 'enum', values: ['no', 'ca', 'host'], default: 'no', scopes: ALL4, doc: 'Certificate check: none, CA chain, CA chain and host name.', example: '"no"' },
@@ -79,7 +80,7 @@ export const DELIVERY_OPTIONS = {
   mailerdaemon: { type: 'string', default: '', scopes: ALL4, doc: 'From: address of DSNs; empty = "MAILER-DAEMON@" + hostname. The envelope sender of a DSN is always <> (RFC 5321 §4.5.5).', example: '"postmaster@example.com"' },
   generate_delay_dsn: { type: 'boolean', default: false, scopes: ALL4, doc: 'Send "delayed" DSNs (RFC 3464 Action: delayed) on the delay_dsn_retry_interval schedule to recipients that asked for NOTIFY=DELAY or gave no NOTIFY.', example: 'false' },
   delay_dsn_retry_interval: { type: 'duration', default: 3_600_000, scopes: ALL4, doc: 'Delay-DSN schedule, counted from reception: the first notice once a message has been undelivered this long, the next ones after 2×, 4×, … this interval (capped by delay_dsn_max_retry_interval); each goes out with the first deferral at or after its point. With the defaults: 1h, 3h, 7h, 15h, then every 12h. 0 = a notice at every deferral.', example: '"1h"' },
-  delay_dsn_max_retry_interval: { type: 'duration', default: 43_200_000, scopes: ALL4, doc: 'Cap on the gap between two delay-DSN points (a value below delay_dsn_retry_interval counts as delay_dsn_retry_interval).', example: '"12h"' },
+  delay_dsn_max_retry_interval: { type: 'duration', default: 43_200_000, min: 1000, scopes: ALL4, doc: 'Cap on the gap between two delay-DSN points (a value below delay_dsn_retry_interval counts as delay_dsn_retry_interval).', example: '"12h"' },
   ehlo_hostname: { type: 'string', default: '__hostname__', scopes: ALL4, doc: 'EHLO name: "__hostname__" (the hostname key), "__message__" (the envelope sender domain of each connection\'s first message; the hostname for <>) or a literal.', example: '"mta1.example.com"' },
   gateway_auth_user: { type: 'string', default: undefined, scopes: ALL4, doc: 'User name for SMTP AUTH (RFC 4954) to the gateway hosts; used only with gateway.', example: '"relay-user"' },
   gateway_auth_password: { type: 'string', default: undefined, scopes: ALL4, doc: 'Password for SMTP AUTH to the gateway hosts; Petrel warns at start when the config file is world-readable.', example: '"secret"' },
@@ -108,17 +109,18 @@ export const ROOT_KEYS = {
 export const LISTENER_KEYS = {
   listen: { type: 'address[]', default: ['127.0.0.1:2525'], doc: 'Addresses to accept SMTP on, "host:port" or "[v6]:port". Routing never delivers to these (0.0.0.0 / :: = any local address, same port): a route whose every host is one of them fails with 554 5.4.6 "loops back to myself" (RFC 5321 §6.3).', example: '["127.0.0.1:2525"]' },
   relay_networks: { type: 'network[]', default: ['127.0.0.0/8'], doc: 'Client networks (CIDR) allowed to relay; others get 554 5.7.1.', example: '["127.0.0.0/8", "::1/128"]' },
-  max_message_size: { type: 'size', default: 26_214_400, doc: 'Largest message accepted (advertised as SIZE); larger ones get 552 5.3.4.', example: '"25MB"' },
+  allow_open_relay: { type: 'boolean', default: false, doc: 'Allow relay_networks that cover every IPv4 or IPv6 address (e.g. "0.0.0.0/0") on a non-loopback listen address: an open relay. Without it such a config is refused; with it Petrel warns at start and in `petrel config check`.', example: 'false' },
+  max_message_size: { type: 'size', default: 26_214_400, min: 1, doc: 'Largest message accepted (advertised as SIZE); larger ones get 552 5.3.4.', example: '"25MB"' },
   max_recipients: { type: 'integer', default: 100, min: 1, doc: 'Recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8 asks for at least 100).', example: '100' },
   max_connections: { type: 'integer', default: 2000, min: 1, doc: 'Concurrent inbound connections; more get 421 4.7.0.', example: '2000' },
-  idle_timeout: { type: 'duration', default: 300_000, doc: 'Close a client that sends nothing this long (RFC 5321 §4.5.3.2.7: 5 min).', example: '"5m"' },
+  idle_timeout: { type: 'duration', default: 300_000, min: 1000, doc: 'Close a client that sends nothing this long (RFC 5321 §4.5.3.2.7: 5 min).', example: '"5m"' },
   trace_header: { type: 'boolean', default: true, doc: 'Prepend a Received: trace header (RFC 5321 §4.4).', example: 'true' },
   tls_certificate: { type: 'string', path: true, default: undefined, doc: 'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/cert.pem"' },
   tls_key: { type: 'string', path: true, default: undefined, doc: 'PEM private key for tls_certificate. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/key.pem"' },
   auth_users_file: { type: 'string', path: true, default: undefined, doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.', example: '"/etc/petrel/users"' },
   auth_allow_plaintext: { type: 'boolean', default: false, doc: 'Offer AUTH before STARTTLS (otherwise 538 5.7.11 until TLS is on).', example: 'false' },
   auth_max_failures: { type: 'integer', default: 5, min: 1, doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect. Password checks still running count too, so parallel connections cannot check more passwords than this.', example: '5' },
-  auth_failure_window: { type: 'duration', default: 300_000, doc: 'Window over which auth_max_failures counts.', example: '"5m"' },
+  auth_failure_window: { type: 'duration', default: 300_000, min: 1000, doc: 'Window over which auth_max_failures counts.', example: '"5m"' },
   max_connections_per_ip: { type: 'integer', default: 50, min: 1, doc: 'Concurrent inbound connections per client IP; more get 421 4.7.0 (Postfix smtpd_client_connection_count_limit).', example: '50' },
   max_errors: { type: 'integer', default: 20, min: 1, doc: 'Error replies (bad commands, refusals) in one session before 421 4.7.0 and a disconnect (Postfix smtpd_hard_error_limit).', example: '20' },
   bare_newline: { type: 'enum', values: ['refuse', 'normalize'], default: 'refuse', doc: 'A bare LF (RFC 5321 §2.3.8): "refuse" answers 500/554 5.5.2 (no SMTP smuggling); "normalize" (Postfix smtpd_forbid_bare_newline = normalize, for legacy senders) reads it as a line end in commands and stores it as CRLF in DATA, while the data still ends only at <CRLF>.<CRLF>. A bare CR and BDAT chunks are refused either way.', example: '"refuse"' },
@@ -132,7 +134,7 @@ export const LISTENER_KEYS = {
 
 export const DNS_KEYS = {
   servers: { type: 'address[]', default: [], doc: 'DNS servers "ip" or "ip:port"; empty = the system resolver. Tests always set one.', example: '["127.0.0.1:5353"]' },
-  timeout: { type: 'duration', default: 5_000, doc: 'Per-query timeout.', example: '"5s"' },
+  timeout: { type: 'duration', default: 5_000, min: 100, doc: 'Per-query timeout.', example: '"5s"' },
   tries: { type: 'integer', default: 2, min: 1, doc: 'Tries per query before a transient failure.', example: '2' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -147,7 +149,7 @@ export const EVENTLOG_KEYS = {
   mainlog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s mainlog (R, D, T, P, M records, "@"-separated) to <log_dir>/mainlog.', example: 'true' },
   bouncelog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s bouncelog (B records with stage and bounce class) to <log_dir>/bouncelog.', example: 'true' },
   rejectlog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s rejectlog to <log_dir>/rejectlog.', example: 'true' },
-  heartbeat: { type: 'duration', default: 60_000, doc: 'Interval of the M heartbeat record in mainlog and bouncelog.', example: '"60s"' },
+  heartbeat: { type: 'duration', default: 60_000, min: 1000, doc: 'Interval of the M heartbeat record in mainlog and bouncelog.', example: '"60s"' },
 } as const satisfies Record<string, OptionSpec>;
 
 export const CONTROL_KEYS = {

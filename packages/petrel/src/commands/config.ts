@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { DELIVERY_OPTIONS, DEFAULT_BINDING, formatDuration, type DeliveryOptionName } from '@petrel/core';
+import { DELIVERY_OPTIONS, DEFAULT_BINDING, formatDuration, isPetrelError, type DeliveryOptionName } from '@petrel/core';
+import { inspectControlSocket, liveSocketError } from '@petrel/control';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
 
@@ -10,8 +11,17 @@ export function registerConfig(program: Command): Command {
     .command('check')
     .description('validate a configuration file and exit (0 = valid, 2 = errors, each named)')
     .argument('[file]', 'configuration file', DEFAULT_CONFIG)
-    .action((file: string) => {
+    .action(async (file: string) => {
       const c = loadOrExit(file);
+      for (const w of c.warnings) process.stderr.write(`petrel: warning: ${w}\n`);
+      // What `petrel start` would find at the control socket path (see @petrel/control socket-path).
+      try {
+        // A live socket is the running daemon itself when checking before `petrel config reload`: say so, do not fail.
+        if ((await inspectControlSocket(c.control.socket)) === 'live') process.stderr.write(`petrel: note: ${liveSocketError(c.control.socket).message} (petrel start would refuse; config reload is fine)\n`);
+      } catch (e) {
+        if (isPetrelError(e)) fail(`${file}: control.socket: ${e.message}`, EXIT_CONFIG);
+        throw e;
+      }
       process.stdout.write(`${file}: ok (${c.scopes.bindings.size} binding(s), ${c.listener.listen.join(', ')})\n`);
     });
   configCmd

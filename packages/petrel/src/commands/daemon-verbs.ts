@@ -1,6 +1,30 @@
 /** Verbs about the daemon itself: stop, status, summary, log reopen, config reload. */
 import type { Command } from 'commander';
+import type { SummaryData } from '@petrel/control';
 import { clientOptions, withClient, type ClientOptions } from './common.js';
+import { momentumFields, rate } from './momentum-fields.js';
+
+/** Momentum's `summary` text (reference §7), field names and order as ec_console prints them. */
+function renderSummary(s: SummaryData): string {
+  return `Summary Statistics\n${momentumFields([
+    ['Outbound Concurrency', s.outboundConcurrency],
+    ['Inbound Concurrency', s.inboundConcurrency],
+    ['Active Domains', s.activeDomains],
+    ['Active Queue Size', s.activeQueue],
+    ['Delayed Queue Size', s.delayedQueue],
+    ['Total Queue Size', s.totalQueue],
+    ['Successfully Delivered Messages', s.delivered],
+    ['Failed Messages', s.failed],
+    ['Rejected Messages', s.rejected],
+    // Not a Momentum field: connections refused before any transaction (limits, early talkers).
+    ['Rejected Connections', s.rejectedConnections],
+    ['Received Messages', s.received],
+    ['Delivery Rate', rate(s.delivered, s.sinceReset)],
+    ['Reception Rate', rate(s.received, s.sinceReset)],
+    ['Statistics Last Reset', `${Math.floor(s.sinceReset)} seconds`],
+    ['Uptime', `${Math.floor(s.uptime)} seconds`],
+  ])}`;
+}
 
 export function registerDaemonVerbs(program: Command, configCmd: Command): void {
   clientOptions(program.command('stop').description('stop the running daemon gracefully')).action((o: ClientOptions) =>
@@ -19,9 +43,9 @@ export function registerDaemonVerbs(program: Command, configCmd: Command): void 
         o,
         async (c) => {
           if (o.reset) await c.post('/v1/summary/reset');
-          return c.get<Record<string, string | number>>('/v1/summary');
+          return c.get<SummaryData>('/v1/summary');
         },
-        (s) => `Summary Statistics\n${Object.entries(s).map(([k, v]) => `  ${`${k}:`.padEnd(34)}${v}`).join('\n')}\n`,
+        renderSummary,
       ),
   );
   const log = program.command('log').description('log files');

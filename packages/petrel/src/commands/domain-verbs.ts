@@ -1,21 +1,30 @@
 /** `petrel domain <d>` and `petrel binding summary` (Momentum `domain`, `binding summary`). */
 import type { Command } from 'commander';
-import type { QueueCount } from '@petrel/core';
-import type { ConnectionInfo } from '@petrel/outbound';
+import type { BindingSummaryData, DomainData } from '@petrel/control';
 import type { RouteExplanation } from '@petrel/routing';
 import { hostLines } from './route.js';
 import { clientOptions, withClient, type ClientOptions } from './common.js';
+import { momentumFields, rate } from './momentum-fields.js';
 import { table } from './table.js';
 
-interface DomainInfo {
-  domain: string;
-  routes: (RouteExplanation & { binding: string })[];
-  queues: QueueCount[];
-  connections: { binding: string; open: number; idle: number; goal: number }[];
-  sessions: ConnectionInfo[];
+/** The topic declares only part of routing's explanation; the handler (routing) returns all of it. */
+type DomainView = Omit<DomainData, 'routes'> & { routes: (RouteExplanation & { binding: string })[] };
+
+/** Momentum's `binding summary` block for one binding. */
+function renderBinding(r: BindingSummaryData): string {
+  return `Summary Statistics For Binding ${r.binding} (group ${r.group})\n${momentumFields([
+    ['Open Connections', r.openConnections],
+    ['Active Queue Size', r.activeQueue],
+    ['Total Queue Size', r.totalQueue],
+    ['Successfully Delivered Messages', r.delivered],
+    ['Failed Messages', r.failed],
+    ['Received Messages', r.received],
+    ['Delivery Rate', rate(r.delivered, r.sinceReset)],
+    ['Uptime', `${Math.floor(r.uptime)} seconds`],
+  ])}`;
 }
 
-function renderDomain(d: DomainInfo): string {
+function renderDomain(d: DomainView): string {
   let out = `Domain: ${d.domain}\n`;
   for (const r of d.routes) {
     out += `  Binding ${r.binding}: ${r.source}${r.mx?.implicit ? ' (implicit MX)' : ''}\n`;
@@ -38,17 +47,14 @@ function renderDomain(d: DomainInfo): string {
 
 export function registerDomainVerbs(program: Command): void {
   clientOptions(program.command('domain').description('routes, queues and connections of one domain').argument('<domain>')).action((domain: string, o: ClientOptions) =>
-    withClient(o, (c) => c.get<DomainInfo>(`/v1/domains/${encodeURIComponent(domain)}`), renderDomain),
+    withClient(o, (c) => c.get<DomainView>(`/v1/domains/${encodeURIComponent(domain)}`), renderDomain),
   );
   const binding = program.command('binding').description('bindings').enablePositionalOptions();
   clientOptions(binding.command('summary').description('per-binding statistics').argument('[name]', "a binding, or group:<name>")).action((name: string | undefined, o: ClientOptions) =>
     withClient(
       o,
-      (c) => c.get<Record<string, string | number>[]>('/v1/bindings', { binding: name }),
-      (rows) =>
-        rows
-          .map((r) => `Summary Statistics For Binding ${r.binding} (group ${r.group})\n${Object.entries(r).filter(([k]) => k !== 'binding' && k !== 'group').map(([k, v]) => `  ${`${k}:`.padEnd(34)}${v}`).join('\n')}\n`)
-          .join('\n'),
+      (c) => c.get<BindingSummaryData[]>('/v1/bindings', { binding: name }),
+      (rows) => rows.map(renderBinding).join('\n'),
     ),
   );
 }

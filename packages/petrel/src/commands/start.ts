@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { createLogger } from '@petrel/core';
+import { createLogger, isPetrelError } from '@petrel/core';
+import { inspectControlSocket, liveSocketError } from '@petrel/control';
 import { startDaemon, type Daemon } from '../daemon.js';
 import { DEFAULT_CONFIG } from '../paths.js';
-import { fail, loadOrExit } from './common.js';
+import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
 
 /** `petrel start`: the daemon in the foreground; SIGTERM/SIGINT stop it gracefully, SIGHUP reopens logs. */
 export function registerStart(program: Command): void {
@@ -13,6 +14,16 @@ export function registerStart(program: Command): void {
     .action(async (opts: { config: string }) => {
       const config = loadOrExit(opts.config);
       const logger = createLogger({ level: config.log_level });
+      for (const w of config.warnings) logger.warn({ config: opts.config }, w);
+      // Before any service opens the spool: a file in the control socket's place, or another
+      // daemon on it, stops the start with the path named.
+      try {
+        if ((await inspectControlSocket(config.control.socket)) === 'live') throw liveSocketError(config.control.socket);
+      } catch (e) {
+        if (!isPetrelError(e)) throw e;
+        logger.flush();
+        fail(`cannot start: ${e.message}`, EXIT_CONFIG);
+      }
       let daemon: Daemon;
       try {
         daemon = await startDaemon(config, logger);
