@@ -67,6 +67,16 @@ export class SpaceReserve {
     return this.held;
   }
 
+  /** Bytes still to write for the ballast to be complete (0 when in place or disabled). */
+  missingBytes(): number {
+    if (this.inPlace) return 0;
+    try {
+      return Math.max(0, this.size - statSync(this.file).size);
+    } catch {
+      return this.size;
+    }
+  }
+
   /** Deletes the ballast so that the spool's own writes can use its blocks. Returns true when space was freed. */
   release(): boolean {
     if (this.size <= 0) return false;

@@ -21,6 +21,8 @@ import {
 import { openSpoolReader, type SpoolDatabase } from './database.js';
 import { FreeSpaceGuard, type FreeSpaceProbe } from './free-space.js';
 import { SpaceReserve } from './space-reserve.js';
+
+const MAX_RESERVE = 64 * 1024 * 1024;
 import { OutcomeWriter } from './outcome-writer.js';
 import { replay, type RecoveryResult } from './recovery.js';
 import { toSpoolError } from './sqlite-errors.js';
@@ -114,7 +116,10 @@ export class Spool implements Service {
       maxBatchSize: options.maxBatchSize ?? cfg?.max_batch_size ?? 512,
       recoveryChunkSize: options.recoveryChunkSize ?? cfg?.recovery_chunk_size ?? 500,
     };
-    this.reserve = new SpaceReserve(this.dir, options.outcomeReserve ?? Math.floor(this.settings.minFreeSpace / 4));
+    // A quarter of the free-space minimum, capped: outcome rows are small, so 64 MiB of WAL room
+    // records the outcomes of hundreds of thousands of recipients; a huge min_free_space must not
+    // turn into a huge ballast file.
+    this.reserve = new SpaceReserve(this.dir, options.outcomeReserve ?? Math.min(MAX_RESERVE, Math.floor(this.settings.minFreeSpace / 4)));
     this.freeSpace = new FreeSpaceGuard(this.dir, this.settings.minFreeSpace, ctx.clock, options.freeSpaceProbe);
     if ((options.beforeStoreCommit || options.beforeOutcomeCommit) && options.writer !== 'inline') {
       // A function cannot cross to the worker thread: the hooks would silently never run.
@@ -144,7 +149,10 @@ export class Spool implements Service {
       throw toSpoolError(err, `cannot read the spool database in ${this.dir}`, { dir: this.dir });
     }
     this.lock = lock;
-    if (!this.reserve.fill()) {
+    // Write the ballast only where it leaves the free-space minimum: never fill the disk at start.
+    const missing = this.reserve.missingBytes();
+    const room = missing === 0 || this.freeSpace.available() >= missing + this.settings.minFreeSpace;
+    if (!room || !this.reserve.fill()) {
       this.logger.error({ dir: this.dir, reserve: this.reserve.size }, 'spool: no room for the outcome reserve: refusing new mail with 452 4.3.1 until space returns');
       this.refusing = true;
     }

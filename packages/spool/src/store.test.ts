@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ManualClock, PetrelError, isPetrelError } from '@petrel/core';
@@ -123,7 +123,7 @@ test('refuses with SPOOL_FULL below the free-space minimum, and re-reads statfs 
     probes++;
     return free;
   };
-  const { spool, ctx } = await fx.open({ minFreeSpace: 1000, freeSpaceProbe: probe }, clock);
+  const { spool, ctx } = await fx.open({ minFreeSpace: 1000, freeSpaceProbe: probe, outcomeReserve: 0 }, clock);
   const store = (): Promise<unknown> => ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
   await assert.rejects(store(), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_FULL') && e.details.free === 10);
   free = 1_000_000;
@@ -141,6 +141,8 @@ test('the real statfs probe accepts mail on a disk with room (default minimum 10
   await ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
   const { spool: refusing, ctx: ctx2 } = await fx.open({ minFreeSpace: Number.MAX_SAFE_INTEGER }, undefined, join(fx.root, 'other'));
   await assert.rejects(ctx2.bus.request('spool.store', { envelope: envelope(), body: body(1) }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_FULL'));
+  // The outcome reserve is never written where it would break the minimum (it once filled the disk).
+  assert.equal(existsSync(join(fx.root, 'other', 'spool.reserve')), false);
 });
 
 test('creates the spool directory 0700 and the database files 0600', async (t) => {
