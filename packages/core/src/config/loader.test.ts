@@ -114,11 +114,11 @@ test('durations below their lower bound are refused with file:line, key and the 
   assert.match(msg, /petrel\.toml:2: global\.retry_interval: expected a duration ≥ 1s, found "0s"/);
   assert.match(msg, /petrel\.toml:3: global\.message_expiration: expected a duration ≥ 1s, found "0s"/);
   assert.match(msg, /petrel\.toml:4: global\.max_retry_interval: expected a duration ≥ 1s, found 0/);
-  assert.match(msg, /petrel\.toml:5: global\.connect_timeout: expected a duration ≥ 1s/);
-  assert.match(msg, /petrel\.toml:7: domain\."x\.test"\.body_timeout: expected a duration ≥ 1s/);
+  assert.match(msg, /petrel\.toml:5: global\.connect_timeout: expected a duration ≥ 100ms/);
+  assert.match(msg, /petrel\.toml:7: domain\."x\.test"\.body_timeout: expected a duration ≥ 100ms/);
   assert.match(msg, /petrel\.toml:9: dns\.timeout: expected a duration ≥ 100ms/);
   assert.match(msg, /petrel\.toml:11: eventlog\.heartbeat: expected a duration ≥ 1s/);
-  assert.match(msg, /petrel\.toml:13: listener\.idle_timeout: expected a duration ≥ 1s/);
+  assert.match(msg, /petrel\.toml:13: listener\.idle_timeout: expected a duration ≥ 100ms/);
   assert.match(msg, /petrel\.toml:14: listener\.max_message_size: expected a size ≥ 1, found 0/);
   // Documented zeros: no limit, no fuzz, a delay DSN at every deferral, greet at once, no free-space check.
   const c = parseConfig('stop_timeout = "0s"\n[global]\nmax_deliveries_per_connection = 0\ndelayed_binding_domain_fuzz = "0s"\ndelay_dsn_retry_interval = "0s"\nidle_timeout = "0s"\n[listener]\ngreeting_delay = "0s"\n[spool]\nmin_free_space = 0\n', F);
