@@ -9,9 +9,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, peakRssMiB, percentile, processTree, run, waitForPort } from './lib/procs.mjs';
-import { startCountingSink } from './lib/sink.mjs';
-import { startPostfixRelay } from './lib/postfix.mjs';
+import { cpuSeconds, peakRssMiB, percentile, processTree } from './lib/procs.mjs';
+import { freePort, run, startPostfixRelay, startSmtpSink, waitForPort } from '../test/kit/dist/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
@@ -37,8 +36,8 @@ async function load(port, v, messages) {
   if (v.reuse) a.push('-d');
   a.push(`127.0.0.1:${port}`);
   const t0 = performance.now();
-  const r = await run('smtp-source', a);
-  if (r.code !== 0) throw new Error(`smtp-source failed: ${r.out}`);
+  const r = await run('smtp-source', a, { timeoutMs: 1_800_000 });
+  if (r.code !== 0) throw new Error(`smtp-source failed: ${r.stdout}${r.stderr}`);
   return (performance.now() - t0) / 1000;
 }
 
@@ -64,7 +63,7 @@ gateway = ["127.0.0.1:${sinkPort}"]
 async function runPetrel(v, dir) {
   const sinkPort = await freePort();
   const listenPort = await freePort();
-  const sink = await startCountingSink('127.0.0.1', sinkPort);
+  const sink = await startSmtpSink([], { host: '127.0.0.1', port: sinkPort });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'petrel.toml'), petrelConfig(dir, listenPort, sinkPort));
   const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -75,7 +74,7 @@ async function runPetrel(v, dir) {
     const expected = M * v.rcpts;
     const t0 = performance.now();
     const accept = await load(listenPort, v, M);
-    const ok = await sink.waitFor(M, 600_000);
+    const ok = await sink.waitForCount(M, 600_000);
     const e2e = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(child.pid);
     const rss = peakRssMiB(child.pid);
@@ -111,13 +110,13 @@ function latencies(file) {
 async function runPostfix(v, dir) {
   const sinkPort = await freePort();
   const listenPort = await freePort();
-  const sink = await startCountingSink('127.0.0.1', sinkPort);
+  const sink = await startSmtpSink([], { host: '127.0.0.1', port: sinkPort });
   let pf;
   try {
     pf = await startPostfixRelay(dir, listenPort, sinkPort);
     const t0 = performance.now();
     const accept = await load(listenPort, v, M);
-    const ok = await sink.waitFor(M, 600_000);
+    const ok = await sink.waitForCount(M, 600_000);
     const e2e = (performance.now() - t0) / 1000;
     const tree = processTree(pf.masterPid);
     const cpu = tree.reduce((n, p) => n + cpuSeconds(p), 0);

@@ -8,11 +8,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { MessageEnvelope } from '@petrel/core';
 import { scenario, type Scenario } from '../lib/scenario.js';
-import { sinkBody, startSink } from '../lib/peers.js';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
-import { startPostfix, type Postfix } from '../lib/postfix.js';
-import { waitFor } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
+import { sinkBody, startSink, startPostfix, type Postfix, waitFor, run } from '@petrel/testkit';
 
 /** Submits one message to Postfix with DSN parameters (python smtplib). */
 const SUBMIT = `

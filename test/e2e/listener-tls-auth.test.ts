@@ -8,10 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenario } from '../lib/scenario.js';
-import { sinkBody, startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
+import { sinkBody, startSink, swaks, waitFor, run } from '@petrel/testkit';
 
 const HASH_SCRIPT = fileURLToPath(new URL('../../../packages/listener/scripts/hash-password.mjs', import.meta.url));
 

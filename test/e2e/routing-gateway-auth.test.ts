@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { freePort } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
+import { startAio, startSink, swaks, freePort, run } from '@petrel/testkit';
 
 test('a smart host with AUTH (over STARTTLS) for one domain while other domains go by MX', async (t) => {
   const s = await scenario(t);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { petrelJson } from '../lib/cli.js';
 import type { EventRecord, PetrelHandle } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
+import { run } from '@petrel/testkit';
 
 /** Prints one suite figure line (collected by scripts/reliability-summary.mjs). */
 export function figures(name: string, f: Record<string, unknown>): void {
