@@ -6,8 +6,8 @@ import type { Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { figures, lineServer, makeCerts, startScripted } from './helpers.js';
-import { startAio, startSink, freePort, waitFor } from '@petrel/testkit';
+import { figures, lineServer, startScripted } from './helpers.js';
+import { makeCerts, startAio, startSink, freePort, waitFor } from '@petrel/testkit';
 
 type Expect = 'transient' | 'permanent' | 'delivered';
 
