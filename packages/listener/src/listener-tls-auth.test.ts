@@ -32,7 +32,7 @@ async function fixture(t: { after(fn: () => unknown): void }, extra: readonly st
   return { h, dir };
 }
 
-const swaks = async (port: number, args: readonly string[]): Promise<{ code: number; out: string }> => {
+const swaks = async (port: number, args: readonly string[]): Promise<{ code: number | null; out: string }> => {
   const r = await run('swaks', ['--server', `127.0.0.1:${port}`, '--local-interface', '127.0.0.9', '--timeout', '10', ...args], { timeoutMs: 15_000 });
   return { code: r.code, out: r.stdout + r.stderr };
 };
