@@ -13,8 +13,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, run, waitForPort } from './lib/procs.mjs';
-import { startPostfix } from '../test/dist/lib/postfix.js';
+import { cpuSeconds } from './lib/procs.mjs';
+import { freePort, run, startPostfix, waitForPort } from '../test/kit/dist/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
@@ -34,8 +34,8 @@ async function load(port, reuse) {
   if (reuse) a.push('-d');
   a.push(`127.0.0.1:${port}`);
   const t0 = performance.now();
-  const r = await run('smtp-source', a);
-  if (r.code !== 0) throw new Error(`smtp-source failed: ${r.out}`);
+  const r = await run('smtp-source', a, { timeoutMs: 1_800_000 });
+  if (r.code !== 0) throw new Error(`smtp-source failed: ${r.stdout}${r.stderr}`);
   return (performance.now() - t0) / 1000;
 }
 

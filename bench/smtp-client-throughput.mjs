@@ -4,12 +4,9 @@
 // outbound does). Prints one JSON line per run.
 //
 // usage: node bench/smtp-client-throughput.mjs [--messages 20000] [--sessions 20] [--size 1000] [--runs 3]
-import { spawn } from 'node:child_process';
-import { createServer, connect } from 'node:net';
-import { once } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
 import { cpus } from 'node:os';
 import { SmtpSession } from '../packages/smtp-client/dist/index.js';
+import { startSmtpSink } from '../test/kit/dist/index.js';
 import nodemailer from '../test/node_modules/nodemailer/dist/esm/nodemailer.js';
 
 const args = Object.fromEntries(
@@ -27,30 +24,6 @@ function body(size) {
   let text = head;
   while (text.length + line.length <= size) text += line;
   return Buffer.from(text + 'y'.repeat(Math.max(0, size - text.length - 2)) + '\r\n');
-}
-
-async function freePort() {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  s.close();
-  await once(s, 'close');
-  return port;
-}
-
-async function startSink() {
-  const port = await freePort();
-  const proc = spawn('smtp-sink', ['-u', 'nobody', '-c', `127.0.0.1:${port}`, '1024'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((res) => {
-      const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); res(true); });
-      s.on('error', () => res(false));
-    });
-    if (ok) return { port, stop: async () => { proc.kill('SIGTERM'); await once(proc, 'exit'); } };
-    await delay(50);
-  }
-  proc.kill('SIGKILL');
-  throw new Error('smtp-sink did not start');
 }
 
 const timeouts = { connect: 10000, banner: 10000, ehlo: 10000, mailfrom: 10000, rcptto: 10000, data: 10000, dataBlock: 10000, body: 10000, rset: 10000, quit: 2000 };
@@ -95,7 +68,7 @@ async function runNodemailer(port, msg) {
 }
 
 const msg = body(SIZE);
-const sink = await startSink();
+const sink = await startSmtpSink();
 try {
   for (let run = 1; run <= RUNS; run++) {
     // Alternate the order so neither side always runs on a warmer sink.

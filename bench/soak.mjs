@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { freePort, run, waitForPort } from './lib/procs.mjs';
-import { startCountingSink } from './lib/sink.mjs';
+import { freePort, run, startSmtpSink, waitForPort } from '../test/kit/dist/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []));
@@ -20,7 +19,7 @@ const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pi
 const dir = mkdtempSync(join(tmpdir(), 'bench-soak-'));
 const sinkPort = await freePort();
 const listenPort = await freePort();
-const sink = await startCountingSink('127.0.0.1', sinkPort);
+const sink = await startSmtpSink([], { host: '127.0.0.1', port: sinkPort });
 writeFileSync(
   join(dir, 'petrel.toml'),
   `hostname = "petrel.bench"\nspool_dir = "spool"\nlog_dir = "log"\nlog_level = "warn"\n[listener]\nlisten = ["127.0.0.1:${listenPort}"]\n[dns]\nservers = ["127.0.0.1:9"]\n[global]\nmax_outbound_connections = 20\ntls = "no"\n[domain."relay.test"]\ngateway = ["127.0.0.1:${sinkPort}"]\n`,
@@ -33,11 +32,11 @@ const samples = [];
 const sampler = setInterval(() => samples.push({ s: Math.round((Date.now() - t0) / 1000), rss: Math.round(rssMiB(child.pid)), delivered: sink.count() }), 5000);
 let sent = 0;
 while (Date.now() < end) {
-  const r = await run('smtp-source', ['-s', '10', '-m', '2000', '-l', '1000', '-M', 'test.local', '-f', 'a@test.local', '-t', 'b@relay.test', `127.0.0.1:${listenPort}`]);
-  if (r.code !== 0) throw new Error(r.out);
+  const r = await run('smtp-source', ['-s', '10', '-m', '2000', '-l', '1000', '-M', 'test.local', '-f', 'a@test.local', '-t', 'b@relay.test', `127.0.0.1:${listenPort}`], { timeoutMs: 1_800_000 });
+  if (r.code !== 0) throw new Error(r.stdout + r.stderr);
   sent += 2000;
 }
-await sink.waitFor(sent, 120_000);
+await sink.waitForCount(sent, 120_000);
 clearInterval(sampler);
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));

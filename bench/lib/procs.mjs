@@ -1,41 +1,14 @@
-// Process helpers for benchmarks: spawn, wait for a port, CPU and peak RSS from /proc.
-import { spawn } from 'node:child_process';
+// Process accounting for benchmarks: CPU and peak RSS from /proc. Peers, ports and process
+// helpers come from the test kit (test/kit, built: `pnpm build`).
 import { readFileSync, readdirSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { run as kitRun } from '../../test/kit/dist/index.js';
 
-export function freePort(host = '127.0.0.1') {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, waitForPort } from '../../test/kit/dist/index.js';
 
-export async function waitForPort(host, port, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((r) => {
-      const c = connect({ host, port });
-      c.once('connect', () => (c.destroy(), r(true)));
-      c.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${host}:${port} did not open within ${ms} ms`);
-}
-
-export function run(cmd, args, opts = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code, out }));
-  });
+/** The kit's run() with both streams in one `out` (what the benchmark scripts parse). */
+export async function run(cmd, args, opts = {}) {
+  const r = await kitRun(cmd, args, { timeoutMs: 1_800_000, ...opts });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 const TICK = 100; // USER_HZ on Linux

@@ -2,10 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { sinkBody, startSink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
-import { waitFor } from '../lib/ports.js';
+import { sinkBody, startSink, run, waitFor } from '@petrel/testkit';
 
 /** A legacy client written in python: LF-only line ends everywhere, and a "\n.\n" smuggling attempt. */
 const LEGACY = `

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../lib/procs.js';
+import { run } from '@petrel/testkit';
 
 const RELAY = fileURLToPath(new URL('../../../bench/relay.mjs', import.meta.url));
 

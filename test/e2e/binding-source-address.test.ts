@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startSink, swaks } from '@petrel/testkit';
 
 // Two bindings on two source addresses, chosen by sender domain; the destination's MX
 // (sink.bind.test = 127.0.0.5) is on a third loopback address so that both bindings can reach it.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { CLI, startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
-import { run } from '../lib/procs.js';
+import { run } from '@petrel/testkit';
 
 const CLASS = `
 [bounce]

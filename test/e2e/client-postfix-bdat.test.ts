@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startPostfixDestination, type HeldMessage, type WireSession } from '../lib/postfix-destination.js';
+import { startPostfixDestination, type HeldMessage, type WireSession } from '@petrel/testkit';
 
 /** @petrel/smtp-client's BDAT_CHUNK (the test package depends on core and the app only). */
 const BDAT_CHUNK = 256 * 1024;

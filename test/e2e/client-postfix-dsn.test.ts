@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startPostfixDestination } from '../lib/postfix-destination.js';
-import { run } from '../lib/procs.js';
+import { startPostfixDestination, run } from '@petrel/testkit';
 
 /** python smtplib (an independent client) submits one message with DSN parameters, recipient by recipient. */
 const SUBMIT = `

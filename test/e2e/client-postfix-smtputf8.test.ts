@@ -10,10 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startPostfixDestination } from '../lib/postfix-destination.js';
-import { run } from '../lib/procs.js';
 
 /** python smtplib: one message, UTF-8 recipients at both destinations, SMTPUTF8 on MAIL. */
 const SUBMIT = `
@@ -27,6 +24,7 @@ refused = s.sendmail('alice@test.local', ['ascii@nomx.test'], b'Subject: plain\\
 assert not refused, refused
 s.quit()
 `;
+import { startSink, startPostfixDestination, run } from '@petrel/testkit';
 
 test('a UTF-8 address goes to Postfix with SMTPUTF8 on MAIL, fails with 553 5.6.7 to a server without SMTPUTF8, and an all-ASCII SMTPUTF8 message goes there without it', { timeout: 25_000 }, async (t) => {
   // nomx.test has no MX: its A record 127.0.0.4 is the implicit MX, where smtp-sink listens.

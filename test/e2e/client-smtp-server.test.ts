@@ -11,7 +11,7 @@ import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { waitFor } from '@petrel/testkit';
 
 interface Received {
   readonly sessionId: string;

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../lib/procs.js';
 import { CLI } from '../lib/petrel.js';
+import { run } from '@petrel/testkit';
 
 function tempConfig(t: { after: (fn: () => void) => void }, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-cfg-'));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../lib/procs.js';
+import { run } from '@petrel/testkit';
 import { CLI } from '../lib/petrel.js';
 
 // Only `config check` and `start` runs that stop before binding: tests never listen off loopback.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, swaks } from '../lib/peers.js';
+import { startAio, swaks } from '@petrel/testkit';
 import { startPetrel, testConfig, type EventRecord, type PetrelHandle } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 

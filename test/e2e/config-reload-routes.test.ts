@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
+import { startSink, swaks } from '@petrel/testkit';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 

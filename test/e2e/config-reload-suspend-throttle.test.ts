@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks, type Sink } from '../lib/peers.js';
+import { startSink, swaks, type Sink, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
-import { waitFor } from '../lib/ports.js';
 
 // retry_interval = 1h: held and throttled mail would wait an hour on its own, so a delivery
 // within seconds of the reload is the reload's doing.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
-import { freePort } from '../lib/ports.js';
+import { freePort } from '@petrel/testkit';
 
 async function httpGet(url: string, token?: string): Promise<{ status: number; body: string }> {
   const r = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });

@@ -4,9 +4,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { swaks } from '../lib/peers.js';
+import { swaks, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 
 function post(socketPath: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
   const payload = JSON.stringify(body);

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { startAio, startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { startAio, startSink, swaks, waitFor } from '@petrel/testkit';
 
 // Senders live in other.test, whose MX is the same sink: DSNs to them flow while example.test is held.
 const ZONE = ['mx-host=other.test,mx1.example.test,10'];

@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
-import { waitFor } from '../lib/ports.js';
+import { startSink, swaks, waitFor } from '@petrel/testkit';
 
 test('petrel domain, binding summary, message trace (with the SMTP transcript) and classify against a running daemon', async (t) => {
   const s = await scenario(t);

@@ -6,8 +6,7 @@ import type { QueueCount } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig, CLI } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
-import { run } from '../lib/procs.js';
-import { waitFor } from '../lib/ports.js';
+import { run, waitFor } from '@petrel/testkit';
 
 const N = 25;
 

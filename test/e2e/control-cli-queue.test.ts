@@ -4,10 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QueueCount, QueuedJobInfo, Suspension } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
-import { startSink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
-import { waitFor } from '../lib/ports.js';
+import { startSink, waitFor } from '@petrel/testkit';
 
 test('every queue verb against a running daemon with real queued mail, human and --json', async (t) => {
   const s = await scenario(t);

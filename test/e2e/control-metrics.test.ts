@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { startSink, swaks, waitFor } from '@petrel/testkit';
 
 function scrape(socketPath: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -4,9 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { swaks } from '../lib/peers.js';
+import { swaks, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 
 /** Connects and resolves with the first reply line the listener sends. */
 function firstLine(port: number): Promise<{ socket: Socket; line: string }> {

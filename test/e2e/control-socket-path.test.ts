@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { petrelCli } from '../lib/cli.js';
-import { run } from '../lib/procs.js';
+import { run } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { CLI, freePort, startPetrel, testConfig } from '../lib/petrel.js';
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startSink, swaks } from '@petrel/testkit';
 
 /** Reads from the socket until `pattern` has been seen; bounded by the socket's life. */
 function until(sock: Socket, pattern: RegExp): Promise<string> {

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { swaks } from '../lib/peers.js';
-import { waitForPort } from '../lib/ports.js';
-import { run, startProc } from '../lib/procs.js';
+import { swaks, waitForPort, run, startProc } from '@petrel/testkit';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib } from '../lib/smtplib.js';
-import { startAio } from '../lib/peers.js';
+import { submitWithSmtplib, startAio, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 
 test('the Will-Retry-Until a delay DSN announces is when the recipient expires: no earlier expiry when the next try would fall past it', async (t) => {
   const s = await scenario(t);

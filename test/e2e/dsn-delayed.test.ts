@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib } from '../lib/smtplib.js';
-import { startAio } from '../lib/peers.js';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { submitWithSmtplib, startAio, waitFor } from '@petrel/testkit';
 
 // Momentum's delay_dsn schedule with a 1 s base and the default 12 h cap: points at 1 s, 3 s, 7 s,
 // 15 s after reception. Retrying every second, the first 8 s see ~8 deferrals but only 3 points.

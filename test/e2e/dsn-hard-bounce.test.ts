@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib } from '../lib/smtplib.js';
-import { startAio } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { submitWithSmtplib, startAio, waitFor } from '@petrel/testkit';
 
 test('a 550 from the MX yields one RFC 3464 DSN from <> delivered through Petrel to the sender, covering only recipients that asked', async (t) => {
   const s = await scenario(t);

@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
+import { startAio, swaks, run } from '@petrel/testkit';
 
 test('a permanent failure of mail from <> gives no DSN (no bounce loops), while the same failure from a sender does', async (t) => {
   const s = await scenario(t);

@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib } from '../lib/smtplib.js';
-import { startSink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { submitWithSmtplib, startSink, waitFor } from '@petrel/testkit';
 
 test('NOTIFY=SUCCESS to a next hop without DSN (smtp-sink -N): a "relayed" DSN for that recipient only (RFC 3461 §5.2.2)', async (t) => {
   const s = await scenario(t);

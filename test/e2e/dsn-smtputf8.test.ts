@@ -2,10 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib } from '../lib/smtplib.js';
-import { startAio } from '../lib/peers.js';
+import { submitWithSmtplib, startAio, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 import { execFileSync } from 'node:child_process';
 
 /** Python's email package reads the DSN: the top-level CTE, each part's type and CTE, any MIME defects. */

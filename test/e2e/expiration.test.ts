@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { startSink, swaks, waitFor } from '@petrel/testkit';
 
 // Senders in other.test are answered through mx2 (127.0.0.3), a healthy sink, so the DSN can arrive.
 const ZONE = ['mx-host=other.test,mx2.example.test,10'];

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startSink, swaks } from '@petrel/testkit';
 
 // example.test: mx1 127.0.0.2 (A only), mx2 127.0.0.3 and ::1 (A and AAAA), from the test zone.
 const BINDINGS = `

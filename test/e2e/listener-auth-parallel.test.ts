@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
+import { run } from '@petrel/testkit';
 
 const HASH_SCRIPT = fileURLToPath(new URL('../../../packages/listener/scripts/hash-password.mjs', import.meta.url));
 

@@ -7,10 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib } from '../lib/smtplib.js';
-import { startSink } from '../lib/peers.js';
+import { submitWithSmtplib, startSink, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 
 test('smtplib SMTPUTF8 + ORCPT=utf-8;üser@example.com is accepted and relayed as ORCPT=utf-8;\\x{FC}ser@example.com', { timeout: 40_000 }, async (t) => {
   const s = await scenario(t);

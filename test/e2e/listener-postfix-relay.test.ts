@@ -8,11 +8,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { MessageEnvelope } from '@petrel/core';
 import { scenario, type Scenario } from '../lib/scenario.js';
-import { sinkBody, startSink } from '../lib/peers.js';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
-import { startPostfix, type Postfix } from '../lib/postfix.js';
-import { waitFor } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
+import { sinkBody, startSink, startPostfix, type Postfix, waitFor, run, writeCertificate } from '@petrel/testkit';
 
 /** Submits one message to Postfix with DSN parameters (python smtplib). */
 const SUBMIT = `
@@ -26,9 +23,7 @@ s.quit()
 async function petrelBehindPostfix(s: Scenario, global = ''): Promise<{ petrel: PetrelHandle; postfix: Postfix; dir: string }> {
   const dir = join(s.dir, 'petrel');
   await run('mkdir', ['-p', dir]);
-  const cert = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=petrel.test']);
-  assert.equal(cert.code, 0, cert.stderr);
+  writeCertificate(dir, 'petrel.test');
   const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global })
     .replace('max_message_size = "10MB"', 'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"');
   const petrel = await startPetrel(dir, toml, s.listenPort);

@@ -8,17 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenario } from '../lib/scenario.js';
-import { sinkBody, startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
+import { sinkBody, startSink, swaks, waitFor, run, writeCertificate } from '@petrel/testkit';
 
 const HASH_SCRIPT = fileURLToPath(new URL('../../../packages/listener/scripts/hash-password.mjs', import.meta.url));
 
 async function certificate(dir: string, cn: string): Promise<void> {
-  const r = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', `/CN=${cn}`]);
-  assert.equal(r.code, 0, r.stderr);
+  writeCertificate(dir, cn);
 }
 
 /** The pid listening on 127.0.0.1:port (ss), to signal exactly the daemon this test started. */

@@ -4,10 +4,9 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { petrelCli } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 import { petrelPid } from '../reliability/helpers.js';
+import { startSink, swaks, waitFor } from '@petrel/testkit';
 
 const LOGS = ['events.jsonl', 'mainlog', 'rejectlog'] as const;
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startSink, swaks } from '@petrel/testkit';
 
 test('two MX hosts, the preferred one down: delivered through the second', async (t) => {
   const s = await scenario(t);

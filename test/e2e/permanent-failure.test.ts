@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { spoolMessageCount } from '../lib/spool.js';
+import { startSink, swaks } from '@petrel/testkit';
 
 // generate_bounces = false: the DSN path has its own scenarios (dsn-*.test.ts); here the spool must empty.
 test('the MX answers 550 to RCPT: permanent_failure and the message leaves the spool', async (t) => {

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { sinkBody, startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { sinkBody, startSink, swaks, waitFor } from '@petrel/testkit';
 
 test('swaks → Petrel → smtp-sink at the MX from dnsmasq: delivered, logged, body intact', async (t) => {
   const s = await scenario(t);

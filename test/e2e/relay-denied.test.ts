@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaks } from '@petrel/testkit';
 
 test('a client outside relay_networks gets 554 5.7.1 and a rejection record', async (t) => {
   const s = await scenario(t);

@@ -4,8 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib } from '../lib/smtplib.js';
-import { startSink } from '../lib/peers.js';
+import { submitWithSmtplib, startSink } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
 /** A raw TCP peer that greets with `greeting` and then says nothing more. */

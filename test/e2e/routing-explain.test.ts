@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { CLI } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
+import { run } from '@petrel/testkit';
 
 const CONFIG = (dns: string): string => `hostname = "petrel.test"
 [dns]

@@ -3,17 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, startSink, swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { freePort } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
+import { startAio, startSink, swaks, freePort, writeCertificate } from '@petrel/testkit';
 
 test('a smart host with AUTH (over STARTTLS) for one domain while other domains go by MX', async (t) => {
   const s = await scenario(t);
-  const cert = join(s.dir, 'cert.pem');
-  const key = join(s.dir, 'key.pem');
-  const ssl = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=smart.test', '-days', '1', '-keyout', key, '-out', cert]);
-  assert.equal(ssl.code, 0, ssl.stderr);
+  const { cert, key } = writeCertificate(s.dir, 'smart.test');
   const gwPort = await freePort('127.0.0.7');
   const gateway = await startAio(s.dir, '127.0.0.7', gwPort, ['--tls', cert, key, '--auth', 'relayuser:relay-secret']);
   s.defer(() => gateway.stop());

@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { swaks } from '../lib/peers.js';
+import { swaks, run } from '@petrel/testkit';
 import { CLI, startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
 
 // RFC 5321 §6.3: loop.test's MX is Petrel's own listener (127.0.0.1 on the port it listens on).
 // Delivering there would accept the message again as a new one, and again, without end.

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaks } from '@petrel/testkit';
 
 test('a null MX domain (RFC 7505) fails permanently with 556 5.1.10 without any connection', async (t) => {
   const s = await scenario(t);

@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '../lib/peers.js';
 import { CLI, startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { freePort, waitFor } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
+import { startSink, swaks, freePort, waitFor, run } from '@petrel/testkit';
 
 test('routes: a refusing first entry fails over to __mx__, type=mx and pref route a domain away from its own address, and route explain lists the entries', async (t) => {
   const s = await scenario(t);

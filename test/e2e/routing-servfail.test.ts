@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { swaks } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { startServfailDns } from '../lib/servfail-dns.js';
+import { swaks } from '@petrel/testkit';
 
 test('SERVFAIL for the recipient domain is a transient failure 454 4.4.4, retried, never a bounce', async (t) => {
   const s = await scenario(t);

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startSink } from '../lib/peers.js';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
+import { startSink, waitFor } from '@petrel/testkit';
 
 const KILLS = 4;
 const CLIENTS = 4;

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { fillDisk, mountTmpfs, removeFile } from '../lib/disk.js';
 import { scenario } from '../lib/scenario.js';
-import { startSink, type Sink } from '../lib/peers.js';
+import { startSink, type Sink, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 import { petrelCli } from '../lib/cli.js';
 import { spoolMessageCount } from '../lib/spool.js';
 

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { fillDisk, mountTmpfs, removeFile } from '../lib/disk.js';
 import { scenario } from '../lib/scenario.js';
-import { startSink, type Sink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 import { petrelCli } from '../lib/cli.js';
+import { startSink, type Sink, waitFor } from '@petrel/testkit';
 
 /** One message on its own connection; resolves to the SMTP reply line (250 … or the refusal). */
 async function send(port: number, id: string): Promise<string> {

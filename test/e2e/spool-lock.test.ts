@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { scenario } from '../lib/scenario.js';
 import { CLI, startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
-import { freePort } from '../lib/ports.js';
-import { startProc } from '../lib/procs.js';
+import { freePort, startProc } from '@petrel/testkit';
 import { petrelJson } from '../lib/cli.js';
 
 test('a second `petrel start` on the same spool exits non-zero naming the spool and the holder pid; the first keeps its control socket; after kill -9 a new start succeeds', async (t) => {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib } from '../lib/smtplib.js';
-import { startAio, startSink } from '../lib/peers.js';
+import { submitWithSmtplib, startAio, startSink } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
 test('tls = "required" with tls_verify against an MX whose certificate is not trusted: the deferral names the host, its IP and the cause', async (t) => {

@@ -1,6 +1,6 @@
 /** Runs `petrel <verb>` against a daemon started by startPetrel, bounded. */
 import { CLI, type PetrelHandle } from './petrel.js';
-import { run } from './procs.js';
+import { run } from '@petrel/testkit';
 
 export async function petrelCli(p: PetrelHandle, args: readonly string[], opts: { asUser?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const argv = [CLI, ...args, '--config', p.configFile];

@@ -2,8 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitFor, waitForPort } from './ports.js';
-import { startProc, type Proc } from './procs.js';
+import { freePort, startProc, waitFor, waitForPort, type Proc } from '@petrel/testkit';
 
 export const CLI = fileURLToPath(new URL('../../../packages/petrel/dist/cli.js', import.meta.url));
 

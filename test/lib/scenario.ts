@@ -3,8 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { startDns, type Dns } from './peers.js';
-import { freePort } from './ports.js';
+import { freePort, startDns, type Dns } from '@petrel/testkit';
 
 export interface Scenario {
   readonly dir: string;

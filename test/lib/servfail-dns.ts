@@ -3,7 +3,7 @@
  * rcode SERVFAIL (RFC 1035 §4.1.1, RCODE 2), as a broken authoritative server would answer.
  */
 import dns2 from 'dns2';
-import { freePort } from './ports.js';
+import { freePort } from '@petrel/testkit';
 
 export interface ServfailDns {
   /** "127.0.0.1:port", for [dns] servers. */

@@ -4,12 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startSink } from '../lib/peers.js';
 import { CLI, startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
-import { freePort, waitFor } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
 import { dumpIds, figures } from './helpers.js';
+import { startSink, freePort, waitFor, run } from '@petrel/testkit';
 
 interface BadCase {
   readonly name: string;

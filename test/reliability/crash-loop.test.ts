@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, startSink } from '../lib/peers.js';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
 import { dumpIds, figures, startLoad } from './helpers.js';
+import { startAio, startSink, waitFor } from '@petrel/testkit';
 
 const KILLS = 12;
 const CLIENTS = 4;

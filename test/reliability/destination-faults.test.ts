@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startAio, startSink } from '../lib/peers.js';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { freePort, waitFor } from '../lib/ports.js';
-import { figures, lineServer, makeCerts, startScripted } from './helpers.js';
+import { figures, lineServer, startScripted } from './helpers.js';
+import { makeCerts, startAio, startSink, freePort, waitFor } from '@petrel/testkit';
 
 type Expect = 'transient' | 'permanent' | 'delivered';
 

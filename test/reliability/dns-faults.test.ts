@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import dns2 from 'dns2';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startSink } from '../lib/peers.js';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { freePort, waitFor } from '../lib/ports.js';
 import { figures } from './helpers.js';
+import { startSink, freePort, waitFor } from '@petrel/testkit';
 
 /**
  * What dnsmasq cannot serve (it refuses a CNAME loop in its config and never answers SERVFAIL):

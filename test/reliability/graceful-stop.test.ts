@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { scenario } from '../lib/scenario.js';
-import { startSink, type Sink } from '../lib/peers.js';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
-import { waitFor } from '../lib/ports.js';
 import { dumpIds, figures, startLoad } from './helpers.js';
+import { startSink, type Sink, waitFor } from '@petrel/testkit';
 
 /** What a stopped daemon left in its spool: integrity, half-done rows, the Message-IDs still queued. */
 function inspectSpool(spoolDir: string): { integrity: string; finishedButKept: number; orphanRecipients: number; queuedIds: string[] } {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { petrelJson } from '../lib/cli.js';
 import type { EventRecord, PetrelHandle } from '../lib/petrel.js';
-import { run } from '../lib/procs.js';
+import { run } from '@petrel/testkit';
 
 /** Prints one suite figure line (collected by scripts/reliability-summary.mjs). */
 export function figures(name: string, f: Record<string, unknown>): void {
@@ -189,29 +189,6 @@ export function lineServer(reply: (line: string, s: Socket, state: { inData: boo
       }
     });
   };
-}
-
-/** A self-signed CA and a server certificate for `cn` signed by it (openssl), written into dir. */
-export async function makeCerts(dir: string, cn: string): Promise<{ ca: string; cert: string; key: string }> {
-  const ca = join(dir, 'ca.pem');
-  const caKey = join(dir, 'ca-key.pem');
-  const key = join(dir, 'srv-key.pem');
-  const csr = join(dir, 'srv.csr');
-  const cert = join(dir, 'srv.pem');
-  const ext = join(dir, 'ext.cnf');
-  const steps: string[][] = [
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=Petrel Test CA'],
-    ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`],
-  ];
-  for (const a of steps) {
-    const r = await run('openssl', a);
-    if (r.code !== 0) throw new Error(`openssl ${a[0]}: ${r.stderr}`);
-  }
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(ext, `subjectAltName=DNS:${cn}\n`);
-  const r = await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
-  if (r.code !== 0) throw new Error(`openssl x509: ${r.stderr}`);
-  return { ca, cert, key };
 }
 
 /** A steady load of unique messages on a nodemailer pool; `acked` collects ids answered 250. */

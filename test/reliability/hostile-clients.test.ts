@@ -5,11 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startSink } from '../lib/peers.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { waitFor } from '../lib/ports.js';
-import { run } from '../lib/procs.js';
 import { alive, dumpIds, figures, petrelPid, RawClient, rssKiB } from './helpers.js';
+import { startSink, waitFor, run } from '@petrel/testkit';
 
 const HASH_SCRIPT = fileURLToPath(new URL('../../../packages/listener/scripts/hash-password.mjs', import.meta.url));
 const IDLE = 10_000;

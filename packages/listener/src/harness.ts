@@ -1,9 +1,8 @@
 /**
- * Test fixtures (not exported from index.ts): a listener on 127.0.0.1:0 with a real Bus whose
+ * Test fixtures (compiled for tests only, never into dist/): a listener on 127.0.0.1:0 with a real Bus whose
  * `spool.store` is a small in-memory handler, and a raw SMTP client socket.
  */
 import { connect, type Socket } from 'node:net';
-import { execFile } from 'node:child_process';
 import { Bus, SystemClock, parseConfig, silentLogger, type Clock, type MessageRejected, type StoreRequest, type StoreResult } from '@petrel/core';
 import { Listener } from './listener.js';
 
@@ -150,31 +149,9 @@ export class RawClient {
   }
 }
 
-/** Runs a program to completion (bounded by timeoutMs); resolves with its output and exit code. */
-export function run(file: string, args: readonly string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 /** A promise with its resolve function outside (Promise.withResolvers is Node 22). */
 export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-/** A throw-away self-signed certificate (EC P-256) in dir: cert.pem, key.pem. */
-export async function makeCertificate(dir: string, cn = HOSTNAME): Promise<{ cert: string; key: string }> {
-  const cert = `${dir}/cert.pem`;
-  const key = `${dir}/key.pem`;
-  const r = await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${cn}`,
-  ]);
-  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-  return { cert, key };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, startListener } from './harness.js';
+import { startListener } from './harness.js';
 
 const T = { timeout: 60_000 };
 const PYTHON = '/usr/bin/python3';
@@ -45,6 +45,7 @@ s.rset()
 s.quit()
 print(json.dumps(res))
 `;
+import { run } from '@petrel/testkit';
 
 test('python smtplib with SIZE, BODY=8BITMIME and SMTPUTF8 is accepted; an oversized SIZE is refused at MAIL', T, async (t) => {
   const h = await startListener({ listener: ['max_message_size = "1MB"'] });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, run, startListener } from './harness.js';
+import { RawClient, startListener } from './harness.js';
 import { decodeXtext, parseNotify, parseOrcpt } from './dsn-params.js';
+import { run } from '@petrel/testkit';
 
 const T = { timeout: 20_000 };
 const PYTHON = '/usr/bin/python3';

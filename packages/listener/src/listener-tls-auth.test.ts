@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { HOSTNAME, RawClient, makeCertificate, run, startListener, type Harness } from './harness.js';
+import { HOSTNAME, RawClient, startListener, type Harness } from './harness.js';
 import { hashPassword } from './passwords.js';
+import { makeCertificate, run } from '@petrel/testkit';
 
 const T = { timeout: 20_000 };
 /** A cheap scrypt cost keeps the tests fast; the format is the same. */
@@ -31,8 +32,8 @@ async function fixture(t: { after(fn: () => unknown): void }, extra: readonly st
   return { h, dir };
 }
 
-const swaks = async (port: number, args: readonly string[]): Promise<{ code: number; out: string }> => {
-  const r = await run('swaks', ['--server', `127.0.0.1:${port}`, '--local-interface', '127.0.0.9', '--timeout', '10', ...args], 15_000);
+const swaks = async (port: number, args: readonly string[]): Promise<{ code: number | null; out: string }> => {
+  const r = await run('swaks', ['--server', `127.0.0.1:${port}`, '--local-interface', '127.0.0.9', '--timeout', '10', ...args], { timeoutMs: 15_000 });
   return { code: r.code, out: r.stdout + r.stderr };
 };
 

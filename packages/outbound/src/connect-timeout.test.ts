@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, makeJob } from './testkit/harness.js';
-import { LinePeer } from './testkit/line-peer.js';
-import { startBlackHole } from './testkit/peers.js';
+import { LinePeer, startBlackHole } from '@petrel/testkit';
 
 /** Momentum's internal reply for a connect that timed out (reference §6), byte for byte. */
 const TIMED_OUT = '450 4.4.1 [internal] Connection Timed Out';

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, hostsRoute, makeJob, sessionTracker, until } from './testkit/harness.js';
-import { startAioServer, startCountingProxy, startSmtpSink, type Peer } from './testkit/peers.js';
+import { startAioServer, startCountingProxy, startSmtpSink, type Peer } from '@petrel/testkit';
 
 describe('outbound delivery against real peers', () => {
   let sink: Peer;

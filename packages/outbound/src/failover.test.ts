@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { SmtpReply, type Route } from '@petrel/core';
 import { SmtpSession, type SessionOptions } from '@petrel/smtp-client';
 import { Harness, hostsRoute, makeJob } from './testkit/harness.js';
-import { closedPort, startSmtpSink, type Peer } from './testkit/peers.js';
 import { createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { closedPort, startSmtpSink, type Peer } from '@petrel/testkit';
 
 const NO_MX = '421 4.4.0 [internal] no MXs for this domain could be reached at this time';
 const text = (r: { code: number; enhanced?: string; lines: readonly string[] }): string => `${r.code} ${r.enhanced} ${r.lines.join(' ')}`;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Route } from '@petrel/core';
 import { SmtpSession, type SessionOptions } from '@petrel/smtp-client';
 import { Harness, hostsRoute, makeJob } from './testkit/harness.js';
-import { LinePeer } from './testkit/line-peer.js';
+import { LinePeer } from '@petrel/testkit';
 
 describe('outbound: batches, throttles, auth, traces', () => {
   it('452 4.5.3 too many recipients: the rest go in the next transaction on the same connection', async () => {

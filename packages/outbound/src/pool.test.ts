@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, hostsRoute, makeJob, sessionTracker } from './testkit/harness.js';
-import { startAioServer, startCountingProxy, type Peer } from './testkit/peers.js';
+import { startAioServer, startCountingProxy, type Peer } from '@petrel/testkit';
 
 // aio-server answers "slow*" recipients after 2 s, which keeps transactions overlapping long
 // enough for the pool to open every connection it is allowed to.

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, hostsRoute, makeJob, recordingLogger } from './testkit/harness.js';
-import { LinePeer } from './testkit/line-peer.js';
+import { LinePeer } from '@petrel/testkit';
 
 /** pino's numeric levels. */
 const WARN = 40;

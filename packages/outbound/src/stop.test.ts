@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { DeliveryJob } from '@petrel/core';
 import { SmtpSession, type SessionOptions } from '@petrel/smtp-client';
 import { BODY, Harness, hostsRoute, makeJob } from './testkit/harness.js';
-import { startAioServer, type Peer } from './testkit/peers.js';
+import { startAioServer, type Peer } from '@petrel/testkit';
 
 describe('outbound graceful stop', () => {
   let aio: Peer;

@@ -43,11 +43,6 @@ export class DueTimer {
     this.armedFor = Infinity;
   }
 
-  /** Entries waiting in the global heap (stale ones included); for tests of boundedness. */
-  get entries(): number {
-    return this.heap.size;
-  }
-
   private fire(): void {
     this.handle = undefined;
     this.armedFor = Infinity;

@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SmtpSession } from './session.js';
-import { ScriptedPeer, options } from './fixtures.js';
+import { options } from './fixtures.js';
 import type { SessionOptions, Transaction } from './types.js';
+import { ScriptedPeer } from '@petrel/testkit';
 
 const tx = (body: string | Buffer, over: Partial<Transaction> = {}): Transaction => ({
   sender: 'a@client.test',

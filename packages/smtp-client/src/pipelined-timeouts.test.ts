@@ -7,8 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SmtpSession } from './session.js';
-import { ScriptedPeer, options, startSink, timeouts, type PeerScript } from './fixtures.js';
+import { options, timeouts } from './fixtures.js';
 import type { SessionTimeouts, Transaction, TransactionResult } from './types.js';
+import { ScriptedPeer, startSmtpSink, type PeerScript } from '@petrel/testkit';
 
 const tx = (over: Partial<Transaction> = {}): Transaction => ({
   sender: 'a@client.test',
@@ -95,7 +96,7 @@ test('a pipelined BDAT reply that never comes is "no BDAT response" after body, 
 test('a stalled pipelined RCPT whose later replies come first (smtp-sink -W rcpt:2) is never a permanent failure', async () => {
   // smtp-sink answers DATA ("503 5.5.1 need RCPT command") before the delayed RCPT: in the reply
   // order that 503 sits where the RCPT's reply belongs. No reply of that group can be paired.
-  const sink = await startSink(['-W', 'rcpt:2']);
+  const sink = await startSmtpSink(['-W', 'rcpt:2']);
   try {
     for (const data of [1000, 10_000]) {
       const s = await SmtpSession.open(options(sink.port, { timeouts: timeouts({ rcptto: 500, data }) }));

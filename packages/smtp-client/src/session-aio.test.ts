@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SmtpSession } from './session.js';
-import { options, startAio, tempCert, tempDir } from './fixtures.js';
+import { options, tempDir } from './fixtures.js';
+import { startAioServer, tempCert } from '@petrel/testkit';
 
 test('one transaction with ok, hard* and soft* recipients gives delivered, permanent and transient', async () => {
-  const aio = await startAio();
+  const aio = await startAioServer();
   try {
     const s = await SmtpSession.open(options(aio.port));
     const r = await s.send({
@@ -31,7 +32,7 @@ test('one transaction with ok, hard* and soft* recipients gives delivered, perma
 
 test('a body with lines starting with "." arrives unstuffed, byte for byte', async () => {
   const dump = tempDir();
-  const aio = await startAio(['--dump', dump.dir]);
+  const aio = await startAioServer(['--dump', dump.dir]);
   try {
     const body = Buffer.from('Subject: dots\r\n\r\n.leading\r\n..two\r\n.\r\nend\r\n');
     const s = await SmtpSession.open(options(aio.port));
@@ -52,7 +53,7 @@ test('a body with lines starting with "." arrives unstuffed, byte for byte', asy
 
 test('STARTTLS under ifavailable upgrades, verifies the host name and re-reads EHLO', async () => {
   const cert = tempCert('localhost');
-  const aio = await startAio(['--tls', cert.cert, cert.key]);
+  const aio = await startAioServer(['--tls', cert.cert, cert.key]);
   try {
     const transcript: string[] = [];
     const s = await SmtpSession.open(
@@ -72,7 +73,7 @@ test('STARTTLS under ifavailable upgrades, verifies the host name and re-reads E
 
 test('a certificate that does not match the host fails required TLS with 451 4.7.5, and ifavailable falls back to plaintext', async () => {
   const cert = tempCert('localhost');
-  const aio = await startAio(['--tls', cert.cert, cert.key]);
+  const aio = await startAioServer(['--tls', cert.cert, cert.key]);
   try {
     const strict = options(aio.port, { tls: 'required', tlsVerify: 'host', hostname: 'wrong.test', tlsCa: cert.pem });
     await assert.rejects(SmtpSession.open(strict), (err: any) => {
@@ -94,7 +95,7 @@ test('a certificate that does not match the host fails required TLS with 451 4.7
 
 test('AUTH over TLS succeeds with the right password and 535 is kept, without tryNextHost, for a wrong one', async () => {
   const cert = tempCert('localhost');
-  const aio = await startAio(['--tls', cert.cert, cert.key, '--auth', 'user:secret']);
+  const aio = await startAioServer(['--tls', cert.cert, cert.key, '--auth', 'user:secret']);
   try {
     const base = options(aio.port, { tls: 'required' as const, tlsVerify: 'no' as const });
     const transcript: string[] = [];

@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SmtpSession } from './session.js';
-import { ScriptedPeer, freePort, options, timeouts, type PeerScript } from './fixtures.js';
+import { options, timeouts } from './fixtures.js';
 import type { Transaction } from './types.js';
+import { ScriptedPeer, freePort, type PeerScript } from '@petrel/testkit';
 
 const tx = (over: Partial<Transaction> = {}): Transaction => ({
   sender: 'a@client.test',

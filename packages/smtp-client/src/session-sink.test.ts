@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SmtpSession } from './session.js';
-import { options, startSink, timeouts } from './fixtures.js';
+import { options, timeouts } from './fixtures.js';
 import type { Transaction } from './types.js';
+import { startSmtpSink } from '@petrel/testkit';
 
 const tx = (...rcpts: string[]): Transaction => ({
   sender: 'a@client.test',
@@ -14,7 +15,7 @@ const tx = (...rcpts: string[]): Transaction => ({
 });
 
 test('delivers two recipients in one pipelined transaction (all commands written before the first reply)', async () => {
-  const sink = await startSink();
+  const sink = await startSmtpSink();
   const transcript: string[] = [];
   try {
     const s = await SmtpSession.open(options(sink.port, { onTranscript: (d, l) => transcript.push(`${d} ${l}`) }));
@@ -35,7 +36,7 @@ test('delivers two recipients in one pipelined transaction (all commands written
 });
 
 test('451 to RCPT (-r RCPT) makes every recipient transient at stage 4 and sends no body', async () => {
-  const sink = await startSink(['-r', 'RCPT']);
+  const sink = await startSmtpSink(['-r', 'RCPT']);
   const transcript: string[] = [];
   try {
     const s = await SmtpSession.open(options(sink.port, { onTranscript: (d, l) => transcript.push(`${d} ${l}`) }));
@@ -53,7 +54,7 @@ test('451 to RCPT (-r RCPT) makes every recipient transient at stage 4 and sends
 });
 
 test('5xx to RCPT (-f RCPT) is permanent at stage 4', async () => {
-  const sink = await startSink(['-f', 'RCPT', '-B', '550 5.1.1 No such user']);
+  const sink = await startSmtpSink(['-f', 'RCPT', '-B', '550 5.1.1 No such user']);
   try {
     const s = await SmtpSession.open(options(sink.port));
     const r = await s.send(tx('b@x.test'));
@@ -68,7 +69,7 @@ test('5xx to RCPT (-f RCPT) is permanent at stage 4', async () => {
 });
 
 test('421 to RCPT (-Q RCPT) leaves every recipient transient with the 421 and the session unusable', async () => {
-  const sink = await startSink(['-Q', 'RCPT']);
+  const sink = await startSmtpSink(['-Q', 'RCPT']);
   try {
     const s = await SmtpSession.open(options(sink.port));
     const r = await s.send(tx('b@x.test', 'c@x.test'));
@@ -81,7 +82,7 @@ test('421 to RCPT (-Q RCPT) leaves every recipient transient with the 421 and th
 });
 
 test('a silent disconnect after DATA (-q DATA) is transient "connection closed by remote host"', async () => {
-  const sink = await startSink(['-q', 'DATA']);
+  const sink = await startSmtpSink(['-q', 'DATA']);
   try {
     const s = await SmtpSession.open(options(sink.port));
     const r = await s.send(tx('b@x.test'));
@@ -96,7 +97,7 @@ test('a silent disconnect after DATA (-q DATA) is transient "connection closed b
 
 test('a RCPT reply slower than rcptto (-W rcpt:2) times out as "no RCPT TO response"', async () => {
   // Without pipelining: smtp-sink answers later commands before a delayed one, out of order.
-  const sink = await startSink(['-W', 'rcpt:2']);
+  const sink = await startSmtpSink(['-W', 'rcpt:2']);
   try {
     const s = await SmtpSession.open(options(sink.port, { pipelining: false, timeouts: timeouts({ rcptto: 200 }) }));
     const started = Date.now();
@@ -111,7 +112,7 @@ test('a RCPT reply slower than rcptto (-W rcpt:2) times out as "no RCPT TO respo
 });
 
 test('two transactions over one session with reset() in between', async () => {
-  const sink = await startSink();
+  const sink = await startSmtpSink();
   try {
     const s = await SmtpSession.open(options(sink.port));
     const first = await s.send(tx('b@x.test'));
@@ -126,7 +127,7 @@ test('two transactions over one session with reset() in between', async () => {
 });
 
 test('a 421 banner (-Q CONNECT) rejects open() with tryNextHost at stage 12', async () => {
-  const sink = await startSink(['-Q', 'CONNECT']);
+  const sink = await startSmtpSink(['-Q', 'CONNECT']);
   try {
     await assert.rejects(SmtpSession.open(options(sink.port)), (err: any) => {
       assert.equal(err.name, 'SmtpSessionError');

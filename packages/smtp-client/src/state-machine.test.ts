@@ -4,7 +4,8 @@ import { isPetrelError } from '@petrel/core';
 import { SmtpSession } from './session.js';
 import { StateMachine, getStateMachine } from './state-machine.js';
 import type { SmtpState } from './state.js';
-import { ScriptedPeer, options, startSink } from './fixtures.js';
+import { options } from './fixtures.js';
+import { ScriptedPeer, startSmtpSink } from '@petrel/testkit';
 
 const noop = (name: string, arg = name): SmtpState => ({ name, stage: 11, timeout: 'ehlo', send: () => [`NOOP ${arg}`] });
 
@@ -32,7 +33,7 @@ test('registerState inserts after a named state or before the banner, returns an
 });
 
 test('a custom NOOP state registered after EHLO runs in order against smtp-sink', async () => {
-  const sink = await startSink();
+  const sink = await startSmtpSink();
   const m = new StateMachine();
   const replies: number[] = [];
   m.registerState({ ...noop('noop-probe'), on: { positive: (_c, r) => void replies.push(r.code) } }, { after: 'ehlo' });

@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SmtpSession } from './session.js';
-import { ScriptedPeer, options, timeouts, type PeerScript } from './fixtures.js';
+import { options, timeouts } from './fixtures.js';
 import type { SessionTimeouts, Transaction } from './types.js';
+import { ScriptedPeer, type PeerScript } from '@petrel/testkit';
 
 const tx: Transaction = { sender: 'a@client.test', recipients: [{ address: 'b@x.test' }], body: Buffer.from('x\r\n') };
 

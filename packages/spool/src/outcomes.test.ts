@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { ManualClock, isPetrelError, type MessageEnvelope, type ReplyData, type ServiceContext } from '@petrel/core';
+import { join } from 'node:path';
+import { SPOOL_DB_FILE } from './database.js';
 import { body, envelope, job, spoolFixture } from './spool-fixture.js';
 
 const OK: ReplyData = { code: 250, enhanced: '2.0.0', lines: ['ok'] };
@@ -109,21 +111,18 @@ test('a repeated final outcome is harmless (at-least-once redelivery)', async (t
 test('a failed outcome write is kept and retried after a second, then the message is deleted', async (t) => {
   const fx = spoolFixture(t);
   const clock = new ManualClock();
-  let failures = 1;
-  const { spool, ctx } = await fx.open(
-    {
-      writer: 'inline',
-      beforeOutcomeCommit: () => {
-        if (failures-- > 0) throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE');
-      },
-    },
-    clock,
-  );
+  const { spool, ctx } = await fx.open({ writer: 'inline' }, clock);
   const env = await storeOne(ctx, ['a@example.test']);
+  // A real write failure: another process holds the write lock, so the outcome transaction gives
+  // up with SQLITE_BUSY (better-sqlite3's 5 s busy timeout) and rolls back.
+  const holder = new Database(join(fx.spoolDir, SPOOL_DB_FILE));
+  fx.onCleanup(() => holder.close());
+  holder.exec('BEGIN IMMEDIATE');
   attempted(ctx, env, [[0, 'delivered', OK]]);
   await spool.flush();
   assert.equal(spool.stats().outcomeBacklog, 1);
   assert.equal(spool.stats().messages, 1, 'rolled back: still in the spool');
+  holder.exec('ROLLBACK');
   clock.advance(1000);
   await new Promise<void>((resolve) => {
     // The retry timer sent the backlog; the inline write settles within this turn.

@@ -27,14 +27,3 @@ test('[spool] min_free_space and max_batch_size from the config file govern the 
   t.after(() => spool2.stop());
   await assert.rejects(bus2.request('spool.store', { envelope: envelope(), body: body(9) }), (e) => isPetrelError(e, 'PETREL_ERR_SPOOL_FULL'));
 });
-
-test('commit hooks are refused unless writer is "inline" (a function cannot reach the write worker)', () => {
-  const tmp = tempRoot();
-  const config = parseConfig(`spool_dir = ${JSON.stringify(tmp.spoolDir)}\n`, join(tmp.root, 'petrel.toml'));
-  const logger = silentLogger();
-  assert.throws(
-    () => new Spool({ config, bus: new Bus(logger), logger, clock: new SystemClock() }, { beforeStoreCommit: () => undefined }),
-    (e: unknown) => isPetrelError(e, 'PETREL_ERR_CONFIG_KEY'),
-  );
-  tmp.cleanup();
-});

@@ -53,10 +53,6 @@ export interface SpoolOptions {
    * connection, so commits and their fsync leave the event loop free; 'inline' on the main thread.
    */
   readonly writer?: 'worker' | 'inline';
-  /** Test hook (writer 'inline' only): runs inside each store transaction before commit; throwing rolls the batch back. */
-  readonly beforeStoreCommit?: (batchSize: number) => void;
-  /** Test hook (writer 'inline' only): runs inside each outcome transaction before commit; throwing rolls it back. */
-  readonly beforeOutcomeCommit?: () => void;
 }
 
 /** Counters for metrics and tests. */
@@ -121,10 +117,6 @@ export class Spool implements Service {
     // turn into a huge ballast file.
     this.reserve = new SpaceReserve(this.dir, options.outcomeReserve ?? Math.min(MAX_RESERVE, Math.floor(this.settings.minFreeSpace / 4)));
     this.freeSpace = new FreeSpaceGuard(this.dir, this.settings.minFreeSpace, ctx.clock, options.freeSpaceProbe);
-    if ((options.beforeStoreCommit || options.beforeOutcomeCommit) && options.writer !== 'inline') {
-      // A function cannot cross to the worker thread: the hooks would silently never run.
-      throw new PetrelError('PETREL_ERR_CONFIG_KEY', 'spool commit hooks need writer = "inline"', { writer: options.writer ?? 'worker' });
-    }
   }
 
   async start(): Promise<void> {
@@ -368,9 +360,8 @@ export class Spool implements Service {
   }
 
   private async openBackend(): Promise<WriteBackend> {
-    const { beforeStoreCommit, beforeOutcomeCommit } = this.options;
     if (this.options.writer === 'inline') {
-      return InlineBackend.open(this.dir, { ...(beforeStoreCommit ? { beforeStoreCommit } : {}), ...(beforeOutcomeCommit ? { beforeOutcomeCommit } : {}) });
+      return InlineBackend.open(this.dir);
     }
     return WorkerBackend.start({
       dir: this.dir,

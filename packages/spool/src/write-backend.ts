@@ -1,8 +1,7 @@
 /**
  * Where the spool's writes run. The default, WorkerBackend, owns the read-write connection in a
  * worker thread so that commits (and their fsync) leave the event loop free to serve SMTP;
- * InlineBackend runs the same transactions on the calling thread (writer = 'inline', and tests
- * whose hooks must run inside the transaction, which functions cannot reach across a thread).
+ * InlineBackend runs the same transactions on the calling thread (writer = 'inline').
  */
 import { openSpoolDatabase, type SpoolDatabase } from './database.js';
 import {
@@ -11,7 +10,6 @@ import {
   type OutcomeEffects,
   type StoreCommitResult,
   type StoreItem,
-  type WriteHooks,
   type WriteTransactions,
 } from './write-transactions.js';
 
@@ -35,14 +33,13 @@ export class InlineBackend implements WriteBackend {
 
   private constructor(
     private readonly db: SpoolDatabase,
-    hooks: WriteHooks,
   ) {
-    this.tx = createWriteTransactions(db, hooks);
+    this.tx = createWriteTransactions(db);
   }
 
   /** Opens (creating if needed) the spool database in `dir`. */
-  static open(dir: string, hooks: WriteHooks = {}): InlineBackend {
-    return new InlineBackend(openSpoolDatabase(dir), hooks);
+  static open(dir: string): InlineBackend {
+    return new InlineBackend(openSpoolDatabase(dir));
   }
 
   commitStores(batch: readonly StoreItem[]): Promise<StoreCommitResult> {

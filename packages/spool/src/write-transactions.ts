@@ -34,13 +34,6 @@ export interface OutcomeEffects {
   readonly bytes: number;
 }
 
-export interface WriteHooks {
-  /** Test hook: runs inside each store transaction before it commits; throwing rolls the batch back. */
-  readonly beforeStoreCommit?: (batchSize: number) => void;
-  /** Test hook: runs inside each outcome transaction before it commits; throwing rolls it back. */
-  readonly beforeOutcomeCommit?: () => void;
-}
-
 export interface WriteTransactions {
   /** One IMMEDIATE transaction (one WAL fsync); throws a PetrelError (via toSpoolError) after a rollback. */
   commitStores(batch: readonly StoreItem[]): StoreCommitResult;
@@ -49,7 +42,7 @@ export interface WriteTransactions {
 }
 
 /** Prepares the write statements on `db` (the read-write connection). */
-export function createWriteTransactions(db: SpoolDatabase, hooks: WriteHooks = {}): WriteTransactions {
+export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
   const insertMessage = db.prepare<[string, string, number, number, Uint8Array]>(
     'INSERT INTO messages (id, envelope, received_at, size, body) VALUES (?, ?, ?, ?, ?)',
   );
@@ -71,7 +64,6 @@ export function createWriteTransactions(db: SpoolDatabase, hooks: WriteHooks = {
         rejected.push({ index, reason: 'duplicate' });
       }
     });
-    hooks.beforeStoreCommit?.(batch.length);
     return { rejected };
   });
 
@@ -123,7 +115,6 @@ export function createWriteTransactions(db: SpoolDatabase, hooks: WriteHooks = {
         bytes += size;
       }
     }
-    hooks.beforeOutcomeCommit?.();
     return { finished, deleted, bytes };
   });
 

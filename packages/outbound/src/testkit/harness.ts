@@ -5,6 +5,7 @@
  */
 import { Bus, SystemClock, createLogger, parseConfig, silentLogger, type DeliveryAttempt, type DeliveryJob, type Logger, type OutboundSessionEvent, type Route, type RouteHost } from '@petrel/core';
 import { SmtpSession, type SessionOptions } from '@petrel/smtp-client';
+import { waitFor } from '@petrel/testkit';
 import { OutboundService, type OutboundOptions } from '../outbound-service.js';
 
 export interface HarnessOptions {
@@ -136,13 +137,7 @@ export class Harness {
 
 /** Resolves when cond() holds, checking every 10 ms; rejects after timeoutMs (state with no event). */
 export async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (let i = 0; i < 10_000; i++) {
-    if (cond()) return;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('condition not met in time');
+  await waitFor('condition', cond, timeoutMs, 10);
 }
 
 /**

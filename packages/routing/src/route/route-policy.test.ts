@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { formatReply, type Route } from '@petrel/core';
 import { contextFrom } from '../context-fixture.js';
-import { startDnsmasq, type Dnsmasq } from '../dnsmasq-fixture.js';
 import { RoutingService } from '../routing-service.js';
+import { startDnsmasq, type Dnsmasq } from '@petrel/testkit';
 
 let dns: Dnsmasq;
 before(async () => {

@@ -5,10 +5,10 @@ import { EHLO_FROM_SENDER, formatReply, ManualClock, type Route } from '@petrel/
 import { countingDns, contextFrom, dnsTestConfig } from '../context-fixture.js';
 import { CachingResolver } from '../dns/caching-resolver.js';
 import { createDnsClient } from '../dns/dns-client.js';
-import { startDnsmasq, type Dnsmasq } from '../dnsmasq-fixture.js';
 import { RoutingService } from '../routing-service.js';
 import { explainMx } from './mx.js';
 import { ehloName } from './route-resolver.js';
+import { startDnsmasq, type Dnsmasq } from '@petrel/testkit';
 
 const EXTRA_ZONE = [
   // two MX of equal preference: their order must vary (RFC 5321 §5.1)

@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { formatReply, type Route } from '@petrel/core';
 import { countingDns, contextFrom, dnsTestConfig } from '../context-fixture.js';
 import { createDnsClient } from '../dns/dns-client.js';
-import { startDnsmasq, type Dnsmasq } from '../dnsmasq-fixture.js';
 import { RoutingService } from '../routing-service.js';
+import { startDnsmasq, type Dnsmasq } from '@petrel/testkit';
 
 const EXTRA_ZONE = ['mx-host=relay.test,mxr.relay.test,5', 'host-record=mxr.relay.test,127.0.0.12'];
 

@@ -8,7 +8,7 @@
  * - `hold`: smtpd only: each accepted message goes durably into the hold queue and is never
  *   delivered (the peer of Petrel with suspend_delivery, for the accept benchmark).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { startPostfixInstance } from './postfix-instance.js';
@@ -60,6 +60,35 @@ export async function startPostfix(parent: string, opts: PostfixOptions): Promis
     queued: () => queues.reduce((n, q) => n + countFiles(join(pf.spool, q)), 0),
     held: () => countFiles(join(pf.spool, 'hold')),
     maillog: pf.maillog,
+    stop: pf.stop,
+  };
+}
+
+/**
+ * The benchmarks' relay (bench/relay.mjs): smtpd on 127.0.0.1:listenPort relays relay.test to the
+ * sink on 127.0.0.1:sinkPort and nothing else; masterPid is for CPU and memory accounting.
+ */
+export async function startPostfixRelay(
+  dir: string,
+  listenPort: number,
+  sinkPort: number,
+  /** More main.cf lines (the benchmark's log resolution). */
+  extra: readonly string[] = [],
+): Promise<{ readonly masterPid: number; readonly etc: string; readonly maillogFile: string; stop(): Promise<void> }> {
+  const pf = await startPostfixInstance(dir, '127.0.0.1', listenPort, [
+    'myhostname = pfx.test',
+    'inet_interfaces = 127.0.0.1',
+    'relay_domains = relay.test',
+    `transport_maps = inline:{ relay.test=smtp:[127.0.0.1]:${sinkPort} }`,
+    'default_transport = error:outbound disabled in test',
+    'disable_dns_lookups = yes',
+    'default_destination_concurrency_limit = 20',
+    ...extra,
+  ]);
+  return {
+    masterPid: Number(readFileSync(join(pf.spool, 'pid', 'master.pid'), 'utf8').trim()),
+    etc: pf.etc,
+    maillogFile: join(dir, 'data', 'maillog'),
     stop: pf.stop,
   };
 }

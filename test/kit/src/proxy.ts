@@ -1,86 +1,12 @@
 /**
- * Real SMTP peers for tests (shared/peers/README.md): smtp-sink and aio-server.py on loopback,
- * random high ports, always stopped by the test; plus a counting TCP proxy to observe connections.
+ * Network peers for connection-level tests: a counting TCP proxy (to observe connections) and a
+ * black hole (a listener that never answers a SYN, for connect timeouts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-
-export interface Peer {
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-// The project's own copy of the shared peer (test/peers), so CI needs nothing outside the repo.
-const AIO_SERVER = fileURLToPath(new URL('../../../../test/peers/aio-server.py', import.meta.url));
-
-function randomPort(): number {
-  return 20_000 + Math.floor(Math.random() * 40_000);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(t);
-}
-
-/** Resolves once a TCP connect to port succeeds; smtp-sink prints nothing when ready. */
-async function waitListening(port: number, child: ChildProcess, deadlineMs = 5000): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  for (let i = 0; i < 200 && Date.now() < end; i++) {
-    if (child.exitCode !== null) return false;
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
-
-/** smtp-sink on 127.0.0.1:random; `faults` such as ['-r', 'RCPT']. */
-export async function startSmtpSink(faults: readonly string[] = []): Promise<Peer> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = randomPort();
-    const child = spawn('smtp-sink', ['-u', 'nobody', ...faults, `127.0.0.1:${port}`, '1024'], { stdio: 'ignore' });
-    if (await waitListening(port, child)) return { port, stop: () => stopChild(child) };
-    await stopChild(child);
-  }
-  throw new Error('smtp-sink did not start');
-}
-
-/** aio-server.py (per-recipient outcomes by local part: hard*, soft*, slow*). */
-export async function startAioServer(): Promise<Peer> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = randomPort();
-    const child = spawn('/usr/bin/python3', [AIO_SERVER, String(port)], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const ready = await new Promise<boolean>((resolve) => {
-      const t = setTimeout(() => resolve(false), 10_000);
-      child.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('listening')) {
-          clearTimeout(t);
-          resolve(true);
-        }
-      });
-      child.once('exit', () => {
-        clearTimeout(t);
-        resolve(false);
-      });
-    });
-    if (ready) return { port, stop: () => stopChild(child) };
-    await stopChild(child);
-  }
-  throw new Error('aio-server did not start');
-}
+import { stopChild } from './procs.js';
+import type { Peer } from './smtp-sink.js';
 
 /** A TCP forwarder that counts the connections made through it. */
 export interface CountingProxy extends Peer {
@@ -147,17 +73,6 @@ export async function startCountingProxy(targetPort: number, host = '127.0.0.1')
   };
 }
 
-/** A port on 127.0.0.1 that was free a moment ago: connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const addr = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  if (addr === null || typeof addr === 'string') throw new Error('no address');
-  return addr.port;
-}
-
 /**
  * A destination that never answers a SYN, on loopback: a listener (python, since Node accepts at
  * once) with backlog 0 that never calls accept(). Filler connections fill its accept queue; Linux
@@ -201,7 +116,7 @@ export async function startBlackHole(host = '127.0.0.1', proofMs = 250): Promise
   const stop = async (): Promise<void> => {
     for (const s of fillers) s.destroy();
     child.stdin!.end();
-    await stopChild(child);
+    await stopChild(child, 'SIGTERM', 3000);
   };
   for (let i = 0; i < 8; i++) {
     const s = connect({ host, port });

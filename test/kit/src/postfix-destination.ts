@@ -1,6 +1,6 @@
 /**
  * A private Postfix as a *destination* (the MX Petrel delivers to), after
- * /work/shared/peers/postfix-relay-bench.sh and bench/lib/postfix.mjs: its own config, queue and
+ * /work/shared/peers/postfix-relay-bench.sh: its own config, queue and
  * data directories, smtpd on host:port (e.g. 127.0.0.2:<mxPort>); the system's Postfix is untouched.
  * Needs root (CI is root).
  *
@@ -18,6 +18,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './ports.js';
+import { writeCertificate } from './certs.js';
 import { startPostfixInstance } from './postfix-instance.js';
 import { run } from './procs.js';
 
@@ -116,10 +117,7 @@ export async function startPostfixDestination(parent: string, opts: PostfixDesti
   const tlsLines: string[] = [];
   if (opts.tls) {
     mkdirSync(dir, { recursive: true });
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    const r = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=mx1.example.test']);
-    if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+    const { cert, key } = writeCertificate(dir, 'mx1.example.test');
     tlsLines.push('smtpd_tls_security_level = may', `smtpd_tls_cert_file = ${cert}`, `smtpd_tls_key_file = ${key}`, 'smtpd_tls_loglevel = 1');
   }
   const pf = await startPostfixInstance(dir, host, port, [

@@ -1,0 +1,60 @@
+/** Throw-away self-signed certificates (EC P-256) made with openssl. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from './procs.js';
+
+/** Writes cert.pem and key.pem for CN `cn` into dir (synchronously, bounded). */
+export function writeCertificate(dir: string, cn: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${cn}`], {
+    stdio: 'ignore',
+    timeout: 30_000,
+  });
+  return { cert, key };
+}
+
+/** A certificate in dir (the listener tests' default CN: mx.petrel.test). */
+export async function makeCertificate(dir: string, cn = 'mx.petrel.test'): Promise<{ cert: string; key: string }> {
+  return writeCertificate(dir, cn);
+}
+
+export interface TempCert {
+  readonly dir: string;
+  readonly cert: string;
+  readonly key: string;
+  /** The certificate itself (PEM), e.g. to trust it as a CA. */
+  readonly pem: string;
+  remove(): void;
+}
+
+/** A certificate in a fresh temporary directory; remove() deletes it. */
+export function tempCert(cn = 'localhost'): TempCert {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-cert-'));
+  const { cert, key } = writeCertificate(dir, cn);
+  return { dir, cert, key, pem: readFileSync(cert, 'utf8'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A self-signed CA and a server certificate for `cn` signed by it (openssl), written into dir. */
+export async function makeCerts(dir: string, cn: string): Promise<{ ca: string; cert: string; key: string }> {
+  const ca = join(dir, 'ca.pem');
+  const caKey = join(dir, 'ca-key.pem');
+  const key = join(dir, 'srv-key.pem');
+  const csr = join(dir, 'srv.csr');
+  const cert = join(dir, 'srv.pem');
+  const ext = join(dir, 'ext.cnf');
+  const steps: string[][] = [
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=Petrel Test CA'],
+    ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`],
+  ];
+  for (const a of steps) {
+    const r = await run('openssl', a);
+    if (r.code !== 0) throw new Error(`openssl ${a[0]}: ${r.stderr}`);
+  }
+  writeFileSync(ext, `subjectAltName=DNS:${cn}\n`);
+  const r = await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
+  if (r.code !== 0) throw new Error(`openssl x509: ${r.stderr}`);
+  return { ca, cert, key };
+}

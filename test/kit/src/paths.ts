@@ -1,0 +1,6 @@
+import { fileURLToPath } from 'node:url';
+
+/** test/peers (the peer scripts and the DNS zone), from test/kit/dist. */
+export const PEERS_DIR = fileURLToPath(new URL('../../peers/', import.meta.url));
+export const AIO_SERVER = `${PEERS_DIR}aio-server.py`;
+export const DNS_ZONE = `${PEERS_DIR}dnsmasq-test-zone.conf`;
