@@ -30,12 +30,14 @@ import {
   type SpoolOptions,
   type BindingRuleConfig,
   type BounceClassConfig,
+  type PolicyModuleConfig,
   BOUNCE_CATEGORIES,
   BUILTIN_BOUNCE_CODES,
 } from './schema.js';
 
 const BOUNCE_CLASS_FIELDS: readonly string[] = ['code', 'name', 'description', 'category'];
 import { parseBindingRules } from './binding-rules.js';
+import { parsePolicyEntries } from './policy-entries.js';
 import { checkRoutesTable } from './route-entries.js';
 import {
   DEFAULT_BINDING,
@@ -69,6 +71,8 @@ export interface PetrelConfig extends RootOptions {
   readonly routing: RoutingOptions;
   /** [[binding_rule]] tables, validated, in file order (first match wins). */
   readonly bindingRules: readonly BindingRuleConfig[];
+  /** [[policy]] modules, in file order (docs/policy.md). */
+  readonly policy: readonly PolicyModuleConfig[];
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
 }
@@ -338,7 +342,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     throw e;
   }
   const v = new Validator(file, text);
-  const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog'];
+  const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog', 'policy'];
   const root = v.section([], ROOT_KEYS, doc, sections) as unknown as RootOptions;
   const tableAt = (key: string): Table => {
     const t = doc[key];
@@ -416,6 +420,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
 
   const globalDomains = v.domains(['domain'], doc.domain);
   const bindingRules = parseBindingRules(v, doc.binding_rule, { bindings, groups, allowHeader: routing.allow_binding_header });
+  const policy = parsePolicyEntries(v, doc.policy);
   if (v.errors.length > 0) {
     throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
   }
@@ -437,6 +442,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     routing,
     bindingRules,
     bindingWeights,
+    policy,
   };
 }
 
