@@ -21,6 +21,7 @@ import type { SessionSettings } from './settings.js';
 import { checkTransition, isCommandState, type CommandState, type ServerState } from './states.js';
 import { buildStoreRequest, type Transaction } from './transaction.js';
 import { WireReader, type CommandLine } from './wire-reader.js';
+import type { InboundPolicy, PolicySessionInfo, PolicyVerdict } from './policy-hooks.js';
 
 /** Commands that move no mail; see junk_command_limit. */
 const JUNK_VERBS: ReadonlySet<string> = new Set(['NOOP', 'RSET', 'VRFY']);
@@ -57,6 +58,8 @@ export class Session implements CommandSession {
     void this.pump();
   };
   private markClosed!: () => void;
+  /** Policy snapshot taken at connect: a reload does not change a session in flight. */
+  readonly policy: InboundPolicy | undefined;
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
 
@@ -70,6 +73,7 @@ export class Session implements CommandSession {
     const s = host.settings;
     this.reader = new WireReader({ maxLine: s.maxLine, maxSaslLine: MAX_SASL_LINE, maxData: s.maxMessageSize, maxDataLine: s.maxDataLine, normalizeBareLf: s.normalizeBareLf });
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    this.policy = host.policy?.();
     this.attach(socket);
     this.auth = new AuthFlow({
       reply: (r) => this.reply(r),
@@ -119,6 +123,23 @@ export class Session implements CommandSession {
       return this.close();
     }
     this.enter('sending banner');
+    // Policy hook (Momentum validate_connect): before the banner; a refusal replaces it.
+    const connect = this.policy?.connect;
+    if (connect) return void this.policyConnect(connect(this.policyInfo()));
+    this.banner();
+  }
+
+  private async policyConnect(verdict: PolicyVerdict): Promise<void> {
+    this.armIdle();
+    const r = await verdict.catch(() => REPLIES.localError);
+    // Closed, shut down or an early talker meanwhile: nothing more to say.
+    if (this.current !== 'sending banner') return;
+    if (!r) return this.banner();
+    this.refuse(r);
+    this.close();
+  }
+
+  private banner(): void {
     const delay = this.settings.greetingDelay;
     if (delay <= 0) return this.greeting();
     // Early-talker check: a client that sends before the 220 is not a real MTA (Postfix postscreen).
@@ -270,6 +291,42 @@ export class Session implements CommandSession {
 
   beginAuth(mechanism: AuthMechanism, initial: string | undefined): Promise<void> | undefined {
     return this.auth.begin(mechanism, initial);
+  }
+
+  // ---- policy hooks ---------------------------------------------------------------------
+
+  policyInfo(): PolicySessionInfo {
+    const local = this.socket.localAddress;
+    return {
+      connectionId: this.connectionId,
+      client: this.client,
+      ...(local !== undefined ? { localAddress: normalizeAddress(local) } : {}),
+      ...(this.helo !== undefined ? { helo: this.helo } : {}),
+      esmtp: this.esmtp,
+      tls: this.tls !== undefined,
+      ...(this.authUser !== undefined ? { authUser: this.authUser } : {}),
+    };
+  }
+
+  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void> {
+    return verdict
+      .catch(() => REPLIES.localError)
+      .then((r) => {
+        if (this.isClosed) return;
+        if (r) this.refuse(r, about);
+        else go();
+      });
+  }
+
+  /** The data hook, then the store; the hook may refuse the message or replace its header section. */
+  private async policyStore(tx: Transaction, parts: readonly Buffer[], phase: ServerState): Promise<void> {
+    const hook = this.policy?.data;
+    if (hook) {
+      const r = await hook(this.policyInfo(), { sender: tx.sender, recipients: tx.recipients.map((x) => x.address), parts }).catch(() => ({ reply: REPLIES.localError, parts: undefined }));
+      if (r?.reply) return this.refuse(r.reply, { sender: tx.sender }, phase);
+      if (r?.parts) parts = r.parts;
+    }
+    return this.store(tx, parts);
   }
 
   // ---- input loop -----------------------------------------------------------------------
@@ -430,7 +487,7 @@ export class Session implements CommandSession {
     if (result.bareEol) this.refuse(REPLIES.bareEolData, about, phase);
     else if (result.oversize) this.refuse(REPLIES.sizeExceeded, about, phase);
     else if (result.longLine) this.refuse(REPLIES.lineTooLongData, about, phase);
-    else if (tx) await this.wait(this.store(tx, result.parts));
+    else if (tx) await this.wait(this.policy?.data ? this.policyStore(tx, result.parts, phase) : this.store(tx, result.parts));
     if (!this.isClosed) this.enter('awaiting mailfrom');
   }
 
