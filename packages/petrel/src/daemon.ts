@@ -13,6 +13,8 @@ import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
 import { Spool } from '@petrel/spool';
+import { startWatchdog, type Watchdog } from '@petrel/policy';
+import { PolicyHost } from './policy/host.js';
 
 export interface Daemon {
   readonly bus: Bus;
@@ -25,6 +27,10 @@ export interface Daemon {
   reloadConfig(): Promise<ReloadResult>;
   /** Resolves when the daemon has stopped (e.g. through `petrel stop`). */
   readonly stopped: Promise<void>;
+  /** The policy modules (docs/policy.md). */
+  readonly policy: PolicyHost;
+  /** Loads the running config's policy modules again (SIGHUP); false when one failed (the old set stays, the error is logged). */
+  reloadPolicies(): Promise<boolean>;
 }
 
 export async function startDaemon(config: PetrelConfig, logger: Logger, clock: Clock = new SystemClock()): Promise<Daemon> {
@@ -40,26 +46,43 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     clock,
     logger: logger.child({ service: name }),
   });
+  // Policy modules load before any service starts: a bad module stops the start, naming the file.
+  const policy = new PolicyHost({ bus, clock, logger: logger.child({ service: 'policy' }), config: () => current });
+  policy.swap(await policy.load(config.policy));
   const reload = async (): Promise<ReloadResult> => {
     const { next, result } = reloadConfig(current, current.source);
+    // All or nothing: when a module of the new list fails, neither the config nor the modules change.
+    const set = next.policy.length > 0 || policy.set.modules.length > 0 ? await policy.reload(next.policy) : undefined;
     current = next;
-    logger.info(result, 'configuration reloaded');
-    return result;
+    const withPolicy = set ? { ...result, applied: [...result.applied, `policy modules (${set.modules.length} loaded)`] } : result;
+    logger.info(withPolicy, 'configuration reloaded');
+    return withPolicy;
   };
+  const reloadPolicies = async (): Promise<boolean> => {
+    try {
+      await policy.reload(current.policy);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // A synchronous infinite loop (e.g. in a hook) cannot be stopped from this thread: the watchdog kills the process.
+  const watchdog: Watchdog | undefined = config.watchdog_timeout > 0 ? startWatchdog({ timeoutMs: config.watchdog_timeout }) : undefined;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;
-  const eventlog = new EventLog(ctx('eventlog'));
-  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout });
+  const classifier = policy.classifier(Classifier.fromConfig(config.bounce));
+  const eventlog = new EventLog(ctx('eventlog'), { classifier });
+  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout, policy: policy.inboundSource });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
-    new DsnService(ctx('dsn'), Classifier.fromConfig(config.bounce)),
+    new DsnService(ctx('dsn'), classifier),
     new Spool(ctx('spool')),
-    new RoutingService(ctx('routing')),
-    new QueueManager(ctx('queue')),
-    new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout }),
+    new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
+    new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal }),
+    new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),
     listener,
     new ControlService(ctx('control'), {
       stop: () => stop(),
@@ -73,6 +96,7 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     }),
   ];
   const started: Service[] = [];
+  policy.start();
   try {
     for (const s of services) {
       await s.start();
@@ -80,6 +104,8 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     }
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    policy.stop();
+    watchdog?.stop();
     throw err;
   }
   bus.publish('system.ready', { time: clock.now() });
@@ -92,6 +118,8 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
           logger.error({ err, service: s.name }, 'service failed to stop cleanly');
         }
       }
+      policy.stop();
+      watchdog?.stop();
       resolveStopped();
     })());
   }
@@ -107,5 +135,7 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     },
     reloadConfig: reload,
     stop,
+    policy,
+    reloadPolicies,
   };
 }
