@@ -4,6 +4,7 @@
  * unbounded.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerPolicyMetrics } from './policy-metrics.js';
 import { SMTP_CLIENT_EVENT_NAMES, type Bus, type QueueCount, type ServiceStats } from '@petrel/core';
 
 export interface MetricSources {
@@ -84,5 +85,6 @@ export class Metrics {
     statGauge('petrel_connections_outbound', 'Open outbound SMTP connections', 'outbound', 'connections');
     statGauge('petrel_spool_messages', 'Messages in the spool', 'spool', 'messages');
     statGauge('petrel_spool_bytes', 'Bytes of message bodies in the spool', 'spool', 'bytes');
+    registerPolicyMetrics(r, bus);
   }
 }

@@ -118,6 +118,7 @@ export class PolicyHost {
     const { bus } = this.options;
     const s = (): PolicySet => this.current.set;
     this.undo.push(
+      bus.handle('policy.stats', () => ({ modules: this.current.set.modules.length, hooks: this.metrics.list().map((x) => ({ ...x })) })),
       bus.subscribe('message.spooled', (e) => {
         if (e.recovered || !s().has('onReception')) return;
         s().observe('onReception', () => ({ message: messageInfo(e.envelope), protocol: e.envelope.protocol }));
