@@ -29,16 +29,41 @@ function unfold(raw: string): string {
 }
 
 export class HeaderSection implements HeaderFields {
-  private fields: Field[];
+  private parsed: Field[] | undefined;
   /** True once a field was added, removed or changed. */
   changed = false;
 
-  private constructor(fields: Field[]) {
-    this.fields = fields;
+  private constructor(
+    fields: Field[] | undefined,
+    /** The text the fields come from, until first use (a hook that never reads headers costs no parse). */
+    private source: (() => string) | undefined,
+  ) {
+    this.parsed = fields;
+  }
+
+  private get fields(): Field[] {
+    if (!this.parsed) {
+      this.parsed = HeaderSection.fieldsOf(this.source ? this.source() : '');
+      this.source = undefined;
+    }
+    return this.parsed;
+  }
+
+  private set fields(f: Field[]) {
+    this.parsed = f;
   }
 
   /** Parses a header section (latin1 text, octet for octet), ending before the blank line. */
   static parse(head: string): HeaderSection {
+    return new HeaderSection(HeaderSection.fieldsOf(head), undefined);
+  }
+
+  /** A section whose text is read and parsed only when a hook first looks at it. */
+  static lazy(head: () => string): HeaderSection {
+    return new HeaderSection(undefined, head);
+  }
+
+  private static fieldsOf(head: string): Field[] {
     const fields: Field[] = [];
     let i = 0;
     while (i < head.length) {
@@ -55,7 +80,7 @@ export class HeaderSection implements HeaderFields {
       fields.push({ name, lower: name.toLowerCase(), raw });
       i = end + 2;
     }
-    return new HeaderSection(fields);
+    return fields;
   }
 
   get(name: string): string | undefined {

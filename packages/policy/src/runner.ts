@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { SmtpReply, type Logger, type ReplyData } from '@petrel/core';
 import { defaultStateMachine, type StateMachine } from '@petrel/smtp-client';
 import { HOOKS, type InboundHook, type ObserverHook } from './hooks.js';
-import type { PolicyMetrics } from './metrics.js';
+import type { HookStats, PolicyMetrics } from './metrics.js';
 import { formatParameters } from './params.js';
 import { parsePolicyReply } from './reply.js';
 import type { BeforeDeliveryContext, ClassifyContext, ConnectionGoalContext, HookName, InjectMessage, Policy, PolicyTools, SetBindingContext } from './types.js';
@@ -44,6 +44,8 @@ interface Entry {
   readonly module: LoadedModule;
   readonly fn: (ctx: never) => unknown;
   readonly tools: PolicyTools;
+  /** This (module, hook)'s counters, looked up once. */
+  readonly stats: HookStats;
 }
 
 /** Thrown into a hook call's promise when its time limit passes. */
@@ -62,9 +64,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // Not unref'd: the limit must fire even where nothing else keeps the loop alive (petrel policy test).
     const t = setTimeout(() => reject(new HookTimeout(ms)), ms);
-    // A pending hook never keeps the process alive on its own.
-    t.unref();
     p.then(
       (v) => {
         clearTimeout(t);
@@ -104,7 +105,7 @@ export class PolicySet {
         if (typeof fn !== 'function') continue;
         let list = this.table.get(hook);
         if (!list) this.table.set(hook, (list = []));
-        list.push({ module: m, fn: fn.bind(m.policy) as Entry['fn'], tools });
+        list.push({ module: m, fn: fn.bind(m.policy) as Entry['fn'], tools, stats: env.metrics.of(m.name, hook) });
       }
     }
     const states = this.table.get('clientStates');
@@ -131,14 +132,14 @@ export class PolicySet {
   // ---- calling -------------------------------------------------------------------------------
 
   private fail(e: Entry, hook: HookName, err: unknown): void {
-    const s = this.env.metrics.of(e.module.name, hook);
+    const s = e.stats;
     if (err instanceof HookTimeout) s.timeouts++;
     else s.errors++;
     this.env.logger.error({ policy: e.module.name, file: e.module.file, hook, err }, `policy hook ${hook} failed (${HOOKS[hook]} hook: ${consequence(hook)})`);
   }
 
-  private done(e: Entry, hook: HookName, started: number): void {
-    const s = this.env.metrics.of(e.module.name, hook);
+  private done(e: Entry, started: number): void {
+    const s = e.stats;
     const secs = (performance.now() - started) / 1000;
     s.latencySum += secs;
     if (secs > s.latencyMax) s.latencyMax = secs;
@@ -146,15 +147,15 @@ export class PolicySet {
 
   /** One async call with the module's time limit; a throw, rejection or timeout is a failure. */
   private async call(e: Entry, hook: HookName, ctx: object): Promise<Outcome<unknown>> {
-    this.env.metrics.of(e.module.name, hook).calls++;
+    e.stats.calls++;
     const started = performance.now();
     try {
       let v = e.fn({ ...e.tools, ...ctx } as never);
       if (isThenable(v)) v = await withTimeout(v, e.module.timeoutMs);
-      this.done(e, hook, started);
+      this.done(e, started);
       return { ok: true, value: v };
     } catch (err) {
-      this.done(e, hook, started);
+      this.done(e, started);
       this.fail(e, hook, err);
       return { ok: false };
     }
@@ -162,11 +163,11 @@ export class PolicySet {
 
   /** One synchronous call: a promise is a contract breach (the caller cannot wait). */
   private callSync(e: Entry, hook: HookName, ctx: object): Outcome<unknown> {
-    this.env.metrics.of(e.module.name, hook).calls++;
+    e.stats.calls++;
     const started = performance.now();
     try {
       const v = e.fn({ ...e.tools, ...ctx } as never);
-      this.done(e, hook, started);
+      this.done(e, started);
       if (isThenable(v)) throw new InvalidResult(`${hook} must be synchronous (returned a promise)`);
       return { ok: true, value: v };
     } catch (err) {

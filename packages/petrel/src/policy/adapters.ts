@@ -52,15 +52,22 @@ export function inboundAdapter(set: PolicySet): InboundPolicy | undefined {
   }
   if (set.has('data')) {
     p.data = async (s, msg) => {
-      const whole = msg.parts.length === 1 ? msg.parts[0]! : Buffer.concat(msg.parts);
-      const { head, rest } = splitMessage(whole);
-      const headers = HeaderSection.parse(head);
-      const body = rest.length >= 2 && rest[0] === 0x0d && rest[1] === 0x0a ? rest.subarray(2) : rest;
-      const reply = await set.inbound('data', { session: session(s), sender: msg.sender, recipients: msg.recipients, headers, body: () => body, size: whole.length });
+      // Split (and join the pieces) only when a hook reads headers or the body: a data hook that
+      // only looks at the envelope costs no copy and no parse.
+      let split: { head: string; rest: Buffer } | undefined;
+      const parts = (): { head: string; rest: Buffer } => (split ??= splitMessage(msg.parts.length === 1 ? msg.parts[0]! : Buffer.concat(msg.parts)));
+      const headers = HeaderSection.lazy(() => parts().head);
+      let size = 0;
+      for (const x of msg.parts) size += x.length;
+      const body = (): Buffer => {
+        const rest = parts().rest;
+        return rest.length >= 2 && rest[0] === 0x0d && rest[1] === 0x0a ? rest.subarray(2) : rest;
+      };
+      const reply = await set.inbound('data', { session: session(s), sender: msg.sender, recipients: msg.recipients, headers, body, size });
       if (reply) return { reply };
       // Untouched headers: the data goes to the spool as received, not a byte rewritten.
       if (!headers.changed) return undefined;
-      return { parts: [Buffer.from(headers.toString(), 'latin1'), rest] };
+      return { parts: [Buffer.from(headers.toString(), 'latin1'), parts().rest] };
     };
   }
   return Object.keys(p).length > 0 ? p : undefined;
@@ -79,7 +86,7 @@ export function outboundAdapter(set: PolicySet): OutboundPolicy | undefined {
   if (set.machine) p.machine = set.machine;
   if (set.has('beforeDelivery')) {
     p.beforeDelivery = async (job, body) => {
-      const headers = HeaderSection.parse(splitMessage(body).head);
+      const headers = HeaderSection.lazy(() => splitMessage(body).head);
       const r = await set.beforeDelivery({
         message: jobMessage(job),
         binding: job.binding,
