@@ -54,7 +54,7 @@ export interface CommandSession {
   readonly policy: InboundPolicy | undefined;
   policyInfo(): PolicySessionInfo;
   /** Applies a hook's verdict: refuse with its reply, or `go` on; nothing once the session closed. */
-  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void>;
+  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void> | undefined;
 }
 
 export interface VerbSpec {

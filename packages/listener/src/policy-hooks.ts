@@ -17,8 +17,12 @@ export interface PolicySessionInfo {
   readonly authUser?: string;
 }
 
-/** A verdict: a refusal reply, or undefined to go on. Implementations should not reject (a rejection answers 451 4.3.0). */
-export type PolicyVerdict = Promise<ReplyData | undefined>;
+/**
+ * A verdict: a refusal reply, or undefined to go on; synchronous when the hooks answered at once
+ * (the session then goes on without waiting). A promise should not reject (a rejection answers
+ * 451 4.3.0).
+ */
+export type PolicyVerdict = ReplyData | undefined | Promise<ReplyData | undefined>;
 
 export interface InboundPolicy {
   connect?(session: PolicySessionInfo): PolicyVerdict;

@@ -131,7 +131,7 @@ export class Session implements CommandSession {
 
   private async policyConnect(verdict: PolicyVerdict): Promise<void> {
     this.armIdle();
-    const r = await verdict.catch(() => REPLIES.localError);
+    const r = verdict instanceof Promise ? await verdict.catch(() => REPLIES.localError) : verdict;
     // Closed, shut down or an early talker meanwhile: nothing more to say.
     if (this.current !== 'sending banner') return;
     if (!r) return this.banner();
@@ -308,7 +308,12 @@ export class Session implements CommandSession {
     };
   }
 
-  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void> {
+  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void> | undefined {
+    if (!(verdict instanceof Promise)) {
+      if (verdict) this.refuse(verdict, about);
+      else go();
+      return undefined;
+    }
     return verdict
       .catch(() => REPLIES.localError)
       .then((r) => {

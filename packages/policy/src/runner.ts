@@ -79,6 +79,9 @@ function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
   });
 }
 
+/** An inbound hook's "no objection". */
+const GO_ON: unique symbol = Symbol('go on');
+
 /** A result that breaks the hook's contract: counted as an error like a throw. */
 class InvalidResult extends Error {
   override name = 'InvalidResult';
@@ -177,26 +180,60 @@ export class PolicySet {
   }
 
   /**
-   * An inbound phase: modules in order until one refuses. Resolves with the refusal, the 451
-   * 4.3.0 failure reply, or undefined (go on). Never rejects.
+   * An inbound phase: modules in order until one refuses. Gives the refusal, the 451 4.3.0
+   * failure reply, or undefined (go on); never rejects. While hooks answer synchronously the
+   * answer is synchronous too, so the listener does not have to wait (and flush) for a hook that
+   * returned at once; the first promise makes the rest asynchronous.
    */
-  async inbound(hook: InboundHook, ctx: object): Promise<ReplyData | undefined> {
+  inbound(hook: InboundHook, ctx: object): ReplyData | undefined | Promise<ReplyData | undefined> {
     const list = this.table.get(hook);
-    if (!list) return undefined;
-    for (const e of list) {
-      const r = await this.call(e, hook, ctx);
-      if (!r.ok) return POLICY_FAILURE_REPLY;
-      const v = r.value;
-      if (v === undefined || v === null) continue;
-      const text = typeof v === 'object' && 'reply' in v ? (v as { reply: unknown }).reply : v;
-      const reply = typeof v === 'object' ? parsePolicyReply(text, hook) : `expected nothing or { reply: "550 5.7.1 text" }, found ${JSON.stringify(v)}`;
-      if (typeof reply === 'string') {
-        this.fail(e, hook, new InvalidResult(reply));
+    return list ? this.inboundFrom(list, 0, hook, ctx) : undefined;
+  }
+
+  private inboundFrom(list: readonly Entry[], from: number, hook: InboundHook, ctx: object): ReplyData | undefined | Promise<ReplyData | undefined> {
+    for (let i = from; i < list.length; i++) {
+      const e = list[i]!;
+      e.stats.calls++;
+      const started = performance.now();
+      let v: unknown;
+      try {
+        v = e.fn({ ...e.tools, ...ctx } as never);
+      } catch (err) {
+        this.done(e, started);
+        this.fail(e, hook, err);
         return POLICY_FAILURE_REPLY;
       }
-      return reply;
+      if (isThenable(v)) {
+        return withTimeout(v, e.module.timeoutMs).then(
+          (value) => {
+            this.done(e, started);
+            const r = this.verdict(e, hook, value);
+            return r === GO_ON ? this.inboundFrom(list, i + 1, hook, ctx) : r;
+          },
+          (err: unknown) => {
+            this.done(e, started);
+            this.fail(e, hook, err);
+            return POLICY_FAILURE_REPLY;
+          },
+        );
+      }
+      this.done(e, started);
+      const r = this.verdict(e, hook, v);
+      if (r !== GO_ON) return r;
     }
     return undefined;
+  }
+
+  /** One inbound hook's result: go on, its refusal, or the failure reply when it breaks the reply rule. */
+  private verdict(e: Entry, hook: InboundHook, v: unknown): ReplyData | typeof GO_ON {
+    if (v === undefined || v === null) return GO_ON;
+    const text = typeof v === 'object' && 'reply' in v ? (v as { reply: unknown }).reply : v;
+    const reply = typeof v === 'object' ? parsePolicyReply(text, hook) : `expected nothing or { reply: "550 5.7.1 text" }, found ${JSON.stringify(v)}`;
+    if (typeof reply === 'string') {
+      this.fail(e, hook, new InvalidResult(reply));
+      return POLICY_FAILURE_REPLY;
+    }
+    return reply;
   }
 
   /** setBinding: the first module that names a target wins; a failure falls back to the configured rules. */
