@@ -121,3 +121,16 @@ test('observers never run in the publisher\'s turn; a failing one does not stop 
   assert.deepEqual(seen, ['550 x']);
   assert.equal(metrics.list().find((x) => x.module === 'm0.mjs')!.errors, 1);
 });
+
+test('hooks that answer at once give a verdict at once (no promise): the listener need not wait or flush', async () => {
+  const { set: s } = set([{ rcptTo: () => undefined }, { rcptTo: (c) => (c.recipient === 'x@y' ? { reply: '550 5.7.1 no' } : undefined) }]);
+  const go = s.inbound('rcptTo', { recipient: 'ok@y' });
+  assert.equal(go, undefined);
+  const no = s.inbound('rcptTo', { recipient: 'x@y' });
+  assert.ok(no !== undefined && !(no instanceof Promise) && no.code === 550);
+  // One async module makes the verdict a promise; the modules after it still run.
+  const { set: mixed } = set([{ rcptTo: async () => undefined }, { rcptTo: () => ({ reply: '550 5.7.1 second' }) }]);
+  const p = mixed.inbound('rcptTo', {});
+  assert.ok(p instanceof Promise);
+  assert.deepEqual((await p)?.lines, ['second']);
+});
