@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { sinkBody, startSink, swaks } from '../lib/peers.js';
@@ -18,7 +18,11 @@ export default {
     return Math.max(1, ctx.defaultGoal);
   },
   beforeDelivery(ctx) {
-    return { headers: { 'X-Delivered-Binding': ctx.binding } };
+    return { headers: { 'X-Delivered-Binding': ctx.binding }, mailParameters: { 'X-POLICY-ID': ctx.message.id.replace(/[^A-Za-z0-9]/g, '') }, rcptParameters: { 'X-TAG': true } };
+  },
+  clientStates(ctx) {
+    // A custom SMTP client state after EHLO (Momentum register_smtp_client_state): a NOOP probe.
+    ctx.register({ name: 'policy-probe', stage: 11, timeout: 'ehlo', send: () => ['NOOP policy-probe'] }, { after: 'ehlo' });
   },
   classify() {},
 };
@@ -31,9 +35,12 @@ bind_address = "127.0.0.3"
 
 [[policy]]
 module = "policy/route.mjs"
+
+[domain."bind.test"]
+trace_file = "trace.log"
 `;
 
-test('setBinding picks the binding (source address seen at the sink); beforeDelivery adds a header', { timeout: 120_000 }, async (t) => {
+test('setBinding picks the binding (source address seen at the sink); beforeDelivery adds a header and MAIL/RCPT parameters; clientStates adds a state', { timeout: 120_000 }, async (t) => {
   const s = await scenario(t, ['mx-host=bind.test,sink.bind.test,10', 'host-record=sink.bind.test,127.0.0.5']);
   const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
   s.defer(() => sink.stop());
@@ -60,4 +67,9 @@ test('setBinding picks the binding (source address seen at the sink); beforeDeli
   assert.equal(field(sinkBody(dumpOf('a@alpha.test')), 'X-Delivered-Binding'), 'b2');
   assert.equal(field(sinkBody(dumpOf('b@beta.test')), 'X-Delivered-Binding'), 'b3');
   assert.equal(field(sinkBody(dumpOf('c@other.test')), 'X-Delivered-Binding'), 'default', 'no answer: the configured rules (default binding)');
+  // The transcript (trace_file) shows the custom state after EHLO and the added parameters.
+  const trace = readFileSync(join(dir, 'trace.log'), 'utf8');
+  assert.match(trace, /NOOP policy-probe/);
+  assert.match(trace, /MAIL FROM:<a@alpha\.test>.* X-POLICY-ID=[A-Za-z0-9]+/);
+  assert.match(trace, /RCPT TO:<rcpt@bind\.test>.* X-TAG/);
 });
