@@ -4,6 +4,7 @@
  * unbounded.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerPolicyMetrics } from './policy-metrics.js';
 import { SMTP_CLIENT_EVENT_NAMES, type Bus, type OutboundStatsReply, type QueueCount, type ServiceStats } from '@petrel/core';
 
 /** Where the gauges read from; a failing source fails the scrape (no gauge silently drops out). */
@@ -87,5 +88,6 @@ export class Metrics {
     statGauge('petrel_connections_outbound', 'Open outbound SMTP connections', async () => (await sources.outboundStats()).connections);
     statGauge('petrel_spool_messages', 'Messages in the spool', async () => num(await sources.spoolStats(), 'messages'));
     statGauge('petrel_spool_bytes', 'Bytes of message bodies in the spool', async () => num(await sources.spoolStats(), 'bytes'));
+    registerPolicyMetrics(r, bus);
   }
 }

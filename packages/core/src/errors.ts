@@ -25,6 +25,7 @@ export const ErrorCodes = {
   PETREL_ERR_LISTENER_TLS: 'the listener cannot load its STARTTLS certificate or key',
   PETREL_ERR_AUTH_USERS: 'the listener cannot read its AUTH users file',
   PETREL_ERR_EVENTLOG_TRACE: 'the event log cannot answer a message trace',
+  PETREL_ERR_POLICY: 'a policy module cannot be loaded or is invalid',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -45,6 +45,7 @@ export {
 } from './config/scopes.js';
 export { loadConfig, parseConfig, controlSocketOf, type PetrelConfig } from './config/loader.js';
 export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleConfig } from './config/schema.js';
+export { POLICY_KEYS, type PolicyModuleConfig } from './config/schema.js';
 export { domainPatternOf } from './config/binding-rules.js';
 export { parseRouteEntry, parseRouteEntries, ROUTES_DOMAIN_MX, type RouteEntry } from './config/route-entries.js';
 export { renderConfigReference } from './config/reference.js';

@@ -309,6 +309,8 @@ export interface Requests {
   'spool.stats': { payload: Record<string, never>; result: ServiceStats };
   'listener.stats': { payload: Record<string, never>; result: ServiceStats };
   'outbound.stats': { payload: Record<string, never>; result: OutboundStatsReply };
+  /** Policy hook counters per (module, hook), as `hooks` rows (docs/policy.md). */
+  'policy.stats': { payload: Record<string, never>; result: ServiceStats };
   /** How routing reaches a (binding, domain): the Route plus its MX or gateway detail, for `petrel domain`. */
   'routing.explain': { payload: RouteRequest; result: { readonly route: Route; readonly source: string } & Readonly<Record<string, unknown>> };
   /** Re-runs binding assignment for a queued job (rebind). */
@@ -363,6 +365,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'spool.stats',
   'listener.stats',
   'outbound.stats',
+  'policy.stats',
   'queue.counts',
   'queue.jobs',
   'queue.suspend',

@@ -12,6 +12,7 @@ import { REPLIES, replyFor } from './replies.js';
 import type { SessionSettings } from './settings.js';
 import { COMMAND_STATES, type CommandState } from './states.js';
 import type { Transaction } from './transaction.js';
+import type { InboundPolicy, PolicySessionInfo, PolicyVerdict } from './policy-hooks.js';
 
 /** What a verb handler may do to its session. */
 export interface CommandSession {
@@ -51,6 +52,11 @@ export interface CommandSession {
   /** This client's address has too many recent AUTH failures. */
   authBlocked(): boolean;
   beginAuth(mechanism: AuthMechanism, initial: string | undefined): Promise<void> | undefined;
+  /** This session's policy snapshot, taken at connect. */
+  readonly policy: InboundPolicy | undefined;
+  policyInfo(): PolicySessionInfo;
+  /** Applies a hook's verdict: refuse with its reply, or `go` on; nothing once the session closed. */
+  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void> | undefined;
 }
 
 export interface VerbSpec {
@@ -67,9 +73,16 @@ function authOffered(s: CommandSession): boolean {
   return s.authAvailable() && (s.secure || s.settings.authAllowPlaintext);
 }
 
-function ehlo(s: CommandSession, args: string, esmtp: boolean): void {
+function ehlo(s: CommandSession, args: string, esmtp: boolean): Promise<void> | void {
   const name = args.trim();
   if (name === '' || /\s/.test(name)) return s.reply(esmtp ? REPLIES.ehloSyntax : REPLIES.heloSyntax);
+  // Policy hook (Momentum validate_ehlo): a refusal leaves the session un-greeted.
+  const hook = s.policy?.ehlo;
+  if (hook) return s.afterPolicy(hook(s.policyInfo(), name, esmtp), {}, () => greeted(s, name, esmtp));
+  greeted(s, name, esmtp);
+}
+
+function greeted(s: CommandSession, name: string, esmtp: boolean): void {
   s.greet(name, esmtp);
   const { hostname, maxMessageSize } = s.settings;
   if (!esmtp) return s.reply(replyFor.helo(hostname));
@@ -101,7 +114,7 @@ function mayRelay(s: CommandSession): boolean {
   return s.authUser !== undefined || s.settings.relay.has(s.client.address);
 }
 
-function mail(s: CommandSession, args: string): void {
+function mail(s: CommandSession, args: string): Promise<void> | void {
   const parsed = parsePathArgs(args, 'FROM:');
   if (!parsed.ok) return s.refuse(PATH_ERRORS.MAIL[parsed.error]);
   const { address, params } = parsed.value;
@@ -151,7 +164,7 @@ function mail(s: CommandSession, args: string): void {
   if (!smtputf8 && !isAscii(address)) return s.refuse(REPLIES.needSmtputf8, about);
   // A local-domain sender from a client that may not relay is forged: refuse it at once.
   if (address !== '' && s.settings.localDomains.has(domainOf(address)) && !mayRelay(s)) return s.refuse(REPLIES.senderNeedsAuth, about);
-  s.startTransaction({
+  const tx: Transaction = {
     sender: address,
     recipients: [],
     smtputf8,
@@ -159,11 +172,18 @@ function mail(s: CommandSession, args: string): void {
     ...(declaredSize !== undefined ? { declaredSize } : {}),
     ...(ret !== undefined ? { ret } : {}),
     ...(envid !== undefined ? { envid } : {}),
-  });
-  s.reply(REPLIES.senderOk);
+  };
+  const start = (): void => {
+    s.startTransaction(tx);
+    s.reply(REPLIES.senderOk);
+  };
+  // Policy hook (Momentum validate_mailfrom), after Petrel's own checks.
+  const hook = s.policy?.mailFrom;
+  if (hook) return s.afterPolicy(hook(s.policyInfo(), address, params), about, start);
+  start();
 }
 
-function rcpt(s: CommandSession, args: string): void {
+function rcpt(s: CommandSession, args: string): Promise<void> | void {
   const tx = s.tx;
   const sender = tx?.sender;
   const about = (recipient?: string): { sender?: string; recipient?: string } => ({
@@ -198,8 +218,17 @@ function rcpt(s: CommandSession, args: string): void {
     s.refuse(REPLIES.tooManyRecipients, about(address));
     return s.recipientOvershoot();
   }
-  s.addRecipient({ address, domain, ...(notify !== undefined ? { notify } : {}), ...(orcpt !== undefined ? { orcpt } : {}) });
-  s.reply(REPLIES.recipientOk);
+  const add = (): void => {
+    s.addRecipient({ address, domain, ...(notify !== undefined ? { notify } : {}), ...(orcpt !== undefined ? { orcpt } : {}) });
+    s.reply(REPLIES.recipientOk);
+  };
+  // Policy hook (Momentum validate_rcptto / each_rcpt), once per recipient that passed the checks above.
+  const hook = s.policy?.rcptTo;
+  if (hook) {
+    const accepted = tx ? tx.recipients.map((r) => r.address) : [];
+    return s.afterPolicy(hook(s.policyInfo(), { sender: sender ?? '', recipient: address, domain, accepted, params }), about(address), add);
+  }
+  add();
 }
 
 function data(s: CommandSession, args: string): void {

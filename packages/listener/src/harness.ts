@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { Bus, SystemClock, parseConfig, silentLogger, type Clock, type MessageRejected, type StoreRequest, type StoreResult } from '@petrel/core';
 import { Listener } from './listener.js';
+import type { InboundPolicySource } from './policy-hooks.js';
 
 export interface Harness {
   readonly listener: Listener;
@@ -25,6 +26,8 @@ export interface HarnessOptions {
   readonly stopDeadlineMs?: number;
   /** Where the config "file" lives: relative paths (tls_certificate, …) resolve against it. */
   readonly configFile?: string;
+  /** Policy hook points (policy-hooks.ts). */
+  readonly policy?: InboundPolicySource;
 }
 
 export const HOSTNAME = 'mx.petrel.test';
@@ -46,7 +49,7 @@ export async function startListener(opts: HarnessOptions = {}): Promise<Harness>
   bus.subscribe('message.rejected', (e) => void rejected.push(e));
   const listener = new Listener(
     { config, bus, logger: silentLogger(), clock: opts.clock ?? new SystemClock() },
-    opts.stopDeadlineMs !== undefined ? { stopDeadlineMs: opts.stopDeadlineMs } : {},
+    { ...(opts.stopDeadlineMs !== undefined ? { stopDeadlineMs: opts.stopDeadlineMs } : {}), ...(opts.policy ? { policy: opts.policy } : {}) },
   );
   await listener.start();
   const port = listener.addresses()[0]!.port;

@@ -9,5 +9,6 @@
 export { Listener, type ListenerStats, type ListenerOptions } from './listener.js';
 export type { SmtpExtension, ExtensionContext } from './extensions.js';
 export type { ServerState, CommandState } from './states.js';
+export type { InboundPolicy, InboundPolicySource, PolicySessionInfo, PolicyVerdict } from './policy-hooks.js';
 /** scrypt password hashes for the AUTH users file (`user:scrypt$N$r$p$salt$hash`). */
 export { hashPassword, verifyPassword, parseHash, UserDb, type PasswordHash } from './passwords.js';

@@ -13,6 +13,7 @@ import { replyFor, REPLIES } from './replies.js';
 import { Session, type MutableStats, type SessionHost } from './session.js';
 import { settingsFrom, type SessionSettings } from './settings.js';
 import { loadSecureContext } from './tls-context.js';
+import type { InboundPolicySource } from './policy-hooks.js';
 
 /** Counters of the listener since start. */
 export interface ListenerStats {
@@ -28,6 +29,8 @@ export interface ListenerStats {
 export interface ListenerOptions {
   /** How long stop() lets a DATA in flight finish before dropping it. Default 30 s. */
   readonly stopDeadlineMs?: number;
+  /** Policy hook points, asked once per connection (policy-hooks.ts). */
+  readonly policy?: InboundPolicySource;
 }
 
 type Phase = 'new' | 'running' | 'stopping' | 'stopped';
@@ -85,6 +88,7 @@ export class Listener implements Service {
       tlsContext: () => this.secureContext,
       users: () => this.users,
       authLimiter: new AuthFailureLimiter(settings.authMaxFailures, settings.authFailureWindow),
+      ...(this.options.policy ? { policy: this.options.policy } : {}),
     };
     this.phase = 'running';
     // Counters for the control API (`petrel summary`: Inbound Concurrency; /metrics).

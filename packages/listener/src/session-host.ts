@@ -4,6 +4,7 @@ import type { Bus, Clock, Logger } from '@petrel/core';
 import type { AuthFailureLimiter } from './auth.js';
 import type { ExtensionRegistry } from './extensions.js';
 import type { UserDb } from './passwords.js';
+import type { InboundPolicySource } from './policy-hooks.js';
 import type { SessionSettings } from './settings.js';
 
 /** Counters the listener exposes through stats(). */
@@ -28,4 +29,6 @@ export interface SessionHost {
   /** The AUTH users now, if AUTH is configured. */
   users(): UserDb | undefined;
   readonly authLimiter: AuthFailureLimiter;
+  /** Policy hooks: each session takes a snapshot at connect (policy-hooks.ts). */
+  readonly policy?: InboundPolicySource;
 }

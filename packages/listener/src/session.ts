@@ -22,6 +22,7 @@ import type { SessionSettings } from './settings.js';
 import { checkTransition, isCommandState, type CommandState, type ServerState } from './states.js';
 import { buildStoreRequest, type Transaction } from './transaction.js';
 import { WireReader, type CommandLine } from './wire-reader.js';
+import type { InboundPolicy, PolicySessionInfo, PolicyVerdict } from './policy-hooks.js';
 
 /** Commands that move no mail; see junk_command_limit. */
 const JUNK_VERBS: ReadonlySet<string> = new Set(['NOOP', 'RSET', 'VRFY']);
@@ -60,6 +61,8 @@ export class Session implements CommandSession {
     void this.pump();
   };
   private markClosed!: () => void;
+  /** Policy snapshot taken at connect: a reload does not change a session in flight. */
+  readonly policy: InboundPolicy | undefined;
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
 
@@ -73,6 +76,7 @@ export class Session implements CommandSession {
     const s = host.settings;
     this.reader = new WireReader({ maxLine: s.maxLine, maxSaslLine: MAX_SASL_LINE, maxData: s.maxMessageSize, maxDataLine: s.maxDataLine, normalizeBareLf: s.normalizeBareLf });
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    this.policy = host.policy?.();
     this.attach(socket);
     this.auth = new AuthFlow({
       reply: (r) => this.reply(r),
@@ -123,6 +127,23 @@ export class Session implements CommandSession {
       return this.close();
     }
     this.enter('sending banner');
+    // Policy hook (Momentum validate_connect): before the banner; a refusal replaces it.
+    const connect = this.policy?.connect;
+    if (connect) return void this.policyConnect(connect(this.policyInfo()));
+    this.banner();
+  }
+
+  private async policyConnect(verdict: PolicyVerdict): Promise<void> {
+    this.armIdle();
+    const r = verdict instanceof Promise ? await verdict.catch(() => REPLIES.localError) : verdict;
+    // Closed, shut down or an early talker meanwhile: nothing more to say.
+    if (this.current !== 'sending banner') return;
+    if (!r) return this.banner();
+    this.refuse(r);
+    this.close();
+  }
+
+  private banner(): void {
     const delay = this.settings.greetingDelay;
     if (delay <= 0) return this.greeting();
     // Early-talker check: a client that sends before the 220 is not a real MTA (Postfix postscreen).
@@ -284,6 +305,47 @@ export class Session implements CommandSession {
     return this.auth.begin(mechanism, initial);
   }
 
+  // ---- policy hooks ---------------------------------------------------------------------
+
+  policyInfo(): PolicySessionInfo {
+    const local = this.socket.localAddress;
+    return {
+      connectionId: this.connectionId,
+      client: this.client,
+      ...(local !== undefined ? { localAddress: normalizeAddress(local) } : {}),
+      ...(this.helo !== undefined ? { helo: this.helo } : {}),
+      esmtp: this.esmtp,
+      tls: this.tls !== undefined,
+      ...(this.authUser !== undefined ? { authUser: this.authUser } : {}),
+    };
+  }
+
+  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void> | undefined {
+    if (!(verdict instanceof Promise)) {
+      if (verdict) this.refuse(verdict, about);
+      else go();
+      return undefined;
+    }
+    return verdict
+      .catch(() => REPLIES.localError)
+      .then((r) => {
+        if (this.isClosed) return;
+        if (r) this.refuse(r, about);
+        else go();
+      });
+  }
+
+  /** The data hook, then the store; the hook may refuse the message or replace its header section. */
+  private async policyStore(tx: Transaction, parts: readonly Buffer[], phase: ServerState): Promise<void> {
+    const hook = this.policy?.data;
+    if (hook) {
+      const r = await hook(this.policyInfo(), { sender: tx.sender, recipients: tx.recipients.map((x) => x.address), parts }).catch(() => ({ reply: REPLIES.localError, parts: undefined }));
+      if (r?.reply) return this.refuse(r.reply, { sender: tx.sender }, phase);
+      if (r?.parts) parts = r.parts;
+    }
+    return this.store(tx, parts);
+  }
+
   // ---- input loop -----------------------------------------------------------------------
 
   private attach(socket: Socket): void {
@@ -443,11 +505,11 @@ export class Session implements CommandSession {
     else if (result.oversize) this.refuse(REPLIES.sizeExceeded, about, phase);
     else if (result.longLine) this.refuse(REPLIES.lineTooLongData, about, phase);
     else if (tx) {
-      // DATA and BDAT LAST both end here: the loop check covers either.
+      // DATA and BDAT LAST both end here: the loop check covers either, before any policy sees it.
       const hops = countReceived(result.parts);
       const limit = this.settings.hopcountLimit;
       if (hops > limit) this.refuse(replyFor.tooManyHops(hops, limit), about, phase);
-      else await this.wait(this.store(tx, result.parts));
+      else await this.wait(this.policy?.data ? this.policyStore(tx, result.parts, phase) : this.store(tx, result.parts));
     }
     if (!this.isClosed) this.enter('awaiting mailfrom');
   }

@@ -17,8 +17,17 @@ export function tooManyRecipients(r: RecipientResult): boolean {
 /** Bounds the rounds: each one must settle at least one recipient, so this is never reached in practice. */
 const MAX_ROUNDS = 1000;
 
-export async function sendInBatches(session: SmtpSession, job: DeliveryJob, body: Buffer, batchSize: number): Promise<TransactionResult> {
+export async function sendInBatches(
+  session: SmtpSession,
+  job: DeliveryJob,
+  body: Buffer,
+  batchSize: number,
+  /** Parameters a policy hook adds to MAIL and to every RCPT. */
+  extra?: { readonly mailParams?: readonly string[]; readonly rcptParams?: readonly string[] },
+): Promise<TransactionResult> {
+  const rcptParams = extra?.rcptParams && extra.rcptParams.length > 0 ? extra.rcptParams : undefined;
   const base: Omit<Transaction, 'recipients'> = {
+    ...(extra?.mailParams && extra.mailParams.length > 0 ? { mailParams: extra.mailParams } : {}),
     sender: job.sender,
     body,
     ...(job.bodyType ? { bodyType: job.bodyType } : {}),
@@ -26,7 +35,7 @@ export async function sendInBatches(session: SmtpSession, job: DeliveryJob, body
     ...(job.ret ? { ret: job.ret } : {}),
     ...(job.envid !== undefined ? { envid: job.envid } : {}),
   };
-  const all = job.recipients.map((r) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) }));
+  const all = job.recipients.map((r) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}), ...(rcptParams ? { params: rcptParams } : {}) }));
   const results: (RecipientResult | undefined)[] = all.map(() => undefined);
   let pending = all.map((_, i) => i);
   let usable = true;

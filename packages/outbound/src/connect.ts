@@ -3,7 +3,7 @@
  * one cannot be reached or refuses at greeting), honouring host_failure_retry marks.
  */
 import { Stage, type DeliveryOptions, type Logger, type RemoteEndpoint, type ReplyData, type RouteHost } from '@petrel/core';
-import { SmtpSession, SmtpSessionError, createSessionTimeouts, type SessionOptions } from '@petrel/smtp-client';
+import { SmtpSession, SmtpSessionError, createSessionTimeouts, type SessionOptions, type StateMachine } from '@petrel/smtp-client';
 import type { HostFailures } from './host-failures.js';
 import { InternalReplies, boundedReply, noMxReachableAfter, sentByHost, tlsCause, withCause } from './outcomes.js';
 import type { HostsRoute } from './route.js';
@@ -31,6 +31,8 @@ export interface ConnectDeps {
   readonly transcript?: (host: RouteHost) => ((direction: 'c' | 's', line: string) => void) | undefined;
   /** Attaches event listeners to a host's session before it connects (the libESMTP event bridge). */
   readonly listen?: (host: RouteHost) => (session: SmtpSession) => void;
+  /** The client state machine (policy clientStates); default the shared one. */
+  readonly machine?: StateMachine;
 }
 
 /** SessionOptions for one host of a route under the (binding, domain) policy. */
@@ -90,7 +92,9 @@ export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions,
   for (const host of deps.hostFailures.candidates(route.hosts)) {
     if (deps.isStopping()) return { kind: 'stopped' };
     try {
-      const session = await open(sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host)), deps.listen?.(host));
+      const opts = sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host));
+      if (deps.machine) opts.machine = deps.machine;
+      const session = await open(opts, deps.listen?.(host));
       deps.hostFailures.clear(host.address);
       return { kind: 'connected', session, host };
     } catch (err) {

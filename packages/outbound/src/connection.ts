@@ -16,6 +16,7 @@ import { bridgeSessionEvents } from './session-events.js';
 import { takeConnectionToken } from './throttle-wait.js';
 import type { TraceFiles } from './trace.js';
 import { stripHeaders } from './strip-headers.js';
+import type { OutboundPolicy } from './policy-hooks.js';
 
 /** Why a connection ended; the pool opens a replacement after 'recycle' and 'limit'. */
 export type ConnectionEnd =
@@ -56,6 +57,8 @@ export interface ConnectionEnv {
   readonly traces: TraceFiles;
   /** Resolves when the service starts stopping (wakes a throttle wait). */
   readonly stopped: Promise<void>;
+  /** This connection's policy snapshot (policy-hooks.ts). */
+  readonly policy?: OutboundPolicy;
 }
 
 /** One open connection as `petrel domain` shows it (Momentum's per-connection SMTP state). */
@@ -133,6 +136,7 @@ export class DeliveryConnection {
       ...(env.open ? { open: env.open } : {}),
       transcript: (host) => env.traces.sink(policy.trace_file, env.connectionId, `${host.name} [${host.address}]`),
       listen: (host) => (session) => bridgeSessionEvents(session, { binding: env.binding, domain: env.domain, host, connectionId: env.connectionId }, env),
+      ...(env.policy?.machine ? { machine: env.policy.machine } : {}),
     });
     if (c.kind === 'connected') {
       // An EventEmitter 'error' with no listener would crash the process; the session reports
@@ -190,10 +194,23 @@ export class DeliveryConnection {
       env.ledger.release(job);
       return;
     }
+    let toSend = stripHeaders(body, job.stripHeaders);
+    let extra: { readonly mailParams?: readonly string[]; readonly rcptParams?: readonly string[] } | undefined;
+    const hook = env.policy?.beforeDelivery;
+    if (hook) {
+      // Policy beforeDelivery: a failed hook defers the attempt, nothing is sent.
+      const added = await hook(job, toSend).catch((): { defer: ReplyData } => ({ defer: InternalReplies.policyFailed }));
+      if ('defer' in added) {
+        this.report(job, uniformOutcomes(job, 'transient', added.defer, Stage.IDLE), startedAt);
+        return;
+      }
+      if (added.prepend) toSend = Buffer.concat([added.prepend, toSend]);
+      extra = added;
+    }
     let outcomes;
     try {
       const policy = env.config.delivery.policy(env.binding, env.domain);
-      outcomes = transactionOutcomes(job, await sendInBatches(session, job, stripHeaders(body, job.stripHeaders), policy.max_recipients_per_batch));
+      outcomes = transactionOutcomes(job, await sendInBatches(session, job, toSend, policy.max_recipients_per_batch, extra));
     } catch (err) {
       // send() settles protocol outcomes itself; a throw is a broken socket or a client bug.
       env.logger.warn({ err, job: job.id }, 'transaction failed unexpectedly');

@@ -17,3 +17,4 @@ export {
 export type { ConnectionInfo } from './connection.js';
 export { HOST_FAILURE_RETRY_MS } from './host-failures.js';
 export { InternalReplies } from './outcomes.js';
+export type { OutboundPolicy, OutboundPolicySource, DeliveryAdditions } from './policy-hooks.js';

@@ -10,6 +10,7 @@ import { HOST_FAILURE_RETRY_MS, HostFailures } from './host-failures.js';
 import { JobLedger } from './job-ledger.js';
 import { Pool, type PoolHost } from './pool.js';
 import { TraceFiles } from './trace.js';
+import type { OutboundPolicySource } from './policy-hooks.js';
 
 /** Momentum's server_max_outbound_connections as shipped (reference §3). */
 export const DEFAULT_MAX_CONNECTIONS = 20_000;
@@ -25,6 +26,8 @@ export interface OutboundOptions {
   readonly hostFailureRetryMs?: number;
   /** Session factory override (instrumentation); SmtpSession.open by default. Pass `listen` on to it. */
   readonly openSession?: ConnectDeps['open'];
+  /** Policy hook points, asked once per connection (policy-hooks.ts). */
+  readonly policy?: OutboundPolicySource;
 }
 
 export interface PoolStats {
@@ -234,6 +237,8 @@ export class OutboundService implements Service, PoolHost {
       traces: this.traces,
       stopped: this.stopped,
       ...(this.options.openSession ? { open: this.options.openSession } : {}),
+      // One policy snapshot per connection: a reload applies to connections opened after it.
+      ...(this.options.policy ? { policy: this.options.policy() } : {}),
     });
     this.connections.add(conn);
     const run: Promise<ConnectionEnd> = conn

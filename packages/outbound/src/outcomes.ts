@@ -15,6 +15,8 @@ export const InternalReplies = {
   routingUnavailable: new SmtpReply(451, '[internal] routing unavailable', '4.3.0'),
   /** The spool could not hand back the body; Petrel-specific text. */
   bodyUnavailable: new SmtpReply(451, '[internal] message body unavailable', '4.3.0'),
+  /** A policy beforeDelivery hook failed (threw, timed out, returned something invalid); Petrel-specific text. */
+  policyFailed: new SmtpReply(451, '[internal] policy hook failed', '4.3.0'),
 } as const;
 
 /** The same status and reply for every recipient of a job: route failure, no host reachable, spool error. */

@@ -14,6 +14,7 @@ import { registerQueueVerbs } from './commands/queue-verbs.js';
 import { registerMessageVerbs } from './commands/message-verbs.js';
 import { registerInject } from './commands/inject.js';
 import { registerDomainVerbs } from './commands/domain-verbs.js';
+import { registerPolicy } from './commands/policy.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
 const program = new Command('petrel').description('Petrel, an outbound MTA').showHelpAfterError().exitOverride().enablePositionalOptions();
@@ -26,6 +27,7 @@ registerQueueVerbs(program);
 registerMessageVerbs(program);
 registerInject(program);
 registerDomainVerbs(program);
+registerPolicy(program);
 
 try {
   await program.parseAsync(process.argv);

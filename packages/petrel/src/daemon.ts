@@ -13,6 +13,8 @@ import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
 import { Spool } from '@petrel/spool';
+import { startWatchdog, type Watchdog } from '@petrel/policy';
+import { PolicyHost } from './policy/host.js';
 
 export interface Daemon {
   readonly bus: Bus;
@@ -25,6 +27,10 @@ export interface Daemon {
   reloadConfig(): Promise<ReloadResult>;
   /** Resolves when the daemon has stopped (e.g. through `petrel stop`). */
   readonly stopped: Promise<void>;
+  /** The policy modules (docs/policy.md). */
+  readonly policy: PolicyHost;
+  /** Loads the running config's policy modules again (SIGHUP); false when one failed (the old set stays, the error is logged). */
+  reloadPolicies(): Promise<boolean>;
 }
 
 export async function startDaemon(config: PetrelConfig, logger: Logger, clock: Clock = new SystemClock()): Promise<Daemon> {
@@ -41,32 +47,48 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     clock,
     logger: logger.child({ service: name }),
   });
+  // Policy modules load before any service starts: a bad module stops the start, naming the file.
+  const policy = new PolicyHost({ bus, clock, logger: logger.child({ service: 'policy' }), config: () => current });
+  policy.swap(await policy.load(config.policy));
   const reload = async (): Promise<ReloadResult> => {
     const { next, result } = reloadConfig(current, current.source);
+    // All or nothing: when a module of the new list fails, neither the config nor the modules change.
+    const set = next.policy.length > 0 || policy.set.modules.length > 0 ? await policy.reload(next.policy) : undefined;
     current = next;
     // Services drop what they derived from the old config (routing's resolver and assigner,
     // throttle buckets, idle connections on an old route): "applied" must be true when we say it.
-    if (result.applied.length > 0) bus.publish('config.reloaded', { time: clock.now(), applied: result.applied });
-    logger.info(result, 'configuration reloaded');
-    return result;
+    const withPolicy = set ? { ...result, applied: [...result.applied, `policy modules (${set.modules.length} loaded)`] } : result;
+    if (withPolicy.applied.length > 0) bus.publish('config.reloaded', { time: clock.now(), applied: withPolicy.applied });
+    logger.info(withPolicy, 'configuration reloaded');
+    return withPolicy;
   };
+  const reloadPolicies = async (): Promise<boolean> => {
+    try {
+      await policy.reload(current.policy);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // A synchronous infinite loop (e.g. in a hook) cannot be stopped from this thread: the watchdog kills the process.
+  const watchdog: Watchdog | undefined = config.watchdog_timeout > 0 ? startWatchdog({ timeoutMs: config.watchdog_timeout }) : undefined;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;
-  // One classifier for the daemon, handed to every service that classifies, so that the event
-  // log, the Momentum logs and the DSNs' bounce records always name the same class for a reply.
-  const classifier = Classifier.fromConfig(config.bounce);
+  // One classifier for the daemon (with the policy classify hook), handed to every service that
+  // classifies, so that the event log, the Momentum logs and the DSNs' bounce records always agree.
+  const classifier = policy.classifier(Classifier.fromConfig(config.bounce));
   const eventlog = new EventLog(ctx('eventlog'), { classifier });
-  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout });
+  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout, policy: policy.inboundSource });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
     new DsnService(ctx('dsn'), classifier),
     new Spool(ctx('spool')),
-    new RoutingService(ctx('routing')),
-    new QueueManager(ctx('queue')),
-    new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout }),
+    new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
+    new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal }),
+    new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),
     listener,
     new ControlService(ctx('control'), {
       stop: () => stop(),
@@ -80,6 +102,7 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     }),
   ];
   const started: Service[] = [];
+  policy.start();
   try {
     for (const s of services) {
       await s.start();
@@ -87,6 +110,8 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     }
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    policy.stop();
+    watchdog?.stop();
     throw err;
   }
   bus.publish('system.ready', { time: clock.now() });
@@ -99,6 +124,8 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
           logger.error({ err, service: s.name }, 'service failed to stop cleanly');
         }
       }
+      policy.stop();
+      watchdog?.stop();
       resolveStopped();
     })());
   }
@@ -114,5 +141,7 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     },
     reloadConfig: reload,
     stop,
+    policy,
+    reloadPolicies,
   };
 }

@@ -18,6 +18,7 @@ export {
   type AssignmentTarget,
   type DomainPattern,
 } from './assign/rules.js';
+export type { BindingTarget, SetBindingHook, SetBindingSource } from './assign/policy-binding.js';
 export { buildJobs, type BuildJobsInput, type BuildJobsResult } from './jobs.js';
 export {
   createDnsClient,

@@ -18,6 +18,7 @@ import { Assigner, type Assignment } from './assign/assigner.js';
 import { BINDING_HEADERS, rulesFromConfig, rulesNeedHeaders } from './assign/config-rules.js';
 import { headerBlock, headerValue } from './assign/headers.js';
 import type { AssignmentRule } from './assign/rules.js';
+import type { BindingTarget, SetBindingHook, SetBindingSource } from './assign/policy-binding.js';
 import { CachingResolver } from './dns/caching-resolver.js';
 import { createDnsClient, type DnsClient } from './dns/dns-client.js';
 import { buildJobs } from './jobs.js';
@@ -34,6 +35,8 @@ export interface RoutingServiceOptions {
   readonly random?: () => number;
   /** DNS cache bound; default 10,000 entries. */
   readonly dnsCacheEntries?: number;
+  /** The setBinding policy hook point (assign/policy-binding.ts), asked once per message. */
+  readonly setBinding?: SetBindingSource;
 }
 
 /** What routing derives from one config; rebuilt when a reload swaps the config. */
@@ -56,6 +59,7 @@ export class RoutingService implements Service {
   private readonly self: SelfAddresses;
   private derivedState: Derived;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly setBinding: SetBindingSource | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -69,6 +73,7 @@ export class RoutingService implements Service {
     });
     this.self = new SelfAddresses(ctx.config.listener.listen);
     this.derivedState = this.derive(ctx.config);
+    this.setBinding = options.setBinding;
   }
 
   /**
@@ -143,13 +148,38 @@ export class RoutingService implements Service {
       ...(job.client !== undefined ? { client: job.client } : {}),
     };
     const header = await this.headersOf(job.messageId);
-    const a = this.derived.assigner.assign({ envelope, domain: job.domain, ...(header ? { header } : {}) });
+    const hook = this.setBinding?.();
+    const chosen = hook ? await this.policyAssignment(hook, envelope, job.domain, job.recipients.map((r) => r.address)) : undefined;
+    const a = chosen ?? this.derived.assigner.assign({ envelope, domain: job.domain, ...(header ? { header } : {}) });
     return { binding: a.binding, bindingGroup: a.group };
   }
 
   private onSpooled(event: MessageSpooled): void | Promise<void> {
+    const hook = this.setBinding?.();
+    if (hook) return this.policySpooled(event, hook);
     if (!this.derived.readsHeaders) return this.publishJobs(event);
     return this.headersOf(event.envelope.id).then((header) => this.publishJobs(event, header));
+  }
+
+  /** setBinding hook: one call per recipient domain, then the jobs; a domain without an answer gets the rules. */
+  private async policySpooled(event: MessageSpooled, hook: SetBindingHook): Promise<void> {
+    const { envelope } = event;
+    const header = this.derived.readsHeaders ? await this.headersOf(envelope.id) : undefined;
+    const byDomain = new Map<string, string[]>();
+    for (const r of envelope.recipients) byDomain.set(r.domain, [...(byDomain.get(r.domain) ?? []), r.address]);
+    const chosen = new Map<string, Assignment>();
+    for (const [domain, recipients] of byDomain) {
+      const a = await this.policyAssignment(hook, envelope, domain, recipients);
+      if (a) chosen.set(domain, a);
+    }
+    this.publishJobs(event, header, chosen);
+  }
+
+  private async policyAssignment(hook: SetBindingHook, envelope: MessageEnvelope, domain: string, recipients: readonly string[]): Promise<Assignment | undefined> {
+    const t: BindingTarget | undefined = await hook(envelope, domain, recipients).catch(() => undefined);
+    if (!t) return undefined;
+    const target = 'binding' in t ? { kind: 'binding' as const, name: t.binding } : { kind: 'group' as const, name: t.bindingGroup };
+    return this.derived.assigner.assignTarget(target, domain, 'policy setBinding');
   }
 
   /** A header reader over the message's header block, or undefined when no rule needs one or the body is gone. */
@@ -165,14 +195,14 @@ export class RoutingService implements Service {
     }
   }
 
-  private publishJobs(event: MessageSpooled, header?: (name: string) => string | undefined): void {
+  private publishJobs(event: MessageSpooled, header?: (name: string) => string | undefined, chosen?: ReadonlyMap<string, Assignment>): void {
     const { envelope } = event;
     const { assigner, readsHeaders, config } = this.derived;
     const delivery = config.delivery;
     const { jobs, invalidIndexes } = buildJobs({
       envelope,
       ...(event.pending !== undefined ? { pending: event.pending } : {}),
-      assign: (domain): Assignment => assigner.assign({ envelope, domain, ...(header ? { header } : {}) }),
+      assign: (domain): Assignment => chosen?.get(domain) ?? assigner.assign({ envelope, domain, ...(header ? { header } : {}) }),
       batchSize: (binding, domain) => delivery.get('max_recipients_per_batch', binding, domain),
       ...(readsHeaders ? { stripHeaders: BINDING_HEADERS } : {}),
     });

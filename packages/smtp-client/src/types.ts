@@ -62,6 +62,8 @@ export interface TransactionRecipient {
   notify?: readonly string[];
   /** DSN ORCPT (RFC 3461 §4.2), "rfc822;bob@example.test" (a bare address means rfc822). */
   orcpt?: string;
+  /** Extra RCPT parameters as written ("KEY=value" or "KEY"), e.g. from a policy hook (Momentum smtp_client_args_add). */
+  params?: readonly string[];
 }
 
 export interface Transaction {
@@ -74,6 +76,8 @@ export interface Transaction {
   smtputf8?: boolean;
   ret?: 'FULL' | 'HDRS';
   envid?: string;
+  /** Extra MAIL parameters as written ("KEY=value" or "KEY"), e.g. from a policy hook (Momentum smtp_client_args_add). */
+  mailParams?: readonly string[];
 }
 
 export interface RecipientResult {

@@ -31,6 +31,7 @@ import {
   type DnsOptions,
   type SpoolOptions,
   type RoutingOptions,
+  type PolicyModuleConfig,
   BOUNCE_CATEGORIES,
   BUILTIN_BOUNCE_CODES,
 } from './schema.js';
@@ -38,6 +39,7 @@ import {
 const BOUNCE_CLASS_FIELDS: readonly string[] = ['code', 'name', 'description', 'category'];
 import { parseBindingRules } from './binding-rules.js';
 import { openRelayFamilies, publicListenAddresses } from './open-relay.js';
+import { parsePolicyEntries } from './policy-entries.js';
 import { checkRoutesTable } from './route-entries.js';
 import {
   DEFAULT_BINDING,
@@ -71,6 +73,8 @@ export interface PetrelConfig extends RootOptions {
   readonly routing: RoutingOptions;
   /** [[binding_rule]] tables, validated, in file order (first match wins). */
   readonly bindingRules: readonly BindingRuleConfig[];
+  /** [[policy]] modules, in file order (docs/policy.md). */
+  readonly policy: readonly PolicyModuleConfig[];
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
   /** Valid but dangerous settings (e.g. an allowed open relay), each `FILE:LINE: key: why`; start and `config check` print them. */
@@ -365,7 +369,7 @@ function parseToml(text: string, file: string): Table {
 export function parseConfig(text: string, file: string): PetrelConfig {
   const doc = parseToml(text, file);
   const v = new Validator(file, text);
-  const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog'];
+  const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog', 'policy'];
   const root = v.section([], ROOT_KEYS, doc, sections);
   const tableAt = (key: string): Table => {
     const t = doc[key];
@@ -450,6 +454,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
 
   const globalDomains = v.domains(['domain'], doc.domain);
   const bindingRules = parseBindingRules(v, doc.binding_rule, { bindings, groups, allowHeader: routing.allow_binding_header });
+  const policy = parsePolicyEntries(v, doc.policy);
   if (v.errors.length > 0) {
     throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
   }
@@ -472,6 +477,7 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     bindingRules,
     bindingWeights,
     warnings: v.warnings,
+    policy,
   };
 }
 

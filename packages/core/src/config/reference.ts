@@ -2,7 +2,7 @@
  * Renders docs/configuration.md from the schema, so the reference cannot drift from the code
  * (a test compares the file with this output; `pnpm gen-docs` rewrites it).
  */
-import { BINDING_KEYS, BOUNCE_KEYS, EVENTLOG_KEYS, BINDING_RULE_KEYS, ROUTING_KEYS, CONTROL_KEYS, DELIVERY_OPTIONS, DNS_KEYS, LISTENER_KEYS, SPOOL_KEYS, ROOT_KEYS, type OptionSpec } from './schema.js';
+import { BINDING_KEYS, BOUNCE_KEYS, EVENTLOG_KEYS, BINDING_RULE_KEYS, ROUTING_KEYS, POLICY_KEYS, CONTROL_KEYS, DELIVERY_OPTIONS, DNS_KEYS, LISTENER_KEYS, SPOOL_KEYS, ROOT_KEYS, type OptionSpec } from './schema.js';
 import { formatDuration } from './units.js';
 
 function showDefault(name: string, spec: OptionSpec): string {
@@ -126,6 +126,25 @@ binding_group = "marketing"
 [[binding_rule]]
 client_network = ["10.1.0.0/16"]
 binding = "transactional"
+\`\`\`
+
+## [[policy]]: policy modules
+
+Operator code in JavaScript or TypeScript compiled to JavaScript, with hooks at every phase
+(docs/policy.md). Modules load in file order at start (a module that fails to load stops the
+start, naming the file and the reason); \`petrel config reload\` and SIGHUP load them again and
+swap the set only when all load (new sessions use the new code, sessions in flight finish on the
+old). \`petrel policy check\` loads and validates them without a daemon.
+
+${table(POLICY_KEYS)}
+
+\`\`\`toml
+[[policy]]
+module = "policy/acme.mjs"
+
+[[policy]]
+module = "policy/slow-lookup.mjs"
+timeout = "10s"
 \`\`\`
 
 ## Example

@@ -103,6 +103,7 @@ export const ROOT_KEYS = {
   spool_dir: { type: 'string', default: 'spool', doc: 'Spool directory; relative paths are relative to the config file\'s directory.', example: '"/var/spool/petrel"' },
   log_dir: { type: 'string', default: 'log', doc: 'Directory of events.jsonl; relative paths are relative to the config file\'s directory.', example: '"/var/log/petrel"' },
   log_level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info', doc: 'Operator log (stderr) level.', example: '"info"' },
+  watchdog_timeout: { type: 'duration', default: 60_000, doc: 'Event-loop watchdog: when the main thread has not run for this long (e.g. a synchronous infinite loop in a policy hook), a watchdog thread logs one line on stderr and kills the process with SIGKILL so that its supervisor restarts it; nothing acknowledged is lost (250 comes after fsync). 0 = no watchdog. See docs/policy.md.', example: '"60s"' },
   stop_timeout: { type: 'duration', default: 30_000, doc: 'On stop (SIGTERM, `petrel stop`): how long inbound DATA and outbound transactions in flight may take to finish before their connections are dropped. Unfinished inbound mail was never acknowledged; unfinished deliveries are retried after restart.', example: '"30s"' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -177,6 +178,22 @@ export const BINDING_RULE_KEYS = {
   binding: { type: 'string', default: undefined, doc: 'Result: this binding (must be defined).', example: '"mkt1"' },
   binding_group: { type: 'string', default: undefined, doc: 'Result: a weighted random pick among this group\'s non-suspended bindings (must be defined).', example: '"marketing"' },
 } as const satisfies Record<string, OptionSpec>;
+
+/** Keys of one [[policy]] table: a policy module (docs/policy.md), loaded in file order. */
+export const POLICY_KEYS = {
+  module: { type: 'string', path: true, default: undefined, doc: 'The module file (.mjs or .js, ES module), relative to the config file. Required.', example: '"policy/acme.mjs"' },
+  timeout: { type: 'duration', default: 5_000, doc: 'Time limit of each call of an async hook of this module; past it the call counts as failed (inbound phases answer 451 4.3.0, delivery hooks defer, observers are skipped).', example: '"5s"' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** One validated [[policy]] table. */
+export interface PolicyModuleConfig {
+  /** Absolute path of the module file. */
+  readonly module: string;
+  /** Per-call time limit, ms. */
+  readonly timeout: number;
+  /** Line of its [[policy]] header, when known. */
+  readonly line?: number;
+}
 
 /** One validated [[binding_rule]], in file order. */
 export interface BindingRuleConfig {

@@ -54,7 +54,11 @@ export function registerStart(program: Command): void {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGHUP', () => daemon.reopenLogs());
+      process.on('SIGHUP', () => {
+        daemon.reopenLogs();
+        // Policy modules are read again (new sessions run the new code); a failure keeps the old set.
+        void daemon.reloadPolicies();
+      });
       // `petrel stop` stops the daemon through the control API; exit once everything has stopped.
       void daemon.stopped.then(() => {
         logger.info('stopped');

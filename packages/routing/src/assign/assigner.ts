@@ -48,6 +48,15 @@ export class Assigner {
     return this.fallback();
   }
 
+  /**
+   * The binding for a target chosen elsewhere (the setBinding policy hook), with the same group
+   * pick as a rule's; undefined when it cannot take mail (unknown, or every binding suspended).
+   */
+  assignTarget(target: AssignmentTarget, domain: string, reason: string): Assignment | undefined {
+    const chosen = this.resolveTarget(target, domain);
+    return chosen ? { ...chosen, reason } : undefined;
+  }
+
   private resolveTarget(target: AssignmentTarget, domain: string): Omit<Assignment, 'reason'> | undefined {
     const tree = this.options.scopes.tree;
     if (target.kind === 'binding') {

@@ -69,6 +69,7 @@ export function mailCommand(ctx: StateContext): string {
       if (tx.envid !== undefined) params.push(`ENVID=${xtext(tx.envid)}`);
     } else ctx.emit('extension-not-available', 'DSN');
   }
+  if (tx.mailParams) params.push(...tx.mailParams);
   return [`MAIL FROM:<${tx.sender}>`, ...params].join(' ');
 }
 
@@ -79,6 +80,7 @@ export function rcptCommands(ctx: StateContext): string[] {
     const params: string[] = [];
     if (dsn && r.notify && r.notify.length > 0) params.push(`NOTIFY=${r.notify.join(',')}`);
     if (dsn && r.orcpt) params.push(orcptParam(r.orcpt));
+    if (r.params) params.push(...r.params);
     return [`RCPT TO:<${r.address}>`, ...params].join(' ');
   });
 }
