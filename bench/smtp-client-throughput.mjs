@@ -20,10 +20,10 @@ const ONLY = args.only; // 'petrel' | 'nodemailer' (profiling one side)
 
 function body(size) {
   const head = 'From: a@client.test\r\nTo: b@sink.test\r\nSubject: bench\r\n\r\n';
-  const line = 'x'.repeat(70) + '\r\n';
+  const line = `${'x'.repeat(70)}\r\n`;
   let text = head;
   while (text.length + line.length <= size) text += line;
-  return Buffer.from(text + 'y'.repeat(Math.max(0, size - text.length - 2)) + '\r\n');
+  return Buffer.from(`${text + 'y'.repeat(Math.max(0, size - text.length - 2))}\r\n`);
 }
 
 const timeouts = { connect: 10000, banner: 10000, ehlo: 10000, mailfrom: 10000, rcptto: 10000, data: 10000, dataBlock: 10000, body: 10000, rset: 10000, quit: 2000 };

@@ -61,7 +61,7 @@ routes = ["smtp://example.test?type=mx&pref=20", "smtp://127.0.0.6?port=${closed
   const out = explain.stdout;
   assert.match(out, /^route: +routes$/m);
   assert.match(out, new RegExp(`^  route 1 smtp://127\\.0\\.0\\.3\\?port=${closed} → 127\\.0\\.0\\.3:${closed}$`, 'm'));
-  assert.match(out, /^  route 2 __mx__ → MX of example\.test$/m);
+  assert.match(out, /^ {2}route 2 __mx__ → MX of example\.test$/m);
   assert.match(out, new RegExp(`^    MX 10 mx1\\.example\\.test 127\\.0\\.0\\.2:${s.mxPort}$`, 'm'));
   assert.match(out, /^ +routes +\["smtp:\/\/127\.0\.0\.3\?port=\d+","__mx__"\] +domain "example.test"$/m);
 

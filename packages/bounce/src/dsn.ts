@@ -198,7 +198,7 @@ function statusPart(input: DsnInput, global: boolean): string {
     if (r.willRetryUntil !== undefined) f.push(field('Will-Retry-Until', rfc5322Date(r.willRetryUntil)));
     return f.join('\r\n');
   });
-  return [msg.join('\r\n'), ...blocks].join('\r\n\r\n') + '\r\n';
+  return `${[msg.join('\r\n'), ...blocks].join('\r\n\r\n')}\r\n`;
 }
 
 /** Renders the DSN message (headers and body), CRLF line ends. */

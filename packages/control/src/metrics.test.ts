@@ -7,7 +7,7 @@ const origin = { time: 0, binding: 'default', domain: 'example.test', host: 'mx1
 
 /** The value of one series in the Prometheus text, or undefined when absent. */
 function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 

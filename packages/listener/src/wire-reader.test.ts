@@ -35,13 +35,13 @@ test('a bare LF or a bare CR in a command line is an error for that line only', 
 
 test('a line over 512 octets is one too-long error, even when it arrives without its LF', () => {
   const r = new WireReader({ maxLine: 512, maxData: 1000 });
-  r.push(Buffer.from('NOOP ' + 'x'.repeat(600)));
+  r.push(Buffer.from(`NOOP ${'x'.repeat(600)}`));
   assert.deepEqual(all(r), []);
   assert.equal(r.buffered, 0, 'the over-long line is not held in memory');
-  r.push(Buffer.from('y'.repeat(600) + '\r\nNOOP\r\n'));
+  r.push(Buffer.from(`${'y'.repeat(600)}\r\nNOOP\r\n`));
   assert.deepEqual(all(r), [{ kind: 'error', error: 'too-long' }, { kind: 'line', text: 'NOOP' }]);
   const exact = new WireReader({ maxLine: 512, maxData: 1000 });
-  exact.push(Buffer.from('x'.repeat(510) + '\r\n' + 'y'.repeat(511) + '\r\n'));
+  exact.push(Buffer.from(`${'x'.repeat(510)}\r\n${'y'.repeat(511)}\r\n`));
   assert.deepEqual(all(exact).map((c) => c.kind), ['line', 'error']);
 });
 

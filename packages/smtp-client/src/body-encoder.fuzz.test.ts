@@ -8,7 +8,7 @@ function reference(body: string): string {
   const lines = body.split(/\r\n|\r|\n/);
   const endsWithEol = /(\r\n|\r|\n)$/.test(body);
   if (endsWithEol) lines.pop();
-  return lines.map((l) => (l.startsWith('.') ? `.${l}` : l)).join('\r\n') + '\r\n';
+  return `${lines.map((l) => (l.startsWith('.') ? `.${l}` : l)).join('\r\n')}\r\n`;
 }
 
 function rng(seed: number): () => number {

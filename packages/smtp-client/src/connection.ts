@@ -118,7 +118,7 @@ export class Connection {
     if (lines.length === 0) return;
     for (const l of shown) this.hooks.onTranscript?.('c', l);
     if (this.closed) return;
-    this.socket.write(lines.map((l) => l + '\r\n').join(''));
+    this.socket.write(lines.map((l) => `${l}\r\n`).join(''));
   }
 
   /**

@@ -31,7 +31,7 @@ test('8-bit header fields are left alone and reported as not clean', () => {
 });
 
 test('quoted-printable keeps lines within 76 octets with soft breaks and encodes trailing blanks', () => {
-  const qp = quotedPrintable('é'.repeat(40) + ' ');
+  const qp = quotedPrintable(`${'é'.repeat(40)} `);
   for (const l of qp.split('\r\n')) assert.ok(l.length <= 76, l);
   assert.ok(qp.endsWith('=20'));
 });

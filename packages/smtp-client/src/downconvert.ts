@@ -60,15 +60,15 @@ function multipart(body: string, boundary: string): string {
   const out: string[] = [];
   let part: string[] | undefined;
   for (const line of lines) {
-    const isDelim = line === delim || line.startsWith(delim + ' ') || line.startsWith(delim + '\t') || line.startsWith(delim + '--');
-    if (isDelim && line.slice(delim.length).trim() !== '' && !line.startsWith(delim + '--')) {
+    const isDelim = line === delim || line.startsWith(`${delim} `) || line.startsWith(`${delim}\t`) || line.startsWith(`${delim}--`);
+    if (isDelim && line.slice(delim.length).trim() !== '' && !line.startsWith(`${delim}--`)) {
       (part ?? out).push(line);
       continue;
     }
     if (isDelim) {
       if (part) out.push(entity(part.join(CRLF)));
       out.push(line);
-      part = line.startsWith(delim + '--') ? undefined : [];
+      part = line.startsWith(`${delim}--`) ? undefined : [];
       continue;
     }
     (part ?? out).push(line);
@@ -82,13 +82,13 @@ function unfold(head: string): string[] {
 }
 
 function field(fields: readonly string[], name: string): string | undefined {
-  const f = fields.find((l) => l.toLowerCase().startsWith(name + ':'));
+  const f = fields.find((l) => l.toLowerCase().startsWith(`${name}:`));
   return f?.slice(name.length + 1);
 }
 
 function replaceCte(head: string): string {
   const kept = head.replace(/^content-transfer-encoding:.*\r\n(?:[ \t].*\r\n)*/gim, '');
-  return kept + 'Content-Transfer-Encoding: quoted-printable' + CRLF;
+  return `${kept}Content-Transfer-Encoding: quoted-printable${CRLF}`;
 }
 
 /** RFC 2045 §6.7: =XX for octets above 126, "=" and trailing blanks; soft breaks keep lines ≤ 76. */
@@ -102,9 +102,9 @@ export function quotedPrintable(text: string): string {
         const c = line.charCodeAt(i);
         const last = i === line.length - 1;
         const enc = c > 126 || c === 61 || (c < 32 && c !== 9) || ((c === 32 || c === 9) && last);
-        const piece = enc ? '=' + c.toString(16).toUpperCase().padStart(2, '0') : line[i]!;
+        const piece = enc ? `=${c.toString(16).toUpperCase().padStart(2, '0')}` : line[i]!;
         if (len + piece.length > 75) {
-          out += '=' + CRLF;
+          out += `=${CRLF}`;
           len = 0;
         }
         out += piece;

@@ -56,7 +56,7 @@ test('a malformed line gives a syntax warning and a transient internal reply, ne
 test('a bare LF line end is accepted and an over-long line is truncated with a warning', () => {
   const { r, replies, warnings } = reader();
   r.push(Buffer.from('250 ok\n'));
-  r.push(Buffer.from('250 ' + 'x'.repeat(10_000) + '\r\n'));
+  r.push(Buffer.from(`250 ${'x'.repeat(10_000)}\r\n`));
   assert.equal(replies.length, 2);
   assert.equal(replies[0]!.reply.lines[0], 'ok');
   assert.ok(replies[1]!.reply.lines[0]!.length < 4100);

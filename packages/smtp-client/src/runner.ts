@@ -4,7 +4,7 @@
  * PIPELINING, consecutive pipelinable states are sent in one write and their replies read in
  * order afterwards (RFC 2920 §3.1); without, one command at a time.
  */
-import { PetrelError, SmtpReply } from '@petrel/core';
+import { PetrelError, type SmtpReply } from '@petrel/core';
 import { ConnectionLost } from './connection.js';
 import { replyFor, type StateContext } from './context.js';
 import { SmtpSessionError } from './errors.js';

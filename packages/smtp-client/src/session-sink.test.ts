@@ -87,7 +87,7 @@ test('a silent disconnect after DATA (-q DATA) is transient "connection closed b
     const s = await SmtpSession.open(options(sink.port));
     const r = await s.send(tx('b@x.test'));
     assert.equal(r.recipients[0]!.status, 'transient');
-    assert.equal(String(r.recipients[0]!.reply.code) + ' ' + r.recipients[0]!.reply.enhanced + ' ' + r.recipients[0]!.reply.lines.join(' '), '451 4.4.2 [internal] connection closed by remote host');
+    assert.equal(`${String(r.recipients[0]!.reply.code)} ${r.recipients[0]!.reply.enhanced} ${r.recipients[0]!.reply.lines.join(' ')}`, '451 4.4.2 [internal] connection closed by remote host');
     assert.equal(r.recipients[0]!.stage, 6);
     assert.equal(r.sessionUsable, false);
   } finally {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { PetrelError, isPetrelError } from '@petrel/core';
+import { type PetrelError, isPetrelError } from '@petrel/core';
 import { SPOOL_DB_FILE } from './database.js';
 import { body, envelope, tempRoot } from './spool-fixture.js';
 import { WorkerBackend } from './worker-backend.js';

@@ -33,7 +33,7 @@ export class LinePeer {
     this.sockets.add(sock);
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', () => undefined);
-    sock.write(banner + '\r\n');
+    sock.write(`${banner}\r\n`);
     let buf = '';
     let inData = false;
     let rcpts = 0;
@@ -70,7 +70,7 @@ export class LinePeer {
           return;
         } else out.push('250 2.0.0 ok');
       }
-      if (out.length) sock.write(out.join('\r\n') + '\r\n');
+      if (out.length) sock.write(`${out.join('\r\n')}\r\n`);
     });
   }
 

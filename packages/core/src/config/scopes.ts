@@ -86,7 +86,7 @@ export class ScopeResolver {
     for (const hit of lookupDomain(this.tree.domains, d)) candidates.push({ table: hit.table, scope: `domain "${hit.key}"` });
     candidates.push({ table: this.tree.global, scope: 'global' });
     for (const c of candidates) {
-      if (Object.prototype.hasOwnProperty.call(c.table, name) && c.table[name] !== undefined) {
+      if (Object.hasOwn(c.table, name) && c.table[name] !== undefined) {
         return { value: c.table[name] as DeliveryOptions[K], scope: c.scope };
       }
     }

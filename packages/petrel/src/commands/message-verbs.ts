@@ -25,12 +25,12 @@ export function registerMessageVerbs(program: Command): void {
       (entries) =>
         entries.length === 0
           ? `no events for ${id} in the event log\n`
-          : entries
+          : `${entries
               .map(({ event: e, transcript }) => {
                 const head = `${String(e.time)} ${String(e.type).padEnd(18)} ${String(e.recipient ?? '')}${e.attempt ? ` attempt ${String(e.attempt)}` : ''}${e.remote_host ? ` ${String(e.remote_host)} [${String(e.remote_ip)}]` : ''}${e.reply ? `\n    ${String(e.reply)}` : ''}`;
                 return transcript?.length ? `${head}\n${transcript.map((l) => `    | ${l}`).join('\n')}` : head;
               })
-              .join('\n') + '\n',
+              .join('\n')}\n`,
     ),
   );
   clientOptions(message.command('retry').description('try now (its delayed recipients become due)').argument('<id>')).action((id: string, o: ClientOptions) =>

@@ -49,7 +49,7 @@ export const bdatState: SmtpState = {
       const cmd = `BDAT ${part.length}${last ? ' LAST' : ''}`;
       ctx.options.onTranscript?.('c', cmd);
       try {
-        await conn.writeBlock([Buffer.from(cmd + '\r\n'), part], ctx.timeout('dataBlock'));
+        await conn.writeBlock([Buffer.from(`${cmd}\r\n`), part], ctx.timeout('dataBlock'));
       } catch (err) {
         if (err instanceof ConnectionLost) {
           throw new ConnectionLost(err.kind, err.message, { reply: err.kind === 'timeout' ? 'sendBodyFailed' : 'closedByRemote', stage: Stage.SENDING_BODY });
