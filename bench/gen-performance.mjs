@@ -14,7 +14,12 @@ const SECTIONS = join(ROOT, 'docs/performance');
 const CURRENT = join(ROOT, 'docs/performance.md');
 function relay() {
   if (!existsSync(RELAY)) return `## Relay: Petrel vs Postfix\n\nNo results yet: run \`${FULL_COMMAND}\`.\n`;
-  return relaySection(readFileSync(RELAY, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+  return relaySection(
+    readFileSync(RELAY, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  );
 }
 
 const SOAK = join(ROOT, 'bench/results/soak.jsonl');
@@ -26,9 +31,17 @@ function previousSoak() {
 }
 
 function soakSection() {
-  if (!existsSync(SOAK)) return previousSoak() ?? '## Soak\n\nNo results yet: run `node bench/soak.mjs --minutes 10`.\n';
-  const r = readFileSync(SOAK, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).pop();
-  const curve = r.samples.filter((_, i) => i % 12 === 0 || i === r.samples.length - 1).map((x) => `${x.s}s ${x.rss} MiB`).join(' · ');
+  if (!existsSync(SOAK))
+    return previousSoak() ?? '## Soak\n\nNo results yet: run `node bench/soak.mjs --minutes 10`.\n';
+  const r = readFileSync(SOAK, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .pop();
+  const curve = r.samples
+    .filter((_, i) => i % 12 === 0 || i === r.samples.length - 1)
+    .map((x) => `${x.s}s ${x.rss} MiB`)
+    .join(' · ');
   return `## Soak: memory under continuous load (issue 9)
 
 - Command: \`node bench/soak.mjs --minutes ${r.minutes}\` (smtp-source 10 sessions, 1 KB, relay.test → gateway smtp-sink)

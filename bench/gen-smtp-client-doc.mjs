@@ -9,13 +9,32 @@ import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const get = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
+const get = (k, d) => {
+  const i = argv.indexOf(`--${k}`);
+  return i >= 0 ? argv[i + 1] : d;
+};
 const runs = Math.max(3, Number(get('runs', 3)));
-const benchArgs = ['bench/smtp-client-throughput.mjs', '--runs', String(runs), '--messages', get('messages', '20000'), '--sessions', get('sessions', '20'), '--size', get('size', '1000')];
+const benchArgs = [
+  'bench/smtp-client-throughput.mjs',
+  '--runs',
+  String(runs),
+  '--messages',
+  get('messages', '20000'),
+  '--sessions',
+  get('sessions', '20'),
+  '--size',
+  get('size', '1000'),
+];
 const out = execFileSync(process.execPath, benchArgs, { cwd: root, encoding: 'utf8', timeout: 600_000 });
-const results = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const results = out
+  .split('\n')
+  .filter((l) => l.startsWith('{'))
+  .map((l) => JSON.parse(l));
 if (results.length < 3) throw new Error(`expected ≥ 3 runs, got ${results.length}`);
-const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] }; };
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+};
 const p = stats(results.map((r) => r.petrel.perSec));
 const n = stats(results.map((r) => r.nodemailer.perSec));
 const ratio = stats(results.map((r) => r.ratio));
@@ -56,4 +75,6 @@ ${results.map((r) => JSON.stringify(r)).join('\n')}
 `;
 mkdirSync(join(root, 'docs/performance'), { recursive: true });
 writeFileSync(join(root, 'docs/performance/smtp-client.md'), md);
-console.log(`wrote docs/performance/smtp-client.md: petrel median ${p.median}/s, nodemailer median ${n.median}/s, ratio median ${ratio.median}`);
+console.log(
+  `wrote docs/performance/smtp-client.md: petrel median ${p.median}/s, nodemailer median ${n.median}/s, ratio median ${ratio.median}`,
+);

@@ -10,19 +10,38 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const get = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
+const get = (k, d) => {
+  const i = argv.indexOf(`--${k}`);
+  return i >= 0 ? argv[i + 1] : d;
+};
 const runs = Math.max(3, Number(get('runs', 3)));
 const depth = get('messages', '1000000');
 const exec = (args) => {
-  const out = execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 24 });
-  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const out = execFileSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 900_000,
+    maxBuffer: 1 << 24,
+  });
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 };
-const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] }; };
-const row = (label, xs, unit = '') => { const s = stats(xs); return `| ${label} | ${s.min}${unit} | ${s.median}${unit} | ${s.max}${unit} |`; };
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+};
+const row = (label, xs, unit = '') => {
+  const s = stats(xs);
+  return `| ${label} | ${s.min}${unit} | ${s.median}${unit} | ${s.max}${unit} |`;
+};
 
 const queueCmd = ['--expose-gc', 'bench/queue-ops.mjs', '--jobs', depth];
 const commitCmd = ['bench/spool-commit.mjs'];
-const q = []; const c = []; const r = [];
+const q = [];
+const c = [];
+const r = [];
 for (let i = 0; i < runs; i++) q.push(...exec(queueCmd));
 for (let i = 0; i < runs; i++) c.push(...exec(commitCmd));
 const recDir = mkdtempSync(join(tmpdir(), 'petrel-bench-recovery-'));
@@ -38,8 +57,18 @@ const commitRows = [];
 for (const size of [1024, 51200]) {
   for (const mode of ['group', 'per-message']) {
     const xs = c.filter((x) => x.size === size && x.mode === mode);
-    commitRows.push(row(`${size / 1024} KB, ${mode === 'group' ? 'group commit (max_batch_size 512)' : 'one commit per message'}: msg/s`, xs.map((x) => x.msgPerSec)));
-    commitRows.push(row(`${size / 1024} KB, ${mode === 'group' ? 'group commit' : 'one commit per message'}: commits/s (fsyncs)`, xs.map((x) => x.commitsPerSec)));
+    commitRows.push(
+      row(
+        `${size / 1024} KB, ${mode === 'group' ? 'group commit (max_batch_size 512)' : 'one commit per message'}: msg/s`,
+        xs.map((x) => x.msgPerSec),
+      ),
+    );
+    commitRows.push(
+      row(
+        `${size / 1024} KB, ${mode === 'group' ? 'group commit' : 'one commit per message'}: commits/s (fsyncs)`,
+        xs.map((x) => x.commitsPerSec),
+      ),
+    );
   }
 }
 const md = `# Performance: spool and queue manager
@@ -66,11 +95,26 @@ Target: < 5 µs per operation at 10^6.
 
 | operation | min | median | max |
 |---|---:|---:|---:|
-${row('insert (message.routed, one job), µs/op', q.map((x) => x.insertUs))}
-${row('take (queue.take), µs/op', q.map((x) => x.takeUs))}
-${row('requeue (delivery.attempted transient → delayed + delivery.deferred), µs/op', q.map((x) => x.requeueUs))}
-${row('counts over all queues, ms', q.map((x) => x.countsMs))}
-${row('heap per queued job, bytes', q.map((x) => x.heapBytesPerJob))}
+${row(
+  'insert (message.routed, one job), µs/op',
+  q.map((x) => x.insertUs),
+)}
+${row(
+  'take (queue.take), µs/op',
+  q.map((x) => x.takeUs),
+)}
+${row(
+  'requeue (delivery.attempted transient → delayed + delivery.deferred), µs/op',
+  q.map((x) => x.requeueUs),
+)}
+${row(
+  'counts over all queues, ms',
+  q.map((x) => x.countsMs),
+)}
+${row(
+  'heap per queued job, bytes',
+  q.map((x) => x.heapBytesPerJob),
+)}
 
 Requeue updates the job in place when every recipient remains (no copy per deferral).
 
@@ -84,10 +128,22 @@ Targets: < 60 s and RSS < 1.5 GB.
 
 | measure | min | median | max |
 |---|---:|---:|---:|
-${row('recovery time, s', r.map((x) => x.recoverySecs))}
-${row('first job active (delivery can start), ms', r.map((x) => x.firstActiveMs))}
-${row('peak RSS, MB', r.map((x) => x.peakRssMB))}
-${row('jobs queued at the end', r.map((x) => x.queued))}
+${row(
+  'recovery time, s',
+  r.map((x) => x.recoverySecs),
+)}
+${row(
+  'first job active (delivery can start), ms',
+  r.map((x) => x.firstActiveMs),
+)}
+${row(
+  'peak RSS, MB',
+  r.map((x) => x.peakRssMB),
+)}
+${row(
+  'jobs queued at the end',
+  r.map((x) => x.queued),
+)}
 `;
 mkdirSync(join(root, 'docs', 'performance'), { recursive: true });
 writeFileSync(join(root, 'docs', 'performance', 'spool-queue.md'), md);

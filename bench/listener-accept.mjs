@@ -18,7 +18,11 @@ import { freePort, run, startPostfix, waitForPort } from '../test/kit/dist/index
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
-const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1] ?? 'true']] : a), []));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1] ?? 'true']] : a), []),
+);
 const M = Number(args.messages ?? 10000);
 const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 3);
@@ -30,7 +34,20 @@ const VARIANTS = [
 ];
 
 async function load(port, reuse) {
-  const a = ['-s', String(S), '-m', String(M), '-l', String(SIZE), '-M', 'test.local', '-f', 'sender@test.local', '-t', 'rcpt@example.test'];
+  const a = [
+    '-s',
+    String(S),
+    '-m',
+    String(M),
+    '-l',
+    String(SIZE),
+    '-M',
+    'test.local',
+    '-f',
+    'sender@test.local',
+    '-t',
+    'rcpt@example.test',
+  ];
   if (reuse) a.push('-d');
   a.push(`127.0.0.1:${port}`);
   const t0 = performance.now();
@@ -59,7 +76,9 @@ suspend_delivery = true
 gateway = ["127.0.0.1:9"]
 `,
   );
-  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
   try {
@@ -109,7 +128,15 @@ try {
         const dir = join(work, `${peer}-${runNo}-${v.reuse ? 'reuse' : 'new'}`);
         const r = peer === 'petrel' ? await petrel(dir, v.reuse) : await postfix(dir, v.reuse);
         rmSync(dir, { recursive: true, force: true });
-        const rec = { peer, variant: v.name, run: runNo, accept_rate: M / r.seconds, seconds: r.seconds, ...(r.cpu_s !== undefined ? { cpu_s: r.cpu_s } : {}), env };
+        const rec = {
+          peer,
+          variant: v.name,
+          run: runNo,
+          accept_rate: M / r.seconds,
+          seconds: r.seconds,
+          ...(r.cpu_s !== undefined ? { cpu_s: r.cpu_s } : {}),
+          env,
+        };
         console.log(JSON.stringify(rec));
         appendFileSync(OUT, `${JSON.stringify(rec)}\n`);
       }

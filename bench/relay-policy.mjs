@@ -16,7 +16,17 @@ import { startCountingSink } from './lib/sink.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
-const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : a), []));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce(
+      (a, v, i, all) =>
+        v.startsWith('--')
+          ? [...a, [v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]]
+          : a,
+      [],
+    ),
+);
 const M = Number(args.messages ?? 5000);
 const S = Number(args.sessions ?? 10);
 const RUNS = Number(args.runs ?? 3);
@@ -55,13 +65,29 @@ async function once(withPolicy, dir) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'noop.mjs'), NOOP_MODULE);
   writeFileSync(join(dir, 'petrel.toml'), config(listenPort, sinkPort, withPolicy));
-  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
   try {
     await waitForPort('127.0.0.1', listenPort);
     const t0 = performance.now();
-    const r = await run('smtp-source', ['-s', String(S), '-m', String(M), '-l', '1000', '-M', 'test.local', '-f', 'sender@test.local', '-t', 'rcpt@relay.test', `127.0.0.1:${listenPort}`]);
+    const r = await run('smtp-source', [
+      '-s',
+      String(S),
+      '-m',
+      String(M),
+      '-l',
+      '1000',
+      '-M',
+      'test.local',
+      '-f',
+      'sender@test.local',
+      '-t',
+      'rcpt@relay.test',
+      `127.0.0.1:${listenPort}`,
+    ]);
     if (r.code !== 0) throw new Error(`smtp-source failed: ${r.out}`);
     const accept = (performance.now() - t0) / 1000;
     const complete = await sink.waitFor(M, 600_000);
@@ -78,7 +104,14 @@ async function once(withPolicy, dir) {
   }
 }
 
-const env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, messages: M, sessions: S, date: new Date().toISOString() };
+const env = {
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  messages: M,
+  sessions: S,
+  date: new Date().toISOString(),
+};
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 if (args.append !== 'true' && existsSync(OUT)) rmSync(OUT);
 for (let i = 0; i < RUNS; i++) {
@@ -90,7 +123,16 @@ for (let i = 0; i < RUNS; i++) {
     try {
       const r = await once(withPolicy, dir);
       appendFileSync(OUT, `${JSON.stringify({ bench: 'relay-policy', variant, run: i + 1, ...r, env })}\n`);
-      console.log(JSON.stringify({ variant, run: i + 1, accept: Math.round(r.accept_rate), e2e: Math.round(r.e2e_rate), cpu: r.cpu_s, complete: r.complete }));
+      console.log(
+        JSON.stringify({
+          variant,
+          run: i + 1,
+          accept: Math.round(r.accept_rate),
+          e2e: Math.round(r.e2e_rate),
+          cpu: r.cpu_s,
+          complete: r.complete,
+        }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -27,16 +27,43 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { alive, descendants, freePort, percentile, pssSampler, pidsWithEnv, run, treeCpuSeconds, waitForPort, waitGone } from './lib/procs.mjs';
+import {
+  alive,
+  descendants,
+  freePort,
+  percentile,
+  pssSampler,
+  pidsWithEnv,
+  run,
+  treeCpuSeconds,
+  waitForPort,
+  waitGone,
+} from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
 import { startPostfixRelay } from './lib/postfix.mjs';
-import { delayDecimals, timestampDecimals, postfixCrashLines, postfixLatencies, readMaillog } from './lib/postfix-log.mjs';
+import {
+  delayDecimals,
+  timestampDecimals,
+  postfixCrashLines,
+  postfixLatencies,
+  readMaillog,
+} from './lib/postfix-log.mjs';
 import { startFsyncTrace, straceAvailable } from './lib/fsyncs.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
 const CONTROL = join(ROOT, 'bench/postfix-control.sh');
-const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : a), []));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce(
+      (a, v, i, all) =>
+        v.startsWith('--')
+          ? [...a, [v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]]
+          : a,
+      [],
+    ),
+);
 const M = Number(args.messages ?? 10000);
 const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 4); // even, so that each peer goes first equally often
@@ -46,7 +73,8 @@ const FSYNC_M = Number(args['fsync-messages'] ?? 500);
 const CONTROL_ON = (args.control ?? 'yes') !== 'no';
 const OUT = args.out ?? join(ROOT, 'bench/results/relay.jsonl');
 // gen-performance.mjs reads bench/results/relay.jsonl: a doc from another file would mislabel it
-if (args.doc === 'true' && args.out !== undefined) throw new Error('--doc writes docs/performance.md from bench/results/relay.jsonl: leave out --out');
+if (args.doc === 'true' && args.out !== undefined)
+  throw new Error('--doc writes docs/performance.md from bench/results/relay.jsonl: leave out --out');
 const VARIANTS =
   args.variants === 'smoke'
     ? [{ name: '1KB new-conn 1rcpt', size: 1000, reuse: false, rcpts: 1 }]
@@ -59,7 +87,20 @@ const VARIANTS =
 
 /** smtp-source: -m messages over -s sessions, -l size, -r recipients (relay.test), -d reuse. */
 async function load(port, v, messages) {
-  const a = ['-s', String(S), '-m', String(messages), '-l', String(v.size), '-M', 'test.local', '-f', 'sender@test.local', '-t', 'rcpt@relay.test'];
+  const a = [
+    '-s',
+    String(S),
+    '-m',
+    String(messages),
+    '-l',
+    String(v.size),
+    '-M',
+    'test.local',
+    '-f',
+    'sender@test.local',
+    '-t',
+    'rcpt@relay.test',
+  ];
   if (v.rcpts > 1) a.push('-r', String(v.rcpts));
   if (v.reuse) a.push('-d');
   a.push(`127.0.0.1:${port}`);
@@ -92,11 +133,13 @@ gateway = ["127.0.0.1:${sinkPort}"]
 async function startPetrel(dir, listenPort, sinkPort) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'petrel.toml'), petrelConfig(listenPort, sinkPort));
-  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
   const exited = new Promise((r) => child.once('exit', r));
-  let seen = [child.pid];
+  const seen = [child.pid];
   const pids = () => {
     const live = descendants(child.pid);
     for (const p of live) if (!seen.includes(p)) seen.push(p);
@@ -129,7 +172,9 @@ async function startPetrel(dir, listenPort, sinkPort) {
 /** Starts `peer`; if it cannot start, stops the sink first, then fails (loudly: not a dropped run). */
 async function startRelay(peer, dir, listenPort, sinkPort, sink) {
   try {
-    return peer === 'postfix' ? await startPostfixRelay(dir, listenPort, sinkPort) : await startPetrel(dir, listenPort, sinkPort);
+    return peer === 'postfix'
+      ? await startPostfixRelay(dir, listenPort, sinkPort)
+      : await startPetrel(dir, listenPort, sinkPort);
   } catch (e) {
     await sink.stop();
     throw new Error(`${peer} did not start: ${e.message}`);
@@ -193,16 +238,30 @@ async function measure(peer, v, dir) {
     if (crashes.length) reasons.push(`Postfix logged ${crashes.length} fatal/panic/killed lines, first: ${crashes[0]}`);
     await relay.stop();
     await sink.stop();
-    await waitGone(`Postfix (${dir})`, () => [...relay.pids(), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
+    await waitGone(
+      `Postfix (${dir})`,
+      () => [...relay.pids(), ...(alive(sink.pid) ? [sink.pid] : [])],
+      [listenPort, sinkPort],
+      TEARDOWN_MS,
+    );
     const after = readMaillog(relay.maillog);
     latencies = postfixLatencies(after);
-    extra = { latency_source: 'maillog delay= (MAIL FROM → status=sent), 2 significant digits', latency_decimals: delayDecimals(after), maillog_timestamp_decimals: timestampDecimals(after) };
+    extra = {
+      latency_source: 'maillog delay= (MAIL FROM → status=sent), 2 significant digits',
+      latency_decimals: delayDecimals(after),
+      maillog_timestamp_decimals: timestampDecimals(after),
+    };
   } else {
     if (relay.crashed()) reasons.push(`Petrel exited during the run: ${relay.stderr().slice(-500)}`);
     relay.pids(); // records the tree as it is now, for the check that all of it is gone
     await relay.stop();
     await sink.stop();
-    await waitGone('Petrel', () => [...relay.leftovers(), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
+    await waitGone(
+      'Petrel',
+      () => [...relay.leftovers(), ...(alive(sink.pid) ? [sink.pid] : [])],
+      [listenPort, sinkPort],
+      TEARDOWN_MS,
+    );
     latencies = petrelLatencies(relay.events);
     extra = { latency_source: 'events.jsonl reception (end of DATA) → delivery', latency_decimals: 3 };
   }
@@ -229,13 +288,20 @@ async function control(v, dir) {
   const sinkPort = await freePort();
   const relayPort = await freePort();
   const a = [CONTROL, String(M), String(S), String(v.size), v.reuse ? '-d' : '-', String(v.rcpts)];
-  const r = await run('bash', a, { env: { ...process.env, SINK_PORT: String(sinkPort), RELAY_PORT: String(relayPort), WORK_DIR: dir } });
+  const r = await run('bash', a, {
+    env: { ...process.env, SINK_PORT: String(sinkPort), RELAY_PORT: String(relayPort), WORK_DIR: dir },
+  });
   const m = /accept=(\d+) msg\/s end-to-end=(\d+) msg\/s deferred=(\d+) left=(\d+)/.exec(r.out);
   const reasons = [];
   if (r.code !== 0) reasons.push(`postfix-control.sh exited ${r.code}`);
   if (!m) reasons.push(`no result line: ${r.out.slice(-300)}`);
   else if (m[3] !== '0' || m[4] !== '0') reasons.push(`${m[3]} deferred, ${m[4]} still queued at the end`);
-  await waitGone(`postfix-control.sh (${dir})`, () => pidsWithEnv(`MAIL_CONFIG=${dir}/etc`), [sinkPort, relayPort], TEARDOWN_MS);
+  await waitGone(
+    `postfix-control.sh (${dir})`,
+    () => pidsWithEnv(`MAIL_CONFIG=${dir}/etc`),
+    [sinkPort, relayPort],
+    TEARDOWN_MS,
+  );
   return {
     accept_rate: m ? Number(m[1]) : NaN,
     e2e_rate: m && !reasons.length ? Number(m[2]) : NaN,
@@ -252,7 +318,13 @@ async function fsyncs(peer, v, dir, n) {
   const listenPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
   const relay = await startRelay(peer, dir, listenPort, sinkPort, sink);
-  const gone = () => waitGone(`${peer} (fsync run)`, () => [...(peer === 'postfix' ? relay.pids() : relay.leftovers()), ...(alive(sink.pid) ? [sink.pid] : [])], [listenPort, sinkPort], TEARDOWN_MS);
+  const gone = () =>
+    waitGone(
+      `${peer} (fsync run)`,
+      () => [...(peer === 'postfix' ? relay.pids() : relay.leftovers()), ...(alive(sink.pid) ? [sink.pid] : [])],
+      [listenPort, sinkPort],
+      TEARDOWN_MS,
+    );
   let trace;
   try {
     trace = await startFsyncTrace(relay.pids(), join(tmpdir(), `bench-strace-${process.pid}-${peer}.txt`));
@@ -276,7 +348,21 @@ async function fsyncs(peer, v, dir, n) {
   return { messages: n, complete: ok, detached, calls, per_message: calls.total / n };
 }
 
-const env = { argv: process.argv.slice(2).join(' '), load: loadavg(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, messages: M, sessions: S, runs: RUNS, bound_s: BOUND_MS / 1000, fsync_messages: FSYNC_M, control: CONTROL_ON, variants: args.variants ?? 'all', date: new Date().toISOString() };
+const env = {
+  argv: process.argv.slice(2).join(' '),
+  load: loadavg(),
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  messages: M,
+  sessions: S,
+  runs: RUNS,
+  bound_s: BOUND_MS / 1000,
+  fsync_messages: FSYNC_M,
+  control: CONTROL_ON,
+  variants: args.variants ?? 'all',
+  date: new Date().toISOString(),
+};
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 if (args.append !== 'true' && existsSync(OUT)) rmSync(OUT);
 const emit = (rec) => appendFileSync(OUT, `${JSON.stringify({ bench: 'relay', ...rec, env })}\n`);
@@ -287,14 +373,30 @@ for (const v of VARIANTS) {
     // Alternate who goes first, so that a machine that heats up (or a neighbour that starts) during
     // a pair does not always hurt the same peer.
     const order = i % 2 === 0 ? ['postfix', 'petrel'] : ['petrel', 'postfix'];
-    console.log(`# ${v.name}, run ${i + 1}/${RUNS}: order ${order.join(' then ')}${CONTROL_ON ? ', then the control script' : ''}`);
+    console.log(
+      `# ${v.name}, run ${i + 1}/${RUNS}: order ${order.join(' then ')}${CONTROL_ON ? ', then the control script' : ''}`,
+    );
     for (const [pos, peer] of order.entries()) {
       const dir = mkdtempSync(join(tmpdir(), `bench-${peer}-`));
       try {
         const r = await measure(peer, v, dir);
         emit({ kind: 'run', peer, variant: v.name, run: i + 1, order, position: pos + 1, ...r });
         if (r.dropped) dropped++;
-        console.log(JSON.stringify({ peer, variant: v.name, run: i + 1, position: pos + 1, accept: round(r.accept_rate), e2e: round(r.e2e_rate), p50: r.p50_ms, p99: r.p99_ms, pss_peak_mib: round(r.peak_pss_mib), processes: r.max_processes, cpu: r.cpu_s }));
+        console.log(
+          JSON.stringify({
+            peer,
+            variant: v.name,
+            run: i + 1,
+            position: pos + 1,
+            accept: round(r.accept_rate),
+            e2e: round(r.e2e_rate),
+            p50: r.p50_ms,
+            p99: r.p99_ms,
+            pss_peak_mib: round(r.peak_pss_mib),
+            processes: r.max_processes,
+            cpu: r.cpu_s,
+          }),
+        );
         if (r.dropped) console.log(`DROPPED ${peer} ${v.name} run ${i + 1}: ${r.drop_reason}`);
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -304,9 +406,26 @@ for (const v of VARIANTS) {
       const dir = mkdtempSync(join(tmpdir(), 'bench-control-'));
       try {
         const r = await control(v, dir);
-        emit({ kind: 'run', peer: 'postfix-control', variant: v.name, run: i + 1, order: [...order, 'postfix-control'], position: 3, ...r });
+        emit({
+          kind: 'run',
+          peer: 'postfix-control',
+          variant: v.name,
+          run: i + 1,
+          order: [...order, 'postfix-control'],
+          position: 3,
+          ...r,
+        });
         if (r.dropped) dropped++;
-        console.log(JSON.stringify({ peer: 'postfix-control', variant: v.name, run: i + 1, position: 3, accept: round(r.accept_rate), e2e: round(r.e2e_rate) }));
+        console.log(
+          JSON.stringify({
+            peer: 'postfix-control',
+            variant: v.name,
+            run: i + 1,
+            position: 3,
+            accept: round(r.accept_rate),
+            e2e: round(r.e2e_rate),
+          }),
+        );
         if (r.dropped) console.log(`DROPPED postfix-control ${v.name} run ${i + 1}: ${r.drop_reason}`);
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -323,7 +442,16 @@ if (FSYNC_M > 0) {
         try {
           const r = await fsyncs(peer, v, dir, Math.min(FSYNC_M, M));
           emit({ kind: 'fsync', peer, variant: v.name, ...r });
-          console.log(JSON.stringify({ fsyncs: peer, variant: v.name, messages: r.messages, calls: r.calls, per_message: r.per_message, complete: r.complete }));
+          console.log(
+            JSON.stringify({
+              fsyncs: peer,
+              variant: v.name,
+              messages: r.messages,
+              calls: r.calls,
+              per_message: r.per_message,
+              complete: r.complete,
+            }),
+          );
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

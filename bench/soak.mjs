@@ -11,7 +11,9 @@ import { readFileSync } from 'node:fs';
 import { freePort, run, startSmtpSink, waitForPort } from '../test/kit/dist/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []),
+);
 const minutes = Number(args.minutes ?? 10);
 const OUT = args.out ?? join(ROOT, 'bench/results/soak.jsonl');
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -24,15 +26,45 @@ writeFileSync(
   join(dir, 'petrel.toml'),
   `hostname = "petrel.bench"\nspool_dir = "spool"\nlog_dir = "log"\nlog_level = "warn"\n[listener]\nlisten = ["127.0.0.1:${listenPort}"]\n[dns]\nservers = ["127.0.0.1:9"]\n[global]\nmax_outbound_connections = 20\ntls = "no"\n[domain."relay.test"]\ngateway = ["127.0.0.1:${sinkPort}"]\n`,
 );
-const child = spawn(process.execPath, [join(ROOT, 'packages/petrel/dist/cli.js'), 'start', '--config', join(dir, 'petrel.toml')], { stdio: 'ignore' });
+const child = spawn(
+  process.execPath,
+  [join(ROOT, 'packages/petrel/dist/cli.js'), 'start', '--config', join(dir, 'petrel.toml')],
+  { stdio: 'ignore' },
+);
 await waitForPort('127.0.0.1', listenPort);
 const t0 = Date.now();
 const end = t0 + minutes * 60_000;
 const samples = [];
-const sampler = setInterval(() => samples.push({ s: Math.round((Date.now() - t0) / 1000), rss: Math.round(rssMiB(child.pid)), delivered: sink.count() }), 5000);
+const sampler = setInterval(
+  () =>
+    samples.push({
+      s: Math.round((Date.now() - t0) / 1000),
+      rss: Math.round(rssMiB(child.pid)),
+      delivered: sink.count(),
+    }),
+  5000,
+);
 let sent = 0;
 while (Date.now() < end) {
-  const r = await run('smtp-source', ['-s', '10', '-m', '2000', '-l', '1000', '-M', 'test.local', '-f', 'a@test.local', '-t', 'b@relay.test', `127.0.0.1:${listenPort}`], { timeoutMs: 1_800_000 });
+  const r = await run(
+    'smtp-source',
+    [
+      '-s',
+      '10',
+      '-m',
+      '2000',
+      '-l',
+      '1000',
+      '-M',
+      'test.local',
+      '-f',
+      'a@test.local',
+      '-t',
+      'b@relay.test',
+      `127.0.0.1:${listenPort}`,
+    ],
+    { timeoutMs: 1_800_000 },
+  );
   if (r.code !== 0) throw new Error(r.stdout + r.stderr);
   sent += 2000;
 }
@@ -54,9 +86,15 @@ const rec = {
   rss_after_1min: first.rss,
   rss_end: last.rss,
   rss_max: Math.max(...samples.map((x) => x.rss)),
-  growth_mib_per_100k_msgs: Math.round((100 * 100_000 * (last.rss - first.rss)) / Math.max(1, last.delivered - first.delivered)) / 100,
+  growth_mib_per_100k_msgs:
+    Math.round((100 * 100_000 * (last.rss - first.rss)) / Math.max(1, last.delivered - first.delivered)) / 100,
   samples,
-  env: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() },
+  env: {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    date: new Date().toISOString(),
+  },
 };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 appendFileSync(OUT, `${JSON.stringify(rec)}\n`);

@@ -10,19 +10,32 @@ import { Bus, SystemClock, parseConfig, silentLogger } from '../packages/core/di
 import { Spool } from '../packages/spool/dist/index.js';
 
 const argv = process.argv.slice(2);
-const get = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? Number(argv[i + 1]) : d; };
+const get = (k, d) => {
+  const i = argv.indexOf(`--${k}`);
+  return i >= 0 ? Number(argv[i + 1]) : d;
+};
 const MESSAGES = get('messages', 4000);
 const CONCURRENCY = get('concurrency', 100);
 
 async function run(mode, size) {
   const root = mkdtempSync(join(tmpdir(), 'petrel-bench-spool-'));
   const logger = silentLogger();
-  const config = parseConfig(`spool_dir = ${JSON.stringify(join(root, 'spool'))}\n[spool]\nmin_free_space = 0\nmax_batch_size = ${mode === 'group' ? 512 : 1}\n`, join(root, 'petrel.toml'));
+  const config = parseConfig(
+    `spool_dir = ${JSON.stringify(join(root, 'spool'))}\n[spool]\nmin_free_space = 0\nmax_batch_size = ${mode === 'group' ? 512 : 1}\n`,
+    join(root, 'petrel.toml'),
+  );
   const bus = new Bus(logger);
   const spool = new Spool({ config, bus, logger, clock: new SystemClock() });
   await spool.start();
   const body = Buffer.alloc(size, 'x');
-  const envelope = { id: '', sender: 'a@s.test', recipients: [{ address: 'b@example.test', domain: 'example.test' }], receivedAt: Date.now(), size, protocol: 'esmtp' };
+  const envelope = {
+    id: '',
+    sender: 'a@s.test',
+    recipients: [{ address: 'b@example.test', domain: 'example.test' }],
+    receivedAt: Date.now(),
+    size,
+    protocol: 'esmtp',
+  };
   let next = 0;
   const start = process.hrtime.bigint();
   const session = async () => {
@@ -36,7 +49,20 @@ async function run(mode, size) {
   const { storeCommits } = spool.stats();
   await spool.stop();
   rmSync(root, { recursive: true, force: true });
-  return { bench: 'spool-commit', mode, size, messages: MESSAGES, concurrency: CONCURRENCY, msgPerSec: Math.round(MESSAGES / secs), commitsPerSec: Math.round(storeCommits / secs), commits: storeCommits, node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
+  return {
+    bench: 'spool-commit',
+    mode,
+    size,
+    messages: MESSAGES,
+    concurrency: CONCURRENCY,
+    msgPerSec: Math.round(MESSAGES / secs),
+    commitsPerSec: Math.round(storeCommits / secs),
+    commits: storeCommits,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+  };
 }
 
-for (const size of [1024, 51200]) for (const mode of ['group', 'per-message']) console.log(JSON.stringify(await run(mode, size)));
+for (const size of [1024, 51200])
+  for (const mode of ['group', 'per-message']) console.log(JSON.stringify(await run(mode, size)));

@@ -16,14 +16,20 @@ import { Spool, SPOOL_DB_FILE } from '../packages/spool/dist/index.js';
 const require = createRequire(new URL('../packages/spool/package.json', import.meta.url));
 const Database = require('better-sqlite3');
 const argv = process.argv.slice(2);
-const get = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
+const get = (k, d) => {
+  const i = argv.indexOf(`--${k}`);
+  return i >= 0 ? argv[i + 1] : d;
+};
 const DIR = get('dir');
 if (!DIR) throw new Error('--dir is required');
 const MESSAGES = Number(get('messages', 1_000_000));
 const DOMAINS = Number(get('domains', 1000));
 const spoolDir = join(DIR, 'spool');
 const logger = silentLogger();
-const config = parseConfig(`spool_dir = ${JSON.stringify(spoolDir)}\n[spool]\nmin_free_space = 0\n[global]\nmessage_expiration = "30d"\n`, join(DIR, 'petrel.toml'));
+const config = parseConfig(
+  `spool_dir = ${JSON.stringify(spoolDir)}\n[spool]\nmin_free_space = 0\n[global]\nmessage_expiration = "30d"\n`,
+  join(DIR, 'petrel.toml'),
+);
 
 let genSecs = 0;
 if (!existsSync(join(spoolDir, SPOOL_DB_FILE))) {
@@ -36,14 +42,24 @@ if (!existsSync(join(spoolDir, SPOOL_DB_FILE))) {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   const insM = db.prepare('INSERT INTO messages (id, envelope, received_at, size, body) VALUES (?, ?, ?, ?, ?)');
-  const insR = db.prepare("INSERT INTO recipients (message_id, idx, status, attempts, next_attempt_at) VALUES (?, 0, 'pending', 0, 0)");
+  const insR = db.prepare(
+    "INSERT INTO recipients (message_id, idx, status, attempts, next_attempt_at) VALUES (?, 0, 'pending', 0, 0)",
+  );
   const body = Buffer.alloc(200, 'x');
   const now = Date.now();
   db.transaction(() => {
     for (let i = 0; i < MESSAGES; i++) {
       const id = newMessageId();
       const domain = `d${i % DOMAINS}.test`;
-      const env = { id, sender: 'sender@origin.test', recipients: [{ address: `user${i}@${domain}`, domain }], receivedAt: now, size: 200, protocol: 'esmtp', client: { address: '127.0.0.1', port: 40000, helo: 'client.test' } };
+      const env = {
+        id,
+        sender: 'sender@origin.test',
+        recipients: [{ address: `user${i}@${domain}`, domain }],
+        receivedAt: now,
+        size: 200,
+        protocol: 'esmtp',
+        client: { address: '127.0.0.1', port: 40000, helo: 'client.test' },
+      };
       insM.run(id, JSON.stringify(env), now, 200, body);
       insR.run(id);
     }
@@ -54,7 +70,9 @@ if (!existsSync(join(spoolDir, SPOOL_DB_FILE))) {
 }
 
 let peakRss = 0;
-const sample = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
+const sample = () => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+};
 const sampler = setInterval(sample, 50);
 const bus = new Bus(logger);
 const clock = new SystemClock();
@@ -72,13 +90,27 @@ bus.subscribe('message.spooled', ({ envelope, pending, recovered }) => {
   }
   const jobs = [];
   for (const [domain, l] of byDomain) {
-    jobs.push({ id: `${envelope.id}/default/${domain}/0`, messageId: envelope.id, sender: envelope.sender, binding: 'default', bindingGroup: 'default', domain, recipients: l.rcpts, size: envelope.size, receivedAt: envelope.receivedAt, attempts: l.attempts, nextAttemptAt: l.next });
+    jobs.push({
+      id: `${envelope.id}/default/${domain}/0`,
+      messageId: envelope.id,
+      sender: envelope.sender,
+      binding: 'default',
+      bindingGroup: 'default',
+      domain,
+      recipients: l.rcpts,
+      size: envelope.size,
+      receivedAt: envelope.receivedAt,
+      attempts: l.attempts,
+      nextAttemptAt: l.next,
+    });
   }
   bus.publish('message.routed', { envelope, jobs, recovered });
 });
 let firstActiveMs;
 const t0 = performance.now();
-bus.subscribe('queue.demand', () => { firstActiveMs ??= performance.now() - t0; });
+bus.subscribe('queue.demand', () => {
+  firstActiveMs ??= performance.now() - t0;
+});
 await spool.start();
 await queue.start();
 const result = await spool.recover();
@@ -88,8 +120,19 @@ clearInterval(sampler);
 const queued = queue.counts().reduce((a, c) => a + c.active + c.delayed, 0);
 await queue.stop();
 await spool.stop();
-console.log(JSON.stringify({
-  bench: 'spool-recovery', node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length,
-  messages: MESSAGES, domains: DOMAINS, replayed: result.messages, queued, genSecs: Math.round(genSecs * 10) / 10,
-  recoverySecs: Math.round(recoverySecs * 100) / 100, firstActiveMs: Math.round(firstActiveMs ?? -1), peakRssMB: Math.round(peakRss / 1e6),
-}));
+console.log(
+  JSON.stringify({
+    bench: 'spool-recovery',
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    messages: MESSAGES,
+    domains: DOMAINS,
+    replayed: result.messages,
+    queued,
+    genSecs: Math.round(genSecs * 10) / 10,
+    recoverySecs: Math.round(recoverySecs * 100) / 100,
+    firstActiveMs: Math.round(firstActiveMs ?? -1),
+    peakRssMB: Math.round(peakRss / 1e6),
+  }),
+);

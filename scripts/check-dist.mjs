@@ -28,7 +28,8 @@ for (const pkg of readdirSync(PACKAGES, { withFileTypes: true })) {
   const dir = join(PACKAGES, pkg.name);
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
-    if (manifest[field]?.['@petrel/testkit']) problems.push(`${relative(ROOT, dir)}/package.json: @petrel/testkit in ${field} (devDependencies only)`);
+    if (manifest[field]?.['@petrel/testkit'])
+      problems.push(`${relative(ROOT, dir)}/package.json: @petrel/testkit in ${field} (devDependencies only)`);
   }
   const dist = join(dir, 'dist');
   if (!existsSync(dist)) {
@@ -38,8 +39,10 @@ for (const pkg of readdirSync(PACKAGES, { withFileTypes: true })) {
   for (const f of files(dist)) {
     const rel = relative(dist, f);
     const segments = rel.split('/').map((s) => s.replace(/(\.d)?\.(js|ts|mjs|cjs)(\.map)?$/, ''));
-    if (segments.some((s) => TEST_SEGMENT.test(s))) problems.push(`${relative(ROOT, f)}: test code in a production build`);
-    else if (f.endsWith('.js') && TEST_REFERENCE.test(readFileSync(f, 'utf8'))) problems.push(`${relative(ROOT, f)}: production code refers to the test kit or test/`);
+    if (segments.some((s) => TEST_SEGMENT.test(s)))
+      problems.push(`${relative(ROOT, f)}: test code in a production build`);
+    else if (f.endsWith('.js') && TEST_REFERENCE.test(readFileSync(f, 'utf8')))
+      problems.push(`${relative(ROOT, f)}: production code refers to the test kit or test/`);
   }
 }
 

@@ -23,7 +23,7 @@ export async function startFsyncTrace(pids, outFile) {
     child.stderr.on('data', (d) => {
       err += d;
       attached = (err.match(/attached/g) ?? []).length;
-      if (attached >= pids.length) (clearTimeout(timer), resolve());
+      if (attached >= pids.length) clearTimeout(timer), resolve();
     });
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`strace exited (${code}): ${err}`))));
   });

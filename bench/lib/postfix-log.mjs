@@ -34,7 +34,11 @@ export function timestampDecimals(text) {
 
 /** Lines that say a Postfix daemon died or gave up (fatal, panic, killed by a signal, bad exit). */
 export function postfixCrashLines(text) {
-  return text.split('\n').filter((l) => /postfix\/[\w-]+\[\d+\]: (fatal|panic): |warning: process \S+ pid \d+ (killed by signal|exit status)/.test(l));
+  return text
+    .split('\n')
+    .filter((l) =>
+      /postfix\/[\w-]+\[\d+\]: (fatal|panic): |warning: process \S+ pid \d+ (killed by signal|exit status)/.test(l),
+    );
 }
 
 export function readMaillog(file) {

@@ -156,7 +156,10 @@ export async function waitGone(what, pids, ports, ms = 20_000) {
     const open = [];
     for (const p of ports) if (await portOpen('127.0.0.1', p)) open.push(p);
     if (!left.length && !open.length) return;
-    if (Date.now() >= deadline) throw new Error(`${what} still running ${ms} ms after stop: pids [${left.join(', ')}], open ports [${open.join(', ')}]`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${what} still running ${ms} ms after stop: pids [${left.join(', ')}], open ports [${open.join(', ')}]`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -196,7 +199,13 @@ export function pssSampler(pids, everyMs = 500) {
     stop() {
       sample();
       clearInterval(timer);
-      return { peak_pss_mib: peak / 1024, mean_pss_mib: n ? total / n / 1024 : NaN, pss_samples: n, pss_sampling_ms: spent, max_processes: procs };
+      return {
+        peak_pss_mib: peak / 1024,
+        mean_pss_mib: n ? total / n / 1024 : NaN,
+        pss_samples: n,
+        pss_sampling_ms: spent,
+        max_processes: procs,
+      };
     },
   };
 }

@@ -10,7 +10,8 @@ const stats = (xs) => {
   const median = s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
   return { min: s[0], median, max: s[s.length - 1], n: s.length };
 };
-const fmt = (st, digits = 0) => (st ? `${st.min.toFixed(digits)} / **${st.median.toFixed(digits)}** / ${st.max.toFixed(digits)}` : 'n/a');
+const fmt = (st, digits = 0) =>
+  st ? `${st.min.toFixed(digits)} / **${st.median.toFixed(digits)}** / ${st.max.toFixed(digits)}` : 'n/a';
 // latencies: Postfix logs two significant digits, so print no more than that carries
 const ms = (x) => (x < 10 ? x.toFixed(1) : x.toFixed(0));
 const fmtMs = (st) => (st ? `${ms(st.min)} / **${ms(st.median)}** / ${ms(st.max)}` : 'n/a');
@@ -19,7 +20,12 @@ const PEERS = ['postfix', 'petrel', 'postfix-control'];
 /** Was this run smaller than FULL_COMMAND (fewer messages, sessions or runs, or only some variants)? */
 function small(env) {
   const full = Object.fromEntries([...FULL_COMMAND.matchAll(/--(\w+) (\d+)/g)].map((m) => [m[1], Number(m[2])]));
-  return env.messages < full.messages || env.sessions !== full.sessions || (env.runs ?? 0) < full.runs || (env.variants ?? 'all') !== 'all';
+  return (
+    env.messages < full.messages ||
+    env.sessions !== full.sessions ||
+    (env.runs ?? 0) < full.runs ||
+    (env.variants ?? 'all') !== 'all'
+  );
 }
 
 export function relaySection(recs) {
@@ -29,8 +35,12 @@ export function relaySection(recs) {
   const variants = [...new Set(runs.map((r) => r.variant))];
   const nRuns = Math.max(...runs.map((r) => r.run));
   const control = runs.some((r) => r.peer === 'postfix-control');
-  const pfDecimals = Math.max(...runs.filter((r) => r.peer === 'postfix' && r.latency_decimals != null).map((r) => r.latency_decimals));
-  const tsDecimals = runs.find((r) => r.peer === 'postfix' && r.maillog_timestamp_decimals != null)?.maillog_timestamp_decimals;
+  const pfDecimals = Math.max(
+    ...runs.filter((r) => r.peer === 'postfix' && r.latency_decimals != null).map((r) => r.latency_decimals),
+  );
+  const tsDecimals = runs.find(
+    (r) => r.peer === 'postfix' && r.maillog_timestamp_decimals != null,
+  )?.maillog_timestamp_decimals;
   let out = `## Relay: Petrel vs Postfix (issue 9)
 
 smtp-source → relay → smtp-sink on one machine, the same load through each relay in the same session.
@@ -63,7 +73,7 @@ ${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COM
   peer's processes traced with \`strace -f -c -e trace=fsync,fdatasync,sync_file_range,syncfs,msync\` from
   attach (after start-up) to exit (shutdown included), calls divided by messages. strace slows the peer:
   only the count is used.
-- **Control**: ${control ? '`bench/postfix-control.sh`' : 'not run (`--control no`)'}${control ? ' is the shared Postfix recipe (shared/peers/postfix-relay-bench.sh, only ports, work directory and recipient count made parameters) run with the same load after each pair; its end-to-end clock stops when the queue directories are empty (0.1 s polling). If relay.mjs\'s Postfix figure is close to it, relay.mjs does not handicap Postfix.' : ''}
+- **Control**: ${control ? '`bench/postfix-control.sh`' : 'not run (`--control no`)'}${control ? " is the shared Postfix recipe (shared/peers/postfix-relay-bench.sh, only ports, work directory and recipient count made parameters) run with the same load after each pair; its end-to-end clock stops when the queue directories are empty (0.1 s polling). If relay.mjs's Postfix figure is close to it, relay.mjs does not handicap Postfix." : ''}
 
 | variant | peer | kept (dropped) | first in | accept msg/s | end-to-end msg/s | p50 ms | p99 ms | peak PSS MiB | mean PSS MiB | CPU s | fsyncs/msg |
 |---|---|---|---|---|---|---|---|---|---|---|---|
@@ -94,7 +104,9 @@ ${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COM
     }
     const med = (a, b) => (a && b ? `${(a.median / b.median).toFixed(2)}×` : 'n/a');
     const pr = stats(paired);
-    ratios.push(`| ${v} | ${med(e2e.petrel, e2e.postfix)} | ${pr ? `${pr.min.toFixed(2)}× / **${pr.median.toFixed(2)}×** / ${pr.max.toFixed(2)}× (${pr.n})` : 'n/a'} | ${control ? med(e2e.postfix, e2e['postfix-control']) : 'not run'} |`);
+    ratios.push(
+      `| ${v} | ${med(e2e.petrel, e2e.postfix)} | ${pr ? `${pr.min.toFixed(2)}× / **${pr.median.toFixed(2)}×** / ${pr.max.toFixed(2)}× (${pr.n})` : 'n/a'} | ${control ? med(e2e.postfix, e2e['postfix-control']) : 'not run'} |`,
+    );
   }
   out += `\nDropped runs: ${drops.length ? `${drops.length}\n\n${drops.join('\n')}` : 'none.'}\n`;
   out += `\nRatios of end-to-end rates. Target: Petrel ≥ 2× Postfix. The last column should be near 1× (relay.mjs's Postfix vs the independent control script).\n

@@ -35,21 +35,34 @@ test('bare_newline: refused by default (500/554 5.5.2); "normalize" takes a lega
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
 
-  const strict = await startPetrel(join(s.dir, 'strict'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const strict = await startPetrel(
+    join(s.dir, 'strict'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
+    s.listenPort,
+  );
   const refused = await legacyClient(s.listenPort);
   assert.match(refused[1]!, /^500 5\.5\.2 Bare <LF> or <CR> not allowed in a command/);
   await strict.stop();
 
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace('max_message_size = "10MB"', 'max_message_size = "10MB"\nbare_newline = "normalize"');
+  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace(
+    'max_message_size = "10MB"',
+    'max_message_size = "10MB"\nbare_newline = "normalize"',
+  );
   const p = await startPetrel(join(s.dir, 'normalize'), cfg, s.listenPort);
   s.defer(() => p.stop());
   const replies = await legacyClient(s.listenPort);
   assert.match(replies[4]!, /^354 /);
   assert.match(replies[5]!, /^250 2\.0\.0 Ok: queued as /);
   await p.waitForEvents('the delivery', (e) => e.some((x) => x.type === 'delivery'));
-  const dumps = await waitFor('the message at the sink', () => (sink.messages().length > 0 ? sink.messages() : undefined));
+  const dumps = await waitFor('the message at the sink', () =>
+    sink.messages().length > 0 ? sink.messages() : undefined,
+  );
   assert.equal(dumps.length, 1, 'one message: the smuggled one never existed');
   assert.ok(!p.events().some((e) => e.recipient === 'smuggled@example.test'));
   const body = sinkBody(dumps[0]!);
-  assert.match(body, /^first line\n\nMAIL FROM:<evil@test\.local>\nRCPT TO:<smuggled@example\.test>\n\.last line\n/m, 'the attempt is plain body text');
+  assert.match(
+    body,
+    /^first line\n\nMAIL FROM:<evil@test\.local>\nRCPT TO:<smuggled@example\.test>\n\.last line\n/m,
+    'the attempt is plain body text',
+  );
 });

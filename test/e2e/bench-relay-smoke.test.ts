@@ -33,14 +33,38 @@ test('bench/relay.mjs smoke: both orders, PSS, latency and fsyncs for each peer,
   const dir = mkdtempSync(join(tmpdir(), 'petrel-bench-smoke-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'relay.jsonl');
-  const r = await run(process.execPath, [RELAY, '--messages', '200', '--sessions', '5', '--runs', '2', '--variants', 'smoke', '--fsync-messages', '50', '--out', out], { timeoutMs: 420_000 });
+  const r = await run(
+    process.execPath,
+    [
+      RELAY,
+      '--messages',
+      '200',
+      '--sessions',
+      '5',
+      '--runs',
+      '2',
+      '--variants',
+      'smoke',
+      '--fsync-messages',
+      '50',
+      '--out',
+      out,
+    ],
+    { timeoutMs: 420_000 },
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /run 1\/2: order postfix then petrel/);
   assert.match(r.stdout, /run 2\/2: order petrel then postfix/);
   assert.match(r.stdout, /# done: 0 run\(s\) dropped/);
-  const recs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+  const recs = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Rec);
   const runs = recs.filter((x) => x.kind === 'run');
-  assert.deepEqual(runs.map((x) => `${x.run} ${x.position} ${x.peer}`), ['1 1 postfix', '1 2 petrel', '1 3 postfix-control', '2 1 petrel', '2 2 postfix', '2 3 postfix-control']);
+  assert.deepEqual(
+    runs.map((x) => `${x.run} ${x.position} ${x.peer}`),
+    ['1 1 postfix', '1 2 petrel', '1 3 postfix-control', '2 1 petrel', '2 2 postfix', '2 3 postfix-control'],
+  );
   for (const x of runs) {
     assert.equal(x.complete, true, `${x.peer} run ${x.run} complete`);
     assert.equal(x.dropped, false);
@@ -55,7 +79,10 @@ test('bench/relay.mjs smoke: both orders, PSS, latency and fsyncs for each peer,
   assert.ok(runs.filter((x) => x.peer === 'postfix').every((x) => (x.max_processes ?? 0) >= 5));
   const fsyncs = recs.filter((x) => x.kind === 'fsync');
   if (spawnSync('strace', ['-V']).status === 0) {
-    assert.deepEqual(fsyncs.map((x) => x.peer), ['postfix', 'petrel']);
+    assert.deepEqual(
+      fsyncs.map((x) => x.peer),
+      ['postfix', 'petrel'],
+    );
     // both commit every message durably before 250: at least one fsync per group of messages
     for (const x of fsyncs) assert.ok((x.per_message ?? 0) > 0 && x.messages === 50, `${x.peer} fsyncs/msg`);
   } else {

@@ -24,7 +24,7 @@ sender_domain = "/^two\\\\.test$/"
 binding = "b3"
 `;
 
-test('mail assigned by sender domain leaves from its binding\'s address with its EHLO name (a literal, or __message__ = the sender domain)', async (t) => {
+test("mail assigned by sender domain leaves from its binding's address with its EHLO name (a literal, or __message__ = the sender domain)", async (t) => {
   const s = await scenario(t, ZONE);
   const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
   s.defer(() => sink.stop());
@@ -39,7 +39,8 @@ test('mail assigned by sender domain leaves from its binding\'s address with its
     ids[from] = /queued as (\S+)/.exec(r.out)![1]!;
   }
   const ev = await petrel.waitForEvents('three deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 3);
-  const binding = (from: string): unknown => ev.find((x) => x.type === 'delivery' && x.message_id === ids[from])?.binding;
+  const binding = (from: string): unknown =>
+    ev.find((x) => x.type === 'delivery' && x.message_id === ids[from])?.binding;
   assert.deepEqual(['a@one.test', 'b@two.test', 'c@other.test'].map(binding), ['b2', 'b3', 'default']);
 
   const dumps = sink.messages();
@@ -49,7 +50,8 @@ test('mail assigned by sender domain leaves from its binding\'s address with its
     assert.ok(d, `a dump for ${from}`);
     return d;
   };
-  const field = (dump: string, name: string): string | undefined => new RegExp(`^${name}: (.*)$`, 'm').exec(dump)?.[1]?.trim();
+  const field = (dump: string, name: string): string | undefined =>
+    new RegExp(`^${name}: (.*)$`, 'm').exec(dump)?.[1]?.trim();
   assert.equal(field(dumpOf('a@one.test'), 'X-Client-Addr'), '127.0.0.2');
   assert.equal(field(dumpOf('a@one.test'), 'X-Helo-Args'), 'out2.petrel.test');
   assert.equal(field(dumpOf('b@two.test'), 'X-Client-Addr'), '127.0.0.3');
@@ -81,13 +83,26 @@ binding = "b2"
   s.defer(() => petrel.stop());
 
   const ids: Record<string, string> = {};
-  for (const [from, header] of [['h3@x.test', 'b3'], ['h2@x.test', undefined], ['hx@x.test', 'no-such-binding']] as const) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', from, '--to', 'rcpt@bind.test', ...(header ? ['--header', `X-Binding: ${header}`] : [])]);
+  for (const [from, header] of [
+    ['h3@x.test', 'b3'],
+    ['h2@x.test', undefined],
+    ['hx@x.test', 'no-such-binding'],
+  ] as const) {
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${s.listenPort}`,
+      '--from',
+      from,
+      '--to',
+      'rcpt@bind.test',
+      ...(header ? ['--header', `X-Binding: ${header}`] : []),
+    ]);
     assert.equal(r.code, 0, r.out);
     ids[from] = /queued as (\S+)/.exec(r.out)![1]!;
   }
   const ev = await petrel.waitForEvents('three deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 3);
-  const binding = (from: string): unknown => ev.find((x) => x.type === 'delivery' && x.message_id === ids[from])?.binding;
+  const binding = (from: string): unknown =>
+    ev.find((x) => x.type === 'delivery' && x.message_id === ids[from])?.binding;
   // An unknown name does not match the header rule, so the next rule (b2) decides.
   assert.deepEqual(['h3@x.test', 'h2@x.test', 'hx@x.test'].map(binding), ['b3', 'b2', 'b2']);
   const dump = sink.messages().find((x) => x.includes('<h3@x.test>'));

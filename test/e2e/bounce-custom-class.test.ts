@@ -28,7 +28,10 @@ test('a [[bounce.classes]] operator class used by an override file: the daemon s
   const p = await startPetrel(dir, cfg, s.listenPort);
   s.defer(() => p.stop());
 
-  const cls = await petrelJson<{ code: number; name: string; category: string; rule: string }>(p, ['classify', '550 5.7.1 Message rejected: partner block in effect']);
+  const cls = await petrelJson<{ code: number; name: string; category: string; rule: string }>(p, [
+    'classify',
+    '550 5.7.1 Message rejected: partner block in effect',
+  ]);
   assert.deepEqual(cls, { code: 55, name: 'Partner Block', category: 'Block', rule: `${join(dir, 'partner.ovr')}:2` });
   const other = await petrelJson<{ code: number }>(p, ['classify', '550 5.1.1 <x@example.test>: user unknown']);
   assert.equal(other.code, 10, 'other replies keep the shipped rules');
@@ -38,5 +41,8 @@ test('a [[bounce.classes]] operator class used by an override file: the daemon s
   writeFileSync(bad, cfg.replace('code = 55', 'code = 51'));
   const r = await run(process.execPath, [CLI, 'start', '--config', bad], { timeoutMs: 30_000 });
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /bad\.toml:\d+: bounce\.classes\[1\]\.code: expected a code no built-in bounce class uses, found 51/);
+  assert.match(
+    r.stderr,
+    /bad\.toml:\d+: bounce\.classes\[1\]\.code: expected a code no built-in bounce class uses, found 51/,
+  );
 });

@@ -17,8 +17,19 @@ const BDAT_CHUNK = 256 * 1024;
 /** A message over several BDAT chunks, with lines that dot-stuffing would change (BDAT has none). */
 function message(to: string, subject: string, lines: number): string {
   const body: string[] = [];
-  for (let i = 0; i < lines; i++) body.push(i % 1000 === 0 ? `.${i} a leading dot, sent as is by BDAT, stuffed by DATA` : `line ${i} ${'x'.repeat(60)}`);
-  return [`From: a@test.local`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <${subject}@test.local>`, '', ...body, ''].join('\r\n');
+  for (let i = 0; i < lines; i++)
+    body.push(
+      i % 1000 === 0 ? `.${i} a leading dot, sent as is by BDAT, stuffed by DATA` : `line ${i} ${'x'.repeat(60)}`,
+    );
+  return [
+    `From: a@test.local`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
+    `Message-ID: <${subject}@test.local>`,
+    '',
+    ...body,
+    '',
+  ].join('\r\n');
 }
 
 /** The submitted message's part of what Postfix stored: from our From: on (after both Received headers). */
@@ -26,11 +37,23 @@ function fromOurHeaders(m: HeldMessage): string {
   return m.content.slice(m.content.indexOf('From: a@test.local'));
 }
 
-test('Petrel sends the body to Postfix in BDAT chunks over STARTTLS, and by DATA where use_chunking = false', { timeout: 25_000 }, async (t) => {
+test('Petrel sends the body to Postfix in BDAT chunks over STARTTLS, and by DATA where use_chunking = false', {
+  timeout: 25_000,
+}, async (t) => {
   const s = await scenario(t, ['mx-host=nochunk.test,mx1.example.test,10']);
-  const postfix = await startPostfixDestination(s.dir, { host: '127.0.0.2', port: s.mxPort, domains: ['example.test', 'nochunk.test'], tls: true });
+  const postfix = await startPostfixDestination(s.dir, {
+    host: '127.0.0.2',
+    port: s.mxPort,
+    domains: ['example.test', 'nochunk.test'],
+    tls: true,
+  });
   s.defer(() => postfix.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '[domain."nochunk.test"]\nuse_chunking = false\n' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    extra: '[domain."nochunk.test"]\nuse_chunking = false\n',
+  });
   const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
 
@@ -42,7 +65,10 @@ test('Petrel sends the body to Postfix in BDAT chunks over STARTTLS, and by DATA
   await mailer.sendMail({ envelope: { from: 'a@test.local', to: ['bob@example.test'] }, raw: chunked });
   await mailer.sendMail({ envelope: { from: 'a@test.local', to: ['carol@nochunk.test'] }, raw: plain });
 
-  const events = await petrel.waitForEvents('two deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 2);
+  const events = await petrel.waitForEvents(
+    'two deliveries',
+    (e) => e.filter((x) => x.type === 'delivery').length === 2,
+  );
   const held = await postfix.waitForHeld(2);
   const sessions = postfix.sessions();
   const sessionOf = (rcpt: string): WireSession => {
@@ -72,11 +98,17 @@ test('Petrel sends the body to Postfix in BDAT chunks over STARTTLS, and by DATA
   const data = sessionOf('carol@nochunk.test');
   assert.ok(data.commands.includes('DATA'), data.commands.join('\n'));
   assert.ok(!data.commands.some((c) => c.startsWith('BDAT')), 'no BDAT with use_chunking = false');
-  assert.ok(data.lines.some((l) => l.dir === '>' && l.line === '250 CHUNKING'), 'CHUNKING was advertised all the same');
+  assert.ok(
+    data.lines.some((l) => l.dir === '>' && l.line === '250 CHUNKING'),
+    'CHUNKING was advertised all the same',
+  );
 
   // Both stored byte for byte (Postfix keeps LF line ends): the leading dots are not doubled.
   const byQueueId = new Map(held.map((m) => [m.queueId, m]));
-  for (const [rcpt, sent] of [['bob@example.test', chunked], ['carol@nochunk.test', plain]] as const) {
+  for (const [rcpt, sent] of [
+    ['bob@example.test', chunked],
+    ['carol@nochunk.test', plain],
+  ] as const) {
     const delivery = events.find((e) => e.type === 'delivery' && e.recipient === rcpt);
     assert.ok(delivery, `delivery record for ${rcpt}`);
     assert.equal(delivery.remote_ip, '127.0.0.2');

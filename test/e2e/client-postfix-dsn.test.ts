@@ -28,11 +28,17 @@ assert code == 250, (code, msg)
 s.quit()
 `;
 
-test('RET, ENVID, NOTIFY and ORCPT given to Petrel are passed on to Postfix on MAIL and RCPT; a recipient without them gets none', { timeout: 25_000 }, async (t) => {
+test('RET, ENVID, NOTIFY and ORCPT given to Petrel are passed on to Postfix on MAIL and RCPT; a recipient without them gets none', {
+  timeout: 25_000,
+}, async (t) => {
   const s = await scenario(t);
   const postfix = await startPostfixDestination(s.dir, { host: '127.0.0.2', port: s.mxPort });
   s.defer(() => postfix.stop());
-  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
 
   const py = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.listenPort)], { timeoutMs: 15_000 });
@@ -65,11 +71,25 @@ test('RET, ENVID, NOTIFY and ORCPT given to Petrel are passed on to Postfix on M
     const i = env.indexOf(`recipient: ${rcpt}`);
     assert.ok(i >= 0, `recipient ${rcpt} in:\n${env.join('\n')}`);
     // Postfix writes a recipient's DSN attributes just before its original_recipient/recipient records.
-    const prev = env.slice(0, i).map((l, k) => (l.startsWith('recipient: ') ? k : -1)).filter((k) => k >= 0).pop() ?? -1;
+    const prev =
+      env
+        .slice(0, i)
+        .map((l, k) => (l.startsWith('recipient: ') ? k : -1))
+        .filter((k) => k >= 0)
+        .pop() ?? -1;
     return env.slice(prev + 1, i);
   };
-  assert.deepEqual(rcptBlock('bob@example.test').filter((l) => /notify_flags|dsn_orig_rcpt/.test(l)), ['named_attribute: notify_flags=6', 'named_attribute: dsn_orig_rcpt=rfc822;orig@example.test']);
-  assert.deepEqual(rcptBlock('dave@example.test').filter((l) => /notify_flags|dsn_orig_rcpt/.test(l)), ['named_attribute: notify_flags=1', 'named_attribute: dsn_orig_rcpt=rfc822;d+ave@example.test']);
+  assert.deepEqual(
+    rcptBlock('bob@example.test').filter((l) => /notify_flags|dsn_orig_rcpt/.test(l)),
+    ['named_attribute: notify_flags=6', 'named_attribute: dsn_orig_rcpt=rfc822;orig@example.test'],
+  );
+  assert.deepEqual(
+    rcptBlock('dave@example.test').filter((l) => /notify_flags|dsn_orig_rcpt/.test(l)),
+    ['named_attribute: notify_flags=1', 'named_attribute: dsn_orig_rcpt=rfc822;d+ave@example.test'],
+  );
   // No NOTIFY came for erin; Postfix records its own default ORCPT (the address itself).
-  assert.deepEqual(rcptBlock('erin@example.test').filter((l) => /notify_flags|dsn_orig_rcpt/.test(l)), ['named_attribute: dsn_orig_rcpt=rfc822;erin@example.test']);
+  assert.deepEqual(
+    rcptBlock('erin@example.test').filter((l) => /notify_flags|dsn_orig_rcpt/.test(l)),
+    ['named_attribute: dsn_orig_rcpt=rfc822;erin@example.test'],
+  );
 });

@@ -26,20 +26,30 @@ s.quit()
 `;
 import { startSink, startPostfixDestination, run } from '@petrel/testkit';
 
-test('a UTF-8 address goes to Postfix with SMTPUTF8 on MAIL, fails with 553 5.6.7 to a server without SMTPUTF8, and an all-ASCII SMTPUTF8 message goes there without it', { timeout: 25_000 }, async (t) => {
+test('a UTF-8 address goes to Postfix with SMTPUTF8 on MAIL, fails with 553 5.6.7 to a server without SMTPUTF8, and an all-ASCII SMTPUTF8 message goes there without it', {
+  timeout: 25_000,
+}, async (t) => {
   // nomx.test has no MX: its A record 127.0.0.4 is the implicit MX, where smtp-sink listens.
   const s = await scenario(t);
   const postfix = await startPostfixDestination(s.dir, { host: '127.0.0.2', port: s.mxPort });
   s.defer(() => postfix.stop());
   const sink = await startSink(s.dir, '127.0.0.4', s.mxPort);
   s.defer(() => sink.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'generate_bounces = false' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'generate_bounces = false',
+  });
   const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
 
   const py = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.listenPort)], { timeoutMs: 15_000 });
   assert.equal(py.code, 0, py.stderr);
-  const events = await petrel.waitForEvents('both outcomes', (e) => e.filter((x) => x.type === 'delivery').length === 2 && e.some((x) => x.type === 'permanent_failure'));
+  const events = await petrel.waitForEvents(
+    'both outcomes',
+    (e) => e.filter((x) => x.type === 'delivery').length === 2 && e.some((x) => x.type === 'permanent_failure'),
+  );
 
   // Postfix: SMTPUTF8 on MAIL, the UTF-8 mailbox as is on RCPT, stored as a UTF8SMTP message.
   const delivery = events.find((e) => e.type === 'delivery' && e.domain === 'example.test')!;
@@ -51,7 +61,10 @@ test('a UTF-8 address goes to Postfix with SMTPUTF8 on MAIL, fails with 553 5.6.
   const mail = session.commands.find((c) => c.startsWith('MAIL FROM:'))!;
   assert.ok(mail.split(' ').includes('SMTPUTF8'), mail);
   assert.ok(mail.split(' ').includes('BODY=8BITMIME'), mail);
-  assert.deepEqual(session.commands.filter((c) => c.startsWith('RCPT TO:')), ['RCPT TO:<用户@example.test>']);
+  assert.deepEqual(
+    session.commands.filter((c) => c.startsWith('RCPT TO:')),
+    ['RCPT TO:<用户@example.test>'],
+  );
   assert.ok(held!.envelope.includes('recipient: 用户@example.test'), held!.envelope.join('\n'));
   assert.match(held!.content, /by pfx-dest\.test \(Postfix\) with UTF8SMTP id /);
   assert.match(held!.content, /^Subject: 你好$/m);

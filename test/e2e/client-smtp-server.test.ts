@@ -37,7 +37,9 @@ function message(n: number): string {
   ].join('\r\n');
 }
 
-test('Petrel delivers five messages to smtp-server over one STARTTLS connection, each body byte for byte', { timeout: 25_000 }, async (t) => {
+test('Petrel delivers five messages to smtp-server over one STARTTLS connection, each body byte for byte', {
+  timeout: 25_000,
+}, async (t) => {
   const s = await scenario(t);
   const connections: string[] = [];
   const received: Received[] = [];
@@ -71,23 +73,42 @@ test('Petrel delivers five messages to smtp-server over one STARTTLS connection,
   s.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   // One outbound connection at most, kept idle long enough to be reused for the later messages.
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'idle_timeout = "15s"\nmax_outbound_connections = 1' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'idle_timeout = "15s"\nmax_outbound_connections = 1',
+  });
   const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
-  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: s.listenPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 1 });
+  const mailer = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: s.listenPort,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 1,
+  });
   s.defer(() => mailer.close());
-  const send = (n: number) => mailer.sendMail({ envelope: { from: 'a@test.local', to: [`rcpt${n}@example.test`] }, raw: message(n) });
+  const send = (n: number) =>
+    mailer.sendMail({ envelope: { from: 'a@test.local', to: [`rcpt${n}@example.test`] }, raw: message(n) });
 
   // The first alone (the connection then idles), the other four in a burst (RSET between them).
   await send(1);
   await waitFor('the first message at smtp-server', () => received.length === 1, 15_000);
   await Promise.all([2, 3, 4, 5].map(send));
   await waitFor('five messages at smtp-server', () => received.length === 5, 15_000);
-  const events = await petrel.waitForEvents('five delivery records', (e) => e.filter((x) => x.type === 'delivery').length === 5);
+  const events = await petrel.waitForEvents(
+    'five delivery records',
+    (e) => e.filter((x) => x.type === 'delivery').length === 5,
+  );
 
   assert.equal(connections.length, 1, `one connection, got ${connections.length}`);
   assert.deepEqual([...new Set(received.map((r) => r.sessionId))], connections);
-  assert.ok(received.every((r) => r.secure), 'STARTTLS was used (smtp-server offers it, tls = "ifavailable")');
+  assert.ok(
+    received.every((r) => r.secure),
+    'STARTTLS was used (smtp-server offers it, tls = "ifavailable")',
+  );
   for (let n = 1; n <= 5; n++) {
     const got = received.find((r) => r.to[0] === `rcpt${n}@example.test`);
     assert.ok(got, `message ${n} arrived`);

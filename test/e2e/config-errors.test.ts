@@ -18,7 +18,10 @@ test('petrel start on a config with a wrong type exits non-zero naming file, lin
   const file = tempConfig(t, '[listener]\nlisten = ["127.0.0.1:1"]\nmax_message_size = "huge"\n');
   const r = await run(process.execPath, [CLI, 'start', '--config', file]);
   assert.equal(r.code, 2);
-  assert.equal(r.stderr.trim(), `petrel: ${file}:3: listener.max_message_size: expected a size such as "25MB" or a number of octets, found "huge"`);
+  assert.equal(
+    r.stderr.trim(),
+    `petrel: ${file}:3: listener.max_message_size: expected a size such as "25MB" or a number of octets, found "huge"`,
+  );
 });
 
 test('petrel start on invalid TOML exits non-zero with line and column', async (t) => {

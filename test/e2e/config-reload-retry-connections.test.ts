@@ -12,7 +12,13 @@ async function peakConcurrency(p: PetrelHandle, done: () => boolean, ms = 30_000
   let peak = 0;
   const deadline = Date.now() + ms;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms; events:\n${p.events().map((e) => JSON.stringify(e)).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${ms} ms; events:\n${p
+          .events()
+          .map((e) => JSON.stringify(e))
+          .join('\n')}`,
+      );
     const s = await petrelJson<Record<string, number>>(p, ['summary']);
     peak = Math.max(peak, s['Outbound Concurrency'] ?? 0);
   }
@@ -30,9 +36,14 @@ test('config reload: a raised max_outbound_connections opens more connections, a
     listenPort: s.listenPort,
     dnsServer: s.dns.server,
     remotePort: s.mxPort,
-    global: 'retry_interval = "1h"\nmax_retry_interval = "1h"\nmax_recipients_per_batch = 1\nconnection_allocation_aggressiveness = "high"\nmax_outbound_connections = 100\nmessage_expiration = "1d"\ngenerate_bounces = false',
+    global:
+      'retry_interval = "1h"\nmax_retry_interval = "1h"\nmax_recipients_per_batch = 1\nconnection_allocation_aggressiveness = "high"\nmax_outbound_connections = 100\nmessage_expiration = "1d"\ngenerate_bounces = false',
   });
-  const p = await startPetrel(join(s.dir, 'petrel'), `${base}[domain."example.test"]\nmax_outbound_connections = 1\n`, s.listenPort);
+  const p = await startPetrel(
+    join(s.dir, 'petrel'),
+    `${base}[domain."example.test"]\nmax_outbound_connections = 1\n`,
+    s.listenPort,
+  );
   s.defer(() => p.stop());
 
   const send = async (to: string): Promise<string> => {
@@ -40,20 +51,35 @@ test('config reload: a raised max_outbound_connections opens more connections, a
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };
-  const delivered = (id: string) => (): boolean => p.events().filter((x) => x.type === 'delivery' && x.message_id === id).length === 3;
+  const delivered = (id: string) => (): boolean =>
+    p.events().filter((x) => x.type === 'delivery' && x.message_id === id).length === 3;
 
   const before = await send('slow1@example.test,slow2@example.test,slow3@example.test');
   assert.equal(await peakConcurrency(p, delivered(before)), 1, 'max_outbound_connections = 1 at start');
   const soft = await send('soft@example.test');
-  const transients = (): EventRecord[] => p.events().filter((x) => x.type === 'transient_failure' && x.message_id === soft);
+  const transients = (): EventRecord[] =>
+    p.events().filter((x) => x.type === 'transient_failure' && x.message_id === soft);
   await p.waitForEvents('the first transient failure', () => transients().length === 1);
 
-  writeFileSync(p.configFile, base.replace('retry_interval = "1h"\nmax_retry_interval = "1h"', 'retry_interval = "1s"\nmax_retry_interval = "1s"'));
+  writeFileSync(
+    p.configFile,
+    base.replace(
+      'retry_interval = "1h"\nmax_retry_interval = "1h"',
+      'retry_interval = "1s"\nmax_retry_interval = "1s"',
+    ),
+  );
   const r = await petrelJson<{ applied: string[]; restartRequired: string[] }>(p, ['config', 'reload']);
-  assert.deepEqual([...r.applied].sort(), ['max_outbound_connections (domain "example.test")', 'max_retry_interval (global)', 'retry_interval (global)']);
+  assert.deepEqual([...r.applied].sort(), [
+    'max_outbound_connections (domain "example.test")',
+    'max_retry_interval (global)',
+    'retry_interval (global)',
+  ]);
 
   const after = await send('slow4@example.test,slow5@example.test,slow6@example.test');
-  assert.ok((await peakConcurrency(p, delivered(after))) >= 2, 'more than one connection once the domain limit of 1 is gone');
+  assert.ok(
+    (await peakConcurrency(p, delivered(after))) >= 2,
+    'more than one connection once the domain limit of 1 is gone',
+  );
 
   // The retry scheduled under the old 1 h interval is made due by hand; the next one follows the new 1 s.
   assert.equal((await petrelCli(p, ['flush', '--domain', 'example.test'])).code, 0);

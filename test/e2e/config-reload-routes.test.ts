@@ -17,7 +17,12 @@ test('config reload: routes added to a domain and a changed gateway take effect 
   s.defer(() => newHop.stop());
   // A long idle_timeout keeps the connection to the old gateway open across the reload: the
   // reload must not let the next message ride on it.
-  const base = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'idle_timeout = "60s"\ngenerate_bounces = false' });
+  const base = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'idle_timeout = "60s"\ngenerate_bounces = false',
+  });
   const before = `${base}[domain."gw.test"]\ngateway = ["127.0.0.2:${s.mxPort}"]\n`;
   const p = await startPetrel(join(s.dir, 'petrel'), before, s.listenPort);
   s.defer(() => p.stop());
@@ -28,7 +33,9 @@ test('config reload: routes added to a domain and a changed gateway take effect 
     return /queued as (\S+)/.exec(r.out)![1]!;
   };
   const first = await send('first@gw.test');
-  await p.waitForEvents('delivery through the old gateway', (e) => e.some((x) => x.type === 'delivery' && x.message_id === first && x.remote_ip === '127.0.0.2'));
+  await p.waitForEvents('delivery through the old gateway', (e) =>
+    e.some((x) => x.type === 'delivery' && x.message_id === first && x.remote_ip === '127.0.0.2'),
+  );
 
   // The same reload changes a listener limit, which binds at start.
   const after = `${base.replace('max_message_size = "10MB"', 'max_message_size = "5MB"')}[domain."gw.test"]\ngateway = ["127.0.0.3:${s.mxPort}"]\n[domain."reload.test"]\nroutes = ["smtp://127.0.0.3?port=${s.mxPort}"]\n`;
@@ -39,10 +46,18 @@ test('config reload: routes added to a domain and a changed gateway take effect 
 
   const routed = await send('bob@reload.test');
   const gw = await send('second@gw.test');
-  const isDone = (x: EventRecord, id: string): boolean => x.message_id === id && (x.type === 'delivery' || x.type === 'permanent_failure' || x.type === 'transient_failure');
-  const ev = await p.waitForEvents('both messages attempted', (e) => e.some((x) => isDone(x, routed)) && e.some((x) => isDone(x, gw)));
+  const isDone = (x: EventRecord, id: string): boolean =>
+    x.message_id === id && (x.type === 'delivery' || x.type === 'permanent_failure' || x.type === 'transient_failure');
+  const ev = await p.waitForEvents(
+    'both messages attempted',
+    (e) => e.some((x) => isDone(x, routed)) && e.some((x) => isDone(x, gw)),
+  );
   const outcome = (id: string): EventRecord => ev.find((x) => isDone(x, id))!;
-  assert.equal(outcome(routed).type, 'delivery', `the routes entry delivers reload.test, no MX lookup: ${JSON.stringify(outcome(routed))}`);
+  assert.equal(
+    outcome(routed).type,
+    'delivery',
+    `the routes entry delivers reload.test, no MX lookup: ${JSON.stringify(outcome(routed))}`,
+  );
   assert.equal(outcome(routed).remote_ip, '127.0.0.3');
   assert.equal(outcome(gw).type, 'delivery', JSON.stringify(outcome(gw)));
   assert.equal(outcome(gw).remote_ip, '127.0.0.3', 'the new gateway, not the idle connection to the old one');

@@ -13,12 +13,21 @@ test('config reload: lifting suspend_delivery, outbound_throttle_connections and
   const s = await scenario(t, ['host-record=thr.test,127.0.0.5']);
   const sinks = new Map<string, Sink>();
   // example.test → mx1 127.0.0.2; nomx.test → 127.0.0.4 (the shared zone); thr.test → 127.0.0.5.
-  for (const [domain, ip] of [['example.test', '127.0.0.2'], ['nomx.test', '127.0.0.4'], ['thr.test', '127.0.0.5']] as const) {
+  for (const [domain, ip] of [
+    ['example.test', '127.0.0.2'],
+    ['nomx.test', '127.0.0.4'],
+    ['thr.test', '127.0.0.5'],
+  ] as const) {
     const sink = await startSink(s.dir, ip, s.mxPort);
     s.defer(() => sink.stop());
     sinks.set(domain, sink);
   }
-  const base = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "1h"\nmax_retry_interval = "1h"\ngenerate_bounces = false' });
+  const base = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'retry_interval = "1h"\nmax_retry_interval = "1h"\ngenerate_bounces = false',
+  });
   const limits = `[domain."example.test"]\nsuspend_delivery = true\n[domain."nomx.test"]\noutbound_throttle_connections = "1/1h"\n[domain."thr.test"]\noutbound_throttle_messages = "1/1h"\n`;
   const p = await startPetrel(join(s.dir, 'petrel'), `${base}${limits}`, s.listenPort);
   s.defer(() => p.stop());
@@ -28,7 +37,8 @@ test('config reload: lifting suspend_delivery, outbound_throttle_connections and
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };
-  const delivered = (e: readonly EventRecord[], id: string): boolean => e.some((x) => x.type === 'delivery' && x.message_id === id);
+  const delivered = (e: readonly EventRecord[], id: string): boolean =>
+    e.some((x) => x.type === 'delivery' && x.message_id === id);
   const summary = (): Promise<Record<string, number>> => petrelJson<Record<string, number>>(p, ['summary']);
 
   // Each throttle lets one through: the first connection to nomx.test, the first message to thr.test.
@@ -42,13 +52,18 @@ test('config reload: lifting suspend_delivery, outbound_throttle_connections and
 
   writeFileSync(p.configFile, base);
   const r = await petrelJson<{ applied: string[]; restartRequired: string[] }>(p, ['config', 'reload']);
-  assert.deepEqual(
-    [...r.applied].sort(),
-    ['outbound_throttle_connections (domain "nomx.test")', 'outbound_throttle_messages (domain "thr.test")', 'suspend_delivery (domain "example.test")'],
-  );
+  assert.deepEqual([...r.applied].sort(), [
+    'outbound_throttle_connections (domain "nomx.test")',
+    'outbound_throttle_messages (domain "thr.test")',
+    'suspend_delivery (domain "example.test")',
+  ]);
   assert.deepEqual(r.restartRequired, []);
 
-  await p.waitForEvents('every held message delivered after the reload', (e) => held.every((id) => delivered(e, id)), 20_000);
+  await p.waitForEvents(
+    'every held message delivered after the reload',
+    (e) => held.every((id) => delivered(e, id)),
+    20_000,
+  );
   assert.equal(sinks.get('nomx.test')!.messages().length, 2);
   assert.equal(sinks.get('thr.test')!.messages().length, 2);
   assert.equal(sinks.get('example.test')!.messages().length, 1);

@@ -12,12 +12,17 @@ async function httpGet(url: string, token?: string): Promise<{ status: number; b
   return { status: r.status, body: await r.text() };
 }
 
-test('the control socket is the owner\'s only; TCP needs the bearer token', async (t) => {
+test("the control socket is the owner's only; TCP needs the bearer token", async (t) => {
   const s = await scenario(t);
   const tcpPort = await freePort();
   const p = await startPetrel(
     join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: `[control]\nlisten = "127.0.0.1:${tcpPort}"\ntoken = "s3cret-token"\n` }),
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      extra: `[control]\nlisten = "127.0.0.1:${tcpPort}"\ntoken = "s3cret-token"\n`,
+    }),
     s.listenPort,
   );
   s.defer(() => p.stop());
@@ -26,7 +31,10 @@ test('the control socket is the owner\'s only; TCP needs the bearer token', asyn
   // The socket itself is 0600, not only its 0700 directory (defence in depth).
   assert.equal(statSync(join(p.dir, 'spool', 'control.sock')).mode & 0o777, 0o600);
   // The test wrote the config 0644: the token in it is flagged at start.
-  assert.match(p.output(), /petrel\.toml contains the \[control\] token and is world-readable \(mode 644\); chmod o-r it/);
+  assert.match(
+    p.output(),
+    /petrel\.toml contains the \[control\] token and is world-readable \(mode 644\); chmod o-r it/,
+  );
   const other = await petrelCli(p, ['status'], { asUser: 'nobody' });
   assert.equal(other.code, 1, `another local user must be refused: ${other.stdout}${other.stderr}`);
   assert.match(other.stderr, /^petrel: permission denied on \S+control\.sock/);

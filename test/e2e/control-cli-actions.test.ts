@@ -12,7 +12,12 @@ const ZONE = ['mx-host=other.test,mx1.example.test,10'];
 test('operator actions change what happens to real queued mail: flush, message retry, fail with DSN, message fail', async (t) => {
   const s = await scenario(t, ZONE);
   // A one-hour retry: nothing is tried again on its own within this test.
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "1h"\nmax_retry_interval = "1h"\nmessage_expiration = "1d"' });
+  const cfg = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'retry_interval = "1h"\nmax_retry_interval = "1h"\nmessage_expiration = "1d"',
+  });
   const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => p.stop());
   const cli = async (args: string[]): Promise<string> => {
@@ -21,11 +26,23 @@ test('operator actions change what happens to real queued mail: flush, message r
     return r.stdout;
   };
   const submit = async (tag: string): Promise<string> => {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', `${tag}@other.test`, '--to', `${tag}@example.test`, '--header', `Subject: ${tag}`]);
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${s.listenPort}`,
+      '--from',
+      `${tag}@other.test`,
+      '--to',
+      `${tag}@example.test`,
+      '--header',
+      `Subject: ${tag}`,
+    ]);
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };
-  const of = (id: string, type: string) => (e: EventRecord[]): boolean => e.some((x) => x.type === type && x.message_id === id);
+  const of =
+    (id: string, type: string) =>
+    (e: EventRecord[]): boolean =>
+      e.some((x) => x.type === type && x.message_id === id);
 
   // No MX is listening yet: both messages are deferred for an hour.
   const a = await submit('flushed');
@@ -48,41 +65,104 @@ test('operator actions change what happens to real queued mail: flush, message r
   await cli(['suspend', '--domain', 'example.test']);
   const c = await submit('purged');
   const d = await submit('single');
-  await waitFor('both held in the queue', async () => {
-    const row = (await petrelJson<{ domain: string; active: number; delayed: number }[]>(p, ['queue'])).find((r) => r.domain === 'example.test');
-    return row !== undefined && row.active + row.delayed === 2;
-  }, 10_000, 100);
+  await waitFor(
+    'both held in the queue',
+    async () => {
+      const row = (await petrelJson<{ domain: string; active: number; delayed: number }[]>(p, ['queue'])).find(
+        (r) => r.domain === 'example.test',
+      );
+      return row !== undefined && row.active + row.delayed === 2;
+    },
+    10_000,
+    100,
+  );
   assert.match(await cli(['message', 'fail', d]), /^Message failed \(1 recipient\(s\)\)/);
   assert.match(await cli(['fail', '--domain', 'example.test']), /^example\.test purged\. 1 messages failed\./);
-  const ev = await p.waitForEvents('two DSNs delivered to the senders', (e) => e.filter((x) => x.type === 'delivery' && x.sender === '' && /^(purged|single)@other\.test$/.test(String(x.recipient))).length === 2);
-  assert.deepEqual(ev.filter((x) => x.type === 'permanent_failure').map((x) => x.message_id).sort(), [c, d].sort());
+  const ev = await p.waitForEvents(
+    'two DSNs delivered to the senders',
+    (e) =>
+      e.filter(
+        (x) => x.type === 'delivery' && x.sender === '' && /^(purged|single)@other\.test$/.test(String(x.recipient)),
+      ).length === 2,
+  );
+  assert.deepEqual(
+    ev
+      .filter((x) => x.type === 'permanent_failure')
+      .map((x) => x.message_id)
+      .sort(),
+    [c, d].sort(),
+  );
   const dsns = sink.messages().filter((m) => m.includes('Action: failed'));
   assert.equal(dsns.length, 2);
   assert.ok(dsns.some((m) => m.includes('purged@example.test')) && dsns.some((m) => m.includes('single@example.test')));
-  assert.equal(sink.messages().filter((m) => /^X-Rcpt-Args: <(purged|single)@example\.test>/m.test(m)).length, 0, 'failed mail was never delivered');
-  assert.equal(sink.messages().filter((m) => /^X-Rcpt-Args: <(flushed|retried)@example\.test>/m.test(m)).length, 2, 'flushed and retried mail was');
+  assert.equal(
+    sink.messages().filter((m) => /^X-Rcpt-Args: <(purged|single)@example\.test>/m.test(m)).length,
+    0,
+    'failed mail was never delivered',
+  );
+  assert.equal(
+    sink.messages().filter((m) => /^X-Rcpt-Args: <(flushed|retried)@example\.test>/m.test(m)).length,
+    2,
+    'flushed and retried mail was',
+  );
 });
 
 test('`petrel queue` counts the open connection of a delivery in progress (mailq C column); `petrel domain` shows its SMTP state', async (t) => {
   const s = await scenario(t);
   const mx = await startAio(s.dir, '127.0.0.2', s.mxPort); // slow* recipients take 2 s
   s.defer(() => mx.stop());
-  const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const p = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
+    s.listenPort,
+  );
   s.defer(() => p.stop());
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'slow1@example.test']);
+  const r = await swaks([
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--from',
+    'a@test.local',
+    '--to',
+    'slow1@example.test',
+  ]);
   assert.equal(r.code, 0, r.out);
-  const row = await waitFor('a row with the delivery in flight', async () => {
-    const q = await petrelJson<{ domain: string; connections: number; inFlight: number }[]>(p, ['queue']);
-    return q.find((x) => x.domain === 'example.test' && x.inFlight === 1);
-  }, 10_000, 50);
+  const row = await waitFor(
+    'a row with the delivery in flight',
+    async () => {
+      const q = await petrelJson<{ domain: string; connections: number; inFlight: number }[]>(p, ['queue']);
+      return q.find((x) => x.domain === 'example.test' && x.inFlight === 1);
+    },
+    10_000,
+    50,
+  );
   assert.equal(row.connections, 1);
   const human = await petrelCli(p, ['queue']);
   assert.match(human.stdout, /^default\/default\s+example\.test\s+1\s+0\s+0\s+1\s/m);
   // petrel domain: the connection, its host and the SMTP state it is in (the MX is holding its reply).
-  const dom = await petrelJson<{ sessions: { id: string; host: string; ip: string; state: string; deliveries: number }[] }>(p, ['domain', 'example.test']);
+  const dom = await petrelJson<{
+    sessions: { id: string; host: string; ip: string; state: string; deliveries: number }[];
+  }>(p, ['domain', 'example.test']);
   assert.equal(dom.sessions.length, 1);
-  assert.deepEqual({ ...dom.sessions[0]!, state: 'x' }, { id: dom.sessions[0]!.id, binding: 'default', domain: 'example.test', host: 'mx1.example.test', ip: '127.0.0.2', state: 'x', deliveries: 0 });
-  assert.match(dom.sessions[0]!.state, /RCPT|DATA|BODY|confirmation/, `a transaction stage, not ${dom.sessions[0]!.state}`);
+  assert.deepEqual(
+    { ...dom.sessions[0]!, state: 'x' },
+    {
+      id: dom.sessions[0]!.id,
+      binding: 'default',
+      domain: 'example.test',
+      host: 'mx1.example.test',
+      ip: '127.0.0.2',
+      state: 'x',
+      deliveries: 0,
+    },
+  );
+  assert.match(
+    dom.sessions[0]!.state,
+    /RCPT|DATA|BODY|confirmation/,
+    `a transaction stage, not ${dom.sessions[0]!.state}`,
+  );
   const text = await petrelCli(p, ['domain', 'example.test']);
-  assert.match(text.stdout, /^Connections:\nID\s+Binding\s+Host\s+IP\s+State\s+Delivered\nc\d+\s+default\s+mx1\.example\.test\s+127\.0\.0\.2\s+\S.*\s0$/m);
+  assert.match(
+    text.stdout,
+    /^Connections:\nID\s+Binding\s+Host\s+IP\s+State\s+Delivered\nc\d+\s+default\s+mx1\.example\.test\s+127\.0\.0\.2\s+\S.*\s0$/m,
+  );
 });

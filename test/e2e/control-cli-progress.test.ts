@@ -12,14 +12,49 @@ const N = 25;
 
 test('petrel fail on a TTY works in chunks and draws a progress bar to the end', async (t) => {
   const s = await scenario(t);
-  const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'suspend_delivery = true' }), s.listenPort);
+  const p = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      global: 'suspend_delivery = true',
+    }),
+    s.listenPort,
+  );
   s.defer(() => p.stop());
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: s.listenPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 4 });
-  await Promise.all(Array.from({ length: N }, (_, i) => transport.sendMail({ from: 's@test.local', to: `r${i}@example.test`, subject: String(i), text: 'x' })));
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: s.listenPort,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 4,
+  });
+  await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      transport.sendMail({ from: 's@test.local', to: `r${i}@example.test`, subject: String(i), text: 'x' }),
+    ),
+  );
   transport.close();
-  await waitFor(`${N} held messages`, async () => (await petrelJson<QueueCount[]>(p, ['queue', '--domain', 'example.test'])).some((q) => q.delayed === N));
+  await waitFor(`${N} held messages`, async () =>
+    (await petrelJson<QueueCount[]>(p, ['queue', '--domain', 'example.test'])).some((q) => q.delayed === N),
+  );
   // `script` gives the CLI a pseudo-terminal, as an operator's shell would.
-  const cmd = [process.execPath, CLI, 'fail', '--domain', 'example.test', '--quiet', '--chunk', '10', '--config', p.configFile].map((a) => `'${a}'`).join(' ');
+  const cmd = [
+    process.execPath,
+    CLI,
+    'fail',
+    '--domain',
+    'example.test',
+    '--quiet',
+    '--chunk',
+    '10',
+    '--config',
+    p.configFile,
+  ]
+    .map((a) => `'${a}'`)
+    .join(' ');
   const r = await run('script', ['-qec', cmd, '/dev/null'], { timeoutMs: 30_000 });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const out = r.stdout.replace(/\r/g, '\n');
@@ -27,5 +62,8 @@ test('petrel fail on a TTY works in chunks and draws a progress bar to the end',
   assert.match(out, /failing \[#{24}-{6}\] 20\/25 \(80%\)/);
   assert.match(out, /failing \[#{30}\] 25\/25 \(100%\)/);
   assert.match(out, /example\.test purged\. 25 messages failed\./);
-  assert.deepEqual((await petrelJson<QueueCount[]>(p, ['queue', '--domain', 'example.test'])).filter((q) => q.active + q.delayed > 0), []);
+  assert.deepEqual(
+    (await petrelJson<QueueCount[]>(p, ['queue', '--domain', 'example.test'])).filter((q) => q.active + q.delayed > 0),
+    [],
+  );
 });

@@ -22,11 +22,20 @@ test('every queue verb against a running daemon with real queued mail, human and
   assert.match(sus.stdout, /^suspended domain example\.test/);
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const inj = await petrelJson<{ id: string }>(p, ['inject', '--from', 'sender@test.local', '--to', `rcpt${i}@example.test`]);
+    const inj = await petrelJson<{ id: string }>(p, [
+      'inject',
+      '--from',
+      'sender@test.local',
+      '--to',
+      `rcpt${i}@example.test`,
+    ]);
     ids.push(inj.id);
   }
   const list = await petrelJson<Suspension[]>(p, ['suspend', '--list']);
-  assert.deepEqual(list.map((x) => [x.domain, x.reason]), [['example.test', 'maintenance window']]);
+  assert.deepEqual(
+    list.map((x) => [x.domain, x.reason]),
+    [['example.test', 'maintenance window']],
+  );
 
   const rows = await waitFor('3 suspended messages in the queue', async () => {
     const q = await petrelJson<QueueCount[]>(p, ['queue']);
@@ -44,9 +53,15 @@ test('every queue verb against a running daemon with real queued mail, human and
   assert.match(shape.stdout, /^TOTAL\s+3\s+3\b/m);
   assert.match(shape.stdout, /^example\.test\s+3\s+3\b/m);
 
-  const details = await petrelJson<{ envelope: { id: string; sender: string }; recipients: { address: string; status: string }[] }>(p, ['message', 'show', ids[0]!]);
+  const details = await petrelJson<{
+    envelope: { id: string; sender: string };
+    recipients: { address: string; status: string }[];
+  }>(p, ['message', 'show', ids[0]!]);
   assert.equal(details.envelope.sender, 'sender@test.local');
-  assert.deepEqual(details.recipients.map((r) => [r.address, r.status]), [['rcpt0@example.test', 'pending']]);
+  assert.deepEqual(
+    details.recipients.map((r) => [r.address, r.status]),
+    [['rcpt0@example.test', 'pending']],
+  );
 
   const dry = await petrelJson<{ failed: number }>(p, ['fail', '--domain', 'example.test', '--dry-run', '--quiet']);
   assert.equal(dry.failed, 3);
@@ -64,23 +79,40 @@ test('every queue verb against a running daemon with real queued mail, human and
   // fail: a suspended domain's mail fails permanently, quietly.
   await petrelCli(p, ['suspend', '--domain', 'nomx.test']);
   const victim = await petrelJson<{ id: string }>(p, ['inject', '--from', 'sender@test.local', '--to', 'x@nomx.test']);
-  await waitFor('nomx.test queued', async () => (await petrelJson<QueueCount[]>(p, ['queue', '--domain', 'nomx.test'])).some((r) => r.active + r.delayed === 1));
+  await waitFor('nomx.test queued', async () =>
+    (await petrelJson<QueueCount[]>(p, ['queue', '--domain', 'nomx.test'])).some((r) => r.active + r.delayed === 1),
+  );
   const failed = await petrelCli(p, ['fail', '--domain', 'nomx.test', '--quiet']);
   assert.equal(failed.code, 0, failed.stderr);
   assert.match(failed.stdout, /^nomx\.test purged\. 1 messages failed\./);
-  await p.waitForEvents('the failed record', (ev) => ev.some((e) => e.message_id === victim.id && (e.type === 'permanent_failure' || e.type === 'expiration')));
+  await p.waitForEvents('the failed record', (ev) =>
+    ev.some((e) => e.message_id === victim.id && (e.type === 'permanent_failure' || e.type === 'expiration')),
+  );
 
   // reroute: wild.test mail (held) goes to example.test's MX instead.
   await petrelCli(p, ['suspend', '--domain', 'wild.test']);
-  const moved = await petrelJson<{ id: string }>(p, ['inject', '--from', 'sender@test.local', '--to', 'someone@wild.test']);
-  await waitFor('wild.test queued', async () => (await petrelJson<QueueCount[]>(p, ['queue', '--domain', 'wild.test'])).some((r) => r.active + r.delayed === 1));
+  const moved = await petrelJson<{ id: string }>(p, [
+    'inject',
+    '--from',
+    'sender@test.local',
+    '--to',
+    'someone@wild.test',
+  ]);
+  await waitFor('wild.test queued', async () =>
+    (await petrelJson<QueueCount[]>(p, ['queue', '--domain', 'wild.test'])).some((r) => r.active + r.delayed === 1),
+  );
   const rr = await petrelCli(p, ['reroute', 'wild.test', 'example.test']);
   assert.equal(rr.code, 0, rr.stderr);
   assert.match(rr.stdout, /^Moved 1 messages from 'wild\.test' to 'example\.test'/);
-  await p.waitForEvents('the rerouted delivery', (ev) => ev.some((e) => e.type === 'delivery' && e.message_id === moved.id && e.remote_ip === '127.0.0.2'));
+  await p.waitForEvents('the rerouted delivery', (ev) =>
+    ev.some((e) => e.type === 'delivery' && e.message_id === moved.id && e.remote_ip === '127.0.0.2'),
+  );
 
   // flush and rebind answer with counts (nothing delayed or rebindable left is fine).
-  assert.match((await petrelCli(p, ['flush', '--domain', 'example.test'])).stdout, /^example\.test flushed\.\s+\d+ messages requeued\./);
+  assert.match(
+    (await petrelCli(p, ['flush', '--domain', 'example.test'])).stdout,
+    /^example\.test flushed\.\s+\d+ messages requeued\./,
+  );
   assert.match((await petrelCli(p, ['rebind', 'all'])).stdout, /^Rebound \d+ messages\./);
 
   // config reload: a delivery option applies live; a broken file keeps the old config and says why.
@@ -90,7 +122,10 @@ test('every queue verb against a running daemon with real queued mail, human and
   assert.match(ok.stdout, /applied: retry_interval \(global\)$/m);
   assert.doesNotMatch(ok.stdout, /restart required/);
   // What services bind at start is named, not silently ignored.
-  writeFileSync(p.configFile, `${cfgText.replace('max_message_size = "10MB"', 'max_message_size = "5MB"')}\n[bounce]\nclassify = false\n`);
+  writeFileSync(
+    p.configFile,
+    `${cfgText.replace('max_message_size = "10MB"', 'max_message_size = "5MB"')}\n[bounce]\nclassify = false\n`,
+  );
   const later = await petrelCli(p, ['config', 'reload']);
   assert.equal(later.code, 0, later.stderr);
   assert.match(later.stdout, /restart required for: listener, bounce/);

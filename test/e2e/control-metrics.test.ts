@@ -27,16 +27,53 @@ test('/metrics counts known traffic: received, delivered, permanent failures, re
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']);
   s.defer(() => sink.stop());
-  const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, relayNetworks: ['127.0.0.1/32'] }), s.listenPort);
+  const p = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      relayNetworks: ['127.0.0.1/32'],
+    }),
+    s.listenPort,
+  );
   s.defer(() => p.stop());
-  for (let i = 0; i < 2; i++) assert.equal((await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', `nouser${i}@example.test`])).code, 0);
-  await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--local-interface', '127.0.0.9', '--from', 'a@test.local', '--to', 'x@example.test']);
-  await p.waitForEvents('two permanent failures', (ev) => ev.filter((e) => e.type === 'permanent_failure').length === 2);
+  for (let i = 0; i < 2; i++)
+    assert.equal(
+      (
+        await swaks([
+          '--server',
+          `127.0.0.1:${s.listenPort}`,
+          '--from',
+          'a@test.local',
+          '--to',
+          `nouser${i}@example.test`,
+        ])
+      ).code,
+      0,
+    );
+  await swaks([
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--local-interface',
+    '127.0.0.9',
+    '--from',
+    'a@test.local',
+    '--to',
+    'x@example.test',
+  ]);
+  await p.waitForEvents(
+    'two permanent failures',
+    (ev) => ev.filter((e) => e.type === 'permanent_failure').length === 2,
+  );
   const sock = join(p.dir, 'spool', 'control.sock');
   const text = await waitFor('metrics to show the failures', async () => {
     const m = await scrape(sock);
     // Each failure also makes a DSN (protocol internal); wait until both are counted.
-    return metric(m, 'petrel_permanent_failures_total{binding="default",code="550"}') === 2 && metric(m, 'petrel_received_messages_total{protocol="internal"}') === 2 ? m : undefined;
+    return metric(m, 'petrel_permanent_failures_total{binding="default",code="550"}') === 2 &&
+      metric(m, 'petrel_received_messages_total{protocol="internal"}') === 2
+      ? m
+      : undefined;
   });
   assert.equal(metric(text, 'petrel_received_messages_total{protocol="esmtp"}'), 2);
   assert.equal(metric(text, 'petrel_rejections_total'), 1);
@@ -53,12 +90,30 @@ test('/metrics counts deliveries, transient failures, expirations, queue time, c
   const soft = await startSink(s.dir, '127.0.0.3', s.mxPort, ['-r', 'RCPT']); // every RCPT: 4xx
   s.defer(() => soft.stop());
   const extra = '[domain."soft.test"]\nmessage_expiration = "3s"\nuse_ipv6 = false\n';
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "1s"\nmax_retry_interval = "1s"', extra });
+  const cfg = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'retry_interval = "1s"\nmax_retry_interval = "1s"',
+    extra,
+  });
   const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => p.stop());
-  assert.equal((await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'fine@example.test'])).code, 0);
-  assert.equal((await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'later@soft.test'])).code, 0);
-  await p.waitForEvents('a delivery and an expiration', (ev) => ev.some((e) => e.type === 'delivery') && ev.some((e) => e.type === 'expiration'), 20_000);
+  assert.equal(
+    (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'fine@example.test']))
+      .code,
+    0,
+  );
+  assert.equal(
+    (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'later@soft.test']))
+      .code,
+    0,
+  );
+  await p.waitForEvents(
+    'a delivery and an expiration',
+    (ev) => ev.some((e) => e.type === 'delivery') && ev.some((e) => e.type === 'expiration'),
+    20_000,
+  );
   const attempts = p.events().filter((e) => e.type === 'transient_failure').length;
   const sock = join(p.dir, 'spool', 'control.sock');
   const text = await waitFor('metrics to show the expiration', async () => {
@@ -66,7 +121,10 @@ test('/metrics counts deliveries, transient failures, expirations, queue time, c
     return metric(m, 'petrel_expirations_total{binding="default"}') === 1 ? m : undefined;
   });
   assert.ok(metric(text, 'petrel_deliveries_total{binding="default"}') >= 1);
-  assert.ok(metric(text, 'petrel_transient_failures_total{binding="default"}') >= Math.max(2, attempts), 'every 4xx attempt counted');
+  assert.ok(
+    metric(text, 'petrel_transient_failures_total{binding="default"}') >= Math.max(2, attempts),
+    'every 4xx attempt counted',
+  );
   assert.ok(metric(text, 'petrel_queue_time_seconds_count{binding="default"}') >= 1);
   assert.ok(metric(text, 'petrel_smtp_client_events_total{event="message-sent"}') >= 1);
   assert.ok(metric(text, 'petrel_smtp_client_events_total{event="connect"}') >= 2);

@@ -23,7 +23,12 @@ function firstLine(port: number): Promise<{ socket: Socket; line: string }> {
 
 test('resume after fail reports nothing back in the active queue; Rejected Messages counts refused messages, not refused connections', async (t) => {
   const s = await scenario(t);
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, relayNetworks: ['127.0.0.1/32'] }).replace('max_message_size = "10MB"', 'max_message_size = "10MB"\nmax_connections_per_ip = 1');
+  const cfg = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    relayNetworks: ['127.0.0.1/32'],
+  }).replace('max_message_size = "10MB"', 'max_message_size = "10MB"\nmax_connections_per_ip = 1');
   const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => p.stop());
   const cli = async (args: string[]): Promise<string> => {
@@ -34,13 +39,38 @@ test('resume after fail reports nothing back in the active queue; Rejected Messa
 
   // Held, then purged: resuming the domain brings nothing back.
   await cli(['suspend', '--domain', 'example.test']);
-  for (const tag of ['one', 'two']) assert.equal((await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', `${tag}@example.test`])).code, 0);
-  await waitFor('two held messages', async () => (await petrelJson<{ domain: string; active: number; delayed: number }[]>(p, ['queue'])).some((x) => x.domain === 'example.test' && x.active + x.delayed === 2), 10_000, 100);
-  assert.match(await cli(['fail', '--domain', 'example.test', '--quiet']), /^example\.test purged\. 2 messages failed\./);
+  for (const tag of ['one', 'two'])
+    assert.equal(
+      (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', `${tag}@example.test`]))
+        .code,
+      0,
+    );
+  await waitFor(
+    'two held messages',
+    async () =>
+      (await petrelJson<{ domain: string; active: number; delayed: number }[]>(p, ['queue'])).some(
+        (x) => x.domain === 'example.test' && x.active + x.delayed === 2,
+      ),
+    10_000,
+    100,
+  );
+  assert.match(
+    await cli(['fail', '--domain', 'example.test', '--quiet']),
+    /^example\.test purged\. 2 messages failed\./,
+  );
   assert.equal(await cli(['resume', '--domain', 'example.test']), 'resumed; 0 message(s) back in the active queue\n');
 
   // One refused message (relay denied at RCPT from 127.0.0.9) and one refused connection (over max_connections_per_ip).
-  const denied = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--local-interface', '127.0.0.9', '--from', 'a@test.local', '--to', 'x@example.test']);
+  const denied = await swaks([
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--local-interface',
+    '127.0.0.9',
+    '--from',
+    'a@test.local',
+    '--to',
+    'x@example.test',
+  ]);
   assert.match(denied.out, /554 5\.7\.1/);
   const first = await firstLine(s.listenPort);
   s.defer(() => first.socket.destroy());
@@ -50,9 +80,14 @@ test('resume after fail reports nothing back in the active queue; Rejected Messa
   assert.match(second.line, /^421 4\.7\.0/);
   first.socket.destroy();
 
-  const human = await waitFor('both rejections counted', async () => {
-    const x = await cli(['summary']);
-    return /^ {2}Rejected Connections: +1$/m.test(x) ? x : undefined;
-  }, 10_000, 100);
+  const human = await waitFor(
+    'both rejections counted',
+    async () => {
+      const x = await cli(['summary']);
+      return /^ {2}Rejected Connections: +1$/m.test(x) ? x : undefined;
+    },
+    10_000,
+    100,
+  );
   assert.match(human, /^ {2}Rejected Messages: +1$/m);
 });

@@ -19,10 +19,16 @@ test('[control] socket: a regular file there is refused (start and config check)
   writeFileSync(onFile, `${cfg}\n[control]\nsocket = "${precious}"\n`);
   const check = await run(process.execPath, [CLI, 'config', 'check', onFile]);
   assert.equal(check.code, 2, check.stdout);
-  assert.match(check.stderr, new RegExp(`control\\.socket: control socket ${precious.replace(/[.]/g, '\\.')}: a regular file is in the way`));
+  assert.match(
+    check.stderr,
+    new RegExp(`control\\.socket: control socket ${precious.replace(/[.]/g, '\\.')}: a regular file is in the way`),
+  );
   const start = await run(process.execPath, [CLI, 'start', '--config', onFile], { timeoutMs: 20_000 });
   assert.equal(start.code, 2, start.stdout + start.stderr);
-  assert.match(start.stderr, new RegExp(`cannot start: control socket ${precious.replace(/[.]/g, '\\.')}: a regular file is in the way`));
+  assert.match(
+    start.stderr,
+    new RegExp(`cannot start: control socket ${precious.replace(/[.]/g, '\\.')}: a regular file is in the way`),
+  );
   assert.equal(readFileSync(precious, 'utf8'), 'operator data\n', 'the file is untouched');
 
   // A live socket is another daemon's: a second daemon on the same socket path is refused.
@@ -31,10 +37,16 @@ test('[control] socket: a regular file there is refused (start and config check)
   const sock = join(dir, 'spool', 'control.sock');
   const other = join(s.dir, 'other.toml');
   const otherPort = await freePort();
-  writeFileSync(other, `${testConfig({ listenPort: otherPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace('spool_dir = "spool"', 'spool_dir = "spool2"')}\n[control]\nsocket = "${sock}"\n`);
+  writeFileSync(
+    other,
+    `${testConfig({ listenPort: otherPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace('spool_dir = "spool"', 'spool_dir = "spool2"')}\n[control]\nsocket = "${sock}"\n`,
+  );
   const second = await run(process.execPath, [CLI, 'start', '--config', other], { timeoutMs: 20_000 });
   assert.notEqual(second.code, 0);
-  assert.match(second.stderr, new RegExp(`control socket ${sock.replace(/[.]/g, '\\.')}: another petrel daemon is listening on it`));
+  assert.match(
+    second.stderr,
+    new RegExp(`control socket ${sock.replace(/[.]/g, '\\.')}: another petrel daemon is listening on it`),
+  );
   const status = await petrelCli(p, ['status']);
   assert.equal(status.code, 0, `the first daemon still answers: ${status.stderr}`);
 

@@ -18,7 +18,11 @@ test('no "[control] token … world-readable" warning when no token is set; stil
   // The daemon logs at warn level (testConfig), so the warning would be in its output.
   assert.doesNotMatch(p.output(), /token/);
 
-  const q = await startPetrel(join(s.dir, 'petrel-token'), `${cfg}\n[control]\nlisten = "127.0.0.1:${await freePort()}"\ntoken = "s3cret"\n`, s.listenPort);
+  const q = await startPetrel(
+    join(s.dir, 'petrel-token'),
+    `${cfg}\n[control]\nlisten = "127.0.0.1:${await freePort()}"\ntoken = "s3cret"\n`,
+    s.listenPort,
+  );
   s.defer(() => q.stop());
   await q.stop();
   assert.match(q.output(), /contains the \[control\] token and is world-readable/);

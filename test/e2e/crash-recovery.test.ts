@@ -11,10 +11,22 @@ const N = 40;
 test('kill -9 after messages got 250 and before delivery: after a restart every one is delivered', async (t) => {
   const s = await scenario(t);
   const cfg = (suspended: boolean): string =>
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: `suspend_delivery = ${suspended}` });
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      global: `suspend_delivery = ${suspended}`,
+    });
   // Delivery suspended: every message is acknowledged and held in the spool.
   const first = await startPetrel(join(s.dir, 'petrel'), cfg(true), s.listenPort);
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: s.listenPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 4 });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: s.listenPort,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 4,
+  });
   const acked: string[] = [];
   await Promise.all(
     Array.from({ length: N }, async (_, i) => {
@@ -39,8 +51,13 @@ test('kill -9 after messages got 250 and before delivery: after a restart every 
   const second = await startPetrel(join(s.dir, 'petrel'), cfg(false), s.listenPort);
   s.defer(() => second.stop());
   // smtp-sink writes each dump progressively: wait until every acknowledged Message-ID is there.
-  const idsAtSink = (): string[] => sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
-  await waitFor(`all ${N} acknowledged messages at the sink`, () => acked.every((id) => idsAtSink().includes(id)), 30_000);
+  const idsAtSink = (): string[] =>
+    sink.messages().flatMap((d) => [...(/^Message-ID: <([^>]+)>/gim.exec(d) ?? [])].slice(1));
+  await waitFor(
+    `all ${N} acknowledged messages at the sink`,
+    () => acked.every((id) => idsAtSink().includes(id)),
+    30_000,
+  );
   const ids = idsAtSink();
   assert.equal(new Set(ids).size, N);
   assert.equal(ids.length, N, 'no duplicates: nothing was in flight at the kill');

@@ -26,7 +26,11 @@ test('SIGINT stops the daemon cleanly, like SIGTERM', async (t) => {
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
-  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
   const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'b@example.test']);
   assert.equal(r.code, 0, r.out);
@@ -38,7 +42,10 @@ test('stop_timeout bounds how long a client stuck in DATA holds up the stop', as
   const s = await scenario(t);
   const petrel = await startPetrel(
     join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace('log_level = "warn"', 'log_level = "warn"\nstop_timeout = "1s"'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace(
+      'log_level = "warn"',
+      'log_level = "warn"\nstop_timeout = "1s"',
+    ),
     s.listenPort,
   );
   s.defer(() => petrel.stop());

@@ -19,7 +19,16 @@ test('`pnpm petrel start` serves on the shipped default config, and `pnpm petrel
   assert.equal(ehlo.code, 0, ehlo.out);
   assert.match(ehlo.out, /<- {2}220 petrel\.test /);
   assert.match(ehlo.out, /<- {2}250-PIPELINING/);
-  const relay = await swaks(['--server', '127.0.0.1:2525', '--quit-after', 'RCPT', '--from', 'a@test.local', '--to', 'b@example.test']);
+  const relay = await swaks([
+    '--server',
+    '127.0.0.1:2525',
+    '--quit-after',
+    'RCPT',
+    '--from',
+    'a@test.local',
+    '--to',
+    'b@example.test',
+  ]);
   assert.match(relay.out, /<- {2}250 2\.1\.5 /, 'loopback clients may relay');
 
   const stop = await run('pnpm', ['petrel', 'stop'], { timeoutMs: 30_000 });

@@ -16,7 +16,8 @@ test('the Will-Retry-Until a delay DSN announces is when the recipient expires: 
     listenPort: s.listenPort,
     dnsServer: s.dns.server,
     remotePort: s.mxPort,
-    global: 'generate_delay_dsn = true\ndelay_dsn_retry_interval = "0s"\nretry_interval = "4s"\nmax_retry_interval = "4s"\nmessage_expiration = "7s"',
+    global:
+      'generate_delay_dsn = true\ndelay_dsn_retry_interval = "0s"\nretry_interval = "4s"\nmax_retry_interval = "4s"\nmessage_expiration = "7s"',
   });
   const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => petrel.stop());
@@ -24,9 +25,14 @@ test('the Will-Retry-Until a delay DSN announces is when the recipient expires: 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',
     recipients: [['soft1@example.test', ['NOTIFY=DELAY,FAILURE']]],
-    message: 'From: Sender <sender@example.test>\r\nTo: soft1@example.test\r\nSubject: will expire\r\nMessage-ID: <orig-expiry@example.test>\r\n\r\nstill trying\r\n',
+    message:
+      'From: Sender <sender@example.test>\r\nTo: soft1@example.test\r\nSubject: will expire\r\nMessage-ID: <orig-expiry@example.test>\r\n\r\nstill trying\r\n',
   });
-  const ev = await petrel.waitForEvents('the expiration', (e) => e.some((x) => x.type === 'expiration' && x.message_id === id), 30_000);
+  const ev = await petrel.waitForEvents(
+    'the expiration',
+    (e) => e.some((x) => x.type === 'expiration' && x.message_id === id),
+    30_000,
+  );
   const expiredAt = Date.parse(ev.find((x) => x.type === 'expiration' && x.message_id === id)!.time as string);
   const received = Date.parse(ev.find((x) => x.type === 'reception' && x.message_id === id)!.time as string);
 
@@ -34,7 +40,9 @@ test('the Will-Retry-Until a delay DSN announces is when the recipient expires: 
   // Each deferral sends one (delay_dsn_retry_interval 0): at 0 s and at 4 s.
   const delayDsns = await waitFor('the delay DSNs at the MX', () => {
     const m = mx.messages().filter((x) => x.includes('Action: delayed'));
-    return m.length >= 1 && ev.filter((x) => x.type === 'bounce' && x.action === 'delayed').length <= m.length ? m : undefined;
+    return m.length >= 1 && ev.filter((x) => x.type === 'bounce' && x.action === 'delayed').length <= m.length
+      ? m
+      : undefined;
   });
   for (const raw of delayDsns) {
     const mail = await simpleParser(raw.subarray(raw.indexOf('\r\n', raw.indexOf('X-Env-To')) + 2));
@@ -42,6 +50,9 @@ test('the Will-Retry-Until a delay DSN announces is when the recipient expires: 
     const until = Date.parse(/Will-Retry-Until: (.+)/.exec(text)![1]!.trim());
     assert.equal(until, Math.floor((received + 7000) / 1000) * 1000, 'announced: reception + message_expiration');
     // RFC 5322 dates have whole seconds: the expiry falls in the announced second (timer slack allowed).
-    assert.ok(expiredAt >= until && expiredAt < until + 1500, `expired at ${expiredAt - received} ms, announced ${until - received} ms after reception`);
+    assert.ok(
+      expiredAt >= until && expiredAt < until + 1500,
+      `expired at ${expiredAt - received} ms, announced ${until - received} ms after reception`,
+    );
   }
 });

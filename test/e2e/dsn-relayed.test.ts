@@ -11,12 +11,19 @@ test('NOTIFY=SUCCESS to a next hop without DSN (smtp-sink -N): a "relayed" DSN f
   // -N: smtp-sink does not announce DSN, so Petrel is the last hop that can report success.
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-N']);
   s.defer(() => sink.stop());
-  const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const p = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
+    s.listenPort,
+  );
   s.defer(() => p.stop());
   await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',
     mailOptions: ['ENVID=REL-1'],
-    recipients: [['wants-success@example.test', ['NOTIFY=SUCCESS,FAILURE']], ['quiet@example.test', []]],
+    recipients: [
+      ['wants-success@example.test', ['NOTIFY=SUCCESS,FAILURE']],
+      ['quiet@example.test', []],
+    ],
     message: 'From: <sender@example.test>\r\nSubject: relayed\r\nMessage-ID: <rel-1@example.test>\r\n\r\nhello\r\n',
   });
   // The original (one transaction, two recipients) and the DSN back to sender@example.test.
@@ -28,7 +35,10 @@ test('NOTIFY=SUCCESS to a next hop without DSN (smtp-sink -N): a "relayed" DSN f
   assert.match(dsnDump, /^X-Mail-Args: <>/m, 'sent from the null reverse-path');
   const mail = await simpleParser(dsnDump.slice(dsnDump.indexOf('From: Mail Delivery System')));
   assert.equal(mail.subject, 'Successful Mail Delivery Report');
-  assert.match(String(mail.headers.get('content-type') && (mail.headers.get('content-type') as { value: string }).value), /multipart\/report/);
+  assert.match(
+    String(mail.headers.get('content-type') && (mail.headers.get('content-type') as { value: string }).value),
+    /multipart\/report/,
+  );
   assert.match(dsnDump, /^Original-Envelope-Id: REL-1$/m);
   assert.match(dsnDump, /^Final-Recipient: rfc822; ?wants-success@example\.test$/m);
   assert.match(dsnDump, /^Status: 2\.\d\.\d+$/m);

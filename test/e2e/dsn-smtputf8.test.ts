@@ -27,7 +27,8 @@ test('a DSN for an SMTPUTF8 message returns message/global-headers and message/g
     sender: 'sénder@example.test',
     mailOptions: ['SMTPUTF8', 'BODY=8BITMIME', 'RET=HDRS'],
     recipients: [['hard-ü@example.test', []]],
-    message: 'From: Sénder <sénder@example.test>\r\nTo: hard-ü@example.test\r\nSubject: grüße\r\nMessage-ID: <utf8-dsn@example.test>\r\n\r\nbody ÿ\r\n',
+    message:
+      'From: Sénder <sénder@example.test>\r\nTo: hard-ü@example.test\r\nSubject: grüße\r\nMessage-ID: <utf8-dsn@example.test>\r\n\r\nbody ÿ\r\n',
   });
   await petrel.waitForEvents('the bounce', (e) => e.some((x) => x.type === 'bounce' && x.message_id === id));
   const raw = await waitFor('the DSN at the MX', () => mx.messages().find((m) => m.includes('multipart/report')));
@@ -36,11 +37,23 @@ test('a DSN for an SMTPUTF8 message returns message/global-headers and message/g
   assert.match(envFrom, /SMTPUTF8/, 'sent with SMTPUTF8');
   assert.match(envFrom, /BODY=8BITMIME/, 'sent with BODY=8BITMIME');
   const msg = raw.subarray(raw.indexOf('\r\n', raw.indexOf('X-Env-To')) + 2);
-  const view = JSON.parse(execFileSync('/usr/bin/python3', ['-c', PARSE], { input: msg, timeout: 20_000 }).toString()) as { type: string; cte: string; parts: [string, string][]; defects: string[] };
+  const view = JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', PARSE], { input: msg, timeout: 20_000 }).toString(),
+  ) as { type: string; cte: string; parts: [string, string][]; defects: string[] };
   assert.equal(view.type, 'multipart/report');
   assert.equal(view.cte, '8bit', 'RFC 2045 §6.4: an 8bit part makes the multipart 8bit');
-  assert.deepEqual(view.parts.map((p) => p[0]), ['text/plain', 'message/global-delivery-status', 'message/global-headers']);
+  assert.deepEqual(
+    view.parts.map((p) => p[0]),
+    ['text/plain', 'message/global-delivery-status', 'message/global-headers'],
+  );
   assert.deepEqual(view.defects, []);
-  assert.match(msg.toString('utf8'), /Content-Type: message\/global-delivery-status\r\nContent-Transfer-Encoding: 8bit\r\n[^]*Final-Recipient: utf-8;hard-ü@example\.test/, 'the UTF-8 address as it is');
-  assert.match(msg.toString('utf8'), /Content-Type: message\/global-headers\r\nContent-Transfer-Encoding: 8bit\r\n\r\n[^]*Subject: grüße/);
+  assert.match(
+    msg.toString('utf8'),
+    /Content-Type: message\/global-delivery-status\r\nContent-Transfer-Encoding: 8bit\r\n[^]*Final-Recipient: utf-8;hard-ü@example\.test/,
+    'the UTF-8 address as it is',
+  );
+  assert.match(
+    msg.toString('utf8'),
+    /Content-Type: message\/global-headers\r\nContent-Transfer-Encoding: 8bit\r\n\r\n[^]*Subject: grüße/,
+  );
 });

@@ -15,27 +15,52 @@ test('a domain-scoped message_expiration: retried while 4xx, then an expiration 
   const healthy = await startSink(s.dir, '127.0.0.3', s.mxPort);
   s.defer(() => healthy.stop());
   const extra = '[domain."example.test"]\nmessage_expiration = "4s"\n';
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "1s"\nmax_retry_interval = "1s"', extra });
+  const cfg = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'retry_interval = "1s"\nmax_retry_interval = "1s"',
+    extra,
+  });
   const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => p.stop());
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'sender@other.test', '--to', 'late@example.test']);
+  const r = await swaks([
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--from',
+    'sender@other.test',
+    '--to',
+    'late@example.test',
+  ]);
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
 
-  const ev = await p.waitForEvents('the expiration', (e) => e.some((x) => x.type === 'expiration' && x.message_id === id), 20_000);
+  const ev = await p.waitForEvents(
+    'the expiration',
+    (e) => e.some((x) => x.type === 'expiration' && x.message_id === id),
+    20_000,
+  );
   const mine = ev.filter((x) => x.message_id === id);
   const received = Date.parse(String(mine.find((x) => x.type === 'reception')!.time));
   const attempts = mine.filter((x) => x.type === 'transient_failure');
   assert.ok(attempts.length >= 2, `retried before expiring (${attempts.length} attempts)`);
-  assert.deepEqual(attempts.map((x) => x.attempt), attempts.map((_, i) => i + 1), 'attempts numbered in order');
+  assert.deepEqual(
+    attempts.map((x) => x.attempt),
+    attempts.map((_, i) => i + 1),
+    'attempts numbered in order',
+  );
   const exp = mine.find((x) => x.type === 'expiration')!;
   assert.equal(exp.reply, '554 5.4.7 [internal] exceeded max time without delivery');
   const age = Date.parse(String(exp.time)) - received;
   assert.ok(age >= 3_000 && age < 8_000, `expired by the domain's 4 s, not the global 1 h (${age} ms)`);
   assert.ok(!mine.some((x) => x.type === 'delivery'));
 
-  const dsn = await waitFor('the DSN at the sender\'s MX', () => healthy.messages().find((m) => m.includes('Action: failed')), 15_000);
+  const dsn = await waitFor(
+    "the DSN at the sender's MX",
+    () => healthy.messages().find((m) => m.includes('Action: failed')),
+    15_000,
+  );
   assert.match(dsn, /^X-Rcpt-Args: <sender@other\.test>/m);
   assert.match(dsn, /Status: 5\.4\.7/);
 });

@@ -22,7 +22,11 @@ test('an IPv6-bound binding delivers over IPv6: AAAA of the MX, from ::1, skippi
   s.defer(() => v4.stop());
   const v6 = await startSink(s.dir, '::1', s.mxPort);
   s.defer(() => v6.stop());
-  const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS }), s.listenPort);
+  const p = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS }),
+    s.listenPort,
+  );
   s.defer(() => p.stop());
 
   const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@six.test', '--to', 'b@example.test']);
@@ -34,6 +38,6 @@ test('an IPv6-bound binding delivers over IPv6: AAAA of the MX, from ::1, skippi
   assert.equal(d.remote_ip, '::1');
   assert.equal(v4.messages().length, 0, 'the preferred but A-only MX was skipped');
   const dump = v6.messages()[0]!;
-  assert.match(dump, /^X-Client-Addr: ipv6:::1$/m, "the sink saw an IPv6 client");
+  assert.match(dump, /^X-Client-Addr: ipv6:::1$/m, 'the sink saw an IPv6 client');
   assert.match(dump, /^X-Helo-Args: out6\.petrel\.test$/m);
 });

@@ -46,21 +46,30 @@ for t in threads: t.join()
 print(' '.join(sorted(results)))
 `;
 
-test('45 parallel smtplib AUTH guesses from one IP: at most auth_max_failures are checked; the right password afterwards is refused', { timeout: 60_000 }, async (t) => {
+test('45 parallel smtplib AUTH guesses from one IP: at most auth_max_failures are checked; the right password afterwards is refused', {
+  timeout: 60_000,
+}, async (t) => {
   const s = await scenario(t);
   const pdir = join(s.dir, 'petrel');
   await run('mkdir', ['-p', pdir]);
   const line = await run(process.execPath, [HASH_SCRIPT, 'alice'], { input: 'correct horse' });
   assert.equal(line.code, 0, line.stderr);
   writeFileSync(join(pdir, 'users'), line.stdout);
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'suspend_delivery = true' }).replace(
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'suspend_delivery = true',
+  }).replace(
     'max_message_size = "10MB"',
     'max_message_size = "10MB"\nauth_users_file = "users"\nauth_allow_plaintext = true\nauth_max_failures = 5',
   );
   const petrel = await startPetrel(pdir, toml, s.listenPort);
   s.defer(() => petrel.stop());
 
-  const wrong = await run('/usr/bin/python3', ['-c', GUESS, String(s.listenPort), '45', 'wrong guess'], { timeoutMs: 50_000 });
+  const wrong = await run('/usr/bin/python3', ['-c', GUESS, String(s.listenPort), '45', 'wrong guess'], {
+    timeoutMs: 50_000,
+  });
   assert.equal(wrong.code, 0, wrong.stdout + wrong.stderr);
   const codes = wrong.stdout.trim().split(' ');
   assert.equal(codes.length, 45, wrong.stdout);
@@ -68,7 +77,9 @@ test('45 parallel smtplib AUTH guesses from one IP: at most auth_max_failures ar
   assert.equal(codes.filter((c) => c === '535').length, 5, wrong.stdout);
   assert.equal(codes.filter((c) => c === '421').length, 40, wrong.stdout);
 
-  const right = await run('/usr/bin/python3', ['-c', GUESS, String(s.listenPort), '1', 'correct horse'], { timeoutMs: 20_000 });
+  const right = await run('/usr/bin/python3', ['-c', GUESS, String(s.listenPort), '1', 'correct horse'], {
+    timeoutMs: 20_000,
+  });
   assert.equal(right.code, 0, right.stdout + right.stderr);
   assert.equal(right.stdout.trim(), '421', 'the right password after the limit is refused');
 });

@@ -24,17 +24,27 @@ print(code, text.decode())
 s.quit()
 `;
 
-test('smtplib: 60 Received: headers get 554 5.4.6 Too many hops (60 > 50); 10 are accepted', { timeout: 40_000 }, async (t) => {
+test('smtplib: 60 Received: headers get 554 5.4.6 Too many hops (60 > 50); 10 are accepted', {
+  timeout: 40_000,
+}, async (t) => {
   const s = await scenario(t);
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'suspend_delivery = true' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'suspend_delivery = true',
+  });
   const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
-  const send = (hops: number) => run('/usr/bin/python3', ['-c', SEND, String(s.listenPort), String(hops)], { timeoutMs: 20_000 });
+  const send = (hops: number) =>
+    run('/usr/bin/python3', ['-c', SEND, String(s.listenPort), String(hops)], { timeoutMs: 20_000 });
 
   const loop = await send(60);
   assert.equal(loop.code, 0, loop.stdout + loop.stderr);
   assert.equal(loop.stdout.trim(), '554 5.4.6 Too many hops (60 > 50): mail loop?');
-  const events = await petrel.waitForEvents('the rejection in the event log', (e) => e.some((x) => /5\.4\.6/.test(String(x.reply))));
+  const events = await petrel.waitForEvents('the rejection in the event log', (e) =>
+    e.some((x) => /5\.4\.6/.test(String(x.reply))),
+  );
   assert.ok(events.some((x) => x.type !== undefined && /Too many hops/.test(String(x.reply))));
 
   const fine = await send(10);

@@ -10,19 +10,28 @@ import { scenario } from '../lib/scenario.js';
 import { submitWithSmtplib, startSink, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
-test('smtplib SMTPUTF8 + ORCPT=utf-8;üser@example.com is accepted and relayed as ORCPT=utf-8;\\x{FC}ser@example.com', { timeout: 40_000 }, async (t) => {
+test('smtplib SMTPUTF8 + ORCPT=utf-8;üser@example.com is accepted and relayed as ORCPT=utf-8;\\x{FC}ser@example.com', {
+  timeout: 40_000,
+}, async (t) => {
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
-  const p = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const p = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
+    s.listenPort,
+  );
   s.defer(() => p.stop());
   await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',
     mailOptions: ['SMTPUTF8'],
     recipients: [['bob@example.test', ['NOTIFY=FAILURE', 'ORCPT=utf-8;üser@example.com']]],
-    message: 'From: <sender@example.test>\r\nSubject: utf-8 orcpt\r\nMessage-ID: <orcpt-1@example.test>\r\n\r\nhello\r\n',
+    message:
+      'From: <sender@example.test>\r\nSubject: utf-8 orcpt\r\nMessage-ID: <orcpt-1@example.test>\r\n\r\nhello\r\n',
   });
-  const dumps = await waitFor('the message at the sink', () => (sink.messages().length === 1 ? sink.messages() : undefined));
+  const dumps = await waitFor('the message at the sink', () =>
+    sink.messages().length === 1 ? sink.messages() : undefined,
+  );
   const rcpt = /^X-Rcpt-Args: (.*)$/m.exec(dumps[0]!)?.[1];
   assert.ok(rcpt, dumps[0]);
   assert.match(rcpt, /^<bob@example\.test>/);

@@ -20,12 +20,17 @@ s.sendmail('alice@test.local', ['bob@example.test'], b'Subject: via postfix\\r\\
 s.quit()
 `;
 
-async function petrelBehindPostfix(s: Scenario, global = ''): Promise<{ petrel: PetrelHandle; postfix: Postfix; dir: string }> {
+async function petrelBehindPostfix(
+  s: Scenario,
+  global = '',
+): Promise<{ petrel: PetrelHandle; postfix: Postfix; dir: string }> {
   const dir = join(s.dir, 'petrel');
   await run('mkdir', ['-p', dir]);
   writeCertificate(dir, 'petrel.test');
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global })
-    .replace('max_message_size = "10MB"', 'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"');
+  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global }).replace(
+    'max_message_size = "10MB"',
+    'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"',
+  );
   const petrel = await startPetrel(dir, toml, s.listenPort);
   s.defer(() => petrel.stop());
   const postfix = await startPostfix(s.dir, { mode: 'relay', relayHost: { host: '127.0.0.1', port: s.listenPort } });
@@ -33,26 +38,52 @@ async function petrelBehindPostfix(s: Scenario, global = ''): Promise<{ petrel: 
   return { petrel, postfix, dir };
 }
 
-test('smtp-source and smtplib → Postfix → Petrel (over STARTTLS) → smtp-sink: all delivered', { timeout: 25_000 }, async (t) => {
+test('smtp-source and smtplib → Postfix → Petrel (over STARTTLS) → smtp-sink: all delivered', {
+  timeout: 25_000,
+}, async (t) => {
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
   const { postfix } = await petrelBehindPostfix(s);
-  const src = await run('smtp-source', ['-s', '2', '-m', '10', '-l', '1000', '-M', 'test.local', '-f', 'a@test.local', '-t', 'bob@example.test', `127.0.0.1:${postfix.port}`]);
+  const src = await run('smtp-source', [
+    '-s',
+    '2',
+    '-m',
+    '10',
+    '-l',
+    '1000',
+    '-M',
+    'test.local',
+    '-f',
+    'a@test.local',
+    '-t',
+    'bob@example.test',
+    `127.0.0.1:${postfix.port}`,
+  ]);
   assert.equal(src.code, 0, src.stderr);
   const py = await run('/usr/bin/python3', ['-c', SUBMIT, String(postfix.port)]);
   assert.equal(py.code, 0, py.stderr);
-  const msgs = await waitFor('11 messages at the sink', () => (sink.messages().length >= 11 ? sink.messages() : undefined), 20_000, 100);
+  const msgs = await waitFor(
+    '11 messages at the sink',
+    () => (sink.messages().length >= 11 ? sink.messages() : undefined),
+    20_000,
+    100,
+  );
   assert.equal(msgs.length, 11);
   // Petrel can pass a message on before Postfix has removed its own queue file after our 250.
   await waitFor('Postfix to empty its queue (everything handed to Petrel)', () => postfix.queued() === 0, 10_000, 50);
   const body = sinkBody(msgs.find((m) => m.includes('Subject: via postfix'))!);
   // Petrel's trace header names Postfix's EHLO, the TLS session and ESMTPS (RFC 3848).
-  assert.match(body, /^Received: from pfx\.test \(\[127\.0\.0\.1\]\)\n\t\(using TLSv1\.[23] with cipher \S+\)\n\tby petrel\.test \(Petrel\) with ESMTPS id /);
+  assert.match(
+    body,
+    /^Received: from pfx\.test \(\[127\.0\.0\.1\]\)\n\t\(using TLSv1\.[23] with cipher \S+\)\n\tby petrel\.test \(Petrel\) with ESMTPS id /,
+  );
   assert.match(postfix.maillog(), /TLS connection established to 127\.0\.0\.1/);
 });
 
-test('Postfix passes RET, ENVID, NOTIFY and ORCPT to Petrel, which keeps them in the spooled envelope', { timeout: 25_000 }, async (t) => {
+test('Postfix passes RET, ENVID, NOTIFY and ORCPT to Petrel, which keeps them in the spooled envelope', {
+  timeout: 25_000,
+}, async (t) => {
   const s = await scenario(t);
   const { petrel, postfix, dir } = await petrelBehindPostfix(s, 'suspend_delivery = true');
   const py = await run('/usr/bin/python3', ['-c', SUBMIT, String(postfix.port)]);

@@ -31,7 +31,9 @@ except smtplib.SMTPServerDisconnected:
 print(sent, sorted(codes.items()), last)
 `;
 
-test('10,000 RCPTs from smtplib: 452 past max_recipients, then counted as errors and cut off with 421 after a bounded number', { timeout: 60_000 }, async (t) => {
+test('10,000 RCPTs from smtplib: 452 past max_recipients, then counted as errors and cut off with 421 after a bounded number', {
+  timeout: 60_000,
+}, async (t) => {
   const s = await scenario(t);
   const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace(
     'max_message_size = "10MB"',
@@ -42,5 +44,9 @@ test('10,000 RCPTs from smtplib: 452 past max_recipients, then counted as errors
   const r = await run('/usr/bin/python3', ['-c', FLOOD, String(s.listenPort)], { timeoutMs: 50_000 });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   // 10 accepted + 50 forgiven 452s + 20 counted 452s, then the 421 answers the 81st.
-  assert.match(r.stdout, /^81 \[\(250, 10\), \(421, 1\), \(452, 70\)\] \(421, '4\.7\.0 petrel\.test Error: too many errors'\)$/m, r.stdout);
+  assert.match(
+    r.stdout,
+    /^81 \[\(250, 10\), \(421, 1\), \(452, 70\)\] \(421, '4\.7\.0 petrel\.test Error: too many errors'\)$/m,
+    r.stdout,
+  );
 });

@@ -37,13 +37,17 @@ except smtplib.SMTPServerDisconnected:
 print(' '.join(map(str, codes)))
 `;
 
-test('200 messages with RSET between them on one smtplib connection are all accepted; errors alone still reach 421', { timeout: 90_000 }, async (t) => {
+test('200 messages with RSET between them on one smtplib connection are all accepted; errors alone still reach 421', {
+  timeout: 90_000,
+}, async (t) => {
   const s = await scenario(t);
   // Delivery is not the point: the mail stays queued.
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'suspend_delivery = true' }).replace(
-    'max_message_size = "10MB"',
-    'max_message_size = "10MB"\nmax_errors = 5',
-  );
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'suspend_delivery = true',
+  }).replace('max_message_size = "10MB"', 'max_message_size = "10MB"\nmax_errors = 5');
   const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
 

@@ -15,16 +15,55 @@ test('logrotate: after a rename, `petrel log reopen` and SIGHUP each move events
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
   const extra = '[eventlog]\nmainlog = true\nrejectlog = true\n';
-  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, relayNetworks: ['127.0.0.1/32'], extra }), s.listenPort);
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      relayNetworks: ['127.0.0.1/32'],
+      extra,
+    }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
   const logDir = join(petrel.dir, 'log');
   const read = (f: string): string => (existsSync(join(logDir, f)) ? readFileSync(join(logDir, f), 'utf8') : '');
 
   // One generation of traffic: a delivery (events.jsonl, mainlog) and a relay refusal (rejectlog).
   const traffic = async (tag: string): Promise<void> => {
-    assert.equal((await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', `${tag}@test.local`, '--to', `${tag}@example.test`])).code, 0);
-    await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--local-interface', '127.0.0.9', '--from', `${tag}@test.local`, '--to', `${tag}-denied@example.test`]);
-    await waitFor(`${tag}: every log written`, () => read('mainlog').includes(`${tag}@example.test`) && read('rejectlog').includes(`${tag}-denied@example.test`) && read('events.jsonl').includes(`${tag}-denied@example.test`), 20_000, 100);
+    assert.equal(
+      (
+        await swaks([
+          '--server',
+          `127.0.0.1:${s.listenPort}`,
+          '--from',
+          `${tag}@test.local`,
+          '--to',
+          `${tag}@example.test`,
+        ])
+      ).code,
+      0,
+    );
+    await swaks([
+      '--server',
+      `127.0.0.1:${s.listenPort}`,
+      '--local-interface',
+      '127.0.0.9',
+      '--from',
+      `${tag}@test.local`,
+      '--to',
+      `${tag}-denied@example.test`,
+    ]);
+    await waitFor(
+      `${tag}: every log written`,
+      () =>
+        read('mainlog').includes(`${tag}@example.test`) &&
+        read('rejectlog').includes(`${tag}-denied@example.test`) &&
+        read('events.jsonl').includes(`${tag}-denied@example.test`),
+      20_000,
+      100,
+    );
   };
   const rotate = async (how: string, reopen: (p: PetrelHandle) => Promise<void>): Promise<void> => {
     for (const f of LOGS) renameSync(join(logDir, f), join(logDir, `${f}.${how}`));
@@ -44,7 +83,10 @@ test('logrotate: after a rename, `petrel log reopen` and SIGHUP each move events
     const hup = readFileSync(join(logDir, `${f}.hup`), 'utf8');
     const now = read(f);
     assert.ok(cli.includes('gen1') && !cli.includes('gen2'), `${f}.cli holds generation 1 only`);
-    assert.ok(hup.includes('gen2') && !hup.includes('gen1') && !hup.includes('gen3'), `${f}.hup holds generation 2 only`);
+    assert.ok(
+      hup.includes('gen2') && !hup.includes('gen1') && !hup.includes('gen3'),
+      `${f}.hup holds generation 2 only`,
+    );
     assert.ok(now.includes('gen3') && !now.includes('gen2'), `${f} holds generation 3 only`);
   }
 });

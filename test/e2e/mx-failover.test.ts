@@ -10,13 +10,26 @@ test('two MX hosts, the preferred one down: delivered through the second', async
   // example.test: mx1 (pref 10) = 127.0.0.2 has nothing listening; mx2 (pref 20) = 127.0.0.3 has the sink.
   const sink = await startSink(s.dir, '127.0.0.3', s.mxPort);
   s.defer(() => sink.stop());
-  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'bob@example.test']);
+  const r = await swaks([
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--from',
+    'a@test.local',
+    '--to',
+    'bob@example.test',
+  ]);
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
-  const ev = await petrel.waitForEvents('delivery via mx2', (e) => e.some((x) => x.type === 'delivery' && x.message_id === id));
+  const ev = await petrel.waitForEvents('delivery via mx2', (e) =>
+    e.some((x) => x.type === 'delivery' && x.message_id === id),
+  );
   const d = ev.find((x) => x.type === 'delivery' && x.message_id === id)!;
   assert.equal(d.remote_ip, '127.0.0.3');
   assert.equal(d.remote_host, 'mx2.example.test');

@@ -11,13 +11,31 @@ test('the MX answers 550 to RCPT: permanent_failure and the message leaves the s
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']);
   s.defer(() => sink.stop());
-  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'generate_bounces = false' }), s.listenPort);
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      global: 'generate_bounces = false',
+    }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'nosuchuser@example.test']);
+  const r = await swaks([
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--from',
+    'a@test.local',
+    '--to',
+    'nosuchuser@example.test',
+  ]);
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
-  const ev = await petrel.waitForEvents('a permanent failure', (e) => e.some((x) => x.type === 'permanent_failure' && x.message_id === id));
+  const ev = await petrel.waitForEvents('a permanent failure', (e) =>
+    e.some((x) => x.type === 'permanent_failure' && x.message_id === id),
+  );
   const pf = ev.find((x) => x.type === 'permanent_failure' && x.message_id === id)!;
   assert.match(String(pf.reply), /^550 5\.1\.1 No such user/);
   assert.equal(pf.stage, 4, 'Momentum stage 4: during RCPT TO');

@@ -40,14 +40,20 @@ module = "policy/route.mjs"
 trace_file = "trace.log"
 `;
 
-test('setBinding picks the binding (source address seen at the sink); beforeDelivery adds a header and MAIL/RCPT parameters; clientStates adds a state', { timeout: 120_000 }, async (t) => {
+test('setBinding picks the binding (source address seen at the sink); beforeDelivery adds a header and MAIL/RCPT parameters; clientStates adds a state', {
+  timeout: 120_000,
+}, async (t) => {
   const s = await scenario(t, ['mx-host=bind.test,sink.bind.test,10', 'host-record=sink.bind.test,127.0.0.5']);
   const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
   s.defer(() => sink.stop());
   const dir = join(s.dir, 'petrel');
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(join(dir, 'policy', 'route.mjs'), MODULE);
-  const petrel = await startPetrel(dir, testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS }), s.listenPort);
+  const petrel = await startPetrel(
+    dir,
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
 
   for (const from of ['a@alpha.test', 'b@beta.test', 'c@other.test']) {
@@ -61,12 +67,17 @@ test('setBinding picks the binding (source address seen at the sink); beforeDeli
     assert.ok(d, `a dump for ${from}`);
     return d;
   };
-  const field = (dump: string, name: string): string | undefined => new RegExp(`^${name}: (.*)$`, 'm').exec(dump)?.[1]?.trim();
+  const field = (dump: string, name: string): string | undefined =>
+    new RegExp(`^${name}: (.*)$`, 'm').exec(dump)?.[1]?.trim();
   assert.equal(field(dumpOf('a@alpha.test'), 'X-Client-Addr'), '127.0.0.2');
   assert.equal(field(dumpOf('b@beta.test'), 'X-Client-Addr'), '127.0.0.3');
   assert.equal(field(sinkBody(dumpOf('a@alpha.test')), 'X-Delivered-Binding'), 'b2');
   assert.equal(field(sinkBody(dumpOf('b@beta.test')), 'X-Delivered-Binding'), 'b3');
-  assert.equal(field(sinkBody(dumpOf('c@other.test')), 'X-Delivered-Binding'), 'default', 'no answer: the configured rules (default binding)');
+  assert.equal(
+    field(sinkBody(dumpOf('c@other.test')), 'X-Delivered-Binding'),
+    'default',
+    'no answer: the configured rules (default binding)',
+  );
   // The transcript (trace_file) shows the custom state after EHLO and the added parameters.
   const trace = readFileSync(join(dir, 'trace.log'), 'utf8');
   assert.match(trace, /NOOP policy-probe/);

@@ -30,7 +30,9 @@ export default {
 };
 `;
 
-test('a throwing hook and a hook past its time limit each answer 451 4.3.0; the daemon still serves', { timeout: 120_000 }, async (t) => {
+test('a throwing hook and a hook past its time limit each answer 451 4.3.0; the daemon still serves', {
+  timeout: 120_000,
+}, async (t) => {
   const s = await scenario(t, ['mx-host=fail.test,sink.fail.test,10', 'host-record=sink.fail.test,127.0.0.5']);
   const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
   s.defer(() => sink.stop());
@@ -38,7 +40,11 @@ test('a throwing hook and a hook past its time limit each answer 451 4.3.0; the 
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(join(dir, 'policy', 'faulty.mjs'), MODULE);
   const extra = '\n[[policy]]\nmodule = "policy/faulty.mjs"\ntimeout = "500ms"\n';
-  const petrel = await startPetrel(dir, testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra }), s.listenPort);
+  const petrel = await startPetrel(
+    dir,
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
   const server = ['--server', `127.0.0.1:${s.listenPort}`];
 
@@ -52,7 +58,9 @@ test('a throwing hook and a hook past its time limit each answer 451 4.3.0; the 
   // Still serving: a normal message is accepted and delivered.
   const ok = await swaks([...server, '--from', 'a@x.test', '--to', 'fine@fail.test']);
   assert.equal(ok.code, 0, ok.out);
-  await petrel.waitForEvents('a delivery', (e) => e.some((x) => x.type === 'delivery' && x.recipient === 'fine@fail.test'));
+  await petrel.waitForEvents('a delivery', (e) =>
+    e.some((x) => x.type === 'delivery' && x.recipient === 'fine@fail.test'),
+  );
 
   // One log line per failure with module, hook and error; the metrics count the error and the timeout.
   const log = petrel.output();

@@ -43,14 +43,21 @@ for r in rcpts:
 s.quit()
 `;
 
-test('policy hooks refuse at connect, ehlo, mail, rcpt and data with their exact replies; a data hook header reaches the sink', { timeout: 120_000 }, async (t) => {
+test('policy hooks refuse at connect, ehlo, mail, rcpt and data with their exact replies; a data hook header reaches the sink', {
+  timeout: 120_000,
+}, async (t) => {
   const s = await scenario(t, ['mx-host=rcpt.test,sink.rcpt.test,10', 'host-record=sink.rcpt.test,127.0.0.5']);
   const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
   s.defer(() => sink.stop());
   const dir = join(s.dir, 'petrel');
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(join(dir, 'policy', 'inbound.mjs'), MODULE);
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '\n[[policy]]\nmodule = "policy/inbound.mjs"\n' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    extra: '\n[[policy]]\nmodule = "policy/inbound.mjs"\n',
+  });
   const petrel = await startPetrel(dir, toml, s.listenPort);
   s.defer(() => petrel.stop());
   const server = ['--server', `127.0.0.1:${s.listenPort}`];
@@ -69,10 +76,18 @@ test('policy hooks refuse at connect, ehlo, mail, rcpt and data with their exact
   assert.match(m.out, /<\*\* +550 5\.7\.1 Sender spammer@evil\.test refused by policy/);
 
   // rcpt, with python smtplib: refused recipients get their reply, the others 250, all in one transaction.
-  const py = await run('/usr/bin/python3', ['-c', SMTPLIB, String(s.listenPort), 'a@ok.test', 'blocked@rcpt.test,later@rcpt.test,fine@rcpt.test'], { timeoutMs: 30_000 });
+  const py = await run(
+    '/usr/bin/python3',
+    ['-c', SMTPLIB, String(s.listenPort), 'a@ok.test', 'blocked@rcpt.test,later@rcpt.test,fine@rcpt.test'],
+    { timeoutMs: 30_000 },
+  );
   assert.equal(py.code, 0, py.stderr);
   const lines = py.stdout.trim().split('\n');
-  assert.deepEqual(lines.slice(2), ['550 5.7.1 <blocked@rcpt.test> is on the block list', '450 4.2.1 <later@rcpt.test> try again later', '250 2.1.5 Ok']);
+  assert.deepEqual(lines.slice(2), [
+    '550 5.7.1 <blocked@rcpt.test> is on the block list',
+    '450 4.2.1 <later@rcpt.test> try again later',
+    '250 2.1.5 Ok',
+  ]);
 
   // data: refused by content
   const d = await swaks([...server, '--from', 'a@ok.test', '--to', 'r@rcpt.test', '--header', 'Subject: REJECT ME']);
@@ -87,8 +102,17 @@ test('policy hooks refuse at connect, ehlo, mail, rcpt and data with their exact
   assert.match(sinkBody(dumps[0]!), /^X-Policy-Checked: yes; helo=/m);
 
   // Every refusal is a rejection record, with the exact reply.
-  const rejections = petrel.events().filter((x) => x.type === 'rejection').map((x) => x.reply);
-  for (const r of ['554 5.7.1 Client 127.0.0.9 is not welcome here', '550 5.7.1 HELO bad.helo.test refused by policy', '550 5.7.1 Sender spammer@evil.test refused by policy', '550 5.7.1 <blocked@rcpt.test> is on the block list', '554 5.7.1 Message content refused by policy']) {
+  const rejections = petrel
+    .events()
+    .filter((x) => x.type === 'rejection')
+    .map((x) => x.reply);
+  for (const r of [
+    '554 5.7.1 Client 127.0.0.9 is not welcome here',
+    '550 5.7.1 HELO bad.helo.test refused by policy',
+    '550 5.7.1 Sender spammer@evil.test refused by policy',
+    '550 5.7.1 <blocked@rcpt.test> is on the block list',
+    '554 5.7.1 Message content refused by policy',
+  ]) {
     assert.ok(rejections.includes(r), `rejection "${r}" in ${JSON.stringify(rejections)}`);
   }
 });

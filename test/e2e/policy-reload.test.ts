@@ -7,7 +7,8 @@ import { sinkBody, startSink, swaks, waitFor, run } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
 
-const version = (v: string): string => `export default { data(ctx) { ctx.headers.add('X-Policy-Version', '${v}'); } };\n`;
+const version = (v: string): string =>
+  `export default { data(ctx) { ctx.headers.add('X-Policy-Version', '${v}'); } };\n`;
 
 /** The pid listening on 127.0.0.1:port (ss), to signal exactly the daemon this test started. */
 async function pidOf(port: number): Promise<number> {
@@ -34,7 +35,9 @@ print(code, text.decode())
 s.quit()
 `;
 
-test('reload swaps the module under load: no refused or lost message; sessions in flight finish on the old code; a bad module is refused and the old set stays', { timeout: 240_000 }, async (t) => {
+test('reload swaps the module under load: no refused or lost message; sessions in flight finish on the old code; a bad module is refused and the old set stays', {
+  timeout: 240_000,
+}, async (t) => {
   const s = await scenario(t, ['mx-host=reload.test,sink.reload.test,10', 'host-record=sink.reload.test,127.0.0.5']);
   const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
   s.defer(() => sink.stop());
@@ -42,7 +45,16 @@ test('reload swaps the module under load: no refused or lost message; sessions i
   const module = join(dir, 'policy', 'version.mjs');
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(module, version('1'));
-  const petrel = await startPetrel(dir, testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '\n[[policy]]\nmodule = "policy/version.mjs"\n' }), s.listenPort);
+  const petrel = await startPetrel(
+    dir,
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      extra: '\n[[policy]]\nmodule = "policy/version.mjs"\n',
+    }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
 
   const marker = join(s.dir, 'go-on');
@@ -53,7 +65,16 @@ test('reload swaps the module under load: no refused or lost message; sessions i
   const results: { code: number | null; out: string }[] = [];
   const client = async (n: number): Promise<void> => {
     for (let i = 0; sending && i < 200; i++) {
-      results.push(await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', `c${n}@x.test`, '--to', `r${n}-${i}@reload.test`]));
+      results.push(
+        await swaks([
+          '--server',
+          `127.0.0.1:${s.listenPort}`,
+          '--from',
+          `c${n}@x.test`,
+          '--to',
+          `r${n}-${i}@reload.test`,
+        ]),
+      );
     }
   };
   const clients = [client(1), client(2), client(3)];
@@ -71,9 +92,17 @@ test('reload swaps the module under load: no refused or lost message; sessions i
   writeFileSync(module, 'export default { rcptto() {} };\n');
   const bad = await petrelCli(petrel, ['config', 'reload']);
   assert.notEqual(bad.code, 0);
-  assert.match(bad.stderr + bad.stdout, new RegExp(`${module.replace(/[.]/g, '\\.')}: unknown hook "rcptto" \\(did you mean "rcptTo"\\?\\)`));
+  assert.match(
+    bad.stderr + bad.stdout,
+    new RegExp(`${module.replace(/[.]/g, '\\.')}: unknown hook "rcptto" \\(did you mean "rcptTo"\\?\\)`),
+  );
   const afterBad = results.length;
-  await waitFor('more messages after the refused reload', () => results.length >= afterBad + 3 || undefined, 60_000, 50);
+  await waitFor(
+    'more messages after the refused reload',
+    () => results.length >= afterBad + 3 || undefined,
+    60_000,
+    50,
+  );
 
   // SIGHUP loads the module file again too.
   writeFileSync(module, version('3'));
@@ -90,13 +119,20 @@ test('reload swaps the module under load: no refused or lost message; sessions i
 
   // Nothing refused, nothing lost: every accepted message reaches the sink.
   const refused = results.filter((r) => r.code !== 0);
-  assert.deepEqual(refused.map((r) => r.out.split('\n').filter((l) => /^<\*\*/.test(l))), []);
+  assert.deepEqual(
+    refused.map((r) => r.out.split('\n').filter((l) => /^<\*\*/.test(l))),
+    [],
+  );
   const total = results.length + 1;
   await waitFor(`all ${total} messages at the sink`, () => sink.messages().length >= total || undefined, 120_000, 200);
   const versions = sink.messages().map((d) => /^X-Policy-Version: (\d)$/m.exec(sinkBody(d))?.[1]);
   assert.equal(versions.length, total);
-  assert.ok(versions.every((v) => v !== undefined), 'every message went through the data hook');
-  for (const v of ['1', '2', '3']) assert.ok(versions.includes(v), `some messages under version ${v}: ${versions.join('')}`);
+  assert.ok(
+    versions.every((v) => v !== undefined),
+    'every message went through the data hook',
+  );
+  for (const v of ['1', '2', '3'])
+    assert.ok(versions.includes(v), `some messages under version ${v}: ${versions.join('')}`);
   const inflightDump = sink.messages().find((d) => d.includes('<inflight@x.test>'));
   assert.ok(inflightDump);
   assert.match(sinkBody(inflightDump), /^X-Policy-Version: 1$/m, 'the session opened before the reload kept version 1');

@@ -14,15 +14,44 @@ test('outbound_throttle_messages = "2" paces delivery to the sink at two message
   s.defer(() => sink.stop());
   const petrel = await startPetrel(
     join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '[domain."example.test"]\noutbound_throttle_messages = "2"\n' }),
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      extra: '[domain."example.test"]\noutbound_throttle_messages = "2"\n',
+    }),
     s.listenPort,
   );
   s.defer(() => petrel.stop());
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: s.listenPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 3 });
-  await Promise.all(Array.from({ length: N }, (_, i) => transport.sendMail({ from: 'a@test.local', to: `r${i}@example.test`, subject: `t${i}`, messageId: `<throttle-${i}@test.local>`, text: 'x\n' })));
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: s.listenPort,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 3,
+  });
+  await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      transport.sendMail({
+        from: 'a@test.local',
+        to: `r${i}@example.test`,
+        subject: `t${i}`,
+        messageId: `<throttle-${i}@test.local>`,
+        text: 'x\n',
+      }),
+    ),
+  );
   transport.close();
-  const ev = await petrel.waitForEvents(`${N} deliveries`, (e) => e.filter((x) => x.type === 'delivery').length >= N, 15_000);
-  const times = ev.filter((x) => x.type === 'delivery').map((x) => Date.parse(String(x.time))).sort((a, b) => a - b);
+  const ev = await petrel.waitForEvents(
+    `${N} deliveries`,
+    (e) => e.filter((x) => x.type === 'delivery').length >= N,
+    15_000,
+  );
+  const times = ev
+    .filter((x) => x.type === 'delivery')
+    .map((x) => Date.parse(String(x.time)))
+    .sort((a, b) => a - b);
   // A bucket of 2 tokens refilled at 2/s: two at once, then one every 500 ms → the sixth ≥ 2 s after the first.
   const span = times[N - 1]! - times[0]!;
   // (Unthrottled, six messages reach the sink within ~100 ms.) Log times are taken when each

@@ -10,7 +10,11 @@ test('swaks → Petrel → smtp-sink at the MX from dnsmasq: delivered, logged, 
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
-  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }), s.listenPort);
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
 
   const body = [
@@ -28,13 +32,25 @@ test('swaks → Petrel → smtp-sink at the MX from dnsmasq: delivered, logged, 
   ].join('\r\n');
   const file = join(s.dir, 'msg.eml');
   writeFileSync(file, body);
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'alice@test.local', '--to', 'bob@example.test', '--data', `@${file}`, '--pipeline']);
+  const r = await swaks([
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--from',
+    'alice@test.local',
+    '--to',
+    'bob@example.test',
+    '--data',
+    `@${file}`,
+    '--pipeline',
+  ]);
   assert.equal(r.code, 0, r.out);
   const queued = /250 2\.0\.0 Ok: queued as (\S+)/.exec(r.out);
   assert.ok(queued, `no queued-as reply in:\n${r.out}`);
   const id = queued[1]!;
 
-  const events = await petrel.waitForEvents('a delivery record', (ev) => ev.some((e) => e.type === 'delivery' && e.message_id === id));
+  const events = await petrel.waitForEvents('a delivery record', (ev) =>
+    ev.some((e) => e.type === 'delivery' && e.message_id === id),
+  );
   const reception = events.find((e) => e.type === 'reception' && e.message_id === id);
   assert.ok(reception, 'reception record');
   assert.equal(reception.recipient, 'bob@example.test');
@@ -46,7 +62,9 @@ test('swaks → Petrel → smtp-sink at the MX from dnsmasq: delivered, logged, 
   assert.equal(delivery.attempt, 1);
   assert.match(String(delivery.reply), /^250 /);
 
-  const dumps = await waitFor('the sink to dump the message', () => (sink.messages().length === 1 ? sink.messages() : undefined));
+  const dumps = await waitFor('the sink to dump the message', () =>
+    sink.messages().length === 1 ? sink.messages() : undefined,
+  );
   const got = sinkBody(dumps[0]!);
   // Petrel prepends its own Received header; after it, the message is byte-for-byte what was sent
   // (smtp-sink's dump writes LF line ends).

@@ -42,7 +42,12 @@ test('an MX that answers garbage, or an endless greeting, is logged with what it
   // The senders' domain, for any DSN.
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "1h"\nbanner_timeout = "2s"' });
+  const cfg = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'retry_interval = "1h"\nbanner_timeout = "2s"',
+  });
   const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => petrel.stop());
 
@@ -54,10 +59,12 @@ test('an MX that answers garbage, or an endless greeting, is logged with what it
       message: `From: sender@example.test\r\nTo: user@${d}\r\nSubject: to ${d}\r\n\r\nhello\r\n`,
     });
   }
-  const ev = await petrel.waitForEvents('a deferral for each domain', (e) => Object.values(ids).every((id) => e.some((x) => x.type === 'transient_failure' && x.message_id === id)));
+  const ev = await petrel.waitForEvents('a deferral for each domain', (e) =>
+    Object.values(ids).every((id) => e.some((x) => x.type === 'transient_failure' && x.message_id === id)),
+  );
   const rec = (d: string) => ev.find((x) => x.type === 'transient_failure' && x.message_id === ids[d])!;
 
-  const g = rec("garbage.test");
+  const g = rec('garbage.test');
   assert.deepEqual([g.remote_host, g.remote_ip], ['mx.garbage.test', '127.0.0.30'], 'the host that answered');
   assert.doesNotMatch(g.reply!, /no MXs/);
   assert.match(g.reply!, /^4\d\d /, 'still a transient failure');

@@ -51,6 +51,12 @@ trace_file = "${trace}"
   assert.match(transcript, /AUTH (PLAIN|LOGIN)/);
   assert.match(transcript, /\b235\b/);
   assert.ok(!transcript.includes('relay-secret'), 'no clear-text secret in the trace');
-  assert.ok(!transcript.includes(Buffer.from('\0relayuser\0relay-secret').toString('base64')), 'no AUTH PLAIN token in the trace');
-  assert.ok(!transcript.includes(Buffer.from('relay-secret').toString('base64')), 'no AUTH LOGIN password in the trace');
+  assert.ok(
+    !transcript.includes(Buffer.from('\0relayuser\0relay-secret').toString('base64')),
+    'no AUTH PLAIN token in the trace',
+  );
+  assert.ok(
+    !transcript.includes(Buffer.from('relay-secret').toString('base64')),
+    'no AUTH LOGIN password in the trace',
+  );
 });

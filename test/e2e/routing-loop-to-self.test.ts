@@ -26,7 +26,8 @@ test('an MX that is our own listener address and port: the message fails with "l
   const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'bob@loop.test']);
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
-  const final = (x: EventRecord): boolean => x.message_id === id && (x.type === 'delivery' || x.type === 'permanent_failure');
+  const final = (x: EventRecord): boolean =>
+    x.message_id === id && (x.type === 'delivery' || x.type === 'permanent_failure');
   const ev = await p.waitForEvents('the outcome of the message', (e) => e.some(final));
   const outcome = ev.find(final)!;
   assert.equal(outcome.type, 'permanent_failure', `never delivered to ourselves: ${JSON.stringify(outcome)}`);
@@ -34,15 +35,27 @@ test('an MX that is our own listener address and port: the message fails with "l
   assert.equal(outcome.recipient, 'bob@loop.test');
 
   // route explain says why, from the same config.
-  const explain = await run(process.execPath, [CLI, 'route', 'explain', 'bob@loop.test', '--config', p.configFile], { timeoutMs: 15_000 });
+  const explain = await run(process.execPath, [CLI, 'route', 'explain', 'bob@loop.test', '--config', p.configFile], {
+    timeoutMs: 15_000,
+  });
   assert.equal(explain.code, 0, explain.stdout + explain.stderr);
-  assert.match(explain.stdout, new RegExp(`^  skipped, Petrel's own listener \\(mail loop\\): 127\\.0\\.0\\.1:${s.listenPort}$`, 'm'));
-  assert.match(explain.stdout, /^  failure: 554 5\.4\.6 \[internal\] mail for loop\.test loops back to myself \(permanent\)$/m);
+  assert.match(
+    explain.stdout,
+    new RegExp(`^  skipped, Petrel's own listener \\(mail loop\\): 127\\.0\\.0\\.1:${s.listenPort}$`, 'm'),
+  );
+  assert.match(
+    explain.stdout,
+    /^ {2}failure: 554 5\.4\.6 \[internal\] mail for loop\.test loops back to myself \(permanent\)$/m,
+  );
 
   // Stopped, the event log is complete: one reception, the one from swaks, and no delivery at all.
   assert.equal(await p.stop(), 0);
   const all = p.events();
-  assert.deepEqual(all.filter((x) => x.type === 'reception').map((x) => x.message_id), [id], 'exactly one reception: the message never came back');
+  assert.deepEqual(
+    all.filter((x) => x.type === 'reception').map((x) => x.message_id),
+    [id],
+    'exactly one reception: the message never came back',
+  );
   assert.equal(all.filter((x) => x.type === 'delivery').length, 0);
   assert.equal(all.filter((x) => x.type === 'transient_failure').length, 0, 'not retried: the loop is permanent');
 });

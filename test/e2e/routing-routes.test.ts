@@ -37,7 +37,8 @@ routes = ["smtp://example.test?type=mx&pref=20", "smtp://127.0.0.6?port=${closed
     assert.equal(r.code, 0, r.out);
     ids.set(to, /queued as (\S+)/.exec(r.out)![1]!);
   }
-  const delivered = (e: EventRecord[], id: string): EventRecord | undefined => e.find((x) => x.type === 'delivery' && x.message_id === id);
+  const delivered = (e: EventRecord[], id: string): EventRecord | undefined =>
+    e.find((x) => x.type === 'delivery' && x.message_id === id);
   const ev = await p.waitForEvents('both deliveries', (e) => [...ids.values()].every((id) => delivered(e, id)));
   for (const id of ids.values()) {
     const d = delivered(ev, id)!;
@@ -56,7 +57,9 @@ routes = ["smtp://example.test?type=mx&pref=20", "smtp://127.0.0.6?port=${closed
   assert.ok(first >= 0, transcript);
   assert.ok(first < transcript.indexOf('connecting to mx1.example.test [127.0.0.2]'), transcript);
 
-  const explain = await run(process.execPath, [CLI, 'route', 'explain', 'bob@example.test', '--config', p.configFile], { timeoutMs: 15_000 });
+  const explain = await run(process.execPath, [CLI, 'route', 'explain', 'bob@example.test', '--config', p.configFile], {
+    timeoutMs: 15_000,
+  });
   assert.equal(explain.code, 0, explain.stdout + explain.stderr);
   const out = explain.stdout;
   assert.match(out, /^route: +routes$/m);
@@ -65,7 +68,11 @@ routes = ["smtp://example.test?type=mx&pref=20", "smtp://127.0.0.6?port=${closed
   assert.match(out, new RegExp(`^    MX 10 mx1\\.example\\.test 127\\.0\\.0\\.2:${s.mxPort}$`, 'm'));
   assert.match(out, /^ +routes +\["smtp:\/\/127\.0\.0\.3\?port=\d+","__mx__"\] +domain "example.test"$/m);
 
-  const nomx = await run(process.execPath, [CLI, 'route', 'explain', 'carol@nomx.test', '--config', p.configFile, '--json'], { timeoutMs: 15_000 });
+  const nomx = await run(
+    process.execPath,
+    [CLI, 'route', 'explain', 'carol@nomx.test', '--config', p.configFile, '--json'],
+    { timeoutMs: 15_000 },
+  );
   assert.equal(nomx.code, 0, nomx.stderr);
   const x = JSON.parse(nomx.stdout) as { route: { source: string; routes: { entry: string; kind: string }[] } };
   assert.equal(x.route.source, 'routes');

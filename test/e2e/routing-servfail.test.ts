@@ -10,16 +10,27 @@ test('SERVFAIL for the recipient domain is a transient failure 454 4.4.4, retrie
   const s = await scenario(t);
   const dns = await startServfailDns();
   s.defer(() => dns.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: dns.server, remotePort: s.mxPort, global: 'retry_interval = "1s"' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: dns.server,
+    remotePort: s.mxPort,
+    global: 'retry_interval = "1s"',
+  });
   const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
 
   const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'bob@broken.test']);
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
-  const ev = await petrel.waitForEvents('two transient failures', (e) => e.filter((x) => x.type === 'transient_failure' && x.message_id === id).length >= 2);
+  const ev = await petrel.waitForEvents(
+    'two transient failures',
+    (e) => e.filter((x) => x.type === 'transient_failure' && x.message_id === id).length >= 2,
+  );
   const tf = ev.filter((x) => x.type === 'transient_failure' && x.message_id === id);
   for (const x of tf) assert.equal(x.reply, '454 4.4.4 [internal] no MX or A for domain');
   assert.equal(ev.filter((x) => x.type === 'permanent_failure').length, 0);
-  assert.ok(dns.queries.some((q) => q.endsWith('broken.test')), `queries: ${dns.queries.join(', ')}`);
+  assert.ok(
+    dns.queries.some((q) => q.endsWith('broken.test')),
+    `queries: ${dns.queries.join(', ')}`,
+  );
 });

@@ -13,7 +13,16 @@ const CONNECTIONS = 4;
 
 /** A steady load: CLIENTS senders on one nodemailer pool, each message with a unique Message-ID. */
 function startLoad(port: number, segment: number, acked: string[]): { stop: () => Promise<number> } {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: CLIENTS, connectionTimeout: 2000, socketTimeout: 5000 });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: CLIENTS,
+    connectionTimeout: 2000,
+    socketTimeout: 5000,
+  });
   let running = true;
   let sent = 0;
   const worker = async (w: number): Promise<void> => {
@@ -21,7 +30,13 @@ function startLoad(port: number, segment: number, acked: string[]): { stop: () =
       const id = `s${segment}-w${w}-${i}@crash.test`;
       sent++;
       try {
-        const info = await transport.sendMail({ from: 'sender@test.local', to: `rcpt${i % 7}@example.test`, subject: id, messageId: `<${id}>`, text: `payload ${id}\n` });
+        const info = await transport.sendMail({
+          from: 'sender@test.local',
+          to: `rcpt${i % 7}@example.test`,
+          subject: id,
+          messageId: `<${id}>`,
+          text: `payload ${id}\n`,
+        });
         if (/^250 /.test(info.response)) acked.push(id);
       } catch {
         // Not acknowledged (the daemon died mid-transaction): the client would retry; not counted.
@@ -44,7 +59,12 @@ test('kill -9 at random instants during injection and delivery: every acknowledg
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: `max_outbound_connections = ${CONNECTIONS}\nretry_interval = "1s"\nmax_retry_interval = "2s"` });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: `max_outbound_connections = ${CONNECTIONS}\nretry_interval = "1s"\nmax_retry_interval = "2s"`,
+  });
   const dir = join(s.dir, 'petrel');
   const acked: string[] = [];
   let petrel: PetrelHandle = await startPetrel(dir, toml, s.listenPort);
@@ -63,13 +83,19 @@ test('kill -9 at random instants during injection and delivery: every acknowledg
   }
   assert.ok(acked.length > 100, `a real load was acknowledged (${acked.length})`);
 
-  const idsAtSink = (): string[] => sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
+  const idsAtSink = (): string[] =>
+    sink.messages().flatMap((d) => [...(/^Message-ID: <([^>]+)>/gim.exec(d) ?? [])].slice(1));
   const ackedSet = new Set(acked);
-  await waitFor(`all ${acked.length} acknowledged messages at the sink`, () => {
-    const seen = new Set(idsAtSink());
-    for (const id of ackedSet) if (!seen.has(id)) return false;
-    return true;
-  }, 25_000, 250);
+  await waitFor(
+    `all ${acked.length} acknowledged messages at the sink`,
+    () => {
+      const seen = new Set(idsAtSink());
+      for (const id of ackedSet) if (!seen.has(id)) return false;
+      return true;
+    },
+    25_000,
+    250,
+  );
   const ids = idsAtSink();
   const unique = new Set(ids).size;
   const duplicates = ids.length - unique;
@@ -77,6 +103,16 @@ test('kill -9 at random instants during injection and delivery: every acknowledg
   // Per kill at most CONNECTIONS transactions are in flight, and as many may have finished in the
   // event-loop turn whose outcome commit the kill cut off.
   const bound = 2 * CONNECTIONS * KILLS;
-  console.log(JSON.stringify({ kills: KILLS, killAfterMs: killTimes, acknowledged: acked.length, atSink: ids.length, unique, duplicates, bound }));
+  console.log(
+    JSON.stringify({
+      kills: KILLS,
+      killAfterMs: killTimes,
+      acknowledged: acked.length,
+      atSink: ids.length,
+      unique,
+      duplicates,
+      bound,
+    }),
+  );
   assert.ok(duplicates <= bound, `duplicates ${duplicates} ≤ ${bound}`);
 });

@@ -15,7 +15,13 @@ const MESSAGES = 40;
 async function send(port: number, id: string): Promise<string> {
   const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
   try {
-    const info = await t.sendMail({ from: 'sender@test.local', to: 'rcpt@example.test', subject: id, messageId: `<${id}>`, text: `${id}\n`.repeat(2000) });
+    const info = await t.sendMail({
+      from: 'sender@test.local',
+      to: 'rcpt@example.test',
+      subject: id,
+      messageId: `<${id}>`,
+      text: `${id}\n`.repeat(2000),
+    });
     return info.response;
   } catch (e) {
     return String((e as { response?: string }).response ?? (e as Error).message);
@@ -25,7 +31,7 @@ async function send(port: number, id: string): Promise<string> {
 }
 
 function idsAt(sink: Sink): string[] {
-  return sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
+  return sink.messages().flatMap((d) => [...(/^Message-ID: <([^>]+)>/gim.exec(d) ?? [])].slice(1));
 }
 
 test('the disk fills while queued mail delivers: outcomes still reach the spool, kill -9 + restart sends nothing twice, and mail is accepted again once space returns', async (t) => {
@@ -36,7 +42,12 @@ test('the disk fills while queued mail delivers: outcomes still reach the spool,
   const fs = await mountTmpfs(spoolDir, '16m');
   s.defer(() => fs.unmount());
   // min_free_space 4 MB: 1 MB of it is the outcome reserve, new mail is refused below 3 MB free.
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: '[spool]\nmin_free_space = "4MB"\n' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    extra: '[spool]\nmin_free_space = "4MB"\n',
+  });
   let petrel: PetrelHandle = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
 
@@ -57,28 +68,53 @@ test('the disk fills while queued mail delivers: outcomes still reach the spool,
   assert.ok(fs.free() < 64 * 1024, `tmpfs full (free ${fs.free()})`);
   const resumed = await petrelCli(petrel, ['resume', '--domain', 'example.test']);
   assert.equal(resumed.code, 0, resumed.stderr);
-  await waitFor(`all ${MESSAGES} queued messages at the sink`, () => acked.every((id) => idsAt(sink).includes(id)), 30_000, 200);
+  await waitFor(
+    `all ${MESSAGES} queued messages at the sink`,
+    () => acked.every((id) => idsAt(sink).includes(id)),
+    30_000,
+    200,
+  );
 
   // The delivery outcomes must reach the spool although the disk is full: finished messages are
   // deleted. (Bounded wait; without the reserve they never do, and the restart below shows it.)
-  const drained = await waitFor('the spool to drain', () => spoolMessageCount(spoolDir) === 0, 10_000, 200).catch(() => false);
+  const drained = await waitFor('the spool to drain', () => spoolMessageCount(spoolDir) === 0, 10_000, 200).catch(
+    () => false,
+  );
 
   // Crash in that state and start again on the still-full disk.
   await petrel.kill9();
   petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  assert.match(await send(s.listenPort, 'while-full@test.local'), /^452 4\.3\.1 /, 'new mail is refused while the disk is full');
+  assert.match(
+    await send(s.listenPort, 'while-full@test.local'),
+    /^452 4\.3\.1 /,
+    'new mail is refused while the disk is full',
+  );
 
   // Space returns: accepting resumes by itself.
   removeFile(filler);
-  const after = await waitFor('a 250 once space is back', async () => {
-    const id = `after-${Date.now()}@test.local`;
-    return /^250 /.test(await send(s.listenPort, id)) ? id : undefined;
-  }, 15_000, 300);
-  await waitFor('the message accepted after the disk was freed at the sink', () => idsAt(sink).includes(after), 20_000, 200);
+  const after = await waitFor(
+    'a 250 once space is back',
+    async () => {
+      const id = `after-${Date.now()}@test.local`;
+      return /^250 /.test(await send(s.listenPort, id)) ? id : undefined;
+    },
+    15_000,
+    300,
+  );
+  await waitFor(
+    'the message accepted after the disk was freed at the sink',
+    () => idsAt(sink).includes(after),
+    20_000,
+    200,
+  );
 
   const ids = idsAt(sink);
   const duplicates = acked.filter((id) => ids.filter((x) => x === id).length > 1);
-  assert.deepEqual(duplicates, [], `delivered again after kill -9 + restart (spool drained before the kill: ${drained})`);
+  assert.deepEqual(
+    duplicates,
+    [],
+    `delivered again after kill -9 + restart (spool drained before the kill: ${drained})`,
+  );
   assert.ok(drained, 'the spool recorded the outcomes while the disk was full');
   assert.ok(!ids.includes('while-full@test.local'));
 });

@@ -12,7 +12,13 @@ import { startSink, type Sink, waitFor } from '@petrel/testkit';
 async function send(port: number, id: string): Promise<string> {
   const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
   try {
-    const info = await t.sendMail({ from: 'sender@test.local', to: 'rcpt@example.test', subject: id, messageId: `<${id}>`, text: `${id}\n`.repeat(2000) });
+    const info = await t.sendMail({
+      from: 'sender@test.local',
+      to: 'rcpt@example.test',
+      subject: id,
+      messageId: `<${id}>`,
+      text: `${id}\n`.repeat(2000),
+    });
     return info.response;
   } catch (e) {
     return String((e as { response?: string }).response ?? (e as Error).message);
@@ -29,14 +35,18 @@ async function onSmallDisk(t: TestContext, minFreeSpace: string) {
   const fs = await mountTmpfs(join(s.dir, 'petrel', 'spool'), '8m');
   s.defer(() => fs.unmount());
   const extra = `[spool]\nmin_free_space = "${minFreeSpace}"\n`;
-  const petrel = await startPetrel(join(s.dir, 'petrel'), testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra }), s.listenPort);
+  const petrel = await startPetrel(
+    join(s.dir, 'petrel'),
+    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra }),
+    s.listenPort,
+  );
   s.defer(() => petrel.stop());
   return { s, sink, fs, petrel };
 }
 
 /** Message-IDs of the messages at the sink. */
 function idsAt(sink: Sink): string[] {
-  return sink.messages().flatMap((d) => [.../^Message-ID: <([^>]+)>/gim.exec(d) ?? []].slice(1));
+  return sink.messages().flatMap((d) => [...(/^Message-ID: <([^>]+)>/gim.exec(d) ?? [])].slice(1));
 }
 
 test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lost, service resumes when space returns', async (t) => {
@@ -54,27 +64,42 @@ test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lo
   const filler = join(fs.dir, 'filler');
   const filled = fillDisk(filler);
   assert.ok(fs.free() < 1_000_000, `tmpfs full after ${filled} bytes (free ${fs.free()})`);
-  const refusal = await waitFor('a 452 refusal while the disk is full', async () => {
-    const id = `full-${Date.now()}@test.local`;
-    const reply = await send(s.listenPort, id);
-    if (/^250 /.test(reply)) acked.push(id); // accepted before the guard re-read statfs: must be delivered too
-    return /^452/.test(reply) ? reply : undefined;
-  }, 10_000, 200);
+  const refusal = await waitFor(
+    'a 452 refusal while the disk is full',
+    async () => {
+      const id = `full-${Date.now()}@test.local`;
+      const reply = await send(s.listenPort, id);
+      if (/^250 /.test(reply)) acked.push(id); // accepted before the guard re-read statfs: must be delivered too
+      return /^452/.test(reply) ? reply : undefined;
+    },
+    10_000,
+    200,
+  );
   assert.match(refusal, /^452 4\.3\.1 /);
   assert.match(await send(s.listenPort, 'still-full@test.local'), /^452 4\.3\.1 /, 'still refused while full');
   assert.match(petrel.output(), /refusing new mail with 452 4\.3\.1/, 'a clear log line says why');
 
   // Space returns: service resumes.
   removeFile(filler);
-  await waitFor('a 250 once space is back', async () => {
-    const id = `after-${Date.now()}@test.local`;
-    const reply = await send(s.listenPort, id);
-    if (/^250 /.test(reply)) acked.push(id);
-    return /^250 /.test(reply);
-  }, 10_000, 300);
+  await waitFor(
+    'a 250 once space is back',
+    async () => {
+      const id = `after-${Date.now()}@test.local`;
+      const reply = await send(s.listenPort, id);
+      if (/^250 /.test(reply)) acked.push(id);
+      return /^250 /.test(reply);
+    },
+    10_000,
+    300,
+  );
 
   const idsAtSink = (): string[] => idsAt(sink);
-  await waitFor(`all ${acked.length} acknowledged messages at the sink`, () => acked.every((id) => idsAtSink().includes(id)), 20_000, 200);
+  await waitFor(
+    `all ${acked.length} acknowledged messages at the sink`,
+    () => acked.every((id) => idsAtSink().includes(id)),
+    20_000,
+    200,
+  );
   assert.ok(!idsAtSink().includes('still-full@test.local'), 'a refused message was not delivered');
 });
 
@@ -101,19 +126,36 @@ test('with the free-space guard off, a real SQLITE_FULL answers 452 4.3.1, loses
     else refusal = reply;
   }
   assert.match(refusal, /^452 4\.3\.1 /);
-  await waitFor('a log line naming the cause', () => /spool: the disk is full: refusing new mail with 452 4\.3\.1/.test(petrel.output()) && /SQLITE_FULL/.test(petrel.output()), 5_000, 100);
+  await waitFor(
+    'a log line naming the cause',
+    () =>
+      /spool: the disk is full: refusing new mail with 452 4\.3\.1/.test(petrel.output()) &&
+      /SQLITE_FULL/.test(petrel.output()),
+    5_000,
+    100,
+  );
 
   removeFile(filler);
-  await waitFor('a 250 once space is back', async () => {
-    const id = `back-${Date.now()}@test.local`;
-    const reply = await send(s.listenPort, id);
-    if (/^250 /.test(reply)) acked.push(id);
-    return /^250 /.test(reply);
-  }, 10_000, 300);
+  await waitFor(
+    'a 250 once space is back',
+    async () => {
+      const id = `back-${Date.now()}@test.local`;
+      const reply = await send(s.listenPort, id);
+      if (/^250 /.test(reply)) acked.push(id);
+      return /^250 /.test(reply);
+    },
+    10_000,
+    300,
+  );
 
   // Deliver everything now: nothing acknowledged was lost to the failed commits.
   const r = await petrelCli(petrel, ['resume', '--domain', 'example.test']);
   assert.equal(r.code, 0, r.stderr);
   const idsAtSink = (): string[] => idsAt(sink);
-  await waitFor(`all ${acked.length} acknowledged messages at the sink`, () => acked.every((id) => idsAtSink().includes(id)), 20_000, 200);
+  await waitFor(
+    `all ${acked.length} acknowledged messages at the sink`,
+    () => acked.every((id) => idsAtSink().includes(id)),
+    20_000,
+    200,
+  );
 });

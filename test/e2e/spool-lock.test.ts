@@ -24,7 +24,9 @@ test('a second `petrel start` on the same spool exits non-zero naming the spool 
   s.defer(() => second.stop('SIGKILL'));
   const [code] = (await Promise.race([
     once(second.child, 'exit'),
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`second daemon still running:\n${second.output()}`)), 20_000)),
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`second daemon still running:\n${second.output()}`)), 20_000),
+    ),
   ])) as [number | null];
   assert.notEqual(code, 0, second.output());
   assert.ok(second.output().includes(join(dir, 'spool')), `names the spool directory:\n${second.output()}`);

@@ -11,7 +11,29 @@ test('tls = "required" with tls_verify against an MX whose certificate is not tr
   // A self-signed certificate with the right name: only the trust chain is wrong.
   const cert = join(s.dir, 'self.pem');
   const key = join(s.dir, 'self-key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=mx.tls.test', '-addext', 'subjectAltName=DNS:mx.tls.test'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=mx.tls.test',
+      '-addext',
+      'subjectAltName=DNS:mx.tls.test',
+    ],
+    { stdio: 'ignore' },
+  );
   const mx = await startAio(s.dir, '127.0.0.40', s.mxPort, ['--tls', cert, key]);
   s.defer(() => mx.stop());
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
@@ -31,10 +53,15 @@ test('tls = "required" with tls_verify against an MX whose certificate is not tr
     recipients: [['user@tls.test', []]],
     message: 'From: sender@example.test\r\nTo: user@tls.test\r\nSubject: tls\r\n\r\nhello\r\n',
   });
-  const ev = await petrel.waitForEvents('the deferral', (e) => e.some((x) => x.type === 'transient_failure' && x.message_id === id));
+  const ev = await petrel.waitForEvents('the deferral', (e) =>
+    e.some((x) => x.type === 'transient_failure' && x.message_id === id),
+  );
   const d = ev.find((x) => x.type === 'transient_failure' && x.message_id === id)!;
   assert.deepEqual([d.remote_host, d.remote_ip], ['mx.tls.test', '127.0.0.40'], 'the host whose certificate failed');
-  assert.match(d.reply!, /^451 4\.7\.5 \[internal\] TLS negotiation failed \(certificate not trusted: self[- ]signed certificate\)/);
+  assert.match(
+    d.reply!,
+    /^451 4\.7\.5 \[internal\] TLS negotiation failed \(certificate not trusted: self[- ]signed certificate\)/,
+  );
   assert.equal(d.stage, 17, 'handshaking TLS');
   assert.equal(mx.messages().length, 0, 'nothing was sent in plaintext');
 });

@@ -12,16 +12,30 @@ test('the MX answers 451 to RCPT: transient_failure, requeued with backoff, deli
   s.defer(() => sink.stop());
   const petrel = await startPetrel(
     join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "3s"' }),
+    testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      global: 'retry_interval = "3s"',
+    }),
     s.listenPort,
   );
   s.defer(() => petrel.stop());
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'tempfail@example.test']);
+  const r = await swaks([
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--from',
+    'a@test.local',
+    '--to',
+    'tempfail@example.test',
+  ]);
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
 
-  const ev = await petrel.waitForEvents('a transient failure', (e) => e.some((x) => x.type === 'transient_failure' && x.message_id === id));
+  const ev = await petrel.waitForEvents('a transient failure', (e) =>
+    e.some((x) => x.type === 'transient_failure' && x.message_id === id),
+  );
   const tf = ev.find((x) => x.type === 'transient_failure' && x.message_id === id)!;
   assert.match(String(tf.reply), /^4\d\d /);
   assert.equal(tf.attempt, 1);
@@ -30,7 +44,11 @@ test('the MX answers 451 to RCPT: transient_failure, requeued with backoff, deli
   // Lift the fault: a healthy sink on the same address. The retry (after ~3 s backoff) delivers.
   await sink.stop();
   sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  const done = await petrel.waitForEvents('the retry to deliver', (e) => e.some((x) => x.type === 'delivery' && x.message_id === id), 30_000);
+  const done = await petrel.waitForEvents(
+    'the retry to deliver',
+    (e) => e.some((x) => x.type === 'delivery' && x.message_id === id),
+    30_000,
+  );
   const d = done.find((x) => x.type === 'delivery' && x.message_id === id)!;
   assert.ok(Number(d.attempt) >= 2, `delivered on a retry, attempt ${String(d.attempt)}`);
   const tfTime = Date.parse(String(tf.time));

@@ -2,7 +2,11 @@
 import { CLI, type PetrelHandle } from './petrel.js';
 import { run } from '@petrel/testkit';
 
-export async function petrelCli(p: PetrelHandle, args: readonly string[], opts: { asUser?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function petrelCli(
+  p: PetrelHandle,
+  args: readonly string[],
+  opts: { asUser?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const argv = [CLI, ...args, '--config', p.configFile];
   if (opts.asUser) return run('runuser', ['-u', opts.asUser, '--', process.execPath, ...argv], { timeoutMs: 30_000 });
   return run(process.execPath, argv, { timeoutMs: 30_000 });

@@ -92,7 +92,9 @@ export async function startPetrel(dir: string, toml: string, listenPort: number)
   writeFileSync(configFile, toml);
   const proc: Proc = startProc(process.execPath, [CLI, 'start', '--config', configFile]);
   try {
-    const exited = new Promise<never>((_, reject) => proc.child.once('exit', (code) => reject(new Error(`petrel exited with code ${code}`))));
+    const exited = new Promise<never>((_, reject) =>
+      proc.child.once('exit', (code) => reject(new Error(`petrel exited with code ${code}`))),
+    );
     await Promise.race([waitForPort('127.0.0.1', listenPort, 20_000), exited]);
   } catch (e) {
     await proc.stop('SIGKILL');
@@ -115,7 +117,11 @@ export async function startPetrel(dir: string, toml: string, listenPort: number)
       try {
         return await waitFor(what, () => (pred(events()) ? events() : undefined), ms, 100);
       } catch (e) {
-        throw new Error(`${(e as Error).message}\nevents so far:\n${events().map((x) => JSON.stringify(x)).join('\n')}`);
+        throw new Error(
+          `${(e as Error).message}\nevents so far:\n${events()
+            .map((x) => JSON.stringify(x))
+            .join('\n')}`,
+        );
       }
     },
     output: () => proc.output(),

@@ -35,7 +35,8 @@ test('kill -9 at 12 random instants under load: every acknowledged message and e
   let petrel: PetrelHandle = await startPetrel(dir, toml, s.listenPort);
   s.defer(() => petrel.stop());
 
-  const rcpts = (i: number, w: number): string[] => (i % HARD_EVERY === 0 ? [`rcpt${w}@example.test`, `hard${i}@bounce.test`] : [`rcpt${w}@example.test`]);
+  const rcpts = (i: number, w: number): string[] =>
+    i % HARD_EVERY === 0 ? [`rcpt${w}@example.test`, `hard${i}@bounce.test`] : [`rcpt${w}@example.test`];
   const atSink = (): number => sink.messages().length;
   const bounces = (): number => petrel.events().filter((e) => e.type === 'bounce').length;
   const phases = { reception: 0, delivery: 0, dsn: 0 };
@@ -114,7 +115,8 @@ test('kill -9 at 12 random instants under load: every acknowledged message and e
   const receptions = new Set(events.filter((e) => e.type === 'reception').map((e) => `${e.message_id} ${e.recipient}`));
   const deliveryRecords = new Map<string, number>();
   for (const e of events) {
-    if (e.type === 'delivery' && e.domain === 'example.test') deliveryRecords.set(e.message_id!, (deliveryRecords.get(e.message_id!) ?? 0) + 1);
+    if (e.type === 'delivery' && e.domain === 'example.test')
+      deliveryRecords.set(e.message_id!, (deliveryRecords.get(e.message_id!) ?? 0) + 1);
   }
   const sinkCopies = new Map<string, { n: number; messageId: string; rcpt: string }>();
   for (const d of sink.messages()) {
@@ -136,10 +138,19 @@ test('kill -9 at 12 random instants under load: every acknowledged message and e
     if (recorded === 0) noDelivery.push(c.messageId);
     unrecordedCopies += Math.max(0, c.n - recorded);
   }
-  figures('crash-loop-records', { acknowledged: acked.length, noReception: noReception.length, noDelivery: noDelivery.length, unrecordedCopies, sample: [...noReception, ...noDelivery].slice(0, 5) });
+  figures('crash-loop-records', {
+    acknowledged: acked.length,
+    noReception: noReception.length,
+    noDelivery: noDelivery.length,
+    unrecordedCopies,
+    sample: [...noReception, ...noDelivery].slice(0, 5),
+  });
   assert.deepEqual(noReception, [], 'acknowledged messages without a reception record');
   assert.deepEqual(noDelivery, [], 'messages at the sink without a delivery record');
-  assert.ok(unrecordedCopies <= CONNECTIONS * KILLS, `copies at the sink without their own delivery record ${unrecordedCopies} ≤ ${CONNECTIONS * KILLS}`);
+  assert.ok(
+    unrecordedCopies <= CONNECTIONS * KILLS,
+    `copies at the sink without their own delivery record ${unrecordedCopies} ≤ ${CONNECTIONS * KILLS}`,
+  );
 
   const seen = new Set(last.originals);
   const duplicates = last.originals.length - seen.size;

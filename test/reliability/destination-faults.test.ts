@@ -25,7 +25,10 @@ interface Fault {
 }
 
 /** A plain ESMTP dialogue with one twist; `at` answers instead of the normal reply (null = silence). */
-function scripted(twist: (line: string, s: Socket, st: { inData: boolean }) => string | null | undefined, ehlo = '250-fault.test\r\n250 PIPELINING'): (s: Socket) => void {
+function scripted(
+  twist: (line: string, s: Socket, st: { inData: boolean }) => string | null | undefined,
+  ehlo = '250-fault.test\r\n250 PIPELINING',
+): (s: Socket) => void {
   return (s) => {
     s.write('220 fault.test ESMTP\r\n');
     lineServer((line, sock, st) => {
@@ -56,12 +59,22 @@ function scripted(twist: (line: string, s: Socket, st: { inData: boolean }) => s
 const FAULTS: readonly Fault[] = [
   { name: 'connect-refused', peer: { none: true }, expect: 'transient', reply: /^421 4\.4\.0 \[internal\] no MXs/ },
   { name: 'banner-421', peer: { sink: ['-Q', 'CONNECT'] }, expect: 'transient', reply: /^421 / },
-  { name: 'banner-554', peer: { script: (s) => void s.write('554 5.7.1 no SMTP service here\r\n') }, expect: 'transient', reply: /^421 4\.4\.0 / },
+  {
+    name: 'banner-554',
+    peer: { script: (s) => void s.write('554 5.7.1 no SMTP service here\r\n') },
+    expect: 'transient',
+    reply: /^421 4\.4\.0 /,
+  },
   { name: 'ehlo-5xx-helo-fallback', peer: { sink: ['-f', 'EHLO'] }, expect: 'delivered', reply: /^250 / },
   { name: 'mail-4xx', peer: { sink: ['-r', 'MAIL'] }, expect: 'transient', reply: /^4\d\d / },
   { name: 'mail-5xx', peer: { sink: ['-f', 'MAIL'] }, expect: 'permanent', reply: /^5\d\d / },
   { name: 'rcpt-4xx', peer: { sink: ['-r', 'RCPT'] }, expect: 'transient', reply: /^4\d\d / },
-  { name: 'rcpt-5xx', peer: { sink: ['-f', 'RCPT', '-B', '550 5.1.1 No such user'] }, expect: 'permanent', reply: /^550 5\.1\.1 / },
+  {
+    name: 'rcpt-5xx',
+    peer: { sink: ['-f', 'RCPT', '-B', '550 5.1.1 No such user'] },
+    expect: 'permanent',
+    reply: /^550 5\.1\.1 /,
+  },
   { name: 'data-4xx', peer: { sink: ['-r', 'DATA'] }, expect: 'transient', reply: /^4\d\d / },
   { name: 'data-5xx', peer: { sink: ['-f', 'DATA'] }, expect: 'permanent', reply: /^5\d\d / },
   { name: 'dot-4xx', peer: { sink: ['-r', '.'] }, expect: 'transient', reply: /^4\d\d / },
@@ -72,7 +85,13 @@ const FAULTS: readonly Fault[] = [
     expect: 'transient',
     reply: /^4\d\d /,
   },
-  { name: 'stall-banner', peer: { script: () => undefined }, expect: 'transient', reply: /^4\d\d /, scope: 'banner_timeout = "1s"' },
+  {
+    name: 'stall-banner',
+    peer: { script: () => undefined },
+    expect: 'transient',
+    reply: /^4\d\d /,
+    scope: 'banner_timeout = "1s"',
+  },
   {
     name: 'stall-rcpt',
     // PIPELINING: MAIL, RCPT and DATA in one write; the peer answers MAIL and DATA (354) but never RCPT.
@@ -105,19 +124,48 @@ const FAULTS: readonly Fault[] = [
   },
   {
     name: 'tls-handshake-failure',
-    peer: { script: scripted((l, s) => (l.toUpperCase() === 'STARTTLS' ? (s.end('220 go ahead\r\nthis is not TLS\r\n'), null) : undefined), '250-fault.test\r\n250-STARTTLS\r\n250 PIPELINING') },
+    peer: {
+      script: scripted(
+        (l, s) => (l.toUpperCase() === 'STARTTLS' ? (s.end('220 go ahead\r\nthis is not TLS\r\n'), null) : undefined),
+        '250-fault.test\r\n250-STARTTLS\r\n250 PIPELINING',
+      ),
+    },
     expect: 'transient',
     // The bytes after the 220 are refused before the handshake ("no tls go-ahead"); either way 4.7.5.
     reply: /^451 4\.7\.5 \[internal\] /,
     scope: 'tls = "required"',
   },
   // TLS-policy failures carry their own reason in the event log (Momentum logs the 4.7.x), not "no MXs … reached".
-  { name: 'tls-required-not-offered', peer: { sink: [] }, expect: 'transient', reply: /^451 4\.7\.6 \[internal\] STARTTLS required but not advertised/, scope: 'tls = "required"' },
-  { name: 'tls-cert-mismatch', peer: { tlsAio: true }, expect: 'transient', reply: /^451 4\.7\.5 \[internal\] TLS negotiation failed/, scope: 'tls = "required"\ntls_verify = "host"' },
+  {
+    name: 'tls-required-not-offered',
+    peer: { sink: [] },
+    expect: 'transient',
+    reply: /^451 4\.7\.6 \[internal\] STARTTLS required but not advertised/,
+    scope: 'tls = "required"',
+  },
+  {
+    name: 'tls-cert-mismatch',
+    peer: { tlsAio: true },
+    expect: 'transient',
+    reply: /^451 4\.7\.5 \[internal\] TLS negotiation failed/,
+    scope: 'tls = "required"\ntls_verify = "host"',
+  },
   // Control: the same peer and certificate without the host check delivers, so the check is what failed above.
-  { name: 'tls-cert-verify-ca-only', peer: { tlsAio: true }, expect: 'delivered', reply: /^250 /, scope: 'tls = "required"\ntls_verify = "ca"' },
+  {
+    name: 'tls-cert-verify-ca-only',
+    peer: { tlsAio: true },
+    expect: 'delivered',
+    reply: /^250 /,
+    scope: 'tls = "required"\ntls_verify = "ca"',
+  },
   { name: 'next-mx-after-refused', peer: { none: true }, expect: 'delivered', reply: /^250 /, backupMx: true },
-  { name: 'next-mx-after-banner-421', peer: { sink: ['-Q', 'CONNECT'] }, expect: 'delivered', reply: /^250 /, backupMx: true },
+  {
+    name: 'next-mx-after-banner-421',
+    peer: { sink: ['-Q', 'CONNECT'] },
+    expect: 'delivered',
+    reply: /^250 /,
+    backupMx: true,
+  },
 ];
 
 test('destination fault matrix: each stage fails as expected in the event log (transient + retry, permanent + DSN, next MX)', async (t) => {
@@ -126,7 +174,8 @@ test('destination fault matrix: each stage fails as expected in the event log (t
   const dnsLines = ['mx-host=ok.test,mx.ok.test,10', 'host-record=mx.ok.test,127.0.0.19'];
   FAULTS.forEach((f, i) => {
     dnsLines.push(`mx-host=${f.name}.test,mx.${f.name}.test,10`, `host-record=mx.${f.name}.test,${addr(i)}`);
-    if (f.backupMx) dnsLines.push(`mx-host=${f.name}.test,mx2.${f.name}.test,20`, `host-record=mx2.${f.name}.test,${backup(i)}`);
+    if (f.backupMx)
+      dnsLines.push(`mx-host=${f.name}.test,mx2.${f.name}.test,20`, `host-record=mx2.${f.name}.test,${backup(i)}`);
   });
   const s = await scenario(t, dnsLines);
   // DSNs go back to the sender's domain: a good sink.
@@ -171,18 +220,34 @@ test('destination fault matrix: each stage fails as expected in the event log (t
   const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
 
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: s.listenPort, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: s.listenPort,
+    secure: false,
+    ignoreTLS: true,
+  });
   for (const f of FAULTS) {
-    const info = await transport.sendMail({ from: 'sender@ok.test', to: `user@${f.name}.test`, subject: f.name, messageId: `<${f.name}@faults.test>`, text: `fault ${f.name}\n` });
+    const info = await transport.sendMail({
+      from: 'sender@ok.test',
+      to: `user@${f.name}.test`,
+      subject: f.name,
+      messageId: `<${f.name}@faults.test>`,
+      text: `fault ${f.name}\n`,
+    });
     assert.match(info.response, /^250 /);
   }
   transport.close();
 
-  const forCase = (ev: EventRecord[], f: Fault): EventRecord[] => ev.filter((e) => e.recipient === `user@${f.name}.test`);
+  const forCase = (ev: EventRecord[], f: Fault): EventRecord[] =>
+    ev.filter((e) => e.recipient === `user@${f.name}.test`);
   const done = (ev: EventRecord[], f: Fault): boolean => {
     const mine = forCase(ev, f);
     if (f.expect === 'delivered') return mine.some((e) => e.type === 'delivery');
-    if (f.expect === 'permanent') return mine.some((e) => e.type === 'permanent_failure') && ev.some((e) => e.type === 'bounce' && e.recipient === `user@${f.name}.test`);
+    if (f.expect === 'permanent')
+      return (
+        mine.some((e) => e.type === 'permanent_failure') &&
+        ev.some((e) => e.type === 'bounce' && e.recipient === `user@${f.name}.test`)
+      );
     return mine.filter((e) => e.type === 'transient_failure').length >= 2;
   };
   await petrel.waitForEvents('every fault case to reach its outcome', (ev) => FAULTS.every((f) => done(ev, f)), 40_000);
@@ -190,7 +255,11 @@ test('destination fault matrix: each stage fails as expected in the event log (t
   const rows: Record<string, string> = {};
   for (const [i, f] of FAULTS.entries()) {
     const mine = forCase(ev, f);
-    const outcome = mine.find((e) => e.type === (f.expect === 'delivered' ? 'delivery' : f.expect === 'permanent' ? 'permanent_failure' : 'transient_failure'))!;
+    const outcome = mine.find(
+      (e) =>
+        e.type ===
+        (f.expect === 'delivered' ? 'delivery' : f.expect === 'permanent' ? 'permanent_failure' : 'transient_failure'),
+    )!;
     rows[f.name] = `${f.expect}: ${String(outcome.reply)}`;
     assert.match(String(outcome.reply), f.reply, `${f.name}: reply`);
     if (f.expect === 'transient') {
@@ -204,5 +273,13 @@ test('destination fault matrix: each stage fails as expected in the event log (t
   // Every permanent case produced a DSN that reached the sender's MX.
   const permanent = FAULTS.filter((f) => f.expect === 'permanent').length;
   await waitFor(`${permanent} DSNs at the sender's MX`, () => okSink.messages().length >= permanent, 15_000);
-  figures('destination-faults', { cases: FAULTS.length, transient: FAULTS.filter((f) => f.expect === 'transient').length, permanent, delivered: FAULTS.filter((f) => f.expect === 'delivered').length, dsnsAtSender: okSink.messages().length, seconds: Math.round((Date.now() - started) / 1000), outcomes: rows });
+  figures('destination-faults', {
+    cases: FAULTS.length,
+    transient: FAULTS.filter((f) => f.expect === 'transient').length,
+    permanent,
+    delivered: FAULTS.filter((f) => f.expect === 'delivered').length,
+    dsnsAtSender: okSink.messages().length,
+    seconds: Math.round((Date.now() - started) / 1000),
+    outcomes: rows,
+  });
 });

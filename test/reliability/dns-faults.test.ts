@@ -25,7 +25,13 @@ async function startOddDns(): Promise<{ port: number; queries: string[]; stop: (
         if (name.endsWith('servfail.test')) response.header.rcode = 2;
         else if (name === 'loop.test' || name === 'loop2.loop.test') {
           response.header.aa = 1;
-          response.answers.push({ name: q.name, type: dns2.Packet.TYPE.CNAME, class: dns2.Packet.CLASS.IN, ttl: 60, domain: name === 'loop.test' ? 'loop2.loop.test' : 'loop.test' } as never);
+          response.answers.push({
+            name: q.name,
+            type: dns2.Packet.TYPE.CNAME,
+            class: dns2.Packet.CLASS.IN,
+            ttl: 60,
+            domain: name === 'loop.test' ? 'loop2.loop.test' : 'loop.test',
+          } as never);
         }
       }
       send(response);
@@ -65,20 +71,38 @@ test('DNS faults: timeout, SERVFAIL, NXDOMAIN, null MX, MX without address, CNAM
   ]);
   const okSink = await startSink(s.dir, '127.0.0.19', s.mxPort);
   s.defer(() => okSink.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'retry_interval = "1s"\nmax_retry_interval = "1s"' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'retry_interval = "1s"\nmax_retry_interval = "1s"',
+  });
   const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   s.defer(() => petrel.stop());
 
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: s.listenPort, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: s.listenPort,
+    secure: false,
+    ignoreTLS: true,
+  });
   for (const f of FAULTS) {
-    const info = await transport.sendMail({ from: 'sender@ok.test', to: `user@${f.domain}`, subject: f.domain, messageId: `<${f.domain}@dns-faults.test>`, text: `dns fault ${f.domain}\n` });
+    const info = await transport.sendMail({
+      from: 'sender@ok.test',
+      to: `user@${f.domain}`,
+      subject: f.domain,
+      messageId: `<${f.domain}@dns-faults.test>`,
+      text: `dns fault ${f.domain}\n`,
+    });
     assert.match(info.response, /^250 /);
   }
   transport.close();
 
   const mine = (ev: EventRecord[], f: DnsFault): EventRecord[] => ev.filter((e) => e.recipient === `user@${f.domain}`);
   const done = (ev: EventRecord[], f: DnsFault): boolean =>
-    f.expect === 'permanent' ? mine(ev, f).some((e) => e.type === 'bounce') : mine(ev, f).filter((e) => e.type === 'transient_failure').length >= 2;
+    f.expect === 'permanent'
+      ? mine(ev, f).some((e) => e.type === 'bounce')
+      : mine(ev, f).filter((e) => e.type === 'transient_failure').length >= 2;
   await petrel.waitForEvents('every DNS fault to reach its outcome', (ev) => FAULTS.every((f) => done(ev, f)), 30_000);
   const ev = petrel.events();
   const rows: Record<string, string> = {};
@@ -90,14 +114,33 @@ test('DNS faults: timeout, SERVFAIL, NXDOMAIN, null MX, MX without address, CNAM
     assert.match(String(outcome.reply), f.reply, f.domain);
     assert.ok(!m.some((e) => e.type === 'delivery'), `${f.domain}: never delivered`);
     if (f.expect === 'transient') {
-      assert.deepEqual(m.filter((e) => e.type === 'transient_failure').map((e) => e.attempt).slice(0, 2), [1, 2], `${f.domain}: retried`);
+      assert.deepEqual(
+        m
+          .filter((e) => e.type === 'transient_failure')
+          .map((e) => e.attempt)
+          .slice(0, 2),
+        [1, 2],
+        `${f.domain}: retried`,
+      );
       assert.ok(!m.some((e) => e.type === 'permanent_failure'), `${f.domain}: not failed permanently`);
     }
   }
   // The odd server was really asked (through dnsmasq): the faults are the ones named.
-  assert.ok(odd.queries.some((q) => q.includes('servfail.test')), 'SERVFAIL server asked');
-  assert.ok(odd.queries.some((q) => q.includes('loop')), 'CNAME loop server asked');
+  assert.ok(
+    odd.queries.some((q) => q.includes('servfail.test')),
+    'SERVFAIL server asked',
+  );
+  assert.ok(
+    odd.queries.some((q) => q.includes('loop')),
+    'CNAME loop server asked',
+  );
   const permanent = FAULTS.filter((f) => f.expect === 'permanent').length;
   await waitFor(`${permanent} DSNs at the sender's MX`, () => okSink.messages().length >= permanent, 15_000);
-  figures('dns-faults', { cases: FAULTS.length, permanent, transient: FAULTS.length - permanent, dsnsAtSender: okSink.messages().length, outcomes: rows });
+  figures('dns-faults', {
+    cases: FAULTS.length,
+    permanent,
+    transient: FAULTS.length - permanent,
+    dsnsAtSender: okSink.messages().length,
+    outcomes: rows,
+  });
 });

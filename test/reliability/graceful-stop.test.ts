@@ -9,14 +9,33 @@ import { dumpIds, figures, startLoad } from './helpers.js';
 import { startSink, type Sink, waitFor } from '@petrel/testkit';
 
 /** What a stopped daemon left in its spool: integrity, half-done rows, the Message-IDs still queued. */
-function inspectSpool(spoolDir: string): { integrity: string; finishedButKept: number; orphanRecipients: number; queuedIds: string[] } {
+function inspectSpool(spoolDir: string): {
+  integrity: string;
+  finishedButKept: number;
+  orphanRecipients: number;
+  queuedIds: string[];
+} {
   const db = new Database(join(spoolDir, 'spool.db'), { readonly: true, fileMustExist: true });
   try {
     const integrity = (db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check;
     // A message whose every recipient is finished must have been deleted with its last outcome.
-    const finishedButKept = (db.prepare("SELECT count(*) AS n FROM messages m WHERE NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.status = 'pending')").get() as { n: number }).n;
-    const orphanRecipients = (db.prepare('SELECT count(*) AS n FROM recipients r WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = r.message_id)').get() as { n: number }).n;
-    const queuedIds = (db.prepare('SELECT body FROM messages').all() as { body: Buffer }[]).map((r) => /^Message-ID:\s*<([^>]+)>/im.exec(r.body.toString('latin1'))?.[1] ?? '?');
+    const finishedButKept = (
+      db
+        .prepare(
+          "SELECT count(*) AS n FROM messages m WHERE NOT EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.status = 'pending')",
+        )
+        .get() as { n: number }
+    ).n;
+    const orphanRecipients = (
+      db
+        .prepare(
+          'SELECT count(*) AS n FROM recipients r WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = r.message_id)',
+        )
+        .get() as { n: number }
+    ).n;
+    const queuedIds = (db.prepare('SELECT body FROM messages').all() as { body: Buffer }[]).map(
+      (r) => /^Message-ID:\s*<([^>]+)>/im.exec(r.body.toString('latin1'))?.[1] ?? '?',
+    );
     return { integrity, finishedButKept, orphanRecipients, queuedIds };
   } finally {
     db.close();
@@ -57,31 +76,52 @@ async function stopUnderLoad(
   // Restart on the same spool: what was queued goes out, nothing twice.
   const again = await startPetrel(dir, toml, s.listenPort);
   try {
-    await waitFor(`${tag}: all ${acked.length} acknowledged messages at the sink`, () => {
-      const seen = new Set(idsAtSink(sink));
-      return acked.every((id) => seen.has(id));
-    }, 20_000, 200);
+    await waitFor(
+      `${tag}: all ${acked.length} acknowledged messages at the sink`,
+      () => {
+        const seen = new Set(idsAtSink(sink));
+        return acked.every((id) => seen.has(id));
+      },
+      20_000,
+      200,
+    );
   } finally {
     assert.equal(await again.stop(), 0);
   }
   const mineAtSink = idsAtSink(sink).filter((id) => id.startsWith(`${tag}-`));
   const duplicates = mineAtSink.length - new Set(mineAtSink).size;
   assert.equal(duplicates, 0, `${tag}: a graceful stop finishes or hands back in-flight deliveries: no duplicates`);
-  return { acknowledged: acked.length, deliveredBeforeStop: [...delivered].filter((id) => id.startsWith(`${tag}-`)).length, queuedAtStop: queued.size, stopMs, duplicates, lost: lost.length };
+  return {
+    acknowledged: acked.length,
+    deliveredBeforeStop: [...delivered].filter((id) => id.startsWith(`${tag}-`)).length,
+    queuedAtStop: queued.size,
+    stopMs,
+    duplicates,
+    lost: lost.length,
+  };
 }
 
 test('SIGTERM and `petrel stop` under load: clean exit, nothing lost or half-done, restart resumes without duplicates', async (t) => {
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global: 'max_outbound_connections = 4' });
+  const toml = testConfig({
+    listenPort: s.listenPort,
+    dnsServer: s.dns.server,
+    remotePort: s.mxPort,
+    global: 'max_outbound_connections = 4',
+  });
   const dir = join(s.dir, 'petrel');
   const sigterm = await stopUnderLoad(s, dir, toml, sink, 'term', async (p) => void (await p.stop()));
   const cli = await stopUnderLoad(s, dir, toml, sink, 'cli', async (p) => {
     const r = await petrelCli(p, ['stop']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /stopping/);
-    await waitFor('the daemon to exit after petrel stop', async () => (await petrelCli(p, ['status'])).code !== 0, 15_000);
+    await waitFor(
+      'the daemon to exit after petrel stop',
+      async () => (await petrelCli(p, ['status'])).code !== 0,
+      15_000,
+    );
   });
   figures('graceful-stop', { sigterm, petrelStop: cli });
 });

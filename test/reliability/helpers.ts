@@ -171,7 +171,9 @@ export async function startScripted(host: string, port: number, onConnection: (s
 }
 
 /** Reads CRLF lines from a scripted peer's socket and answers each through `reply` (null = say nothing). */
-export function lineServer(reply: (line: string, s: Socket, state: { inData: boolean; bodyBytes: number }) => string | null): (s: Socket) => void {
+export function lineServer(
+  reply: (line: string, s: Socket, state: { inData: boolean; bodyBytes: number }) => string | null,
+): (s: Socket) => void {
   return (s) => {
     const state = { inData: false, bodyBytes: 0 };
     let buf = '';
@@ -202,7 +204,17 @@ export function startLoad(
   opts: { clients: number; tag: string; rcpts: (i: number, w: number) => string[]; sender?: string },
   acked: string[],
 ): Load {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: opts.clients, connectionTimeout: 2000, socketTimeout: 5000, greetingTimeout: 3000 });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: opts.clients,
+    connectionTimeout: 2000,
+    socketTimeout: 5000,
+    greetingTimeout: 3000,
+  });
   let running = true;
   let sent = 0;
   let inFlight = 0;
@@ -212,7 +224,14 @@ export function startLoad(
       sent++;
       inFlight++;
       try {
-        const info = await transport.sendMail({ envelope: { from: opts.sender ?? 'sender@example.test', to: opts.rcpts(i, w) }, from: opts.sender ?? 'sender@example.test', to: opts.rcpts(i, w), subject: id, messageId: `<${id}>`, text: `payload ${id}\n` });
+        const info = await transport.sendMail({
+          envelope: { from: opts.sender ?? 'sender@example.test', to: opts.rcpts(i, w) },
+          from: opts.sender ?? 'sender@example.test',
+          to: opts.rcpts(i, w),
+          subject: id,
+          messageId: `<${id}>`,
+          text: `payload ${id}\n`,
+        });
         if (/^250 /.test(info.response)) acked.push(id);
       } catch {
         // Not acknowledged (the daemon died or refused mid-transaction): a real client retries; not counted.

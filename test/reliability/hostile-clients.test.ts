@@ -43,11 +43,24 @@ test('hostile clients: smuggling, slow-loris, 10,000 idle connections, 10,000 pi
   t.after(() => clearInterval(sampler));
 
   // A well-behaved client from another address: accepted and delivered during each attack.
-  const good = nodemailer.createTransport({ host: '127.0.0.1', port: s.listenPort, secure: false, ignoreTLS: true, localAddress: '127.0.0.9', connectionTimeout: 5000 } as never);
+  const good = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: s.listenPort,
+    secure: false,
+    ignoreTLS: true,
+    localAddress: '127.0.0.9',
+    connectionTimeout: 5000,
+  } as never);
   let probes = 0;
   const probe = async (what: string): Promise<void> => {
     const id = `probe-${++probes}-${what}@hostile.test`;
-    const info = await good.sendMail({ from: 'good@example.test', to: 'good@example.test', subject: what, messageId: `<${id}>`, text: 'ok\n' });
+    const info = await good.sendMail({
+      from: 'good@example.test',
+      to: 'good@example.test',
+      subject: what,
+      messageId: `<${id}>`,
+      text: 'ok\n',
+    });
     assert.match(info.response, /^250 /, `${what}: a normal message is accepted`);
     await waitFor(`${what}: the probe delivered`, () => sink.messages().some((d) => dumpIds(d).ids[0] === id), 15_000);
   };
@@ -63,8 +76,11 @@ test('hostile clients: smuggling, slow-loris, 10,000 idle connections, 10,000 pi
   // 1. Many idle connections, each greeted; a normal client is still served.
   const t1 = Date.now();
   const idle: RawClient[] = [];
-  for (let i = 0; i < IDLE; i += 250) idle.push(...(await Promise.all(Array.from({ length: Math.min(250, IDLE - i) }, () => open()))));
-  const greeted = (await Promise.all(idle.map(async (c) => (await c.replies(1, 15_000))[0] ?? ''))).filter((r) => r.startsWith('220')).length;
+  for (let i = 0; i < IDLE; i += 250)
+    idle.push(...(await Promise.all(Array.from({ length: Math.min(250, IDLE - i) }, () => open()))));
+  const greeted = (await Promise.all(idle.map(async (c) => (await c.replies(1, 15_000))[0] ?? ''))).filter((r) =>
+    r.startsWith('220'),
+  ).length;
   await probe('idle');
   sample();
   f.idle = { connections: IDLE, greeted, ms: Date.now() - t1, rssKiB: rssKiB(pid) };
@@ -102,7 +118,12 @@ test('hostile clients: smuggling, slow-loris, 10,000 idle connections, 10,000 pi
 
   // 4. SMTP smuggling: a bare-LF (or half-CRLF) end of data must never end the message.
   const smuggled: Record<string, string> = {};
-  for (const [name, dot] of [['lf-dot-lf', '\n.\n'], ['cr-lf-dot-lf', '\r\n.\n'], ['lf-dot-cr-lf', '\n.\r\n'], ['cr-dot-cr', '\r.\r']] as const) {
+  for (const [name, dot] of [
+    ['lf-dot-lf', '\n.\n'],
+    ['cr-lf-dot-lf', '\r\n.\n'],
+    ['lf-dot-cr-lf', '\n.\r\n'],
+    ['cr-dot-cr', '\r.\r'],
+  ] as const) {
     const c = await session();
     assert.match(await c.cmd('MAIL FROM:<outer@example.test>'), /^250 /);
     assert.match(await c.cmd('RCPT TO:<outer@example.test>'), /^250 /);
@@ -116,8 +137,15 @@ test('hostile clients: smuggling, slow-loris, 10,000 idle connections, 10,000 pi
   }
   await probe('smuggling');
   const receptions = petrel.events().filter((e) => e.type === 'reception');
-  assert.deepEqual(receptions.filter((e) => String(e.recipient).startsWith('smuggled-')), [], 'no smuggled message was ever received');
-  assert.ok(!sink.messages().some((d) => /smuggled-/.test(dumpIds(d).ids.join(' '))), 'no smuggled message at the sink');
+  assert.deepEqual(
+    receptions.filter((e) => String(e.recipient).startsWith('smuggled-')),
+    [],
+    'no smuggled message was ever received',
+  );
+  assert.ok(
+    !sink.messages().some((d) => /smuggled-/.test(dumpIds(d).ids.join(' '))),
+    'no smuggled message at the sink',
+  );
   f.smuggling = smuggled;
 
   // 5. Oversize header line and body; invalid UTF-8 and NUL bytes in commands and body.
@@ -143,7 +171,13 @@ test('hostile clients: smuggling, slow-loris, 10,000 idle connections, 10,000 pi
     assert.match(badRcpt, /^5\d\d /, 'NUL in RCPT TO refused');
     assert.match(await c.cmd('RCPT TO:<bytes@example.test>'), /^250 /);
     assert.match(await c.cmd('DATA'), /^354 /);
-    c.write(Buffer.concat([Buffer.from('Subject: bytes\r\nMessage-ID: <bytes@hostile.test>\r\n\r\n'), Buffer.from([0x00, 0xff, 0xfe, 0xc3, 0x28, 0x0d, 0x0a]), Buffer.from('.\r\n')]));
+    c.write(
+      Buffer.concat([
+        Buffer.from('Subject: bytes\r\nMessage-ID: <bytes@hostile.test>\r\n\r\n'),
+        Buffer.from([0x00, 0xff, 0xfe, 0xc3, 0x28, 0x0d, 0x0a]),
+        Buffer.from('.\r\n'),
+      ]),
+    );
     const bodyReply = (await c.replies(1))[0] ?? '(closed)';
     f.badBytes = { badMail, badRcpt, body: bodyReply };
     assert.match(bodyReply, /^(250|5\d\d) /, 'a body with NUL / invalid UTF-8 gets a definite answer');
@@ -163,11 +197,22 @@ test('hostile clients: smuggling, slow-loris, 10,000 idle connections, 10,000 pi
     const right = await c.cmd(`AUTH PLAIN ${Buffer.from('\0alice\0correct horse').toString('base64')}`);
     c.close();
     const elsewhere = await session('127.0.0.12');
-    const rightElsewhere = await elsewhere.cmd(`AUTH PLAIN ${Buffer.from('\0alice\0correct horse').toString('base64')}`);
+    const rightElsewhere = await elsewhere.cmd(
+      `AUTH PLAIN ${Buffer.from('\0alice\0correct horse').toString('base64')}`,
+    );
     elsewhere.close();
-    f.authBruteForce = { attempts: answers.length, refused535: answers.filter((a) => a.startsWith('535')).length, lockedOut421: answers.filter((a) => a.startsWith('421')).length, rightPasswordAfterLockout: right, rightPasswordOtherIp: rightElsewhere };
+    f.authBruteForce = {
+      attempts: answers.length,
+      refused535: answers.filter((a) => a.startsWith('535')).length,
+      lockedOut421: answers.filter((a) => a.startsWith('421')).length,
+      rightPasswordAfterLockout: right,
+      rightPasswordOtherIp: rightElsewhere,
+    };
     assert.equal(answers.filter((a) => a.startsWith('535')).length, 5, 'five wrong passwords get 535');
-    assert.ok(answers.slice(5).every((a) => a.startsWith('421')), `then 421: ${answers.slice(5).join(' | ')}`);
+    assert.ok(
+      answers.slice(5).every((a) => a.startsWith('421')),
+      `then 421: ${answers.slice(5).join(' | ')}`,
+    );
     assert.match(right, /^421 /, 'the locked-out address cannot try even the right password');
     assert.match(rightElsewhere, /^235 /, 'another address authenticates');
   }

@@ -14,7 +14,7 @@ export default {
       text: [
         `Your message ${e.messageId} could not be delivered to <${e.recipient}>.`,
         '',
-        `Remote reply: ${e.reply.code} ${e.reply.enhanced ?? ''} ${e.reply.text}`.replace(/  +/g, ' '),
+        `Remote reply: ${e.reply.code} ${e.reply.enhanced ?? ''} ${e.reply.text}`.replace(/ {2,}/g, ' '),
         e.reason ? `Reason: ${e.reason}` : '',
       ].join('\n'),
     });

@@ -4,13 +4,35 @@
 import { appendFile } from 'node:fs/promises';
 
 const FILE = process.env.PETREL_POLICY_JSON_LOG ?? 'policy-events.jsonl';
-const line = (type, fields) => appendFile(FILE, `${JSON.stringify({ time: new Date().toISOString(), type, ...fields })}\n`);
+const line = (type, fields) =>
+  appendFile(FILE, `${JSON.stringify({ time: new Date().toISOString(), type, ...fields })}\n`);
 
 /** @type {import('@petrel/policy').Policy} */
 export default {
-  onReception: (e) => line('reception', { id: e.message.id, sender: e.message.sender, recipients: e.message.recipients, protocol: e.protocol }),
-  onDelivery: (e) => line('delivery', { id: e.messageId, recipient: e.recipient, reply: `${e.reply.code} ${e.reply.text}` }),
-  onTransientFailure: (e) => line('transient', { id: e.messageId, recipient: e.recipient, reply: `${e.reply.code} ${e.reply.text}` }),
-  onPermanentFailure: (e) => line('permanent', { id: e.messageId, recipient: e.recipient, reply: `${e.reply.code} ${e.reply.text}`, reason: e.reason }),
-  onRejection: (e) => line('rejection', { phase: e.phase, client: e.client.address, sender: e.sender, recipient: e.recipient, reply: e.reply }),
+  onReception: (e) =>
+    line('reception', {
+      id: e.message.id,
+      sender: e.message.sender,
+      recipients: e.message.recipients,
+      protocol: e.protocol,
+    }),
+  onDelivery: (e) =>
+    line('delivery', { id: e.messageId, recipient: e.recipient, reply: `${e.reply.code} ${e.reply.text}` }),
+  onTransientFailure: (e) =>
+    line('transient', { id: e.messageId, recipient: e.recipient, reply: `${e.reply.code} ${e.reply.text}` }),
+  onPermanentFailure: (e) =>
+    line('permanent', {
+      id: e.messageId,
+      recipient: e.recipient,
+      reply: `${e.reply.code} ${e.reply.text}`,
+      reason: e.reason,
+    }),
+  onRejection: (e) =>
+    line('rejection', {
+      phase: e.phase,
+      client: e.client.address,
+      sender: e.sender,
+      recipient: e.recipient,
+      reply: e.reply,
+    }),
 };

@@ -10,7 +10,8 @@ const DEFAULT_LIMIT = 100;
 export default {
   rcptTo(ctx) {
     const limit = LIMITS.get(ctx.sender.toLowerCase()) ?? DEFAULT_LIMIT;
-    if (ctx.accepted.length >= limit) return { reply: `452 4.5.3 Too many recipients for <${ctx.sender}> (limit ${limit})` };
+    if (ctx.accepted.length >= limit)
+      return { reply: `452 4.5.3 Too many recipients for <${ctx.sender}> (limit ${limit})` };
     return undefined;
   },
 };

@@ -18,26 +18,81 @@ export interface BounceClass {
 
 /** The built-in classes, Momentum's codes and names. */
 export const BUILTIN_CLASSES: readonly BounceClass[] = Object.freeze([
-  { code: 1, name: 'Undetermined', category: 'Undetermined', description: 'The response text could not be identified.' },
+  {
+    code: 1,
+    name: 'Undetermined',
+    category: 'Undetermined',
+    description: 'The response text could not be identified.',
+  },
   { code: 10, name: 'Invalid Recipient', category: 'Hard', description: 'The recipient is invalid.' },
   { code: 20, name: 'Soft Bounce', category: 'Soft', description: 'The message soft bounced.' },
   { code: 21, name: 'DNS Failure', category: 'Soft', description: 'The message bounced due to a DNS failure.' },
-  { code: 22, name: 'Mailbox Full', category: 'Soft', description: "The message bounced due to the remote mailbox being over quota." },
-  { code: 23, name: 'Too Large', category: 'Soft', description: 'The message bounced because it was too large for the recipient.' },
+  {
+    code: 22,
+    name: 'Mailbox Full',
+    category: 'Soft',
+    description: 'The message bounced due to the remote mailbox being over quota.',
+  },
+  {
+    code: 23,
+    name: 'Too Large',
+    category: 'Soft',
+    description: 'The message bounced because it was too large for the recipient.',
+  },
   { code: 24, name: 'Timeout', category: 'Soft', description: 'The message timed out (expired in the queue).' },
-  { code: 25, name: 'Admin Failure', category: 'Admin', description: "The message was failed by the MTA's own policies." },
-  { code: 30, name: 'Generic Bounce: No RCPT', category: 'Hard', description: 'No recipient could be determined for the message.' },
+  {
+    code: 25,
+    name: 'Admin Failure',
+    category: 'Admin',
+    description: "The message was failed by the MTA's own policies.",
+  },
+  {
+    code: 30,
+    name: 'Generic Bounce: No RCPT',
+    category: 'Hard',
+    description: 'No recipient could be determined for the message.',
+  },
   { code: 40, name: 'Generic Bounce', category: 'Soft', description: 'The message failed for unspecified reasons.' },
   { code: 50, name: 'Mail Block', category: 'Block', description: 'The message was blocked by the receiver.' },
-  { code: 51, name: 'Spam Block', category: 'Block', description: 'The message was blocked by the receiver as coming from a known spam source.' },
-  { code: 52, name: 'Spam Content', category: 'Block', description: 'The message was blocked by the receiver as spam.' },
-  { code: 53, name: 'Prohibited Attachment', category: 'Block', description: 'The message was blocked by the receiver because it contained an attachment.' },
-  { code: 54, name: 'Relaying Denied', category: 'Block', description: 'The message was blocked by the receiver because relaying is not allowed.' },
+  {
+    code: 51,
+    name: 'Spam Block',
+    category: 'Block',
+    description: 'The message was blocked by the receiver as coming from a known spam source.',
+  },
+  {
+    code: 52,
+    name: 'Spam Content',
+    category: 'Block',
+    description: 'The message was blocked by the receiver as spam.',
+  },
+  {
+    code: 53,
+    name: 'Prohibited Attachment',
+    category: 'Block',
+    description: 'The message was blocked by the receiver because it contained an attachment.',
+  },
+  {
+    code: 54,
+    name: 'Relaying Denied',
+    category: 'Block',
+    description: 'The message was blocked by the receiver because relaying is not allowed.',
+  },
   { code: 60, name: 'Auto-Reply', category: 'Soft', description: 'The message is an auto-reply/vacation mail.' },
-  { code: 70, name: 'Transient Failure', category: 'Soft', description: 'Message transmission has been temporarily delayed.' },
+  {
+    code: 70,
+    name: 'Transient Failure',
+    category: 'Soft',
+    description: 'Message transmission has been temporarily delayed.',
+  },
   { code: 80, name: 'Subscribe', category: 'Admin', description: 'The message is a subscribe request.' },
   { code: 90, name: 'Unsubscribe', category: 'Hard', description: 'The message is an unsubscribe request.' },
-  { code: 100, name: 'Challenge-Response', category: 'Soft', description: 'The message is a challenge-response probe.' },
+  {
+    code: 100,
+    name: 'Challenge-Response',
+    category: 'Soft',
+    description: 'The message is a challenge-response probe.',
+  },
 ] satisfies BounceClass[]);
 
 /** Code of the class returned when nothing matches. */
@@ -61,13 +116,22 @@ export class ClassRegistry {
    */
   registerClass(code: number, name: string, description = '', category: BounceCategory = 'Undetermined'): BounceClass {
     if (!Number.isInteger(code) || code < 2 || code >= 100) {
-      throw new PetrelError('PETREL_ERR_BOUNCE_CLASS', `bounce class ${code}: operator classes need a whole number below 100`, { code, name });
+      throw new PetrelError(
+        'PETREL_ERR_BOUNCE_CLASS',
+        `bounce class ${code}: operator classes need a whole number below 100`,
+        { code, name },
+      );
     }
     const prior = this.byCode.get(code);
     if (prior) {
-      throw new PetrelError('PETREL_ERR_BOUNCE_CLASS', `bounce class ${code} is already "${prior.name}"`, { code, name, existing: prior.name });
+      throw new PetrelError('PETREL_ERR_BOUNCE_CLASS', `bounce class ${code} is already "${prior.name}"`, {
+        code,
+        name,
+        existing: prior.name,
+      });
     }
-    if (name.trim() === '') throw new PetrelError('PETREL_ERR_BOUNCE_CLASS', `bounce class ${code} needs a name`, { code });
+    if (name.trim() === '')
+      throw new PetrelError('PETREL_ERR_BOUNCE_CLASS', `bounce class ${code} needs a name`, { code });
     const c: BounceClass = Object.freeze({ code, name, category, description });
     this.byCode.set(code, c);
     return c;

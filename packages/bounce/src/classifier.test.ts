@@ -16,7 +16,17 @@ test("the built-in classes are Momentum's codes, names and categories", () => {
       const k = c.classForId(n)!;
       return `${k.code} ${k.name} ${k.category}`;
     }),
-    ['10 Invalid Recipient Hard', '21 DNS Failure Soft', '22 Mailbox Full Soft', '24 Timeout Soft', '25 Admin Failure Admin', '51 Spam Block Block', '54 Relaying Denied Block', '70 Transient Failure Soft', '100 Challenge-Response Soft'],
+    [
+      '10 Invalid Recipient Hard',
+      '21 DNS Failure Soft',
+      '22 Mailbox Full Soft',
+      '24 Timeout Soft',
+      '25 Admin Failure Admin',
+      '51 Spam Block Block',
+      '54 Relaying Denied Block',
+      '70 Transient Failure Soft',
+      '100 Challenge-Response Soft',
+    ],
   );
   assert.equal(c.classForId(11), undefined);
 });
@@ -25,14 +35,29 @@ test('registerClass accepts a free code below 100 and refuses collisions and cod
   const c = new Classifier();
   assert.equal(c.registerClass(99, 'profanity', 'rude reply').name, 'profanity');
   assert.equal(c.classForId(99)?.description, 'rude reply');
-  for (const [code, why] of [[99, 'taken by the operator'], [10, 'built-in'], [100, 'not below 100'], [150, 'too big'], [2.5, 'not whole']] as const) {
-    assert.throws(() => c.registerClass(code, 'x'), (e: unknown) => isPetrelError(e, 'PETREL_ERR_BOUNCE_CLASS'), why);
+  for (const [code, why] of [
+    [99, 'taken by the operator'],
+    [10, 'built-in'],
+    [100, 'not below 100'],
+    [150, 'too big'],
+    [2.5, 'not whole'],
+  ] as const) {
+    assert.throws(
+      () => c.registerClass(code, 'x'),
+      (e: unknown) => isPetrelError(e, 'PETREL_ERR_BOUNCE_CLASS'),
+      why,
+    );
   }
 });
 
 test('the shipped rules classify a reply value and text alike and name the rule', () => {
   const c = Classifier.load();
-  assert.deepEqual(c.classify('550 5.1.1 <x@y>: user unknown'), { code: 10, name: 'Invalid Recipient', category: 'Hard', rule: 'enhanced-5.1.x-bad-recipient' });
+  assert.deepEqual(c.classify('550 5.1.1 <x@y>: user unknown'), {
+    code: 10,
+    name: 'Invalid Recipient',
+    category: 'Hard',
+    rule: 'enhanced-5.1.x-bad-recipient',
+  });
   assert.equal(c.classify(new SmtpReply(552, 'Mailbox full', '5.2.2')).code, 22);
   assert.equal(c.classify('554 5.4.7 [internal] exceeded max time without delivery').code, 24);
   assert.deepEqual(c.classify('hello'), { code: 1, name: 'Undetermined', category: 'Undetermined', rule: 'none' });
@@ -50,7 +75,12 @@ test('the domain sharpens: a domain-limited rule wins only for its domain', () =
 test('disable() makes every reply Undetermined; enable() restores', () => {
   const c = Classifier.load();
   c.disable();
-  assert.deepEqual(c.classify('550 5.1.1 user unknown'), { code: 1, name: 'Undetermined', category: 'Undetermined', rule: 'disabled' });
+  assert.deepEqual(c.classify('550 5.1.1 user unknown'), {
+    code: 1,
+    name: 'Undetermined',
+    category: 'Undetermined',
+    rule: 'disabled',
+  });
   c.enable();
   assert.equal(c.classify('550 5.1.1 user unknown').code, 10);
 });
@@ -61,9 +91,18 @@ test('override lines: domain lines first, then any-domain lines, before the ship
     const ovr = join(dir, 'user.ovr');
     writeFileSync(ovr, '# comment\n,40,user unknown\nexample.com,22,user unknown\n,99,rude|words, here\n');
     const c = Classifier.load({ overrideFiles: [ovr], customClasses: [{ code: 99, name: 'profanity' }] });
-    assert.deepEqual(c.classify('550 5.1.1 user unknown', 'example.com'), { code: 22, name: 'Mailbox Full', category: 'Soft', rule: `${ovr}:3` });
+    assert.deepEqual(c.classify('550 5.1.1 user unknown', 'example.com'), {
+      code: 22,
+      name: 'Mailbox Full',
+      category: 'Soft',
+      rule: `${ovr}:3`,
+    });
     assert.equal(c.classify('550 5.1.1 user unknown', 'other.com').rule, `${ovr}:2`);
-    assert.equal(c.classify('550 you used RUDE and bad WORDS, HERE').code, 99, '| is a wildcard, commas belong to the rule');
+    assert.equal(
+      c.classify('550 you used RUDE and bad WORDS, HERE').code,
+      99,
+      '| is a wildcard, commas belong to the rule',
+    );
     assert.equal(c.classify('550 5.1.1 no such mailbox').code, 10, 'no override matches: shipped rules');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -78,13 +117,23 @@ test('a wildcard override needs its pieces in order; a plain one is a substring'
 });
 
 test('bad rule files are refused with the file and the place', () => {
-  const t = (text: string, re: RegExp): void => assert.throws(() => parseRulesToml(text, 'r.toml'), (e: unknown) => isPetrelError(e, 'PETREL_ERR_BOUNCE_RULES') && re.test((e as Error).message));
+  const t = (text: string, re: RegExp): void =>
+    assert.throws(
+      () => parseRulesToml(text, 'r.toml'),
+      (e: unknown) => isPetrelError(e, 'PETREL_ERR_BOUNCE_RULES') && re.test((e as Error).message),
+    );
   t('[[rule]]\nid = "a"\nclass = 10\npattern = "("\n', /r\.toml: rule\[0\] \(a\): invalid pattern/);
-  t('[[rule]]\nid = "a"\nclass = 10\npattern = "x"\n[[rule]]\nid = "a"\nclass = 10\npattern = "y"\n', /duplicate id "a"/);
+  t(
+    '[[rule]]\nid = "a"\nclass = 10\npattern = "x"\n[[rule]]\nid = "a"\nclass = 10\npattern = "y"\n',
+    /duplicate id "a"/,
+  );
   t('x = ', /r\.toml: line 1/);
   assert.throws(() => parseOverrides('example.com;10;x\n', 'u.ovr'), /u\.ovr: line 1: expected "domain,code,rule"/);
   const c = new Classifier();
-  assert.throws(() => c.setRules(parseRulesToml('[[rule]]\nid = "a"\nclass = 77\npattern = "x"\n', 'r.toml')), /class 77 is not a known bounce class/);
+  assert.throws(
+    () => c.setRules(parseRulesToml('[[rule]]\nid = "a"\nclass = 77\npattern = "x"\n', 'r.toml')),
+    /class 77 is not a known bounce class/,
+  );
 });
 
 test('a [bounce] classes entry is registered before the override files, which may map replies to it', () => {
@@ -94,11 +143,21 @@ test('a [bounce] classes entry is registered before the override files, which ma
     const toml = `[bounce]\noverride_files = ["partner.ovr"]\n\n[[bounce.classes]]\ncode = 55\nname = "Partner Block"\ndescription = "Refused by a partner's blocklist"\ncategory = "Block"\n`;
     const config = parseConfig(toml, join(dir, 'petrel.toml'));
     const c = Classifier.fromConfig(config.bounce);
-    assert.deepEqual(c.classify('550 5.7.1 Rejected: partner block in effect'), { code: 55, name: 'Partner Block', category: 'Block', rule: `${join(dir, 'partner.ovr')}:1` });
+    assert.deepEqual(c.classify('550 5.7.1 Rejected: partner block in effect'), {
+      code: 55,
+      name: 'Partner Block',
+      category: 'Block',
+      rule: `${join(dir, 'partner.ovr')}:1`,
+    });
     assert.equal(c.classForId(55)?.description, "Refused by a partner's blocklist");
     assert.equal(c.classify('550 5.1.1 user unknown').code, 10, 'other replies: the shipped rules');
     // Without the class the same override file is refused, so the registration is what makes it work.
-    assert.throws(() => Classifier.fromConfig({ ...config.bounce, classes: [] }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_BOUNCE_RULES') && /class 55 is not a known bounce class/.test((e as Error).message));
+    assert.throws(
+      () => Classifier.fromConfig({ ...config.bounce, classes: [] }),
+      (e: unknown) =>
+        isPetrelError(e, 'PETREL_ERR_BOUNCE_RULES') &&
+        /class 55 is not a known bounce class/.test((e as Error).message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -114,16 +173,32 @@ test('a config class reusing a built-in code, ≥ 100, twice or malformed is a c
     }
     return assert.fail('expected a config error');
   };
-  assert.equal(load('[bounce]\nclassify = true\n\n[[bounce.classes]]\ncode = 10\nname = "Mine"\n'), 'p.toml:4: bounce.classes[1].code: expected a code no built-in bounce class uses, found 10');
-  assert.equal(load('[bounce]\nclasses = [{ code = 100, name = "x" }]\n'), 'p.toml:2: bounce.classes[1].code: expected a whole number from 2 to 99, found 100');
-  assert.match(load('[[bounce.classes]]\ncode = 55\nname = "a"\n[[bounce.classes]]\ncode = 55\nname = "b"\n'), /^p\.toml:4: bounce\.classes\[2\]\.code: expected a code unique among the classes, found 55/);
-  assert.match(load('[bounce]\nclasses = [{ code = 56, name = "", category = "Fatal", colour = "red" }]\n'), /bounce\.classes\[1\]\.colour: unknown key[^]*bounce\.classes\[1\]\.name: expected a non-empty string[^]*bounce\.classes\[1\]\.category: expected one of "Undetermined", "Hard", "Soft", "Block", "Admin", found "Fatal"/);
-  assert.match(load('[bounce]\nclasses = "55"\n'), /p\.toml:2: bounce\.classes: expected a list of bounce class tables/);
+  assert.equal(
+    load('[bounce]\nclassify = true\n\n[[bounce.classes]]\ncode = 10\nname = "Mine"\n'),
+    'p.toml:4: bounce.classes[1].code: expected a code no built-in bounce class uses, found 10',
+  );
+  assert.equal(
+    load('[bounce]\nclasses = [{ code = 100, name = "x" }]\n'),
+    'p.toml:2: bounce.classes[1].code: expected a whole number from 2 to 99, found 100',
+  );
+  assert.match(
+    load('[[bounce.classes]]\ncode = 55\nname = "a"\n[[bounce.classes]]\ncode = 55\nname = "b"\n'),
+    /^p\.toml:4: bounce\.classes\[2\]\.code: expected a code unique among the classes, found 55/,
+  );
+  assert.match(
+    load('[bounce]\nclasses = [{ code = 56, name = "", category = "Fatal", colour = "red" }]\n'),
+    /bounce\.classes\[1\]\.colour: unknown key[^]*bounce\.classes\[1\]\.name: expected a non-empty string[^]*bounce\.classes\[1\]\.category: expected one of "Undetermined", "Hard", "Soft", "Block", "Admin", found "Fatal"/,
+  );
+  assert.match(
+    load('[bounce]\nclasses = "55"\n'),
+    /p\.toml:2: bounce\.classes: expected a list of bounce class tables/,
+  );
   // Core's list of built-in codes agrees with BUILTIN_CLASSES: in 2..99 exactly the free codes load.
   const builtin = new Set(BUILTIN_CLASSES.map((k) => k.code));
   for (let code = 2; code < 100; code++) {
     const toml = `[bounce]\nclasses = [{ code = ${code}, name = "x" }]\n`;
     if (builtin.has(code)) assert.match(load(toml), /no built-in bounce class uses/, String(code));
-    else assert.equal(Classifier.fromConfig(parseConfig(toml, 'p.toml').bounce).classForId(code)?.name, 'x', String(code));
+    else
+      assert.equal(Classifier.fromConfig(parseConfig(toml, 'p.toml').bounce).classForId(code)?.name, 'x', String(code));
   }
 });

@@ -25,7 +25,12 @@ export interface ClassifierOptions {
   /** Operator override files (`domain,code,rule`), evaluated before the shipped rules. */
   readonly overrideFiles?: readonly string[];
   /** Operator classes (Momentum `custom_classes`), registered before the rules are checked. */
-  readonly customClasses?: readonly { readonly code: number; readonly name: string; readonly description?: string; readonly category?: BounceCategory }[];
+  readonly customClasses?: readonly {
+    readonly code: number;
+    readonly name: string;
+    readonly description?: string;
+    readonly category?: BounceCategory;
+  }[];
   /** Start disabled (every reply is Undetermined). */
   readonly disabled?: boolean;
 }
@@ -45,7 +50,10 @@ export class Classifier {
   static load(options: ClassifierOptions = {}): Classifier {
     const c = new Classifier();
     for (const k of options.customClasses ?? []) c.classes.registerClass(k.code, k.name, k.description, k.category);
-    c.setRules((options.rulesFiles ?? [DEFAULT_RULES_FILE]).flatMap(loadRuleFile), (options.overrideFiles ?? []).flatMap(loadRuleFile));
+    c.setRules(
+      (options.rulesFiles ?? [DEFAULT_RULES_FILE]).flatMap(loadRuleFile),
+      (options.overrideFiles ?? []).flatMap(loadRuleFile),
+    );
     if (options.disabled) c.disable();
     return c;
   }
@@ -67,7 +75,11 @@ export class Classifier {
   setRules(rules: readonly Rule[], overrides: readonly Rule[] = []): void {
     for (const r of [...overrides, ...rules]) {
       if (!this.classes.classForId(r.classCode)) {
-        throw new PetrelError('PETREL_ERR_BOUNCE_RULES', `rule ${r.id}: class ${r.classCode} is not a known bounce class`, { rule: r.id, code: r.classCode });
+        throw new PetrelError(
+          'PETREL_ERR_BOUNCE_RULES',
+          `rule ${r.id}: class ${r.classCode} is not a known bounce class`,
+          { rule: r.id, code: r.classCode },
+        );
       }
     }
     this.rules = [...rules];
@@ -111,7 +123,11 @@ export class Classifier {
 
   private first(rules: readonly Rule[], text: string, domain: string, scoped: boolean): Rule | undefined {
     for (const r of rules) {
-      if (scoped ? r.domains.length > 0 && domain !== '' && r.domains.some((x) => domainMatches(domain, x)) : r.domains.length === 0) {
+      if (
+        scoped
+          ? r.domains.length > 0 && domain !== '' && r.domains.some((x) => domainMatches(domain, x))
+          : r.domains.length === 0
+      ) {
         if (r.test(text)) return r;
       }
     }

@@ -20,7 +20,10 @@ test(`the shipped rules classify the real-world corpus with at least ${MIN_ACCUR
   const c = Classifier.load();
   const misses = rows.filter((r) => c.classify(r.reply, r.domain).code !== r.want);
   const accuracy = 1 - misses.length / rows.length;
-  t.diagnostic(`bounce corpus: ${rows.length - misses.length}/${rows.length} = ${(accuracy * 100).toFixed(1)}% correct`);
-  for (const m of misses) t.diagnostic(`miss: want ${m.want}, got ${JSON.stringify(c.classify(m.reply, m.domain))}: ${m.reply}`);
+  t.diagnostic(
+    `bounce corpus: ${rows.length - misses.length}/${rows.length} = ${(accuracy * 100).toFixed(1)}% correct`,
+  );
+  for (const m of misses)
+    t.diagnostic(`miss: want ${m.want}, got ${JSON.stringify(c.classify(m.reply, m.domain))}: ${m.reply}`);
   assert.ok(accuracy >= MIN_ACCURACY, `accuracy ${(accuracy * 100).toFixed(1)}% < ${MIN_ACCURACY * 100}%`);
 });

@@ -101,7 +101,8 @@ export function addressField(address: string): string {
   let out = '';
   for (const ch of address) {
     const cp = ch.codePointAt(0)!;
-    out += cp > 0x7e || cp < 0x21 || ch === '\\' || ch === '+' || ch === '=' ? `\\x{${cp.toString(16).toUpperCase()}}` : ch;
+    out +=
+      cp > 0x7e || cp < 0x21 || ch === '\\' || ch === '+' || ch === '=' ? `\\x{${cp.toString(16).toUpperCase()}}` : ch;
   }
   return `utf-8;${out}`;
 }
@@ -115,7 +116,10 @@ export function globalAddressField(address: string): string {
   let out = '';
   for (const ch of address) {
     const cp = ch.codePointAt(0)!;
-    out += cp < 0x21 || cp === 0x7f || ch === '\\' || ch === '+' || ch === '=' ? `\\x{${cp.toString(16).toUpperCase()}}` : ch;
+    out +=
+      cp < 0x21 || cp === 0x7f || ch === '\\' || ch === '+' || ch === '='
+        ? `\\x{${cp.toString(16).toUpperCase()}}`
+        : ch;
   }
   return `utf-8;${out}`;
 }
@@ -140,7 +144,15 @@ export function headerBlock(message: Buffer): Buffer {
   const crlf = message.indexOf('\r\n\r\n');
   if (crlf >= 0) return message.subarray(0, crlf + 2);
   const lf = message.indexOf('\n\n');
-  return lf >= 0 ? Buffer.from(message.subarray(0, lf + 1).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1') : message;
+  return lf >= 0
+    ? Buffer.from(
+        message
+          .subarray(0, lf + 1)
+          .toString('latin1')
+          .replace(/\r?\n/g, '\r\n'),
+        'latin1',
+      )
+    : message;
 }
 
 function crlf(b: Buffer): Buffer {
@@ -154,13 +166,26 @@ function human(input: DsnInput): string {
   const relayed = input.recipients.filter((r) => r.action === 'relayed' || r.action === 'delivered');
   const lines = [`This is the mail system at host ${input.reportingMta}.`, ''];
   if (relayed.length > 0) {
-    lines.push('Your message was successfully relayed to the recipients below. The next', 'mail system does not offer delivery notifications, so this is the last', 'report you will receive for them.', '');
+    lines.push(
+      'Your message was successfully relayed to the recipients below. The next',
+      'mail system does not offer delivery notifications, so this is the last',
+      'report you will receive for them.',
+      '',
+    );
   }
   if (failed.length > 0) {
-    lines.push("I'm sorry to have to inform you that your message could not", 'be delivered to one or more recipients. It is attached below.', '');
+    lines.push(
+      "I'm sorry to have to inform you that your message could not",
+      'be delivered to one or more recipients. It is attached below.',
+      '',
+    );
   }
   if (delayed.length > 0) {
-    lines.push('Your message could not be delivered yet to one or more recipients.', 'The mail system will keep trying; you do not need to resend it.', '');
+    lines.push(
+      'Your message could not be delivered yet to one or more recipients.',
+      'The mail system will keep trying; you do not need to resend it.',
+      '',
+    );
   }
   for (const r of input.recipients) {
     lines.push(`<${r.address}>${r.remoteMta ? ` (host ${r.remoteMta})` : ''}: ${formatReply(r.reply)}`);
@@ -217,11 +242,23 @@ export function renderDsn(input: DsnInput): Buffer {
   parts.push(text(`--${boundary}\r\nContent-Description: Notification\r\nContent-Type: text/plain; charset=utf-8\r\n`));
   parts.push(
     humanUtf8
-      ? text(`Content-Transfer-Encoding: base64\r\n\r\n${(Buffer.from(humanText, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')}\r\n\r\n`)
+      ? text(
+          `Content-Transfer-Encoding: base64\r\n\r\n${(
+            Buffer.from(humanText, 'utf8')
+              .toString('base64')
+              .match(/.{1,76}/g) ?? []
+          ).join('\r\n')}\r\n\r\n`,
+        )
       : text(`Content-Transfer-Encoding: 7bit\r\n\r\n${humanText}\r\n`),
   );
-  const statusType = globalStatus ? 'message/global-delivery-status\r\nContent-Transfer-Encoding: 8bit' : 'message/delivery-status';
-  parts.push(text(`--${boundary}\r\nContent-Description: Delivery report\r\nContent-Type: ${statusType}\r\n\r\n${statusPart(input, globalStatus)}\r\n`));
+  const statusType = globalStatus
+    ? 'message/global-delivery-status\r\nContent-Transfer-Encoding: 8bit'
+    : 'message/delivery-status';
+  parts.push(
+    text(
+      `--${boundary}\r\nContent-Description: Delivery report\r\nContent-Type: ${statusType}\r\n\r\n${statusPart(input, globalStatus)}\r\n`,
+    ),
+  );
   if (input.include !== 'none' && input.original) {
     const full = input.include === 'all';
     const original = full ? crlf(input.original) : headerBlock(input.original);
@@ -230,10 +267,20 @@ export function renderDsn(input: DsnInput): Buffer {
     // RFC 6533 §4 / RFC 6532 §3.7: UTF-8 header fields make the original message/global, its
     // header block message/global-headers; 8-bit only in a body keeps message/rfc822.
     const utf8Headers = NON_ASCII.test((full ? headerBlock(original) : original).toString('latin1'));
-    const type = full ? (utf8Headers ? 'message/global' : 'message/rfc822') : utf8Headers ? 'message/global-headers' : 'text/rfc822-headers';
+    const type = full
+      ? utf8Headers
+        ? 'message/global'
+        : 'message/rfc822'
+      : utf8Headers
+        ? 'message/global-headers'
+        : 'text/rfc822-headers';
     const desc = full ? 'Undelivered Message' : 'Undelivered Message Headers';
     eightBit ||= partEightBit;
-    parts.push(text(`--${boundary}\r\nContent-Description: ${desc}\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: ${partEightBit ? '8bit' : '7bit'}\r\n\r\n`));
+    parts.push(
+      text(
+        `--${boundary}\r\nContent-Description: ${desc}\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: ${partEightBit ? '8bit' : '7bit'}\r\n\r\n`,
+      ),
+    );
     parts.push(original);
     if (!original.subarray(-2).equals(Buffer.from('\r\n'))) parts.push(text('\r\n'));
     parts.push(text('\r\n'));
@@ -242,7 +289,14 @@ export function renderDsn(input: DsnInput): Buffer {
   const head = [
     field('From', `Mail Delivery System <${input.from}>`),
     field('To', `<${input.to}>`),
-    field('Subject', delayOnly ? 'Delayed Mail (still being retried)' : successOnly ? 'Successful Mail Delivery Report' : 'Undelivered Mail Returned to Sender'),
+    field(
+      'Subject',
+      delayOnly
+        ? 'Delayed Mail (still being retried)'
+        : successOnly
+          ? 'Successful Mail Delivery Report'
+          : 'Undelivered Mail Returned to Sender',
+    ),
     field('Date', rfc5322Date(input.date)),
     field('Message-ID', `<${messageId}>`),
     // RFC 3834 §5: an automatic reply; RFC 3464 §3 says nothing may answer it with another DSN.

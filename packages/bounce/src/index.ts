@@ -7,7 +7,14 @@
  */
 export { BUILTIN_CLASSES, ClassRegistry, UNDETERMINED, type BounceCategory, type BounceClass } from './classes.js';
 export { Classifier, type Classification, type ClassifierOptions } from './classifier.js';
-export { DEFAULT_RULES_FILE, loadRuleFile, overrideMatcher, parseOverrides, parseRulesToml, type Rule } from './rules.js';
+export {
+  DEFAULT_RULES_FILE,
+  loadRuleFile,
+  overrideMatcher,
+  parseOverrides,
+  parseRulesToml,
+  type Rule,
+} from './rules.js';
 export {
   addressField,
   dsnStatus,

@@ -52,8 +52,9 @@ export function parseRulesToml(text: string, file: string): Rule[] {
     if (typeof t.id !== 'string' || t.id === '') throw bad(file, where, 'expected id = "a-name"');
     if (seen.has(t.id)) throw bad(file, where, `duplicate id "${t.id}"`);
     seen.add(t.id);
-    if (typeof t.class !== 'number' || !Number.isInteger(t.class)) throw bad(file, where, 'expected class = <bounce class code>');
-    if (typeof t.pattern !== 'string') throw bad(file, where, 'expected pattern = \'<regular expression>\'');
+    if (typeof t.class !== 'number' || !Number.isInteger(t.class))
+      throw bad(file, where, 'expected class = <bounce class code>');
+    if (typeof t.pattern !== 'string') throw bad(file, where, "expected pattern = '<regular expression>'");
     let re: RegExp;
     try {
       re = new RegExp(t.pattern, 'i');
@@ -61,8 +62,15 @@ export function parseRulesToml(text: string, file: string): Rule[] {
       throw bad(file, where, `invalid pattern: ${(e as Error).message}`);
     }
     const domains = t.domains === undefined ? [] : t.domains;
-    if (!Array.isArray(domains) || !domains.every((d) => typeof d === 'string')) throw bad(file, where, 'expected domains = ["example.com", …]');
-    return { id: t.id, classCode: t.class, domains: domains.map((d: string) => d.toLowerCase()), test: (s) => re.test(s), source: 'rules' };
+    if (!Array.isArray(domains) || !domains.every((d) => typeof d === 'string'))
+      throw bad(file, where, 'expected domains = ["example.com", …]');
+    return {
+      id: t.id,
+      classCode: t.class,
+      domains: domains.map((d: string) => d.toLowerCase()),
+      test: (s) => re.test(s),
+      source: 'rules',
+    };
   });
 }
 
@@ -93,7 +101,13 @@ export function parseOverrides(text: string, file: string): Rule[] {
     const domain = m[1]!.trim().toLowerCase();
     const rule = m[3]!.trim();
     if (rule === '') throw bad(file, `line ${i + 1}`, 'empty rule');
-    rules.push({ id: `${file}:${i + 1}`, classCode: Number(m[2]), domains: domain === '' ? [] : [domain], test: overrideMatcher(rule), source: 'override' });
+    rules.push({
+      id: `${file}:${i + 1}`,
+      classCode: Number(m[2]),
+      domains: domain === '' ? [] : [domain],
+      test: overrideMatcher(rule),
+      source: 'override',
+    });
   });
   return rules;
 }
@@ -104,7 +118,12 @@ export function loadRuleFile(file: string): Rule[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new PetrelError('PETREL_ERR_BOUNCE_RULES', `${file}: cannot read: ${(e as Error).message}`, { file }, { cause: e });
+    throw new PetrelError(
+      'PETREL_ERR_BOUNCE_RULES',
+      `${file}: cannot read: ${(e as Error).message}`,
+      { file },
+      { cause: e },
+    );
   }
   return file.endsWith('.toml') ? parseRulesToml(text, file) : parseOverrides(text, file);
 }

@@ -101,7 +101,17 @@ export class ControlService implements Service {
       const m = matchRoute(req.method ?? 'GET', url.pathname);
       if (!m) throw new HttpError(404, 'NO_ROUTE', `no route ${req.method} ${url.pathname}`);
       const input = req.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJson(req);
-      const out = await m.route.handle({ bus: this.ctx.bus, config: this.ctx.config, counters: this.counters, actions: this.actions, configFile: this.ctx.config.source }, input, m.params);
+      const out = await m.route.handle(
+        {
+          bus: this.ctx.bus,
+          config: this.ctx.config,
+          counters: this.counters,
+          actions: this.actions,
+          configFile: this.ctx.config.source,
+        },
+        input,
+        m.params,
+      );
       sendJson(res, 200, out ?? {});
     } catch (err) {
       if (!(err instanceof HttpError)) this.ctx.logger.warn({ err, url: req.url }, 'control request failed');
@@ -112,7 +122,15 @@ export class ControlService implements Service {
 
 function listen(server: Server, opts: { path: string } | { host: string; port: number }): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (e: Error): void => reject(new PetrelError('PETREL_ERR_LISTEN', `control API cannot listen on ${'path' in opts ? opts.path : `${opts.host}:${opts.port}`}: ${e.message}`, {}, { cause: e }));
+    const onError = (e: Error): void =>
+      reject(
+        new PetrelError(
+          'PETREL_ERR_LISTEN',
+          `control API cannot listen on ${'path' in opts ? opts.path : `${opts.host}:${opts.port}`}: ${e.message}`,
+          {},
+          { cause: e },
+        ),
+      );
     server.once('error', onError);
     server.listen(opts, () => {
       server.off('error', onError);

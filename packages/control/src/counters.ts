@@ -16,7 +16,15 @@ export interface SummaryCounters {
   expired: number;
 }
 
-const zero = (): SummaryCounters => ({ received: 0, delivered: 0, failed: 0, transient: 0, rejected: 0, rejectedConnections: 0, expired: 0 });
+const zero = (): SummaryCounters => ({
+  received: 0,
+  delivered: 0,
+  failed: 0,
+  transient: 0,
+  rejected: 0,
+  rejectedConnections: 0,
+  expired: 0,
+});
 
 /** Listener phases in which a refusal turns a client away before it could offer a message. */
 const CONNECTION_PHASES: ReadonlySet<string> = new Set(['just connected', 'sending banner', 'concurrency limit']);

@@ -15,12 +15,23 @@ export class HttpError extends Error {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
+  return typeof v === 'string'
+    ? JSON.stringify(v)
+    : Array.isArray(v)
+      ? 'a list'
+      : v === null
+        ? 'null'
+        : typeof v === 'object'
+          ? 'an object'
+          : String(v);
 }
 
 /** 400 naming the field, what it should be and what came. */
 export function badField(key: string, expected: string, found: unknown): HttpError {
-  return new HttpError(400, 'BAD_FIELD', `${key}: expected ${expected}, found ${show(found)}`, { field: key, expected });
+  return new HttpError(400, 'BAD_FIELD', `${key}: expected ${expected}, found ${show(found)}`, {
+    field: key,
+    expected,
+  });
 }
 
 const MAX_BODY = 1_048_576;
@@ -52,9 +63,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Maps an error to a status: unknown handler → 503 (that service is not running), bad input → 400. */
 export function sendError(res: ServerResponse, err: unknown): void {
-  if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message, ...err.detail } });
+  if (err instanceof HttpError)
+    return sendJson(res, err.status, { error: { code: err.code, message: err.message, ...err.detail } });
   if (isPetrelError(err)) {
-    const status = err.code === 'PETREL_ERR_BUS_NO_HANDLER' ? 503 : err.code === 'PETREL_ERR_SPOOL_NOT_FOUND' ? 404 : 400;
+    const status =
+      err.code === 'PETREL_ERR_BUS_NO_HANDLER' ? 503 : err.code === 'PETREL_ERR_SPOOL_NOT_FOUND' ? 404 : 400;
     return sendJson(res, status, { error: { code: err.code, message: err.message } });
   }
   sendJson(res, 500, { error: { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) } });
@@ -91,5 +104,10 @@ export function bool(o: Record<string, unknown>, key: string): boolean {
 
 /** Rejects fields a route does not know, so a misspelt `dryrun` is not silently ignored. */
 export function onlyFields(o: Record<string, unknown>, known: readonly string[]): void {
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw new HttpError(400, 'BAD_FIELD', `${k}: unknown field (known fields: ${known.join(', ') || 'none'})`, { field: k, expected: `one of ${known.join(', ') || 'no fields'}` });
+  for (const k of Object.keys(o))
+    if (!known.includes(k))
+      throw new HttpError(400, 'BAD_FIELD', `${k}: unknown field (known fields: ${known.join(', ') || 'none'})`, {
+        field: k,
+        expected: `one of ${known.join(', ') || 'no fields'}`,
+      });
 }

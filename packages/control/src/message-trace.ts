@@ -17,7 +17,12 @@ async function transcript(file: string, connectionId: string, until: number): Pr
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []; // tracing configured after the attempt
     throw e;
   }
-  if (size > MAX_SCAN) throw new PetrelError('PETREL_ERR_EVENTLOG_TRACE', `${file}: ${size} bytes, more than a trace scans (${MAX_SCAN}); search it with grep`, { file });
+  if (size > MAX_SCAN)
+    throw new PetrelError(
+      'PETREL_ERR_EVENTLOG_TRACE',
+      `${file}: ${size} bytes, more than a trace scans (${MAX_SCAN}); search it with grep`,
+      { file },
+    );
   const lines: string[] = [];
   const from = until - 15 * 60_000;
   const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -43,7 +48,8 @@ export async function messageTrace(bus: Bus, config: PetrelConfig, id: string): 
     const binding = typeof e.binding === 'string' ? e.binding : undefined;
     const domain = typeof e.domain === 'string' ? e.domain : undefined;
     const file = binding && domain ? config.delivery.get('trace_file', binding, domain) : undefined;
-    if (conn && file && typeof e.time === 'string') out.push({ event: e, transcript: await transcript(file, conn, Date.parse(e.time)) });
+    if (conn && file && typeof e.time === 'string')
+      out.push({ event: e, transcript: await transcript(file, conn, Date.parse(e.time)) });
     else out.push({ event: e });
   }
   return out;

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { Bus, type OutboundSessionEvent } from '@petrel/core';
 import { Metrics } from './metrics.js';
 
-const origin = { time: 0, binding: 'default', domain: 'example.test', host: 'mx1.example.test', ip: '192.0.2.1', connectionId: 'c1' } as const;
+const origin = {
+  time: 0,
+  binding: 'default',
+  domain: 'example.test',
+  host: 'mx1.example.test',
+  ip: '192.0.2.1',
+  connectionId: 'c1',
+} as const;
 
 /** The value of one series in the Prometheus text, or undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -14,13 +21,26 @@ function sample(text: string, series: string): number | undefined {
 test('petrel_smtp_client_events_total{event} counts outbound.session_event by event name, every name from zero', async () => {
   const bus = new Bus();
   const undo: (() => void)[] = [];
-  const m = new Metrics(bus, { queueCounts: async () => [], spoolStats: async () => ({}), listenerStats: async () => ({}), outboundStats: async () => ({ connections: 0, inFlight: 0, pools: [], sessions: [] }) }, undo);
+  const m = new Metrics(
+    bus,
+    {
+      queueCounts: async () => [],
+      spoolStats: async () => ({}),
+      listenerStats: async () => ({}),
+      outboundStats: async () => ({ connections: 0, inFlight: 0, pools: [], sessions: [] }),
+    },
+    undo,
+  );
   try {
     const events: OutboundSessionEvent[] = [
       { ...origin, event: 'connect', details: { host: '192.0.2.1', port: 25 } },
       { ...origin, event: 'extension-not-available', details: { extension: 'DSN' } },
       { ...origin, event: 'extension-not-available', details: { extension: 'STARTTLS' } },
-      { ...origin, event: 'syntax-warning', details: { message: 'reply line without a three-digit code', line: 'what?' } },
+      {
+        ...origin,
+        event: 'syntax-warning',
+        details: { message: 'reply line without a three-digit code', line: 'what?' },
+      },
       { ...origin, event: 'message-sent', details: { reply: { code: 250, lines: ['ok'] }, bytes: 10 } },
     ];
     for (const e of events) bus.publish('outbound.session_event', e);

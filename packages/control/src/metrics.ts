@@ -5,7 +5,13 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerPolicyMetrics } from './policy-metrics.js';
-import { SMTP_CLIENT_EVENT_NAMES, type Bus, type OutboundStatsReply, type QueueCount, type ServiceStats } from '@petrel/core';
+import {
+  SMTP_CLIENT_EVENT_NAMES,
+  type Bus,
+  type OutboundStatsReply,
+  type QueueCount,
+  type ServiceStats,
+} from '@petrel/core';
 
 /** Where the gauges read from; a failing source fails the scrape (no gauge silently drops out). */
 export interface MetricSources {
@@ -18,20 +24,70 @@ export interface MetricSources {
 export class Metrics {
   readonly registry = new Registry();
 
-  constructor(bus: Bus, sources: MetricSources, private readonly undo: (() => void)[]) {
+  constructor(
+    bus: Bus,
+    sources: MetricSources,
+    private readonly undo: (() => void)[],
+  ) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'petrel_process_', eventLoopMonitoringPrecision: 20 });
-    const received = new Counter({ name: 'petrel_received_messages_total', help: 'Messages accepted into the spool, by protocol (esmtp, smtp, internal = DSNs)', labelNames: ['protocol'], registers: [r] });
-    const rejected = new Counter({ name: 'petrel_rejections_total', help: 'Commands or messages refused by the listener', registers: [r] });
-    const delivered = new Counter({ name: 'petrel_deliveries_total', help: 'Recipients delivered', labelNames: ['binding'], registers: [r] });
-    const transient = new Counter({ name: 'petrel_transient_failures_total', help: 'Recipient attempts that failed transiently', labelNames: ['binding'], registers: [r] });
-    const permanent = new Counter({ name: 'petrel_permanent_failures_total', help: 'Recipients failed permanently by a remote 5xx or a route failure', labelNames: ['binding', 'code'], registers: [r] });
-    const expired = new Counter({ name: 'petrel_expirations_total', help: 'Recipients failed by expiry or exhausted retries', labelNames: ['binding'], registers: [r] });
-    const latency = new Histogram({ name: 'petrel_delivery_attempt_seconds', help: 'Duration of a delivery attempt (one transaction)', labelNames: ['binding'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [r] });
+    const received = new Counter({
+      name: 'petrel_received_messages_total',
+      help: 'Messages accepted into the spool, by protocol (esmtp, smtp, internal = DSNs)',
+      labelNames: ['protocol'],
+      registers: [r],
+    });
+    const rejected = new Counter({
+      name: 'petrel_rejections_total',
+      help: 'Commands or messages refused by the listener',
+      registers: [r],
+    });
+    const delivered = new Counter({
+      name: 'petrel_deliveries_total',
+      help: 'Recipients delivered',
+      labelNames: ['binding'],
+      registers: [r],
+    });
+    const transient = new Counter({
+      name: 'petrel_transient_failures_total',
+      help: 'Recipient attempts that failed transiently',
+      labelNames: ['binding'],
+      registers: [r],
+    });
+    const permanent = new Counter({
+      name: 'petrel_permanent_failures_total',
+      help: 'Recipients failed permanently by a remote 5xx or a route failure',
+      labelNames: ['binding', 'code'],
+      registers: [r],
+    });
+    const expired = new Counter({
+      name: 'petrel_expirations_total',
+      help: 'Recipients failed by expiry or exhausted retries',
+      labelNames: ['binding'],
+      registers: [r],
+    });
+    const latency = new Histogram({
+      name: 'petrel_delivery_attempt_seconds',
+      help: 'Duration of a delivery attempt (one transaction)',
+      labelNames: ['binding'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [r],
+    });
     // `event` is one of the five SMTP client event names (SMTP_CLIENT_EVENT_NAMES): a bounded label.
-    const clientEvents = new Counter({ name: 'petrel_smtp_client_events_total', help: 'SMTP client session events (libESMTP names): connect, disconnect, syntax-warning, extension-not-available, message-sent', labelNames: ['event'], registers: [r] });
+    const clientEvents = new Counter({
+      name: 'petrel_smtp_client_events_total',
+      help: 'SMTP client session events (libESMTP names): connect, disconnect, syntax-warning, extension-not-available, message-sent',
+      labelNames: ['event'],
+      registers: [r],
+    });
     for (const event of SMTP_CLIENT_EVENT_NAMES) clientEvents.inc({ event }, 0); // every series from the start, for rate()
-    const queueTime = new Histogram({ name: 'petrel_queue_time_seconds', help: 'Reception to successful delivery', labelNames: ['binding'], buckets: [0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 14400, 86400, 432000], registers: [r] });
+    const queueTime = new Histogram({
+      name: 'petrel_queue_time_seconds',
+      help: 'Reception to successful delivery',
+      labelNames: ['binding'],
+      buckets: [0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 14400, 86400, 432000],
+      registers: [r],
+    });
     undo.push(
       bus.subscribe('message.spooled', (e) => {
         if (!e.recovered) received.inc({ protocol: e.envelope.protocol });
@@ -63,7 +119,8 @@ export class Metrics {
         async collect() {
           this.reset();
           const byBinding = new Map<string, number>();
-          for (const c of await sources.queueCounts()) byBinding.set(c.binding, (byBinding.get(c.binding) ?? 0) + pick(c));
+          for (const c of await sources.queueCounts())
+            byBinding.set(c.binding, (byBinding.get(c.binding) ?? 0) + pick(c));
           for (const [binding, v] of byBinding) this.set({ binding }, v);
         },
       });
@@ -71,7 +128,9 @@ export class Metrics {
     queueGauge('petrel_queue_active', 'Jobs in active queues', (c) => c.active);
     queueGauge('petrel_queue_delayed', 'Jobs in delayed queues (including suspended)', (c) => c.delayed);
     queueGauge('petrel_queue_in_flight', 'Jobs being delivered', (c) => c.inFlight);
-    queueGauge('petrel_queue_suspended', 'Jobs held in suspended queues', (c) => (c.suspended ? c.active + c.delayed : 0));
+    queueGauge('petrel_queue_suspended', 'Jobs held in suspended queues', (c) =>
+      c.suspended ? c.active + c.delayed : 0,
+    );
     const statGauge = (name: string, help: string, read: () => Promise<number | undefined>): void => {
       new Gauge({
         name,
@@ -84,10 +143,20 @@ export class Metrics {
       });
     };
     const num = (s: ServiceStats, key: string): number | undefined => (typeof s[key] === 'number' ? s[key] : undefined);
-    statGauge('petrel_connections_inbound', 'Open inbound SMTP connections', async () => num(await sources.listenerStats(), 'connections'));
-    statGauge('petrel_connections_outbound', 'Open outbound SMTP connections', async () => (await sources.outboundStats()).connections);
-    statGauge('petrel_spool_messages', 'Messages in the spool', async () => num(await sources.spoolStats(), 'messages'));
-    statGauge('petrel_spool_bytes', 'Bytes of message bodies in the spool', async () => num(await sources.spoolStats(), 'bytes'));
+    statGauge('petrel_connections_inbound', 'Open inbound SMTP connections', async () =>
+      num(await sources.listenerStats(), 'connections'),
+    );
+    statGauge(
+      'petrel_connections_outbound',
+      'Open outbound SMTP connections',
+      async () => (await sources.outboundStats()).connections,
+    );
+    statGauge('petrel_spool_messages', 'Messages in the spool', async () =>
+      num(await sources.spoolStats(), 'messages'),
+    );
+    statGauge('petrel_spool_bytes', 'Bytes of message bodies in the spool', async () =>
+      num(await sources.spoolStats(), 'bytes'),
+    );
     registerPolicyMetrics(r, bus);
   }
 }

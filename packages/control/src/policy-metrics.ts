@@ -23,12 +23,17 @@ export function registerPolicyMetrics(r: Registry, bus: Bus): void {
       registers: [r],
       async collect() {
         this.reset();
-        for (const row of await rows()) this.set({ module: String(row.module), hook: String(row.hook) }, Number(row[key]));
+        for (const row of await rows())
+          this.set({ module: String(row.module), hook: String(row.hook) }, Number(row[key]));
       },
     });
   };
   series('petrel_policy_hook_calls_total', 'Policy hook calls', 'calls');
-  series('petrel_policy_hook_errors_total', 'Policy hook calls that threw, rejected or returned something invalid', 'errors');
+  series(
+    'petrel_policy_hook_errors_total',
+    'Policy hook calls that threw, rejected or returned something invalid',
+    'errors',
+  );
   series('petrel_policy_hook_timeouts_total', 'Policy hook calls past their time limit', 'timeouts');
   series('petrel_policy_hook_seconds_sum', 'Total time spent in policy hook calls', 'latencySum');
   series('petrel_policy_hook_seconds_max', 'Longest policy hook call', 'latencyMax');

@@ -22,7 +22,15 @@ test('suspend without a domain or binding is a 400, not a bus call', async () =>
     called = true;
     return { suspension: { since: 0 } };
   });
-  await assert.rejects(async () => m.route.handle({ bus, config: {} as never, counters: new Counters(new ManualClock()), actions: {} as never, configFile: 'x' }, {}, {}), /suspend needs a domain, a binding, or both/);
+  await assert.rejects(
+    async () =>
+      m.route.handle(
+        { bus, config: {} as never, counters: new Counters(new ManualClock()), actions: {} as never, configFile: 'x' },
+        {},
+        {},
+      ),
+    /suspend needs a domain, a binding, or both/,
+  );
   assert.equal(called, false);
 });
 
@@ -34,7 +42,19 @@ test('summary counters follow the bus: received (not recovered), delivered, fail
   const envelope = { id: 'm', sender: '', recipients: [], receivedAt: 0, size: 1, protocol: 'esmtp' } as const;
   bus.publish('message.spooled', { envelope, recovered: false });
   bus.publish('message.spooled', { envelope, recovered: true });
-  const job = { id: 'j', messageId: 'm', sender: '', binding: 'default', bindingGroup: 'default', domain: 'd', recipients: [], size: 1, receivedAt: 0, attempts: 0, nextAttemptAt: 0 };
+  const job = {
+    id: 'j',
+    messageId: 'm',
+    sender: '',
+    binding: 'default',
+    bindingGroup: 'default',
+    domain: 'd',
+    recipients: [],
+    size: 1,
+    receivedAt: 0,
+    attempts: 0,
+    nextAttemptAt: 0,
+  };
   const reply = { code: 250, lines: ['ok'] };
   bus.publish('delivery.attempted', {
     job,
@@ -46,13 +66,41 @@ test('summary counters follow the bus: received (not recovered), delivered, fail
       { index: 2, address: 'c@d', status: 'transient', reply: { code: 451, lines: ['later'] }, stage: 4 },
     ],
   });
-  bus.publish('delivery.failed', { job, indexes: [2], reply: { code: 554, enhanced: '5.4.7', lines: ['expired'] }, reason: 'expiration' });
-  bus.publish('message.rejected', { time: 0, phase: 'awaiting rcptto', reply: { code: 554, lines: ['no'] }, client: { address: '127.0.0.9', port: 1 }, connectionId: 'c', recipient: 'b@d' });
-  assert.deepEqual(c.totals, { received: 1, delivered: 1, failed: 2, transient: 1, rejected: 1, rejectedConnections: 0, expired: 1 });
+  bus.publish('delivery.failed', {
+    job,
+    indexes: [2],
+    reply: { code: 554, enhanced: '5.4.7', lines: ['expired'] },
+    reason: 'expiration',
+  });
+  bus.publish('message.rejected', {
+    time: 0,
+    phase: 'awaiting rcptto',
+    reply: { code: 554, lines: ['no'] },
+    client: { address: '127.0.0.9', port: 1 },
+    connectionId: 'c',
+    recipient: 'b@d',
+  });
+  assert.deepEqual(c.totals, {
+    received: 1,
+    delivered: 1,
+    failed: 2,
+    transient: 1,
+    rejected: 1,
+    rejectedConnections: 0,
+    expired: 1,
+  });
   clock.advance(10_000);
   assert.equal(c.sinceReset(), 10);
   c.reset();
-  assert.deepEqual(c.totals, { received: 0, delivered: 0, failed: 0, transient: 0, rejected: 0, rejectedConnections: 0, expired: 0 });
+  assert.deepEqual(c.totals, {
+    received: 0,
+    delivered: 0,
+    failed: 0,
+    transient: 0,
+    rejected: 0,
+    rejectedConnections: 0,
+    expired: 0,
+  });
 });
 
 test('a request field of the wrong type is a 400 naming the field, never read as false: dryRun "yes" fails nothing', async () => {
@@ -63,12 +111,36 @@ test('a request field of the wrong type is a 400 naming the field, never read as
     called = true;
     return { failed: 1 };
   });
-  const ctx = { bus, config: {} as never, counters: new Counters(new ManualClock()), actions: {} as never, configFile: 'x' };
-  await assert.rejects(async () => m.route.handle(ctx, { domain: 'd.test', dryRun: 'yes' }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'dryRun' && /dryRun: expected a boolean \(true or false\), found "yes"/.test(e.message));
-  await assert.rejects(async () => m.route.handle(ctx, { domain: 'd.test', quiet: 1 }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'quiet');
-  await assert.rejects(async () => m.route.handle(ctx, { domain: 'd.test', limit: 'many' }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'limit');
-  await assert.rejects(async () => m.route.handle(ctx, { domain: 5 }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'domain');
-  await assert.rejects(async () => m.route.handle(ctx, { domain: 'd.test', dryrun: true }, {}), (e: HttpError) => e.status === 400 && e.detail?.field === 'dryrun');
+  const ctx = {
+    bus,
+    config: {} as never,
+    counters: new Counters(new ManualClock()),
+    actions: {} as never,
+    configFile: 'x',
+  };
+  await assert.rejects(
+    async () => m.route.handle(ctx, { domain: 'd.test', dryRun: 'yes' }, {}),
+    (e: HttpError) =>
+      e.status === 400 &&
+      e.detail?.field === 'dryRun' &&
+      /dryRun: expected a boolean \(true or false\), found "yes"/.test(e.message),
+  );
+  await assert.rejects(
+    async () => m.route.handle(ctx, { domain: 'd.test', quiet: 1 }, {}),
+    (e: HttpError) => e.status === 400 && e.detail?.field === 'quiet',
+  );
+  await assert.rejects(
+    async () => m.route.handle(ctx, { domain: 'd.test', limit: 'many' }, {}),
+    (e: HttpError) => e.status === 400 && e.detail?.field === 'limit',
+  );
+  await assert.rejects(
+    async () => m.route.handle(ctx, { domain: 5 }, {}),
+    (e: HttpError) => e.status === 400 && e.detail?.field === 'domain',
+  );
+  await assert.rejects(
+    async () => m.route.handle(ctx, { domain: 'd.test', dryrun: true }, {}),
+    (e: HttpError) => e.status === 400 && e.detail?.field === 'dryrun',
+  );
   assert.equal(called, false);
   await m.route.handle(ctx, { domain: 'd.test', dryRun: false, quiet: true }, {});
   assert.equal(called, true);
@@ -78,7 +150,12 @@ test('Rejected Messages counts refused transactions only; refused connections ar
   const bus = new Bus();
   const c = new Counters(new ManualClock(0));
   c.subscribe(bus);
-  const base = { time: 0, reply: { code: 421, lines: ['too many'] }, client: { address: '127.0.0.9', port: 1 }, connectionId: 'c' };
+  const base = {
+    time: 0,
+    reply: { code: 421, lines: ['too many'] },
+    client: { address: '127.0.0.9', port: 1 },
+    connectionId: 'c',
+  };
   bus.publish('message.rejected', { ...base, phase: 'concurrency limit' });
   bus.publish('message.rejected', { ...base, phase: 'sending banner' });
   bus.publish('message.rejected', { ...base, phase: 'awaiting ehlo/helo' });

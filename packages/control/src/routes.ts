@@ -2,7 +2,14 @@
  * The control API's routes: each maps an HTTP call to a bus request or an app action.
  * Every route answers JSON; the CLI (`petrel …`) is its main client.
  */
-import { DEFAULT_BINDING, SmtpReply, type Bus, type PetrelConfig, type QueueCount, type QueueSelector } from '@petrel/core';
+import {
+  DEFAULT_BINDING,
+  SmtpReply,
+  type Bus,
+  type PetrelConfig,
+  type QueueCount,
+  type QueueSelector,
+} from '@petrel/core';
 import type { Counters } from './counters.js';
 import { HttpError, bool, num, onlyFields, str } from './http-util.js';
 import { messageTrace } from './message-trace.js';
@@ -62,7 +69,11 @@ export interface SummaryData {
 }
 
 async function summary(ctx: RouteContext): Promise<SummaryData> {
-  const [counts, outbound, listener] = await Promise.all([ctx.bus.request('queue.counts', {}), ctx.bus.request('outbound.stats', {}), ctx.bus.request('listener.stats', {})]);
+  const [counts, outbound, listener] = await Promise.all([
+    ctx.bus.request('queue.counts', {}),
+    ctx.bus.request('outbound.stats', {}),
+    ctx.bus.request('listener.stats', {}),
+  ]);
   const active = counts.reduce((n, c) => n + c.active + c.inFlight, 0);
   const delayed = counts.reduce((n, c) => n + c.delayed, 0);
   const t = ctx.counters.totals;
@@ -100,8 +111,13 @@ export interface BindingSummaryData {
 
 /** Momentum's `binding summary`: per binding counters, queue sizes and open connections. */
 async function bindingSummary(ctx: RouteContext, filter: string | undefined): Promise<BindingSummaryData[]> {
-  const [counts, outbound] = await Promise.all([ctx.bus.request('queue.counts', {}), ctx.bus.request('outbound.stats', {})]);
-  const names = [...ctx.config.scopes.bindings.values()].filter((b) => !filter || (filter.startsWith('group:') ? b.group === filter.slice(6) : b.name === filter));
+  const [counts, outbound] = await Promise.all([
+    ctx.bus.request('queue.counts', {}),
+    ctx.bus.request('outbound.stats', {}),
+  ]);
+  const names = [...ctx.config.scopes.bindings.values()].filter(
+    (b) => !filter || (filter.startsWith('group:') ? b.group === filter.slice(6) : b.name === filter),
+  );
   if (filter && names.length === 0) throw new HttpError(404, 'NOT_FOUND', `no binding or group matches "${filter}"`);
   return names.map((b) => {
     const c = ctx.counters.binding(b.name);
@@ -124,19 +140,36 @@ async function bindingSummary(ctx: RouteContext, filter: string | undefined): Pr
 
 /** Momentum's `domain <name>`: routes per binding, queues, pools and open connections of one domain. */
 async function domainDetails(ctx: RouteContext, domain: string) {
-  const [counts, stats] = await Promise.all([ctx.bus.request('queue.counts', { domain }), ctx.bus.request('outbound.stats', {})]);
+  const [counts, stats] = await Promise.all([
+    ctx.bus.request('queue.counts', { domain }),
+    ctx.bus.request('outbound.stats', {}),
+  ]);
   const open = stats.pools.filter((p) => p.domain === domain);
   const bindings = [...new Set([DEFAULT_BINDING, ...counts.map((c) => c.binding), ...open.map((p) => p.binding)])];
-  const routes = await Promise.all(bindings.map(async (binding) => ({ binding, ...(await ctx.bus.request('routing.explain', { binding, domain })) })));
-  return { domain, routes, queues: counts, connections: open, sessions: stats.sessions.filter((x) => x.domain === domain) };
+  const routes = await Promise.all(
+    bindings.map(async (binding) => ({ binding, ...(await ctx.bus.request('routing.explain', { binding, domain })) })),
+  );
+  return {
+    domain,
+    routes,
+    queues: counts,
+    connections: open,
+    sessions: stats.sessions.filter((x) => x.domain === domain),
+  };
 }
 
 /** What `GET /v1/domains/:domain` returns. */
 export type DomainData = Awaited<ReturnType<typeof domainDetails>>;
 
 /** Queue counts with the open outbound connections of each (binding, domain) (mailq's C column). */
-async function queueWithConnections(ctx: RouteContext, sel: ReturnType<typeof selector>): Promise<(QueueCount & { connections: number })[]> {
-  const [counts, stats] = await Promise.all([ctx.bus.request('queue.counts', sel), ctx.bus.request('outbound.stats', {})]);
+async function queueWithConnections(
+  ctx: RouteContext,
+  sel: ReturnType<typeof selector>,
+): Promise<(QueueCount & { connections: number })[]> {
+  const [counts, stats] = await Promise.all([
+    ctx.bus.request('queue.counts', sel),
+    ctx.bus.request('outbound.stats', {}),
+  ]);
   const byKey = new Map(stats.pools.map((p) => [`${p.binding}\0${p.domain}`, p.open]));
   return counts.map((c) => ({ ...c, connections: byKey.get(`${c.binding}\0${c.domain}`) ?? 0 }));
 }
@@ -145,12 +178,25 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/status',
-    handle: async (ctx) => ({ pid: process.pid, uptime: Math.floor(ctx.counters.uptime()), node: process.version, config: ctx.configFile }),
+    handle: async (ctx) => ({
+      pid: process.pid,
+      uptime: Math.floor(ctx.counters.uptime()),
+      node: process.version,
+      config: ctx.configFile,
+    }),
   },
   { method: 'GET', path: '/v1/summary', handle: (ctx) => summary(ctx) },
   { method: 'GET', path: '/v1/bindings', handle: (ctx, input) => bindingSummary(ctx, str(input, 'binding')) },
-  { method: 'GET', path: '/v1/domains/:domain', handle: (ctx, _input, p) => domainDetails(ctx, p.domain!.toLowerCase()) },
-  { method: 'GET', path: '/v1/messages/:id/trace', handle: (ctx, _input, p) => messageTrace(ctx.bus, ctx.config, p.id!) },
+  {
+    method: 'GET',
+    path: '/v1/domains/:domain',
+    handle: (ctx, _input, p) => domainDetails(ctx, p.domain!.toLowerCase()),
+  },
+  {
+    method: 'GET',
+    path: '/v1/messages/:id/trace',
+    handle: (ctx, _input, p) => messageTrace(ctx.bus, ctx.config, p.id!),
+  },
   {
     method: 'POST',
     path: '/v1/summary/reset',
@@ -166,7 +212,11 @@ export const ROUTES: readonly Route[] = [
     handle: (ctx, input) => {
       const limit = num(input, 'limit');
       const offset = num(input, 'offset');
-      return ctx.bus.request('queue.jobs', { ...selector(input), ...(limit !== undefined ? { limit } : {}), ...(offset !== undefined ? { offset } : {}) });
+      return ctx.bus.request('queue.jobs', {
+        ...selector(input),
+        ...(limit !== undefined ? { limit } : {}),
+        ...(offset !== undefined ? { offset } : {}),
+      });
     },
   },
   { method: 'GET', path: '/v1/suspensions', handle: (ctx) => ctx.bus.request('queue.suspensions', {}) },
@@ -176,24 +226,44 @@ export const ROUTES: readonly Route[] = [
     handle: (ctx, input) => {
       onlyFields(input, [...SELECTOR, 'durationMs', 'reason']);
       const sel = selector(input);
-      if (!sel.binding && !sel.domain) throw new HttpError(400, 'BAD_FIELD', 'suspend needs a domain, a binding, or both');
+      if (!sel.binding && !sel.domain)
+        throw new HttpError(400, 'BAD_FIELD', 'suspend needs a domain, a binding, or both');
       const durationMs = num(input, 'durationMs');
       const reason = str(input, 'reason');
-      return ctx.bus.request('queue.suspend', { ...sel, ...(durationMs !== undefined ? { durationMs } : {}), ...(reason ? { reason } : {}) });
+      return ctx.bus.request('queue.suspend', {
+        ...sel,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(reason ? { reason } : {}),
+      });
     },
   },
-  { method: 'POST', path: '/v1/resume', handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.resume', selector(input))) },
-  { method: 'POST', path: '/v1/flush', handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.flush', selector(input))) },
+  {
+    method: 'POST',
+    path: '/v1/resume',
+    handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.resume', selector(input))),
+  },
+  {
+    method: 'POST',
+    path: '/v1/flush',
+    handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.flush', selector(input))),
+  },
   {
     method: 'POST',
     path: '/v1/fail',
     handle: (ctx, input) => {
       onlyFields(input, [...SELECTOR, 'quiet', 'dryRun', 'reply', 'limit']);
       const sel = selector(input);
-      if (!sel.binding && !sel.domain && !sel.messageId) throw new HttpError(400, 'BAD_FIELD', 'fail needs a domain, a binding or a message id');
+      if (!sel.binding && !sel.domain && !sel.messageId)
+        throw new HttpError(400, 'BAD_FIELD', 'fail needs a domain, a binding or a message id');
       const note = str(input, 'reply');
       const limit = num(input, 'limit');
-      return ctx.bus.request('queue.fail', { ...sel, quiet: bool(input, 'quiet'), dryRun: bool(input, 'dryRun'), ...(note ? { reply: SmtpReply.parse(note) } : {}), ...(limit ? { limit } : {}) });
+      return ctx.bus.request('queue.fail', {
+        ...sel,
+        quiet: bool(input, 'quiet'),
+        dryRun: bool(input, 'dryRun'),
+        ...(note ? { reply: SmtpReply.parse(note) } : {}),
+        ...(limit ? { limit } : {}),
+      });
     },
   },
   {
@@ -205,7 +275,12 @@ export const ROUTES: readonly Route[] = [
       const to = str(input, 'to');
       if (!from || !to) throw new HttpError(400, 'BAD_FIELD', 'reroute needs from and to domains');
       const limit = num(input, 'limit');
-      return ctx.bus.request('queue.reroute', { from: from.toLowerCase(), to: to.toLowerCase(), dryRun: bool(input, 'dryRun'), ...(limit ? { limit } : {}) });
+      return ctx.bus.request('queue.reroute', {
+        from: from.toLowerCase(),
+        to: to.toLowerCase(),
+        dryRun: bool(input, 'dryRun'),
+        ...(limit ? { limit } : {}),
+      });
     },
   },
   {
@@ -228,11 +303,22 @@ export const ROUTES: readonly Route[] = [
       return { ...d, queued };
     },
   },
-  { method: 'POST', path: '/v1/messages/:id/retry', handle: (ctx, _i, p) => ctx.bus.request('queue.flush', { messageId: p.id! }) },
+  {
+    method: 'POST',
+    path: '/v1/messages/:id/retry',
+    handle: (ctx, _i, p) => ctx.bus.request('queue.flush', { messageId: p.id! }),
+  },
   {
     method: 'POST',
     path: '/v1/messages/:id/fail',
-    handle: (ctx, input, p) => (onlyFields(input, ['quiet']), ctx.bus.request('queue.fail', { messageId: p.id!, quiet: bool(input, 'quiet'), reply: SmtpReply.parse('554 5.7.0 [internal] Message manually failed') })),
+    handle: (ctx, input, p) => (
+      onlyFields(input, ['quiet']),
+      ctx.bus.request('queue.fail', {
+        messageId: p.id!,
+        quiet: bool(input, 'quiet'),
+        reply: SmtpReply.parse('554 5.7.0 [internal] Message manually failed'),
+      })
+    ),
   },
   {
     method: 'POST',
@@ -262,7 +348,12 @@ export function matchRoute(method: string, path: string): { route: Route; params
     const want = route.path.split('/').filter(Boolean);
     if (want.length !== parts.length) continue;
     const params: Record<string, string> = {};
-    if (want.every((w, i) => (w.startsWith(':') ? ((params[w.slice(1)] = decodeURIComponent(parts[i]!)), true) : w === parts[i]))) return { route, params };
+    if (
+      want.every((w, i) =>
+        w.startsWith(':') ? ((params[w.slice(1)] = decodeURIComponent(parts[i]!)), true) : w === parts[i],
+      )
+    )
+      return { route, params };
   }
   return undefined;
 }

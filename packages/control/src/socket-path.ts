@@ -26,7 +26,15 @@ function probe(path: string): Promise<SocketPathState> {
     });
     s.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ECONNREFUSED') resolve('stale');
-      else reject(new PetrelError('PETREL_ERR_LISTEN', `control socket ${path}: cannot tell whether a daemon listens on it (${e.message}); refusing to replace it`, { path }, { cause: e }));
+      else
+        reject(
+          new PetrelError(
+            'PETREL_ERR_LISTEN',
+            `control socket ${path}: cannot tell whether a daemon listens on it (${e.message}); refusing to replace it`,
+            { path },
+            { cause: e },
+          ),
+        );
     });
   });
 }
@@ -41,13 +49,27 @@ export async function inspectControlSocket(path: string): Promise<SocketPathStat
     st = lstatSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw new PetrelError('PETREL_ERR_LISTEN', `control socket ${path}: cannot inspect the path: ${(e as Error).message}`, { path }, { cause: e });
+    throw new PetrelError(
+      'PETREL_ERR_LISTEN',
+      `control socket ${path}: cannot inspect the path: ${(e as Error).message}`,
+      { path },
+      { cause: e },
+    );
   }
-  if (!st.isSocket()) throw new PetrelError('PETREL_ERR_LISTEN', `control socket ${path}: ${kind(st)} is in the way; refusing to replace it (remove it, or set [control] socket to another path)`, { path });
+  if (!st.isSocket())
+    throw new PetrelError(
+      'PETREL_ERR_LISTEN',
+      `control socket ${path}: ${kind(st)} is in the way; refusing to replace it (remove it, or set [control] socket to another path)`,
+      { path },
+    );
   return probe(path);
 }
 
 /** The error for a live socket: another daemon already serves this control path. */
 export function liveSocketError(path: string): PetrelError {
-  return new PetrelError('PETREL_ERR_LISTEN', `control socket ${path}: another petrel daemon is listening on it; stop it first, or set [control] socket (or spool_dir) to another path`, { path });
+  return new PetrelError(
+    'PETREL_ERR_LISTEN',
+    `control socket ${path}: another petrel daemon is listening on it; stop it first, or set [control] socket (or spool_dir) to another path`,
+    { path },
+  );
 }

@@ -33,7 +33,10 @@ test('request calls the single handler; a second handler is an error', async () 
   const bus = new Bus();
   bus.handle('spool.body', ({ id }) => Buffer.from(id));
   assert.equal((await bus.request('spool.body', { id: 'x' })).toString(), 'x');
-  assert.throws(() => bus.handle('spool.body', () => Buffer.alloc(0)), (e) => isPetrelError(e, 'PETREL_ERR_BUS_DUPLICATE_HANDLER'));
+  assert.throws(
+    () => bus.handle('spool.body', () => Buffer.alloc(0)),
+    (e) => isPetrelError(e, 'PETREL_ERR_BUS_DUPLICATE_HANDLER'),
+  );
 });
 
 test('a default handler (hook) is replaced by a real one, never the reverse', async () => {
@@ -46,11 +49,19 @@ test('a default handler (hook) is replaced by a real one, never the reverse', as
 
 test('a request with no handler rejects with PETREL_ERR_BUS_NO_HANDLER', async () => {
   const bus = new Bus();
-  await assert.rejects(bus.request('queue.take', { binding: 'default', domain: 'x' }), (e) => isPetrelError(e, 'PETREL_ERR_BUS_NO_HANDLER'));
+  await assert.rejects(bus.request('queue.take', { binding: 'default', domain: 'x' }), (e) =>
+    isPetrelError(e, 'PETREL_ERR_BUS_NO_HANDLER'),
+  );
 });
 
 test('unknown topic names are refused at runtime', () => {
   const bus = new Bus();
-  assert.throws(() => bus.subscribe('no.such' as never, () => undefined), (e) => isPetrelError(e, 'PETREL_ERR_BUS_TOPIC'));
-  assert.throws(() => bus.handle('no.such' as never, () => undefined as never), (e) => isPetrelError(e, 'PETREL_ERR_BUS_TOPIC'));
+  assert.throws(
+    () => bus.subscribe('no.such' as never, () => undefined),
+    (e) => isPetrelError(e, 'PETREL_ERR_BUS_TOPIC'),
+  );
+  assert.throws(
+    () => bus.handle('no.such' as never, () => undefined as never),
+    (e) => isPetrelError(e, 'PETREL_ERR_BUS_TOPIC'),
+  );
 });

@@ -7,7 +7,9 @@ import { PetrelError } from './errors.js';
 import { EVENT_NAMES, REQUEST_NAMES, type EventName, type Events, type RequestName, type Requests } from './topics.js';
 
 type Handler<T> = (event: T) => void | Promise<void>;
-type RequestHandler<K extends RequestName> = (payload: Requests[K]['payload']) => Requests[K]['result'] | Promise<Requests[K]['result']>;
+type RequestHandler<K extends RequestName> = (
+  payload: Requests[K]['payload'],
+) => Requests[K]['result'] | Promise<Requests[K]['result']>;
 
 const KNOWN_EVENTS = new Set<string>(EVENT_NAMES);
 const KNOWN_REQUESTS = new Set<string>(REQUEST_NAMES);
@@ -20,7 +22,8 @@ export class Bus {
 
   /** Subscribes to an event; returns the unsubscribe function. */
   subscribe<K extends EventName>(topic: K, handler: Handler<Events[K]>): () => void {
-    if (!KNOWN_EVENTS.has(topic)) throw new PetrelError('PETREL_ERR_BUS_TOPIC', `unknown bus event "${topic}"`, { topic });
+    if (!KNOWN_EVENTS.has(topic))
+      throw new PetrelError('PETREL_ERR_BUS_TOPIC', `unknown bus event "${topic}"`, { topic });
     const list = (this.subscribers.get(topic) ?? []) as Handler<Events[K]>[];
     // Copy on write: publishing iterates a stable array even if a handler unsubscribes.
     this.subscribers.set(topic, [...list, handler] as Handler<never>[]);
@@ -50,11 +53,14 @@ export class Bus {
    * registered as a default (a hook, which an operator or plugin may replace).
    */
   handle<K extends RequestName>(topic: K, fn: RequestHandler<K>, opts: { isDefault?: boolean } = {}): () => void {
-    if (!KNOWN_REQUESTS.has(topic)) throw new PetrelError('PETREL_ERR_BUS_TOPIC', `unknown bus request "${topic}"`, { topic });
+    if (!KNOWN_REQUESTS.has(topic))
+      throw new PetrelError('PETREL_ERR_BUS_TOPIC', `unknown bus request "${topic}"`, { topic });
     const prior = this.handlers.get(topic);
     if (prior && !prior.isDefault) {
       if (opts.isDefault) return () => undefined; // a default never replaces a real handler
-      throw new PetrelError('PETREL_ERR_BUS_DUPLICATE_HANDLER', `bus request "${topic}" already has a handler`, { topic });
+      throw new PetrelError('PETREL_ERR_BUS_DUPLICATE_HANDLER', `bus request "${topic}" already has a handler`, {
+        topic,
+      });
     }
     const entry = { fn: fn as unknown, isDefault: opts.isDefault === true };
     this.handlers.set(topic, entry);

@@ -21,10 +21,13 @@ export class SystemClock implements Clock {
 
   setTimer(ms: number, fn: () => void): TimerHandle {
     const id = ++this.seq;
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      fn();
-    }, Math.max(0, Math.min(ms, 2_147_483_647)));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(id);
+        fn();
+      },
+      Math.max(0, Math.min(ms, 2_147_483_647)),
+    );
     t.unref();
     this.timers.set(id, t);
     return { id };

@@ -3,14 +3,7 @@
  * (ARCHITECTURE.md "The bus"). Events are published to all subscribers; requests have exactly one
  * handler. Data flows one way: listener → spool → routing → queue → outbound → (queue, spool, eventlog).
  */
-import type {
-  DeliveryAttempt,
-  DeliveryJob,
-  MessageEnvelope,
-  RecipientState,
-  RemoteEndpoint,
-  Route,
-} from './model.js';
+import type { DeliveryAttempt, DeliveryJob, MessageEnvelope, RecipientState, RemoteEndpoint, Route } from './model.js';
 import type { ReplyData } from './reply.js';
 
 /** A message handed to the spool by the listener (or by internal inject). */
@@ -253,7 +246,13 @@ export type SmtpClientEvent =
 export type SmtpClientEventName = SmtpClientEvent['event'];
 
 /** Runtime list of the SMTP client event names (a bounded metrics label). */
-export const SMTP_CLIENT_EVENT_NAMES: readonly SmtpClientEventName[] = ['connect', 'disconnect', 'syntax-warning', 'extension-not-available', 'message-sent'];
+export const SMTP_CLIENT_EVENT_NAMES: readonly SmtpClientEventName[] = [
+  'connect',
+  'disconnect',
+  'syntax-warning',
+  'extension-not-available',
+  'message-sent',
+];
 
 /** Published by outbound for each SMTP client event of its sessions, with where it happened. */
 export type OutboundSessionEvent = SmtpClientEvent & {
@@ -312,23 +311,49 @@ export interface Requests {
   /** Policy hook counters per (module, hook), as `hooks` rows (docs/policy.md). */
   'policy.stats': { payload: Record<string, never>; result: ServiceStats };
   /** How routing reaches a (binding, domain): the Route plus its MX or gateway detail, for `petrel domain`. */
-  'routing.explain': { payload: RouteRequest; result: { readonly route: Route; readonly source: string } & Readonly<Record<string, unknown>> };
+  'routing.explain': {
+    payload: RouteRequest;
+    result: { readonly route: Route; readonly source: string } & Readonly<Record<string, unknown>>;
+  };
   /** Re-runs binding assignment for a queued job (rebind). */
-  'routing.assign': { payload: { readonly job: DeliveryJob }; result: { readonly binding: string; readonly bindingGroup: string } };
+  'routing.assign': {
+    payload: { readonly job: DeliveryJob };
+    result: { readonly binding: string; readonly bindingGroup: string };
+  };
   /** Operator actions on the queue (control API / CLI). `dryRun` counts without acting. */
   'queue.counts': { payload: QueueSelector; result: readonly QueueCount[] };
-  'queue.jobs': { payload: QueueSelector & { readonly limit?: number; readonly offset?: number }; result: readonly QueuedJobInfo[] };
-  'queue.suspend': { payload: QueueSelector & { readonly durationMs?: number; readonly reason?: string }; result: { readonly suspension: Suspension } };
+  'queue.jobs': {
+    payload: QueueSelector & { readonly limit?: number; readonly offset?: number };
+    result: readonly QueuedJobInfo[];
+  };
+  'queue.suspend': {
+    payload: QueueSelector & { readonly durationMs?: number; readonly reason?: string };
+    result: { readonly suspension: Suspension };
+  };
   'queue.resume': { payload: QueueSelector; result: { readonly resumed: number } };
   'queue.suspensions': { payload: Record<string, never>; result: readonly Suspension[] };
   /** Delayed → active now (Momentum `flush domain`; with messageId, `message retry`). */
   'queue.flush': { payload: QueueSelector; result: { readonly requeued: number } };
   /** Permanent failure for queued mail (Momentum `fail domain [quiet]`, `message fail`). */
-  'queue.fail': { payload: QueueSelector & { readonly quiet?: boolean; readonly dryRun?: boolean; readonly reply?: ReplyData; /** at most this many jobs per call (chunked operations) */ readonly limit?: number }; result: { readonly failed: number } };
+  'queue.fail': {
+    payload: QueueSelector & {
+      readonly quiet?: boolean;
+      readonly dryRun?: boolean;
+      readonly reply?: ReplyData /** at most this many jobs per call (chunked operations) */;
+      readonly limit?: number;
+    };
+    result: { readonly failed: number };
+  };
   /** Move a domain's queued mail to another domain's route (Momentum `reroute queue`). */
-  'queue.reroute': { payload: { readonly from: string; readonly to: string; readonly dryRun?: boolean; readonly limit?: number }; result: { readonly moved: number } };
+  'queue.reroute': {
+    payload: { readonly from: string; readonly to: string; readonly dryRun?: boolean; readonly limit?: number };
+    result: { readonly moved: number };
+  };
   /** Re-run binding assignment for queued mail of a binding ('all' = every binding), optionally one domain. */
-  'queue.rebind': { payload: { readonly binding: string; readonly domain?: string }; result: { readonly rebound: number } };
+  'queue.rebind': {
+    payload: { readonly binding: string; readonly domain?: string };
+    result: { readonly rebound: number };
+  };
   /** Every event-log record of one message, oldest first (`petrel message trace`); the event log owns its files. */
   'eventlog.trace': { payload: { readonly messageId: string }; result: readonly EventLogRecord[] };
 }

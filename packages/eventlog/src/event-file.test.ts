@@ -7,7 +7,13 @@ import { fixture, type Fixture } from './test-support.js';
 
 function reject(f: Fixture, n: number, tag = 'C'): void {
   for (let i = 0; i < n; i++) {
-    f.bus.publish('message.rejected', { time: 0, phase: 'connect', reply: SmtpReply.parse('554 5.7.1 go away'), client: { address: '192.0.2.1', port: 1 }, connectionId: `${tag}${i}` });
+    f.bus.publish('message.rejected', {
+      time: 0,
+      phase: 'connect',
+      reply: SmtpReply.parse('554 5.7.1 go away'),
+      client: { address: '192.0.2.1', port: 1 },
+      connectionId: `${tag}${i}`,
+    });
   }
 }
 
@@ -25,9 +31,15 @@ test('a record is in the file (handed to the kernel) when its publish returns: a
   t.after(f.cleanup);
   reject(f, 3);
   // No flush, no turn of the event loop: nothing may wait in a user-space buffer.
-  assert.deepEqual(f.read().map((r) => r.connection_id), ['C0', 'C1', 'C2']);
+  assert.deepEqual(
+    f.read().map((r) => r.connection_id),
+    ['C0', 'C1', 'C2'],
+  );
   await f.log.stop();
-  assert.deepEqual(f.read().map((r) => r.connection_id), ['C0', 'C1', 'C2']);
+  assert.deepEqual(
+    f.read().map((r) => r.connection_id),
+    ['C0', 'C1', 'C2'],
+  );
 });
 
 test('after logrotate renamed the file, reopen() writes new records to a new file', async (t) => {
@@ -40,8 +52,14 @@ test('after logrotate renamed the file, reopen() writes new records to a new fil
   await f.log.reopen();
   reject(f, 2, 'new');
   await f.log.stop();
-  assert.deepEqual(f.read('log/events.jsonl.1').map((r) => r.connection_id), ['old0', 'old1', 'late0']);
-  assert.deepEqual(f.read().map((r) => r.connection_id), ['new0', 'new1']);
+  assert.deepEqual(
+    f.read('log/events.jsonl.1').map((r) => r.connection_id),
+    ['old0', 'old1', 'late0'],
+  );
+  assert.deepEqual(
+    f.read().map((r) => r.connection_id),
+    ['new0', 'new1'],
+  );
 });
 
 test('a log_dir that cannot be created does not throw into the publisher; the error is logged once', async (t) => {
@@ -75,7 +93,10 @@ test('a write error on the open file (disk full) is logged once per burst and th
   await f.log.reopen();
   reject(f, 1, 'ok');
   await f.log.flush();
-  assert.deepEqual(f.read().map((r) => r.connection_id), ['ok0']);
+  assert.deepEqual(
+    f.read().map((r) => r.connection_id),
+    ['ok0'],
+  );
   assert.equal(f.opLog.filter((l) => l.level === ERROR).length, 1);
   assert.equal(f.opLog.filter((l) => l.level === WARN).length, 1, 'one "resumed" notice ends the burst');
 });

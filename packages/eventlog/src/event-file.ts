@@ -128,7 +128,10 @@ export class EventFile {
     // the timestamp hook (which has no leading comma here) supplies the first member: the
     // record's own time, set just before each write.
     const state = { time: '' };
-    const logger = pino({ base: null, formatters: { level: () => ({}) }, timestamp: () => `"time":${JSON.stringify(state.time)}` }, dest);
+    const logger = pino(
+      { base: null, formatters: { level: () => ({}) }, timestamp: () => `"time":${JSON.stringify(state.time)}` },
+      dest,
+    );
     return { dest, logger, state };
   }
 
@@ -136,7 +139,10 @@ export class EventFile {
     this.errors++;
     if (this.failing) return;
     this.failing = true;
-    this.log.error({ err, file: this.path }, 'event log cannot be written; records are buffered (then dropped) until it recovers');
+    this.log.error(
+      { err, file: this.path },
+      'event log cannot be written; records are buffered (then dropped) until it recovers',
+    );
   }
 
   private recovered(): void {

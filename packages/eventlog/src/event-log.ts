@@ -4,13 +4,27 @@
  * <log_dir>/events.jsonl; optionally Momentum's mainlog, bouncelog and rejectlog ([eventlog]).
  */
 import { join } from 'node:path';
-import { formatReply, type DeliveryAttempt, type DeliveryFailed, type Service, type ServiceContext } from '@petrel/core';
+import {
+  formatReply,
+  type DeliveryAttempt,
+  type DeliveryFailed,
+  type Service,
+  type ServiceContext,
+} from '@petrel/core';
 import { Classifier } from '@petrel/bounce';
 import { EventFile, type EventFileOptions } from './event-file.js';
 import { LineFile } from './line-file.js';
 import { traceMessage } from './trace.js';
 import { attemptLines, bounceLine, failureLines, heartbeat, receptionLines, rejectLine } from './momentum-format.js';
-import { attemptRecords, bounceRecords, failureRecords, receptionRecords, rejectionRecord, type ClassifyFn, type EventRecord } from './records.js';
+import {
+  attemptRecords,
+  bounceRecords,
+  failureRecords,
+  receptionRecords,
+  rejectionRecord,
+  type ClassifyFn,
+  type EventRecord,
+} from './records.js';
 
 /** The file name inside log_dir. */
 export const EVENTS_FILE = 'events.jsonl';
@@ -136,7 +150,22 @@ export class EventLog implements Service {
     for (const o of a.outcomes) {
       if (o.status !== 'permanent') continue;
       const time = a.finishedAt;
-      this.bouncelog.write(bounceLine({ time, messageId: j.messageId, batchId: j.id, recipient: o.address, sender: j.sender, bindingGroup: j.bindingGroup, binding: j.binding, stage: o.stage, bounceClass: this.classify(o.reply, j.domain).code, size: j.size, remoteIp: a.remote?.ip ?? '', response: formatReply(o.reply) }));
+      this.bouncelog.write(
+        bounceLine({
+          time,
+          messageId: j.messageId,
+          batchId: j.id,
+          recipient: o.address,
+          sender: j.sender,
+          bindingGroup: j.bindingGroup,
+          binding: j.binding,
+          stage: o.stage,
+          bounceClass: this.classify(o.reply, j.domain).code,
+          size: j.size,
+          remoteIp: a.remote?.ip ?? '',
+          response: formatReply(o.reply),
+        }),
+      );
     }
   }
 
@@ -148,7 +177,22 @@ export class EventLog implements Service {
     const byIndex = new Map(j.recipients.map((r) => [r.index, r.address]));
     const bounceClass = this.classify(f.reply, j.domain).code;
     for (const index of f.indexes) {
-      this.bouncelog.write(bounceLine({ time: now, messageId: j.messageId, batchId: j.id, recipient: byIndex.get(index) ?? '', sender: j.sender, bindingGroup: j.bindingGroup, binding: j.binding, stage: 0, bounceClass, size: j.size, remoteIp: '', response: formatReply(f.reply) }));
+      this.bouncelog.write(
+        bounceLine({
+          time: now,
+          messageId: j.messageId,
+          batchId: j.id,
+          recipient: byIndex.get(index) ?? '',
+          sender: j.sender,
+          bindingGroup: j.bindingGroup,
+          binding: j.binding,
+          stage: 0,
+          bounceClass,
+          size: j.size,
+          remoteIp: '',
+          response: formatReply(f.reply),
+        }),
+      );
     }
   }
 

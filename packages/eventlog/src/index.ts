@@ -6,7 +6,14 @@
  *
  * @packageDocumentation
  */
-export { EventLog, EVENTS_FILE, MAINLOG_FILE, BOUNCELOG_FILE, REJECTLOG_FILE, type EventLogOptions } from './event-log.js';
+export {
+  EventLog,
+  EVENTS_FILE,
+  MAINLOG_FILE,
+  BOUNCELOG_FILE,
+  REJECTLOG_FILE,
+  type EventLogOptions,
+} from './event-log.js';
 export type { EventFileOptions } from './event-file.js';
 export {
   attemptRecords,

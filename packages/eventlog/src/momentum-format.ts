@@ -42,7 +42,22 @@ export function receptionLines(ev: MessageSpooled): string[] {
   // Binding is assigned by routing after reception; Momentum logs the default group here too.
   return e.recipients.map((r) => {
     const [rl, rd] = split(r.address);
-    return [secs(e.receivedAt), e.id, '', '', 'R', rl, rd, fl, fd, e.client?.address ?? '', e.size, e.protocol, 'default', 'default'].join('@');
+    return [
+      secs(e.receivedAt),
+      e.id,
+      '',
+      '',
+      'R',
+      rl,
+      rd,
+      fl,
+      fd,
+      e.client?.address ?? '',
+      e.size,
+      e.protocol,
+      'default',
+      'default',
+    ].join('@');
   });
 }
 
@@ -56,25 +71,88 @@ export function attemptLines(a: DeliveryAttempt): string[] {
   const age = fracSecs(a.finishedAt - j.receivedAt);
   const ip = a.remote?.ip ?? '';
   return a.outcomes.map((o) => {
-    if (o.status === 'delivered') return [ts, j.messageId, j.id, '', 'D', j.domain, j.size, j.bindingGroup, j.binding, j.attempts, age, ip].join('@');
+    if (o.status === 'delivered')
+      return [ts, j.messageId, j.id, '', 'D', j.domain, j.size, j.bindingGroup, j.binding, j.attempts, age, ip].join(
+        '@',
+      );
     const type = o.status === 'transient' ? 'T' : 'P';
-    return [ts, j.messageId, j.id, '', type, j.domain, transferred(o.stage, j.size), j.bindingGroup, j.binding, o.stage, j.attempts, age, ip, formatReply(o.reply)].join('@');
+    return [
+      ts,
+      j.messageId,
+      j.id,
+      '',
+      type,
+      j.domain,
+      transferred(o.stage, j.size),
+      j.bindingGroup,
+      j.binding,
+      o.stage,
+      j.attempts,
+      age,
+      ip,
+      formatReply(o.reply),
+    ].join('@');
   });
 }
 
 /** P per recipient of a failure without a remote reply (expiry, policy): stage 0, no remote ip. */
 export function failureLines(f: DeliveryFailed, now: number): string[] {
   const j = f.job;
-  return f.indexes.map(() => [secs(now), j.messageId, j.id, '', 'P', j.domain, 0, j.bindingGroup, j.binding, 0, j.attempts, fracSecs(now - j.receivedAt), '', formatReply(f.reply)].join('@'));
+  return f.indexes.map(() =>
+    [
+      secs(now),
+      j.messageId,
+      j.id,
+      '',
+      'P',
+      j.domain,
+      0,
+      j.bindingGroup,
+      j.binding,
+      0,
+      j.attempts,
+      fracSecs(now - j.receivedAt),
+      '',
+      formatReply(f.reply),
+    ].join('@'),
+  );
 }
 
 /** B: ts@msgid@batchid@connid@B@rcpt_local@rcpt_domain@from_local@from_domain@binding_group@binding@stage@bounce_class@size@remote_ip@raw_response */
-export function bounceLine(
-  p: { time: number; messageId: string; batchId: string; recipient: string; sender: string; bindingGroup: string; binding: string; stage: number; bounceClass: number; size: number; remoteIp: string; response: string },
-): string {
+export function bounceLine(p: {
+  time: number;
+  messageId: string;
+  batchId: string;
+  recipient: string;
+  sender: string;
+  bindingGroup: string;
+  binding: string;
+  stage: number;
+  bounceClass: number;
+  size: number;
+  remoteIp: string;
+  response: string;
+}): string {
   const [rl, rd] = split(p.recipient);
   const [fl, fd] = split(p.sender);
-  return [secs(p.time), p.messageId, p.batchId, '', 'B', rl, rd, fl, fd, p.bindingGroup, p.binding, p.stage, p.bounceClass, p.size, p.remoteIp, p.response].join('@');
+  return [
+    secs(p.time),
+    p.messageId,
+    p.batchId,
+    '',
+    'B',
+    rl,
+    rd,
+    fl,
+    fd,
+    p.bindingGroup,
+    p.binding,
+    p.stage,
+    p.bounceClass,
+    p.size,
+    p.remoteIp,
+    p.response,
+  ].join('@');
 }
 
 /**
@@ -82,7 +160,9 @@ export function bounceLine(
  * E=code M=module CTXCONN=[] CTXMESS=[] text`.
  */
 export function rejectLine(ev: MessageRejected): string {
-  const text = [ev.reply.enhanced, ev.reply.lines.join(' ').trim()].filter((s) => s !== undefined && s !== '').join(' ');
+  const text = [ev.reply.enhanced, ev.reply.lines.join(' ').trim()]
+    .filter((s) => s !== undefined && s !== '')
+    .join(' ');
   return `${secs(ev.time)}: R="${ev.client.address}:${ev.client.port}" L="${ev.localAddress ?? ''}" C="${ev.connectionId}" PATH="default" PATH_GRP="default" P="${ev.phase}" E=${ev.reply.code} M=listener CTXCONN=[] CTXMESS=[] ${text}`;
 }
 

@@ -15,7 +15,14 @@ import {
   type ReplyData,
 } from '@petrel/core';
 
-export type EventType = 'reception' | 'delivery' | 'transient_failure' | 'permanent_failure' | 'expiration' | 'rejection' | 'bounce';
+export type EventType =
+  | 'reception'
+  | 'delivery'
+  | 'transient_failure'
+  | 'permanent_failure'
+  | 'expiration'
+  | 'rejection'
+  | 'bounce';
 
 /** Classifies a reply for a recipient domain (a @petrel/bounce Classifier's classify). */
 export type ClassifyFn = (reply: ReplyData, domain: string) => { readonly code: number; readonly name: string };
@@ -80,7 +87,11 @@ function replyFields(r: ReplyData): Pick<EventRecord, 'reply' | 'code' | 'enhanc
   return { reply: formatReply(r), code: r.code, enhanced: r.enhanced };
 }
 
-function classFields(r: ReplyData, domain: string, classify: ClassifyFn | undefined): Pick<EventRecord, 'bounce_class' | 'bounce_class_name'> {
+function classFields(
+  r: ReplyData,
+  domain: string,
+  classify: ClassifyFn | undefined,
+): Pick<EventRecord, 'bounce_class' | 'bounce_class_name'> {
   if (!classify) return {};
   const c = classify(r, domain);
   return { bounce_class: c.code, bounce_class_name: c.name };

@@ -22,7 +22,9 @@ export interface Fixture {
 }
 
 /** `logDir` relative to the temp dir, so that tests can point it somewhere unusable. */
-export async function fixture(opts: { logDir?: string; file?: EventFileOptions; start?: boolean; toml?: string } = {}): Promise<Fixture> {
+export async function fixture(
+  opts: { logDir?: string; file?: EventFileOptions; start?: boolean; toml?: string } = {},
+): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-eventlog-'));
   const logDir = join(dir, opts.logDir ?? 'log');
   const config = parseConfig(`log_dir = ${JSON.stringify(logDir)}\n${opts.toml ?? ''}`, join(dir, 'petrel.toml'));
@@ -30,7 +32,10 @@ export async function fixture(opts: { logDir?: string; file?: EventFileOptions; 
   const bus = new Bus({ error: (o: unknown) => void busErrors.push(o) } as never);
   const clock = new ManualClock();
   const opLog: { level: number; msg: string }[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void opLog.push(JSON.parse(line) as { level: number; msg: string }) });
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void opLog.push(JSON.parse(line) as { level: number; msg: string }) },
+  );
   const log = new EventLog({ config, bus, clock, logger }, opts.file ?? {});
   if (opts.start !== false) await log.start();
   let stopped = false;

@@ -15,9 +15,19 @@ async function grep(file: string, messageId: string, limit: number, out: EventLo
     size = statSync(file).size;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // not rotated yet / nothing written yet
-    throw new PetrelError('PETREL_ERR_EVENTLOG_TRACE', `${file}: cannot read it: ${(e as Error).message}`, { file }, { cause: e });
+    throw new PetrelError(
+      'PETREL_ERR_EVENTLOG_TRACE',
+      `${file}: cannot read it: ${(e as Error).message}`,
+      { file },
+      { cause: e },
+    );
   }
-  if (size > MAX_SCAN) throw new PetrelError('PETREL_ERR_EVENTLOG_TRACE', `${file}: ${size} bytes, more than a trace scans (${MAX_SCAN}); search it with grep`, { file });
+  if (size > MAX_SCAN)
+    throw new PetrelError(
+      'PETREL_ERR_EVENTLOG_TRACE',
+      `${file}: ${size} bytes, more than a trace scans (${MAX_SCAN}); search it with grep`,
+      { file },
+    );
   const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   for await (const line of rl) {
     if (!line.includes(messageId)) continue;

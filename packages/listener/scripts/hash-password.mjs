@@ -12,7 +12,9 @@ if (!user || /[\s:]/.test(user)) {
 }
 const chunks = [];
 for await (const c of process.stdin) chunks.push(c);
-const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+const password = Buffer.concat(chunks)
+  .toString('utf8')
+  .replace(/\r?\n$/, '');
 if (password === '') {
   process.stderr.write('empty password on stdin\n');
   process.exit(2);

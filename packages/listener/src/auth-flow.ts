@@ -99,4 +99,3 @@ export class AuthFlow {
     if (blocked) this.host.drop(REPLIES.authTooManyFailures);
   }
 }
-

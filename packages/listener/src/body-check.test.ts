@@ -42,6 +42,10 @@ test('the BDAT line checker matches the octet-by-octet rules on 3,000 random inp
       at += size;
     }
     c.end();
-    assert.deepEqual({ bareEol: c.bareEol, longLine: c.longLine }, reference(input, maxLine), `case ${seed}: ${JSON.stringify(input)} maxLine ${maxLine}`);
+    assert.deepEqual(
+      { bareEol: c.bareEol, longLine: c.longLine },
+      reference(input, maxLine),
+      `case ${seed}: ${JSON.stringify(input)} maxLine ${maxLine}`,
+    );
   }
 });

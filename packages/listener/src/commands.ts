@@ -56,7 +56,11 @@ export interface CommandSession {
   readonly policy: InboundPolicy | undefined;
   policyInfo(): PolicySessionInfo;
   /** Applies a hook's verdict: refuse with its reply, or `go` on; nothing once the session closed. */
-  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void> | undefined;
+  afterPolicy(
+    verdict: PolicyVerdict,
+    about: { sender?: string; recipient?: string },
+    go: () => void,
+  ): Promise<void> | undefined;
 }
 
 export interface VerbSpec {
@@ -163,7 +167,8 @@ function mail(s: CommandSession, args: string): Promise<void> | void {
   }
   if (!smtputf8 && !isAscii(address)) return s.refuse(REPLIES.needSmtputf8, about);
   // A local-domain sender from a client that may not relay is forged: refuse it at once.
-  if (address !== '' && s.settings.localDomains.has(domainOf(address)) && !mayRelay(s)) return s.refuse(REPLIES.senderNeedsAuth, about);
+  if (address !== '' && s.settings.localDomains.has(domainOf(address)) && !mayRelay(s))
+    return s.refuse(REPLIES.senderNeedsAuth, about);
   const tx: Transaction = {
     sender: address,
     recipients: [],
@@ -219,14 +224,23 @@ function rcpt(s: CommandSession, args: string): Promise<void> | void {
     return s.recipientOvershoot();
   }
   const add = (): void => {
-    s.addRecipient({ address, domain, ...(notify !== undefined ? { notify } : {}), ...(orcpt !== undefined ? { orcpt } : {}) });
+    s.addRecipient({
+      address,
+      domain,
+      ...(notify !== undefined ? { notify } : {}),
+      ...(orcpt !== undefined ? { orcpt } : {}),
+    });
     s.reply(REPLIES.recipientOk);
   };
   // Policy hook (Momentum validate_rcptto / each_rcpt), once per recipient that passed the checks above.
   const hook = s.policy?.rcptTo;
   if (hook) {
     const accepted = tx ? tx.recipients.map((r) => r.address) : [];
-    return s.afterPolicy(hook(s.policyInfo(), { sender: sender ?? '', recipient: address, domain, accepted, params }), about(address), add);
+    return s.afterPolicy(
+      hook(s.policyInfo(), { sender: sender ?? '', recipient: address, domain, accepted, params }),
+      about(address),
+      add,
+    );
   }
   add();
 }
@@ -253,11 +267,15 @@ function bdat(s: CommandSession, args: string): void {
   const last = m[2] !== undefined;
   const tx = s.tx;
   const about = tx ? { sender: tx.sender } : {};
-  const ok = (s.state === 'awaiting rcptto' || s.state === 'awaiting bdat') && tx !== undefined && tx.recipients.length > 0;
+  const ok =
+    (s.state === 'awaiting rcptto' || s.state === 'awaiting bdat') && tx !== undefined && tx.recipients.length > 0;
   if (!ok) {
     // RFC 3030 §2: the chunk follows the command regardless; it is read and dropped.
     s.skipChunk(size);
-    return s.refuse(s.state === 'awaiting ehlo/helo' ? REPLIES.needHelo : !tx ? REPLIES.needMail : REPLIES.needRcpt, about);
+    return s.refuse(
+      s.state === 'awaiting ehlo/helo' ? REPLIES.needHelo : !tx ? REPLIES.needMail : REPLIES.needRcpt,
+      about,
+    );
   }
   s.beginChunk(size, last);
 }

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { DataDecoder } from './data-decoder.js';
 
 /** The rules, octet by octet and slowly: the reference the fast decoder must match. */
-function reference(input: Buffer, maxLine: number, normalize = false): { end: number; data: string; bareEol: boolean; longLine: boolean } {
+function reference(
+  input: Buffer,
+  maxLine: number,
+  normalize = false,
+): { end: number; data: string; bareEol: boolean; longLine: boolean } {
   let lineStart = true;
   let dotOnly = false;
   let cr = false;

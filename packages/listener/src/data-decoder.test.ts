@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { DataDecoder } from './data-decoder.js';
 
 /** Feeds the text in pieces of `step` octets; returns the result and what followed the end. */
-function decode(text: string, step = Infinity, max = 1_000_000): { data: string; bareEol: boolean; oversize: boolean; size: number; rest: string | undefined } {
+function decode(
+  text: string,
+  step = Infinity,
+  max = 1_000_000,
+): { data: string; bareEol: boolean; oversize: boolean; size: number; rest: string | undefined } {
   const d = new DataDecoder(max);
   const buf = Buffer.from(text, 'latin1');
   for (let i = 0; i < buf.length; i += Math.min(step, buf.length)) {
@@ -11,7 +15,13 @@ function decode(text: string, step = Infinity, max = 1_000_000): { data: string;
     const end = d.write(piece);
     if (end >= 0) {
       const r = d.result();
-      return { data: Buffer.concat(r.parts).toString('latin1'), bareEol: r.bareEol, oversize: r.oversize, size: r.size, rest: Buffer.concat([piece.subarray(end), buf.subarray(i + piece.length)]).toString('latin1') };
+      return {
+        data: Buffer.concat(r.parts).toString('latin1'),
+        bareEol: r.bareEol,
+        oversize: r.oversize,
+        size: r.size,
+        rest: Buffer.concat([piece.subarray(end), buf.subarray(i + piece.length)]).toString('latin1'),
+      };
     }
   }
   return { data: '', bareEol: false, oversize: false, size: 0, rest: undefined };
@@ -50,7 +60,9 @@ for (const [name, smuggle] of [
   ['\\r\\n.\\n', '\r\n.\n'],
 ] as const) {
   test(`"${name}" does not end the data and marks it as having a bare line end`, () => {
-    const r = decode(`Subject: a\r\n\r\nx${smuggle}MAIL FROM:<evil@x.test>\r\nRCPT TO:<v@example.test>\r\nDATA\r\nfake\r\n.\r\nQUIT\r\n`);
+    const r = decode(
+      `Subject: a\r\n\r\nx${smuggle}MAIL FROM:<evil@x.test>\r\nRCPT TO:<v@example.test>\r\nDATA\r\nfake\r\n.\r\nQUIT\r\n`,
+    );
     assert.equal(r.bareEol, true);
     assert.match(r.data, /MAIL FROM:<evil@x\.test>/);
     assert.equal(r.rest, 'QUIT\r\n');

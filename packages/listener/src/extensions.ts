@@ -37,7 +37,10 @@ export class ExtensionRegistry {
 
   register(ext: SmtpExtension): void {
     const verb = ext.verb.toUpperCase();
-    if (!/^[A-Z]+$/.test(verb)) throw new PetrelError('PETREL_ERR_SMTP_STATE', `extension verb must be letters only: "${ext.verb}"`, { verb: ext.verb });
+    if (!/^[A-Z]+$/.test(verb))
+      throw new PetrelError('PETREL_ERR_SMTP_STATE', `extension verb must be letters only: "${ext.verb}"`, {
+        verb: ext.verb,
+      });
     if (this.reserved.includes(verb) || this.byVerb.has(verb)) {
       throw new PetrelError('PETREL_ERR_SMTP_STATE', `SMTP verb "${verb}" is already registered`, { verb });
     }

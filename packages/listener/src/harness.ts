@@ -3,7 +3,16 @@
  * `spool.store` is a small in-memory handler, and a raw SMTP client socket.
  */
 import { connect, type Socket } from 'node:net';
-import { Bus, SystemClock, parseConfig, silentLogger, type Clock, type MessageRejected, type StoreRequest, type StoreResult } from '@petrel/core';
+import {
+  Bus,
+  SystemClock,
+  parseConfig,
+  silentLogger,
+  type Clock,
+  type MessageRejected,
+  type StoreRequest,
+  type StoreResult,
+} from '@petrel/core';
 import { Listener } from './listener.js';
 import type { InboundPolicySource } from './policy-hooks.js';
 
@@ -49,7 +58,10 @@ export async function startListener(opts: HarnessOptions = {}): Promise<Harness>
   bus.subscribe('message.rejected', (e) => void rejected.push(e));
   const listener = new Listener(
     { config, bus, logger: silentLogger(), clock: opts.clock ?? new SystemClock() },
-    { ...(opts.stopDeadlineMs !== undefined ? { stopDeadlineMs: opts.stopDeadlineMs } : {}), ...(opts.policy ? { policy: opts.policy } : {}) },
+    {
+      ...(opts.stopDeadlineMs !== undefined ? { stopDeadlineMs: opts.stopDeadlineMs } : {}),
+      ...(opts.policy ? { policy: opts.policy } : {}),
+    },
   );
   await listener.start();
   const port = listener.addresses()[0]!.port;
@@ -79,7 +91,9 @@ export class RawClient {
 
   static connect(port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawClient(s)));
+      const s = connect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) }, () =>
+        resolve(new RawClient(s)),
+      );
       s.once('error', reject);
     });
   }

@@ -9,12 +9,17 @@ test('swaks relays a pipelined message and spool.store gets the exact body (Rece
   const h = await startListener();
   t.after(() => h.close());
   const out = await run('swaks', [
-    '--server', `127.0.0.1:${h.port}`,
-    '--from', 'a@test.local',
-    '--to', 'x@example.test',
-    '--helo', 'swaks.test',
+    '--server',
+    `127.0.0.1:${h.port}`,
+    '--from',
+    'a@test.local',
+    '--to',
+    'x@example.test',
+    '--helo',
+    'swaks.test',
     '--pipeline',
-    '--data', 'Subject: swaks\\n\\nhello\\n.dotted line\\nbye',
+    '--data',
+    'Subject: swaks\\n\\nhello\\n.dotted line\\nbye',
   ]);
   assert.equal(out.code, 0, out.stdout + out.stderr);
   // swaks sends MAIL, RCPT and DATA as one batch when pipelining.
@@ -26,7 +31,10 @@ test('swaks relays a pipelined message and spool.store gets the exact body (Rece
   const body = req.body.toString('utf8');
   const header = body.slice(0, body.indexOf('\r\n\tfor'));
   assert.equal(header, `Received: from swaks.test ([127.0.0.1])\r\n\tby mx.petrel.test (Petrel) with ESMTP id ${id}`);
-  assert.match(body, /\r\n\tfor <x@example\.test>; \w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\nSubject: swaks\r\n\r\nhello\r\n\.dotted line\r\nbye\r\n$/);
+  assert.match(
+    body,
+    /\r\n\tfor <x@example\.test>; \w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\nSubject: swaks\r\n\r\nhello\r\n\.dotted line\r\nbye\r\n$/,
+  );
   assert.equal(req.envelope.size, req.body.length);
 });
 
@@ -47,36 +55,71 @@ print(json.dumps(res))
 `;
 import { run } from '@petrel/testkit';
 
-test('python smtplib with SIZE, BODY=8BITMIME and SMTPUTF8 is accepted; an oversized SIZE is refused at MAIL', T, async (t) => {
-  const h = await startListener({ listener: ['max_message_size = "1MB"'] });
-  t.after(() => h.close());
-  const out = await run(PYTHON, ['-c', SMTPLIB, String(h.port)]);
-  assert.equal(out.code, 0, out.stderr);
-  const res = JSON.parse(out.stdout) as { features: string[]; refused: object; too_big: [number, string] };
-  assert.deepEqual(res.features, ['8bitmime', 'binarymime', 'chunking', 'dsn', 'enhancedstatuscodes', 'pipelining', 'size', 'smtputf8']);
-  assert.deepEqual(res.refused, {});
-  assert.deepEqual(res.too_big, [552, '5.3.4 Message size exceeds fixed limit']);
-  assert.equal(h.stored.length, 1);
-  const { envelope, body } = h.stored[0]!;
-  assert.equal(envelope.sender, 'jöran@test.local');
-  assert.deepEqual(envelope.recipients, [
-    { address: 'bücher@example.test', domain: 'example.test' },
-    { address: 'x@example.test', domain: 'example.test' },
-  ]);
-  assert.equal(envelope.bodyType, '8BITMIME');
-  assert.equal(envelope.smtputf8, true);
-  const text = body.toString('utf8');
-  assert.match(text, /^Received: from py\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.petrel\.test \(Petrel\) with UTF8SMTP id \w+; /, 'two recipients: no "for"');
-  assert.ok(text.endsWith('\r\nSubject: café\r\n\r\nnaïve body\r\n..and a dot\r\n'), JSON.stringify(text));
-});
+test(
+  'python smtplib with SIZE, BODY=8BITMIME and SMTPUTF8 is accepted; an oversized SIZE is refused at MAIL',
+  T,
+  async (t) => {
+    const h = await startListener({ listener: ['max_message_size = "1MB"'] });
+    t.after(() => h.close());
+    const out = await run(PYTHON, ['-c', SMTPLIB, String(h.port)]);
+    assert.equal(out.code, 0, out.stderr);
+    const res = JSON.parse(out.stdout) as { features: string[]; refused: object; too_big: [number, string] };
+    assert.deepEqual(res.features, [
+      '8bitmime',
+      'binarymime',
+      'chunking',
+      'dsn',
+      'enhancedstatuscodes',
+      'pipelining',
+      'size',
+      'smtputf8',
+    ]);
+    assert.deepEqual(res.refused, {});
+    assert.deepEqual(res.too_big, [552, '5.3.4 Message size exceeds fixed limit']);
+    assert.equal(h.stored.length, 1);
+    const { envelope, body } = h.stored[0]!;
+    assert.equal(envelope.sender, 'jöran@test.local');
+    assert.deepEqual(envelope.recipients, [
+      { address: 'bücher@example.test', domain: 'example.test' },
+      { address: 'x@example.test', domain: 'example.test' },
+    ]);
+    assert.equal(envelope.bodyType, '8BITMIME');
+    assert.equal(envelope.smtputf8, true);
+    const text = body.toString('utf8');
+    assert.match(
+      text,
+      /^Received: from py\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.petrel\.test \(Petrel\) with UTF8SMTP id \w+; /,
+      'two recipients: no "for"',
+    );
+    assert.ok(text.endsWith('\r\nSubject: café\r\n\r\nnaïve body\r\n..and a dot\r\n'), JSON.stringify(text));
+  },
+);
 
 test('smtp-source with 5 sessions × 50 messages: all 50 stored', T, async (t) => {
   const h = await startListener();
   t.after(() => h.close());
-  const out = await run('smtp-source', ['-s', '5', '-m', '50', '-l', '1000', '-M', 'test.local', '-f', 'a@test.local', '-t', 'b@example.test', `127.0.0.1:${h.port}`]);
+  const out = await run('smtp-source', [
+    '-s',
+    '5',
+    '-m',
+    '50',
+    '-l',
+    '1000',
+    '-M',
+    'test.local',
+    '-f',
+    'a@test.local',
+    '-t',
+    'b@example.test',
+    `127.0.0.1:${h.port}`,
+  ]);
   assert.equal(out.code, 0, out.stderr);
   assert.equal(h.stored.length, 50);
-  assert.ok(h.stored.every((r) => r.envelope.sender === 'a@test.local' && r.envelope.recipients[0]?.address === 'b@example.test'));
+  assert.ok(
+    h.stored.every(
+      (r) => r.envelope.sender === 'a@test.local' && r.envelope.recipients[0]?.address === 'b@example.test',
+    ),
+  );
   assert.equal(new Set(h.stored.map((r) => r.envelope.id)).size, 50, 'ids are unique');
   assert.equal(h.listener.stats().messagesAccepted, 50);
   assert.equal(h.rejected.length, 0);

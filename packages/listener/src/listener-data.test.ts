@@ -14,7 +14,8 @@ async function openTransaction(port: number): Promise<RawClient> {
   return c;
 }
 
-const INJECTED = 'MAIL FROM:<evil@attacker.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nFrom: ceo@example.test\r\n\r\nsmuggled\r\n';
+const INJECTED =
+  'MAIL FROM:<evil@attacker.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nFrom: ceo@example.test\r\n\r\nsmuggled\r\n';
 
 for (const [name, fake] of [
   ['\\n.\\n', '\n.\n'],

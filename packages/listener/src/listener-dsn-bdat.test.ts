@@ -35,23 +35,37 @@ s.quit()
 print(json.dumps(res))
 `;
 
-test('python smtplib DSN parameters: RET/ENVID on MAIL and NOTIFY/ORCPT on RCPT are kept in the envelope', T, async (t) => {
-  const h = await startListener();
-  t.after(() => h.close());
-  const out = await run(PYTHON, ['-c', SMTPLIB, String(h.port)]);
-  assert.equal(out.code, 0, out.stderr);
-  const res = JSON.parse(out.stdout) as { dsn: boolean; refused: object; bad_ret: [number, string] };
-  assert.equal(res.dsn, true);
-  assert.deepEqual(res.refused, {});
-  assert.deepEqual(res.bad_ret, [501, '5.5.4 Bad parameter value']);
-  const e = h.stored[0]!.envelope;
-  assert.equal(e.ret, 'HDRS');
-  assert.equal(e.envid, 'QQ+123=x');
-  assert.deepEqual(e.recipients, [
-    { address: 'x@example.test', domain: 'example.test', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;orig+x@example.test' },
-    { address: 'y@example.test', domain: 'example.test', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;orig+x@example.test' },
-  ]);
-});
+test(
+  'python smtplib DSN parameters: RET/ENVID on MAIL and NOTIFY/ORCPT on RCPT are kept in the envelope',
+  T,
+  async (t) => {
+    const h = await startListener();
+    t.after(() => h.close());
+    const out = await run(PYTHON, ['-c', SMTPLIB, String(h.port)]);
+    assert.equal(out.code, 0, out.stderr);
+    const res = JSON.parse(out.stdout) as { dsn: boolean; refused: object; bad_ret: [number, string] };
+    assert.equal(res.dsn, true);
+    assert.deepEqual(res.refused, {});
+    assert.deepEqual(res.bad_ret, [501, '5.5.4 Bad parameter value']);
+    const e = h.stored[0]!.envelope;
+    assert.equal(e.ret, 'HDRS');
+    assert.equal(e.envid, 'QQ+123=x');
+    assert.deepEqual(e.recipients, [
+      {
+        address: 'x@example.test',
+        domain: 'example.test',
+        notify: ['SUCCESS', 'FAILURE'],
+        orcpt: 'rfc822;orig+x@example.test',
+      },
+      {
+        address: 'y@example.test',
+        domain: 'example.test',
+        notify: ['SUCCESS', 'FAILURE'],
+        orcpt: 'rfc822;orig+x@example.test',
+      },
+    ]);
+  },
+);
 
 test('BDAT chunks pipelined in one write make one message; each chunk is answered (RFC 3030)', T, async (t) => {
   const h = await startListener();
@@ -61,7 +75,9 @@ test('BDAT chunks pipelined in one write make one message; each chunk is answere
   await c.cmd('EHLO client.test');
   const part1 = 'Subject: chunks\r\n\r\nfirst ';
   const part2 = 'second\r\n.\r\nnot an end\r\n';
-  c.send(`MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nBDAT ${part1.length}\r\n${part1}BDAT ${part2.length} LAST\r\n${part2}`);
+  c.send(
+    `MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nBDAT ${part1.length}\r\n${part1}BDAT ${part2.length} LAST\r\n${part2}`,
+  );
   assert.match(await c.reply(), /^250 2\.1\.0/);
   assert.match(await c.reply(), /^250 2\.1\.5/);
   assert.equal(await c.reply(), `250 2.0.0 Ok: ${part1.length} octets received\r\n`);
@@ -94,36 +110,61 @@ test('BODY=BINARYMIME needs BDAT: DATA gets 503 5.5.1, BDAT keeps bare LFs and l
   await c.cmd('MAIL FROM:<a@test.local> BODY=BINARYMIME');
   await c.cmd('RCPT TO:<x@example.test>');
   assert.match(await c.cmd('DATA'), /^503 5\.5\.1 Error: BINARYMIME requires BDAT/);
-  const data = Buffer.concat([Buffer.from('Subject: bin\r\n\r\n'), Buffer.from([0, 1, 10, 13, 255]), Buffer.alloc(2000, 0x41)]);
+  const data = Buffer.concat([
+    Buffer.from('Subject: bin\r\n\r\n'),
+    Buffer.from([0, 1, 10, 13, 255]),
+    Buffer.alloc(2000, 0x41),
+  ]);
   c.send(Buffer.concat([Buffer.from(`BDAT ${data.length} LAST\r\n`), data]));
   assert.match(await c.reply(), /^250 2\.0\.0 Ok: queued/);
   assert.equal(h.stored[0]!.envelope.bodyType, 'BINARYMIME');
   assert.ok(h.stored[0]!.body.subarray(-data.length).equals(data));
 });
 
-test('BDAT without BINARYMIME refuses a bare LF (554 5.5.2) and an oversize message at once (552 5.3.4)', T, async (t) => {
-  const h = await startListener({ listener: ['max_message_size = 100'] });
-  t.after(() => h.close());
-  const c = await RawClient.open(h.port);
-  t.after(() => c.destroy());
-  await c.cmd('EHLO client.test');
-  const bare = 'a\n.\nb\r\n';
-  c.send(`MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nBDAT ${bare.length} LAST\r\n${bare}`);
-  await c.reply();
-  await c.reply();
-  assert.match(await c.reply(), /^554 5\.5\.2 /);
-  c.send(`MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nBDAT 150\r\n${'x'.repeat(148)}\r\n`);
-  await c.reply();
-  await c.reply();
-  assert.match(await c.reply(), /^552 5\.3\.4 /);
-  assert.match(await c.cmd('RSET'), /^250 /);
-  assert.equal(h.stored.length, 0);
-});
+test(
+  'BDAT without BINARYMIME refuses a bare LF (554 5.5.2) and an oversize message at once (552 5.3.4)',
+  T,
+  async (t) => {
+    const h = await startListener({ listener: ['max_message_size = 100'] });
+    t.after(() => h.close());
+    const c = await RawClient.open(h.port);
+    t.after(() => c.destroy());
+    await c.cmd('EHLO client.test');
+    const bare = 'a\n.\nb\r\n';
+    c.send(`MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nBDAT ${bare.length} LAST\r\n${bare}`);
+    await c.reply();
+    await c.reply();
+    assert.match(await c.reply(), /^554 5\.5\.2 /);
+    c.send(`MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nBDAT 150\r\n${'x'.repeat(148)}\r\n`);
+    await c.reply();
+    await c.reply();
+    assert.match(await c.reply(), /^552 5\.3\.4 /);
+    assert.match(await c.cmd('RSET'), /^250 /);
+    assert.equal(h.stored.length, 0);
+  },
+);
 
 test('smtpping -C (CHUNKING) delivers its messages with BDAT', T, async (t) => {
   const h = await startListener();
   t.after(() => h.close());
-  const out = await run('smtpping', ['-C', '-c', '5', '-w', '0', '-q', '-s', '2', '-p', String(h.port), '-H', 'client.test', '-S', 'a@test.local', 'b@example.test', '@127.0.0.1']);
+  const out = await run('smtpping', [
+    '-C',
+    '-c',
+    '5',
+    '-w',
+    '0',
+    '-q',
+    '-s',
+    '2',
+    '-p',
+    String(h.port),
+    '-H',
+    'client.test',
+    '-S',
+    'a@test.local',
+    'b@example.test',
+    '@127.0.0.1',
+  ]);
   assert.equal(out.code, 0, out.stdout + out.stderr);
   assert.equal(h.stored.length, 5);
   assert.ok(h.stored.every((s) => s.body.length > 2048));
@@ -156,13 +197,19 @@ s.quit()
 print(json.dumps(res))
 `;
 
-test('python smtplib: ORCPT=utf-8;üser@example.com in raw UTF-8 is accepted under SMTPUTF8 and kept with the recipient; refused without', T, async (t) => {
-  const h = await startListener();
-  t.after(() => h.close());
-  const out = await run(PYTHON, ['-c', UTF8_ORCPT, String(h.port)]);
-  assert.equal(out.code, 0, out.stderr);
-  const res = JSON.parse(out.stdout) as { refused: object; without_smtputf8: [number, string] };
-  assert.deepEqual(res.refused, {});
-  assert.deepEqual(res.without_smtputf8, [501, '5.5.4 Bad parameter value']);
-  assert.deepEqual(h.stored[0]!.envelope.recipients, [{ address: 'x@example.test', domain: 'example.test', orcpt: 'utf-8;üser@example.com' }]);
-});
+test(
+  'python smtplib: ORCPT=utf-8;üser@example.com in raw UTF-8 is accepted under SMTPUTF8 and kept with the recipient; refused without',
+  T,
+  async (t) => {
+    const h = await startListener();
+    t.after(() => h.close());
+    const out = await run(PYTHON, ['-c', UTF8_ORCPT, String(h.port)]);
+    assert.equal(out.code, 0, out.stderr);
+    const res = JSON.parse(out.stdout) as { refused: object; without_smtputf8: [number, string] };
+    assert.deepEqual(res.refused, {});
+    assert.deepEqual(res.without_smtputf8, [501, '5.5.4 Bad parameter value']);
+    assert.deepEqual(h.stored[0]!.envelope.recipients, [
+      { address: 'x@example.test', domain: 'example.test', orcpt: 'utf-8;üser@example.com' },
+    ]);
+  },
+);

@@ -21,9 +21,26 @@ function prng(seed: number): () => number {
 }
 
 const VALID = [
-  'EHLO fuzz.test', 'HELO fuzz.test', 'MAIL FROM:<a@test.local>', 'MAIL FROM:<a@test.local> BODY=BINARYMIME SIZE=10 RET=FULL ENVID=x',
-  'RCPT TO:<x@example.test>', 'RCPT TO:<x@example.test> NOTIFY=SUCCESS ORCPT=rfc822;x+40y', 'DATA', 'BDAT 10', 'BDAT 5 LAST', 'RSET',
-  'NOOP', 'STARTTLS', 'AUTH PLAIN', 'AUTH LOGIN', 'VRFY x', 'HELP', 'Subject: x', '.', '', 'QUIT',
+  'EHLO fuzz.test',
+  'HELO fuzz.test',
+  'MAIL FROM:<a@test.local>',
+  'MAIL FROM:<a@test.local> BODY=BINARYMIME SIZE=10 RET=FULL ENVID=x',
+  'RCPT TO:<x@example.test>',
+  'RCPT TO:<x@example.test> NOTIFY=SUCCESS ORCPT=rfc822;x+40y',
+  'DATA',
+  'BDAT 10',
+  'BDAT 5 LAST',
+  'RSET',
+  'NOOP',
+  'STARTTLS',
+  'AUTH PLAIN',
+  'AUTH LOGIN',
+  'VRFY x',
+  'HELP',
+  'Subject: x',
+  '.',
+  '',
+  'QUIT',
 ];
 
 function mutate(line: string, rnd: () => number): string {
@@ -83,11 +100,15 @@ function client(port: number, parts: Buffer[], rnd: () => number, pauseMs: numbe
   });
 }
 
-test('random, mutated and binary command streams, huge lines and slow-loris clients: no crash, bounded memory, every connection ended by the server', { timeout: 20_000 }, async (t) => {
+test('random, mutated and binary command streams, huge lines and slow-loris clients: no crash, bounded memory, every connection ended by the server', {
+  timeout: 20_000,
+}, async (t) => {
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 100_000);
   t.diagnostic(`FUZZ_SEED=${seed}`);
   const rnd = prng(seed);
-  const h = await startListener({ listener: ['idle_timeout = "400ms"', 'max_message_size = "64KB"', 'max_connections_per_ip = 1000'] });
+  const h = await startListener({
+    listener: ['idle_timeout = "400ms"', 'max_message_size = "64KB"', 'max_connections_per_ip = 1000'],
+  });
   t.after(() => h.close());
   const rssBefore = process.memoryUsage().rss;
   const clients: Promise<void>[] = [];
@@ -96,7 +117,14 @@ test('random, mutated and binary command streams, huge lines and slow-loris clie
   const huge = Buffer.alloc(4 * 1024 * 1024, 0x41);
   for (let i = 0; i < 4; i++) clients.push(client(h.port, [huge], rnd, 0));
   for (let i = 0; i < 4; i++) {
-    clients.push(client(h.port, [Buffer.from('EHLO x\r\nMAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nDATA\r\n'), huge, huge], rnd, 0));
+    clients.push(
+      client(
+        h.port,
+        [Buffer.from('EHLO x\r\nMAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nDATA\r\n'), huge, huge],
+        rnd,
+        0,
+      ),
+    );
   }
   // Slow loris: one octet every 50 ms of a command that would take 10 s; partial input must not
   // keep the session alive past idle_timeout (400 ms).
@@ -108,7 +136,11 @@ test('random, mutated and binary command streams, huge lines and slow-loris clie
   }
   const all = Promise.all(clients);
   const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000).unref());
-  assert.notEqual(await Promise.race([all, timeout]), 'timeout', 'every connection was ended by the server within 15 s');
+  assert.notEqual(
+    await Promise.race([all, timeout]),
+    'timeout',
+    'every connection was ended by the server within 15 s',
+  );
   assert.ok(Math.max(...lorisEnded) < 3_000, `slow-loris sessions ended after ${Math.max(...lorisEnded)} ms`);
   for (let i = 0; i < 100 && h.listener.stats().connectionsOpen > 0; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(h.listener.stats().connectionsOpen, 0);

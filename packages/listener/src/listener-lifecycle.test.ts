@@ -1,6 +1,15 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bus, ManualClock, PetrelError, SmtpReply, SystemClock, parseConfig, silentLogger, type StoreRequest } from '@petrel/core';
+import {
+  Bus,
+  ManualClock,
+  PetrelError,
+  SmtpReply,
+  SystemClock,
+  parseConfig,
+  silentLogger,
+  type StoreRequest,
+} from '@petrel/core';
 import { Listener } from './listener.js';
 import { HOSTNAME, RawClient, deferred, startListener } from './harness.js';
 
@@ -64,18 +73,22 @@ test('stop() lets a DATA in flight get its 250 before the 421', T, async (t) => 
   assert.equal(h.stored.length, 1);
 });
 
-test('stop() drops a DATA that does not finish within the stop deadline; nothing half-received is stored', T, async (t) => {
-  const h = await startListener({ stopDeadlineMs: 300 });
-  t.after(() => h.close());
-  const c = await inData(h.port, t);
-  c.send('Subject: never ends\r\n\r\nhalf a body\r\n');
-  const started = Date.now();
-  await h.listener.stop();
-  const took = Date.now() - started;
-  assert.ok(took >= 250, `stop waited for the deadline (${took} ms)`);
-  await c.closed;
-  assert.equal(h.stored.length, 0);
-});
+test(
+  'stop() drops a DATA that does not finish within the stop deadline; nothing half-received is stored',
+  T,
+  async (t) => {
+    const h = await startListener({ stopDeadlineMs: 300 });
+    t.after(() => h.close());
+    const c = await inData(h.port, t);
+    c.send('Subject: never ends\r\n\r\nhalf a body\r\n');
+    const started = Date.now();
+    await h.listener.stop();
+    const took = Date.now() - started;
+    assert.ok(took >= 250, `stop waited for the deadline (${took} ms)`);
+    await c.closed;
+    assert.equal(h.stored.length, 0);
+  },
+);
 
 test('an idle client gets 421 4.4.2 <hostname> Error: timeout exceeded and is closed', T, async (t) => {
   const clock = new ManualClock();
@@ -105,7 +118,11 @@ test('past max_connections a client gets 421 4.7.0 Too many connections and is c
   assert.match(await first.cmd('NOOP'), /^250 /);
   assert.equal(h.rejected[0]?.phase, 'concurrency limit');
   assert.deepEqual(
-    { open: h.listener.stats().connectionsOpen, accepted: h.listener.stats().connectionsAccepted, refused: h.listener.stats().connectionsRefused },
+    {
+      open: h.listener.stats().connectionsOpen,
+      accepted: h.listener.stats().connectionsAccepted,
+      refused: h.listener.stats().connectionsRefused,
+    },
     { open: 1, accepted: 1, refused: 1 },
   );
 });
@@ -116,10 +133,14 @@ test('a registered extension adds its EHLO keyword and answers its verb in order
   l.registerExtension({
     verb: 'XPING',
     keyword: 'XPING 1',
-    handler: async (ctx, args) => new SmtpReply(250, `pong ${args} from ${ctx.client.address} in ${ctx.state}`, '2.0.0'),
+    handler: async (ctx, args) =>
+      new SmtpReply(250, `pong ${args} from ${ctx.client.address} in ${ctx.state}`, '2.0.0'),
   });
   l.registerExtension({ verb: 'XBROKEN', handler: () => Promise.reject(new Error('bug')) });
-  assert.throws(() => l.registerExtension({ verb: 'mail', handler: () => new SmtpReply(250, 'x') }), /already registered/);
+  assert.throws(
+    () => l.registerExtension({ verb: 'mail', handler: () => new SmtpReply(250, 'x') }),
+    /already registered/,
+  );
   await l.start();
   t.after(() => l.stop());
   assert.throws(

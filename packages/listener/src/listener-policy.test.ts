@@ -19,23 +19,37 @@ test('policy hooks answer at their phase; refusals are published as rejections w
   assert.equal(await c.cmd('MAIL FROM:<ok@x.test>'), '250 2.1.0 Ok\r\n');
   assert.equal(await c.cmd('RCPT TO:<no@y.test>'), '550 5.7.1 recipient refused\r\n');
   assert.equal(await c.cmd('RCPT TO:<yes@y.test>'), '250 2.1.5 Ok\r\n');
-  assert.deepEqual(h.rejected.map((r) => [r.phase, r.reply.lines[0], r.recipient]), [['awaiting mailfrom', 'sender refused', undefined], ['awaiting rcptto', 'recipient refused', 'no@y.test']]);
+  assert.deepEqual(
+    h.rejected.map((r) => [r.phase, r.reply.lines[0], r.recipient]),
+    [
+      ['awaiting mailfrom', 'sender refused', undefined],
+      ['awaiting rcptto', 'recipient refused', 'no@y.test'],
+    ],
+  );
   c.end();
 });
 
 test('pipelined commands with an async rcptTo hook keep their order, one reply each', async (t) => {
-  const policy: InboundPolicy = { rcptTo: async (_s, r) => (r.recipient.startsWith('no') ? refuse(`no ${r.recipient}`) : undefined) };
+  const policy: InboundPolicy = {
+    rcptTo: async (_s, r) => (r.recipient.startsWith('no') ? refuse(`no ${r.recipient}`) : undefined),
+  };
   const h = await startListener({ policy: () => policy });
   t.after(() => h.close());
   const c = await RawClient.open(h.port);
   await c.cmd('EHLO c.test');
   c.send('MAIL FROM:<a@x.test>\r\nRCPT TO:<no1@y.test>\r\nRCPT TO:<ok@y.test>\r\nRCPT TO:<no2@y.test>\r\nDATA\r\n');
   const replies = [await c.reply(), await c.reply(), await c.reply(), await c.reply(), await c.reply()];
-  assert.deepEqual(replies.map((r) => r.slice(0, 3)), ['250', '550', '250', '550', '354']);
+  assert.deepEqual(
+    replies.map((r) => r.slice(0, 3)),
+    ['250', '550', '250', '550', '354'],
+  );
   assert.match(replies[1]!, /no no1@y\.test/);
   c.send('Subject: x\r\n\r\nbody\r\n.\r\n');
   assert.match(await c.reply(), /^250 2\.0\.0 Ok: queued/);
-  assert.deepEqual(h.stored[0]!.envelope.recipients.map((r) => r.address), ['ok@y.test']);
+  assert.deepEqual(
+    h.stored[0]!.envelope.recipients.map((r) => r.address),
+    ['ok@y.test'],
+  );
   c.end();
 });
 

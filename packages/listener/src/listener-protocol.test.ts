@@ -80,45 +80,57 @@ test('a pipelined MAIL+RCPT×3+DATA batch gets its five replies in one read', T,
   t.after(() => c.destroy());
   await c.cmd('EHLO client.test');
   const before = c.reads;
-  c.send('MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nRCPT TO:<y@example.test>\r\nRCPT TO:<z@example.test>\r\nDATA\r\n');
+  c.send(
+    'MAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nRCPT TO:<y@example.test>\r\nRCPT TO:<z@example.test>\r\nDATA\r\n',
+  );
   const chunk = await c.read(before);
-  assert.equal(chunk, '250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n');
+  assert.equal(
+    chunk,
+    '250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n',
+  );
   c.send('Subject: p\r\n\r\nbody\r\n.\r\nQUIT\r\n');
   assert.match(await c.read(before + 1), /^250 2\.0\.0 Ok: queued as \w+\r\n221 2\.0\.0 Bye\r\n$/);
   assert.equal(h.stored.length, 1);
-  assert.deepEqual(h.stored[0]?.envelope.recipients.map((r) => r.address), ['x@example.test', 'y@example.test', 'z@example.test']);
+  assert.deepEqual(
+    h.stored[0]?.envelope.recipients.map((r) => r.address),
+    ['x@example.test', 'y@example.test', 'z@example.test'],
+  );
 });
 
-test('the stored body is the Received header plus the data, dot-unstuffed, with the envelope filled in', T, async (t) => {
-  const h = await startListener();
-  t.after(() => h.close());
-  const c = await RawClient.open(h.port);
-  t.after(() => c.destroy());
-  await c.cmd('EHLO client.test');
-  await c.cmd('MAIL FROM:<a@test.local> BODY=8BITMIME');
-  await c.cmd('RCPT TO:<X@Example.Test>');
-  assert.match(await c.cmd('DATA'), /^354 /);
-  const reply = await c.cmd('Subject: dots\r\n\r\n..leading\r\n...two\r\n.\r\n');
-  const id = /^250 2\.0\.0 Ok: queued as (\w+)\r\n$/.exec(reply)?.[1];
-  assert.ok(id);
-  const req = h.stored[0]!;
-  const body = req.body.toString('utf8');
-  const received = new RegExp(
-    `^Received: from client\\.test \\(\\[127\\.0\\.0\\.1\\]\\)\\r\\n\\tby mx\\.petrel\\.test \\(Petrel\\) with ESMTP id ${id}\\r\\n\\tfor <X@Example\\.Test>; \\w{3}, \\d{1,2} \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d \\+0000\\r\\n`,
-  );
-  assert.match(body, received);
-  assert.equal(body.replace(received, ''), 'Subject: dots\r\n\r\n.leading\r\n..two\r\n');
-  const e = req.envelope;
-  assert.equal(e.id, id);
-  assert.equal(e.sender, 'a@test.local');
-  assert.deepEqual(e.recipients, [{ address: 'X@Example.Test', domain: 'example.test' }]);
-  assert.equal(e.size, req.body.length);
-  assert.equal(e.protocol, 'esmtp');
-  assert.equal(e.bodyType, '8BITMIME');
-  assert.equal(e.smtputf8, false);
-  assert.equal(e.client?.address, '127.0.0.1');
-  assert.equal(e.client?.helo, 'client.test');
-});
+test(
+  'the stored body is the Received header plus the data, dot-unstuffed, with the envelope filled in',
+  T,
+  async (t) => {
+    const h = await startListener();
+    t.after(() => h.close());
+    const c = await RawClient.open(h.port);
+    t.after(() => c.destroy());
+    await c.cmd('EHLO client.test');
+    await c.cmd('MAIL FROM:<a@test.local> BODY=8BITMIME');
+    await c.cmd('RCPT TO:<X@Example.Test>');
+    assert.match(await c.cmd('DATA'), /^354 /);
+    const reply = await c.cmd('Subject: dots\r\n\r\n..leading\r\n...two\r\n.\r\n');
+    const id = /^250 2\.0\.0 Ok: queued as (\w+)\r\n$/.exec(reply)?.[1];
+    assert.ok(id);
+    const req = h.stored[0]!;
+    const body = req.body.toString('utf8');
+    const received = new RegExp(
+      `^Received: from client\\.test \\(\\[127\\.0\\.0\\.1\\]\\)\\r\\n\\tby mx\\.petrel\\.test \\(Petrel\\) with ESMTP id ${id}\\r\\n\\tfor <X@Example\\.Test>; \\w{3}, \\d{1,2} \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d \\+0000\\r\\n`,
+    );
+    assert.match(body, received);
+    assert.equal(body.replace(received, ''), 'Subject: dots\r\n\r\n.leading\r\n..two\r\n');
+    const e = req.envelope;
+    assert.equal(e.id, id);
+    assert.equal(e.sender, 'a@test.local');
+    assert.deepEqual(e.recipients, [{ address: 'X@Example.Test', domain: 'example.test' }]);
+    assert.equal(e.size, req.body.length);
+    assert.equal(e.protocol, 'esmtp');
+    assert.equal(e.bodyType, '8BITMIME');
+    assert.equal(e.smtputf8, false);
+    assert.equal(e.client?.address, '127.0.0.1');
+    assert.equal(e.client?.helo, 'client.test');
+  },
+);
 
 test('more than max_recipients RCPTs get 452 4.5.3', T, async (t) => {
   const h = await startListener({ listener: ['max_recipients = 2'] });

@@ -12,7 +12,10 @@ const T = { timeout: 20_000 };
 /** A cheap scrypt cost keeps the tests fast; the format is the same. */
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
-async function fixture(t: { after(fn: () => unknown): void }, extra: readonly string[] = []): Promise<{ h: Harness; dir: string }> {
+async function fixture(
+  t: { after(fn: () => unknown): void },
+  extra: readonly string[] = [],
+): Promise<{ h: Harness; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-listener-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   await makeCertificate(dir);
@@ -33,32 +36,75 @@ async function fixture(t: { after(fn: () => unknown): void }, extra: readonly st
 }
 
 const swaks = async (port: number, args: readonly string[]): Promise<{ code: number | null; out: string }> => {
-  const r = await run('swaks', ['--server', `127.0.0.1:${port}`, '--local-interface', '127.0.0.9', '--timeout', '10', ...args], { timeoutMs: 15_000 });
+  const r = await run(
+    'swaks',
+    ['--server', `127.0.0.1:${port}`, '--local-interface', '127.0.0.9', '--timeout', '10', ...args],
+    { timeoutMs: 15_000 },
+  );
   return { code: r.code, out: r.stdout + r.stderr };
 };
 
 test('swaks --tls --auth PLAIN from outside relay_networks relays, and the envelope names the user', T, async (t) => {
   const { h } = await fixture(t);
-  const r = await swaks(h.port, ['--from', 'a@test.local', '--to', 'x@example.test', '--tls', '--auth', 'PLAIN', '--auth-user', 'alice', '--auth-password', 's3cret']);
+  const r = await swaks(h.port, [
+    '--from',
+    'a@test.local',
+    '--to',
+    'x@example.test',
+    '--tls',
+    '--auth',
+    'PLAIN',
+    '--auth-user',
+    'alice',
+    '--auth-password',
+    's3cret',
+  ]);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /<~ +235 2\.7\.0 Authentication successful/);
   assert.equal(h.stored.length, 1);
   const { envelope, body } = h.stored[0]!;
   assert.equal(envelope.client?.authUser, 'alice');
   assert.equal(envelope.client?.address, '127.0.0.9');
-  assert.match(body.toString(), /^Received: from \S+ \(\[127\.0\.0\.9\]\)\r\n\t\(using TLSv1\.[23] with cipher \S+\)\r\n\tby mx\.petrel\.test \(Petrel\) with ESMTPSA id /);
+  assert.match(
+    body.toString(),
+    /^Received: from \S+ \(\[127\.0\.0\.9\]\)\r\n\t\(using TLSv1\.[23] with cipher \S+\)\r\n\tby mx\.petrel\.test \(Petrel\) with ESMTPSA id /,
+  );
 });
 
 test('swaks --tls --auth LOGIN authenticates too', T, async (t) => {
   const { h } = await fixture(t);
-  const r = await swaks(h.port, ['--from', 'a@test.local', '--to', 'x@example.test', '--tls', '--auth', 'LOGIN', '--auth-user', 'alice', '--auth-password', 's3cret']);
+  const r = await swaks(h.port, [
+    '--from',
+    'a@test.local',
+    '--to',
+    'x@example.test',
+    '--tls',
+    '--auth',
+    'LOGIN',
+    '--auth-user',
+    'alice',
+    '--auth-password',
+    's3cret',
+  ]);
   assert.equal(r.code, 0, r.out);
   assert.equal(h.stored[0]?.envelope.client?.authUser, 'alice');
 });
 
 test('a wrong password gets 535 5.7.8 and the relay attempt after it 554 5.7.1', T, async (t) => {
   const { h } = await fixture(t);
-  const r = await swaks(h.port, ['--from', 'a@test.local', '--to', 'x@example.test', '--tls', '--auth', 'PLAIN', '--auth-user', 'alice', '--auth-password', 'wrong']);
+  const r = await swaks(h.port, [
+    '--from',
+    'a@test.local',
+    '--to',
+    'x@example.test',
+    '--tls',
+    '--auth',
+    'PLAIN',
+    '--auth-user',
+    'alice',
+    '--auth-password',
+    'wrong',
+  ]);
   assert.notEqual(r.code, 0);
   assert.match(r.out, /<~\*+ +535 5\.7\.8 /);
   // Without AUTH (TLS only) from a non-relay network: refused as open relay.
@@ -71,25 +117,51 @@ test('a wrong password gets 535 5.7.8 and the relay attempt after it 554 5.7.1',
   assert.ok(h.rejected.some((e) => e.reply.code === 535 && e.phase === 'awaiting mailfrom'));
 });
 
-test('AUTH before STARTTLS is refused with 538 5.7.11 and not advertised; after TLS AUTH is offered and STARTTLS is not', T, async (t) => {
-  const { h } = await fixture(t);
-  const c = await RawClient.open(h.port);
-  t.after(() => c.destroy());
-  const ehlo = await c.cmd('EHLO client.test');
-  assert.match(ehlo, /250[ -]STARTTLS\r\n/);
-  assert.doesNotMatch(ehlo, /AUTH/);
-  assert.match(await c.cmd(`AUTH PLAIN ${Buffer.from('\0alice\0s3cret').toString('base64')}`), /^538 5\.7\.11 /);
-  const r = await swaks(h.port, ['--from', 'a@test.local', '--to', 'x@example.test', '--auth', 'PLAIN', '--auth-user', 'alice', '--auth-password', 's3cret']);
-  assert.notEqual(r.code, 0, 'swaks refuses to go on without an advertised AUTH');
-  const tls = await swaks(h.port, ['--tls', '--quit-after', 'EHLO']);
-  const afterTls = tls.out.slice(tls.out.indexOf('TLS started'));
-  assert.match(afterTls, /250[ -]AUTH PLAIN LOGIN/);
-  assert.doesNotMatch(afterTls, /STARTTLS/);
-});
+test(
+  'AUTH before STARTTLS is refused with 538 5.7.11 and not advertised; after TLS AUTH is offered and STARTTLS is not',
+  T,
+  async (t) => {
+    const { h } = await fixture(t);
+    const c = await RawClient.open(h.port);
+    t.after(() => c.destroy());
+    const ehlo = await c.cmd('EHLO client.test');
+    assert.match(ehlo, /250[ -]STARTTLS\r\n/);
+    assert.doesNotMatch(ehlo, /AUTH/);
+    assert.match(await c.cmd(`AUTH PLAIN ${Buffer.from('\0alice\0s3cret').toString('base64')}`), /^538 5\.7\.11 /);
+    const r = await swaks(h.port, [
+      '--from',
+      'a@test.local',
+      '--to',
+      'x@example.test',
+      '--auth',
+      'PLAIN',
+      '--auth-user',
+      'alice',
+      '--auth-password',
+      's3cret',
+    ]);
+    assert.notEqual(r.code, 0, 'swaks refuses to go on without an advertised AUTH');
+    const tls = await swaks(h.port, ['--tls', '--quit-after', 'EHLO']);
+    const afterTls = tls.out.slice(tls.out.indexOf('TLS started'));
+    assert.match(afterTls, /250[ -]AUTH PLAIN LOGIN/);
+    assert.doesNotMatch(afterTls, /STARTTLS/);
+  },
+);
 
 test('auth_allow_plaintext offers AUTH in clear', T, async (t) => {
   const { h } = await fixture(t, ['auth_allow_plaintext = true']);
-  const r = await swaks(h.port, ['--from', 'a@test.local', '--to', 'x@example.test', '--auth', 'LOGIN', '--auth-user', 'alice', '--auth-password', 's3cret']);
+  const r = await swaks(h.port, [
+    '--from',
+    'a@test.local',
+    '--to',
+    'x@example.test',
+    '--auth',
+    'LOGIN',
+    '--auth-user',
+    'alice',
+    '--auth-password',
+    's3cret',
+  ]);
   assert.equal(r.code, 0, r.out);
   assert.match(h.stored[0]!.body.toString(), /with ESMTPA id /);
 });
@@ -103,7 +175,10 @@ test('MAIL FROM in a local domain without AUTH from outside relay_networks is re
   t.after(() => c.destroy());
   await c.cmd('EHLO client.test');
   await c.cmd('MAIL FROM:<a@test.local>');
-  assert.match(await c.cmd('RCPT TO:<postmaster@PETREL.test>'), /^550 5\.1\.2 <postmaster@PETREL\.test>: Petrel is an outbound-only MTA/);
+  assert.match(
+    await c.cmd('RCPT TO:<postmaster@PETREL.test>'),
+    /^550 5\.1\.2 <postmaster@PETREL\.test>: Petrel is an outbound-only MTA/,
+  );
 });
 
 test('after auth_max_failures wrong passwords the client IP gets 421 4.7.0 and is disconnected', T, async (t) => {
@@ -166,24 +241,35 @@ test('reloadTls() makes new handshakes use a renewed certificate', T, async (t) 
   assert.ok(readFileSync(join(dir, 'cert.pem')).length > 0);
 });
 
-test('parallel AUTH from one address: checks are counted as they start, so no more than auth_max_failures passwords are checked', T, async (t) => {
-  // A real scrypt cost: every check is still running when the last connection's AUTH arrives.
-  const dir = mkdtempSync(join(tmpdir(), 'petrel-listener-auth-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'users'), `alice:${await hashPassword('s3cret', { N: 16384, r: 8, p: 1 })}\n`);
-  const h = await startListener({ configFile: join(dir, 'petrel.toml'), listener: ['auth_users_file = "users"', 'auth_allow_plaintext = true', 'auth_max_failures = 3'] });
-  t.after(() => h.close());
-  const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.open(h.port)));
-  t.after(() => clients.forEach((c) => c.destroy()));
-  for (const c of clients) assert.match(await c.cmd('EHLO client.test'), /^250 AUTH PLAIN LOGIN\r\n$/m);
-  for (const c of clients) c.send(`AUTH PLAIN ${Buffer.from('\0alice\0wrong').toString('base64')}\r\n`);
-  const first = await Promise.all(clients.map((c) => c.reply()));
-  const checked = first.filter((r) => r.startsWith('535 5.7.8'));
-  assert.equal(checked.length, 3, first.join(''));
-  assert.equal(first.filter((r) => r.startsWith('421 4.7.0 Error: too many authentication failures')).length, 17, first.join(''));
-  // After the limit even the right password is refused, unchecked.
-  const d = await RawClient.open(h.port);
-  t.after(() => d.destroy());
-  await d.cmd('EHLO client.test');
-  assert.match(await d.cmd(`AUTH PLAIN ${Buffer.from('\0alice\0s3cret').toString('base64')}`), /^421 4\.7\.0 /);
-});
+test(
+  'parallel AUTH from one address: checks are counted as they start, so no more than auth_max_failures passwords are checked',
+  T,
+  async (t) => {
+    // A real scrypt cost: every check is still running when the last connection's AUTH arrives.
+    const dir = mkdtempSync(join(tmpdir(), 'petrel-listener-auth-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'users'), `alice:${await hashPassword('s3cret', { N: 16384, r: 8, p: 1 })}\n`);
+    const h = await startListener({
+      configFile: join(dir, 'petrel.toml'),
+      listener: ['auth_users_file = "users"', 'auth_allow_plaintext = true', 'auth_max_failures = 3'],
+    });
+    t.after(() => h.close());
+    const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.open(h.port)));
+    t.after(() => clients.forEach((c) => c.destroy()));
+    for (const c of clients) assert.match(await c.cmd('EHLO client.test'), /^250 AUTH PLAIN LOGIN\r\n$/m);
+    for (const c of clients) c.send(`AUTH PLAIN ${Buffer.from('\0alice\0wrong').toString('base64')}\r\n`);
+    const first = await Promise.all(clients.map((c) => c.reply()));
+    const checked = first.filter((r) => r.startsWith('535 5.7.8'));
+    assert.equal(checked.length, 3, first.join(''));
+    assert.equal(
+      first.filter((r) => r.startsWith('421 4.7.0 Error: too many authentication failures')).length,
+      17,
+      first.join(''),
+    );
+    // After the limit even the right password is refused, unchecked.
+    const d = await RawClient.open(h.port);
+    t.after(() => d.destroy());
+    await d.cmd('EHLO client.test');
+    assert.match(await d.cmd(`AUTH PLAIN ${Buffer.from('\0alice\0s3cret').toString('base64')}`), /^421 4\.7\.0 /);
+  },
+);

@@ -4,7 +4,14 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import { PetrelError, parseHostPort, type HostPort, type Logger, type Service, type ServiceContext } from '@petrel/core';
+import {
+  PetrelError,
+  parseHostPort,
+  type HostPort,
+  type Logger,
+  type Service,
+  type ServiceContext,
+} from '@petrel/core';
 import { AuthFailureLimiter } from './auth.js';
 import { BUILTIN_VERBS } from './commands.js';
 import { ExtensionRegistry, type SmtpExtension } from './extensions.js';
@@ -66,14 +73,16 @@ export class Listener implements Service {
 
   /** Adds an ESMTP verb (and EHLO keyword); call before start(). */
   registerExtension(ext: SmtpExtension): void {
-    if (this.phase !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'registerExtension() must be called before start()');
+    if (this.phase !== 'new')
+      throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'registerExtension() must be called before start()');
     this.extensions.register(ext);
   }
 
   private offStats: (() => void) | undefined;
 
   async start(): Promise<void> {
-    if (this.phase !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `listener cannot start from "${this.phase}"`);
+    if (this.phase !== 'new')
+      throw new PetrelError('PETREL_ERR_SERVICE_STATE', `listener cannot start from "${this.phase}"`);
     const settings = settingsFrom(this.ctx.config);
     // A bad certificate or users file is fatal at start (it is only logged on reload).
     if (settings.tlsFiles) this.secureContext = loadSecureContext(settings.tlsFiles);
@@ -175,11 +184,21 @@ export class Listener implements Service {
 
   private bind(text: string): Promise<void> {
     const hp = parseHostPort(text, 25);
-    if (!hp) return Promise.reject(new PetrelError('PETREL_ERR_LISTEN', `listener: not an address: "${text}"`, { listen: text }));
+    if (!hp)
+      return Promise.reject(
+        new PetrelError('PETREL_ERR_LISTEN', `listener: not an address: "${text}"`, { listen: text }),
+      );
     const server = createServer((socket) => this.accept(socket));
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
-        reject(new PetrelError('PETREL_ERR_LISTEN', `listener cannot bind ${text}: ${err.message}`, { listen: text }, { cause: err }));
+        reject(
+          new PetrelError(
+            'PETREL_ERR_LISTEN',
+            `listener cannot bind ${text}: ${err.message}`,
+            { listen: text },
+            { cause: err },
+          ),
+        );
       };
       server.once('error', onError);
       server.listen(hp.port, hp.host, () => {

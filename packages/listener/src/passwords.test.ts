@@ -28,7 +28,10 @@ test('bcrypt lines from crypt(3) verify, so existing user databases work as they
 });
 
 test('bad lines name the file and line; a bcrypt cost beyond 14 is refused (it would stall AUTH)', () => {
-  assert.throws(() => UserDb.parse('alice:plaintext\n', '/etc/petrel/users'), /\/etc\/petrel\/users:1: expected "user:scrypt\$N\$r\$p\$salt\$hash" or "user:\$2b\$cost\$…"/);
+  assert.throws(
+    () => UserDb.parse('alice:plaintext\n', '/etc/petrel/users'),
+    /\/etc\/petrel\/users:1: expected "user:scrypt\$N\$r\$p\$salt\$hash" or "user:\$2b\$cost\$…"/,
+  );
   const slow = `$2b$15$${'a'.repeat(53)}`;
   assert.equal(parseHash(slow), undefined);
   assert.equal(parseHash(`$2b$10$${'a'.repeat(52)}`), undefined, 'truncated');

@@ -39,7 +39,9 @@ const DEFAULT_COST = { N: 16_384, r: 8, p: 1 };
 
 function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, keylen, { ...opts, maxmem: 256 * opts.N! * opts.r! + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password, salt, keylen, { ...opts, maxmem: 256 * opts.N! * opts.r! + 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -74,7 +76,12 @@ export async function verifyPassword(password: string, h: PasswordHash): Promise
 export class UserDb {
   // A fixed hash to verify against for unknown users, so that the reply time does not tell
   // whether a user exists.
-  private static dummy: PasswordHash = { kind: 'scrypt', ...DEFAULT_COST, salt: Buffer.alloc(16), hash: Buffer.alloc(32) };
+  private static dummy: PasswordHash = {
+    kind: 'scrypt',
+    ...DEFAULT_COST,
+    salt: Buffer.alloc(16),
+    hash: Buffer.alloc(32),
+  };
 
   constructor(private readonly users: ReadonlyMap<string, PasswordHash>) {}
 
@@ -88,7 +95,11 @@ export class UserDb {
       const user = colon > 0 ? line.slice(0, colon) : '';
       const hash = colon > 0 ? parseHash(line.slice(colon + 1)) : undefined;
       if (!hash || /\s/.test(user)) {
-        throw new PetrelError('PETREL_ERR_AUTH_USERS', `${file}:${i + 1}: expected "user:scrypt$N$r$p$salt$hash" or "user:$2b$cost$…" (bcrypt, cost 4–${MAX_BCRYPT_COST})`, { file, line: i + 1 });
+        throw new PetrelError(
+          'PETREL_ERR_AUTH_USERS',
+          `${file}:${i + 1}: expected "user:scrypt$N$r$p$salt$hash" or "user:$2b$cost$…" (bcrypt, cost 4–${MAX_BCRYPT_COST})`,
+          { file, line: i + 1 },
+        );
       }
       users.set(user, hash);
     }
@@ -100,7 +111,12 @@ export class UserDb {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new PetrelError('PETREL_ERR_AUTH_USERS', `${file}: cannot read the AUTH users file: ${(err as Error).message}`, { file }, { cause: err });
+      throw new PetrelError(
+        'PETREL_ERR_AUTH_USERS',
+        `${file}: cannot read the AUTH users file: ${(err as Error).message}`,
+        { file },
+        { cause: err },
+      );
     }
     return UserDb.parse(text, file);
   }

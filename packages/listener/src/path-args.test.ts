@@ -6,7 +6,14 @@ test('MAIL FROM arguments: path and upper-cased parameters', () => {
   const r = parsePathArgs('FROM:<a@test.local> size=100 BODY=8BITMIME SMTPUTF8', 'FROM:');
   assert.ok(r.ok);
   assert.equal(r.value.address, 'a@test.local');
-  assert.deepEqual([...r.value.params], [['SIZE', '100'], ['BODY', '8BITMIME'], ['SMTPUTF8', undefined]]);
+  assert.deepEqual(
+    [...r.value.params],
+    [
+      ['SIZE', '100'],
+      ['BODY', '8BITMIME'],
+      ['SMTPUTF8', undefined],
+    ],
+  );
 });
 
 test('the null path, a space after the colon and a source route are accepted', () => {

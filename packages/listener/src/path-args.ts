@@ -12,7 +12,9 @@ export interface PathArgs {
 
 export type PathError = 'syntax' | 'address' | 'duplicate-param';
 
-export type PathParse = { readonly ok: true; readonly value: PathArgs } | { readonly ok: false; readonly error: PathError };
+export type PathParse =
+  | { readonly ok: true; readonly value: PathArgs }
+  | { readonly ok: false; readonly error: PathError };
 
 /**
  * Parses `FROM:<a@b> SIZE=1 BODY=8BITMIME` (prefix "FROM:") or `TO:<a@b>` (prefix "TO:").

@@ -28,12 +28,24 @@ export interface InboundPolicy {
   connect?(session: PolicySessionInfo): PolicyVerdict;
   ehlo?(session: PolicySessionInfo, helo: string, esmtp: boolean): PolicyVerdict;
   mailFrom?(session: PolicySessionInfo, sender: string, params: ReadonlyMap<string, string | undefined>): PolicyVerdict;
-  rcptTo?(session: PolicySessionInfo, rcpt: { readonly sender: string; readonly recipient: string; readonly domain: string; readonly accepted: readonly string[]; readonly params: ReadonlyMap<string, string | undefined> }): PolicyVerdict;
+  rcptTo?(
+    session: PolicySessionInfo,
+    rcpt: {
+      readonly sender: string;
+      readonly recipient: string;
+      readonly domain: string;
+      readonly accepted: readonly string[];
+      readonly params: ReadonlyMap<string, string | undefined>;
+    },
+  ): PolicyVerdict;
   /**
    * The whole message, before the spool commit. `parts` is the data as received (no trace
    * header yet); a result with `parts` replaces it (header edits).
    */
-  data?(session: PolicySessionInfo, msg: { readonly sender: string; readonly recipients: readonly string[]; readonly parts: readonly Buffer[] }): Promise<{ readonly reply?: ReplyData; readonly parts?: readonly Buffer[] } | undefined>;
+  data?(
+    session: PolicySessionInfo,
+    msg: { readonly sender: string; readonly recipients: readonly string[]; readonly parts: readonly Buffer[] },
+  ): Promise<{ readonly reply?: ReplyData; readonly parts?: readonly Buffer[] } | undefined>;
 }
 
 /** Where a session gets its snapshot: called once per connection. */

@@ -84,7 +84,8 @@ export const replyFor = {
   localDomain: (address: string): SmtpReply =>
     r(550, '5.1.2', `<${address}>: Petrel is an outbound-only MTA and accepts no mail for local domains`),
   // RFC 5321 §6.3, RFC 3463 §3.5 (5.4.6 routing loop detected).
-  tooManyHops: (count: number, limit: number): SmtpReply => r(554, '5.4.6', `Too many hops (${count} > ${limit}): mail loop?`),
+  tooManyHops: (count: number, limit: number): SmtpReply =>
+    r(554, '5.4.6', `Too many hops (${count} > ${limit}): mail loop?`),
   chunkOk: (size: number): SmtpReply => r(250, '2.0.0', `Ok: ${size} octets received`),
   authChallenge: (b64: string): SmtpReply => new SmtpReply(334, [b64]),
 };

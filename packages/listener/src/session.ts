@@ -74,7 +74,13 @@ export class Session implements CommandSession {
     this.socket = socket;
     this.client = { address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
     const s = host.settings;
-    this.reader = new WireReader({ maxLine: s.maxLine, maxSaslLine: MAX_SASL_LINE, maxData: s.maxMessageSize, maxDataLine: s.maxDataLine, normalizeBareLf: s.normalizeBareLf });
+    this.reader = new WireReader({
+      maxLine: s.maxLine,
+      maxSaslLine: MAX_SASL_LINE,
+      maxData: s.maxMessageSize,
+      maxDataLine: s.maxDataLine,
+      normalizeBareLf: s.normalizeBareLf,
+    });
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
     this.policy = host.policy?.();
     this.attach(socket);
@@ -229,7 +235,8 @@ export class Session implements CommandSession {
 
   beginChunk(size: number, last: boolean): void {
     const tx = this.tx;
-    if (tx && !tx.bdat) tx.bdat = new BdatBody(this.settings.maxMessageSize, this.settings.maxDataLine, tx.bodyType === 'BINARYMIME');
+    if (tx && !tx.bdat)
+      tx.bdat = new BdatBody(this.settings.maxMessageSize, this.settings.maxDataLine, tx.bodyType === 'BINARYMIME');
     this.chunk = { size, last };
     this.enter('reading chunk');
     this.reader.beginChunk(size);
@@ -320,7 +327,11 @@ export class Session implements CommandSession {
     };
   }
 
-  afterPolicy(verdict: PolicyVerdict, about: { sender?: string; recipient?: string }, go: () => void): Promise<void> | undefined {
+  afterPolicy(
+    verdict: PolicyVerdict,
+    about: { sender?: string; recipient?: string },
+    go: () => void,
+  ): Promise<void> | undefined {
     if (!(verdict instanceof Promise)) {
       if (verdict) this.refuse(verdict, about);
       else go();
@@ -339,7 +350,11 @@ export class Session implements CommandSession {
   private async policyStore(tx: Transaction, parts: readonly Buffer[], phase: ServerState): Promise<void> {
     const hook = this.policy?.data;
     if (hook) {
-      const r = await hook(this.policyInfo(), { sender: tx.sender, recipients: tx.recipients.map((x) => x.address), parts }).catch(() => ({ reply: REPLIES.localError, parts: undefined }));
+      const r = await hook(this.policyInfo(), {
+        sender: tx.sender,
+        recipients: tx.recipients.map((x) => x.address),
+        parts,
+      }).catch(() => ({ reply: REPLIES.localError, parts: undefined }));
       if (r?.reply) return this.refuse(r.reply, { sender: tx.sender }, phase);
       if (r?.parts) parts = r.parts;
     }
@@ -351,7 +366,9 @@ export class Session implements CommandSession {
   private attach(socket: Socket): void {
     socket.on('data', this.onDataBound);
     socket.on('drain', this.onDrainBound);
-    socket.on('error', (err) => this.host.logger.debug({ err, connectionId: this.connectionId }, 'client socket error'));
+    socket.on('error', (err) =>
+      this.host.logger.debug({ err, connectionId: this.connectionId }, 'client socket error'),
+    );
     socket.once('close', () => {
       this.host.clock.clearTimer(this.idleTimer);
       this.host.clock.clearTimer(this.greetTimer);
@@ -410,7 +427,10 @@ export class Session implements CommandSession {
         }
       }
     } catch (err) {
-      this.host.logger.error({ err, connectionId: this.connectionId }, 'listener session failed; dropping the connection');
+      this.host.logger.error(
+        { err, connectionId: this.connectionId },
+        'listener session failed; dropping the connection',
+      );
       this.socket.destroy();
     } finally {
       this.running = false;
@@ -509,7 +529,8 @@ export class Session implements CommandSession {
       const hops = countReceived(result.parts);
       const limit = this.settings.hopcountLimit;
       if (hops > limit) this.refuse(replyFor.tooManyHops(hops, limit), about, phase);
-      else await this.wait(this.policy?.data ? this.policyStore(tx, result.parts, phase) : this.store(tx, result.parts));
+      else
+        await this.wait(this.policy?.data ? this.policyStore(tx, result.parts, phase) : this.store(tx, result.parts));
     }
     if (!this.isClosed) this.enter('awaiting mailfrom');
   }

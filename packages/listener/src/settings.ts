@@ -58,7 +58,10 @@ export function settingsFrom(config: PetrelConfig): SessionSettings {
     normalizeBareLf: l.bare_newline === 'normalize',
     maxLine: MAX_LINE,
     maxDataLine: MAX_DATA_LINE,
-    tlsFiles: l.tls_certificate !== undefined && l.tls_key !== undefined ? { certificate: l.tls_certificate, key: l.tls_key } : undefined,
+    tlsFiles:
+      l.tls_certificate !== undefined && l.tls_key !== undefined
+        ? { certificate: l.tls_certificate, key: l.tls_key }
+        : undefined,
     authUsersFile: l.auth_users_file,
     authAllowPlaintext: l.auth_allow_plaintext,
     authMaxFailures: l.auth_max_failures,

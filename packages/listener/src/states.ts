@@ -33,7 +33,12 @@ export type ServerState =
 /** States in which the session reads command lines. */
 export type CommandState = 'awaiting ehlo/helo' | 'awaiting mailfrom' | 'awaiting rcptto' | 'awaiting bdat';
 
-export const COMMAND_STATES: readonly CommandState[] = ['awaiting ehlo/helo', 'awaiting mailfrom', 'awaiting rcptto', 'awaiting bdat'];
+export const COMMAND_STATES: readonly CommandState[] = [
+  'awaiting ehlo/helo',
+  'awaiting mailfrom',
+  'awaiting rcptto',
+  'awaiting bdat',
+];
 
 export function isCommandState(s: ServerState): s is CommandState {
   return (COMMAND_STATES as readonly ServerState[]).includes(s);
@@ -60,6 +65,9 @@ export const TRANSITIONS: Readonly<Record<ServerState, readonly ServerState[]>> 
 
 export function checkTransition(from: ServerState, to: ServerState): void {
   if (!TRANSITIONS[from].includes(to)) {
-    throw new PetrelError('PETREL_ERR_SERVICE_STATE', `listener session cannot go from "${from}" to "${to}"`, { from, to });
+    throw new PetrelError('PETREL_ERR_SERVICE_STATE', `listener session cannot go from "${from}" to "${to}"`, {
+      from,
+      to,
+    });
   }
 }

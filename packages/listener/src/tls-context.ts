@@ -47,7 +47,8 @@ export async function upgradeToTls(
   const gone = new Promise<'gone'>((r) => raw.once('close', () => r('gone')));
   if (raw.writableLength > 0) {
     const drained = new Promise<'drained'>((r) => raw.once('drain', () => r('drained')));
-    if ((await Promise.race([drained, gone])) === 'gone') return { error: new Error('client closed before the handshake') };
+    if ((await Promise.race([drained, gone])) === 'gone')
+      return { error: new Error('client closed before the handshake') };
   }
   const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
   const timer = clock.setTimer(timeoutMs, () => secure.destroy(new Error('TLS handshake timed out')));
@@ -63,5 +64,8 @@ export async function upgradeToTls(
     return { error: outcome };
   }
   const cipher = secure.getCipher();
-  return { socket: secure, info: { protocol: secure.getProtocol() ?? 'TLS', cipher: cipher.standardName ?? cipher.name } };
+  return {
+    socket: secure,
+    info: { protocol: secure.getProtocol() ?? 'TLS', cipher: cipher.standardName ?? cipher.name },
+  };
 }

@@ -48,7 +48,7 @@ export function withProtocol(esmtp: boolean, smtputf8: boolean, tls: boolean, au
  */
 export function missingHeaders(data: Buffer): { messageId: boolean; date: boolean } {
   const end = data.indexOf('\r\n\r\n');
-  const head = (data.subarray(0, end < 0 ? data.length : end + 2).toString('latin1'));
+  const head = data.subarray(0, end < 0 ? data.length : end + 2).toString('latin1');
   const top = data.subarray(0, 2).toString('latin1') === '\r\n' ? '' : `\r\n${head}`;
   return { messageId: !/\r\nmessage-id[ \t]*:/i.test(top), date: !/\r\ndate[ \t]*:/i.test(top) };
 }
@@ -64,7 +64,8 @@ export const HEADER_WINDOW = 256 * 1024;
  */
 export function headerSource(parts: readonly Buffer[]): Buffer {
   const first = parts[0] ?? Buffer.alloc(0);
-  if (parts.length <= 1 || first.includes(BLANK_LINE) || first.subarray(0, 2).toString('latin1') === '\r\n') return first;
+  if (parts.length <= 1 || first.includes(BLANK_LINE) || first.subarray(0, 2).toString('latin1') === '\r\n')
+    return first;
   let taken = 0;
   let octets = 0;
   let tail: Buffer = Buffer.alloc(0);

@@ -39,17 +39,28 @@ test('a line over 512 octets is one too-long error, even when it arrives without
   assert.deepEqual(all(r), []);
   assert.equal(r.buffered, 0, 'the over-long line is not held in memory');
   r.push(Buffer.from(`${'y'.repeat(600)}\r\nNOOP\r\n`));
-  assert.deepEqual(all(r), [{ kind: 'error', error: 'too-long' }, { kind: 'line', text: 'NOOP' }]);
+  assert.deepEqual(all(r), [
+    { kind: 'error', error: 'too-long' },
+    { kind: 'line', text: 'NOOP' },
+  ]);
   const exact = new WireReader({ maxLine: 512, maxData: 1000 });
   exact.push(Buffer.from(`${'x'.repeat(510)}\r\n${'y'.repeat(511)}\r\n`));
-  assert.deepEqual(all(exact).map((c) => c.kind), ['line', 'error']);
+  assert.deepEqual(
+    all(exact).map((c) => c.kind),
+    ['line', 'error'],
+  );
 });
 
 test('AUTH lines and SASL responses may run to maxSaslLine (RFC 4954 §4), other commands stop at maxLine', () => {
   const r = new WireReader({ maxLine: 512, maxSaslLine: 12_288, maxData: 1000 });
   const token = 'A'.repeat(5000);
-  r.push(Buffer.from(`auth PLAIN ${token}\r\nMAIL FROM:<${'m'.repeat(600)}@b.c>\r\nAUTH PLAIN ${'B'.repeat(12_300)}\r\n`));
-  assert.deepEqual(all(r).map((c) => (c.kind === 'line' ? c.text.slice(0, 10) : c.error)), ['auth PLAIN', 'too-long', 'too-long']);
+  r.push(
+    Buffer.from(`auth PLAIN ${token}\r\nMAIL FROM:<${'m'.repeat(600)}@b.c>\r\nAUTH PLAIN ${'B'.repeat(12_300)}\r\n`),
+  );
+  assert.deepEqual(
+    all(r).map((c) => (c.kind === 'line' ? c.text.slice(0, 10) : c.error)),
+    ['auth PLAIN', 'too-long', 'too-long'],
+  );
   r.push(Buffer.from(`${token}\r\n${token}\r\n`));
   assert.deepEqual(r.nextCommand(true), { kind: 'line', text: token }, 'a SASL response line');
   assert.deepEqual(r.nextCommand(false), { kind: 'error', error: 'too-long' }, 'the same line as a command');
@@ -82,6 +93,10 @@ test('bare_newline = "normalize": a bare LF ends a command or data line (stored 
   const d = r.readData();
   assert.ok(d);
   assert.equal(d.bareEol, false);
-  assert.equal(Buffer.concat(d.parts).toString(), 'Subject: x\r\n\r\nhello\r\n\r\nMAIL FROM:<evil@x.test>\r\n.dot\r\n', 'one message: "\\n.\\n" did not end it');
+  assert.equal(
+    Buffer.concat(d.parts).toString(),
+    'Subject: x\r\n\r\nhello\r\n\r\nMAIL FROM:<evil@x.test>\r\n.dot\r\n',
+    'one message: "\\n.\\n" did not end it',
+  );
   assert.deepEqual(r.nextCommand(), { kind: 'line', text: 'QUIT' });
 });

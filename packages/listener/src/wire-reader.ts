@@ -33,7 +33,14 @@ export interface WireReaderOptions {
 
 /** "AUTH " in any case, the only command whose line may exceed maxLine. */
 function startsWithAuth(buf: Buffer, at: number): boolean {
-  return buf.length - at >= 5 && (buf[at]! | 0x20) === 0x61 && (buf[at + 1]! | 0x20) === 0x75 && (buf[at + 2]! | 0x20) === 0x74 && (buf[at + 3]! | 0x20) === 0x68 && buf[at + 4] === 0x20;
+  return (
+    buf.length - at >= 5 &&
+    (buf[at]! | 0x20) === 0x61 &&
+    (buf[at + 1]! | 0x20) === 0x75 &&
+    (buf[at + 2]! | 0x20) === 0x74 &&
+    (buf[at + 3]! | 0x20) === 0x68 &&
+    buf[at + 4] === 0x20
+  );
 }
 
 export class WireReader {
@@ -67,7 +74,8 @@ export class WireReader {
    * session awaits a SASL response line (RFC 4954 §4), which may be as long as an AUTH command.
    */
   nextCommand(saslResponse = false): CommandLine | undefined {
-    if (this.decoder || this.chunkLeft >= 0) throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'nextCommand() during DATA or BDAT');
+    if (this.decoder || this.chunkLeft >= 0)
+      throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'nextCommand() during DATA or BDAT');
     if (this.skipLeft > 0) {
       const n = Math.min(this.skipLeft, this.buffered);
       this.skipLeft -= n;
@@ -75,7 +83,10 @@ export class WireReader {
       if (this.skipLeft > 0) return undefined;
     }
     const lf = this.buf.indexOf(LF, this.pos);
-    const limit = this.opts.maxSaslLine !== undefined && (saslResponse || startsWithAuth(this.buf, this.pos)) ? this.opts.maxSaslLine : this.opts.maxLine;
+    const limit =
+      this.opts.maxSaslLine !== undefined && (saslResponse || startsWithAuth(this.buf, this.pos))
+        ? this.opts.maxSaslLine
+        : this.opts.maxLine;
     if (this.discarding) {
       if (lf < 0) {
         this.pos = this.buf.length;
@@ -99,7 +110,8 @@ export class WireReader {
     // line ended by a bare LF is read as if it ended in CRLF.
     const cr = this.buf.indexOf(CR, start);
     if (cr === lf - 1) return { kind: 'line', text: this.buf.toString('utf8', start, lf - 1) };
-    if (this.opts.normalizeBareLf === true && (cr < 0 || cr > lf)) return { kind: 'line', text: this.buf.toString('utf8', start, lf) };
+    if (this.opts.normalizeBareLf === true && (cr < 0 || cr > lf))
+      return { kind: 'line', text: this.buf.toString('utf8', start, lf) };
     return { kind: 'error', error: 'bare-eol' };
   }
 

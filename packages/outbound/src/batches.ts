@@ -35,7 +35,12 @@ export async function sendInBatches(
     ...(job.ret ? { ret: job.ret } : {}),
     ...(job.envid !== undefined ? { envid: job.envid } : {}),
   };
-  const all = job.recipients.map((r) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}), ...(rcptParams ? { params: rcptParams } : {}) }));
+  const all = job.recipients.map((r) => ({
+    address: r.address,
+    ...(r.notify ? { notify: r.notify } : {}),
+    ...(r.orcpt ? { orcpt: r.orcpt } : {}),
+    ...(rcptParams ? { params: rcptParams } : {}),
+  }));
   const results: (RecipientResult | undefined)[] = all.map(() => undefined);
   let pending = all.map((_, i) => i);
   let usable = true;
@@ -62,7 +67,15 @@ export async function sendInBatches(
   }
   // Whoever is left was never tried because the session went away: transient, tried again later.
   return {
-    recipients: results.map((x, i) => x ?? { address: all[i]!.address, status: 'transient', reply: InternalReplies.connectionClosed, stage: Stage.IDLE }),
+    recipients: results.map(
+      (x, i) =>
+        x ?? {
+          address: all[i]!.address,
+          status: 'transient',
+          reply: InternalReplies.connectionClosed,
+          stage: Stage.IDLE,
+        },
+    ),
     sessionUsable: usable,
   };
 }

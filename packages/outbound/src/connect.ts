@@ -2,8 +2,21 @@
  * Opening a session for a route: MX failover in route order (RFC 5321 §5.1: try the next MX when
  * one cannot be reached or refuses at greeting), honouring host_failure_retry marks.
  */
-import { Stage, type DeliveryOptions, type Logger, type RemoteEndpoint, type ReplyData, type RouteHost } from '@petrel/core';
-import { SmtpSession, SmtpSessionError, createSessionTimeouts, type SessionOptions, type StateMachine } from '@petrel/smtp-client';
+import {
+  Stage,
+  type DeliveryOptions,
+  type Logger,
+  type RemoteEndpoint,
+  type ReplyData,
+  type RouteHost,
+} from '@petrel/core';
+import {
+  SmtpSession,
+  SmtpSessionError,
+  createSessionTimeouts,
+  type SessionOptions,
+  type StateMachine,
+} from '@petrel/smtp-client';
 import type { HostFailures } from './host-failures.js';
 import { InternalReplies, boundedReply, noMxReachableAfter, sentByHost, tlsCause, withCause } from './outcomes.js';
 import type { HostsRoute } from './route.js';
@@ -14,7 +27,12 @@ export type ConnectResult =
    * No host accepted a session; every job of the queue gets `reply`, transient, at `stage`. `remote`
    * is the host whose reply (or TLS failure) that is, when one answered (RFC 3464 §2.3.6).
    */
-  | { readonly kind: 'unreachable'; readonly reply: ReplyData; readonly stage: number; readonly remote?: RemoteEndpoint }
+  | {
+      readonly kind: 'unreachable';
+      readonly reply: ReplyData;
+      readonly stage: number;
+      readonly remote?: RemoteEndpoint;
+    }
   /** Asked to stop while connecting: nothing was reported, the caller releases what it holds. */
   | { readonly kind: 'stopped' };
 
@@ -81,9 +99,18 @@ function isTlsFailure(err: SmtpSessionError): boolean {
   return (err.stage === Stage.DURING_STARTTLS || err.stage === Stage.HANDSHAKING_TLS) && err.reply.code !== 421;
 }
 
-export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions, deps: ConnectDeps): Promise<ConnectResult> {
-  const open = deps.open ?? ((o: SessionOptions, listen?: (session: SmtpSession) => void) => SmtpSession.open(o, listen));
-  const endpoint = (host: RouteHost): RemoteEndpoint => ({ host: host.name, ip: host.address, port: host.port ?? route.port });
+export async function connectToRoute(
+  route: HostsRoute,
+  policy: DeliveryOptions,
+  deps: ConnectDeps,
+): Promise<ConnectResult> {
+  const open =
+    deps.open ?? ((o: SessionOptions, listen?: (session: SmtpSession) => void) => SmtpSession.open(o, listen));
+  const endpoint = (host: RouteHost): RemoteEndpoint => ({
+    host: host.name,
+    ip: host.address,
+    port: host.port ?? route.port,
+  });
   let last: { readonly reply: ReplyData; readonly host: RouteHost } | undefined;
   /** The last TLS-policy failure: it says why better than "no MXs … reached" (Momentum logs the 4.7.x). */
   let tlsFailure: { readonly err: SmtpSessionError; readonly host: RouteHost } | undefined;
@@ -102,14 +129,22 @@ export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions,
         // A refusal the next MX would repeat (e.g. TLS required and verification failed): defer
         // the queue with the real reply rather than hammer every host.
         const reply = withCause(boundedReply(err.reply), isTlsFailure(err) ? tlsCause(err.cause) : undefined);
-        deps.logger.info({ host: host.name, ip: host.address, reply, stage: err.stage }, 'session refused; not trying further hosts');
+        deps.logger.info(
+          { host: host.name, ip: host.address, reply, stage: err.stage },
+          'session refused; not trying further hosts',
+        );
         return { kind: 'unreachable', reply, stage: err.stage, remote: endpoint(host) };
       }
       last = { reply: err instanceof SmtpSessionError ? err.reply : InternalReplies.connectionClosed, host };
       if (err instanceof SmtpSessionError && isTlsFailure(err)) tlsFailure = { err, host };
       else if (err instanceof SmtpSessionError && sentByHost(err.reply)) answered = { err, host };
-      if (!(err instanceof SmtpSessionError)) deps.logger.warn({ err, host: host.name, ip: host.address }, 'unexpected error opening a session');
-      else deps.logger.debug({ host: host.name, ip: host.address, reply: err.reply, stage: err.stage }, 'host failed; trying the next');
+      if (!(err instanceof SmtpSessionError))
+        deps.logger.warn({ err, host: host.name, ip: host.address }, 'unexpected error opening a session');
+      else
+        deps.logger.debug(
+          { host: host.name, ip: host.address, reply: err.reply, stage: err.stage },
+          'host failed; trying the next',
+        );
       deps.hostFailures.mark(host.address);
     }
   }
@@ -119,17 +154,30 @@ export async function connectToRoute(route: HostsRoute, policy: DeliveryOptions,
   // say why. A single smart host's own reply says more than "no MXs".
   if (tlsFailure) {
     const { err, host } = tlsFailure;
-    return { kind: 'unreachable', reply: withCause(err.reply, tlsCause(err.cause)), stage: err.stage, remote: endpoint(host) };
+    return {
+      kind: 'unreachable',
+      reply: withCause(err.reply, tlsCause(err.cause)),
+      stage: err.stage,
+      remote: endpoint(host),
+    };
   }
   if (route.gateway && route.hosts.length === 1 && last) {
-    return { kind: 'unreachable', reply: boundedReply(last.reply), stage: Stage.NOT_CONNECTED, ...(sentByHost(last.reply) ? { remote: endpoint(last.host) } : {}) };
+    return {
+      kind: 'unreachable',
+      reply: boundedReply(last.reply),
+      stage: Stage.NOT_CONNECTED,
+      ...(sentByHost(last.reply) ? { remote: endpoint(last.host) } : {}),
+    };
   }
   // A host that answered (a 4xx greeting, a malformed or endless reply) is reported with what it
   // sent: a transient reply as it is, a 5xx at greeting inside Momentum's no-MX text (the queue
   // retries either way: another MX or a later try may do better, RFC 5321 §5.1).
   if (answered) {
     const { err, host } = answered;
-    const reply = err.reply.code >= 400 && err.reply.code < 500 ? boundedReply(err.reply) : noMxReachableAfter(host.name, host.address, err.reply);
+    const reply =
+      err.reply.code >= 400 && err.reply.code < 500
+        ? boundedReply(err.reply)
+        : noMxReachableAfter(host.name, host.address, err.reply);
     return { kind: 'unreachable', reply, stage: err.stage, remote: endpoint(host) };
   }
   // No host said anything (refused, unreachable, timed out): Momentum's text.

@@ -4,7 +4,22 @@
  * job over it, RSET between messages (RFC 5321 §4.1.1.5), idle up to idle_timeout for more work,
  * and QUIT (RFC 5321 §4.1.1.10).
  */
-import { EHLO_FROM_SENDER, STAGE_NAMES, Stage, type Bus, type Clock, type DeliveryJob, type DeliveryOptions, type Logger, type OutcomeStatus, type PetrelConfig, type RemoteEndpoint, type ReplyData, type RouteHost, type ThrottleRegistry } from '@petrel/core';
+import {
+  EHLO_FROM_SENDER,
+  STAGE_NAMES,
+  Stage,
+  type Bus,
+  type Clock,
+  type DeliveryJob,
+  type DeliveryOptions,
+  type Logger,
+  type OutcomeStatus,
+  type PetrelConfig,
+  type RemoteEndpoint,
+  type ReplyData,
+  type RouteHost,
+  type ThrottleRegistry,
+} from '@petrel/core';
 import type { SmtpSession } from '@petrel/smtp-client';
 import { sendInBatches } from './batches.js';
 import { connectToRoute, type ConnectDeps } from './connect.js';
@@ -120,13 +135,26 @@ export class DeliveryConnection {
     const route = await resolveRoute(env.bus, env.binding, env.domain, env.logger);
     if (env.isStopping()) return this.releaseAndStop(first);
     if (route.kind === 'failure') {
-      env.logger.debug({ binding: env.binding, domain: env.domain, reply: route.reply, permanent: route.permanent }, 'route failure; draining the queue');
+      env.logger.debug(
+        { binding: env.binding, domain: env.domain, reply: route.reply, permanent: route.permanent },
+        'route failure; draining the queue',
+      );
       await this.drain(first, route.permanent ? 'permanent' : 'transient', route.reply, Stage.NOT_CONNECTED);
       return 'failed';
     }
     const policy = env.config.delivery.policy(env.binding, env.domain);
     // outbound_throttle_connections: one token per connection opened, from the defining scope's bucket.
-    if (!(await takeConnectionToken(env.throttles, env.clock, env.binding, env.domain, env.stopped, env.isStopping, env.reloaded))) {
+    if (
+      !(await takeConnectionToken(
+        env.throttles,
+        env.clock,
+        env.binding,
+        env.domain,
+        env.stopped,
+        env.isStopping,
+        env.reloaded,
+      ))
+    ) {
       return this.releaseAndStop(first);
     }
     const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
@@ -135,7 +163,12 @@ export class DeliveryConnection {
       isStopping: env.isStopping,
       ...(env.open ? { open: env.open } : {}),
       transcript: (host) => env.traces.sink(policy.trace_file, env.connectionId, `${host.name} [${host.address}]`),
-      listen: (host) => (session) => bridgeSessionEvents(session, { binding: env.binding, domain: env.domain, host, connectionId: env.connectionId }, env),
+      listen: (host) => (session) =>
+        bridgeSessionEvents(
+          session,
+          { binding: env.binding, domain: env.domain, host, connectionId: env.connectionId },
+          env,
+        ),
       ...(env.policy?.machine ? { machine: env.policy.machine } : {}),
     });
     if (c.kind === 'connected') {
@@ -148,11 +181,23 @@ export class DeliveryConnection {
     }
     if (env.isStopping() || c.kind === 'stopped') return this.releaseAndStop(first);
     if (c.kind === 'unreachable') {
-      env.logger.debug({ binding: env.binding, domain: env.domain, reply: c.reply }, 'no host reachable; draining the queue');
+      env.logger.debug(
+        { binding: env.binding, domain: env.domain, reply: c.reply },
+        'no host reachable; draining the queue',
+      );
       await this.drain(first, 'transient', c.reply, c.stage, c.remote);
       return 'failed';
     }
-    env.logger.debug({ binding: env.binding, domain: env.domain, host: c.host.name, ip: c.host.address, connectionId: env.connectionId }, 'connected');
+    env.logger.debug(
+      {
+        binding: env.binding,
+        domain: env.domain,
+        host: c.host.name,
+        ip: c.host.address,
+        connectionId: env.connectionId,
+      },
+      'connected',
+    );
     return this.deliverLoop(first, c.session, policy);
   }
 
@@ -171,7 +216,8 @@ export class DeliveryConnection {
       await this.deliver(job, session);
       job = null;
       if (!session.usable) return 'recycle';
-      if (policy.max_deliveries_per_connection > 0 && this.deliveries >= policy.max_deliveries_per_connection) return 'limit';
+      if (policy.max_deliveries_per_connection > 0 && this.deliveries >= policy.max_deliveries_per_connection)
+        return 'limit';
       if (env.isStopping()) return 'stopped';
       if (!(await session.reset())) return 'recycle';
       job = await this.take();
@@ -199,7 +245,9 @@ export class DeliveryConnection {
     const hook = env.policy?.beforeDelivery;
     if (hook) {
       // Policy beforeDelivery: a failed hook defers the attempt, nothing is sent.
-      const added = await hook(job, toSend).catch((): { defer: ReplyData } => ({ defer: InternalReplies.policyFailed }));
+      const added = await hook(job, toSend).catch((): { defer: ReplyData } => ({
+        defer: InternalReplies.policyFailed,
+      }));
       if ('defer' in added) {
         this.report(job, uniformOutcomes(job, 'transient', added.defer, Stage.IDLE), startedAt);
         return;
@@ -210,7 +258,10 @@ export class DeliveryConnection {
     let outcomes;
     try {
       const policy = env.config.delivery.policy(env.binding, env.domain);
-      outcomes = transactionOutcomes(job, await sendInBatches(session, job, toSend, policy.max_recipients_per_batch, extra));
+      outcomes = transactionOutcomes(
+        job,
+        await sendInBatches(session, job, toSend, policy.max_recipients_per_batch, extra),
+      );
     } catch (err) {
       // send() settles protocol outcomes itself; a throw is a broken socket or a client bug.
       env.logger.warn({ err, job: job.id }, 'transaction failed unexpectedly');
@@ -221,10 +272,18 @@ export class DeliveryConnection {
   }
 
   /** `refusedBy`: the host that refused a session, when there is none (RFC 3464 §2.3.6 Remote-MTA). */
-  private report(job: DeliveryJob, outcomes: ReturnType<typeof uniformOutcomes>, startedAt: number, refusedBy?: RemoteEndpoint): void {
+  private report(
+    job: DeliveryJob,
+    outcomes: ReturnType<typeof uniformOutcomes>,
+    startedAt: number,
+    refusedBy?: RemoteEndpoint,
+  ): void {
     const { session, host, route } = this;
     const tls = session?.tls;
-    const remote = session && host && route ? { host: host.name, ip: session.remoteAddress || host.address, port: session.remotePort || route.port } : refusedBy;
+    const remote =
+      session && host && route
+        ? { host: host.name, ip: session.remoteAddress || host.address, port: session.remotePort || route.port }
+        : refusedBy;
     this.env.ledger.attempted({
       job,
       outcomes,
@@ -239,7 +298,13 @@ export class DeliveryConnection {
   }
 
   /** Reports `first` and every job left in the active queue with the same reply (bounded). */
-  private async drain(first: DeliveryJob, status: OutcomeStatus, reply: ReplyData, stage: number, remote?: RemoteEndpoint): Promise<void> {
+  private async drain(
+    first: DeliveryJob,
+    status: OutcomeStatus,
+    reply: ReplyData,
+    stage: number,
+    remote?: RemoteEndpoint,
+  ): Promise<void> {
     const { env } = this;
     const at = env.clock.now();
     this.report(first, uniformOutcomes(first, status, reply, stage), at, remote);
@@ -297,6 +362,8 @@ export class DeliveryConnection {
 export function ehloFor(route: HostsRoute, first: DeliveryJob, hostname: string): HostsRoute {
   if (route.ehloName !== EHLO_FROM_SENDER) return route;
   const domain = first.sender.slice(first.sender.lastIndexOf('@') + 1);
-  const usable = first.sender.includes('@') && (/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(domain) || /^\[[^\]]+\]$/.test(domain));
+  const usable =
+    first.sender.includes('@') &&
+    (/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(domain) || /^\[[^\]]+\]$/.test(domain));
   return { ...route, ehloName: usable ? domain : hostname };
 }

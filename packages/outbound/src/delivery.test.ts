@@ -22,10 +22,13 @@ describe('outbound delivery against real peers', () => {
       await h.settled(1);
       const a = h.attempts[0]!;
       assert.equal(a.job, job);
-      assert.deepEqual(a.outcomes.map((o) => [o.index, o.address, o.status, o.reply.code]), [
-        [2, 'bob@example.test', 'delivered', 250],
-        [5, 'carol@example.test', 'delivered', 250],
-      ]);
+      assert.deepEqual(
+        a.outcomes.map((o) => [o.index, o.address, o.status, o.reply.code]),
+        [
+          [2, 'bob@example.test', 'delivered', 250],
+          [5, 'carol@example.test', 'delivered', 250],
+        ],
+      );
       assert.deepEqual(a.remote, { host: 'mx1.example.test', ip: '127.0.0.1', port: sink.port });
       assert.ok(a.finishedAt >= a.startedAt);
       assert.ok(h.reportedOnce());
@@ -35,7 +38,10 @@ describe('outbound delivery against real peers', () => {
   });
 
   it('binds the source address of the route', async () => {
-    const h = new Harness({ route: hostsRoute(sink.port, ['127.0.0.1'], { bindAddress: '127.0.0.9' }), global: 'idle_timeout = "100ms"' });
+    const h = new Harness({
+      route: hostsRoute(sink.port, ['127.0.0.1'], { bindAddress: '127.0.0.9' }),
+      global: 'idle_timeout = "100ms"',
+    });
     await h.svc.start();
     try {
       h.enqueue([makeJob('example.test', ['bob'])]);
@@ -105,7 +111,11 @@ describe('outbound delivery against real peers', () => {
   it('opens a fresh connection after max_deliveries_per_connection successful deliveries', async () => {
     const proxy = await startCountingProxy(sink.port);
     const t = sessionTracker();
-    const h = new Harness({ route: hostsRoute(proxy.port, ['127.0.0.1']), global: 'idle_timeout = "100ms"\nmax_deliveries_per_connection = 2', outbound: { openSession: t.openSession } });
+    const h = new Harness({
+      route: hostsRoute(proxy.port, ['127.0.0.1']),
+      global: 'idle_timeout = "100ms"\nmax_deliveries_per_connection = 2',
+      outbound: { openSession: t.openSession },
+    });
     await h.svc.start();
     try {
       h.enqueue(Array.from({ length: 5 }, () => makeJob('example.test', ['bob'])));

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { closedPort, startSmtpSink, type Peer } from '@petrel/testkit';
 
 const NO_MX = '421 4.4.0 [internal] no MXs for this domain could be reached at this time';
-const text = (r: { code: number; enhanced?: string; lines: readonly string[] }): string => `${r.code} ${r.enhanced} ${r.lines.join(' ')}`;
+const text = (r: { code: number; enhanced?: string; lines: readonly string[] }): string =>
+  `${r.code} ${r.enhanced} ${r.lines.join(' ')}`;
 
 describe('outbound route handling and MX failover', () => {
   let sink: Peer;
@@ -21,7 +22,10 @@ describe('outbound route handling and MX failover', () => {
 
   it('fails over from an unreachable first MX to the second and delivers there', async () => {
     // 127.0.0.2 has nothing on the sink's port (connection refused); 127.0.0.1 is the sink.
-    const h = new Harness({ route: hostsRoute(sink.port, ['127.0.0.2', '127.0.0.1']), global: 'idle_timeout = "100ms"' });
+    const h = new Harness({
+      route: hostsRoute(sink.port, ['127.0.0.2', '127.0.0.1']),
+      global: 'idle_timeout = "100ms"',
+    });
     await h.svc.start();
     try {
       h.enqueue([makeJob('example.test', ['bob'])]);
@@ -40,7 +44,11 @@ describe('outbound route handling and MX failover', () => {
       tried.push(o.host);
       return SmtpSession.open(o);
     };
-    const h = new Harness({ route: hostsRoute(sink.port, ['127.0.0.2', '127.0.0.1']), global: 'idle_timeout = "10ms"', outbound: { openSession } });
+    const h = new Harness({
+      route: hostsRoute(sink.port, ['127.0.0.2', '127.0.0.1']),
+      global: 'idle_timeout = "10ms"',
+      outbound: { openSession },
+    });
     await h.svc.start();
     try {
       h.enqueue([makeJob('example.test', ['bob'])]);
@@ -61,7 +69,10 @@ describe('outbound route handling and MX failover', () => {
     const h = new Harness({ route: hostsRoute(port, ['127.0.0.2', '127.0.0.3']) });
     await h.svc.start();
     try {
-      h.enqueue([makeJob('example.test', ['a', 'b']), makeJob('example.test', ['c']), makeJob('example.test', ['d'])], 1);
+      h.enqueue(
+        [makeJob('example.test', ['a', 'b']), makeJob('example.test', ['c']), makeJob('example.test', ['d'])],
+        1,
+      );
       await h.settled(3);
       assert.equal(h.attempts.length, 3);
       for (const a of h.attempts) {
@@ -96,7 +107,10 @@ describe('outbound route handling and MX failover', () => {
 
   it('reports the TLS reason 451 4.7.6 (stage 15), not the no-MX text, when tls = "required" and no MX offers STARTTLS', async () => {
     // The first MX refuses the connection, the second (smtp-sink) does not advertise STARTTLS.
-    const h = new Harness({ route: hostsRoute(sink.port, ['127.0.0.2', '127.0.0.1']), global: '[domain."example.test"]\ntls = "required"' });
+    const h = new Harness({
+      route: hostsRoute(sink.port, ['127.0.0.2', '127.0.0.1']),
+      global: '[domain."example.test"]\ntls = "required"',
+    });
     await h.svc.start();
     try {
       h.enqueue([makeJob('example.test', ['a', 'b'])]);
@@ -131,7 +145,10 @@ describe('outbound route handling and MX failover', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const port = (server.address() as { port: number }).port;
-    const h = new Harness({ route: hostsRoute(port, ['127.0.0.1']), global: '[domain."example.test"]\ntls = "required"' });
+    const h = new Harness({
+      route: hostsRoute(port, ['127.0.0.1']),
+      global: '[domain."example.test"]\ntls = "required"',
+    });
     await h.svc.start();
     try {
       h.enqueue([makeJob('example.test', ['a'])]);
@@ -149,7 +166,9 @@ describe('outbound route handling and MX failover', () => {
 
   for (const permanent of [true, false]) {
     it(`reports a ${permanent ? 'permanent' : 'transient'} route failure for every queued job with the route's reply`, async () => {
-      const reply = permanent ? new SmtpReply(550, '[internal] NULL MX domain does not accept mail', '5.4.4') : new SmtpReply(451, '[internal] No valid hosts', '4.4.1');
+      const reply = permanent
+        ? new SmtpReply(550, '[internal] NULL MX domain does not accept mail', '5.4.4')
+        : new SmtpReply(451, '[internal] No valid hosts', '4.4.1');
       const route: Route = { kind: 'failure', permanent, reply };
       const h = new Harness({ route });
       await h.svc.start();
@@ -157,7 +176,10 @@ describe('outbound route handling and MX failover', () => {
         h.enqueue([makeJob('nullmx.test', ['a', 'b'], { indexes: [4, 9] }), makeJob('nullmx.test', ['c'])], 1);
         await h.settled(2);
         const outcomes = h.attempts.flatMap((a) => a.outcomes);
-        assert.deepEqual(outcomes.map((o) => o.index), [4, 9, 0]);
+        assert.deepEqual(
+          outcomes.map((o) => o.index),
+          [4, 9, 0],
+        );
         for (const o of outcomes) {
           assert.equal(o.status, permanent ? 'permanent' : 'transient');
           assert.equal(o.stage, 0);

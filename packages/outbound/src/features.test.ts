@@ -17,7 +17,10 @@ describe('outbound: batches, throttles, auth, traces', () => {
       h.enqueue([makeJob('example.test', ['a', 'b', 'c', 'd', 'e'])]);
       await h.settled(1);
       const a = h.attempts[0]!;
-      assert.deepEqual(a.outcomes.map((o) => o.status), ['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
+      assert.deepEqual(
+        a.outcomes.map((o) => o.status),
+        ['delivered', 'delivered', 'delivered', 'delivered', 'delivered'],
+      );
       assert.equal(peer.connections, 1);
       assert.equal(peer.count('MAIL'), 3);
       assert.equal(peer.count('RSET'), 2);
@@ -30,7 +33,10 @@ describe('outbound: batches, throttles, auth, traces', () => {
 
   it('max_recipients_per_batch splits one job into transactions of at most that many RCPTs', async () => {
     const peer = await LinePeer.start();
-    const h = new Harness({ route: hostsRoute(peer.port, ['127.0.0.1']), global: 'idle_timeout = "100ms"\nmax_recipients_per_batch = 2' });
+    const h = new Harness({
+      route: hostsRoute(peer.port, ['127.0.0.1']),
+      global: 'idle_timeout = "100ms"\nmax_recipients_per_batch = 2',
+    });
     await h.svc.start();
     try {
       h.enqueue([makeJob('example.test', ['a', 'b', 'c'])]);
@@ -47,10 +53,16 @@ describe('outbound: batches, throttles, auth, traces', () => {
   it('outbound_throttle_connections spaces connection opens by the bucket rate', async () => {
     const peer = await LinePeer.start();
     // Burst of 2, then one connection per 500 ms; each connection delivers one message.
-    const h = new Harness({ route: hostsRoute(peer.port, ['127.0.0.1']), global: 'idle_timeout = "50ms"\nmax_deliveries_per_connection = 1\noutbound_throttle_connections = "2/1"' });
+    const h = new Harness({
+      route: hostsRoute(peer.port, ['127.0.0.1']),
+      global: 'idle_timeout = "50ms"\nmax_deliveries_per_connection = 1\noutbound_throttle_connections = "2/1"',
+    });
     await h.svc.start();
     try {
-      h.enqueue(Array.from({ length: 4 }, () => makeJob('example.test', ['a'])), 4);
+      h.enqueue(
+        Array.from({ length: 4 }, () => makeJob('example.test', ['a'])),
+        4,
+      );
       await h.settled(4);
       assert.equal(peer.connections, 4);
       const t = peer.connectedAt;
@@ -92,7 +104,10 @@ describe('outbound: batches, throttles, auth, traces', () => {
     const peer = await LinePeer.start();
     const dir = mkdtempSync(join(tmpdir(), 'petrel-trace-'));
     const file = join(dir, 'trace.log');
-    const h = new Harness({ route: hostsRoute(peer.port, ['127.0.0.1']), global: `idle_timeout = "50ms"\n[domain."example.test"]\ntrace_file = ${JSON.stringify(file)}` });
+    const h = new Harness({
+      route: hostsRoute(peer.port, ['127.0.0.1']),
+      global: `idle_timeout = "50ms"\n[domain."example.test"]\ntrace_file = ${JSON.stringify(file)}`,
+    });
     await h.svc.start();
     try {
       h.enqueue([makeJob('example.test', ['a'])]);
@@ -100,7 +115,14 @@ describe('outbound: batches, throttles, auth, traces', () => {
       await h.svc.stop();
       const text = readFileSync(file, 'utf8');
       const id = h.attempts[0]!.connectionId!;
-      for (const want of [' s 220 peer.test ESMTP', ' c EHLO petrel.test', ' c MAIL FROM:<a@sender.test>', ' c RCPT TO:<a@example.test>', ' s 250 2.0.0 queued', ' c QUIT']) {
+      for (const want of [
+        ' s 220 peer.test ESMTP',
+        ' c EHLO petrel.test',
+        ' c MAIL FROM:<a@sender.test>',
+        ' c RCPT TO:<a@example.test>',
+        ' s 250 2.0.0 queued',
+        ' c QUIT',
+      ]) {
         assert.ok(text.includes(`${id}${want}`), `missing "${want}" in\n${text}`);
       }
     } finally {

@@ -3,7 +3,15 @@
  * under a service-wide cap, and stops gracefully (in-flight transactions finish within a deadline;
  * every job taken and not sent is released back to the queue).
  */
-import { ThrottleRegistry, type Logger, type QueueDemand, type ScopeResolver, type Service, type ServiceContext, type TimerHandle } from '@petrel/core';
+import {
+  ThrottleRegistry,
+  type Logger,
+  type QueueDemand,
+  type ScopeResolver,
+  type Service,
+  type ServiceContext,
+  type TimerHandle,
+} from '@petrel/core';
 import type { ConnectDeps } from './connect.js';
 import { DeliveryConnection, type ConnectionEnd, type ConnectionInfo, type IdleWake } from './connection.js';
 import { HOST_FAILURE_RETRY_MS, HostFailures } from './host-failures.js';
@@ -138,7 +146,12 @@ export class OutboundService implements Service, PoolHost {
     // Counters for the control API (`petrel summary`, /metrics): open connections, jobs in flight.
     const offStats = this.ctx.bus.handle('outbound.stats', () => {
       const s = this.stats();
-      return { connections: s.open, inFlight: s.inFlight, pools: s.pools.map((x) => ({ ...x })), sessions: s.sessions.map((x) => ({ ...x })) };
+      return {
+        connections: s.open,
+        inFlight: s.inFlight,
+        pools: s.pools.map((x) => ({ ...x })),
+        sessions: s.sessions.map((x) => ({ ...x })),
+      };
     });
     this.unsubscribe = () => {
       offDemand();
@@ -174,8 +187,14 @@ export class OutboundService implements Service, PoolHost {
   /** Open connections per (binding, domain), for metrics. */
   stats(): OutboundStats {
     const pools: PoolStats[] = [];
-    for (const p of this.pools.values()) pools.push({ binding: p.binding, domain: p.domain, open: p.size, idle: p.idle, goal: p.goal });
-    return { open: this.total, inFlight: this.ledger.size, pools, sessions: [...this.connections].map((c) => c.describe()) };
+    for (const p of this.pools.values())
+      pools.push({ binding: p.binding, domain: p.domain, open: p.size, idle: p.idle, goal: p.goal });
+    return {
+      open: this.total,
+      inFlight: this.ledger.size,
+      pools,
+      sessions: [...this.connections].map((c) => c.describe()),
+    };
   }
 
   // PoolHost: the pools' view of the service.
@@ -267,7 +286,10 @@ export class OutboundService implements Service, PoolHost {
       this.pools.set(key, pool);
     }
     pool.demand(d.goal, d.active);
-    this.logger.debug({ binding: d.binding, domain: d.domain, active: d.active, goal: d.goal, open: pool.size, idle: pool.idle }, 'demand');
+    this.logger.debug(
+      { binding: d.binding, domain: d.domain, active: d.active, goal: d.goal, open: pool.size, idle: pool.idle },
+      'demand',
+    );
   }
 }
 

@@ -2,7 +2,14 @@
  * Outcome mapping: how a transaction result, a route failure or a connection failure becomes one
  * RecipientOutcome per job recipient, keyed by the recipient's envelope index (the spool's key).
  */
-import { SmtpReply, Stage, type DeliveryJob, type OutcomeStatus, type RecipientOutcome, type ReplyData } from '@petrel/core';
+import {
+  SmtpReply,
+  Stage,
+  type DeliveryJob,
+  type OutcomeStatus,
+  type RecipientOutcome,
+  type ReplyData,
+} from '@petrel/core';
 import type { TransactionResult } from '@petrel/smtp-client';
 
 /** Momentum's internal reply strings (reference §6), byte for byte. */
@@ -20,7 +27,12 @@ export const InternalReplies = {
 } as const;
 
 /** The same status and reply for every recipient of a job: route failure, no host reachable, spool error. */
-export function uniformOutcomes(job: DeliveryJob, status: OutcomeStatus, reply: ReplyData, stage: number = Stage.NOT_CONNECTED): RecipientOutcome[] {
+export function uniformOutcomes(
+  job: DeliveryJob,
+  status: OutcomeStatus,
+  reply: ReplyData,
+  stage: number = Stage.NOT_CONNECTED,
+): RecipientOutcome[] {
   return job.recipients.map((r) => ({ index: r.index, address: r.address, status, reply, stage }));
 }
 
@@ -32,7 +44,14 @@ export function uniformOutcomes(job: DeliveryJob, status: OutcomeStatus, reply: 
 export function transactionOutcomes(job: DeliveryJob, result: TransactionResult): RecipientOutcome[] {
   return job.recipients.map((r, i) => {
     const res = result.recipients[i];
-    if (!res) return { index: r.index, address: r.address, status: 'transient', reply: InternalReplies.connectionClosed, stage: Stage.UNKNOWN };
+    if (!res)
+      return {
+        index: r.index,
+        address: r.address,
+        status: 'transient',
+        reply: InternalReplies.connectionClosed,
+        stage: Stage.UNKNOWN,
+      };
     return { index: r.index, address: r.address, status: res.status, reply: res.reply, stage: res.stage };
   });
 }
@@ -57,7 +76,9 @@ export function sentByHost(reply: ReplyData): boolean {
 /** The reply cut to a few short lines, so an endless or garbage reply stays a readable record. */
 export function boundedReply(reply: ReplyData): ReplyData {
   if (reply.lines.length <= MAX_HOST_LINES && reply.lines.every((l) => l.length <= MAX_HOST_LINE)) return reply;
-  const lines = reply.lines.slice(0, MAX_HOST_LINES).map((l) => (l.length > MAX_HOST_LINE ? `${l.slice(0, MAX_HOST_LINE)}…` : l));
+  const lines = reply.lines
+    .slice(0, MAX_HOST_LINES)
+    .map((l) => (l.length > MAX_HOST_LINE ? `${l.slice(0, MAX_HOST_LINE)}…` : l));
   if (reply.lines.length > MAX_HOST_LINES) lines.push(`[… ${reply.lines.length - MAX_HOST_LINES} more lines]`);
   return new SmtpReply(reply.code, lines, reply.enhanced);
 }
@@ -65,7 +86,14 @@ export function boundedReply(reply: ReplyData): ReplyData {
 /** Momentum's no-MX reply, with what the last host that answered said (a 5xx greeting, say). */
 export function noMxReachableAfter(host: string, ip: string, said: ReplyData): ReplyData {
   const r = boundedReply(said);
-  return new SmtpReply(InternalReplies.noMxReachable.code, [...InternalReplies.noMxReachable.lines, `(last reply from ${host} [${ip}]: ${r.code}${r.enhanced ? ` ${r.enhanced}` : ''} ${r.lines.join(' ')})`], InternalReplies.noMxReachable.enhanced);
+  return new SmtpReply(
+    InternalReplies.noMxReachable.code,
+    [
+      ...InternalReplies.noMxReachable.lines,
+      `(last reply from ${host} [${ip}]: ${r.code}${r.enhanced ? ` ${r.enhanced}` : ''} ${r.lines.join(' ')})`,
+    ],
+    InternalReplies.noMxReachable.enhanced,
+  );
 }
 
 /** Node TLS error codes (OpenSSL verify results) → the words an operator searches for. */

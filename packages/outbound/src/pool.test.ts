@@ -17,10 +17,17 @@ describe('outbound pools and connection limits', () => {
   it('never opens more connections than the demand goal (goal 2, 10 jobs)', async () => {
     const proxy = await startCountingProxy(aio.port);
     const t = sessionTracker();
-    const h = new Harness({ route: hostsRoute(proxy.port, ['127.0.0.1']), global: 'idle_timeout = "100ms"', outbound: { openSession: t.openSession } });
+    const h = new Harness({
+      route: hostsRoute(proxy.port, ['127.0.0.1']),
+      global: 'idle_timeout = "100ms"',
+      outbound: { openSession: t.openSession },
+    });
     await h.svc.start();
     try {
-      h.enqueue(Array.from({ length: 10 }, () => makeJob('example.test', ['bob'])), 2);
+      h.enqueue(
+        Array.from({ length: 10 }, () => makeJob('example.test', ['bob'])),
+        2,
+      );
       await h.settled(10);
       assert.equal(h.attempts.filter((a) => a.outcomes[0]!.status === 'delivered').length, 10);
       assert.ok(t.maxLive <= 2, `max concurrent ${t.maxLive}`);
@@ -36,7 +43,10 @@ describe('outbound pools and connection limits', () => {
     const h = new Harness({ route: hostsRoute(proxy.port, ['127.0.0.1']), global: 'idle_timeout = "100ms"' });
     await h.svc.start();
     try {
-      h.enqueue(Array.from({ length: 3 }, () => makeJob('example.test', ['slow1'])), 3);
+      h.enqueue(
+        Array.from({ length: 3 }, () => makeJob('example.test', ['slow1'])),
+        3,
+      );
       assert.equal(h.svc.stats().open, 3);
       await h.settled(3);
       assert.equal(proxy.maxConcurrent, 3);
@@ -49,10 +59,17 @@ describe('outbound pools and connection limits', () => {
   it('caps a pool at max_outbound_connections even when the goal is higher', async () => {
     const proxy = await startCountingProxy(aio.port);
     const t = sessionTracker();
-    const h = new Harness({ route: hostsRoute(proxy.port, ['127.0.0.1']), global: 'idle_timeout = "100ms"\nmax_outbound_connections = 1', outbound: { openSession: t.openSession } });
+    const h = new Harness({
+      route: hostsRoute(proxy.port, ['127.0.0.1']),
+      global: 'idle_timeout = "100ms"\nmax_outbound_connections = 1',
+      outbound: { openSession: t.openSession },
+    });
     await h.svc.start();
     try {
-      h.enqueue(Array.from({ length: 4 }, () => makeJob('example.test', ['bob'])), 5);
+      h.enqueue(
+        Array.from({ length: 4 }, () => makeJob('example.test', ['bob'])),
+        5,
+      );
       assert.equal(h.svc.stats().open, 1);
       await h.settled(4);
       assert.equal(t.maxLive, 1);
@@ -66,7 +83,11 @@ describe('outbound pools and connection limits', () => {
   it('holds all pools under the global cap and serves a starved pool when a slot frees', async () => {
     const proxy = await startCountingProxy(aio.port);
     const t = sessionTracker();
-    const h = new Harness({ route: hostsRoute(proxy.port, ['127.0.0.1']), global: 'idle_timeout = "10ms"', outbound: { maxConnections: 1, openSession: t.openSession } });
+    const h = new Harness({
+      route: hostsRoute(proxy.port, ['127.0.0.1']),
+      global: 'idle_timeout = "10ms"',
+      outbound: { maxConnections: 1, openSession: t.openSession },
+    });
     await h.svc.start();
     try {
       h.enqueue([makeJob('one.test', ['bob']), makeJob('one.test', ['bob'])], 2);

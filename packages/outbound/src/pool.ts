@@ -98,10 +98,12 @@ export class Pool {
       this.open++;
       opened++;
       const member: Member = { closing: false, lookedAt: this.demands };
-      void this.host.startConnection(this, (ms) => this.idleWait(member, ms)).then(
-        (end) => this.ended(member, end),
-        () => this.ended(member, 'recycle'),
-      );
+      void this.host
+        .startConnection(this, (ms) => this.idleWait(member, ms))
+        .then(
+          (end) => this.ended(member, end),
+          () => this.ended(member, 'recycle'),
+        );
     }
     return opened;
   }

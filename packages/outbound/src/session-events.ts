@@ -9,7 +9,15 @@
  * are written once per session and extension (a DSN-less server would otherwise log once per
  * message), while the bus event (and the metric) counts every occurrence.
  */
-import type { Bus, Clock, Logger, OutboundSessionEvent, RouteHost, SmtpClientEvent, SmtpClientEventName } from '@petrel/core';
+import type {
+  Bus,
+  Clock,
+  Logger,
+  OutboundSessionEvent,
+  RouteHost,
+  SmtpClientEvent,
+  SmtpClientEventName,
+} from '@petrel/core';
 import type { SessionEvents, SmtpSession } from '@petrel/smtp-client';
 
 /** Each bus event name's detail type. */
@@ -37,7 +45,16 @@ export function bridgeSessionEvents(session: SmtpSession, origin: SessionEventOr
   const ip = origin.host.address;
   // One object per event; the cast only joins what DetailsOf already pairs (TS cannot correlate K).
   const publish = <K extends SmtpClientEventName>(event: K, details: DetailsOf[K]): void => {
-    bus.publish('outbound.session_event', { event, details, time: clock.now(), binding, domain, host, ip, connectionId } as OutboundSessionEvent);
+    bus.publish('outbound.session_event', {
+      event,
+      details,
+      time: clock.now(),
+      binding,
+      domain,
+      host,
+      ip,
+      connectionId,
+    } as OutboundSessionEvent);
   };
   // Checked once per session, as connect.ts does for the transcript.
   const debug = logger.isLevelEnabled('debug');
@@ -53,7 +70,10 @@ export function bridgeSessionEvents(session: SmtpSession, origin: SessionEventOr
   });
   session.on('syntax-warning', (...[details]: SessionEvents['syntax-warning']) => {
     publish('syntax-warning', details);
-    logger.warn({ binding, domain, host, ip, connectionId, warning: details.message, line: details.line }, 'smtp reply syntax warning');
+    logger.warn(
+      { binding, domain, host, ip, connectionId, warning: details.message, line: details.line },
+      'smtp reply syntax warning',
+    );
   });
   session.on('extension-not-available', (...[extension]: SessionEvents['extension-not-available']) => {
     publish('extension-not-available', { extension });
@@ -64,6 +84,10 @@ export function bridgeSessionEvents(session: SmtpSession, origin: SessionEventOr
   });
   session.on('message-sent', (...[details]: SessionEvents['message-sent']) => {
     publish('message-sent', details);
-    if (debug) logger.debug({ binding, domain, host, ip, connectionId, reply: details.reply, bytes: details.bytes }, 'smtp message sent');
+    if (debug)
+      logger.debug(
+        { binding, domain, host, ip, connectionId, reply: details.reply, bytes: details.bytes },
+        'smtp message sent',
+      );
   });
 }

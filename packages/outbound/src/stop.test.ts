@@ -20,7 +20,11 @@ describe('outbound graceful stop', () => {
     const secondBodyAsked = new Promise<void>((r) => (bodyAsked = r));
     let releaseBody!: () => void;
     const bodyGate = new Promise<void>((r) => (releaseBody = r));
-    const jobs = [makeJob('example.test', ['slow1']), makeJob('example.test', ['bob']), makeJob('example.test', ['carol'])];
+    const jobs = [
+      makeJob('example.test', ['slow1']),
+      makeJob('example.test', ['bob']),
+      makeJob('example.test', ['carol']),
+    ];
     const h = new Harness({
       route: hostsRoute(aio.port, ['127.0.0.1']),
       global: 'idle_timeout = "5s"',
@@ -62,7 +66,10 @@ describe('outbound graceful stop', () => {
       };
       return s;
     };
-    const h = new Harness({ route: hostsRoute(aio.port, ['127.0.0.1']), outbound: { stopTimeoutMs: 200, openSession } });
+    const h = new Harness({
+      route: hostsRoute(aio.port, ['127.0.0.1']),
+      outbound: { stopTimeoutMs: 200, openSession },
+    });
     await h.svc.start();
     const job = makeJob('example.test', ['slow1']);
     h.enqueue([job]);

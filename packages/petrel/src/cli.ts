@@ -17,7 +17,11 @@ import { registerDomainVerbs } from './commands/domain-verbs.js';
 import { registerPolicy } from './commands/policy.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
-const program = new Command('petrel').description('Petrel, an outbound MTA').showHelpAfterError().exitOverride().enablePositionalOptions();
+const program = new Command('petrel')
+  .description('Petrel, an outbound MTA')
+  .showHelpAfterError()
+  .exitOverride()
+  .enablePositionalOptions();
 registerStart(program);
 registerRoute(program);
 const configCmd = registerConfig(program);

@@ -38,7 +38,11 @@ export class ControlClient {
     try {
       parsed = JSON.parse(r.body) as unknown;
     } catch {
-      throw new ControlError(`${method} ${path}: the control API answered HTTP ${r.status} with ${r.body === '' ? 'an empty body' : 'a body that is not JSON'}`, r.status, 'BAD_ANSWER');
+      throw new ControlError(
+        `${method} ${path}: the control API answered HTTP ${r.status} with ${r.body === '' ? 'an empty body' : 'a body that is not JSON'}`,
+        r.status,
+        'BAD_ANSWER',
+      );
     }
     if (r.status >= 400) {
       const e = (parsed as { error?: { code?: string; message?: string } }).error;

@@ -10,7 +10,10 @@ import { startDaemon } from './daemon.js';
 test('the daemon builds one bounce classifier and hands it to every service that classifies', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-daemon-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const config = parseConfig(`hostname = "petrel.test"\nspool_dir = "spool"\nlog_dir = "log"\n[listener]\nlisten = ["127.0.0.1:0"]\n[spool]\nmin_free_space = 0\n`, join(dir, 'petrel.toml'));
+  const config = parseConfig(
+    `hostname = "petrel.test"\nspool_dir = "spool"\nlog_dir = "log"\n[listener]\nlisten = ["127.0.0.1:0"]\n[spool]\nmin_free_space = 0\n`,
+    join(dir, 'petrel.toml'),
+  );
   const built: Classifier[] = [];
   const original = Classifier.fromConfig;
   Classifier.fromConfig = (bounce) => {

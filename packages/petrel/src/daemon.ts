@@ -2,7 +2,15 @@
  * The composition root: builds the bus and every service, starts them in dependency order,
  * announces `system.ready` (the spool then replays unfinished mail) and stops them in reverse.
  */
-import { Bus, SystemClock, type Clock, type Logger, type PetrelConfig, type Service, type ServiceContext } from '@petrel/core';
+import {
+  Bus,
+  SystemClock,
+  type Clock,
+  type Logger,
+  type PetrelConfig,
+  type Service,
+  type ServiceContext,
+} from '@petrel/core';
 import { ControlService } from '@petrel/control';
 import { reloadConfig, type ReloadResult } from './reload.js';
 import { Classifier } from '@petrel/bounce';
@@ -33,7 +41,11 @@ export interface Daemon {
   reloadPolicies(): Promise<boolean>;
 }
 
-export async function startDaemon(config: PetrelConfig, logger: Logger, clock: Clock = new SystemClock()): Promise<Daemon> {
+export async function startDaemon(
+  config: PetrelConfig,
+  logger: Logger,
+  clock: Clock = new SystemClock(),
+): Promise<Daemon> {
   const bus = new Bus(logger.child({ service: 'bus' }));
   // Services read ctx.config on use, so a reload swaps the config under them and then announces
   // `config.reloaded` (delivery options, binding rules apply live; sections bound at start are
@@ -57,8 +69,11 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     current = next;
     // Services drop what they derived from the old config (routing's resolver and assigner,
     // throttle buckets, idle connections on an old route): "applied" must be true when we say it.
-    const withPolicy = set ? { ...result, applied: [...result.applied, `policy modules (${set.modules.length} loaded)`] } : result;
-    if (withPolicy.applied.length > 0) bus.publish('config.reloaded', { time: clock.now(), applied: withPolicy.applied });
+    const withPolicy = set
+      ? { ...result, applied: [...result.applied, `policy modules (${set.modules.length} loaded)`] }
+      : result;
+    if (withPolicy.applied.length > 0)
+      bus.publish('config.reloaded', { time: clock.now(), applied: withPolicy.applied });
     logger.info(withPolicy, 'configuration reloaded');
     return withPolicy;
   };
@@ -71,7 +86,8 @@ export async function startDaemon(config: PetrelConfig, logger: Logger, clock: C
     }
   };
   // A synchronous infinite loop (e.g. in a hook) cannot be stopped from this thread: the watchdog kills the process.
-  const watchdog: Watchdog | undefined = config.watchdog_timeout > 0 ? startWatchdog({ timeoutMs: config.watchdog_timeout }) : undefined;
+  const watchdog: Watchdog | undefined =
+    config.watchdog_timeout > 0 ? startWatchdog({ timeoutMs: config.watchdog_timeout }) : undefined;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;

@@ -22,20 +22,34 @@ test('reload names each changed delivery option with its scope, applies binding 
   writeFileSync(file, BASE);
   const current = loadConfig(file);
 
-  assert.deepEqual(reloadConfig(current, file).result, { applied: [], restartRequired: [] }, 'an unchanged file changes nothing');
+  assert.deepEqual(
+    reloadConfig(current, file).result,
+    { applied: [], restartRequired: [] },
+    'an unchanged file changes nothing',
+  );
 
   writeFileSync(file, BASE.replace('"2s"', '"7s"'));
   const live = reloadConfig(current, file);
   assert.deepEqual(live.result, { applied: ['retry_interval (global)'], restartRequired: [] });
   assert.equal(live.next.delivery.policy('default', 'example.test').retry_interval, 7_000);
 
-  writeFileSync(file, `${BASE.replace('127.0.0.2', '127.0.0.3')}[domain."reload.test"]\nroutes = ["smtp://127.0.0.9"]\n[binding.b1.domain."gw.test"]\ngateway = ["127.0.0.8"]\n`);
+  writeFileSync(
+    file,
+    `${BASE.replace('127.0.0.2', '127.0.0.3')}[domain."reload.test"]\nroutes = ["smtp://127.0.0.9"]\n[binding.b1.domain."gw.test"]\ngateway = ["127.0.0.8"]\n`,
+  );
   assert.deepEqual(reloadConfig(current, file).result, {
-    applied: ['routes (domain "reload.test")', 'bind_address (binding "b1")', 'gateway (binding "b1" domain "gw.test")'],
+    applied: [
+      'routes (domain "reload.test")',
+      'bind_address (binding "b1")',
+      'gateway (binding "b1" domain "gw.test")',
+    ],
     restartRequired: [],
   });
 
-  writeFileSync(file, `${BASE.replace('classify = true', 'classify = false')}[listener]\nmax_recipients = 7\n[spool]\nmin_free_space = "0"\n[[binding_rule]]\nsender_domain = "x.test"\nbinding = "b1"\n`);
+  writeFileSync(
+    file,
+    `${BASE.replace('classify = true', 'classify = false')}[listener]\nmax_recipients = 7\n[spool]\nmin_free_space = "0"\n[[binding_rule]]\nsender_domain = "x.test"\nbinding = "b1"\n`,
+  );
   const mixed = reloadConfig(current, file).result;
   assert.deepEqual(mixed.restartRequired, ['listener', 'spool', 'bounce']);
   assert.deepEqual(mixed.applied, ['binding_rule'], 'routing rebuilds its assigner from the new rules');

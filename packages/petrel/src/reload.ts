@@ -19,14 +19,28 @@ export interface ReloadResult {
  * the DNS client, the control socket, the spool, the bounce classifier and the event log files.
  * A change to any of these is reported, never silently ignored.
  */
-const RESTART_SECTIONS = ['hostname', 'spool_dir', 'log_dir', 'log_level', 'stop_timeout', 'listener', 'dns', 'control', 'spool', 'bounce', 'eventlog'] as const;
+const RESTART_SECTIONS = [
+  'hostname',
+  'spool_dir',
+  'log_dir',
+  'log_level',
+  'stop_timeout',
+  'listener',
+  'dns',
+  'control',
+  'spool',
+  'bounce',
+  'eventlog',
+] as const;
 
 /** Sections outside the scopes that routing rebuilds from on `config.reloaded`, by their file names. */
 const LIVE_SECTIONS = { routing: 'routing', bindingRules: 'binding_rule', bindingWeights: 'binding weight' } as const;
 
 /** Config data made comparable: Maps as objects, RegExps as their source. */
 function plain(v: unknown): unknown {
-  const text = JSON.stringify(v, (_k, x: unknown) => (x instanceof Map ? Object.fromEntries(x) : x instanceof RegExp ? String(x) : x));
+  const text = JSON.stringify(v, (_k, x: unknown) =>
+    x instanceof Map ? Object.fromEntries(x) : x instanceof RegExp ? String(x) : x,
+  );
   return text === undefined ? undefined : (JSON.parse(text) as unknown);
 }
 
@@ -78,7 +92,9 @@ function changedScoped(current: ScopeTree, next: ScopeTree): string[] {
 export function reloadConfig(current: PetrelConfig, file: string): { next: PetrelConfig; result: ReloadResult } {
   const next = loadConfig(file);
   const restartRequired = RESTART_SECTIONS.filter((k) => !same(current[k], next[k]));
-  const live = (Object.keys(LIVE_SECTIONS) as (keyof typeof LIVE_SECTIONS)[]).filter((k) => !same(current[k], next[k])).map((k) => LIVE_SECTIONS[k]);
+  const live = (Object.keys(LIVE_SECTIONS) as (keyof typeof LIVE_SECTIONS)[])
+    .filter((k) => !same(current[k], next[k]))
+    .map((k) => LIVE_SECTIONS[k]);
   const applied = [...changedScoped(current.scopes, next.scopes), ...live];
   return { next, result: { applied, restartRequired } };
 }

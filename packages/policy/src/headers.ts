@@ -16,14 +16,19 @@ interface Field {
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 
 function checkField(name: string, value: string): void {
-  if (!FIELD_NAME.test(name)) throw new TypeError(`invalid header field name ${JSON.stringify(name)} (RFC 5322 §3.6.8)`);
+  if (!FIELD_NAME.test(name))
+    throw new TypeError(`invalid header field name ${JSON.stringify(name)} (RFC 5322 §3.6.8)`);
   if (/[\r\n\0]/.test(value)) throw new TypeError(`header field ${name}: the value may not contain CR, LF or NUL`);
 }
 
 function unfold(raw: string): string {
   const colon = raw.indexOf(':');
   // RFC 5322 §2.2.3: unfolding removes each CRLF that precedes WSP.
-  const v = raw.slice(colon + 1).replace(/\r\n(?=[ \t])/g, '').replace(/\r\n$/, '').replace(/^[ \t]+/, '');
+  const v = raw
+    .slice(colon + 1)
+    .replace(/\r\n(?=[ \t])/g, '')
+    .replace(/\r\n$/, '')
+    .replace(/^[ \t]+/, '');
   // Raw text is latin1 (one char per octet); values are read as UTF-8 (RFC 6532).
   return /[\x80-\xff]/.test(v) ? Buffer.from(v, 'latin1').toString('utf8') : v;
 }

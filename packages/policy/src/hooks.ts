@@ -34,8 +34,14 @@ export const HOOKS: Readonly<Record<HookName, HookKind>> = {
 export const HOOK_NAMES = Object.keys(HOOKS) as HookName[];
 
 export type InboundHook = 'connect' | 'ehlo' | 'mailFrom' | 'rcptTo' | 'data';
-export type ObserverHook = 'onReception' | 'onDelivery' | 'onTransientFailure' | 'onPermanentFailure' | 'onBounce' | 'onRejection';
+export type ObserverHook =
+  | 'onReception'
+  | 'onDelivery'
+  | 'onTransientFailure'
+  | 'onPermanentFailure'
+  | 'onBounce'
+  | 'onRejection';
 
 export function isHookName(name: string): name is HookName {
-  return Object.prototype.hasOwnProperty.call(HOOKS, name);
+  return  Object.hasOwn(HOOKS, name);
 }

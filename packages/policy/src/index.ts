@@ -9,7 +9,14 @@ export { parsePolicyReply } from './reply.js';
 export { HeaderSection, splitMessage } from './headers.js';
 export { formatParameters } from './params.js';
 export { PolicyMetrics, type HookStats } from './metrics.js';
-export { PolicySet, POLICY_FAILURE_REPLY, DEFAULT_HOOK_TIMEOUT_MS, HookTimeout, type LoadedModule, type PolicyEnv } from './runner.js';
+export {
+  PolicySet,
+  POLICY_FAILURE_REPLY,
+  DEFAULT_HOOK_TIMEOUT_MS,
+  HookTimeout,
+  type LoadedModule,
+  type PolicyEnv,
+} from './runner.js';
 export { loadPolicySet, loadPolicyModule, validatePolicy, type PolicyModuleEntry } from './loader.js';
 export { buildInjectRequest } from './inject.js';
 export { startWatchdog, type Watchdog, type WatchdogOptions } from './watchdog.js';

@@ -15,13 +15,18 @@ function crlf(text: string): string {
 }
 
 /** Builds the store request; throws TypeError on a malformed message description. */
-export function buildInjectRequest(m: InjectMessage, opts: { readonly hostname: string; readonly now: number; readonly seq: number }): StoreRequest {
+export function buildInjectRequest(
+  m: InjectMessage,
+  opts: { readonly hostname: string; readonly now: number; readonly seq: number },
+): StoreRequest {
   if (typeof m !== 'object' || m === null) throw new TypeError('inject(): expected a message object');
-  if (typeof m.from !== 'string' || /[\s<>]/.test(m.from)) throw new TypeError(`inject(): "from" must be an address or "" (null sender), found ${JSON.stringify(m.from)}`);
+  if (typeof m.from !== 'string' || /[\s<>]/.test(m.from))
+    throw new TypeError(`inject(): "from" must be an address or "" (null sender), found ${JSON.stringify(m.from)}`);
   const to = typeof m.to === 'string' ? [m.to] : [...(m.to ?? [])];
   if (to.length === 0) throw new TypeError('inject(): "to" names no recipient');
   for (const a of to) {
-    if (typeof a !== 'string' || !/^[^\s<>@]+@[^\s<>@]+$/.test(a)) throw new TypeError(`inject(): not a recipient address: ${JSON.stringify(a)}`);
+    if (typeof a !== 'string' || !/^[^\s<>@]+@[^\s<>@]+$/.test(a))
+      throw new TypeError(`inject(): not a recipient address: ${JSON.stringify(a)}`);
   }
   let body: Buffer;
   if (m.raw !== undefined) {
@@ -31,7 +36,8 @@ export function buildInjectRequest(m: InjectMessage, opts: { readonly hostname: 
     const lower = new Set(Object.keys(extra).map((k) => k.toLowerCase()));
     const lines: string[] = [];
     const put = (name: string, value: string): void => {
-      if (/[\r\n]/.test(value) || !/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new TypeError(`inject(): invalid header ${name}`);
+      if (/[\r\n]/.test(value) || !/^[\x21-\x39\x3b-\x7e]+$/.test(name))
+        throw new TypeError(`inject(): invalid header ${name}`);
       lines.push(`${name}: ${value}`);
     };
     if (!lower.has('from')) put('From', m.from === '' ? `MAILER-DAEMON@${opts.hostname}` : m.from);
@@ -41,7 +47,10 @@ export function buildInjectRequest(m: InjectMessage, opts: { readonly hostname: 
     if (!lower.has('message-id')) put('Message-ID', `<${opts.now.toString(36)}.${opts.seq}.policy@${opts.hostname}>`);
     for (const [k, v] of Object.entries(extra)) put(k, v);
     const text = crlf(m.text ?? '');
-    body = Buffer.from(`${lines.join('\r\n')}\r\n\r\n${text}${text.endsWith('\r\n') || text === '' ? '' : '\r\n'}`, 'utf8');
+    body = Buffer.from(
+      `${lines.join('\r\n')}\r\n\r\n${text}${text.endsWith('\r\n') || text === '' ? '' : '\r\n'}`,
+      'utf8',
+    );
   }
   const eightBit = body.some((b) => b > 0x7f);
   return {

@@ -30,7 +30,13 @@ test('loads a module and lists its hooks, in config order', async () => {
   const a = file('a.mjs', 'export default { rcptTo() {}, onDelivery() {} };');
   const b = file('b.mjs', 'export default { rcptTo() {} };');
   const set = await loadPolicySet([{ file: a }, { file: b, timeoutMs: 100 }], env);
-  assert.deepEqual(set.modules.map((m) => [m.name, m.timeoutMs]), [['a.mjs', 5000], ['b.mjs', 100]]);
+  assert.deepEqual(
+    set.modules.map((m) => [m.name, m.timeoutMs]),
+    [
+      ['a.mjs', 5000],
+      ['b.mjs', 100],
+    ],
+  );
   assert.deepEqual(set.hookNames().sort(), ['onDelivery', 'rcptTo']);
 });
 
@@ -41,14 +47,23 @@ test('an unknown hook name is refused with the file, the name and a suggestion',
 });
 
 test('a hook that is not a function, a missing default export and an array are refused', async () => {
-  assert.match(await refusal(file('notfn.mjs', 'export default { rcptTo: 42 };')), /hook "rcptTo" must be a function, found number/);
+  assert.match(
+    await refusal(file('notfn.mjs', 'export default { rcptTo: 42 };')),
+    /hook "rcptTo" must be a function, found number/,
+  );
   assert.match(await refusal(file('nodefault.mjs', 'export const rcptTo = () => {};')), /no default export/);
   assert.match(await refusal(file('array.mjs', 'export default [];')), /must be an object of hooks, found an array/);
 });
 
 test('a syntax error, a throwing top level and a missing file are refused with the reason', async () => {
-  assert.match(await refusal(file('syntax.mjs', 'export default { rcptTo( {} };')), /cannot load: .*(Unexpected|SyntaxError|token)/i);
-  assert.match(await refusal(file('throws.mjs', 'throw new Error("boom at load"); export default {};')), /cannot load: boom at load/);
+  assert.match(
+    await refusal(file('syntax.mjs', 'export default { rcptTo( {} };')),
+    /cannot load: .*(Unexpected|SyntaxError|token)/i,
+  );
+  assert.match(
+    await refusal(file('throws.mjs', 'throw new Error("boom at load"); export default {};')),
+    /cannot load: boom at load/,
+  );
   assert.match(await refusal(join(dir, 'absent.mjs')), /file not found/);
 });
 
@@ -57,18 +72,32 @@ test('a reload imports the file again: new code runs', async () => {
   const one = await loadPolicySet([{ file: p }], env);
   writeFileSync(p, 'export default { connectionGoal() { return 2; } };');
   const two = await loadPolicySet([{ file: p }], env);
-  const ctx = { binding: 'b', domain: 'd', active: 1, inFlight: 0, maxOutboundConnections: 10, aggressiveness: 'normal' as const, defaultGoal: 1 };
+  const ctx = {
+    binding: 'b',
+    domain: 'd',
+    active: 1,
+    inFlight: 0,
+    maxOutboundConnections: 10,
+    aggressiveness: 'normal' as const,
+    defaultGoal: 1,
+  };
   assert.equal(one.connectionGoal(ctx), 1);
   assert.equal(two.connectionGoal(ctx), 2);
 });
 
 test('a bad clientStates registration fails the load, naming the module', async () => {
-  const p = file('states.mjs', 'export default { clientStates(c) { c.register({ name: "x", stage: 0, send: () => ["NOOP"] }, { after: "no-such-state" }); } };');
+  const p = file(
+    'states.mjs',
+    'export default { clientStates(c) { c.register({ name: "x", stage: 0, send: () => ["NOOP"] }, { after: "no-such-state" }); } };',
+  );
   assert.match(await refusal(p), /clientStates: no state "no-such-state"/);
 });
 
 test('clientStates builds a machine with the module state after the named one', async () => {
-  const p = file('states-ok.mjs', 'export default { clientStates(c) { c.register({ name: "xclient", stage: 0, send: () => ["NOOP"] }, { after: "ehlo" }); } };');
+  const p = file(
+    'states-ok.mjs',
+    'export default { clientStates(c) { c.register({ name: "xclient", stage: 0, send: () => ["NOOP"] }, { after: "ehlo" }); } };',
+  );
   const set = await loadPolicySet([{ file: p }], env);
   const names = set.machine!.getStateMachine().map((s) => s.name);
   assert.equal(names[names.indexOf('ehlo') + 1], 'xclient');

@@ -19,21 +19,35 @@ export interface PolicyModuleEntry {
 let generation = 0;
 
 function refuse(file: string, reason: string, cause?: unknown): never {
-  throw new PetrelError('PETREL_ERR_POLICY', `${file}: ${reason}`, { file, reason }, cause === undefined ? undefined : { cause });
+  throw new PetrelError(
+    'PETREL_ERR_POLICY',
+    `${file}: ${reason}`,
+    { file, reason },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** Checks a module's default export; returns it typed, or throws naming the file. */
 export function validatePolicy(file: string, exported: unknown): Policy {
-  if (exported === undefined) refuse(file, 'no default export: write `export default { rcptTo(ctx) { … } }` (or definePolicy({ … }))');
-  if (typeof exported !== 'object' || exported === null || Array.isArray(exported)) refuse(file, `the default export must be an object of hooks, found ${Array.isArray(exported) ? 'an array' : typeof exported}`);
+  if (exported === undefined)
+    refuse(file, 'no default export: write `export default { rcptTo(ctx) { … } }` (or definePolicy({ … }))');
+  if (typeof exported !== 'object' || exported === null || Array.isArray(exported))
+    refuse(
+      file,
+      `the default export must be an object of hooks, found ${Array.isArray(exported) ? 'an array' : typeof exported}`,
+    );
   const keys = Object.keys(exported);
   for (const k of keys) {
     if (!isHookName(k)) {
       const near = HOOK_NAMES.find((h) => h.toLowerCase() === k.toLowerCase());
-      refuse(file, `unknown hook "${k}"${near ? ` (did you mean "${near}"?)` : ''}; hooks are: ${HOOK_NAMES.join(', ')}`);
+      refuse(
+        file,
+        `unknown hook "${k}"${near ? ` (did you mean "${near}"?)` : ''}; hooks are: ${HOOK_NAMES.join(', ')}`,
+      );
     }
     const v = (exported as Record<string, unknown>)[k];
-    if (typeof v !== 'function') refuse(file, `hook "${k}" must be a function, found ${v === null ? 'null' : typeof v}`);
+    if (typeof v !== 'function')
+      refuse(file, `hook "${k}" must be a function, found ${v === null ? 'null' : typeof v}`);
   }
   return exported as Policy;
 }
@@ -70,7 +84,10 @@ export async function loadPolicySet(entries: readonly PolicyModuleEntry[], env: 
   try {
     return new PolicySet(modules, env);
   } catch (err) {
-    const file = /^(\/[^:]+): /.exec((err as Error).message)?.[1] ?? modules.find((m) => m.policy.clientStates)?.file ?? '(policy)';
+    const file =
+      /^(\/[^:]+): /.exec((err as Error).message)?.[1] ??
+      modules.find((m) => m.policy.clientStates)?.file ??
+      '(policy)';
     refuse(file, `clientStates: ${(err as Error).message.replace(/^\/[^:]+: /, '')}`, err);
   }
 }

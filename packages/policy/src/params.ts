@@ -14,7 +14,10 @@ export function formatParameters(params: EsmtpParameters | undefined): string[] 
     if (!KEYWORD.test(k)) throw new TypeError(`invalid ESMTP parameter keyword ${JSON.stringify(k)} (RFC 5321 §4.1.2)`);
     if (v === true) out.push(k.toUpperCase());
     else if (typeof v === 'string' && VALUE.test(v)) out.push(`${k.toUpperCase()}=${v}`);
-    else throw new TypeError(`invalid value for ESMTP parameter ${k}: ${JSON.stringify(v)} (RFC 5321 §4.1.2: printable US-ASCII without "=" or space)`);
+    else
+      throw new TypeError(
+        `invalid value for ESMTP parameter ${k}: ${JSON.stringify(v)} (RFC 5321 §4.1.2: printable US-ASCII without "=" or space)`,
+      );
   }
   return out;
 }

@@ -22,13 +22,15 @@ export function parsePolicyReply(text: unknown, phase: InboundHook): SmtpReply |
   let enhanced: string | undefined;
   const e = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/.exec(rest);
   if (e) {
-    if (e[1] !== String(code)[0]) return `enhanced status code ${e[1]}.${e[2]}.${e[3]} does not match reply code ${code} (RFC 3463: same class)`;
+    if (e[1] !== String(code)[0])
+      return `enhanced status code ${e[1]}.${e[2]}.${e[3]} does not match reply code ${code} (RFC 3463: same class)`;
     enhanced = `${e[1]}.${e[2]}.${e[3]}`;
     rest = rest.slice(e[0].length);
   } else if (!ENHANCED_OPTIONAL.has(phase)) {
     return `a ${phase} reply needs an enhanced status code (RFC 2034), e.g. "${code} ${String(code)[0]}.7.1 text", found ${JSON.stringify(text)}`;
   }
-  if (!/^[\x20-\x7e]*$/.test(rest)) return `reply text must be printable US-ASCII on one line (RFC 5321 §2.4), found ${JSON.stringify(rest)}`;
+  if (!/^[\x20-\x7e]*$/.test(rest))
+    return `reply text must be printable US-ASCII on one line (RFC 5321 §2.4), found ${JSON.stringify(rest)}`;
   if (rest.trim() === '') return 'reply text is empty: say why';
   return new SmtpReply(code, rest, enhanced);
 }

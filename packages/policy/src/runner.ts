@@ -15,7 +15,16 @@ import { HOOKS, type InboundHook, type ObserverHook } from './hooks.js';
 import type { HookStats, PolicyMetrics } from './metrics.js';
 import { formatParameters } from './params.js';
 import { parsePolicyReply } from './reply.js';
-import type { BeforeDeliveryContext, ClassifyContext, ConnectionGoalContext, HookName, InjectMessage, Policy, PolicyTools, SetBindingContext } from './types.js';
+import type {
+  BeforeDeliveryContext,
+  ClassifyContext,
+  ConnectionGoalContext,
+  HookName,
+  InjectMessage,
+  Policy,
+  PolicyTools,
+  SetBindingContext,
+} from './types.js';
 
 /** Answer of an inbound hook that failed (RFC 3463 4.3.0: other or undefined mail system status). */
 export const POLICY_FAILURE_REPLY = new SmtpReply(451, 'Error: local error in processing', '4.3.0');
@@ -102,7 +111,8 @@ export class PolicySet {
       const tools: PolicyTools = {
         module: m.name,
         log,
-        inject: (message) => (env.inject ? env.inject(message) : Promise.reject(new Error('inject() is not available here (no spool)'))),
+        inject: (message) =>
+          env.inject ? env.inject(message) : Promise.reject(new Error('inject() is not available here (no spool)')),
       };
       for (const [hook, fn] of Object.entries(m.policy) as [HookName, Entry['fn']][]) {
         if (typeof fn !== 'function') continue;
@@ -115,7 +125,11 @@ export class PolicySet {
     if (states) {
       const machine = defaultStateMachine.clone();
       for (const e of states) {
-        const r = e.fn({ ...e.tools, register: (state: Parameters<StateMachine['registerState']>[0], o: { after: string }) => void machine.registerState(state, { after: o.after }) } as never);
+        const r = e.fn({
+          ...e.tools,
+          register: (state: Parameters<StateMachine['registerState']>[0], o: { after: string }) =>
+            void machine.registerState(state, { after: o.after }),
+        } as never);
         if (isThenable(r)) throw new InvalidResult(`${e.module.file}: clientStates must be synchronous`);
       }
       this.machine = machine;
@@ -138,7 +152,10 @@ export class PolicySet {
     const s = e.stats;
     if (err instanceof HookTimeout) s.timeouts++;
     else s.errors++;
-    this.env.logger.error({ policy: e.module.name, file: e.module.file, hook, err }, `policy hook ${hook} failed (${HOOKS[hook]} hook: ${consequence(hook)})`);
+    this.env.logger.error(
+      { policy: e.module.name, file: e.module.file, hook, err },
+      `policy hook ${hook} failed (${HOOKS[hook]} hook: ${consequence(hook)})`,
+    );
   }
 
   private done(e: Entry, started: number): void {
@@ -190,7 +207,12 @@ export class PolicySet {
     return list ? this.inboundFrom(list, 0, hook, ctx) : undefined;
   }
 
-  private inboundFrom(list: readonly Entry[], from: number, hook: InboundHook, ctx: object): ReplyData | undefined | Promise<ReplyData | undefined> {
+  private inboundFrom(
+    list: readonly Entry[],
+    from: number,
+    hook: InboundHook,
+    ctx: object,
+  ): ReplyData | undefined | Promise<ReplyData | undefined> {
     for (let i = from; i < list.length; i++) {
       const e = list[i]!;
       e.stats.calls++;
@@ -228,7 +250,10 @@ export class PolicySet {
   private verdict(e: Entry, hook: InboundHook, v: unknown): ReplyData | typeof GO_ON {
     if (v === undefined || v === null) return GO_ON;
     const text = typeof v === 'object' && 'reply' in v ? (v as { reply: unknown }).reply : v;
-    const reply = typeof v === 'object' ? parsePolicyReply(text, hook) : `expected nothing or { reply: "550 5.7.1 text" }, found ${JSON.stringify(v)}`;
+    const reply =
+      typeof v === 'object'
+        ? parsePolicyReply(text, hook)
+        : `expected nothing or { reply: "550 5.7.1 text" }, found ${JSON.stringify(v)}`;
     if (typeof reply === 'string') {
       this.fail(e, hook, new InvalidResult(reply));
       return POLICY_FAILURE_REPLY;
@@ -237,7 +262,10 @@ export class PolicySet {
   }
 
   /** setBinding: the first module that names a target wins; a failure falls back to the configured rules. */
-  async setBinding(ctx: Omit<SetBindingContext, keyof PolicyTools>, exists: (t: { binding: string } | { bindingGroup: string }) => boolean): Promise<{ binding: string } | { bindingGroup: string } | undefined> {
+  async setBinding(
+    ctx: Omit<SetBindingContext, keyof PolicyTools>,
+    exists: (t: { binding: string } | { bindingGroup: string }) => boolean,
+  ): Promise<{ binding: string } | { bindingGroup: string } | undefined> {
     const list = this.table.get('setBinding');
     if (!list) return undefined;
     for (const e of list) {
@@ -245,13 +273,28 @@ export class PolicySet {
       if (!r.ok) return undefined;
       const v = r.value as Record<string, unknown> | undefined | null;
       if (v === undefined || v === null) continue;
-      const target = typeof v.binding === 'string' ? { binding: v.binding } : typeof v.bindingGroup === 'string' ? { bindingGroup: v.bindingGroup } : undefined;
+      const target =
+        typeof v.binding === 'string'
+          ? { binding: v.binding }
+          : typeof v.bindingGroup === 'string'
+            ? { bindingGroup: v.bindingGroup }
+            : undefined;
       if (!target) {
-        this.fail(e, 'setBinding', new InvalidResult(`expected { binding: "name" } or { bindingGroup: "name" }, found ${JSON.stringify(v)}`));
+        this.fail(
+          e,
+          'setBinding',
+          new InvalidResult(`expected { binding: "name" } or { bindingGroup: "name" }, found ${JSON.stringify(v)}`),
+        );
         return undefined;
       }
       if (!exists(target)) {
-        this.fail(e, 'setBinding', new InvalidResult(`${'binding' in target ? `binding "${target.binding}"` : `binding group "${target.bindingGroup}"`} is not defined in the configuration`));
+        this.fail(
+          e,
+          'setBinding',
+          new InvalidResult(
+            `${'binding' in target ? `binding "${target.binding}"` : `binding group "${target.bindingGroup}"`} is not defined in the configuration`,
+          ),
+        );
         return undefined;
       }
       return target;
@@ -268,7 +311,11 @@ export class PolicySet {
       if (!r.ok) return ctx.defaultGoal;
       if (r.value === undefined || r.value === null) continue;
       if (typeof r.value !== 'number' || !Number.isFinite(r.value)) {
-        this.fail(e, 'connectionGoal', new InvalidResult(`expected a number of connections, found ${JSON.stringify(r.value)}`));
+        this.fail(
+          e,
+          'connectionGoal',
+          new InvalidResult(`expected a number of connections, found ${JSON.stringify(r.value)}`),
+        );
         return ctx.defaultGoal;
       }
       return r.value;
@@ -285,7 +332,11 @@ export class PolicySet {
       const r = this.callSync(e, 'classify', { ...ctx, ...(out !== undefined ? { bounceClass: out } : {}) });
       if (!r.ok || r.value === undefined || r.value === null) continue;
       if (typeof r.value !== 'number' || !valid(r.value)) {
-        this.fail(e, 'classify', new InvalidResult(`expected a registered bounce class code, found ${JSON.stringify(r.value)}`));
+        this.fail(
+          e,
+          'classify',
+          new InvalidResult(`expected a registered bounce class code, found ${JSON.stringify(r.value)}`),
+        );
         continue;
       }
       out = r.value;
@@ -297,7 +348,11 @@ export class PolicySet {
    * beforeDelivery: every module in order; their additions are merged. A failure defers the
    * attempt: resolves `{ ok: false }`.
    */
-  async beforeDelivery(ctx: Omit<BeforeDeliveryContext, keyof PolicyTools>): Promise<{ ok: true; headers: [string, string][]; mailParameters: string[]; rcptParameters: string[] } | { ok: false }> {
+  async beforeDelivery(
+    ctx: Omit<BeforeDeliveryContext, keyof PolicyTools>,
+  ): Promise<
+    { ok: true; headers: [string, string][]; mailParameters: string[]; rcptParameters: string[] } | { ok: false }
+  > {
     const headers: [string, string][] = [];
     const mailParameters: string[] = [];
     const rcptParameters: string[] = [];
@@ -307,9 +362,13 @@ export class PolicySet {
       const v = r.value as { headers?: unknown; mailParameters?: unknown; rcptParameters?: unknown } | undefined | null;
       if (v === undefined || v === null) continue;
       try {
-        if (typeof v !== 'object') throw new InvalidResult(`expected nothing or { headers, mailParameters, rcptParameters }, found ${JSON.stringify(v)}`);
+        if (typeof v !== 'object')
+          throw new InvalidResult(
+            `expected nothing or { headers, mailParameters, rcptParameters }, found ${JSON.stringify(v)}`,
+          );
         for (const [k, val] of Object.entries((v.headers ?? {}) as Record<string, unknown>)) {
-          if (!/^[\x21-\x39\x3b-\x7e]+$/.test(k) || typeof val !== 'string' || /[\r\n\0]/.test(val)) throw new InvalidResult(`invalid header field ${JSON.stringify(k)}: ${JSON.stringify(val)}`);
+          if (!/^[\x21-\x39\x3b-\x7e]+$/.test(k) || typeof val !== 'string' || /[\r\n\0]/.test(val))
+            throw new InvalidResult(`invalid header field ${JSON.stringify(k)}: ${JSON.stringify(val)}`);
           headers.push([k, val]);
         }
         mailParameters.push(...formatParameters(v.mailParameters as never));

@@ -28,7 +28,10 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
   beat();
   const timer = setInterval(beat, beatMs);
   timer.unref();
-  const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { execArgv: [], workerData: { buffer, timeoutMs: opts.timeoutMs, beatMs, pid: process.pid } });
+  const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), {
+    execArgv: [],
+    workerData: { buffer, timeoutMs: opts.timeoutMs, beatMs, pid: process.pid },
+  });
   worker.unref();
   // The watchdog failing must not take the daemon down: say so once.
   worker.on('error', (err) => process.stderr.write(`watchdog thread failed: ${String(err)}\n`));

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConnectionGoal, type ConnectionGoalInput } from './connection-goal.js';
 
-const q = (active: number, aggressiveness: 'normal' | 'high' = 'normal', inFlight = 0, max = 32): ConnectionGoalInput => ({
+const q = (
+  active: number,
+  aggressiveness: 'normal' | 'high' = 'normal',
+  inFlight = 0,
+  max = 32,
+): ConnectionGoalInput => ({
   binding: 'default',
   domain: 'example.test',
   active,
@@ -12,8 +17,14 @@ const q = (active: number, aggressiveness: 'normal' | 'high' = 'normal', inFligh
 });
 
 test('follows Momentum documented points for max 32 (reference §5)', () => {
-  assert.deepEqual([100, 200, 400].map((n) => defaultConnectionGoal(q(n))), [20, 28, 31]);
-  assert.deepEqual([50, 100, 200, 400].map((n) => defaultConnectionGoal(q(n, 'high'))), [23, 29, 32, 32]);
+  assert.deepEqual(
+    [100, 200, 400].map((n) => defaultConnectionGoal(q(n))),
+    [20, 28, 31],
+  );
+  assert.deepEqual(
+    [50, 100, 200, 400].map((n) => defaultConnectionGoal(q(n, 'high'))),
+    [23, 29, 32, 32],
+  );
 });
 
 test('is 0 for an empty queue and at least 1 for any active mail', () => {

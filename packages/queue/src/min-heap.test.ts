@@ -14,7 +14,10 @@ test('pops values in ascending order whatever the insertion order', () => {
   }
   const out: number[] = [];
   for (let v = h.pop(); v !== undefined; v = h.pop()) out.push(v);
-  assert.deepEqual(out, [...values].sort((a, b) => a - b));
+  assert.deepEqual(
+    out,
+    [...values].sort((a, b) => a - b),
+  );
   assert.equal(h.size, 0);
 });
 
@@ -23,5 +26,8 @@ test('a sequence number in the order keeps equal keys first-in first-out', () =>
   for (let seq = 0; seq < 50; seq++) h.push({ at: seq % 2, seq });
   const out: number[] = [];
   for (let v = h.pop(); v !== undefined; v = h.pop()) out.push(v.seq);
-  assert.deepEqual(out, [...Array.from({ length: 25 }, (_, i) => 2 * i), ...Array.from({ length: 25 }, (_, i) => 2 * i + 1)]);
+  assert.deepEqual(out, [
+    ...Array.from({ length: 25 }, (_, i) => 2 * i),
+    ...Array.from({ length: 25 }, (_, i) => 2 * i + 1),
+  ]);
 });

@@ -7,7 +7,15 @@
  *
  * Costs: counts O(queues); the others O(jobs of the queues selected), which is what they move.
  */
-import { PetrelError, type DeliveryJob, type QueueCount, type QueuedJobInfo, type QueueSelector, type ReplyData, type Requests } from '@petrel/core';
+import {
+  PetrelError,
+  type DeliveryJob,
+  type QueueCount,
+  type QueuedJobInfo,
+  type QueueSelector,
+  type ReplyData,
+  type Requests,
+} from '@petrel/core';
 import type { DelayedEntry, DestinationQueue } from './destination-queue.js';
 import type { QueueAccess } from './queue-access.js';
 import { QUEUE_REPLIES } from './replies.js';
@@ -57,7 +65,10 @@ export class QueueOperations {
     };
     if (limit === 0) return out;
     for (const job of this.m.inFlightJobs()) {
-      if ((sel.binding === undefined || sel.binding === 'all' || job.binding === sel.binding) && (sel.domain === undefined || job.domain === sel.domain.toLowerCase())) {
+      if (
+        (sel.binding === undefined || sel.binding === 'all' || job.binding === sel.binding) &&
+        (sel.domain === undefined || job.domain === sel.domain.toLowerCase())
+      ) {
         if (!add(job, 'in-flight')) return out;
       }
     }
@@ -75,7 +86,9 @@ export class QueueOperations {
     for (const q of this.m.select(sel)) {
       if (this.m.isHeld(q)) continue;
       const policy = q.policy(this.m.config().delivery);
-      const due = q.delayed.removeWhere((e) => sel.messageId === undefined || e.job.messageId === sel.messageId).sort(bySeq);
+      const due = q.delayed
+        .removeWhere((e) => sel.messageId === undefined || e.job.messageId === sel.messageId)
+        .sort(bySeq);
       for (const e of due) {
         const job = e.job;
         if (now >= expiresAt(job.receivedAt, policy)) {
@@ -104,7 +117,10 @@ export class QueueOperations {
       if (req.dryRun) continue;
       for (const job of jobs) {
         q.leave(job);
-        this.m.fail(job, job.recipients, reply, job.lastReply, { reason: 'policy', ...(req.quiet ? { quiet: true } : {}) });
+        this.m.fail(job, job.recipients, reply, job.lastReply, {
+          reason: 'policy',
+          ...(req.quiet ? { quiet: true } : {}),
+        });
       }
       this.m.touch(q);
     }
@@ -118,8 +134,16 @@ export class QueueOperations {
    */
   reroute(req: Payload<'queue.reroute'>): { moved: number } {
     const to = req.to.toLowerCase();
-    if (!/^[^\s@]+$/.test(to) || to === 'all') throw new PetrelError('PETREL_ERR_QUEUE_ARGUMENT', `reroute needs a destination domain, got ${JSON.stringify(req.to)}`, { to: req.to });
-    const sources = req.from === 'all' ? [...this.m.select({})].filter((q) => q.domain !== to) : [...this.m.select({ domain: req.from })];
+    if (!/^[^\s@]+$/.test(to) || to === 'all')
+      throw new PetrelError(
+        'PETREL_ERR_QUEUE_ARGUMENT',
+        `reroute needs a destination domain, got ${JSON.stringify(req.to)}`,
+        { to: req.to },
+      );
+    const sources =
+      req.from === 'all'
+        ? [...this.m.select({})].filter((q) => q.domain !== to)
+        : [...this.m.select({ domain: req.from })];
     let moved = 0;
     const limit = req.limit ?? Infinity;
     for (const q of sources) {
@@ -145,7 +169,9 @@ export class QueueOperations {
   async rebind(req: Payload<'queue.rebind'>): Promise<{ rebound: number }> {
     const { bus } = this.m;
     if (!bus.hasHandler('routing.assign')) {
-      throw new PetrelError('PETREL_ERR_BUS_NO_HANDLER', 'rebind needs routing.assign, which has no handler', { topic: 'routing.assign' });
+      throw new PetrelError('PETREL_ERR_BUS_NO_HANDLER', 'rebind needs routing.assign, which has no handler', {
+        topic: 'routing.assign',
+      });
     }
     const taken: DeliveryJob[] = [];
     for (const q of [...this.m.select({ binding: req.binding, domain: req.domain })]) {
@@ -161,7 +187,12 @@ export class QueueOperations {
       try {
         const r = await bus.request('routing.assign', { job });
         if (r.binding !== job.binding) {
-          next = { ...job, binding: r.binding, bindingGroup: r.bindingGroup, id: `${job.messageId}/${r.binding}/${job.domain}/rb${++this.moveSeq}` };
+          next = {
+            ...job,
+            binding: r.binding,
+            bindingGroup: r.bindingGroup,
+            id: `${job.messageId}/${r.binding}/${job.domain}/rb${++this.moveSeq}`,
+          };
         } else if (r.bindingGroup !== job.bindingGroup) next = { ...job, bindingGroup: r.bindingGroup };
         rebound++;
       } catch (err) {

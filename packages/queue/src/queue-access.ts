@@ -13,7 +13,10 @@ export interface QueueAccess {
   /** The live config (a reload swaps it). */
   config(): PetrelConfig;
   /** The queues a selector names (absent fields match everything; binding "all" too). */
-  select(sel: { readonly binding?: string | undefined; readonly domain?: string | undefined }): IterableIterator<DestinationQueue>;
+  select(sel: {
+    readonly binding?: string | undefined;
+    readonly domain?: string | undefined;
+  }): IterableIterator<DestinationQueue>;
   /** Jobs handed to connections, not yet reported. */
   inFlightJobs(): IterableIterator<DeliveryJob>;
   /** True when config (`suspend_delivery`) or an operator suspension holds the queue. */
@@ -27,7 +30,13 @@ export interface QueueAccess {
   /** A job comes (back) in: active, delayed, held or failed at once, as for a routed job. */
   admit(job: DeliveryJob): void;
   /** Publishes the final failure of recipients of a job already taken out of its queue. */
-  fail(job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData, lastReply: ReplyData | undefined, how?: { reason?: 'expiration' | 'policy'; quiet?: boolean }): void;
+  fail(
+    job: DeliveryJob,
+    recipients: readonly JobRecipient[],
+    reply: ReplyData,
+    lastReply: ReplyData | undefined,
+    how?: { reason?: 'expiration' | 'policy'; quiet?: boolean },
+  ): void;
   /** Re-checks a queue after its jobs changed outside the normal flow. */
   touch(q: DestinationQueue): void;
 }

@@ -4,7 +4,8 @@ import { harness, makeJob, nextTurn } from './test-support.js';
 
 test('100 jobs routed in one turn make one demand per queue, with the connection goal', async () => {
   const h = await harness('[domain."fast.test"]\nconnection_allocation_aggressiveness = "high"\n');
-  for (let i = 0; i < 100; i++) h.route(makeJob({ domain: 'slow.test', receivedAt: h.t0 }), makeJob({ domain: 'fast.test', receivedAt: h.t0 }));
+  for (let i = 0; i < 100; i++)
+    h.route(makeJob({ domain: 'slow.test', receivedAt: h.t0 }), makeJob({ domain: 'fast.test', receivedAt: h.t0 }));
   assert.equal(h.demand.length, 0, 'nothing before the turn ends');
   await nextTurn();
   assert.deepEqual(h.demand, [
@@ -34,7 +35,10 @@ test('a replacement connection-goal function decides the goal, clamped to the ma
   });
   h.route(makeJob({ domain: 'greedy.test', receivedAt: h.t0 }), makeJob({ domain: 'seven.test', receivedAt: h.t0 }));
   await nextTurn();
-  assert.deepEqual(h.demand.map((d) => d.goal), [32, 7]);
+  assert.deepEqual(
+    h.demand.map((d) => d.goal),
+    [32, 7],
+  );
   assert.deepEqual(seen, [1, 1]);
   await h.queue.stop();
 });

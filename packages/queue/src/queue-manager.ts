@@ -142,10 +142,12 @@ export class QueueManager implements Service {
       return;
     }
     // A recovered job's last deferral was not seen here: derive it from the queue's own schedule.
-    if (job.attempts > 0 && job.lastAttemptAt === undefined) job.lastAttemptAt = this.scheduledAttemptAt(job, policy, now);
+    if (job.attempts > 0 && job.lastAttemptAt === undefined)
+      job.lastAttemptAt = this.scheduledAttemptAt(job, policy, now);
     q.enter(job);
     if (this.isHeld(q, policy)) this.park(q, job, policy, now);
-    else if (job.nextAttemptAt > now) this.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
+    else if (job.nextAttemptAt > now)
+      this.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
     else this.activate(q, job, 'back');
   }
 
@@ -210,10 +212,23 @@ export class QueueManager implements Service {
     this.dropIfEmpty(q);
   }
 
-  private requeue(q: DestinationQueue, job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData | undefined, remote: RemoteEndpoint | undefined): void {
+  private requeue(
+    q: DestinationQueue,
+    job: DeliveryJob,
+    recipients: readonly JobRecipient[],
+    reply: ReplyData | undefined,
+    remote: RemoteEndpoint | undefined,
+  ): void {
     const policy = q.policy(this.ctx.config.delivery);
     const now = this.ctx.clock.now();
-    const decision = decideRetry({ attempts: job.attempts, receivedAt: job.receivedAt, now, policy, jitter: this.jitter, random: this.random });
+    const decision = decideRetry({
+      attempts: job.attempts,
+      receivedAt: job.receivedAt,
+      now,
+      policy,
+      jitter: this.jitter,
+      random: this.random,
+    });
     const expiry = expiresAt(job.receivedAt, policy);
     // Out of retries (max_retries, never_retry) ends the job now. Out of time does not: the next
     // try would fall past the expiry, so there is none, but the recipients expire exactly at the
@@ -225,7 +240,8 @@ export class QueueManager implements Service {
     }
     const attempts = decision.attempts;
     const nextAttemptAt = decision.kind === 'retry' ? decision.nextAttemptAt : expiry;
-    const previousAttemptAt = job.lastAttemptAt ?? (job.attempts === 0 ? job.receivedAt : this.scheduledAttemptAt(job, policy, now));
+    const previousAttemptAt =
+      job.lastAttemptAt ?? (job.attempts === 0 ? job.receivedAt : this.scheduledAttemptAt(job, policy, now));
     const lastReply = reply ?? QUEUE_REPLIES.noOutcome;
     // The job is back from its connection and nobody else holds it: when every recipient remains
     // (the common case) update it in place instead of copying it (requeue cost, bench/queue-ops).
@@ -256,7 +272,10 @@ export class QueueManager implements Service {
    */
   private scheduledAttemptAt(job: DeliveryJob, policy: DeliveryOptions, now: number): number {
     if (job.nextAttemptAt <= 0) return job.receivedAt;
-    return Math.max(job.receivedAt, Math.min(now, job.nextAttemptAt - retryWait(job.attempts, policy.retry_interval, policy.max_retry_interval)));
+    return Math.max(
+      job.receivedAt,
+      Math.min(now, job.nextAttemptAt - retryWait(job.attempts, policy.retry_interval, policy.max_retry_interval)),
+    );
   }
 
   /** A queued job reached its expiry: it leaves the queue with 554 5.4.7 … max time. */
@@ -270,7 +289,13 @@ export class QueueManager implements Service {
    * Expiry, max_retries and never_retry are all `expiration` (Momentum logs them as expiry with
    * 5.4.7, reference §4); operator failures pass reason `policy`.
    */
-  private fail(job: DeliveryJob, recipients: readonly JobRecipient[], reply: ReplyData, lastReply: ReplyData | undefined, how: { reason?: 'expiration' | 'policy'; quiet?: boolean } = {}): void {
+  private fail(
+    job: DeliveryJob,
+    recipients: readonly JobRecipient[],
+    reply: ReplyData,
+    lastReply: ReplyData | undefined,
+    how: { reason?: 'expiration' | 'policy'; quiet?: boolean } = {},
+  ): void {
     const failed: DeliveryJob = { ...job, recipients, ...(lastReply !== undefined ? { lastReply } : {}) };
     this.ctx.bus.publish('delivery.failed', {
       job: failed,
@@ -399,8 +424,12 @@ export class QueueManager implements Service {
   }
 
   /** The queues a selector names (absent fields match everything). */
-  private *select(sel: { readonly binding?: string | undefined; readonly domain?: string | undefined }): IterableIterator<DestinationQueue> {
-    const bindings = sel.binding !== undefined && sel.binding !== 'all' ? [this.queues.get(sel.binding)] : [...this.queues.values()];
+  private *select(sel: {
+    readonly binding?: string | undefined;
+    readonly domain?: string | undefined;
+  }): IterableIterator<DestinationQueue> {
+    const bindings =
+      sel.binding !== undefined && sel.binding !== 'all' ? [this.queues.get(sel.binding)] : [...this.queues.values()];
     for (const byDomain of bindings) {
       if (byDomain === undefined) continue;
       if (sel.domain !== undefined) {

@@ -18,7 +18,11 @@ test('suspend per domain holds active and new mail (counted as delayed), resume 
   assert.deepEqual(await h.bus.request('queue.suspensions', {}), [suspension]);
   h.clock.advance(7200 * S);
   assert.equal(await h.take('a.test'), null, 'still held after the recheck interval');
-  assert.deepEqual(await h.bus.request('queue.resume', { domain: 'a.test' }), { resumed: 2 }, 'both held jobs went active');
+  assert.deepEqual(
+    await h.bus.request('queue.resume', { domain: 'a.test' }),
+    { resumed: 2 },
+    'both held jobs went active',
+  );
   await nextTurn();
   assert.ok(h.demand.some((d) => d.domain === 'a.test' && d.active === 2));
   assert.ok(await h.take('a.test'));
@@ -39,7 +43,10 @@ test('resume after fail counts nothing: the purged mail is not back in the activ
 
 test('suspend per binding and per binding::domain cover exactly their queues', async () => {
   const h = await harness('[binding.b2]\n');
-  h.route(makeJob({ domain: 'x.test', binding: 'b2', receivedAt: h.t0 }), makeJob({ domain: 'y.test', binding: 'b2', receivedAt: h.t0 }));
+  h.route(
+    makeJob({ domain: 'x.test', binding: 'b2', receivedAt: h.t0 }),
+    makeJob({ domain: 'y.test', binding: 'b2', receivedAt: h.t0 }),
+  );
   h.route(makeJob({ domain: 'x.test', receivedAt: h.t0 }));
   await h.bus.request('queue.suspend', { binding: 'b2', domain: 'x.test' });
   assert.equal(await h.take('x.test', 'b2'), null);
@@ -64,7 +71,9 @@ test('a timed suspension ends by itself on the driven clock and releases held ma
   h.clock.advance(1);
   assert.ok(await h.take('example.test'));
   assert.deepEqual(await h.bus.request('queue.suspensions', {}), []);
-  await assert.rejects(h.bus.request('queue.suspend', { domain: 'x.test', durationMs: 0 }), (e) => isPetrelError(e, 'PETREL_ERR_QUEUE_ARGUMENT'));
+  await assert.rejects(h.bus.request('queue.suspend', { domain: 'x.test', durationMs: 0 }), (e) =>
+    isPetrelError(e, 'PETREL_ERR_QUEUE_ARGUMENT'),
+  );
   await h.queue.stop();
 });
 
@@ -94,7 +103,10 @@ test('flush moves delayed mail of a domain to active now; a message id flushes o
 
 test('fail fails queued mail of a domain with reason policy and the purge reply; quiet and dry run pass through', async () => {
   const h = await harness();
-  h.route(makeJob({ domain: 'dead.test', receivedAt: h.t0 }), makeJob({ domain: 'dead.test', receivedAt: h.t0, nextAttemptAt: h.t0 + 60 * S }));
+  h.route(
+    makeJob({ domain: 'dead.test', receivedAt: h.t0 }),
+    makeJob({ domain: 'dead.test', receivedAt: h.t0, nextAttemptAt: h.t0 + 60 * S }),
+  );
   h.route(makeJob({ domain: 'live.test', receivedAt: h.t0 }));
   const inFlight = makeJob({ domain: 'dead.test', receivedAt: h.t0 });
   h.route(inFlight);
@@ -114,12 +126,14 @@ test('fail fails queued mail of a domain with reason policy and the purge reply;
   await h.queue.stop();
 });
 
-test('reroute moves a domain\'s queued jobs to another domain, keeping recipients and schedule', async () => {
+test("reroute moves a domain's queued jobs to another domain, keeping recipients and schedule", async () => {
   const h = await harness();
   const now = makeJob({ domain: 'old.test', receivedAt: h.t0, rcpts: 2 });
   const later = makeJob({ domain: 'old.test', receivedAt: h.t0, nextAttemptAt: h.t0 + 60 * S, attempts: 2 });
   h.route(now, later);
-  assert.deepEqual(await h.bus.request('queue.reroute', { from: 'old.test', to: 'new.test', dryRun: true }), { moved: 2 });
+  assert.deepEqual(await h.bus.request('queue.reroute', { from: 'old.test', to: 'new.test', dryRun: true }), {
+    moved: 2,
+  });
   assert.deepEqual(await h.bus.request('queue.reroute', { from: 'old.test', to: 'new.test' }), { moved: 2 });
   assert.equal(await h.take('old.test'), null);
   const j = (await h.take('new.test'))!;
@@ -129,8 +143,13 @@ test('reroute moves a domain\'s queued jobs to another domain, keeping recipient
   assert.equal(await h.take('new.test'), null, 'the deferred job keeps its next attempt time');
   h.clock.advance(60 * S);
   assert.equal((await h.take('new.test'))?.attempts, 2);
-  assert.deepEqual((await h.bus.request('queue.counts', {})).map((c) => c.domain), ['new.test']);
-  await assert.rejects(h.bus.request('queue.reroute', { from: 'a.test', to: '' }), (e) => isPetrelError(e, 'PETREL_ERR_QUEUE_ARGUMENT'));
+  assert.deepEqual(
+    (await h.bus.request('queue.counts', {})).map((c) => c.domain),
+    ['new.test'],
+  );
+  await assert.rejects(h.bus.request('queue.reroute', { from: 'a.test', to: '' }), (e) =>
+    isPetrelError(e, 'PETREL_ERR_QUEUE_ARGUMENT'),
+  );
   await h.queue.stop();
 });
 
@@ -154,7 +173,10 @@ test('rebind asks routing.assign for each queued job of a binding and moves it t
   assert.equal(await h.take('x.test', 'b2'), null, 'the delayed job stays delayed in its new queue');
   assert.ok(await h.take('y.test', 'default'), 'other domains untouched');
   const counts = await h.bus.request('queue.counts', { binding: 'b2' });
-  assert.deepEqual(counts.map((c) => [c.domain, c.delayed, c.inFlight]), [['x.test', 1, 1]]);
+  assert.deepEqual(
+    counts.map((c) => [c.domain, c.delayed, c.inFlight]),
+    [['x.test', 1, 1]],
+  );
   await h.queue.stop();
 });
 
@@ -179,22 +201,35 @@ test('jobs lists queued mail for showqueue with limit and offset', async () => {
   h.route(...jobs);
   await h.take('example.test');
   const all = await h.bus.request('queue.jobs', { domain: 'example.test' });
-  assert.deepEqual(all.map((j) => [j.jobId, j.queue]), [[jobs[0]!.id, 'in-flight'], [jobs[1]!.id, 'active'], [jobs[2]!.id, 'active']]);
+  assert.deepEqual(
+    all.map((j) => [j.jobId, j.queue]),
+    [
+      [jobs[0]!.id, 'in-flight'],
+      [jobs[1]!.id, 'active'],
+      [jobs[2]!.id, 'active'],
+    ],
+  );
   const page = await h.bus.request('queue.jobs', { domain: 'example.test', offset: 1, limit: 1 });
-  assert.deepEqual(page.map((j) => j.jobId), [jobs[1]!.id]);
+  assert.deepEqual(
+    page.map((j) => j.jobId),
+    [jobs[1]!.id],
+  );
   await h.queue.stop();
 });
 
 test('fail and reroute with a limit act on at most that many jobs per call (chunked operator actions)', async () => {
   const h = await harness();
-  for (let i = 0; i < 5; i++) h.route(makeJob({ domain: 'big.test', receivedAt: h.t0, ...(i % 2 ? { nextAttemptAt: h.t0 + 60 * S } : {}) }));
+  for (let i = 0; i < 5; i++)
+    h.route(makeJob({ domain: 'big.test', receivedAt: h.t0, ...(i % 2 ? { nextAttemptAt: h.t0 + 60 * S } : {}) }));
   for (let i = 0; i < 3; i++) h.route(makeJob({ domain: 'move.test', receivedAt: h.t0 }));
   assert.deepEqual(await h.bus.request('queue.fail', { domain: 'big.test', limit: 2 }), { failed: 2 });
   assert.deepEqual(await h.bus.request('queue.fail', { domain: 'big.test', limit: 2 }), { failed: 2 });
   assert.deepEqual(await h.bus.request('queue.fail', { domain: 'big.test', limit: 2 }), { failed: 1 });
   assert.deepEqual(await h.bus.request('queue.fail', { domain: 'big.test', limit: 2 }), { failed: 0 });
   assert.equal(h.failed.length, 5);
-  assert.deepEqual(await h.bus.request('queue.reroute', { from: 'move.test', to: 'dest.test', limit: 2 }), { moved: 2 });
+  assert.deepEqual(await h.bus.request('queue.reroute', { from: 'move.test', to: 'dest.test', limit: 2 }), {
+    moved: 2,
+  });
   const counts = await h.bus.request('queue.counts', {});
   assert.equal(counts.find((c) => c.domain === 'move.test')?.active, 1);
   assert.equal(counts.find((c) => c.domain === 'dest.test')?.active, 2);

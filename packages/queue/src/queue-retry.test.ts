@@ -30,7 +30,10 @@ test('default schedule: waits 1200, 2400, 4800 … s capped at 43200 s, then exp
   const retryAt = await failUntilFinal(h, 'example.test');
   // The last deferral has no try left (421200 + 43200 is past the expiry): it announces the expiry
   // itself (432000 s) as its next time, and the recipient expires exactly then.
-  assert.deepEqual(retryAt, [1200, 3600, 8400, 18000, 37200, 75600, 118800, 162000, 205200, 248400, 291600, 334800, 378000, 421200, 432000]);
+  assert.deepEqual(
+    retryAt,
+    [1200, 3600, 8400, 18000, 37200, 75600, 118800, 162000, 205200, 248400, 291600, 334800, 378000, 421200, 432000],
+  );
   assert.equal(h.deferred.at(-1)!.expiresAt, h.t0 + 432000 * S);
   assert.equal(h.failed.length, 1);
   const f = h.failed[0]!;
@@ -90,12 +93,18 @@ test('only the transient recipients are retried; delivered and permanent ones ar
   h.attempt((await h.take('example.test'))!, ['delivered', 'transient', 'permanent']);
   assert.equal(h.deferred.length, 1);
   const d = h.deferred[0]!;
-  assert.deepEqual(d.job.recipients.map((r) => r.index), [1]);
+  assert.deepEqual(
+    d.job.recipients.map((r) => r.index),
+    [1],
+  );
   assert.equal(d.attempts, 1);
   assert.equal(d.job.attempts, 1);
   assert.equal(d.job.nextAttemptAt, h.t0 + 1200 * S);
   assert.equal(formatReply(d.reply), '451 4.7.1 try later');
-  assert.deepEqual(h.queue.counts().map((c) => [c.active, c.delayed, c.inFlight]), [[0, 1, 0]]);
+  assert.deepEqual(
+    h.queue.counts().map((c) => [c.active, c.delayed, c.inFlight]),
+    [[0, 1, 0]],
+  );
   await h.queue.stop();
 });
 
@@ -103,7 +112,18 @@ test('a job with every recipient settled leaves no trace in the counts', async (
   const h = await harness();
   h.route(makeJob({ receivedAt: h.t0, rcpts: 2 }));
   const job = (await h.take('example.test'))!;
-  assert.deepEqual(h.queue.counts(), [{ binding: 'default', bindingGroup: 'default', domain: 'example.test', active: 0, delayed: 0, inFlight: 1, suspended: false, oldestReceivedAt: h.t0 }]);
+  assert.deepEqual(h.queue.counts(), [
+    {
+      binding: 'default',
+      bindingGroup: 'default',
+      domain: 'example.test',
+      active: 0,
+      delayed: 0,
+      inFlight: 1,
+      suspended: false,
+      oldestReceivedAt: h.t0,
+    },
+  ]);
   h.attempt(job, ['delivered', 'permanent']);
   assert.deepEqual(h.queue.counts(), []);
   assert.equal(h.deferred.length + h.failed.length, 0);
@@ -115,7 +135,21 @@ test('every deferral carries the expiry the queue enforces, its previous attempt
   h.route(makeJob({ receivedAt: h.t0 }));
   const remote = { host: 'mx.example.test', ip: '127.0.0.2', port: 25 };
   let job = (await h.take('example.test'))!;
-  h.bus.publish('delivery.attempted', { job, outcomes: [{ index: 0, address: job.recipients[0]!.address, status: 'transient', reply: SmtpReply.parse('451 4.7.1 later'), stage: 9 }], remote, startedAt: h.t0, finishedAt: h.t0 });
+  h.bus.publish('delivery.attempted', {
+    job,
+    outcomes: [
+      {
+        index: 0,
+        address: job.recipients[0]!.address,
+        status: 'transient',
+        reply: SmtpReply.parse('451 4.7.1 later'),
+        stage: 9,
+      },
+    ],
+    remote,
+    startedAt: h.t0,
+    finishedAt: h.t0,
+  });
   const first = h.deferred[0]!;
   assert.deepEqual([first.expiresAt, first.previousAttemptAt, first.remote], [h.t0 + 86400 * S, h.t0, remote]);
   h.clock.advance(1200 * S);
@@ -131,7 +165,11 @@ test('a recovered job: the previous attempt is derived from its persisted schedu
   const h = await harness();
   // Deferred for the 3rd time at 3600 s (wait 4800 s), restarted, due at 8400 s.
   h.clock.advance(8400 * S);
-  h.bus.publish('message.routed', { envelope: { id: 'R1', sender: 's@o.test', recipients: [], receivedAt: h.t0, size: 1, protocol: 'esmtp' }, jobs: [makeJob({ receivedAt: h.t0, attempts: 3, nextAttemptAt: h.t0 + 8400 * S })], recovered: true });
+  h.bus.publish('message.routed', {
+    envelope: { id: 'R1', sender: 's@o.test', recipients: [], receivedAt: h.t0, size: 1, protocol: 'esmtp' },
+    jobs: [makeJob({ receivedAt: h.t0, attempts: 3, nextAttemptAt: h.t0 + 8400 * S })],
+    recovered: true,
+  });
   await nextTurn();
   h.attempt((await h.take('example.test'))!, 'transient');
   assert.equal(h.deferred[0]!.previousAttemptAt, h.t0 + 3600 * S);

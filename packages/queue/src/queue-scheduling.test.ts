@@ -7,7 +7,10 @@ test('a job with a future next attempt is handed out exactly at that time, not b
   const h = await harness();
   h.route(makeJob({ receivedAt: h.t0, nextAttemptAt: h.t0 + 5000 }));
   assert.equal(await h.take('example.test'), null);
-  assert.deepEqual(h.queue.counts().map((c) => [c.active, c.delayed]), [[0, 1]]);
+  assert.deepEqual(
+    h.queue.counts().map((c) => [c.active, c.delayed]),
+    [[0, 1]],
+  );
   h.clock.advance(4999);
   assert.equal(await h.take('example.test'), null);
   h.clock.advance(1);
@@ -19,7 +22,8 @@ test('a job with a future next attempt is handed out exactly at that time, not b
 
 test('one timer serves every delayed queue, armed at the earliest due time', async () => {
   const h = await harness();
-  for (let i = 0; i < 50; i++) h.route(makeJob({ domain: `d${i}.test`, receivedAt: h.t0, nextAttemptAt: h.t0 + (50 - i) * S }));
+  for (let i = 0; i < 50; i++)
+    h.route(makeJob({ domain: `d${i}.test`, receivedAt: h.t0, nextAttemptAt: h.t0 + (50 - i) * S }));
   assert.equal(h.clock.pendingTimers, 1);
   h.clock.advance(1 * S);
   assert.ok(await h.take('d49.test'));
@@ -38,7 +42,9 @@ test('due jobs of one queue come out in next-attempt order, FIFO among equal tim
   const early2 = makeJob({ receivedAt: h.t0, nextAttemptAt: h.t0 + 1000 });
   h.route(late, early1, early2);
   h.clock.advance(3000);
-  const ids = [await h.take('example.test'), await h.take('example.test'), await h.take('example.test')].map((j) => j?.id);
+  const ids = [await h.take('example.test'), await h.take('example.test'), await h.take('example.test')].map(
+    (j) => j?.id,
+  );
   assert.deepEqual(ids, [early1.id, early2.id, late.id]);
   await h.queue.stop();
 });
@@ -47,14 +53,26 @@ test('mail for a suspended destination stays queued and counted, is never handed
   const h = await harness('[global]\nmessage_expiration = "1d"\n[domain."held.test"]\nsuspend_delivery = true\n');
   h.route(makeJob({ domain: 'held.test', receivedAt: h.t0 }), makeJob({ domain: 'free.test', receivedAt: h.t0 }));
   await nextTurn();
-  assert.deepEqual(h.demand.map((d) => d.domain), ['free.test']);
+  assert.deepEqual(
+    h.demand.map((d) => d.domain),
+    ['free.test'],
+  );
   assert.ok(await h.take('free.test'));
   for (let hour = 1; hour < 24; hour++) {
     h.clock.advance(3600 * S);
     assert.equal(await h.take('held.test'), null, `held at hour ${hour}`);
   }
   const held = h.queue.counts().find((c) => c.domain === 'held.test');
-  assert.deepEqual(held, { binding: 'default', bindingGroup: 'default', domain: 'held.test', active: 0, delayed: 1, inFlight: 0, suspended: true, oldestReceivedAt: h.t0 });
+  assert.deepEqual(held, {
+    binding: 'default',
+    bindingGroup: 'default',
+    domain: 'held.test',
+    active: 0,
+    delayed: 1,
+    inFlight: 0,
+    suspended: true,
+    oldestReceivedAt: h.t0,
+  });
   assert.equal(h.failed.length, 0);
   h.clock.advance(86400 * S - (h.clock.now() - h.t0));
   assert.equal(h.failed.length, 1);

@@ -11,7 +11,10 @@ import type { DeliveryOptions, ReplyData } from '@petrel/core';
 import { QUEUE_REPLIES } from './replies.js';
 
 /** The options the retry decision reads. */
-export type RetryPolicy = Pick<DeliveryOptions, 'retry_interval' | 'max_retry_interval' | 'max_retries' | 'message_expiration' | 'never_retry'> &
+export type RetryPolicy = Pick<
+  DeliveryOptions,
+  'retry_interval' | 'max_retry_interval' | 'max_retries' | 'message_expiration' | 'never_retry'
+> &
   Partial<Pick<DeliveryOptions, 'delayed_binding_domain_fuzz'>>;
 
 /** The back-off wait in ms after the n-th transient failure (n ≥ 1), before jitter. */

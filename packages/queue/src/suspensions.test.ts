@@ -45,7 +45,12 @@ test('a timed suspension holds the active mail of its queues through QueueAccess
   q.active.pushBack(job);
   const gen = suspensions.generation;
   const { suspension } = suspensions.suspend({ domain: 'Example.TEST', durationMs: 30 * S, reason: 'maintenance' });
-  assert.deepEqual(suspension, { domain: 'example.test', reason: 'maintenance', since: clock.now(), until: clock.now() + 30 * S });
+  assert.deepEqual(suspension, {
+    domain: 'example.test',
+    reason: 'maintenance',
+    since: clock.now(),
+    until: clock.now() + 30 * S,
+  });
   assert.notEqual(suspensions.generation, gen, 'queues re-check their cached answer');
   assert.equal(suspensions.covers('any-binding', 'example.test'), true);
   assert.deepEqual([q.active.length, q.delayed.size], [0, 1]);
@@ -64,9 +69,16 @@ test('resume lifts only the suspension set for exactly that selector, and a stop
   assert.deepEqual(suspensions.resume({ domain: 'other.test' }), { resumed: 0 });
   // Lifted, but no mail was held: resume counts requeued jobs, not suspensions.
   assert.deepEqual(suspensions.resume({ binding: 'b1' }), { resumed: 0 });
-  assert.deepEqual(suspensions.list().map((s) => s.domain), ['x.test']);
+  assert.deepEqual(
+    suspensions.list().map((s) => s.domain),
+    ['x.test'],
+  );
   assert.throws(() => suspensions.suspend({ durationMs: 0 }), /duration must be positive/);
   suspensions.stop();
   clock.advance(20 * S);
-  assert.deepEqual(suspensions.list().map((s) => s.domain), ['x.test'], 'the timer was cleared by stop()');
+  assert.deepEqual(
+    suspensions.list().map((s) => s.domain),
+    ['x.test'],
+    'the timer was cleared by stop()',
+  );
 });

@@ -13,7 +13,8 @@ import type { DelayedEntry } from './destination-queue.js';
 import type { QueueAccess } from './queue-access.js';
 import { expiresAt } from './retry.js';
 
-const key = (binding: string | undefined, domain: string | undefined): string => `${binding ?? ''}\u0000${domain ?? ''}`;
+const key = (binding: string | undefined, domain: string | undefined): string =>
+  `${binding ?? ''}\u0000${domain ?? ''}`;
 const bySeq = (a: DelayedEntry, b: DelayedEntry): number => a.seq - b.seq;
 
 export class Suspensions {
@@ -48,7 +49,11 @@ export class Suspensions {
     const now = this.q.clock.now();
     const duration = req.durationMs;
     if (duration !== undefined && !(duration > 0)) {
-      throw new PetrelError('PETREL_ERR_QUEUE_ARGUMENT', `a suspension's duration must be positive, got ${duration} ms`, { durationMs: duration });
+      throw new PetrelError(
+        'PETREL_ERR_QUEUE_ARGUMENT',
+        `a suspension's duration must be positive, got ${duration} ms`,
+        { durationMs: duration },
+      );
     }
     const suspension: Suspension = {
       ...(req.binding !== undefined ? { binding: req.binding } : {}),
@@ -142,7 +147,8 @@ export class Suspensions {
       const held = q.delayed.removeWhere((e) => e.held).sort(bySeq);
       for (const e of held) {
         const job = e.job;
-        if (job.nextAttemptAt > now) this.q.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
+        if (job.nextAttemptAt > now)
+          this.q.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
         else {
           this.q.activate(q, job, 'back');
           activated++;

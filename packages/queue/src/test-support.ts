@@ -43,7 +43,8 @@ export async function harness(toml = '', options: QueueManagerOptions = {}): Pro
     failed: [],
     route: (...jobs) => bus.publish('message.routed', { envelope: envelopeOf(jobs[0]!), jobs, recovered: false }),
     take: (domain, binding = 'default') => bus.request('queue.take', { binding, domain }),
-    attempt: (job, status, reply = '451 4.7.1 try later') => bus.publish('delivery.attempted', attemptOf(job, status, reply, clock.now())),
+    attempt: (job, status, reply = '451 4.7.1 try later') =>
+      bus.publish('delivery.attempted', attemptOf(job, status, reply, clock.now())),
   };
   bus.subscribe('queue.demand', (e) => void h.demand.push(e));
   bus.subscribe('delivery.deferred', (e) => void h.deferred.push(e));
@@ -54,11 +55,22 @@ export async function harness(toml = '', options: QueueManagerOptions = {}): Pro
 let counter = 0;
 
 /** A job for `rcpts` recipients of one domain, received at `receivedAt`. */
-export function makeJob(opts: { domain?: string; binding?: string; receivedAt: number; rcpts?: number; nextAttemptAt?: number; attempts?: number }): DeliveryJob {
+export function makeJob(opts: {
+  domain?: string;
+  binding?: string;
+  receivedAt: number;
+  rcpts?: number;
+  nextAttemptAt?: number;
+  attempts?: number;
+}): DeliveryJob {
   const domain = opts.domain ?? 'example.test';
   const binding = opts.binding ?? 'default';
   const messageId = `M${++counter}`;
-  const recipients = Array.from({ length: opts.rcpts ?? 1 }, (_, i) => ({ index: i, address: `user${i}@${domain}`, domain }));
+  const recipients = Array.from({ length: opts.rcpts ?? 1 }, (_, i) => ({
+    index: i,
+    address: `user${i}@${domain}`,
+    domain,
+  }));
   return {
     id: `${messageId}/${binding}/${domain}/0`,
     messageId,
@@ -75,15 +87,35 @@ export function makeJob(opts: { domain?: string; binding?: string; receivedAt: n
 }
 
 function envelopeOf(job: DeliveryJob): Events['message.routed']['envelope'] {
-  return { id: job.messageId, sender: job.sender, recipients: job.recipients, receivedAt: job.receivedAt, size: job.size, protocol: 'esmtp' };
+  return {
+    id: job.messageId,
+    sender: job.sender,
+    recipients: job.recipients,
+    receivedAt: job.receivedAt,
+    size: job.size,
+    protocol: 'esmtp',
+  };
 }
 
-function attemptOf(job: DeliveryJob, status: OutcomeStatus | readonly OutcomeStatus[], reply: string, now: number): DeliveryAttempt {
+function attemptOf(
+  job: DeliveryJob,
+  status: OutcomeStatus | readonly OutcomeStatus[],
+  reply: string,
+  now: number,
+): DeliveryAttempt {
   return {
     job,
     outcomes: job.recipients.map((r, i) => {
       const st = typeof status === 'string' ? status : (status[i] ?? 'delivered');
-      return { index: r.index, address: r.address, status: st, reply: SmtpReply.parse(st === 'delivered' ? '250 2.0.0 ok' : st === 'permanent' ? '550 5.1.1 no such user' : reply), stage: 9 };
+      return {
+        index: r.index,
+        address: r.address,
+        status: st,
+        reply: SmtpReply.parse(
+          st === 'delivered' ? '250 2.0.0 ok' : st === 'permanent' ? '550 5.1.1 no such user' : reply,
+        ),
+        stage: 9,
+      };
     }),
     startedAt: now,
     finishedAt: now,

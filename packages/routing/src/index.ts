@@ -27,12 +27,31 @@ export {
   type MxRecordData,
   type AddressRecordData,
 } from './dns/dns-client.js';
-export { CachingResolver, MX_TTL_MS, NEGATIVE_TTL_MS, type CachingResolverOptions, type DnsAnswer } from './dns/caching-resolver.js';
+export {
+  CachingResolver,
+  MX_TTL_MS,
+  NEGATIVE_TTL_MS,
+  type CachingResolverOptions,
+  type DnsAnswer,
+} from './dns/caching-resolver.js';
 export { familiesFor, type Family, type ResolvedAddress } from './route/addresses.js';
-export { explainMx, orderByPreference, type MxExplanation, type MxHostExplained, type MxFailureReason, type ExplainMxOptions } from './route/mx.js';
+export {
+  explainMx,
+  orderByPreference,
+  type MxExplanation,
+  type MxHostExplained,
+  type MxFailureReason,
+  type ExplainMxOptions,
+} from './route/mx.js';
 export { explainGateway, type GatewayHostExplained } from './route/gateway.js';
 export { explainRoutes, type RouteEntryExplained, type RouteEntryFailure } from './route/routes.js';
-export { RouteResolver, ehloName, type RouteExplanation, type RoutedHost, type RouteResolverOptions } from './route/route-resolver.js';
+export {
+  RouteResolver,
+  ehloName,
+  type RouteExplanation,
+  type RoutedHost,
+  type RouteResolverOptions,
+} from './route/route-resolver.js';
 export { explainRecipient, type RecipientExplanation, type ExplainRecipientOptions } from './explain.js';
 export { rulesFromConfig, ruleFromConfig, rulesNeedHeaders, BINDING_HEADERS } from './assign/config-rules.js';
 export { headerBlock, headerValue } from './assign/headers.js';

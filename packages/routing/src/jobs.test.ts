@@ -7,7 +7,10 @@ function envelope(addresses: string[]): MessageEnvelope {
   return {
     id: 'MSG',
     sender: 'a@src.test',
-    recipients: addresses.map((address) => ({ address, domain: address.slice(address.indexOf('@') + 1).toLowerCase() })),
+    recipients: addresses.map((address) => ({
+      address,
+      domain: address.slice(address.indexOf('@') + 1).toLowerCase(),
+    })),
     receivedAt: 1000,
     size: 42,
     protocol: 'esmtp',
@@ -35,7 +38,10 @@ test('the batch size is asked per (binding, domain)', () => {
   const env = envelope(['1@a.test', '2@a.test', '3@b.test', '4@b.test']);
   const assign = (domain: string) => ({ binding: domain === 'a.test' ? 'ba' : 'bb', group: 'g', reason: 'r' });
   const { jobs } = buildJobs({ envelope: env, assign, batchSize: (b) => (b === 'ba' ? 1 : 10) });
-  assert.deepEqual(jobs.map((j) => `${j.id} ${j.bindingGroup}`), ['MSG/ba/a.test/0 g', 'MSG/ba/a.test/1 g', 'MSG/bb/b.test/0 g']);
+  assert.deepEqual(
+    jobs.map((j) => `${j.id} ${j.bindingGroup}`),
+    ['MSG/ba/a.test/0 g', 'MSG/ba/a.test/1 g', 'MSG/bb/b.test/0 g'],
+  );
 });
 
 test('carries the envelope and DSN parameters into jobs', () => {
@@ -83,7 +89,13 @@ test('at recovery only pending recipients are routed, grouped by identical retry
     batchSize: () => 100,
   });
   assert.deepEqual(
-    jobs.map((j) => ({ id: j.id, idx: j.recipients.map((r) => r.index), attempts: j.attempts, at: j.nextAttemptAt, reply: j.lastReply })),
+    jobs.map((j) => ({
+      id: j.id,
+      idx: j.recipients.map((r) => r.index),
+      attempts: j.attempts,
+      at: j.nextAttemptAt,
+      reply: j.lastReply,
+    })),
     [
       { id: 'MSG/default/a.test/0', idx: [1, 3], attempts: 2, at: 5000, reply },
       { id: 'MSG/default/a.test/1', idx: [2], attempts: 1, at: 3000, reply: undefined },

@@ -28,7 +28,8 @@ export interface BuildJobsResult {
 /** The delivery jobs of one message: by domain, by identical retry state, in batches; ids `${messageId}/${binding}/${domain}/${n}`. */
 export function buildJobs(input: BuildJobsInput): BuildJobsResult {
   const { envelope } = input;
-  const pending = input.pending ?? envelope.recipients.map((_, index): RecipientState => ({ index, attempts: 0, nextAttemptAt: 0 }));
+  const pending =
+    input.pending ?? envelope.recipients.map((_, index): RecipientState => ({ index, attempts: 0, nextAttemptAt: 0 }));
   const invalidIndexes: number[] = [];
   // domain → retry-state key → states, both in first-seen order (Map keeps insertion order).
   const byDomain = new Map<string, Map<string, RecipientState[]>>();

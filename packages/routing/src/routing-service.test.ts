@@ -30,7 +30,9 @@ function envelope(addresses: string[]): MessageEnvelope {
   };
 }
 
-async function started(ctx: ServiceContext = contextFrom(TOML)): Promise<{ svc: RoutingService; routed: MessageRouted[]; ctx: ServiceContext }> {
+async function started(
+  ctx: ServiceContext = contextFrom(TOML),
+): Promise<{ svc: RoutingService; routed: MessageRouted[]; ctx: ServiceContext }> {
   const svc = new RoutingService(ctx, { dns: noDns });
   const routed: MessageRouted[] = [];
   ctx.bus.subscribe('message.routed', (e) => void routed.push(e));
@@ -40,7 +42,16 @@ async function started(ctx: ServiceContext = contextFrom(TOML)): Promise<{ svc: 
 
 test('message.spooled becomes message.routed with jobs split by domain and by max_recipients_per_batch', async () => {
   const { svc, routed, ctx } = await started();
-  const env = envelope(['1@a.test', '2@a.test', '3@a.test', '4@a.test', '5@a.test', '1@big.test', '2@big.test', '3@big.test']);
+  const env = envelope([
+    '1@a.test',
+    '2@a.test',
+    '3@a.test',
+    '4@a.test',
+    '5@a.test',
+    '1@big.test',
+    '2@big.test',
+    '3@big.test',
+  ]);
   ctx.bus.publish('message.spooled', { envelope: env, recovered: false });
   await svc.stop();
   assert.equal(routed.length, 1);
@@ -55,7 +66,11 @@ test('message.spooled becomes message.routed with jobs split by domain and by ma
 
 test('recovered pending state is carried into the routed jobs', async () => {
   const { svc, routed, ctx } = await started();
-  const reply = { code: 421, enhanced: '4.4.0', lines: ['[internal] no MXs for this domain could be reached at this time'] };
+  const reply = {
+    code: 421,
+    enhanced: '4.4.0',
+    lines: ['[internal] no MXs for this domain could be reached at this time'],
+  };
   ctx.bus.publish('message.spooled', {
     envelope: envelope(['1@a.test', '2@a.test', '3@a.test']),
     recovered: true,
@@ -67,7 +82,12 @@ test('recovered pending state is carried into the routed jobs', async () => {
   await svc.stop();
   assert.equal(routed[0]?.recovered, true);
   assert.deepEqual(
-    routed[0]?.jobs.map((j) => ({ idx: j.recipients.map((r) => r.index), attempts: j.attempts, at: j.nextAttemptAt, reply: j.lastReply })),
+    routed[0]?.jobs.map((j) => ({
+      idx: j.recipients.map((r) => r.index),
+      attempts: j.attempts,
+      at: j.nextAttemptAt,
+      reply: j.lastReply,
+    })),
     [{ idx: [0, 2], attempts: 3, at: 99_000, reply }],
   );
 });
@@ -91,15 +111,26 @@ test('refuses to start twice', async () => {
 test('after a config reload swaps ctx.config, routes, gateway and binding rules come from the new config', async () => {
   const first = contextFrom(`[binding.b1]\nbind_address = "127.0.0.1"\n`);
   let config = first.config;
-  const ctx: ServiceContext = { ...first, get config() { return config; } };
+  const ctx: ServiceContext = {
+    ...first,
+    get config() {
+      return config;
+    },
+  };
   const { svc, routed } = await started(ctx);
   // Without routes a domain goes to DNS (here a failing client: the failure proves the MX path).
   assert.equal((await svc.route({ binding: 'default', domain: 'reload.test' })).kind, 'failure');
-  config = contextFrom(`[binding.b1]\nbind_address = "127.0.0.1"\n[domain."reload.test"]\nroutes = ["smtp://127.0.0.9?port=2600"]\n[domain."gw.test"]\ngateway = ["127.0.0.8:2601"]\n[[binding_rule]]\nrecipient_domain = "gw.test"\nbinding = "b1"\n`).config;
+  config = contextFrom(
+    `[binding.b1]\nbind_address = "127.0.0.1"\n[domain."reload.test"]\nroutes = ["smtp://127.0.0.9?port=2600"]\n[domain."gw.test"]\ngateway = ["127.0.0.8:2601"]\n[[binding_rule]]\nrecipient_domain = "gw.test"\nbinding = "b1"\n`,
+  ).config;
   const r = await svc.route({ binding: 'default', domain: 'reload.test' });
   assert.deepEqual(r.kind === 'hosts' ? r.hosts.map((h) => h.address) : r, ['127.0.0.9']);
   const g = await svc.route({ binding: 'b1', domain: 'gw.test' });
-  assert.deepEqual(g.kind === 'hosts' ? [g.hosts.map((h) => h.address), g.port, g.bindAddress] : g, [['127.0.0.8'], 2601, '127.0.0.1']);
+  assert.deepEqual(g.kind === 'hosts' ? [g.hosts.map((h) => h.address), g.port, g.bindAddress] : g, [
+    ['127.0.0.8'],
+    2601,
+    '127.0.0.1',
+  ]);
   ctx.bus.publish('message.spooled', { envelope: envelope(['a@gw.test']), recovered: false });
   assert.equal(routed[0]?.jobs[0]?.binding, 'b1', 'the binding rule of the new config assigns');
 });

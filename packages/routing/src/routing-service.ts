@@ -104,7 +104,8 @@ export class RoutingService implements Service {
   }
 
   async start(): Promise<void> {
-    if (this.unsubscribe.length > 0) throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'routing service already started', { service: this.name });
+    if (this.unsubscribe.length > 0)
+      throw new PetrelError('PETREL_ERR_SERVICE_STATE', 'routing service already started', { service: this.name });
     const warning = checkSecretsReadable(this.ctx.config);
     if (warning) this.ctx.logger.warn({ file: this.ctx.config.source }, warning);
     this.unsubscribe.push(
@@ -112,7 +113,9 @@ export class RoutingService implements Service {
       this.ctx.bus.handle('routing.route', (req) => this.route(req)),
       this.ctx.bus.handle('routing.assign', ({ job }) => this.reassign(job)),
       // The explanation is plain data; the bus type is the JSON view of it.
-      this.ctx.bus.handle('routing.explain', async (req) => ({ ...(await this.explainRoute(req.binding, req.domain)) })),
+      this.ctx.bus.handle('routing.explain', async (req) => ({
+        ...(await this.explainRoute(req.binding, req.domain)),
+      })),
     );
   }
 
@@ -149,7 +152,14 @@ export class RoutingService implements Service {
     };
     const header = await this.headersOf(job.messageId);
     const hook = this.setBinding?.();
-    const chosen = hook ? await this.policyAssignment(hook, envelope, job.domain, job.recipients.map((r) => r.address)) : undefined;
+    const chosen = hook
+      ? await this.policyAssignment(
+          hook,
+          envelope,
+          job.domain,
+          job.recipients.map((r) => r.address),
+        )
+      : undefined;
     const a = chosen ?? this.derived.assigner.assign({ envelope, domain: job.domain, ...(header ? { header } : {}) });
     return { binding: a.binding, bindingGroup: a.group };
   }
@@ -175,10 +185,16 @@ export class RoutingService implements Service {
     this.publishJobs(event, header, chosen);
   }
 
-  private async policyAssignment(hook: SetBindingHook, envelope: MessageEnvelope, domain: string, recipients: readonly string[]): Promise<Assignment | undefined> {
+  private async policyAssignment(
+    hook: SetBindingHook,
+    envelope: MessageEnvelope,
+    domain: string,
+    recipients: readonly string[],
+  ): Promise<Assignment | undefined> {
     const t: BindingTarget | undefined = await hook(envelope, domain, recipients).catch(() => undefined);
     if (!t) return undefined;
-    const target = 'binding' in t ? { kind: 'binding' as const, name: t.binding } : { kind: 'group' as const, name: t.bindingGroup };
+    const target =
+      'binding' in t ? { kind: 'binding' as const, name: t.binding } : { kind: 'group' as const, name: t.bindingGroup };
     return this.derived.assigner.assignTarget(target, domain, 'policy setBinding');
   }
 
@@ -195,19 +211,27 @@ export class RoutingService implements Service {
     }
   }
 
-  private publishJobs(event: MessageSpooled, header?: (name: string) => string | undefined, chosen?: ReadonlyMap<string, Assignment>): void {
+  private publishJobs(
+    event: MessageSpooled,
+    header?: (name: string) => string | undefined,
+    chosen?: ReadonlyMap<string, Assignment>,
+  ): void {
     const { envelope } = event;
     const { assigner, readsHeaders, config } = this.derived;
     const delivery = config.delivery;
     const { jobs, invalidIndexes } = buildJobs({
       envelope,
       ...(event.pending !== undefined ? { pending: event.pending } : {}),
-      assign: (domain): Assignment => chosen?.get(domain) ?? assigner.assign({ envelope, domain, ...(header ? { header } : {}) }),
+      assign: (domain): Assignment =>
+        chosen?.get(domain) ?? assigner.assign({ envelope, domain, ...(header ? { header } : {}) }),
       batchSize: (binding, domain) => delivery.get('max_recipients_per_batch', binding, domain),
       ...(readsHeaders ? { stripHeaders: BINDING_HEADERS } : {}),
     });
     if (invalidIndexes.length > 0) {
-      this.ctx.logger.warn({ messageId: envelope.id, indexes: invalidIndexes }, 'pending recipient index not in envelope; skipped');
+      this.ctx.logger.warn(
+        { messageId: envelope.id, indexes: invalidIndexes },
+        'pending recipient index not in envelope; skipped',
+      );
     }
     if (jobs.length === 0) return;
     this.ctx.bus.publish('message.routed', { envelope, jobs, recovered: event.recovered });

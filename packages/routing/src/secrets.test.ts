@@ -10,9 +10,15 @@ test('warns when a config with gateway_auth_password is world-readable, and not 
   const dir = mkdtempSync(join(tmpdir(), 'petrel-secrets-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'p.toml');
-  writeFileSync(file, '[domain."relay.test"]\ngateway = ["127.0.0.7"]\ngateway_auth_user = "u"\ngateway_auth_password = "p"\n');
+  writeFileSync(
+    file,
+    '[domain."relay.test"]\ngateway = ["127.0.0.7"]\ngateway_auth_user = "u"\ngateway_auth_password = "p"\n',
+  );
   chmodSync(file, 0o644);
-  assert.match(checkSecretsReadable(loadConfig(file)) ?? '', /contains gateway_auth_password and is world-readable \(mode 644\)/);
+  assert.match(
+    checkSecretsReadable(loadConfig(file)) ?? '',
+    /contains gateway_auth_password and is world-readable \(mode 644\)/,
+  );
   chmodSync(file, 0o640);
   assert.equal(checkSecretsReadable(loadConfig(file)), undefined);
 });

@@ -20,9 +20,13 @@ test('dot-stuffing with the fast run scan matches the reference on 3,000 random 
   const alphabet = ['a', '.', '..', '\r', '\n', '\r\n', 'hello', '\r\n.'];
   for (let seed = 1; seed <= 3000; seed++) {
     const r = rng(seed);
-    const body = Array.from({ length: Math.floor(r() * 30) }, () => alphabet[Math.floor(r() * alphabet.length)]!).join('');
+    const body = Array.from({ length: Math.floor(r() * 30) }, () => alphabet[Math.floor(r() * alphabet.length)]!).join(
+      '',
+    );
     const block = 1 + Math.floor(r() * 9);
-    const got = [...encodeBody(Buffer.from(body, 'latin1'), block)].flatMap((b) => b.segments.map((s) => s.toString('latin1'))).join('');
+    const got = [...encodeBody(Buffer.from(body, 'latin1'), block)]
+      .flatMap((b) => b.segments.map((s) => s.toString('latin1')))
+      .join('');
     assert.equal(got, reference(body), `seed ${seed} block ${block} body ${JSON.stringify(body)}`);
   }
 });

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { encodeBody } from './body-encoder.js';
 
 const encode = (s: string | Buffer, block?: number): string =>
-  Buffer.concat([...encodeBody(Buffer.isBuffer(s) ? s : Buffer.from(s, 'latin1'), block)].flatMap((b) => b.segments)).toString('latin1');
+  Buffer.concat(
+    [...encodeBody(Buffer.isBuffer(s) ? s : Buffer.from(s, 'latin1'), block)].flatMap((b) => b.segments),
+  ).toString('latin1');
 
 test('lines starting with a dot are stuffed, the first line included', () => {
   assert.equal(encode('.a\r\nb\r\n..c\r\n.\r\n'), '..a\r\nb\r\n...c\r\n..\r\n');

@@ -6,7 +6,19 @@ import { orcptParam, xtext } from './xtext.js';
 
 test('EHLO keywords become an upper-case map with their parameters', () => {
   const caps = parseCapabilities(
-    new SmtpReply(250, ['mx.test', 'pipelining', 'SIZE 10240000', '8BITMIME', 'AUTH PLAIN LOGIN', 'AUTH=LOGIN', 'DSN', 'ENHANCEDSTATUSCODES', 'STARTTLS', 'DELIVERBY 240', '']),
+    new SmtpReply(250, [
+      'mx.test',
+      'pipelining',
+      'SIZE 10240000',
+      '8BITMIME',
+      'AUTH PLAIN LOGIN',
+      'AUTH=LOGIN',
+      'DSN',
+      'ENHANCEDSTATUSCODES',
+      'STARTTLS',
+      'DELIVERBY 240',
+      '',
+    ]),
   );
   assert.equal(caps.get('PIPELINING'), '');
   assert.equal(sizeLimit(caps), 10240000);

@@ -16,7 +16,11 @@ const tx = (body: string | Buffer, over: Partial<Transaction> = {}): Transaction
   ...over,
 });
 
-async function withPeer(caps: string[], opts: Partial<SessionOptions>, fn: (peer: ScriptedPeer, s: SmtpSession) => Promise<void>): Promise<void> {
+async function withPeer(
+  caps: string[],
+  opts: Partial<SessionOptions>,
+  fn: (peer: ScriptedPeer, s: SmtpSession) => Promise<void>,
+): Promise<void> {
   const peer = await ScriptedPeer.start({ caps });
   try {
     const s = await SmtpSession.open(options(peer.port, opts));
@@ -48,7 +52,10 @@ test('a body larger than one chunk goes in several BDAT commands, all written be
     for (let i = 0; i < body.length; i += 100) body[i] = 0xff;
     const r = await s.send(tx(body, { bodyType: 'BINARYMIME' }));
     assert.equal(r.recipients[0]!.status, 'delivered');
-    assert.deepEqual(peer.lines.filter((l) => l.startsWith('BDAT')), ['BDAT 262144', 'BDAT 262144', `BDAT ${600 * 1024 - 2 * 262144} LAST`]);
+    assert.deepEqual(
+      peer.lines.filter((l) => l.startsWith('BDAT')),
+      ['BDAT 262144', 'BDAT 262144', `BDAT ${600 * 1024 - 2 * 262144} LAST`],
+    );
     assert.ok(peer.lines.some((l) => /^MAIL FROM:<a@client.test> BODY=BINARYMIME$/.test(l)));
     assert.equal(Buffer.from(peer.bodies[0]!, 'latin1').equals(body), true);
   });
@@ -59,7 +66,10 @@ test('use_chunking = false (chunking: false) keeps DATA although CHUNKING is adv
     const r = await s.send(tx('x\r\n'));
     assert.equal(r.recipients[0]!.status, 'delivered');
     assert.ok(peer.lines.includes('DATA'));
-    assert.equal(peer.lines.some((l) => l.startsWith('BDAT')), false);
+    assert.equal(
+      peer.lines.some((l) => l.startsWith('BDAT')),
+      false,
+    );
   });
 });
 
@@ -68,23 +78,33 @@ test('BINARYMIME to a server without CHUNKING fails permanently with 554 5.6.3 b
     const r = await s.send(tx('x\r\n', { bodyType: 'BINARYMIME' }));
     assert.equal(r.recipients[0]!.status, 'permanent');
     assert.equal(r.recipients[0]!.reply.enhanced, '5.6.3');
-    assert.equal(peer.lines.some((l) => l.startsWith('MAIL')), false);
+    assert.equal(
+      peer.lines.some((l) => l.startsWith('MAIL')),
+      false,
+    );
   });
 });
 
-test('a 5xx to BDAT LAST is every accepted recipient\'s permanent failure at stage 9', async () => {
-  const peer = await ScriptedPeer.start({ caps: ['PIPELINING', 'CHUNKING'], reply: (l) => (l === 'BDAT-LAST-DONE' ? '554 5.6.0 rejected' : undefined) });
+test("a 5xx to BDAT LAST is every accepted recipient's permanent failure at stage 9", async () => {
+  const peer = await ScriptedPeer.start({
+    caps: ['PIPELINING', 'CHUNKING'],
+    reply: (l) => (l === 'BDAT-LAST-DONE' ? '554 5.6.0 rejected' : undefined),
+  });
   try {
     const s = await SmtpSession.open(options(peer.port));
     const r = await s.send(tx('x\r\n'));
-    assert.deepEqual([r.recipients[0]!.status, r.recipients[0]!.reply.code, r.recipients[0]!.stage], ['permanent', 554, 9]);
+    assert.deepEqual(
+      [r.recipients[0]!.status, r.recipients[0]!.reply.code, r.recipients[0]!.stage],
+      ['permanent', 554, 9],
+    );
     await s.quit();
   } finally {
     await peer.stop();
   }
 });
 
-const eightBit = 'Subject: t\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\ncafé\r\n';
+const eightBit =
+  'Subject: t\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\ncafé\r\n';
 
 test('transform_8bitmime_content ifneeded: an 8-bit body to a server without 8BITMIME goes as quoted-printable, without BODY=', async () => {
   await withPeer(['PIPELINING'], {}, async (peer, s) => {
@@ -103,7 +123,10 @@ test('transform_8bitmime_content strict: 8-bit left in a header fails the messag
     const r = await s.send(tx('Subject: café\r\n\r\ncafé\r\n', { bodyType: '8BITMIME' }));
     assert.equal(r.recipients[0]!.status, 'permanent');
     assert.equal(r.recipients[0]!.reply.enhanced, '5.6.3');
-    assert.equal(peer.lines.some((l) => l.startsWith('MAIL')), false);
+    assert.equal(
+      peer.lines.some((l) => l.startsWith('MAIL')),
+      false,
+    );
   });
 });
 
@@ -123,19 +146,25 @@ test('with 8BITMIME advertised the body is untouched and MAIL says BODY=8BITMIME
   });
 });
 
-test('reset() on a pipelining server sends RSET in the next transaction\'s write, and the dot rides with the body', async () => {
+test("reset() on a pipelining server sends RSET in the next transaction's write, and the dot rides with the body", async () => {
   await withPeer(['PIPELINING'], {}, async (peer, s) => {
     await s.send(tx('one\r\n'));
     assert.equal(await s.reset(), true);
     const r = await s.send(tx('two\r\n'));
     assert.equal(r.recipients[0]!.status, 'delivered');
-    assert.ok(peer.chunks.includes('RSET\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n'), JSON.stringify(peer.chunks));
+    assert.ok(
+      peer.chunks.includes('RSET\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n'),
+      JSON.stringify(peer.chunks),
+    );
     assert.ok(peer.chunks.includes('two\r\n.\r\n'), JSON.stringify(peer.chunks));
   });
 });
 
 test('a refused pipelined RSET ends the session and leaves the recipients transient at stage 13', async () => {
-  const peer = await ScriptedPeer.start({ caps: ['PIPELINING'], reply: (l) => (l === 'RSET' ? '500 5.5.1 no RSET today' : undefined) });
+  const peer = await ScriptedPeer.start({
+    caps: ['PIPELINING'],
+    reply: (l) => (l === 'RSET' ? '500 5.5.1 no RSET today' : undefined),
+  });
   try {
     const s = await SmtpSession.open(options(peer.port));
     await s.send(tx('one\r\n'));

@@ -43,7 +43,10 @@ export class Connection {
   /** A malformed reply was seen: the stream may be out of step. */
   desynced = false;
 
-  private constructor(socket: Socket, private readonly hooks: ConnectionHooks) {
+  private constructor(
+    socket: Socket,
+    private readonly hooks: ConnectionHooks,
+  ) {
     this.socket = socket;
     this.reader = new ReplyReader({
       onReply: (p) => this.deliver(p),

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { downconvert, has8bit, quotedPrintable } from './downconvert.js';
 
 test('a single 8-bit text part becomes quoted-printable with its CTE header replaced', () => {
-  const msg = Buffer.from('Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\ncafé = bon\r\n', 'utf8');
+  const msg = Buffer.from(
+    'Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\ncafé = bon\r\n',
+    'utf8',
+  );
   const d = downconvert(msg);
   assert.equal(d.clean, true);
   assert.equal(d.changed, true);

@@ -60,7 +60,8 @@ function multipart(body: string, boundary: string): string {
   const out: string[] = [];
   let part: string[] | undefined;
   for (const line of lines) {
-    const isDelim = line === delim || line.startsWith(`${delim} `) || line.startsWith(`${delim}\t`) || line.startsWith(`${delim}--`);
+    const isDelim =
+      line === delim || line.startsWith(`${delim} `) || line.startsWith(`${delim}\t`) || line.startsWith(`${delim}--`);
     if (isDelim && line.slice(delim.length).trim() !== '' && !line.startsWith(`${delim}--`)) {
       (part ?? out).push(line);
       continue;
@@ -78,7 +79,10 @@ function multipart(body: string, boundary: string): string {
 }
 
 function unfold(head: string): string[] {
-  return head.replace(/\r\n[ \t]/g, ' ').split(CRLF).filter((l) => l !== '');
+  return head
+    .replace(/\r\n[ \t]/g, ' ')
+    .split(CRLF)
+    .filter((l) => l !== '');
 }
 
 function field(fields: readonly string[], name: string): string | undefined {

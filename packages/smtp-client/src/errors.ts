@@ -10,17 +10,18 @@ export class SmtpSessionError extends PetrelError {
   /** True when another MX/IP may do better: connect failure, 4xx/5xx/421 banner, EHLO+HELO refused, TLS required but absent. */
   readonly tryNextHost: boolean;
 
-  constructor(
-    reply: ReplyData,
-    stage: number,
-    opts: { tryNextHost: boolean; timeout?: boolean; cause?: unknown },
-  ) {
+  constructor(reply: ReplyData, stage: number, opts: { tryNextHost: boolean; timeout?: boolean; cause?: unknown }) {
     const r = SmtpReply.from(reply);
-    super(opts.timeout ? 'PETREL_ERR_SMTP_TIMEOUT' : 'PETREL_ERR_SMTP_PROTOCOL', r.toString(), {
-      reply: r,
-      stage,
-      tryNextHost: opts.tryNextHost,
-    }, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(
+      opts.timeout ? 'PETREL_ERR_SMTP_TIMEOUT' : 'PETREL_ERR_SMTP_PROTOCOL',
+      r.toString(),
+      {
+        reply: r,
+        stage,
+        tryNextHost: opts.tryNextHost,
+      },
+      opts.cause === undefined ? undefined : { cause: opts.cause },
+    );
     this.name = 'SmtpSessionError';
     this.reply = r;
     this.stage = stage;

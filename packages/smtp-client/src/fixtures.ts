@@ -8,11 +8,31 @@ import { join } from 'node:path';
 import type { SessionOptions, SessionTimeouts } from './types.js';
 
 export function timeouts(over: Partial<SessionTimeouts> = {}): SessionTimeouts {
-  return { connect: 3000, banner: 3000, ehlo: 3000, mailfrom: 3000, rcptto: 3000, data: 3000, dataBlock: 3000, body: 3000, rset: 3000, quit: 1000, ...over };
+  return {
+    connect: 3000,
+    banner: 3000,
+    ehlo: 3000,
+    mailfrom: 3000,
+    rcptto: 3000,
+    data: 3000,
+    dataBlock: 3000,
+    body: 3000,
+    rset: 3000,
+    quit: 1000,
+    ...over,
+  };
 }
 
 export function options(port: number, over: Partial<SessionOptions> = {}): SessionOptions {
-  return { host: '127.0.0.1', port, ehloName: 'client.test', timeouts: timeouts(), tls: 'no', tlsVerify: 'no', ...over };
+  return {
+    host: '127.0.0.1',
+    port,
+    ehloName: 'client.test',
+    timeouts: timeouts(),
+    tls: 'no',
+    tlsVerify: 'no',
+    ...over,
+  };
 }
 
 export function tempDir(): { dir: string; remove(): void } {

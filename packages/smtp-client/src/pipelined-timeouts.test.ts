@@ -24,7 +24,11 @@ function stallFrom(prefix: string, caps: readonly string[] = ['PIPELINING']): Pe
   return { caps, reply: (l) => ((stalled ||= l.startsWith(prefix)) ? null : undefined) };
 }
 
-async function send(script: PeerScript, t: Partial<SessionTimeouts>, transaction = tx()): Promise<{ r: TransactionResult; ms: number; peer: ScriptedPeer }> {
+async function send(
+  script: PeerScript,
+  t: Partial<SessionTimeouts>,
+  transaction = tx(),
+): Promise<{ r: TransactionResult; ms: number; peer: ScriptedPeer }> {
   const peer = await ScriptedPeer.start(script);
   try {
     const s = await SmtpSession.open(options(peer.port, { timeouts: timeouts(t) }));
@@ -36,11 +40,15 @@ async function send(script: PeerScript, t: Partial<SessionTimeouts>, transaction
   }
 }
 
-const summary = (r: TransactionResult): [string, string, number][] => r.recipients.map((x) => [x.status, x.reply.toString(), x.stage]);
+const summary = (r: TransactionResult): [string, string, number][] =>
+  r.recipients.map((x) => [x.status, x.reply.toString(), x.stage]);
 
 test('a pipelined RCPT the server never answers, while it answers DATA with 354, is "no RCPT TO response" for every recipient at stage 4', async () => {
   // The server skips the RCPT replies and goes on to DATA: the 354 cannot be a RCPT's reply.
-  const { r, ms } = await send({ caps: ['PIPELINING'], reply: (l) => (l.startsWith('RCPT') ? null : undefined) }, { rcptto: 1000, data: 60_000 });
+  const { r, ms } = await send(
+    { caps: ['PIPELINING'], reply: (l) => (l.startsWith('RCPT') ? null : undefined) },
+    { rcptto: 1000, data: 60_000 },
+  );
   assert.deepEqual(summary(r), [
     ['transient', '451 4.4.2 [internal] no RCPT TO response', 4],
     ['transient', '451 4.4.2 [internal] no RCPT TO response', 4],

@@ -24,7 +24,9 @@ export async function runPhase(machine: StateMachine, ctx: StateContext, phase: 
   let steps = 0;
   while (state) {
     if (++steps > MAX_STEPS) {
-      throw new PetrelError('PETREL_ERR_SMTP_STATE', `more than ${MAX_STEPS} state steps in phase ${phase}`, { state: state.name });
+      throw new PetrelError('PETREL_ERR_SMTP_STATE', `more than ${MAX_STEPS} state steps in phase ${phase}`, {
+        state: state.name,
+      });
     }
     let last: RegisteredState = state;
     try {
@@ -47,7 +49,10 @@ export async function runPhase(machine: StateMachine, ctx: StateContext, phase: 
     const chosen = ctx.takeNext();
     const nextState = chosen === undefined ? machine.successor(last) : machine.getState(chosen);
     if (chosen !== undefined && nextState && nextState.phase !== phase) {
-      throw new PetrelError('PETREL_ERR_SMTP_STATE', `next("${chosen}") leaves phase ${phase}`, { state: last.name, next: chosen });
+      throw new PetrelError('PETREL_ERR_SMTP_STATE', `next("${chosen}") leaves phase ${phase}`, {
+        state: last.name,
+        next: chosen,
+      });
     }
     state = nextState && nextState.phase === phase ? nextState : undefined;
   }
@@ -143,7 +148,10 @@ function outOfStepFailure(ctx: StateContext, state: RegisteredState, reply: Smtp
   const message = `reply "${reply.toString()}" cannot answer the pipelined ${state.name} command: replies out of step`;
   ctx.emit('syntax-warning', { message, line: reply.toString() });
   // The command never got a reply of its own: record it as missing (Momentum's "no … response").
-  return new ConnectionLost('out-of-step', message, { reply: state.lost?.timeout ?? 'malformedReply', stage: state.stage });
+  return new ConnectionLost('out-of-step', message, {
+    reply: state.lost?.timeout ?? 'malformedReply',
+    stage: state.stage,
+  });
 }
 
 /**
@@ -157,7 +165,10 @@ async function readFor(ctx: StateContext, state: RegisteredState): Promise<SmtpR
     // In a pipelined group the state that waited is not the group's first: name it and its stage.
     if (err instanceof ConnectionLost && err.override.reply === undefined) {
       const reply = err.kind === 'timeout' ? state.lost?.timeout : state.lost?.closed;
-      throw new ConnectionLost(err.kind, err.message, { ...(reply !== undefined ? { reply } : {}), stage: state.stage });
+      throw new ConnectionLost(err.kind, err.message, {
+        ...(reply !== undefined ? { reply } : {}),
+        stage: state.stage,
+      });
     }
     throw err;
   }
@@ -188,12 +199,14 @@ function route(ctx: StateContext, sent: Sent, reply: SmtpReply): void {
 function lost(ctx: StateContext, state: RegisteredState, err: ConnectionLost, phase: Phase): void {
   ctx.usable = false;
   ctx.conn?.destroy();
-  const name = err.override.reply ?? (err.kind === 'closed' ? state.lost?.closed : state.lost?.timeout) ?? 'closedByRemote';
+  const name =
+    err.override.reply ?? (err.kind === 'closed' ? state.lost?.closed : state.lost?.timeout) ?? 'closedByRemote';
   const reply: SmtpReply = ctx.closing ?? replyFor(name);
   const stage = err.override.stage ?? ctx.stage;
   if (phase === 'transaction' && ctx.tx) {
     ctx.tx.settleAll(reply, stage, 'pending', 'transient');
     return;
   }
-  if (phase === 'session') throw new SmtpSessionError(reply, stage, { tryNextHost: true, timeout: err.kind === 'timeout', cause: err });
+  if (phase === 'session')
+    throw new SmtpSessionError(reply, stage, { tryNextHost: true, timeout: err.kind === 'timeout', cause: err });
 }

@@ -19,11 +19,14 @@ test('one transaction with ok, hard* and soft* recipients gives delivered, perma
       recipients: [{ address: 'ok@x.test' }, { address: 'hard1@x.test' }, { address: 'soft1@x.test' }],
       body: Buffer.from('Subject: mixed\r\n\r\nhi\r\n'),
     });
-    assert.deepEqual(r.recipients.map((x) => [x.address, x.status, x.reply.code, x.reply.enhanced, x.stage]), [
-      ['ok@x.test', 'delivered', 250, '2.0.0', 9],
-      ['hard1@x.test', 'permanent', 550, '5.1.1', 4],
-      ['soft1@x.test', 'transient', 451, '4.3.0', 4],
-    ]);
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.status, x.reply.code, x.reply.enhanced, x.stage]),
+      [
+        ['ok@x.test', 'delivered', 250, '2.0.0', 9],
+        ['hard1@x.test', 'permanent', 550, '5.1.1', 4],
+        ['soft1@x.test', 'transient', 451, '4.3.0', 4],
+      ],
+    );
     await s.quit();
   } finally {
     await aio.stop();
@@ -57,12 +60,22 @@ test('STARTTLS under ifavailable upgrades, verifies the host name and re-reads E
   try {
     const transcript: string[] = [];
     const s = await SmtpSession.open(
-      options(aio.port, { tls: 'ifavailable', tlsVerify: 'host', hostname: 'localhost', tlsCa: cert.pem, onTranscript: (d, l) => transcript.push(`${d} ${l}`) }),
+      options(aio.port, {
+        tls: 'ifavailable',
+        tlsVerify: 'host',
+        hostname: 'localhost',
+        tlsCa: cert.pem,
+        onTranscript: (d, l) => transcript.push(`${d} ${l}`),
+      }),
     );
     assert.ok(s.tls && /^TLSv1\.[23]$/.test(s.tls.protocol));
     assert.equal(s.capabilities.has('STARTTLS'), false); // RFC 3207 §4.2: the second EHLO does not offer it again
     assert.equal(transcript.filter((l) => l.startsWith('c EHLO')).length, 2);
-    const r = await s.send({ sender: 'a@client.test', recipients: [{ address: 'ok@x.test' }], body: Buffer.from('x\r\n') });
+    const r = await s.send({
+      sender: 'a@client.test',
+      recipients: [{ address: 'ok@x.test' }],
+      body: Buffer.from('x\r\n'),
+    });
     assert.equal(r.recipients[0]!.status, 'delivered');
     await s.quit();
   } finally {
@@ -83,10 +96,17 @@ test('a certificate that does not match the host fails required TLS with 451 4.7
     });
     const lax = await SmtpSession.open({ ...strict, tls: 'ifavailable' });
     assert.equal(lax.tls, undefined);
-    const r = await lax.send({ sender: 'a@client.test', recipients: [{ address: 'ok@x.test' }], body: Buffer.from('x\r\n') });
+    const r = await lax.send({
+      sender: 'a@client.test',
+      recipients: [{ address: 'ok@x.test' }],
+      body: Buffer.from('x\r\n'),
+    });
     assert.equal(r.recipients[0]!.status, 'delivered');
     await lax.quit();
-    await assert.rejects(SmtpSession.open({ ...strict, tls: 'ifavailable', tlsFallback: false }), (err: any) => err.reply.code === 451);
+    await assert.rejects(
+      SmtpSession.open({ ...strict, tls: 'ifavailable', tlsFallback: false }),
+      (err: any) => err.reply.code === 451,
+    );
   } finally {
     await aio.stop();
     cert.remove();
@@ -99,10 +119,21 @@ test('AUTH over TLS succeeds with the right password and 535 is kept, without tr
   try {
     const base = options(aio.port, { tls: 'required' as const, tlsVerify: 'no' as const });
     const transcript: string[] = [];
-    const ok = await SmtpSession.open({ ...base, auth: { user: 'user', pass: 'secret' }, onTranscript: (d, l) => transcript.push(l) });
+    const ok = await SmtpSession.open({
+      ...base,
+      auth: { user: 'user', pass: 'secret' },
+      onTranscript: (d, l) => transcript.push(l),
+    });
     assert.ok(transcript.includes('AUTH PLAIN ****'));
-    assert.equal(transcript.some((l) => l.includes(Buffer.from('\0user\0secret').toString('base64'))), false);
-    const r = await ok.send({ sender: 'a@client.test', recipients: [{ address: 'ok@x.test' }], body: Buffer.from('x\r\n') });
+    assert.equal(
+      transcript.some((l) => l.includes(Buffer.from('\0user\0secret').toString('base64'))),
+      false,
+    );
+    const r = await ok.send({
+      sender: 'a@client.test',
+      recipients: [{ address: 'ok@x.test' }],
+      body: Buffer.from('x\r\n'),
+    });
     assert.equal(r.recipients[0]!.status, 'delivered');
     await ok.quit();
     await assert.rejects(SmtpSession.open({ ...base, auth: { user: 'user', pass: 'wrong' } }), (err: any) => {

@@ -21,13 +21,21 @@ test('delivers two recipients in one pipelined transaction (all commands written
     const s = await SmtpSession.open(options(sink.port, { onTranscript: (d, l) => transcript.push(`${d} ${l}`) }));
     assert.ok(s.capabilities.has('PIPELINING'));
     const r = await s.send(tx('b@x.test', 'c@x.test'));
-    assert.deepEqual(r.recipients.map((x) => [x.address, x.status, x.reply.code, x.stage]), [
-      ['b@x.test', 'delivered', 250, 9],
-      ['c@x.test', 'delivered', 250, 9],
-    ]);
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.status, x.reply.code, x.stage]),
+      [
+        ['b@x.test', 'delivered', 250, 9],
+        ['c@x.test', 'delivered', 250, 9],
+      ],
+    );
     assert.equal(r.sessionUsable, true);
     const from = transcript.findIndex((l) => l.startsWith('c MAIL FROM'));
-    assert.deepEqual(transcript.slice(from, from + 4), ['c MAIL FROM:<a@client.test>', 'c RCPT TO:<b@x.test>', 'c RCPT TO:<c@x.test>', 'c DATA']);
+    assert.deepEqual(transcript.slice(from, from + 4), [
+      'c MAIL FROM:<a@client.test>',
+      'c RCPT TO:<b@x.test>',
+      'c RCPT TO:<c@x.test>',
+      'c DATA',
+    ]);
     await s.quit();
     assert.equal(s.usable, false);
   } finally {
@@ -45,7 +53,10 @@ test('451 to RCPT (-r RCPT) makes every recipient transient at stage 4 and sends
     assert.ok(r.recipients[0]!.reply.code >= 400 && r.recipients[0]!.reply.code < 500);
     assert.equal(r.recipients[0]!.stage, 4);
     assert.equal(r.sessionUsable, true);
-    assert.equal(transcript.some((l) => l.startsWith('c [body')), false);
+    assert.equal(
+      transcript.some((l) => l.startsWith('c [body')),
+      false,
+    );
     assert.equal(await s.reset(), true);
     await s.quit();
   } finally {
@@ -73,7 +84,13 @@ test('421 to RCPT (-Q RCPT) leaves every recipient transient with the 421 and th
   try {
     const s = await SmtpSession.open(options(sink.port));
     const r = await s.send(tx('b@x.test', 'c@x.test'));
-    assert.deepEqual(r.recipients.map((x) => [x.status, x.reply.code]), [['transient', 421], ['transient', 421]]);
+    assert.deepEqual(
+      r.recipients.map((x) => [x.status, x.reply.code]),
+      [
+        ['transient', 421],
+        ['transient', 421],
+      ],
+    );
     assert.equal(r.sessionUsable, false);
     s.destroy();
   } finally {
@@ -87,7 +104,10 @@ test('a silent disconnect after DATA (-q DATA) is transient "connection closed b
     const s = await SmtpSession.open(options(sink.port));
     const r = await s.send(tx('b@x.test'));
     assert.equal(r.recipients[0]!.status, 'transient');
-    assert.equal(`${String(r.recipients[0]!.reply.code)} ${r.recipients[0]!.reply.enhanced} ${r.recipients[0]!.reply.lines.join(' ')}`, '451 4.4.2 [internal] connection closed by remote host');
+    assert.equal(
+      `${String(r.recipients[0]!.reply.code)} ${r.recipients[0]!.reply.enhanced} ${r.recipients[0]!.reply.lines.join(' ')}`,
+      '451 4.4.2 [internal] connection closed by remote host',
+    );
     assert.equal(r.recipients[0]!.stage, 6);
     assert.equal(r.sessionUsable, false);
   } finally {

@@ -147,7 +147,8 @@ export class SmtpSession extends EventEmitter {
   }
 
   private enter(what: string): void {
-    if (this.busy) throw new PetrelError('PETREL_ERR_SMTP_STATE', `${what}() while another operation is running`, { what });
+    if (this.busy)
+      throw new PetrelError('PETREL_ERR_SMTP_STATE', `${what}() while another operation is running`, { what });
     this.busy = true;
   }
 }

@@ -10,8 +10,17 @@ test('needsSmtputf8: a UTF-8 sender, recipient or header field needs it; ASCII e
   assert.equal(needsSmtputf8({ sender: '', recipients: rcpts('b@x.test') }, ascii), false);
   assert.equal(needsSmtputf8({ sender: 'ü@x.test', recipients: rcpts('b@x.test') }, ascii), true);
   assert.equal(needsSmtputf8({ sender: 'a@x.test', recipients: rcpts('b@x.test', '用户@x.test') }, ascii), true);
-  assert.equal(needsSmtputf8({ sender: 'a@x.test', recipients: rcpts('b@x.test') }, Buffer.from('Subject: 你好\r\n\r\nbody\r\n')), true);
-  assert.equal(needsSmtputf8({ sender: 'a@x.test', recipients: rcpts('b@x.test') }, Buffer.from('X-A: 1\r\nSubject: x\r\n  folded ü\r\n\r\nbody\r\n')), true);
+  assert.equal(
+    needsSmtputf8({ sender: 'a@x.test', recipients: rcpts('b@x.test') }, Buffer.from('Subject: 你好\r\n\r\nbody\r\n')),
+    true,
+  );
+  assert.equal(
+    needsSmtputf8(
+      { sender: 'a@x.test', recipients: rcpts('b@x.test') },
+      Buffer.from('X-A: 1\r\nSubject: x\r\n  folded ü\r\n\r\nbody\r\n'),
+    ),
+    true,
+  );
 });
 
 test('needsSmtputf8: 8-bit octets after the header section (the body) do not need it', () => {

@@ -12,7 +12,11 @@ import { ScriptedPeer, type PeerScript } from '@petrel/testkit';
 
 const tx: Transaction = { sender: 'a@client.test', recipients: [{ address: 'b@x.test' }], body: Buffer.from('x\r\n') };
 
-async function stalled(script: PeerScript, t: Partial<SessionTimeouts>, fn: (peer: ScriptedPeer, s: () => Promise<SmtpSession>) => Promise<void>): Promise<void> {
+async function stalled(
+  script: PeerScript,
+  t: Partial<SessionTimeouts>,
+  fn: (peer: ScriptedPeer, s: () => Promise<SmtpSession>) => Promise<void>,
+): Promise<void> {
   const peer = await ScriptedPeer.start(script);
   try {
     await fn(peer, () => SmtpSession.open(options(peer.port, { pipelining: false, timeouts: timeouts(t) })));
@@ -21,12 +25,21 @@ async function stalled(script: PeerScript, t: Partial<SessionTimeouts>, fn: (pee
   }
 }
 
-const silentOn = (prefix: string): PeerScript => ({ caps: ['8BITMIME'], reply: (l) => (l.startsWith(prefix) ? null : undefined) });
+const silentOn = (prefix: string): PeerScript => ({
+  caps: ['8BITMIME'],
+  reply: (l) => (l.startsWith(prefix) ? null : undefined),
+});
 
 test('ehlo_timeout: no EHLO reply fails open() with "no HELO/EHLO response" at stage 10, a timeout error', () =>
   stalled(silentOn('EHLO'), { ehlo: 150 }, async (_p, open) => {
     const started = Date.now();
-    await assert.rejects(open(), (err: any) => err.reply.toString() === '451 4.4.2 [internal] no HELO/EHLO response' && err.stage === 10 && err.code === 'PETREL_ERR_SMTP_TIMEOUT');
+    await assert.rejects(
+      open(),
+      (err: any) =>
+        err.reply.toString() === '451 4.4.2 [internal] no HELO/EHLO response' &&
+        err.stage === 10 &&
+        err.code === 'PETREL_ERR_SMTP_TIMEOUT',
+    );
     assert.ok(Date.now() - started < 2000);
   }));
 
@@ -34,14 +47,20 @@ test('rcptto_timeout: no RCPT reply is "no RCPT TO response" at stage 4, session
   stalled(silentOn('RCPT'), { rcptto: 150 }, async (_p, open) => {
     const s = await open();
     const r = await s.send(tx);
-    assert.deepEqual([r.recipients[0]!.reply.toString(), r.recipients[0]!.stage, r.recipients[0]!.status, r.sessionUsable], ['451 4.4.2 [internal] no RCPT TO response', 4, 'transient', false]);
+    assert.deepEqual(
+      [r.recipients[0]!.reply.toString(), r.recipients[0]!.stage, r.recipients[0]!.status, r.sessionUsable],
+      ['451 4.4.2 [internal] no RCPT TO response', 4, 'transient', false],
+    );
   }));
 
 test('data_timeout: no reply to DATA is "no DATA response" at stage 6', () =>
   stalled(silentOn('DATA'), { data: 150 }, async (_p, open) => {
     const s = await open();
     const r = await s.send(tx);
-    assert.deepEqual([r.recipients[0]!.reply.toString(), r.recipients[0]!.stage], ['451 4.4.2 [internal] no DATA response', 6]);
+    assert.deepEqual(
+      [r.recipients[0]!.reply.toString(), r.recipients[0]!.stage],
+      ['451 4.4.2 [internal] no DATA response', 6],
+    );
   }));
 
 test('rset_timeout: no RSET reply makes reset() false without PIPELINING', () =>
@@ -55,13 +74,19 @@ test('rset_timeout: no RSET reply makes reset() false without PIPELINING', () =>
 test('rset_timeout with PIPELINING: the deferred RSET that gets no reply leaves the next transaction transient at stage 13', async () => {
   // A stalled server answers nothing after the RSET (replies come in order: RFC 2920 §3.1).
   let stalledNow = false;
-  const peer = await ScriptedPeer.start({ caps: ['PIPELINING'], reply: (l) => (stalledNow || (stalledNow = l === 'RSET') ? null : undefined) });
+  const peer = await ScriptedPeer.start({
+    caps: ['PIPELINING'],
+    reply: (l) => (stalledNow || (stalledNow = l === 'RSET') ? null : undefined),
+  });
   try {
     const s = await SmtpSession.open(options(peer.port, { timeouts: timeouts({ rset: 150 }) }));
     await s.send(tx);
     assert.equal(await s.reset(), true);
     const r = await s.send(tx);
-    assert.deepEqual([r.recipients[0]!.reply.toString(), r.recipients[0]!.stage, r.sessionUsable], ['451 4.4.2 [internal] no RSET response', 13, false]);
+    assert.deepEqual(
+      [r.recipients[0]!.reply.toString(), r.recipients[0]!.stage, r.sessionUsable],
+      ['451 4.4.2 [internal] no RSET response', 13, false],
+    );
   } finally {
     await peer.stop();
   }

@@ -40,12 +40,18 @@ export class TransactionState {
   settle(index: number, reply: SmtpReply, stage: number, force?: RecipientResult['status']): void {
     const rcpt = this.tx.recipients[index];
     if (!rcpt || this.results[index] !== undefined) return;
-    const status = force ?? (reply.code >= 200 && reply.code < 300 ? 'delivered' : reply.isPermanent() ? 'permanent' : 'transient');
+    const status =
+      force ?? (reply.code >= 200 && reply.code < 300 ? 'delivered' : reply.isPermanent() ? 'permanent' : 'transient');
     this.results[index] = { address: rcpt.address, status, reply, stage };
   }
 
   /** Every recipient still without a result (or only the accepted ones) gets this reply. */
-  settleAll(reply: SmtpReply, stage: number, which: 'pending' | 'accepted' = 'pending', force?: RecipientResult['status']): void {
+  settleAll(
+    reply: SmtpReply,
+    stage: number,
+    which: 'pending' | 'accepted' = 'pending',
+    force?: RecipientResult['status'],
+  ): void {
     const idx = which === 'accepted' ? this.accepted : this.tx.recipients.map((_, i) => i);
     for (const i of idx) this.settle(i, reply, stage, force);
   }

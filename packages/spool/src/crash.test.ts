@@ -61,6 +61,9 @@ test('after kill -9 mid-stream, every id the child saw acknowledged is in the sp
   const present = new Set(spooled.map((e) => e.envelope.id));
   const missing = acked.filter((id) => !present.has(id));
   assert.deepEqual(missing, []);
-  for (const id of acked.slice(-5)) assert.ok((await ctx.bus.request('spool.body', { id })).toString().startsWith('Subject: '));
-  t.diagnostic(`acknowledged ${acked.length} before SIGKILL; spool holds ${result.messages} (in-flight extras are allowed)`);
+  for (const id of acked.slice(-5))
+    assert.ok((await ctx.bus.request('spool.body', { id })).toString().startsWith('Subject: '));
+  t.diagnostic(
+    `acknowledged ${acked.length} before SIGKILL; spool holds ${result.messages} (in-flight extras are allowed)`,
+  );
 });

@@ -52,7 +52,12 @@ export function openSpoolDatabase(dir: string): SpoolDatabase {
     }
     chmodSync(file, 0o600);
   } catch (err) {
-    throw new PetrelError('PETREL_ERR_SPOOL_WRITE', `cannot create the spool database ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new PetrelError(
+      'PETREL_ERR_SPOOL_WRITE',
+      `cannot create the spool database ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   let db: SpoolDatabase;
   try {
@@ -64,13 +69,22 @@ export function openSpoolDatabase(dir: string): SpoolDatabase {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       db.close();
-      throw new PetrelError('PETREL_ERR_SPOOL_WRITE', `spool database ${file} has schema version ${version}, newer than this Petrel (${SCHEMA_VERSION})`, { file, version });
+      throw new PetrelError(
+        'PETREL_ERR_SPOOL_WRITE',
+        `spool database ${file} has schema version ${version}, newer than this Petrel (${SCHEMA_VERSION})`,
+        { file, version },
+      );
     }
     db.exec(SCHEMA);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   } catch (err) {
     if (err instanceof PetrelError) throw err;
-    throw new PetrelError('PETREL_ERR_SPOOL_WRITE', `cannot open the spool database ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new PetrelError(
+      'PETREL_ERR_SPOOL_WRITE',
+      `cannot open the spool database ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   if (created) syncDirectory(dir);
   return db;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Bus, ManualClock, parseConfig, silentLogger } from '@petrel/core';
 import { Spool } from './spool.js';
 
-test('spool.message returns the envelope and each recipient\'s state; null for an unknown id; spool.stats counts', async (t) => {
+test("spool.message returns the envelope and each recipient's state; null for an unknown id; spool.stats counts", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'spool-details-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const bus = new Bus();
@@ -26,8 +26,27 @@ test('spool.message returns the envelope and each recipient\'s state; null for a
     protocol: 'esmtp' as const,
   };
   const { id } = await bus.request('spool.store', { envelope, body: Buffer.from('Subject: x\r\n\r\nhi\r\n') });
-  const job = { id: 'j', messageId: id, sender: 's@test.local', binding: 'default', bindingGroup: 'default', domain: 'y.test', recipients: [{ index: 1, address: 'b@y.test', domain: 'y.test' }], size: 1, receivedAt: 1, attempts: 1, nextAttemptAt: 0 };
-  bus.publish('delivery.deferred', { job, attempts: 1, nextAttemptAt: 5000, expiresAt: 10_000, previousAttemptAt: 0, reply: { code: 451, enhanced: '4.3.0', lines: ['later'] } });
+  const job = {
+    id: 'j',
+    messageId: id,
+    sender: 's@test.local',
+    binding: 'default',
+    bindingGroup: 'default',
+    domain: 'y.test',
+    recipients: [{ index: 1, address: 'b@y.test', domain: 'y.test' }],
+    size: 1,
+    receivedAt: 1,
+    attempts: 1,
+    nextAttemptAt: 0,
+  };
+  bus.publish('delivery.deferred', {
+    job,
+    attempts: 1,
+    nextAttemptAt: 5000,
+    expiresAt: 10_000,
+    previousAttemptAt: 0,
+    reply: { code: 451, enhanced: '4.3.0', lines: ['later'] },
+  });
   await spool.flush();
   const d = await bus.request('spool.message', { id });
   assert.ok(d);

@@ -13,7 +13,9 @@ interface RecipientRow {
 /** Returns a reader bound to prepared statements on `db`. */
 export function messageDetailsReader(db: SpoolDatabase): (id: string) => MessageDetails | null {
   const envStmt = db.prepare<[string], string>('SELECT envelope FROM messages WHERE id = ?').pluck();
-  const rcptStmt = db.prepare<[string], RecipientRow>('SELECT idx, status, attempts, next_attempt_at, last_reply FROM recipients WHERE message_id = ? ORDER BY idx');
+  const rcptStmt = db.prepare<[string], RecipientRow>(
+    'SELECT idx, status, attempts, next_attempt_at, last_reply FROM recipients WHERE message_id = ? ORDER BY idx',
+  );
   return (id) => {
     const text = envStmt.get(id);
     if (text === undefined) return null;

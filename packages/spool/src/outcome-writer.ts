@@ -5,7 +5,15 @@
  * batches, which only means those recipients are tried again (at-least-once). When a message has
  * no pending recipient left, its row (body included) and its recipients are deleted.
  */
-import { isPetrelError, type Clock, type DeliveryAttempt, type DeliveryDeferred, type DeliveryFailed, type Logger, type TimerHandle } from '@petrel/core';
+import {
+  isPetrelError,
+  type Clock,
+  type DeliveryAttempt,
+  type DeliveryDeferred,
+  type DeliveryFailed,
+  type Logger,
+  type TimerHandle,
+} from '@petrel/core';
 import type { WriteBackend } from './write-backend.js';
 import { toSpoolError } from './sqlite-errors.js';
 import type { OutcomeChange, OutcomeEffects } from './write-transactions.js';
@@ -65,13 +73,21 @@ export class OutcomeWriter {
   /** delivery.deferred: the queue's retry schedule for the job's recipients. */
   deferred(d: DeliveryDeferred): void {
     for (const r of d.job.recipients) {
-      this.push({ kind: 'defer', messageId: d.job.messageId, index: r.index, attempts: d.attempts, nextAttemptAt: d.nextAttemptAt, reply: d.reply });
+      this.push({
+        kind: 'defer',
+        messageId: d.job.messageId,
+        index: r.index,
+        attempts: d.attempts,
+        nextAttemptAt: d.nextAttemptAt,
+        reply: d.reply,
+      });
     }
   }
 
   /** delivery.failed: expiry or policy; those recipients are done. */
   failed(f: DeliveryFailed): void {
-    for (const index of f.indexes) this.push({ kind: 'finish', messageId: f.job.messageId, index, status: 'failed', reply: f.reply });
+    for (const index of f.indexes)
+      this.push({ kind: 'finish', messageId: f.job.messageId, index, status: 'failed', reply: f.reply });
   }
 
   /** Recovery: delete these messages, found with no pending recipient, if that is still so when written. */
@@ -167,7 +183,9 @@ export class OutcomeWriter {
     const freed = isPetrelError(error, 'PETREL_ERR_SPOOL_FULL') && this.opts.onFull?.() === true;
     this.opts.logger.error(
       { err: error, changes: changes.length, dropped, reserveReleased: freed || undefined },
-      freed ? 'spool could not persist delivery outcomes: disk full; released the outcome reserve and retrying' : 'spool could not persist delivery outcomes; retrying',
+      freed
+        ? 'spool could not persist delivery outcomes: disk full; released the outcome reserve and retrying'
+        : 'spool could not persist delivery outcomes; retrying',
     );
     if (this.closed) return;
     if (freed) {

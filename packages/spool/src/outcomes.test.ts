@@ -15,10 +15,23 @@ async function storeOne(ctx: ServiceContext, rcpts: string[]): Promise<MessageEn
   return { ...envelope(rcpts, id), size: body(1).length };
 }
 
-function attempted(ctx: ServiceContext, env: MessageEnvelope, outcomes: [number, 'delivered' | 'transient' | 'permanent', ReplyData][]): void {
+function attempted(
+  ctx: ServiceContext,
+  env: MessageEnvelope,
+  outcomes: [number, 'delivered' | 'transient' | 'permanent', ReplyData][],
+): void {
   ctx.bus.publish('delivery.attempted', {
-    job: job(env, outcomes.map(([i]) => i)),
-    outcomes: outcomes.map(([index, status, reply]) => ({ index, status, reply, address: env.recipients[index]!.address, stage: 9 })),
+    job: job(
+      env,
+      outcomes.map(([i]) => i),
+    ),
+    outcomes: outcomes.map(([index, status, reply]) => ({
+      index,
+      status,
+      reply,
+      address: env.recipients[index]!.address,
+      stage: 9,
+    })),
     startedAt: 0,
     finishedAt: 1,
   });
@@ -34,8 +47,13 @@ test('delivered and permanent outcomes finish the recipients, and the message is
   assert.equal(spool.stats().pendingRecipients, 1);
   attempted(ctx, env, [[1, 'permanent', HARD]]);
   await spool.flush();
-  await assert.rejects(ctx.bus.request('spool.body', { id: env.id }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_NOT_FOUND'));
-  assert.deepEqual({ ...spool.stats(), storeCommits: 0, stored: 0 }, { messages: 0, pendingRecipients: 0, bytes: 0, storeCommits: 0, outcomeCommits: 2, stored: 0, outcomeBacklog: 0 });
+  await assert.rejects(ctx.bus.request('spool.body', { id: env.id }), (e: unknown) =>
+    isPetrelError(e, 'PETREL_ERR_SPOOL_NOT_FOUND'),
+  );
+  assert.deepEqual(
+    { ...spool.stats(), storeCommits: 0, stored: 0 },
+    { messages: 0, pendingRecipients: 0, bytes: 0, storeCommits: 0, outcomeCommits: 2, stored: 0, outcomeBacklog: 0 },
+  );
 });
 
 test('outcomes published in one turn are written in one transaction, after the turn', async (t) => {
@@ -56,8 +74,18 @@ test('transient + deferred are persisted and replayed after a restart with attem
   const fx = spoolFixture(t);
   const first = await fx.open();
   const env = await storeOne(first.ctx, ['a@example.test', 'b@example.test']);
-  attempted(first.ctx, env, [[0, 'delivered', OK], [1, 'transient', SOFT]]);
-  first.ctx.bus.publish('delivery.deferred', { job: job(env, [1]), attempts: 3, nextAttemptAt: 1_900_000_000_000, expiresAt: 2_000_000_000_000, previousAttemptAt: 0, reply: SOFT });
+  attempted(first.ctx, env, [
+    [0, 'delivered', OK],
+    [1, 'transient', SOFT],
+  ]);
+  first.ctx.bus.publish('delivery.deferred', {
+    job: job(env, [1]),
+    attempts: 3,
+    nextAttemptAt: 1_900_000_000_000,
+    expiresAt: 2_000_000_000_000,
+    previousAttemptAt: 0,
+    reply: SOFT,
+  });
   await first.spool.stop();
 
   const second = await fx.open();
@@ -93,7 +121,9 @@ test('delivery.failed finishes the named recipients and deletes the finished mes
   ctx.bus.publish('delivery.failed', { job: job(env, [0, 1]), indexes: [1], reply: expired, reason: 'expiration' });
   await spool.flush();
   assert.equal(spool.stats().messages, 0);
-  await assert.rejects(ctx.bus.request('spool.body', { id: env.id }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_NOT_FOUND'));
+  await assert.rejects(ctx.bus.request('spool.body', { id: env.id }), (e: unknown) =>
+    isPetrelError(e, 'PETREL_ERR_SPOOL_NOT_FOUND'),
+  );
 });
 
 test('a repeated final outcome is harmless (at-least-once redelivery)', async (t) => {

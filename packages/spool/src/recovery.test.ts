@@ -8,7 +8,10 @@ import { body, envelope, job, spoolFixture } from './spool-fixture.js';
 test('a stored message survives a new Spool on the same directory and is replayed with recovered=true', async (t) => {
   const fx = spoolFixture(t);
   const first = await fx.open();
-  const { id } = await first.ctx.bus.request('spool.store', { envelope: envelope(['a@example.test', 'b@example.test']), body: body(7) });
+  const { id } = await first.ctx.bus.request('spool.store', {
+    envelope: envelope(['a@example.test', 'b@example.test']),
+    body: body(7),
+  });
   await first.spool.stop();
 
   const second = await fx.open();
@@ -22,7 +25,10 @@ test('a stored message survives a new Spool on the same directory and is replaye
   const e = second.spooled[0]!;
   assert.equal(e.recovered, true);
   assert.equal(e.envelope.id, id);
-  assert.deepEqual(e.envelope.recipients.map((r) => r.address), ['a@example.test', 'b@example.test']);
+  assert.deepEqual(
+    e.envelope.recipients.map((r) => r.address),
+    ['a@example.test', 'b@example.test'],
+  );
   assert.deepEqual(e.pending, [
     { index: 0, attempts: 0, nextAttemptAt: 0 },
     { index: 1, attempts: 0, nextAttemptAt: 0 },
@@ -44,7 +50,10 @@ test('recovery deletes messages with no pending recipient instead of publishing 
   const second = await fx.open();
   const result = await second.spool.recover();
   assert.deepEqual([result.messages, result.deleted], [1, 1]);
-  assert.deepEqual(second.spooled.map((e) => e.envelope.id), [keep]);
+  assert.deepEqual(
+    second.spooled.map((e) => e.envelope.id),
+    [keep],
+  );
   assert.equal(second.spool.stats().messages, 1);
   await assert.rejects(second.ctx.bus.request('spool.body', { id: done }));
 });
@@ -52,7 +61,9 @@ test('recovery deletes messages with no pending recipient instead of publishing 
 test('a message stored while the replay runs is published once, as new, not replayed', async (t) => {
   const fx = spoolFixture(t);
   const first = await fx.open();
-  await Promise.all(Array.from({ length: 30 }, (_, i) => first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) })));
+  await Promise.all(
+    Array.from({ length: 30 }, (_, i) => first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) })),
+  );
   await first.spool.stop();
 
   const second = await fx.open({ recoveryChunkSize: 10 });
@@ -61,7 +72,10 @@ test('a message stored while the replay runs is published once, as new, not repl
   const result = await recovering;
   assert.equal(result.messages, 30);
   const mine = second.spooled.filter((e) => e.envelope.id === id);
-  assert.deepEqual(mine.map((e) => e.recovered), [false]);
+  assert.deepEqual(
+    mine.map((e) => e.recovered),
+    [false],
+  );
 });
 
 test('recovery of 20,000 messages streams in chunks: subscribers see events while the replay is still running', async (t) => {
@@ -69,11 +83,21 @@ test('recovery of 20,000 messages streams in chunks: subscribers see events whil
   const N = 20_000;
   const first = await fx.open({ maxBatchSize: 1000 });
   const storeStart = performance.now();
-  await Promise.all(Array.from({ length: N }, (_, i) => first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) })));
+  await Promise.all(
+    Array.from({ length: N }, (_, i) => first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) })),
+  );
   const storeMs = performance.now() - storeStart;
   // Finish some recipients so the replay also carries persisted state.
   const sample = first.spooled.slice(0, 100);
-  for (const e of sample) first.ctx.bus.publish('delivery.deferred', { job: job(e.envelope, [0]), attempts: 1, nextAttemptAt: 42, expiresAt: 100, previousAttemptAt: 0, reply: { code: 451, lines: ['later'] } });
+  for (const e of sample)
+    first.ctx.bus.publish('delivery.deferred', {
+      job: job(e.envelope, [0]),
+      attempts: 1,
+      nextAttemptAt: 42,
+      expiresAt: 100,
+      previousAttemptAt: 0,
+      reply: { code: 451, lines: ['later'] },
+    });
   await first.spool.stop();
 
   const second = await fx.open({ recoveryChunkSize: 500 });
@@ -93,17 +117,28 @@ test('recovery of 20,000 messages streams in chunks: subscribers see events whil
   done = true;
   assert.equal(result.messages, N);
   assert.equal(second.spooled.length, N);
-  assert.ok(seenAtFirstTurn > 0 && seenAtFirstTurn < N, `events before the replay ended (seen ${seenAtFirstTurn} at the first turn)`);
+  assert.ok(
+    seenAtFirstTurn > 0 && seenAtFirstTurn < N,
+    `events before the replay ended (seen ${seenAtFirstTurn} at the first turn)`,
+  );
   assert.ok(turns >= N / 500 - 1, `the event loop turned between chunks (${turns} turns)`);
   assert.ok(second.spooled.every((e) => e.recovered));
-  assert.deepEqual(second.spooled[0]?.pending, [{ index: 0, attempts: 1, nextAttemptAt: 42, lastReply: { code: 451, lines: ['later'] } }]);
-  t.diagnostic(`stored ${N} in ${storeMs.toFixed(0)} ms; recovered in ${result.durationMs.toFixed(0)} ms (${Math.round(N / (result.durationMs / 1000))} msg/s)`);
+  assert.deepEqual(second.spooled[0]?.pending, [
+    { index: 0, attempts: 1, nextAttemptAt: 42, lastReply: { code: 451, lines: ['later'] } },
+  ]);
+  t.diagnostic(
+    `stored ${N} in ${storeMs.toFixed(0)} ms; recovered in ${result.durationMs.toFixed(0)} ms (${Math.round(N / (result.durationMs / 1000))} msg/s)`,
+  );
 });
 
 test('stop() during a replay ends it at the next chunk', async (t) => {
   const fx = spoolFixture(t);
   const first = await fx.open();
-  await Promise.all(Array.from({ length: 100 }, (_, i) => first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) })));
+  await Promise.all(
+    Array.from({ length: 100 }, (_, i) =>
+      first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) }),
+    ),
+  );
   await first.spool.stop();
   const second = await fx.open({ recoveryChunkSize: 10 });
   const recovering = second.spool.recover();

@@ -27,13 +27,18 @@ test('a lock held by another process refuses; after that process is killed with 
 acquireSpoolLock(${JSON.stringify(fx.spoolDir)});
 process.stdout.write('locked\\n');
 setInterval(() => undefined, 1000);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.after(() => void child.kill('SIGKILL'));
   child.stdout.setEncoding('utf8');
   const [line] = (await once(child.stdout, 'data')) as [string];
   assert.equal(line, 'locked\n');
 
-  assert.throws(() => acquireSpoolLock(fx.spoolDir), (err: unknown) => isPetrelError(err, 'PETREL_ERR_SPOOL_LOCKED') && err.details['pid'] === child.pid);
+  assert.throws(
+    () => acquireSpoolLock(fx.spoolDir),
+    (err: unknown) => isPetrelError(err, 'PETREL_ERR_SPOOL_LOCKED') && err.details['pid'] === child.pid,
+  );
 
   child.kill('SIGKILL');
   await once(child, 'exit');

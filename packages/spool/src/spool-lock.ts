@@ -37,7 +37,12 @@ export function acquireSpoolLock(dir: string): SpoolLock {
     // timeout 0: a held lock is reported at once instead of after better-sqlite3's 5 s busy wait.
     db = new Database(file, { timeout: 0 });
   } catch (err) {
-    throw new PetrelError('PETREL_ERR_SPOOL_WRITE', `cannot open the spool lock ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new PetrelError(
+      'PETREL_ERR_SPOOL_WRITE',
+      `cannot open the spool lock ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   try {
     db.pragma('locking_mode = EXCLUSIVE');
@@ -55,7 +60,12 @@ export function acquireSpoolLock(dir: string): SpoolLock {
         { dir, pid: pid ?? null },
       );
     }
-    throw new PetrelError('PETREL_ERR_SPOOL_WRITE', `cannot lock the spool ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new PetrelError(
+      'PETREL_ERR_SPOOL_WRITE',
+      `cannot lock the spool ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   // Written only while holding the lock: whoever reads it after a BUSY sees the live holder's pid.
   const tmp = `${pidFile}.${process.pid}`;

@@ -97,7 +97,11 @@ export class Spool implements Service {
   private readonly fresh = new FreshBodies(64 * 1024 * 1024);
   /** True while new mail is refused for lack of space (logged once per episode). */
   private refusing = false;
-  private readonly settings: { readonly minFreeSpace: number; readonly maxBatchSize: number; readonly recoveryChunkSize: number };
+  private readonly settings: {
+    readonly minFreeSpace: number;
+    readonly maxBatchSize: number;
+    readonly recoveryChunkSize: number;
+  };
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -115,12 +119,18 @@ export class Spool implements Service {
     // A quarter of the free-space minimum, capped: outcome rows are small, so 64 MiB of WAL room
     // records the outcomes of hundreds of thousands of recipients; a huge min_free_space must not
     // turn into a huge ballast file.
-    this.reserve = new SpaceReserve(this.dir, options.outcomeReserve ?? Math.min(MAX_RESERVE, Math.floor(this.settings.minFreeSpace / 4)));
+    this.reserve = new SpaceReserve(
+      this.dir,
+      options.outcomeReserve ?? Math.min(MAX_RESERVE, Math.floor(this.settings.minFreeSpace / 4)),
+    );
     this.freeSpace = new FreeSpaceGuard(this.dir, this.settings.minFreeSpace, ctx.clock, options.freeSpaceProbe);
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new PetrelError('PETREL_ERR_SERVICE_STATE', `spool cannot start: it is ${this.state}`, { state: this.state });
+    if (this.state !== 'new')
+      throw new PetrelError('PETREL_ERR_SERVICE_STATE', `spool cannot start: it is ${this.state}`, {
+        state: this.state,
+      });
     // Before anything opens the database: a second daemon must not replay this spool's mail.
     const lock = acquireSpoolLock(this.dir);
     // The backend opens (creating if needed) the database; the read-only connection needs it to exist.
@@ -145,7 +155,10 @@ export class Spool implements Service {
     const missing = this.reserve.missingBytes();
     const room = missing === 0 || this.freeSpace.available() >= missing + this.settings.minFreeSpace;
     if (!room || !this.reserve.fill()) {
-      this.logger.error({ dir: this.dir, reserve: this.reserve.size }, 'spool: no room for the outcome reserve: refusing new mail with 452 4.3.1 until space returns');
+      this.logger.error(
+        { dir: this.dir, reserve: this.reserve.size },
+        'spool: no room for the outcome reserve: refusing new mail with 452 4.3.1 until space returns',
+      );
       this.refusing = true;
     }
     this.backend = backend;
@@ -184,7 +197,10 @@ export class Spool implements Service {
       }),
     );
     this.state = 'running';
-    this.logger.info({ dir: this.dir, messages: this.counts.messages, pendingRecipients: this.counts.pendingRecipients }, 'spool open');
+    this.logger.info(
+      { dir: this.dir, messages: this.counts.messages, pendingRecipients: this.counts.pendingRecipients },
+      'spool open',
+    );
   }
 
   /**
@@ -198,7 +214,10 @@ export class Spool implements Service {
     await this.writer?.flush();
     if (this.recovery) await this.recovery.catch(() => undefined);
     if (this.outcomes && !(await this.outcomes.flush())) {
-      this.logger.error({ lost: this.outcomes.backlog }, 'spool stopped with unwritten outcomes; those recipients will be retried');
+      this.logger.error(
+        { lost: this.outcomes.backlog },
+        'spool stopped with unwritten outcomes; those recipients will be retried',
+      );
     }
     this.outcomes?.close();
     this.writer?.failAll(new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool is stopping', { reason: 'stopped' }));
@@ -218,7 +237,9 @@ export class Spool implements Service {
    */
   recover(): Promise<RecoveryResult> {
     if (this.state !== 'running' && !this.recovery) {
-      return Promise.reject(new PetrelError('PETREL_ERR_SERVICE_STATE', 'spool recovery needs a running spool', { state: this.state }));
+      return Promise.reject(
+        new PetrelError('PETREL_ERR_SERVICE_STATE', 'spool recovery needs a running spool', { state: this.state }),
+      );
     }
     this.recovery ??= this.runRecovery();
     return this.recovery;
@@ -241,19 +262,35 @@ export class Spool implements Service {
 
   private async store(req: StoreRequest): Promise<StoreResult> {
     const writer = this.writer;
-    if (this.state !== 'running' || !writer) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool is not running', { reason: 'stopped', state: this.state });
+    if (this.state !== 'running' || !writer)
+      throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool is not running', {
+        reason: 'stopped',
+        state: this.state,
+      });
     if (!this.reserve.inPlace && !this.refillReserve()) {
       const free = this.freeSpace.available();
       this.noteFull('the outcome reserve is in use', { free, reserve: this.reserve.size });
-      throw new PetrelError('PETREL_ERR_SPOOL_FULL', `spool refused the message: the disk filled up and its reserve for delivery outcomes is in use (${free} bytes free)`, { dir: this.dir, free, reserve: this.reserve.size });
+      throw new PetrelError(
+        'PETREL_ERR_SPOOL_FULL',
+        `spool refused the message: the disk filled up and its reserve for delivery outcomes is in use (${free} bytes free)`,
+        { dir: this.dir, free, reserve: this.reserve.size },
+      );
     }
     if (this.freeSpace.isLow()) {
       const free = this.freeSpace.available();
       this.noteFull('free space below min_free_space', { free, minimum: this.freeSpace.minimum });
-      throw new PetrelError('PETREL_ERR_SPOOL_FULL', `spool refused the message: ${free} bytes free, minimum ${this.freeSpace.minimum}`, { dir: this.dir, free, minimum: this.freeSpace.minimum });
+      throw new PetrelError(
+        'PETREL_ERR_SPOOL_FULL',
+        `spool refused the message: ${free} bytes free, minimum ${this.freeSpace.minimum}`,
+        { dir: this.dir, free, minimum: this.freeSpace.minimum },
+      );
     }
-    if (!Buffer.isBuffer(req.body)) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'spool.store needs the body as a Buffer', { reason: 'invalid' });
-    if (req.envelope.recipients.length === 0) throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'spool.store needs at least one recipient', { reason: 'invalid' });
+    if (!Buffer.isBuffer(req.body))
+      throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'spool.store needs the body as a Buffer', { reason: 'invalid' });
+    if (req.envelope.recipients.length === 0)
+      throw new PetrelError('PETREL_ERR_SPOOL_WRITE', 'spool.store needs at least one recipient', {
+        reason: 'invalid',
+      });
     const id = req.envelope.id === '' ? newMessageId() : req.envelope.id;
     // size is "as stored": the body we hold is the truth, whatever the caller counted.
     const envelope: MessageEnvelope = { ...req.envelope, id, size: req.body.length };
@@ -298,12 +335,20 @@ export class Spool implements Service {
   private noteFull(why: string, details: Record<string, unknown>): void {
     if (this.refusing) return;
     this.refusing = true;
-    this.logger.error({ dir: this.dir, ...details }, `spool: ${why}: refusing new mail with 452 4.3.1 until space returns`);
+    this.logger.error(
+      { dir: this.dir, ...details },
+      `spool: ${why}: refusing new mail with 452 4.3.1 until space returns`,
+    );
   }
 
   private body(req: BodyRequest): Buffer {
     const readBody = this.readBody;
-    if (this.state !== 'running' || !readBody) throw new PetrelError('PETREL_ERR_SPOOL_NOT_FOUND', `message ${req.id} cannot be read: the spool is not running`, { id: req.id });
+    if (this.state !== 'running' || !readBody)
+      throw new PetrelError(
+        'PETREL_ERR_SPOOL_NOT_FOUND',
+        `message ${req.id} cannot be read: the spool is not running`,
+        { id: req.id },
+      );
     let body = this.fresh.get(req.id);
     if (body) return body;
     try {
@@ -311,7 +356,8 @@ export class Spool implements Service {
     } catch (err) {
       throw toSpoolError(err, `cannot read message ${req.id}`, { id: req.id });
     }
-    if (body === undefined) throw new PetrelError('PETREL_ERR_SPOOL_NOT_FOUND', `message ${req.id} is not in the spool`, { id: req.id });
+    if (body === undefined)
+      throw new PetrelError('PETREL_ERR_SPOOL_NOT_FOUND', `message ${req.id} is not in the spool`, { id: req.id });
     return body;
   }
 
@@ -366,13 +412,18 @@ export class Spool implements Service {
     return WorkerBackend.start({
       dir: this.dir,
       onFailure: (err) => {
-        this.logger.fatal({ err, dir: this.dir }, 'spool write worker died: every new message is refused with 452 4.3.1 until Petrel restarts');
+        this.logger.fatal(
+          { err, dir: this.dir },
+          'spool write worker died: every new message is refused with 452 4.3.1 until Petrel restarts',
+        );
       },
     });
   }
 
   private loadCounts(db: SpoolDatabase): void {
-    const m = db.prepare<[], { n: number; bytes: number }>('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM messages').get();
+    const m = db
+      .prepare<[], { n: number; bytes: number }>('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM messages')
+      .get();
     const p = db.prepare<[], number>("SELECT count(*) FROM recipients WHERE status = 'pending'").pluck().get();
     this.counts = { messages: m?.n ?? 0, pendingRecipients: p ?? 0, bytes: m?.bytes ?? 0, stored: 0 };
   }

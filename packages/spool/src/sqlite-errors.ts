@@ -20,7 +20,17 @@ export function toSpoolError(err: unknown, what: string, details: Record<string,
   const code = sqliteCode(err);
   const message = err instanceof Error ? err.message : String(err);
   if (code !== undefined && (FULL_CODES.has(code) || code === 'ENOSPC')) {
-    return new PetrelError('PETREL_ERR_SPOOL_FULL', `${what}: disk full (${message})`, { ...details, sqlite: code }, { cause: err });
+    return new PetrelError(
+      'PETREL_ERR_SPOOL_FULL',
+      `${what}: disk full (${message})`,
+      { ...details, sqlite: code },
+      { cause: err },
+    );
   }
-  return new PetrelError('PETREL_ERR_SPOOL_WRITE', `${what}: ${message}`, code !== undefined ? { ...details, sqlite: code } : details, { cause: err });
+  return new PetrelError(
+    'PETREL_ERR_SPOOL_WRITE',
+    `${what}: ${message}`,
+    code !== undefined ? { ...details, sqlite: code } : details,
+    { cause: err },
+  );
 }

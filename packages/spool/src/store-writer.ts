@@ -90,7 +90,12 @@ export class StoreWriter {
       const p = batch[r.index];
       if (!p) continue;
       refused.add(r.index);
-      p.reject(new PetrelError('PETREL_ERR_SPOOL_WRITE', `message id ${p.envelope.id} is already in the spool`, { id: p.envelope.id, reason: r.reason }));
+      p.reject(
+        new PetrelError('PETREL_ERR_SPOOL_WRITE', `message id ${p.envelope.id} is already in the spool`, {
+          id: p.envelope.id,
+          reason: r.reason,
+        }),
+      );
     }
     const done = refused.size === 0 ? batch : batch.filter((_, i) => !refused.has(i));
     let bytes = 0;
@@ -111,7 +116,10 @@ export class StoreWriter {
 
   private rolledBack(batch: readonly Pending[], err: unknown): void {
     // Nothing of this batch is stored: every sender gets 452. The backend's errors are PetrelErrors.
-    const error = err instanceof PetrelError ? err : new PetrelError('PETREL_ERR_SPOOL_WRITE', `spool commit failed: ${String(err)}`, { batch: batch.length });
+    const error =
+      err instanceof PetrelError
+        ? err
+        : new PetrelError('PETREL_ERR_SPOOL_WRITE', `spool commit failed: ${String(err)}`, { batch: batch.length });
     for (const p of batch) p.reject(error);
     this.batchSettled(batch.length);
   }

@@ -42,7 +42,10 @@ test('assigns an id when the envelope has none and keeps a given one; size is th
   const fx = spoolFixture(t);
   const { spool, ctx, spooled } = await fx.open();
   const a = await ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
-  const b = await ctx.bus.request('spool.store', { envelope: envelope(['x@example.test'], 'GIVEN-ID-1'), body: body(2) });
+  const b = await ctx.bus.request('spool.store', {
+    envelope: envelope(['x@example.test'], 'GIVEN-ID-1'),
+    body: body(2),
+  });
   assert.match(a.id, /^[0-9A-HJKMNP-TV-Z]{26}$/);
   assert.equal(b.id, 'GIVEN-ID-1');
   assert.equal(spooled[0]?.envelope.id, a.id);
@@ -58,7 +61,10 @@ test('a duplicate id fails that message alone; its batch-mates are stored', asyn
     ctx.bus.request('spool.store', { envelope: envelope(['a@example.test'], 'DUP'), body: body(2) }),
     ctx.bus.request('spool.store', { envelope: envelope(), body: body(3) }),
   ]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   const err = (results[1] as PromiseRejectedResult).reason as unknown;
   assert.ok(isPetrelError(err, 'PETREL_ERR_SPOOL_WRITE'));
   assert.equal(err.details.reason, 'duplicate');
@@ -73,7 +79,9 @@ test('spool.body returns the exact stored bytes, and NOT_FOUND for an unknown id
   const bytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.alloc(70_000, 0x2e)]);
   const { id } = await ctx.bus.request('spool.store', { envelope: envelope(), body: bytes });
   assert.ok((await ctx.bus.request('spool.body', { id })).equals(bytes));
-  await assert.rejects(ctx.bus.request('spool.body', { id: 'NO-SUCH-ID' }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_NOT_FOUND'));
+  await assert.rejects(ctx.bus.request('spool.body', { id: 'NO-SUCH-ID' }), (e: unknown) =>
+    isPetrelError(e, 'PETREL_ERR_SPOOL_NOT_FOUND'),
+  );
 });
 
 test('a failed commit rejects the whole batch with SPOOL_WRITE, stores and publishes nothing, and later stores work', async (t) => {
@@ -84,7 +92,9 @@ test('a failed commit rejects the whole batch with SPOOL_WRITE, stores and publi
   const holder = new Database(join(fx.spoolDir, SPOOL_DB_FILE));
   fx.onCleanup(() => holder.close());
   holder.exec('BEGIN IMMEDIATE');
-  const failed = await Promise.allSettled([1, 2].map((n) => ctx.bus.request('spool.store', { envelope: envelope(), body: body(n) })));
+  const failed = await Promise.allSettled(
+    [1, 2].map((n) => ctx.bus.request('spool.store', { envelope: envelope(), body: body(n) })),
+  );
   for (const r of failed) {
     assert.equal(r.status, 'rejected');
     const err = r.reason as unknown;
@@ -103,9 +113,24 @@ test('a failed commit rejects the whole batch with SPOOL_WRITE, stores and publi
 
 // A disk that really fills during a commit is test/e2e/spool-disk-full (a tmpfs); here, the mapping.
 test('a full disk (SQLITE_FULL, ENOSPC) is SPOOL_FULL; any other write failure is SPOOL_WRITE', () => {
-  assert.ok(isPetrelError(toSpoolError(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'store'), 'PETREL_ERR_SPOOL_FULL'));
-  assert.ok(isPetrelError(toSpoolError(Object.assign(new Error('no space'), { code: 'ENOSPC' }), 'store'), 'PETREL_ERR_SPOOL_FULL'));
-  assert.ok(isPetrelError(toSpoolError(new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE'), 'store'), 'PETREL_ERR_SPOOL_WRITE'));
+  assert.ok(
+    isPetrelError(
+      toSpoolError(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'store'),
+      'PETREL_ERR_SPOOL_FULL',
+    ),
+  );
+  assert.ok(
+    isPetrelError(
+      toSpoolError(Object.assign(new Error('no space'), { code: 'ENOSPC' }), 'store'),
+      'PETREL_ERR_SPOOL_FULL',
+    ),
+  );
+  assert.ok(
+    isPetrelError(
+      toSpoolError(new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE'), 'store'),
+      'PETREL_ERR_SPOOL_WRITE',
+    ),
+  );
 });
 
 test('refuses with SPOOL_FULL below the free-space minimum, and re-reads statfs at most once a second', async (t) => {
@@ -121,7 +146,11 @@ test('refuses with SPOOL_FULL below the free-space minimum, and re-reads statfs 
   const store = (): Promise<unknown> => ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
   await assert.rejects(store(), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_FULL') && e.details.free === 10);
   free = 1_000_000;
-  await assert.rejects(store(), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_FULL'), 'still the cached figure within the second');
+  await assert.rejects(
+    store(),
+    (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_FULL'),
+    'still the cached figure within the second',
+  );
   assert.equal(probes, 1);
   clock.advance(1000);
   await store();
@@ -133,8 +162,14 @@ test('the real statfs probe accepts mail on a disk with room (default minimum 10
   const fx = spoolFixture(t);
   const { spool, ctx } = await fx.open();
   await ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
-  const { spool: refusing, ctx: ctx2 } = await fx.open({ minFreeSpace: Number.MAX_SAFE_INTEGER }, undefined, join(fx.root, 'other'));
-  await assert.rejects(ctx2.bus.request('spool.store', { envelope: envelope(), body: body(1) }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_FULL'));
+  const { spool: refusing, ctx: ctx2 } = await fx.open(
+    { minFreeSpace: Number.MAX_SAFE_INTEGER },
+    undefined,
+    join(fx.root, 'other'),
+  );
+  await assert.rejects(ctx2.bus.request('spool.store', { envelope: envelope(), body: body(1) }), (e: unknown) =>
+    isPetrelError(e, 'PETREL_ERR_SPOOL_FULL'),
+  );
   // The outcome reserve is never written where it would break the minimum (it once filled the disk).
   assert.equal(existsSync(join(fx.root, 'other', 'spool.reserve')), false);
 });
@@ -155,7 +190,9 @@ test('stop() commits stores still queued for the next turn, then refuses new one
   const queued = ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
   await spool.stop();
   const { id } = await queued;
-  await assert.rejects(ctx.bus.request('spool.store', { envelope: envelope(), body: body(2) }), (e: unknown) => isPetrelError(e, 'PETREL_ERR_BUS_NO_HANDLER'));
+  await assert.rejects(ctx.bus.request('spool.store', { envelope: envelope(), body: body(2) }), (e: unknown) =>
+    isPetrelError(e, 'PETREL_ERR_BUS_NO_HANDLER'),
+  );
   const { spool: again, ctx: ctx2 } = await fx.open();
   assert.deepEqual(await ctx2.bus.request('spool.body', { id }), body(1));
 });

@@ -33,7 +33,9 @@ test('the worker stores a batch durably, answers duplicates by index, applies ou
   ]);
   assert.deepEqual(effects, { finished: 2, deleted: 1, bytes: body(1).length });
   await backend.close();
-  await assert.rejects(backend.commitStores([{ envelope: envelope(), body: body(4) }]), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_WRITE'));
+  await assert.rejects(backend.commitStores([{ envelope: envelope(), body: body(4) }]), (e: unknown) =>
+    isPetrelError(e, 'PETREL_ERR_SPOOL_WRITE'),
+  );
   assert.deepEqual(failures, [], 'a requested close is not a failure');
 });
 
@@ -50,7 +52,11 @@ parentPort.on('message', () => { throw new Error('simulated crash'); });
 `,
   );
   const failures: PetrelError[] = [];
-  const backend = await WorkerBackend.start({ dir: tmp.spoolDir, onFailure: (e) => failures.push(e), workerUrl: pathToFileURL(script) });
+  const backend = await WorkerBackend.start({
+    dir: tmp.spoolDir,
+    onFailure: (e) => failures.push(e),
+    workerUrl: pathToFileURL(script),
+  });
   const results = await Promise.allSettled([
     backend.commitStores([{ envelope: envelope(), body: body(1) }]),
     backend.applyOutcomes([{ kind: 'purge', messageId: 'X' }]),
@@ -60,7 +66,9 @@ parentPort.on('message', () => { throw new Error('simulated crash'); });
     assert.ok(isPetrelError(r.reason, 'PETREL_ERR_SPOOL_WRITE'));
     assert.equal(r.reason.details.reason, 'worker');
   }
-  await assert.rejects(backend.commitStores([{ envelope: envelope(), body: body(2) }]), (e: unknown) => isPetrelError(e, 'PETREL_ERR_SPOOL_WRITE'));
+  await assert.rejects(backend.commitStores([{ envelope: envelope(), body: body(2) }]), (e: unknown) =>
+    isPetrelError(e, 'PETREL_ERR_SPOOL_WRITE'),
+  );
   assert.equal(failures.length, 1);
   assert.match(failures[0]!.message, /simulated crash/);
   await backend.close();

@@ -61,9 +61,22 @@ export class WorkerBackend implements WriteBackend {
           if (reply.type === 'ready') done(reply.error ? deserializeError(reply.error) : undefined);
         };
         const onError = (err: Error): void =>
-          done(new PetrelError('PETREL_ERR_SPOOL_WRITE', `the spool write worker failed to start: ${err.message}`, { dir: opts.dir }, { cause: err }));
+          done(
+            new PetrelError(
+              'PETREL_ERR_SPOOL_WRITE',
+              `the spool write worker failed to start: ${err.message}`,
+              { dir: opts.dir },
+              { cause: err },
+            ),
+          );
         const onExit = (code: number): void =>
-          done(new PetrelError('PETREL_ERR_SPOOL_WRITE', `the spool write worker exited with code ${code} before opening the database`, { dir: opts.dir }));
+          done(
+            new PetrelError(
+              'PETREL_ERR_SPOOL_WRITE',
+              `the spool write worker exited with code ${code} before opening the database`,
+              { dir: opts.dir },
+            ),
+          );
         worker.on('message', onMessage).on('error', onError).on('exit', onExit);
       });
     } catch (err) {
@@ -120,7 +133,10 @@ export class WorkerBackend implements WriteBackend {
 
   private send(make: (seq: number) => WriteRequest, transfer: ArrayBuffer[] = []): Promise<WriteReply> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.closing) return Promise.reject(new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool write worker is closing', { reason: 'stopped' }));
+    if (this.closing)
+      return Promise.reject(
+        new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool write worker is closing', { reason: 'stopped' }),
+      );
     const req = make(++this.seq);
     return new Promise<WriteReply>((resolve, reject) => {
       this.pending.set(req.seq, { resolve, reject });
@@ -157,5 +173,8 @@ export class WorkerBackend implements WriteBackend {
 }
 
 function protocolError(reply: WriteReply): PetrelError {
-  return new PetrelError('PETREL_ERR_SPOOL_WRITE', `the spool write worker sent an unexpected ${reply.type} reply`, { reason: 'worker', seq: reply.seq });
+  return new PetrelError('PETREL_ERR_SPOOL_WRITE', `the spool write worker sent an unexpected ${reply.type} reply`, {
+    reason: 'worker',
+    seq: reply.seq,
+  });
 }

@@ -31,9 +31,7 @@ export interface WriteBackend {
 export class InlineBackend implements WriteBackend {
   private readonly tx: WriteTransactions;
 
-  private constructor(
-    private readonly db: SpoolDatabase,
-  ) {
+  private constructor(private readonly db: SpoolDatabase) {
     this.tx = createWriteTransactions(db);
   }
 

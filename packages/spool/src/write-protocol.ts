@@ -34,8 +34,18 @@ export interface SerializedError {
 export type WriteReply =
   /** Sent once, after the database opened (seq 0) or failed to. */
   | { readonly type: 'ready'; readonly seq: 0; readonly error?: SerializedError }
-  | { readonly type: 'store'; readonly seq: number; readonly result?: StoreCommitResult; readonly error?: SerializedError }
-  | { readonly type: 'outcomes'; readonly seq: number; readonly result?: OutcomeEffects; readonly error?: SerializedError }
+  | {
+      readonly type: 'store';
+      readonly seq: number;
+      readonly result?: StoreCommitResult;
+      readonly error?: SerializedError;
+    }
+  | {
+      readonly type: 'outcomes';
+      readonly seq: number;
+      readonly result?: OutcomeEffects;
+      readonly error?: SerializedError;
+    }
   | { readonly type: 'close'; readonly seq: number; readonly error?: SerializedError };
 
 export function serializeError(err: unknown): SerializedError {

@@ -20,9 +20,22 @@ export interface StoreCommitResult {
 
 /** One recipient change, in the order the events arrived. */
 export type OutcomeChange =
-  | { readonly kind: 'finish'; readonly messageId: string; readonly index: number; readonly status: 'delivered' | 'failed'; readonly reply: ReplyData }
+  | {
+      readonly kind: 'finish';
+      readonly messageId: string;
+      readonly index: number;
+      readonly status: 'delivered' | 'failed';
+      readonly reply: ReplyData;
+    }
   | { readonly kind: 'attempt'; readonly messageId: string; readonly index: number; readonly reply: ReplyData }
-  | { readonly kind: 'defer'; readonly messageId: string; readonly index: number; readonly attempts: number; readonly nextAttemptAt: number; readonly reply: ReplyData }
+  | {
+      readonly kind: 'defer';
+      readonly messageId: string;
+      readonly index: number;
+      readonly attempts: number;
+      readonly nextAttemptAt: number;
+      readonly reply: ReplyData;
+    }
   /** Recovery found the message with nothing pending: delete it (only if that is still true). */
   | { readonly kind: 'purge'; readonly messageId: string };
 
@@ -76,7 +89,9 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
   const defer = db.prepare<[number, number, string, string, number]>(
     "UPDATE recipients SET attempts = ?, next_attempt_at = ?, last_reply = ? WHERE message_id = ? AND idx = ? AND status = 'pending'",
   );
-  const stillPending = db.prepare<[string]>("SELECT 1 FROM recipients WHERE message_id = ? AND status = 'pending' LIMIT 1").pluck();
+  const stillPending = db
+    .prepare<[string]>("SELECT 1 FROM recipients WHERE message_id = ? AND status = 'pending' LIMIT 1")
+    .pluck();
   const deleteMessage = db.prepare<[string], number>('DELETE FROM messages WHERE id = ? RETURNING size').pluck();
   const deleteRecipients = db.prepare<[string]>('DELETE FROM recipients WHERE message_id = ?');
 
@@ -136,7 +151,9 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
       try {
         return outcomeBatch.immediate(changes);
       } catch (err) {
-        throw toSpoolError(err, `spool outcome write of ${changes.length} change(s) failed`, { changes: changes.length });
+        throw toSpoolError(err, `spool outcome write of ${changes.length} change(s) failed`, {
+          changes: changes.length,
+        });
       } finally {
         db.pragma('synchronous = FULL');
       }

@@ -9,7 +9,10 @@ import { dumpedFiles, type DumpingPeer, type RunningPeer } from './smtp-sink.js'
  * aio-server.py on host:port, or 127.0.0.1:<free port>; `args` are its options (--tls CERT KEY,
  * --auth USER:PASS, --dump DIR). Ready when it prints "listening" (within 10 s).
  */
-export async function startAioServer(args: readonly string[] = [], opts: { host?: string; port?: number } = {}): Promise<RunningPeer> {
+export async function startAioServer(
+  args: readonly string[] = [],
+  opts: { host?: string; port?: number } = {},
+): Promise<RunningPeer> {
   const hostArgs = opts.host ? ['--host', opts.host] : [];
   const { proc, port } = await startPeerProc(
     'aio-server.py',

@@ -9,10 +9,30 @@ import { run } from './procs.js';
 export function writeCertificate(dir: string, cn: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${cn}`], {
-    stdio: 'ignore',
-    timeout: 30_000,
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${cn}`,
+    ],
+    {
+      stdio: 'ignore',
+      timeout: 30_000,
+    },
+  );
   return { cert, key };
 }
 
@@ -34,7 +54,13 @@ export interface TempCert {
 export function tempCert(cn = 'localhost'): TempCert {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-cert-'));
   const { cert, key } = writeCertificate(dir, cn);
-  return { dir, cert, key, pem: readFileSync(cert, 'utf8'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    cert,
+    key,
+    pem: readFileSync(cert, 'utf8'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** A self-signed CA and a server certificate for `cn` signed by it (openssl), written into dir. */
@@ -46,15 +72,60 @@ export async function makeCerts(dir: string, cn: string): Promise<{ ca: string; 
   const cert = join(dir, 'srv.pem');
   const ext = join(dir, 'ext.cnf');
   const steps: string[][] = [
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=Petrel Test CA'],
-    ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      caKey,
+      '-out',
+      ca,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Petrel Test CA',
+    ],
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      `/CN=${cn}`,
+    ],
   ];
   for (const a of steps) {
     const r = await run('openssl', a);
     if (r.code !== 0) throw new Error(`openssl ${a[0]}: ${r.stderr}`);
   }
   writeFileSync(ext, `subjectAltName=DNS:${cn}\n`);
-  const r = await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
+  const r = await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
   if (r.code !== 0) throw new Error(`openssl x509: ${r.stderr}`);
   return { ca, cert, key };
 }

@@ -31,7 +31,15 @@ export async function startDnsmasq(extra: readonly string[] = [], dir?: string):
       'dnsmasq',
       (p) => {
         writeFileSync(file, `${zone.replace(/^port=\d+$/m, `port=${p}`)}\n${extra.join('\n')}\n`);
-        return ['dnsmasq', ['--keep-in-foreground', `--conf-file=${file}`, `--pid-file=${join(home, 'dnsmasq.pid')}`, '--log-facility=-']];
+        return [
+          'dnsmasq',
+          [
+            '--keep-in-foreground',
+            `--conf-file=${file}`,
+            `--pid-file=${join(home, 'dnsmasq.pid')}`,
+            '--log-facility=-',
+          ],
+        ];
       },
       (pr) => readyWhen(pr, () => pr.output().includes('started, version'), 5000),
     );

@@ -6,7 +6,17 @@ export { PEERS_DIR, AIO_SERVER, DNS_ZONE } from './paths.js';
 export { freePort, closedPort, waitFor, waitForPort, accepts } from './ports.js';
 export { startProc, run, stopChild, startPeerProc, readyWhen, type Proc } from './procs.js';
 export { makeCertificate, makeCerts, tempCert, writeCertificate, type TempCert } from './certs.js';
-export { startSmtpSink, startSink, sinkBody, dumpedFiles, type Peer, type RunningPeer, type RunningSink, type DumpingPeer, type Sink } from './smtp-sink.js';
+export {
+  startSmtpSink,
+  startSink,
+  sinkBody,
+  dumpedFiles,
+  type Peer,
+  type RunningPeer,
+  type RunningSink,
+  type DumpingPeer,
+  type Sink,
+} from './smtp-sink.js';
 export { startAioServer, startAio, type Aio } from './aio.js';
 export { startDnsmasq, startDns, type Dns, type Dnsmasq } from './dnsmasq.js';
 export { startPostfixInstance, type PostfixInstance } from './postfix-instance.js';

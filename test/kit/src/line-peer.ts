@@ -12,22 +12,34 @@ export class LinePeer {
   readonly connectedAt: number[] = [];
   private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   /**
    * `reply`: a scripted answer (one or more CRLF-joined lines, sent as is) for a command line,
    * instead of the usual one; undefined = the usual. `banner`: the greeting (default 220).
    */
-  static async start(opts: { maxRcptPerTransaction?: number; reply?: (line: string) => string | undefined; banner?: string } = {}): Promise<LinePeer> {
+  static async start(
+    opts: { maxRcptPerTransaction?: number; reply?: (line: string) => string | undefined; banner?: string } = {},
+  ): Promise<LinePeer> {
     let peer: LinePeer | undefined;
-    const server = createServer((sock) => peer!.serve(sock, opts.maxRcptPerTransaction ?? Infinity, opts.reply, opts.banner));
+    const server = createServer((sock) =>
+      peer!.serve(sock, opts.maxRcptPerTransaction ?? Infinity, opts.reply, opts.banner),
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     peer = new LinePeer(server, (server.address() as { port: number }).port);
     return peer;
   }
 
-  private serve(sock: Socket, maxRcpt: number, scripted?: (line: string) => string | undefined, banner = '220 peer.test ESMTP'): void {
+  private serve(
+    sock: Socket,
+    maxRcpt: number,
+    scripted?: (line: string) => string | undefined,
+    banner = '220 peer.test ESMTP',
+  ): void {
     this.connections++;
     this.connectedAt.push(Date.now());
     this.sockets.add(sock);

@@ -18,7 +18,12 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export const closedPort = (): Promise<number> => freePort('127.0.0.1');
 
 /** Polls `fn` until it returns a truthy value or `ms` passes (bounded). */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 15_000, every = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  ms = 15_000,
+  every = 50,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (let i = 0; Date.now() < deadline && i < 100_000; i++) {

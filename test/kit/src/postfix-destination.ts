@@ -101,8 +101,11 @@ function parsePostcat(queueId: string, out: string): HeldMessage {
   const lines = out.split('\n');
   const envStart = lines.findIndex((l) => l.startsWith('*** ENVELOPE RECORDS'));
   const contentStart = lines.findIndex((l) => l.startsWith('*** MESSAGE CONTENTS'));
-  const contentEnd = lines.findIndex((l) => l.startsWith('*** HEADER EXTRACTED') || l.startsWith('*** MESSAGE FILE END'));
-  if (envStart < 0 || contentStart < 0 || contentEnd < 0) throw new Error(`unexpected postcat output for ${queueId}:\n${out}`);
+  const contentEnd = lines.findIndex(
+    (l) => l.startsWith('*** HEADER EXTRACTED') || l.startsWith('*** MESSAGE FILE END'),
+  );
+  if (envStart < 0 || contentStart < 0 || contentEnd < 0)
+    throw new Error(`unexpected postcat output for ${queueId}:\n${out}`);
   return {
     queueId,
     envelope: lines.slice(envStart + 1, contentStart),
@@ -111,14 +114,22 @@ function parsePostcat(queueId: string, out: string): HeldMessage {
 }
 
 /** Starts the destination in parent/postfix-dest-<host>-<port>; stop() stops it and removes the directory. */
-export async function startPostfixDestination(parent: string, opts: PostfixDestinationOptions): Promise<PostfixDestination> {
+export async function startPostfixDestination(
+  parent: string,
+  opts: PostfixDestinationOptions,
+): Promise<PostfixDestination> {
   const { host, port } = opts;
   const dir = join(parent, `postfix-dest-${host}-${port}`);
   const tlsLines: string[] = [];
   if (opts.tls) {
     mkdirSync(dir, { recursive: true });
     const { cert, key } = writeCertificate(dir, 'mx1.example.test');
-    tlsLines.push('smtpd_tls_security_level = may', `smtpd_tls_cert_file = ${cert}`, `smtpd_tls_key_file = ${key}`, 'smtpd_tls_loglevel = 1');
+    tlsLines.push(
+      'smtpd_tls_security_level = may',
+      `smtpd_tls_cert_file = ${cert}`,
+      `smtpd_tls_key_file = ${key}`,
+      'smtpd_tls_loglevel = 1',
+    );
   }
   const pf = await startPostfixInstance(dir, host, port, [
     'myhostname = pfx-dest.test',
@@ -138,7 +149,8 @@ export async function startPostfixDestination(parent: string, opts: PostfixDesti
     ...tlsLines,
     ...(opts.mainCf ?? []),
   ]);
-  const heldIds = (): string[] => (existsSync(join(pf.spool, 'hold')) ? readdirSync(join(pf.spool, 'hold')).sort() : []);
+  const heldIds = (): string[] =>
+    existsSync(join(pf.spool, 'hold')) ? readdirSync(join(pf.spool, 'hold')).sort() : [];
   const held = async (queueId: string): Promise<HeldMessage> => {
     const out = await run('postcat', ['-c', pf.etc, '-q', queueId], { timeoutMs: 10_000 });
     if (out.code !== 0) throw new Error(`postcat ${queueId}: ${out.stderr}`);
@@ -153,7 +165,12 @@ export async function startPostfixDestination(parent: string, opts: PostfixDesti
     heldIds,
     held,
     waitForHeld: async (n, ms = 15_000) => {
-      const ids = await waitFor(`${n} message(s) on hold at Postfix`, () => (heldIds().length >= n ? heldIds() : undefined), ms, 100);
+      const ids = await waitFor(
+        `${n} message(s) on hold at Postfix`,
+        () => (heldIds().length >= n ? heldIds() : undefined),
+        ms,
+        100,
+      );
       return Promise.all(ids.map(held));
     },
     stop: pf.stop,

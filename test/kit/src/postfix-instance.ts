@@ -23,7 +23,12 @@ export interface PostfixInstance {
  * Starts Postfix in `dir` (whose parent must be searchable by user postfix) with smtpd on
  * host:port and `mainCf` lines after the common ones (later lines win).
  */
-export async function startPostfixInstance(dir: string, host: string, port: number, mainCf: readonly string[]): Promise<PostfixInstance> {
+export async function startPostfixInstance(
+  dir: string,
+  host: string,
+  port: number,
+  mainCf: readonly string[],
+): Promise<PostfixInstance> {
   const etc = join(dir, 'etc');
   const spool = join(dir, 'spool');
   const data = join(dir, 'data');
@@ -55,15 +60,20 @@ export async function startPostfixInstance(dir: string, host: string, port: numb
   const pidFile = join(spool, 'pid', 'master.pid');
   const stop = async (): Promise<void> => {
     await run('script', ['-qc', `postfix -c ${etc} stop`, '/dev/null'], { timeoutMs: 30_000 });
-    await waitFor('the Postfix master to exit', () => {
-      if (!existsSync(pidFile)) return true;
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 15_000, 100).catch(() => undefined);
+    await waitFor(
+      'the Postfix master to exit',
+      () => {
+        if (!existsSync(pidFile)) return true;
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      15_000,
+      100,
+    ).catch(() => undefined);
     if (!process.env.PETREL_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
   };
   // `postfix start` wants a terminal for its own logging; script(1) gives it one.
@@ -78,5 +88,12 @@ export async function startPostfixInstance(dir: string, host: string, port: numb
     await stop();
     throw e;
   }
-  return { dir, etc, spool, data, stop, maillog: () => (existsSync(join(data, 'maillog')) ? readFileSync(join(data, 'maillog'), 'utf8') : '') };
+  return {
+    dir,
+    etc,
+    spool,
+    data,
+    stop,
+    maillog: () => (existsSync(join(data, 'maillog')) ? readFileSync(join(data, 'maillog'), 'utf8') : ''),
+  };
 }

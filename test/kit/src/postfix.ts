@@ -50,7 +50,13 @@ export async function startPostfix(parent: string, opts: PostfixOptions): Promis
     'inet_interfaces = 127.0.0.1',
     'default_destination_concurrency_limit = 20',
     ...(opts.mode === 'relay'
-      ? [`relayhost = [${relay!.host}]:${relay!.port}`, 'smtp_tls_security_level = may', 'smtp_tls_loglevel = 1', 'smtp_tls_CApath =', 'smtp_tls_CAfile =']
+      ? [
+          `relayhost = [${relay!.host}]:${relay!.port}`,
+          'smtp_tls_security_level = may',
+          'smtp_tls_loglevel = 1',
+          'smtp_tls_CApath =',
+          'smtp_tls_CAfile =',
+        ]
       : ['smtpd_data_restrictions = check_client_access static:HOLD']),
   ]);
   const queues = ['incoming', 'active', 'deferred', 'maildrop'];

@@ -20,7 +20,10 @@ export class ScriptedPeer {
   readonly bodies: string[] = [];
   readonly clients: { address: string | undefined }[] = [];
   private readonly sockets = new Set<Socket>();
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   static async start(script: PeerScript = {}, host = '127.0.0.1'): Promise<ScriptedPeer> {
     let peer: ScriptedPeer | undefined;

@@ -27,7 +27,10 @@ export interface RunningSink extends RunningPeer {
  * smtp-sink (-c: counters on stdout) on host:port, or 127.0.0.1:<free port>; `faults` are extra
  * options such as ['-r', 'RCPT']. smtp-sink prints nothing when ready: the port is polled.
  */
-export async function startSmtpSink(faults: readonly string[] = [], opts: { host?: string; port?: number } = {}): Promise<RunningSink> {
+export async function startSmtpSink(
+  faults: readonly string[] = [],
+  opts: { host?: string; port?: number } = {},
+): Promise<RunningSink> {
   const host = opts.host ?? '127.0.0.1';
   const hostPort = (port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const { proc, port } = await startPeerProc(
@@ -37,7 +40,12 @@ export async function startSmtpSink(faults: readonly string[] = [], opts: { host
     opts,
   );
   const count = (): number => {
-    const all = [...proc.output().slice(-200).matchAll(/mesg=(\d+)/g)];
+    const all = [
+      ...proc
+        .output()
+        .slice(-200)
+        .matchAll(/mesg=(\d+)/g),
+    ];
     return all.length ? Number(all[all.length - 1]![1]) : 0;
   };
   return {
@@ -77,7 +85,12 @@ export interface Sink extends DumpingPeer {
 }
 
 /** smtp-sink on host:port dumping every message into dir/sink-<host>-<port>/; `faults` are extra smtp-sink options. */
-export async function startSink(dir: string, host: string, port: number, faults: readonly string[] = []): Promise<Sink> {
+export async function startSink(
+  dir: string,
+  host: string,
+  port: number,
+  faults: readonly string[] = [],
+): Promise<Sink> {
   const dumpDir = join(dir, `sink-${host}-${port}`);
   mkdirSync(dumpDir, { recursive: true });
   chmodSync(dumpDir, 0o777); // smtp-sink writes as nobody

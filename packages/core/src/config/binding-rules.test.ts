@@ -22,7 +22,8 @@ function errorsOf(text: string): string {
 }
 
 test('binding rules are kept in file order with their header lines, and binding weights are read', () => {
-  const c = parseConfig(`${BINDINGS}
+  const c = parseConfig(
+    `${BINDINGS}
 [[binding_rule]]
 sender_domain = "shop.test"
 binding = "solo"
@@ -31,11 +32,16 @@ binding = "solo"
 recipient_domain = "/\\\\.example$/"
 client_network = ["10.0.0.0/8"]
 binding_group = "bulk"
-`, 'p.toml');
-  assert.deepEqual(c.bindingRules.map((r) => [r.index, r.line, r.binding ?? r.binding_group]), [
-    [1, 8, 'solo'],
-    [2, 12, 'bulk'],
-  ]);
+`,
+    'p.toml',
+  );
+  assert.deepEqual(
+    c.bindingRules.map((r) => [r.index, r.line, r.binding ?? r.binding_group]),
+    [
+      [1, 8, 'solo'],
+      [2, 12, 'bulk'],
+    ],
+  );
   assert.deepEqual(c.bindingRules[1]!.client_network, ['10.0.0.0/8']);
   assert.equal(c.bindingWeights.get('b1'), 3);
   assert.equal(c.routing.allow_binding_header, false);
@@ -80,7 +86,13 @@ binding_group = "bulk"
 });
 
 test('a header rule needs [routing] allow_binding_header = true', () => {
-  assert.match(errorsOf(`[[binding_rule]]\nheader = "X-Binding"\n`), /p\.toml:1: binding_rule\[1\]: a header rule needs \[routing\] allow_binding_header = true/);
-  const c = parseConfig(`[routing]\nallow_binding_header = true\n[[binding_rule]]\nheader = "X-Binding-Group"\n`, 'p.toml');
+  assert.match(
+    errorsOf(`[[binding_rule]]\nheader = "X-Binding"\n`),
+    /p\.toml:1: binding_rule\[1\]: a header rule needs \[routing\] allow_binding_header = true/,
+  );
+  const c = parseConfig(
+    `[routing]\nallow_binding_header = true\n[[binding_rule]]\nheader = "X-Binding-Group"\n`,
+    'p.toml',
+  );
   assert.equal(c.bindingRules[0]!.header, 'X-Binding-Group');
 });

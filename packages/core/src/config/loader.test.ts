@@ -34,7 +34,8 @@ test('a wrong type names the file, line, key path, what was expected and what wa
     () => parseConfig(text, F),
     (e) =>
       isPetrelError(e, 'PETREL_ERR_CONFIG_KEY') &&
-      e.message === `${F}:5: listener.max_message_size: expected a size such as "25MB" or a number of octets, found "lots"`,
+      e.message ===
+        `${F}:5: listener.max_message_size: expected a size such as "25MB" or a number of octets, found "lots"`,
   );
 });
 
@@ -55,16 +56,27 @@ test('unknown keys are errors, all problems reported at once', () => {
 });
 
 test('TOML syntax errors carry line and column', () => {
-  assert.throws(() => parseConfig('hostname = \n', F), (e) => isPetrelError(e, 'PETREL_ERR_CONFIG_SYNTAX') && /^\/etc\/petrel\/petrel.toml:1:\d+: /.test(e.message));
+  assert.throws(
+    () => parseConfig('hostname = \n', F),
+    (e) => isPetrelError(e, 'PETREL_ERR_CONFIG_SYNTAX') && /^\/etc\/petrel\/petrel.toml:1:\d+: /.test(e.message),
+  );
 });
 
 test('a binding defined twice (in two groups) is refused', () => {
   const text = `[binding_group.g1.binding.b1]\nbind_address = "127.0.0.2"\n[binding_group.g2.binding.b1]\nbind_address = "127.0.0.3"\n`;
-  assert.throws(() => parseConfig(text, F), (e) => isPetrelError(e, 'PETREL_ERR_CONFIG_KEY') && /binding "b1" is already defined in binding_group "g1"/.test(e.message));
+  assert.throws(
+    () => parseConfig(text, F),
+    (e) =>
+      isPetrelError(e, 'PETREL_ERR_CONFIG_KEY') &&
+      /binding "b1" is already defined in binding_group "g1"/.test(e.message),
+  );
 });
 
 test('a missing file is PETREL_ERR_CONFIG_READ naming the file', () => {
-  assert.throws(() => loadConfig('/nonexistent/petrel.toml'), (e) => isPetrelError(e, 'PETREL_ERR_CONFIG_READ') && e.message.startsWith('/nonexistent/petrel.toml: '));
+  assert.throws(
+    () => loadConfig('/nonexistent/petrel.toml'),
+    (e) => isPetrelError(e, 'PETREL_ERR_CONFIG_READ') && e.message.startsWith('/nonexistent/petrel.toml: '),
+  );
 });
 
 test('loadConfig anchors relative paths at the config file directory', () => {
@@ -85,16 +97,28 @@ test('listen entries must be IP:port and DNS servers IPs; unknown sections carry
     (e) => {
       if (!isPetrelError(e, 'PETREL_ERR_CONFIG_KEY')) return false;
       const errors = e.details.errors as string[];
-      assert.ok(errors.some((x) => /:2: listener\.listen: expected "ip:port" entries/.test(x)), errors.join('\n'));
-      assert.ok(errors.some((x) => /:4: dns\.servers: expected IP addresses/.test(x)), errors.join('\n'));
-      assert.ok(errors.some((x) => /:6: bogus: unknown key/.test(x)), errors.join('\n'));
+      assert.ok(
+        errors.some((x) => /:2: listener\.listen: expected "ip:port" entries/.test(x)),
+        errors.join('\n'),
+      );
+      assert.ok(
+        errors.some((x) => /:4: dns\.servers: expected IP addresses/.test(x)),
+        errors.join('\n'),
+      );
+      assert.ok(
+        errors.some((x) => /:6: bogus: unknown key/.test(x)),
+        errors.join('\n'),
+      );
       return true;
     },
   );
 });
 
 test('a relative trace_file is relative to the config file, like spool_dir; an absolute one stays', () => {
-  const c = parseConfig('[domain."a.test"]\ntrace_file = "log/trace-a.txt"\n[domain."b.test"]\ntrace_file = "/var/log/trace-b.txt"\n', '/etc/petrel/petrel.toml');
+  const c = parseConfig(
+    '[domain."a.test"]\ntrace_file = "log/trace-a.txt"\n[domain."b.test"]\ntrace_file = "/var/log/trace-b.txt"\n',
+    '/etc/petrel/petrel.toml',
+  );
   assert.equal(c.delivery.get('trace_file', 'default', 'a.test'), '/etc/petrel/log/trace-a.txt');
   assert.equal(c.delivery.get('trace_file', 'default', 'b.test'), '/var/log/trace-b.txt');
 });
@@ -110,7 +134,9 @@ function configErrors(text: string): string {
 }
 
 test('durations below their lower bound are refused with file:line, key and the bound; 0 stays where it means something', () => {
-  const msg = configErrors('[global]\nretry_interval = "0s"\nmessage_expiration = "0s"\nmax_retry_interval = 0\nconnect_timeout = "0s"\n[domain."x.test"]\nbody_timeout = "0s"\n[dns]\ntimeout = "0s"\n[eventlog]\nheartbeat = "0s"\n[listener]\nidle_timeout = "0s"\nmax_message_size = 0\n');
+  const msg = configErrors(
+    '[global]\nretry_interval = "0s"\nmessage_expiration = "0s"\nmax_retry_interval = 0\nconnect_timeout = "0s"\n[domain."x.test"]\nbody_timeout = "0s"\n[dns]\ntimeout = "0s"\n[eventlog]\nheartbeat = "0s"\n[listener]\nidle_timeout = "0s"\nmax_message_size = 0\n',
+  );
   assert.match(msg, /petrel\.toml:2: global\.retry_interval: expected a duration ≥ 1s, found "0s"/);
   assert.match(msg, /petrel\.toml:3: global\.message_expiration: expected a duration ≥ 1s, found "0s"/);
   assert.match(msg, /petrel\.toml:4: global\.max_retry_interval: expected a duration ≥ 1s, found 0/);
@@ -121,18 +147,38 @@ test('durations below their lower bound are refused with file:line, key and the 
   assert.match(msg, /petrel\.toml:13: listener\.idle_timeout: expected a duration ≥ 100ms/);
   assert.match(msg, /petrel\.toml:14: listener\.max_message_size: expected a size ≥ 1, found 0/);
   // Documented zeros: no limit, no fuzz, a delay DSN at every deferral, greet at once, no free-space check.
-  const c = parseConfig('stop_timeout = "0s"\n[global]\nmax_deliveries_per_connection = 0\ndelayed_binding_domain_fuzz = "0s"\ndelay_dsn_retry_interval = "0s"\nidle_timeout = "0s"\n[listener]\ngreeting_delay = "0s"\n[spool]\nmin_free_space = 0\n', F);
+  const c = parseConfig(
+    'stop_timeout = "0s"\n[global]\nmax_deliveries_per_connection = 0\ndelayed_binding_domain_fuzz = "0s"\ndelay_dsn_retry_interval = "0s"\nidle_timeout = "0s"\n[listener]\ngreeting_delay = "0s"\n[spool]\nmin_free_space = 0\n',
+    F,
+  );
   assert.equal(c.delivery.get('delay_dsn_retry_interval', 'default', 'x'), 0);
 });
 
 test('relay_networks covering every address on a non-loopback listener is refused unless allow_open_relay, then a warning', () => {
   const open = '[listener]\nlisten = ["192.0.2.1:25"]\nrelay_networks = ["0.0.0.0/1", "128.0.0.0/1"]\n';
-  assert.match(configErrors(open), /petrel\.toml:3: listener\.relay_networks: expected networks that do not cover every address \(relay_networks covers every IPv4 address .*192\.0\.2\.1:25.*\); set listener\.allow_open_relay = true/);
-  assert.match(configErrors('[listener]\nlisten = ["[::]:25"]\nrelay_networks = ["::/0"]\n'), /listener\.relay_networks: .*every IPv6 address/);
+  assert.match(
+    configErrors(open),
+    /petrel\.toml:3: listener\.relay_networks: expected networks that do not cover every address \(relay_networks covers every IPv4 address .*192\.0\.2\.1:25.*\); set listener\.allow_open_relay = true/,
+  );
+  assert.match(
+    configErrors('[listener]\nlisten = ["[::]:25"]\nrelay_networks = ["::/0"]\n'),
+    /listener\.relay_networks: .*every IPv6 address/,
+  );
   const allowed = parseConfig(`${open}allow_open_relay = true\n`, F);
   assert.equal(allowed.warnings.length, 1);
-  assert.match(allowed.warnings[0]!, /^\/etc\/petrel\/petrel\.toml:3: listener\.relay_networks: relay_networks covers every IPv4 address .* anyone who can connect may relay/);
+  assert.match(
+    allowed.warnings[0]!,
+    /^\/etc\/petrel\/petrel\.toml:3: listener\.relay_networks: relay_networks covers every IPv4 address .* anyone who can connect may relay/,
+  );
   // Loopback-only listeners and networks with a gap are fine, without a warning.
-  assert.deepEqual(parseConfig('[listener]\nlisten = ["127.0.0.1:25", "[::1]:25"]\nrelay_networks = ["0.0.0.0/0", "::/0"]\n', F).warnings, []);
-  assert.deepEqual(parseConfig('[listener]\nlisten = ["0.0.0.0:25"]\nrelay_networks = ["0.0.0.0/1", "128.0.0.0/2", "::/1"]\n', F).warnings, []);
+  assert.deepEqual(
+    parseConfig('[listener]\nlisten = ["127.0.0.1:25", "[::1]:25"]\nrelay_networks = ["0.0.0.0/0", "::/0"]\n', F)
+      .warnings,
+    [],
+  );
+  assert.deepEqual(
+    parseConfig('[listener]\nlisten = ["0.0.0.0:25"]\nrelay_networks = ["0.0.0.0/1", "128.0.0.0/2", "::/1"]\n', F)
+      .warnings,
+    [],
+  );
 });

@@ -199,8 +199,9 @@ export class Validator {
   /** Validates one value against its spec; returns the parsed value or undefined after recording an error. */
   value(path: string[], spec: OptionSpec, v: unknown): unknown {
     const bad = (): undefined => {
-      const expected = spec.type === 'enum' ? `one of ${spec.values!.map((x) => JSON.stringify(x)).join(', ')}` : EXPECT[spec.type];
-      const min = spec.min !== undefined && (spec.type === 'integer') ? ` ≥ ${spec.min}` : '';
+      const expected =
+        spec.type === 'enum' ? `one of ${spec.values!.map((x) => JSON.stringify(x)).join(', ')}` : EXPECT[spec.type];
+      const min = spec.min !== undefined && spec.type === 'integer' ? ` ≥ ${spec.min}` : '';
       this.fail(path, `expected ${expected}${min}, found ${show(v)}`);
       return undefined;
     };
@@ -234,9 +235,15 @@ export class Validator {
       case 'enum':
         return typeof v === 'string' && spec.values!.includes(v) ? v : bad();
       case 'string[]':
-        return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (spec.path ? v.map((x: string) => this.resolve(x)) : v) : bad();
+        return Array.isArray(v) && v.every((x) => typeof x === 'string')
+          ? spec.path
+            ? v.map((x: string) => this.resolve(x))
+            : v
+          : bad();
       case 'address[]':
-        return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseHostPort(x, 0) !== undefined) ? v : bad();
+        return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseHostPort(x, 0) !== undefined)
+          ? v
+          : bad();
       case 'network[]':
         return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseCidr(x) !== undefined) ? v : bad();
       case 'class[]':
@@ -254,7 +261,12 @@ export class Validator {
    * key of `specs` gets its default or what value() parsed under that very spec, so the one
    * assertion at the end is the schema's own promise, not a guess at a call site.
    */
-  section<S extends Record<string, OptionSpec>>(path: string[], specs: S, table: Table, extra: readonly string[] = []): ValuesOf<S> {
+  section<S extends Record<string, OptionSpec>>(
+    path: string[],
+    specs: S,
+    table: Table,
+    extra: readonly string[] = [],
+  ): ValuesOf<S> {
     const out: Record<string, unknown> = {};
     for (const [k, spec] of Object.entries(specs)) out[k] = spec.default;
     for (const [k, v] of Object.entries(table)) {
@@ -282,18 +294,27 @@ export class Validator {
     const seen = new Map<number, number>();
     list.forEach((t, i) => {
       const where = [...path.slice(0, -1), `${path[path.length - 1]}[${i + 1}]`];
-      const fail = (key: string | undefined, what: string): void => this.failAt(headers[i] ?? fallback, key ? [...where, key] : where, what);
+      const fail = (key: string | undefined, what: string): void =>
+        this.failAt(headers[i] ?? fallback, key ? [...where, key] : where, what);
       if (!isTable(t)) return fail(undefined, `expected a table { code = …, name = "…" }, found ${show(t)}`);
-      for (const k of Object.keys(t)) if (!BOUNCE_CLASS_FIELDS.includes(k)) fail(k, `unknown key (known keys: ${BOUNCE_CLASS_FIELDS.join(', ')})`);
+      for (const k of Object.keys(t))
+        if (!BOUNCE_CLASS_FIELDS.includes(k)) fail(k, `unknown key (known keys: ${BOUNCE_CLASS_FIELDS.join(', ')})`);
       const { code, name, description = '', category = 'Undetermined' } = t;
-      if (typeof code !== 'number' || !Number.isInteger(code) || code < 2 || code > 99) fail('code', `expected a whole number from 2 to 99, found ${show(code)}`);
-      else if (BUILTIN_BOUNCE_CODES.includes(code)) fail('code', `expected a code no built-in bounce class uses, found ${code}`);
-      else if (seen.has(code)) fail('code', `expected a code unique among the classes, found ${code} (also classes[${seen.get(code)}])`);
+      if (typeof code !== 'number' || !Number.isInteger(code) || code < 2 || code > 99)
+        fail('code', `expected a whole number from 2 to 99, found ${show(code)}`);
+      else if (BUILTIN_BOUNCE_CODES.includes(code))
+        fail('code', `expected a code no built-in bounce class uses, found ${code}`);
+      else if (seen.has(code))
+        fail('code', `expected a code unique among the classes, found ${code} (also classes[${seen.get(code)}])`);
       else seen.set(code, i + 1);
-      if (typeof name !== 'string' || name.trim() === '') fail('name', `expected a non-empty string, found ${show(name)}`);
+      if (typeof name !== 'string' || name.trim() === '')
+        fail('name', `expected a non-empty string, found ${show(name)}`);
       if (typeof description !== 'string') fail('description', `expected a string, found ${show(description)}`);
       if (typeof category !== 'string' || !(BOUNCE_CATEGORIES as readonly string[]).includes(category)) {
-        fail('category', `expected one of ${BOUNCE_CATEGORIES.map((c) => JSON.stringify(c)).join(', ')}, found ${show(category)}`);
+        fail(
+          'category',
+          `expected one of ${BOUNCE_CATEGORIES.map((c) => JSON.stringify(c)).join(', ')}, found ${show(category)}`,
+        );
       }
       out.push({ code, name, description, category } as BounceClassConfig);
     });
@@ -301,7 +322,12 @@ export class Validator {
   }
 
   /** A table of delivery options (plus binding keys where allowed); only keys present are kept. */
-  options(path: string[], table: Table, allowed: readonly string[], bindingKeys: boolean): { options: OptionTable; bindAddress?: string } {
+  options(
+    path: string[],
+    table: Table,
+    allowed: readonly string[],
+    bindingKeys: boolean,
+  ): { options: OptionTable; bindAddress?: string } {
     const options: Record<string, unknown> = {};
     let bindAddress: string | undefined;
     for (const [k, v] of Object.entries(table)) {
@@ -313,7 +339,10 @@ export class Validator {
       }
       const spec = (DELIVERY_OPTIONS as Record<string, OptionSpec>)[k];
       if (!spec) {
-        this.fail([...path, k], `unknown key: not a delivery option${bindingKeys ? ' or binding key' : ''}${allowed.length ? ` (tables allowed here: ${allowed.join(', ')})` : ''}`);
+        this.fail(
+          [...path, k],
+          `unknown key: not a delivery option${bindingKeys ? ' or binding key' : ''}${allowed.length ? ` (tables allowed here: ${allowed.join(', ')})` : ''}`,
+        );
         continue;
       }
       const parsed = this.value([...path, k], spec, v);
@@ -360,7 +389,12 @@ function parseToml(text: string, file: string): Table {
   try {
     return parse(text) as Table;
   } catch (e) {
-    if (e instanceof TomlError) throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, { file, line: e.line, column: e.column });
+    if (e instanceof TomlError)
+      throw new PetrelError('PETREL_ERR_CONFIG_SYNTAX', `${file}:${e.line}:${e.column}: ${e.message.split('\n')[0]}`, {
+        file,
+        line: e.line,
+        column: e.column,
+      });
     throw e;
   }
 }
@@ -369,7 +403,21 @@ function parseToml(text: string, file: string): Table {
 export function parseConfig(text: string, file: string): PetrelConfig {
   const doc = parseToml(text, file);
   const v = new Validator(file, text);
-  const sections = ['listener', 'dns', 'spool', 'control', 'global', 'domain', 'binding', 'binding_group', 'routing', 'binding_rule', 'bounce', 'eventlog', 'policy'];
+  const sections = [
+    'listener',
+    'dns',
+    'spool',
+    'control',
+    'global',
+    'domain',
+    'binding',
+    'binding_group',
+    'routing',
+    'binding_rule',
+    'bounce',
+    'eventlog',
+    'policy',
+  ];
   const root = v.section([], ROOT_KEYS, doc, sections);
   const tableAt = (key: string): Table => {
     const t = doc[key];
@@ -383,19 +431,32 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   const listener = v.section(['listener'], LISTENER_KEYS, tableAt('listener'));
   listener.listen.forEach((a) => {
     const hp = parseHostPort(a);
-    if (!hp || !(isIP(hp.host) || hp.host === 'localhost')) v.fail(['listener', 'listen'], `expected "ip:port" entries such as "127.0.0.1:2525" or "[::1]:2525", found ${show(a)}`);
+    if (!hp || !(isIP(hp.host) || hp.host === 'localhost'))
+      v.fail(
+        ['listener', 'listen'],
+        `expected "ip:port" entries such as "127.0.0.1:2525" or "[::1]:2525", found ${show(a)}`,
+      );
   });
   const openFamilies = openRelayFamilies(listener.relay_networks);
   const exposed = publicListenAddresses(listener.listen);
   if (openFamilies.length > 0 && exposed.length > 0) {
     const what = `relay_networks covers every ${openFamilies.join(' and ')} address on the non-loopback listener ${exposed.join(', ')}: an open relay`;
-    if (!listener.allow_open_relay) v.fail(['listener', 'relay_networks'], `expected networks that do not cover every address (${what}); set listener.allow_open_relay = true if that is really meant`);
-    else v.warn(['listener', 'relay_networks'], `${what}, allowed by listener.allow_open_relay = true: anyone who can connect may relay mail through this host`);
+    if (!listener.allow_open_relay)
+      v.fail(
+        ['listener', 'relay_networks'],
+        `expected networks that do not cover every address (${what}); set listener.allow_open_relay = true if that is really meant`,
+      );
+    else
+      v.warn(
+        ['listener', 'relay_networks'],
+        `${what}, allowed by listener.allow_open_relay = true: anyone who can connect may relay mail through this host`,
+      );
   }
   const dns = v.section(['dns'], DNS_KEYS, tableAt('dns'));
   dns.servers.forEach((a) => {
     const hp = parseHostPort(a, 53);
-    if (!hp || !isIP(hp.host)) v.fail(['dns', 'servers'], `expected IP addresses ("127.0.0.1" or "127.0.0.1:5353"), found ${show(a)}`);
+    if (!hp || !isIP(hp.host))
+      v.fail(['dns', 'servers'], `expected IP addresses ("127.0.0.1" or "127.0.0.1:5353"), found ${show(a)}`);
   });
   const spool = v.section(['spool'], SPOOL_KEYS, tableAt('spool'));
   const routing = v.section(['routing'], ROUTING_KEYS, tableAt('routing'));
@@ -405,7 +466,11 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
-    if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host)) v.fail(['control', 'listen'], `expected a loopback "host:port" such as "127.0.0.1:2026", found ${show(control.listen)}`);
+    if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host))
+      v.fail(
+        ['control', 'listen'],
+        `expected a loopback "host:port" such as "127.0.0.1:2026", found ${show(control.listen)}`,
+      );
     if (control.token === '') v.fail(['control', 'token'], 'expected a token: the TCP control address requires one');
   }
 
@@ -417,9 +482,19 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     if (!isTable(t)) return v.fail(path, `expected a table of binding options, found ${show(t)}`);
     if (!/^[^\s:]+$/.test(name)) return v.fail(path, 'expected a binding name without spaces or colons');
     const prior = bindings.get(name);
-    if (prior) return v.fail(path, `binding "${name}" is already defined${prior.group !== DEFAULT_GROUP ? ` in binding_group "${prior.group}"` : ''}; a binding belongs to one group`);
+    if (prior)
+      return v.fail(
+        path,
+        `binding "${name}" is already defined${prior.group !== DEFAULT_GROUP ? ` in binding_group "${prior.group}"` : ''}; a binding belongs to one group`,
+      );
     const o = v.options(path, t, ['domain'], true);
-    const def: BindingDef = { name, group, options: o.options, domains: v.domains([...path, 'domain'], t.domain), ...(o.bindAddress !== undefined ? { bindAddress: o.bindAddress } : {}) };
+    const def: BindingDef = {
+      name,
+      group,
+      options: o.options,
+      domains: v.domains([...path, 'domain'], t.domain),
+      ...(o.bindAddress !== undefined ? { bindAddress: o.bindAddress } : {}),
+    };
     bindings.set(name, def);
     if (typeof t.weight === 'number') bindingWeights.set(name, t.weight);
     groupBindings.set(group, [...(groupBindings.get(group) ?? []), name]);
@@ -431,7 +506,12 @@ export function parseConfig(text: string, file: string): PetrelConfig {
       continue;
     }
     const o = v.options(path, gt, ['domain', 'binding'], false);
-    groups.set(gname, { name: gname, options: o.options, domains: v.domains([...path, 'domain'], gt.domain), bindings: [] });
+    groups.set(gname, {
+      name: gname,
+      options: o.options,
+      domains: v.domains([...path, 'domain'], gt.domain),
+      bindings: [],
+    });
     const bt = gt.binding;
     if (bt !== undefined) {
       if (!isTable(bt)) v.fail([...path, 'binding'], `expected binding tables, found ${show(bt)}`);
@@ -449,11 +529,21 @@ export function parseConfig(text: string, file: string): PetrelConfig {
     });
     groupBindings.set(DEFAULT_GROUP, [DEFAULT_BINDING, ...(groupBindings.get(DEFAULT_GROUP) ?? [])]);
   }
-  if (!groups.has(DEFAULT_GROUP)) groups.set(DEFAULT_GROUP, { name: DEFAULT_GROUP, options: {}, domains: { exact: new Map(), patterns: [] }, bindings: [] });
+  if (!groups.has(DEFAULT_GROUP))
+    groups.set(DEFAULT_GROUP, {
+      name: DEFAULT_GROUP,
+      options: {},
+      domains: { exact: new Map(), patterns: [] },
+      bindings: [],
+    });
   for (const [g, def] of groups) groups.set(g, { ...def, bindings: groupBindings.get(g) ?? [] });
 
   const globalDomains = v.domains(['domain'], doc.domain);
-  const bindingRules = parseBindingRules(v, doc.binding_rule, { bindings, groups, allowHeader: routing.allow_binding_header });
+  const bindingRules = parseBindingRules(v, doc.binding_rule, {
+    bindings,
+    groups,
+    allowHeader: routing.allow_binding_header,
+  });
   const policy = parsePolicyEntries(v, doc.policy);
   if (v.errors.length > 0) {
     throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
@@ -490,7 +580,12 @@ function readConfigText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new PetrelError('PETREL_ERR_CONFIG_READ', `${file}: cannot read the configuration file: ${(e as Error).message}`, { file }, { cause: e });
+    throw new PetrelError(
+      'PETREL_ERR_CONFIG_READ',
+      `${file}: cannot read the configuration file: ${(e as Error).message}`,
+      { file },
+      { cause: e },
+    );
   }
 }
 

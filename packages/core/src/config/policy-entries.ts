@@ -39,11 +39,22 @@ export function parsePolicyEntries(v: Validator, raw: unknown): PolicyModuleConf
         v.failAt(line, [...path, k], msg.slice(msg.indexOf(prefix) + prefix.length));
       } else got[k] = parsed;
     }
-    if (typeof got.module !== 'string' || got.module === '') v.failAt(line, [...path, 'module'], 'expected the module file, e.g. module = "policy/acme.mjs"');
-    else if (!/\.(mjs|js)$/.test(got.module)) v.failAt(line, [...path, 'module'], `expected a .mjs or .js file (compile TypeScript first, see docs/policy.md), found ${JSON.stringify(got.module)}`);
-    if (typeof got.timeout === 'number' && got.timeout <= 0) v.failAt(line, [...path, 'timeout'], 'expected a duration above 0');
+    if (typeof got.module !== 'string' || got.module === '')
+      v.failAt(line, [...path, 'module'], 'expected the module file, e.g. module = "policy/acme.mjs"');
+    else if (!/\.(mjs|js)$/.test(got.module))
+      v.failAt(
+        line,
+        [...path, 'module'],
+        `expected a .mjs or .js file (compile TypeScript first, see docs/policy.md), found ${JSON.stringify(got.module)}`,
+      );
+    if (typeof got.timeout === 'number' && got.timeout <= 0)
+      v.failAt(line, [...path, 'timeout'], 'expected a duration above 0');
     if (v.errors.length > before) return;
-    out.push({ module: got.module as string, timeout: (got.timeout as number | undefined) ?? POLICY_KEYS.timeout.default, ...(line !== undefined ? { line } : {}) });
+    out.push({
+      module: got.module as string,
+      timeout: (got.timeout as number | undefined) ?? POLICY_KEYS.timeout.default,
+      ...(line !== undefined ? { line } : {}),
+    });
   });
   return out;
 }

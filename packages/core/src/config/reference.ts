@@ -2,12 +2,26 @@
  * Renders docs/configuration.md from the schema, so the reference cannot drift from the code
  * (a test compares the file with this output; `pnpm gen-docs` rewrites it).
  */
-import { BINDING_KEYS, BOUNCE_KEYS, EVENTLOG_KEYS, BINDING_RULE_KEYS, ROUTING_KEYS, POLICY_KEYS, CONTROL_KEYS, DELIVERY_OPTIONS, DNS_KEYS, LISTENER_KEYS, SPOOL_KEYS, ROOT_KEYS, type OptionSpec } from './schema.js';
+import {
+  BINDING_KEYS,
+  BOUNCE_KEYS,
+  EVENTLOG_KEYS,
+  BINDING_RULE_KEYS,
+  ROUTING_KEYS,
+  POLICY_KEYS,
+  CONTROL_KEYS,
+  DELIVERY_OPTIONS,
+  DNS_KEYS,
+  LISTENER_KEYS,
+  SPOOL_KEYS,
+  ROOT_KEYS,
+  type OptionSpec,
+} from './schema.js';
 import { formatDuration } from './units.js';
 
 function showDefault(name: string, spec: OptionSpec): string {
   const d = spec.default;
-  if (name === 'hostname') return 'the machine\'s host name';
+  if (name === 'hostname') return "the machine's host name";
   if (d === undefined) return 'unset';
   if (spec.type === 'duration' && typeof d === 'number') return `"${formatDuration(d)}"`;
   if (spec.type === 'size' && typeof d === 'number') return d % 1_048_576 === 0 ? `"${d / 1_048_576}MiB"` : String(d);
@@ -23,7 +37,9 @@ function typeName(spec: OptionSpec): string {
 }
 
 function table(specs: Record<string, OptionSpec>, scopes = false): string {
-  const head = scopes ? '| key | type | default | scopes | meaning | example |\n|---|---|---|---|---|---|' : '| key | type | default | meaning | example |\n|---|---|---|---|---|';
+  const head = scopes
+    ? '| key | type | default | scopes | meaning | example |\n|---|---|---|---|---|---|'
+    : '| key | type | default | meaning | example |\n|---|---|---|---|---|';
   const rows = Object.entries(specs).map(([k, s]) => {
     const sc = scopes ? ` ${((s as { scopes?: readonly string[] }).scopes ?? []).join(', ')} |` : '';
     return `| \`${k}\` | ${typeName(s)} | ${showDefault(k, s)} |${sc} ${s.doc} | \`${s.example ?? ''}\` |`;

@@ -20,10 +20,22 @@ function errorsOf(text: string): string[] {
 test('parses __mx__ and smtp:// entries with pref, port (query or authority), ttl and type', () => {
   assert.deepEqual(parseRouteEntry('__mx__'), { entry: { kind: 'domain-mx', text: '__mx__' } });
   assert.deepEqual(parseRouteEntry('smtp://1.2.3.4?pref=10&ttl=300&port=25&type=a'), {
-    entry: { kind: 'host', text: 'smtp://1.2.3.4?pref=10&ttl=300&port=25&type=a', host: '1.2.3.4', type: 'a', port: 25, pref: 10, ttl: 300 },
+    entry: {
+      kind: 'host',
+      text: 'smtp://1.2.3.4?pref=10&ttl=300&port=25&type=a',
+      host: '1.2.3.4',
+      type: 'a',
+      port: 25,
+      pref: 10,
+      ttl: 300,
+    },
   });
-  assert.deepEqual(parseRouteEntry('smtp://Relay.Example.?type=MX'), { entry: { kind: 'host', text: 'smtp://Relay.Example.?type=MX', host: 'relay.example', type: 'mx' } });
-  assert.deepEqual(parseRouteEntry('smtp://[2001:db8::1]:2525/'), { entry: { kind: 'host', text: 'smtp://[2001:db8::1]:2525/', host: '2001:db8::1', type: 'a', port: 2525 } });
+  assert.deepEqual(parseRouteEntry('smtp://Relay.Example.?type=MX'), {
+    entry: { kind: 'host', text: 'smtp://Relay.Example.?type=MX', host: 'relay.example', type: 'mx' },
+  });
+  assert.deepEqual(parseRouteEntry('smtp://[2001:db8::1]:2525/'), {
+    entry: { kind: 'host', text: 'smtp://[2001:db8::1]:2525/', host: '2001:db8::1', type: 'a', port: 2525 },
+  });
 });
 
 test('refuses malformed entries with the reason', () => {
@@ -48,7 +60,9 @@ test('refuses malformed entries with the reason', () => {
 });
 
 test('a bad routes entry is a load error naming file, line, key path, the expected form and the entry', () => {
-  const errors = errorsOf('[global]\nretry_interval = "5m"\n\n[domain."x.test"]\nroutes = ["__mx__", "smtp://a.test?prio=1", 42]\n[domain."y.test"]\nroutes = ["smtp://1.2.3.4?type=mx"]\n');
+  const errors = errorsOf(
+    '[global]\nretry_interval = "5m"\n\n[domain."x.test"]\nroutes = ["__mx__", "smtp://a.test?prio=1", 42]\n[domain."y.test"]\nroutes = ["smtp://1.2.3.4?type=mx"]\n',
+  );
   assert.deepEqual(errors, [
     `${F}:5: domain."x.test".routes: expected a list of strings, found ["__mx__", "smtp://a.test?prio=1", 42]`,
     `${F}:7: domain."y.test".routes: expected entries "__mx__" or "smtp://host[:port][?pref=N&port=N&ttl=N&type=mx|a]", found "smtp://1.2.3.4?type=mx" at position 1 (type=mx needs a domain name: an IP address has no MX records)`,

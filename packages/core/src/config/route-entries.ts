@@ -36,17 +36,20 @@ export type RouteEntry =
 
 export const ROUTE_ENTRY_FORM = '"__mx__" or "smtp://host[:port][?pref=N&port=N&ttl=N&type=mx|a]"';
 
-const HOST_NAME = /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 const PARAMS = ['pref', 'port', 'ttl', 'type'] as const;
 type Param = (typeof PARAMS)[number];
 
 /** One entry, or why it is not one (a phrase for "expected …, found "x" (why)"). */
 export function parseRouteEntry(text: string): { entry: RouteEntry } | { error: string } {
   if (text === ROUTES_DOMAIN_MX) return { entry: { kind: 'domain-mx', text } };
-  if (/^smtp:\/\/[^[/?#]*:[^/?#]*:/i.test(text)) return { error: 'an IPv6 address must be in brackets: smtp://[2001:db8::1]' };
+  if (/^smtp:\/\/[^[/?#]*:[^/?#]*:/i.test(text))
+    return { error: 'an IPv6 address must be in brackets: smtp://[2001:db8::1]' };
   const m = /^smtp:\/\/(\[[^\]]*\]|[^/?#:[\]]*)(?::([^/?#]*))?\/?(?:\?(.*))?$/i.exec(text);
   if (!m) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^smtp:/i.test(text)) return { error: 'only the smtp:// scheme is supported' };
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^smtp:/i.test(text))
+      return { error: 'only the smtp:// scheme is supported' };
     return { error: 'not a route entry' };
   }
   const rawHost = m[1]!;
@@ -63,7 +66,8 @@ export function parseRouteEntry(text: string): { entry: RouteEntry } | { error: 
   for (const part of m[3] === undefined || m[3] === '' ? [] : m[3].split('&')) {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).toLowerCase();
-    if (!(PARAMS as readonly string[]).includes(key)) return { error: `unknown parameter ${JSON.stringify(key)} (known: ${PARAMS.join(', ')})` };
+    if (!(PARAMS as readonly string[]).includes(key))
+      return { error: `unknown parameter ${JSON.stringify(key)} (known: ${PARAMS.join(', ')})` };
     if (params[key as Param] !== undefined) return { error: `parameter ${key} given twice` };
     if (eq < 0) return { error: `parameter ${key} has no value` };
     params[key as Param] = part.slice(eq + 1);
@@ -76,7 +80,9 @@ export function parseRouteEntry(text: string): { entry: RouteEntry } | { error: 
     const v = params[name];
     if (v === undefined) return undefined;
     const n = /^\d{1,10}$/.test(v) ? Number(v) : NaN;
-    return Number.isInteger(n) && n >= min && n <= max ? n : `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`;
+    return Number.isInteger(n) && n >= min && n <= max
+      ? n
+      : `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`;
   };
   const port = int('port', 1, 65_535);
   const pref = int('pref', 0, 65_535);
@@ -84,7 +90,8 @@ export function parseRouteEntry(text: string): { entry: RouteEntry } | { error: 
   for (const v of [port, pref, ttl]) if (typeof v === 'string') return { error: v };
   const type = (params.type ?? 'a').toLowerCase();
   if (type !== 'a' && type !== 'mx') return { error: `type must be "mx" or "a", not ${JSON.stringify(params.type)}` };
-  if (type === 'mx' && isIP(host) !== 0) return { error: 'type=mx needs a domain name: an IP address has no MX records' };
+  if (type === 'mx' && isIP(host) !== 0)
+    return { error: 'type=mx needs a domain name: an IP address has no MX records' };
   return {
     entry: {
       kind: 'host',
@@ -117,12 +124,19 @@ export function checkRoutesTable(v: Validator, path: readonly string[], options:
   const gateway = options.gateway as readonly string[] | undefined;
   routes?.forEach((text, i) => {
     const r = parseRouteEntry(text);
-    if ('error' in r) v.fail([...path, 'routes'], `expected entries ${ROUTE_ENTRY_FORM}, found ${JSON.stringify(text)} at position ${i + 1} (${r.error})`);
+    if ('error' in r)
+      v.fail(
+        [...path, 'routes'],
+        `expected entries ${ROUTE_ENTRY_FORM}, found ${JSON.stringify(text)} at position ${i + 1} (${r.error})`,
+      );
   });
   const hasRoutes = routes !== undefined && routes.length > 0;
   const hasGateway = gateway !== undefined && gateway.length > 0;
   if (hasRoutes && hasGateway) {
-    v.fail([...path, 'routes'], 'expected routes or gateway, found both in one table (write the smart hosts as "smtp://host?port=N" routes entries, or drop routes)');
+    v.fail(
+      [...path, 'routes'],
+      'expected routes or gateway, found both in one table (write the smart hosts as "smtp://host?port=N" routes entries, or drop routes)',
+    );
     return;
   }
   if (hasRoutes) options.gateway = [];

@@ -43,125 +43,652 @@ const ALL4: readonly ScopeKind[] = ['global', 'binding_group', 'binding', 'domai
 
 /** Delivery options: settable in [global], [domain."d"], bindings, binding groups and their domain tables. */
 export const DELIVERY_OPTIONS = {
-  remote_port: { type: 'integer', default: 25, min: 1, scopes: ALL4, doc: 'Destination SMTP port (Momentum remote_smtp_port).', example: '25' },
-  max_outbound_connections: { type: 'integer', default: 32, min: 1, scopes: ALL4, doc: 'Concurrent connections per (binding, domain).', example: '32' },
-  max_deliveries_per_connection: { type: 'integer', default: 0, min: 0, scopes: ALL4, doc: 'Close a connection after this many successful deliveries; 0 = no limit.', example: '0' },
-  max_recipients_per_batch: { type: 'integer', default: 100, min: 1, scopes: ALL4, doc: 'RCPTs per transaction; a message with more recipients of one domain is sent in several transactions.', example: '100' },
-  retry_interval: { type: 'duration', default: 1_200_000, min: 1000, scopes: ALL4, doc: 'Back-off base: the wait after the n-th transient failure is retry_interval × 2^(n−1).', example: '"20m"' },
-  max_retry_interval: { type: 'duration', default: 43_200_000, min: 1000, scopes: ALL4, doc: 'Cap on the back-off wait.', example: '"12h"' },
-  max_retries: { type: 'retries', default: 'auto', scopes: ALL4, doc: '"auto" (limit from message_expiration), "none" (only expiry ends retries) or an integer.', example: '"auto"' },
-  message_expiration: { type: 'duration', default: 432_000_000, min: 1000, scopes: ALL4, doc: 'Time to live from reception; then the message fails with 554 5.4.7. Default 5 days (RFC 5321 §4.5.4.1: give up after 4–5 days).', example: '"5d"' },
-  never_retry: { type: 'boolean', default: false, scopes: ALL4, doc: 'The first transient failure is final.', example: 'false' },
-  delayed_binding_domain_fuzz: { type: 'duration', default: 0, scopes: ALL4, doc: 'Spreads a bulk requeue: each retry wait gets a random extra of up to this much (Momentum delayed_binding_domain_fuzz). 0 = the exact schedule.', example: '"64s"' },
-  suspend_delivery: { type: 'boolean', default: false, scopes: ALL4, doc: 'Hold mail in this scope: it stays queued and is counted, nothing is delivered.', example: 'false' },
-  connection_allocation_aggressiveness: { type: 'enum', values: ['normal', 'high'], default: 'normal', scopes: ALL4, doc: 'How fast the connection goal climbs with the active queue size.', example: '"normal"' },
-  outbound_throttle_messages: { type: 'rate', default: undefined, scopes: ALL4, doc: '"N" messages per second or "N/S" per S; one token bucket per defining scope, shared by narrower scopes.', example: '"100/60"' },
-  outbound_throttle_connections: { type: 'rate', default: undefined, scopes: ALL4, doc: 'Connection-open rate, same syntax and sharing as outbound_throttle_messages.', example: '"10"' },
-  connect_timeout: { type: 'duration', default: 300_000, min: 100, scopes: ALL4, doc: 'TCP connect timeout.', example: '"5m"' },
-  banner_timeout: { type: 'duration', default: 300_000, min: 100, scopes: ALL4, doc: 'Wait for the 220 greeting (RFC 5321 §4.5.3.2.1: 5 min).', example: '"5m"' },
-  ehlo_timeout: { type: 'duration', default: 300_000, min: 100, scopes: ALL4, doc: 'Wait for the EHLO/HELO reply.', example: '"5m"' },
-  mailfrom_timeout: { type: 'duration', default: 300_000, min: 100, scopes: ALL4, doc: 'Wait for the MAIL reply (RFC 5321 §4.5.3.2.2: 5 min).', example: '"5m"' },
-  rcptto_timeout: { type: 'duration', default: 300_000, min: 100, scopes: ALL4, doc: 'Wait for each RCPT reply (RFC 5321 §4.5.3.2.3: 5 min).', example: '"5m"' },
-  data_timeout: { type: 'duration', default: 120_000, min: 100, scopes: ALL4, doc: 'Wait for the 354 after DATA (RFC 5321 §4.5.3.2.4: 2 min).', example: '"2m"' },
-  data_block_timeout: { type: 'duration', default: 180_000, min: 100, scopes: ALL4, doc: 'Each body write must drain within this (RFC 5321 §4.5.3.2.5: 3 min).', example: '"3m"' },
-  body_timeout: { type: 'duration', default: 600_000, min: 100, scopes: ALL4, doc: 'Wait for the reply after CRLF.CRLF (RFC 5321 §4.5.3.2.6: 10 min).', example: '"10m"' },
-  rset_timeout: { type: 'duration', default: 30_000, min: 100, scopes: ALL4, doc: 'Wait for the RSET reply.', example: '"30s"' },
-  idle_timeout: { type: 'duration', default: 5_000, scopes: ALL4, doc: 'Keep an idle outbound connection this long for more mail to the same destination.', example: '"5s"' },
-  tls: { type: 'enum', values: ['no', 'ifavailable', 'required'], default: 'ifavailable', scopes: ALL4, doc: 'STARTTLS policy: never, opportunistic, or required.', example: '"ifavailable"' },
-  tls_verify: { type: 'enum', values: ['no', 'ca', 'host'], default: 'no', scopes: ALL4, doc: 'Certificate check: none, CA chain, CA chain and host name.', example: '"no"' },
-  tls_ifavailable_fallback: { type: 'boolean', default: true, scopes: ALL4, doc: 'Under tls = "ifavailable", a failed handshake falls back to plaintext at once (true) or defers (false).', example: 'true' },
-  use_chunking: { type: 'boolean', default: true, scopes: ALL4, doc: 'Send the body with BDAT (RFC 3030) when the server advertises CHUNKING; BODY=BINARYMIME is only possible with it.', example: 'true' },
-  transform_8bitmime_content: { type: 'enum', values: ['no', 'ifneeded', 'strict'], default: 'ifneeded', scopes: ALL4, doc: 'An 8-bit body to a server without 8BITMIME: "no" sends it as is, "ifneeded" re-encodes 8-bit MIME parts as quoted-printable, "strict" does so and fails the message (554 5.6.3) if 8-bit octets remain (e.g. in headers).', example: '"ifneeded"' },
-  trace_file: { type: 'string', path: true, default: undefined, scopes: ALL4, doc: 'Opt-in transcript: append every SMTP line of this scope\'s outbound sessions to this file (AUTH secrets masked). Set it in a binding\'s domain table to trace one (binding, domain). Relative to the config file.', example: '"/var/log/petrel/trace-example.com.log"' },
-  gateway: { type: 'string[]', default: [], scopes: ALL4, doc: 'Smart hosts ("host", "host:port", "[v6]:port") used instead of MX lookup, in order.', example: '["smart.example:587"]' },
-  routes: { type: 'string[]', default: [], scopes: ['global', 'domain'], doc: 'Ordered next hops used instead of the plain MX lookup (Momentum routes). "__mx__" = the recipient domain\'s MX hosts, with the usual MX rules (implicit MX, null MX). "smtp://host[:port][?pref=N&port=N&ttl=N&type=mx]" = a host: by default (type=a) its A/AAAA addresses, an IP literal as is; with type=mx the MX hosts of that domain name. port overrides remote_port for the entry. Entries are tried in listed order, stably sorted by pref when given (an entry without pref counts as 0); an entry that yields no address is skipped, and only when every entry fails does the route fail, with the reply the MX lookup would give. ttl is accepted and ignored (routes are re-read on every resolution). One table may not set both routes and gateway; across scopes the narrower scope\'s one wins.', example: '["smtp://192.0.2.10?pref=10&port=2525", "__mx__"]' },
-  generate_bounces: { type: 'boolean', default: true, scopes: ALL4, doc: 'A permanent failure after reception sends a DSN to the sender.', example: 'true' },
-  bounces_inline_original: { type: 'enum', values: ['none', 'headers', 'all'], default: 'headers', scopes: ALL4, doc: 'What a DSN carries of the original when the sender gave no RET (RFC 3461 §4.3): nothing, its headers (text/rfc822-headers) or all of it (message/rfc822). RET=HDRS/FULL wins, except over "none".', example: '"headers"' },
-  mailerdaemon: { type: 'string', default: '', scopes: ALL4, doc: 'From: address of DSNs; empty = "MAILER-DAEMON@" + hostname. The envelope sender of a DSN is always <> (RFC 5321 §4.5.5).', example: '"postmaster@example.com"' },
-  generate_delay_dsn: { type: 'boolean', default: false, scopes: ALL4, doc: 'Send "delayed" DSNs (RFC 3464 Action: delayed) on the delay_dsn_retry_interval schedule to recipients that asked for NOTIFY=DELAY or gave no NOTIFY.', example: 'false' },
-  delay_dsn_retry_interval: { type: 'duration', default: 3_600_000, scopes: ALL4, doc: 'Delay-DSN schedule, counted from reception: the first notice once a message has been undelivered this long, the next ones after 2×, 4×, … this interval (capped by delay_dsn_max_retry_interval); each goes out with the first deferral at or after its point. With the defaults: 1h, 3h, 7h, 15h, then every 12h. 0 = a notice at every deferral.', example: '"1h"' },
-  delay_dsn_max_retry_interval: { type: 'duration', default: 43_200_000, min: 1000, scopes: ALL4, doc: 'Cap on the gap between two delay-DSN points (a value below delay_dsn_retry_interval counts as delay_dsn_retry_interval).', example: '"12h"' },
-  ehlo_hostname: { type: 'string', default: '__hostname__', scopes: ALL4, doc: 'EHLO name: "__hostname__" (the hostname key), "__message__" (the envelope sender domain of each connection\'s first message; the hostname for <>) or a literal.', example: '"mta1.example.com"' },
-  gateway_auth_user: { type: 'string', default: undefined, scopes: ALL4, doc: 'User name for SMTP AUTH (RFC 4954) to the gateway hosts; used only with gateway.', example: '"relay-user"' },
-  gateway_auth_password: { type: 'string', default: undefined, scopes: ALL4, doc: 'Password for SMTP AUTH to the gateway hosts; Petrel warns at start when the config file is world-readable.', example: '"secret"' },
-  prohibited_hosts: { type: 'network[]', default: [], scopes: ['global', 'domain'], doc: 'Destination addresses or networks (CIDR) never delivered to; a route whose every host is prohibited fails with 551 5.4.6.', example: '["10.0.0.0/8", "192.168.0.0/16"]' },
-  use_ipv6: { type: 'boolean', default: false, scopes: ['global', 'domain'], doc: 'Consider IPv6 (AAAA) addresses of destination hosts when the binding has no bind_address (a binding with an IPv6 bind_address always uses IPv6).', example: 'false' },
-  prefer_ipv6: { type: 'boolean', default: false, scopes: ['global', 'domain'], doc: 'With use_ipv6, try IPv6 addresses before IPv4 ones within a preference level (Momentum prefer_ipv6_mxs).', example: 'false' },
+  remote_port: {
+    type: 'integer',
+    default: 25,
+    min: 1,
+    scopes: ALL4,
+    doc: 'Destination SMTP port (Momentum remote_smtp_port).',
+    example: '25',
+  },
+  max_outbound_connections: {
+    type: 'integer',
+    default: 32,
+    min: 1,
+    scopes: ALL4,
+    doc: 'Concurrent connections per (binding, domain).',
+    example: '32',
+  },
+  max_deliveries_per_connection: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    scopes: ALL4,
+    doc: 'Close a connection after this many successful deliveries; 0 = no limit.',
+    example: '0',
+  },
+  max_recipients_per_batch: {
+    type: 'integer',
+    default: 100,
+    min: 1,
+    scopes: ALL4,
+    doc: 'RCPTs per transaction; a message with more recipients of one domain is sent in several transactions.',
+    example: '100',
+  },
+  retry_interval: {
+    type: 'duration',
+    default: 1_200_000,
+    min: 1000,
+    scopes: ALL4,
+    doc: 'Back-off base: the wait after the n-th transient failure is retry_interval × 2^(n−1).',
+    example: '"20m"',
+  },
+  max_retry_interval: {
+    type: 'duration',
+    default: 43_200_000,
+    min: 1000,
+    scopes: ALL4,
+    doc: 'Cap on the back-off wait.',
+    example: '"12h"',
+  },
+  max_retries: {
+    type: 'retries',
+    default: 'auto',
+    scopes: ALL4,
+    doc: '"auto" (limit from message_expiration), "none" (only expiry ends retries) or an integer.',
+    example: '"auto"',
+  },
+  message_expiration: {
+    type: 'duration',
+    default: 432_000_000,
+    min: 1000,
+    scopes: ALL4,
+    doc: 'Time to live from reception; then the message fails with 554 5.4.7. Default 5 days (RFC 5321 §4.5.4.1: give up after 4–5 days).',
+    example: '"5d"',
+  },
+  never_retry: {
+    type: 'boolean',
+    default: false,
+    scopes: ALL4,
+    doc: 'The first transient failure is final.',
+    example: 'false',
+  },
+  delayed_binding_domain_fuzz: {
+    type: 'duration',
+    default: 0,
+    scopes: ALL4,
+    doc: 'Spreads a bulk requeue: each retry wait gets a random extra of up to this much (Momentum delayed_binding_domain_fuzz). 0 = the exact schedule.',
+    example: '"64s"',
+  },
+  suspend_delivery: {
+    type: 'boolean',
+    default: false,
+    scopes: ALL4,
+    doc: 'Hold mail in this scope: it stays queued and is counted, nothing is delivered.',
+    example: 'false',
+  },
+  connection_allocation_aggressiveness: {
+    type: 'enum',
+    values: ['normal', 'high'],
+    default: 'normal',
+    scopes: ALL4,
+    doc: 'How fast the connection goal climbs with the active queue size.',
+    example: '"normal"',
+  },
+  outbound_throttle_messages: {
+    type: 'rate',
+    default: undefined,
+    scopes: ALL4,
+    doc: '"N" messages per second or "N/S" per S; one token bucket per defining scope, shared by narrower scopes.',
+    example: '"100/60"',
+  },
+  outbound_throttle_connections: {
+    type: 'rate',
+    default: undefined,
+    scopes: ALL4,
+    doc: 'Connection-open rate, same syntax and sharing as outbound_throttle_messages.',
+    example: '"10"',
+  },
+  connect_timeout: {
+    type: 'duration',
+    default: 300_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'TCP connect timeout.',
+    example: '"5m"',
+  },
+  banner_timeout: {
+    type: 'duration',
+    default: 300_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'Wait for the 220 greeting (RFC 5321 §4.5.3.2.1: 5 min).',
+    example: '"5m"',
+  },
+  ehlo_timeout: {
+    type: 'duration',
+    default: 300_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'Wait for the EHLO/HELO reply.',
+    example: '"5m"',
+  },
+  mailfrom_timeout: {
+    type: 'duration',
+    default: 300_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'Wait for the MAIL reply (RFC 5321 §4.5.3.2.2: 5 min).',
+    example: '"5m"',
+  },
+  rcptto_timeout: {
+    type: 'duration',
+    default: 300_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'Wait for each RCPT reply (RFC 5321 §4.5.3.2.3: 5 min).',
+    example: '"5m"',
+  },
+  data_timeout: {
+    type: 'duration',
+    default: 120_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'Wait for the 354 after DATA (RFC 5321 §4.5.3.2.4: 2 min).',
+    example: '"2m"',
+  },
+  data_block_timeout: {
+    type: 'duration',
+    default: 180_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'Each body write must drain within this (RFC 5321 §4.5.3.2.5: 3 min).',
+    example: '"3m"',
+  },
+  body_timeout: {
+    type: 'duration',
+    default: 600_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'Wait for the reply after CRLF.CRLF (RFC 5321 §4.5.3.2.6: 10 min).',
+    example: '"10m"',
+  },
+  rset_timeout: {
+    type: 'duration',
+    default: 30_000,
+    min: 100,
+    scopes: ALL4,
+    doc: 'Wait for the RSET reply.',
+    example: '"30s"',
+  },
+  idle_timeout: {
+    type: 'duration',
+    default: 5_000,
+    scopes: ALL4,
+    doc: 'Keep an idle outbound connection this long for more mail to the same destination.',
+    example: '"5s"',
+  },
+  tls: {
+    type: 'enum',
+    values: ['no', 'ifavailable', 'required'],
+    default: 'ifavailable',
+    scopes: ALL4,
+    doc: 'STARTTLS policy: never, opportunistic, or required.',
+    example: '"ifavailable"',
+  },
+  tls_verify: {
+    type: 'enum',
+    values: ['no', 'ca', 'host'],
+    default: 'no',
+    scopes: ALL4,
+    doc: 'Certificate check: none, CA chain, CA chain and host name.',
+    example: '"no"',
+  },
+  tls_ifavailable_fallback: {
+    type: 'boolean',
+    default: true,
+    scopes: ALL4,
+    doc: 'Under tls = "ifavailable", a failed handshake falls back to plaintext at once (true) or defers (false).',
+    example: 'true',
+  },
+  use_chunking: {
+    type: 'boolean',
+    default: true,
+    scopes: ALL4,
+    doc: 'Send the body with BDAT (RFC 3030) when the server advertises CHUNKING; BODY=BINARYMIME is only possible with it.',
+    example: 'true',
+  },
+  transform_8bitmime_content: {
+    type: 'enum',
+    values: ['no', 'ifneeded', 'strict'],
+    default: 'ifneeded',
+    scopes: ALL4,
+    doc: 'An 8-bit body to a server without 8BITMIME: "no" sends it as is, "ifneeded" re-encodes 8-bit MIME parts as quoted-printable, "strict" does so and fails the message (554 5.6.3) if 8-bit octets remain (e.g. in headers).',
+    example: '"ifneeded"',
+  },
+  trace_file: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    scopes: ALL4,
+    doc: "Opt-in transcript: append every SMTP line of this scope's outbound sessions to this file (AUTH secrets masked). Set it in a binding's domain table to trace one (binding, domain). Relative to the config file.",
+    example: '"/var/log/petrel/trace-example.com.log"',
+  },
+  gateway: {
+    type: 'string[]',
+    default: [],
+    scopes: ALL4,
+    doc: 'Smart hosts ("host", "host:port", "[v6]:port") used instead of MX lookup, in order.',
+    example: '["smart.example:587"]',
+  },
+  routes: {
+    type: 'string[]',
+    default: [],
+    scopes: ['global', 'domain'],
+    doc: 'Ordered next hops used instead of the plain MX lookup (Momentum routes). "__mx__" = the recipient domain\'s MX hosts, with the usual MX rules (implicit MX, null MX). "smtp://host[:port][?pref=N&port=N&ttl=N&type=mx]" = a host: by default (type=a) its A/AAAA addresses, an IP literal as is; with type=mx the MX hosts of that domain name. port overrides remote_port for the entry. Entries are tried in listed order, stably sorted by pref when given (an entry without pref counts as 0); an entry that yields no address is skipped, and only when every entry fails does the route fail, with the reply the MX lookup would give. ttl is accepted and ignored (routes are re-read on every resolution). One table may not set both routes and gateway; across scopes the narrower scope\'s one wins.',
+    example: '["smtp://192.0.2.10?pref=10&port=2525", "__mx__"]',
+  },
+  generate_bounces: {
+    type: 'boolean',
+    default: true,
+    scopes: ALL4,
+    doc: 'A permanent failure after reception sends a DSN to the sender.',
+    example: 'true',
+  },
+  bounces_inline_original: {
+    type: 'enum',
+    values: ['none', 'headers', 'all'],
+    default: 'headers',
+    scopes: ALL4,
+    doc: 'What a DSN carries of the original when the sender gave no RET (RFC 3461 §4.3): nothing, its headers (text/rfc822-headers) or all of it (message/rfc822). RET=HDRS/FULL wins, except over "none".',
+    example: '"headers"',
+  },
+  mailerdaemon: {
+    type: 'string',
+    default: '',
+    scopes: ALL4,
+    doc: 'From: address of DSNs; empty = "MAILER-DAEMON@" + hostname. The envelope sender of a DSN is always <> (RFC 5321 §4.5.5).',
+    example: '"postmaster@example.com"',
+  },
+  generate_delay_dsn: {
+    type: 'boolean',
+    default: false,
+    scopes: ALL4,
+    doc: 'Send "delayed" DSNs (RFC 3464 Action: delayed) on the delay_dsn_retry_interval schedule to recipients that asked for NOTIFY=DELAY or gave no NOTIFY.',
+    example: 'false',
+  },
+  delay_dsn_retry_interval: {
+    type: 'duration',
+    default: 3_600_000,
+    scopes: ALL4,
+    doc: 'Delay-DSN schedule, counted from reception: the first notice once a message has been undelivered this long, the next ones after 2×, 4×, … this interval (capped by delay_dsn_max_retry_interval); each goes out with the first deferral at or after its point. With the defaults: 1h, 3h, 7h, 15h, then every 12h. 0 = a notice at every deferral.',
+    example: '"1h"',
+  },
+  delay_dsn_max_retry_interval: {
+    type: 'duration',
+    default: 43_200_000,
+    min: 1000,
+    scopes: ALL4,
+    doc: 'Cap on the gap between two delay-DSN points (a value below delay_dsn_retry_interval counts as delay_dsn_retry_interval).',
+    example: '"12h"',
+  },
+  ehlo_hostname: {
+    type: 'string',
+    default: '__hostname__',
+    scopes: ALL4,
+    doc: 'EHLO name: "__hostname__" (the hostname key), "__message__" (the envelope sender domain of each connection\'s first message; the hostname for <>) or a literal.',
+    example: '"mta1.example.com"',
+  },
+  gateway_auth_user: {
+    type: 'string',
+    default: undefined,
+    scopes: ALL4,
+    doc: 'User name for SMTP AUTH (RFC 4954) to the gateway hosts; used only with gateway.',
+    example: '"relay-user"',
+  },
+  gateway_auth_password: {
+    type: 'string',
+    default: undefined,
+    scopes: ALL4,
+    doc: 'Password for SMTP AUTH to the gateway hosts; Petrel warns at start when the config file is world-readable.',
+    example: '"secret"',
+  },
+  prohibited_hosts: {
+    type: 'network[]',
+    default: [],
+    scopes: ['global', 'domain'],
+    doc: 'Destination addresses or networks (CIDR) never delivered to; a route whose every host is prohibited fails with 551 5.4.6.',
+    example: '["10.0.0.0/8", "192.168.0.0/16"]',
+  },
+  use_ipv6: {
+    type: 'boolean',
+    default: false,
+    scopes: ['global', 'domain'],
+    doc: 'Consider IPv6 (AAAA) addresses of destination hosts when the binding has no bind_address (a binding with an IPv6 bind_address always uses IPv6).',
+    example: 'false',
+  },
+  prefer_ipv6: {
+    type: 'boolean',
+    default: false,
+    scopes: ['global', 'domain'],
+    doc: 'With use_ipv6, try IPv6 addresses before IPv4 ones within a preference level (Momentum prefer_ipv6_mxs).',
+    example: 'false',
+  },
 } as const satisfies Record<string, DeliveryOptionSpec>;
 
 export type DeliveryOptionName = keyof typeof DELIVERY_OPTIONS;
 
 /** Keys that only bindings (and [global], for the implicit default binding) take. */
 export const BINDING_KEYS = {
-  bind_address: { type: 'string', default: undefined, doc: 'Source address for outbound connections (IPv4 or IPv6); unset = the kernel chooses.', example: '"127.0.0.2"' },
-  weight: { type: 'integer', default: 1, min: 0, doc: 'Relative share of new mail when a binding_rule assigns the binding\'s group (weighted random among its non-suspended bindings); 0 = never picked.', example: '1' },
+  bind_address: {
+    type: 'string',
+    default: undefined,
+    doc: 'Source address for outbound connections (IPv4 or IPv6); unset = the kernel chooses.',
+    example: '"127.0.0.2"',
+  },
+  weight: {
+    type: 'integer',
+    default: 1,
+    min: 0,
+    doc: "Relative share of new mail when a binding_rule assigns the binding's group (weighted random among its non-suspended bindings); 0 = never picked.",
+    example: '1',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Top-level keys. */
 export const ROOT_KEYS = {
-  hostname: { type: 'string', default: hostname(), doc: 'This MTA\'s name: greeting banner, EHLO, Received headers, DSN Reporting-MTA.', example: '"mta1.example.com"' },
-  spool_dir: { type: 'string', default: 'spool', doc: 'Spool directory; relative paths are relative to the config file\'s directory.', example: '"/var/spool/petrel"' },
-  log_dir: { type: 'string', default: 'log', doc: 'Directory of events.jsonl; relative paths are relative to the config file\'s directory.', example: '"/var/log/petrel"' },
-  log_level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info', doc: 'Operator log (stderr) level.', example: '"info"' },
-  watchdog_timeout: { type: 'duration', default: 60_000, doc: 'Event-loop watchdog: when the main thread has not run for this long (e.g. a synchronous infinite loop in a policy hook), a watchdog thread logs one line on stderr and kills the process with SIGKILL so that its supervisor restarts it; nothing acknowledged is lost (250 comes after fsync). 0 = no watchdog. See docs/policy.md.', example: '"60s"' },
-  stop_timeout: { type: 'duration', default: 30_000, doc: 'On stop (SIGTERM, `petrel stop`): how long inbound DATA and outbound transactions in flight may take to finish before their connections are dropped. Unfinished inbound mail was never acknowledged; unfinished deliveries are retried after restart.', example: '"30s"' },
+  hostname: {
+    type: 'string',
+    default: hostname(),
+    doc: "This MTA's name: greeting banner, EHLO, Received headers, DSN Reporting-MTA.",
+    example: '"mta1.example.com"',
+  },
+  spool_dir: {
+    type: 'string',
+    default: 'spool',
+    doc: "Spool directory; relative paths are relative to the config file's directory.",
+    example: '"/var/spool/petrel"',
+  },
+  log_dir: {
+    type: 'string',
+    default: 'log',
+    doc: "Directory of events.jsonl; relative paths are relative to the config file's directory.",
+    example: '"/var/log/petrel"',
+  },
+  log_level: {
+    type: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'],
+    default: 'info',
+    doc: 'Operator log (stderr) level.',
+    example: '"info"',
+  },
+  watchdog_timeout: {
+    type: 'duration',
+    default: 60_000,
+    doc: 'Event-loop watchdog: when the main thread has not run for this long (e.g. a synchronous infinite loop in a policy hook), a watchdog thread logs one line on stderr and kills the process with SIGKILL so that its supervisor restarts it; nothing acknowledged is lost (250 comes after fsync). 0 = no watchdog. See docs/policy.md.',
+    example: '"60s"',
+  },
+  stop_timeout: {
+    type: 'duration',
+    default: 30_000,
+    doc: 'On stop (SIGTERM, `petrel stop`): how long inbound DATA and outbound transactions in flight may take to finish before their connections are dropped. Unfinished inbound mail was never acknowledged; unfinished deliveries are retried after restart.',
+    example: '"30s"',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const LISTENER_KEYS = {
-  listen: { type: 'address[]', default: ['127.0.0.1:2525'], doc: 'Addresses to accept SMTP on, "host:port" or "[v6]:port". Routing never delivers to these (0.0.0.0 / :: = any local address, same port): a route whose every host is one of them fails with 554 5.4.6 "loops back to myself" (RFC 5321 §6.3).', example: '["127.0.0.1:2525"]' },
-  relay_networks: { type: 'network[]', default: ['127.0.0.0/8'], doc: 'Client networks (CIDR) allowed to relay; others get 554 5.7.1.', example: '["127.0.0.0/8", "::1/128"]' },
-  allow_open_relay: { type: 'boolean', default: false, doc: 'Allow relay_networks that cover every IPv4 or IPv6 address (e.g. "0.0.0.0/0") on a non-loopback listen address: an open relay. Without it such a config is refused; with it Petrel warns at start and in `petrel config check`.', example: 'false' },
-  max_message_size: { type: 'size', default: 26_214_400, min: 1, doc: 'Largest message accepted (advertised as SIZE); larger ones get 552 5.3.4.', example: '"25MB"' },
-  max_recipients: { type: 'integer', default: 100, min: 1, doc: 'Recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8 asks for at least 100).', example: '100' },
-  max_connections: { type: 'integer', default: 2000, min: 1, doc: 'Concurrent inbound connections; more get 421 4.7.0.', example: '2000' },
-  idle_timeout: { type: 'duration', default: 300_000, min: 100, doc: 'Close a client that sends nothing this long (RFC 5321 §4.5.3.2.7: 5 min).', example: '"5m"' },
-  trace_header: { type: 'boolean', default: true, doc: 'Prepend a Received: trace header (RFC 5321 §4.4).', example: 'true' },
-  tls_certificate: { type: 'string', path: true, default: undefined, doc: 'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/cert.pem"' },
-  tls_key: { type: 'string', path: true, default: undefined, doc: 'PEM private key for tls_certificate. Relative to the config file. Re-read on SIGHUP.', example: '"/etc/petrel/tls/key.pem"' },
-  auth_users_file: { type: 'string', path: true, default: undefined, doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.', example: '"/etc/petrel/users"' },
-  auth_allow_plaintext: { type: 'boolean', default: false, doc: 'Offer AUTH before STARTTLS (otherwise 538 5.7.11 until TLS is on).', example: 'false' },
-  auth_max_failures: { type: 'integer', default: 5, min: 1, doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect. Password checks still running count too, so parallel connections cannot check more passwords than this.', example: '5' },
-  auth_failure_window: { type: 'duration', default: 300_000, min: 1000, doc: 'Window over which auth_max_failures counts.', example: '"5m"' },
-  max_connections_per_ip: { type: 'integer', default: 50, min: 1, doc: 'Concurrent inbound connections per client IP; more get 421 4.7.0 (Postfix smtpd_client_connection_count_limit).', example: '50' },
-  max_errors: { type: 'integer', default: 20, min: 1, doc: 'Error replies (bad commands, refusals) in one session before 421 4.7.0 and a disconnect (Postfix smtpd_hard_error_limit).', example: '20' },
-  bare_newline: { type: 'enum', values: ['refuse', 'normalize'], default: 'refuse', doc: 'A bare LF (RFC 5321 §2.3.8): "refuse" answers 500/554 5.5.2 (no SMTP smuggling); "normalize" (Postfix smtpd_forbid_bare_newline = normalize, for legacy senders) reads it as a line end in commands and stores it as CRLF in DATA, while the data still ends only at <CRLF>.<CRLF>. A bare CR and BDAT chunks are refused either way.', example: '"refuse"' },
-  junk_command_limit: { type: 'integer', default: 100, min: 1, doc: 'NOOP, RSET and VRFY commands in one session before each further one counts as an error towards max_errors (Postfix smtpd_junk_command_limit): a client cannot hold a session open with them forever.', example: '100' },
-  recipient_overshoot_limit: { type: 'integer', default: 1000, min: 0, doc: 'RCPTs in one transaction refused with 452 4.5.3 past max_recipients before each further one counts as an error towards max_errors (Postfix smtpd_recipient_overshoot_limit): a client cannot send recipients forever.', example: '1000' },
-  hopcount_limit: { type: 'integer', default: 50, min: 1, doc: 'Received: headers a message may carry in its header section; a message with more is refused at the end of DATA or BDAT LAST with 554 5.4.6 as a mail loop (RFC 5321 §6.3; Postfix hopcount_limit). Delivered-To: does not count, and neither does the Received: Petrel adds.', example: '50' },
-  greeting_delay: { type: 'duration', default: 0, doc: 'Wait this long before the 220 greeting; a client that talks first gets 554 5.5.1 and is dropped (early-talker check). 0 = greet at once.', example: '"0s"' },
-  add_missing_headers: { type: 'boolean', default: true, doc: 'Add Message-ID: and Date: when a message has none (RFC 5322 §3.6.1, §3.6.4).', example: 'true' },
-  local_domains: { type: 'string[]', default: [], doc: 'Domains this host would receive for. Petrel is outbound only: RCPT to them gets 550 5.1.2, and MAIL FROM in them needs relay_networks or AUTH.', example: '["example.com"]' },
+  listen: {
+    type: 'address[]',
+    default: ['127.0.0.1:2525'],
+    doc: 'Addresses to accept SMTP on, "host:port" or "[v6]:port". Routing never delivers to these (0.0.0.0 / :: = any local address, same port): a route whose every host is one of them fails with 554 5.4.6 "loops back to myself" (RFC 5321 §6.3).',
+    example: '["127.0.0.1:2525"]',
+  },
+  relay_networks: {
+    type: 'network[]',
+    default: ['127.0.0.0/8'],
+    doc: 'Client networks (CIDR) allowed to relay; others get 554 5.7.1.',
+    example: '["127.0.0.0/8", "::1/128"]',
+  },
+  allow_open_relay: {
+    type: 'boolean',
+    default: false,
+    doc: 'Allow relay_networks that cover every IPv4 or IPv6 address (e.g. "0.0.0.0/0") on a non-loopback listen address: an open relay. Without it such a config is refused; with it Petrel warns at start and in `petrel config check`.',
+    example: 'false',
+  },
+  max_message_size: {
+    type: 'size',
+    default: 26_214_400,
+    min: 1,
+    doc: 'Largest message accepted (advertised as SIZE); larger ones get 552 5.3.4.',
+    example: '"25MB"',
+  },
+  max_recipients: {
+    type: 'integer',
+    default: 100,
+    min: 1,
+    doc: 'Recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8 asks for at least 100).',
+    example: '100',
+  },
+  max_connections: {
+    type: 'integer',
+    default: 2000,
+    min: 1,
+    doc: 'Concurrent inbound connections; more get 421 4.7.0.',
+    example: '2000',
+  },
+  idle_timeout: {
+    type: 'duration',
+    default: 300_000,
+    min: 100,
+    doc: 'Close a client that sends nothing this long (RFC 5321 §4.5.3.2.7: 5 min).',
+    example: '"5m"',
+  },
+  trace_header: {
+    type: 'boolean',
+    default: true,
+    doc: 'Prepend a Received: trace header (RFC 5321 §4.4).',
+    example: 'true',
+  },
+  tls_certificate: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc: 'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config file. Re-read on SIGHUP.',
+    example: '"/etc/petrel/tls/cert.pem"',
+  },
+  tls_key: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc: 'PEM private key for tls_certificate. Relative to the config file. Re-read on SIGHUP.',
+    example: '"/etc/petrel/tls/key.pem"',
+  },
+  auth_users_file: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.',
+    example: '"/etc/petrel/users"',
+  },
+  auth_allow_plaintext: {
+    type: 'boolean',
+    default: false,
+    doc: 'Offer AUTH before STARTTLS (otherwise 538 5.7.11 until TLS is on).',
+    example: 'false',
+  },
+  auth_max_failures: {
+    type: 'integer',
+    default: 5,
+    min: 1,
+    doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect. Password checks still running count too, so parallel connections cannot check more passwords than this.',
+    example: '5',
+  },
+  auth_failure_window: {
+    type: 'duration',
+    default: 300_000,
+    min: 1000,
+    doc: 'Window over which auth_max_failures counts.',
+    example: '"5m"',
+  },
+  max_connections_per_ip: {
+    type: 'integer',
+    default: 50,
+    min: 1,
+    doc: 'Concurrent inbound connections per client IP; more get 421 4.7.0 (Postfix smtpd_client_connection_count_limit).',
+    example: '50',
+  },
+  max_errors: {
+    type: 'integer',
+    default: 20,
+    min: 1,
+    doc: 'Error replies (bad commands, refusals) in one session before 421 4.7.0 and a disconnect (Postfix smtpd_hard_error_limit).',
+    example: '20',
+  },
+  bare_newline: {
+    type: 'enum',
+    values: ['refuse', 'normalize'],
+    default: 'refuse',
+    doc: 'A bare LF (RFC 5321 §2.3.8): "refuse" answers 500/554 5.5.2 (no SMTP smuggling); "normalize" (Postfix smtpd_forbid_bare_newline = normalize, for legacy senders) reads it as a line end in commands and stores it as CRLF in DATA, while the data still ends only at <CRLF>.<CRLF>. A bare CR and BDAT chunks are refused either way.',
+    example: '"refuse"',
+  },
+  junk_command_limit: {
+    type: 'integer',
+    default: 100,
+    min: 1,
+    doc: 'NOOP, RSET and VRFY commands in one session before each further one counts as an error towards max_errors (Postfix smtpd_junk_command_limit): a client cannot hold a session open with them forever.',
+    example: '100',
+  },
+  recipient_overshoot_limit: {
+    type: 'integer',
+    default: 1000,
+    min: 0,
+    doc: 'RCPTs in one transaction refused with 452 4.5.3 past max_recipients before each further one counts as an error towards max_errors (Postfix smtpd_recipient_overshoot_limit): a client cannot send recipients forever.',
+    example: '1000',
+  },
+  hopcount_limit: {
+    type: 'integer',
+    default: 50,
+    min: 1,
+    doc: 'Received: headers a message may carry in its header section; a message with more is refused at the end of DATA or BDAT LAST with 554 5.4.6 as a mail loop (RFC 5321 §6.3; Postfix hopcount_limit). Delivered-To: does not count, and neither does the Received: Petrel adds.',
+    example: '50',
+  },
+  greeting_delay: {
+    type: 'duration',
+    default: 0,
+    doc: 'Wait this long before the 220 greeting; a client that talks first gets 554 5.5.1 and is dropped (early-talker check). 0 = greet at once.',
+    example: '"0s"',
+  },
+  add_missing_headers: {
+    type: 'boolean',
+    default: true,
+    doc: 'Add Message-ID: and Date: when a message has none (RFC 5322 §3.6.1, §3.6.4).',
+    example: 'true',
+  },
+  local_domains: {
+    type: 'string[]',
+    default: [],
+    doc: 'Domains this host would receive for. Petrel is outbound only: RCPT to them gets 550 5.1.2, and MAIL FROM in them needs relay_networks or AUTH.',
+    example: '["example.com"]',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const DNS_KEYS = {
-  servers: { type: 'address[]', default: [], doc: 'DNS servers "ip" or "ip:port"; empty = the system resolver. Tests always set one.', example: '["127.0.0.1:5353"]' },
+  servers: {
+    type: 'address[]',
+    default: [],
+    doc: 'DNS servers "ip" or "ip:port"; empty = the system resolver. Tests always set one.',
+    example: '["127.0.0.1:5353"]',
+  },
   timeout: { type: 'duration', default: 5_000, min: 100, doc: 'Per-query timeout.', example: '"5s"' },
   tries: { type: 'integer', default: 2, min: 1, doc: 'Tries per query before a transient failure.', example: '2' },
 } as const satisfies Record<string, OptionSpec>;
 
 export const BOUNCE_KEYS = {
-  classify: { type: 'boolean', default: true, doc: 'Classify replies into Momentum bounce classes; false = every reply is 1 Undetermined.', example: 'true' },
-  rules_files: { type: 'string[]', path: true, default: [], doc: 'Classification rule files (TOML, docs/bounces.md); empty = the shipped config/bounce-rules.toml. Relative to the config file.', example: '["bounce-rules.toml"]' },
-  override_files: { type: 'string[]', path: true, default: [], doc: 'Operator override files in Momentum\'s "domain,code,rule" form, tried before the rules. Relative to the config file.', example: '["user_smtp_classification.ovr"]' },
-  classes: { type: 'class[]', default: [], doc: 'Operator bounce classes (Momentum custom_classes), usable by rule and override files: [[bounce.classes]] tables (or inline tables) with code (a whole number 2–99 that no built-in class uses, unique), name, optional description and category (Undetermined, Hard, Soft, Block, Admin; default Undetermined).', example: '[{ code = 55, name = "Partner Block", category = "Block" }]' },
+  classify: {
+    type: 'boolean',
+    default: true,
+    doc: 'Classify replies into Momentum bounce classes; false = every reply is 1 Undetermined.',
+    example: 'true',
+  },
+  rules_files: {
+    type: 'string[]',
+    path: true,
+    default: [],
+    doc: 'Classification rule files (TOML, docs/bounces.md); empty = the shipped config/bounce-rules.toml. Relative to the config file.',
+    example: '["bounce-rules.toml"]',
+  },
+  override_files: {
+    type: 'string[]',
+    path: true,
+    default: [],
+    doc: 'Operator override files in Momentum\'s "domain,code,rule" form, tried before the rules. Relative to the config file.',
+    example: '["user_smtp_classification.ovr"]',
+  },
+  classes: {
+    type: 'class[]',
+    default: [],
+    doc: 'Operator bounce classes (Momentum custom_classes), usable by rule and override files: [[bounce.classes]] tables (or inline tables) with code (a whole number 2–99 that no built-in class uses, unique), name, optional description and category (Undetermined, Hard, Soft, Block, Admin; default Undetermined).',
+    example: '[{ code = 55, name = "Partner Block", category = "Block" }]',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const EVENTLOG_KEYS = {
-  mainlog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s mainlog (R, D, T, P, M records, "@"-separated) to <log_dir>/mainlog.', example: 'true' },
-  bouncelog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s bouncelog (B records with stage and bounce class) to <log_dir>/bouncelog.', example: 'true' },
-  rejectlog: { type: 'boolean', default: false, doc: 'Also write Momentum\'s rejectlog to <log_dir>/rejectlog.', example: 'true' },
-  heartbeat: { type: 'duration', default: 60_000, min: 1000, doc: 'Interval of the M heartbeat record in mainlog and bouncelog.', example: '"60s"' },
+  mainlog: {
+    type: 'boolean',
+    default: false,
+    doc: 'Also write Momentum\'s mainlog (R, D, T, P, M records, "@"-separated) to <log_dir>/mainlog.',
+    example: 'true',
+  },
+  bouncelog: {
+    type: 'boolean',
+    default: false,
+    doc: "Also write Momentum's bouncelog (B records with stage and bounce class) to <log_dir>/bouncelog.",
+    example: 'true',
+  },
+  rejectlog: {
+    type: 'boolean',
+    default: false,
+    doc: "Also write Momentum's rejectlog to <log_dir>/rejectlog.",
+    example: 'true',
+  },
+  heartbeat: {
+    type: 'duration',
+    default: 60_000,
+    min: 1000,
+    doc: 'Interval of the M heartbeat record in mainlog and bouncelog.',
+    example: '"60s"',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const CONTROL_KEYS = {
-  socket: { type: 'string', default: 'control.sock', doc: 'Unix socket of the control API (mode 0600: only the owner can manage the MTA); relative to spool_dir.', example: '"/run/petrel/control.sock"' },
-  listen: { type: 'string', default: '', doc: 'Optional TCP address of the control API, loopback only ("127.0.0.1:2026"); requires token. Empty = none.', example: '"127.0.0.1:2026"' },
-  token: { type: 'string', default: '', doc: 'Bearer token required on the TCP control address (Authorization: Bearer …).', example: '"change-me"' },
+  socket: {
+    type: 'string',
+    default: 'control.sock',
+    doc: 'Unix socket of the control API (mode 0600: only the owner can manage the MTA); relative to spool_dir.',
+    example: '"/run/petrel/control.sock"',
+  },
+  listen: {
+    type: 'string',
+    default: '',
+    doc: 'Optional TCP address of the control API, loopback only ("127.0.0.1:2026"); requires token. Empty = none.',
+    example: '"127.0.0.1:2026"',
+  },
+  token: {
+    type: 'string',
+    default: '',
+    doc: 'Bearer token required on the TCP control address (Authorization: Bearer …).',
+    example: '"change-me"',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** [routing] keys. */
 export const ROUTING_KEYS = {
-  allow_binding_header: { type: 'boolean', default: false, doc: 'Allow [[binding_rule]] header rules: the X-Binding / X-Binding-Group header of a message names its binding or group; the header is removed before delivery.', example: 'false' },
+  allow_binding_header: {
+    type: 'boolean',
+    default: false,
+    doc: 'Allow [[binding_rule]] header rules: the X-Binding / X-Binding-Group header of a message names its binding or group; the header is removed before delivery.',
+    example: 'false',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /**
@@ -170,19 +697,61 @@ export const ROUTING_KEYS = {
  * `binding_group`; a `header` rule takes its result from the header's value instead.
  */
 export const BINDING_RULE_KEYS = {
-  recipient_domain: { type: 'string', default: undefined, doc: 'Recipient domain, exact (case-insensitive) or "/regex/".', example: '"/\\.example\\.com$/"' },
-  sender_domain: { type: 'string', default: undefined, doc: 'Envelope sender domain, exact or "/regex/"; the null sender <> never matches.', example: '"news.example.com"' },
-  header: { type: 'enum', values: ['X-Binding', 'X-Binding-Group'], default: undefined, doc: 'Take the binding (or group) named by this message header; needs [routing] allow_binding_header = true. An unknown name does not match.', example: '"X-Binding"' },
-  auth_user: { type: 'string', default: undefined, doc: 'The SMTP AUTH user the message was submitted as.', example: '"newsletter"' },
-  client_network: { type: 'network[]', default: undefined, doc: 'The submitting client\'s address is in one of these networks (CIDR).', example: '["10.1.0.0/16"]' },
+  recipient_domain: {
+    type: 'string',
+    default: undefined,
+    doc: 'Recipient domain, exact (case-insensitive) or "/regex/".',
+    example: '"/\\.example\\.com$/"',
+  },
+  sender_domain: {
+    type: 'string',
+    default: undefined,
+    doc: 'Envelope sender domain, exact or "/regex/"; the null sender <> never matches.',
+    example: '"news.example.com"',
+  },
+  header: {
+    type: 'enum',
+    values: ['X-Binding', 'X-Binding-Group'],
+    default: undefined,
+    doc: 'Take the binding (or group) named by this message header; needs [routing] allow_binding_header = true. An unknown name does not match.',
+    example: '"X-Binding"',
+  },
+  auth_user: {
+    type: 'string',
+    default: undefined,
+    doc: 'The SMTP AUTH user the message was submitted as.',
+    example: '"newsletter"',
+  },
+  client_network: {
+    type: 'network[]',
+    default: undefined,
+    doc: "The submitting client's address is in one of these networks (CIDR).",
+    example: '["10.1.0.0/16"]',
+  },
   binding: { type: 'string', default: undefined, doc: 'Result: this binding (must be defined).', example: '"mkt1"' },
-  binding_group: { type: 'string', default: undefined, doc: 'Result: a weighted random pick among this group\'s non-suspended bindings (must be defined).', example: '"marketing"' },
+  binding_group: {
+    type: 'string',
+    default: undefined,
+    doc: "Result: a weighted random pick among this group's non-suspended bindings (must be defined).",
+    example: '"marketing"',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Keys of one [[policy]] table: a policy module (docs/policy.md), loaded in file order. */
 export const POLICY_KEYS = {
-  module: { type: 'string', path: true, default: undefined, doc: 'The module file (.mjs or .js, ES module), relative to the config file. Required.', example: '"policy/acme.mjs"' },
-  timeout: { type: 'duration', default: 5_000, doc: 'Time limit of each call of an async hook of this module; past it the call counts as failed (inbound phases answer 451 4.3.0, delivery hooks defer, observers are skipped).', example: '"5s"' },
+  module: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc: 'The module file (.mjs or .js, ES module), relative to the config file. Required.',
+    example: '"policy/acme.mjs"',
+  },
+  timeout: {
+    type: 'duration',
+    default: 5_000,
+    doc: 'Time limit of each call of an async hook of this module; past it the call counts as failed (inbound phases answer 451 4.3.0, delivery hooks defer, observers are skipped).',
+    example: '"5s"',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** One validated [[policy]] table. */
@@ -212,9 +781,26 @@ export interface BindingRuleConfig {
 
 /** [spool]: the durable store (group commit, free-space guard, recovery). */
 export const SPOOL_KEYS = {
-  min_free_space: { type: 'size', default: 104_857_600, doc: 'Refuse new mail (452 4.3.1) when the spool\'s file system has less free space than this; 0 disables the check (a full disk still answers 452).', example: '"100MB"' },
-  max_batch_size: { type: 'integer', default: 512, min: 1, doc: 'Most messages committed together in one group-commit transaction (one fsync).', example: '512' },
-  recovery_chunk_size: { type: 'integer', default: 500, min: 1, doc: 'Messages read per recovery chunk at start before yielding to the event loop, so delivery starts during the replay.', example: '500' },
+  min_free_space: {
+    type: 'size',
+    default: 104_857_600,
+    doc: "Refuse new mail (452 4.3.1) when the spool's file system has less free space than this; 0 disables the check (a full disk still answers 452).",
+    example: '"100MB"',
+  },
+  max_batch_size: {
+    type: 'integer',
+    default: 512,
+    min: 1,
+    doc: 'Most messages committed together in one group-commit transaction (one fsync).',
+    example: '512',
+  },
+  recovery_chunk_size: {
+    type: 'integer',
+    default: 500,
+    min: 1,
+    doc: 'Messages read per recovery chunk at start before yielding to the event loop, so delivery starts during the replay.',
+    example: '500',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Momentum's bounce categories, the `category` of a [[bounce.classes]] table. */
@@ -224,7 +810,9 @@ export const BOUNCE_CATEGORIES = ['Undetermined', 'Hard', 'Soft', 'Block', 'Admi
  * Codes of Momentum's built-in bounce classes (reference §9; @petrel/bounce BUILTIN_CLASSES has
  * their names, and its tests check the two lists agree): an operator class may not reuse one.
  */
-export const BUILTIN_BOUNCE_CODES: readonly number[] = [1, 10, 20, 21, 22, 23, 24, 25, 30, 40, 50, 51, 52, 53, 54, 60, 70, 80, 90, 100];
+export const BUILTIN_BOUNCE_CODES: readonly number[] = [
+  1, 10, 20, 21, 22, 23, 24, 25, 30, 40, 50, 51, 52, 53, 54, 60, 70, 80, 90, 100,
+];
 
 /** One validated [[bounce.classes]] table: an operator bounce class. */
 export interface BounceClassConfig {
@@ -244,13 +832,13 @@ type TypeOf<S extends OptionSpec> = S['type'] extends 'integer' | 'duration' | '
         ? { readonly count: number; readonly perMs: number } | undefined
         : S['type'] extends 'class[]'
           ? readonly BounceClassConfig[]
-        : S['type'] extends 'retries'
-          ? 'auto' | 'none' | number
-          : S['values'] extends readonly string[]
-            ? S['values'][number]
-            : S['default'] extends undefined
-              ? string | undefined
-              : string;
+          : S['type'] extends 'retries'
+            ? 'auto' | 'none' | number
+            : S['values'] extends readonly string[]
+              ? S['values'][number]
+              : S['default'] extends undefined
+                ? string | undefined
+                : string;
 
 export type ValuesOf<T extends Record<string, OptionSpec>> = { -readonly [K in keyof T]: TypeOf<T[K]> };
 

@@ -23,8 +23,14 @@ test('Momentum example: example.com via "example" 15, other group1 bindings 5, b
 });
 
 test('Momentum example: a global domain stanza beats global for a binding with nothing set', () => {
-  const r = parseConfig(`[global]\nmessage_expiration = 86400\n[domain."example.com"]\nmessage_expiration = 120\n[binding.example3]\n`, 'm.toml').delivery;
-  assert.deepEqual(r.explain('message_expiration', 'example3', 'example.com'), { value: 120_000, scope: 'domain "example.com"' });
+  const r = parseConfig(
+    `[global]\nmessage_expiration = 86400\n[domain."example.com"]\nmessage_expiration = 120\n[binding.example3]\n`,
+    'm.toml',
+  ).delivery;
+  assert.deepEqual(r.explain('message_expiration', 'example3', 'example.com'), {
+    value: 120_000,
+    scope: 'domain "example.com"',
+  });
   assert.deepEqual(r.explain('message_expiration', 'example3', 'other.com'), { value: 86_400_000, scope: 'global' });
 });
 
@@ -49,17 +55,32 @@ retry_interval = 2
 
 test('every precedence rank in order, each explained with its scope', () => {
   const r = parseConfig(RANKS, 'r.toml').delivery;
-  assert.deepEqual(r.explain('retry_interval', 'b', 'd.test'), { value: 1000, scope: 'binding_group "g" binding "b" domain "d.test"' });
-  assert.deepEqual(r.explain('retry_interval', 'solo', 'd.test'), { value: 2000, scope: 'binding "solo" domain "d.test"' });
-  assert.deepEqual(r.explain('retry_interval', 'b', 'other.test'), { value: 4000, scope: 'binding_group "g" binding "b"' });
+  assert.deepEqual(r.explain('retry_interval', 'b', 'd.test'), {
+    value: 1000,
+    scope: 'binding_group "g" binding "b" domain "d.test"',
+  });
+  assert.deepEqual(r.explain('retry_interval', 'solo', 'd.test'), {
+    value: 2000,
+    scope: 'binding "solo" domain "d.test"',
+  });
+  assert.deepEqual(r.explain('retry_interval', 'b', 'other.test'), {
+    value: 4000,
+    scope: 'binding_group "g" binding "b"',
+  });
   assert.deepEqual(r.explain('retry_interval', 'default', 'd.test'), { value: 5000, scope: 'domain "d.test"' });
   assert.deepEqual(r.explain('retry_interval', 'default', 'other.test'), { value: 6000, scope: 'global' });
   assert.deepEqual(r.explain('max_retry_interval', 'default', 'other.test'), { value: 43_200_000, scope: 'default' });
 });
 
 test('a group domain table (rank 3) beats the binding table (rank 4)', () => {
-  const r = parseConfig(RANKS.replace('[binding_group.g.binding.b.domain."d.test"]\nretry_interval = 1\n', ''), 'r.toml').delivery;
-  assert.deepEqual(r.explain('retry_interval', 'b', 'd.test'), { value: 3000, scope: 'binding_group "g" domain "d.test"' });
+  const r = parseConfig(
+    RANKS.replace('[binding_group.g.binding.b.domain."d.test"]\nretry_interval = 1\n', ''),
+    'r.toml',
+  ).delivery;
+  assert.deepEqual(r.explain('retry_interval', 'b', 'd.test'), {
+    value: 3000,
+    scope: 'binding_group "g" domain "d.test"',
+  });
 });
 
 test('regex domains match after exact ones, in declaration order', () => {

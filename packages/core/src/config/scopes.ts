@@ -78,12 +78,21 @@ export class ScopeResolver {
     const b = this.tree.bindings.get(binding);
     const g = b ? this.tree.groups.get(b.group) : undefined;
     const candidates: { table: OptionTable; scope: string }[] = [];
-    const bScope = b ? (b.group === DEFAULT_GROUP ? `binding "${b.name}"` : `binding_group "${b.group}" binding "${b.name}"`) : '';
-    if (b) for (const hit of lookupDomain(b.domains, d)) candidates.push({ table: hit.table, scope: `${bScope} domain "${hit.key}"` });
-    if (g) for (const hit of lookupDomain(g.domains, d)) candidates.push({ table: hit.table, scope: `binding_group "${g.name}" domain "${hit.key}"` });
+    const bScope = b
+      ? b.group === DEFAULT_GROUP
+        ? `binding "${b.name}"`
+        : `binding_group "${b.group}" binding "${b.name}"`
+      : '';
+    if (b)
+      for (const hit of lookupDomain(b.domains, d))
+        candidates.push({ table: hit.table, scope: `${bScope} domain "${hit.key}"` });
+    if (g)
+      for (const hit of lookupDomain(g.domains, d))
+        candidates.push({ table: hit.table, scope: `binding_group "${g.name}" domain "${hit.key}"` });
     if (b) candidates.push({ table: b.options, scope: bScope });
     if (g) candidates.push({ table: g.options, scope: `binding_group "${g.name}"` });
-    for (const hit of lookupDomain(this.tree.domains, d)) candidates.push({ table: hit.table, scope: `domain "${hit.key}"` });
+    for (const hit of lookupDomain(this.tree.domains, d))
+      candidates.push({ table: hit.table, scope: `domain "${hit.key}"` });
     candidates.push({ table: this.tree.global, scope: 'global' });
     for (const c of candidates) {
       if (Object.hasOwn(c.table, name) && c.table[name] !== undefined) {

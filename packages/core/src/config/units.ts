@@ -69,7 +69,12 @@ export function parseRate(value: string | number): Rate | undefined {
 
 /** Formats milliseconds back to the shortest exact unit, for explain output and docs. */
 export function formatDuration(ms: number): string {
-  for (const [unit, mult] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, mult] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= mult && ms % mult === 0) return `${ms / mult}${unit}`;
   }
   return `${ms}ms`;

@@ -3,7 +3,19 @@
  * queue.take pops a FIFO per (binding, domain), routing.route answers a given Route, spool.body
  * returns a small message. Records every attempted/released event.
  */
-import { Bus, SystemClock, createLogger, parseConfig, silentLogger, type DeliveryAttempt, type DeliveryJob, type Logger, type OutboundSessionEvent, type Route, type RouteHost } from '@petrel/core';
+import {
+  Bus,
+  SystemClock,
+  createLogger,
+  parseConfig,
+  silentLogger,
+  type DeliveryAttempt,
+  type DeliveryJob,
+  type Logger,
+  type OutboundSessionEvent,
+  type Route,
+  type RouteHost,
+} from '@petrel/core';
 import { SmtpSession, type SessionOptions } from '@petrel/smtp-client';
 import { waitFor } from '@petrel/testkit';
 import { OutboundService, type OutboundOptions } from '../outbound-service.js';
@@ -19,16 +31,38 @@ export interface HarnessOptions {
   readonly logger?: Logger;
 }
 
-export const BODY = Buffer.from('From: a@sender.test\r\nTo: b@example.test\r\nSubject: petrel outbound test\r\n\r\nHello.\r\n');
+export const BODY = Buffer.from(
+  'From: a@sender.test\r\nTo: b@example.test\r\nSubject: petrel outbound test\r\n\r\nHello.\r\n',
+);
 
-export function hostsRoute(port: number, addresses: readonly string[], extra: { gateway?: boolean; bindAddress?: string } = {}): Route {
-  const hosts: RouteHost[] = addresses.map((address, i) => ({ name: `mx${i + 1}.example.test`, address, family: 4, preference: 10 * (i + 1) }));
-  return { kind: 'hosts', hosts, port, ehloName: 'petrel.test', gateway: extra.gateway ?? false, ...(extra.bindAddress ? { bindAddress: extra.bindAddress } : {}) };
+export function hostsRoute(
+  port: number,
+  addresses: readonly string[],
+  extra: { gateway?: boolean; bindAddress?: string } = {},
+): Route {
+  const hosts: RouteHost[] = addresses.map((address, i) => ({
+    name: `mx${i + 1}.example.test`,
+    address,
+    family: 4,
+    preference: 10 * (i + 1),
+  }));
+  return {
+    kind: 'hosts',
+    hosts,
+    port,
+    ehloName: 'petrel.test',
+    gateway: extra.gateway ?? false,
+    ...(extra.bindAddress ? { bindAddress: extra.bindAddress } : {}),
+  };
 }
 
 let seq = 0;
 /** A job with recipients at the given envelope indexes (default 0, 1, …). */
-export function makeJob(domain: string, locals: readonly string[], opts: { binding?: string; indexes?: readonly number[] } = {}): DeliveryJob {
+export function makeJob(
+  domain: string,
+  locals: readonly string[],
+  opts: { binding?: string; indexes?: readonly number[] } = {},
+): DeliveryJob {
   const binding = opts.binding ?? 'default';
   const messageId = `m${++seq}`;
   return {
@@ -64,7 +98,9 @@ export class Harness {
       if (job) this.taken.push(job);
       return job;
     });
-    this.bus.handle('routing.route', ({ binding, domain }) => (typeof opts.route === 'function' ? opts.route(binding, domain) : opts.route));
+    this.bus.handle('routing.route', ({ binding, domain }) =>
+      typeof opts.route === 'function' ? opts.route(binding, domain) : opts.route,
+    );
     this.bus.handle('spool.body', async ({ id }) => {
       const job = this.taken.find((j) => j.messageId === id);
       return opts.body && job ? opts.body(job) : BODY;
@@ -80,7 +116,10 @@ export class Harness {
       this.released.push(job);
       this.check();
     });
-    this.svc = new OutboundService({ config, bus: this.bus, logger: opts.logger ?? silentLogger(), clock: new SystemClock() }, opts.outbound);
+    this.svc = new OutboundService(
+      { config, bus: this.bus, logger: opts.logger ?? silentLogger(), clock: new SystemClock() },
+      opts.outbound,
+    );
   }
 
   /** Queues jobs and publishes queue.demand for their key with the given goal. */
@@ -98,7 +137,10 @@ export class Harness {
   settled(n: number, timeoutMs = 15_000): Promise<void> {
     if (this.attempts.length + this.released.length >= n) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`only ${this.attempts.length + this.released.length} of ${n} jobs reported`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`only ${this.attempts.length + this.released.length} of ${n} jobs reported`)),
+        timeoutMs,
+      );
       this.waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
     });
   }
@@ -124,7 +166,11 @@ export class Harness {
   /** Every job taken was reported exactly once. */
   reportedOnce(): boolean {
     const ids = [...this.attempts.map((a) => a.job.id), ...this.released.map((j) => j.id)];
-    return ids.length === this.taken.length && new Set(ids).size === ids.length && this.taken.every((j) => ids.includes(j.id));
+    return (
+      ids.length === this.taken.length &&
+      new Set(ids).size === ids.length &&
+      this.taken.every((j) => ids.includes(j.id))
+    );
   }
 
   private check(): void {
@@ -145,7 +191,12 @@ export async function until(cond: () => boolean, timeoutMs = 5000): Promise<void
  * destroy(). (A proxy on the far side sees a close a moment later than the client makes it, so it
  * cannot judge concurrency exactly.)
  */
-export function sessionTracker(): { openSession: (o: SessionOptions, listen?: (s: SmtpSession) => void) => Promise<SmtpSession>; readonly opened: number; readonly live: number; readonly maxLive: number } {
+export function sessionTracker(): {
+  openSession: (o: SessionOptions, listen?: (s: SmtpSession) => void) => Promise<SmtpSession>;
+  readonly opened: number;
+  readonly live: number;
+  readonly maxLive: number;
+} {
   let opened = 0;
   let live = 0;
   let maxLive = 0;
@@ -188,6 +239,9 @@ export function sessionTracker(): { openSession: (o: SessionOptions, listen?: (s
 /** A real pino logger at `level` whose records (parsed JSON) land in `records`. */
 export function recordingLogger(level = 'debug'): { logger: Logger; records: Record<string, unknown>[] } {
   const records: Record<string, unknown>[] = [];
-  const logger = createLogger({ level, destination: { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) } });
+  const logger = createLogger({
+    level,
+    destination: { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) },
+  });
   return { logger, records };
 }

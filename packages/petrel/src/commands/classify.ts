@@ -20,12 +20,16 @@ export function registerClassify(program: Command): void {
     .action((reply: string, opts: { domain: string; config: string; json?: boolean }) => {
       let classifier: Classifier;
       try {
-        classifier = existsSync(opts.config) ? Classifier.fromConfig(loadOrExit(opts.config).bounce) : Classifier.load();
+        classifier = existsSync(opts.config)
+          ? Classifier.fromConfig(loadOrExit(opts.config).bounce)
+          : Classifier.load();
       } catch (e) {
         if (isPetrelError(e)) fail(e.message, EXIT_CONFIG);
         throw e;
       }
       const c = classifier.classify(reply, opts.domain);
-      process.stdout.write(opts.json ? `${JSON.stringify(c)}\n` : `${c.code} ${c.name} (${c.category}) rule: ${c.rule}\n`);
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(c)}\n` : `${c.code} ${c.name} (${c.category}) rule: ${c.rule}\n`,
+      );
     });
 }

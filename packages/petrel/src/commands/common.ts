@@ -50,7 +50,11 @@ export function client(opts: ClientOptions): ControlClient {
 }
 
 /** Runs a daemon call; a control error becomes one clear line and exit 1. */
-export async function withClient<T>(opts: ClientOptions, fn: (c: ControlClient) => Promise<T>, human: (v: T) => string): Promise<void> {
+export async function withClient<T>(
+  opts: ClientOptions,
+  fn: (c: ControlClient) => Promise<T>,
+  human: (v: T) => string,
+): Promise<void> {
   try {
     const v = await fn(client(opts));
     process.stdout.write(opts.json ? `${JSON.stringify(v, null, 2)}\n` : human(v));

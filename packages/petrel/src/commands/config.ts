@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { DELIVERY_OPTIONS, DEFAULT_BINDING, formatDuration, isPetrelError, type DeliveryOptionName } from '@petrel/core';
+import {
+  DELIVERY_OPTIONS,
+  DEFAULT_BINDING,
+  formatDuration,
+  isPetrelError,
+  type DeliveryOptionName,
+} from '@petrel/core';
 import { inspectControlSocket, liveSocketError } from '@petrel/control';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
@@ -17,7 +23,10 @@ export function registerConfig(program: Command): Command {
       // What `petrel start` would find at the control socket path (see @petrel/control socket-path).
       try {
         // A live socket is the running daemon itself when checking before `petrel config reload`: say so, do not fail.
-        if ((await inspectControlSocket(c.control.socket)) === 'live') process.stderr.write(`petrel: note: ${liveSocketError(c.control.socket).message} (petrel start would refuse; config reload is fine)\n`);
+        if ((await inspectControlSocket(c.control.socket)) === 'live')
+          process.stderr.write(
+            `petrel: note: ${liveSocketError(c.control.socket).message} (petrel start would refuse; config reload is fine)\n`,
+          );
       } catch (e) {
         if (isPetrelError(e)) fail(`${file}: control.socket: ${e.message}`, EXIT_CONFIG);
         throw e;
@@ -27,13 +36,17 @@ export function registerConfig(program: Command): Command {
   configCmd
     .command('eval')
     .description('effective value of a delivery option for a scope path, and the scope it comes from')
-    .argument('<words...>', 'scope path then option, e.g.: binding_group g1 binding example domain example.com max_outbound_connections')
+    .argument(
+      '<words...>',
+      'scope path then option, e.g.: binding_group g1 binding example domain example.com max_outbound_connections',
+    )
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
     .option('--json', 'machine-readable output')
     .action((words: string[], o: { config: string; json?: boolean }) => {
       const c = loadOrExit(o.config);
       const option = words[words.length - 1] as DeliveryOptionName;
-      if (!(option in DELIVERY_OPTIONS)) fail(`unknown delivery option "${String(option)}" (see docs/configuration.md)`, EXIT_CONFIG);
+      if (!(option in DELIVERY_OPTIONS))
+        fail(`unknown delivery option "${String(option)}" (see docs/configuration.md)`, EXIT_CONFIG);
       let binding = DEFAULT_BINDING;
       let domain = '';
       for (let i = 0; i + 1 < words.length - 1; i += 2) {
@@ -47,8 +60,13 @@ export function registerConfig(program: Command): Command {
       if (!c.scopes.bindings.has(binding)) fail(`no binding "${binding}" in ${o.config}`, EXIT_CONFIG);
       const e = c.delivery.explain(option, binding, domain);
       const spec = DELIVERY_OPTIONS[option];
-      const shown = spec.type === 'duration' && typeof e.value === 'number' ? formatDuration(e.value) : JSON.stringify(e.value);
-      process.stdout.write(o.json ? `${JSON.stringify({ option, binding, domain, value: e.value, scope: e.scope })}\n` : `${option} = ${shown}  (from ${e.scope})\n`);
+      const shown =
+        spec.type === 'duration' && typeof e.value === 'number' ? formatDuration(e.value) : JSON.stringify(e.value);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify({ option, binding, domain, value: e.value, scope: e.scope })}\n`
+          : `${option} = ${shown}  (from ${e.scope})\n`,
+      );
     });
   return configCmd;
 }

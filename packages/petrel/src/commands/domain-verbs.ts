@@ -40,17 +40,24 @@ function renderDomain(d: DomainView): string {
   );
   // Each open connection and the SMTP state it is in (Momentum's per-connection view).
   if (d.sessions.length > 0) {
-    out += `Connections:\n${table(['ID', 'Binding', 'Host', 'IP', 'State', 'Delivered'], d.sessions.map((x) => [x.id, x.binding, x.host ?? '-', x.ip ?? '-', x.state, x.deliveries]))}`;
+    out += `Connections:\n${table(
+      ['ID', 'Binding', 'Host', 'IP', 'State', 'Delivered'],
+      d.sessions.map((x) => [x.id, x.binding, x.host ?? '-', x.ip ?? '-', x.state, x.deliveries]),
+    )}`;
   }
   return out;
 }
 
 export function registerDomainVerbs(program: Command): void {
-  clientOptions(program.command('domain').description('routes, queues and connections of one domain').argument('<domain>')).action((domain: string, o: ClientOptions) =>
+  clientOptions(
+    program.command('domain').description('routes, queues and connections of one domain').argument('<domain>'),
+  ).action((domain: string, o: ClientOptions) =>
     withClient(o, (c) => c.get<DomainView>(`/v1/domains/${encodeURIComponent(domain)}`), renderDomain),
   );
   const binding = program.command('binding').description('bindings').enablePositionalOptions();
-  clientOptions(binding.command('summary').description('per-binding statistics').argument('[name]', "a binding, or group:<name>")).action((name: string | undefined, o: ClientOptions) =>
+  clientOptions(
+    binding.command('summary').description('per-binding statistics').argument('[name]', 'a binding, or group:<name>'),
+  ).action((name: string | undefined, o: ClientOptions) =>
     withClient(
       o,
       (c) => c.get<BindingSummaryData[]>('/v1/bindings', { binding: name }),

@@ -14,7 +14,14 @@ function bar(done: number, total: number, width = 30): string {
  * Counts with a dry run, then repeats the call with `limit: chunk` until a call does nothing.
  * Returns the total acted on. `key` is the result field ("failed", "moved").
  */
-export async function chunked(c: ControlClient, path: string, body: Record<string, unknown>, key: string, chunk: number, label: string): Promise<number> {
+export async function chunked(
+  c: ControlClient,
+  path: string,
+  body: Record<string, unknown>,
+  key: string,
+  chunk: number,
+  label: string,
+): Promise<number> {
   const tty = process.stderr.isTTY === true;
   const total = (await c.post<Record<string, number>>(path, { ...body, dryRun: true }))[key] ?? 0;
   let done = 0;

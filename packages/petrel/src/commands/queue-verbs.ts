@@ -10,16 +10,32 @@ interface Scope extends ClientOptions {
   binding?: string;
 }
 
-const scopeOpts = (cmd: Command): Command => clientOptions(cmd).option('-d, --domain <domain>', 'recipient domain').option('-b, --binding <binding>', 'binding');
+const scopeOpts = (cmd: Command): Command =>
+  clientOptions(cmd).option('-d, --domain <domain>', 'recipient domain').option('-b, --binding <binding>', 'binding');
 
 function sel(o: Scope): Record<string, string> {
   return { ...(o.domain ? { domain: o.domain } : {}), ...(o.binding ? { binding: o.binding } : {}) };
 }
 
-const AGE_BUCKETS = [5 * 60_000, 10 * 60_000, 20 * 60_000, 40 * 60_000, 80 * 60_000, 160 * 60_000, 320 * 60_000, 640 * 60_000, 1280 * 60_000];
+const AGE_BUCKETS = [
+  5 * 60_000,
+  10 * 60_000,
+  20 * 60_000,
+  40 * 60_000,
+  80 * 60_000,
+  160 * 60_000,
+  320 * 60_000,
+  640 * 60_000,
+  1280 * 60_000,
+];
 
 export function registerQueueVerbs(program: Command): void {
-  const queue = scopeOpts(program.command('queue').alias('mailq').description('queues per (binding, domain): active, delayed, in flight, oldest')).enablePositionalOptions();
+  const queue = scopeOpts(
+    program
+      .command('queue')
+      .alias('mailq')
+      .description('queues per (binding, domain): active, delayed, in flight, oldest'),
+  ).enablePositionalOptions();
   queue.action((o: Scope) =>
     withClient(
       o,
@@ -30,7 +46,16 @@ export function registerQueueVerbs(program: Command): void {
         // Momentum's mailq columns: C open connections, A active, D delayed; IF jobs in flight.
         return table(
           ['Group/Binding', 'Domain', 'C', 'AQ', 'DQ', 'IF', 'Oldest', 'State'],
-          sorted.map((r) => [`${r.bindingGroup}/${r.binding}`, r.domain, r.connections, r.active, r.delayed, r.inFlight, r.oldestReceivedAt ? age(now - r.oldestReceivedAt) : '-', r.suspended ? 'suspended' : '']),
+          sorted.map((r) => [
+            `${r.bindingGroup}/${r.binding}`,
+            r.domain,
+            r.connections,
+            r.active,
+            r.delayed,
+            r.inFlight,
+            r.oldestReceivedAt ? age(now - r.oldestReceivedAt) : '-',
+            r.suspended ? 'suspended' : '',
+          ]),
         );
       },
     ),
@@ -42,7 +67,8 @@ export function registerQueueVerbs(program: Command): void {
     .action((domain: string, o: Scope & { limit: string; offset: string }) =>
       withClient(
         o,
-        (c) => c.get<QueuedJobInfo[]>('/v1/queue/jobs', { domain, binding: o.binding, limit: o.limit, offset: o.offset }),
+        (c) =>
+          c.get<QueuedJobInfo[]>('/v1/queue/jobs', { domain, binding: o.binding, limit: o.limit, offset: o.offset }),
         (jobs) =>
           jobs
             .map(
@@ -70,8 +96,16 @@ export function registerQueueVerbs(program: Command): void {
         }
         const total = new Array<number>(AGE_BUCKETS.length + 2).fill(0);
         for (const r of by.values()) r.forEach((v, i) => (total[i]! += v));
-        const head = ['', 'T', ...AGE_BUCKETS.map((m) => String(m / 60_000)), `${AGE_BUCKETS[AGE_BUCKETS.length - 1]! / 60_000}+`];
-        const rows = [['TOTAL', ...total], ...[...by.entries()].sort((a, b) => b[1][0]! - a[1][0]!).map(([d, r]) => [d, ...r])];
+        const head = [
+          '',
+          'T',
+          ...AGE_BUCKETS.map((m) => String(m / 60_000)),
+          `${AGE_BUCKETS[AGE_BUCKETS.length - 1]! / 60_000}+`,
+        ];
+        const rows = [
+          ['TOTAL', ...total],
+          ...[...by.entries()].sort((a, b) => b[1][0]! - a[1][0]!).map(([d, r]) => [d, ...r]),
+        ];
         return table(head, rows);
       },
     ),
@@ -83,24 +117,51 @@ export function registerQueueVerbs(program: Command): void {
     .option('--list', 'list suspensions')
     .action((o: Scope & { duration?: string; reason?: string; list?: boolean }) => {
       if (o.list) {
-        return withClient(o, (c) => c.get<Suspension[]>('/v1/suspensions'), (rows) =>
-          table(['Binding', 'Domain', 'Since', 'Until', 'Reason'], rows.map((s) => [s.binding ?? '*', s.domain ?? '*', new Date(s.since).toISOString(), s.until ? new Date(s.until).toISOString() : '-', s.reason ?? ''])),
+        return withClient(
+          o,
+          (c) => c.get<Suspension[]>('/v1/suspensions'),
+          (rows) =>
+            table(
+              ['Binding', 'Domain', 'Since', 'Until', 'Reason'],
+              rows.map((s) => [
+                s.binding ?? '*',
+                s.domain ?? '*',
+                new Date(s.since).toISOString(),
+                s.until ? new Date(s.until).toISOString() : '-',
+                s.reason ?? '',
+              ]),
+            ),
         );
       }
       if (!o.domain && !o.binding) fail('suspend needs --domain, --binding, or both (or --list)', EXIT_CONFIG);
       const durationMs = o.duration === undefined ? undefined : parseDuration(o.duration);
-      if (o.duration !== undefined && durationMs === undefined) fail(`--duration: expected a duration such as "4h", found "${o.duration}"`, EXIT_CONFIG);
+      if (o.duration !== undefined && durationMs === undefined)
+        fail(`--duration: expected a duration such as "4h", found "${o.duration}"`, EXIT_CONFIG);
       return withClient(
         o,
-        (c) => c.post<{ suspension: Suspension }>('/v1/suspend', { ...sel(o), ...(durationMs ? { durationMs } : {}), ...(o.reason ? { reason: o.reason } : {}) }),
-        () => `suspended ${o.binding ? `binding ${o.binding} ` : ''}${o.domain ? `domain ${o.domain}` : ''}${o.duration ? ` for ${o.duration}` : ''}\n`,
+        (c) =>
+          c.post<{ suspension: Suspension }>('/v1/suspend', {
+            ...sel(o),
+            ...(durationMs ? { durationMs } : {}),
+            ...(o.reason ? { reason: o.reason } : {}),
+          }),
+        () =>
+          `suspended ${o.binding ? `binding ${o.binding} ` : ''}${o.domain ? `domain ${o.domain}` : ''}${o.duration ? ` for ${o.duration}` : ''}\n`,
       );
     });
   scopeOpts(program.command('resume').description('resume delivery suspended by `petrel suspend`')).action((o: Scope) =>
-    withClient(o, (c) => c.post<{ resumed: number }>('/v1/resume', sel(o)), (r) => `resumed; ${r.resumed} message(s) back in the active queue\n`),
+    withClient(
+      o,
+      (c) => c.post<{ resumed: number }>('/v1/resume', sel(o)),
+      (r) => `resumed; ${r.resumed} message(s) back in the active queue\n`,
+    ),
   );
   scopeOpts(program.command('flush').description('delayed mail becomes due now')).action((o: Scope) =>
-    withClient(o, (c) => c.post<{ requeued: number }>('/v1/flush', sel(o)), (r) => `${o.domain ?? 'all'} flushed.  ${r.requeued} messages requeued.\n`),
+    withClient(
+      o,
+      (c) => c.post<{ requeued: number }>('/v1/flush', sel(o)),
+      (r) => `${o.domain ?? 'all'} flushed.  ${r.requeued} messages requeued.\n`,
+    ),
   );
   scopeOpts(program.command('fail').description('fail queued mail permanently (with DSNs unless --quiet)'))
     .argument('[note]', 'reply to record, e.g. "554 5.7.0 [internal] Message manually purged"')
@@ -112,22 +173,53 @@ export function registerQueueVerbs(program: Command): void {
       const body = { ...sel(o), quiet: o.quiet === true, ...(note ? { reply: note } : {}) };
       return withClient(
         o,
-        async (c) => (o.dryRun ? c.post<{ failed: number }>('/v1/fail', { ...body, dryRun: true }) : { failed: await chunked(c, '/v1/fail', body, 'failed', Math.max(1, Number(o.chunk) || 1000), 'failing') }),
-        (r) => `${o.domain ?? o.binding} ${o.dryRun ? 'would be purged' : 'purged'}. ${r.failed} messages ${o.dryRun ? 'would fail' : 'failed'}.\n`,
+        async (c) =>
+          o.dryRun
+            ? c.post<{ failed: number }>('/v1/fail', { ...body, dryRun: true })
+            : { failed: await chunked(c, '/v1/fail', body, 'failed', Math.max(1, Number(o.chunk) || 1000), 'failing') },
+        (r) =>
+          `${o.domain ?? o.binding} ${o.dryRun ? 'would be purged' : 'purged'}. ${r.failed} messages ${o.dryRun ? 'would fail' : 'failed'}.\n`,
       );
     });
-  clientOptions(program.command('reroute').description("move a domain's queued mail to another domain's route").argument('<from>').argument('<to>'))
+  clientOptions(
+    program
+      .command('reroute')
+      .description("move a domain's queued mail to another domain's route")
+      .argument('<from>')
+      .argument('<to>'),
+  )
     .option('--dry-run', 'count only')
     .option('--chunk <n>', 'jobs per step (progress bar on a TTY)', '1000')
     .action((from: string, to: string, o: ClientOptions & { dryRun?: boolean; chunk: string }) =>
       withClient(
         o,
-        async (c) => (o.dryRun ? c.post<{ moved: number }>('/v1/reroute', { from, to, dryRun: true }) : { moved: await chunked(c, '/v1/reroute', { from, to }, 'moved', Math.max(1, Number(o.chunk) || 1000), 'rerouting') }),
+        async (c) =>
+          o.dryRun
+            ? c.post<{ moved: number }>('/v1/reroute', { from, to, dryRun: true })
+            : {
+                moved: await chunked(
+                  c,
+                  '/v1/reroute',
+                  { from, to },
+                  'moved',
+                  Math.max(1, Number(o.chunk) || 1000),
+                  'rerouting',
+                ),
+              },
         (r) => `Moved ${r.moved} messages from '${from}' to '${to}'\n`,
       ),
     );
-  clientOptions(program.command('rebind').description('re-run binding assignment for queued mail').argument('<binding>', "a binding or 'all'").argument('[domain]')).action(
-    (binding: string, domain: string | undefined, o: ClientOptions) =>
-      withClient(o, (c) => c.post<{ rebound: number }>('/v1/rebind', { binding, ...(domain ? { domain } : {}) }), (r) => `Rebound ${r.rebound} messages.\n`),
+  clientOptions(
+    program
+      .command('rebind')
+      .description('re-run binding assignment for queued mail')
+      .argument('<binding>', "a binding or 'all'")
+      .argument('[domain]'),
+  ).action((binding: string, domain: string | undefined, o: ClientOptions) =>
+    withClient(
+      o,
+      (c) => c.post<{ rebound: number }>('/v1/rebind', { binding, ...(domain ? { domain } : {}) }),
+      (r) => `Rebound ${r.rebound} messages.\n`,
+    ),
   );
 }

@@ -7,7 +7,8 @@ import { loadOrExit } from './common.js';
 function showValue(v: unknown, spec?: OptionSpec): string {
   if (v === undefined) return 'unset';
   if (spec?.type === 'duration' && typeof v === 'number') return `"${formatDuration(v)}"`;
-  if (typeof v === 'object' && v !== null && 'count' in v && 'perMs' in v) return `${String(v.count)}/${Number(v.perMs) / 1000}s`;
+  if (typeof v === 'object' && v !== null && 'count' in v && 'perMs' in v)
+    return `${String(v.count)}/${Number(v.perMs) / 1000}s`;
   return JSON.stringify(v);
 }
 
@@ -15,23 +16,33 @@ function showValue(v: unknown, spec?: OptionSpec): string {
 export function hostLines(r: RouteExplanation): string[] {
   const lines: string[] = [];
   for (const h of r.mx?.hosts ?? []) {
-    lines.push(`  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}${h.ttl !== undefined ? ` (ttl ${h.ttl}s)` : ''}`);
+    lines.push(
+      `  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}${h.ttl !== undefined ? ` (ttl ${h.ttl}s)` : ''}`,
+    );
   }
   // routes entries in the order tried; an MX entry lists its hosts beneath it.
   for (const [i, e] of (r.routes ?? []).entries()) {
     const head = `  route ${i + 1} ${e.entry}`;
     if (e.kind === 'a') {
       const addrs = e.hosts.flatMap((h) => h.addresses.map((a) => `${a.address}:${e.port}`));
-      lines.push(`${head} → ${addrs.length ? addrs.join(' ') : `(no usable address${e.failure?.detail ? `: ${e.failure.detail}` : ''})`}`);
+      lines.push(
+        `${head} → ${addrs.length ? addrs.join(' ') : `(no usable address${e.failure?.detail ? `: ${e.failure.detail}` : ''})`}`,
+      );
       continue;
     }
-    lines.push(`${head} → MX of ${e.name}${e.implicit ? ' (implicit MX: the domain\'s own address)' : ''}${e.failure ? `: ${formatReply(e.failure.reply)}` : ''}`);
+    lines.push(
+      `${head} → MX of ${e.name}${e.implicit ? " (implicit MX: the domain's own address)" : ''}${e.failure ? `: ${formatReply(e.failure.reply)}` : ''}`,
+    );
     for (const h of e.hosts) {
-      lines.push(`    MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => `${a.address}:${e.port}`).join(' ') : '(no usable address)'}`);
+      lines.push(
+        `    MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => `${a.address}:${e.port}`).join(' ') : '(no usable address)'}`,
+      );
     }
   }
   for (const g of r.gateway ?? []) {
-    lines.push(`  gateway ${g.entry} → ${g.addresses.length ? g.addresses.map((a) => `${a.address}:${g.port}`).join(' ') : '(no usable address)'}`);
+    lines.push(
+      `  gateway ${g.entry} → ${g.addresses.length ? g.addresses.map((a) => `${a.address}:${g.port}`).join(' ') : '(no usable address)'}`,
+    );
   }
   return lines;
 }
@@ -42,16 +53,24 @@ export function renderExplanation(x: RecipientExplanation): string {
   out.push(`recipient: ${x.recipient}`, `sender:    ${x.sender === '' ? '<>' : x.sender}`, `domain:    ${x.domain}`);
   out.push(`binding:   ${x.binding}`, `group:     ${x.bindingGroup}`, `rule:      ${x.rule}`);
   const r = x.route;
-  out.push(`source:    ${r.bindAddress ?? '* (kernel chooses)'}`, `ehlo:      ${r.ehloName === EHLO_FROM_SENDER ? `${EHLO_FROM_SENDER} (the sender domain of each connection's first message)` : r.ehloName}`, `port:      ${r.port}`);
-  out.push(`route:     ${r.source}${r.mx?.implicit ? ' (implicit MX: the domain\'s own address)' : ''}`);
+  out.push(
+    `source:    ${r.bindAddress ?? '* (kernel chooses)'}`,
+    `ehlo:      ${r.ehloName === EHLO_FROM_SENDER ? `${EHLO_FROM_SENDER} (the sender domain of each connection's first message)` : r.ehloName}`,
+    `port:      ${r.port}`,
+  );
+  out.push(`route:     ${r.source}${r.mx?.implicit ? " (implicit MX: the domain's own address)" : ''}`);
   out.push(...hostLines(r));
   if (r.prohibited.length) out.push(`  prohibited: ${r.prohibited.join(' ')}`);
   if (r.self?.length) out.push(`  skipped, Petrel's own listener (mail loop): ${r.self.join(' ')}`);
-  if (r.route.kind === 'failure') out.push(`  failure: ${formatReply(r.route.reply)} (${r.route.permanent ? 'permanent' : 'transient'})`);
+  if (r.route.kind === 'failure')
+    out.push(`  failure: ${formatReply(r.route.reply)} (${r.route.permanent ? 'permanent' : 'transient'})`);
   else if (r.route.auth) out.push(`  auth: ${r.route.auth.user}`);
   out.push('options:');
   const width = Math.max(...Object.keys(x.options).map((k) => k.length));
-  for (const [k, o] of Object.entries(x.options)) out.push(`  ${k.padEnd(width)}  ${showValue(o.value, (DELIVERY_OPTIONS as Record<string, OptionSpec>)[k]).padEnd(14)}  ${o.scope}`);
+  for (const [k, o] of Object.entries(x.options))
+    out.push(
+      `  ${k.padEnd(width)}  ${showValue(o.value, (DELIVERY_OPTIONS as Record<string, OptionSpec>)[k]).padEnd(14)}  ${o.scope}`,
+    );
   return `${out.join('\n')}\n`;
 }
 
@@ -68,16 +87,29 @@ export function registerRoute(program: Command): Command {
     .option('--header <field...>', 'a header "Name: value" (for header rules)')
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG)
     .option('--json', 'print JSON')
-    .action(async (recipient: string, o: { sender: string; client?: string; authUser?: string; header?: string[]; config: string; json?: boolean }) => {
-      const config = loadOrExit(o.config);
-      const headers: Record<string, string> = {};
-      for (const h of o.header ?? []) {
-        const i = h.indexOf(':');
-        if (i > 0) headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
-      }
-      const client = o.client !== undefined || o.authUser !== undefined ? { address: o.client ?? '', ...(o.authUser !== undefined ? { authUser: o.authUser } : {}) } : undefined;
-      const x = await explainRecipient(config, { recipient, sender: o.sender, ...(client ? { client } : {}), headers });
-      process.stdout.write(o.json ? `${JSON.stringify(x, null, 2)}\n` : renderExplanation(x));
-    });
+    .action(
+      async (
+        recipient: string,
+        o: { sender: string; client?: string; authUser?: string; header?: string[]; config: string; json?: boolean },
+      ) => {
+        const config = loadOrExit(o.config);
+        const headers: Record<string, string> = {};
+        for (const h of o.header ?? []) {
+          const i = h.indexOf(':');
+          if (i > 0) headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+        }
+        const client =
+          o.client !== undefined || o.authUser !== undefined
+            ? { address: o.client ?? '', ...(o.authUser !== undefined ? { authUser: o.authUser } : {}) }
+            : undefined;
+        const x = await explainRecipient(config, {
+          recipient,
+          sender: o.sender,
+          ...(client ? { client } : {}),
+          headers,
+        });
+        process.stdout.write(o.json ? `${JSON.stringify(x, null, 2)}\n` : renderExplanation(x));
+      },
+    );
   return route;
 }

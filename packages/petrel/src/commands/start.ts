@@ -18,7 +18,8 @@ export function registerStart(program: Command): void {
       // Before any service opens the spool: a file in the control socket's place, or another
       // daemon on it, stops the start with the path named.
       try {
-        if ((await inspectControlSocket(config.control.socket)) === 'live') throw liveSocketError(config.control.socket);
+        if ((await inspectControlSocket(config.control.socket)) === 'live')
+          throw liveSocketError(config.control.socket);
       } catch (e) {
         if (!isPetrelError(e)) throw e;
         logger.flush();

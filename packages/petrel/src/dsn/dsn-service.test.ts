@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bus, ManualClock, parseConfig, silentLogger, SmtpReply, type BounceGenerated, type DeliveryDeferred, type DeliveryJob, type MessageEnvelope, type MessageSpooled } from '@petrel/core';
+import {
+  Bus,
+  ManualClock,
+  parseConfig,
+  silentLogger,
+  SmtpReply,
+  type BounceGenerated,
+  type DeliveryDeferred,
+  type DeliveryJob,
+  type MessageEnvelope,
+  type MessageSpooled,
+} from '@petrel/core';
 import { Classifier } from '@petrel/bounce';
 import { Spool } from '@petrel/spool';
 import { QueueManager } from '@petrel/queue';
@@ -15,7 +26,10 @@ const BODY = Buffer.from('Subject: original subject\r\nMessage-ID: <orig@origin.
 
 async function fixture(t: { after(fn: () => unknown): void }, toml = '') {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-dsn-'));
-  const config = parseConfig(`hostname = "petrel.test"\nspool_dir = "spool"\n[spool]\nmin_free_space = 0\n${toml}`, join(dir, 'petrel.toml'));
+  const config = parseConfig(
+    `hostname = "petrel.test"\nspool_dir = "spool"\n[spool]\nmin_free_space = 0\n${toml}`,
+    join(dir, 'petrel.toml'),
+  );
   const bus = new Bus();
   const ctx = { config, bus, clock: new ManualClock(Date.UTC(2026, 0, 1)), logger: silentLogger() };
   // Inline writer: this tests the DSN service, not the spool's writer thread, and wants determinism.
@@ -69,7 +83,13 @@ async function fixture(t: { after(fn: () => unknown): void }, toml = '') {
   const attempt = (job: DeliveryJob): void =>
     bus.publish('delivery.attempted', {
       job,
-      outcomes: job.recipients.map((r) => ({ index: r.index, address: r.address, status: 'permanent' as const, reply: SmtpReply.parse(`550 5.1.1 <${r.address}>: user unknown`), stage: 4 })),
+      outcomes: job.recipients.map((r) => ({
+        index: r.index,
+        address: r.address,
+        status: 'permanent' as const,
+        reply: SmtpReply.parse(`550 5.1.1 <${r.address}>: user unknown`),
+        stage: 4,
+      })),
       remote: { host: 'mx1.example.test', ip: '127.0.0.2', port: 25 },
       startedAt: ctx.clock.now() - 10,
       finishedAt: ctx.clock.now(),
@@ -79,7 +99,19 @@ async function fixture(t: { after(fn: () => unknown): void }, toml = '') {
     const deadline = Date.now() + 5000;
     while (bounces.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   };
-  return { ctx, dsn, bus, spool, spooled, bounces, store, jobOf, attempt, waitBounce, readBody: (id: string) => bus.request('spool.body', { id }) };
+  return {
+    ctx,
+    dsn,
+    bus,
+    spool,
+    spooled,
+    bounces,
+    store,
+    jobOf,
+    attempt,
+    waitBounce,
+    readBody: (id: string) => bus.request('spool.body', { id }),
+  };
 }
 
 test('a permanent failure of the last pending recipients yields one DSN from <> with the original headers, though the spool deletes the original in the next turn', async (t) => {
@@ -89,16 +121,29 @@ test('a permanent failure of the last pending recipients yields one DSN from <> 
   await f.waitBounce(1);
   assert.equal(f.bounces.length, 1);
   const b = f.bounces[0]!;
-  assert.deepEqual(b.recipients.map((r) => [r.address, r.bounceClass, r.bounceClassName]), [['hard1@example.test', 10, 'Invalid Recipient'], ['hard3@example.test', 10, 'Invalid Recipient']], 'NOTIFY=NEVER left out');
+  assert.deepEqual(
+    b.recipients.map((r) => [r.address, r.bounceClass, r.bounceClassName]),
+    [
+      ['hard1@example.test', 10, 'Invalid Recipient'],
+      ['hard3@example.test', 10, 'Invalid Recipient'],
+    ],
+    'NOTIFY=NEVER left out',
+  );
   await assert.rejects(f.readBody(env.id), /not in the spool/, 'the original is gone: the body was read in time');
   const dsnMsg = f.spooled.find((s) => s.envelope.id === b.dsnId)!;
   assert.equal(dsnMsg.envelope.sender, '');
   assert.equal(dsnMsg.envelope.protocol, 'internal');
-  assert.deepEqual(dsnMsg.envelope.recipients.map((r) => r.address), ['alice@origin.test']);
+  assert.deepEqual(
+    dsnMsg.envelope.recipients.map((r) => r.address),
+    ['alice@origin.test'],
+  );
   const text = (await f.readBody(b.dsnId)).toString();
   assert.match(text, /From: Mail Delivery System <MAILER-DAEMON@petrel\.test>/);
   assert.match(text, /Original-Envelope-Id: E1/);
-  assert.match(text, /Original-Recipient: rfc822;hard1@example\.test\r\nFinal-Recipient: rfc822;hard1@example\.test\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; mx1\.example\.test/);
+  assert.match(
+    text,
+    /Original-Recipient: rfc822;hard1@example\.test\r\nFinal-Recipient: rfc822;hard1@example\.test\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; mx1\.example\.test/,
+  );
   assert.doesNotMatch(text, /hard2@/);
   assert.match(text, /Content-Type: text\/rfc822-headers[^]*Subject: original subject/, 'RET=HDRS: headers');
   assert.doesNotMatch(text, /secret body text/);
@@ -117,17 +162,36 @@ test('RET=FULL returns the whole original; mailerdaemon from config is the From 
 test('no DSN for mail from <>, for NOTIFY=NEVER only, for generate_bounces = false, or for a quiet fail', async (t) => {
   const f = await fixture(t, '[domain."nobounce.test"]\ngenerate_bounces = false\n');
   f.attempt(f.jobOf(await f.store({ sender: '' })));
-  f.attempt(f.jobOf(await f.store({ recipients: [{ address: 'n@example.test', domain: 'example.test', notify: ['NEVER'] }] })));
+  f.attempt(
+    f.jobOf(await f.store({ recipients: [{ address: 'n@example.test', domain: 'example.test', notify: ['NEVER'] }] })),
+  );
   f.attempt({ ...f.jobOf(await f.store()), domain: 'nobounce.test' });
   const job = f.jobOf(await f.store());
-  f.bus.publish('delivery.failed', { job, indexes: [0], reply: new SmtpReply(554, '[internal] Message manually purged', '5.7.0'), reason: 'policy', quiet: true });
+  f.bus.publish('delivery.failed', {
+    job,
+    indexes: [0],
+    reply: new SmtpReply(554, '[internal] Message manually purged', '5.7.0'),
+    reason: 'policy',
+    quiet: true,
+  });
   // A control: an expiry of the same kind of job does produce one, so the waits above were long enough.
-  f.bus.publish('delivery.failed', { job, indexes: [0, 1, 2], reply: new SmtpReply(554, '[internal] exceeded max time without delivery', '5.4.7'), reason: 'expiration' });
+  f.bus.publish('delivery.failed', {
+    job,
+    indexes: [0, 1, 2],
+    reply: new SmtpReply(554, '[internal] exceeded max time without delivery', '5.4.7'),
+    reason: 'expiration',
+  });
   await f.waitBounce(1);
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   assert.equal(f.bounces.length, 1);
   assert.equal(f.bounces[0]!.job.messageId, job.messageId);
-  assert.deepEqual(f.bounces[0]!.recipients.map((r) => [r.index, r.bounceClass]), [[0, 24], [2, 24]]);
+  assert.deepEqual(
+    f.bounces[0]!.recipients.map((r) => [r.index, r.bounceClass]),
+    [
+      [0, 24],
+      [2, 24],
+    ],
+  );
 });
 
 test('NOTIFY decides per recipient: NEVER none, SUCCESS only none, FAILURE or absent yes', () => {
@@ -160,7 +224,13 @@ test('NOTIFY=SUCCESS relayed to a hop without DSN earns a "relayed" DSN; a DSN-c
   const delivered = (remoteDsn: boolean): void =>
     f.bus.publish('delivery.attempted', {
       job,
-      outcomes: job.recipients.map((r) => ({ index: r.index, address: r.address, status: 'delivered' as const, reply: SmtpReply.parse('250 2.0.0 Ok'), stage: 9 })),
+      outcomes: job.recipients.map((r) => ({
+        index: r.index,
+        address: r.address,
+        status: 'delivered' as const,
+        reply: SmtpReply.parse('250 2.0.0 Ok'),
+        stage: 9,
+      })),
       remote: { host: 'mx1.example.test', ip: '127.0.0.2', port: 25 },
       startedAt: 0,
       finishedAt: 1,
@@ -174,7 +244,10 @@ test('NOTIFY=SUCCESS relayed to a hop without DSN earns a "relayed" DSN; a DSN-c
   assert.equal(f.bounces.length, 1);
   const b = f.bounces[0]!;
   assert.equal(b.action, 'relayed');
-  assert.deepEqual(b.recipients.map((r) => r.address), ['ok1@example.test']);
+  assert.deepEqual(
+    b.recipients.map((r) => r.address),
+    ['ok1@example.test'],
+  );
   const text = (await f.readBody(b.dsnId)).toString();
   assert.match(text, /Subject: Successful Mail Delivery Report/);
   assert.match(text, /Final-Recipient: rfc822;ok1@example\.test\r\nAction: relayed\r\nStatus: 2\.0\.0/);
@@ -194,7 +267,11 @@ test("the delay-DSN schedule is Momentum's: base, then doubling gaps capped by t
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map(firstAt), [1, 3, 7, 15, 27, 39, 51]);
   assert.equal(delayDsnPoints(HOUR - 1, HOUR, 12 * HOUR), 0, 'nothing before the first point');
   assert.equal(delayDsnPoints(-5, HOUR, 12 * HOUR), 0, 'nothing before reception');
-  assert.deepEqual([1, 2, 3].map((n) => delayDsnPoints(n * HOUR, 2 * HOUR, HOUR)), [0, 1, 1], 'a max below the base counts as the base: every 2h');
+  assert.deepEqual(
+    [1, 2, 3].map((n) => delayDsnPoints(n * HOUR, 2 * HOUR, HOUR)),
+    [0, 1, 1],
+    'a max below the base counts as the base: every 2h',
+  );
   const policy = { delay_dsn_retry_interval: HOUR, delay_dsn_max_retry_interval: 12 * HOUR };
   assert.equal(delayDsnDue(0, 50 * MIN, 60 * MIN, policy), true, 'the point itself belongs to the deferral at it');
   assert.equal(delayDsnDue(0, 60 * MIN, 61 * MIN, policy), false, 'and not to the next one');
@@ -218,30 +295,74 @@ test('with generate_delay_dsn, a recipient deferred every 30 min for 16 h gets d
   const reply = SmtpReply.parse('451 4.3.0 try later');
   for (let k = 1; k <= 32; k++) {
     clock.advance(30 * MIN);
-    f.bus.publish('delivery.deferred', { job: { ...job, attempts: k }, attempts: k, nextAttemptAt: clock.now() + 30 * MIN, expiresAt: env.receivedAt + 5 * DAY, previousAttemptAt: clock.now() - 30 * MIN, reply });
+    f.bus.publish('delivery.deferred', {
+      job: { ...job, attempts: k },
+      attempts: k,
+      nextAttemptAt: clock.now() + 30 * MIN,
+      expiresAt: env.receivedAt + 5 * DAY,
+      previousAttemptAt: clock.now() - 30 * MIN,
+      reply,
+    });
   }
   await f.dsn.stop(); // waits for every DSN in flight: the count below is final
-  const at = await Promise.all(f.bounces.map(async (b) => (Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec((await f.readBody(b.dsnId)).toString())![1]!) - env.receivedAt) / HOUR));
+  const at = await Promise.all(
+    f.bounces.map(
+      async (b) =>
+        (Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec((await f.readBody(b.dsnId)).toString())![1]!) - env.receivedAt) /
+        HOUR,
+    ),
+  );
   assert.deepEqual(at, [1, 3, 7, 15], 'one notice per schedule point, no more');
   for (const b of f.bounces) {
     assert.equal(b.action, 'delayed');
-    assert.deepEqual(b.recipients.map((r) => r.address), ['plain@example.test', 'delay@example.test'], 'NOTIFY=FAILURE and NEVER get none');
+    assert.deepEqual(
+      b.recipients.map((r) => r.address),
+      ['plain@example.test', 'delay@example.test'],
+      'NOTIFY=FAILURE and NEVER get none',
+    );
   }
 });
 
 test('no delay DSN without generate_delay_dsn, nor before the first point (the old first-deferral notice is gone)', async (t) => {
-  const f = await fixture(t, '[domain."example.test"]\ndelay_dsn_retry_interval = "2h"\n[domain."on.test"]\ngenerate_delay_dsn = true\ndelay_dsn_retry_interval = "2h"\n');
+  const f = await fixture(
+    t,
+    '[domain."example.test"]\ndelay_dsn_retry_interval = "2h"\n[domain."on.test"]\ngenerate_delay_dsn = true\ndelay_dsn_retry_interval = "2h"\n',
+  );
   const clock = f.ctx.clock;
   const env = await f.store({ receivedAt: clock.now() });
   const reply = SmtpReply.parse('451 4.3.0 try later');
   clock.advance(HOUR);
-  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), domain: 'on.test', attempts: 1 }, attempts: 1, nextAttemptAt: 0, expiresAt: env.receivedAt + DAY, previousAttemptAt: env.receivedAt, reply });
+  f.bus.publish('delivery.deferred', {
+    job: { ...f.jobOf(env), domain: 'on.test', attempts: 1 },
+    attempts: 1,
+    nextAttemptAt: 0,
+    expiresAt: env.receivedAt + DAY,
+    previousAttemptAt: env.receivedAt,
+    reply,
+  });
   clock.advance(2 * HOUR);
-  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), attempts: 2 }, attempts: 2, nextAttemptAt: 0, expiresAt: env.receivedAt + DAY, previousAttemptAt: clock.now() - 2 * HOUR, reply });
+  f.bus.publish('delivery.deferred', {
+    job: { ...f.jobOf(env), attempts: 2 },
+    attempts: 2,
+    nextAttemptAt: 0,
+    expiresAt: env.receivedAt + DAY,
+    previousAttemptAt: clock.now() - 2 * HOUR,
+    reply,
+  });
   // Control: the same job on the domain that turned it on, past its 2h point, does get one.
-  f.bus.publish('delivery.deferred', { job: { ...f.jobOf(env), domain: 'on.test', attempts: 2 }, attempts: 2, nextAttemptAt: 0, expiresAt: env.receivedAt + DAY, previousAttemptAt: clock.now() - 2 * HOUR, reply });
+  f.bus.publish('delivery.deferred', {
+    job: { ...f.jobOf(env), domain: 'on.test', attempts: 2 },
+    attempts: 2,
+    nextAttemptAt: 0,
+    expiresAt: env.receivedAt + DAY,
+    previousAttemptAt: clock.now() - 2 * HOUR,
+    reply,
+  });
   await f.dsn.stop();
-  assert.deepEqual(f.bounces.map((b) => [b.job.domain, b.action]), [['on.test', 'delayed']]);
+  assert.deepEqual(
+    f.bounces.map((b) => [b.job.domain, b.action]),
+    [['on.test', 'delayed']],
+  );
 });
 
 test('across restarts a point reported before is not reported again, and points passed while down are reported once', async (t) => {
@@ -256,7 +377,14 @@ test('across restarts a point reported before is not reported again, and points 
   let previous = start;
   const defer = (attempts: number, atMin: number, waitMin: number): void => {
     clock.advance(start + atMin * MIN - clock.now());
-    f.bus.publish('delivery.deferred', { job: { ...job, attempts }, attempts, nextAttemptAt: clock.now() + waitMin * MIN, expiresAt: start + 5 * DAY, previousAttemptAt: previous, reply });
+    f.bus.publish('delivery.deferred', {
+      job: { ...job, attempts },
+      attempts,
+      nextAttemptAt: clock.now() + waitMin * MIN,
+      expiresAt: start + 5 * DAY,
+      previousAttemptAt: previous,
+      reply,
+    });
     previous = clock.now();
   };
   // A new DsnService knows nothing of earlier deferrals; the queue's derivation stands in.
@@ -278,18 +406,29 @@ test('across restarts a point reported before is not reported again, and points 
   const d = await restart(5, 920);
   defer(6, 921, 640); // (600m, 921m]: 15h
   await d.stop();
-  const at = await Promise.all(f.bounces.map(async (x) => (Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec((await f.readBody(x.dsnId)).toString())![1]!) - start) / MIN));
+  const at = await Promise.all(
+    f.bounces.map(
+      async (x) =>
+        (Date.parse(/Last-Attempt-Date: (.+)\r\n/.exec((await f.readBody(x.dsnId)).toString())![1]!) - start) / MIN,
+    ),
+  );
   assert.deepEqual(at, [61, 600, 921]);
 });
 
 test("a delay DSN's Will-Retry-Until is the instant the queue expires the recipient, and its Remote-MTA the host that deferred it", async (t) => {
   // Retries every 60 s, expiry at 150 s: the try after 120 s would fall past it, so there is none.
-  const f = await fixture(t, '[global]\ngenerate_delay_dsn = true\ndelay_dsn_retry_interval = "0s"\nretry_interval = "60s"\nmax_retry_interval = "60s"\nmessage_expiration = "150s"\n');
+  const f = await fixture(
+    t,
+    '[global]\ngenerate_delay_dsn = true\ndelay_dsn_retry_interval = "0s"\nretry_interval = "60s"\nmax_retry_interval = "60s"\nmessage_expiration = "150s"\n',
+  );
   const queue = new QueueManager(f.ctx);
   await queue.start();
   t.after(() => queue.stop());
   const clock = f.ctx.clock;
-  const env = await f.store({ receivedAt: clock.now(), recipients: [{ address: 'slow@example.test', domain: 'example.test' }] });
+  const env = await f.store({
+    receivedAt: clock.now(),
+    recipients: [{ address: 'slow@example.test', domain: 'example.test' }],
+  });
   const deferred: DeliveryDeferred[] = [];
   const failed: number[] = [];
   f.bus.subscribe('delivery.deferred', (d) => void deferred.push(d));
@@ -301,7 +440,15 @@ test("a delay DSN's Will-Retry-Until is the instant the queue expires the recipi
     if (job) {
       f.bus.publish('delivery.attempted', {
         job,
-        outcomes: [{ index: 0, address: 'slow@example.test', status: 'transient', reply: SmtpReply.parse('451 4.3.0 try later'), stage: 9 }],
+        outcomes: [
+          {
+            index: 0,
+            address: 'slow@example.test',
+            status: 'transient',
+            reply: SmtpReply.parse('451 4.3.0 try later'),
+            stage: 9,
+          },
+        ],
         remote,
         startedAt: clock.now(),
         finishedAt: clock.now(),

@@ -45,7 +45,12 @@ export function delayDsnPoints(elapsed: number, base: number, max: number): numb
  * attempt (or reception) was at `since`? Yes when a schedule point lies in (since, now]; several
  * points passed at once (a long outage) still make one notice. A base of 0 means every deferral.
  */
-export function delayDsnDue(receivedAt: number, since: number, now: number, policy: Pick<DeliveryOptions, 'delay_dsn_retry_interval' | 'delay_dsn_max_retry_interval'>): boolean {
+export function delayDsnDue(
+  receivedAt: number,
+  since: number,
+  now: number,
+  policy: Pick<DeliveryOptions, 'delay_dsn_retry_interval' | 'delay_dsn_max_retry_interval'>,
+): boolean {
   const base = policy.delay_dsn_retry_interval;
   if (base <= 0) return true;
   const max = policy.delay_dsn_max_retry_interval;
@@ -84,7 +89,8 @@ export class DsnService implements Service {
     const { bus } = this.ctx;
     this.undo.push(
       bus.subscribe('delivery.attempted', (a) => {
-        for (const o of a.outcomes) if (o.status !== 'transient') this.lastDeferral.delete(recipientKey(a.job.messageId, o.index));
+        for (const o of a.outcomes)
+          if (o.status !== 'transient') this.lastDeferral.delete(recipientKey(a.job.messageId, o.index));
         const failed = a.outcomes.filter((o) => o.status === 'permanent');
         if (failed.length > 0) this.report(a.job, failed, 'failed', a.remote, a.finishedAt);
         // RFC 3461 §5.2.2: relaying to a hop without DSN ends our duty to report; NOTIFY=SUCCESS
@@ -98,7 +104,9 @@ export class DsnService implements Service {
         for (const index of f.indexes) this.lastDeferral.delete(recipientKey(f.job.messageId, index));
         if (f.quiet) return; // Momentum `fail … quiet`
         const byIndex = new Map(f.job.recipients.map((r) => [r.index, r.address]));
-        const items = f.indexes.flatMap((index) => (byIndex.has(index) ? [{ index, address: byIndex.get(index)!, reply: f.reply }] : []));
+        const items = f.indexes.flatMap((index) =>
+          byIndex.has(index) ? [{ index, address: byIndex.get(index)!, reply: f.reply }] : [],
+        );
         // RFC 3464 §2.3.5: the last attempt, which for an expiry lies before the failure itself.
         this.report(f.job, items, 'failed', undefined, f.job.lastAttemptAt ?? this.ctx.clock.now());
       }),
@@ -136,17 +144,37 @@ export class DsnService implements Service {
     return this.generated;
   }
 
-  private report(job: DeliveryJob, items: readonly Failure[], action: DsnAction, remote: RemoteEndpoint | undefined, lastAttemptAt: number, willRetryUntil?: number): void {
+  private report(
+    job: DeliveryJob,
+    items: readonly Failure[],
+    action: DsnAction,
+    remote: RemoteEndpoint | undefined,
+    lastAttemptAt: number,
+    willRetryUntil?: number,
+  ): void {
     const policy = this.ctx.config.delivery.policy(job.binding, job.domain);
     const kind = action === 'delayed' ? 'delay' : action === 'relayed' ? 'success' : 'failure';
-    const keep = new Set(dsnIndexes(job, items.map((i) => i.index), kind, policy.generate_bounces));
+    const keep = new Set(
+      dsnIndexes(
+        job,
+        items.map((i) => i.index),
+        kind,
+        policy.generate_bounces,
+      ),
+    );
     const covered = items.filter((i) => keep.has(i.index));
     if (covered.length === 0) return;
     // A success notice returns headers at most (RFC 3461 §4.3: RET applies to failures).
-    const include = action === 'relayed' ? (inlineFor(job.ret, policy.bounces_inline_original) === 'none' ? 'none' : 'headers') : inlineFor(job.ret, policy.bounces_inline_original);
+    const include =
+      action === 'relayed'
+        ? inlineFor(job.ret, policy.bounces_inline_original) === 'none'
+          ? 'none'
+          : 'headers'
+        : inlineFor(job.ret, policy.bounces_inline_original);
     // Read the body now, in this turn: the spool deletes a finished message in its outcome batch
     // on a later turn (setImmediate), and its spool.body handler answers synchronously.
-    const body = include === 'none' ? Promise.resolve(undefined) : this.ctx.bus.request('spool.body', { id: job.messageId });
+    const body =
+      include === 'none' ? Promise.resolve(undefined) : this.ctx.bus.request('spool.body', { id: job.messageId });
     const p = this.send(job, covered, action, remote, lastAttemptAt, willRetryUntil, include, body, policy)
       .catch((err: unknown) => this.ctx.logger.error({ err, messageId: job.messageId }, 'could not generate a DSN'))
       .finally(() => this.inflight.delete(p));
@@ -220,7 +248,14 @@ export class DsnService implements Service {
       ...(remote ? { remote } : {}),
       recipients: covered.map((c) => {
         const k = this.classifier.classify(c.reply, job.domain);
-        return { index: c.index, address: c.address, reply: c.reply, ...(c.stage !== undefined ? { stage: c.stage } : {}), bounceClass: k.code, bounceClassName: k.name };
+        return {
+          index: c.index,
+          address: c.address,
+          reply: c.reply,
+          ...(c.stage !== undefined ? { stage: c.stage } : {}),
+          bounceClass: k.code,
+          bounceClassName: k.name,
+        };
       }),
     });
   }

@@ -23,7 +23,12 @@ export function wantsNotice(r: Pick<JobRecipient, 'notify'>, kind: NoticeKind): 
  * The indexes of `job` a DSN should cover. Never any for the null sender: a DSN is itself sent
  * from <>, and RFC 5321 §4.5.5 / RFC 3461 §6.2 forbid answering it (no bounce loops).
  */
-export function dsnIndexes(job: DeliveryJob, indexes: readonly number[], kind: NoticeKind, generateBounces: boolean): number[] {
+export function dsnIndexes(
+  job: DeliveryJob,
+  indexes: readonly number[],
+  kind: NoticeKind,
+  generateBounces: boolean,
+): number[] {
   if (job.sender === '' || !generateBounces) return [];
   const byIndex = new Map(job.recipients.map((r) => [r.index, r]));
   return indexes.filter((i) => {

@@ -3,7 +3,7 @@
  * adapter turns a service's own types into the hook contexts of @petrel/policy and back. A hook
  * point is left undefined when no module defines its hook, so services pay nothing for it.
  */
-import { type DeliveryJob, type MessageEnvelope } from '@petrel/core';
+import type { DeliveryJob, MessageEnvelope } from '@petrel/core';
 import type { InboundPolicy, PolicySessionInfo } from '@petrel/listener';
 import { InternalReplies, type OutboundPolicy } from '@petrel/outbound';
 import { HeaderSection, splitMessage, type MessageInfo, type PolicySet, type SessionInfo } from '@petrel/policy';
@@ -26,7 +26,15 @@ export function messageInfo(e: MessageEnvelope): MessageInfo {
     recipients: e.recipients.map((r) => r.address),
     receivedAt: e.receivedAt,
     size: e.size,
-    ...(e.client ? { client: { address: e.client.address, ...(e.client.helo !== undefined ? { helo: e.client.helo } : {}), ...(e.client.authUser !== undefined ? { authUser: e.client.authUser } : {}) } } : {}),
+    ...(e.client
+      ? {
+          client: {
+            address: e.client.address,
+            ...(e.client.helo !== undefined ? { helo: e.client.helo } : {}),
+            ...(e.client.authUser !== undefined ? { authUser: e.client.authUser } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -37,7 +45,15 @@ function jobMessage(job: DeliveryJob): MessageInfo {
     recipients: job.recipients.map((r) => r.address),
     receivedAt: job.receivedAt,
     size: job.size,
-    ...(job.client ? { client: { address: job.client.address, ...(job.client.helo !== undefined ? { helo: job.client.helo } : {}), ...(job.client.authUser !== undefined ? { authUser: job.client.authUser } : {}) } } : {}),
+    ...(job.client
+      ? {
+          client: {
+            address: job.client.address,
+            ...(job.client.helo !== undefined ? { helo: job.client.helo } : {}),
+            ...(job.client.authUser !== undefined ? { authUser: job.client.authUser } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -46,16 +62,26 @@ export function inboundAdapter(set: PolicySet): InboundPolicy | undefined {
   const p: { -readonly [K in keyof InboundPolicy]: InboundPolicy[K] } = {};
   if (set.has('connect')) p.connect = (s) => set.inbound('connect', { session: session(s) });
   if (set.has('ehlo')) p.ehlo = (s, helo, esmtp) => set.inbound('ehlo', { session: session(s), helo, esmtp });
-  if (set.has('mailFrom')) p.mailFrom = (s, sender, map) => set.inbound('mailFrom', { session: session(s), sender, parameters: params(map) });
+  if (set.has('mailFrom'))
+    p.mailFrom = (s, sender, map) => set.inbound('mailFrom', { session: session(s), sender, parameters: params(map) });
   if (set.has('rcptTo')) {
-    p.rcptTo = (s, r) => set.inbound('rcptTo', { session: session(s), sender: r.sender, recipient: r.recipient, domain: r.domain, accepted: r.accepted, parameters: params(r.params) });
+    p.rcptTo = (s, r) =>
+      set.inbound('rcptTo', {
+        session: session(s),
+        sender: r.sender,
+        recipient: r.recipient,
+        domain: r.domain,
+        accepted: r.accepted,
+        parameters: params(r.params),
+      });
   }
   if (set.has('data')) {
     p.data = async (s, msg) => {
       // Split (and join the pieces) only when a hook reads headers or the body: a data hook that
       // only looks at the envelope costs no copy and no parse.
       let split: { head: string; rest: Buffer } | undefined;
-      const parts = (): { head: string; rest: Buffer } => (split ??= splitMessage(msg.parts.length === 1 ? msg.parts[0]! : Buffer.concat(msg.parts)));
+      const parts = (): { head: string; rest: Buffer } =>
+        (split ??= splitMessage(msg.parts.length === 1 ? msg.parts[0]! : Buffer.concat(msg.parts)));
       const headers = HeaderSection.lazy(() => parts().head);
       let size = 0;
       for (const x of msg.parts) size += x.length;
@@ -63,7 +89,14 @@ export function inboundAdapter(set: PolicySet): InboundPolicy | undefined {
         const rest = parts().rest;
         return rest.length >= 2 && rest[0] === 0x0d && rest[1] === 0x0a ? rest.subarray(2) : rest;
       };
-      const reply = await set.inbound('data', { session: session(s), sender: msg.sender, recipients: msg.recipients, headers, body, size });
+      const reply = await set.inbound('data', {
+        session: session(s),
+        sender: msg.sender,
+        recipients: msg.recipients,
+        headers,
+        body,
+        size,
+      });
       if (reply) return { reply };
       // Untouched headers: the data goes to the spool as received, not a byte rewritten.
       if (!headers.changed) return undefined;
@@ -76,7 +109,8 @@ export function inboundAdapter(set: PolicySet): InboundPolicy | undefined {
 /** Routing's setBinding hook for a set; `exists` checks a target against the running config. */
 export function setBindingAdapter(set: PolicySet, exists: (t: BindingTarget) => boolean): SetBindingHook | undefined {
   if (!set.has('setBinding')) return undefined;
-  return (envelope, domain, recipients) => set.setBinding({ message: messageInfo(envelope), domain, recipients }, exists);
+  return (envelope, domain, recipients) =>
+    set.setBinding({ message: messageInfo(envelope), domain, recipients }, exists);
 }
 
 /** Outbound's hook points for a set. */
@@ -92,10 +126,16 @@ export function outboundAdapter(set: PolicySet): OutboundPolicy | undefined {
         binding: job.binding,
         domain: job.domain,
         recipients: job.recipients.map((x) => x.address),
-        headers: { get: (n) => headers.get(n), getAll: (n) => headers.getAll(n), has: (n) => headers.has(n), entries: () => headers.entries() },
+        headers: {
+          get: (n) => headers.get(n),
+          getAll: (n) => headers.getAll(n),
+          has: (n) => headers.has(n),
+          entries: () => headers.entries(),
+        },
       });
       if (!r.ok) return { defer: InternalReplies.policyFailed };
-      const prepend = r.headers.length > 0 ? Buffer.from(r.headers.map(([k, v]) => `${k}: ${v}\r\n`).join(''), 'utf8') : undefined;
+      const prepend =
+        r.headers.length > 0 ? Buffer.from(r.headers.map(([k, v]) => `${k}: ${v}\r\n`).join(''), 'utf8') : undefined;
       return { ...(prepend ? { prepend } : {}), mailParams: r.mailParameters, rcptParams: r.rcptParameters };
     };
   }
@@ -103,7 +143,11 @@ export function outboundAdapter(set: PolicySet): OutboundPolicy | undefined {
 }
 
 /** A reply as hooks see it: code, enhanced code, text. */
-export function replyView(r: { code: number; enhanced?: string; lines: readonly string[] }): { code: number; enhanced?: string; text: string } {
+export function replyView(r: { code: number; enhanced?: string; lines: readonly string[] }): {
+  code: number;
+  enhanced?: string;
+  text: string;
+} {
   const text = r.lines.join(' ').trim();
   return { code: r.code, ...(r.enhanced !== undefined ? { enhanced: r.enhanced } : {}), text };
 }

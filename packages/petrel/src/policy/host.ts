@@ -8,7 +8,14 @@ import type { Bus, Clock, Logger, PetrelConfig, PolicyModuleConfig } from '@petr
 import type { Classifier } from '@petrel/bounce';
 import type { InboundPolicy, InboundPolicySource } from '@petrel/listener';
 import type { OutboundPolicy, OutboundPolicySource } from '@petrel/outbound';
-import { buildInjectRequest, loadPolicySet, PolicyMetrics, PolicySet, type InjectMessage, type PolicyEnv } from '@petrel/policy';
+import {
+  buildInjectRequest,
+  loadPolicySet,
+  PolicyMetrics,
+  PolicySet,
+  type InjectMessage,
+  type PolicyEnv,
+} from '@petrel/policy';
 import { defaultConnectionGoal, type ConnectionGoalFn } from '@petrel/queue';
 import type { SetBindingHook, SetBindingSource } from '@petrel/routing';
 import { inboundAdapter, messageInfo, outboundAdapter, replyView, setBindingAdapter } from './adapters.js';
@@ -53,13 +60,19 @@ export class PolicyHost {
 
   /** Loads a list of modules into a new set without installing it; throws PETREL_ERR_POLICY naming the file. */
   load(entries: readonly PolicyModuleConfig[]): Promise<PolicySet> {
-    return loadPolicySet(entries.map((e) => ({ file: e.module, timeoutMs: e.timeout })), this.env());
+    return loadPolicySet(
+      entries.map((e) => ({ file: e.module, timeoutMs: e.timeout })),
+      this.env(),
+    );
   }
 
   /** Installs a set: new sessions, connections and messages use it from now on. */
   swap(set: PolicySet): void {
     this.current = this.adapt(set);
-    this.options.logger.info({ modules: set.modules.map((m) => m.file), hooks: set.hookNames() }, set.modules.length > 0 ? 'policy modules loaded' : 'no policy modules');
+    this.options.logger.info(
+      { modules: set.modules.map((m) => m.file), hooks: set.hookNames() },
+      set.modules.length > 0 ? 'policy modules loaded' : 'no policy modules',
+    );
   }
 
   /** Loads and installs; on failure logs it, keeps the old set and rethrows. */
@@ -79,7 +92,12 @@ export class PolicyHost {
       const tree = this.options.config().scopes;
       return 'binding' in t ? tree.bindings.has(t.binding) : tree.groups.has(t.bindingGroup);
     };
-    return { set, inbound: inboundAdapter(set), outbound: outboundAdapter(set), setBinding: setBindingAdapter(set, exists) };
+    return {
+      set,
+      inbound: inboundAdapter(set),
+      outbound: outboundAdapter(set),
+      setBinding: setBindingAdapter(set, exists),
+    };
   }
 
   // ---- hook points for services ----------------------------------------------------------------
@@ -102,8 +120,12 @@ export class PolicyHost {
       const c = base.classify(reply, domain);
       const set = this.current.set;
       if (!set.has('classify')) return c;
-      const view = typeof reply === 'string' ? { code: Number(reply.slice(0, 3)), text: reply.slice(4) } : replyView(reply);
-      const code = set.classify({ reply: view, domain, bounceClass: c.code, bounceClassName: c.name }, (k) => base.classForId(k) !== undefined);
+      const view =
+        typeof reply === 'string' ? { code: Number(reply.slice(0, 3)), text: reply.slice(4) } : replyView(reply);
+      const code = set.classify(
+        { reply: view, domain, bounceClass: c.code, bounceClassName: c.name },
+        (k) => base.classForId(k) !== undefined,
+      );
       if (code === undefined || code === c.code) return c;
       const k = base.classForId(code)!;
       return { code: k.code, name: k.name, category: k.category, rule: 'policy classify' };
@@ -118,7 +140,10 @@ export class PolicyHost {
     const { bus } = this.options;
     const s = (): PolicySet => this.current.set;
     this.undo.push(
-      bus.handle('policy.stats', () => ({ modules: this.current.set.modules.length, hooks: this.metrics.list().map((x) => ({ ...x })) })),
+      bus.handle('policy.stats', () => ({
+        modules: this.current.set.modules.length,
+        hooks: this.metrics.list().map((x) => ({ ...x })),
+      })),
       bus.subscribe('message.spooled', (e) => {
         if (e.recovered || !s().has('onReception')) return;
         s().observe('onReception', () => ({ message: messageInfo(e.envelope), protocol: e.envelope.protocol }));
@@ -127,7 +152,12 @@ export class PolicyHost {
         const set = s();
         if (!set.has('onDelivery') && !set.has('onTransientFailure') && !set.has('onPermanentFailure')) return;
         for (const o of a.outcomes) {
-          const hook = o.status === 'delivered' ? 'onDelivery' : o.status === 'transient' ? 'onTransientFailure' : 'onPermanentFailure';
+          const hook =
+            o.status === 'delivered'
+              ? 'onDelivery'
+              : o.status === 'transient'
+                ? 'onTransientFailure'
+                : 'onPermanentFailure';
           set.observe(hook, () => ({
             messageId: a.job.messageId,
             sender: a.job.sender,
@@ -144,7 +174,15 @@ export class PolicyHost {
         if (!set.has('onPermanentFailure')) return;
         for (const i of f.indexes) {
           const r = f.job.recipients.find((x) => x.index === i);
-          set.observe('onPermanentFailure', () => ({ messageId: f.job.messageId, sender: f.job.sender, recipient: r?.address ?? '', binding: f.job.binding, domain: f.job.domain, reply: replyView(f.reply), reason: f.reason }));
+          set.observe('onPermanentFailure', () => ({
+            messageId: f.job.messageId,
+            sender: f.job.sender,
+            recipient: r?.address ?? '',
+            binding: f.job.binding,
+            domain: f.job.domain,
+            reply: replyView(f.reply),
+            reason: f.reason,
+          }));
         }
       }),
       bus.subscribe('bounce.generated', (b) => {
@@ -153,7 +191,11 @@ export class PolicyHost {
           dsnId: b.dsnId,
           messageId: b.job.messageId,
           action: b.action,
-          recipients: b.recipients.map((r) => ({ address: r.address, bounceClass: r.bounceClass, reply: [String(r.reply.code), r.reply.enhanced, r.reply.lines.join(' ')].filter(Boolean).join(' ') })),
+          recipients: b.recipients.map((r) => ({
+            address: r.address,
+            bounceClass: r.bounceClass,
+            reply: [String(r.reply.code), r.reply.enhanced, r.reply.lines.join(' ')].filter(Boolean).join(' '),
+          })),
         }));
       }),
       bus.subscribe('message.rejected', (r) => {
@@ -178,9 +220,16 @@ export class PolicyHost {
 
   /** ec_internal_inject: builds the message and stores it; routing and queues take it from there. */
   async inject(m: InjectMessage): Promise<{ id: string }> {
-    const req = buildInjectRequest(m, { hostname: this.options.config().hostname, now: this.options.clock.now(), seq: ++this.injected });
+    const req = buildInjectRequest(m, {
+      hostname: this.options.config().hostname,
+      now: this.options.clock.now(),
+      seq: ++this.injected,
+    });
     const { id } = await this.options.bus.request('spool.store', req);
-    this.options.logger.info({ id, sender: req.envelope.sender, recipients: req.envelope.recipients.map((r) => r.address) }, 'policy inject(): message stored');
+    this.options.logger.info(
+      { id, sender: req.envelope.sender, recipients: req.envelope.recipients.map((r) => r.address) },
+      'policy inject(): message stored',
+    );
     return { id };
   }
 }

@@ -33,7 +33,11 @@ function assigner(rules: Parameters<typeof recipientDomainRule>[] = [], random: 
 }
 
 test('with no rules every domain goes to the default binding in the default group', () => {
-  assert.deepEqual(assigner().assign({ envelope, domain: 'example.test' }), { binding: 'default', group: 'default', reason: 'default' });
+  assert.deepEqual(assigner().assign({ envelope, domain: 'example.test' }), {
+    binding: 'default',
+    group: 'default',
+    reason: 'default',
+  });
 });
 
 test('the first matching rule wins', () => {
@@ -48,8 +52,13 @@ test('the first matching rule wins', () => {
 });
 
 test('a group target picks among the group bindings and reports the group', () => {
-  const picks = [0, 0.99].map((r) => assigner([['example.test', { kind: 'group', name: 'bulk' }]], () => r).assign({ envelope, domain: 'example.test' }));
-  assert.deepEqual(picks.map((p) => `${p.group}/${p.binding}`), ['bulk/b1', 'bulk/b2']);
+  const picks = [0, 0.99].map((r) =>
+    assigner([['example.test', { kind: 'group', name: 'bulk' }]], () => r).assign({ envelope, domain: 'example.test' }),
+  );
+  assert.deepEqual(
+    picks.map((p) => `${p.group}/${p.binding}`),
+    ['bulk/b1', 'bulk/b2'],
+  );
 });
 
 test('a group pick skips bindings suspended for the domain', () => {
@@ -58,8 +67,15 @@ test('a group pick skips bindings suspended for the domain', () => {
 });
 
 test('falls back to default when the target binding is unknown or every binding of the group is suspended', () => {
-  assert.equal(assigner([['example.test', { kind: 'binding', name: 'nope' }]]).assign({ envelope, domain: 'example.test' }).binding, 'default');
-  assert.equal(assigner([['example.test', { kind: 'group', name: 'held' }]]).assign({ envelope, domain: 'example.test' }).binding, 'default');
+  assert.equal(
+    assigner([['example.test', { kind: 'binding', name: 'nope' }]]).assign({ envelope, domain: 'example.test' })
+      .binding,
+    'default',
+  );
+  assert.equal(
+    assigner([['example.test', { kind: 'group', name: 'held' }]]).assign({ envelope, domain: 'example.test' }).binding,
+    'default',
+  );
 });
 
 test('a sender domain rule matches the envelope sender and never the null sender', () => {
@@ -74,9 +90,24 @@ test('pickWeighted follows the weights and ignores zero weights', () => {
     { value: 'off', weight: 0 },
     { value: 'b', weight: 3 },
   ];
-  assert.equal(pickWeighted(items, () => 0), 'a');
-  assert.equal(pickWeighted(items, () => 0.24), 'a');
-  assert.equal(pickWeighted(items, () => 0.25), 'b');
-  assert.equal(pickWeighted(items, () => 0.999999), 'b');
-  assert.equal(pickWeighted([{ value: 'x', weight: 0 }], () => 0), undefined);
+  assert.equal(
+    pickWeighted(items, () => 0),
+    'a',
+  );
+  assert.equal(
+    pickWeighted(items, () => 0.24),
+    'a',
+  );
+  assert.equal(
+    pickWeighted(items, () => 0.25),
+    'b',
+  );
+  assert.equal(
+    pickWeighted(items, () => 0.999999),
+    'b',
+  );
+  assert.equal(
+    pickWeighted([{ value: 'x', weight: 0 }], () => 0),
+    undefined,
+  );
 });

@@ -79,7 +79,10 @@ export class Assigner {
 }
 
 /** One item, with probability proportional to its weight; undefined when all weights are 0. */
-export function pickWeighted<T>(items: readonly { readonly value: T; readonly weight: number }[], random: () => number): T | undefined {
+export function pickWeighted<T>(
+  items: readonly { readonly value: T; readonly weight: number }[],
+  random: () => number,
+): T | undefined {
   let total = 0;
   for (const i of items) total += i.weight;
   if (!(total > 0)) return undefined;

@@ -49,7 +49,12 @@ function env(sender: string, client?: MessageEnvelope['client']): MessageEnvelop
 
 function assigner(toml: string, random: () => number = Math.random): Assigner {
   const { config } = contextFrom(toml);
-  return new Assigner({ scopes: config.delivery, rules: rulesFromConfig(config), weightOf: (b) => config.bindingWeights.get(b) ?? 1, random });
+  return new Assigner({
+    scopes: config.delivery,
+    rules: rulesFromConfig(config),
+    weightOf: (b) => config.bindingWeights.get(b) ?? 1,
+    random,
+  });
 }
 
 test('each match key selects its binding; every key of a rule must match; else default', () => {
@@ -57,40 +62,80 @@ test('each match key selects its binding; every key of a rule must match; else d
   const pick = (e: MessageEnvelope, domain: string): string => a.assign({ envelope: e, domain }).binding;
   assert.equal(pick(env('x@a.test', { address: '127.0.0.1', authUser: 'alice' }), 'any.test'), 'tx');
   assert.equal(pick(env('x@a.test', { address: '10.1.2.3' }), 'mail.corp.test'), 'tx');
-  assert.equal(pick(env('x@a.test', { address: '10.1.2.3' }), 'other.test'), 'default', 'client_network alone is not enough');
+  assert.equal(
+    pick(env('x@a.test', { address: '10.1.2.3' }), 'other.test'),
+    'default',
+    'client_network alone is not enough',
+  );
   assert.equal(pick(env('x@news.test'), 'any.test'), 'news', 'sender domain is case-insensitive');
   assert.equal(pick(env(''), 'any.test'), 'default', 'the null sender matches no sender_domain');
-  assert.equal(pick(env('x@news.test', { address: '127.0.0.1', authUser: 'alice' }), 'any.test'), 'tx', 'first match wins');
-  assert.match(a.assign({ envelope: env('x@news.test'), domain: 'any.test' }).reason, /^binding_rule 3 \(line \d+\): sender_domain = "News.Test" → binding "news"$/);
+  assert.equal(
+    pick(env('x@news.test', { address: '127.0.0.1', authUser: 'alice' }), 'any.test'),
+    'tx',
+    'first match wins',
+  );
+  assert.match(
+    a.assign({ envelope: env('x@news.test'), domain: 'any.test' }).reason,
+    /^binding_rule 3 \(line \d+\): sender_domain = "News.Test" → binding "news"$/,
+  );
 });
 
 test('a group result is a weighted random pick among its bindings', () => {
   const counts = { b1: 0, b2: 0 } as Record<string, number>;
-  for (let i = 0; i < 100; i++) counts[assigner(RULES, () => i / 100).assign({ envelope: env('x@a.test'), domain: 'bulk.test' }).binding]! += 1;
+  for (let i = 0; i < 100; i++)
+    counts[assigner(RULES, () => i / 100).assign({ envelope: env('x@a.test'), domain: 'bulk.test' }).binding]! += 1;
   assert.deepEqual(counts, { b1: 25, b2: 75 });
 });
 
 test('header rules take the binding or group named by the header; unknown names fall through', () => {
-  const a = assigner(`${BINDINGS}
+  const a = assigner(
+    `${BINDINGS}
 [routing]
 allow_binding_header = true
 [[binding_rule]]
 header = "X-Binding"
 [[binding_rule]]
 header = "X-Binding-Group"
-`, () => 0);
+`,
+    () => 0,
+  );
   const with_ = (h: Record<string, string>) => (name: string) => h[name];
-  assert.equal(a.assign({ envelope: env('x@a.test'), domain: 'd.test', header: with_({ 'X-Binding': 'news' }) }).binding, 'news');
-  assert.equal(a.assign({ envelope: env('x@a.test'), domain: 'd.test', header: with_({ 'X-Binding': 'ghost', 'X-Binding-Group': 'bulk' }) }).binding, 'b1');
+  assert.equal(
+    a.assign({ envelope: env('x@a.test'), domain: 'd.test', header: with_({ 'X-Binding': 'news' }) }).binding,
+    'news',
+  );
+  assert.equal(
+    a.assign({
+      envelope: env('x@a.test'),
+      domain: 'd.test',
+      header: with_({ 'X-Binding': 'ghost', 'X-Binding-Group': 'bulk' }),
+    }).binding,
+    'b1',
+  );
   assert.equal(a.assign({ envelope: env('x@a.test'), domain: 'd.test', header: with_({}) }).binding, 'default');
 });
 
 function job(over: Partial<DeliveryJob>): DeliveryJob {
-  return { id: 'M9/default/bulk.test/0', messageId: 'M9', sender: 'x@a.test', binding: 'default', bindingGroup: 'default', domain: 'bulk.test', recipients: [], size: 1, receivedAt: 0, attempts: 1, nextAttemptAt: 0, ...over };
+  return {
+    id: 'M9/default/bulk.test/0',
+    messageId: 'M9',
+    sender: 'x@a.test',
+    binding: 'default',
+    bindingGroup: 'default',
+    domain: 'bulk.test',
+    recipients: [],
+    size: 1,
+    receivedAt: 0,
+    attempts: 1,
+    nextAttemptAt: 0,
+    ...over,
+  };
 }
 
 test('routing reads the header block only when header rules exist, and marks the binding headers for stripping', async () => {
-  const ctx = contextFrom(`${BINDINGS}\n[routing]\nallow_binding_header = true\n[[binding_rule]]\nheader = "X-Binding"\n`);
+  const ctx = contextFrom(
+    `${BINDINGS}\n[routing]\nallow_binding_header = true\n[[binding_rule]]\nheader = "X-Binding"\n`,
+  );
   const svc = new RoutingService(ctx, { dns: noDns });
   const asked: string[] = [];
   ctx.bus.handle('spool.body', ({ id }) => {
@@ -99,7 +144,10 @@ test('routing reads the header block only when header rules exist, and marks the
   });
   const routed = new Promise<MessageRouted>((r) => ctx.bus.subscribe('message.routed', r));
   await svc.start();
-  ctx.bus.publish('message.spooled', { envelope: { ...env('x@a.test', { address: '127.0.0.1' }), recipients: [{ address: 'r@d.test', domain: 'd.test' }] }, recovered: false });
+  ctx.bus.publish('message.spooled', {
+    envelope: { ...env('x@a.test', { address: '127.0.0.1' }), recipients: [{ address: 'r@d.test', domain: 'd.test' }] },
+    recovered: false,
+  });
   const jobs = (await routed).jobs;
   assert.deepEqual(asked, ['M1']);
   assert.equal(jobs[0]!.binding, 'news', 'folded header value, and a body line is not a header');
@@ -113,7 +161,15 @@ test('routing.assign re-runs assignment for a queued job, client rules included'
   const svc = new RoutingService(ctx, { dns: noDns, random: () => 0.9 });
   await svc.start();
   assert.deepEqual(await ctx.bus.request('routing.assign', { job: job({}) }), { binding: 'b2', bindingGroup: 'bulk' });
-  assert.deepEqual(await ctx.bus.request('routing.assign', { job: job({ domain: 'x.test', client: { address: '127.0.0.1', authUser: 'alice' } }) }), { binding: 'tx', bindingGroup: 'default' });
-  assert.deepEqual(await ctx.bus.request('routing.assign', { job: job({ domain: 'x.test' }) }), { binding: 'default', bindingGroup: 'default' });
+  assert.deepEqual(
+    await ctx.bus.request('routing.assign', {
+      job: job({ domain: 'x.test', client: { address: '127.0.0.1', authUser: 'alice' } }),
+    }),
+    { binding: 'tx', bindingGroup: 'default' },
+  );
+  assert.deepEqual(await ctx.bus.request('routing.assign', { job: job({ domain: 'x.test' }) }), {
+    binding: 'default',
+    bindingGroup: 'default',
+  });
   await svc.stop();
 });

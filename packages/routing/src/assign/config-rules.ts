@@ -26,7 +26,12 @@ function describe(rule: BindingRuleConfig): string {
   const keys = (['recipient_domain', 'sender_domain', 'header', 'auth_user', 'client_network'] as const)
     .filter((k) => rule[k] !== undefined)
     .map((k) => `${k} = ${JSON.stringify(rule[k])}`);
-  const result = rule.header !== undefined ? `${rule.header === 'X-Binding' ? 'binding' : 'group'} from ${rule.header}` : rule.binding !== undefined ? `binding "${rule.binding}"` : `group "${rule.binding_group}"`;
+  const result =
+    rule.header !== undefined
+      ? `${rule.header === 'X-Binding' ? 'binding' : 'group'} from ${rule.header}`
+      : rule.binding !== undefined
+        ? `binding "${rule.binding}"`
+        : `group "${rule.binding_group}"`;
   return `binding_rule ${rule.index}${rule.line !== undefined ? ` (line ${rule.line})` : ''}: ${keys.length ? keys.join(', ') : 'any'} → ${result}`;
 }
 
@@ -53,7 +58,11 @@ export function ruleFromConfig(rule: BindingRuleConfig, config: PetrelConfig): A
     matchers.push((i) => i.envelope.client !== undefined && nets.has(i.envelope.client.address));
   }
   const fixed: AssignmentTarget | undefined =
-    rule.binding !== undefined ? { kind: 'binding', name: rule.binding } : rule.binding_group !== undefined ? { kind: 'group', name: rule.binding_group } : undefined;
+    rule.binding !== undefined
+      ? { kind: 'binding', name: rule.binding }
+      : rule.binding_group !== undefined
+        ? { kind: 'group', name: rule.binding_group }
+        : undefined;
   const header = rule.header;
   const tree = config.scopes;
   return {

@@ -16,7 +16,9 @@ export interface AssignmentInput {
 }
 
 /** Where a matching rule sends the mail: one binding, or a group to pick a binding from. */
-export type AssignmentTarget = { readonly kind: 'binding'; readonly name: string } | { readonly kind: 'group'; readonly name: string };
+export type AssignmentTarget =
+  | { readonly kind: 'binding'; readonly name: string }
+  | { readonly kind: 'group'; readonly name: string };
 
 export interface AssignmentRule {
   /** Shown in logs and explain output, e.g. 'recipient domain /\\.example$/ → group "bulk"'. */

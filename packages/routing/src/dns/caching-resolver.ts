@@ -52,7 +52,12 @@ export class CachingResolver {
   }
 
   mx(domain: string): Promise<DnsAnswer<MxRecordData>> {
-    return this.lookup('MX', domain, (n) => this.client.resolveMx(n), (records) => (isNullMx(records) ? NEGATIVE_TTL_MS : MX_TTL_MS));
+    return this.lookup(
+      'MX',
+      domain,
+      (n) => this.client.resolveMx(n),
+      (records) => (isNullMx(records) ? NEGATIVE_TTL_MS : MX_TTL_MS),
+    );
   }
 
   addresses(name: string, family: 4 | 6): Promise<DnsAnswer<AddressRecordData>> {
@@ -92,7 +97,11 @@ export class CachingResolver {
     return p;
   }
 
-  private async query<T>(type: RecordType, name: string, query: (name: string) => Promise<readonly T[]>): Promise<DnsAnswer<T>> {
+  private async query<T>(
+    type: RecordType,
+    name: string,
+    query: (name: string) => Promise<readonly T[]>,
+  ): Promise<DnsAnswer<T>> {
     try {
       const records = await query(name);
       return records.length > 0 ? { kind: 'records', records } : { kind: 'nodata' };
@@ -100,7 +109,12 @@ export class CachingResolver {
       const code = (err as { code?: unknown } | null)?.code;
       if (code === 'ENOTFOUND') return { kind: 'nxdomain' };
       if (code === 'ENODATA') return { kind: 'nodata' };
-      const error = new PetrelError('PETREL_ERR_DNS', `DNS ${type} lookup of ${name} failed: ${typeof code === 'string' ? code : String(err)}`, { name, type, code }, { cause: err });
+      const error = new PetrelError(
+        'PETREL_ERR_DNS',
+        `DNS ${type} lookup of ${name} failed: ${typeof code === 'string' ? code : String(err)}`,
+        { name, type, code },
+        { cause: err },
+      );
       return { kind: 'error', error };
     }
   }

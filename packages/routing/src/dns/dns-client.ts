@@ -33,7 +33,11 @@ export function serverList(entries: readonly string[]): string[] {
     const hp = parseHostPort(entry, 53);
     const family = hp ? isIP(hp.host) : 0;
     if (!hp || family === 0) {
-      throw new PetrelError('PETREL_ERR_DNS', `dns.servers: expected an IP address with an optional port, found ${JSON.stringify(entry)}`, { entry });
+      throw new PetrelError(
+        'PETREL_ERR_DNS',
+        `dns.servers: expected an IP address with an optional port, found ${JSON.stringify(entry)}`,
+        { entry },
+      );
     }
     return family === 6 ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
   });

@@ -16,7 +16,8 @@ export class TtlLruCache<K, V> {
     private readonly maxEntries: number,
     private readonly now: () => number,
   ) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
   }
 
   get size(): number {

@@ -43,7 +43,11 @@ export function familiesFor(bindAddress: string | undefined, policy?: FamilyPoli
 }
 
 /** A host's addresses in family order (IPv4 first when both are allowed); failures count as none. */
-export async function resolveHostAddresses(dns: CachingResolver, name: string, families: readonly Family[]): Promise<HostAddresses> {
+export async function resolveHostAddresses(
+  dns: CachingResolver,
+  name: string,
+  families: readonly Family[],
+): Promise<HostAddresses> {
   const answers = await Promise.all(families.map((family) => dns.addresses(name, family)));
   const addresses: ResolvedAddress[] = [];
   let ttlMs = Infinity;

@@ -44,7 +44,11 @@ export interface ExplainMxOptions {
 }
 
 /** Resolves a domain's MX hosts and their addresses. Never throws for DNS failures. */
-export async function explainMx(dns: CachingResolver, domain: string, options: ExplainMxOptions): Promise<MxExplanation> {
+export async function explainMx(
+  dns: CachingResolver,
+  domain: string,
+  options: ExplainMxOptions,
+): Promise<MxExplanation> {
   const random = options.random ?? Math.random;
   const mx = await dns.mx(domain);
   switch (mx.kind) {
@@ -67,13 +71,23 @@ export async function explainMx(dns: CachingResolver, domain: string, options: E
   const real = mx.records.filter((r) => r.exchange !== '' && r.exchange !== '.');
   const ordered = orderByPreference(real, random);
   const resolved = await Promise.all(ordered.map((r) => resolveHostAddresses(dns, r.exchange, options.families)));
-  const hosts = ordered.map((r, i) => ({ name: r.exchange.toLowerCase(), preference: r.priority, addresses: resolved[i]!.addresses, ...ttlOf(resolved[i]!.ttlMs) }));
+  const hosts = ordered.map((r, i) => ({
+    name: r.exchange.toLowerCase(),
+    preference: r.priority,
+    addresses: resolved[i]!.addresses,
+    ...ttlOf(resolved[i]!.ttlMs),
+  }));
   // node's resolveMx gives no TTL: keep the MX answer no longer than its hosts' addresses.
   const ttlMs = Math.min(...resolved.map((h) => h.ttlMs));
   if (Number.isFinite(ttlMs)) dns.capMxTtl(domain, ttlMs);
   // RFC 5321 §5.1: when MX records exist, the domain's own A record is never used instead.
   if (hosts.every((h) => h.addresses.length === 0)) {
-    return { domain, implicit: false, hosts, failure: { reason: 'no-valid-hosts', permanent: false, reply: ROUTING_REPLIES.noValidHosts } };
+    return {
+      domain,
+      implicit: false,
+      hosts,
+      failure: { reason: 'no-valid-hosts', permanent: false, reply: ROUTING_REPLIES.noValidHosts },
+    };
   }
   return { domain, implicit: false, hosts };
 }
@@ -84,7 +98,12 @@ async function implicitMx(dns: CachingResolver, domain: string, families: readon
   const hosts = [{ name: domain, preference: 0, addresses: own.addresses, ...ttlOf(own.ttlMs) }];
   if (own.addresses.length === 0) {
     const detail = own.transient ? 'address lookup failed' : 'no MX and no address records';
-    return { domain, implicit: true, hosts, failure: { reason: 'no-mx-or-a', permanent: false, reply: ROUTING_REPLIES.noMxOrA, detail } };
+    return {
+      domain,
+      implicit: true,
+      hosts,
+      failure: { reason: 'no-mx-or-a', permanent: false, reply: ROUTING_REPLIES.noMxOrA, detail },
+    };
   }
   return { domain, implicit: true, hosts };
 }
@@ -105,6 +124,18 @@ function ttlOf(ttlMs: number): { ttl?: number } {
   return Number.isFinite(ttlMs) && ttlMs > 0 ? { ttl: Math.round(ttlMs / 1000) } : {};
 }
 
-function fail(domain: string, reason: MxFailureReason, implicit: boolean, reply: ReplyData, permanent: boolean, detail?: string): MxExplanation {
-  return { domain, implicit, hosts: [], failure: { reason, permanent, reply, ...(detail !== undefined ? { detail } : {}) } };
+function fail(
+  domain: string,
+  reason: MxFailureReason,
+  implicit: boolean,
+  reply: ReplyData,
+  permanent: boolean,
+  detail?: string,
+): MxExplanation {
+  return {
+    domain,
+    implicit,
+    hosts: [],
+    failure: { reason, permanent, reply, ...(detail !== undefined ? { detail } : {}) },
+  };
 }

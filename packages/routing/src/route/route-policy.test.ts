@@ -15,7 +15,9 @@ after(async () => {
 });
 
 function svc(extra: string): RoutingService {
-  return new RoutingService(contextFrom(`hostname = "petrel.test"\n[dns]\nservers = ["${dns.server}"]\ntimeout = "500ms"\ntries = 1\n${extra}`));
+  return new RoutingService(
+    contextFrom(`hostname = "petrel.test"\n[dns]\nservers = ["${dns.server}"]\ntimeout = "500ms"\ntries = 1\n${extra}`),
+  );
 }
 
 function hosts(route: Route): string[] {
@@ -28,8 +30,14 @@ test('IPv6 hosts are ignored by default (use_ipv6 = false) for an unbound bindin
 });
 
 test('use_ipv6 adds AAAA hosts after IPv4, prefer_ipv6 puts them first within the preference level', async () => {
-  assert.deepEqual(hosts(await svc('[global]\nuse_ipv6 = true').route({ binding: 'default', domain: 'dual.test' })), ['127.0.0.11', '::1']);
-  const preferred = await svc('[global]\nuse_ipv6 = true\nprefer_ipv6 = true').route({ binding: 'default', domain: 'dual.test' });
+  assert.deepEqual(hosts(await svc('[global]\nuse_ipv6 = true').route({ binding: 'default', domain: 'dual.test' })), [
+    '127.0.0.11',
+    '::1',
+  ]);
+  const preferred = await svc('[global]\nuse_ipv6 = true\nprefer_ipv6 = true').route({
+    binding: 'default',
+    domain: 'dual.test',
+  });
   assert.deepEqual(hosts(preferred), ['::1', '127.0.0.11']);
 });
 
@@ -41,14 +49,19 @@ test('prohibited_hosts removes matching hosts and keeps the others', async () =>
 });
 
 test('a route whose every host is prohibited fails permanently with 551 5.4.6 Private/Loopback Address', async () => {
-  const route = await svc('[domain."example.test"]\nprohibited_hosts = ["127.0.0.0/8"]').route({ binding: 'default', domain: 'example.test' });
+  const route = await svc('[domain."example.test"]\nprohibited_hosts = ["127.0.0.0/8"]').route({
+    binding: 'default',
+    domain: 'example.test',
+  });
   assert.equal(route.kind, 'failure');
   assert.equal(route.kind === 'failure' && route.permanent, true);
   assert.equal(route.kind === 'failure' && formatReply(route.reply), '551 5.4.6 [internal] Private/Loopback Address');
 });
 
 test('remote_port comes from the most specific scope', async () => {
-  const s = svc('[global]\nremote_port = 2525\n[binding.b1]\nbind_address = "127.0.0.1"\n[binding.b1.domain."example.test"]\nremote_port = 2600');
+  const s = svc(
+    '[global]\nremote_port = 2525\n[binding.b1]\nbind_address = "127.0.0.1"\n[binding.b1.domain."example.test"]\nremote_port = 2600',
+  );
   const a = await s.route({ binding: 'b1', domain: 'example.test' });
   const b = await s.route({ binding: 'default', domain: 'example.test' });
   assert.equal(a.kind === 'hosts' && a.port, 2600);
@@ -56,7 +69,9 @@ test('remote_port comes from the most specific scope', async () => {
 });
 
 test('a gateway route carries the configured AUTH credentials; MX routes never do', async () => {
-  const s = svc('[domain."relay.test"]\ngateway = ["127.0.0.7:2600"]\ngateway_auth_user = "u"\ngateway_auth_password = "p"\n[global]\ngateway_auth_user = "g"\ngateway_auth_password = "gp"');
+  const s = svc(
+    '[domain."relay.test"]\ngateway = ["127.0.0.7:2600"]\ngateway_auth_user = "u"\ngateway_auth_password = "p"\n[global]\ngateway_auth_user = "g"\ngateway_auth_password = "gp"',
+  );
   const gw = await s.route({ binding: 'default', domain: 'relay.test' });
   assert.deepEqual(gw.kind === 'hosts' && gw.auth, { user: 'u', pass: 'p' });
   assert.equal(gw.kind === 'hosts' && gw.gateway, true);

@@ -32,11 +32,15 @@ after(async () => {
 });
 
 function config(extra = ''): string {
-  return dnsTestConfig(dns.server, { global: 'use_ipv6 = true', v6Ehlo: 'out6.petrel.test', rest: `[domain."x.test"]
+  return dnsTestConfig(dns.server, {
+    global: 'use_ipv6 = true',
+    v6Ehlo: 'out6.petrel.test',
+    rest: `[domain."x.test"]
 gateway = ["127.0.0.7:2600"]
 [domain."multi.test"]
 gateway = ["mx1.example.test", "[::1]:2601", "nosuch.test:2602"]
-${extra}` });
+${extra}`,
+  });
 }
 
 function service(clock = new ManualClock()): { svc: RoutingService; queries: ReturnType<typeof countingDns> } {
@@ -52,14 +56,20 @@ function hostsOf(route: Route): string[] {
 
 function failureOf(route: Route): { permanent: boolean; reply: string } {
   assert.equal(route.kind, 'failure');
-  return route.kind === 'failure' ? { permanent: route.permanent, reply: formatReply(route.reply) } : { permanent: false, reply: '' };
+  return route.kind === 'failure'
+    ? { permanent: route.permanent, reply: formatReply(route.reply) }
+    : { permanent: false, reply: '' };
 }
 
 describe('MX routes', () => {
   test('orders MX hosts by preference, IPv4 before IPv6 within a host', async () => {
     const { svc } = service();
     const route = await svc.route({ binding: 'default', domain: 'example.test' });
-    assert.deepEqual(hostsOf(route), ['mx1.example.test 127.0.0.2 10', 'mx2.example.test 127.0.0.3 20', 'mx2.example.test ::1 20']);
+    assert.deepEqual(hostsOf(route), [
+      'mx1.example.test 127.0.0.2 10',
+      'mx2.example.test 127.0.0.3 20',
+      'mx2.example.test ::1 20',
+    ]);
     assert.equal(route.kind === 'hosts' && route.port, 25);
     assert.equal(route.kind === 'hosts' && route.gateway, false);
     assert.equal(route.kind === 'hosts' && route.ehloName, 'petrel.test');
@@ -88,7 +98,10 @@ describe('MX routes', () => {
     for (let i = 0; i < 200 && orders.size < 2; i++) {
       orders.add(hostsOf(await svc.route({ binding: 'v4', domain: 'equal.test' })).join(','));
     }
-    assert.deepEqual([...orders].sort(), ['mxa.equal.test 127.0.0.8 10,mxb.equal.test 127.0.0.9 10', 'mxb.equal.test 127.0.0.9 10,mxa.equal.test 127.0.0.8 10']);
+    assert.deepEqual([...orders].sort(), [
+      'mxa.equal.test 127.0.0.8 10,mxb.equal.test 127.0.0.9 10',
+      'mxb.equal.test 127.0.0.9 10,mxa.equal.test 127.0.0.8 10',
+    ]);
   });
 
   test('uses the domain itself as implicit MX with preference 0 when it has no MX records', async () => {
@@ -171,7 +184,7 @@ describe('DNS cache', () => {
     assert.deepEqual([...queries.queries].sort(), ['A mx1.example.test', 'A mx2.example.test', 'MX example.test']);
   });
 
-  test('MX answers expire with their hosts\' address TTL (60 s in the zone), not before', async () => {
+  test("MX answers expire with their hosts' address TTL (60 s in the zone), not before", async () => {
     const clock = new ManualClock();
     const { svc, queries } = service(clock);
     await svc.route({ binding: 'v4', domain: 'example.test' });
@@ -202,7 +215,15 @@ describe('explain', () => {
       implicit: false,
       hosts: [
         { name: 'mx1.example.test', preference: 10, addresses: [{ address: '127.0.0.2', family: 4 }], ttl: 60 },
-        { name: 'mx2.example.test', preference: 20, addresses: [{ address: '127.0.0.3', family: 4 }, { address: '::1', family: 6 }], ttl: 60 },
+        {
+          name: 'mx2.example.test',
+          preference: 20,
+          addresses: [
+            { address: '127.0.0.3', family: 4 },
+            { address: '::1', family: 6 },
+          ],
+          ttl: 60,
+        },
       ],
     });
   });
@@ -212,7 +233,10 @@ describe('explain', () => {
     const e = await svc.explainRoute('default', 'X.TEST');
     assert.equal(e.source, 'gateway');
     assert.equal(e.domain, 'x.test');
-    assert.deepEqual(e.gateway?.map((g) => g.entry), ['127.0.0.7:2600']);
+    assert.deepEqual(
+      e.gateway?.map((g) => g.entry),
+      ['127.0.0.7:2600'],
+    );
   });
 });
 
@@ -235,7 +259,9 @@ describe('mail loops (RFC 5321 §6.3)', () => {
 
   test('skips an MX host that is our own listener address and port, keeping the others', async () => {
     const svc = loopService();
-    assert.deepEqual(hostsOf(await svc.route({ binding: 'v4', domain: 'example.test' })), ['mx2.example.test 127.0.0.3 20']);
+    assert.deepEqual(hostsOf(await svc.route({ binding: 'v4', domain: 'example.test' })), [
+      'mx2.example.test 127.0.0.3 20',
+    ]);
     const x = await svc.explainRoute('v4', 'example.test');
     assert.deepEqual(x.self, ['127.0.0.2:2700']);
   });
@@ -251,6 +277,10 @@ describe('mail loops (RFC 5321 §6.3)', () => {
   test('the same address on another port is not ourselves', async () => {
     const svc = loopService();
     assert.deepEqual(hostsOf(await svc.route({ binding: 'v4', domain: 'nomx.test' })), ['nomx.test 127.0.0.4 0']);
-    assert.deepEqual(hostsOf(await svc.route({ binding: 'v4', domain: 'alias.test' })), ['alias.test 127.0.0.2 0'], 'alias.test uses remote_port 25, the listener is on 2700');
+    assert.deepEqual(
+      hostsOf(await svc.route({ binding: 'v4', domain: 'alias.test' })),
+      ['alias.test 127.0.0.2 0'],
+      'alias.test uses remote_port 25, the listener is on 2700',
+    );
   });
 });

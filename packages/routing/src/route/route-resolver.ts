@@ -6,7 +6,14 @@
  * Port, EHLO name and source address come from the destination policy of the scopes.
  */
 import { isIP } from 'node:net';
-import { NetworkList, parseRouteEntries, type DeliveryOptions, type PetrelConfig, type Route, type RouteHost } from '@petrel/core';
+import {
+  NetworkList,
+  parseRouteEntries,
+  type DeliveryOptions,
+  type PetrelConfig,
+  type Route,
+  type RouteHost,
+} from '@petrel/core';
 import type { CachingResolver } from '../dns/caching-resolver.js';
 import { ROUTING_REPLIES, loopsBackReply } from '../replies.js';
 import { familiesFor, type Family } from './addresses.js';
@@ -89,7 +96,9 @@ export class RouteResolver {
       // one, without end. Such hosts are skipped; when none is left the mail loops and bounces
       // (permanent, as Postfix does; docs/decisions.md).
       const others = this.options.self ? hosts.filter((h) => !this.options.self!.has(h.address, h.port)) : hosts;
-      if (others.length < hosts.length) for (const h of hosts) if (!others.includes(h)) self.push(h.family === 6 ? `[${h.address}]:${h.port}` : `${h.address}:${h.port}`);
+      if (others.length < hosts.length)
+        for (const h of hosts)
+          if (!others.includes(h)) self.push(h.family === 6 ? `[${h.address}]:${h.port}` : `${h.address}:${h.port}`);
       if (others.length === 0) return { kind: 'failure', permanent: true, reply: loopsBackReply(d) };
       const auth = gateway ? gatewayAuth(policy) : undefined;
       return {
@@ -107,32 +116,71 @@ export class RouteResolver {
     const mxOptions = { families, ...(this.options.random ? { random: this.options.random } : {}) };
     if (policy.routes.length > 0) {
       // __mx__ of an address-literal domain is the literal itself (there is nothing to look up).
-      const mxOf = (name: string): Promise<MxExplanation> => (name === d && literal ? Promise.resolve(literalMx(d, literal, families)) : explainMx(dns, name, mxOptions));
-      const routes = await explainRoutes(dns, parseRouteEntries(policy.routes), { domain: d, defaultPort: policy.remote_port, families, mxOf });
+      const mxOf = (name: string): Promise<MxExplanation> =>
+        name === d && literal ? Promise.resolve(literalMx(d, literal, families)) : explainMx(dns, name, mxOptions);
+      const routes = await explainRoutes(dns, parseRouteEntries(policy.routes), {
+        domain: d,
+        defaultPort: policy.remote_port,
+        families,
+        mxOf,
+      });
       const hosts = routesHosts(routes);
       if (hosts.length === 0) {
         const f = routesFailure(routes);
-        return { ...base, source: 'routes', routes, prohibited, self, route: { kind: 'failure', permanent: f.permanent, reply: f.reply } };
+        return {
+          ...base,
+          source: 'routes',
+          routes,
+          prohibited,
+          self,
+          route: { kind: 'failure', permanent: f.permanent, reply: f.reply },
+        };
       }
       return { ...base, source: 'routes', routes, prohibited, self, route: hostsRoute(hosts, false) };
     }
 
     if (policy.gateway.length > 0) {
       const gateway = await explainGateway(dns, policy.gateway, policy.remote_port, families);
-      const hosts = gateway.flatMap((g) => g.addresses.map((a) => ({ name: g.name, address: a.address, family: a.family, preference: g.preference, port: g.port })));
+      const hosts = gateway.flatMap((g) =>
+        g.addresses.map((a) => ({
+          name: g.name,
+          address: a.address,
+          family: a.family,
+          preference: g.preference,
+          port: g.port,
+        })),
+      );
       const route = hostsRoute(hosts, true);
       return { ...base, source: 'gateway', gateway, prohibited, self, route };
     }
 
     if (literal) {
-      const hosts = families.includes(literal.family) ? [{ name: d, ...literal, preference: 0, port: policy.remote_port }] : [];
+      const hosts = families.includes(literal.family)
+        ? [{ name: d, ...literal, preference: 0, port: policy.remote_port }]
+        : [];
       const route = hostsRoute(hosts, false);
       return { ...base, source: 'address-literal', prohibited, self, route };
     }
 
     const mx = await explainMx(dns, d, mxOptions);
-    if (mx.failure) return { ...base, source: 'mx', mx, prohibited, self, route: { kind: 'failure', permanent: mx.failure.permanent, reply: mx.failure.reply } };
-    const hosts = mx.hosts.flatMap((h) => h.addresses.map((a) => ({ name: h.name, address: a.address, family: a.family, preference: h.preference, port: policy.remote_port })));
+    if (mx.failure)
+      return {
+        ...base,
+        source: 'mx',
+        mx,
+        prohibited,
+        self,
+        route: { kind: 'failure', permanent: mx.failure.permanent, reply: mx.failure.reply },
+      };
+    const hosts = mx.hosts.flatMap((h) =>
+      h.addresses.map((a) => ({
+        name: h.name,
+        address: a.address,
+        family: a.family,
+        preference: h.preference,
+        port: policy.remote_port,
+      })),
+    );
     const route = hostsRoute(hosts, false);
     return { ...base, source: 'mx', mx, prohibited, self, route };
   }
@@ -143,7 +191,11 @@ export class RouteResolver {
   private prohibitedList(cidrs: readonly string[]): NetworkList | undefined {
     if (cidrs.length === 0) return undefined;
     let list = this.prohibitedLists.get(cidrs);
-    if (!list) this.prohibitedLists.set(cidrs, (list = new NetworkList(cidrs.map((c) => (c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`)))));
+    if (!list)
+      this.prohibitedLists.set(
+        cidrs,
+        (list = new NetworkList(cidrs.map((c) => (c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`)))),
+      );
     return list;
   }
 }
@@ -181,10 +233,21 @@ export function ehloName(value: string, hostname: string): string {
 }
 
 /** An address-literal domain as an MX explanation: the literal is its one host. */
-function literalMx(domain: string, literal: { address: string; family: Family }, families: readonly Family[]): MxExplanation {
+function literalMx(
+  domain: string,
+  literal: { address: string; family: Family },
+  families: readonly Family[],
+): MxExplanation {
   const addresses = families.includes(literal.family) ? [literal] : [];
   const hosts = [{ name: domain, preference: 0, addresses }];
-  return addresses.length ? { domain, implicit: true, hosts } : { domain, implicit: true, hosts, failure: { reason: 'no-valid-hosts', permanent: false, reply: ROUTING_REPLIES.noValidHosts } };
+  return addresses.length
+    ? { domain, implicit: true, hosts }
+    : {
+        domain,
+        implicit: true,
+        hosts,
+        failure: { reason: 'no-valid-hosts', permanent: false, reply: ROUTING_REPLIES.noValidHosts },
+      };
 }
 
 /** RFC 5321 §4.1.3 address literals: "[192.0.2.1]" and "[IPv6:2001:db8::1]" name the host directly. */

@@ -48,17 +48,31 @@ export interface ExplainRoutesOptions {
 }
 
 /** Each entry, in the order to try, with the hosts and addresses it yields. Never throws for DNS failures. */
-export async function explainRoutes(dns: CachingResolver, entries: readonly RouteEntry[], o: ExplainRoutesOptions): Promise<RouteEntryExplained[]> {
+export async function explainRoutes(
+  dns: CachingResolver,
+  entries: readonly RouteEntry[],
+  o: ExplainRoutesOptions,
+): Promise<RouteEntryExplained[]> {
   // Array.prototype.sort is stable (ES2019): entries of equal pref keep their listed order.
   const ordered = [...entries].sort((a, b) => prefOf(a) - prefOf(b));
   return Promise.all(ordered.map((e) => explainEntry(dns, e, o)));
 }
 
-async function explainEntry(dns: CachingResolver, e: RouteEntry, o: ExplainRoutesOptions): Promise<RouteEntryExplained> {
+async function explainEntry(
+  dns: CachingResolver,
+  e: RouteEntry,
+  o: ExplainRoutesOptions,
+): Promise<RouteEntryExplained> {
   if (e.kind === 'domain-mx' || e.type === 'mx') {
     const name = e.kind === 'domain-mx' ? o.domain : e.host;
     const mx = await o.mxOf(name);
-    const failure = mx.failure ? { permanent: mx.failure.permanent, reply: mx.failure.reply, ...(mx.failure.detail !== undefined ? { detail: mx.failure.detail } : {}) } : undefined;
+    const failure = mx.failure
+      ? {
+          permanent: mx.failure.permanent,
+          reply: mx.failure.reply,
+          ...(mx.failure.detail !== undefined ? { detail: mx.failure.detail } : {}),
+        }
+      : undefined;
     return {
       entry: e.text,
       kind: e.kind === 'domain-mx' ? 'domain-mx' : 'mx',
@@ -70,20 +84,40 @@ async function explainEntry(dns: CachingResolver, e: RouteEntry, o: ExplainRoute
       ...(failure ? { failure } : {}),
     };
   }
-  const base = { entry: e.text, kind: 'a' as const, name: e.host, port: e.port ?? o.defaultPort, ...(e.pref !== undefined ? { pref: e.pref } : {}) };
+  const base = {
+    entry: e.text,
+    kind: 'a' as const,
+    name: e.host,
+    port: e.port ?? o.defaultPort,
+    ...(e.pref !== undefined ? { pref: e.pref } : {}),
+  };
   const literal = isIP(e.host);
   if (literal !== 0) {
     const family = literal as Family;
     const addresses = o.families.includes(family) ? [{ address: e.host, family }] : [];
-    const failure = addresses.length ? undefined : { permanent: false, reply: ROUTING_REPLIES.noValidHosts, detail: `IPv${family} address, and the binding cannot reach IPv${family}` };
+    const failure = addresses.length
+      ? undefined
+      : {
+          permanent: false,
+          reply: ROUTING_REPLIES.noValidHosts,
+          detail: `IPv${family} address, and the binding cannot reach IPv${family}`,
+        };
     return { ...base, hosts: [{ name: e.host, preference: 0, addresses }], ...(failure ? { failure } : {}) };
   }
   const resolved = await resolveHostAddresses(dns, e.host, o.families);
   // Like a gateway name that does not resolve: transient, the name may appear (or DNS recover).
   const failure = resolved.addresses.length
     ? undefined
-    : { permanent: false, reply: ROUTING_REPLIES.noValidHosts, detail: resolved.transient ? 'address lookup failed' : 'no address records' };
-  return { ...base, hosts: [{ name: e.host, preference: 0, addresses: resolved.addresses }], ...(failure ? { failure } : {}) };
+    : {
+        permanent: false,
+        reply: ROUTING_REPLIES.noValidHosts,
+        detail: resolved.transient ? 'address lookup failed' : 'no address records',
+      };
+  return {
+    ...base,
+    hosts: [{ name: e.host, preference: 0, addresses: resolved.addresses }],
+    ...(failure ? { failure } : {}),
+  };
 }
 
 function prefOf(e: RouteEntry): number {
@@ -131,6 +165,7 @@ export function routesHosts(explained: readonly RouteEntryExplained[]): RoutesHo
 export function routesFailure(explained: readonly RouteEntryExplained[]): RouteEntryFailure {
   const failures = explained.flatMap((e) => (e.failure ? [e.failure] : []));
   const transient = failures.find((f) => !f.permanent);
-  if (transient || failures.length < explained.length || failures.length === 0) return transient ?? { permanent: false, reply: ROUTING_REPLIES.noValidHosts };
+  if (transient || failures.length < explained.length || failures.length === 0)
+    return transient ?? { permanent: false, reply: ROUTING_REPLIES.noValidHosts };
   return failures[0]!;
 }

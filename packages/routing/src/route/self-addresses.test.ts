@@ -24,7 +24,9 @@ test('0.0.0.0 matches every local IPv4 address on its port; :: (dual-stack) ever
   assert.equal(any.has('127.0.0.1', 25), true);
   assert.equal(any.has('2001:db8::1', 25), false);
   // An address of a network interface is ours too.
-  const own = Object.values(networkInterfaces()).flatMap((l) => l ?? []).find((i) => i.family === 'IPv4' && !i.internal);
+  const own = Object.values(networkInterfaces())
+    .flatMap((l) => l ?? [])
+    .find((i) => i.family === 'IPv4' && !i.internal);
   if (own) assert.equal(v4.has(own.address, 25), true, own.address);
 });
 

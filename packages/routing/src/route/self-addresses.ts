@@ -42,7 +42,8 @@ function interfaceAddresses(): () => ReadonlySet<string> {
   return () => {
     if (!set) {
       set = new Set<string>();
-      for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) set.add(normalise(i.address.replace(/%.*$/, '')));
+      for (const list of Object.values(networkInterfaces()))
+        for (const i of list ?? []) set.add(normalise(i.address.replace(/%.*$/, '')));
     }
     return set;
   };

@@ -36,13 +36,17 @@ export const authState: SmtpState = {
   async run(ctx) {
     const auth = ctx.options.auth!;
     if (ctx.tlsInfo === undefined && !auth.allowPlaintext) {
-      throw new SmtpSessionError(internalReply('authUnavailable', 'not over TLS'), Stage.AFTER_EHLO, { tryNextHost: true });
+      throw new SmtpSessionError(internalReply('authUnavailable', 'not over TLS'), Stage.AFTER_EHLO, {
+        tryNextHost: true,
+      });
     }
     const mechs = authMechanisms(ctx.capabilities);
     const mech = ['PLAIN', 'LOGIN'].find((m) => mechs.includes(m));
     if (!mech) {
       ctx.emit('extension-not-available', 'AUTH');
-      throw new SmtpSessionError(internalReply('authUnavailable', 'no PLAIN or LOGIN advertised'), Stage.AFTER_EHLO, { tryNextHost: true });
+      throw new SmtpSessionError(internalReply('authUnavailable', 'no PLAIN or LOGIN advertised'), Stage.AFTER_EHLO, {
+        tryNextHost: true,
+      });
     }
     const reply = mech === 'PLAIN' ? await plain(ctx, auth.user, auth.pass) : await login(ctx, auth.user, auth.pass);
     if (reply.code !== 235) {

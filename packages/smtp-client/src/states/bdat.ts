@@ -22,7 +22,10 @@ async function read(ctx: StateContext, last: boolean): Promise<SmtpReply> {
     return await ctx.read(last ? 'body' : 'data');
   } catch (err) {
     if (err instanceof ConnectionLost) {
-      throw new ConnectionLost(err.kind, err.message, { reply: err.kind === 'timeout' ? 'noBdatResponse' : 'closedByRemote', stage: last ? Stage.READING_CONFIRMATION : Stage.SENDING_BODY });
+      throw new ConnectionLost(err.kind, err.message, {
+        reply: err.kind === 'timeout' ? 'noBdatResponse' : 'closedByRemote',
+        stage: last ? Stage.READING_CONFIRMATION : Stage.SENDING_BODY,
+      });
     }
     throw err;
   }
@@ -52,7 +55,10 @@ export const bdatState: SmtpState = {
         await conn.writeBlock([Buffer.from(`${cmd}\r\n`), part], ctx.timeout('dataBlock'));
       } catch (err) {
         if (err instanceof ConnectionLost) {
-          throw new ConnectionLost(err.kind, err.message, { reply: err.kind === 'timeout' ? 'sendBodyFailed' : 'closedByRemote', stage: Stage.SENDING_BODY });
+          throw new ConnectionLost(err.kind, err.message, {
+            reply: err.kind === 'timeout' ? 'sendBodyFailed' : 'closedByRemote',
+            stage: Stage.SENDING_BODY,
+          });
         }
         throw err;
       }

@@ -42,7 +42,10 @@ export const bodyState: SmtpState = {
       }
     } catch (err) {
       if (err instanceof ConnectionLost) {
-        throw new ConnectionLost(err.kind, err.message, { reply: err.kind === 'timeout' ? 'sendBodyFailed' : 'closedByRemote', stage: Stage.SENDING_BODY });
+        throw new ConnectionLost(err.kind, err.message, {
+          reply: err.kind === 'timeout' ? 'sendBodyFailed' : 'closedByRemote',
+          stage: Stage.SENDING_BODY,
+        });
       }
       throw err;
     }
@@ -53,11 +56,17 @@ export const bodyState: SmtpState = {
     try {
       reply = await ctx.read('body');
     } catch (err) {
-      if (err instanceof ConnectionLost) throw new ConnectionLost(err.kind, err.message, { stage: Stage.READING_CONFIRMATION });
+      if (err instanceof ConnectionLost)
+        throw new ConnectionLost(err.kind, err.message, { stage: Stage.READING_CONFIRMATION });
       throw err;
     }
     // The one reply to the dot is every accepted recipient's final answer (RFC 5321 §4.1.1.4).
-    t.settleAll(reply, Stage.READING_CONFIRMATION, 'accepted', reply.code >= 300 && !reply.isPermanent() ? 'transient' : undefined);
+    t.settleAll(
+      reply,
+      Stage.READING_CONFIRMATION,
+      'accepted',
+      reply.code >= 300 && !reply.isPermanent() ? 'transient' : undefined,
+    );
     ctx.emit('message-sent', { reply, bytes: sent });
   },
 };

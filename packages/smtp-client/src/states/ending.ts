@@ -19,7 +19,13 @@ export const rsetState: SmtpState = {
   lost: { timeout: 'noRsetResponse' },
   pipelining: 'group',
   send: () => ['RSET'],
-  on: { positive: (ctx, reply) => { if (reply.code >= 300) unusable(ctx); }, transient: unusable, permanent: unusable },
+  on: {
+    positive: (ctx, reply) => {
+      if (reply.code >= 300) unusable(ctx);
+    },
+    transient: unusable,
+    permanent: unusable,
+  },
 };
 
 /**
@@ -42,7 +48,9 @@ export const pipelinedRsetState: SmtpState = {
     return ['RSET'];
   },
   on: {
-    positive: (ctx, reply) => { if (reply.code >= 300) rsetFailed(ctx, reply); },
+    positive: (ctx, reply) => {
+      if (reply.code >= 300) rsetFailed(ctx, reply);
+    },
     transient: (ctx, reply) => rsetFailed(ctx, reply),
     permanent: (ctx, reply) => rsetFailed(ctx, reply),
   },

@@ -147,8 +147,12 @@ export const rcptState: SmtpState = {
       t.accepted.push(i);
       ctx.emit('rcpt-status', { address: t.tx.recipients[i]?.address, reply });
     },
-    transient: (ctx, reply, i) => { if (!txOf(ctx).mailRefused) rcptRefused(ctx, reply, i); },
-    permanent: (ctx, reply, i) => { if (!txOf(ctx).mailRefused) rcptRefused(ctx, reply, i); },
+    transient: (ctx, reply, i) => {
+      if (!txOf(ctx).mailRefused) rcptRefused(ctx, reply, i);
+    },
+    permanent: (ctx, reply, i) => {
+      if (!txOf(ctx).mailRefused) rcptRefused(ctx, reply, i);
+    },
   },
 };
 

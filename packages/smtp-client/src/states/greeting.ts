@@ -21,7 +21,12 @@ export const connectState: SmtpState = {
     const o = ctx.options;
     try {
       ctx.conn = await Connection.open(
-        { host: o.host, port: o.port, timeout: o.timeouts.connect, ...(o.localAddress ? { localAddress: o.localAddress } : {}) },
+        {
+          host: o.host,
+          port: o.port,
+          timeout: o.timeouts.connect,
+          ...(o.localAddress ? { localAddress: o.localAddress } : {}),
+        },
         {
           onWarning: (message, line) => ctx.emit('syntax-warning', { message, line }),
           ...(o.onTranscript ? { onTranscript: o.onTranscript } : {}),
@@ -33,7 +38,11 @@ export const connectState: SmtpState = {
       );
     } catch (err) {
       if (err instanceof ConnectionLost) {
-        throw new SmtpSessionError(internalReply('connectTimedOut'), Stage.NOT_CONNECTED, { tryNextHost: true, timeout: true, cause: err });
+        throw new SmtpSessionError(internalReply('connectTimedOut'), Stage.NOT_CONNECTED, {
+          tryNextHost: true,
+          timeout: true,
+          cause: err,
+        });
       }
       const errno = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
       throw new SmtpSessionError(connectFailedReply(errno), Stage.NOT_CONNECTED, { tryNextHost: true, cause: err });

@@ -34,14 +34,16 @@ export const starttlsState: SmtpState = {
   async run(ctx) {
     const required = ctx.options.tls === 'required';
     if (!ctx.has('STARTTLS')) {
-      if (required) throw new SmtpSessionError(internalReply('tlsRequired'), Stage.DURING_STARTTLS, { tryNextHost: true });
+      if (required)
+        throw new SmtpSessionError(internalReply('tlsRequired'), Stage.DURING_STARTTLS, { tryNextHost: true });
       ctx.emit('extension-not-available', 'STARTTLS');
       return;
     }
     const reply = await ctx.exchange('STARTTLS', 'ehlo');
     if (reply.code !== 220) {
       // RFC 3207 §4: 454 = TLS not available now; opportunistic policy carries on in plaintext.
-      if (required || reply.code === 421) throw new SmtpSessionError(reply, Stage.DURING_STARTTLS, { tryNextHost: true });
+      if (required || reply.code === 421)
+        throw new SmtpSessionError(reply, Stage.DURING_STARTTLS, { tryNextHost: true });
       ctx.emit('extension-not-available', 'STARTTLS');
       return;
     }
