@@ -10,8 +10,9 @@ type Row = Readonly<Record<string, string | number>>;
 
 export function registerPolicyMetrics(r: Registry, bus: Bus): void {
   const rows = async (): Promise<readonly Row[]> => {
-    const s = await bus.request('policy.stats', {}).catch(() => undefined);
-    const hooks = s?.hooks;
+    // No policy host (control embedded without the app): no rows. A failing host fails the scrape.
+    if (!bus.hasHandler('policy.stats')) return [];
+    const hooks = (await bus.request('policy.stats', {})).hooks;
     return Array.isArray(hooks) ? hooks : [];
   };
   // Counters in Prometheus terms (monotonic, *_total), exposed as gauges set from the host's counts.
