@@ -1,6 +1,7 @@
 // Process accounting for benchmarks: CPU and peak RSS from /proc. Peers, ports and process
 // helpers come from the test kit (test/kit, built: `pnpm build`).
 import { readFileSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { run as kitRun } from '../../test/kit/dist/index.js';
 
 export { freePort, waitForPort } from '../../test/kit/dist/index.js';

@@ -20,7 +20,7 @@ async function peakConcurrency(p: PetrelHandle, done: () => boolean, ms = 30_000
           .join('\n')}`,
       );
     const s = await petrelJson<Record<string, number>>(p, ['summary']);
-    peak = Math.max(peak, s['Outbound Concurrency'] ?? 0);
+    peak = Math.max(peak, s.outboundConcurrency ?? 0);
   }
   return peak;
 }

@@ -45,9 +45,9 @@ test('config reload: lifting suspend_delivery, outbound_throttle_connections and
   const firsts = [await send('one@nomx.test'), await send('one@thr.test')];
   await p.waitForEvents('the first message of each throttled domain', (e) => firsts.every((id) => delivered(e, id)));
   // The next nomx.test message needs a new connection (and so a token): wait for the old one to go (idle_timeout 1s).
-  await waitFor('outbound connections to close', async () => (await summary())['Outbound Concurrency'] === 0);
+  await waitFor('outbound connections to close', async () => (await summary()).outboundConcurrency === 0);
   const held = [await send('two@nomx.test'), await send('two@thr.test'), await send('bob@example.test')];
-  await waitFor('the three held messages queued', async () => (await summary())['Total Queue Size'] === 3);
+  await waitFor('the three held messages queued', async () => (await summary()).totalQueue === 3);
   assert.ok(!held.some((id) => delivered(p.events(), id)), 'nothing held was delivered before the reload');
 
   writeFileSync(p.configFile, base);
