@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger, isPetrelError } from '@petrel/core';
-import { inspectControlSocket, liveSocketError } from '@petrel/control';
+import { inspectControlSocket } from '@petrel/control';
 import { startDaemon, type Daemon } from '../daemon.js';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
@@ -15,11 +15,11 @@ export function registerStart(program: Command): void {
       const config = loadOrExit(opts.config);
       const logger = createLogger({ level: config.log_level });
       for (const w of config.warnings) logger.warn({ config: opts.config }, w);
-      // Before any service opens the spool: a file in the control socket's place, or another
-      // daemon on it, stops the start with the path named.
+      // Before any service opens the spool: a file in the control socket's place stops the start
+      // with the path named. A live socket is another daemon: on this spool the spool lock refuses
+      // it first (naming its pid); on another spool the control service refuses it at its start.
       try {
-        if ((await inspectControlSocket(config.control.socket)) === 'live')
-          throw liveSocketError(config.control.socket);
+        await inspectControlSocket(config.control.socket);
       } catch (e) {
         if (!isPetrelError(e)) throw e;
         logger.flush();
