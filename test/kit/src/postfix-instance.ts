@@ -28,6 +28,8 @@ export async function startPostfixInstance(
   host: string,
   port: number,
   mainCf: readonly string[],
+  /** Keep `dir` after stop (the benchmark reads the maillog after the instance is gone). */
+  opts: { keepDir?: boolean } = {},
 ): Promise<PostfixInstance> {
   const etc = join(dir, 'etc');
   const spool = join(dir, 'spool');
@@ -74,7 +76,7 @@ export async function startPostfixInstance(
       15_000,
       100,
     ).catch(() => undefined);
-    if (!process.env.PETREL_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    if (!opts.keepDir && !process.env.PETREL_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
   };
   // `postfix start` wants a terminal for its own logging; script(1) gives it one.
   const r = await run('script', ['-qc', `postfix -c ${etc} start`, '/dev/null'], { timeoutMs: 30_000 });

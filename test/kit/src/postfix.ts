@@ -72,7 +72,8 @@ export async function startPostfix(parent: string, opts: PostfixOptions): Promis
 
 /**
  * The benchmarks' relay (bench/relay.mjs): smtpd on 127.0.0.1:listenPort relays relay.test to the
- * sink on 127.0.0.1:sinkPort and nothing else; masterPid is for CPU and memory accounting.
+ * sink on 127.0.0.1:sinkPort and nothing else; masterPid is for CPU and memory accounting. The
+ * caller removes `dir` (its maillog is read after the stop).
  */
 export async function startPostfixRelay(
   dir: string,
@@ -90,7 +91,7 @@ export async function startPostfixRelay(
     'disable_dns_lookups = yes',
     'default_destination_concurrency_limit = 20',
     ...extra,
-  ]);
+  ], { keepDir: true });
   return {
     masterPid: Number(readFileSync(join(pf.spool, 'pid', 'master.pid'), 'utf8').trim()),
     etc: pf.etc,
