@@ -88,7 +88,7 @@ export function dsnStatus(reply: ReplyData, action: DsnAction): string {
   return base;
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the complement of all US-ASCII, controls included
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**

@@ -27,7 +27,7 @@ export class Metrics {
   constructor(
     bus: Bus,
     sources: MetricSources,
-    private readonly undo: (() => void)[],
+    undo: (() => void)[],
   ) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'petrel_process_', eventLoopMonitoringPrecision: 20 });

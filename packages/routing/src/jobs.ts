@@ -43,7 +43,10 @@ export function buildJobs(input: BuildJobsInput): BuildJobsResult {
     seen.add(state.index);
     const domain = rcpt.domain.toLowerCase();
     let groups = byDomain.get(domain);
-    if (!groups) byDomain.set(domain, (groups = new Map()));
+    if (!groups) {
+      groups = new Map();
+      byDomain.set(domain, groups);
+    }
     const key = `${state.attempts}/${state.nextAttemptAt}`;
     const list = groups.get(key);
     if (list) list.push(state);

@@ -84,7 +84,7 @@ async function exchange(machine: StateMachine, ctx: StateContext, first: Registe
       if (!cur.applies || cur.applies(ctx)) {
         if (!cur.send) break;
         const own = cur.send(ctx);
-        own.forEach((l, i) => sent.push({ state: cur!, index: i }));
+        for (let i = 0; i < own.length; i++) sent.push({ state: cur, index: i });
         lines.push(...own);
         last = cur;
         if (cur.pipelining !== 'group') break;

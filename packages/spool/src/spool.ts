@@ -212,7 +212,7 @@ export class Spool implements Service {
     this.state = 'stopping';
     for (const off of this.teardown.splice(0)) off();
     await this.writer?.flush();
-    if (this.recovery) await this.recovery.catch(() => undefined);
+    if (this.recovery !== undefined) await this.recovery.catch(() => undefined);
     if (this.outcomes && !(await this.outcomes.flush())) {
       this.logger.error(
         { lost: this.outcomes.backlog },

@@ -21,7 +21,10 @@ export function parsePolicyEntries(v: Validator, raw: unknown): PolicyModuleConf
   raw.forEach((t, i) => {
     const line = lines[i];
     const path = [`policy[${i + 1}]`];
-    if (!isTable(t)) return v.failAt(line, path, 'expected a table');
+    if (!isTable(t)) {
+      v.failAt(line, path, 'expected a table');
+      return;
+    }
     const before = v.errors.length;
     const got: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(t)) {

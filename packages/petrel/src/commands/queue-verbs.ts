@@ -95,7 +95,11 @@ export function registerQueueVerbs(program: Command): void {
           by.set(j.domain, row);
         }
         const total = new Array<number>(AGE_BUCKETS.length + 2).fill(0);
-        for (const r of by.values()) r.forEach((v, i) => (total[i]! += v));
+        for (const r of by.values()) {
+          r.forEach((v, i) => {
+            total[i]! += v;
+          });
+        }
         const head = [
           '',
           'T',
