@@ -24,11 +24,7 @@ export interface MetricSources {
 export class Metrics {
   readonly registry = new Registry();
 
-  constructor(
-    bus: Bus,
-    sources: MetricSources,
-    undo: (() => void)[],
-  ) {
+  constructor(bus: Bus, sources: MetricSources, undo: (() => void)[]) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'petrel_process_', eventLoopMonitoringPrecision: 20 });
     const received = new Counter({
