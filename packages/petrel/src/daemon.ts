@@ -37,7 +37,10 @@ export interface Daemon {
   readonly stopped: Promise<void>;
   /** The policy modules (docs/policy.md). */
   readonly policy: PolicyHost;
-  /** Loads the running config's policy modules again (SIGHUP); false when one failed (the old set stays, the error is logged). */
+  /**
+   * Loads the running config's policy modules again (SIGHUP); false when one failed (the old set stays, the error is
+   * logged).
+   */
   reloadPolicies(): Promise<boolean>;
 }
 

@@ -295,7 +295,8 @@ export class PolicySet {
           e,
           'setBinding',
           new InvalidResult(
-            `${'binding' in target ? `binding "${target.binding}"` : `binding group "${target.bindingGroup}"`} is not defined in the configuration`,
+            `${'binding' in target ? `binding "${target.binding}"` : `binding group "${target.bindingGroup}"`} ` +
+              `is not defined in the configuration`,
           ),
         );
         return undefined;

@@ -76,7 +76,10 @@ export type EsmtpParameters = Readonly<Record<string, string | true>>;
 
 // ---- inbound hooks ---------------------------------------------------------------------------
 
-/** `connect`: a client connected; nothing has been sent yet (Momentum validate_connect). A refusal is sent instead of the banner and the connection is closed. */
+/**
+ * `connect`: a client connected; nothing has been sent yet (Momentum validate_connect). A refusal is sent instead of
+ * the banner and the connection is closed.
+ */
 export interface ConnectContext extends PolicyTools {
   readonly session: SessionInfo;
 }
@@ -168,7 +171,10 @@ export interface SetBindingContext extends PolicyTools {
   readonly recipients: readonly string[];
 }
 
-/** Return a binding or a binding group (a weighted pick among its non-suspended bindings), or nothing for the configured rules. */
+/**
+ * Return a binding or a binding group (a weighted pick among its non-suspended bindings), or nothing for the configured
+ * rules.
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns void)
 export type SetBindingResult = void | undefined | { readonly binding: string } | { readonly bindingGroup: string };
 
@@ -207,7 +213,10 @@ export interface BeforeDeliveryResult {
   readonly rcptParameters?: EsmtpParameters;
 }
 
-/** `clientStates`: called once when the module set loads; registers SMTP client states (Momentum register_smtp_client_state). */
+/**
+ * `clientStates`: called once when the module set loads; registers SMTP client states (Momentum
+ * register_smtp_client_state).
+ */
 export interface ClientStatesContext extends PolicyTools {
   /** Inserts `state` after the named built-in or custom state (see docs/smtp-client.md). */
   register(state: SmtpState, options: { readonly after: string }): void;
@@ -215,7 +224,10 @@ export interface ClientStatesContext extends PolicyTools {
 
 // ---- bounces ---------------------------------------------------------------------------------
 
-/** `classify`: a reply was classified by the rules; return a class code to override (Momentum smtp_error_classify). Synchronous. */
+/**
+ * `classify`: a reply was classified by the rules; return a class code to override (Momentum smtp_error_classify).
+ * Synchronous.
+ */
 export interface ClassifyContext extends PolicyTools {
   readonly reply: { readonly code: number; readonly enhanced?: string; readonly text: string };
   readonly domain: string;
@@ -278,12 +290,15 @@ export interface Policy {
   rcptTo?(ctx: RcptToContext): Maybe<InboundResult>;
   data?(ctx: DataContext): Maybe<InboundResult>;
   setBinding?(ctx: SetBindingContext): Maybe<SetBindingResult>;
-  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns void)
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns
+  // void)
   connectionGoal?(ctx: ConnectionGoalContext): number | undefined | void;
-  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns void)
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns
+  // void)
   beforeDelivery?(ctx: BeforeDeliveryContext): Maybe<BeforeDeliveryResult | undefined | void>;
   clientStates?(ctx: ClientStatesContext): void;
-  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns void)
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns
+  // void)
   classify?(ctx: ClassifyContext): number | undefined | void;
   onReception?(ev: ReceptionEvent): Maybe<void>;
   onDelivery?(ev: DeliveryEvent): Maybe<void>;

@@ -25,7 +25,10 @@ export interface BuildJobsResult {
   readonly invalidIndexes: number[];
 }
 
-/** The delivery jobs of one message: by domain, by identical retry state, in batches; ids `${messageId}/${binding}/${domain}/${n}`. */
+/**
+ * The delivery jobs of one message: by domain, by identical retry state, in batches; ids
+ * `${messageId}/${binding}/${domain}/${n}`.
+ */
 export function buildJobs(input: BuildJobsInput): BuildJobsResult {
   const { envelope } = input;
   const pending =

@@ -58,7 +58,9 @@ export async function runPhase(machine: StateMachine, ctx: StateContext, phase: 
   }
 }
 
-/** Sends a state's commands (with PIPELINING, and the following pipelinable states'), then reads and routes each reply. */
+/**
+ * Sends a state's commands (with PIPELINING, and the following pipelinable states'), then reads and routes each reply.
+ */
 async function exchange(machine: StateMachine, ctx: StateContext, first: RegisteredState): Promise<RegisteredState> {
   const conn = ctx.requireConn();
   const pipelined = ctx.pipelining && first.pipelining === 'group';

@@ -272,7 +272,9 @@ export class Spool implements Service {
       this.noteFull('the outcome reserve is in use', { free, reserve: this.reserve.size });
       throw new PetrelError(
         'PETREL_ERR_SPOOL_FULL',
-        `spool refused the message: the disk filled up and its reserve for delivery outcomes is in use (${free} bytes free)`,
+
+        `spool refused the message: the disk filled up and its reserve for delivery outcomes is in use ` +
+          `(${free} bytes free)`,
         { dir: this.dir, free, reserve: this.reserve.size },
       );
     }

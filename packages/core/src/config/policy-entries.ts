@@ -48,7 +48,9 @@ export function parsePolicyEntries(v: Validator, raw: unknown): PolicyModuleConf
       v.failAt(
         line,
         [...path, 'module'],
-        `expected a .mjs or .js file (compile TypeScript first, see docs/policy.md), found ${JSON.stringify(got.module)}`,
+
+        `expected a .mjs or .js file (compile TypeScript first, see docs/policy.md), found ` +
+          `${JSON.stringify(got.module)}`,
       );
     if (typeof got.timeout === 'number' && got.timeout <= 0)
       v.failAt(line, [...path, 'timeout'], 'expected a duration above 0');
