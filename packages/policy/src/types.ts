@@ -68,7 +68,7 @@ export interface SessionInfo {
  * The reply must fit the phase (see docs/policy.md "Replies"): 4xx or 5xx, with an enhanced status
  * code of the same class (RFC 3463) — optional at connect and ehlo, required after.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns void)
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
 export type InboundResult = void | undefined | { readonly reply: string };
 
 /** ESMTP parameters of MAIL or RCPT, upper-cased keyword → value (`true` for a keyword without value). */
@@ -175,7 +175,7 @@ export interface SetBindingContext extends PolicyTools {
  * Return a binding or a binding group (a weighted pick among its non-suspended bindings), or nothing for the configured
  * rules.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns void)
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
 export type SetBindingResult = void | undefined | { readonly binding: string } | { readonly bindingGroup: string };
 
 /** `connectionGoal`: how many connections a (binding, domain) queue wants (Momentum connection_goal). Synchronous. */
@@ -290,15 +290,12 @@ export interface Policy {
   rcptTo?(ctx: RcptToContext): Maybe<InboundResult>;
   data?(ctx: DataContext): Maybe<InboundResult>;
   setBinding?(ctx: SetBindingContext): Maybe<SetBindingResult>;
-  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns
-  // void)
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
   connectionGoal?(ctx: ConnectionGoalContext): number | undefined | void;
-  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns
-  // void)
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
   beforeDelivery?(ctx: BeforeDeliveryContext): Maybe<BeforeDeliveryResult | undefined | void>;
   clientStates?(ctx: ClientStatesContext): void;
-  // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be written without a return statement (it returns
-  // void)
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
   classify?(ctx: ClassifyContext): number | undefined | void;
   onReception?(ev: ReceptionEvent): Maybe<void>;
   onDelivery?(ev: DeliveryEvent): Maybe<void>;
