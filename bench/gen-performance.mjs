@@ -27,7 +27,7 @@ const SOAK = join(ROOT, 'bench/results/soak.jsonl');
 function previousSoak() {
   if (!existsSync(CURRENT)) return null;
   const m = /^## Soak[^\n]*\n[\s\S]*?(?=^#{1,2} )/m.exec(readFileSync(CURRENT, 'utf8'));
-  return m ? m[0].trimEnd() + '\n' : null;
+  return m ? `${m[0].trimEnd()}\n` : null;
 }
 
 function soakSection() {

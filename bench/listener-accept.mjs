@@ -19,9 +19,7 @@ import { freePort, run, startPostfix, waitForPort } from '../test/kit/dist/index
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
 const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1] ?? 'true']] : a), []),
+  process.argv.slice(2).flatMap((v, i, all) => (v.startsWith('--') ? [[v.slice(2), all[i + 1] ?? 'true']] : [])),
 );
 const M = Number(args.messages ?? 10000);
 const S = Number(args.sessions ?? 20);

@@ -56,12 +56,10 @@ const CONTROL = join(ROOT, 'bench/postfix-control.sh');
 const args = Object.fromEntries(
   process.argv
     .slice(2)
-    .reduce(
-      (a, v, i, all) =>
-        v.startsWith('--')
-          ? [...a, [v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]]
-          : a,
-      [],
+    .flatMap((v, i, all) =>
+      v.startsWith('--')
+        ? [[v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]]
+        : [],
     ),
 );
 const M = Number(args.messages ?? 10000);

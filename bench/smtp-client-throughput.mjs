@@ -10,7 +10,7 @@ import { startSmtpSink } from '../test/kit/dist/index.js';
 import nodemailer from '../test/node_modules/nodemailer/dist/esm/nodemailer.js';
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1]]] : [])),
 );
 const MESSAGES = Number(args.messages ?? 20000);
 const SESSIONS = Number(args.sessions ?? 20);

@@ -12,7 +12,7 @@ import { freePort, run, startSmtpSink, waitForPort } from '../test/kit/dist/inde
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []),
+  process.argv.slice(2).flatMap((v, i, all) => (v.startsWith('--') ? [[v.slice(2), all[i + 1]]] : [])),
 );
 const minutes = Number(args.minutes ?? 10);
 const OUT = args.out ?? join(ROOT, 'bench/results/soak.jsonl');

@@ -85,7 +85,10 @@ bus.subscribe('message.spooled', ({ envelope, pending, recovered }) => {
   for (const p of pending ?? envelope.recipients.map((_, index) => ({ index, attempts: 0, nextAttemptAt: 0 }))) {
     const r = envelope.recipients[p.index];
     let list = byDomain.get(r.domain);
-    if (!list) byDomain.set(r.domain, (list = { rcpts: [], attempts: p.attempts, next: p.nextAttemptAt }));
+    if (!list) {
+      list = { rcpts: [], attempts: p.attempts, next: p.nextAttemptAt };
+      byDomain.set(r.domain, list);
+    }
     list.rcpts.push({ ...r, index: p.index });
   }
   const jobs = [];

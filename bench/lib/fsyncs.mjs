@@ -23,9 +23,15 @@ export async function startFsyncTrace(pids, outFile) {
     child.stderr.on('data', (d) => {
       err += d;
       attached = (err.match(/attached/g) ?? []).length;
-      if (attached >= pids.length) clearTimeout(timer), resolve();
+      if (attached >= pids.length) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`strace exited (${code}): ${err}`))));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`strace exited (${code}): ${err}`));
+    });
   });
   return {
     /**
@@ -35,7 +41,10 @@ export async function startFsyncTrace(pids, outFile) {
     async finish(ms = 30_000) {
       const exited = child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
       let detached = false;
-      const timer = setTimeout(() => ((detached = true), child.kill('SIGINT')), ms);
+      const timer = setTimeout(() => {
+        detached = true;
+        child.kill('SIGINT');
+      }, ms);
       await exited;
       clearTimeout(timer);
       const summary = parseSummary(existsSync(outFile) ? readFileSync(outFile, 'utf8') : '');

@@ -140,7 +140,10 @@ export function alive(pid) {
 export function portOpen(host, port) {
   return new Promise((r) => {
     const c = connect({ host, port });
-    c.once('connect', () => (c.destroy(), r(true)));
+    c.once('connect', () => {
+      c.destroy();
+      r(true);
+    });
     c.once('error', () => r(false));
   });
 }

@@ -49,11 +49,11 @@ test('a DSN for an SMTPUTF8 message returns message/global-headers and message/g
   assert.deepEqual(view.defects, []);
   assert.match(
     msg.toString('utf8'),
-    /Content-Type: message\/global-delivery-status\r\nContent-Transfer-Encoding: 8bit\r\n[^]*Final-Recipient: utf-8;hard-ü@example\.test/,
+    /Content-Type: message\/global-delivery-status\r\nContent-Transfer-Encoding: 8bit\r\n[\s\S]*Final-Recipient: utf-8;hard-ü@example\.test/,
     'the UTF-8 address as it is',
   );
   assert.match(
     msg.toString('utf8'),
-    /Content-Type: message\/global-headers\r\nContent-Transfer-Encoding: 8bit\r\n\r\n[^]*Subject: grüße/,
+    /Content-Type: message\/global-headers\r\nContent-Transfer-Encoding: 8bit\r\n\r\n[\s\S]*Subject: grüße/,
   );
 });

@@ -81,7 +81,13 @@ const FAULTS: readonly Fault[] = [
   { name: 'dot-5xx', peer: { sink: ['-f', '.'] }, expect: 'permanent', reply: /^5\d\d / },
   {
     name: 'disconnect-mid-body',
-    peer: { script: scripted((_l, s, st) => (st.inData ? (s.destroy(), null) : undefined)) },
+    peer: {
+      script: scripted((_l, s, st) => {
+        if (!st.inData) return undefined;
+        s.destroy();
+        return null;
+      }),
+    },
     expect: 'transient',
     reply: /^4\d\d /,
   },
@@ -125,10 +131,11 @@ const FAULTS: readonly Fault[] = [
   {
     name: 'tls-handshake-failure',
     peer: {
-      script: scripted(
-        (l, s) => (l.toUpperCase() === 'STARTTLS' ? (s.end('220 go ahead\r\nthis is not TLS\r\n'), null) : undefined),
-        '250-fault.test\r\n250-STARTTLS\r\n250 PIPELINING',
-      ),
+      script: scripted((l, s) => {
+        if (l.toUpperCase() !== 'STARTTLS') return undefined;
+        s.end('220 go ahead\r\nthis is not TLS\r\n');
+        return null;
+      }, '250-fault.test\r\n250-STARTTLS\r\n250 PIPELINING'),
     },
     expect: 'transient',
     // The bytes after the 220 are refused before the handshake ("no tls go-ahead"); either way 4.7.5.

@@ -4,11 +4,9 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { petrelJson } from '../lib/cli.js';
 import type { EventRecord, PetrelHandle } from '../lib/petrel.js';
-import { run } from '@petrel/testkit';
 
 /** Prints one suite figure line (collected by scripts/reliability-summary.mjs). */
 export function figures(name: string, f: Record<string, unknown>): void {

@@ -38,7 +38,9 @@ test('hostile clients: smuggling, slow-loris, 10,000 idle connections, 10,000 pi
   const pid = await petrelPid(petrel);
   const rss0 = rssKiB(pid);
   let rssMax = rss0;
-  const sample = (): void => void (rssMax = Math.max(rssMax, rssKiB(pid)));
+  const sample = (): void => {
+    rssMax = Math.max(rssMax, rssKiB(pid));
+  };
   const sampler = setInterval(sample, 100);
   t.after(() => clearInterval(sampler));
 

@@ -3,6 +3,7 @@
 // Observers are fire-and-forget: they run after the fact and never slow the mail path.
 import { appendFile } from 'node:fs/promises';
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: read by the running module, not a build input for turbo
 const FILE = process.env.PETREL_POLICY_JSON_LOG ?? 'policy-events.jsonl';
 const line = (type, fields) =>
   appendFile(FILE, `${JSON.stringify({ time: new Date().toISOString(), type, ...fields })}\n`);

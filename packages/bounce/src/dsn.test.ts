@@ -71,7 +71,7 @@ test('RET=HDRS returns the header block only; RET=FULL the whole message; none r
   const full = renderDsn(input({ include: inlineFor('FULL', 'headers') })).toString();
   assert.match(
     full,
-    /Content-Type: message\/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\nReceived: from x\r\n[^]*\r\n\r\nbody line\r\n\r\n--BOUNDARY--\r\n$/,
+    /Content-Type: message\/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\nReceived: from x\r\n[\s\S]*\r\n\r\nbody line\r\n\r\n--BOUNDARY--\r\n$/,
   );
   const none = renderDsn(input({ include: inlineFor('FULL', 'none') })).toString();
   assert.doesNotMatch(none, /rfc822-headers|message\/rfc822|Subject: hello/);

@@ -64,7 +64,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 export function rfc5322Date(ms: number): string {
   const d = new Date(ms);
   const p = (n: number): string => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+  return (
+    `${DAYS[d.getUTCDay()]}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
+    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`
+  );
 }
 
 /** RFC 3461 §4.3: RET wins when given; otherwise the configured default. "none" always wins. */
@@ -88,7 +91,7 @@ export function dsnStatus(reply: ReplyData, action: DsnAction): string {
   return base;
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the complement of all US-ASCII, controls included
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
@@ -256,7 +259,8 @@ export function renderDsn(input: DsnInput): Buffer {
     : 'message/delivery-status';
   parts.push(
     text(
-      `--${boundary}\r\nContent-Description: Delivery report\r\nContent-Type: ${statusType}\r\n\r\n${statusPart(input, globalStatus)}\r\n`,
+      `--${boundary}\r\nContent-Description: Delivery report\r\nContent-Type: ` +
+        `${statusType}\r\n\r\n${statusPart(input, globalStatus)}\r\n`,
     ),
   );
   if (input.include !== 'none' && input.original) {
@@ -278,7 +282,8 @@ export function renderDsn(input: DsnInput): Buffer {
     eightBit ||= partEightBit;
     parts.push(
       text(
-        `--${boundary}\r\nContent-Description: ${desc}\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: ${partEightBit ? '8bit' : '7bit'}\r\n\r\n`,
+        `--${boundary}\r\nContent-Description: ${desc}\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: ` +
+          `${partEightBit ? '8bit' : '7bit'}\r\n\r\n`,
       ),
     );
     parts.push(original);
@@ -303,7 +308,9 @@ export function renderDsn(input: DsnInput): Buffer {
     'Auto-Submitted: auto-replied',
     'MIME-Version: 1.0',
     // RFC 6522 §3: report-type is the subtype of the second part.
-    `Content-Type: multipart/report; report-type=${globalStatus ? 'global-delivery-status' : 'delivery-status'};\r\n\tboundary="${boundary}"`,
+
+    `Content-Type: multipart/report; ` +
+      `report-type=${globalStatus ? 'global-delivery-status' : 'delivery-status'};\r\n\tboundary="${boundary}"`,
     // RFC 2045 §6.4: a multipart is 8bit when any of its parts is.
     `Content-Transfer-Encoding: ${eightBit ? '8bit' : '7bit'}`,
   ];

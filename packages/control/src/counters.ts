@@ -58,7 +58,10 @@ export class Counters {
 
   private of(binding: string): SummaryCounters {
     let c = this.perBinding.get(binding);
-    if (!c) this.perBinding.set(binding, (c = zero()));
+    if (!c) {
+      c = zero();
+      this.perBinding.set(binding, c);
+    }
     return c;
   }
 
@@ -75,16 +78,26 @@ export class Counters {
       bus.subscribe('delivery.attempted', (a) => {
         const b = this.of(a.job.binding);
         for (const o of a.outcomes) {
-          if (o.status === 'delivered') t.delivered++, b.delivered++;
-          else if (o.status === 'permanent') t.failed++, b.failed++;
-          else t.transient++, b.transient++;
+          if (o.status === 'delivered') {
+            t.delivered++;
+            b.delivered++;
+          } else if (o.status === 'permanent') {
+            t.failed++;
+            b.failed++;
+          } else {
+            t.transient++;
+            b.transient++;
+          }
         }
       }),
       bus.subscribe('delivery.failed', (f) => {
         const b = this.of(f.job.binding);
         t.failed += f.indexes.length;
         b.failed += f.indexes.length;
-        if (f.reason === 'expiration') (t.expired += f.indexes.length), (b.expired += f.indexes.length);
+        if (f.reason === 'expiration') {
+          t.expired += f.indexes.length;
+          b.expired += f.indexes.length;
+        }
       }),
       bus.subscribe('message.rejected', (e) => {
         const kind = rejectionKind(e);

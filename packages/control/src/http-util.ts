@@ -63,12 +63,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Maps an error to a status: unknown handler → 503 (that service is not running), bad input → 400. */
 export function sendError(res: ServerResponse, err: unknown): void {
-  if (err instanceof HttpError)
-    return sendJson(res, err.status, { error: { code: err.code, message: err.message, ...err.detail } });
+  if (err instanceof HttpError) {
+    sendJson(res, err.status, { error: { code: err.code, message: err.message, ...err.detail } });
+    return;
+  }
   if (isPetrelError(err)) {
     const status =
       err.code === 'PETREL_ERR_BUS_NO_HANDLER' ? 503 : err.code === 'PETREL_ERR_SPOOL_NOT_FOUND' ? 404 : 400;
-    return sendJson(res, status, { error: { code: err.code, message: err.message } });
+    sendJson(res, status, { error: { code: err.code, message: err.message } });
+    return;
   }
   sendJson(res, 500, { error: { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) } });
 }

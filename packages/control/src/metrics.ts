@@ -24,11 +24,7 @@ export interface MetricSources {
 export class Metrics {
   readonly registry = new Registry();
 
-  constructor(
-    bus: Bus,
-    sources: MetricSources,
-    private readonly undo: (() => void)[],
-  ) {
+  constructor(bus: Bus, sources: MetricSources, undo: (() => void)[]) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'petrel_process_', eventLoopMonitoringPrecision: 20 });
     const received = new Counter({
@@ -76,11 +72,14 @@ export class Metrics {
     // `event` is one of the five SMTP client event names (SMTP_CLIENT_EVENT_NAMES): a bounded label.
     const clientEvents = new Counter({
       name: 'petrel_smtp_client_events_total',
-      help: 'SMTP client session events (libESMTP names): connect, disconnect, syntax-warning, extension-not-available, message-sent',
+      help:
+        'SMTP client session events (libESMTP names): connect, disconnect, syntax-warning, ' +
+        'extension-not-available, message-sent',
       labelNames: ['event'],
       registers: [r],
     });
-    for (const event of SMTP_CLIENT_EVENT_NAMES) clientEvents.inc({ event }, 0); // every series from the start, for rate()
+    // every series from the start, for rate()
+    for (const event of SMTP_CLIENT_EVENT_NAMES) clientEvents.inc({ event }, 0);
     const queueTime = new Histogram({
       name: 'petrel_queue_time_seconds',
       help: 'Reception to successful delivery',

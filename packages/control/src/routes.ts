@@ -240,12 +240,18 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/resume',
-    handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.resume', selector(input))),
+    handle: (ctx, input) => {
+      onlyFields(input, SELECTOR);
+      return ctx.bus.request('queue.resume', selector(input));
+    },
   },
   {
     method: 'POST',
     path: '/v1/flush',
-    handle: (ctx, input) => (onlyFields(input, SELECTOR), ctx.bus.request('queue.flush', selector(input))),
+    handle: (ctx, input) => {
+      onlyFields(input, SELECTOR);
+      return ctx.bus.request('queue.flush', selector(input));
+    },
   },
   {
     method: 'POST',
@@ -311,14 +317,14 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/messages/:id/fail',
-    handle: (ctx, input, p) => (
-      onlyFields(input, ['quiet']),
-      ctx.bus.request('queue.fail', {
+    handle: (ctx, input, p) => {
+      onlyFields(input, ['quiet']);
+      return ctx.bus.request('queue.fail', {
         messageId: p.id!,
         quiet: bool(input, 'quiet'),
         reply: SmtpReply.parse('554 5.7.0 [internal] Message manually failed'),
-      })
-    ),
+      });
+    },
   },
   {
     method: 'POST',
@@ -348,12 +354,12 @@ export function matchRoute(method: string, path: string): { route: Route; params
     const want = route.path.split('/').filter(Boolean);
     if (want.length !== parts.length) continue;
     const params: Record<string, string> = {};
-    if (
-      want.every((w, i) =>
-        w.startsWith(':') ? ((params[w.slice(1)] = decodeURIComponent(parts[i]!)), true) : w === parts[i],
-      )
-    )
-      return { route, params };
+    const matches = want.every((w, i) => {
+      if (!w.startsWith(':')) return w === parts[i];
+      params[w.slice(1)] = decodeURIComponent(parts[i]!);
+      return true;
+    });
+    if (matches) return { route, params };
   }
   return undefined;
 }

@@ -59,7 +59,9 @@ export async function inspectControlSocket(path: string): Promise<SocketPathStat
   if (!st.isSocket())
     throw new PetrelError(
       'PETREL_ERR_LISTEN',
-      `control socket ${path}: ${kind(st)} is in the way; refusing to replace it (remove it, or set [control] socket to another path)`,
+
+      `control socket ${path}: ${kind(st)} is in the way; refusing to replace it (remove it, or set [control] ` +
+        `socket to another path)`,
       { path },
     );
   return probe(path);
@@ -69,7 +71,9 @@ export async function inspectControlSocket(path: string): Promise<SocketPathStat
 export function liveSocketError(path: string): PetrelError {
   return new PetrelError(
     'PETREL_ERR_LISTEN',
-    `control socket ${path}: another petrel daemon is listening on it; stop it first, or set [control] socket (or spool_dir) to another path`,
+
+    `control socket ${path}: another petrel daemon is listening on it; stop it first, or set [control] socket ` +
+      `(or spool_dir) to another path`,
     { path },
   );
 }

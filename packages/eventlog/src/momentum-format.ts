@@ -34,7 +34,9 @@ function transferred(stage: number, size: number): number {
   return stage >= 8 && stage <= 9 ? size : 0;
 }
 
-/** R: ts@msgid@batchid@connid@R@rcpt_local@rcpt_domain@from_local@from_domain@src_ip@size@protocol@binding_group@binding */
+/**
+ * R: ts@msgid@batchid@connid@R@rcpt_local@rcpt_domain@from_local@from_domain@src_ip@size@protocol@binding_group@binding
+ */
 export function receptionLines(ev: MessageSpooled): string[] {
   if (ev.recovered) return [];
   const e = ev.envelope;
@@ -63,7 +65,8 @@ export function receptionLines(ev: MessageSpooled): string[] {
 
 /**
  * D: ts@msgid@batchid@connid@D@dest_domain@size@binding_group@binding@num_retries@secs_since_reception@accepting_ip
- * T/P: ts@msgid@batchid@connid@T@dest_domain@bytes_transferred@binding_group@binding@stage@num_retries@secs@remote_ip@response
+ * T/P: ts@msgid@batchid@connid@T@dest_domain@bytes_transferred@binding_group@binding@stage@num_retries@secs@
+ *   remote_ip@response (one line; wrapped here)
  */
 export function attemptLines(a: DeliveryAttempt): string[] {
   const j = a.job;
@@ -118,7 +121,10 @@ export function failureLines(f: DeliveryFailed, now: number): string[] {
   );
 }
 
-/** B: ts@msgid@batchid@connid@B@rcpt_local@rcpt_domain@from_local@from_domain@binding_group@binding@stage@bounce_class@size@remote_ip@raw_response */
+/**
+ * B: ts@msgid@batchid@connid@B@rcpt_local@rcpt_domain@from_local@from_domain@binding_group@binding@stage@
+ *   bounce_class@size@remote_ip@raw_response (one line; wrapped here)
+ */
 export function bounceLine(p: {
   time: number;
   messageId: string;
@@ -163,7 +169,11 @@ export function rejectLine(ev: MessageRejected): string {
   const text = [ev.reply.enhanced, ev.reply.lines.join(' ').trim()]
     .filter((s) => s !== undefined && s !== '')
     .join(' ');
-  return `${secs(ev.time)}: R="${ev.client.address}:${ev.client.port}" L="${ev.localAddress ?? ''}" C="${ev.connectionId}" PATH="default" PATH_GRP="default" P="${ev.phase}" E=${ev.reply.code} M=listener CTXCONN=[] CTXMESS=[] ${text}`;
+  return (
+    `${secs(ev.time)}: R="${ev.client.address}:${ev.client.port}" L="${ev.localAddress ?? ''}" ` +
+    `C="${ev.connectionId}" PATH="default" PATH_GRP="default" P="${ev.phase}" E=${ev.reply.code} M=listener ` +
+    `CTXCONN=[] CTXMESS=[] ${text}`
+  );
 }
 
 /** Heartbeats: mainlog `ts@@@@M`, bouncelog `ts@@@@M1`, rejectlog `ts: Marker 1`. */

@@ -28,7 +28,10 @@ function reference(input: string, maxLine: number): { bareEol: boolean; longLine
 test('the BDAT line checker matches the octet-by-octet rules on 3,000 random inputs split at random points', () => {
   const alphabet = ['a', 'bc', '\r', '\n', '\r\n', 'xyzw', '.'];
   let x = 7;
-  const rnd = (): number => ((x = (x * 1103515245 + 12345) >>> 0), x / 4294967296);
+  const rnd = (): number => {
+    x = (x * 1103515245 + 12345) >>> 0;
+    return x / 4294967296;
+  };
   for (let seed = 1; seed <= 3000; seed++) {
     const n = 1 + Math.floor(rnd() * 30);
     let input = '';

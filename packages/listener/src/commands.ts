@@ -89,7 +89,10 @@ function ehlo(s: CommandSession, args: string, esmtp: boolean): Promise<void> | 
 function greeted(s: CommandSession, name: string, esmtp: boolean): void {
   s.greet(name, esmtp);
   const { hostname, maxMessageSize } = s.settings;
-  if (!esmtp) return s.reply(replyFor.helo(hostname));
+  if (!esmtp) {
+    s.reply(replyFor.helo(hostname));
+    return;
+  }
   s.reply(
     replyFor.ehlo(hostname, [
       'PIPELINING', // RFC 2920
@@ -247,11 +250,20 @@ function rcpt(s: CommandSession, args: string): Promise<void> | void {
 
 function data(s: CommandSession, args: string): void {
   const about = s.tx ? { sender: s.tx.sender } : {};
-  if (args.trim() !== '') return s.refuse(REPLIES.dataSyntax, about);
+  if (args.trim() !== '') {
+    s.refuse(REPLIES.dataSyntax, about);
+    return;
+  }
   // RFC 5321 §3.3: DATA needs at least one accepted recipient; 503 otherwise.
-  if (!s.tx || s.tx.recipients.length === 0) return s.refuse(REPLIES.needRcpt, about);
+  if (!s.tx || s.tx.recipients.length === 0) {
+    s.refuse(REPLIES.needRcpt, about);
+    return;
+  }
   // RFC 3030 §3: a BINARYMIME message can only be sent with BDAT.
-  if (s.tx.bodyType === 'BINARYMIME') return s.refuse(REPLIES.bdatNeedsBdat, about);
+  if (s.tx.bodyType === 'BINARYMIME') {
+    s.refuse(REPLIES.bdatNeedsBdat, about);
+    return;
+  }
   s.reply(REPLIES.startData);
   s.beginData();
 }
@@ -261,7 +273,8 @@ function bdat(s: CommandSession, args: string): void {
   if (!m) {
     // Without a valid size the chunk's end is unknown: its octets would be read as commands,
     // so the session cannot continue (Postfix does the same).
-    return s.drop(REPLIES.bdatSyntax);
+    s.drop(REPLIES.bdatSyntax);
+    return;
   }
   const size = Number(m[1]);
   const last = m[2] !== undefined;
@@ -272,10 +285,8 @@ function bdat(s: CommandSession, args: string): void {
   if (!ok) {
     // RFC 3030 §2: the chunk follows the command regardless; it is read and dropped.
     s.skipChunk(size);
-    return s.refuse(
-      s.state === 'awaiting ehlo/helo' ? REPLIES.needHelo : !tx ? REPLIES.needMail : REPLIES.needRcpt,
-      about,
-    );
+    s.refuse(s.state === 'awaiting ehlo/helo' ? REPLIES.needHelo : !tx ? REPLIES.needMail : REPLIES.needRcpt, about);
+    return;
   }
   s.beginChunk(size, last);
 }

@@ -66,7 +66,12 @@ function reference(
 // A small deterministic PRNG so a failure can be replayed from its seed.
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 4294967296);
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
 }
 
 test('the fast DATA decoder matches the octet-by-octet rules on 3,000 random inputs split at random points, refusing and normalising bare LF', () => {

@@ -152,7 +152,10 @@ test('random, mutated and binary command streams, huge lines and slow-loris clie
   const ok = await new Promise<string>((resolve) => {
     const s = connect({ host: '127.0.0.1', port: h.port });
     s.setEncoding('utf8');
-    s.once('data', (d: string) => (s.destroy(), resolve(d)));
+    s.once('data', (d: string) => {
+      s.destroy();
+      resolve(d);
+    });
   });
   assert.match(ok, /^220 /);
 });

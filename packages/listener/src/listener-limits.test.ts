@@ -13,7 +13,10 @@ test(
     t.after(() => h.close());
     const a = await RawClient.open(h.port, '127.0.0.5');
     const b = await RawClient.open(h.port, '127.0.0.5');
-    t.after(() => (a.destroy(), b.destroy()));
+    t.after(() => {
+      a.destroy();
+      b.destroy();
+    });
     const c = await RawClient.connect(h.port, '127.0.0.5');
     assert.equal(await c.reply(), '421 4.7.0 Too many connections from 127.0.0.5\r\n');
     await c.closed;

@@ -98,7 +98,12 @@ test('each session takes one snapshot at connect; a client gone while a hook run
   let asked = 0;
   const hold = deferred<undefined>();
   const policy: InboundPolicy = { rcptTo: () => hold.promise };
-  const h = await startListener({ policy: () => (asked++, policy) });
+  const h = await startListener({
+    policy: () => {
+      asked++;
+      return policy;
+    },
+  });
   t.after(() => h.close());
   const c = await RawClient.open(h.port);
   await c.cmd('EHLO c.test');

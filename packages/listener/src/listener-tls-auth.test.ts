@@ -255,7 +255,9 @@ test(
     });
     t.after(() => h.close());
     const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.open(h.port)));
-    t.after(() => clients.forEach((c) => c.destroy()));
+    t.after(() => {
+      for (const c of clients) c.destroy();
+    });
     for (const c of clients) assert.match(await c.cmd('EHLO client.test'), /^250 AUTH PLAIN LOGIN\r\n$/m);
     for (const c of clients) c.send(`AUTH PLAIN ${Buffer.from('\0alice\0wrong').toString('base64')}\r\n`);
     const first = await Promise.all(clients.map((c) => c.reply()));

@@ -11,6 +11,7 @@ import {
   type Logger,
   type Service,
   type ServiceContext,
+  type TimerHandle,
 } from '@petrel/core';
 import { AuthFailureLimiter } from './auth.js';
 import { BUILTIN_VERBS } from './commands.js';
@@ -154,8 +155,10 @@ export class Listener implements Service {
     for (const s of this.sessions) s.shutdown();
     const deadline = this.options.stopDeadlineMs ?? 30_000;
     const all = Promise.all([...this.sessions].map((s) => s.closed));
-    let timer;
-    const late = new Promise<'late'>((resolve) => (timer = this.ctx.clock.setTimer(deadline, () => resolve('late'))));
+    let timer: TimerHandle | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = this.ctx.clock.setTimer(deadline, () => resolve('late'));
+    });
     if ((await Promise.race([all, late])) === 'late') {
       this.logger.warn({ sessions: this.sessions.size }, 'listener stop deadline passed; dropping connections');
       for (const s of this.sessions) s.destroy();

@@ -97,7 +97,9 @@ export class UserDb {
       if (!hash || /\s/.test(user)) {
         throw new PetrelError(
           'PETREL_ERR_AUTH_USERS',
-          `${file}:${i + 1}: expected "user:scrypt$N$r$p$salt$hash" or "user:$2b$cost$…" (bcrypt, cost 4–${MAX_BCRYPT_COST})`,
+
+          `${file}:${i + 1}: expected "user:scrypt$N$r$p$salt$hash" or "user:$2b$cost$…" (bcrypt, cost ` +
+            `4–${MAX_BCRYPT_COST})`,
           { file, line: i + 1 },
         );
       }

@@ -71,7 +71,8 @@ export function isMailbox(address: string): boolean {
   const local = address.slice(0, at);
   const domain = address.slice(at + 1);
   if (address.length > 256) return false; // RFC 5321 §4.5.3.1.3: path ≤ 256 octets
-  // eslint-disable-next-line no-control-regex
+  // RFC 5321 §4.1.2: no control characters in a path (CTLs are outside atext, qtextSMTP and dtext).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\x00-\x1f\x7f]/.test(address)) return false;
   const localOk = /^"(?:[^"\\]|\\.)*"$/.test(local) || /^[^\s"(),:;<>@[\\\]]+(?:\.[^\s"(),:;<>@[\\\]]+)*$/.test(local);
   const domainOk = /^\[[^\]\s]+\]$/.test(domain) || /^[^\s.@[\]<>()]+(?:\.[^\s.@[\]<>()]+)*$/.test(domain);
@@ -79,6 +80,6 @@ export function isMailbox(address: string): boolean {
 }
 
 export function isAscii(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole US-ASCII range, controls included
   return /^[\x00-\x7f]*$/.test(s);
 }

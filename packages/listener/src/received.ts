@@ -10,7 +10,10 @@ const two = (n: number): string => String(n).padStart(2, '0');
 /** "Thu, 1 Jan 2026 00:00:00 +0000" (RFC 5322 §3.3), in UTC so it is the same on every node. */
 export function rfc5322Date(epochMs: number): string {
   const d = new Date(epochMs);
-  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+  return (
+    `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`
+  );
 }
 
 /** The negotiated TLS session, for the trace header. */

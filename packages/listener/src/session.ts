@@ -130,7 +130,8 @@ export class Session implements CommandSession {
     if (refusal) {
       this.enter('concurrency limit');
       this.refuse(refusal);
-      return this.close();
+      this.close();
+      return;
     }
     this.enter('sending banner');
     // Policy hook (Momentum validate_connect): before the banner; a refusal replaces it.
@@ -151,7 +152,10 @@ export class Session implements CommandSession {
 
   private banner(): void {
     const delay = this.settings.greetingDelay;
-    if (delay <= 0) return this.greeting();
+    if (delay <= 0) {
+      this.greeting();
+      return;
+    }
     // Early-talker check: a client that sends before the 220 is not a real MTA (Postfix postscreen).
     this.greetTimer = this.host.clock.setTimer(delay, () => this.greeting());
     this.armIdle();
@@ -171,7 +175,8 @@ export class Session implements CommandSession {
     this.shuttingDown = true;
     if (this.current === 'sending banner') {
       this.reply(REPLIES.shuttingDown);
-      return this.close();
+      this.close();
+      return;
     }
     void this.pump();
   }
@@ -333,7 +338,7 @@ export class Session implements CommandSession {
     go: () => void,
   ): Promise<void> | undefined {
     if (!(verdict instanceof Promise)) {
-      if (verdict) this.refuse(verdict, about);
+      if (verdict !== undefined) this.refuse(verdict, about);
       else go();
       return undefined;
     }
@@ -385,7 +390,8 @@ export class Session implements CommandSession {
     if (this.current === 'sending banner') {
       this.host.clock.clearTimer(this.greetTimer);
       this.refuse(REPLIES.earlyTalker);
-      return this.close();
+      this.close();
+      return;
     }
     this.reader.push(chunk);
     void this.pump();
@@ -419,7 +425,7 @@ export class Session implements CommandSession {
         if (!line) break;
         progressed = true;
         const pending = this.current === 'awaiting auth response' ? this.auth.line(line) : this.dispatch(line);
-        if (pending) await this.wait(pending);
+        if (pending !== undefined) await this.wait(pending);
         if (this.errors >= this.settings.maxErrors && !this.isClosed) {
           // Postfix/Momentum practice: a client that keeps erring is dropped (RFC 5321 §4.1.1: 421).
           this.reply(replyFor.tooManyErrors(this.settings.hostname));

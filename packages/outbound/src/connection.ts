@@ -255,7 +255,7 @@ export class DeliveryConnection {
       if (added.prepend) toSend = Buffer.concat([added.prepend, toSend]);
       extra = added;
     }
-    let outcomes;
+    let outcomes: ReturnType<typeof uniformOutcomes>;
     try {
       const policy = env.config.delivery.policy(env.binding, env.domain);
       outcomes = transactionOutcomes(

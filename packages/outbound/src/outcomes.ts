@@ -120,7 +120,10 @@ export function tlsCause(cause: unknown): string | undefined {
   return what !== undefined ? `${what}: ${msg}` : msg || undefined;
 }
 
-/** The reply with the cause added to its text: "451 4.7.5 [internal] TLS negotiation failed (certificate not trusted: …)". */
+/**
+ * The reply with the cause added to its text: "451 4.7.5 [internal] TLS negotiation failed (certificate not trusted:
+ * …)".
+ */
 export function withCause(reply: ReplyData, cause: string | undefined): ReplyData {
   if (cause === undefined) return reply;
   const lines = [...reply.lines];

@@ -21,7 +21,10 @@ function scriptedHost(): { host: PoolHost; clock: ManualClock; conns: FakeConn[]
   let slots = 0;
   const host: PoolHost = {
     clock,
-    acquireSlot: () => (slots++, true),
+    acquireSlot: () => {
+      slots++;
+      return true;
+    },
     releaseSlot: () => void slots--,
     startConnection(_pool, idleWait) {
       return new Promise<ConnectionEnd>((resolve) => conns.push({ idleWait, end: resolve }));

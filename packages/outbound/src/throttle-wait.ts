@@ -3,7 +3,7 @@
  * bucket of the option's defining scope (core's ThrottleRegistry). Without a token it waits with
  * one timer for the time the bucket says, never spinning, and gives up when the service stops.
  */
-import type { Clock, ThrottleRegistry } from '@petrel/core';
+import type { Clock, ThrottleRegistry, TimerHandle } from '@petrel/core';
 
 /** Bounds the wait loop: a refill can race with another connection taking the token. */
 const MAX_WAITS = 1000;
@@ -26,7 +26,7 @@ export async function takeConnectionToken(
     if (isStopping()) return false;
     if (bucket.tryTake()) return true;
     const ms = Math.max(1, bucket.waitMs());
-    let timer;
+    let timer: TimerHandle | undefined;
     const woke = await Promise.race([
       new Promise<'timer'>((resolve) => {
         timer = clock.setTimer(ms, () => resolve('timer'));

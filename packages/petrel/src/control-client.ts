@@ -39,7 +39,8 @@ export class ControlClient {
       parsed = JSON.parse(r.body) as unknown;
     } catch {
       throw new ControlError(
-        `${method} ${path}: the control API answered HTTP ${r.status} with ${r.body === '' ? 'an empty body' : 'a body that is not JSON'}`,
+        `${method} ${path}: the control API answered HTTP ${r.status} with ` +
+          `${r.body === '' ? 'an empty body' : 'a body that is not JSON'}`,
         r.status,
         'BAD_ANSWER',
       );

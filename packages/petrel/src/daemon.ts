@@ -37,7 +37,10 @@ export interface Daemon {
   readonly stopped: Promise<void>;
   /** The policy modules (docs/policy.md). */
   readonly policy: PolicyHost;
-  /** Loads the running config's policy modules again (SIGHUP); false when one failed (the old set stays, the error is logged). */
+  /**
+   * Loads the running config's policy modules again (SIGHUP); false when one failed (the old set stays, the error is
+   * logged).
+   */
   reloadPolicies(): Promise<boolean>;
 }
 
@@ -108,12 +111,7 @@ export async function startDaemon(
     listener,
     new ControlService(ctx('control'), {
       stop: () => stop(),
-      reopenLogs: () => {
-        eventlog.reopen();
-        // SIGHUP is also how a renewed STARTTLS certificate and changed AUTH users are picked up.
-        listener.reloadTls();
-        listener.reloadUsers();
-      },
+      reopenLogs,
       reloadConfig: reload,
     }),
   ];
@@ -132,7 +130,7 @@ export async function startDaemon(
   }
   bus.publish('system.ready', { time: clock.now() });
   function stop(): Promise<void> {
-    return (stopping ??= (async () => {
+    stopping ??= (async () => {
       for (const s of [...services].reverse()) {
         try {
           await s.stop();
@@ -143,18 +141,22 @@ export async function startDaemon(
       policy.stop();
       watchdog?.stop();
       resolveStopped();
-    })());
+    })();
+    return stopping;
+  }
+  function reopenLogs(): void {
+    // Fire and forget (SIGHUP, `petrel log reopen`): a failed open keeps the old file in use, and
+    // anything else that goes wrong is logged here rather than left as an unhandled rejection.
+    void eventlog.reopen().catch((err: unknown) => logger.error({ err }, 'reopening the event logs failed'));
+    // SIGHUP is also how a renewed STARTTLS certificate and changed AUTH users are picked up.
+    listener.reloadTls();
+    listener.reloadUsers();
   }
   return {
     bus,
     services,
     stopped,
-    reopenLogs: () => {
-      eventlog.reopen();
-      // SIGHUP: also picks up a renewed STARTTLS certificate and changed AUTH users.
-      listener.reloadTls();
-      listener.reloadUsers();
-    },
+    reopenLogs,
     reloadConfig: reload,
     stop,
     policy,

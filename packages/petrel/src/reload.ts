@@ -56,7 +56,8 @@ function scopedValues(tree: ScopeTree): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const table = (scope: string, t: OptionTable): void => {
     for (const [k, v] of Object.entries(t)) {
-      // The loader empties the partner of a table's routes/gateway (core's route-entries): not a key the operator wrote.
+      // The loader empties the partner of a table's routes/gateway (core's route-entries): not a key the operator
+      // wrote.
       if ((k === 'gateway' && t.routes?.length) || (k === 'routes' && t.gateway?.length)) continue;
       out.set(`${k} (${scope})`, v);
     }

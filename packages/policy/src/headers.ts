@@ -120,7 +120,10 @@ export class HeaderSection implements HeaderFields {
     checkField(name, value);
     const l = name.toLowerCase();
     const at = this.fields.findIndex((x) => x.lower === l);
-    if (at < 0) return this.add(name, value);
+    if (at < 0) {
+      this.add(name, value);
+      return;
+    }
     this.fields = this.fields.filter((x, i) => i === at || x.lower !== l);
     this.fields[at] = make(name, value);
     this.changed = true;

@@ -43,5 +43,5 @@ export type ObserverHook =
   | 'onRejection';
 
 export function isHookName(name: string): name is HookName {
-  return  Object.hasOwn(HOOKS, name);
+  return Object.hasOwn(HOOKS, name);
 }

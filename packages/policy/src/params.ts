@@ -16,7 +16,8 @@ export function formatParameters(params: EsmtpParameters | undefined): string[] 
     else if (typeof v === 'string' && VALUE.test(v)) out.push(`${k.toUpperCase()}=${v}`);
     else
       throw new TypeError(
-        `invalid value for ESMTP parameter ${k}: ${JSON.stringify(v)} (RFC 5321 §4.1.2: printable US-ASCII without "=" or space)`,
+        `invalid value for ESMTP parameter ${k}: ${JSON.stringify(v)} (RFC 5321 §4.1.2: printable US-ASCII ` +
+          `without "=" or space)`,
       );
   }
   return out;

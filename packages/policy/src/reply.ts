@@ -27,7 +27,10 @@ export function parsePolicyReply(text: unknown, phase: InboundHook): SmtpReply |
     enhanced = `${e[1]}.${e[2]}.${e[3]}`;
     rest = rest.slice(e[0].length);
   } else if (!ENHANCED_OPTIONAL.has(phase)) {
-    return `a ${phase} reply needs an enhanced status code (RFC 2034), e.g. "${code} ${String(code)[0]}.7.1 text", found ${JSON.stringify(text)}`;
+    return (
+      `a ${phase} reply needs an enhanced status code (RFC 2034), e.g. "${code} ${String(code)[0]}.7.1 text", ` +
+      `found ${JSON.stringify(text)}`
+    );
   }
   if (!/^[\x20-\x7e]*$/.test(rest))
     return `reply text must be printable US-ASCII on one line (RFC 5321 §2.4), found ${JSON.stringify(rest)}`;

@@ -101,7 +101,11 @@ test('a hook no module defines is not there (has() false) and costs no call', as
 test('every context carries the tools: module name, log, inject', async () => {
   let got: unknown;
   const { set: s } = set([
-    { connect: (c) => void (got = [c.module, typeof c.log.info, typeof c.inject, c.session.client.address]) },
+    {
+      connect: (c) => {
+        got = [c.module, typeof c.log.info, typeof c.inject, c.session.client.address];
+      },
+    },
   ]);
   await s.inbound('connect', { session });
   assert.deepEqual(got, ['m0.mjs', 'function', 'function', '192.0.2.1']);

@@ -117,7 +117,10 @@ export class PolicySet {
       for (const [hook, fn] of Object.entries(m.policy) as [HookName, Entry['fn']][]) {
         if (typeof fn !== 'function') continue;
         let list = this.table.get(hook);
-        if (!list) this.table.set(hook, (list = []));
+        if (!list) {
+          list = [];
+          this.table.set(hook, list);
+        }
         list.push({ module: m, fn: fn.bind(m.policy) as Entry['fn'], tools, stats: env.metrics.of(m.name, hook) });
       }
     }
@@ -292,7 +295,8 @@ export class PolicySet {
           e,
           'setBinding',
           new InvalidResult(
-            `${'binding' in target ? `binding "${target.binding}"` : `binding group "${target.bindingGroup}"`} is not defined in the configuration`,
+            `${'binding' in target ? `binding "${target.binding}"` : `binding group "${target.bindingGroup}"`} ` +
+              `is not defined in the configuration`,
           ),
         );
         return undefined;

@@ -68,6 +68,7 @@ export interface SessionInfo {
  * The reply must fit the phase (see docs/policy.md "Replies"): 4xx or 5xx, with an enhanced status
  * code of the same class (RFC 3463) — optional at connect and ehlo, required after.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
 export type InboundResult = void | undefined | { readonly reply: string };
 
 /** ESMTP parameters of MAIL or RCPT, upper-cased keyword → value (`true` for a keyword without value). */
@@ -75,7 +76,10 @@ export type EsmtpParameters = Readonly<Record<string, string | true>>;
 
 // ---- inbound hooks ---------------------------------------------------------------------------
 
-/** `connect`: a client connected; nothing has been sent yet (Momentum validate_connect). A refusal is sent instead of the banner and the connection is closed. */
+/**
+ * `connect`: a client connected; nothing has been sent yet (Momentum validate_connect). A refusal is sent instead of
+ * the banner and the connection is closed.
+ */
 export interface ConnectContext extends PolicyTools {
   readonly session: SessionInfo;
 }
@@ -167,7 +171,11 @@ export interface SetBindingContext extends PolicyTools {
   readonly recipients: readonly string[];
 }
 
-/** Return a binding or a binding group (a weighted pick among its non-suspended bindings), or nothing for the configured rules. */
+/**
+ * Return a binding or a binding group (a weighted pick among its non-suspended bindings), or nothing for the configured
+ * rules.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
 export type SetBindingResult = void | undefined | { readonly binding: string } | { readonly bindingGroup: string };
 
 /** `connectionGoal`: how many connections a (binding, domain) queue wants (Momentum connection_goal). Synchronous. */
@@ -205,7 +213,10 @@ export interface BeforeDeliveryResult {
   readonly rcptParameters?: EsmtpParameters;
 }
 
-/** `clientStates`: called once when the module set loads; registers SMTP client states (Momentum register_smtp_client_state). */
+/**
+ * `clientStates`: called once when the module set loads; registers SMTP client states (Momentum
+ * register_smtp_client_state).
+ */
 export interface ClientStatesContext extends PolicyTools {
   /** Inserts `state` after the named built-in or custom state (see docs/smtp-client.md). */
   register(state: SmtpState, options: { readonly after: string }): void;
@@ -213,7 +224,10 @@ export interface ClientStatesContext extends PolicyTools {
 
 // ---- bounces ---------------------------------------------------------------------------------
 
-/** `classify`: a reply was classified by the rules; return a class code to override (Momentum smtp_error_classify). Synchronous. */
+/**
+ * `classify`: a reply was classified by the rules; return a class code to override (Momentum smtp_error_classify).
+ * Synchronous.
+ */
 export interface ClassifyContext extends PolicyTools {
   readonly reply: { readonly code: number; readonly enhanced?: string; readonly text: string };
   readonly domain: string;
@@ -276,9 +290,12 @@ export interface Policy {
   rcptTo?(ctx: RcptToContext): Maybe<InboundResult>;
   data?(ctx: DataContext): Maybe<InboundResult>;
   setBinding?(ctx: SetBindingContext): Maybe<SetBindingResult>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
   connectionGoal?(ctx: ConnectionGoalContext): number | undefined | void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
   beforeDelivery?(ctx: BeforeDeliveryContext): Maybe<BeforeDeliveryResult | undefined | void>;
   clientStates?(ctx: ClientStatesContext): void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
   classify?(ctx: ClassifyContext): number | undefined | void;
   onReception?(ev: ReceptionEvent): Maybe<void>;
   onDelivery?(ev: DeliveryEvent): Maybe<void>;

@@ -35,8 +35,17 @@ export function countingDns(inner: DnsClient): CountingDnsClient {
   return {
     queries,
     count: (prefix) => queries.filter((q) => q === prefix || q.startsWith(`${prefix} `)).length,
-    resolveMx: (n) => (queries.push(`MX ${n}`), inner.resolveMx(n)),
-    resolve4: (n) => (queries.push(`A ${n}`), inner.resolve4(n)),
-    resolve6: (n) => (queries.push(`AAAA ${n}`), inner.resolve6(n)),
+    resolveMx: (n) => {
+      queries.push(`MX ${n}`);
+      return inner.resolveMx(n);
+    },
+    resolve4: (n) => {
+      queries.push(`A ${n}`);
+      return inner.resolve4(n);
+    },
+    resolve6: (n) => {
+      queries.push(`AAAA ${n}`);
+      return inner.resolve6(n);
+    },
   };
 }

@@ -25,7 +25,10 @@ export interface BuildJobsResult {
   readonly invalidIndexes: number[];
 }
 
-/** The delivery jobs of one message: by domain, by identical retry state, in batches; ids `${messageId}/${binding}/${domain}/${n}`. */
+/**
+ * The delivery jobs of one message: by domain, by identical retry state, in batches; ids
+ * `${messageId}/${binding}/${domain}/${n}`.
+ */
 export function buildJobs(input: BuildJobsInput): BuildJobsResult {
   const { envelope } = input;
   const pending =
@@ -43,7 +46,10 @@ export function buildJobs(input: BuildJobsInput): BuildJobsResult {
     seen.add(state.index);
     const domain = rcpt.domain.toLowerCase();
     let groups = byDomain.get(domain);
-    if (!groups) byDomain.set(domain, (groups = new Map()));
+    if (!groups) {
+      groups = new Map();
+      byDomain.set(domain, groups);
+    }
     const key = `${state.attempts}/${state.nextAttemptAt}`;
     const list = groups.get(key);
     if (list) list.push(state);

@@ -13,7 +13,12 @@ function reference(body: string): string {
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 4294967296);
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
 }
 
 test('dot-stuffing with the fast run scan matches the reference on 3,000 random bodies and block sizes', () => {

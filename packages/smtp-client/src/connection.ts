@@ -92,7 +92,10 @@ export class Connection {
     this.reader.enhancedAdvertised = v;
   }
 
-  /** The next reply, or ConnectionLost after `timeout` ms (the connection is then closed: a late reply would be misread). */
+  /**
+   * The next reply, or ConnectionLost after `timeout` ms (the connection is then closed: a late reply would be
+   * misread).
+   */
   readReply(timeout: number): Promise<SmtpReply> {
     const ready = this.unread.shift();
     if (ready) return Promise.resolve(ready.reply);

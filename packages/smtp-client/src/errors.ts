@@ -7,7 +7,10 @@ import { PetrelError, SmtpReply, type ReplyData } from '@petrel/core';
 export class SmtpSessionError extends PetrelError {
   readonly reply: ReplyData;
   readonly stage: number;
-  /** True when another MX/IP may do better: connect failure, 4xx/5xx/421 banner, EHLO+HELO refused, TLS required but absent. */
+  /**
+   * True when another MX/IP may do better: connect failure, 4xx/5xx/421 banner, EHLO+HELO refused, TLS required but
+   * absent.
+   */
   readonly tryNextHost: boolean;
 
   constructor(reply: ReplyData, stage: number, opts: { tryNextHost: boolean; timeout?: boolean; cause?: unknown }) {

@@ -21,7 +21,13 @@ const tx = (over: Partial<Transaction> = {}): Transaction => ({
 /** Silent from the first line starting with `prefix` on, as a stuck server is (its replies stay in order). */
 function stallFrom(prefix: string, caps: readonly string[] = ['PIPELINING']): PeerScript {
   let stalled = false;
-  return { caps, reply: (l) => ((stalled ||= l.startsWith(prefix)) ? null : undefined) };
+  return {
+    caps,
+    reply: (l) => {
+      stalled ||= l.startsWith(prefix);
+      return stalled ? null : undefined;
+    },
+  };
 }
 
 async function send(

@@ -58,7 +58,9 @@ export async function runPhase(machine: StateMachine, ctx: StateContext, phase: 
   }
 }
 
-/** Sends a state's commands (with PIPELINING, and the following pipelinable states'), then reads and routes each reply. */
+/**
+ * Sends a state's commands (with PIPELINING, and the following pipelinable states'), then reads and routes each reply.
+ */
 async function exchange(machine: StateMachine, ctx: StateContext, first: RegisteredState): Promise<RegisteredState> {
   const conn = ctx.requireConn();
   const pipelined = ctx.pipelining && first.pipelining === 'group';
@@ -84,7 +86,7 @@ async function exchange(machine: StateMachine, ctx: StateContext, first: Registe
       if (!cur.applies || cur.applies(ctx)) {
         if (!cur.send) break;
         const own = cur.send(ctx);
-        own.forEach((l, i) => sent.push({ state: cur!, index: i }));
+        for (let i = 0; i < own.length; i++) sent.push({ state: cur, index: i });
         lines.push(...own);
         last = cur;
         if (cur.pipelining !== 'group') break;

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SmtpSessionError } from './errors.js';
 import { SmtpSession } from './session.js';
 import { options, tempDir } from './fixtures.js';
 import { startAioServer, tempCert } from '@petrel/testkit';
@@ -89,7 +90,7 @@ test('a certificate that does not match the host fails required TLS with 451 4.7
   const aio = await startAioServer(['--tls', cert.cert, cert.key]);
   try {
     const strict = options(aio.port, { tls: 'required', tlsVerify: 'host', hostname: 'wrong.test', tlsCa: cert.pem });
-    await assert.rejects(SmtpSession.open(strict), (err: any) => {
+    await assert.rejects(SmtpSession.open(strict), (err: SmtpSessionError) => {
       assert.equal(err.reply.toString(), '451 4.7.5 [internal] TLS negotiation failed');
       assert.equal(err.tryNextHost, true);
       return true;
@@ -105,7 +106,7 @@ test('a certificate that does not match the host fails required TLS with 451 4.7
     await lax.quit();
     await assert.rejects(
       SmtpSession.open({ ...strict, tls: 'ifavailable', tlsFallback: false }),
-      (err: any) => err.reply.code === 451,
+      (err: SmtpSessionError) => err.reply.code === 451,
     );
   } finally {
     await aio.stop();
@@ -122,7 +123,7 @@ test('AUTH over TLS succeeds with the right password and 535 is kept, without tr
     const ok = await SmtpSession.open({
       ...base,
       auth: { user: 'user', pass: 'secret' },
-      onTranscript: (d, l) => transcript.push(l),
+      onTranscript: (_d, l) => transcript.push(l),
     });
     assert.ok(transcript.includes('AUTH PLAIN ****'));
     assert.equal(
@@ -136,11 +137,14 @@ test('AUTH over TLS succeeds with the right password and 535 is kept, without tr
     });
     assert.equal(r.recipients[0]!.status, 'delivered');
     await ok.quit();
-    await assert.rejects(SmtpSession.open({ ...base, auth: { user: 'user', pass: 'wrong' } }), (err: any) => {
-      assert.equal(err.reply.code, 535);
-      assert.equal(err.tryNextHost, false);
-      return true;
-    });
+    await assert.rejects(
+      SmtpSession.open({ ...base, auth: { user: 'user', pass: 'wrong' } }),
+      (err: SmtpSessionError) => {
+        assert.equal(err.reply.code, 535);
+        assert.equal(err.tryNextHost, false);
+        return true;
+      },
+    );
   } finally {
     await aio.stop();
     cert.remove();

@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { SmtpSessionError } from './errors.js';
 import { SmtpSession } from './session.js';
 import { options, timeouts } from './fixtures.js';
 import type { Transaction } from './types.js';
@@ -55,13 +56,16 @@ test('without PIPELINING, one command per write', () =>
 test('no banner within the banner timeout is 451 4.4.2 [internal] no banner, a timeout error', () =>
   withPeer({ banner: null }, async (peer) => {
     const started = Date.now();
-    await assert.rejects(SmtpSession.open(options(peer.port, { timeouts: timeouts({ banner: 150 }) })), (err: any) => {
-      assert.equal(err.reply.toString(), '451 4.4.2 [internal] no banner');
-      assert.equal(err.code, 'PETREL_ERR_SMTP_TIMEOUT');
-      assert.equal(err.stage, 12);
-      assert.equal(err.tryNextHost, true);
-      return true;
-    });
+    await assert.rejects(
+      SmtpSession.open(options(peer.port, { timeouts: timeouts({ banner: 150 }) })),
+      (err: SmtpSessionError) => {
+        assert.equal(err.reply.toString(), '451 4.4.2 [internal] no banner');
+        assert.equal(err.code, 'PETREL_ERR_SMTP_TIMEOUT');
+        assert.equal(err.stage, 12);
+        assert.equal(err.tryNextHost, true);
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 2000);
   }));
 
@@ -69,7 +73,7 @@ test('a 554 banner rejects open() with the banner reply and tryNextHost', () =>
   withPeer({ banner: '554 5.7.1 go away' }, async (peer) => {
     await assert.rejects(
       SmtpSession.open(options(peer.port)),
-      (err: any) => err.reply.code === 554 && err.tryNextHost === true,
+      (err: SmtpSessionError) => err.reply.code === 554 && err.tryNextHost === true,
     );
   }));
 
@@ -227,7 +231,7 @@ test('a pipelined DATA that gets 354 after every RCPT failed is ended with a lon
 
 test('tls=required without STARTTLS advertised is 451 4.7.6 with tryNextHost', () =>
   withPeer({ caps: ['PIPELINING'] }, async (peer) => {
-    await assert.rejects(SmtpSession.open(options(peer.port, { tls: 'required' })), (err: any) => {
+    await assert.rejects(SmtpSession.open(options(peer.port, { tls: 'required' })), (err: SmtpSessionError) => {
       assert.equal(err.reply.toString(), '451 4.7.6 [internal] STARTTLS required but not advertised');
       assert.equal(err.tryNextHost, true);
       return true;
@@ -236,7 +240,7 @@ test('tls=required without STARTTLS advertised is 451 4.7.6 with tryNextHost', (
 
 test('a refused connection is 421 4.4.0 with the errno, stage 0, tryNextHost', async () => {
   const port = await freePort();
-  await assert.rejects(SmtpSession.open(options(port)), (err: any) => {
+  await assert.rejects(SmtpSession.open(options(port)), (err: SmtpSessionError) => {
     assert.equal(err.reply.toString(), '421 4.4.0 [internal] connection refused (ECONNREFUSED)');
     assert.equal(err.stage, 0);
     assert.equal(err.tryNextHost, true);
@@ -256,9 +260,9 @@ test('events follow libESMTP: connect, mail-status, rcpt-status, message-data, m
   withPeer({}, async (peer) => {
     const seen: string[] = [];
     const names = ['connect', 'mail-status', 'rcpt-status', 'message-data', 'message-sent', 'disconnect'];
-    const s = await SmtpSession.open(options(peer.port), (sess) =>
-      names.forEach((n) => sess.on(n, () => seen.push(n))),
-    );
+    const s = await SmtpSession.open(options(peer.port), (sess) => {
+      for (const n of names) sess.on(n, () => seen.push(n));
+    });
     await s.send(tx());
     await s.quit();
     assert.deepEqual(seen, [

@@ -3,6 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { SmtpSessionError } from './errors.js';
 import { SmtpSession } from './session.js';
 import { options, timeouts } from './fixtures.js';
 import type { Transaction } from './types.js';
@@ -149,7 +150,7 @@ test('two transactions over one session with reset() in between', async () => {
 test('a 421 banner (-Q CONNECT) rejects open() with tryNextHost at stage 12', async () => {
   const sink = await startSmtpSink(['-Q', 'CONNECT']);
   try {
-    await assert.rejects(SmtpSession.open(options(sink.port)), (err: any) => {
+    await assert.rejects(SmtpSession.open(options(sink.port)), (err: SmtpSessionError) => {
       assert.equal(err.name, 'SmtpSessionError');
       assert.equal(err.reply.code, 421);
       assert.equal(err.stage, 12);

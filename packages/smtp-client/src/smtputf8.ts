@@ -10,6 +10,7 @@ import type { Transaction } from './types.js';
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 function nonAscii(s: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the complement of all US-ASCII, controls included
   return /[^\x00-\x7f]/.test(s);
 }
 

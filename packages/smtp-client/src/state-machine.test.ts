@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPetrelError } from '@petrel/core';
+import type { SmtpSessionError } from './errors.js';
 import { SmtpSession } from './session.js';
 import { StateMachine, getStateMachine } from './state-machine.js';
 import type { SmtpState } from './state.js';
@@ -112,7 +113,7 @@ test('a custom state whose command is refused fails open() with its reply and st
   try {
     await assert.rejects(
       SmtpSession.open(options(peer.port, { machine: m })),
-      (err: any) => err.reply.code === 502 && err.stage === 11,
+      (err: SmtpSessionError) => err.reply.code === 502 && err.stage === 11,
     );
   } finally {
     await peer.stop();

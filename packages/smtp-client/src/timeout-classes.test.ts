@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { SmtpSessionError } from './errors.js';
 import { SmtpSession } from './session.js';
 import { options, timeouts } from './fixtures.js';
 import type { SessionTimeouts, Transaction } from './types.js';
@@ -35,7 +36,7 @@ test('ehlo_timeout: no EHLO reply fails open() with "no HELO/EHLO response" at s
     const started = Date.now();
     await assert.rejects(
       open(),
-      (err: any) =>
+      (err: SmtpSessionError) =>
         err.reply.toString() === '451 4.4.2 [internal] no HELO/EHLO response' &&
         err.stage === 10 &&
         err.code === 'PETREL_ERR_SMTP_TIMEOUT',
@@ -76,7 +77,10 @@ test('rset_timeout with PIPELINING: the deferred RSET that gets no reply leaves 
   let stalledNow = false;
   const peer = await ScriptedPeer.start({
     caps: ['PIPELINING'],
-    reply: (l) => (stalledNow || (stalledNow = l === 'RSET') ? null : undefined),
+    reply: (l) => {
+      stalledNow ||= l === 'RSET';
+      return stalledNow ? null : undefined;
+    },
   });
   try {
     const s = await SmtpSession.open(options(peer.port, { timeouts: timeouts({ rset: 150 }) }));

@@ -4,7 +4,9 @@ import { DELIVERY_OPTIONS } from '@petrel/core';
 import { createSessionTimeouts } from './timeouts.js';
 
 test('createSessionTimeouts maps the RFC 5321 §4.5.3.2 config defaults, QUIT waiting like RSET', () => {
-  const d = Object.fromEntries(Object.entries(DELIVERY_OPTIONS).map(([k, v]) => [k, v.default])) as any;
+  const d = Object.fromEntries(Object.entries(DELIVERY_OPTIONS).map(([k, v]) => [k, v.default])) as Parameters<
+    typeof createSessionTimeouts
+  >[0];
   assert.deepEqual(createSessionTimeouts(d), {
     connect: 300_000,
     banner: 300_000,

@@ -36,7 +36,10 @@ export class TransactionState {
     return this.results.every((r) => r !== undefined);
   }
 
-  /** Records a recipient's result unless it already has one. 2xx = delivered, 4xx (and oddities) = transient, 5xx = permanent. */
+  /**
+   * Records a recipient's result unless it already has one. 2xx = delivered, 4xx (and oddities) = transient, 5xx =
+   * permanent.
+   */
   settle(index: number, reply: SmtpReply, stage: number, force?: RecipientResult['status']): void {
     const rcpt = this.tx.recipients[index];
     if (!rcpt || this.results[index] !== undefined) return;

@@ -62,7 +62,9 @@ export interface TransactionRecipient {
   notify?: readonly string[];
   /** DSN ORCPT (RFC 3461 §4.2), "rfc822;bob@example.test" (a bare address means rfc822). */
   orcpt?: string;
-  /** Extra RCPT parameters as written ("KEY=value" or "KEY"), e.g. from a policy hook (Momentum smtp_client_args_add). */
+  /**
+   * Extra RCPT parameters as written ("KEY=value" or "KEY"), e.g. from a policy hook (Momentum smtp_client_args_add).
+   */
   params?: readonly string[];
 }
 
@@ -76,7 +78,9 @@ export interface Transaction {
   smtputf8?: boolean;
   ret?: 'FULL' | 'HDRS';
   envid?: string;
-  /** Extra MAIL parameters as written ("KEY=value" or "KEY"), e.g. from a policy hook (Momentum smtp_client_args_add). */
+  /**
+   * Extra MAIL parameters as written ("KEY=value" or "KEY"), e.g. from a policy hook (Momentum smtp_client_args_add).
+   */
   mailParams?: readonly string[];
 }
 
@@ -111,7 +115,10 @@ export interface SessionEvents {
   disconnect: [];
   /** A reply that breaks RFC 5321 §4.2 syntax; the session is then not reused if the stream may be out of step. */
   'syntax-warning': [warning: { readonly message: string; readonly line: string }];
-  /** An extension the transaction or policy wanted is not advertised (STARTTLS, AUTH, DSN, 8BITMIME, SMTPUTF8, CHUNKING, BINARYMIME). */
+  /**
+   * An extension the transaction or policy wanted is not advertised (STARTTLS, AUTH, DSN, 8BITMIME, SMTPUTF8, CHUNKING,
+   * BINARYMIME).
+   */
   'extension-not-available': [extension: string];
   'mail-status': [status: { readonly sender: string; readonly reply: ReplyData }];
   'rcpt-status': [status: { readonly address: string | undefined; readonly reply: ReplyData }];

@@ -130,7 +130,7 @@ export class OutcomeWriter {
 
   private push(c: OutcomeChange): void {
     this.queue.push(c);
-    if (!this.inFlight && !this.closed) this.scheduled ??= setImmediate(() => void this.sendNext());
+    if (this.inFlight === undefined && !this.closed) this.scheduled ??= setImmediate(() => void this.sendNext());
   }
 
   private cancelTimers(): void {
@@ -145,7 +145,7 @@ export class OutcomeWriter {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
     this.retryNow = false;
-    if (this.inFlight) return this.inFlight;
+    if (this.inFlight !== undefined) return this.inFlight;
     const changes = this.queue;
     this.queue = [];
     const batch = this.write(changes);

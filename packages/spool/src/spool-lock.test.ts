@@ -12,7 +12,7 @@ test('a second Spool on the same directory is refused with PETREL_ERR_SPOOL_LOCK
   await assert.rejects(fx.open({ minFreeSpace: 0 }), (err: unknown) => {
     assert.ok(isPetrelError(err, 'PETREL_ERR_SPOOL_LOCKED'), String(err));
     assert.match(err.message, new RegExp(`${fx.spoolDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*pid ${process.pid}`));
-    assert.equal(err.details['pid'], process.pid);
+    assert.equal(err.details.pid, process.pid);
     return true;
   });
   await first.spool.stop();
@@ -37,7 +37,7 @@ setInterval(() => undefined, 1000);`;
 
   assert.throws(
     () => acquireSpoolLock(fx.spoolDir),
-    (err: unknown) => isPetrelError(err, 'PETREL_ERR_SPOOL_LOCKED') && err.details['pid'] === child.pid,
+    (err: unknown) => isPetrelError(err, 'PETREL_ERR_SPOOL_LOCKED') && err.details.pid === child.pid,
   );
 
   child.kill('SIGKILL');

@@ -56,7 +56,9 @@ export function acquireSpoolLock(dir: string): SpoolLock {
       const pid = readPid(pidFile);
       throw new PetrelError(
         'PETREL_ERR_SPOOL_LOCKED',
-        `spool directory ${dir} is in use by another Petrel process (pid ${pid ?? 'unknown'}); stop it first or give this daemon its own spool_dir`,
+
+        `spool directory ${dir} is in use by another Petrel process (pid ${pid ?? 'unknown'}); stop it first ` +
+          `or give this daemon its own spool_dir`,
         { dir, pid: pid ?? null },
       );
     }

@@ -212,7 +212,7 @@ export class Spool implements Service {
     this.state = 'stopping';
     for (const off of this.teardown.splice(0)) off();
     await this.writer?.flush();
-    if (this.recovery) await this.recovery.catch(() => undefined);
+    if (this.recovery !== undefined) await this.recovery.catch(() => undefined);
     if (this.outcomes && !(await this.outcomes.flush())) {
       this.logger.error(
         { lost: this.outcomes.backlog },
@@ -272,7 +272,9 @@ export class Spool implements Service {
       this.noteFull('the outcome reserve is in use', { free, reserve: this.reserve.size });
       throw new PetrelError(
         'PETREL_ERR_SPOOL_FULL',
-        `spool refused the message: the disk filled up and its reserve for delivery outcomes is in use (${free} bytes free)`,
+
+        `spool refused the message: the disk filled up and its reserve for delivery outcomes is in use ` +
+          `(${free} bytes free)`,
         { dir: this.dir, free, reserve: this.reserve.size },
       );
     }

@@ -10,7 +10,7 @@ import { body, envelope, spoolFixture } from './spool-fixture.js';
 
 test('spool.store resolves only after the commit: the row is visible to a second connection', async (t) => {
   const fx = spoolFixture(t);
-  const { spool, ctx } = await fx.open();
+  const { ctx } = await fx.open();
   const other = new Database(join(fx.spoolDir, SPOOL_DB_FILE), { readonly: true });
   fx.onCleanup(() => other.close());
   const find = other.prepare<[string], { id: string; size: number }>('SELECT id, size FROM messages WHERE id = ?');
@@ -40,7 +40,7 @@ test('concurrent stores share commits: 300 messages in far fewer than 300 transa
 
 test('assigns an id when the envelope has none and keeps a given one; size is the stored size', async (t) => {
   const fx = spoolFixture(t);
-  const { spool, ctx, spooled } = await fx.open();
+  const { ctx, spooled } = await fx.open();
   const a = await ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
   const b = await ctx.bus.request('spool.store', {
     envelope: envelope(['x@example.test'], 'GIVEN-ID-1'),
@@ -74,7 +74,7 @@ test('a duplicate id fails that message alone; its batch-mates are stored', asyn
 
 test('spool.body returns the exact stored bytes, and NOT_FOUND for an unknown id', async (t) => {
   const fx = spoolFixture(t);
-  const { spool, ctx } = await fx.open();
+  const { ctx } = await fx.open();
   // Every byte value, plus a size past one SQLite page.
   const bytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.alloc(70_000, 0x2e)]);
   const { id } = await ctx.bus.request('spool.store', { envelope: envelope(), body: bytes });
@@ -160,13 +160,9 @@ test('refuses with SPOOL_FULL below the free-space minimum, and re-reads statfs 
 
 test('the real statfs probe accepts mail on a disk with room (default minimum 100 MB)', async (t) => {
   const fx = spoolFixture(t);
-  const { spool, ctx } = await fx.open();
+  const { ctx } = await fx.open();
   await ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
-  const { spool: refusing, ctx: ctx2 } = await fx.open(
-    { minFreeSpace: Number.MAX_SAFE_INTEGER },
-    undefined,
-    join(fx.root, 'other'),
-  );
+  const { ctx: ctx2 } = await fx.open({ minFreeSpace: Number.MAX_SAFE_INTEGER }, undefined, join(fx.root, 'other'));
   await assert.rejects(ctx2.bus.request('spool.store', { envelope: envelope(), body: body(1) }), (e: unknown) =>
     isPetrelError(e, 'PETREL_ERR_SPOOL_FULL'),
   );
@@ -176,7 +172,7 @@ test('the real statfs probe accepts mail on a disk with room (default minimum 10
 
 test('creates the spool directory 0700 and the database files 0600', async (t) => {
   const fx = spoolFixture(t);
-  const { spool, ctx } = await fx.open();
+  const { ctx } = await fx.open();
   await ctx.bus.request('spool.store', { envelope: envelope(), body: body(1) });
   assert.equal(statSync(fx.spoolDir).mode & 0o777, 0o700);
   for (const f of [SPOOL_DB_FILE, `${SPOOL_DB_FILE}-wal`, `${SPOOL_DB_FILE}-shm`]) {
@@ -193,6 +189,6 @@ test('stop() commits stores still queued for the next turn, then refuses new one
   await assert.rejects(ctx.bus.request('spool.store', { envelope: envelope(), body: body(2) }), (e: unknown) =>
     isPetrelError(e, 'PETREL_ERR_BUS_NO_HANDLER'),
   );
-  const { spool: again, ctx: ctx2 } = await fx.open();
+  const { ctx: ctx2 } = await fx.open();
   assert.deepEqual(await ctx2.bus.request('spool.body', { id }), body(1));
 });

@@ -133,7 +133,7 @@ export class WorkerBackend implements WriteBackend {
 
   private send(make: (seq: number) => WriteRequest, transfer: ArrayBuffer[] = []): Promise<WriteReply> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.closing)
+    if (this.closing !== undefined)
       return Promise.reject(
         new PetrelError('PETREL_ERR_SPOOL_WRITE', 'the spool write worker is closing', { reason: 'stopped' }),
       );

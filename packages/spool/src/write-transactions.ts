@@ -84,10 +84,12 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
     "UPDATE recipients SET status = ?, last_reply = ? WHERE message_id = ? AND idx = ? AND status = 'pending'",
   );
   const attempt = db.prepare<[string, string, number]>(
-    "UPDATE recipients SET attempts = attempts + 1, last_reply = ? WHERE message_id = ? AND idx = ? AND status = 'pending'",
+    'UPDATE recipients SET attempts = attempts + 1, last_reply = ? WHERE message_id = ? AND idx = ? AND status ' +
+      "= 'pending'",
   );
   const defer = db.prepare<[number, number, string, string, number]>(
-    "UPDATE recipients SET attempts = ?, next_attempt_at = ?, last_reply = ? WHERE message_id = ? AND idx = ? AND status = 'pending'",
+    'UPDATE recipients SET attempts = ?, next_attempt_at = ?, last_reply = ? WHERE message_id = ? AND idx = ? ' +
+      "AND status = 'pending'",
   );
   const stillPending = db
     .prepare<[string]>("SELECT 1 FROM recipients WHERE message_id = ? AND status = 'pending' LIMIT 1")

@@ -47,7 +47,9 @@ export function startProc(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  child.on('error', (e) => void (out += `\n${String(e)}\n`));
+  child.on('error', (e) => {
+    out += `\n${String(e)}\n`;
+  });
   return {
     child,
     output: () => out,
@@ -70,10 +72,16 @@ export async function run(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.on('error', (e) => void (stderr += String(e)));
+    child.on('error', (e) => {
+      stderr += String(e);
+    });
     child.on('close', (code) => {
       clearTimeout(t);
       resolve({ code, stdout, stderr });

@@ -40,7 +40,7 @@ export class ScriptedPeer {
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', () => undefined);
     const banner = script.banner === undefined ? '220 peer.test ESMTP' : script.banner;
-    if (banner !== null) sock.write(banner + '\r\n');
+    if (banner !== null) sock.write(`${banner}\r\n`);
     let buf = '';
     let inData = false;
     let body = '';
@@ -64,7 +64,7 @@ export class ScriptedPeer {
           }
           const custom = script.reply?.(last ? 'BDAT-LAST-DONE' : 'BDAT-DONE');
           if (custom === null) continue;
-          sock.write((custom ?? (last ? '250 2.0.0 queued' : '250 2.0.0 chunk ok')) + '\r\n');
+          sock.write(`${custom ?? (last ? '250 2.0.0 queued' : '250 2.0.0 chunk ok')}\r\n`);
           continue;
         }
         const i = buf.indexOf('\n');
@@ -73,7 +73,7 @@ export class ScriptedPeer {
         buf = buf.slice(i + 1);
         if (inData) {
           if (line !== '.') {
-            body += line + '\r\n';
+            body += `${line}\r\n`;
             continue;
           }
           inData = false;
@@ -94,7 +94,7 @@ export class ScriptedPeer {
         }
         const answer = custom ?? this.defaultReply(line, script);
         if (/^DATA$/i.test(line) && answer.startsWith('354')) inData = true;
-        sock.write(answer + '\r\n');
+        sock.write(`${answer}\r\n`);
         if (inData && script.stallBody) {
           sock.pause();
           return;

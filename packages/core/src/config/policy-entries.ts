@@ -21,7 +21,10 @@ export function parsePolicyEntries(v: Validator, raw: unknown): PolicyModuleConf
   raw.forEach((t, i) => {
     const line = lines[i];
     const path = [`policy[${i + 1}]`];
-    if (!isTable(t)) return v.failAt(line, path, 'expected a table');
+    if (!isTable(t)) {
+      v.failAt(line, path, 'expected a table');
+      return;
+    }
     const before = v.errors.length;
     const got: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(t)) {
@@ -45,7 +48,9 @@ export function parsePolicyEntries(v: Validator, raw: unknown): PolicyModuleConf
       v.failAt(
         line,
         [...path, 'module'],
-        `expected a .mjs or .js file (compile TypeScript first, see docs/policy.md), found ${JSON.stringify(got.module)}`,
+
+        `expected a .mjs or .js file (compile TypeScript first, see docs/policy.md), found ` +
+          `${JSON.stringify(got.module)}`,
       );
     if (typeof got.timeout === 'number' && got.timeout <= 0)
       v.failAt(line, [...path, 'timeout'], 'expected a duration above 0');

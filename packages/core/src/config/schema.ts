@@ -24,11 +24,16 @@ export interface OptionSpec {
   readonly default: unknown;
   readonly doc: string;
   readonly values?: readonly string[];
-  /** Lower bound: the value for integers and sizes (octets), milliseconds for durations. Omitted where 0 has a documented meaning. */
+  /**
+   * Lower bound: the value for integers and sizes (octets), milliseconds for durations. Omitted where 0 has a
+   * documented meaning.
+   */
   readonly min?: number;
   /** Example value as written in TOML, for the generated reference. */
   readonly example?: string;
-  /** A file path ('string' or 'string[]'): a relative one is made absolute against the config file's directory at load. */
+  /**
+   * A file path ('string' or 'string[]'): a relative one is made absolute against the config file's directory at load.
+   */
   readonly path?: boolean;
 }
 
@@ -103,7 +108,9 @@ export const DELIVERY_OPTIONS = {
     default: 432_000_000,
     min: 1000,
     scopes: ALL4,
-    doc: 'Time to live from reception; then the message fails with 554 5.4.7. Default 5 days (RFC 5321 §4.5.4.1: give up after 4–5 days).',
+    doc:
+      'Time to live from reception; then the message fails with 554 5.4.7. Default 5 days (RFC 5321 §4.5.4.1: ' +
+      'give up after 4–5 days).',
     example: '"5d"',
   },
   never_retry: {
@@ -117,7 +124,9 @@ export const DELIVERY_OPTIONS = {
     type: 'duration',
     default: 0,
     scopes: ALL4,
-    doc: 'Spreads a bulk requeue: each retry wait gets a random extra of up to this much (Momentum delayed_binding_domain_fuzz). 0 = the exact schedule.',
+    doc:
+      'Spreads a bulk requeue: each retry wait gets a random extra of up to this much (Momentum ' +
+      'delayed_binding_domain_fuzz). 0 = the exact schedule.',
     example: '"64s"',
   },
   suspend_delivery: {
@@ -255,7 +264,9 @@ export const DELIVERY_OPTIONS = {
     type: 'boolean',
     default: true,
     scopes: ALL4,
-    doc: 'Send the body with BDAT (RFC 3030) when the server advertises CHUNKING; BODY=BINARYMIME is only possible with it.',
+    doc:
+      'Send the body with BDAT (RFC 3030) when the server advertises CHUNKING; BODY=BINARYMIME is only possible ' +
+      'with it.',
     example: 'true',
   },
   transform_8bitmime_content: {
@@ -263,7 +274,10 @@ export const DELIVERY_OPTIONS = {
     values: ['no', 'ifneeded', 'strict'],
     default: 'ifneeded',
     scopes: ALL4,
-    doc: 'An 8-bit body to a server without 8BITMIME: "no" sends it as is, "ifneeded" re-encodes 8-bit MIME parts as quoted-printable, "strict" does so and fails the message (554 5.6.3) if 8-bit octets remain (e.g. in headers).',
+    doc:
+      'An 8-bit body to a server without 8BITMIME: "no" sends it as is, "ifneeded" re-encodes 8-bit MIME parts ' +
+      'as quoted-printable, "strict" does so and fails the message (554 5.6.3) if 8-bit octets remain (e.g. in ' +
+      'headers).',
     example: '"ifneeded"',
   },
   trace_file: {
@@ -271,7 +285,9 @@ export const DELIVERY_OPTIONS = {
     path: true,
     default: undefined,
     scopes: ALL4,
-    doc: "Opt-in transcript: append every SMTP line of this scope's outbound sessions to this file (AUTH secrets masked). Set it in a binding's domain table to trace one (binding, domain). Relative to the config file.",
+    doc:
+      "Opt-in transcript: append every SMTP line of this scope's outbound sessions to this file (AUTH secrets " +
+      "masked). Set it in a binding's domain table to trace one (binding, domain). Relative to the config file.",
     example: '"/var/log/petrel/trace-example.com.log"',
   },
   gateway: {
@@ -285,7 +301,15 @@ export const DELIVERY_OPTIONS = {
     type: 'string[]',
     default: [],
     scopes: ['global', 'domain'],
-    doc: 'Ordered next hops used instead of the plain MX lookup (Momentum routes). "__mx__" = the recipient domain\'s MX hosts, with the usual MX rules (implicit MX, null MX). "smtp://host[:port][?pref=N&port=N&ttl=N&type=mx]" = a host: by default (type=a) its A/AAAA addresses, an IP literal as is; with type=mx the MX hosts of that domain name. port overrides remote_port for the entry. Entries are tried in listed order, stably sorted by pref when given (an entry without pref counts as 0); an entry that yields no address is skipped, and only when every entry fails does the route fail, with the reply the MX lookup would give. ttl is accepted and ignored (routes are re-read on every resolution). One table may not set both routes and gateway; across scopes the narrower scope\'s one wins.',
+    doc:
+      'Ordered next hops used instead of the plain MX lookup (Momentum routes). "__mx__" = the recipient ' +
+      "domain's MX hosts, with the usual MX rules (implicit MX, null MX). " +
+      '"smtp://host[:port][?pref=N&port=N&ttl=N&type=mx]" = a host: by default (type=a) its A/AAAA addresses, an ' +
+      'IP literal as is; with type=mx the MX hosts of that domain name. port overrides remote_port for the ' +
+      'entry. Entries are tried in listed order, stably sorted by pref when given (an entry without pref counts ' +
+      'as 0); an entry that yields no address is skipped, and only when every entry fails does the route fail, ' +
+      'with the reply the MX lookup would give. ttl is accepted and ignored (routes are re-read on every ' +
+      "resolution). One table may not set both routes and gateway; across scopes the narrower scope's one wins.",
     example: '["smtp://192.0.2.10?pref=10&port=2525", "__mx__"]',
   },
   generate_bounces: {
@@ -300,28 +324,38 @@ export const DELIVERY_OPTIONS = {
     values: ['none', 'headers', 'all'],
     default: 'headers',
     scopes: ALL4,
-    doc: 'What a DSN carries of the original when the sender gave no RET (RFC 3461 §4.3): nothing, its headers (text/rfc822-headers) or all of it (message/rfc822). RET=HDRS/FULL wins, except over "none".',
+    doc:
+      'What a DSN carries of the original when the sender gave no RET (RFC 3461 §4.3): nothing, its headers ' +
+      '(text/rfc822-headers) or all of it (message/rfc822). RET=HDRS/FULL wins, except over "none".',
     example: '"headers"',
   },
   mailerdaemon: {
     type: 'string',
     default: '',
     scopes: ALL4,
-    doc: 'From: address of DSNs; empty = "MAILER-DAEMON@" + hostname. The envelope sender of a DSN is always <> (RFC 5321 §4.5.5).',
+    doc:
+      'From: address of DSNs; empty = "MAILER-DAEMON@" + hostname. The envelope sender of a DSN is always <> ' +
+      '(RFC 5321 §4.5.5).',
     example: '"postmaster@example.com"',
   },
   generate_delay_dsn: {
     type: 'boolean',
     default: false,
     scopes: ALL4,
-    doc: 'Send "delayed" DSNs (RFC 3464 Action: delayed) on the delay_dsn_retry_interval schedule to recipients that asked for NOTIFY=DELAY or gave no NOTIFY.',
+    doc:
+      'Send "delayed" DSNs (RFC 3464 Action: delayed) on the delay_dsn_retry_interval schedule to recipients ' +
+      'that asked for NOTIFY=DELAY or gave no NOTIFY.',
     example: 'false',
   },
   delay_dsn_retry_interval: {
     type: 'duration',
     default: 3_600_000,
     scopes: ALL4,
-    doc: 'Delay-DSN schedule, counted from reception: the first notice once a message has been undelivered this long, the next ones after 2×, 4×, … this interval (capped by delay_dsn_max_retry_interval); each goes out with the first deferral at or after its point. With the defaults: 1h, 3h, 7h, 15h, then every 12h. 0 = a notice at every deferral.',
+    doc:
+      'Delay-DSN schedule, counted from reception: the first notice once a message has been undelivered this ' +
+      'long, the next ones after 2×, 4×, … this interval (capped by delay_dsn_max_retry_interval); each goes out ' +
+      'with the first deferral at or after its point. With the defaults: 1h, 3h, 7h, 15h, then every 12h. 0 = a ' +
+      'notice at every deferral.',
     example: '"1h"',
   },
   delay_dsn_max_retry_interval: {
@@ -329,14 +363,18 @@ export const DELIVERY_OPTIONS = {
     default: 43_200_000,
     min: 1000,
     scopes: ALL4,
-    doc: 'Cap on the gap between two delay-DSN points (a value below delay_dsn_retry_interval counts as delay_dsn_retry_interval).',
+    doc:
+      'Cap on the gap between two delay-DSN points (a value below delay_dsn_retry_interval counts as ' +
+      'delay_dsn_retry_interval).',
     example: '"12h"',
   },
   ehlo_hostname: {
     type: 'string',
     default: '__hostname__',
     scopes: ALL4,
-    doc: 'EHLO name: "__hostname__" (the hostname key), "__message__" (the envelope sender domain of each connection\'s first message; the hostname for <>) or a literal.',
+    doc:
+      'EHLO name: "__hostname__" (the hostname key), "__message__" (the envelope sender domain of each ' +
+      "connection's first message; the hostname for <>) or a literal.",
     example: '"mta1.example.com"',
   },
   gateway_auth_user: {
@@ -357,14 +395,18 @@ export const DELIVERY_OPTIONS = {
     type: 'network[]',
     default: [],
     scopes: ['global', 'domain'],
-    doc: 'Destination addresses or networks (CIDR) never delivered to; a route whose every host is prohibited fails with 551 5.4.6.',
+    doc:
+      'Destination addresses or networks (CIDR) never delivered to; a route whose every host is prohibited fails ' +
+      'with 551 5.4.6.',
     example: '["10.0.0.0/8", "192.168.0.0/16"]',
   },
   use_ipv6: {
     type: 'boolean',
     default: false,
     scopes: ['global', 'domain'],
-    doc: 'Consider IPv6 (AAAA) addresses of destination hosts when the binding has no bind_address (a binding with an IPv6 bind_address always uses IPv6).',
+    doc:
+      'Consider IPv6 (AAAA) addresses of destination hosts when the binding has no bind_address (a binding with ' +
+      'an IPv6 bind_address always uses IPv6).',
     example: 'false',
   },
   prefer_ipv6: {
@@ -390,7 +432,9 @@ export const BINDING_KEYS = {
     type: 'integer',
     default: 1,
     min: 0,
-    doc: "Relative share of new mail when a binding_rule assigns the binding's group (weighted random among its non-suspended bindings); 0 = never picked.",
+    doc:
+      "Relative share of new mail when a binding_rule assigns the binding's group (weighted random among its " +
+      'non-suspended bindings); 0 = never picked.',
     example: '1',
   },
 } as const satisfies Record<string, OptionSpec>;
@@ -425,13 +469,20 @@ export const ROOT_KEYS = {
   watchdog_timeout: {
     type: 'duration',
     default: 60_000,
-    doc: 'Event-loop watchdog: when the main thread has not run for this long (e.g. a synchronous infinite loop in a policy hook), a watchdog thread logs one line on stderr and kills the process with SIGKILL so that its supervisor restarts it; nothing acknowledged is lost (250 comes after fsync). 0 = no watchdog. See docs/policy.md.',
+    doc:
+      'Event-loop watchdog: when the main thread has not run for this long (e.g. a synchronous infinite loop in ' +
+      'a policy hook), a watchdog thread logs one line on stderr and kills the process with SIGKILL so that its ' +
+      'supervisor restarts it; nothing acknowledged is lost (250 comes after fsync). 0 = no watchdog. See ' +
+      'docs/policy.md.',
     example: '"60s"',
   },
   stop_timeout: {
     type: 'duration',
     default: 30_000,
-    doc: 'On stop (SIGTERM, `petrel stop`): how long inbound DATA and outbound transactions in flight may take to finish before their connections are dropped. Unfinished inbound mail was never acknowledged; unfinished deliveries are retried after restart.',
+    doc:
+      'On stop (SIGTERM, `petrel stop`): how long inbound DATA and outbound transactions in flight may take to ' +
+      'finish before their connections are dropped. Unfinished inbound mail was never acknowledged; unfinished ' +
+      'deliveries are retried after restart.',
     example: '"30s"',
   },
 } as const satisfies Record<string, OptionSpec>;
@@ -440,7 +491,10 @@ export const LISTENER_KEYS = {
   listen: {
     type: 'address[]',
     default: ['127.0.0.1:2525'],
-    doc: 'Addresses to accept SMTP on, "host:port" or "[v6]:port". Routing never delivers to these (0.0.0.0 / :: = any local address, same port): a route whose every host is one of them fails with 554 5.4.6 "loops back to myself" (RFC 5321 §6.3).',
+    doc:
+      'Addresses to accept SMTP on, "host:port" or "[v6]:port". Routing never delivers to these (0.0.0.0 / :: = ' +
+      'any local address, same port): a route whose every host is one of them fails with 554 5.4.6 "loops back ' +
+      'to myself" (RFC 5321 §6.3).',
     example: '["127.0.0.1:2525"]',
   },
   relay_networks: {
@@ -452,7 +506,10 @@ export const LISTENER_KEYS = {
   allow_open_relay: {
     type: 'boolean',
     default: false,
-    doc: 'Allow relay_networks that cover every IPv4 or IPv6 address (e.g. "0.0.0.0/0") on a non-loopback listen address: an open relay. Without it such a config is refused; with it Petrel warns at start and in `petrel config check`.',
+    doc:
+      'Allow relay_networks that cover every IPv4 or IPv6 address (e.g. "0.0.0.0/0") on a non-loopback listen ' +
+      'address: an open relay. Without it such a config is refused; with it Petrel warns at start and in `petrel ' +
+      'config check`.',
     example: 'false',
   },
   max_message_size: {
@@ -493,7 +550,9 @@ export const LISTENER_KEYS = {
     type: 'string',
     path: true,
     default: undefined,
-    doc: 'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config file. Re-read on SIGHUP.',
+    doc:
+      'PEM certificate (chain) for STARTTLS (RFC 3207); with tls_key it enables STARTTLS. Relative to the config ' +
+      'file. Re-read on SIGHUP.',
     example: '"/etc/petrel/tls/cert.pem"',
   },
   tls_key: {
@@ -507,7 +566,9 @@ export const LISTENER_KEYS = {
     type: 'string',
     path: true,
     default: undefined,
-    doc: 'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.',
+    doc:
+      'SMTP AUTH (PLAIN, LOGIN; RFC 4954) users, one "user:scrypt$N$r$p$salt$hash" or "user:$2b$…" (bcrypt) line ' +
+      'each (see packages/listener/README.md); unset = no AUTH. Re-read on SIGHUP.',
     example: '"/etc/petrel/users"',
   },
   auth_allow_plaintext: {
@@ -520,7 +581,10 @@ export const LISTENER_KEYS = {
     type: 'integer',
     default: 5,
     min: 1,
-    doc: 'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a disconnect. Password checks still running count too, so parallel connections cannot check more passwords than this.',
+    doc:
+      'AUTH failures per client IP within auth_failure_window before AUTH from that IP gets 421 4.7.0 and a ' +
+      'disconnect. Password checks still running count too, so parallel connections cannot check more passwords ' +
+      'than this.',
     example: '5',
   },
   auth_failure_window: {
@@ -534,48 +598,66 @@ export const LISTENER_KEYS = {
     type: 'integer',
     default: 50,
     min: 1,
-    doc: 'Concurrent inbound connections per client IP; more get 421 4.7.0 (Postfix smtpd_client_connection_count_limit).',
+    doc:
+      'Concurrent inbound connections per client IP; more get 421 4.7.0 (Postfix ' +
+      'smtpd_client_connection_count_limit).',
     example: '50',
   },
   max_errors: {
     type: 'integer',
     default: 20,
     min: 1,
-    doc: 'Error replies (bad commands, refusals) in one session before 421 4.7.0 and a disconnect (Postfix smtpd_hard_error_limit).',
+    doc:
+      'Error replies (bad commands, refusals) in one session before 421 4.7.0 and a disconnect (Postfix ' +
+      'smtpd_hard_error_limit).',
     example: '20',
   },
   bare_newline: {
     type: 'enum',
     values: ['refuse', 'normalize'],
     default: 'refuse',
-    doc: 'A bare LF (RFC 5321 §2.3.8): "refuse" answers 500/554 5.5.2 (no SMTP smuggling); "normalize" (Postfix smtpd_forbid_bare_newline = normalize, for legacy senders) reads it as a line end in commands and stores it as CRLF in DATA, while the data still ends only at <CRLF>.<CRLF>. A bare CR and BDAT chunks are refused either way.',
+    doc:
+      'A bare LF (RFC 5321 §2.3.8): "refuse" answers 500/554 5.5.2 (no SMTP smuggling); "normalize" (Postfix ' +
+      'smtpd_forbid_bare_newline = normalize, for legacy senders) reads it as a line end in commands and stores ' +
+      'it as CRLF in DATA, while the data still ends only at <CRLF>.<CRLF>. A bare CR and BDAT chunks are ' +
+      'refused either way.',
     example: '"refuse"',
   },
   junk_command_limit: {
     type: 'integer',
     default: 100,
     min: 1,
-    doc: 'NOOP, RSET and VRFY commands in one session before each further one counts as an error towards max_errors (Postfix smtpd_junk_command_limit): a client cannot hold a session open with them forever.',
+    doc:
+      'NOOP, RSET and VRFY commands in one session before each further one counts as an error towards max_errors ' +
+      '(Postfix smtpd_junk_command_limit): a client cannot hold a session open with them forever.',
     example: '100',
   },
   recipient_overshoot_limit: {
     type: 'integer',
     default: 1000,
     min: 0,
-    doc: 'RCPTs in one transaction refused with 452 4.5.3 past max_recipients before each further one counts as an error towards max_errors (Postfix smtpd_recipient_overshoot_limit): a client cannot send recipients forever.',
+    doc:
+      'RCPTs in one transaction refused with 452 4.5.3 past max_recipients before each further one counts as an ' +
+      'error towards max_errors (Postfix smtpd_recipient_overshoot_limit): a client cannot send recipients ' +
+      'forever.',
     example: '1000',
   },
   hopcount_limit: {
     type: 'integer',
     default: 50,
     min: 1,
-    doc: 'Received: headers a message may carry in its header section; a message with more is refused at the end of DATA or BDAT LAST with 554 5.4.6 as a mail loop (RFC 5321 §6.3; Postfix hopcount_limit). Delivered-To: does not count, and neither does the Received: Petrel adds.',
+    doc:
+      'Received: headers a message may carry in its header section; a message with more is refused at the end of ' +
+      'DATA or BDAT LAST with 554 5.4.6 as a mail loop (RFC 5321 §6.3; Postfix hopcount_limit). Delivered-To: ' +
+      'does not count, and neither does the Received: Petrel adds.',
     example: '50',
   },
   greeting_delay: {
     type: 'duration',
     default: 0,
-    doc: 'Wait this long before the 220 greeting; a client that talks first gets 554 5.5.1 and is dropped (early-talker check). 0 = greet at once.',
+    doc:
+      'Wait this long before the 220 greeting; a client that talks first gets 554 5.5.1 and is dropped ' +
+      '(early-talker check). 0 = greet at once.',
     example: '"0s"',
   },
   add_missing_headers: {
@@ -587,7 +669,9 @@ export const LISTENER_KEYS = {
   local_domains: {
     type: 'string[]',
     default: [],
-    doc: 'Domains this host would receive for. Petrel is outbound only: RCPT to them gets 550 5.1.2, and MAIL FROM in them needs relay_networks or AUTH.',
+    doc:
+      'Domains this host would receive for. Petrel is outbound only: RCPT to them gets 550 5.1.2, and MAIL FROM ' +
+      'in them needs relay_networks or AUTH.',
     example: '["example.com"]',
   },
 } as const satisfies Record<string, OptionSpec>;
@@ -614,20 +698,27 @@ export const BOUNCE_KEYS = {
     type: 'string[]',
     path: true,
     default: [],
-    doc: 'Classification rule files (TOML, docs/bounces.md); empty = the shipped config/bounce-rules.toml. Relative to the config file.',
+    doc:
+      'Classification rule files (TOML, docs/bounces.md); empty = the shipped config/bounce-rules.toml. Relative ' +
+      'to the config file.',
     example: '["bounce-rules.toml"]',
   },
   override_files: {
     type: 'string[]',
     path: true,
     default: [],
-    doc: 'Operator override files in Momentum\'s "domain,code,rule" form, tried before the rules. Relative to the config file.',
+    doc:
+      'Operator override files in Momentum\'s "domain,code,rule" form, tried before the rules. Relative to the ' +
+      'config file.',
     example: '["user_smtp_classification.ovr"]',
   },
   classes: {
     type: 'class[]',
     default: [],
-    doc: 'Operator bounce classes (Momentum custom_classes), usable by rule and override files: [[bounce.classes]] tables (or inline tables) with code (a whole number 2–99 that no built-in class uses, unique), name, optional description and category (Undetermined, Hard, Soft, Block, Admin; default Undetermined).',
+    doc:
+      'Operator bounce classes (Momentum custom_classes), usable by rule and override files: [[bounce.classes]] ' +
+      'tables (or inline tables) with code (a whole number 2–99 that no built-in class uses, unique), name, ' +
+      'optional description and category (Undetermined, Hard, Soft, Block, Admin; default Undetermined).',
     example: '[{ code = 55, name = "Partner Block", category = "Block" }]',
   },
 } as const satisfies Record<string, OptionSpec>;
@@ -686,7 +777,9 @@ export const ROUTING_KEYS = {
   allow_binding_header: {
     type: 'boolean',
     default: false,
-    doc: 'Allow [[binding_rule]] header rules: the X-Binding / X-Binding-Group header of a message names its binding or group; the header is removed before delivery.',
+    doc:
+      'Allow [[binding_rule]] header rules: the X-Binding / X-Binding-Group header of a message names its ' +
+      'binding or group; the header is removed before delivery.',
     example: 'false',
   },
 } as const satisfies Record<string, OptionSpec>;
@@ -713,7 +806,9 @@ export const BINDING_RULE_KEYS = {
     type: 'enum',
     values: ['X-Binding', 'X-Binding-Group'],
     default: undefined,
-    doc: 'Take the binding (or group) named by this message header; needs [routing] allow_binding_header = true. An unknown name does not match.',
+    doc:
+      'Take the binding (or group) named by this message header; needs [routing] allow_binding_header = true. An ' +
+      'unknown name does not match.',
     example: '"X-Binding"',
   },
   auth_user: {
@@ -749,7 +844,9 @@ export const POLICY_KEYS = {
   timeout: {
     type: 'duration',
     default: 5_000,
-    doc: 'Time limit of each call of an async hook of this module; past it the call counts as failed (inbound phases answer 451 4.3.0, delivery hooks defer, observers are skipped).',
+    doc:
+      'Time limit of each call of an async hook of this module; past it the call counts as failed (inbound ' +
+      'phases answer 451 4.3.0, delivery hooks defer, observers are skipped).',
     example: '"5s"',
   },
 } as const satisfies Record<string, OptionSpec>;
@@ -784,7 +881,9 @@ export const SPOOL_KEYS = {
   min_free_space: {
     type: 'size',
     default: 104_857_600,
-    doc: "Refuse new mail (452 4.3.1) when the spool's file system has less free space than this; 0 disables the check (a full disk still answers 452).",
+    doc:
+      "Refuse new mail (452 4.3.1) when the spool's file system has less free space than this; 0 disables the " +
+      'check (a full disk still answers 452).',
     example: '"100MB"',
   },
   max_batch_size: {
@@ -798,7 +897,9 @@ export const SPOOL_KEYS = {
     type: 'integer',
     default: 500,
     min: 1,
-    doc: 'Messages read per recovery chunk at start before yielding to the event loop, so delivery starts during the replay.',
+    doc:
+      'Messages read per recovery chunk at start before yielding to the event loop, so delivery starts during ' +
+      'the replay.',
     example: '500',
   },
 } as const satisfies Record<string, OptionSpec>;

@@ -20,8 +20,7 @@ export function parseDuration(value: string | number): number | undefined {
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
   let total = 0;
   let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
     matched = re.lastIndex;
   }

@@ -141,7 +141,13 @@ export class Harness {
         () => reject(new Error(`only ${this.attempts.length + this.released.length} of ${n} jobs reported`)),
         timeoutMs,
       );
-      this.waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
+      this.waiters.push({
+        n,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      });
     });
   }
 

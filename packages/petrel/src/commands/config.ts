@@ -25,7 +25,8 @@ export function registerConfig(program: Command): Command {
         // A live socket is the running daemon itself when checking before `petrel config reload`: say so, do not fail.
         if ((await inspectControlSocket(c.control.socket)) === 'live')
           process.stderr.write(
-            `petrel: note: ${liveSocketError(c.control.socket).message} (petrel start would refuse; config reload is fine)\n`,
+            `petrel: note: ${liveSocketError(c.control.socket).message} (petrel start would refuse; config ` +
+              `reload is fine)\n`,
           );
       } catch (e) {
         if (isPetrelError(e)) fail(`${file}: control.socket: ${e.message}`, EXIT_CONFIG);

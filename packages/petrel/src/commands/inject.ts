@@ -24,7 +24,8 @@ export function registerInject(program: Command): void {
         const raw = o.file
           ? readFileSync(o.file)
           : Buffer.from(
-              `From: <${o.from}>\r\nTo: ${o.to.map((t) => `<${t}>`).join(', ')}\r\nSubject: petrel inject\r\n\r\nTest message from petrel inject.\r\n`,
+              `From: <${o.from}>\r\nTo: ${o.to.map((t) => `<${t}>`).join(', ')}\r\nSubject: petrel ` +
+                `inject\r\n\r\nTest message from petrel inject.\r\n`,
             );
         const transport = nodemailer.createTransport({
           host: hp.host === '0.0.0.0' ? '127.0.0.1' : hp.host,

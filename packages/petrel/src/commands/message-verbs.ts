@@ -13,7 +13,9 @@ export function registerMessageVerbs(program: Command): void {
       o,
       (c) => c.get<MessageDetails & { queued: QueuedJobInfo[] }>(`/v1/messages/${encodeURIComponent(id)}`),
       (d) =>
-        `Message ${d.envelope.id}\n  From: <${d.envelope.sender}>\n  Received: ${new Date(d.envelope.receivedAt).toISOString()} (${d.envelope.protocol}${d.envelope.client ? ` from ${d.envelope.client.address}` : ''})\n  Size: ${d.envelope.size}\n` +
+        `Message ${d.envelope.id}\n  From: <${d.envelope.sender}>\n  Received: ` +
+        `${new Date(d.envelope.receivedAt).toISOString()} (${d.envelope.protocol}` +
+        `${d.envelope.client ? ` from ${d.envelope.client.address}` : ''})\n  Size: ${d.envelope.size}\n` +
         table(
           ['Recipient', 'Status', 'Attempts', 'Next attempt', 'Last reply'],
           d.recipients.map((r) => [
@@ -43,7 +45,11 @@ export function registerMessageVerbs(program: Command): void {
           ? `no events for ${id} in the event log\n`
           : `${entries
               .map(({ event: e, transcript }) => {
-                const head = `${String(e.time)} ${String(e.type).padEnd(18)} ${String(e.recipient ?? '')}${e.attempt ? ` attempt ${String(e.attempt)}` : ''}${e.remote_host ? ` ${String(e.remote_host)} [${String(e.remote_ip)}]` : ''}${e.reply ? `\n    ${String(e.reply)}` : ''}`;
+                const head =
+                  `${String(e.time)} ${String(e.type).padEnd(18)} ${String(e.recipient ?? '')}` +
+                  `${e.attempt ? ` attempt ${String(e.attempt)}` : ''}` +
+                  `${e.remote_host ? ` ${String(e.remote_host)} [${String(e.remote_ip)}]` : ''}` +
+                  `${e.reply ? `\n    ${String(e.reply)}` : ''}`;
                 return transcript?.length ? `${head}\n${transcript.map((l) => `    | ${l}`).join('\n')}` : head;
               })
               .join('\n')}\n`,

@@ -160,7 +160,8 @@ export function registerPolicy(program: Command): void {
       if (o.json) return void process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       for (const x of out) {
         process.stdout.write(
-          `${x.phase}${x.target !== undefined ? ` ${x.target || '<>'}` : ''}: ${x.decision}${x.reply ? ` ${x.reply}` : ''}\n`,
+          `${x.phase}${x.target !== undefined ? ` ${x.target || '<>'}` : ''}: ` +
+            `${x.decision}${x.reply ? ` ${x.reply}` : ''}\n`,
         );
         for (const h of x.headers ?? []) process.stdout.write(`  ${h}\n`);
       }

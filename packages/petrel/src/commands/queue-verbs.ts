@@ -73,7 +73,13 @@ export function registerQueueVerbs(program: Command): void {
           jobs
             .map(
               (j) =>
-                `[${j.queue}/${j.binding}] ${j.messageId} Created: ${Math.floor(j.receivedAt / 1000)} Attempts: ${j.attempts}${j.nextAttemptAt ? ` Next: ${new Date(j.nextAttemptAt).toISOString()}` : ''}\n  From: <${j.sender}> To: ${j.recipients.map((r) => `<${r}>`).join(' ')}${j.lastReply ? `\n  Last: ${j.lastReply.code} ${j.lastReply.enhanced ?? ''} ${j.lastReply.lines.join(' ')}` : ''}`,
+                `[${j.queue}/${j.binding}] ${j.messageId} Created: ${Math.floor(j.receivedAt / 1000)} ` +
+                `Attempts: ${j.attempts}` +
+                `${j.nextAttemptAt ? ` Next: ${new Date(j.nextAttemptAt).toISOString()}` : ''}\n  From: ` +
+                `<${j.sender}> To: ${j.recipients.map((r) => `<${r}>`).join(' ')}` +
+                (j.lastReply
+                  ? `\n  Last: ${j.lastReply.code} ${j.lastReply.enhanced ?? ''} ${j.lastReply.lines.join(' ')}`
+                  : ''),
             )
             .join('\n') + (jobs.length ? '\n' : 'no queued messages\n'),
       ),
@@ -95,7 +101,11 @@ export function registerQueueVerbs(program: Command): void {
           by.set(j.domain, row);
         }
         const total = new Array<number>(AGE_BUCKETS.length + 2).fill(0);
-        for (const r of by.values()) r.forEach((v, i) => (total[i]! += v));
+        for (const r of by.values()) {
+          r.forEach((v, i) => {
+            total[i]! += v;
+          });
+        }
         const head = [
           '',
           'T',
@@ -146,7 +156,8 @@ export function registerQueueVerbs(program: Command): void {
             ...(o.reason ? { reason: o.reason } : {}),
           }),
         () =>
-          `suspended ${o.binding ? `binding ${o.binding} ` : ''}${o.domain ? `domain ${o.domain}` : ''}${o.duration ? ` for ${o.duration}` : ''}\n`,
+          `suspended ${o.binding ? `binding ${o.binding} ` : ''}${o.domain ? `domain ${o.domain}` : ''}` +
+          `${o.duration ? ` for ${o.duration}` : ''}\n`,
       );
     });
   scopeOpts(program.command('resume').description('resume delivery suspended by `petrel suspend`')).action((o: Scope) =>
@@ -178,7 +189,8 @@ export function registerQueueVerbs(program: Command): void {
             ? c.post<{ failed: number }>('/v1/fail', { ...body, dryRun: true })
             : { failed: await chunked(c, '/v1/fail', body, 'failed', Math.max(1, Number(o.chunk) || 1000), 'failing') },
         (r) =>
-          `${o.domain ?? o.binding} ${o.dryRun ? 'would be purged' : 'purged'}. ${r.failed} messages ${o.dryRun ? 'would fail' : 'failed'}.\n`,
+          `${o.domain ?? o.binding} ${o.dryRun ? 'would be purged' : 'purged'}. ${r.failed} messages ` +
+          `${o.dryRun ? 'would fail' : 'failed'}.\n`,
       );
     });
   clientOptions(

@@ -17,7 +17,9 @@ export function hostLines(r: RouteExplanation): string[] {
   const lines: string[] = [];
   for (const h of r.mx?.hosts ?? []) {
     lines.push(
-      `  MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}${h.ttl !== undefined ? ` (ttl ${h.ttl}s)` : ''}`,
+      `  MX ${h.preference} ${h.name} ` +
+        `${h.addresses.length ? h.addresses.map((a) => a.address).join(' ') : '(no usable address)'}` +
+        `${h.ttl !== undefined ? ` (ttl ${h.ttl}s)` : ''}`,
     );
   }
   // routes entries in the order tried; an MX entry lists its hosts beneath it.
@@ -25,29 +27,33 @@ export function hostLines(r: RouteExplanation): string[] {
     const head = `  route ${i + 1} ${e.entry}`;
     if (e.kind === 'a') {
       const addrs = e.hosts.flatMap((h) => h.addresses.map((a) => `${a.address}:${e.port}`));
-      lines.push(
-        `${head} → ${addrs.length ? addrs.join(' ') : `(no usable address${e.failure?.detail ? `: ${e.failure.detail}` : ''})`}`,
-      );
+      const detail = e.failure?.detail ? `: ${e.failure.detail}` : '';
+      lines.push(`${head} → ${addrs.length ? addrs.join(' ') : `(no usable address${detail})`}`);
       continue;
     }
     lines.push(
-      `${head} → MX of ${e.name}${e.implicit ? " (implicit MX: the domain's own address)" : ''}${e.failure ? `: ${formatReply(e.failure.reply)}` : ''}`,
+      `${head} → MX of ${e.name}${e.implicit ? " (implicit MX: the domain's own address)" : ''}` +
+        `${e.failure ? `: ${formatReply(e.failure.reply)}` : ''}`,
     );
     for (const h of e.hosts) {
       lines.push(
-        `    MX ${h.preference} ${h.name} ${h.addresses.length ? h.addresses.map((a) => `${a.address}:${e.port}`).join(' ') : '(no usable address)'}`,
+        `    MX ${h.preference} ${h.name} ` +
+          `${h.addresses.length ? h.addresses.map((a) => `${a.address}:${e.port}`).join(' ') : '(no usable address)'}`,
       );
     }
   }
   for (const g of r.gateway ?? []) {
     lines.push(
-      `  gateway ${g.entry} → ${g.addresses.length ? g.addresses.map((a) => `${a.address}:${g.port}`).join(' ') : '(no usable address)'}`,
+      `  gateway ${g.entry} → ` +
+        `${g.addresses.length ? g.addresses.map((a) => `${a.address}:${g.port}`).join(' ') : '(no usable address)'}`,
     );
   }
   return lines;
 }
 
 /** The human form: assignment, route, then one line per option with its scope. */
+const FROM_SENDER_NOTE = "(the sender domain of each connection's first message)";
+
 export function renderExplanation(x: RecipientExplanation): string {
   const out: string[] = [];
   out.push(`recipient: ${x.recipient}`, `sender:    ${x.sender === '' ? '<>' : x.sender}`, `domain:    ${x.domain}`);
@@ -55,7 +61,7 @@ export function renderExplanation(x: RecipientExplanation): string {
   const r = x.route;
   out.push(
     `source:    ${r.bindAddress ?? '* (kernel chooses)'}`,
-    `ehlo:      ${r.ehloName === EHLO_FROM_SENDER ? `${EHLO_FROM_SENDER} (the sender domain of each connection's first message)` : r.ehloName}`,
+    `ehlo:      ${r.ehloName === EHLO_FROM_SENDER ? `${EHLO_FROM_SENDER} ${FROM_SENDER_NOTE}` : r.ehloName}`,
     `port:      ${r.port}`,
   );
   out.push(`route:     ${r.source}${r.mx?.implicit ? " (implicit MX: the domain's own address)" : ''}`);
@@ -69,7 +75,8 @@ export function renderExplanation(x: RecipientExplanation): string {
   const width = Math.max(...Object.keys(x.options).map((k) => k.length));
   for (const [k, o] of Object.entries(x.options))
     out.push(
-      `  ${k.padEnd(width)}  ${showValue(o.value, (DELIVERY_OPTIONS as Record<string, OptionSpec>)[k]).padEnd(14)}  ${o.scope}`,
+      `  ${k.padEnd(width)}  ` +
+        `${showValue(o.value, (DELIVERY_OPTIONS as Record<string, OptionSpec>)[k]).padEnd(14)}  ${o.scope}`,
     );
   return `${out.join('\n')}\n`;
 }

@@ -235,6 +235,7 @@ export class DsnService implements Service {
         ...(eightBit ? { bodyType: '8BITMIME' as const } : {}),
         // RFC 6531: a UTF-8 sender address needs SMTPUTF8 on the way back; so does a DSN that
         // returns an SMTPUTF8 message's UTF-8 header fields or addresses (RFC 6533 §4).
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the complement of all US-ASCII, controls included
         ...(/[^\x00-\x7f]/.test(job.sender) || (job.smtputf8 === true && eightBit) ? { smtputf8: true } : {}),
       },
       body: dsn,

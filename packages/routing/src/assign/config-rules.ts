@@ -32,7 +32,10 @@ function describe(rule: BindingRuleConfig): string {
       : rule.binding !== undefined
         ? `binding "${rule.binding}"`
         : `group "${rule.binding_group}"`;
-  return `binding_rule ${rule.index}${rule.line !== undefined ? ` (line ${rule.line})` : ''}: ${keys.length ? keys.join(', ') : 'any'} → ${result}`;
+  return (
+    `binding_rule ${rule.index}${rule.line !== undefined ? ` (line ${rule.line})` : ''}: ` +
+    `${keys.length ? keys.join(', ') : 'any'} → ${result}`
+  );
 }
 
 /** One config rule as an AssignmentRule. */

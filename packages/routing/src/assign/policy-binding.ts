@@ -7,7 +7,9 @@ import type { MessageEnvelope } from '@petrel/core';
 
 export type BindingTarget = { readonly binding: string } | { readonly bindingGroup: string };
 
-/** Resolves with a target, or undefined for the configured rules. Should not reject (a rejection counts as undefined). */
+/**
+ * Resolves with a target, or undefined for the configured rules. Should not reject (a rejection counts as undefined).
+ */
 export type SetBindingHook = (
   envelope: MessageEnvelope,
   domain: string,

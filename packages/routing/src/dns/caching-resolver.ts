@@ -82,7 +82,7 @@ export class CachingResolver {
   ): Promise<DnsAnswer<T>> {
     const key = cacheKey(type, name);
     const cached = this.cache.get(key) ?? this.inflight.get(key);
-    if (cached) {
+    if (cached !== undefined) {
       this.stats.hits++;
       return Promise.resolve(cached as DnsAnswer<T> | Promise<DnsAnswer<T>>);
     }

@@ -191,11 +191,10 @@ export class RouteResolver {
   private prohibitedList(cidrs: readonly string[]): NetworkList | undefined {
     if (cidrs.length === 0) return undefined;
     let list = this.prohibitedLists.get(cidrs);
-    if (!list)
-      this.prohibitedLists.set(
-        cidrs,
-        (list = new NetworkList(cidrs.map((c) => (c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`)))),
-      );
+    if (!list) {
+      list = new NetworkList(cidrs.map((c) => (c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`)));
+      this.prohibitedLists.set(cidrs, list);
+    }
     return list;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The message body (stage 8) and the final dot's reply (stage 9, "reading confirmation").
  */
-import { Stage } from '@petrel/core';
+import { Stage, type SmtpReply } from '@petrel/core';
 import { END_OF_DATA, encodeBody } from '../body-encoder.js';
 import { ConnectionLost } from '../connection.js';
 import type { SmtpState } from '../state.js';
@@ -52,7 +52,7 @@ export const bodyState: SmtpState = {
     ctx.options.onTranscript?.('c', `[body: ${sent} octets]`);
     ctx.options.onTranscript?.('c', '.');
     ctx.stage = Stage.READING_CONFIRMATION;
-    let reply;
+    let reply: SmtpReply;
     try {
       reply = await ctx.read('body');
     } catch (err) {
