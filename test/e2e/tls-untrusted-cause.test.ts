@@ -1,39 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { submitWithSmtplib, startAio, startSink } from '@petrel/testkit';
+import { submitWithSmtplib, startAio, startSink, writeCertificate } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
 test('tls = "required" with tls_verify against an MX whose certificate is not trusted: the deferral names the host, its IP and the cause', async (t) => {
   const s = await scenario(t, ['mx-host=tls.test,mx.tls.test,10', 'host-record=mx.tls.test,127.0.0.40']);
   // A self-signed certificate with the right name: only the trust chain is wrong.
-  const cert = join(s.dir, 'self.pem');
-  const key = join(s.dir, 'self-key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=mx.tls.test',
-      '-addext',
-      'subjectAltName=DNS:mx.tls.test',
-    ],
-    { stdio: 'ignore' },
-  );
+  const certDir = join(s.dir, 'mx-cert');
+  mkdirSync(certDir);
+  const { cert, key } = writeCertificate(certDir, 'mx.tls.test');
   const mx = await startAio(s.dir, '127.0.0.40', s.mxPort, ['--tls', cert, key]);
   s.defer(() => mx.stop());
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);

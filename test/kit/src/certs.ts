@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './procs.js';
 
-/** Writes cert.pem and key.pem for CN `cn` into dir (synchronously, bounded). */
+/** Writes cert.pem and key.pem for CN (and DNS subjectAltName) `cn` into dir (synchronously, bounded). */
 export function writeCertificate(dir: string, cn: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
@@ -27,6 +27,8 @@ export function writeCertificate(dir: string, cn: string): { cert: string; key: 
       '2',
       '-subj',
       `/CN=${cn}`,
+      '-addext',
+      `subjectAltName=DNS:${cn}`,
     ],
     {
       stdio: 'ignore',
