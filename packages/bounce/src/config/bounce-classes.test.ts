@@ -30,7 +30,7 @@ test('a config class reusing a built-in code, ≥ 100, twice or malformed is a c
   );
   assert.match(
     load('[bounce]\nclasses = [{ code = 56, name = "", category = "Fatal", colour = "red" }]\n'),
-    /bounce\.classes\[1\]\.colour: unknown key[^]*bounce\.classes\[1\]\.name: expected a non-empty string[^]*bounce\.classes\[1\]\.category: expected one of "Undetermined", "Hard", "Soft", "Block", "Admin", found "Fatal"/,
+    /bounce\.classes\[1\]\.colour: unknown key[\s\S]*bounce\.classes\[1\]\.name: expected a non-empty string[\s\S]*bounce\.classes\[1\]\.category: expected one of "Undetermined", "Hard", "Soft", "Block", "Admin", found "Fatal"/,
   );
   assert.match(
     load('[bounce]\nclasses = "55"\n'),

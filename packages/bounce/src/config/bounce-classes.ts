@@ -34,11 +34,14 @@ export function parseBounceClasses(
   const fallback = ctx.lineOf(path);
   const out: BounceClassConfig[] = [];
   const seen = new Map<number, number>();
-  raw.forEach((t, i) => {
+  for (const [i, t] of (raw as unknown[]).entries()) {
     const where = [...path.slice(0, -1), `${path[path.length - 1]}[${i + 1}]`];
     const fail = (key: string | undefined, what: string): void =>
       ctx.failAt(headers[i] ?? fallback, key ? [...where, key] : where, what);
-    if (!isTable(t)) return fail(undefined, `expected a table { code = …, name = "…" }, found ${show(t)}`);
+    if (!isTable(t)) {
+      fail(undefined, `expected a table { code = …, name = "…" }, found ${show(t)}`);
+      continue;
+    }
     for (const k of Object.keys(t))
       if (!BOUNCE_CLASS_FIELDS.includes(k)) fail(k, `unknown key (known keys: ${BOUNCE_CLASS_FIELDS.join(', ')})`);
     const { code, name, description = '', category = 'Undetermined' } = t;
@@ -58,7 +61,7 @@ export function parseBounceClasses(
       );
     }
     out.push({ code, name, description, category } as BounceClassConfig);
-  });
+  }
   return ctx.errors.length > before ? undefined : out;
 }
 

@@ -460,14 +460,22 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const groups = new Map<string, BindingGroupDef>();
   const groupBindings = new Map<string, string[]>();
   const addBinding = (path: string[], name: string, group: string, t: unknown): void => {
-    if (!isTable(t)) return v.fail(path, `expected a table of binding options, found ${show(t)}`);
-    if (!/^[^\s:]+$/.test(name)) return v.fail(path, 'expected a binding name without spaces or colons');
+    if (!isTable(t)) {
+      v.fail(path, `expected a table of binding options, found ${show(t)}`);
+      return;
+    }
+    if (!/^[^\s:]+$/.test(name)) {
+      v.fail(path, 'expected a binding name without spaces or colons');
+      return;
+    }
     const prior = bindings.get(name);
-    if (prior)
-      return v.fail(
+    if (prior) {
+      v.fail(
         path,
         `binding "${name}" is already defined${prior.group !== DEFAULT_GROUP ? ` in binding_group "${prior.group}"` : ''}; a binding belongs to one group`,
       );
+      return;
+    }
     const o = v.options(path, t, ['domain'], true);
     const def: BindingDef = {
       name,

@@ -32,11 +32,14 @@ export function parseBindingRules(v: ConfigContext, raw: unknown, ctx: BindingRu
     return [];
   }
   const rules: BindingRuleConfig[] = [];
-  raw.forEach((t, i) => {
+  for (const [i, t] of raw.entries()) {
     const line = lines[i];
     const path = [`binding_rule[${i + 1}]`];
     const fail = (what: string): void => v.failAt(line, path, what);
-    if (!isTable(t)) return fail('expected a table');
+    if (!isTable(t)) {
+      fail('expected a table');
+      continue;
+    }
     const before = v.errors.length;
     const out: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(t)) {
@@ -73,9 +76,9 @@ export function parseBindingRules(v: ConfigContext, raw: unknown, ctx: BindingRu
     if (typeof out.binding_group === 'string' && !ctx.groups.has(out.binding_group)) {
       fail(`binding_group "${out.binding_group}" is not defined (defined: ${[...ctx.groups.keys()].join(', ')})`);
     }
-    if (v.errors.length > before) return;
+    if (v.errors.length > before) continue;
     rules.push({ index: i + 1, ...(line !== undefined ? { line } : {}), ...out } as BindingRuleConfig);
-  });
+  }
   return rules;
 }
 
