@@ -6,7 +6,14 @@
 import { PetrelError } from '@petrel/core';
 
 /** Momentum's bounce categories: what a sender should do with the address. */
-export type BounceCategory = 'Undetermined' | 'Hard' | 'Soft' | 'Block' | 'Admin';
+export const BOUNCE_CATEGORIES = ['Undetermined', 'Hard', 'Soft', 'Block', 'Admin'] as const;
+
+export type BounceCategory = (typeof BOUNCE_CATEGORIES)[number];
+
+/** Narrows a category read from config (the bounceClasses extension has checked it already). */
+export function isBounceCategory(v: unknown): v is BounceCategory {
+  return (BOUNCE_CATEGORIES as readonly unknown[]).includes(v);
+}
 
 /** One bounce class. */
 export interface BounceClass {

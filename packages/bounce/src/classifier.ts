@@ -7,7 +7,7 @@
  *   5. 1 Undetermined.
  */
 import { formatReply, PetrelError, type BounceOptions, type ReplyData } from '@petrel/core';
-import { ClassRegistry, UNDETERMINED, type BounceCategory, type BounceClass } from './classes.js';
+import { ClassRegistry, UNDETERMINED, isBounceCategory, type BounceCategory, type BounceClass } from './classes.js';
 import { DEFAULT_RULES_FILE, loadRuleFile, type Rule } from './rules.js';
 
 /** The answer of classify(). */
@@ -64,7 +64,11 @@ export class Classifier {
    */
   static fromConfig(bounce: BounceOptions): Classifier {
     return Classifier.load({
-      customClasses: bounce.classes,
+      // Core types the category as a string; the bounceClasses extension admitted only BOUNCE_CATEGORIES.
+      customClasses: bounce.classes.map((k) => ({
+        ...k,
+        category: isBounceCategory(k.category) ? k.category : undefined,
+      })),
       ...(bounce.rules_files.length > 0 ? { rulesFiles: bounce.rules_files } : {}),
       overrideFiles: bounce.override_files,
       disabled: !bounce.classify,

@@ -5,7 +5,15 @@
  *
  * @packageDocumentation
  */
-export { BUILTIN_CLASSES, ClassRegistry, UNDETERMINED, type BounceCategory, type BounceClass } from './classes.js';
+export {
+  BOUNCE_CATEGORIES,
+  BUILTIN_CLASSES,
+  ClassRegistry,
+  UNDETERMINED,
+  type BounceCategory,
+  type BounceClass,
+} from './classes.js';
+export { bounceConfigExtensions, parseBounceClasses } from './config/bounce-classes.js';
 export { Classifier, type Classification, type ClassifierOptions } from './classifier.js';
 export {
   DEFAULT_RULES_FILE,

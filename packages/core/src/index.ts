@@ -21,6 +21,7 @@ export {
   BOUNCE_KEYS,
   EVENTLOG_KEYS,
   type BounceOptions,
+  type BounceClassConfig,
   type EventlogOptions,
   type OptionSpec,
   type OptionType,
@@ -44,10 +45,16 @@ export {
   type Explained,
 } from './config/scopes.js';
 export { loadConfig, parseConfig, controlSocketOf, type PetrelConfig } from './config/loader.js';
+export type {
+  BindingRuleEnv,
+  ConfigContext,
+  ConfigExtension,
+  ConfigExtensions,
+  LoadOptions,
+  OptionTableEnv,
+} from './config/extension.js';
 export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleConfig } from './config/schema.js';
 export { POLICY_KEYS, type PolicyModuleConfig } from './config/schema.js';
-export { domainPatternOf } from './config/binding-rules.js';
-export { parseRouteEntry, parseRouteEntries, ROUTES_DOMAIN_MX, type RouteEntry } from './config/route-entries.js';
 export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
 export { worldReadableWarning } from './config/file-mode.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@petrel/core';
+import { loadPetrelConfig as loadConfig } from './config.js';
 import { reloadConfig } from './reload.js';
 
 const BASE = `hostname = "petrel.test"

@@ -6,7 +6,8 @@
  * connections on an old route) is dropped on the `config.reloaded` event the daemon publishes.
  * The other sections bind sockets, files or caches at start and are reported as needing a restart.
  */
-import { loadConfig, type OptionTable, type PetrelConfig, type ScopeTree } from '@petrel/core';
+import type { OptionTable, PetrelConfig, ScopeTree } from '@petrel/core';
+import { loadPetrelConfig } from './config.js';
 
 export interface ReloadResult {
   readonly applied: readonly string[];
@@ -56,8 +57,8 @@ function scopedValues(tree: ScopeTree): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const table = (scope: string, t: OptionTable): void => {
     for (const [k, v] of Object.entries(t)) {
-      // The loader empties the partner of a table's routes/gateway (core's route-entries): not a key the operator
-      // wrote.
+      // The loader empties the partner of a table's routes/gateway (@petrel/routing's route-entries): not a
+      // key the operator wrote.
       if ((k === 'gateway' && t.routes?.length) || (k === 'routes' && t.gateway?.length)) continue;
       out.set(`${k} (${scope})`, v);
     }
@@ -91,7 +92,7 @@ function changedScoped(current: ScopeTree, next: ScopeTree): string[] {
 
 /** Loads `file` (throws PetrelError on a bad file: the running config stays) and diffs it. */
 export function reloadConfig(current: PetrelConfig, file: string): { next: PetrelConfig; result: ReloadResult } {
-  const next = loadConfig(file);
+  const next = loadPetrelConfig(file);
   const restartRequired = RESTART_SECTIONS.filter((k) => !same(current[k], next[k]));
   const live = (Object.keys(LIVE_SECTIONS) as (keyof typeof LIVE_SECTIONS)[])
     .filter((k) => !same(current[k], next[k]))

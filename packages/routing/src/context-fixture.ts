@@ -1,10 +1,16 @@
 /** Test-only: a ServiceContext from TOML text, and a DnsClient that counts the queries it passes on. */
 import { Bus, ManualClock, parseConfig, silentLogger, type Clock, type ServiceContext } from '@petrel/core';
+import { routingConfigExtensions } from './config/extensions.js';
 import type { DnsClient } from './dns/dns-client.js';
 
 export function contextFrom(toml: string, clock: Clock = new ManualClock()): ServiceContext {
   const logger = silentLogger();
-  return { config: parseConfig(toml, 'routing-test.toml'), bus: new Bus(logger), logger, clock };
+  return {
+    config: parseConfig(toml, 'routing-test.toml', { extensions: routingConfigExtensions }),
+    bus: new Bus(logger),
+    logger,
+    clock,
+  };
 }
 
 /**

@@ -56,3 +56,12 @@ export { explainRecipient, type RecipientExplanation, type ExplainRecipientOptio
 export { rulesFromConfig, ruleFromConfig, rulesNeedHeaders, BINDING_HEADERS } from './assign/config-rules.js';
 export { headerBlock, headerValue } from './assign/headers.js';
 export { checkSecretsReadable, hasGatewayPassword } from './secrets.js';
+export { routingConfigExtensions } from './config/extensions.js';
+export { domainPatternOf } from './config/binding-rules.js';
+export {
+  parseRouteEntry,
+  parseRouteEntries,
+  ROUTES_DOMAIN_MX,
+  ROUTE_ENTRY_FORM,
+  type RouteEntry,
+} from './config/route-entries.js';

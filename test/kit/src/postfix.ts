@@ -82,16 +82,22 @@ export async function startPostfixRelay(
   /** More main.cf lines (the benchmark's log resolution). */
   extra: readonly string[] = [],
 ): Promise<{ readonly masterPid: number; readonly etc: string; readonly maillogFile: string; stop(): Promise<void> }> {
-  const pf = await startPostfixInstance(dir, '127.0.0.1', listenPort, [
-    'myhostname = pfx.test',
-    'inet_interfaces = 127.0.0.1',
-    'relay_domains = relay.test',
-    `transport_maps = inline:{ relay.test=smtp:[127.0.0.1]:${sinkPort} }`,
-    'default_transport = error:outbound disabled in test',
-    'disable_dns_lookups = yes',
-    'default_destination_concurrency_limit = 20',
-    ...extra,
-  ], { keepDir: true });
+  const pf = await startPostfixInstance(
+    dir,
+    '127.0.0.1',
+    listenPort,
+    [
+      'myhostname = pfx.test',
+      'inet_interfaces = 127.0.0.1',
+      'relay_domains = relay.test',
+      `transport_maps = inline:{ relay.test=smtp:[127.0.0.1]:${sinkPort} }`,
+      'default_transport = error:outbound disabled in test',
+      'disable_dns_lookups = yes',
+      'default_destination_concurrency_limit = 20',
+      ...extra,
+    ],
+    { keepDir: true },
+  );
   return {
     masterPid: Number(readFileSync(join(pf.spool, 'pid', 'master.pid'), 'utf8').trim()),
     etc: pf.etc,

@@ -182,3 +182,35 @@ test('relay_networks covering every address on a non-loopback listener is refuse
     [],
   );
 });
+
+test('a slot whose package extension was not given is refused, not accepted unchecked', () => {
+  const text = `[global]\nroutes = ["smtp://[::1"]\n\n[[binding_rule]]\nbinding = "nowhere"\n`;
+  assert.throws(
+    () => parseConfig(text, F),
+    (e) => {
+      if (!isPetrelError(e, 'PETREL_ERR_CONFIG_KEY')) return false;
+      assert.deepEqual(e.details.errors, [
+        `${F}:2: global.routes: cannot be validated: no config extension "routes" was given to the loader (the app passes those of @petrel/routing and @petrel/bounce)`,
+        `${F}:4: binding_rule: cannot be validated: no config extension "bindingRules" was given to the loader (the app passes those of @petrel/routing and @petrel/bounce)`,
+      ]);
+      return true;
+    },
+  );
+});
+
+test('extensions validate their slot through the loader context, and their result lands on the config', () => {
+  const seen: unknown[] = [];
+  const c = parseConfig(`[[binding_rule]]\nbinding = "default"\n[global]\ngateway = ["127.0.0.1"]\n`, F, {
+    extensions: {
+      bindingRules: {
+        validate: (raw, ctx, env) => {
+          seen.push(JSON.stringify(raw), env.bindings.has('default'), ctx.where(['binding_rule']));
+          return [{ index: 1, binding: 'default' }];
+        },
+      },
+      routes: { validate: (raw, _ctx, env) => void seen.push(env.path.join('.'), raw) },
+    },
+  });
+  assert.deepEqual(c.bindingRules, [{ index: 1, binding: 'default' }]);
+  assert.deepEqual(seen, ['global', undefined, '[{"binding":"default"}]', true, `${F}:1`]);
+});

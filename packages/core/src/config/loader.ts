@@ -23,7 +23,6 @@ import {
   type OptionSpec,
   type RootOptions,
   type BindingRuleConfig,
-  type BounceClassConfig,
   type ValuesOf,
   type ControlOptions,
   type BounceOptions,
@@ -32,15 +31,10 @@ import {
   type SpoolOptions,
   type RoutingOptions,
   type PolicyModuleConfig,
-  BOUNCE_CATEGORIES,
-  BUILTIN_BOUNCE_CODES,
 } from './schema.js';
-
-const BOUNCE_CLASS_FIELDS: readonly string[] = ['code', 'name', 'description', 'category'];
-import { parseBindingRules } from './binding-rules.js';
+import { type ConfigContext, type ConfigExtensions, type LoadOptions, missingExtension } from './extension.js';
 import { openRelayFamilies, publicListenAddresses } from './open-relay.js';
 import { parsePolicyEntries } from './policy-entries.js';
-import { checkRoutesTable } from './route-entries.js';
 import {
   DEFAULT_BINDING,
   DEFAULT_GROUP,
@@ -77,7 +71,10 @@ export interface PetrelConfig extends RootOptions {
   readonly policy: readonly PolicyModuleConfig[];
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
-  /** Valid but dangerous settings (e.g. an allowed open relay), each `FILE:LINE: key: why`; start and `config check` print them. */
+  /**
+   * Valid but dangerous settings (e.g. an allowed open relay), each `FILE:LINE: key: why`; start and
+   * `config check` print them.
+   */
   readonly warnings: readonly string[];
 }
 
@@ -106,7 +103,8 @@ const EXPECT: Record<OptionSpec['type'], string> = {
   'string[]': 'a list of strings',
   'address[]': 'a list of "host:port" strings',
   'network[]': 'a list of networks such as "127.0.0.0/8"',
-  'class[]': 'a list of bounce class tables written [[bounce.classes]] or { code = 55, name = "…" }',
+  // Never shown by value(): the bounceClasses extension checks the whole value (extension.ts).
+  'class[]': 'a list of tables',
 };
 
 /** The keys of a table header, `domain."example.com"` → ["domain", "example.com"]: dots inside quotes do not split. */
@@ -114,7 +112,7 @@ function headerParts(header: string): string[] {
   return (header.match(/\s*"[^"]*"\s*|[^."]+/g) ?? []).map((p) => p.trim().replace(/^"|"$/g, ''));
 }
 
-export class Validator {
+export class Validator implements ConfigContext {
   readonly errors: string[] = [];
   readonly warnings: string[] = [];
   private readonly lines: string[];
@@ -122,12 +120,14 @@ export class Validator {
   constructor(
     readonly file: string,
     source: string,
+    /** The package validators plugged in (extension.ts). */
+    readonly extensions: ConfigExtensions = {},
   ) {
     this.lines = source.split(/\r?\n/);
   }
 
   /** Best effort: the line of `key` under the table header of `path`, for the error message. */
-  private lineOf(path: string[]): number | undefined {
+  private keyLineOf(path: readonly string[]): number | undefined {
     const key = path[path.length - 1]!;
     const table = path.slice(0, -1);
     let start = 0;
@@ -151,7 +151,7 @@ export class Validator {
   }
 
   /** Records an error at a known line (array-of-tables entries, which lineOf cannot find). */
-  failAt(line: number | undefined, path: string[], what: string): void {
+  failAt(line: number | undefined, path: readonly string[], what: string): void {
     this.errors.push(`${this.where(path, line)}: ${path.join('.')}: ${what}`);
   }
 
@@ -166,7 +166,7 @@ export class Validator {
   }
 
   /** The line of a table header that starts with `path` (e.g. an unknown [section] or [domain."x"]). */
-  private headerLineOf(path: string[]): number | undefined {
+  private headerLineOf(path: readonly string[]): number | undefined {
     const want = path.map((p) => p.replace(/^"|"$/g, ''));
     const i = this.lines.findIndex((l) => {
       const m = /^\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$/.exec(l);
@@ -177,17 +177,29 @@ export class Validator {
     return i < 0 ? undefined : i + 1;
   }
 
-  /** `FILE:LINE` of a key path (the key's line, else its table header's), or `FILE` when not found: the one source of positions in messages. */
-  where(path: string[], line: number | undefined = this.lineOf(path) ?? this.headerLineOf(path)): string {
+  /**
+   * `FILE:LINE` of a key path (the key's line, else its table header's), or `FILE` when not found: the
+   * one source of positions in messages.
+   */
+  where(path: readonly string[], line: number | undefined = this.lineOf(path)): string {
     return `${this.file}${line ? `:${line}` : ''}`;
   }
 
-  fail(path: string[], what: string): void {
+  /** The line of a key path: the key's own line, else its table header's. */
+  lineOf(path: readonly string[]): number | undefined {
+    return this.keyLineOf(path) ?? this.headerLineOf(path);
+  }
+
+  fail(path: readonly string[], what: string): void {
     this.errors.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
   }
 
+  show(v: unknown): string {
+    return show(v);
+  }
+
   /** Records a warning (a valid but dangerous setting) in the same `FILE:LINE: key: …` form. */
-  warn(path: string[], what: string): void {
+  warn(path: readonly string[], what: string): void {
     this.warnings.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
   }
 
@@ -196,19 +208,26 @@ export class Validator {
     return p === '' ? p : resolvePath(dirname(resolve(this.file)), p);
   }
 
-  /** Validates one value against its spec; returns the parsed value or undefined after recording an error. */
-  value(path: string[], spec: OptionSpec, v: unknown): unknown {
+  /**
+   * Validates one value against its spec; returns the parsed value or undefined after recording an
+   * error (at `line` when given).
+   */
+  value(path: readonly string[], spec: OptionSpec, v: unknown, line?: number): unknown {
     const bad = (): undefined => {
       const expected =
         spec.type === 'enum' ? `one of ${spec.values!.map((x) => JSON.stringify(x)).join(', ')}` : EXPECT[spec.type];
       const min = spec.min !== undefined && spec.type === 'integer' ? ` ≥ ${spec.min}` : '';
-      this.fail(path, `expected ${expected}${min}, found ${show(v)}`);
+      this.failAt(line, path, `expected ${expected}${min}, found ${show(v)}`);
       return undefined;
     };
     // A well-formed duration or size under the spec's lower bound (e.g. retry_interval = "0s", which
     // would retry a deferred message in a busy loop).
     const below = (min: string): undefined => {
-      this.fail(path, `expected ${spec.type === 'duration' ? 'a duration' : 'a size'} ≥ ${min}, found ${show(v)}`);
+      this.failAt(
+        line,
+        path,
+        `expected ${spec.type === 'duration' ? 'a duration' : 'a size'} ≥ ${min}, found ${show(v)}`,
+      );
       return undefined;
     };
     switch (spec.type) {
@@ -246,8 +265,12 @@ export class Validator {
           : bad();
       case 'network[]':
         return Array.isArray(v) && v.every((x) => typeof x === 'string' && parseCidr(x) !== undefined) ? v : bad();
-      case 'class[]':
-        return Array.isArray(v) ? this.bounceClasses(path, v) : bad();
+      case 'class[]': {
+        // The one class[] key is bounce.classes, whose rules @petrel/bounce owns.
+        const ext = this.extensions.bounceClasses;
+        if (!ext) return this.failAt(line, path, missingExtension('bounceClasses'));
+        return ext.validate(v, this, undefined);
+      }
       default: {
         const never: never = spec.type;
         return never;
@@ -282,45 +305,6 @@ export class Validator {
     return out as ValuesOf<S>;
   }
 
-  /**
-   * Operator bounce classes (Momentum custom_classes: codes below 100, never a built-in one), each
-   * validated on its own; undefined when any is wrong. Errors name the entry's [[…]] header line.
-   */
-  private bounceClasses(path: string[], list: readonly unknown[]): BounceClassConfig[] | undefined {
-    const before = this.errors.length;
-    const headers = this.arrayTableLines(path.join('\\.'));
-    const fallback = this.lineOf(path) ?? this.headerLineOf(path);
-    const out: BounceClassConfig[] = [];
-    const seen = new Map<number, number>();
-    list.forEach((t, i) => {
-      const where = [...path.slice(0, -1), `${path[path.length - 1]}[${i + 1}]`];
-      const fail = (key: string | undefined, what: string): void =>
-        this.failAt(headers[i] ?? fallback, key ? [...where, key] : where, what);
-      if (!isTable(t)) return fail(undefined, `expected a table { code = …, name = "…" }, found ${show(t)}`);
-      for (const k of Object.keys(t))
-        if (!BOUNCE_CLASS_FIELDS.includes(k)) fail(k, `unknown key (known keys: ${BOUNCE_CLASS_FIELDS.join(', ')})`);
-      const { code, name, description = '', category = 'Undetermined' } = t;
-      if (typeof code !== 'number' || !Number.isInteger(code) || code < 2 || code > 99)
-        fail('code', `expected a whole number from 2 to 99, found ${show(code)}`);
-      else if (BUILTIN_BOUNCE_CODES.includes(code))
-        fail('code', `expected a code no built-in bounce class uses, found ${code}`);
-      else if (seen.has(code))
-        fail('code', `expected a code unique among the classes, found ${code} (also classes[${seen.get(code)}])`);
-      else seen.set(code, i + 1);
-      if (typeof name !== 'string' || name.trim() === '')
-        fail('name', `expected a non-empty string, found ${show(name)}`);
-      if (typeof description !== 'string') fail('description', `expected a string, found ${show(description)}`);
-      if (typeof category !== 'string' || !(BOUNCE_CATEGORIES as readonly string[]).includes(category)) {
-        fail(
-          'category',
-          `expected one of ${BOUNCE_CATEGORIES.map((c) => JSON.stringify(c)).join(', ')}, found ${show(category)}`,
-        );
-      }
-      out.push({ code, name, description, category } as BounceClassConfig);
-    });
-    return this.errors.length > before ? undefined : out;
-  }
-
   /** A table of delivery options (plus binding keys where allowed); only keys present are kept. */
   options(
     path: string[],
@@ -341,14 +325,17 @@ export class Validator {
       if (!spec) {
         this.fail(
           [...path, k],
-          `unknown key: not a delivery option${bindingKeys ? ' or binding key' : ''}${allowed.length ? ` (tables allowed here: ${allowed.join(', ')})` : ''}`,
+          `unknown key: not a delivery option${bindingKeys ? ' or binding key' : ''}` +
+            (allowed.length ? ` (tables allowed here: ${allowed.join(', ')})` : ''),
         );
         continue;
       }
       const parsed = this.value([...path, k], spec, v);
       if (parsed !== undefined) options[k] = parsed;
     }
-    checkRoutesTable(this, path, options);
+    const routes = this.extensions.routes;
+    if (routes) routes.validate(options.routes, this, { path, options });
+    else if (options.routes !== undefined) this.fail([...path, 'routes'], missingExtension('routes'));
     return bindAddress === undefined ? { options } : { options, bindAddress };
   }
 
@@ -399,10 +386,14 @@ function parseToml(text: string, file: string): Table {
   }
 }
 
-/** Parses and validates config text; `file` names it in errors and anchors relative paths. */
-export function parseConfig(text: string, file: string): PetrelConfig {
+/**
+ * Parses and validates config text; `file` names it in errors and anchors relative paths. The
+ * extensions validate what packages own; a slot the file uses without its extension is an error.
+ */
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): PetrelConfig {
   const doc = parseToml(text, file);
-  const v = new Validator(file, text);
+  const extensions = options.extensions ?? {};
+  const v = new Validator(file, text, extensions);
   const sections = [
     'listener',
     'dns',
@@ -440,11 +431,14 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   const openFamilies = openRelayFamilies(listener.relay_networks);
   const exposed = publicListenAddresses(listener.listen);
   if (openFamilies.length > 0 && exposed.length > 0) {
-    const what = `relay_networks covers every ${openFamilies.join(' and ')} address on the non-loopback listener ${exposed.join(', ')}: an open relay`;
+    const what =
+      `relay_networks covers every ${openFamilies.join(' and ')} address on the non-loopback listener ` +
+      `${exposed.join(', ')}: an open relay`;
     if (!listener.allow_open_relay)
       v.fail(
         ['listener', 'relay_networks'],
-        `expected networks that do not cover every address (${what}); set listener.allow_open_relay = true if that is really meant`,
+        `expected networks that do not cover every address (${what}); ` +
+          'set listener.allow_open_relay = true if that is really meant',
       );
     else
       v.warn(
@@ -479,14 +473,24 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   const groups = new Map<string, BindingGroupDef>();
   const groupBindings = new Map<string, string[]>();
   const addBinding = (path: string[], name: string, group: string, t: unknown): void => {
-    if (!isTable(t)) return v.fail(path, `expected a table of binding options, found ${show(t)}`);
-    if (!/^[^\s:]+$/.test(name)) return v.fail(path, 'expected a binding name without spaces or colons');
+    if (!isTable(t)) {
+      v.fail(path, `expected a table of binding options, found ${show(t)}`);
+      return;
+    }
+    if (!/^[^\s:]+$/.test(name)) {
+      v.fail(path, 'expected a binding name without spaces or colons');
+      return;
+    }
     const prior = bindings.get(name);
-    if (prior)
-      return v.fail(
+    if (prior) {
+      v.fail(
         path,
-        `binding "${name}" is already defined${prior.group !== DEFAULT_GROUP ? ` in binding_group "${prior.group}"` : ''}; a binding belongs to one group`,
+        `binding "${name}" is already defined` +
+          (prior.group !== DEFAULT_GROUP ? ` in binding_group "${prior.group}"` : '') +
+          '; a binding belongs to one group',
       );
+      return;
+    }
     const o = v.options(path, t, ['domain'], true);
     const def: BindingDef = {
       name,
@@ -539,11 +543,16 @@ export function parseConfig(text: string, file: string): PetrelConfig {
   for (const [g, def] of groups) groups.set(g, { ...def, bindings: groupBindings.get(g) ?? [] });
 
   const globalDomains = v.domains(['domain'], doc.domain);
-  const bindingRules = parseBindingRules(v, doc.binding_rule, {
-    bindings,
-    groups,
-    allowHeader: routing.allow_binding_header,
-  });
+  let bindingRules: readonly BindingRuleConfig[] = [];
+  if (doc.binding_rule !== undefined) {
+    if (extensions.bindingRules)
+      bindingRules = extensions.bindingRules.validate(doc.binding_rule, v, {
+        bindings,
+        groups,
+        allowHeader: routing.allow_binding_header,
+      });
+    else v.failAt(v.arrayTableLines('binding_rule')[0], ['binding_rule'], missingExtension('bindingRules'));
+  }
   const policy = parsePolicyEntries(v, doc.policy);
   if (v.errors.length > 0) {
     throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
@@ -572,8 +581,8 @@ export function parseConfig(text: string, file: string): PetrelConfig {
 }
 
 /** Reads, parses and validates a config file. Throws PetrelError with every problem found. */
-export function loadConfig(file: string): PetrelConfig {
-  return parseConfig(readConfigText(file), file);
+export function loadConfig(file: string, options: LoadOptions = {}): PetrelConfig {
+  return parseConfig(readConfigText(file), file, options);
 }
 
 function readConfigText(file: string): string {

@@ -904,23 +904,16 @@ export const SPOOL_KEYS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
-/** Momentum's bounce categories, the `category` of a [[bounce.classes]] table. */
-export const BOUNCE_CATEGORIES = ['Undetermined', 'Hard', 'Soft', 'Block', 'Admin'] as const;
-
 /**
- * Codes of Momentum's built-in bounce classes (reference §9; @petrel/bounce BUILTIN_CLASSES has
- * their names, and its tests check the two lists agree): an operator class may not reuse one.
+ * One validated [[bounce.classes]] table: an operator bounce class. The rules (code range, built-in
+ * codes, the categories) are @petrel/bounce's, which validates the table (its config extension).
  */
-export const BUILTIN_BOUNCE_CODES: readonly number[] = [
-  1, 10, 20, 21, 22, 23, 24, 25, 30, 40, 50, 51, 52, 53, 54, 60, 70, 80, 90, 100,
-];
-
-/** One validated [[bounce.classes]] table: an operator bounce class. */
 export interface BounceClassConfig {
   readonly code: number;
   readonly name: string;
   readonly description: string;
-  readonly category: (typeof BOUNCE_CATEGORIES)[number];
+  /** One of @petrel/bounce's BOUNCE_CATEGORIES (its extension checked it). */
+  readonly category: string;
 }
 
 type TypeOf<S extends OptionSpec> = S['type'] extends 'integer' | 'duration' | 'size'

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { controlSocketOf, isPetrelError, loadConfig, type PetrelConfig } from '@petrel/core';
+import { controlSocketOf, isPetrelError, type PetrelConfig } from '@petrel/core';
+import { loadPetrelConfig } from '../config.js';
 import { ControlClient, ControlError } from '../control-client.js';
 import { DEFAULT_CONFIG } from '../paths.js';
 
@@ -16,7 +17,7 @@ export function fail(message: string, code = EXIT_RUNTIME): never {
 /** Loads a config file or exits 2 with every problem named (file:line: key: expected, found). */
 export function loadOrExit(file: string): PetrelConfig {
   try {
-    return loadConfig(file);
+    return loadPetrelConfig(file);
   } catch (e) {
     if (isPetrelError(e)) fail(e.message, EXIT_CONFIG);
     throw e;

@@ -3,7 +3,8 @@
  * must match (recipient domain, sender domain, header, AUTH user, client network); the result is
  * the rule's binding or group, or for a header rule the binding/group the header names.
  */
-import { NetworkList, domainPatternOf, type BindingRuleConfig, type PetrelConfig } from '@petrel/core';
+import { NetworkList, type BindingRuleConfig, type PetrelConfig } from '@petrel/core';
+import { domainPatternOf } from '../config/binding-rules.js';
 import type { AssignmentInput, AssignmentRule, AssignmentTarget } from './rules.js';
 
 /** The two headers a header rule may read; outbound removes both before delivery. */

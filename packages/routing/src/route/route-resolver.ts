@@ -2,18 +2,12 @@
  * The answer to `routing.route`: where and how a (binding, domain) is delivered. Configured
  * `routes` (ordered entries that may include `__mx__`) or a gateway win over MX (Momentum: "in d
  * the domain's MXs are ignored"); otherwise the MX hosts. The loader lets a (binding, domain) have
- * only one of routes and gateway: the one of the narrower scope (core's route-entries).
+ * only one of routes and gateway: the one of the narrower scope (config/route-entries.ts).
  * Port, EHLO name and source address come from the destination policy of the scopes.
  */
 import { isIP } from 'node:net';
-import {
-  NetworkList,
-  parseRouteEntries,
-  type DeliveryOptions,
-  type PetrelConfig,
-  type Route,
-  type RouteHost,
-} from '@petrel/core';
+import { NetworkList, type DeliveryOptions, type PetrelConfig, type Route, type RouteHost } from '@petrel/core';
+import { parseRouteEntries } from '../config/route-entries.js';
 import type { CachingResolver } from '../dns/caching-resolver.js';
 import { ROUTING_REPLIES, loopsBackReply } from '../replies.js';
 import { familiesFor, type Family } from './addresses.js';

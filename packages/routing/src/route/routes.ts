@@ -7,7 +7,8 @@
  * route a failure. The entries were validated at config load (core's route-entries).
  */
 import { isIP } from 'node:net';
-import type { ReplyData, RouteEntry } from '@petrel/core';
+import type { ReplyData } from '@petrel/core';
+import type { RouteEntry } from '../config/route-entries.js';
 import type { CachingResolver } from '../dns/caching-resolver.js';
 import { ROUTING_REPLIES } from '../replies.js';
 import { resolveHostAddresses, type Family } from './addresses.js';

@@ -3,16 +3,13 @@
  * table's keys against BINDING_RULE_KEYS, regex domains compiled, exactly one result, and the
  * result naming a binding or group that exists. Errors name the line of the rule's header.
  */
-import type { Validator } from './loader.js';
-import { BINDING_RULE_KEYS, type BindingRuleConfig } from './schema.js';
-import type { BindingDef, BindingGroupDef } from './scopes.js';
-
-export interface BindingRuleContext {
-  readonly bindings: ReadonlyMap<string, BindingDef>;
-  readonly groups: ReadonlyMap<string, BindingGroupDef>;
-  /** [routing] allow_binding_header: header rules are refused without it. */
-  readonly allowHeader: boolean;
-}
+import {
+  BINDING_RULE_KEYS,
+  type BindingRuleConfig,
+  type BindingRuleEnv,
+  type ConfigContext,
+  type ConfigExtension,
+} from '@petrel/core';
 
 const MATCH_KEYS = ['recipient_domain', 'sender_domain', 'header', 'auth_user', 'client_network'] as const;
 
@@ -26,8 +23,8 @@ function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
-/** The validated rules, in file order; problems go to the validator. */
-export function parseBindingRules(v: Validator, raw: unknown, ctx: BindingRuleContext): BindingRuleConfig[] {
+/** The validated rules, in file order; problems go to the loader's context. */
+export function parseBindingRules(v: ConfigContext, raw: unknown, ctx: BindingRuleEnv): BindingRuleConfig[] {
   if (raw === undefined) return [];
   const lines = v.arrayTableLines('binding_rule');
   if (!Array.isArray(raw)) {
@@ -35,11 +32,14 @@ export function parseBindingRules(v: Validator, raw: unknown, ctx: BindingRuleCo
     return [];
   }
   const rules: BindingRuleConfig[] = [];
-  raw.forEach((t, i) => {
+  for (const [i, t] of raw.entries()) {
     const line = lines[i];
     const path = [`binding_rule[${i + 1}]`];
     const fail = (what: string): void => v.failAt(line, path, what);
-    if (!isTable(t)) return fail('expected a table');
+    if (!isTable(t)) {
+      fail('expected a table');
+      continue;
+    }
     const before = v.errors.length;
     const out: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(t)) {
@@ -49,13 +49,8 @@ export function parseBindingRules(v: Validator, raw: unknown, ctx: BindingRuleCo
         continue;
       }
       // Reuse the value checks; the line comes from the rule header, not lineOf.
-      const errs = v.errors.length;
-      const parsed = v.value([...path, k], spec, val);
-      if (v.errors.length > errs) {
-        const msg = v.errors.pop()!;
-        const prefix = `${[...path, k].join('.')}: `;
-        v.failAt(line, [...path, k], msg.slice(msg.indexOf(prefix) + prefix.length));
-      } else if (parsed !== undefined) out[k] = parsed;
+      const parsed = v.value([...path, k], spec, val, line);
+      if (parsed !== undefined) out[k] = parsed;
     }
     for (const k of ['recipient_domain', 'sender_domain'] as const) {
       const val = out[k];
@@ -81,9 +76,9 @@ export function parseBindingRules(v: Validator, raw: unknown, ctx: BindingRuleCo
     if (typeof out.binding_group === 'string' && !ctx.groups.has(out.binding_group)) {
       fail(`binding_group "${out.binding_group}" is not defined (defined: ${[...ctx.groups.keys()].join(', ')})`);
     }
-    if (v.errors.length > before) return;
+    if (v.errors.length > before) continue;
     rules.push({ index: i + 1, ...(line !== undefined ? { line } : {}), ...out } as BindingRuleConfig);
-  });
+  }
   return rules;
 }
 
@@ -91,3 +86,8 @@ export function parseBindingRules(v: Validator, raw: unknown, ctx: BindingRuleCo
 export function ruleMatchKeys(rule: BindingRuleConfig): (typeof MATCH_KEYS)[number][] {
   return MATCH_KEYS.filter((k) => rule[k] !== undefined);
 }
+
+/** The `[[binding_rule]]` slot of the loader (core's ConfigExtensions.bindingRules). */
+export const bindingRulesExtension: ConfigExtension<readonly BindingRuleConfig[], BindingRuleEnv> = {
+  validate: (raw, ctx, env) => parseBindingRules(ctx, raw, env),
+};

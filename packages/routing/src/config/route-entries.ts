@@ -8,7 +8,7 @@
  * (docs/decisions.md, Routing).
  */
 import { isIP } from 'node:net';
-import type { Validator } from './loader.js';
+import type { ConfigContext, ConfigExtension, OptionTableEnv } from '@petrel/core';
 
 /** The routes entry that stands for the recipient domain's MX hosts. */
 export const ROUTES_DOMAIN_MX = '__mx__';
@@ -119,7 +119,7 @@ export function parseRouteEntries(texts: readonly string[]): RouteEntry[] {
  * scope resolver lets the narrower scope win: `routes` in [domain."x"] overrides a [global]
  * gateway for x, and a binding's gateway overrides [global] routes.
  */
-export function checkRoutesTable(v: Validator, path: readonly string[], options: Record<string, unknown>): void {
+export function checkRoutesTable(v: ConfigContext, path: readonly string[], options: Record<string, unknown>): void {
   const routes = options.routes as readonly string[] | undefined;
   const gateway = options.gateway as readonly string[] | undefined;
   routes?.forEach((text, i) => {
@@ -135,10 +135,16 @@ export function checkRoutesTable(v: Validator, path: readonly string[], options:
   if (hasRoutes && hasGateway) {
     v.fail(
       [...path, 'routes'],
-      'expected routes or gateway, found both in one table (write the smart hosts as "smtp://host?port=N" routes entries, or drop routes)',
+      'expected routes or gateway, found both in one table ' +
+        '(write the smart hosts as "smtp://host?port=N" routes entries, or drop routes)',
     );
     return;
   }
   if (hasRoutes) options.gateway = [];
   if (hasGateway) options.routes = [];
 }
+
+/** The `routes` slot of the loader (core's ConfigExtensions.routes), called for every delivery option table. */
+export const routesExtension: ConfigExtension<void, OptionTableEnv> = {
+  validate: (_raw, ctx, env) => checkRoutesTable(ctx, env.path, env.options),
+};

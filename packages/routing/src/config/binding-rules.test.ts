@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isPetrelError } from '../errors.js';
-import { parseConfig } from './loader.js';
+import { isPetrelError, parseConfig as parseWith, type PetrelConfig } from '@petrel/core';
+import { routingConfigExtensions } from './extensions.js';
+
+const parseConfig = (text: string, file: string): PetrelConfig =>
+  parseWith(text, file, { extensions: routingConfigExtensions });
 
 const BINDINGS = `
 [binding_group.bulk.binding.b1]

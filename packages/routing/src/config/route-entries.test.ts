@@ -1,9 +1,12 @@
 /** The `routes` option: entry syntax, load errors, and how it sits with `gateway` across scopes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from './loader.js';
+import { isPetrelError, parseConfig as parseWith, type PetrelConfig } from '@petrel/core';
+import { routingConfigExtensions } from './extensions.js';
 import { parseRouteEntry } from './route-entries.js';
-import { isPetrelError } from '../errors.js';
+
+const parseConfig = (text: string, file: string): PetrelConfig =>
+  parseWith(text, file, { extensions: routingConfigExtensions });
 
 const F = '/etc/petrel/petrel.toml';
 
