@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { startAio, startSink, swaks, waitFor } from '@petrel/testkit';
+import { startSink, swaks, waitFor } from '@petrel/testkit';
 
 // Senders live in other.test, whose MX is the same sink: DSNs to them flow while example.test is held.
 const ZONE = ['mx-host=other.test,mx1.example.test,10'];
@@ -109,7 +109,9 @@ test('operator actions change what happens to real queued mail: flush, message r
 
 test('`petrel queue` counts the open connection of a delivery in progress (mailq C column); `petrel domain` shows its SMTP state', async (t) => {
   const s = await scenario(t);
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort); // slow* recipients take 2 s
+  // The MX holds its RCPT reply 10 s: long enough for every look below on a loaded machine (2 s was
+  // not: the delivery could finish between two CLI calls).
+  const mx = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-W', 'rcpt:10']);
   s.defer(() => mx.stop());
   const p = await startPetrel(
     join(s.dir, 'petrel'),

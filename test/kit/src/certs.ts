@@ -5,36 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './procs.js';
 
+/** A new EC P-256 key, unencrypted. */
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** openssl arguments for a self-signed certificate (and its key) for CN `cn`, valid two days. */
+function selfSignedArgs(key: string, cert: string, cn: string): string[] {
+  return ['req', '-x509', ...EC_KEY, '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${cn}`];
+}
+
 /** Writes cert.pem and key.pem for CN (and DNS subjectAltName) `cn` into dir (synchronously, bounded). */
 export function writeCertificate(dir: string, cn: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      `subjectAltName=DNS:${cn}`,
-    ],
-    {
-      stdio: 'ignore',
-      timeout: 30_000,
-    },
-  );
+  execFileSync('openssl', [...selfSignedArgs(key, cert, cn), '-addext', `subjectAltName=DNS:${cn}`], {
+    stdio: 'ignore',
+    timeout: 30_000,
+  });
   return { cert, key };
 }
 
@@ -74,37 +60,8 @@ export async function makeCerts(dir: string, cn: string): Promise<{ ca: string; 
   const cert = join(dir, 'srv.pem');
   const ext = join(dir, 'ext.cnf');
   const steps: string[][] = [
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      caKey,
-      '-out',
-      ca,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=Petrel Test CA',
-    ],
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      csr,
-      '-subj',
-      `/CN=${cn}`,
-    ],
+    selfSignedArgs(caKey, ca, 'Petrel Test CA'),
+    ['req', ...EC_KEY, '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`],
   ];
   for (const a of steps) {
     const r = await run('openssl', a);
