@@ -13,18 +13,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, freePort, run, waitForPort } from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
+import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .flatMap((v, i, all) =>
-      v.startsWith('--')
-        ? [[v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]]
-        : [],
-    ),
-);
+const args = parseArgs(process.argv.slice(2));
 const M = Number(args.messages ?? 5000);
 const S = Number(args.sessions ?? 10);
 const RUNS = Number(args.runs ?? 3);
@@ -38,31 +31,16 @@ const NOOP_MODULE = `export default {
 };
 `;
 
-function config(listenPort, sinkPort, withPolicy) {
-  return `hostname = "petrel.bench"
-spool_dir = "spool"
-log_dir = "log"
-log_level = "warn"
-[listener]
-listen = ["127.0.0.1:${listenPort}"]
-relay_networks = ["127.0.0.0/8"]
-[dns]
-servers = ["127.0.0.1:9"]   # never asked: relay.test goes to its gateway by IP
-[global]
-max_outbound_connections = ${S}
-tls = "no"
-[domain."relay.test"]
-gateway = ["127.0.0.1:${sinkPort}"]
-${withPolicy ? '\n[[policy]]\nmodule = "noop.mjs"\n' : ''}`;
-}
-
 async function once(withPolicy, dir) {
   const sinkPort = await freePort();
   const listenPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'noop.mjs'), NOOP_MODULE);
-  writeFileSync(join(dir, 'petrel.toml'), config(listenPort, sinkPort, withPolicy));
+  writeFileSync(
+    join(dir, 'petrel.toml'),
+    petrelRelayConfig(listenPort, sinkPort, S, withPolicy ? '\n[[policy]]\nmodule = "noop.mjs"\n' : ''),
+  );
   const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -71,21 +49,7 @@ async function once(withPolicy, dir) {
   try {
     await waitForPort('127.0.0.1', listenPort);
     const t0 = performance.now();
-    const r = await run('smtp-source', [
-      '-s',
-      String(S),
-      '-m',
-      String(M),
-      '-l',
-      '1000',
-      '-M',
-      'test.local',
-      '-f',
-      'sender@test.local',
-      '-t',
-      'rcpt@relay.test',
-      `127.0.0.1:${listenPort}`,
-    ]);
+    const r = await run('smtp-source', smtpSourceArgs({ port: listenPort, sessions: S, messages: M }));
     if (r.code !== 0) throw new Error(`smtp-source failed: ${r.out}`);
     const accept = (performance.now() - t0) / 1000;
     const complete = await sink.waitFor(M, 600_000);

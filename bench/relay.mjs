@@ -49,19 +49,12 @@ import {
   readMaillog,
 } from './lib/postfix-log.mjs';
 import { startFsyncTrace, straceAvailable } from './lib/fsyncs.mjs';
+import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
 const CONTROL = join(ROOT, 'bench/postfix-control.sh');
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .flatMap((v, i, all) =>
-      v.startsWith('--')
-        ? [[v.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]]
-        : [],
-    ),
-);
+const args = parseArgs(process.argv.slice(2));
 const M = Number(args.messages ?? 10000);
 const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 4); // even, so that each peer goes first equally often
@@ -83,54 +76,19 @@ const VARIANTS =
         { name: '1KB new-conn 20rcpt', size: 1000, reuse: false, rcpts: 20 },
       ];
 
-/** smtp-source: -m messages over -s sessions, -l size, -r recipients (relay.test), -d reuse. */
+/** The smtp-source load of variant `v`; returns its duration in seconds. */
 async function load(port, v, messages) {
-  const a = [
-    '-s',
-    String(S),
-    '-m',
-    String(messages),
-    '-l',
-    String(v.size),
-    '-M',
-    'test.local',
-    '-f',
-    'sender@test.local',
-    '-t',
-    'rcpt@relay.test',
-  ];
-  if (v.rcpts > 1) a.push('-r', String(v.rcpts));
-  if (v.reuse) a.push('-d');
-  a.push(`127.0.0.1:${port}`);
+  const a = smtpSourceArgs({ port, sessions: S, messages, size: v.size, rcpts: v.rcpts, reuse: v.reuse });
   const t0 = performance.now();
   const r = await run('smtp-source', a);
   if (r.code !== 0) throw new Error(`smtp-source exited ${r.code}: ${r.out.slice(-500)}`);
   return (performance.now() - t0) / 1000;
 }
 
-function petrelConfig(listenPort, sinkPort) {
-  return `hostname = "petrel.bench"
-spool_dir = "spool"
-log_dir = "log"
-log_level = "warn"
-[listener]
-listen = ["127.0.0.1:${listenPort}"]
-relay_networks = ["127.0.0.0/8"]
-max_recipients = 100
-[dns]
-servers = ["127.0.0.1:9"]   # never asked: relay.test goes to its gateway by IP
-[global]
-max_outbound_connections = ${S}
-tls = "no"
-[domain."relay.test"]
-gateway = ["127.0.0.1:${sinkPort}"]
-`;
-}
-
 /** Starts Petrel in `dir`; `pids()` is its live process tree (Node: one process). */
 async function startPetrel(dir, listenPort, sinkPort) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'petrel.toml'), petrelConfig(listenPort, sinkPort));
+  writeFileSync(join(dir, 'petrel.toml'), petrelRelayConfig(listenPort, sinkPort, S));
   const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
