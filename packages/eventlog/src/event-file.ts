@@ -5,9 +5,8 @@
  * whose consequences are already durable, because nothing is held in a user-space buffer
  * (docs/logs.md "Guarantee"). It is not fsync'd: a power loss can cut the tail. Mail never fails
  * because of the log: a write error is reported to the operator log once per burst (until a write
- * succeeds again) and the record is dropped, counted. Rotation swaps in a fresh destination rather than reopening in
- * place, so a
- * destination stuck on a bad descriptor cannot hold the new file back.
+ * succeeds again) and the record is dropped, counted. Rotation swaps in a fresh destination rather
+ * than reopening in place, so a destination stuck on a bad descriptor cannot hold the new file back.
  */
 import { mkdir, open } from 'node:fs';
 import { dirname } from 'node:path';
