@@ -29,11 +29,9 @@ test('smtplib SMTPUTF8 + ORCPT=utf-8;üser@example.com is accepted and relayed a
     message:
       'From: <sender@example.test>\r\nSubject: utf-8 orcpt\r\nMessage-ID: <orcpt-1@example.test>\r\n\r\nhello\r\n',
   });
-  // smtp-sink writes its dump file while the message arrives: wait for the whole message.
-  const dumps = await waitFor('the message at the sink', () => {
-    const m = sink.messages();
-    return m.length === 1 && m[0]!.includes('hello') ? m : undefined;
-  });
+  const dumps = await waitFor('the message at the sink', () =>
+    sink.messages().length === 1 ? sink.messages() : undefined,
+  );
   const rcpt = /^X-Rcpt-Args: (.*)$/m.exec(dumps[0]!)?.[1];
   assert.ok(rcpt, dumps[0]);
   assert.match(rcpt, /^<bob@example\.test>/);

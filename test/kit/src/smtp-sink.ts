@@ -1,5 +1,5 @@
 /** Postfix's smtp-sink as a destination: on a free port for unit tests, on a given host:port (dumping every message) for end-to-end tests, counting for benchmarks. */
-import { chmodSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { accepts } from './ports.js';
 import { readyWhen, startPeerProc } from './procs.js';
@@ -85,6 +85,26 @@ export interface Sink extends DumpingPeer {
 }
 
 /** smtp-sink on host:port dumping every message into dir/sink-<host>-<port>/; `faults` are extra smtp-sink options. */
+/** Paths a process holds open (from /proc; empty when it is gone). */
+function openFiles(pid: number | undefined): Set<string> {
+  const out = new Set<string>();
+  if (pid === undefined) return out;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      out.add(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // closed between the listing and the read: not open any more
+    }
+  }
+  return out;
+}
+
 export async function startSink(
   dir: string,
   host: string,
@@ -95,7 +115,12 @@ export async function startSink(
   mkdirSync(dumpDir, { recursive: true });
   chmodSync(dumpDir, 0o777); // smtp-sink writes as nobody
   const sink = await startSmtpSink(['-d', `${dumpDir}/%Y%m%d%H%M%S.`, ...faults], { host, port });
-  const files = (): string[] => dumpedFiles(dumpDir);
+  // smtp-sink creates a dump file at the transaction's start and writes it as the data arrives; it
+  // closes it before its 250 to the final dot. A file it still holds open is not a message yet.
+  const files = (): string[] => {
+    const open = openFiles(sink.pid);
+    return dumpedFiles(dumpDir).filter((f) => !open.has(f));
+  };
   return { host, port, dumpDir, files, messages: () => files().map((f) => readFileSync(f, 'utf8')), stop: sink.stop };
 }
 
