@@ -1,38 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { fillDisk, mountTmpfs, removeFile } from '../lib/disk.js';
 import { scenario } from '../lib/scenario.js';
-import { startSink, type Sink, waitFor } from '@petrel/testkit';
+import { sendAlone } from '../lib/submit.js';
+import { startSink, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
 import { spoolMessageCount } from '../lib/spool.js';
 
 const MESSAGES = 40;
-
-/** One message on its own connection (~24 KB body); resolves to the SMTP reply line. */
-async function send(port: number, id: string): Promise<string> {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-  try {
-    const info = await t.sendMail({
-      from: 'sender@test.local',
-      to: 'rcpt@example.test',
-      subject: id,
-      messageId: `<${id}>`,
-      text: `${id}\n`.repeat(2000),
-    });
-    return info.response;
-  } catch (e) {
-    return String((e as { response?: string }).response ?? (e as Error).message);
-  } finally {
-    t.close();
-  }
-}
-
-function idsAt(sink: Sink): string[] {
-  return sink.messages().flatMap((d) => [...(/^Message-ID: <([^>]+)>/gim.exec(d) ?? [])].slice(1));
-}
 
 test('the disk fills while queued mail delivers: outcomes still reach the spool, kill -9 + restart sends nothing twice, and mail is accepted again once space returns', async (t) => {
   const s = await scenario(t);
@@ -57,7 +34,7 @@ test('the disk fills while queued mail delivers: outcomes still reach the spool,
   const acked: string[] = [];
   for (let i = 0; i < MESSAGES; i++) {
     const id = `queued-${i}@test.local`;
-    const reply = await send(s.listenPort, id);
+    const reply = await sendAlone(s.listenPort, id);
     assert.match(reply, /^250 /, reply);
     acked.push(id);
   }
@@ -70,7 +47,7 @@ test('the disk fills while queued mail delivers: outcomes still reach the spool,
   assert.equal(resumed.code, 0, resumed.stderr);
   await waitFor(
     `all ${MESSAGES} queued messages at the sink`,
-    () => acked.every((id) => idsAt(sink).includes(id)),
+    () => acked.every((id) => sink.messageIds().includes(id)),
     30_000,
     200,
   );
@@ -85,7 +62,7 @@ test('the disk fills while queued mail delivers: outcomes still reach the spool,
   await petrel.kill9();
   petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
   assert.match(
-    await send(s.listenPort, 'while-full@test.local'),
+    await sendAlone(s.listenPort, 'while-full@test.local'),
     /^452 4\.3\.1 /,
     'new mail is refused while the disk is full',
   );
@@ -96,19 +73,19 @@ test('the disk fills while queued mail delivers: outcomes still reach the spool,
     'a 250 once space is back',
     async () => {
       const id = `after-${Date.now()}@test.local`;
-      return /^250 /.test(await send(s.listenPort, id)) ? id : undefined;
+      return /^250 /.test(await sendAlone(s.listenPort, id)) ? id : undefined;
     },
     15_000,
     300,
   );
   await waitFor(
     'the message accepted after the disk was freed at the sink',
-    () => idsAt(sink).includes(after),
+    () => sink.messageIds().includes(after),
     20_000,
     200,
   );
 
-  const ids = idsAt(sink);
+  const ids = sink.messageIds();
   const duplicates = acked.filter((id) => ids.filter((x) => x === id).length > 1);
   assert.deepEqual(
     duplicates,

@@ -1,31 +1,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { fillDisk, mountTmpfs, removeFile } from '../lib/disk.js';
 import { scenario } from '../lib/scenario.js';
+import { sendAlone } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
-import { startSink, type Sink, waitFor } from '@petrel/testkit';
-
-/** One message on its own connection; resolves to the SMTP reply line (250 … or the refusal). */
-async function send(port: number, id: string): Promise<string> {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-  try {
-    const info = await t.sendMail({
-      from: 'sender@test.local',
-      to: 'rcpt@example.test',
-      subject: id,
-      messageId: `<${id}>`,
-      text: `${id}\n`.repeat(2000),
-    });
-    return info.response;
-  } catch (e) {
-    return String((e as { response?: string }).response ?? (e as Error).message);
-  } finally {
-    t.close();
-  }
-}
+import { startSink, waitFor } from '@petrel/testkit';
 
 /** Petrel with its spool on a real 8 MB tmpfs (CI runs as root) and an smtp-sink as the MX. */
 async function onSmallDisk(t: TestContext, minFreeSpace: string) {
@@ -44,18 +25,13 @@ async function onSmallDisk(t: TestContext, minFreeSpace: string) {
   return { s, sink, fs, petrel };
 }
 
-/** Message-IDs of the messages at the sink. */
-function idsAt(sink: Sink): string[] {
-  return sink.messages().flatMap((d) => [...(/^Message-ID: <([^>]+)>/gim.exec(d) ?? [])].slice(1));
-}
-
 test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lost, service resumes when space returns', async (t) => {
   const { s, sink, fs, petrel } = await onSmallDisk(t, '1MB');
 
   const acked: string[] = [];
   for (let i = 0; i < 5; i++) {
     const id = `before-${i}@test.local`;
-    const reply = await send(s.listenPort, id);
+    const reply = await sendAlone(s.listenPort, id);
     assert.match(reply, /^250 /, reply);
     acked.push(id);
   }
@@ -68,7 +44,7 @@ test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lo
     'a 452 refusal while the disk is full',
     async () => {
       const id = `full-${Date.now()}@test.local`;
-      const reply = await send(s.listenPort, id);
+      const reply = await sendAlone(s.listenPort, id);
       if (/^250 /.test(reply)) acked.push(id); // accepted before the guard re-read statfs: must be delivered too
       return /^452/.test(reply) ? reply : undefined;
     },
@@ -76,7 +52,7 @@ test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lo
     200,
   );
   assert.match(refusal, /^452 4\.3\.1 /);
-  assert.match(await send(s.listenPort, 'still-full@test.local'), /^452 4\.3\.1 /, 'still refused while full');
+  assert.match(await sendAlone(s.listenPort, 'still-full@test.local'), /^452 4\.3\.1 /, 'still refused while full');
   assert.match(petrel.output(), /refusing new mail with 452 4\.3\.1/, 'a clear log line says why');
 
   // Space returns: service resumes.
@@ -85,7 +61,7 @@ test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lo
     'a 250 once space is back',
     async () => {
       const id = `after-${Date.now()}@test.local`;
-      const reply = await send(s.listenPort, id);
+      const reply = await sendAlone(s.listenPort, id);
       if (/^250 /.test(reply)) acked.push(id);
       return /^250 /.test(reply);
     },
@@ -93,7 +69,7 @@ test('spool on a full tmpfs: new mail gets 452 4.3.1, nothing acknowledged is lo
     300,
   );
 
-  const idsAtSink = (): string[] => idsAt(sink);
+  const idsAtSink = (): string[] => sink.messageIds();
   await waitFor(
     `all ${acked.length} acknowledged messages at the sink`,
     () => acked.every((id) => idsAtSink().includes(id)),
@@ -112,7 +88,7 @@ test('with the free-space guard off, a real SQLITE_FULL answers 452 4.3.1, loses
   const acked: string[] = [];
   for (let i = 0; i < 3; i++) {
     const id = `pre-${i}@test.local`;
-    assert.match(await send(s.listenPort, id), /^250 /);
+    assert.match(await sendAlone(s.listenPort, id), /^250 /);
     acked.push(id);
   }
   const filler = join(fs.dir, 'filler');
@@ -121,7 +97,7 @@ test('with the free-space guard off, a real SQLITE_FULL answers 452 4.3.1, loses
   let refusal = '';
   for (let i = 0; i < 50 && refusal === ''; i++) {
     const id = `full-${i}@test.local`;
-    const reply = await send(s.listenPort, id);
+    const reply = await sendAlone(s.listenPort, id);
     if (/^250 /.test(reply)) acked.push(id);
     else refusal = reply;
   }
@@ -140,7 +116,7 @@ test('with the free-space guard off, a real SQLITE_FULL answers 452 4.3.1, loses
     'a 250 once space is back',
     async () => {
       const id = `back-${Date.now()}@test.local`;
-      const reply = await send(s.listenPort, id);
+      const reply = await sendAlone(s.listenPort, id);
       if (/^250 /.test(reply)) acked.push(id);
       return /^250 /.test(reply);
     },
@@ -151,7 +127,7 @@ test('with the free-space guard off, a real SQLITE_FULL answers 452 4.3.1, loses
   // Deliver everything now: nothing acknowledged was lost to the failed commits.
   const r = await petrelCli(petrel, ['resume', '--domain', 'example.test']);
   assert.equal(r.code, 0, r.stderr);
-  const idsAtSink = (): string[] => idsAt(sink);
+  const idsAtSink = (): string[] => sink.messageIds();
   await waitFor(
     `all ${acked.length} acknowledged messages at the sink`,
     () => acked.every((id) => idsAtSink().includes(id)),

@@ -82,9 +82,10 @@ export function dumpedFiles(dumpDir: string): string[] {
 export interface Sink extends DumpingPeer {
   /** Messages dumped so far (smtp-sink's -d files: its X-* headers, its Received, then the message, LF line ends). */
   messages(): string[];
+  /** The Message-IDs of those messages, in dump order (what crash and disk tests count copies by). */
+  messageIds(): string[];
 }
 
-/** smtp-sink on host:port dumping every message into dir/sink-<host>-<port>/; `faults` are extra smtp-sink options. */
 /** Paths a process holds open (from /proc; empty when it is gone). */
 function openFiles(pid: number | undefined): Set<string> {
   const out = new Set<string>();
@@ -105,6 +106,7 @@ function openFiles(pid: number | undefined): Set<string> {
   return out;
 }
 
+/** smtp-sink on host:port dumping every message into dir/sink-<host>-<port>/; `faults` are extra smtp-sink options. */
 export async function startSink(
   dir: string,
   host: string,
@@ -121,7 +123,9 @@ export async function startSink(
     const open = openFiles(sink.pid);
     return dumpedFiles(dumpDir).filter((f) => !open.has(f));
   };
-  return { host, port, dumpDir, files, messages: () => files().map((f) => readFileSync(f, 'utf8')), stop: sink.stop };
+  const messages = (): string[] => files().map((f) => readFileSync(f, 'utf8'));
+  const messageIds = (): string[] => messages().flatMap((d) => /^Message-ID: <([^>]+)>/im.exec(d)?.slice(1) ?? []);
+  return { host, port, dumpDir, files, messages, messageIds, stop: sink.stop };
 }
 
 /** The message part of an smtp-sink dump: everything after smtp-sink's own (folded) Received header. */

@@ -1,0 +1,23 @@
+import nodemailer from 'nodemailer';
+
+/**
+ * One message (Message-ID `<id>`, ~2,000 lines of `id`) on its own connection with nodemailer;
+ * resolves to the SMTP reply line: `250 …`, or the refusal (e.g. 452 on a full disk).
+ */
+export async function sendAlone(port: number, id: string): Promise<string> {
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  try {
+    const info = await t.sendMail({
+      from: 'sender@test.local',
+      to: 'rcpt@example.test',
+      subject: id,
+      messageId: `<${id}>`,
+      text: `${id}\n`.repeat(2000),
+    });
+    return info.response;
+  } catch (e) {
+    return String((e as { response?: string }).response ?? (e as Error).message);
+  } finally {
+    t.close();
+  }
+}
