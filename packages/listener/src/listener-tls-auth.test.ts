@@ -44,21 +44,21 @@ const swaks = async (port: number, args: readonly string[]): Promise<{ code: num
   return { code: r.code, out: r.stdout + r.stderr };
 };
 
+/** swaks over STARTTLS as alice from a@test.local to x@example.test, with AUTH `mech`. */
+const swaksAuth = (port: number, mech: 'PLAIN' | 'LOGIN', password: string) =>
+  swaks(
+    port,
+    ['--from', 'a@test.local', '--to', 'x@example.test', '--tls', '--auth', mech].concat([
+      '--auth-user',
+      'alice',
+      '--auth-password',
+      password,
+    ]),
+  );
+
 test('swaks --tls --auth PLAIN from outside relay_networks relays, and the envelope names the user', T, async (t) => {
   const { h } = await fixture(t);
-  const r = await swaks(h.port, [
-    '--from',
-    'a@test.local',
-    '--to',
-    'x@example.test',
-    '--tls',
-    '--auth',
-    'PLAIN',
-    '--auth-user',
-    'alice',
-    '--auth-password',
-    's3cret',
-  ]);
+  const r = await swaksAuth(h.port, 'PLAIN', 's3cret');
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /<~ +235 2\.7\.0 Authentication successful/);
   assert.equal(h.stored.length, 1);
@@ -73,38 +73,14 @@ test('swaks --tls --auth PLAIN from outside relay_networks relays, and the envel
 
 test('swaks --tls --auth LOGIN authenticates too', T, async (t) => {
   const { h } = await fixture(t);
-  const r = await swaks(h.port, [
-    '--from',
-    'a@test.local',
-    '--to',
-    'x@example.test',
-    '--tls',
-    '--auth',
-    'LOGIN',
-    '--auth-user',
-    'alice',
-    '--auth-password',
-    's3cret',
-  ]);
+  const r = await swaksAuth(h.port, 'LOGIN', 's3cret');
   assert.equal(r.code, 0, r.out);
   assert.equal(h.stored[0]?.envelope.client?.authUser, 'alice');
 });
 
 test('a wrong password gets 535 5.7.8 and the relay attempt after it 554 5.7.1', T, async (t) => {
   const { h } = await fixture(t);
-  const r = await swaks(h.port, [
-    '--from',
-    'a@test.local',
-    '--to',
-    'x@example.test',
-    '--tls',
-    '--auth',
-    'PLAIN',
-    '--auth-user',
-    'alice',
-    '--auth-password',
-    'wrong',
-  ]);
+  const r = await swaksAuth(h.port, 'PLAIN', 'wrong');
   assert.notEqual(r.code, 0);
   assert.match(r.out, /<~\*+ +535 5\.7\.8 /);
   // Without AUTH (TLS only) from a non-relay network: refused as open relay.
