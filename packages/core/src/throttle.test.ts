@@ -27,3 +27,17 @@ test('narrower scopes that inherit a throttle share its defining scope bucket', 
   assert.notEqual(reg.bucket('outbound_throttle_messages', 'solo', 'a.test'), a, 'a different defining scope');
   assert.equal(reg.bucket('outbound_throttle_messages', 'default', 'a.test'), undefined, 'unset = no throttle');
 });
+
+test('a registry over the live config follows a reload: same rate keeps its bucket, a new rate gets a fresh one, unset means none', () => {
+  let config = parseConfig('[global]\noutbound_throttle_messages = "2"\n', 'a.toml');
+  const reg = new ThrottleRegistry(() => config.delivery, new ManualClock(0));
+  const before = reg.bucket('outbound_throttle_messages', 'default', 'a.test');
+  assert.ok(before?.tryTake());
+  config = parseConfig('[global]\noutbound_throttle_messages = "2"\nretry_interval = "30m"\n', 'a.toml');
+  assert.equal(reg.bucket('outbound_throttle_messages', 'default', 'a.test'), before, 'unchanged rate: tokens kept');
+  config = parseConfig('[global]\noutbound_throttle_messages = "5"\n', 'a.toml');
+  const after = reg.bucket('outbound_throttle_messages', 'default', 'a.test');
+  assert.ok(after && after !== before, 'a new rate: a new bucket');
+  config = parseConfig('[global]\n', 'a.toml');
+  assert.equal(reg.bucket('outbound_throttle_messages', 'default', 'a.test'), undefined, 'throttle removed');
+});

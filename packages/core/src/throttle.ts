@@ -49,18 +49,31 @@ export class TokenBucket {
 
 export type ThrottleOption = 'outbound_throttle_messages' | 'outbound_throttle_connections';
 
-/** Finds (or makes) the bucket that governs a (binding, domain) for a throttle option. */
+/**
+ * Finds (or makes) the bucket that governs a (binding, domain) for a throttle option. Given a
+ * function, it resolves through the live config on every call, so `petrel config reload` changes
+ * rates at once: a bucket is keyed by its scope and rate, so an unchanged rate keeps its bucket
+ * (and its tokens) across a reload and a changed one starts a fresh bucket.
+ */
 export class ThrottleRegistry {
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly resolver: () => ScopeResolver;
 
   constructor(
-    private readonly resolver: ScopeResolver,
+    resolver: ScopeResolver | (() => ScopeResolver),
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.resolver = typeof resolver === 'function' ? resolver : () => resolver;
+  }
+
+  /** The delivery options buckets are resolved from now: a cache of bucket() is valid while this is the same. */
+  get resolverInUse(): ScopeResolver {
+    return this.resolver();
+  }
 
   /** The bucket for (binding, domain), or undefined when the option is unset (no throttle). */
   bucket(option: ThrottleOption, binding: string, domain: string): TokenBucket | undefined {
-    const { value, scope } = this.resolver.explain(option, binding, domain);
+    const { value, scope } = this.resolver().explain(option, binding, domain);
     if (!value) return undefined;
     // A global domain table shared by several domains via a regex is one bucket (reference §1).
     const key = `${option}\u0000${scope}\u0000${value.count}/${value.perMs}`;

@@ -66,7 +66,7 @@ export interface ConnectionEnv {
   /** Unique per process run; on every delivery.attempted of this connection. */
   readonly connectionId: string;
   /** The current throttle registry (a config reload replaces it). */
-  readonly throttles: () => ThrottleRegistry;
+  readonly throttles: ThrottleRegistry;
   /** Resolves at the next config reload (wakes a throttle wait to re-read the rate). */
   readonly reloaded: () => Promise<void>;
   readonly traces: TraceFiles;

@@ -7,7 +7,6 @@ import {
   ThrottleRegistry,
   type Logger,
   type QueueDemand,
-  type ScopeResolver,
   type Service,
   type ServiceContext,
   type TimerHandle,
@@ -71,9 +70,8 @@ export class OutboundService implements Service, PoolHost {
   private readonly runs = new Set<Promise<ConnectionEnd>>();
   private readonly maxTotal: number;
   private readonly stopTimeoutMs: number;
-  private throttles: ThrottleRegistry;
-  /** The delivery options the throttle registry was built from. */
-  private throttlesFor: ScopeResolver;
+  /** outbound_throttle_connections buckets; follows the live config (core's ThrottleRegistry). */
+  private readonly throttles: ThrottleRegistry;
   /** Resolves (and is replaced) on each `config.reloaded`. */
   private reloadSignal!: { promise: Promise<void>; resolve: () => void };
   private readonly traces: TraceFiles;
@@ -94,8 +92,7 @@ export class OutboundService implements Service, PoolHost {
     this.hostFailures = new HostFailures(ctx.clock, options.hostFailureRetryMs ?? HOST_FAILURE_RETRY_MS);
     this.maxTotal = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
-    this.throttles = new ThrottleRegistry(ctx.config.delivery, ctx.clock);
-    this.throttlesFor = ctx.config.delivery;
+    this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock);
     this.newReloadSignal();
     this.traces = new TraceFiles(ctx.logger);
     this.stopped = this.newStopSignal();
@@ -114,15 +111,6 @@ export class OutboundService implements Service, PoolHost {
     const promise = new Promise<void>((r) => (resolve = r));
     this.reloadSignal = { promise, resolve };
   }
-
-  /** outbound_throttle_connections buckets of the current config (a reload brings new rates). */
-  private readonly currentThrottles = (): ThrottleRegistry => {
-    if (this.throttlesFor !== this.ctx.config.delivery) {
-      this.throttles = new ThrottleRegistry(this.ctx.config.delivery, this.clock);
-      this.throttlesFor = this.ctx.config.delivery;
-    }
-    return this.throttles;
-  };
 
   /**
    * `config.reloaded`: idle connections were opened on the old route (routes, gateway, port,
@@ -251,7 +239,7 @@ export class OutboundService implements Service, PoolHost {
       isStopping: this.isStopping,
       idleWait,
       connectionId: `c${++this.connectionSeq}`,
-      throttles: this.currentThrottles,
+      throttles: this.throttles,
       reloaded: () => this.reloadSignal.promise,
       traces: this.traces,
       stopped: this.stopped,

@@ -10,7 +10,7 @@ const MAX_WAITS = 1000;
 
 /** Resolves true with a token taken (or no throttle set), false when `stopped` resolved first. */
 export async function takeConnectionToken(
-  throttles: () => ThrottleRegistry,
+  throttles: ThrottleRegistry,
   clock: Clock,
   binding: string,
   domain: string,
@@ -20,8 +20,8 @@ export async function takeConnectionToken(
   reloaded: () => Promise<void> = () => new Promise<void>(() => undefined),
 ): Promise<boolean> {
   for (let i = 0; i < MAX_WAITS; i++) {
-    // Re-read every round: a config reload replaces the registry (new rate, or no throttle).
-    const bucket = throttles().bucket('outbound_throttle_connections', binding, domain);
+    // Re-read every round: after a config reload the registry resolves the new rate (or none).
+    const bucket = throttles.bucket('outbound_throttle_connections', binding, domain);
     if (!bucket) return true;
     if (isStopping()) return false;
     if (bucket.tryTake()) return true;
@@ -37,6 +37,6 @@ export async function takeConnectionToken(
     clock.clearTimer(timer);
     if (woke === 'stop') return false;
   }
-  const bucket = throttles().bucket('outbound_throttle_connections', binding, domain);
+  const bucket = throttles.bucket('outbound_throttle_connections', binding, domain);
   return !isStopping() && (!bucket || bucket.tryTake());
 }

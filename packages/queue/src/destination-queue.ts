@@ -77,7 +77,8 @@ export class DestinationQueue {
   private readonly reception = new ReceptionIndex();
   private policyFrom: ScopeResolver | undefined;
   private cachedPolicy: DeliveryOptions | undefined;
-  private throttleFrom: ThrottleRegistry | undefined;
+  /** The delivery options cachedBucket was resolved from (a config reload brings new ones). */
+  private throttleFrom: ScopeResolver | undefined;
   private cachedBucket: TokenBucket | undefined;
 
   constructor(
@@ -94,11 +95,12 @@ export class DestinationQueue {
     return this.cachedPolicy;
   }
 
-  /** The outbound_throttle_messages bucket governing this queue, if any (cached per registry). */
+  /** The outbound_throttle_messages bucket governing this queue, if any (cached per config). */
   messageBucket(registry: ThrottleRegistry): TokenBucket | undefined {
-    if (this.throttleFrom !== registry) {
+    const source = registry.resolverInUse;
+    if (this.throttleFrom !== source) {
       this.cachedBucket = registry.bucket('outbound_throttle_messages', this.binding, this.domain);
-      this.throttleFrom = registry;
+      this.throttleFrom = source;
     }
     return this.cachedBucket;
   }

@@ -70,8 +70,8 @@ export class QueueManager implements Service {
   private readonly random: () => number;
   private readonly ops: QueueOperations;
   private readonly suspensions: Suspensions;
-  private throttles: ThrottleRegistry;
-  private throttlesFor: unknown;
+  /** Follows the live config: a reload's new rates apply at once (core's ThrottleRegistry). */
+  private readonly throttles: ThrottleRegistry;
   private seq = 0;
 
   constructor(
@@ -85,8 +85,7 @@ export class QueueManager implements Service {
     this.goal = options.connectionGoal ?? defaultConnectionGoal;
     this.timer = new DueTimer(ctx.clock, (q, now) => this.onDue(q, now));
     this.demand = new DemandCoalescer((q) => this.publishDemand(q));
-    this.throttles = new ThrottleRegistry(ctx.config.delivery, ctx.clock);
-    this.throttlesFor = ctx.config.delivery;
+    this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock);
     const access = this.access();
     this.ops = new QueueOperations(access);
     this.suspensions = new Suspensions(access);
@@ -158,7 +157,7 @@ export class QueueManager implements Service {
     if (this.isHeld(q, q.policy(resolver))) return null;
     // outbound_throttle_messages (reference §3): no token, no job. The queue asks again (demand)
     // when the next token is due, through the one due timer: no polling.
-    const bucket = q.messageBucket(this.throttleRegistry());
+    const bucket = q.messageBucket(this.throttles);
     if (bucket !== undefined && !bucket.tryTake()) {
       const at = this.ctx.clock.now() + Math.max(1, bucket.waitMs());
       if (at < q.throttleWakeAt) q.throttleWakeAt = at;
@@ -398,15 +397,6 @@ export class QueueManager implements Service {
     });
     const goal = Number.isFinite(raw) ? Math.min(Math.max(Math.floor(raw), 0), max) : 0;
     this.ctx.bus.publish('queue.demand', { binding: q.binding, domain: q.domain, active: q.active.length, goal });
-  }
-
-  private throttleRegistry(): ThrottleRegistry {
-    // A config reload brings a new resolver: buckets follow the new rates.
-    if (this.throttlesFor !== this.ctx.config.delivery) {
-      this.throttles = new ThrottleRegistry(this.ctx.config.delivery, this.ctx.clock);
-      this.throttlesFor = this.ctx.config.delivery;
-    }
-    return this.throttles;
   }
 
   private queueFor(binding: string, domain: string): DestinationQueue {
