@@ -26,6 +26,9 @@ export const ErrorCodes = {
   PETREL_ERR_AUTH_USERS: 'the listener cannot read its AUTH users file',
   PETREL_ERR_EVENTLOG_TRACE: 'the event log cannot answer a message trace',
   PETREL_ERR_POLICY: 'a policy module cannot be loaded or is invalid',
+  PETREL_ERR_MTA_STS: 'an MTA-STS policy could not be fetched or is invalid',
+  PETREL_ERR_DNSSEC_QUERY: 'a DNSSEC-aware DNS query (TLSA, AD bit) failed',
+  PETREL_ERR_TLS_REPORT: 'a TLS report (RFC 8460) could not be produced or stored',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

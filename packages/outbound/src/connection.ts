@@ -19,6 +19,7 @@ import {
   type ReplyData,
   type RouteHost,
   type ThrottleRegistry,
+  type TlsOutcome,
 } from '@petrel/core';
 import type { SmtpSession } from '@petrel/smtp-client';
 import { sendInBatches } from './batches.js';
@@ -94,6 +95,8 @@ export class DeliveryConnection {
   private session: SmtpSession | undefined;
   private host: RouteHost | undefined;
   private route: HostsRoute | undefined;
+  /** How TLS was decided for this connection's session (or the policy failure that prevented one). */
+  private tlsOutcome: TlsOutcome | undefined;
   private deliveries = 0;
 
   constructor(private readonly env: ConnectionEnv) {}
@@ -157,7 +160,11 @@ export class DeliveryConnection {
     ) {
       return this.releaseAndStop(first);
     }
+    this.reportDiscoveryFailure(route);
     const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
+      domain: env.domain,
+      ...(env.config.tlsPolicy?.mta_sts_ca_file !== undefined ? { mtaStsCaFile: env.config.tlsPolicy.mta_sts_ca_file } : {}),
+      onTls: (r) => env.bus.publish('tls.session', { ...r, at: env.clock.now(), domain: env.domain }),
       hostFailures: env.hostFailures,
       logger: env.logger,
       isStopping: env.isStopping,
@@ -178,6 +185,7 @@ export class DeliveryConnection {
       this.session = c.session;
       this.host = c.host;
       this.route = route;
+      this.tlsOutcome = c.tls;
     }
     if (env.isStopping() || c.kind === 'stopped') return this.releaseAndStop(first);
     if (c.kind === 'unreachable') {
@@ -185,6 +193,7 @@ export class DeliveryConnection {
         { binding: env.binding, domain: env.domain, reply: c.reply },
         'no host reachable; draining the queue',
       );
+      if (c.tls) this.tlsOutcome = c.tls;
       await this.drain(first, 'transient', c.reply, c.stage, c.remote);
       return 'failed';
     }
@@ -292,8 +301,26 @@ export class DeliveryConnection {
       startedAt,
       finishedAt: this.env.clock.now(),
       ...(tls ? { tls: { protocol: tls.protocol, cipher: tls.cipher } } : {}),
+      ...(this.tlsOutcome ? { tlsPolicy: this.tlsOutcome } : {}),
       ...(session ? { remoteDsn: session.capabilities.has('DSN') } : {}),
       connectionId: this.env.connectionId,
+    });
+  }
+
+  /**
+   * RFC 8460: a failed MTA-STS discovery (fetch error, invalid policy) is a failure of the domain's
+   * policy, reported once per connection (each is a session the policy should have covered).
+   */
+  private reportDiscoveryFailure(route: HostsRoute): void {
+    const f = route.mtaStsFailure;
+    if (!f) return;
+    const { env } = this;
+    env.bus.publish('tls.session', {
+      at: env.clock.now(),
+      domain: env.domain,
+      outcome: { policy: 'mta-sts', result: 'failure', failure: f.type },
+      ...(route.mtaSts ? { policyString: route.mtaSts.lines } : {}),
+      detail: f.detail,
     });
   }
 

@@ -25,6 +25,8 @@ import { buildJobs } from './jobs.js';
 import { checkSecretsReadable } from './secrets.js';
 import { RouteResolver, type RouteExplanation } from './route/route-resolver.js';
 import { SelfAddresses } from './route/self-addresses.js';
+import { createMtaStsResolver } from './tls/discovery.js';
+import type { MtaStsResolver } from './tls/mta-sts.js';
 
 export interface RoutingServiceOptions {
   /** DNS client; default: node:dns on the [dns] servers of the config. */
@@ -60,16 +62,26 @@ export class RoutingService implements Service {
   private derivedState: Derived;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly setBinding: SetBindingSource | undefined;
+  /** MTA-STS discovery and its policy cache: kept across reloads (the cache is per destination, not per config). */
+  private readonly mtaSts: MtaStsResolver | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly options: RoutingServiceOptions = {},
   ) {
     const clock = ctx.clock;
+    const client = options.dns ?? createDnsClient(ctx.config.dns);
     this.resolver = new CachingResolver({
-      client: options.dns ?? createDnsClient(ctx.config.dns),
+      client,
       now: () => clock.now(),
       ...(options.dnsCacheEntries !== undefined ? { maxEntries: options.dnsCacheEntries } : {}),
+    });
+    this.mtaSts = createMtaStsResolver({
+      client,
+      dns: this.resolver,
+      config: () => ctx.config,
+      now: () => clock.now(),
+      logger: ctx.logger,
     });
     this.self = new SelfAddresses(ctx.config.listener.listen);
     this.derivedState = this.derive(ctx.config);
@@ -92,7 +104,13 @@ export class RoutingService implements Service {
     const weights = config.bindingWeights ?? new Map<string, number>();
     return {
       config,
-      routes: new RouteResolver({ config, dns: this.resolver, self: this.self, ...random }),
+      routes: new RouteResolver({
+        config,
+        dns: this.resolver,
+        self: this.self,
+        ...random,
+        ...(this.mtaSts ? { mtaSts: this.mtaSts } : {}),
+      }),
       assigner: new Assigner({
         scopes: config.delivery,
         rules: this.options.rules ?? rulesFromConfig(config),

@@ -15,6 +15,7 @@ import { explainGateway, type GatewayHostExplained } from './gateway.js';
 import { explainMx, type MxExplanation } from './mx.js';
 import { explainRoutes, routesFailure, routesHosts, type RouteEntryExplained } from './routes.js';
 import type { SelfAddresses } from './self-addresses.js';
+import type { MtaStsDiscovery, MtaStsResolver } from '../tls/mta-sts.js';
 
 /**
  * A RouteHost that carries its own port: gateway entries may name different ports, and core's
@@ -50,6 +51,8 @@ export interface RouteResolverOptions {
   readonly random?: () => number;
   /** Petrel's own listener addresses: hosts there are skipped (RFC 5321 §6.3); default none. */
   readonly self?: SelfAddresses;
+  /** MTA-STS discovery (RFC 8461) for MX routes of domains with `mta_sts = "on"`; default none. */
+  readonly mtaSts?: MtaStsResolver;
 }
 
 /** Resolves and explains routes for (binding, domain) pairs from the config and the cached DNS. */
@@ -156,7 +159,10 @@ export class RouteResolver {
       return { ...base, source: 'address-literal', prohibited, self, route };
     }
 
+    // RFC 8461 applies to MX delivery: discovery runs beside the MX lookup (cached per domain).
+    const sts = policy.mta_sts === 'on' ? this.options.mtaSts?.discover(d) : undefined;
     const mx = await explainMx(dns, d, mxOptions);
+    const discovery = sts ? await sts : undefined;
     if (mx.failure)
       return {
         ...base,
@@ -175,7 +181,7 @@ export class RouteResolver {
         port: policy.remote_port,
       })),
     );
-    const route = hostsRoute(hosts, false);
+    const route = withMtaSts(hostsRoute(hosts, false), discovery);
     return { ...base, source: 'mx', mx, prohibited, self, route };
   }
 
@@ -191,6 +197,16 @@ export class RouteResolver {
     }
     return list;
   }
+}
+
+/** The route with its MTA-STS policy and discovery failure, when discovery found either. */
+function withMtaSts(route: Route, discovery: MtaStsDiscovery | undefined): Route {
+  if (route.kind !== 'hosts' || !discovery || (!discovery.policy && !discovery.failure)) return route;
+  return {
+    ...route,
+    ...(discovery.policy ? { mtaSts: discovery.policy } : {}),
+    ...(discovery.failure ? { mtaStsFailure: discovery.failure } : {}),
+  };
 }
 
 /** RFC 4954 credentials for a gateway route, when both user and password are configured. */

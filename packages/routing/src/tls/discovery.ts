@@ -1,0 +1,80 @@
+/**
+ * Wires MTA-STS discovery (and later DANE lookups) to routing's DNS, config and logger: the TXT
+ * lookups go through the configured resolver, the policy host is resolved through the cached
+ * resolver (never the system's), and the cache file lives in the spool directory.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import type { Logger, PetrelConfig } from '@petrel/core';
+import type { CachingResolver } from '../dns/caching-resolver.js';
+import type { DnsClient } from '../dns/dns-client.js';
+import { MtaStsCache } from './mta-sts-cache.js';
+import { fetchMtaStsPolicy } from './mta-sts-fetch.js';
+import { MtaStsResolver, type TxtLookup } from './mta-sts.js';
+
+/** The cache file, in the spool directory (RFC 8461 §5.1: policies survive restarts). */
+export const MTA_STS_CACHE_FILE = 'mta-sts-policies.json';
+
+export interface DiscoveryDeps {
+  readonly client: DnsClient;
+  readonly dns: CachingResolver;
+  /** The current config (a reload changes port, CA file and timeout). */
+  readonly config: () => PetrelConfig;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/** An MtaStsResolver on routing's DNS; undefined when the DNS client cannot look up TXT records. */
+export function createMtaStsResolver(deps: DiscoveryDeps): MtaStsResolver | undefined {
+  const { client, dns, logger } = deps;
+  if (!client.resolveTxt) return undefined;
+  const resolveTxt = client.resolveTxt.bind(client);
+  const txt: TxtLookup = async (name) => {
+    try {
+      const records = await resolveTxt(name);
+      return records.length > 0 ? records : 'none';
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return code === 'ENOTFOUND' || code === 'ENODATA' ? 'none' : 'error';
+    }
+  };
+  const lookup = async (name: string): Promise<{ address: string; family: 4 | 6 } | undefined> => {
+    for (const family of [4, 6] as const) {
+      const a = await dns.addresses(name, family);
+      if (a.kind === 'records') return { address: a.records[0]!.address, family };
+    }
+    return undefined;
+  };
+  const cacheFile = join(deps.config().spool_dir, MTA_STS_CACHE_FILE);
+  const cache = new MtaStsCache(cacheFile, (err, what) =>
+    logger.warn({ err, file: cacheFile }, `MTA-STS policy cache: ${what} failed`),
+  );
+  return new MtaStsResolver({
+    txt,
+    cache,
+    now: deps.now,
+    fetch: (domain) => {
+      const t = deps.config().tlsPolicy;
+      const ca = extraCa(t.mta_sts_ca_file, logger);
+      return fetchMtaStsPolicy(domain, {
+        lookup,
+        port: t.mta_sts_port,
+        timeoutMs: t.mta_sts_fetch_timeout,
+        ...(ca ? { ca: [...rootCertificates, ca] } : {}),
+      });
+    },
+    onFailure: (domain, f) => logger.info({ domain, failure: f.type, detail: f.detail }, 'MTA-STS discovery failed'),
+  });
+}
+
+/** The operator CA file's PEM, or undefined (unset or unreadable: logged, the root store alone is used). */
+export function extraCa(file: string | undefined, logger: Logger): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    logger.warn({ err, file }, 'tls_policy.mta_sts_ca_file cannot be read');
+    return undefined;
+  }
+}
