@@ -256,5 +256,10 @@ export async function connectToRoute(
 
 /** A failed session (or unused host) under a TLS policy, as a TlsOutcome. */
 function policyFailure(plan: TlsPlan, failure: TlsOutcome['failure']): TlsOutcome {
-  return { policy: plan.policy, result: 'failure', ...(failure ? { failure } : {}), ...(plan.mode ? { mode: plan.mode } : {}) };
+  return {
+    policy: plan.policy,
+    result: 'failure',
+    ...(failure ? { failure } : {}),
+    ...(plan.mode ? { mode: plan.mode } : {}),
+  };
 }

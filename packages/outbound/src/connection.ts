@@ -163,7 +163,9 @@ export class DeliveryConnection {
     this.reportDiscoveryFailure(route);
     const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
       domain: env.domain,
-      ...(env.config.tlsPolicy?.mta_sts_ca_file !== undefined ? { mtaStsCaFile: env.config.tlsPolicy.mta_sts_ca_file } : {}),
+      ...(env.config.tlsPolicy?.mta_sts_ca_file !== undefined
+        ? { mtaStsCaFile: env.config.tlsPolicy.mta_sts_ca_file }
+        : {}),
       onTls: (r) => env.bus.publish('tls.session', { ...r, at: env.clock.now(), domain: env.domain }),
       hostFailures: env.hostFailures,
       logger: env.logger,

@@ -71,7 +71,10 @@ export function planTls(
     };
     // RFC 8461 §4.1: an MX host that matches no `mx` pattern is not used under enforce.
     if (!mxMatches(host.name, sts.mx)) {
-      const miss = { failure: 'validation-failure' as const, detail: `MX host ${host.name} is not in the MTA-STS policy` };
+      const miss = {
+        failure: 'validation-failure' as const,
+        detail: `MX host ${host.name} is not in the MTA-STS policy`,
+      };
       return enforce ? { ...base, skip: miss, options } : { ...base, observed: miss, options };
     }
     return { ...base, options };

@@ -105,7 +105,11 @@ export function daneVerdict(
     if (ta < 0) continue;
     if (!chainsTo(chain, ta, now)) continue;
     if (!names.some((n) => leaf.checkHost(n) !== undefined))
-      return { ok: false, failure: 'certificate-host-mismatch', detail: `certificate not valid for ${names.join(', ')}` };
+      return {
+        ok: false,
+        failure: 'certificate-host-mismatch',
+        detail: `certificate not valid for ${names.join(', ')}`,
+      };
     return { ok: true };
   }
   return { ok: false, failure: 'tlsa-invalid', detail: 'no TLSA record matches the certificate chain' };

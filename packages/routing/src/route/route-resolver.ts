@@ -162,7 +162,7 @@ export class RouteResolver {
     // RFC 8461 applies to MX delivery: discovery runs beside the MX lookup (cached per domain).
     const sts = policy.mta_sts === 'on' ? this.options.mtaSts?.discover(d) : undefined;
     const mx = await explainMx(dns, d, mxOptions);
-    const discovery = sts ? await sts : undefined;
+    const discovery = sts !== undefined ? await sts : undefined;
     if (mx.failure)
       return {
         ...base,

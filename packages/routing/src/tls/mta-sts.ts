@@ -52,7 +52,7 @@ export class MtaStsResolver {
       return Promise.resolve(hit.answer);
     }
     const running = this.inflight.get(d);
-    if (running) return running;
+    if (running !== undefined) return running;
     const p = this.run(d).then((answer) => {
       this.inflight.delete(d);
       if (this.recent.size > 50_000) this.recent.clear();
@@ -112,6 +112,9 @@ export class MtaStsResolver {
   }
 }
 
-function routePolicy(id: string, p: { mode: string; mx: readonly string[]; lines: readonly string[] }): MtaStsRoutePolicy {
+function routePolicy(
+  id: string,
+  p: { mode: string; mx: readonly string[]; lines: readonly string[] },
+): MtaStsRoutePolicy {
   return { mode: p.mode === 'enforce' ? 'enforce' : 'testing', mx: p.mx, id, lines: p.lines };
 }

@@ -1,0 +1,137 @@
+/**
+ * MTA-STS (RFC 8461) end to end: policies published over HTTPS by a real server, TXT and MX records
+ * from dnsmasq, MX hosts on aiosmtpd with STARTTLS, mail submitted with smtplib. One daemon serves
+ * four destination domains, one per behaviour.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  makeTestCa,
+  mtaStsPolicy,
+  startAio,
+  startMtaStsServer,
+  submitWithSmtplib,
+  type Aio,
+  type MtaStsServer,
+} from '@petrel/testkit';
+import { startPetrel, testConfig, type EventRecord, type PetrelHandle } from '../lib/petrel.js';
+import { scenario, type Scenario } from '../lib/scenario.js';
+
+/** Domain → its MX address (127.0.0.x) and what the policy and the MX certificate say. */
+const DOMAINS = {
+  'sts-ok.test': { ip: '127.0.0.41', mode: 'enforce', mx: ['*.sts-ok.test'], certFor: 'mx.sts-ok.test' },
+  'sts-nomatch.test': {
+    ip: '127.0.0.42',
+    mode: 'enforce',
+    mx: ['other.sts-nomatch.test'],
+    certFor: 'mx.sts-nomatch.test',
+  },
+  'sts-badcert.test': { ip: '127.0.0.43', mode: 'enforce', mx: ['mx.sts-badcert.test'], certFor: 'wrong-name.test' },
+  'sts-testing.test': { ip: '127.0.0.44', mode: 'testing', mx: ['mx.sts-testing.test'], certFor: 'wrong-name.test' },
+} as const;
+type Domain = keyof typeof DOMAINS;
+
+function dnsLines(): string[] {
+  return Object.entries(DOMAINS).flatMap(([d, v]) => [
+    `mx-host=${d},mx.${d},10`,
+    `host-record=mx.${d},${v.ip}`,
+    `host-record=mta-sts.${d},127.0.0.1`,
+    `txt-record=_mta-sts.${d},"v=STSv1; id=20261206T1"`,
+  ]);
+}
+
+describe('MTA-STS', () => {
+  let s: Scenario;
+  let petrel: PetrelHandle;
+  let sts: MtaStsServer;
+  const mx = new Map<Domain, Aio>();
+  let finish: () => Promise<void>;
+
+  before(async () => {
+    // One scenario for the whole block: its cleanups run in after().
+    s = await scenario(
+      {
+        after: (fn: () => Promise<void>) => {
+          finish = fn;
+        },
+      },
+      dnsLines(),
+    );
+    const certDir = join(s.dir, 'certs');
+    mkdirSync(certDir);
+    const ca = await makeTestCa(certDir);
+    const web = await ca.issue(Object.keys(DOMAINS).map((d) => `mta-sts.${d}`));
+    sts = await startMtaStsServer({
+      ...web,
+      policies: Object.fromEntries(Object.entries(DOMAINS).map(([d, v]) => [d, mtaStsPolicy(v.mode, v.mx)])),
+    });
+    s.defer(() => sts.stop());
+    for (const [d, v] of Object.entries(DOMAINS) as [Domain, (typeof DOMAINS)[Domain]][]) {
+      const c = await ca.issue([v.certFor]);
+      const aio = await startAio(s.dir, v.ip, s.mxPort, ['--tls', c.cert, c.key]);
+      s.defer(() => aio.stop());
+      mx.set(d, aio);
+    }
+    const cfg = testConfig({
+      listenPort: s.listenPort,
+      dnsServer: s.dns.server,
+      remotePort: s.mxPort,
+      global: 'retry_interval = "1h"',
+      extra: `[tls_policy]\nmta_sts_port = ${sts.port}\nmta_sts_ca_file = "${ca.ca}"\n`,
+    });
+    petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
+    s.defer(() => petrel.stop());
+  });
+  after(() => finish());
+
+  const send = (domain: Domain, tag: string): Promise<string> =>
+    submitWithSmtplib(s.listenPort, {
+      sender: 'sender@example.test',
+      recipients: [[`user@${domain}`, []]],
+      message: `From: sender@example.test\r\nTo: user@${domain}\r\nSubject: ${tag}\r\n\r\n${tag}\r\n`,
+    });
+  const outcome = async (id: string, type: string): Promise<EventRecord> => {
+    const ev = await petrel.waitForEvents(`${type} of ${id}`, (e) =>
+      e.some((x) => x.message_id === id && x.type === type),
+    );
+    return ev.find((x) => x.message_id === id && x.type === type)!;
+  };
+
+  test('enforce with a matching MX and a valid certificate delivers over verified TLS', async () => {
+    const id = await send('sts-ok.test', 'ok');
+    const d = await outcome(id, 'delivery');
+    assert.equal(d.remote_host, 'mx.sts-ok.test');
+    assert.deepEqual([d.tls_policy, d.tls_mode, d.tls_result], ['mta-sts', 'enforce', 'success']);
+    assert.match(String(d.tls_version), /^TLSv1\.[23]$/);
+    assert.equal(mx.get('sts-ok.test')!.messages().length, 1);
+    assert.ok(sts.fetches('sts-ok.test') >= 1, 'the policy was fetched over HTTPS');
+  });
+
+  test('enforce with an MX the policy does not name defers with 4.7.5 and sends nothing', async () => {
+    const id = await send('sts-nomatch.test', 'nomatch');
+    const t = await outcome(id, 'transient_failure');
+    assert.match(String(t.reply), /^451 4\.7\.5 .*mx\.sts-nomatch\.test.*not in the MTA-STS policy/);
+    assert.deepEqual([t.tls_policy, t.tls_result, t.tls_failure], ['mta-sts', 'failure', 'validation-failure']);
+    assert.equal(mx.get('sts-nomatch.test')!.messages().length, 0, 'the MX was not used');
+  });
+
+  test('enforce with a certificate for another name defers with 4.7.5 (never downgraded to plaintext)', async () => {
+    const id = await send('sts-badcert.test', 'badcert');
+    const t = await outcome(id, 'transient_failure');
+    assert.match(String(t.reply), /^451 4\.7\.5 \[internal\] TLS authentication failed \(certificate-host-mismatch/);
+    assert.deepEqual([t.tls_policy, t.tls_failure], ['mta-sts', 'certificate-host-mismatch']);
+    assert.equal(mx.get('sts-badcert.test')!.messages().length, 0, 'nothing was sent');
+  });
+
+  test('testing mode delivers despite a bad certificate and logs the failure', async () => {
+    const id = await send('sts-testing.test', 'testing');
+    const d = await outcome(id, 'delivery');
+    assert.deepEqual(
+      [d.tls_policy, d.tls_mode, d.tls_result, d.tls_failure],
+      ['mta-sts', 'testing', 'failure', 'certificate-host-mismatch'],
+    );
+    assert.equal(mx.get('sts-testing.test')!.messages().length, 1);
+  });
+});
