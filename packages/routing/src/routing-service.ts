@@ -25,7 +25,8 @@ import { buildJobs } from './jobs.js';
 import { checkSecretsReadable } from './secrets.js';
 import { RouteResolver, type RouteExplanation } from './route/route-resolver.js';
 import { SelfAddresses } from './route/self-addresses.js';
-import { createMtaStsResolver } from './tls/discovery.js';
+import { createDaneResolver, createMtaStsResolver } from './tls/discovery.js';
+import type { DaneResolver } from './tls/dane.js';
 import type { MtaStsResolver } from './tls/mta-sts.js';
 
 export interface RoutingServiceOptions {
@@ -64,6 +65,8 @@ export class RoutingService implements Service {
   private readonly setBinding: SetBindingSource | undefined;
   /** MTA-STS discovery and its policy cache: kept across reloads (the cache is per destination, not per config). */
   private readonly mtaSts: MtaStsResolver | undefined;
+  /** DANE TLSA lookups with the AD bit; only with the default DNS client (a test's fake client has no wire). */
+  private readonly dane: DaneResolver | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -83,6 +86,7 @@ export class RoutingService implements Service {
       now: () => clock.now(),
       logger: ctx.logger,
     });
+    this.dane = options.dns ? undefined : createDaneResolver({ config: () => ctx.config, now: () => clock.now() });
     this.self = new SelfAddresses(ctx.config.listener.listen);
     this.derivedState = this.derive(ctx.config);
     this.setBinding = options.setBinding;
@@ -110,6 +114,7 @@ export class RoutingService implements Service {
         self: this.self,
         ...random,
         ...(this.mtaSts ? { mtaSts: this.mtaSts } : {}),
+        ...(this.dane ? { dane: this.dane } : {}),
       }),
       assigner: new Assigner({
         scopes: config.delivery,

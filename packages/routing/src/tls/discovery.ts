@@ -12,6 +12,10 @@ import type { DnsClient } from '../dns/dns-client.js';
 import { MtaStsCache } from './mta-sts-cache.js';
 import { fetchMtaStsPolicy } from './mta-sts-fetch.js';
 import { MtaStsResolver, type TxtLookup } from './mta-sts.js';
+import { DaneResolver } from './dane.js';
+import { querySecure, type DnssecServer } from '../dns/dnssec-client.js';
+import { Resolver } from 'node:dns';
+import { parseHostPort } from '@petrel/core';
 
 /** The cache file, in the spool directory (RFC 8461 §5.1: policies survive restarts). */
 export const MTA_STS_CACHE_FILE = 'mta-sts-policies.json';
@@ -77,4 +81,27 @@ export function extraCa(file: string | undefined, logger: Logger): string | unde
     logger.warn({ err, file }, 'tls_policy.mta_sts_ca_file cannot be read');
     return undefined;
   }
+}
+
+/**
+ * A DaneResolver asking the [dns] servers (or, with none configured, the system's) with the DO bit.
+ * The server list is read from the config at each query, so a reload applies.
+ */
+export function createDaneResolver(deps: Pick<DiscoveryDeps, 'config' | 'now'>): DaneResolver {
+  return new DaneResolver({
+    now: deps.now,
+    query: (name, type) => {
+      const dns = deps.config().dns;
+      return querySecure(dnssecServers(dns.servers), name, type, { timeoutMs: dns.timeout, tries: dns.tries });
+    },
+  });
+}
+
+/** "ip", "ip:port" and "[v6]:port" entries as query targets; empty = the system resolver's servers. */
+export function dnssecServers(entries: readonly string[]): DnssecServer[] {
+  const list = entries.length > 0 ? entries : new Resolver().getServers();
+  return list.flatMap((e) => {
+    const hp = parseHostPort(e, 53);
+    return hp ? [{ host: hp.host, port: hp.port }] : [];
+  });
 }
