@@ -16,6 +16,8 @@ import {
   type Aio,
   type MtaStsServer,
 } from '@petrel/testkit';
+import { waitFor } from '@petrel/testkit';
+import { petrelCli } from '../lib/cli.js';
 import { startPetrel, testConfig, type EventRecord, type PetrelHandle } from '../lib/petrel.js';
 import { scenario, type Scenario } from '../lib/scenario.js';
 
@@ -48,6 +50,7 @@ describe('MTA-STS', () => {
   let sts: MtaStsServer;
   const mx = new Map<Domain, Aio>();
   let finish: () => Promise<void>;
+  let cfg: string;
 
   before(async () => {
     // One scenario for the whole block: its cleanups run in after().
@@ -74,7 +77,7 @@ describe('MTA-STS', () => {
       s.defer(() => aio.stop());
       mx.set(d, aio);
     }
-    const cfg = testConfig({
+    cfg = testConfig({
       listenPort: s.listenPort,
       dnsServer: s.dns.server,
       remotePort: s.mxPort,
@@ -134,4 +137,62 @@ describe('MTA-STS', () => {
     );
     assert.equal(mx.get('sts-testing.test')!.messages().length, 1);
   });
+
+  /** `petrel tls report` for a domain, today (UTC). */
+  const report = async (domain: string): Promise<Rpt> => {
+    const r = await petrelCli(petrel, ['tls', 'report', '--domain', domain]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Rpt;
+  };
+  const failures = (r: Rpt): number => r.policies.reduce((n, p) => n + p.summary['total-failure-session-count'], 0);
+
+  test('petrel tls report prints the RFC 8460 report: successes, failures with result types, kept across a restart', async () => {
+    // The counters reach their file within a second of a change; the report reads them from memory.
+    const ok = await waitFor(
+      'a success in the report',
+      async () => {
+        const r = await report('sts-ok.test');
+        return r.policies[0]?.summary['total-successful-session-count'] ? r : undefined;
+      },
+      10_000,
+    );
+    assert.equal(ok.policies[0]!.policy['policy-type'], 'sts');
+    assert.deepEqual(
+      ok.policies[0]!.policy['policy-string'],
+      mtaStsPolicy('enforce', ['*.sts-ok.test']).trimEnd().split('\r\n'),
+    );
+    assert.equal(ok.policies[0]!.policy['mx-host'], '*.sts-ok.test');
+    const bad = await report('sts-badcert.test');
+    const detail = bad.policies[0]!['failure-details']![0]!;
+    assert.deepEqual(
+      [detail['result-type'], detail['receiving-mx-hostname'], detail['receiving-ip']],
+      ['certificate-host-mismatch', 'mx.sts-badcert.test', '127.0.0.43'],
+    );
+    const before = failures(bad);
+    assert.ok(before >= 1);
+    assert.equal(
+      (await report('sts-testing.test')).policies[0]!['failure-details']![0]!['result-type'],
+      'certificate-host-mismatch',
+    );
+    // Durable: a restarted daemon reports the same counts (from <spool_dir>/tlsrpt/<day>.json).
+    await petrel.stop();
+    petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
+    assert.equal(failures(await report('sts-badcert.test')) >= before, true);
+    assert.equal((await report('sts-ok.test')).policies[0]!.summary['total-successful-session-count'], 1);
+  });
+
+  test('petrel tls report refuses a malformed date', async () => {
+    const r = await petrelCli(petrel, ['tls', 'report', '--domain', 'sts-ok.test', '--date', '6.12.2026']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /--date: expected YYYY-MM-DD/);
+  });
 });
+
+interface Rpt {
+  readonly 'organization-name': string;
+  readonly policies: readonly {
+    readonly policy: Record<string, unknown>;
+    readonly summary: { 'total-successful-session-count': number; 'total-failure-session-count': number };
+    readonly 'failure-details'?: readonly Record<string, unknown>[];
+  }[];
+}
