@@ -57,14 +57,17 @@ export class TlsReportStore {
     // RFC 8460 §4.4: a TLSA policy is per MX host; an STS policy covers the domain's MX patterns.
     const mxHost = type === 'tlsa' ? r.mxHost : type === 'sts' ? stsPatterns(strings) : undefined;
     const key = `${type}\u0000${strings.join('\n')}\u0000${mxHost ?? ''}`;
-    const domain = (counters[r.domain] ??= {});
-    const p = (domain[key] ??= { type, strings, ...(mxHost ? { mxHost } : {}), success: 0, failures: {} });
+    const domain = counters[r.domain] ?? {};
+    counters[r.domain] = domain;
+    const p = domain[key] ?? { type, strings, ...(mxHost ? { mxHost } : {}), success: 0, failures: {} };
+    domain[key] = p;
     if (r.outcome.result === 'success') p.success++;
     else {
       // A plaintext session counts as a failure to negotiate TLS (RFC 8460 §4.3.1).
       const resultType = r.outcome.failure ?? 'starttls-not-supported';
       const fkey = `${resultType}\u0000${r.mxHost ?? ''}\u0000${r.receivingIp ?? ''}`;
-      const f = (p.failures[fkey] ??= { resultType, mxHost: r.mxHost ?? '', ip: r.receivingIp ?? '', count: 0 });
+      const f = p.failures[fkey] ?? { resultType, mxHost: r.mxHost ?? '', ip: r.receivingIp ?? '', count: 0 };
+      p.failures[fkey] = f;
       f.count++;
       if (r.detail !== undefined) f.detail = r.detail.slice(0, 200);
     }
