@@ -65,8 +65,8 @@ export interface ConnectDeps {
   readonly machine?: StateMachine;
   /** The recipient domain (MTA-STS / DANE reference identity, TLS reports). */
   readonly domain?: string;
-  /** [tls_policy] mta_sts_ca_file: extra CAs for MX certificates under MTA-STS. */
-  readonly mtaStsCaFile?: string;
+  /** Trusted CAs for MX certificates under MTA-STS (roots + [tls_policy] mta_sts_ca_file); default Node's. */
+  readonly mtaStsCa?: readonly string[];
   /** Told every host session decided under a TLS policy (TLS-RPT counts sessions, RFC 8460 §4). */
   readonly onTls?: (report: Omit<TlsSessionReport, 'at' | 'domain'>) => void;
 }
@@ -152,7 +152,7 @@ export async function connectToRoute(
   };
   for (const host of deps.hostFailures.candidates(route.hosts)) {
     if (deps.isStopping()) return { kind: 'stopped' };
-    const plan = planTls(route, host, deps.domain ?? host.name, policy, deps.mtaStsCaFile);
+    const plan = planTls(route, host, deps.domain ?? host.name, policy, deps.mtaStsCa);
     if (plan.skip) {
       const outcome = policyFailure(plan, plan.skip.failure);
       tell(plan, host, outcome, plan.skip.detail);

@@ -33,6 +33,7 @@ import { takeConnectionToken } from './throttle-wait.js';
 import type { TraceFiles } from './trace.js';
 import { stripHeaders } from './strip-headers.js';
 import type { OutboundPolicy } from './policy-hooks.js';
+import type { MtaStsCa } from './tls-plan.js';
 
 /** Why a connection ended; the pool opens a replacement after 'recycle' and 'limit'. */
 export type ConnectionEnd =
@@ -75,6 +76,8 @@ export interface ConnectionEnv {
   readonly stopped: Promise<void>;
   /** This connection's policy snapshot (policy-hooks.ts). */
   readonly policy?: OutboundPolicy;
+  /** The service's MTA-STS CA reader (tls-plan.ts). */
+  readonly mtaStsCa?: MtaStsCa;
 }
 
 /** One open connection as `petrel domain` shows it (Momentum's per-connection SMTP state). */
@@ -163,9 +166,7 @@ export class DeliveryConnection {
     this.reportDiscoveryFailure(route);
     const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
       domain: env.domain,
-      ...(env.config.tlsPolicy?.mta_sts_ca_file !== undefined
-        ? { mtaStsCaFile: env.config.tlsPolicy.mta_sts_ca_file }
-        : {}),
+      ...this.mtaStsCa(),
       onTls: (r) => env.bus.publish('tls.session', { ...r, at: env.clock.now(), domain: env.domain }),
       hostFailures: env.hostFailures,
       logger: env.logger,
@@ -307,6 +308,12 @@ export class DeliveryConnection {
       ...(session ? { remoteDsn: session.capabilities.has('DSN') } : {}),
       connectionId: this.env.connectionId,
     });
+  }
+
+  /** The MTA-STS CA list for connectToRoute, when the config names a CA file. */
+  private mtaStsCa(): { mtaStsCa?: readonly string[] } {
+    const ca = this.env.mtaStsCa?.get(this.env.config.tlsPolicy?.mta_sts_ca_file);
+    return ca ? { mtaStsCa: ca } : {};
   }
 
   /**

@@ -36,7 +36,7 @@ export function planTls(
   host: RouteHost,
   domain: string,
   policy: DeliveryOptions,
-  mtaStsCaFile: string | undefined,
+  mtaStsCa: readonly string[] | undefined,
 ): TlsPlan {
   const dane = host.dane;
   if (dane) {
@@ -63,11 +63,11 @@ export function planTls(
   if (sts) {
     const enforce = sts.mode === 'enforce';
     const base = { policy: 'mta-sts' as const, mode: sts.mode, policyString: sts.lines };
-    const ca = caWith(mtaStsCaFile);
+    const ca = mtaStsCa;
     const options = {
       tls: enforce ? ('required' as const) : policy.tls,
       tlsAuth: { kind: 'mta-sts' as const, name: host.name, enforce },
-      ...(ca ? { tlsCa: ca } : {}),
+      ...(ca ? { tlsCa: [...ca] } : {}),
     };
     // RFC 8461 §4.1: an MX host that matches no `mx` pattern is not used under enforce.
     if (!mxMatches(host.name, sts.mx)) {
@@ -118,19 +118,25 @@ const FAILURE_TYPES = new Set<string>([
   'dane-required',
 ]);
 
-let caMemo: { file: string; pem: string[] } | undefined;
+/**
+ * The CAs an MX certificate is checked against under MTA-STS: Node's root store plus the
+ * operator's `[tls_policy] mta_sts_ca_file`, read once per path (a reload naming another file
+ * reads it); undefined without a file (Node's default store applies).
+ */
+export class MtaStsCa {
+  private memo: { readonly file: string; readonly pem: readonly string[] } | undefined;
 
-/** Node's root store plus the operator's MTA-STS CA file (read once per path), or undefined without one. */
-function caWith(file: string | undefined): string[] | undefined {
-  if (file === undefined) return undefined;
-  if (caMemo?.file !== file) {
-    let extra: string[] = [];
-    try {
-      extra = [readFileSync(file, 'utf8')];
-    } catch {
-      // Unreadable: routing logs it at policy fetch; the root store alone is used.
+  get(file: string | undefined): readonly string[] | undefined {
+    if (file === undefined) return undefined;
+    if (this.memo?.file !== file) {
+      let extra: string[] = [];
+      try {
+        extra = [readFileSync(file, 'utf8')];
+      } catch {
+        // Unreadable: routing logs it at policy fetch; the root store alone is used.
+      }
+      this.memo = { file, pem: [...rootCertificates, ...extra] };
     }
-    caMemo = { file, pem: [...rootCertificates, ...extra] };
+    return this.memo.pem;
   }
-  return caMemo.pem;
 }
