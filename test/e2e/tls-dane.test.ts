@@ -16,6 +16,7 @@ import {
   type Aio,
   type DnssecWorld,
 } from '@petrel/testkit';
+import { petrelCli } from '../lib/cli.js';
 import { startPetrel, testConfig, type EventRecord, type PetrelHandle } from '../lib/petrel.js';
 import { scenario, type Scenario } from '../lib/scenario.js';
 
@@ -140,5 +141,13 @@ describe('DANE', () => {
     const d = await outcome(id, 'delivery');
     assert.deepEqual([d.tls_policy, d.tls_result], ['opportunistic', 'success']);
     assert.equal(mx.get('plain.test')!.messages().length, 1);
+  });
+
+  test('petrel domain shows the DANE state of the MX hosts', async () => {
+    const ok = await petrelCli(petrel, ['domain', 'ok.dane.test']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /dane mx\.ok\.dane\.test: 1 usable TLSA record\(s\)/);
+    const plain = await petrelCli(petrel, ['domain', 'plain.test']);
+    assert.doesNotMatch(plain.stdout, /dane /, 'an unsigned zone has no DANE state');
   });
 });

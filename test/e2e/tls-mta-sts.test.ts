@@ -181,6 +181,12 @@ describe('MTA-STS', () => {
     assert.equal((await report('sts-ok.test')).policies[0]!.summary['total-successful-session-count'], 1);
   });
 
+  test('petrel domain shows the MTA-STS policy in force', async () => {
+    const r = await petrelCli(petrel, ['domain', 'sts-ok.test']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /mta-sts: enforce \(id 20261206T1\) mx \*\.sts-ok\.test/);
+  });
+
   test('petrel tls report refuses a malformed date', async () => {
     const r = await petrelCli(petrel, ['tls', 'report', '--domain', 'sts-ok.test', '--date', '6.12.2026']);
     assert.notEqual(r.code, 0);
