@@ -32,6 +32,13 @@ const DOMAINS = {
   },
   'sts-badcert.test': { ip: '127.0.0.43', mode: 'enforce', mx: ['mx.sts-badcert.test'], certFor: 'wrong-name.test' },
   'sts-testing.test': { ip: '127.0.0.44', mode: 'testing', mx: ['mx.sts-testing.test'], certFor: 'wrong-name.test' },
+  // Its TXT record announces a policy the HTTPS server does not have (404).
+  'sts-nopolicy.test': {
+    ip: '127.0.0.45',
+    mode: 'enforce',
+    mx: ['mx.sts-nopolicy.test'],
+    certFor: 'mx.sts-nopolicy.test',
+  },
 } as const;
 type Domain = keyof typeof DOMAINS;
 
@@ -68,7 +75,11 @@ describe('MTA-STS', () => {
     const web = await ca.issue(Object.keys(DOMAINS).map((d) => `mta-sts.${d}`));
     sts = await startMtaStsServer({
       ...web,
-      policies: Object.fromEntries(Object.entries(DOMAINS).map(([d, v]) => [d, mtaStsPolicy(v.mode, v.mx)])),
+      policies: Object.fromEntries(
+        Object.entries(DOMAINS)
+          .filter(([d]) => d !== 'sts-nopolicy.test')
+          .map(([d, v]) => [d, mtaStsPolicy(v.mode, v.mx)]),
+      ),
     });
     s.defer(() => sts.stop());
     for (const [d, v] of Object.entries(DOMAINS) as [Domain, (typeof DOMAINS)[Domain]][]) {
@@ -101,6 +112,14 @@ describe('MTA-STS', () => {
     );
     return ev.find((x) => x.message_id === id && x.type === type)!;
   };
+
+  /** `petrel tls report` for a domain, today (UTC). */
+  const report = async (domain: string): Promise<Rpt> => {
+    const r = await petrelCli(petrel, ['tls', 'report', '--domain', domain]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Rpt;
+  };
+  const failures = (r: Rpt): number => r.policies.reduce((n, p) => n + p.summary['total-failure-session-count'], 0);
 
   test('enforce with a matching MX and a valid certificate delivers over verified TLS', async () => {
     const id = await send('sts-ok.test', 'ok');
@@ -138,13 +157,24 @@ describe('MTA-STS', () => {
     assert.equal(mx.get('sts-testing.test')!.messages().length, 1);
   });
 
-  /** `petrel tls report` for a domain, today (UTC). */
-  const report = async (domain: string): Promise<Rpt> => {
-    const r = await petrelCli(petrel, ['tls', 'report', '--domain', domain]);
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as Rpt;
-  };
-  const failures = (r: Rpt): number => r.policies.reduce((n, p) => n + p.summary['total-failure-session-count'], 0);
+  test('a policy that cannot be fetched: delivered as without a policy, the fetch error reported', async () => {
+    const id = await send('sts-nopolicy.test', 'nopolicy');
+    const d = await outcome(id, 'delivery');
+    assert.deepEqual([d.tls_policy, d.tls_result], ['opportunistic', 'success']);
+    const r = await waitFor(
+      'the fetch error in the report',
+      async () => {
+        const x = await report('sts-nopolicy.test');
+        return x.policies.some((p) => p.policy['policy-type'] === 'sts') ? x : undefined;
+      },
+      10_000,
+    );
+    const stsPolicy = r.policies.find((p) => p.policy['policy-type'] === 'sts')!;
+    assert.equal(stsPolicy['failure-details']![0]!['result-type'], 'sts-policy-fetch-error');
+    assert.match(String(stsPolicy['failure-details']![0]!['additional-information']), /HTTP status 404/);
+    const none = r.policies.find((p) => p.policy['policy-type'] === 'no-policy-found')!;
+    assert.equal(none.summary['total-successful-session-count'], 1);
+  });
 
   test('petrel tls report prints the RFC 8460 report: successes, failures with result types, kept across a restart', async () => {
     // The counters reach their file within a second of a change; the report reads them from memory.

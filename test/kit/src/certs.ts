@@ -67,7 +67,9 @@ export async function makeTestCa(dir: string): Promise<TestCa> {
   if (r0.code !== 0) throw new Error(`openssl req: ${r0.stderr}`);
   let n = 0;
   const issue = async (names: readonly string[], opts: { days?: number } = {}) => {
-    const stem = join(dir, `srv${n++ === 0 ? '' : n - 1}`);
+    // srv.pem / srv-key.pem first (what makeCerts always wrote), then srv1.pem, srv2.pem, …
+    const stem = join(dir, n === 0 ? 'srv' : `srv${n}`);
+    n++;
     const key = `${stem}-key.pem`;
     const csr = `${stem}.csr`;
     const cert = `${stem}.pem`;
