@@ -141,7 +141,10 @@ export async function connectToRoute(
   let tried = 0;
   let tlsOutcome: TlsOutcome | undefined;
   const tell = (plan: TlsPlan, host: RouteHost, outcome: TlsOutcome, detail?: string): void => {
-    if (plan.policy === 'none') return;
+    // TLS-RPT counters are kept for domains that publish a policy (or tried to: a failed MTA-STS
+    // discovery), not for every destination: a bulk sender reaches far more domains than care.
+    const reported = plan.policy === 'mta-sts' || plan.policy === 'dane' || route.mtaStsFailure !== undefined;
+    if (!reported) return;
     deps.onTls?.({
       outcome,
       mxHost: host.name,
