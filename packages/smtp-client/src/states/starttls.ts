@@ -15,8 +15,10 @@ import { judgeTls } from '../tls-auth.js';
 export function tlsOptions(ctx: StateContext): ConnectionOptions {
   const o = ctx.options;
   const name = o.hostname ?? o.host;
-  // Under a TLS policy the handshake takes any certificate and judgeTls decides after it (tls-auth.ts).
-  const policy = o.tlsAuth !== undefined;
+  // Under an enforcing TLS policy the handshake takes any certificate and judgeTls decides after it
+  // (tls-auth.ts). MTA-STS testing only observes: the configured tls_verify still applies in full.
+  const a = o.tlsAuth;
+  const policy = a !== undefined && (a.kind !== 'mta-sts' || a.enforce);
   return {
     // RFC 6066 §3: SNI carries host names only, never an address literal.
     ...(isIP(name) === 0 ? { servername: name } : {}),
