@@ -59,7 +59,19 @@ describe('DANE', () => {
           'ta IN MX 10 mx.ta',
           'mx.ta IN A 127.0.0.53',
           `_25._tcp.mx.ta IN TLSA 2 0 1 ${tlsaSha256(ca.ca, 0)}`,
+          'bogus IN MX 10 mx.bogus',
+          'mx.bogus IN A 127.0.0.55',
+          `_25._tcp.mx.bogus IN TLSA 3 1 1 ${tlsaSha256(ok.cert, 1)}`,
         ],
+        // An attacker's TLSA record: the data no longer matches its signature, so unbound answers SERVFAIL.
+        tamper: (zone) =>
+          zone.replace(
+            new RegExp(
+              `(_25\\._tcp\\.mx\\.bogus\\.dane\\.test\\.\\s+\\d+\\s+IN\\s+TLSA\\s+3 1 1 )${tlsaSha256(ok.cert, 1)}`,
+              'i',
+            ),
+            `$1${'0'.repeat(64)}`,
+          ),
       },
       {
         name: 'plain.test',
@@ -78,6 +90,7 @@ describe('DANE', () => {
       ['bad.dane.test', '127.0.0.52', other.cert],
       ['ta.dane.test', '127.0.0.53', taChain],
       ['plain.test', '127.0.0.54', plain.cert],
+      ['bogus.dane.test', '127.0.0.55', plain.cert],
     ];
     const keyOf = new Map([
       [ok.cert, ok.key],
@@ -134,6 +147,14 @@ describe('DANE', () => {
     assert.match(String(t.reply), /^451 4\.7\.5 \[internal\] TLS authentication failed \(tlsa-invalid/);
     assert.deepEqual([t.tls_policy, t.tls_result, t.tls_failure], ['dane', 'failure', 'tlsa-invalid']);
     assert.equal(mx.get('bad.dane.test')!.messages().length, 0);
+  });
+
+  test('a TLSA record that fails validation (bogus) makes the host unusable: deferred 4.7.5, not downgraded', async () => {
+    const id = await send('bogus.dane.test');
+    const t = await outcome(id, 'transient_failure');
+    assert.match(String(t.reply), /^451 4\.7\.5 \[internal\] TLS policy refused mx\.bogus\.dane\.test: TLSA lookup/);
+    assert.deepEqual([t.tls_policy, t.tls_failure], ['dane', 'dnssec-invalid']);
+    assert.equal(mx.get('bogus.dane.test')!.messages().length, 0);
   });
 
   test('an unsigned zone falls back to the normal (opportunistic) policy', async () => {

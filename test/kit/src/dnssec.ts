@@ -16,6 +16,8 @@ export interface TestZone {
   readonly name: string;
   readonly records: readonly string[];
   readonly signed: boolean;
+  /** Edits the signed zone text after signing (e.g. changes a record under its RRSIG: a bogus answer). */
+  readonly tamper?: (signed: string) => string;
 }
 
 export interface DnssecWorld {
@@ -46,6 +48,13 @@ function writeZone(dir: string, zone: TestZone): { file: string; ds?: string } {
   const ksk = execFileSync('ldns-keygen', ['-a', 'ECDSAP256SHA256', '-k', zone.name], opts).trim();
   const zsk = execFileSync('ldns-keygen', ['-a', 'ECDSAP256SHA256', zone.name], opts).trim();
   execFileSync('ldns-signzone', ['-o', zone.name, file, zsk, ksk], opts);
+  if (zone.tamper) {
+    const signed = join(dir, `${zone.name}.zone.signed`);
+    const before = readFileSync(signed, 'utf8');
+    const after = zone.tamper(before);
+    if (after === before) throw new Error(`tamper changed nothing in ${signed}`);
+    writeFileSync(signed, after);
+  }
   return { file: `${zone.name}.zone.signed`, ds: readFileSync(join(dir, `${ksk}.ds`), 'utf8').trim() };
 }
 
