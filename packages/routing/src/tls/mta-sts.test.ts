@@ -120,3 +120,13 @@ test('the cache survives a restart: a new resolver on the same file needs no fet
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a remembered answer is not reused past the policy expiry, even within RECHECK_MS', async () => {
+  const { state, make } = world();
+  const r = make();
+  state.body = { ok: true, text: POLICY('enforce', 60) };
+  await r.discover('d.test');
+  state.now += 61_000;
+  state.txt = 'none';
+  assert.equal((await r.discover('d.test')).policy, undefined);
+});

@@ -56,7 +56,9 @@ export class MtaStsResolver {
     const p = this.run(d).then((answer) => {
       this.inflight.delete(d);
       if (this.recent.size > 50_000) this.recent.clear();
-      this.recent.set(d, { until: this.options.now() + RECHECK_MS, answer });
+      // Reused at most RECHECK_MS, and never past the policy's own expiry (max_age, §5.1).
+      const expires = this.options.cache.get(d, this.options.now())?.expiresAt ?? Infinity;
+      this.recent.set(d, { until: Math.min(this.options.now() + RECHECK_MS, expires), answer });
       return answer;
     });
     this.inflight.set(d, p);
