@@ -59,7 +59,12 @@ export function createMtaStsResolver(deps: DiscoveryDeps): MtaStsResolver | unde
     cache,
     now: deps.now,
     fetch: (domain) => {
-      const t = deps.config().tlsPolicy;
+      // A config built without the loader (hand-made test contexts) may lack the section: its defaults.
+      const t = deps.config().tlsPolicy ?? {
+        mta_sts_port: 443,
+        mta_sts_fetch_timeout: 10_000,
+        mta_sts_ca_file: undefined,
+      };
       const ca = extraCa(t.mta_sts_ca_file, logger);
       return fetchMtaStsPolicy(domain, {
         lookup,
