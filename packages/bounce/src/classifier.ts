@@ -8,6 +8,7 @@
  */
 import { formatReply, PetrelError, type BounceOptions, type ReplyData } from '@petrel/core';
 import { ClassRegistry, UNDETERMINED, isBounceCategory, type BounceCategory, type BounceClass } from './classes.js';
+import { normalizeReply } from './reply-text.js';
 import { DEFAULT_RULES_FILE, loadRuleFile, type Rule } from './rules.js';
 
 /** The answer of classify(). */
@@ -112,10 +113,14 @@ export class Classifier {
     return this.classes.classForId(code);
   }
 
-  /** Classifies a reply, given as a value or as text "550 5.1.1 …"; `domain` is the recipient domain. */
+  /**
+   * Classifies a reply, given as a value or as text: "550 5.1.1 …", a multi-line reply, a DSN
+   * Diagnostic-Code or an MTA's bounce text (normalized first, reply-text.ts); `domain` is the
+   * recipient domain.
+   */
   classify(reply: ReplyData | string, domain = ''): Classification {
     if (!this.enabled) return this.result(UNDETERMINED, 'disabled');
-    const text = typeof reply === 'string' ? reply.replace(/\s*\r?\n\s*/g, ' ').trim() : formatReply(reply);
+    const text = normalizeReply(typeof reply === 'string' ? reply : formatReply(reply)).text;
     const d = domain.toLowerCase();
     const hit =
       this.first(this.overrides, text, d, true) ??
