@@ -11,7 +11,7 @@ const FILE = [
   '550 5.1.1 <a@example.test>: Recipient address rejected: User unknown in local recipient table',
   'yahoo.com\t554 5.7.9 Message not accepted for policy reasons. See https://senders.yahooinc.com/error-codes',
   '550-5.1.1 The email account that you tried to reach does not exist. Please try\\n550 5.1.1 https://support.google.com/mail/?p=NoSuchUser - gsmtp',
-  '452-4.2.2 The recipient\'s inbox is out of storage space. Please direct the',
+  "452-4.2.2 The recipient's inbox is out of storage space. Please direct the",
   '452 4.2.2 recipient to https://support.google.com/mail/?p=OverQuotaTemp - gsmtp',
   'Diagnostic-Code: X-Postfix; host mx.example.test[192.0.2.1] said: 552 5.3.4 Message size exceeds fixed limit (in reply to end of DATA command)',
   '',
@@ -69,9 +69,13 @@ test('petrel classify --file classifies one reply a line (\\n and 550- continuat
     timeoutMs: 30_000,
   });
   assert.equal(one.stdout, '22 Mailbox Full (Soft) rule: mailbox-full\n');
-  const missing = await run(process.execPath, [CLI, 'classify', '--file', join(dir, 'nope.txt'), '--config', noConfig], {
-    timeoutMs: 30_000,
-  });
+  const missing = await run(
+    process.execPath,
+    [CLI, 'classify', '--file', join(dir, 'nope.txt'), '--config', noConfig],
+    {
+      timeoutMs: 30_000,
+    },
+  );
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^petrel: .*nope\.txt: cannot read: ENOENT/);
   const both = await run(process.execPath, [CLI, 'classify', 'x', '--file', file, '--config', noConfig], {

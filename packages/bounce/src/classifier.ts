@@ -1,9 +1,10 @@
 /**
  * Momentum's `smtp_error_classify(response, domain)`: an SMTP reply (and the recipient domain,
- * which sharpens the result) → a bounce class. First match wins, in this order:
+ * which sharpens the result) → a bounce class. The reply is normalized first (reply-text.ts:
+ * multi-line replies joined, DSN and MTA wrappers removed). First match wins, in this order:
  *   1. override rules for this domain, 2. override rules for any domain,
- *   3. shipped rules limited to this domain, 4. shipped rules for any domain (file order:
- *      provider text, then enhanced status codes, then basic reply codes),
+ *   3. shipped rules limited to this domain, 4. shipped rules for any domain (file order, see
+ *      config/bounce-rules.toml: meaning of the text, then enhanced status codes, then basic codes),
  *   5. 1 Undetermined.
  */
 import { formatReply, PetrelError, type BounceOptions, type ReplyData } from '@petrel/core';

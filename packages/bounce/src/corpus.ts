@@ -87,7 +87,9 @@ export function corpusPart(file: string, reply: string): CorpusPart {
  */
 export function loadCorpus(dir: string): CorpusRow[] {
   const rows: CorpusRow[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.tsv')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.tsv'))
+    .sort()) {
     readFileSync(join(dir, file), 'utf8')
       .split('\n')
       .forEach((raw, i) => {

@@ -74,13 +74,20 @@ test('the recipient domain sharpens the class: Yahoo/AOL "not accepted for polic
 });
 
 test('rule codes: the reply kinds a rule applies to; anything else is a precise error', () => {
-  assert.deepEqual(['550 x', '421 x', '250 ok', 'text', '5500 x'].map(replyKind), ['5xx', '4xx', '2xx', 'none', 'none']);
+  assert.deepEqual(['550 x', '421 x', '250 ok', 'text', '5500 x'].map(replyKind), [
+    '5xx',
+    '4xx',
+    '2xx',
+    'none',
+    'none',
+  ]);
   const [r] = parseRulesToml("[[rule]]\nid = 'a'\nclass = 70\ncodes = ['4xx']\npattern = 'busy'\n", 'r.toml');
   assert.equal(r!.test('450 busy'), true);
   assert.equal(r!.test('550 busy'), false);
   assert.throws(
     () => parseRulesToml("[[rule]]\nid = 'a'\nclass = 70\ncodes = ['6xx']\npattern = 'x'\n", 'r.toml'),
     (e: unknown) =>
-      isPetrelError(e, 'PETREL_ERR_BOUNCE_RULES') && /r\.toml: rule\[0\] \(a\): expected codes = a list of/.test(String(e)),
+      isPetrelError(e, 'PETREL_ERR_BOUNCE_RULES') &&
+      /r\.toml: rule\[0\] \(a\): expected codes = a list of/.test(String(e)),
   );
 });

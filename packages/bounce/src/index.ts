@@ -29,6 +29,7 @@ export {
   type ReplyLine,
   type Tally,
 } from './corpus.js';
+export { REPORT_END, REPORT_START, renderCorpusReport, replaceReport, sourceKey } from './corpus-report.js';
 export { normalizeReply, type ReplyText } from './reply-text.js';
 export {
   DEFAULT_RULES_FILE,

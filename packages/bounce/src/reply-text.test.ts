@@ -6,17 +6,27 @@ const n = (s: string): string => normalizeReply(s).text;
 
 test('a multi-line reply is joined: continuation codes and repeated enhanced codes dropped (RFC 5321 §4.2.1)', () => {
   assert.equal(
-    n('550-5.1.1 The email account that you tried to reach does not exist. Please try\n550-5.1.1 double-checking the address.\n550 5.1.1  https://support.google.com/mail/?p=NoSuchUser - gsmtp'),
+    n(
+      '550-5.1.1 The email account that you tried to reach does not exist. Please try\n550-5.1.1 double-checking the address.\n550 5.1.1  https://support.google.com/mail/?p=NoSuchUser - gsmtp',
+    ),
     '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the address. https://support.google.com/mail/?p=NoSuchUser - gsmtp',
   );
-  assert.equal(n('554-mx.example.com\r\n554 Your message has been rejected'), '554 mx.example.com Your message has been rejected');
+  assert.equal(
+    n('554-mx.example.com\r\n554 Your message has been rejected'),
+    '554 mx.example.com Your message has been rejected',
+  );
 });
 
 test('DSN Diagnostic-Code types and folded lines (RFC 3464 §2.3.6), Postfix "said:" and its trailer are removed', () => {
   assert.equal(n('Diagnostic-Code: smtp; 550 5.1.1 <x@y>: user unknown'), '550 5.1.1 <x@y>: user unknown');
-  assert.equal(n('SMTP;550 Requested action not taken: mailbox unavailable'), '550 Requested action not taken: mailbox unavailable');
   assert.equal(
-    n('Diagnostic-Code: X-Postfix; host mx.example.com[192.0.2.20] said: 552 5.2.2\n    Over quota (in reply to RCPT TO command)'),
+    n('SMTP;550 Requested action not taken: mailbox unavailable'),
+    '550 Requested action not taken: mailbox unavailable',
+  );
+  assert.equal(
+    n(
+      'Diagnostic-Code: X-Postfix; host mx.example.com[192.0.2.20] said: 552 5.2.2\n    Over quota (in reply to RCPT TO command)',
+    ),
     '552 5.2.2 Over quota',
   );
   assert.equal(n('X-Postfix; unknown user: "jane"'), 'unknown user: "jane"');
@@ -29,10 +39,15 @@ test('DSN Diagnostic-Code types and folded lines (RFC 3464 §2.3.6), Postfix "sa
 
 test('MTA bounce texts: Exim, Exchange, qmail and Sendmail wrappers around the remote reply', () => {
   assert.equal(
-    n('SMTP error from remote mail server after RCPT TO:<x@y>:\n    host mx.example.com [192.0.2.20]: 550 5.1.1 <x@y>: Recipient address rejected'),
+    n(
+      'SMTP error from remote mail server after RCPT TO:<x@y>:\n    host mx.example.com [192.0.2.20]: 550 5.1.1 <x@y>: Recipient address rejected',
+    ),
     '550 5.1.1 <x@y>: Recipient address rejected',
   );
-  assert.equal(n("Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'"), '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found');
+  assert.equal(
+    n("Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'"),
+    '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found',
+  );
   assert.equal(n('Remote host said: 552 5.2.2 Mailbox full [RCPT_TO]'), '552 5.2.2 Mailbox full [RCPT_TO]');
   assert.equal(n('<x@y>\n    (reason: 550 5.1.1 <x@y>... User unknown)'), '550 5.1.1 <x@y>... User unknown');
 });
@@ -40,8 +55,14 @@ test('MTA bounce texts: Exim, Exchange, qmail and Sendmail wrappers around the r
 test('an enhanced code alone gets the basic code of its class; a qmail "(#5.x.x)" code is used when no other', () => {
   assert.equal(n('5.1.1 Mailbox does not exist'), '550 5.1.1 Mailbox does not exist');
   assert.equal(n('smtp; 4.4.7 Message expired'), '450 4.4.7 Message expired');
-  assert.equal(n('553 sorry, no mailbox here by that name. (#5.7.1)'), '553 5.7.1 sorry, no mailbox here by that name. (#5.7.1)');
-  assert.equal(n('Sorry, no mailbox here by that name. (#5.1.1)'), '550 5.1.1 Sorry, no mailbox here by that name. (#5.1.1)');
+  assert.equal(
+    n('553 sorry, no mailbox here by that name. (#5.7.1)'),
+    '553 5.7.1 sorry, no mailbox here by that name. (#5.7.1)',
+  );
+  assert.equal(
+    n('Sorry, no mailbox here by that name. (#5.1.1)'),
+    '550 5.1.1 Sorry, no mailbox here by that name. (#5.1.1)',
+  );
 });
 
 test('texts without a reply code stay as they are, and numbers in them are no reply code', () => {

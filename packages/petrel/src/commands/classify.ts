@@ -28,7 +28,8 @@ export function registerClassify(program: Command): void {
     .option('-c, --config <file>', 'configuration file ([bounce] rules and overrides)', DEFAULT_CONFIG)
     .option('--json', 'print JSON')
     .action((reply: string | undefined, opts: ClassifyOptions) => {
-      if ((reply === undefined) === (opts.file === undefined)) fail('give either a reply or --file <file>', EXIT_CONFIG);
+      if ((reply === undefined) === (opts.file === undefined))
+        fail('give either a reply or --file <file>', EXIT_CONFIG);
       let classifier: Classifier;
       try {
         classifier = existsSync(opts.config)
