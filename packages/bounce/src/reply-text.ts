@@ -21,7 +21,9 @@ const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
 // A reply code inside a longer text, preceded by a separator and followed by an enhanced code.
 const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[])([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
 // A reply code after the words MTAs put before the remote reply.
-const EMBEDDED_AFTER_SAID = /(?:said|returned|reason|to me|response|\]):\s*'?([245]\d\d)[ -]/i;
+const EMBEDDED_AFTER_SAID = /(?:(?:said|returned|reason|to me|response|\]):\s*'?|<<<\s*)([245]\d\d)[ -]/i;
+// An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
+const LONE_ENHANCED = /(?:^|[\s;:(\[])([245]\.[0-7]\.\d{1,3})(?=[\s;:)\],]|\.?$)/;
 const RETURNED = /^Remote Server returned '(.*)'$/is;
 
 /**
@@ -46,14 +48,18 @@ function diagnosticPart(lines: string[]): { lines: string[]; status?: string } {
  */
 function joinLines(lines: string[]): string {
   const parts: string[] = [];
+  let isReply = false;
   for (const raw of lines) {
     let l = raw.trim();
     if (l === '') continue;
     if (parts.length === 0) {
+      isReply = /^[245]\d\d(?:[ -]|$)/.test(l);
       parts.push(l.replace(/^([245]\d\d)-/, '$1 '));
       continue;
     }
-    const m = /^([245]\d\d)[ -](.*)$/s.exec(l);
+    // Continuation lines repeat the code only when the text is itself a multi-line reply; in a
+    // bounce text (Sendmail transcript, DSN body) a later line with a code is a reply of its own.
+    const m = isReply ? /^([245]\d\d)[ -](.*)$/s.exec(l) : null;
     if (m) l = m[2]!.replace(ENHANCED, '').trim();
     if (l !== '') parts.push(l);
   }
@@ -70,7 +76,9 @@ function cutToReply(s: string): string {
   const ret = RETURNED.exec(s);
   if (ret) return ret[1]!;
   if (/^[245]\d\d(?:[ -]|$)/.test(s)) return s;
-  const m = EMBEDDED_WITH_ENHANCED.exec(s) ?? EMBEDDED_AFTER_SAID.exec(s);
+  // The earliest remote reply: with an enhanced code, or after the words that introduce one.
+  const found = [EMBEDDED_WITH_ENHANCED.exec(s), EMBEDDED_AFTER_SAID.exec(s)].filter((x) => x !== null);
+  const m = found.sort((a, b) => a.index - b.index)[0];
   if (!m) return s;
   const at = s.indexOf(m[1]!, m.index);
   return s.slice(at);
@@ -102,6 +110,7 @@ export function normalizeReply(raw: string): ReplyText {
   } else {
     // qmail and chkuser put the enhanced code at the end, "(#5.1.1)"; a DSN carries it in Status:.
     enhanced = /[(\s]#([245]\.\d{1,3}\.\d{1,3})\b/.exec(` ${s}`)?.[1] ?? part.status;
+    if (enhanced === undefined && code === undefined) enhanced = LONE_ENHANCED.exec(s)?.[1];
   }
   // A bare enhanced code ("5.1.1 text") gets the basic code of its class (RFC 3463 §3.1).
   if (code === undefined && enhanced !== undefined) code = Number(enhanced[0]) * 100 + 50;
