@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { isPetrelError } from '@petrel/core';
 import { Classifier } from './classifier.js';
 import { parseRulesToml, replyKind } from './rules.js';
@@ -90,4 +91,15 @@ test('rule codes: the reply kinds a rule applies to; anything else is a precise 
       isPetrelError(e, 'PETREL_ERR_BOUNCE_RULES') &&
       /r\.toml: rule\[0\] \(a\): expected codes = a list of/.test(String(e)),
   );
+});
+
+test('every phrase the open bounce parsers document for a reason lands in that reason’s category', () => {
+  const file = new URL('../../../test/fixtures/bounce-documented-phrases.tsv', import.meta.url);
+  const rows = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) => l.split('\t') as [string, string]);
+  assert.ok(rows.length >= 400, `${rows.length} phrases`);
+  const wrong = rows.filter(([k, reply]) => c.classify(reply).category !== c.classForId(Number(k))!.category);
+  assert.deepEqual(wrong, []);
 });
