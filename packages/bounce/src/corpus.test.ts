@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { BOUNCE_CATEGORIES } from './classes.js';
 import { Classifier } from './classifier.js';
 import { renderCorpusReport } from './corpus-report.js';
+import { normalizeReply } from './reply-text.js';
 import { CORPUS_V1_FILE, corpusPart, loadCorpus, parseReplyLines, scoreCorpus, type PartScore } from './corpus.js';
 
 /** test/fixtures/bounce-corpus/*.tsv: class, domain ("-" = none), reply, source. */
@@ -34,6 +35,23 @@ test('the corpus is large, labelled with known classes, sourced, without duplica
   const categories = new Set(rows.map((r) => classifier.classForId(r.expected)!.category));
   assert.deepEqual([...categories].sort(), [...BOUNCE_CATEGORIES].sort());
   assert.ok(rows.filter((r) => r.reply.includes('\n')).length >= 20, 'multi-line replies');
+});
+
+test('labels follow the documented conventions: a 4xx reply is a Soft class, or 10/25 when it names the address', () => {
+  const wrong = rows.filter((r) => {
+    const code = normalizeReply(r.reply).code ?? 0;
+    return (
+      code >= 400 &&
+      code < 500 &&
+      classifier.classForId(r.expected)!.category !== 'Soft' &&
+      r.expected !== 10 &&
+      r.expected !== 25
+    );
+  });
+  assert.deepEqual(
+    wrong.map((r) => `${r.file}:${r.line}`),
+    [],
+  );
 });
 
 test('the split is fixed by each reply text: about 30% test, the v1 rows always development', () => {
