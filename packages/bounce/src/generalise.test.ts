@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { isPetrelError } from '@petrel/core';
+import { fileURLToPath } from 'node:url';
 import { Classifier } from './classifier.js';
+import { loadCorpus } from './corpus.js';
+import { normalizeReply } from './reply-text.js';
 import { parseRulesToml, replyKind } from './rules.js';
 
 const c = Classifier.load();
@@ -101,5 +104,15 @@ test('every phrase the open bounce parsers document for a reason lands in that r
     .map((l) => l.split('\t') as [string, string]);
   assert.ok(rows.length >= 400, `${rows.length} phrases`);
   const wrong = rows.filter(([k, reply]) => c.classify(reply).category !== c.classForId(Number(k))!.category);
+  assert.deepEqual(wrong, []);
+});
+
+test('no 4xx reply of the corpus is classified Hard, Block or Admin, except an address named unknown (10) or a refused sender (25)', () => {
+  const rows = loadCorpus(fileURLToPath(new URL('../../../test/fixtures/bounce-corpus/', import.meta.url)));
+  const wrong = rows
+    .filter((r) => (normalizeReply(r.reply).code ?? 0) >= 400 && (normalizeReply(r.reply).code ?? 0) < 500)
+    .map((r) => ({ r, k: c.classify(r.reply, r.domain) }))
+    .filter(({ k }) => k.category !== 'Soft' && k.code !== 10 && k.code !== 25)
+    .map(({ r, k }) => `${r.file}:${r.line} → ${k.code} (${k.rule})`);
   assert.deepEqual(wrong, []);
 });
