@@ -23,7 +23,7 @@ const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[])([245]\d\d)[ -]([245]\.\d{1,3}\
 // A reply code after the words MTAs put before the remote reply.
 const EMBEDDED_AFTER_SAID = /(?:(?:said|returned|reason|to me|response|\]):\s*'?|<<<\s*)([245]\d\d)[ -]/i;
 // An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
-const LONE_ENHANCED = /(?:^|[\s;:(\[])([245]\.[0-7]\.\d{1,3})(?=[\s;:)\],]|\.?$)/;
+const LONE_ENHANCED = /(?:^|[\s;:([])([245]\.[0-7]\.\d{1,3})(?=[\s;:)\],]|\.?$)/;
 const RETURNED = /^Remote Server returned '(.*)'$/is;
 
 /**
