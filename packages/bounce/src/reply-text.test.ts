@@ -70,3 +70,20 @@ test('texts without a reply code stay as they are, and numbers in them are no re
   assert.equal(n('retry in 450 seconds'), 'retry in 450 seconds');
   assert.equal(n(''), '');
 });
+
+test('a Postfix bounce quoting a multi-line Gmail reply, and an Exchange NDR line, reduce to the reply', () => {
+  assert.equal(
+    n(
+      '<jane@gmail.com>: host gmail-smtp-in.l.google.com[192.0.2.1] said:\n' +
+        '    550-5.1.1 The email account that you tried to reach does not exist. Please\n' +
+        '    try double-checking the address. Learn more at\n' +
+        '    550 5.1.1  https://support.google.com/mail/?p=NoSuchUser x1si2 - gsmtp (in\n' +
+        '    reply to RCPT TO command)',
+    ),
+    '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the address. Learn more at https://support.google.com/mail/?p=NoSuchUser x1si2 - gsmtp',
+  );
+  assert.equal(
+    n('#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##'),
+    '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##',
+  );
+});

@@ -19,7 +19,7 @@ export interface ReplyText {
 
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
 // A reply code inside a longer text, preceded by a separator and followed by an enhanced code.
-const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[])([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
+const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
 // A reply code after the words MTAs put before the remote reply.
 const EMBEDDED_AFTER_SAID = /(?:(?:said|returned|reason|to me|response|\]):\s*'?|<<<\s*)([245]\d\d)[ -]/i;
 // An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
@@ -111,6 +111,12 @@ export function normalizeReply(raw: string): ReplyText {
     // qmail and chkuser put the enhanced code at the end, "(#5.1.1)"; a DSN carries it in Status:.
     enhanced = /[(\s]#([245]\.\d{1,3}\.\d{1,3})\b/.exec(` ${s}`)?.[1] ?? part.status;
     if (enhanced === undefined && code === undefined) enhanced = LONE_ENHANCED.exec(s)?.[1];
+  }
+  // A multi-line reply quoted inside a bounce text keeps its continuation prefixes ("… Learn more at
+  // 550 5.1.1 https://…"): the repeats of the reply's own code say nothing more.
+  if (code !== undefined && enhanced !== undefined) {
+    const again = new RegExp(`\\s${code}[ -]${enhanced.replace(/\./g, '\\.')}(?=\\s)`, 'g');
+    s = s.replace(again, '');
   }
   // A bare enhanced code ("5.1.1 text") gets the basic code of its class (RFC 3463 §3.1).
   if (code === undefined && enhanced !== undefined) code = Number(enhanced[0]) * 100 + 50;
