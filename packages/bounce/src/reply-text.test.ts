@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeReply } from './reply-text.js';
+import { MAX_REPLY_TEXT, normalizeReply } from './reply-text.js';
 
 const n = (s: string): string => normalizeReply(s).text;
 
@@ -86,4 +86,11 @@ test('a Postfix bounce quoting a multi-line Gmail reply, and an Exchange NDR lin
     n('#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##'),
     '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##',
   );
+});
+
+test('a huge text is classified quickly: it is cut to MAX_REPLY_TEXT characters', () => {
+  const started = Date.now();
+  const text = n(`550 ${'x'.repeat(200_000)}`);
+  assert.equal(text.length, '550 '.length + MAX_REPLY_TEXT);
+  assert.ok(Date.now() - started < 1000);
 });

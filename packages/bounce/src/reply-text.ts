@@ -91,9 +91,21 @@ function stripTrailers(s: string): string {
     .replace(/^(([245]\d\d) .*?)\)$/s, (all, body: string) => (body.includes('(') ? all : body));
 }
 
+/**
+ * Longest text classified: RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets; a multi-line
+ * reply or a bounce text longer than this says nothing more, and the bound keeps every rule's
+ * work linear in practice.
+ */
+export const MAX_REPLY_TEXT = 4096;
+
 /** Normalizes a reply (see the module comment); never throws, any text is accepted. */
 export function normalizeReply(raw: string): ReplyText {
-  const part = diagnosticPart(raw.replace(/\r/g, '').split('\n'));
+  const part = diagnosticPart(
+    raw
+      .slice(0, MAX_REPLY_TEXT * 2)
+      .replace(/\r/g, '')
+      .split('\n'),
+  );
   let s = joinLines(part.lines.map((l, i) => (i === 0 ? stripDiagnosticType(l.trim()) : l)));
   s = stripTrailers(cutToReply(stripDiagnosticType(s.replace(/\s+/g, ' ').trim())));
   let code: number | undefined;
@@ -120,7 +132,7 @@ export function normalizeReply(raw: string): ReplyText {
   }
   // A bare enhanced code ("5.1.1 text") gets the basic code of its class (RFC 3463 §3.1).
   if (code === undefined && enhanced !== undefined) code = Number(enhanced[0]) * 100 + 50;
-  const text = [code === undefined ? undefined : String(code), enhanced, s.trim()]
+  const text = [code === undefined ? undefined : String(code), enhanced, s.trim().slice(0, MAX_REPLY_TEXT)]
     .filter((x) => x !== undefined && x !== '')
     .join(' ');
   return {
