@@ -23,8 +23,8 @@ function isTable(v: unknown): v is Record<string, unknown> {
 
 const SPECS = DKIM_KEYS as Record<string, OptionSpec>;
 /** RFC 1035 §2.3.1 labels (and underscores, which selectors use), dot-separated. */
-const NAME =
-  /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/;
+const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*$`);
 
 /** The [[dkim]] tables, each validated and its key loaded; undefined when any is wrong. */
 export function parseDkimTables(ctx: ConfigContext, raw: unknown, env: DkimEnv): DkimKeyConfig[] | undefined {

@@ -73,7 +73,10 @@ export function keyFileModeWarning(file: string): string | undefined {
   );
 }
 
-/** The `p=` value: the public key as base64 DER (RSA: SubjectPublicKeyInfo; Ed25519: the raw 32 octets, RFC 8463 §4.2). */
+/**
+ * The `p=` value: the public key in base64 (RSA: DER SubjectPublicKeyInfo; Ed25519: the raw 32
+ * octets, RFC 8463 §4.2).
+ */
 export function publicKeyData(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
   const der = pub.export({ format: 'der', type: 'spki' });
