@@ -94,7 +94,7 @@ export function parseDkimTables(ctx: ConfigContext, raw: unknown, env: DkimEnv):
       continue;
     }
     const mode = keyFileModeWarning(keyFile);
-    if (mode) ctx.warn([...where, 'key_file'], mode);
+    if (mode) ctx.warn([...where, 'key_file'], mode, line);
     out.push({
       index: i + 1,
       ...(line !== undefined ? { line } : {}),

@@ -30,7 +30,7 @@ export interface ConfigContext {
   /** A found value as messages show it (`"text"`, `a table`, `[1, 2]`). */
   show(v: unknown): string;
   /** Records a warning (valid but risky, e.g. a key file others can read): start and `config check` print it. */
-  warn(path: readonly string[], what: string): void;
+  warn(path: readonly string[], what: string, line?: number): void;
 }
 
 /**

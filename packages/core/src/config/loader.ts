@@ -206,8 +206,8 @@ export class Validator implements ConfigContext {
   }
 
   /** Records a warning (a valid but dangerous setting) in the same `FILE:LINE: key: …` form. */
-  warn(path: readonly string[], what: string): void {
-    this.warnings.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
+  warn(path: readonly string[], what: string, line?: number): void {
+    this.warnings.push(`${this.where(path, line ?? this.lineOf(path))}: ${path.join('.')}: ${what}`);
   }
 
   /** A path from the file, absolute against the config file's directory (as spool_dir and log_dir are). */
