@@ -10,6 +10,7 @@ import { fromDomainOf, selectKeys, signMessageAsync, splitMessage as splitFields
 import type { MessageSigner, MessageSignerSource, SignRequest, SignResult } from '@petrel/listener';
 import { HeaderSection, POLICY_FAILURE_REPLY, splitMessage, type DkimKeyInfo, type PolicySet } from '@petrel/policy';
 import { rulesFromConfig, type AssignmentRule } from '@petrel/routing';
+import { readOnlyHeaders } from '../policy/adapters.js';
 
 /** RFC 3463 X.7.5 "cryptographic failure": the client may retry; nothing was accepted. */
 export function unsignableReply(why: string): SmtpReply {
@@ -107,12 +108,7 @@ async function sign(o: SigningOptions, req: SignRequest): Promise<SignResult> {
         session: req.session,
         sender: envelope.sender,
         recipients: envelope.recipients.map((x) => x.address),
-        headers: {
-          get: (n) => headers.get(n),
-          getAll: (n) => headers.getAll(n),
-          has: (n) => headers.has(n),
-          entries: () => headers.entries(),
-        },
+        headers: readOnlyHeaders(headers),
         available: config.dkim.map(info),
       },
       keys.map(info),
