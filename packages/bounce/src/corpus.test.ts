@@ -14,7 +14,7 @@ const CORPUS = fileURLToPath(new URL('../../../test/fixtures/bounce-corpus/', im
 const TEST_CLASS_TARGET = 0.92;
 const ISSUE_CATEGORY_TARGET = 0.97;
 /**
- * The category accuracy the test part is held to: below the issue's 97 % (95.9 % measured when this
+ * The category accuracy the test part is held to: below the issue's 97 % (96.0 % measured when this
  * was written, docs/bounces.md). The test part is never tuned row by row to close that gap.
  */
 const TEST_CATEGORY_FLOOR = 0.95;
