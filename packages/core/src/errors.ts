@@ -26,6 +26,8 @@ export const ErrorCodes = {
   PETREL_ERR_AUTH_USERS: 'the listener cannot read its AUTH users file',
   PETREL_ERR_EVENTLOG_TRACE: 'the event log cannot answer a message trace',
   PETREL_ERR_POLICY: 'a policy module cannot be loaded or is invalid',
+  PETREL_ERR_SHAPING_RULES: 'a shaping rule file or warm-up schedule is invalid',
+  PETREL_ERR_SHAPING_STATE: 'a shaping state request is invalid or names no state',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

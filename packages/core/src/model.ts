@@ -194,6 +194,8 @@ export interface DeliveryAttempt {
   readonly remoteDsn?: boolean;
   /** The outbound connection that made the attempt (unique per process run), to join log lines. */
   readonly connectionId?: string;
+  /** The MX rollup site of the route the attempt used (core siteOf), when routing gave one. */
+  readonly site?: string;
 }
 
 /** A destination host that routing resolved. */
@@ -221,6 +223,8 @@ export type Route =
       readonly gateway: boolean;
       /** Credentials for SMTP AUTH to a gateway (RFC 4954), when configured. */
       readonly auth?: { readonly user: string; readonly pass: string };
+      /** MX rollup site: the hosts' names as core's siteOf joins them (docs/shaping.md). */
+      readonly site?: string;
     }
   | {
       /** No delivery possible: a DNS failure, null MX, or policy. */

@@ -8,6 +8,7 @@
  */
 import type { BindingRuleConfig, BounceClassConfig, OptionSpec } from './schema.js';
 import type { BindingDef, BindingGroupDef } from './scopes.js';
+import type { ShapingRulesConfig, WarmupConfig } from '../shaping.js';
 
 /** What an extension may do with the loader: record errors at a key path, read positions, reuse the value checks. */
 export interface ConfigContext {
@@ -68,6 +69,13 @@ export interface ConfigExtensions {
    * parsed list of strings or undefined, since the routes/gateway precedence touches tables without routes.
    */
   readonly routes?: ConfigExtension<void, OptionTableEnv>;
+  /**
+   * `[shaping] rules_files` → `shaping.rules` (@petrel/shaping): called for every config, `raw` being the
+   * list of absolute paths (empty = the shipped rules); undefined after an error.
+   */
+  readonly shapingRules?: ConfigExtension<ShapingRulesConfig | undefined>;
+  /** `[[shaping.warmup]]` → `shaping.warmup` (@petrel/shaping); undefined after an error. */
+  readonly shapingWarmup?: ConfigExtension<readonly WarmupConfig[] | undefined>;
 }
 
 /** Options of loadConfig / parseConfig. */
