@@ -20,9 +20,12 @@ import {
 import type { HostFailures } from './host-failures.js';
 import { InternalReplies, boundedReply, noMxReachableAfter, sentByHost, tlsCause, withCause } from './outcomes.js';
 import type { HostsRoute } from './route.js';
+import type { Lease } from './connection-limits.js';
 
 export type ConnectResult =
-  | { readonly kind: 'connected'; readonly session: SmtpSession; readonly host: RouteHost }
+  | { readonly kind: 'connected'; readonly session: SmtpSession; readonly host: RouteHost; readonly lease?: Lease }
+  /** Every host was at its connection limit per IP (connection-limits.ts): nothing was tried. */
+  | { readonly kind: 'busy' }
   /**
    * No host accepted a session; every job of the queue gets `reply`, transient, at `stage`. `remote`
    * is the host whose reply (or TLS failure) that is, when one answered (RFC 3464 §2.3.6).
@@ -51,6 +54,8 @@ export interface ConnectDeps {
   readonly listen?: (host: RouteHost) => (session: SmtpSession) => void;
   /** The client state machine (policy clientStates); default the shared one. */
   readonly machine?: StateMachine;
+  /** A lease per host before it is dialled (max_connections_per_ip); undefined = at its limit, skip it. */
+  readonly admit?: (host: RouteHost) => Lease | undefined;
 }
 
 /** SessionOptions for one host of a route under the (binding, domain) policy. */
@@ -116,15 +121,24 @@ export async function connectToRoute(
   let tlsFailure: { readonly err: SmtpSessionError; readonly host: RouteHost } | undefined;
   /** The last host that answered with words of its own (a refusal, garbage): what it sent is kept. */
   let answered: { readonly err: SmtpSessionError; readonly host: RouteHost } | undefined;
+  let tried = 0;
+  let full = 0;
   for (const host of deps.hostFailures.candidates(route.hosts)) {
     if (deps.isStopping()) return { kind: 'stopped' };
+    const lease = deps.admit?.(host);
+    if (deps.admit && lease === undefined) {
+      full++;
+      continue;
+    }
+    tried++;
     try {
       const opts = sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host));
       if (deps.machine) opts.machine = deps.machine;
       const session = await open(opts, deps.listen?.(host));
       deps.hostFailures.clear(host.address);
-      return { kind: 'connected', session, host };
+      return { kind: 'connected', session, host, ...(lease ? { lease } : {}) };
     } catch (err) {
+      lease?.release();
       if (err instanceof SmtpSessionError && !err.tryNextHost) {
         // A refusal the next MX would repeat (e.g. TLS required and verification failed): defer
         // the queue with the real reply rather than hammer every host.
@@ -149,6 +163,7 @@ export async function connectToRoute(
     }
   }
   if (deps.isStopping()) return { kind: 'stopped' };
+  if (tried === 0 && full > 0) return { kind: 'busy' };
   // A host that refused on TLS policy (451 4.7.5 / 4.7.6) gets that reply, its cause (e.g. the
   // certificate was not trusted), its stage and its address, so the event log and the bounce class
   // say why. A single smart host's own reply says more than "no MXs".

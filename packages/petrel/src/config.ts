@@ -6,9 +6,14 @@
 import { loadConfig, type ConfigExtensions, type PetrelConfig } from '@petrel/core';
 import { bounceConfigExtensions } from '@petrel/bounce';
 import { routingConfigExtensions } from '@petrel/routing';
+import { shapingConfigExtensions } from '@petrel/shaping';
 
 /** Every config extension the daemon and CLI use. */
-export const CONFIG_EXTENSIONS: ConfigExtensions = { ...routingConfigExtensions, ...bounceConfigExtensions };
+export const CONFIG_EXTENSIONS: ConfigExtensions = {
+  ...routingConfigExtensions,
+  ...bounceConfigExtensions,
+  ...shapingConfigExtensions,
+};
 
 /** Reads and validates a config file with every extension; throws PetrelError with every problem found. */
 export function loadPetrelConfig(file: string): PetrelConfig {

@@ -973,12 +973,12 @@ type TypeOf<S extends OptionSpec> = S['type'] extends 'integer' | 'duration' | '
           : S['type'] extends 'warmup[]'
             ? readonly WarmupConfig[]
             : S['type'] extends 'retries'
-            ? 'auto' | 'none' | number
-            : S['values'] extends readonly string[]
-              ? S['values'][number]
-              : S['default'] extends undefined
-                ? string | undefined
-                : string;
+              ? 'auto' | 'none' | number
+              : S['values'] extends readonly string[]
+                ? S['values'][number]
+                : S['default'] extends undefined
+                  ? string | undefined
+                  : string;
 
 export type ValuesOf<T extends Record<string, OptionSpec>> = { -readonly [K in keyof T]: TypeOf<T[K]> };
 
