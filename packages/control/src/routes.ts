@@ -220,6 +220,18 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', path: '/v1/suspensions', handle: (ctx) => ctx.bus.request('queue.suspensions', {}) },
+  { method: 'GET', path: '/v1/sites', handle: (ctx) => ctx.bus.request('queue.sites', {}) },
+  { method: 'GET', path: '/v1/shaping', handle: (ctx) => ctx.bus.request('shaping.list', {}) },
+  {
+    method: 'POST',
+    path: '/v1/shaping/clear',
+    handle: (ctx, input) => {
+      onlyFields(input, ['id']);
+      const id = str(input, 'id');
+      if (!id) throw new HttpError(400, 'BAD_FIELD', 'clear needs the id of a state (petrel shaping lists them)');
+      return ctx.bus.request('shaping.clear', { id });
+    },
+  },
   {
     method: 'POST',
     path: '/v1/suspend',

@@ -19,6 +19,7 @@ import { attemptLines, bounceLine, failureLines, heartbeat, receptionLines, reje
 import {
   attemptRecords,
   bounceRecords,
+  shapingRecord,
   failureRecords,
   receptionRecords,
   rejectionRecord,
@@ -103,6 +104,7 @@ export class EventLog implements Service {
         this.rejectlog?.write(rejectLine(ev));
       }),
       bus.subscribe('bounce.generated', (ev) => this.writeAll(bounceRecords(ev))),
+      bus.subscribe('shaping.changed', (ev) => this.file.write(shapingRecord(ev))),
     );
     if (this.flushIntervalMs > 0) {
       // Write errors are already reported once per burst by EventFile; nothing to add here.
