@@ -84,7 +84,8 @@ export class ShapingGate {
     const entry = this.siteEntry(binding, site);
     if (entry?.throttle !== undefined) {
       // One bucket per (binding, entry, rate): every domain and MX set the entry covers shares it.
-      const key = `${binding}\u0000${entry.file}\u0000${entry.name}\u0000${entry.throttle.count}/${entry.throttle.perMs}`;
+      const rate = `${entry.throttle.count}/${entry.throttle.perMs}`;
+      const key = `${binding}\u0000${entry.file}\u0000${entry.name}\u0000${rate}`;
       let b = this.siteBuckets.get(key);
       if (b === undefined) {
         b = new TokenBucket(entry.throttle, this.clock);

@@ -36,7 +36,9 @@ function memoryStore(): ShapingStore & { counters: Map<string, WarmupCounter> } 
     putState: () => undefined,
     deleteState: () => undefined,
     loadCounters: () => [...counters.values()],
-    putCounters: (l) => l.forEach((c) => counters.set(c.key, c)),
+    putCounters: (l) => {
+      for (const c of l) counters.set(c.key, c);
+    },
     close: () => undefined,
   };
 }

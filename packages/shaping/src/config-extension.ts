@@ -18,6 +18,7 @@ import { loadShapingFiles } from './rules-file.js';
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v);
 const WARMUP_KEYS = ['binding', 'start', 'per', 'hour', 'day', 'schedule'];
+const show = (v: unknown): string => JSON.stringify(v);
 
 function validateRules(raw: unknown, ctx: ConfigContext): ShapingRulesConfig | undefined {
   const files = Array.isArray(raw) ? (raw as string[]) : [];
@@ -35,11 +36,9 @@ function windowMs(t: Table, key: string, fallback: number, fail: (key: string, w
   if (v === undefined) return fallback;
   const ms = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
   if (ms !== undefined && ms >= 1000) return ms;
-  fail(key, `expected a duration of at least 1s such as "1h", found ${ctx_show(v)}`);
+  fail(key, `expected a duration of at least 1s such as "1h", found ${show(v)}`);
   return fallback;
 }
-
-const ctx_show = (v: unknown): string => JSON.stringify(v);
 
 function validateWarmup(raw: unknown, ctx: ConfigContext): readonly WarmupConfig[] | undefined {
   if (!Array.isArray(raw)) {
@@ -52,7 +51,10 @@ function validateWarmup(raw: unknown, ctx: ConfigContext): readonly WarmupConfig
   raw.forEach((entry, i) => {
     const line = lines[i];
     const fail = (key: string, what: string): void => ctx.failAt(line, ['shaping', 'warmup', key], what);
-    if (!isTable(entry)) return fail('binding', 'expected a table with binding, start and schedule');
+    if (!isTable(entry)) {
+      fail('binding', 'expected a table with binding, start and schedule');
+      return;
+    }
     for (const k of Object.keys(entry))
       if (!WARMUP_KEYS.includes(k)) fail(k, `unknown key (known keys: ${WARMUP_KEYS.join(', ')})`);
     const binding = entry.binding;
@@ -61,9 +63,9 @@ function validateWarmup(raw: unknown, ctx: ConfigContext): readonly WarmupConfig
     let start = Number.NaN;
     if (typeof startRaw === 'string' && /^\d{4}-\d{2}-\d{2}/.test(startRaw)) start = Date.parse(startRaw);
     else if (startRaw instanceof Date) start = startRaw.getTime();
-    if (Number.isNaN(start)) fail('start', `expected a date "YYYY-MM-DD" (day 1), found ${ctx_show(startRaw)}`);
+    if (Number.isNaN(start)) fail('start', `expected a date "YYYY-MM-DD" (day 1), found ${show(startRaw)}`);
     const per = entry.per ?? 'overall';
-    if (per !== 'site' && per !== 'overall') fail('per', `expected "site" or "overall", found ${ctx_show(per)}`);
+    if (per !== 'site' && per !== 'overall') fail('per', `expected "site" or "overall", found ${show(per)}`);
     const hour = windowMs(entry, 'hour', 3_600_000, fail);
     const day = windowMs(entry, 'day', 86_400_000, fail);
     const steps: WarmupStep[] = [];
@@ -78,7 +80,7 @@ function validateWarmup(raw: unknown, ctx: ConfigContext): readonly WarmupConfig
           Object.keys(s).every((k) => ['day', 'hourly', 'daily'].includes(k)) &&
           ['hourly', 'daily'].every((k) => s[k] === undefined || (Number.isInteger(s[k]) && (s[k] as number) >= 0));
         if (!ok) {
-          fail('schedule', `expected tables { day = N (≥ 1), hourly = N, daily = N }, found ${ctx_show(s)}`);
+          fail('schedule', `expected tables { day = N (≥ 1), hourly = N, daily = N }, found ${show(s)}`);
           continue;
         }
         const t = s as { day: number; hourly?: number; daily?: number };
