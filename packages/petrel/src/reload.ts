@@ -35,7 +35,13 @@ const RESTART_SECTIONS = [
 ] as const;
 
 /** Sections outside the scopes that routing rebuilds from on `config.reloaded`, by their file names. */
-const LIVE_SECTIONS = { routing: 'routing', bindingRules: 'binding_rule', bindingWeights: 'binding weight' } as const;
+const LIVE_SECTIONS = {
+  routing: 'routing',
+  bindingRules: 'binding_rule',
+  bindingWeights: 'binding weight',
+  // Rules, site limits and warm-up schedules are read on use (shaping service, queue, outbound).
+  shaping: 'shaping',
+} as const;
 
 /** Config data made comparable: Maps as objects, RegExps as their source. */
 function plain(v: unknown): unknown {
