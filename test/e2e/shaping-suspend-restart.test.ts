@@ -8,6 +8,7 @@ import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 import { sendEach } from '../lib/submit.js';
+import { metric, scrape } from '../lib/metrics.js';
 
 const TS01 =
   '421 4.7.0 [TS01] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints';
@@ -72,6 +73,9 @@ action = [{ action = "suspend", scope = "domain", duration = "${SUSPEND_MS / 100
     assert.equal(restored[0]!.kind, 'suspend');
     assert.equal(restored[0]!.until, until, 'with its remaining time, not a fresh one');
     assert.ok(until > Date.now(), 'restarted within the suspension');
+    const metrics = await scrape(join(petrel.dir, 'spool', 'control.sock'));
+    assert.equal(metric(metrics, 'petrel_shaping_states{kind="suspend"}'), 1);
+    assert.equal(metric(metrics, 'petrel_shaping_changes_total{kind="suspend",change="restored"}'), 1);
 
     // Until it ends, the MX sees no connection at all.
     await waitFor('the suspension end', () => (Date.now() >= until - 300 ? true : undefined), SUSPEND_MS + 5_000, 100);
