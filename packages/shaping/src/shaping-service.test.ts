@@ -30,6 +30,12 @@ action = [{ action = "suspend", scope = "domain", duration = "1h" }]
 name = "slow"
 enhanced = "4.7.650"
 action = [{ action = "throttle", scope = "binding+domain", rate = "10/60", duration = "10m" }]
+
+[[rule]]
+name = "gone"
+regex = 'domain closed for good'
+code = "5xx"
+action = { action = "bounce" }
 `;
 
 function memoryStore(states: ShapingState[] = []): ShapingStore & { states: Map<string, ShapingState> } {
@@ -71,11 +77,16 @@ function setUp(store: ShapingStore) {
     return { suspension: s };
   });
   bus.handle('queue.suspensions', () => held);
+  const fails: Requests['queue.fail']['payload'][] = [];
+  bus.handle('queue.fail', (req) => {
+    fails.push(req);
+    return { failed: 3 };
+  });
   bus.subscribe('shaping.changed', (e) => {
     changes.push(e);
   });
   const service = new ShapingService({ config, bus, clock, logger: silentLogger() }, { store: () => store });
-  return { bus, clock, service, suspends, changes };
+  return { bus, clock, service, suspends, changes, fails };
 }
 
 function attempt(domain: string, reply: SmtpReply): DeliveryAttempt {
@@ -149,5 +160,20 @@ test('at start, stored states come back with their remaining time; those that en
   assert.equal(suspends[0]!.since, now - 60_000);
   assert.equal(changes[0]?.change, 'restored');
   assert.equal(store.states.has('throttle:domain:old.test'), false);
+  await service.stop();
+});
+
+test('a bounce action fails what is queued for the destination with the reply; a 4xx does not match a 5xx rule', async () => {
+  const { bus, service, fails } = setUp(memoryStore());
+  await service.start();
+  bus.publish('delivery.attempted', attempt('closed.test', new SmtpReply(450, 'domain closed for good')));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(fails.length, 0);
+  bus.publish('delivery.attempted', attempt('closed.test', new SmtpReply(554, 'domain closed for good', '5.7.1')));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(fails.length, 1);
+  assert.equal(fails[0]!.domain, 'closed.test');
+  assert.equal(fails[0]!.binding, 'b1');
+  assert.equal(fails[0]!.reply?.code, 554);
   await service.stop();
 });
