@@ -18,6 +18,9 @@ import {
 } from '@petrel/core';
 import { WarmupLedger } from './warmup.js';
 
+/** Domains whose site is remembered before the map starts over. */
+const MAX_KNOWN_SITES = 100_000;
+
 interface Throttle {
   readonly state: ShapingChanged['state'];
   readonly bucket: TokenBucket;
@@ -40,8 +43,9 @@ export class ShapingGate {
     this.warmup = new WarmupLedger(clock, () => config().shaping.warmup, store);
   }
 
-  /** `routing.site`. */
+  /** `routing.site`. Bounded as routing's own map is: past the bound it starts over (sites are re-learned). */
   siteLearned(ev: SiteLearned): void {
+    if (this.sites.size >= MAX_KNOWN_SITES) this.sites.clear();
     this.sites.set(ev.domain.toLowerCase(), ev.site);
   }
 

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SmtpReply } from '@petrel/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SmtpReply, loadConfig } from '@petrel/core';
+import { shapingConfigExtensions } from './config-extension.js';
 import { loadShapingFiles, parseShapingToml, DEFAULT_SHAPING_FILE } from './rules-file.js';
 import { RuleMatcher, TriggerWindows } from './rule-matcher.js';
 
@@ -90,4 +94,28 @@ test('a trigger fires on the count-th match within the window, not on matches sp
   assert.equal(w.hit('k', 1700, 3, 1000), false, 'two within the window');
   assert.equal(w.hit('k', 1800, 3, 1000), true, 'three within the window');
   assert.equal(w.hit('k', 1900, 3, 1000), false, 'the window starts over after firing');
+});
+
+test('through the config loader, errors name petrel.toml and its key, then the rule file, rule and key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-shaping-'));
+  try {
+    writeFileSync(
+      join(dir, 'mine.toml'),
+      '[[rule]]\nname = "m"\nenhanced = "4.7.0"\naction = [{ action = "throttle" }]\n',
+    );
+    const toml =
+      '[shaping]\nrules_files = ["mine.toml"]\n\n[[shaping.warmup]]\nbinding = "nope"\nstart = "2026-12-01"\n' +
+      'schedule = [{ day = 1, hourly = 5 }]\n';
+    const file = join(dir, 'petrel.toml');
+    writeFileSync(file, toml);
+    assert.throws(
+      () => loadConfig(file, { extensions: shapingConfigExtensions }),
+      (e: Error) =>
+        /petrel\.toml:2: shaping\.rules_files: .*mine\.toml: rule "m": action\.duration: a throttle action needs a duration/.test(
+          e.message,
+        ) && /petrel\.toml:4: shaping\.warmup\.binding: expected a defined binding, found "nope"/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

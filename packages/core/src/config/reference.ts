@@ -15,6 +15,7 @@ import {
   LISTENER_KEYS,
   SPOOL_KEYS,
   ROOT_KEYS,
+  SHAPING_KEYS,
   type OptionSpec,
 } from './schema.js';
 import { formatDuration } from './units.js';
@@ -88,6 +89,13 @@ ${table(BOUNCE_KEYS)}
 ## [eventlog]
 
 ${table(EVENTLOG_KEYS)}
+
+## [shaping]
+
+Reply-driven traffic shaping, MX rollup sites, connection limits per site and per remote IP, IP
+warm-up (docs/shaping.md). The rule files' own format (\`[[rule]]\`, \`[[site]]\`) is described there.
+
+${table(SHAPING_KEYS)}
 
 ## Delivery options and scopes
 
