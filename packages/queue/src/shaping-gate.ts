@@ -33,6 +33,8 @@ export class ShapingGate {
   private readonly siteBuckets = new Map<string, TokenBucket>();
   private siteEntryCache = new Map<string, SiteLimitConfig | null>();
   private siteEntryFor: object | undefined;
+  private throttledFor: object | undefined;
+  private anySiteThrottle = false;
   readonly warmup: WarmupLedger;
 
   constructor(
@@ -99,8 +101,25 @@ export class ShapingGate {
     }
   }
 
+  /**
+   * False when nothing can hold a take: no throttle state, no warm-up schedule, no [[site]] throttle.
+   * The hot path (`queue.take`) then pays two length checks and one cached flag.
+   */
+  private active(): boolean {
+    if (this.throttles.size > 0) return true;
+    const shaping = this.config().shaping;
+    if (shaping.warmup.length > 0) return true;
+    const entries = shaping.rules.sites;
+    if (this.throttledFor !== entries) {
+      this.throttledFor = entries;
+      this.anySiteThrottle = entries.some((e) => e.throttle !== undefined);
+    }
+    return this.anySiteThrottle;
+  }
+
   /** 0 when a job of (binding, domain) may be handed out now; else ms until it may (nothing used up). */
   wait(binding: string, domain: string, now: number): number {
+    if (!this.active()) return 0;
     const site = this.sites.get(domain);
     let wait = this.warmup.wait(binding, site ?? domain, now);
     for (const b of this.buckets(binding, domain, site)) wait = Math.max(wait, b.waitMs());
@@ -109,6 +128,7 @@ export class ShapingGate {
 
   /** Counts a job handed out (after wait() said 0). */
   consume(binding: string, domain: string, now: number): void {
+    if (!this.active()) return;
     const site = this.sites.get(domain);
     for (const b of this.buckets(binding, domain, site)) b.tryTake();
     this.warmup.consume(binding, site ?? domain, now);
