@@ -25,6 +25,7 @@ import { Spool, openShapingStore } from '@petrel/spool';
 import { ShapingService } from '@petrel/shaping';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
+import { dkimSignerSource } from './dkim/signing.js';
 
 export interface Daemon {
   readonly bus: Bus;
@@ -100,7 +101,18 @@ export async function startDaemon(
   // classifies, so that the event log, the Momentum logs and the DSNs' bounce records always agree.
   const classifier = policy.classifier(Classifier.fromConfig(config.bounce));
   const eventlog = new EventLog(ctx('eventlog'), { classifier });
-  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout, policy: policy.inboundSource });
+  // DKIM: signed at reception, before the spool commit; keys come from the current config (reload rotates them).
+  const signer = dkimSignerSource({
+    config: () => current,
+    logger: logger.child({ service: 'dkim' }),
+    clock,
+    policy: () => policy.set,
+  });
+  const listener = new Listener(ctx('listener'), {
+    stopDeadlineMs: config.stop_timeout,
+    policy: policy.inboundSource,
+    signer,
+  });
   // Shaping states and warm-up counters live in the spool database (docs/shaping.md), opened once,
   // on first use by the queue's start (after the spool holds its lock), closed after every stop.
   let shapingStore: ShapingStore | undefined;
