@@ -52,7 +52,13 @@ action = [{ action = "throttle", scope = "domain", rate = "1/${GAP_MS / 1000}s",
   await petrel.waitForEvents('every delivery', (e) => e.filter((x) => x.type === 'delivery').length >= N + 1, 40_000);
   const mails = [...aioStats(statsFile).mails].sort((a, b) => a - b);
   assert.equal(mails.length, N + 1);
-  // One token per 1.5 s (a bucket of one): consecutive MAIL FROMs at the MX are at least ~1.5 s apart.
-  for (let i = 1; i < mails.length; i++)
-    assert.ok((mails[i]! - mails[i - 1]!) * 1000 >= GAP_MS - 150, `gap ${i}: ${(mails[i]! - mails[i - 1]!) * 1000} ms`);
+  // One token per 1.5 s (a bucket of one). Measured at the MX, a gap also carries the difference
+  // between a new connection's set-up and a reused one's, so each gap is checked loosely and the
+  // whole span tightly: unthrottled, the six arrive within a few hundred milliseconds.
+  for (let i = 1; i < mails.length; i++) {
+    const gap = (mails[i]! - mails[i - 1]!) * 1000;
+    assert.ok(gap >= GAP_MS / 2, `gap ${i}: ${gap} ms`);
+  }
+  const span = (mails[mails.length - 1]! - mails[0]!) * 1000;
+  assert.ok(span >= (mails.length - 1) * GAP_MS - 400, `${mails.length} messages over ${span} ms`);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { aioStats, startAio } from '@petrel/testkit';
+import { aioStats, startAio, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { sendEach } from '../lib/submit.js';
@@ -32,6 +32,10 @@ test('a warm-up schedule caps deliveries per hour window; the rest go in the nex
   );
   s.defer(() => petrel.stop());
   const start = Date.parse(today);
+  // Submit just after a window opens, so that the first window's takes are not at its very end
+  // (their MAIL FROM would then reach the MX in the next window, next to that window's own).
+  const nextWindow = start + (Math.floor((Date.now() - start) / HOUR_MS) + 1) * HOUR_MS;
+  await waitFor('a window start', () => (Date.now() >= nextWindow + 100 ? true : undefined), HOUR_MS + 1_000, 20);
   await sendEach(
     s.listenPort,
     Array.from({ length: N }, (_, i) => `r${i}@example.test`),
