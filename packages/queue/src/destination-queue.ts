@@ -8,6 +8,69 @@ import type { DeliveryJob, DeliveryOptions, ScopeResolver, ThrottleRegistry, Tok
 import { MinHeap } from './min-heap.js';
 import { RingDeque } from './ring-deque.js';
 
+/**
+ * Jobs held in memory by every queue together (active + delayed + in flight), for the
+ * `max_resident_messages` cap. The queues' own containers keep it, so that no path that adds or
+ * removes a job can forget to.
+ */
+export interface Residency {
+  total: number;
+}
+
+/** The active FIFO, counting its jobs into the residency tally. */
+class CountedDeque<T> extends RingDeque<T> {
+  constructor(private readonly tally: Residency) {
+    super();
+  }
+  override pushBack(value: T): void {
+    super.pushBack(value);
+    this.tally.total++;
+  }
+  override pushFront(value: T): void {
+    super.pushFront(value);
+    this.tally.total++;
+  }
+  override shift(): T | undefined {
+    const v = super.shift();
+    if (v !== undefined) this.tally.total--;
+    return v;
+  }
+  override removeWhere(pred: (value: T) => boolean): T[] {
+    const out = super.removeWhere(pred);
+    this.tally.total -= out.length;
+    return out;
+  }
+}
+
+/** The delayed heap, counting its entries into the residency tally. */
+class CountedHeap<T> extends MinHeap<T> {
+  constructor(
+    before: (a: T, b: T) => boolean,
+    private readonly tally: Residency,
+  ) {
+    super(before);
+  }
+  override push(value: T): void {
+    super.push(value);
+    this.tally.total++;
+  }
+  override pop(): T | undefined {
+    const v = super.pop();
+    if (v !== undefined) this.tally.total--;
+    return v;
+  }
+  override popLast(): T | undefined {
+    const v = super.popLast();
+    if (v !== undefined) this.tally.total--;
+    return v;
+  }
+  override removeWhere(pred: (value: T) => boolean): T[] {
+    const out = super.removeWhere(pred);
+    this.tally.total -= out.length;
+    return out;
+  }
+}
+
 /** A job waiting in the delayed queue until `at`. */
 export interface DelayedEntry {
   readonly at: number;
@@ -62,9 +125,16 @@ class ReceptionIndex {
 }
 
 export class DestinationQueue {
-  readonly active = new RingDeque<DeliveryJob>();
-  readonly delayed = new MinHeap<DelayedEntry>(earlier);
-  inFlight = 0;
+  readonly active: RingDeque<DeliveryJob>;
+  readonly delayed: MinHeap<DelayedEntry>;
+  private flying = 0;
+  /** Jobs of this queue swapped out to the swap file, counted as active or as delayed mail. */
+  swappedActive = 0;
+  swappedDelayed = 0;
+  /** Key of this queue in the swap file (0 = none yet). */
+  swapId = 0;
+  /** The earliest due time among the swapped jobs (∞ = none), for the due timer. */
+  swapDueAt = Infinity;
   /** Jobs that belong to this queue (active + delayed + in flight). */
   jobs = 0;
   /** The earliest due time this queue has an entry for in the due timer's heap; ∞ = none. */
@@ -84,7 +154,31 @@ export class DestinationQueue {
   constructor(
     readonly binding: string,
     readonly domain: string,
-  ) {}
+    private readonly tally: Residency = { total: 0 },
+  ) {
+    this.active = new CountedDeque(tally);
+    this.delayed = new CountedHeap(earlier, tally);
+  }
+
+  /** Jobs handed to connections and not reported yet (they count as resident). */
+  get inFlight(): number {
+    return this.flying;
+  }
+
+  set inFlight(n: number) {
+    this.tally.total += n - this.flying;
+    this.flying = n;
+  }
+
+  /** Jobs of this queue in memory: active, delayed and in flight. */
+  get resident(): number {
+    return this.active.length + this.delayed.size + this.flying;
+  }
+
+  /** Jobs of this queue in the swap file. */
+  get swapped(): number {
+    return this.swappedActive + this.swappedDelayed;
+  }
 
   /** The destination policy, re-read only when the resolver changes (config reload). */
   policy(resolver: ScopeResolver): DeliveryOptions {
@@ -123,7 +217,7 @@ export class DestinationQueue {
   }
 
   get isEmpty(): boolean {
-    return this.active.length === 0 && this.delayed.size === 0 && this.inFlight === 0;
+    return this.active.length === 0 && this.delayed.size === 0 && this.flying === 0 && this.swapped === 0;
   }
 
   /** The due time of the first delayed job, if any. */
