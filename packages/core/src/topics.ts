@@ -132,6 +132,11 @@ export interface QueueCount {
   readonly suspended: boolean;
   /** Reception time of the oldest queued job, epoch ms; 0 when empty. */
   readonly oldestReceivedAt: number;
+  /**
+   * Jobs of this queue held in memory (active + delayed + in flight, at most
+   * max_resident_active_queue); the rest of active + delayed waits in the swap file.
+   */
+  readonly resident?: number;
 }
 
 export interface Suspension {

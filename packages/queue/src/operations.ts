@@ -48,6 +48,7 @@ export class QueueOperations {
         inFlight: q.inFlight,
         suspended: this.m.isHeld(q),
         oldestReceivedAt: q.oldestReceivedAt,
+        resident: q.resident,
       });
     }
     return out;
