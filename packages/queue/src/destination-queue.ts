@@ -92,25 +92,53 @@ const earlier = (a: DelayedEntry, b: DelayedEntry): boolean => a.at < b.at || (a
  * bucket emptied.
  */
 class ReceptionIndex {
-  private readonly seconds = new Map<number, number>();
+  /** second → [jobs, recipients] received in it. */
+  private readonly seconds = new Map<number, [number, number]>();
   private min = Infinity;
   private stale = false;
 
-  add(receivedAt: number): void {
+  add(receivedAt: number, recipients: number): void {
     const s = Math.floor(receivedAt / 1000);
-    this.seconds.set(s, (this.seconds.get(s) ?? 0) + 1);
+    const n = this.seconds.get(s);
+    if (n === undefined) this.seconds.set(s, [1, recipients]);
+    else {
+      n[0]++;
+      n[1] += recipients;
+    }
     if (s < this.min) this.min = s;
   }
 
-  remove(receivedAt: number): void {
+  remove(receivedAt: number, recipients: number): void {
     const s = Math.floor(receivedAt / 1000);
     const n = this.seconds.get(s);
     if (n === undefined) return;
-    if (n > 1) this.seconds.set(s, n - 1);
-    else {
+    if (n[0] > 1) {
+      n[0]--;
+      n[1] -= recipients;
+    } else {
       this.seconds.delete(s);
       if (s === this.min) this.stale = true;
     }
+  }
+
+  /** Some recipients of a job finished while the job stays (a partial requeue). */
+  shrink(receivedAt: number, by: number): void {
+    const n = this.seconds.get(Math.floor(receivedAt / 1000));
+    if (n !== undefined) n[1] -= by;
+  }
+
+  /** Recipients by age at `now`: slot i counts ages below bounds[i]; the last slot the rest. */
+  shape(now: number, bounds: readonly number[]): { recipients: number; byAge: number[] } {
+    const byAge = new Array<number>(bounds.length + 1).fill(0);
+    let recipients = 0;
+    for (const [s, n] of this.seconds) {
+      const age = now - s * 1000;
+      let b = 0;
+      while (b < bounds.length && age >= bounds[b]!) b++;
+      byAge[b]! += n[1];
+      recipients += n[1];
+    }
+    return { recipients, byAge };
   }
 
   /** Epoch ms (second precision) of the oldest reception; 0 when empty. */
@@ -202,13 +230,23 @@ export class DestinationQueue {
   /** A job becomes this queue's (routed, rerouted, rebound in). */
   enter(job: DeliveryJob): void {
     this.jobs++;
-    this.reception.add(job.receivedAt);
+    this.reception.add(job.receivedAt, job.recipients.length);
   }
 
   /** A job leaves this queue for good (finished, failed, moved out). */
   leave(job: DeliveryJob): void {
     this.jobs--;
-    this.reception.remove(job.receivedAt);
+    this.reception.remove(job.receivedAt, job.recipients.length);
+  }
+
+  /** A job that stays lost some recipients (delivered or failed): for `queue shape`. */
+  shrink(job: DeliveryJob, remaining: number): void {
+    this.reception.shrink(job.receivedAt, job.recipients.length - remaining);
+  }
+
+  /** Recipients of this queue by age (`queue shape`): O(distinct reception seconds). */
+  shape(now: number, bounds: readonly number[]): { recipients: number; byAge: number[] } {
+    return this.reception.shape(now, bounds);
   }
 
   /** Reception time of the oldest job (second precision), 0 when none. */

@@ -13,6 +13,7 @@ import {
   type QueueCount,
   type QueuedJobInfo,
   type QueueSelector,
+  type QueueShape,
   type ReplyData,
   type Requests,
 } from '@petrel/core';
@@ -48,9 +49,18 @@ export class QueueOperations {
         inFlight: q.inFlight,
         suspended: this.m.isHeld(q),
         oldestReceivedAt: q.oldestReceivedAt,
-        resident: q.resident,
+        // Only a queue larger than its window says so: otherwise all of it is in memory.
+        ...(q.swapped > 0 ? { resident: q.resident } : {}),
       });
     }
+    return out;
+  }
+
+  /** `queue shape` (qshape): recipients by age per queue, from the reception counters. */
+  shape(sel: Payload<'queue.shape'>): QueueShape[] {
+    const now = this.m.clock.now();
+    const out: QueueShape[] = [];
+    for (const q of this.m.select(sel)) out.push({ binding: q.binding, domain: q.domain, ...q.shape(now, sel.bounds) });
     return out;
   }
 

@@ -124,6 +124,7 @@ export class QueueManager implements Service {
       bus.handle('queue.take', (req) => this.take(req)),
       bus.handle('queue.counts', (sel) => ops.counts(sel)),
       bus.handle('queue.jobs', (sel) => ops.jobs(sel)),
+      bus.handle('queue.shape', (sel) => ops.shape(sel)),
       bus.handle('queue.suspend', (req) => this.suspensions.suspend(req)),
       bus.handle('queue.resume', (sel) => this.suspensions.resume(sel)),
       bus.handle('queue.suspensions', () => this.suspensions.list()),
@@ -291,7 +292,10 @@ export class QueueManager implements Service {
       next.nextAttemptAt = nextAttemptAt;
       next.lastReply = lastReply;
       next.lastAttemptAt = now;
-    } else next = { ...job, recipients, attempts, nextAttemptAt, lastReply, lastAttemptAt: now };
+    } else {
+      q.shrink(job, recipients.length);
+      next = { ...job, recipients, attempts, nextAttemptAt, lastReply, lastAttemptAt: now };
+    }
     this.delay(q, next, nextAttemptAt);
     this.ctx.bus.publish('delivery.deferred', {
       job: next,

@@ -130,3 +130,15 @@ test('fail and reroute reach the swapped jobs; a dry run counts them without mov
   assert.ok(h.queue.resident <= 5);
   await h.queue.stop();
 });
+
+test('queue shape counts recipients by age from counters, swapped jobs and partial requeues included', async () => {
+  const h = await harness('[global]\nmax_resident_active_queue = 5\n');
+  for (let i = 0; i < 100; i++) h.route(makeJob({ domain: 'shape.test', receivedAt: h.t0, rcpts: 2 }));
+  h.clock.advance(600 * S);
+  for (let i = 0; i < 50; i++) h.route(makeJob({ domain: 'shape.test', receivedAt: h.clock.now(), rcpts: 2 }));
+  const job = (await h.take('shape.test'))!;
+  h.attempt(job, ['delivered', 'transient']);
+  const shape = await h.bus.request('queue.shape', { domain: 'shape.test', bounds: [300 * S] });
+  assert.deepEqual(shape, [{ binding: 'default', domain: 'shape.test', recipients: 299, byAge: [100, 199] }]);
+  await h.queue.stop();
+});
