@@ -12,8 +12,16 @@ const RELAY = join(ROOT, 'bench/results/relay.jsonl');
 const SECTIONS = join(ROOT, 'docs/performance');
 
 const CURRENT = join(ROOT, 'docs/performance.md');
+/** The relay section as the current doc has it, when its results file is not in this checkout. */
+function previousRelay() {
+  if (!existsSync(CURRENT)) return null;
+  const m = /^## Relay[^\n]*\n[\s\S]*?(?=^## )/m.exec(readFileSync(CURRENT, 'utf8'));
+  return m ? `${m[0].trimEnd()}\n` : null;
+}
+
 function relay() {
-  if (!existsSync(RELAY)) return `## Relay: Petrel vs Postfix\n\nNo results yet: run \`${FULL_COMMAND}\`.\n`;
+  if (!existsSync(RELAY))
+    return previousRelay() ?? `## Relay: Petrel vs Postfix\n\nNo results yet: run \`${FULL_COMMAND}\`.\n`;
   return relaySection(
     readFileSync(RELAY, 'utf8')
       .split('\n')
