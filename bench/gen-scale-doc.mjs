@@ -146,6 +146,18 @@ if (drain) {
 - Released by a config reload (suspend_delivery = false): ${drain.queued.toLocaleString('en')} delivered in ${drain.drainSecs} s =
   ${drain.drainRate} msg/s, **${drain.ratio}×** the mean fresh rate; peak RSS ${drain.peakRssMiB} MiB.
 `;
+  if (drain.profile)
+    out += `
+### Where the CPU goes per message (main thread, \`--profile\`)
+
+The drain run's daemon under \`node --cpu-prof\` over its whole life (recovery, both fresh loads, the
+drain): ${drain.profile.busyMs} ms of main-thread CPU for ${(drain.queued + 2 * drain.relayMessages).toLocaleString('en')} messages =
+**${drain.profile.usPerMessage} µs per message** (the spool's writer thread not included). Self time, largest first:
+
+| % | function |
+|---|---|
+${drain.profile.top.map((t) => `| ${t.pct} | \`${t.fn}\` |`).join('\n')}
+`;
 }
 writeFileSync(join(ROOT, 'docs/performance/scale.md'), out);
 console.log('wrote docs/performance/scale.md');

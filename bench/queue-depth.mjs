@@ -32,6 +32,7 @@ import { Bus, SystemClock, newMessageId, parseConfig, silentLogger } from '../pa
 import { Spool, SPOOL_DB_FILE } from '../packages/spool/dist/index.js';
 import { freePort, run, waitForPort } from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
+import { summariseProfile } from './lib/cpu-profile.mjs';
 import { parseArgs, smtpSourceArgs } from './lib/relay-common.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,6 +45,8 @@ const N = Number(args.messages ?? (DRAIN ? 1_000_000 : 10_000_000));
 const D = Number(args.domains ?? (DRAIN ? 100 : 3000));
 const SMTP_M = Number(args['smtp-messages'] ?? 20_000);
 const RELAY_M = Number(args['relay-messages'] ?? 20_000);
+// --profile: the drain-mode daemon runs under node --cpu-prof; its main-thread profile is summarised.
+const PROFILE = args.profile === 'true';
 const OUT = args.out ?? join(ROOT, 'bench/results/queue-depth.jsonl');
 const KEEP = args.dir !== undefined;
 const DIR = args.dir ?? mkdtempSync(join(tmpdir(), 'petrel-depth-'));
@@ -127,8 +130,9 @@ ${extra}`;
 }
 
 /** `petrel start` on DIR/petrel.toml, sampling its RSS every second into `rss`. */
-function startDaemon(rss, t0) {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', join(DIR, 'petrel.toml')], {
+function startDaemon(rss, t0, profileDir) {
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...prof, CLI, 'start', '--config', join(DIR, 'petrel.toml')], {
     cwd: DIR,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -296,7 +300,8 @@ async function drain() {
   writeFileSync(join(DIR, 'petrel.toml'), config({ listenPort, sinkPort, held: true, relayHeld: false }));
   const rss = [];
   const t0 = performance.now();
-  const d = startDaemon(rss, t0);
+  const profileDir = PROFILE ? join(DIR, 'profile') : undefined;
+  const d = startDaemon(rss, t0, profileDir);
   await waitForPort('127.0.0.1', listenPort, 120_000);
   await until('recovery done', () => d.recoveredAt() !== undefined, 6 * 3600_000, 1000);
   const recoverySecs = (d.recoveredAt() - t0) / 1000;
@@ -323,6 +328,9 @@ async function drain() {
   await d.stop();
   await sink.stop();
   const drainRate = total / drainSecs;
+  // Main-thread CPU over the daemon's whole life (recovery, two fresh loads, the drain) per message.
+  const profile = profileDir ? summariseProfile(profileDir) : undefined;
+  const handled = total + 2 * RELAY_M;
   return {
     bench: 'queue-drain',
     command,
@@ -339,6 +347,7 @@ async function drain() {
     drainRate: round(drainRate),
     ratio: round(drainRate / ((freshBefore + freshAfter) / 2), 2),
     peakRssMiB: Math.max(...rss.map((x) => x[1])),
+    ...(profile ? { profile: { ...profile, usPerMessage: Math.round((profile.busyMs * 1000) / handled) } } : {}),
     rss,
   };
 }
