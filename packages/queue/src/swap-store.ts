@@ -7,7 +7,7 @@
  *
  * The file is derived data, not the record: the spool's own tables are (250 is given after their
  * fsync). It is removed at start, before recovery replays the spool and fills it again, so it needs
- * no journal and no fsync (synchronous=OFF, journal_mode=OFF); a crash loses nothing that
+ * no journal and no fsync (synchronous=OFF, journal_mode=MEMORY); a crash loses nothing that
  * recovery does not rebuild. Each job is read back in (next attempt, arrival) order through the
  * index on (queue, due time, arrival): every query below is a range of one queue's keys, never a
  * scan. Rows are appended in rowid order and only the small index entry lands mid-tree: a
@@ -71,7 +71,8 @@ export class SwapStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     SwapStore.remove(dir);
     this.db = new Database(file);
-    this.db.pragma('journal_mode = OFF');
+    // OFF is refused in better-sqlite3's defensive mode; MEMORY keeps the rollback journal off the disk.
+    this.db.pragma('journal_mode = MEMORY');
     this.db.pragma('synchronous = OFF');
     this.db.pragma('cache_size = -16384');
     this.db.exec(SCHEMA);
