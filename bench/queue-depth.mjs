@@ -51,6 +51,8 @@ const OUT = args.out ?? join(ROOT, 'bench/results/queue-depth.jsonl');
 const KEEP = args.dir !== undefined;
 const DIR = args.dir ?? mkdtempSync(join(tmpdir(), 'petrel-depth-'));
 const command = `node bench/queue-depth.mjs ${process.argv.slice(2).join(' ')}`.trim();
+/** Stops whatever a phase started if it throws: no daemon or sink outlives the benchmark. */
+const cleanups = [];
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 /** Writes N messages of ~1 KB for D domains straight into the spool database (the bulk path). */
@@ -150,6 +152,10 @@ function startDaemon(rss, t0, profileDir) {
   };
   const timer = setInterval(sample, 1000);
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  cleanups.push(() => {
+    clearInterval(timer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   return {
     child,
     recoveredAt: () => recoveredAt,
@@ -260,6 +266,7 @@ async function depth() {
   await d.kill9();
   // Restart with delivery allowed: how soon does the first message leave?
   const sink = await startCountingSink('127.0.0.1', sinkPort);
+  cleanups.push(() => void sink.stop().catch(() => undefined));
   writeFileSync(join(DIR, 'petrel.toml'), config({ listenPort, sinkPort, held: false }));
   const rss2 = [];
   const t1 = performance.now();
@@ -297,6 +304,7 @@ async function drain() {
   const listenPort = await freePort();
   const sinkPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
+  cleanups.push(() => void sink.stop().catch(() => undefined));
   writeFileSync(join(DIR, 'petrel.toml'), config({ listenPort, sinkPort, held: true, relayHeld: false }));
   const rss = [];
   const t0 = performance.now();
@@ -319,7 +327,7 @@ async function drain() {
   const base = sink.count();
   writeFileSync(join(DIR, 'petrel.toml'), config({ listenPort, sinkPort, held: false }));
   const t = performance.now();
-  await timedCli(['reload']);
+  await timedCli(['config', 'reload']);
   await until('the held queue drained', () => sink.count() >= base + total, 24 * 3600_000, 100);
   const drainSecs = (performance.now() - t) / 1000;
   log(`drained ${total} in ${round(drainSecs)} s`);
@@ -359,5 +367,6 @@ try {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   appendFileSync(OUT, `${JSON.stringify(result)}\n`);
 } finally {
+  for (const fn of cleanups) fn();
   if (!KEEP) rmSync(DIR, { recursive: true, force: true });
 }

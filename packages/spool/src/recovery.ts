@@ -53,6 +53,12 @@ interface RecipientRow {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Most milliseconds one chunk may hold the event loop: a chunk ends early past it, so that the
+ * control API, new connections and the first deliveries get their turn on a slow or busy machine.
+ */
+const SLICE_MS = 20;
+
 export async function replay(opts: ReplayOptions): Promise<RecoveryResult> {
   const started = performance.now();
   const { reader } = opts;
@@ -75,8 +81,14 @@ export async function replay(opts: ReplayOptions): Promise<RecoveryResult> {
         break;
       }
       let rows = 0;
+      let cut = false;
       const finished: string[] = [];
+      const sliceEnd = performance.now() + SLICE_MS;
       for (const m of chunk.iterate(after, opts.chunkSize)) {
+        if (rows > 0 && (rows & 15) === 0 && performance.now() > sliceEnd) {
+          cut = true;
+          break;
+        }
         rows++;
         after = m.rowid;
         const pending = pendingOf(recipientsOf.all(m.id));
@@ -101,7 +113,7 @@ export async function replay(opts: ReplayOptions): Promise<RecoveryResult> {
         await opts.deleteFinished(finished);
         deleted += finished.length;
       }
-      if (rows < opts.chunkSize) break;
+      if (rows < opts.chunkSize && !cut) break;
       await nextTurn();
     }
   } finally {
