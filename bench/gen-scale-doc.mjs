@@ -18,6 +18,7 @@ const lines = (f) =>
 const depthRuns = lines(join(ROOT, 'bench/results/queue-depth.jsonl'));
 const depth = depthRuns.filter((r) => r.bench === 'queue-depth').pop();
 const drain = depthRuns.filter((r) => r.bench === 'queue-drain').pop();
+const profiled = depthRuns.filter((r) => r.bench === 'queue-drain' && r.profile).pop();
 const relay = lines(join(ROOT, 'bench/results/relay.jsonl'));
 
 const DEPTH_FULL = 'node bench/queue-depth.mjs --messages 10000000 --domains 3000';
@@ -150,17 +151,21 @@ if (drain) {
 - Released by a config reload (suspend_delivery = false): ${drain.queued.toLocaleString('en')} delivered in ${drain.drainSecs} s =
   ${drain.drainRate} msg/s, **${drain.ratio}×** the mean fresh rate; peak RSS ${drain.peakRssMiB} MiB.
 `;
-  if (drain.profile)
-    out += `
+}
+if (profiled) {
+  const p = profiled.profile;
+  out += `
 ### Where the CPU goes per message (main thread, \`--profile\`)
 
-The drain run's daemon under \`node --cpu-prof\` over its whole life (recovery, both fresh loads, the
-drain): ${drain.profile.busyMs} ms of main-thread CPU for ${(drain.queued + 2 * drain.relayMessages).toLocaleString('en')} messages =
-**${drain.profile.usPerMessage} µs per message** (the spool's writer thread not included). Self time, largest first:
+\`${profiled.command}\` (${env(profiled)}): the daemon under \`node --cpu-prof\` over its whole life
+(recovery, both fresh loads, the drain): ${p.busyMs} ms of main-thread CPU for
+${(profiled.queued + 2 * profiled.relayMessages).toLocaleString('en')} messages = **${p.usPerMessage} µs per message** (the spool's
+writer thread not included; on a machine this loaded, sampled time includes time the thread waited for a core).
+Self time, largest first:
 
 | % | function |
 |---|---|
-${drain.profile.top.map((t) => `| ${t.pct} | \`${t.fn}\` |`).join('\n')}
+${p.top.map((t) => `| ${t.pct} | \`${t.fn}\` |`).join('\n')}
 `;
 }
 writeFileSync(join(ROOT, 'docs/performance/scale.md'), out);
