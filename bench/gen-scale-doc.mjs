@@ -26,7 +26,8 @@ const DRAIN_FULL = 'node bench/queue-depth.mjs --drain --messages 1000000 --doma
 const RELAY_FULL = 'node bench/relay.mjs --messages 10000 --sessions 20 --runs 4 --doc';
 const yes = (ok) => (ok ? '**met**' : '**not met**');
 /** A target stated at full size: a smaller run shows the figure, not the verdict. */
-const atSize = (ok, full) => (full ? yes(ok) : `${ok ? 'within' : 'outside'} the goal at this size; **not shown at full size**`);
+const atSize = (ok, full) =>
+  full ? yes(ok) : `${ok ? 'within' : 'outside'} the goal at this size; **not shown at full size**`;
 const env = (r) =>
   `Node ${r.node}, ${r.cpu}, ${r.cores} cores, ${r.date}; load average at the end ${r.load.join(' / ')} (1/5/15 min)`;
 
@@ -52,7 +53,12 @@ if (depth) {
     ...['cliAfterRecovery', 'cliAfterSmtp'].flatMap((k) => Object.values(depth[k]).map((c) => c.cliMs)),
   );
   rows.push(
-    [`RSS with ${n} queued${size}`, '≤ 1.5 GB at 10⁷', `peak ${depth.peakRssMiB} MiB`, atSize(depth.peakRssMiB <= 1536, full)],
+    [
+      `RSS with ${n} queued${size}`,
+      '≤ 1.5 GB at 10⁷',
+      `peak ${depth.peakRssMiB} MiB`,
+      atSize(depth.peakRssMiB <= 1536, full),
+    ],
     [
       '`petrel queue`, `summary`, `queue shape` answer',
       '< 1 s',
@@ -103,8 +109,18 @@ if (drain) {
         ],
   );
   rows.push(
-    ['1KB new-conn relay', '≥ 35% of smtp-source → smtp-sink direct', 'not measured: no direct-run baseline in the bench yet', '—'],
-    ['p99 reception → delivery at 50% of peak, 1 KB', '≤ 50 ms', 'not measured: no paced-load mode in the bench yet', '—'],
+    [
+      '1KB new-conn relay',
+      '≥ 35% of smtp-source → smtp-sink direct',
+      'not measured: no direct-run baseline in the bench yet',
+      '—',
+    ],
+    [
+      'p99 reception → delivery at 50% of peak, 1 KB',
+      '≤ 50 ms',
+      'not measured: no paced-load mode in the bench yet',
+      '—',
+    ],
   );
 }
 

@@ -63,7 +63,10 @@ async function fill(spoolDir) {
   mkdirSync(spoolDir, { recursive: true });
   const t = performance.now();
   const logger = silentLogger();
-  const config = parseConfig(`spool_dir = ${JSON.stringify(spoolDir)}\n[spool]\nmin_free_space = 0\n`, join(DIR, 'x.toml'));
+  const config = parseConfig(
+    `spool_dir = ${JSON.stringify(spoolDir)}\n[spool]\nmin_free_space = 0\n`,
+    join(DIR, 'x.toml'),
+  );
   const s = new Spool({ config, bus: new Bus(logger), logger, clock: new SystemClock() }, { outcomeReserve: 0 });
   await s.start(); // the spool's schema, created by the spool itself
   await s.stop();
