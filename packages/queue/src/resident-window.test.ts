@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DeliveryJob } from '@petrel/core';
 import { harness, makeJob, nextTurn, S, type Harness } from './test-support.js';
 
@@ -140,5 +143,36 @@ test('queue shape counts recipients by age from counters, swapped jobs and parti
   h.attempt(job, ['delivered', 'transient']);
   const shape = await h.bus.request('queue.shape', { domain: 'shape.test', bounds: [300 * S] });
   assert.deepEqual(shape, [{ binding: 'default', domain: 'shape.test', recipients: 299, byAge: [100, 199] }]);
+  await h.queue.stop();
+});
+
+test('a swap file that cannot be written keeps the jobs in memory: over the window, never lost', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'petrel-swap-bad-')), 'not-a-dir');
+  writeFileSync(file, '');
+  const h = await harness('[global]\nmax_resident_active_queue = 5\n', { swapDir: join(file, 'swap') });
+  const sent = Array.from({ length: 50 }, () => makeJob({ domain: 'stuck.test', receivedAt: h.t0 }));
+  for (const job of sent) h.route(job);
+  assert.equal(h.queue.resident, 50, 'all of it stays in memory');
+  const delivered = await drain(h, ['stuck.test'], 50, 100);
+  assert.deepEqual(
+    delivered,
+    sent.map((j) => j.messageId),
+  );
+  await h.queue.stop();
+});
+
+test('a flush makes swapped delayed jobs due now, in their order', async () => {
+  const h = await harness('[global]\nmax_resident_active_queue = 5\n');
+  const later = Array.from({ length: 30 }, () =>
+    makeJob({ domain: 'later.test', receivedAt: h.t0, nextAttemptAt: h.t0 + 3600 * S, attempts: 1 }),
+  );
+  for (const job of later) h.route(job);
+  assert.deepEqual(await total(h), { active: 0, delayed: 30 });
+  assert.equal(await h.take('later.test'), null);
+  assert.deepEqual(await h.bus.request('queue.flush', { domain: 'later.test' }), { requeued: 30 });
+  assert.deepEqual(await total(h), { active: 30, delayed: 0 });
+  const delivered = await drain(h, ['later.test'], 5, 100);
+  assert.deepEqual(new Set(delivered), new Set(later.map((j) => j.messageId)));
+  assert.equal(delivered.length, 30);
   await h.queue.stop();
 });
