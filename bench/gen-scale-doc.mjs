@@ -170,6 +170,10 @@ if (drain) {
 - Released by a config reload (suspend_delivery = false): ${drain.queued.toLocaleString('en')} delivered in ${drain.drainSecs} s =
   ${drain.drainRate} msg/s, **${drain.ratio}×** the mean fresh rate; peak RSS ${drain.peakRssMiB} MiB.
 `;
+  if (drain.cpuSecs !== undefined)
+    out += `- CPU of the daemon (all threads, user + system, /proc) over its life: ${drain.cpuSecs} s for
+  ${(drain.queued + 2 * drain.relayMessages).toLocaleString('en')} messages = **${drain.cpuUsPerMessage} µs per message**.
+`;
 }
 if (profiled) {
   const p = profiled.profile;

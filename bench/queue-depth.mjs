@@ -30,7 +30,7 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Bus, SystemClock, newMessageId, parseConfig, silentLogger } from '../packages/core/dist/index.js';
 import { Spool, SPOOL_DB_FILE } from '../packages/spool/dist/index.js';
-import { freePort, run, waitForPort } from './lib/procs.mjs';
+import { cpuSeconds, freePort, run, waitForPort } from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
 import { summariseProfile } from './lib/cpu-profile.mjs';
 import { parseArgs, smtpSourceArgs } from './lib/relay-common.mjs';
@@ -340,6 +340,8 @@ async function drain() {
   log(`drained ${total} in ${round(drainSecs)} s`);
   const freshAfter = await relay();
   log(`fresh relay after: ${round(freshAfter)} msg/s`);
+  // CPU of all the daemon's threads (user + system, from /proc) over its life, before it stops.
+  const cpuSecs = cpuSeconds(d.child.pid);
   await d.stop();
   await sink.stop();
   const drainRate = total / drainSecs;
@@ -361,6 +363,8 @@ async function drain() {
     drainSecs: round(drainSecs),
     drainRate: round(drainRate),
     ratio: round(drainRate / ((freshBefore + freshAfter) / 2), 2),
+    cpuSecs: round(cpuSecs),
+    cpuUsPerMessage: Math.round((cpuSecs * 1e6) / (total + 2 * RELAY_M)),
     peakRssMiB: Math.max(...rss.map((x) => x[1])),
     ...(profile ? { profile: { ...profile, usPerMessage: Math.round((profile.busyMs * 1000) / handled) } } : {}),
     rss,
