@@ -103,6 +103,8 @@ export class QueueManager implements Service {
         isHeld: (q) => this.isHeld(q, q.policy(ctx.config.delivery)),
         place: (q, job, now) => this.place(q, job, q.policy(ctx.config.delivery), now),
         schedule: (q, at) => this.timer.schedule(q, at),
+        expiry: (q, receivedAt) => expiresAt(receivedAt, q.policy(ctx.config.delivery)),
+        expire: (q, job) => this.expire(q, job),
       },
       this.residency,
     );

@@ -176,3 +176,18 @@ test('a flush makes swapped delayed jobs due now, in their order', async () => {
   assert.equal(delivered.length, 30);
   await h.queue.stop();
 });
+
+test('swapped mail of a suspended queue expires on time, not when it is paged in', async () => {
+  const h = await harness('[domain."held.test"]\nmax_resident_active_queue = 5\nmessage_expiration = "1h"\n');
+  await h.bus.request('queue.suspend', { domain: 'held.test' });
+  for (let i = 0; i < 50; i++) h.route(makeJob({ domain: 'held.test', receivedAt: h.t0 }));
+  h.clock.advance(3599 * S);
+  await nextTurn();
+  assert.equal(h.failed.length, 0, 'nothing before the expiry');
+  h.clock.advance(2 * S);
+  await nextTurn();
+  assert.equal(h.failed.length, 50, 'resident and swapped jobs alike');
+  assert.ok(h.failed.every((f) => f.reply.code === 554));
+  assert.deepEqual(await total(h, 'held.test'), { active: 0, delayed: 0 });
+  await h.queue.stop();
+});

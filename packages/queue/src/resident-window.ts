@@ -30,6 +30,10 @@ export interface WindowHost {
   /** Puts a job (already counted in its queue) into memory: active, delayed, held or expired. */
   place(q: DestinationQueue, job: DeliveryJob, now: number): void;
   schedule(q: DestinationQueue, at: number): void;
+  /** Epoch ms at which a job of `q` received at `receivedAt` expires (message_expiration). */
+  expiry(q: DestinationQueue, receivedAt: number): number;
+  /** A job taken out of `q` expired: it leaves the queue with 554 5.4.7. */
+  expire(q: DestinationQueue, job: DeliveryJob): void;
 }
 
 export class ResidentWindow {
@@ -85,7 +89,12 @@ export class ResidentWindow {
 
   /** The due timer reached `q`: bring its due swapped jobs in ahead of later delayed ones. */
   due(q: DestinationQueue, now: number, held: boolean): void {
-    if (q.swapped === 0 || held) return;
+    if (q.swapped === 0) return;
+    this.expireSwapped(q, now);
+    if (held) {
+      this.watchExpiry(q, now);
+      return;
+    }
     const policy = q.policy(this.host.config().delivery);
     if (q.swapDueAt <= now) this.evict(q, now, Math.ceil(windowOf(policy) / 2) - this.room(q, policy));
     this.pageIn(q, true);
@@ -163,6 +172,30 @@ export class ResidentWindow {
     return moved;
   }
 
+  /**
+   * Swapped jobs whose lifetime ended leave with 554 5.4.7 now, also while their queue is held
+   * (suspended mail must expire on time, reference §4): read through the (queue, received) index.
+   */
+  private expireSwapped(q: DestinationQueue, now: number): void {
+    const store = this.store;
+    if (store === undefined || this.host.expiry(q, q.oldestReceivedAt) > now) return;
+    // Every job received at or before `by` has expired (message_expiration is the queue's).
+    const by = now - this.host.expiry(q, 0);
+    for (let batch = store.takeReceivedBy(q.swapId, by, 1000); ; batch = store.takeReceivedBy(q.swapId, by, 1000)) {
+      for (const s of batch) {
+        this.counted(q, s.kind, -1);
+        this.host.expire(q, s.job);
+      }
+      if (batch.length < 1000) break;
+    }
+    q.swapDueAt = q.swapped > 0 ? (store.earliest(q.swapId) ?? Infinity) : Infinity;
+  }
+
+  /** A held queue with swapped jobs is visited when its oldest job expires (not before a second from now). */
+  private watchExpiry(q: DestinationQueue, now: number): void {
+    if (q.swapped > 0) this.host.schedule(q, Math.max(this.host.expiry(q, q.oldestReceivedAt), now + 1000));
+  }
+
   /** Free places in `q`'s window, also bounded by the process-wide cap. */
   private room(q: DestinationQueue, policy: DeliveryOptions): number {
     return Math.min(windowOf(policy) - q.resident, this.globalRoom());
@@ -188,7 +221,9 @@ export class ResidentWindow {
     this.counted(q, kind, 1);
     if (at < q.swapDueAt) q.swapDueAt = at;
     // Only a window holding delayed jobs can hold this one back: visit it when this one is due.
-    if (q.delayed.size > 0 && !this.host.isHeld(q)) this.host.schedule(q, at);
+    // A held queue is visited when its oldest job expires, so swapped mail expires on time.
+    if (this.host.isHeld(q)) this.watchExpiry(q, this.host.now());
+    else if (q.delayed.size > 0) this.host.schedule(q, at);
     return true;
   }
 

@@ -45,9 +45,11 @@ CREATE TABLE swapped (
   at   INTEGER NOT NULL,
   seq  INTEGER NOT NULL,
   kind INTEGER NOT NULL,
+  received INTEGER NOT NULL,
   job  TEXT NOT NULL
 );
 CREATE UNIQUE INDEX swapped_order ON swapped (qid, at, seq);
+CREATE INDEX swapped_age ON swapped (qid, received);
 `;
 
 /** Rows written together in one transaction, committed at the end of the event-loop turn. */
@@ -56,7 +58,9 @@ const MAX_OPEN_WRITES = 4096;
 export class SwapStore {
   private readonly db: Database.Database;
   private readonly ids = new Map<string, number>();
-  private readonly insert: Database.Statement<[number, number, number, number, string]>;
+  private readonly insert: Database.Statement<[number, number, number, number, number, string]>;
+  private readonly oldest: Database.Statement<[number, number, number], Row & { readonly rowid: number }>;
+  private readonly dropRow: Database.Statement<[number]>;
   private readonly first: Database.Statement<[number, number], Row>;
   private readonly drop: Database.Statement<[number, number, number, number]>;
   private readonly page: Database.Statement<[number, number, number], Row>;
@@ -76,7 +80,11 @@ export class SwapStore {
     this.db.pragma('synchronous = OFF');
     this.db.pragma('cache_size = -16384');
     this.db.exec(SCHEMA);
-    this.insert = this.db.prepare('INSERT INTO swapped (qid, at, seq, kind, job) VALUES (?, ?, ?, ?, ?)');
+    this.insert = this.db.prepare('INSERT INTO swapped (qid, at, seq, kind, received, job) VALUES (?, ?, ?, ?, ?, ?)');
+    this.oldest = this.db.prepare(
+      'SELECT rowid, at, seq, kind, job FROM swapped WHERE qid = ? AND received <= ? ORDER BY received LIMIT ?',
+    );
+    this.dropRow = this.db.prepare('DELETE FROM swapped WHERE rowid = ?');
     this.first = this.db.prepare('SELECT at, seq, kind, job FROM swapped WHERE qid = ? ORDER BY at, seq LIMIT ?');
     this.drop = this.db.prepare('DELETE FROM swapped WHERE qid = ? AND (at < ? OR (at = ? AND seq <= ?))');
     this.page = this.db.prepare(
@@ -108,7 +116,15 @@ export class SwapStore {
   /** Moves a job out of memory; due at `at`, ordered after every job put before it at the same time. */
   put(qid: number, at: number, seq: number, kind: SwapKind, job: DeliveryJob): void {
     this.begin();
-    this.insert.run(qid, at, seq, kind === 'active' ? 0 : 1, JSON.stringify(job));
+    this.insert.run(qid, at, seq, kind === 'active' ? 0 : 1, job.receivedAt, JSON.stringify(job));
+  }
+
+  /** Takes (removes) up to `limit` jobs of a queue received at or before `by` (their expiry came). */
+  takeReceivedBy(qid: number, by: number, limit: number): SwappedJob[] {
+    this.begin();
+    const rows = this.oldest.all(qid, by, limit);
+    for (const r of rows) this.dropRow.run(r.rowid);
+    return rows.map(toSwapped);
   }
 
   /** Takes (removes) the first `limit` jobs of a queue in (due time, arrival) order. */
