@@ -385,6 +385,7 @@ export class QueueManager implements Service {
 
   /** Re-checks a queue after its jobs changed outside the normal flow. */
   private touch(q: DestinationQueue): void {
+    this.window.released(q, this.ctx.clock.now());
     this.window.left(q);
     const next = q.nextDue;
     if (next !== undefined) this.timer.schedule(q, next);

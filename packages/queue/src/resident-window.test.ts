@@ -111,6 +111,7 @@ test('a suspended queue larger than its window is counted whole and drains once 
   const listed = await h.bus.request('queue.jobs', { domain: 'held.test', limit: 500 });
   assert.deepEqual(listed.map((j) => j.messageId).sort(), [...sent].sort(), 'showqueue lists swapped jobs too');
   await h.bus.request('queue.resume', { domain: 'held.test' });
+  assert.deepEqual(await total(h, 'held.test'), { active: 200, delayed: 0 }, 'released mail counts as active');
   const delivered = await drain(h, ['held.test'], 10, 1000);
   assert.deepEqual(new Set(delivered), new Set(sent));
   assert.equal(delivered.length, 200);

@@ -81,6 +81,17 @@ export class ResidentWindow {
     return false;
   }
 
+  /**
+   * `q` was released (a resume, a reload that lifted suspend_delivery): its swapped mail that is due
+   * was counted as delayed while held, and counts as active from now on.
+   */
+  released(q: DestinationQueue, now: number): void {
+    if (q.swappedDelayed === 0 || this.store === undefined || this.host.isHeld(q)) return;
+    const moved = Math.min(this.store.due(q.swapId, now), q.swappedDelayed);
+    q.swappedDelayed -= moved;
+    q.swappedActive += moved;
+  }
+
   /** Jobs of `q` left memory: refill it, and any queue the process-wide cap kept waiting. */
   left(q: DestinationQueue): void {
     if (q.swapped > 0) this.pageIn(q);

@@ -67,6 +67,7 @@ export class SwapStore {
   private readonly minAt: Database.Statement<[number], number>;
   private readonly bringForward: Database.Statement<[number, number, number]>;
   private readonly dropOne: Database.Statement<[number, number, number]>;
+  private readonly nowDue: Database.Statement<[number, number]>;
   private open = 0;
   private commitQueued = false;
 
@@ -95,6 +96,7 @@ export class SwapStore {
     // A flush makes every swapped job of the queue due now, in its arrival order (seq).
     this.bringForward = this.db.prepare('UPDATE swapped SET at = ?, kind = 0 WHERE qid = ? AND at > ?');
     this.dropOne = this.db.prepare('DELETE FROM swapped WHERE qid = ? AND at = ? AND seq = ?');
+    this.nowDue = this.db.prepare('UPDATE swapped SET kind = 0 WHERE qid = ? AND at <= ? AND kind = 1');
   }
 
   /** Removes a previous process's file (its jobs are replayed from the spool). */
@@ -152,6 +154,12 @@ export class SwapStore {
   remove(qid: number, s: SwappedJob): boolean {
     this.begin();
     return this.dropOne.run(qid, s.at, s.seq).changes > 0;
+  }
+
+  /** Counts the jobs due by `now` as active from now on (their queue was released); returns how many. */
+  due(qid: number, now: number): number {
+    this.begin();
+    return this.nowDue.run(qid, now).changes;
   }
 
   /** Makes every swapped job of a queue due at `now` (a flush); returns how many moved. */
