@@ -26,6 +26,8 @@ export const ErrorCodes = {
   PETREL_ERR_AUTH_USERS: 'the listener cannot read its AUTH users file',
   PETREL_ERR_EVENTLOG_TRACE: 'the event log cannot answer a message trace',
   PETREL_ERR_POLICY: 'a policy module cannot be loaded or is invalid',
+  PETREL_ERR_DKIM_KEY: 'a DKIM private key cannot be read or is not a usable RSA or Ed25519 key',
+  PETREL_ERR_DKIM_SIGN: 'a message cannot be DKIM-signed (for example it has no From: header field)',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
