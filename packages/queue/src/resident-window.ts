@@ -56,7 +56,7 @@ export class ResidentWindow {
   /** Removes a swap file a previous process left (its jobs come back through recovery). */
   reset(): void {
     try {
-      SwapStore.remove(this.host.swapDir());
+      SwapStore.discard(this.host.swapDir());
     } catch {
       // A missing or unwritable directory: the store will say so when it is first needed.
     }

@@ -13,7 +13,8 @@
  * scan. Rows are appended in rowid order and only the small index entry lands mid-tree: a
  * WITHOUT ROWID table keyed the same way cost twice as much per swap-out (bench/spool-recovery).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DeliveryJob } from '@petrel/core';
@@ -23,6 +24,10 @@ export const SWAP_FILE = 'queue-swap.db';
 
 /** How a swapped job is counted while out: as active (due, its queue free) or delayed mail. */
 export type SwapKind = 'active' | 'delayed';
+
+/** A previous process's swap files, renamed at start and deleted in the background. */
+const DISCARDED = `${SWAP_FILE}.discarded-`;
+const SWAP_NAMES = ['', '-journal', '-wal', '-shm'].map((suffix) => SWAP_FILE + suffix);
 
 /** A job read back, with the time it is due (a flush may have brought it forward). */
 export interface SwappedJob {
@@ -102,6 +107,33 @@ export class SwapStore {
   /** Removes a previous process's file (its jobs are replayed from the spool). */
   static remove(dir: string): void {
     for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(join(dir, SWAP_FILE + suffix), { force: true });
+  }
+
+  /**
+   * Takes a previous process's file out of the way at once and deletes it in the background: at
+   * 10⁶ queued the file is over a gigabyte, and a synchronous unlink of it held the start (and so
+   * the first delivery) for most of a second on a busy disk. A rename is one metadata update; the
+   * unlink runs on libuv's thread pool. Files an earlier start renamed but did not get to delete
+   * (the process was killed) are deleted too.
+   */
+  static discard(dir: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return; // no spool directory yet: nothing to discard
+    }
+    const stamp = `${process.pid}-${Date.now()}`;
+    const doomed: string[] = [];
+    for (const name of names) {
+      if (name.startsWith(DISCARDED)) doomed.push(name);
+      else if (SWAP_NAMES.includes(name)) {
+        const to = `${DISCARDED}${stamp}${name.slice(SWAP_FILE.length)}`;
+        renameSync(join(dir, name), join(dir, to));
+        doomed.push(to);
+      }
+    }
+    for (const name of doomed) void rm(join(dir, name), { force: true }).catch(() => undefined);
   }
 
   /** The small integer key of a (binding, domain) in this file. */
