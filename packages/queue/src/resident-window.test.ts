@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeliveryJob } from '@petrel/core';
@@ -190,5 +190,24 @@ test('swapped mail of a suspended queue expires on time, not when it is paged in
   assert.equal(h.failed.length, 50, 'resident and swapped jobs alike');
   assert.ok(h.failed.every((f) => f.reply.code === 554));
   assert.deepEqual(await total(h, 'held.test'), { active: 0, delayed: 0 });
+  await h.queue.stop();
+});
+
+test("a previous process's swap files are out of the way when the queue has started, and deleted after", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-queue-swap-'));
+  // Left by a killed process: its swap file, and one an earlier start renamed but did not get to delete.
+  writeFileSync(join(dir, 'queue-swap.db'), 'stale');
+  writeFileSync(join(dir, 'queue-swap.db-journal'), 'stale');
+  writeFileSync(join(dir, 'queue-swap.db.discarded-1-2'), 'stale');
+  const h = await harness('[global]\nmax_resident_active_queue = 2\n', { swapDir: dir });
+  // start() returned: the old file is no longer where the new one goes (its deletion may still run).
+  assert.ok(!existsSync(join(dir, 'queue-swap.db-journal')));
+  const deadline = Date.now() + 10_000;
+  while (readdirSync(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(readdirSync(dir), [], 'every old swap file deleted');
+  // The new store is created on the first swap-out, in the same place.
+  for (let i = 0; i < 5; i++) h.route(makeJob({ domain: 'a.test', receivedAt: h.t0 }));
+  assert.ok(existsSync(join(dir, 'queue-swap.db')));
+  assert.equal((await total(h, 'a.test')).active, 5);
   await h.queue.stop();
 });
