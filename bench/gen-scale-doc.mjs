@@ -17,6 +17,22 @@ const lines = (f) =>
     : [];
 const depthRuns = lines(join(ROOT, 'bench/results/queue-depth.jsonl'));
 const depth = depthRuns.filter((r) => r.bench === 'queue-depth').pop();
+/**
+ * The previous depth run at the same size, for the restart figure: since the old swap file is moved
+ * aside and deleted in the background, the start no longer waits for its unlink (a different run,
+ * so a different load: both loads are printed).
+ */
+const restartBefore = () => {
+  const prev = depthRuns
+    .filter(
+      (r) => r.bench === 'queue-depth' && r !== depth && r.messages === depth.messages && r.domains === depth.domains,
+    )
+    .pop();
+  return prev === undefined
+    ? ''
+    : ` (load ${depth.load[0]}; the previous run at this size, ${prev.date}, load ${prev.load[0]}, before the old swap file` +
+        ` was deleted in the background: ${prev.restartToFirstDeliveryMs} ms)`;
+};
 const drain = depthRuns.filter((r) => r.bench === 'queue-drain').pop();
 const profiled = depthRuns.filter((r) => r.bench === 'queue-drain' && r.profile).pop();
 const relay = lines(join(ROOT, 'bench/results/relay.jsonl'));
@@ -155,7 +171,7 @@ if (depth) {
 - SMTP into the deep queue: ${depth.smtpMessages.toLocaleString('en')} × 1 KB at ${depth.smtpRate} msg/s (smtp-source, 20 sessions);
   ${depth.queuedAfterSmtp.toLocaleString('en')} queued after.
 - Restart (kill -9, then delivery allowed, the sink as every domain's gateway): first message at the sink
-  ${depth.restartToFirstDeliveryMs} ms after spawn.
+  ${depth.restartToFirstDeliveryMs} ms after spawn${restartBefore()}.
 - RSS of the daemon over time (from spawn): ${curve}
 `;
 }
