@@ -37,3 +37,14 @@ export {
   type DsnRecipient,
   type InlineOriginal,
 } from './dsn.js';
+export { parseVerp, verpAddress, type VerpInfo, type VerpOptions } from './verp.js';
+export {
+  AUTO_REPLY_CLASS,
+  parseInboundReport,
+  type InboundReport,
+  type ReportContext,
+  type ReportFormat,
+  type ReportKind,
+  type ReportRecipient,
+} from './inbound/report.js';
+export type { FeedbackReport } from './inbound/arf.js';
