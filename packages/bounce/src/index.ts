@@ -37,7 +37,6 @@ export {
   type DsnRecipient,
   type InlineOriginal,
 } from './dsn.js';
-export { parseVerp, verpAddress, type VerpInfo, type VerpOptions } from './verp.js';
 export {
   AUTO_REPLY_CLASS,
   parseInboundReport,

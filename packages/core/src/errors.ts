@@ -26,6 +26,8 @@ export const ErrorCodes = {
   PETREL_ERR_AUTH_USERS: 'the listener cannot read its AUTH users file',
   PETREL_ERR_EVENTLOG_TRACE: 'the event log cannot answer a message trace',
   PETREL_ERR_POLICY: 'a policy module cannot be loaded or is invalid',
+  PETREL_ERR_SUPPRESSION_INPUT: 'a suppression entry or import file is invalid',
+  PETREL_ERR_INBOUND_STORE: 'mail to a return-path domain could not be kept',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -59,3 +59,4 @@ export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
 export { worldReadableWarning } from './config/file-mode.js';
 export { encodeXtext, decodeXtext, encodeUtf8AddrXtext, decodeUtf8Addr } from './xtext.js';
+export { parseVerp, verpAddress, type VerpInfo, type VerpOptions } from './verp.js';

@@ -22,6 +22,7 @@ import {
 } from '@petrel/core';
 import type { SmtpSession } from '@petrel/smtp-client';
 import { sendInBatches } from './batches.js';
+import { verpSender } from './verp.js';
 import { connectToRoute, type ConnectDeps } from './connect.js';
 import type { HostFailures } from './host-failures.js';
 import type { JobLedger } from './job-ledger.js';
@@ -258,9 +259,13 @@ export class DeliveryConnection {
     let outcomes: ReturnType<typeof uniformOutcomes>;
     try {
       const policy = env.config.delivery.policy(env.binding, env.domain);
+      const returnPath = verpSender(env.config, policy.verp_domain, job);
       outcomes = transactionOutcomes(
         job,
-        await sendInBatches(session, job, toSend, policy.max_recipients_per_batch, extra),
+        await sendInBatches(session, job, toSend, policy.max_recipients_per_batch, {
+          ...extra,
+          ...(returnPath ? { returnPath } : {}),
+        }),
       );
     } catch (err) {
       // send() settles protocol outcomes itself; a throw is a broken socket or a client bug.

@@ -20,7 +20,8 @@ import { Listener } from '@petrel/listener';
 import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
-import { Spool } from '@petrel/spool';
+import { Spool, SqliteSuppressionStore } from '@petrel/spool';
+import { InboundReportService, SuppressionService } from './feedback/index.js';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
 
@@ -105,6 +106,12 @@ export async function startDaemon(
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
     new DsnService(ctx('dsn'), classifier),
     new Spool(ctx('spool')),
+    // After the spool (its lock, its database), before the listener that asks it at RCPT.
+    new SuppressionService(ctx('suppression'), {
+      open: () => SqliteSuppressionStore.open(config.spool_dir),
+      classify: (r, d) => classifier.classify(r, d),
+    }),
+    new InboundReportService(ctx('inbound'), { classify: (r, d) => classifier.classify(r, d) }),
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
     new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal }),
     new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseInboundReport, type ReportContext } from './report.js';
-import { parseVerp, verpAddress } from '../verp.js';
+import { parseVerp, verpAddress } from '@petrel/core';
 import { Classifier } from '../classifier.js';
 
 const classifier = Classifier.load();

@@ -10,7 +10,7 @@ import { autoReplyReason } from './auto-reply.js';
 import { looksLikeDeliveryStatus, parseDeliveryStatus, type DsnRecipientFields } from './delivery-status.js';
 import { addressIn, decodeWords, header, headerAll, parseMime, textOf, walk, type HeaderField, type MimePart } from './mime.js';
 import { parseTextBounce, type TextBounceEntry } from './text-bounce.js';
-import { parseVerp, type VerpInfo, type VerpOptions } from '../verp.js';
+import { parseVerp, type VerpInfo, type VerpOptions } from '@petrel/core';
 
 /** What a returned message is. */
 export type ReportKind = 'bounce' | 'auto_reply' | 'feedback' | 'unparsed';

@@ -329,6 +329,16 @@ export const DELIVERY_OPTIONS = {
       '(text/rfc822-headers) or all of it (message/rfc822). RET=HDRS/FULL wins, except over "none".',
     example: '"headers"',
   },
+  verp_domain: {
+    type: 'string',
+    default: '',
+    scopes: ALL4,
+    doc:
+      'Send with a VERP envelope sender at this return-path domain (one of [bounce] return_path_domains), one ' +
+      'recipient per transaction, so a bounce names its message and recipient (docs/feedback-loop.md). Empty = keep ' +
+      "the sender's own return path. Mail from <> is never rewritten.",
+    example: '"rp.example.com"',
+  },
   mailerdaemon: {
     type: 'string',
     default: '',
@@ -720,6 +730,65 @@ export const BOUNCE_KEYS = {
       'tables (or inline tables) with code (a whole number 2–99 that no built-in class uses, unique), name, ' +
       'optional description and category (Undetermined, Hard, Soft, Block, Admin; default Undetermined).',
     example: '[{ code = 55, name = "Partner Block", category = "Block" }]',
+  },
+  return_path_domains: {
+    type: 'string[]',
+    default: [],
+    doc:
+      'Domains that receive bounces, auto-replies and complaints (docs/feedback-loop.md). RCPT to them is accepted ' +
+      'from any client (like a local domain, not relaying); the mail is never relayed but parsed into out_of_band, ' +
+      'feedback or unparsed_report records. The VERP envelope senders of verp_domain use one of them.',
+    example: '["rp.example.com"]',
+  },
+  verp_prefix: {
+    type: 'string',
+    default: 'b',
+    doc: 'Local-part prefix of VERP envelope senders: <prefix>+<message id>[+<tag>]+<local>=<domain>@<verp_domain>.',
+    example: '"b"',
+  },
+  verp_secret: {
+    type: 'string',
+    default: '',
+    doc:
+      'HMAC key of the VERP tag, so that a forged bounce cannot suppress an address; empty = no tag, and any VERP ' +
+      'address is believed. Changing it invalidates the tags of mail already sent.',
+    example: '"long-random-string"',
+  },
+  suppress_hard_failures: {
+    type: 'boolean',
+    default: true,
+    doc: 'Add a recipient to the suppression list when a delivery fails permanently with a hard class (10, 30, 90).',
+    example: 'true',
+  },
+  suppress_out_of_band: {
+    type: 'boolean',
+    default: true,
+    doc: 'Add a recipient to the suppression list for an out-of-band bounce (Action: failed) of a hard class.',
+    example: 'true',
+  },
+  suppress_complaints: {
+    type: 'boolean',
+    default: true,
+    doc: 'Add a recipient to the suppression list for an RFC 5965 complaint (any Feedback-Type except not-spam).',
+    example: 'true',
+  },
+  suppression_action: {
+    type: 'enum',
+    values: ['refuse', 'accept_and_fail'],
+    default: 'refuse',
+    doc:
+      'A suppressed recipient: "refuse" answers RCPT with 550 5.7.1 <addr>: recipient suppressed; "accept_and_fail" ' +
+      'accepts it and fails it at once as class 25 Admin Failure (a permanent_failure record, no delivery, no DSN).',
+    example: '"refuse"',
+  },
+  unparsed_dir: {
+    type: 'string',
+    path: true,
+    default: '',
+    doc:
+      'Directory where mail to a return-path domain that cannot be parsed is kept (one .eml file each, fsynced ' +
+      'before the 250); empty = <spool_dir>/unparsed. Relative to the config file.',
+    example: '"/var/spool/petrel/unparsed"',
   },
 } as const satisfies Record<string, OptionSpec>;
 
