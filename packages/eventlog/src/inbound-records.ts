@@ -24,8 +24,8 @@ function domainOf(address: string): string | undefined {
 
 export function inboundRecords(ev: InboundReported): EventRecord[] {
   const r = ev.report;
+  const time = iso(ev.time);
   const common = {
-    time: iso(ev.time),
     message_id: r.messageId,
     report_id: ev.id,
     report_format: r.format,
@@ -39,8 +39,9 @@ export function inboundRecords(ev: InboundReported): EventRecord[] {
     case 'unparsed':
       return [
         clean({
-          ...common,
+          time,
           type: 'unparsed_report',
+          ...common,
           recipient: r.verp?.recipient,
           reason: r.reason,
           stored_at: ev.storedAt,
@@ -49,8 +50,9 @@ export function inboundRecords(ev: InboundReported): EventRecord[] {
     case 'feedback':
       return (r.recipients.length > 0 ? r.recipients : [undefined]).map((x) =>
         clean({
-          ...common,
+          time,
           type: 'feedback',
+          ...common,
           recipient: x?.address,
           domain: x ? domainOf(x.address) : undefined,
           feedback_type: r.feedback?.feedbackType,
@@ -63,8 +65,9 @@ export function inboundRecords(ev: InboundReported): EventRecord[] {
     case 'auto_reply':
       return r.recipients.map((x) =>
         clean({
-          ...common,
+          time,
           type: 'out_of_band',
+          ...common,
           recipient: x.address,
           domain: domainOf(x.address),
           final_recipient: x.finalRecipient,
