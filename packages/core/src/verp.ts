@@ -84,7 +84,7 @@ export function parseVerp(opts: VerpOptions, address: string, domains: ReadonlyS
   if (fields.length !== 3 && fields.length !== 4) return undefined;
   if (fields[0]!.toLowerCase() !== opts.prefix.toLowerCase()) return undefined;
   const messageId = fields[1]!.toUpperCase();
-  if (!/^[0-9A-Z]{10,40}$/.test(messageId)) return undefined;
+  if (!/^[0-9A-Z]{1,64}$/.test(messageId)) return undefined;
   const enc = fields[fields.length - 1]!;
   const eq = enc.lastIndexOf('=');
   if (eq <= 0) return undefined;
