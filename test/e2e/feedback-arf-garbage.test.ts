@@ -86,12 +86,29 @@ test('an ARF complaint becomes a feedback record and a suppression; garbage to t
   const arfFile = join(s.dir, 'arf.eml');
   writeFileSync(arfFile, arfReport(`Return-Path: <${verpFrom}>\r\n${headerSection}`));
   const denied = await swaks([
-    '--server', `127.0.0.1:${s.listenPort}`, '-li', '127.0.0.9', '--from', 'fbl@isp.test', '--to', 'x@example.test',
-    '--quit-after', 'RCPT',
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '-li',
+    '127.0.0.9',
+    '--from',
+    'fbl@isp.test',
+    '--to',
+    'x@example.test',
+    '--quit-after',
+    'RCPT',
   ]);
   assert.match(denied.out, /554 5\.7\.1 <x@example\.test>: Relaying denied/);
   const sent = await swaks([
-    '--server', `127.0.0.1:${s.listenPort}`, '-li', '127.0.0.9', '--from', '', '--to', 'fbl@rp.test', '--data', arfFile,
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '-li',
+    '127.0.0.9',
+    '--from',
+    '',
+    '--to',
+    'fbl@rp.test',
+    '--data',
+    arfFile,
   ]);
   assert.equal(sent.code, 0, sent.out);
   const ev = await petrel.waitForEvents('the feedback record', (e) => e.some((x) => x.type === 'feedback'));
@@ -110,11 +127,15 @@ test('an ARF complaint becomes a feedback record and a suppression; garbage to t
     Buffer.from([0xff, 0xfe, 0x00, 0x80]),
     Buffer.from('\r\n--\r\n'),
   ]);
-  const py = await run('/usr/bin/python3', [
-    '-c',
-    `import smtplib,sys\ns=smtplib.SMTP('127.0.0.1',${s.listenPort},source_address=('127.0.0.9',0))\ns.sendmail('', ['junk@rp.test'], bytes.fromhex(sys.argv[1]))\ns.quit()`,
-    garbage.toString('hex'),
-  ], { timeoutMs: 20_000 });
+  const py = await run(
+    '/usr/bin/python3',
+    [
+      '-c',
+      `import smtplib,sys\ns=smtplib.SMTP('127.0.0.1',${s.listenPort},source_address=('127.0.0.9',0))\ns.sendmail('', ['junk@rp.test'], bytes.fromhex(sys.argv[1]))\ns.quit()`,
+      garbage.toString('hex'),
+    ],
+    { timeoutMs: 20_000 },
+  );
   assert.equal(py.code, 0, py.stdout + py.stderr);
   const ev2 = await petrel.waitForEvents('the unparsed record', (e) => e.some((x) => x.type === 'unparsed_report'));
   const un = ev2.find((x) => x.type === 'unparsed_report')!;
@@ -169,13 +190,18 @@ test('an ARF complaint becomes a feedback record and a suppression; garbage to t
   const badImport = await petrelCli(petrel, ['suppression', 'import', join(s.dir, 'bad.csv')]);
   assert.equal(badImport.code, 1);
   assert.match(badImport.stderr, /bad\.csv:2: not an address/);
-  assert.equal((await petrelJson<Entry[]>(petrel, ['suppression', 'list'])).length, 1, 'nothing of a bad file imported');
+  assert.equal(
+    (await petrelJson<Entry[]>(petrel, ['suppression', 'list'])).length,
+    1,
+    'nothing of a bad file imported',
+  );
   const imported = await petrelCli(petrel, ['suppression', 'import', csv]);
   assert.equal(imported.code, 0, imported.stderr);
   const after = await petrelJson<Entry[]>(petrel, ['suppression', 'list']);
   assert.deepEqual(after.map((e) => [e.address, e.reason]).sort(), list.map((e) => [e.address, e.reason]).sort());
   const sock = join(petrel.dir, 'spool', 'control.sock');
-  const metrics = (await run('curl', ['-sS', '--unix-socket', sock, 'http://petrel/metrics'], { timeoutMs: 20_000 })).stdout;
+  const metrics = (await run('curl', ['-sS', '--unix-socket', sock, 'http://petrel/metrics'], { timeoutMs: 20_000 }))
+    .stdout;
   assert.match(metrics, /petrel_suppression_entries\{reason="complaint"\} 1/);
   assert.match(metrics, /petrel_suppression_entries\{reason="manual"\} 1/);
   assert.match(metrics, /petrel_inbound_reports_total\{kind="feedback"\} 1/);

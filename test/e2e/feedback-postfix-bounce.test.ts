@@ -28,7 +28,8 @@ test('a real Postfix bounce to the VERP return path is tied to its message, supp
       remotePort: s.mxPort,
       relayNetworks: ['127.0.0.1/32'],
       global: 'verp_domain = "rp.test"',
-      extra: '[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "e2e-secret"\n\n[eventlog]\nbouncelog = true\n',
+      extra:
+        '[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "e2e-secret"\n\n[eventlog]\nbouncelog = true\n',
     }),
     s.listenPort,
   );
@@ -37,7 +38,8 @@ test('a real Postfix bounce to the VERP return path is tied to its message, supp
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'news@sender.test',
     recipients: [['gone@example.test', []]],
-    message: 'From: news@sender.test\r\nTo: gone@example.test\r\nSubject: issue 1\r\nMessage-ID: <n1@sender.test>\r\n\r\nhello\r\n',
+    message:
+      'From: news@sender.test\r\nTo: gone@example.test\r\nSubject: issue 1\r\nMessage-ID: <n1@sender.test>\r\n\r\nhello\r\n',
   });
   const ev = await petrel.waitForEvents(
     'the out-of-band bounce from Postfix',
@@ -77,8 +79,14 @@ test('a real Postfix bounce to the VERP return path is tied to its message, supp
 
   // The next message to that address is refused at RCPT; the other recipient is not.
   const again = await swaks([
-    '--server', `127.0.0.1:${s.listenPort}`, '--from', 'news@sender.test', '--to', 'gone@example.test',
-    '--quit-after', 'RCPT',
+    '--server',
+    `127.0.0.1:${s.listenPort}`,
+    '--from',
+    'news@sender.test',
+    '--to',
+    'gone@example.test',
+    '--quit-after',
+    'RCPT',
   ]);
   assert.match(again.out, /<\*\* 550 5\.7\.1 <gone@example\.test>: recipient suppressed/);
   await petrel.waitForEvents('the rejection record', (e) =>

@@ -280,7 +280,6 @@ export interface ConfigReloaded {
   readonly applied: readonly string[];
 }
 
-
 /** Why an address is on the suppression list (docs/feedback-loop.md). */
 export type SuppressionReason = 'hard_bounce' | 'out_of_band' | 'complaint' | 'manual';
 
@@ -382,7 +381,7 @@ export interface InboundReported {
   readonly suppressed: readonly string[];
 }
 
-/** Published by the listener for a suppressed recipient it accepted and failed (suppression_action = accept_and_fail). */
+/** Published by the listener for a suppressed recipient it accepted and failed (suppression_action accept_and_fail). */
 export interface SuppressionEnforced {
   readonly time: number;
   /** The stored message the other recipients went on with, or the id the 250 named. */
@@ -474,7 +473,10 @@ export interface Requests {
   'eventlog.trace': { payload: { readonly messageId: string }; result: readonly EventLogRecord[] };
   /** Parse (and keep when unparsed) mail to a return-path domain; resolves once it is durable. */
   'inbound.receive': { payload: InboundReceive; result: { readonly id: string } };
-  /** Is this recipient suppressed (global entries, and the binding group's when given)? The listener and HTTP injection ask. */
+  /**
+   * Is this recipient suppressed (global entries, and the binding group's when given)? Asked by the
+   * listener at RCPT, outbound at delivery, and HTTP injection.
+   */
   'suppression.check': {
     payload: { readonly address: string; readonly bindingGroup?: string };
     result: SuppressionEntry | null;
@@ -488,7 +490,10 @@ export interface Requests {
     };
     result: { readonly added: number };
   };
-  'suppression.remove': { payload: { readonly address: string; readonly scope?: string }; result: { readonly removed: number } };
+  'suppression.remove': {
+    payload: { readonly address: string; readonly scope?: string };
+    result: { readonly removed: number };
+  };
   'suppression.list': { payload: SuppressionFilter; result: readonly SuppressionEntry[] };
   'suppression.stats': { payload: Record<string, never>; result: ServiceStats };
 }

@@ -70,5 +70,8 @@ test('a complaint is a feedback record with its type; unparsed mail says why and
     storedAt: '/spool/unparsed/R1.eml',
     report: { kind: 'unparsed', format: 'none', recipients: [], reason: 'no readable text part' },
   });
-  assert.deepEqual([un?.type, un?.reason, un?.stored_at], ['unparsed_report', 'no readable text part', '/spool/unparsed/R1.eml']);
+  assert.deepEqual(
+    [un?.type, un?.reason, un?.stored_at],
+    ['unparsed_report', 'no readable text part', '/spool/unparsed/R1.eml'],
+  );
 });

@@ -264,7 +264,10 @@ function rcpt(s: CommandSession, args: string): Promise<void> | void {
       if (!entry) return policy();
       if (s.settings.suppressionAction === 'refuse') return s.refuse(replyFor.suppressed(address), about(address));
       // accept_and_fail: the client is told 250; the recipient is failed as class 25 after DATA.
-      if (tx) (tx.suppressed ??= []).push({ address, entry });
+      if (tx) {
+        tx.suppressed ??= [];
+        tx.suppressed.push({ address, entry });
+      }
       s.reply(REPLIES.recipientOk);
       return undefined;
     },
@@ -304,8 +307,7 @@ function bdat(s: CommandSession, args: string): void {
   const last = m[2] !== undefined;
   const tx = s.tx;
   const about = tx ? { sender: tx.sender } : {};
-  const ok =
-    (s.state === 'awaiting rcptto' || s.state === 'awaiting bdat') && tx !== undefined && hasRecipients(tx);
+  const ok = (s.state === 'awaiting rcptto' || s.state === 'awaiting bdat') && tx !== undefined && hasRecipients(tx);
   if (!ok) {
     // RFC 3030 §2: the chunk follows the command regardless; it is read and dropped.
     s.skipChunk(size);

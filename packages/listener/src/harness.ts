@@ -47,9 +47,14 @@ export async function startListener(opts: HarnessOptions = {}): Promise<Harness>
   const extra = opts.listener ?? [];
   // Tests compare stored bodies byte for byte: no added Message-ID/Date unless a test asks.
   const headers = extra.some((l) => l.startsWith('add_missing_headers')) ? [] : ['add_missing_headers = false'];
-  const toml = [`hostname = "${HOSTNAME}"`, '[listener]', 'listen = ["127.0.0.1:0"]', ...headers, ...extra, ...(opts.tables ?? [])].join(
-    '\n',
-  );
+  const toml = [
+    `hostname = "${HOSTNAME}"`,
+    '[listener]',
+    'listen = ["127.0.0.1:0"]',
+    ...headers,
+    ...extra,
+    ...(opts.tables ?? []),
+  ].join('\n');
   const config = parseConfig(toml, opts.configFile ?? 'test.toml');
   const bus = new Bus();
   const stored: StoreRequest[] = [];

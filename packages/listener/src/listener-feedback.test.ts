@@ -38,7 +38,10 @@ test('a return-path domain takes mail from any client, hands it to inbound.recei
   assert.equal(await c.cmd('Subject: bounce\r\n\r\nbody\r\n.'), '250 2.0.0 Ok: queued as R1\r\n');
   assert.equal(h.stored.length, 0, 'never spooled for relay');
   assert.equal(inbound.length, 1);
-  assert.deepEqual([inbound[0]!.sender, inbound[0]!.recipients, inbound[0]!.client.address], ['', ['b+ID+x=y@rp.test'], '127.0.0.9']);
+  assert.deepEqual(
+    [inbound[0]!.sender, inbound[0]!.recipients, inbound[0]!.client.address],
+    ['', ['b+ID+x=y@rp.test'], '127.0.0.9'],
+  );
   assert.match(inbound[0]!.body.toString(), /Subject: bounce\r\n\r\nbody\r\n$/);
   c.end();
 });
@@ -81,7 +84,10 @@ test('accept_and_fail: the suppressed recipient is accepted, left out of the sto
   const reply = await c.cmd('Subject: x\r\n\r\nbody\r\n.');
   const id = /queued as (\S+)/.exec(reply)?.[1];
   assert.ok(id, reply);
-  assert.deepEqual(h.stored[0]!.envelope.recipients.map((r) => r.address), ['ok@example.test']);
+  assert.deepEqual(
+    h.stored[0]!.envelope.recipients.map((r) => r.address),
+    ['ok@example.test'],
+  );
   assert.deepEqual(
     enforced.map((e) => [e.messageId, e.recipient, e.entry.reason, e.reply.code, e.reply.enhanced]),
     [[id, 'gone@example.test', 'out_of_band', 550, '5.7.1']],

@@ -246,7 +246,8 @@ export class DeliveryConnection {
     const held = await suppressedRecipients(env.bus, job);
     const failedNow = held.length > 0 ? uniformOutcomes(job, 'permanent', InternalReplies.suppressed, Stage.IDLE) : [];
     const suppressedOutcomes = failedNow.filter((o) => held.includes(o.index));
-    const sendJob = held.length > 0 ? { ...job, recipients: job.recipients.filter((r) => !held.includes(r.index)) } : job;
+    const sendJob =
+      held.length > 0 ? { ...job, recipients: job.recipients.filter((r) => !held.includes(r.index)) } : job;
     if (sendJob.recipients.length === 0) {
       this.report(job, suppressedOutcomes, startedAt);
       return;

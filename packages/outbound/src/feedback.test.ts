@@ -71,7 +71,10 @@ describe('outbound feedback loop: VERP senders and suppression at delivery', () 
       assert.equal(byAddress['gone@example.test']?.reply.enhanced, '5.7.1');
       assert.match(byAddress['gone@example.test']!.reply.lines.join(' '), /\[internal\] discarded by policy/);
       assert.deepEqual(asked.sort(), ['gone@example.test/default', 'here@example.test/default']);
-      const sent = aio.messages().slice(before).map((m) => /^X-Env-To: (.*)$/m.exec(m.toString())?.[1]?.trim());
+      const sent = aio
+        .messages()
+        .slice(before)
+        .map((m) => /^X-Env-To: (.*)$/m.exec(m.toString())?.[1]?.trim());
       assert.deepEqual(sent, ['here@example.test']);
     } finally {
       await h.svc.stop();

@@ -58,7 +58,8 @@ export class SqliteSuppressionStore implements SuppressionStore {
 
   add(entries: readonly SuppressionEntry[]): Promise<number> {
     const put = this.db.prepare(
-      'INSERT OR REPLACE INTO suppressions (address, scope, reason, bounce_class, source, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO suppressions (address, scope, reason, bounce_class, source, created_at) ' +
+        'VALUES (?, ?, ?, ?, ?, ?)',
     );
     try {
       const n = this.db.transaction(() => {
@@ -68,7 +69,12 @@ export class SqliteSuppressionStore implements SuppressionStore {
       return Promise.resolve(n);
     } catch (err) {
       return Promise.reject(
-        new PetrelError('PETREL_ERR_SPOOL_WRITE', `cannot write the suppression list: ${(err as Error).message}`, {}, { cause: err }),
+        new PetrelError(
+          'PETREL_ERR_SPOOL_WRITE',
+          `cannot write the suppression list: ${(err as Error).message}`,
+          {},
+          { cause: err },
+        ),
       );
     }
   }
@@ -97,10 +103,17 @@ export class SqliteSuppressionStore implements SuppressionStore {
   list(f: SuppressionFilter): Promise<readonly SuppressionEntry[]> {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (f.address !== undefined) (where.push('address = ?'), args.push(f.address));
-    if (f.scope !== undefined) (where.push('scope = ?'), args.push(f.scope));
-    if (f.reason !== undefined) (where.push('reason = ?'), args.push(f.reason));
-    const sql = `SELECT * FROM suppressions${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, address LIMIT ? OFFSET ?`;
+    for (const [column, value] of [
+      ['address', f.address],
+      ['scope', f.scope],
+      ['reason', f.reason],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      args.push(value);
+    }
+    const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const sql = `SELECT * FROM suppressions${filter} ORDER BY created_at, address LIMIT ? OFFSET ?`;
     const rows = this.db.prepare(sql).all(...args, f.limit ?? -1, f.offset ?? 0) as Row[];
     return Promise.resolve(rows.map(entry));
   }

@@ -5,8 +5,21 @@
  */
 import { decodeWords, header, type HeaderField } from './mime.js';
 
-const SUBJECTS =
-  /\b(out of (the )?office|auto(matic|matische|matisk)?[ -]?(reply|response|respuesta|r[ée]ponse|antwort|svar|risposta)|autoreply|vacation|on leave|away from (my|the) (desk|office)|abwesenheit(snotiz)?|r[ée]ponse automatique|absence|respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori ufficio|automatisch antwoord|afwezig|resposta autom[áa]tica|ausente|niet aanwezig)\b/i;
+/** Subject phrases of auto-replies, by language (English, German, French, Spanish, Italian, Dutch, Portuguese). */
+const SUBJECTS = new RegExp(
+  `\\b(${[
+    'out of (the )?office',
+    'auto(matic|matische|matisk)?[ -]?(reply|response|respuesta|r[ée]ponse|antwort|svar|risposta)',
+    'autoreply|vacation|on leave|away from (my|the) (desk|office)',
+    'abwesenheit(snotiz)?',
+    'r[ée]ponse automatique|absence',
+    'respuesta autom[áa]tica|fuera de la oficina',
+    'risposta automatica|fuori ufficio',
+    'automatisch antwoord|afwezig|niet aanwezig',
+    'resposta autom[áa]tica|ausente',
+  ].join('|')})\\b`,
+  'i',
+);
 
 /** Why a message is an auto-reply, or undefined. */
 export function autoReplyReason(headers: readonly HeaderField[]): string | undefined {

@@ -164,7 +164,15 @@ export function parseMime(raw: Buffer, depth = 0): MimePart {
     } else if (EMBEDDED.has(type)) {
       parts = [parseMime(body, depth + 1)];
     } else if (type === 'text/rfc822-headers') {
-      parts = [{ headers: parseHeaderBlock(body.toString('utf8')), type: 'text/plain', params: {}, body: Buffer.alloc(0), parts: [] }];
+      parts = [
+        {
+          headers: parseHeaderBlock(body.toString('utf8')),
+          type: 'text/plain',
+          params: {},
+          body: Buffer.alloc(0),
+          parts: [],
+        },
+      ];
     }
   }
   return { headers, type, params: ct.params, body, parts };

@@ -165,7 +165,10 @@ To: someone.else@example.com
   const q = parseInboundReport(qmail, ctx());
   assert.equal(q.kind, 'bounce');
   assert.equal(q.format, 'qmail');
-  assert.deepEqual(q.recipients.map((x) => [x.address, x.reply.enhanced, x.bounceClass]), [['John.Doe+news@example.com', '5.1.1', 10]]);
+  assert.deepEqual(
+    q.recipients.map((x) => [x.address, x.reply.enhanced, x.bounceClass]),
+    [['John.Doe+news@example.com', '5.1.1', 10]],
+  );
 
   const exim = crlf(`From: Mail Delivery System <Mailer-Daemon@exim.example>
 To: bounces@rp.example
@@ -191,9 +194,10 @@ To: decoy@example.net
   const e = parseInboundReport(exim, ctx(['bounces@rp.example']));
   assert.equal(e.kind, 'bounce', 'Auto-Submitted: auto-replied on a bounce does not make it an auto-reply');
   assert.equal(e.format, 'exim');
-  assert.deepEqual(e.recipients.map((x) => [x.address, x.reply.code, x.reply.enhanced, x.bounceClass]), [
-    ['nobody@example.net', 550, '5.1.1', 10],
-  ]);
+  assert.deepEqual(
+    e.recipients.map((x) => [x.address, x.reply.code, x.reply.enhanced, x.bounceClass]),
+    [['nobody@example.net', 550, '5.1.1', 10]],
+  );
 
   const exchange = crlf(`From: Microsoft Outlook <postmaster@contoso.example>
 To: bounces@rp.example
@@ -220,7 +224,10 @@ To: <jane@contoso.example>
   const x = parseInboundReport(exchange, ctx(['bounces@rp.example']));
   assert.equal(x.kind, 'bounce');
   assert.equal(x.format, 'exchange');
-  assert.deepEqual(x.recipients.map((r) => [r.address, r.reply.code, r.reply.enhanced]), [['jane@contoso.example', 550, '5.1.10']]);
+  assert.deepEqual(
+    x.recipients.map((r) => [r.address, r.reply.code, r.reply.enhanced]),
+    [['jane@contoso.example', 550, '5.1.10']],
+  );
 
   const postfix = crlf(`From: MAILER-DAEMON@pf.example (Mail Delivery System)
 To: bounces@rp.example
@@ -233,7 +240,10 @@ This is the mail system at host pf.example.
 `);
   const p = parseInboundReport(postfix, ctx(['bounces@rp.example']));
   assert.equal(p.format, 'postfix');
-  assert.deepEqual(p.recipients.map((r) => [r.address, r.reply.code, r.bounceClass]), [['full@pf.example', 552, 22]]);
+  assert.deepEqual(
+    p.recipients.map((r) => [r.address, r.reply.code, r.bounceClass]),
+    [['full@pf.example', 552, 22]],
+  );
 });
 
 test('an RFC 5965 ARF report is feedback with its type, recipient and the original tied by headers', () => {
@@ -285,19 +295,25 @@ Spam Spam Spam
   assert.equal(r.feedback?.sourceIp, '192.0.2.1');
   assert.equal(r.messageId, ID, 'tied by the VERP Return-Path of the returned original');
   assert.equal(r.tiedBy, 'verp');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['John.Doe+news@example.com']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['John.Doe+news@example.com'],
+  );
   assert.equal(r.originalMessageId, '<8787KJKJ3K4J3K4J3K4J3.mail@sender.example>');
 });
 
 test('auto-replies by RFC 3834 header or a (non-English, encoded) subject are class 60', () => {
   const a = parseInboundReport(
-    crlf(`From: john@example.com\nTo: ${VERP}\nSubject: Re: news\nAuto-Submitted: auto-replied (vacation)\n\nI am away.\n`),
+    crlf(
+      `From: john@example.com\nTo: ${VERP}\nSubject: Re: news\nAuto-Submitted: auto-replied (vacation)\n\nI am away.\n`,
+    ),
     ctx(),
   );
   assert.equal(a.kind, 'auto_reply');
-  assert.deepEqual(a.recipients.map((x) => [x.address, x.bounceClass, x.bounceClassName]), [
-    ['John.Doe+news@example.com', 60, 'Auto-Reply'],
-  ]);
+  assert.deepEqual(
+    a.recipients.map((x) => [x.address, x.bounceClass, x.bounceClassName]),
+    [['John.Doe+news@example.com', 60, 'Auto-Reply']],
+  );
   const b = parseInboundReport(
     crlf(`From: max@example.de\nTo: ${VERP}\nSubject: =?UTF-8?Q?Abwesenheitsnotiz:_news?=\n\nBin weg.\n`),
     ctx(),
@@ -321,9 +337,22 @@ test('garbage is unparsed with a reason, never a throw', () => {
   }
   // Random bytes and random MIME-ish text: no exception.
   let seed = 7;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const atoms = ['Content-Type: multipart/report; boundary=b\r\n', '--b\r\n', '\r\n', 'Final-Recipient: rfc822; x@y\r\n',
-    'Status: 5.1.1\r\n', 'Content-Type: message/rfc822\r\n', 'Action: failed\r\n', '=?utf-8?B?', '<a@b>', '550 '];
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const atoms = [
+    'Content-Type: multipart/report; boundary=b\r\n',
+    '--b\r\n',
+    '\r\n',
+    'Final-Recipient: rfc822; x@y\r\n',
+    'Status: 5.1.1\r\n',
+    'Content-Type: message/rfc822\r\n',
+    'Action: failed\r\n',
+    '=?utf-8?B?',
+    '<a@b>',
+    '550 ',
+  ];
   for (let i = 0; i < 500; i++) {
     let s = '';
     for (let k = 0; k < 30; k++) s += atoms[Math.floor(rnd() * atoms.length)]!;

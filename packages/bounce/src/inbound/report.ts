@@ -8,7 +8,17 @@ import type { ReplyData } from '@petrel/core';
 import { parseFeedbackReport, type FeedbackReport } from './arf.js';
 import { autoReplyReason } from './auto-reply.js';
 import { looksLikeDeliveryStatus, parseDeliveryStatus, type DsnRecipientFields } from './delivery-status.js';
-import { addressIn, decodeWords, header, headerAll, parseMime, textOf, walk, type HeaderField, type MimePart } from './mime.js';
+import {
+  addressIn,
+  decodeWords,
+  header,
+  headerAll,
+  parseMime,
+  textOf,
+  walk,
+  type HeaderField,
+  type MimePart,
+} from './mime.js';
 import { parseTextBounce, type TextBounceEntry } from './text-bounce.js';
 import { parseVerp, type VerpInfo, type VerpOptions } from '@petrel/core';
 
@@ -78,8 +88,14 @@ export interface ReportContext {
 export const AUTO_REPLY_CLASS = { code: 60, name: 'Auto-Reply' } as const;
 
 const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery|mail administrator|microsoftexchange|bounce/i;
-const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (status|has failed|failure|notification)|failure notice|returned mail|mail delivery failed|non[- ]?remis|unzustellbar|nicht zustellbar|no se puede entregar|non recapitabile|niet bezorgd|delivery problem|could not be delivered|rejected/i;
+const BOUNCE_SUBJECT = new RegExp(
+  [
+    'undeliver|undelivered|delivery (status|has failed|failure|notification)|failure notice|returned mail',
+    'mail delivery failed|delivery problem|could not be delivered|rejected',
+    'non[- ]?remis|unzustellbar|nicht zustellbar|no se puede entregar|non recapitabile|niet bezorgd',
+  ].join('|'),
+  'i',
+);
 
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
@@ -144,7 +160,12 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
   try {
     root = parseMime(raw);
   } catch (err) {
-    return { kind: 'unparsed', format: 'none', recipients: [], reason: `not a MIME message: ${(err as Error).message}` };
+    return {
+      kind: 'unparsed',
+      format: 'none',
+      recipients: [],
+      reason: `not a MIME message: ${(err as Error).message}`,
+    };
   }
   const parts = walk(root);
   const subject = decodeWords(header(root.headers, 'subject') ?? '');
@@ -157,7 +178,14 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     ...ctx.envelopeRecipients,
     ...['delivered-to', 'x-original-to', 'to'].flatMap((h) => headerAll(root.headers, h).map(addressIn)),
   ];
-  const original = returnedOriginal(root) ?? inlineOriginal(parts.filter((p) => p.type === 'text/plain').map(textOf).join('\n'));
+  const original =
+    returnedOriginal(root) ??
+    inlineOriginal(
+      parts
+        .filter((p) => p.type === 'text/plain')
+        .map(textOf)
+        .join('\n'),
+    );
   if (original) candidates.push(addressIn(header(original, 'return-path')));
   let verp: VerpInfo | undefined;
   for (const c of candidates) {
@@ -238,30 +266,48 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
       ...tie,
       reason: auto,
       recipients: address
-        ? [{ address, action: 'auto-replied', reply, bounceClass: AUTO_REPLY_CLASS.code, bounceClassName: AUTO_REPLY_CLASS.name }]
+        ? [
+            {
+              address,
+              action: 'auto-replied',
+              reply,
+              bounceClass: AUTO_REPLY_CLASS.code,
+              bounceClassName: AUTO_REPLY_CLASS.name,
+            },
+          ]
         : [],
     };
   }
 
   // 4. Text bounces (Exim, qmail, Postfix, sendmail, Exchange, …): the first text part outside the returned original.
-  const bodyPart = parts.find((p) => p.type === 'text/plain' && !isInsideOriginal(root, p)) ??
+  const bodyPart =
+    parts.find((p) => p.type === 'text/plain' && !isInsideOriginal(root, p)) ??
     parts.find((p) => p.type === 'text/html' && !isInsideOriginal(root, p));
   const text = bodyPart ? htmlToText(textOf(bodyPart), bodyPart.type) : '';
   const ignore = (a: string): boolean =>
-    rpAddress(a) || /^(postmaster|mailer-daemon|double-bounce)@/i.test(a) || (from !== undefined && a.toLowerCase() === from.toLowerCase());
+    rpAddress(a) ||
+    /^(postmaster|mailer-daemon|double-bounce)@/i.test(a) ||
+    (from !== undefined && a.toLowerCase() === from.toLowerCase());
   if (text && (looksBounce || ctx.envelopeRecipients.length > 0)) {
     const tb = parseTextBounce(text, ignore);
     let entries = tb.entries;
     // The VERP address names the one recipient; keep the entry about it (or the only one).
     if (trusted && entries.length > 0) {
-      const mine = entries.find((e) => e.address.toLowerCase() === trusted.recipient.toLowerCase()) ?? (entries.length === 1 ? entries[0] : undefined);
+      const mine =
+        entries.find((e) => e.address.toLowerCase() === trusted.recipient.toLowerCase()) ??
+        (entries.length === 1 ? entries[0] : undefined);
       entries = mine ? [{ ...mine, address: trusted.recipient }] : [];
     }
     const useful = entries.filter((e) => e.smtp || e.reason !== '');
     if (useful.length > 0 && (looksBounce || useful.some((e) => e.smtp))) {
       const recipients = useful.map((e): ReportRecipient => {
         const reply = textReply(e);
-        return { address: e.address, action: reply.code >= 500 ? 'failed' : 'delayed', reply, ...classOf(reply, e.address) };
+        return {
+          address: e.address,
+          action: reply.code >= 500 ? 'failed' : 'delayed',
+          reply,
+          ...classOf(reply, e.address),
+        };
       });
       return { kind: 'bounce', format: tb.format, ...tie, recipients };
     }

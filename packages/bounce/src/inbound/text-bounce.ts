@@ -38,15 +38,27 @@ const FORMATS: readonly [TextBounceFormat, RegExp][] = [
   ['qmail', /This is the qmail-send program|qmail-send/i],
   ['exim', /This message was created automatically by mail delivery software|following address\(es\) failed/i],
   ['postfix', /This is the mail system at host|Postfix program/i],
-  ['exchange', /Delivery has failed to these recipients|did not reach some or all|Remote Server returned|Diagnostic information for administrators|Microsoft Exchange/i],
-  ['sendmail', /The original message was received at|following addresses had permanent fatal errors|Transcript of session follows/i],
+  [
+    'exchange',
+    new RegExp(
+      'Delivery has failed to these recipients|did not reach some or all|Remote Server returned|' +
+        'Diagnostic information for administrators|Microsoft Exchange',
+      'i',
+    ),
+  ],
+  [
+    'sendmail',
+    /The original message was received at|following addresses had permanent fatal errors|Transcript of session/i,
+  ],
 ];
 
-const ADDRESS = /<?([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)>?/;
+/** An addr-spec: dot-atom local part (RFC 5322 §3.4.1) and a domain of at least two LDH labels. */
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const ADDRESS = new RegExp(`<?([A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@${LABEL}(?:\\.${LABEL})+)>?`);
 const SMTP = /\b([45]\d\d)(?:[ -]|$)(?:\s*#?([45]\.\d{1,3}\.\d{1,3})\b)?\s*([^\n]*)/;
 const ENHANCED = /\b#?([45]\.\d{1,3}\.\d{1,3})\b/;
 const TRANSIENT =
-  /\b(temporar(y|ily)|will (be )?retr(y|ied)|deferred|delayed|still trying|try again later|not yet been delivered|over quota temporarily)\b/i;
+  /\b(temporar(y|ily)|will (be )?retr(y|ied)|deferred|delayed|still trying|try again later|not yet delivered)\b/i;
 
 /** The human part of a bounce: up to the first marker of the returned original. */
 export function humanText(text: string): string {

@@ -5,7 +5,14 @@ import { fromCsv, toCsv } from './suppression-csv.js';
 
 test('suppression CSV round-trips entries, quoting fields with commas and quotes', () => {
   const csv = toCsv([
-    { address: 'gone@example.test', scope: 'global', reason: 'out_of_band', bounceClass: 10, source: 'M1, "r"', createdAt: 0 },
+    {
+      address: 'gone@example.test',
+      scope: 'global',
+      reason: 'out_of_band',
+      bounceClass: 10,
+      source: 'M1, "r"',
+      createdAt: 0,
+    },
     { address: '@blocked.test', scope: 'marketing', reason: 'manual', source: 'cli', createdAt: 1000 },
   ]);
   assert.equal(
@@ -15,7 +22,14 @@ test('suppression CSV round-trips entries, quoting fields with commas and quotes
       '@blocked.test,marketing,manual,,cli,1970-01-01T00:00:01.000Z\n',
   );
   assert.deepEqual(fromCsv(csv, 'f.csv'), [
-    { address: 'gone@example.test', scope: 'global', reason: 'out_of_band', bounceClass: 10, source: 'M1, "r"', createdAt: 0 },
+    {
+      address: 'gone@example.test',
+      scope: 'global',
+      reason: 'out_of_band',
+      bounceClass: 10,
+      source: 'M1, "r"',
+      createdAt: 0,
+    },
     { address: '@blocked.test', scope: 'marketing', reason: 'manual', source: 'cli', createdAt: 1000 },
   ]);
 });

@@ -69,19 +69,19 @@ export interface CsvEntry {
 export function fromCsv(text: string, file: string): CsvEntry[] {
   const out: CsvEntry[] = [];
   const lines = text.split(/\r?\n/);
-  lines.forEach((raw, i) => {
+  for (const [i, raw] of lines.entries()) {
     const line = raw.trim();
-    if (line === '' || line.startsWith('#') || (i === 0 && line.toLowerCase().startsWith('address'))) return;
+    if (line === '' || line.startsWith('#') || (i === 0 && line.toLowerCase().startsWith('address'))) continue;
     const f = fields(line);
     const bad = (why: string): never => {
       throw new PetrelError('PETREL_ERR_SUPPRESSION_INPUT', `${file}:${i + 1}: ${why}: ${line}`, { file, line: i + 1 });
     };
-    if (!f || f.length > 6) return bad('expected address[,scope,reason,bounce_class,source,created_at]');
-    const [address = '', scope = '', reason = '', cls = '', source = '', created = ''] = f;
-    if (!/^[^@\s]*@[^@\s]+$/.test(address)) return bad('not an address or @domain');
-    if (cls !== '' && !/^\d{1,3}$/.test(cls)) return bad('bounce_class is not a number');
+    if (!f || f.length > 6) bad('expected address[,scope,reason,bounce_class,source,created_at]');
+    const [address = '', scope = '', reason = '', cls = '', source = '', created = ''] = f ?? [];
+    if (!/^[^@\s]*@[^@\s]+$/.test(address)) bad('not an address or @domain');
+    if (cls !== '' && !/^\d{1,3}$/.test(cls)) bad('bounce_class is not a number');
     const createdAt = created === '' ? undefined : Date.parse(created);
-    if (createdAt !== undefined && Number.isNaN(createdAt)) return bad('created_at is not a date');
+    if (createdAt !== undefined && Number.isNaN(createdAt)) bad('created_at is not a date');
     out.push({
       address,
       ...(scope !== '' ? { scope } : {}),
@@ -90,6 +90,6 @@ export function fromCsv(text: string, file: string): CsvEntry[] {
       source: source || 'import',
       ...(createdAt !== undefined ? { createdAt } : {}),
     });
-  });
+  }
   return out;
 }

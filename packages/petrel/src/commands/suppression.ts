@@ -106,10 +106,7 @@ export function registerSuppression(program: Command): void {
     );
   });
   clientOptions(
-    cmd
-      .command('export')
-      .description('write the whole list as CSV (to a file, or stdout)')
-      .argument('[file]'),
+    cmd.command('export').description('write the whole list as CSV (to a file, or stdout)').argument('[file]'),
   ).action((file: string | undefined, o: ClientOptions) =>
     withClient(
       { ...o, json: false },

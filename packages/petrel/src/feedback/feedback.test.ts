@@ -27,12 +27,14 @@ class MemoryStore implements SuppressionStore {
   }
   remove(address: string, scope?: string): Promise<number> {
     let n = 0;
-    for (const [k, e] of this.rows) if (e.address === address && (scope === undefined || e.scope === scope)) n += this.rows.delete(k) ? 1 : 0;
+    for (const [k, e] of this.rows)
+      if (e.address === address && (scope === undefined || e.scope === scope)) n += this.rows.delete(k) ? 1 : 0;
     return Promise.resolve(n);
   }
   find(address: string, scopes: readonly string[]): Promise<SuppressionEntry | undefined> {
     const keys = [address, address.slice(address.lastIndexOf('@'))];
-    for (const k of keys) for (const s of scopes) if (this.rows.has(`${k} ${s}`)) return Promise.resolve(this.rows.get(`${k} ${s}`));
+    for (const k of keys)
+      for (const s of scopes) if (this.rows.has(`${k} ${s}`)) return Promise.resolve(this.rows.get(`${k} ${s}`));
     return Promise.resolve(undefined);
   }
   list(): Promise<readonly SuppressionEntry[]> {
@@ -120,14 +122,18 @@ test('permanent failures of hard classes join the list; soft ones and a switched
   });
   bus.publish('delivery.attempted', {
     job: job(['gone@example.test', 'full@example.test']),
-    outcomes: [outcome('Gone@Example.test', 550, '5.1.1', 'user unknown'), outcome('full@example.test', 552, '5.2.2', 'mailbox full')],
+    outcomes: [
+      outcome('Gone@Example.test', 550, '5.1.1', 'user unknown'),
+      outcome('full@example.test', 552, '5.2.2', 'mailbox full'),
+    ],
     startedAt: 0,
     finishedAt: 1,
   });
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual([...store.rows.values()].map((e) => [e.address, e.reason, e.bounceClass, e.source]), [
-    ['gone@example.test', 'hard_bounce', 10, 'M1'],
-  ]);
+  assert.deepEqual(
+    [...store.rows.values()].map((e) => [e.address, e.reason, e.bounceClass, e.source]),
+    [['gone@example.test', 'hard_bounce', 10, 'M1']],
+  );
   assert.equal((await bus.request('suppression.check', { address: 'GONE@example.test' }))?.reason, 'hard_bounce');
 
   const off = await setup(t, 'suppress_hard_failures = false');
@@ -161,7 +167,10 @@ test('with a VERP secret only a report tied by a verified VERP address suppresse
     client: { address: '192.0.2.1' },
     body: dsn(verp, 'gone@example.test', '5.1.1', '550 5.1.1 no such user'),
   });
-  assert.deepEqual([...store.rows.values()].map((e) => [e.address, e.reason, e.bounceClass]), [['gone@example.test', 'out_of_band', 10]]);
+  assert.deepEqual(
+    [...store.rows.values()].map((e) => [e.address, e.reason, e.bounceClass]),
+    [['gone@example.test', 'out_of_band', 10]],
+  );
   assert.equal(reported[1]?.report.messageId, 'M1');
   assert.deepEqual(reported[1]?.suppressed, ['gone@example.test']);
 
@@ -188,19 +197,42 @@ test('a soft out-of-band bounce, a not-spam report and switched-off complaints s
     Buffer.from(
       `To: fbl@rp.test\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=X\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nreport\r\n--X\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: ${type}\r\nOriginal-Rcpt-To: <c@example.test>\r\n--X--\r\n`,
     );
-  await bus.request('inbound.receive', { sender: '', recipients: ['fbl@rp.test'], client: { address: '192.0.2.1' }, body: arf('abuse') });
+  await bus.request('inbound.receive', {
+    sender: '',
+    recipients: ['fbl@rp.test'],
+    client: { address: '192.0.2.1' },
+    body: arf('abuse'),
+  });
   assert.equal(store.rows.size, 0);
   const on = await setup(t, '');
-  await on.bus.request('inbound.receive', { sender: '', recipients: ['fbl@rp.test'], client: { address: '192.0.2.1' }, body: arf('not-spam') });
+  await on.bus.request('inbound.receive', {
+    sender: '',
+    recipients: ['fbl@rp.test'],
+    client: { address: '192.0.2.1' },
+    body: arf('not-spam'),
+  });
   assert.equal(on.store.rows.size, 0);
-  await on.bus.request('inbound.receive', { sender: '', recipients: ['fbl@rp.test'], client: { address: '192.0.2.1' }, body: arf('abuse') });
-  assert.deepEqual([...on.store.rows.values()].map((e) => [e.address, e.reason]), [['c@example.test', 'complaint']]);
+  await on.bus.request('inbound.receive', {
+    sender: '',
+    recipients: ['fbl@rp.test'],
+    client: { address: '192.0.2.1' },
+    body: arf('abuse'),
+  });
+  assert.deepEqual(
+    [...on.store.rows.values()].map((e) => [e.address, e.reason]),
+    [['c@example.test', 'complaint']],
+  );
 });
 
 test('unparsed mail is kept byte for byte before the request resolves, and the event says where', async (t) => {
   const { dir, bus, reported } = await setup(t, '');
   const body = Buffer.from('Subject: hi\r\n\r\nplease unsubscribe me\r\n\x00\xff');
-  const { id } = await bus.request('inbound.receive', { sender: 'someone@x.test', recipients: ['b@rp.test'], client: { address: '192.0.2.1' }, body });
+  const { id } = await bus.request('inbound.receive', {
+    sender: 'someone@x.test',
+    recipients: ['b@rp.test'],
+    client: { address: '192.0.2.1' },
+    body,
+  });
   const file = join(dir, 'unparsed', `${id}.eml`);
   assert.ok(existsSync(file));
   assert.deepEqual(readFileSync(file), body);

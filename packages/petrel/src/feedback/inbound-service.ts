@@ -92,7 +92,11 @@ export class InboundReportService implements Service {
     if (report.kind === 'feedback' && b.suppress_complaints) {
       const type = report.feedback?.feedbackType ?? 'abuse';
       if (type === 'not-spam') return [];
-      return report.recipients.map((r) => ({ address: r.address, reason: 'complaint', source: `${source} feedback ${type}` }));
+      return report.recipients.map((r) => ({
+        address: r.address,
+        reason: 'complaint',
+        source: `${source} feedback ${type}`,
+      }));
     }
     if (report.kind === 'bounce' && b.suppress_out_of_band) {
       return report.recipients

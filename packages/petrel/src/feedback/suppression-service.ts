@@ -31,12 +31,18 @@ export function normalizeEntry(e: AddPayload['entries'][number], now: number): S
       address: e.address,
     });
   if (!SUPPRESSION_REASONS.includes(e.reason))
-    throw new PetrelError('PETREL_ERR_SUPPRESSION_INPUT', `unknown reason "${e.reason}" (${SUPPRESSION_REASONS.join(', ')})`, {
-      reason: e.reason,
-    });
+    throw new PetrelError(
+      'PETREL_ERR_SUPPRESSION_INPUT',
+      `unknown reason "${e.reason}" (${SUPPRESSION_REASONS.join(', ')})`,
+      {
+        reason: e.reason,
+      },
+    );
   const scope = (e.scope ?? 'global').trim() || 'global';
   if (!/^[A-Za-z0-9_.:-]+$/.test(scope))
-    throw new PetrelError('PETREL_ERR_SUPPRESSION_INPUT', `bad scope "${scope}" (global or a binding group name)`, { scope });
+    throw new PetrelError('PETREL_ERR_SUPPRESSION_INPUT', `bad scope "${scope}" (global or a binding group name)`, {
+      scope,
+    });
   return {
     address,
     scope,
