@@ -114,6 +114,8 @@ function headerParts(header: string): string[] {
 
 export class Validator implements ConfigContext {
   readonly errors: string[] = [];
+  /** [bounce] return_path_domains, lower-cased: what a verp_domain may name (set once [bounce] is read). */
+  returnPathDomains: ReadonlySet<string> = new Set();
   readonly warnings: string[] = [];
   private readonly lines: string[];
 
@@ -333,6 +335,13 @@ export class Validator implements ConfigContext {
       const parsed = this.value([...path, k], spec, v);
       if (parsed !== undefined) options[k] = parsed;
     }
+    const verp = options.verp_domain;
+    if (typeof verp === 'string' && verp !== '' && !this.returnPathDomains.has(verp.toLowerCase()))
+      this.fail(
+        [...path, 'verp_domain'],
+        `expected one of bounce.return_path_domains (${[...this.returnPathDomains].join(', ') || 'none set'}), ` +
+          `found ${show(verp)}`,
+      );
     const routes = this.extensions.routes;
     if (routes) routes.validate(options.routes, this, { path, options });
     else if (options.routes !== undefined) this.fail([...path, 'routes'], missingExtension('routes'));
@@ -457,6 +466,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const bindingWeights = new Map<string, number>();
   const control = v.section(['control'], CONTROL_KEYS, tableAt('control'));
   const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce'));
+  v.returnPathDomains = new Set(bounce.return_path_domains.map((d) => d.toLowerCase()));
   const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
