@@ -11,6 +11,7 @@ import {
   type SuppressionReason,
   type SuppressionStore,
 } from '@petrel/core';
+import type Database from 'better-sqlite3';
 import { openSpoolDatabase, type SpoolDatabase } from './database.js';
 
 const TABLE = `
@@ -87,17 +88,23 @@ export class SqliteSuppressionStore implements SuppressionStore {
     return Promise.resolve(r.changes);
   }
 
+  /** Lookup statements by number of scopes: find() runs on every RCPT and delivery, so prepare once. */
+  private readonly finders = new Map<number, Database.Statement>();
+
   find(address: string, scopes: readonly string[]): Promise<SuppressionEntry | undefined> {
-    const at = address.lastIndexOf('@');
-    const keys = [address, ...(at >= 0 ? [address.slice(at)] : [])];
-    const q = this.db.prepare(
-      `SELECT * FROM suppressions WHERE address = ? AND scope IN (${scopes.map(() => '?').join(',')}) LIMIT 1`,
-    );
-    for (const k of keys) {
-      const row = q.get(k, ...scopes) as Row | undefined;
-      if (row) return Promise.resolve(entry(row));
+    if (scopes.length === 0) return Promise.resolve(undefined);
+    let q = this.finders.get(scopes.length);
+    if (!q) {
+      // The address's own entry wins over its domain's ("@example.com" is shorter).
+      q = this.db.prepare(
+        `SELECT * FROM suppressions WHERE address IN (?, ?) AND scope IN (${scopes.map(() => '?').join(',')}) ` +
+          'ORDER BY length(address) DESC LIMIT 1',
+      );
+      this.finders.set(scopes.length, q);
     }
-    return Promise.resolve(undefined);
+    const at = address.lastIndexOf('@');
+    const row = q.get(address, at >= 0 ? address.slice(at) : address, ...scopes) as Row | undefined;
+    return Promise.resolve(row ? entry(row) : undefined);
   }
 
   list(f: SuppressionFilter): Promise<readonly SuppressionEntry[]> {

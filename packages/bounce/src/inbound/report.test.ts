@@ -246,6 +246,46 @@ This is the mail system at host pf.example.
   );
 });
 
+test('Yahoo-style and old Exchange texts: a code with a colon, an indented address with a server line', () => {
+  const yahoo = crlf(`From: MAILER-DAEMON@yahoo.example
+To: bounces@rp.example
+Subject: Failure Notice
+
+Sorry, we were unable to deliver your message to the following address.
+
+<nobody@yahoo.example>:
+554: delivery error: dd This user doesn't have a yahoo.example account (nobody@yahoo.example) [0]
+
+--- Below this line is a copy of the message.
+`);
+  const y = parseInboundReport(yahoo, ctx(['bounces@rp.example']));
+  assert.deepEqual(
+    y.recipients.map((r) => [r.address, r.reply.code, r.bounceClass]),
+    [['nobody@yahoo.example', 554, 10]],
+  );
+  const old = crlf(`From: System Administrator <postmaster@corp.example>
+To: bounces@rp.example
+Subject: Undeliverable: offer
+
+Your message did not reach some or all of the intended recipients.
+
+      Subject:  offer
+      Sent:     1/2/2026 10:00 AM
+
+The following recipient(s) cannot be reached:
+
+      ann@corp.example on 1/2/2026 10:00 AM
+            The e-mail account does not exist at the organization this message was sent to.
+            <mx.corp.example #5.1.1 smtp;550 5.1.1 User unknown>
+`);
+  const o = parseInboundReport(old, ctx(['bounces@rp.example']));
+  assert.equal(o.format, 'exchange');
+  assert.deepEqual(
+    o.recipients.map((r) => [r.address, r.reply.code, r.reply.enhanced, r.bounceClass]),
+    [['ann@corp.example', 550, '5.1.1', 10]],
+  );
+});
+
 test('an RFC 5965 ARF report is feedback with its type, recipient and the original tied by headers', () => {
   const raw = crlf(`From: <abusedesk@isp.example>
 Date: Thu, 8 Mar 2026 14:00:00 EDT

@@ -55,7 +55,8 @@ const FORMATS: readonly [TextBounceFormat, RegExp][] = [
 /** An addr-spec: dot-atom local part (RFC 5322 §3.4.1) and a domain of at least two LDH labels. */
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
 const ADDRESS = new RegExp(`<?([A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@${LABEL}(?:\\.${LABEL})+)>?`);
-const SMTP = /\b([45]\d\d)(?:[ -]|$)(?:\s*#?([45]\.\d{1,3}\.\d{1,3})\b)?\s*([^\n]*)/;
+// "550 5.1.1 text", "550-5.1.1", "554: delivery error" (Yahoo), "550 #5.1.0" (qmail-style).
+const SMTP = /\b([45]\d\d)(?:[ -]|:\s|$)(?:\s*#?([45]\.\d{1,3}\.\d{1,3})\b)?\s*([^\n]*)/;
 const ENHANCED = /\b#?([45]\.\d{1,3}\.\d{1,3})\b/;
 const TRANSIENT =
   /\b(temporar(y|ily)|will (be )?retr(y|ied)|deferred|delayed|still trying|try again later|not yet delivered)\b/i;
