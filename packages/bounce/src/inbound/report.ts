@@ -4,7 +4,7 @@
  * original message and recipient it is about (the VERP address first, then the returned original's
  * headers); and the bounce class of each failed recipient. Pure: no I/O, never throws on input.
  */
-import type { ReplyData } from '@petrel/core';
+import type { InboundReportData, InboundReportRecipient, ReplyData } from '@petrel/core';
 import { parseFeedbackReport, type FeedbackReport } from './arf.js';
 import { autoReplyReason } from './auto-reply.js';
 import { looksLikeDeliveryStatus, parseDeliveryStatus, type DsnRecipientFields } from './delivery-status.js';
@@ -38,38 +38,22 @@ export type ReportFormat =
   | 'text'
   | 'none';
 
-/** One recipient a report is about. */
-export interface ReportRecipient {
-  /** The recipient Petrel sent to: the VERP address's, else Original-Recipient, else Final-Recipient. */
-  readonly address: string;
-  /** RFC 3464 Final-Recipient, when it differs (a forward). */
-  readonly finalRecipient?: string;
-  /** failed, delayed, delivered, relayed, expanded (RFC 3464 §2.3.3); text bounces: failed or delayed. */
-  readonly action: string;
-  /** The reply as one SMTP reply: Diagnostic-Code, else Status, else the reason text. */
-  readonly reply: ReplyData;
-  /** Momentum bounce class (bounces and auto-replies; absent for complaints). */
-  readonly bounceClass?: number;
-  readonly bounceClassName?: string;
-  readonly remoteMta?: string;
-}
+/**
+ * One recipient a report is about (core's InboundReportRecipient, the bus contract): the recipient
+ * Petrel sent to (the VERP address's, else Original-Recipient, else Final-Recipient), a different
+ * Final-Recipient (a forward), the Action (RFC 3464 §2.3.3), the reply (Diagnostic-Code, else Status,
+ * else the reason text) and its bounce class (absent for complaints).
+ */
+export type ReportRecipient = InboundReportRecipient;
 
-export interface InboundReport {
+/** A read report: core's InboundReportData with the parser's own narrower types. */
+export interface InboundReport extends InboundReportData {
   readonly kind: ReportKind;
   readonly format: ReportFormat;
-  /** Petrel spool id of the original message, when known. */
-  readonly messageId?: string;
-  /** Where `messageId` came from. */
+  /** Where `messageId` (the original's Petrel id) came from. */
   readonly tiedBy?: 'verp' | 'received' | 'x-petrel-id';
   readonly verp?: VerpInfo;
-  /** Message-ID: of the returned original, when it came back. */
-  readonly originalMessageId?: string;
-  readonly recipients: readonly ReportRecipient[];
   readonly feedback?: FeedbackReport;
-  /** Unparsed: why; auto-reply: what showed it. */
-  readonly reason?: string;
-  readonly subject?: string;
-  readonly from?: string;
 }
 
 export interface ReportContext {
