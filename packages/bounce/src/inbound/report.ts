@@ -268,7 +268,20 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     parts.find((p) => p.type === 'text/plain' && !isInsideOriginal(root, p)) ??
     parts.find((p) => p.type === 'text/html' && !isInsideOriginal(root, p));
   const text = bodyPart ? htmlToText(textOf(bodyPart), bodyPart.type) : '';
-  const ignore = (a: string): boolean =>
+  // The addresses the report went to and the original's senders are not failed recipients when a
+  // sentence names them ("your message from x@y"); a listed address is one whatever it is.
+  const senders = new Set(
+    [
+      ...['to', 'delivered-to', 'x-original-to', 'return-path'].flatMap((h) => headerAll(root.headers, h)),
+      ...(original
+        ? ['from', 'sender', 'reply-to', 'return-path', 'errors-to'].flatMap((h) => headerAll(original, h))
+        : []),
+    ]
+      .map((v) => addressIn(v)?.toLowerCase())
+      .filter((a): a is string => a !== undefined),
+  );
+  const ignore = (a: string, listed: boolean): boolean =>
+    (!listed && senders.has(a.toLowerCase())) ||
     rpAddress(a) ||
     /^(postmaster|mailer-daemon|double-bounce)@/i.test(a) ||
     (from !== undefined && a.toLowerCase() === from.toLowerCase());
@@ -277,9 +290,12 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     let entries = tb.entries;
     // The VERP address names the one recipient; keep the entry about it (or the only one).
     if (trusted && entries.length > 0) {
+      // Else the entry with a reply code (or the first): the address the bounce names may be a
+      // forward or an alias of the recipient the VERP address names.
       const mine =
         entries.find((e) => e.address.toLowerCase() === trusted.recipient.toLowerCase()) ??
-        (entries.length === 1 ? entries[0] : undefined);
+        entries.find((e) => e.smtp) ??
+        entries[0];
       entries = mine ? [{ ...mine, address: trusted.recipient }] : [];
     }
     const useful = entries.filter((e) => e.smtp || e.reason !== '');

@@ -61,6 +61,23 @@ const ENHANCED = /\b#?([45]\.\d{1,3}\.\d{1,3})\b/;
 const TRANSIENT =
   /\b(temporar(y|ily)|will (be )?retr(y|ied)|deferred|delayed|still trying|try again later|not yet delivered)\b/i;
 
+/** Wording that states a delivery failure (a sentence naming an address is an entry only with it). */
+const FAILURE =
+  /\b(fail(ed|ure)?|undeliver(ed|able)?|not (be )?delivered|could ?n[o']t|unable|reject(ed)?|refused|denied|unknown|invalid|no such|does ?n[o']t exist|not exist|bounced?|permanent|error|over ?quota|mailbox (is )?full|disabled|inactive|not found)\b/i;
+
+/** A sentence that names a recipient without failure words ("Originally addressed to x@y"). */
+const NAMES_RECIPIENT =
+  /\b(recipients?|addressed to|did not reach|could not reach|cannot be reached|generated from|intended for|destinataire|empf[äa]nger)\b/i;
+
+/** What may stand before a listed address on its line: indentation, brackets, quotes, bullets. */
+const LIST_PREFIX = /^[\s<>*•([{"'-]*$/;
+/** A short label before an address ("Recipient: [SMTP:", "Original-Recipient: rfc822;", "To: <"). */
+const LABEL_PREFIX = /^[\s*•-]*[A-Za-z][A-Za-z0-9 ()_-]{0,40}:\s*[<([{"']*(?:smtp:|rfc822;\s*)?$/i;
+
+/** Header labels whose addresses are never the failed recipient (ids, senders, trace). */
+const NOT_RECIPIENT_LABEL =
+  /^[\s*•-]*(message-id|in-reply-to|references|from|sender|reply-to|return-path|errors-to|received|date|subject|x-[\w-]+|list-[\w-]+)\s*:/i;
+
 /** The human part of a bounce: up to the first marker of the returned original. */
 export function humanText(text: string): string {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
@@ -90,10 +107,15 @@ function smtpIn(text: string): TextBounceEntry['smtp'] {
 }
 
 /**
- * Finds failed addresses and their reasons in a bounce's human text. `ignore` holds addresses that
- * are never a failed recipient (the bounce's own From, postmaster, our return-path addresses).
+ * Finds failed addresses and their reasons in a bounce's human text. `ignore` says which addresses
+ * are not failed recipients (the bounce's own From, postmaster, our return-path addresses; in a
+ * sentence also the original's senders).
  */
-export function parseTextBounce(text: string, ignore: (address: string) => boolean): TextBounce {
+export function parseTextBounce(
+  text: string,
+  /** `listed`: the address opens its line (a list of failed addresses), rather than standing in a sentence. */
+  ignore: (address: string, listed: boolean) => boolean,
+): TextBounce {
   const human = humanText(text);
   const lines = human.split('\n');
   const found = new Map<string, string[]>();
@@ -106,11 +128,17 @@ export function parseTextBounce(text: string, ignore: (address: string) => boole
       continue;
     }
     const m = ADDRESS.exec(line);
-    const address = m?.[1];
-    // An address that opens a line (after indentation, "<" or a bullet) starts an entry; one inside
-    // a sentence only when no entry is open (e.g. "Your message to x@y could not be delivered").
-    const opens = m !== null && m !== undefined && /^[\s<>*•-]*$/.test(line.slice(0, m.index));
-    if (address && !ignore(address) && (opens || !current)) {
+    // A quote that opens the local part is the text's, not the address's ('x@y').
+    const address = m?.[1]?.replace(/^'+/, '');
+    // An address that opens a line (after indentation, brackets, quotes or a bullet) starts an
+    // entry, and so does one after a short label ("Recipient: [SMTP:x@y]"); one inside a sentence
+    // only when no entry is open and the sentence states a failure or names a recipient ("Your
+    // message to x@y could not be delivered"), so a greeting is not taken for one.
+    const before = m ? line.slice(0, m.index) : '';
+    const opens = m !== null && m !== undefined && LIST_PREFIX.test(before);
+    const labelled = !opens && LABEL_PREFIX.test(before) && !NOT_RECIPIENT_LABEL.test(before);
+    const stated = !current && (FAILURE.test(line) || NAMES_RECIPIENT.test(line));
+    if (address && !ignore(address, opens) && (opens || labelled || stated)) {
       const key = address.toLowerCase();
       current = found.get(key) ?? [];
       found.set(key, current);
@@ -125,13 +153,20 @@ export function parseTextBounce(text: string, ignore: (address: string) => boole
   // Reasons often stand apart from the address (Gmail's "Technical details", Exchange's
   // diagnostic block): a lone reply code in the text belongs to every entry without one.
   const lone = smtpIn(human);
+  // An address listed alone ("Delivery to the following recipients failed: x@y") takes the
+  // sentence that states the failure as its reason.
+  const summary =
+    human
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => FAILURE.test(l) && !ADDRESS.test(l)) ?? '';
   const entries: TextBounceEntry[] = [];
   for (const [address, reasonLines] of found) {
     const reason = reasonLines.join(' ').replace(/\s+/g, ' ').trim();
     const smtp = smtpIn(reason) ?? lone;
     entries.push({
       address,
-      reason: reason || smtp?.text || '',
+      reason: reason || smtp?.text || summary,
       ...(smtp !== undefined ? { smtp } : {}),
       transient: smtp ? smtp.code < 500 : TRANSIENT.test(reason || human),
     });
