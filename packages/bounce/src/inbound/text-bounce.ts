@@ -62,12 +62,23 @@ const TRANSIENT =
   /\b(temporar(y|ily)|will (be )?retr(y|ied)|deferred|delayed|still trying|try again later|not yet delivered)\b/i;
 
 /** Wording that states a delivery failure (a sentence naming an address is an entry only with it). */
-const FAILURE =
-  /\b(fail(ed|ure)?|undeliver(ed|able)?|not (be )?delivered|could ?n[o']t|unable|reject(ed)?|refused|denied|unknown|invalid|no such|does ?n[o']t exist|not exist|bounced?|permanent|error|over ?quota|mailbox (is )?full|disabled|inactive|not found)\b/i;
+const FAILURE = new RegExp(
+  `\\b(${[
+    "fail(ed|ure)?|undeliver(ed|able)?|not (be )?delivered|could ?n[o']t|unable",
+    "reject(ed)?|refused|denied|unknown|invalid|no such|does ?n[o']t exist|not exist|not found",
+    'bounced?|permanent|error|over ?quota|mailbox (is )?full|disabled|inactive',
+  ].join('|')})\\b`,
+  'i',
+);
 
 /** A sentence that names a recipient without failure words ("Originally addressed to x@y"). */
-const NAMES_RECIPIENT =
-  /\b(recipients?|addressed to|did not reach|could not reach|cannot be reached|generated from|intended for|destinataire|empf[äa]nger)\b/i;
+const NAMES_RECIPIENT = new RegExp(
+  `\\b(${[
+    'recipients?|addressed to|did not reach|could not reach|cannot be reached',
+    'generated from|intended for|destinataire|empf[äa]nger',
+  ].join('|')})\\b`,
+  'i',
+);
 
 /** What may stand before a listed address on its line: indentation, brackets, quotes, bullets. */
 const LIST_PREFIX = /^[\s<>*•([{"'-]*$/;
@@ -75,8 +86,11 @@ const LIST_PREFIX = /^[\s<>*•([{"'-]*$/;
 const LABEL_PREFIX = /^[\s*•-]*[A-Za-z][A-Za-z0-9 ()_-]{0,40}:\s*[<([{"']*(?:smtp:|rfc822;\s*)?$/i;
 
 /** Header labels whose addresses are never the failed recipient (ids, senders, trace). */
-const NOT_RECIPIENT_LABEL =
-  /^[\s*•-]*(message-id|in-reply-to|references|from|sender|reply-to|return-path|errors-to|received|date|subject|x-[\w-]+|list-[\w-]+)\s*:/i;
+const NOT_RECIPIENT_LABEL = new RegExp(
+  '^[\\s*•-]*(message-id|in-reply-to|references|from|sender|reply-to|return-path|errors-to|received|date|subject|' +
+    'x-[\\w-]+|list-[\\w-]+)\\s*:',
+  'i',
+);
 
 /** The human part of a bounce: up to the first marker of the returned original. */
 export function humanText(text: string): string {
