@@ -15,6 +15,7 @@ import {
 } from '@petrel/core';
 import { Listener } from './listener.js';
 import type { InboundPolicySource } from './policy-hooks.js';
+import type { MessageSignerSource } from './signing-hook.js';
 
 export interface Harness {
   readonly listener: Listener;
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   readonly policy?: InboundPolicySource;
   /** More TOML tables after [listener], e.g. a [bounce] table. */
   readonly tables?: readonly string[];
+  /** The signing hook point (signing-hook.ts). */
+  readonly signer?: MessageSignerSource;
 }
 
 export const HOSTNAME = 'mx.petrel.test';
@@ -70,6 +73,7 @@ export async function startListener(opts: HarnessOptions = {}): Promise<Harness>
     {
       ...(opts.stopDeadlineMs !== undefined ? { stopDeadlineMs: opts.stopDeadlineMs } : {}),
       ...(opts.policy ? { policy: opts.policy } : {}),
+      ...(opts.signer ? { signer: opts.signer } : {}),
     },
   );
   await listener.start();

@@ -24,6 +24,7 @@ import { Spool, SqliteSuppressionStore } from '@petrel/spool';
 import { InboundReportService, SuppressionService } from './feedback/index.js';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
+import { dkimSignerSource } from './dkim/signing.js';
 
 export interface Daemon {
   readonly bus: Bus;
@@ -99,7 +100,18 @@ export async function startDaemon(
   // classifies, so that the event log, the Momentum logs and the DSNs' bounce records always agree.
   const classifier = policy.classifier(Classifier.fromConfig(config.bounce));
   const eventlog = new EventLog(ctx('eventlog'), { classifier });
-  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout, policy: policy.inboundSource });
+  // DKIM: signed at reception, before the spool commit; keys come from the current config (reload rotates them).
+  const signer = dkimSignerSource({
+    config: () => current,
+    logger: logger.child({ service: 'dkim' }),
+    clock,
+    policy: () => policy.set,
+  });
+  const listener = new Listener(ctx('listener'), {
+    stopDeadlineMs: config.stop_timeout,
+    policy: policy.inboundSource,
+    signer,
+  });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
