@@ -23,7 +23,8 @@ describe('outbound feedback loop: VERP senders and suppression at delivery', () 
   it('sends one transaction per recipient, each from its own VERP address that parses back to message and recipient', async () => {
     const h = new Harness({
       route: hostsRoute(aio.port, ['127.0.0.1']),
-      global: 'idle_timeout = "100ms"\nverp_domain = "rp.test"\n[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "k"',
+      global:
+        'idle_timeout = "100ms"\nverp_domain = "rp.test"\n[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "k"',
     });
     await h.svc.start();
     try {
