@@ -19,6 +19,7 @@ import {
   ROOT_KEYS,
   ROUTING_KEYS,
   SPOOL_KEYS,
+  TLS_POLICY_KEYS,
   type ListenerOptions,
   type OptionSpec,
   type RootOptions,
@@ -27,6 +28,7 @@ import {
   type ControlOptions,
   type BounceOptions,
   type EventlogOptions,
+  type TlsPolicyOptions,
   type DnsOptions,
   type SpoolOptions,
   type RoutingOptions,
@@ -63,6 +65,8 @@ export interface PetrelConfig extends RootOptions {
   readonly bounce: BounceOptions;
   /** [eventlog]: optional Momentum-format log files. */
   readonly eventlog: EventlogOptions;
+  /** [tls_policy]: MTA-STS fetching (docs/tls-policy.md). */
+  readonly tlsPolicy: TlsPolicyOptions;
   readonly scopes: ScopeTree;
   /** Resolves delivery options per (binding, domain) in Momentum's scope order. */
   readonly delivery: ScopeResolver;
@@ -424,6 +428,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'bounce',
     'eventlog',
     'policy',
+    'tls_policy',
     'dkim',
     'dkim_options',
   ];
@@ -477,6 +482,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce'));
   v.returnPathDomains = new Set(bounce.return_path_domains.map((d) => d.toLowerCase()));
   const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
+  const tlsPolicy = v.section(['tls_policy'], TLS_POLICY_KEYS, tableAt('tls_policy'));
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
     if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host))
@@ -595,6 +601,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     control: { ...control, socket: resolvePath(resolvePath(base, root.spool_dir), control.socket) },
     bounce,
     eventlog,
+    tlsPolicy,
     scopes,
     delivery: new ScopeResolver(scopes),
     routing,
