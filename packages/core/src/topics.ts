@@ -399,6 +399,8 @@ export interface SuppressionEnforced {
   readonly reply: ReplyData;
   readonly entry: SuppressionEntry;
   readonly clientIp: string;
+}
+
 /**
  * One outbound TLS session decision and its result (RFC 8460 counts sessions, not messages): outbound
  * publishes it for every host it tried under a policy, and MTA-STS discovery failures too.
