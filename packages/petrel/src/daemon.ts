@@ -10,6 +10,7 @@ import {
   type PetrelConfig,
   type Service,
   type ServiceContext,
+  type ShapingStore,
 } from '@petrel/core';
 import { ControlService } from '@petrel/control';
 import { reloadConfig, type ReloadResult } from './reload.js';
@@ -20,8 +21,9 @@ import { Listener } from '@petrel/listener';
 import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
-import { Spool, SqliteSuppressionStore } from '@petrel/spool';
+import { Spool, SqliteSuppressionStore, openShapingStore } from '@petrel/spool';
 import { InboundReportService, SuppressionService } from './feedback/index.js';
+import { ShapingService } from '@petrel/shaping';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
 import { dkimSignerSource } from './dkim/signing.js';
@@ -112,6 +114,10 @@ export async function startDaemon(
     policy: policy.inboundSource,
     signer,
   });
+  // Shaping states and warm-up counters live in the spool database (docs/shaping.md), opened once,
+  // on first use by the queue's start (after the spool holds its lock), closed after every stop.
+  let shapingStore: ShapingStore | undefined;
+  const store = (): ShapingStore => (shapingStore ??= openShapingStore(config.spool_dir));
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
@@ -125,7 +131,9 @@ export async function startDaemon(
     }),
     new InboundReportService(ctx('inbound'), { classify: (r, d) => classifier.classify(r, d) }),
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
-    new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal }),
+    new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal, shapingStore: store }),
+    // After the queue: restoring a suspension is a queue.suspend, before the spool replays mail.
+    new ShapingService(ctx('shaping'), { store }),
     new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),
     listener,
     new ControlService(ctx('control'), {
@@ -143,6 +151,7 @@ export async function startDaemon(
     }
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    shapingStore?.close();
     policy.stop();
     watchdog?.stop();
     throw err;
@@ -157,6 +166,7 @@ export async function startDaemon(
           logger.error({ err, service: s.name }, 'service failed to stop cleanly');
         }
       }
+      shapingStore?.close();
       policy.stop();
       watchdog?.stop();
       resolveStopped();
