@@ -26,6 +26,10 @@ export const ErrorCodes = {
   PETREL_ERR_AUTH_USERS: 'the listener cannot read its AUTH users file',
   PETREL_ERR_EVENTLOG_TRACE: 'the event log cannot answer a message trace',
   PETREL_ERR_POLICY: 'a policy module cannot be loaded or is invalid',
+  PETREL_ERR_SPOOL_RECORD_EXISTS: 'a spool record with that key is already stored',
+  PETREL_ERR_HTTP_TOKENS: 'the HTTP injection API cannot read its tokens file',
+  PETREL_ERR_HTTP_TLS: 'the HTTP injection API cannot load its TLS certificate or key',
+  PETREL_ERR_WEBHOOK: 'a webhook endpoint cannot be reached or refused a batch',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -13,7 +13,8 @@ export interface Recipient {
 }
 
 export type BodyType = '7BIT' | '8BITMIME' | 'BINARYMIME';
-export type ReceptionProtocol = 'esmtp' | 'smtp' | 'internal';
+/** 'http': the HTTP injection API (@petrel/http-injector). */
+export type ReceptionProtocol = 'esmtp' | 'smtp' | 'internal' | 'http';
 
 /** What the spool keeps about a message besides its body. */
 export interface MessageEnvelope {
