@@ -39,6 +39,11 @@ export interface MessageEnvelope {
   readonly ret?: 'FULL' | 'HDRS';
   /** DSN ENVID (RFC 3461 §4.4), decoded. */
   readonly envid?: string;
+  /**
+   * The binding group the submitter is pinned to (an HTTP API token's group): binding assignment
+   * picks from this group before any [[binding_rule]].
+   */
+  readonly bindingGroup?: string;
 }
 
 /** Persisted delivery state of one recipient, as the spool replays it at start. */

@@ -19,6 +19,9 @@ import {
   ROOT_KEYS,
   ROUTING_KEYS,
   SPOOL_KEYS,
+  HTTP_KEYS,
+  type HttpOptions,
+  type WebhookConfig,
   type ListenerOptions,
   type OptionSpec,
   type RootOptions,
@@ -35,6 +38,7 @@ import {
 import { type ConfigContext, type ConfigExtensions, type LoadOptions, missingExtension } from './extension.js';
 import { openRelayFamilies, publicListenAddresses } from './open-relay.js';
 import { parsePolicyEntries } from './policy-entries.js';
+import { parseWebhookEntries } from './webhook-entries.js';
 import {
   DEFAULT_BINDING,
   DEFAULT_GROUP,
@@ -69,6 +73,10 @@ export interface PetrelConfig extends RootOptions {
   readonly bindingRules: readonly BindingRuleConfig[];
   /** [[policy]] modules, in file order (docs/policy.md). */
   readonly policy: readonly PolicyModuleConfig[];
+  /** [http]: the HTTP injection API (docs/http-api.md); `listen` "" = off. */
+  readonly http: HttpOptions;
+  /** [[webhook]] endpoints, in file order (docs/webhooks.md). */
+  readonly webhooks: readonly WebhookConfig[];
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
   /**
@@ -408,6 +416,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'bounce',
     'eventlog',
     'policy',
+    'http',
+    'webhook',
   ];
   const root = v.section([], ROOT_KEYS, doc, sections);
   const tableAt = (key: string): Table => {
@@ -554,6 +564,20 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     else v.failAt(v.arrayTableLines('binding_rule')[0], ['binding_rule'], missingExtension('bindingRules'));
   }
   const policy = parsePolicyEntries(v, doc.policy);
+  const http = v.section(['http'], HTTP_KEYS, tableAt('http'));
+  if (http.listen !== '') {
+    const hp = parseHostPort(http.listen);
+    if (!hp || !(isIP(hp.host) || hp.host === 'localhost'))
+      v.fail(['http', 'listen'], `expected "ip:port" such as "127.0.0.1:8025", found ${show(http.listen)}`);
+    if (http.tokens_file === undefined)
+      v.fail(['http', 'tokens_file'], 'expected a tokens file: the HTTP API requires bearer tokens');
+  }
+  if ((http.tls_certificate === undefined) !== (http.tls_key === undefined))
+    v.fail(
+      ['http', http.tls_key === undefined ? 'tls_key' : 'tls_certificate'],
+      'expected both tls_certificate and tls_key',
+    );
+  const webhooks = parseWebhookEntries(v, doc.webhook);
   if (v.errors.length > 0) {
     throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
   }
@@ -577,6 +601,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     bindingWeights,
     warnings: v.warnings,
     policy,
+    http,
+    webhooks,
   };
 }
 
