@@ -56,6 +56,7 @@ export type {
 export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleConfig } from './config/schema.js';
 export { POLICY_KEYS, type PolicyModuleConfig } from './config/schema.js';
 export { HTTP_KEYS, WEBHOOK_KEYS, type HttpOptions, type WebhookConfig } from './config/schema.js';
+export { EVENT_RECORD_TYPES } from './config/webhook-entries.js';
 export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
 export { worldReadableWarning } from './config/file-mode.js';

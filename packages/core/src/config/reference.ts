@@ -183,7 +183,7 @@ ${table(WEBHOOK_KEYS)}
 name = "crm"
 url = "https://hooks.example.com/petrel"
 secret = "a-long-random-secret"
-events = ["delivery", "permanent"]
+events = ["delivery", "permanent_failure"]
 \`\`\`
 
 ## Example

@@ -994,8 +994,10 @@ export const WEBHOOK_KEYS = {
   events: {
     type: 'string[]',
     default: [],
-    doc: 'Event-log record types to send (reception, delivery, transient, permanent, …); empty = every type.',
-    example: '["delivery", "permanent"]',
+    doc:
+      'Event-log record types to send: reception, delivery, transient_failure, permanent_failure, expiration, ' +
+      'rejection, bounce (docs/logs.md); empty = every type.',
+    example: '["delivery", "permanent_failure"]',
   },
   batch_size: {
     type: 'integer',

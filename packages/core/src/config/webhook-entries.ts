@@ -12,6 +12,17 @@ function isTable(v: unknown): v is Record<string, unknown> {
 
 type Spec = (typeof WEBHOOK_KEYS)[keyof typeof WEBHOOK_KEYS];
 
+/** The record types of events.jsonl (docs/logs.md; @petrel/eventlog's EventType, checked by its test). */
+export const EVENT_RECORD_TYPES = [
+  'reception',
+  'delivery',
+  'transient_failure',
+  'permanent_failure',
+  'expiration',
+  'rejection',
+  'bounce',
+] as const;
+
 export function parseWebhookEntries(v: Validator, raw: unknown): WebhookConfig[] {
   if (raw === undefined) return [];
   const lines = v.arrayTableLines('webhook');
@@ -52,6 +63,15 @@ export function parseWebhookEntries(v: Validator, raw: unknown): WebhookConfig[]
     else names.add(name);
     if (typeof got.url !== 'string' || !validUrl(got.url))
       v.failAt(line, [...path, 'url'], 'expected an http:// or https:// URL, e.g. url = "https://hooks.example.com/"');
+    const unknownType = ((got.events as string[] | undefined) ?? []).find(
+      (e) => !(EVENT_RECORD_TYPES as readonly string[]).includes(e),
+    );
+    if (unknownType !== undefined)
+      v.failAt(
+        line,
+        [...path, 'events'],
+        `expected event types among ${EVENT_RECORD_TYPES.join(', ')}; found "${unknownType}"`,
+      );
     if (typeof got.secret !== 'string' || got.secret.length < 16)
       v.failAt(line, [...path, 'secret'], 'expected a secret of at least 16 characters (the HMAC key)');
     if (v.errors.length > before) return;
