@@ -17,6 +17,8 @@ import { Classifier } from '@petrel/bounce';
 import { EventLog } from '@petrel/eventlog';
 import { DsnService } from './dsn/index.js';
 import { Listener } from '@petrel/listener';
+import { HttpInjector } from '@petrel/http-injector';
+import { WebhooksService } from '@petrel/webhooks';
 import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
@@ -99,16 +101,21 @@ export async function startDaemon(
   const classifier = policy.classifier(Classifier.fromConfig(config.bounce));
   const eventlog = new EventLog(ctx('eventlog'), { classifier });
   const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout, policy: policy.inboundSource });
+  // The HTTP API's reception path; DKIM signing (issue 16) plugs in through its `reception` option.
+  const http = new HttpInjector(ctx('http'), { stopDeadlineMs: config.stop_timeout });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
     new DsnService(ctx('dsn'), classifier),
     new Spool(ctx('spool')),
+    // After the spool (its cursors are spool records), before anything that makes event records.
+    new WebhooksService(ctx('webhooks')),
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
     new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal }),
     new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),
     listener,
+    http,
     new ControlService(ctx('control'), {
       stop: () => stop(),
       reopenLogs,
@@ -151,6 +158,7 @@ export async function startDaemon(
     // SIGHUP is also how a renewed STARTTLS certificate and changed AUTH users are picked up.
     listener.reloadTls();
     listener.reloadUsers();
+    http.reloadTokens();
   }
   return {
     bus,

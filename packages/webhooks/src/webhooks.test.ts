@@ -48,7 +48,9 @@ class Receiver {
           this.got.records.push(r.record);
         }
         res.writeHead(204).end();
-        this.waiters = this.waiters.filter((w) => (new Set(this.got.ids).size >= w.n ? (w.resolve(), false) : true));
+        const distinct = new Set(this.got.ids).size;
+        for (const w of this.waiters) if (distinct >= w.n) w.resolve();
+        this.waiters = this.waiters.filter((w) => distinct < w.n);
       });
     });
     await new Promise<void>((r) => server.listen(this.port, '127.0.0.1', r));
