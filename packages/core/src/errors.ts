@@ -29,7 +29,6 @@ export const ErrorCodes = {
   PETREL_ERR_SPOOL_RECORD_EXISTS: 'a spool record with that key is already stored',
   PETREL_ERR_HTTP_TOKENS: 'the HTTP injection API cannot read its tokens file',
   PETREL_ERR_HTTP_TLS: 'the HTTP injection API cannot load its TLS certificate or key',
-  PETREL_ERR_WEBHOOK: 'a webhook endpoint cannot be reached or refused a batch',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

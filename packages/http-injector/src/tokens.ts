@@ -31,6 +31,8 @@ const CLIENT = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class TokenDb {
   private readonly remembered = new Map<string, ApiClient>();
+  /** Checks in progress: concurrent first requests of one client share one scrypt run. */
+  private readonly checking = new Map<string, Promise<ApiClient | undefined>>();
 
   private constructor(private readonly entries: ReadonlyMap<string, Entry>) {}
 
@@ -82,6 +84,15 @@ export class TokenDb {
     const digest = createHash('sha256').update(token).digest('base64');
     const known = this.remembered.get(digest);
     if (known) return known;
+    let pending = this.checking.get(digest);
+    if (!pending) {
+      pending = this.verify(token, digest).finally(() => this.checking.delete(digest));
+      this.checking.set(digest, pending);
+    }
+    return pending;
+  }
+
+  private async verify(token: string, digest: string): Promise<ApiClient | undefined> {
     const dot = token.indexOf('.');
     const entry = dot > 0 ? this.entries.get(token.slice(0, dot)) : undefined;
     const ok = await verifyPassword(dot > 0 ? token.slice(dot + 1) : token, entry?.hash ?? DUMMY_HASH);

@@ -75,7 +75,7 @@ export class WebhooksService implements Service {
           delivered: s.delivered,
           batches: s.batches,
           failures: s.failures,
-          last_success: s.lastSuccess,
+          last_success: Math.floor(s.lastSuccess / 1000),
         };
       }),
     };
