@@ -54,6 +54,7 @@ async function once(variant, dir) {
     await waitForPort('127.0.0.1', listenPort);
     await waitForPort('127.0.0.1', httpPort);
     const cpu0 = cpuSeconds(child.pid);
+    const client0 = process.cpuUsage();
     const t0 = performance.now();
     if (variant === 'smtp') {
       const r = await run('smtp-source', smtpSourceArgs({ port: listenPort, sessions: C, messages: M, reuse: true }));
@@ -61,10 +62,13 @@ async function once(variant, dir) {
     } else await httpLoad(httpPort, variant === 'http batch' ? 10 : 1, variant === 'http fetch' ? postFetch : postHttp);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(child.pid) - cpu0;
+    const used = process.cpuUsage(client0);
+    // The Node HTTP clients run in this process; smtp-source's CPU is not measured.
+    const clientCpu = variant === 'smtp' ? null : (used.user + used.system) / 1e6;
     const stored = await spoolCount(dir);
     child.kill('SIGTERM');
     await new Promise((res) => child.once('exit', res));
-    return { rate: M / seconds, seconds, cpu_s: cpu, stored };
+    return { rate: M / seconds, seconds, cpu_s: cpu, client_cpu_s: clientCpu, stored };
   } catch (e) {
     throw new Error(`${e.message}\n${err}`);
   } finally {
@@ -152,7 +156,8 @@ function writeDoc() {
   const rows = VARIANTS.map((v) => {
     const mine = recs.filter((r) => r.variant === v);
     const complete = mine.every((r) => r.stored === null || r.stored >= M) ? 'yes' : 'NO';
-    return `| ${v} | ${fmt(of(v, 'rate'))} | ${fmt(of(v, 'cpu_s'), 1)} | ${complete} |`;
+    const client = v === 'smtp' ? 'n/a' : fmt(of(v, 'client_cpu_s'), 1);
+    return `| ${v} | ${fmt(of(v, 'rate'))} | ${fmt(of(v, 'cpu_s'), 1)} | ${client} | ${complete} |`;
   });
   const smtp = of('smtp', 'rate');
   const ratio = (v) => (smtp && of(v, 'rate') ? (of(v, 'rate').median / smtp.median).toFixed(2) : 'n/a');
@@ -174,10 +179,11 @@ The order of the variants rotates from run to run.
 - Command: \`node bench/inject-http.mjs --messages ${env.messages} --clients ${env.clients} --runs ${Math.max(...recs.map((r) => r.run))}\`
 - Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}; a shared, noisy machine:
   read the ratios, not the absolute rates
-- Figures: min / **median** / max over the runs; CPU is the daemon's (user + system) during the run.
+- Figures: min / **median** / max over the runs; CPU is user + system during the run, of the daemon and of
+  the Node HTTP clients (they share the machine's cores with it; smtp-source's is not measured).
 
-| variant | msg/s | daemon CPU s | all stored |
-|---|---|---|---|
+| variant | msg/s | daemon CPU s | client CPU s | all stored |
+|---|---|---|---|---|
 ${rows.join('\n')}
 
 HTTP raw / SMTP, median: **${ratio('http raw')}×**; HTTP batch / SMTP: **${ratio('http batch')}×**; HTTP

@@ -178,7 +178,6 @@ export class Endpoint {
   }
 
   private async save(at: TailPosition): Promise<void> {
-    if (at.ino === '') return;
     try {
       await this.deps.bus.request('spool.put_record', { key: cursorKey(this.cfg.name), value: JSON.stringify(at) });
     } catch (err) {

@@ -86,3 +86,19 @@ test('a saved position finds its file after rotations while stopped, and reads e
   assert.deepEqual(got, [2, 3, 4]);
   assert.equal(tail.backlogBytes(), 0);
 });
+
+test('a position saved before the log had a file means "from the start of the first file"', async (t) => {
+  const d = dir(t);
+  const first = new EventTail(d, 'events.jsonl', silentLogger());
+  const saved = await first.open(undefined);
+  assert.deepEqual(saved, { ino: '', offset: 0 });
+  await first.close();
+  writeFileSync(join(d, 'events.jsonl'), rec(1));
+  const tail = new EventTail(d, 'events.jsonl', silentLogger());
+  t.after(() => tail.close());
+  await tail.open(saved);
+  assert.deepEqual(
+    (await tail.read(10)).map((l) => JSON.parse(l.text).n),
+    [1],
+  );
+});

@@ -52,10 +52,16 @@ export class EventTail {
 
   /**
    * Opens at `start`, or at the end of the live file when there is no saved position (a new
-   * endpoint gets what happens from now on). Returns the position to save.
+   * endpoint gets what happens from now on; with no file yet, `ino` "" stands for "from the first
+   * file", which is also what a saved "" means). Returns the position to save.
    */
   async open(start: TailPosition | undefined): Promise<TailPosition> {
     const files = this.files();
+    if (start?.ino === '') {
+      // Saved before the event log had a file: everything from its first file is new.
+      const oldest = files[0];
+      return oldest ? this.enter(oldest, 0) : this.position();
+    }
     if (start) {
       const f = files.find((x) => x.ino === start.ino);
       if (f) return this.enter(f, start.offset);
