@@ -12,14 +12,13 @@
 // (through bench/gen-performance.mjs).
 //
 // usage: node bench/inject-http.mjs [--messages 2000] [--clients 10] [--runs 3]
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '../packages/passwords/dist/index.js';
-import { cpuSeconds, freePort, run, waitForPort } from './lib/procs.mjs';
+import { cpuSeconds, freePort, run, spawnPetrel, waitForPort } from './lib/procs.mjs';
 import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -45,11 +44,8 @@ async function once(variant, dir) {
     'tls = "no"\nsuspend_delivery = true',
   );
   writeFileSync(join(dir, 'petrel.toml'), config);
-  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  const petrel = spawnPetrel(join(dir, 'petrel.toml'));
+  const { child } = petrel;
   try {
     await waitForPort('127.0.0.1', listenPort);
     await waitForPort('127.0.0.1', httpPort);
@@ -66,11 +62,10 @@ async function once(variant, dir) {
     // The Node HTTP clients run in this process; smtp-source's CPU is not measured.
     const clientCpu = variant === 'smtp' ? null : (used.user + used.system) / 1e6;
     const stored = await spoolCount(dir);
-    child.kill('SIGTERM');
-    await new Promise((res) => child.once('exit', res));
+    await petrel.stop();
     return { rate: M / seconds, seconds, cpu_s: cpu, client_cpu_s: clientCpu, stored };
   } catch (e) {
-    throw new Error(`${e.message}\n${err}`);
+    throw new Error(`${e.message}\n${petrel.stderr()}`);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort, startSink, waitFor } from '@petrel/testkit';
@@ -13,7 +13,8 @@ const content = {
   html: '<p>Dear {{name}}</p>',
 };
 
-test('curl and fetch inject single and batch messages; each reaches the sink with its substitutions', async (t) => {
+/** A scenario with a sink at the MX and a config with the HTTP API on its own port. */
+async function setup(t: TestContext) {
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
@@ -25,6 +26,11 @@ test('curl and fetch inject single and batch messages; each reaches the sink wit
     remotePort: s.mxPort,
     extra: httpConfig(httpPort, tokens.file),
   });
+  return { s, sink, httpPort, tokens, cfg };
+}
+
+test('curl and fetch inject single and batch messages; each reaches the sink with its substitutions', async (t) => {
+  const { s, sink, httpPort, tokens, cfg } = await setup(t);
   const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => petrel.stop());
 
@@ -78,17 +84,7 @@ test('curl and fetch inject single and batch messages; each reaches the sink wit
 });
 
 test('the same Idempotency-Key twice, and again after kill -9 and a restart, delivers once', async (t) => {
-  const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const httpPort = await freePort();
-  const tokens = await writeTokens(s.dir);
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
-    extra: httpConfig(httpPort, tokens.file),
-  });
+  const { s, sink, httpPort, tokens, cfg } = await setup(t);
   const request = {
     sender: 'bounces@shop.test',
     recipients: [

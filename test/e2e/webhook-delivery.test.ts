@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { startSink, waitFor } from '@petrel/testkit';
-import { WebhookReceiver } from '../lib/http.js';
+import { webhookReceiver } from '../lib/http.js';
 import { scrapeMetrics, startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
 import { scenario } from '../lib/scenario.js';
 
@@ -37,7 +37,7 @@ test('a webhook receiver stopped for a while, and a Petrel kill -9 and restart, 
   const s = await scenario(t);
   const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
   s.defer(() => sink.stop());
-  const rx = new WebhookReceiver(SECRET);
+  const rx = webhookReceiver(SECRET);
   await rx.start();
   s.defer(() => rx.stop());
   const cfg = testConfig({

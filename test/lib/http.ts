@@ -1,14 +1,12 @@
 /**
  * The HTTP injection API and webhooks from a test's side: a tokens file, the `[http]` and
  * `[[webhook]]` config, an injection through Node's fetch or through curl (independent clients),
- * and a plain node:http webhook receiver that can be stopped and started on the same port.
+ * and the kit's webhook receiver checking Petrel's signatures.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hashPassword } from '@petrel/passwords';
-import { run } from '@petrel/testkit';
+import { run, WebhookReceiver } from '@petrel/testkit';
 import { verifySignature } from '@petrel/webhooks';
 
 /** Writes `dir/http-tokens` with client `app` (secret `app-secret`); returns the file and the bearer token. */
@@ -65,74 +63,7 @@ export async function curlInject(
   return { status: Number(r.stdout.slice(cut + 1)), replayed: false, body: JSON.parse(r.stdout.slice(0, cut)) };
 }
 
-/** One record as the receiver got it: its id and the event-log record. */
-export interface ReceivedRecord {
-  readonly id: string;
-  readonly record: Record<string, unknown>;
-}
-
-/** A webhook receiver: a plain node:http server that checks each signature and keeps every record. */
-export class WebhookReceiver {
-  readonly records: ReceivedRecord[] = [];
-  badSignatures = 0;
-  posts = 0;
-  private server: Server | undefined;
-  private waiters: { pred: () => boolean; resolve: () => void }[] = [];
-  port = 0;
-
-  constructor(private readonly secret: string) {}
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        this.posts++;
-        if (!verifySignature(this.secret, body, String(req.headers['petrel-signature'] ?? ''), Date.now()))
-          this.badSignatures++;
-        this.records.push(...(JSON.parse(body.toString()) as { records: ReceivedRecord[] }).records);
-        res.writeHead(200).end('ok');
-        this.check();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise((resolve) => s.close(resolve));
-  }
-
-  /** Records de-duplicated by id, in arrival order. */
-  unique(): ReceivedRecord[] {
-    const seen = new Set<string>();
-    return this.records.filter((r) => !seen.has(r.id) && seen.add(r.id));
-  }
-
-  /** Resolves when `pred` holds after a POST (or at once), rejects after `ms`. */
-  until(what: string, pred: () => boolean, ms = 30_000): Promise<void> {
-    if (pred()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-      this.waiters.push({
-        pred,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
-  }
-
-  private check(): void {
-    const ready = this.waiters.filter((w) => w.pred());
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const w of ready) w.resolve();
-  }
+/** The kit's webhook receiver, checking each POST's Petrel-Signature with `secret`. */
+export function webhookReceiver(secret: string): WebhookReceiver {
+  return new WebhookReceiver((body, signature) => verifySignature(secret, body, signature, Date.now()));
 }

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,63 +12,18 @@ import {
   type Logger,
   type SpoolRecordRow,
 } from '@petrel/core';
+import { WebhookReceiver } from '@petrel/testkit';
 import { verifySignature } from './signature.js';
 import { WebhooksService } from './webhooks-service.js';
 
 const SECRET = 'a-secret-of-enough-length';
 
-interface Received {
-  ids: string[];
-  records: { n: number; type: string }[];
-  signaturesOk: boolean;
+/** The kit's receiver checking this test's secret; `ns` are the record numbers received, duplicates removed. */
+function receiver(): WebhookReceiver {
+  return new WebhookReceiver((body, sig) => verifySignature(SECRET, body, sig, Date.now()));
 }
-
-/** A plain node:http receiver that can be stopped and started again on the same port. */
-class Receiver {
-  readonly got: Received = { ids: [], records: [], signaturesOk: true };
-  private server: Server | undefined;
-  private waiters: { n: number; resolve: () => void }[] = [];
-  port = 0;
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const sig = String(req.headers['petrel-signature'] ?? '');
-        if (!verifySignature(SECRET, body, sig, Date.now())) this.got.signaturesOk = false;
-        const parsed = JSON.parse(body.toString()) as {
-          records: { id: string; record: { n: number; type: string } }[];
-        };
-        for (const r of parsed.records) {
-          this.got.ids.push(r.id);
-          this.got.records.push(r.record);
-        }
-        res.writeHead(204).end();
-        const distinct = new Set(this.got.ids).size;
-        for (const w of this.waiters) if (distinct >= w.n) w.resolve();
-        this.waiters = this.waiters.filter((w) => distinct < w.n);
-      });
-    });
-    await new Promise<void>((r) => server.listen(this.port, '127.0.0.1', r));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    s?.closeAllConnections();
-    await new Promise((r) => s?.close(r));
-  }
-
-  /** Resolves once `n` distinct record ids have arrived. */
-  until(n: number): Promise<void> {
-    if (new Set(this.got.ids).size >= n) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ n, resolve }));
-  }
-}
+const ns = (rx: WebhookReceiver): number[] => rx.unique().map((r) => r.record.n as number);
+const types = (rx: WebhookReceiver): string[] => rx.unique().map((r) => r.record.type as string);
 
 /** A logger that resolves `failed` at the first "webhook POST failed" warning. */
 function watchingLogger(): { logger: Logger; failed: Promise<void> } {
@@ -108,7 +61,7 @@ function setup(t: { after: (fn: () => unknown) => void }, port: number, extra = 
 }
 
 test('a receiver down for a while gets every record once it is back, signed, in order', async (t) => {
-  const rx = new Receiver();
+  const rx = receiver();
   await rx.start();
   await rx.stop(); // down: connection refused on its port
   const watch = watchingLogger();
@@ -122,19 +75,19 @@ test('a receiver down for a while gets every record once it is back, signed, in 
   assert.ok(stats[0]!.backlog_bytes > 0, 'the backlog shows on /metrics while the receiver is down');
   await rx.start();
   t.after(() => rx.stop());
-  await rx.until(10);
+  await rx.until('10 records', () => rx.unique().length >= 10);
   assert.deepEqual(
-    rx.got.records.map((r) => r.n),
+    ns(rx),
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
     'the record from before the endpoint existed is not sent; every later one is',
   );
-  assert.ok(rx.got.signaturesOk);
+  assert.equal(rx.badSignatures, 0);
   const after = (s.stats().endpoints as { failures: number }[])[0]!;
   assert.ok(after.failures > 0, 'failed POSTs are counted');
 });
 
 test('a restart resumes at the saved cursor: nothing missing, and only types asked for', async (t) => {
-  const rx = new Receiver();
+  const rx = receiver();
   await rx.start();
   t.after(() => rx.stop());
   const { service, write } = setup(t, rx.port, 'events = ["delivery"]\n');
@@ -142,15 +95,14 @@ test('a restart resumes at the saved cursor: nothing missing, and only types ask
   await first.start();
   write(0, 4);
   write(100, 102, 'reception');
-  await rx.until(4);
+  await rx.until('4 records', () => rx.unique().length >= 4);
   await first.stop();
   write(4, 8); // written while "Petrel" is down
   const second = service();
   await second.start();
   t.after(() => second.stop());
   write(8, 9);
-  await rx.until(9);
-  const ns = [...new Set(rx.got.records.map((r) => r.n))].sort((a, b) => a - b);
-  assert.deepEqual(ns, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.ok(rx.got.records.every((r) => r.type === 'delivery'));
+  await rx.until('9 records', () => rx.unique().length >= 9);
+  assert.deepEqual(ns(rx), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.ok(types(rx).every((t) => t === 'delivery'));
 });

@@ -4,13 +4,8 @@
  * url http:// or https://.
  */
 import type { Validator } from './loader.js';
+import { forEachArrayTable } from './array-tables.js';
 import { WEBHOOK_KEYS, type WebhookConfig } from './schema.js';
-
-function isTable(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
-type Spec = (typeof WEBHOOK_KEYS)[keyof typeof WEBHOOK_KEYS];
 
 /** The record types of events.jsonl (docs/logs.md; @petrel/eventlog's EventType, checked by its test). */
 export const EVENT_RECORD_TYPES = [
@@ -24,38 +19,9 @@ export const EVENT_RECORD_TYPES = [
 ] as const;
 
 export function parseWebhookEntries(v: Validator, raw: unknown): WebhookConfig[] {
-  if (raw === undefined) return [];
-  const lines = v.arrayTableLines('webhook');
-  if (!Array.isArray(raw)) {
-    v.failAt(lines[0], ['webhook'], 'expected an array of tables written [[webhook]]');
-    return [];
-  }
   const out: WebhookConfig[] = [];
   const names = new Set<string>();
-  raw.forEach((t, i) => {
-    const line = lines[i];
-    const path = [`webhook[${i + 1}]`];
-    if (!isTable(t)) {
-      v.failAt(line, path, 'expected a table');
-      return;
-    }
-    const before = v.errors.length;
-    const got: Record<string, unknown> = {};
-    for (const [k, val] of Object.entries(t)) {
-      const spec = (WEBHOOK_KEYS as Record<string, Spec>)[k];
-      if (!spec) {
-        v.failAt(line, path, `unknown key "${k}" (known keys: ${Object.keys(WEBHOOK_KEYS).join(', ')})`);
-        continue;
-      }
-      const errs = v.errors.length;
-      const parsed = v.value([...path, k], spec, val);
-      if (v.errors.length > errs) {
-        // Re-anchor the message on the [[webhook]] header line.
-        const msg = v.errors.pop()!;
-        const prefix = `${[...path, k].join('.')}: `;
-        v.failAt(line, [...path, k], msg.slice(msg.indexOf(prefix) + prefix.length));
-      } else got[k] = parsed;
-    }
+  forEachArrayTable(v, 'webhook', WEBHOOK_KEYS, raw, ({ line, path, got, errorsBefore: before }) => {
     const name = got.name;
     if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(name))
       v.failAt(line, [...path, 'name'], 'expected a name of letters, digits, "_", "." or "-", e.g. name = "crm"');
