@@ -118,3 +118,24 @@ test('the reception hook sees every message before it is stored (where DKIM sign
   assert.ok(h.stored.every((s) => s.body.toString().startsWith('DKIM-Signature: test\r\n')));
   assert.ok(h.stored.every((s) => s.envelope.size === s.body.length));
 });
+
+test('a reception refusal answers 503 for a 4xx and 422 for a 5xx, storing nothing', async (t) => {
+  const replies = [
+    { code: 451, enhanced: '4.7.5', lines: ['cannot sign now'] },
+    { code: 554, enhanced: '5.7.1', lines: ['no'] },
+  ];
+  const h = await startInjector({ reception: () => ({ refuse: replies.shift()! }) });
+  t.after(() => h.close());
+  const req = {
+    sender: 's@shop.test',
+    recipients: ['a@a.test'],
+    content: { from: 's@shop.test', subject: 'x', text: 'y' },
+  };
+  const temp = await h.inject(req);
+  assert.equal(temp.status, 503);
+  assert.match(((await temp.json()) as { detail: string }).detail, /451 4\.7\.5 cannot sign now/);
+  const perm = await h.inject(req);
+  assert.equal(perm.status, 422);
+  assert.equal(((await perm.json()) as { type: string }).type, 'https://petrel.dev/problems/message-refused');
+  assert.equal(h.stored.length, 0);
+});

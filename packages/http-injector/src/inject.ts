@@ -18,6 +18,7 @@ import {
   type Clock,
   type MessageEnvelope,
   type PetrelConfig,
+  type ReplyData,
   type SpoolRecordRow,
 } from '@petrel/core';
 import { composeParts, prepareRaw, receivedHeader } from './compose.js';
@@ -41,13 +42,18 @@ export interface InjectResult {
 export interface ReceivedMessage {
   readonly envelope: MessageEnvelope;
   readonly body: Buffer;
+  /** The request came over HTTPS. */
+  readonly tls: boolean;
 }
 
 /**
- * Called for each composed message before `spool.store`, as the listener's reception path is:
- * returns the body to store (e.g. with a DKIM-Signature prepended).
+ * Called for each composed message before `spool.store`, as the listener's signing hook is: the
+ * body to store (e.g. with a DKIM-Signature prepended), or a refusal with the SMTP reply it stands
+ * for (a 4xx answers 503, a 5xx 422; nothing of the request is stored).
  */
-export type ReceptionHook = (msg: ReceivedMessage) => Promise<Buffer> | Buffer;
+export type ReceptionHook = (
+  msg: ReceivedMessage,
+) => Promise<Buffer | { readonly refuse: ReplyData }> | Buffer | { readonly refuse: ReplyData };
 
 /** Where the request came from and how it is identified. */
 export interface InjectContext {
@@ -218,7 +224,23 @@ async function build(
     ...(addresses.some((a) => /[^\p{ASCII}]/u.test(a)) ? { smtputf8: true } : {}),
     ...(group !== undefined ? { bindingGroup: group } : {}),
   };
-  if (deps.reception) body = await deps.reception({ envelope, body });
+  if (deps.reception) {
+    const r = await deps.reception({ envelope, body, tls: ctx.tls });
+    if (!Buffer.isBuffer(r)) {
+      const reply = [r.refuse.code, r.refuse.enhanced, ...r.refuse.lines].filter((x) => x !== undefined).join(' ');
+      throw r.refuse.code >= 500
+        ? new HttpProblem('message-refused', `the message for ${p.recipients[0]!.address} was refused: ${reply}`)
+        : new HttpProblem(
+            'message-deferred',
+            `the message for ${p.recipients[0]!.address} was refused for now: ${reply}`,
+            [],
+            {
+              'Retry-After': '30',
+            },
+          );
+    }
+    body = r;
+  }
   return { index: p.index, envelope: { ...envelope, size: body.length }, body };
 }
 

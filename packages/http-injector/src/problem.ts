@@ -18,9 +18,11 @@ export const PROBLEMS = {
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'validation-failed': { status: 422, title: 'The request has invalid fields' },
   'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  'message-refused': { status: 422, title: 'A message was refused at reception (e.g. it cannot be signed)' },
   'rate-limited': { status: 429, title: 'Too many requests for this token (http.rate_limit)' },
   'internal-error': { status: 500, title: 'The request failed inside Petrel' },
   'spool-unavailable': { status: 503, title: 'The spool cannot take mail now (disk full or stopping)' },
+  'message-deferred': { status: 503, title: 'A message was refused for now at reception (e.g. DKIM signing failed)' },
 } as const;
 
 export type ProblemName = keyof typeof PROBLEMS;

@@ -19,12 +19,14 @@ import { DsnService } from './dsn/index.js';
 import { Listener } from '@petrel/listener';
 import { HttpInjector } from '@petrel/http-injector';
 import { WebhooksService } from '@petrel/webhooks';
+import { httpReception } from './http-signing.js';
 import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
 import { Spool } from '@petrel/spool';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
+import { dkimSignerSource } from './dkim/signing.js';
 
 export interface Daemon {
   readonly bus: Bus;
@@ -100,9 +102,20 @@ export async function startDaemon(
   // classifies, so that the event log, the Momentum logs and the DSNs' bounce records always agree.
   const classifier = policy.classifier(Classifier.fromConfig(config.bounce));
   const eventlog = new EventLog(ctx('eventlog'), { classifier });
-  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout, policy: policy.inboundSource });
-  // The HTTP API's reception path; DKIM signing (issue 16) plugs in through its `reception` option.
-  const http = new HttpInjector(ctx('http'), { stopDeadlineMs: config.stop_timeout });
+  // DKIM: signed at reception, before the spool commit; keys come from the current config (reload rotates them).
+  const signer = dkimSignerSource({
+    config: () => current,
+    logger: logger.child({ service: 'dkim' }),
+    clock,
+    policy: () => policy.set,
+  });
+  const listener = new Listener(ctx('listener'), {
+    stopDeadlineMs: config.stop_timeout,
+    policy: policy.inboundSource,
+    signer,
+  });
+  // The HTTP API's reception path: the same DKIM signer as the listener's (http-signing.ts).
+  const http = new HttpInjector(ctx('http'), { stopDeadlineMs: config.stop_timeout, reception: httpReception(signer) });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,

@@ -34,6 +34,9 @@ import {
   type SpoolOptions,
   type RoutingOptions,
   type PolicyModuleConfig,
+  DKIM_OPTIONS_KEYS,
+  type DkimKeyConfig,
+  type DkimOptions,
 } from './schema.js';
 import { type ConfigContext, type ConfigExtensions, type LoadOptions, missingExtension } from './extension.js';
 import { openRelayFamilies, publicListenAddresses } from './open-relay.js';
@@ -77,6 +80,10 @@ export interface PetrelConfig extends RootOptions {
   readonly http: HttpOptions;
   /** [[webhook]] endpoints, in file order (docs/webhooks.md). */
   readonly webhooks: readonly WebhookConfig[];
+  /** [[dkim]] signing keys, loaded, in file order (docs/dkim.md). */
+  readonly dkim: readonly DkimKeyConfig[];
+  /** [dkim_options]. */
+  readonly dkimOptions: DkimOptions;
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
   /**
@@ -207,8 +214,8 @@ export class Validator implements ConfigContext {
   }
 
   /** Records a warning (a valid but dangerous setting) in the same `FILE:LINE: key: …` form. */
-  warn(path: readonly string[], what: string): void {
-    this.warnings.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
+  warn(path: readonly string[], what: string, line?: number): void {
+    this.warnings.push(`${this.where(path, line ?? this.lineOf(path))}: ${path.join('.')}: ${what}`);
   }
 
   /** A path from the file, absolute against the config file's directory (as spool_dir and log_dir are). */
@@ -418,6 +425,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'policy',
     'http',
     'webhook',
+    'dkim',
+    'dkim_options',
   ];
   const root = v.section([], ROOT_KEYS, doc, sections);
   const tableAt = (key: string): Table => {
@@ -578,6 +587,12 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       'expected both tls_certificate and tls_key',
     );
   const webhooks = parseWebhookEntries(v, doc.webhook);
+  const dkimOptions = v.section(['dkim_options'], DKIM_OPTIONS_KEYS, tableAt('dkim_options'));
+  let dkim: readonly DkimKeyConfig[] = [];
+  if (doc.dkim !== undefined) {
+    if (extensions.dkim) dkim = extensions.dkim.validate(doc.dkim, v, { bindings, groups }) ?? [];
+    else v.failAt(v.arrayTableLines('dkim')[0], ['dkim'], missingExtension('dkim'));
+  }
   if (v.errors.length > 0) {
     throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
   }
@@ -603,6 +618,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     policy,
     http,
     webhooks,
+    dkim,
+    dkimOptions,
   };
 }
 
