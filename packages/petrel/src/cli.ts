@@ -15,6 +15,7 @@ import { registerMessageVerbs } from './commands/message-verbs.js';
 import { registerInject } from './commands/inject.js';
 import { registerDomainVerbs } from './commands/domain-verbs.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerTls } from './commands/tls.js';
 import { registerDkim } from './commands/dkim.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
@@ -33,6 +34,7 @@ registerMessageVerbs(program);
 registerInject(program);
 registerDomainVerbs(program);
 registerPolicy(program);
+registerTls(program);
 registerDkim(program);
 
 try {

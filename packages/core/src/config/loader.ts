@@ -22,6 +22,7 @@ import {
   HTTP_KEYS,
   type HttpOptions,
   type WebhookConfig,
+  TLS_POLICY_KEYS,
   type ListenerOptions,
   type OptionSpec,
   type RootOptions,
@@ -30,6 +31,7 @@ import {
   type ControlOptions,
   type BounceOptions,
   type EventlogOptions,
+  type TlsPolicyOptions,
   type DnsOptions,
   type SpoolOptions,
   type RoutingOptions,
@@ -67,6 +69,8 @@ export interface PetrelConfig extends RootOptions {
   readonly bounce: BounceOptions;
   /** [eventlog]: optional Momentum-format log files. */
   readonly eventlog: EventlogOptions;
+  /** [tls_policy]: MTA-STS fetching (docs/tls-policy.md). */
+  readonly tlsPolicy: TlsPolicyOptions;
   readonly scopes: ScopeTree;
   /** Resolves delivery options per (binding, domain) in Momentum's scope order. */
   readonly delivery: ScopeResolver;
@@ -425,6 +429,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'policy',
     'http',
     'webhook',
+    'tls_policy',
     'dkim',
     'dkim_options',
   ];
@@ -477,6 +482,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const control = v.section(['control'], CONTROL_KEYS, tableAt('control'));
   const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce'));
   const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
+  const tlsPolicy = v.section(['tls_policy'], TLS_POLICY_KEYS, tableAt('tls_policy'));
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
     if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host))
@@ -609,6 +615,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     control: { ...control, socket: resolvePath(resolvePath(base, root.spool_dir), control.socket) },
     bounce,
     eventlog,
+    tlsPolicy,
     scopes,
     delivery: new ScopeResolver(scopes),
     routing,
