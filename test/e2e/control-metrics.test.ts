@@ -2,13 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { scrapeMetrics as scrape, startPetrel, testConfig } from '../lib/petrel.js';
+import { startPetrel, testConfig } from '../lib/petrel.js';
+import { metric, scrape } from '../lib/metrics.js';
 import { startSink, swaks, waitFor } from '@petrel/testkit';
-
-function metric(text: string, name: string): number {
-  const m = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
 
 test('/metrics counts known traffic: received, delivered, permanent failures, rejections', async (t) => {
   const s = await scenario(t);

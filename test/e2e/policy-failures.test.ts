@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { startSink, swaks } from '@petrel/testkit';
-import { scrapeMetrics as scrape, startPetrel, testConfig } from '../lib/petrel.js';
+import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scrape } from '../lib/metrics.js';
 
 // A hook that throws and a hook that never settles (past the module's 500 ms limit): each costs
 // its command 451 4.3.0, and the daemon keeps serving.

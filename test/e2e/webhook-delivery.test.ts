@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { startSink, waitFor } from '@petrel/testkit';
 import { webhookReceiver } from '../lib/http.js';
-import { scrapeMetrics, startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
+import { scrape } from '../lib/metrics.js';
+import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
 import { scenario } from '../lib/scenario.js';
 
 const SECRET = 'webhook-secret-for-the-e2e-test';
@@ -72,7 +73,7 @@ max_retry_interval = "400ms"
   const metrics = await waitFor(
     'the backlog on /metrics',
     async () => {
-      const r = await scrapeMetrics(join(second.dir, 'spool', 'control.sock'));
+      const r = await scrape(join(second.dir, 'spool', 'control.sock'));
       return /petrel_webhook_backlog_bytes\{endpoint="e2e"\} [1-9]/.test(r) ? r : undefined;
     },
     10_000,

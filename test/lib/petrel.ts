@@ -1,6 +1,5 @@
 /** Runs the real `petrel start` daemon as a child process for end-to-end tests. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProc, waitFor, waitForPort, type Proc } from '@petrel/testkit';
@@ -132,16 +131,3 @@ export async function startPetrel(dir: string, toml: string, listenPort: number)
 }
 
 export { freePort };
-
-/** GET /metrics over the control socket (default: the one of a daemon started in `dir`). */
-export function scrapeMetrics(socketPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ socketPath, path: '/metrics' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}

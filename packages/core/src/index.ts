@@ -65,3 +65,25 @@ export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
 export { worldReadableWarning } from './config/file-mode.js';
 export { encodeXtext, decodeXtext, encodeUtf8AddrXtext, decodeUtf8Addr } from './xtext.js';
+export {
+  siteOf,
+  hostMatches,
+  siteMatches,
+  shapingStateId,
+  stateCovers,
+  type ShapingScopeKind,
+  type ShapingActionKind,
+  type ShapingActionConfig,
+  type ShapingDestinations,
+  type ShapingRuleConfig,
+  type SiteLimitConfig,
+  type ShapingRulesConfig,
+  type WarmupStep,
+  type WarmupConfig,
+  type ShapingState,
+  type ShapingChanged,
+  type SiteLearned,
+  type WarmupCounter,
+  type ShapingStore,
+} from './shaping.js';
+export { SHAPING_KEYS, type ShapingOptions } from './config/schema.js';

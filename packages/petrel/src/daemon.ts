@@ -10,6 +10,7 @@ import {
   type PetrelConfig,
   type Service,
   type ServiceContext,
+  type ShapingStore,
 } from '@petrel/core';
 import { ControlService } from '@petrel/control';
 import { reloadConfig, type ReloadResult } from './reload.js';
@@ -23,7 +24,8 @@ import { httpReception } from './http-signing.js';
 import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
-import { Spool } from '@petrel/spool';
+import { Spool, openShapingStore } from '@petrel/spool';
+import { ShapingService } from '@petrel/shaping';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
 import { dkimSignerSource } from './dkim/signing.js';
@@ -114,6 +116,10 @@ export async function startDaemon(
     policy: policy.inboundSource,
     signer,
   });
+  // Shaping states and warm-up counters live in the spool database (docs/shaping.md), opened once,
+  // on first use by the queue's start (after the spool holds its lock), closed after every stop.
+  let shapingStore: ShapingStore | undefined;
+  const store = (): ShapingStore => (shapingStore ??= openShapingStore(config.spool_dir));
   // The HTTP API's reception path: the same DKIM signer as the listener's (http-signing.ts).
   const http = new HttpInjector(ctx('http'), { stopDeadlineMs: config.stop_timeout, reception: httpReception(signer) });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
@@ -125,7 +131,9 @@ export async function startDaemon(
     // After the spool (its cursors are spool records), before anything that makes event records.
     new WebhooksService(ctx('webhooks')),
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
-    new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal }),
+    new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal, shapingStore: store }),
+    // After the queue: restoring a suspension is a queue.suspend, before the spool replays mail.
+    new ShapingService(ctx('shaping'), { store }),
     new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),
     listener,
     http,
@@ -144,6 +152,7 @@ export async function startDaemon(
     }
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    shapingStore?.close();
     policy.stop();
     watchdog?.stop();
     throw err;
@@ -158,6 +167,7 @@ export async function startDaemon(
           logger.error({ err, service: s.name }, 'service failed to stop cleanly');
         }
       }
+      shapingStore?.close();
       policy.stop();
       watchdog?.stop();
       resolveStopped();

@@ -18,6 +18,7 @@ import {
   SPOOL_KEYS,
   TLS_POLICY_KEYS,
   ROOT_KEYS,
+  SHAPING_KEYS,
   DKIM_KEYS,
   DKIM_OPTIONS_KEYS,
   type OptionSpec,
@@ -100,6 +101,12 @@ MTA-STS policy fetching (RFC 8461); the per-scope switches \`mta_sts\` and \`dan
 options below. See docs/tls-policy.md.
 
 ${table(TLS_POLICY_KEYS)}
+## [shaping]
+
+Reply-driven traffic shaping, MX rollup sites, connection limits per site and per remote IP, IP
+warm-up (docs/shaping.md). The rule files' own format (\`[[rule]]\`, \`[[site]]\`) is described there.
+
+${table(SHAPING_KEYS)}
 
 ## Delivery options and scopes
 
