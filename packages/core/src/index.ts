@@ -57,6 +57,8 @@ export type {
 } from './config/extension.js';
 export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleConfig } from './config/schema.js';
 export { POLICY_KEYS, type PolicyModuleConfig } from './config/schema.js';
+export { HTTP_KEYS, WEBHOOK_KEYS, type HttpOptions, type WebhookConfig } from './config/schema.js';
+export { EVENT_RECORD_TYPES } from './config/webhook-entries.js';
 export { DKIM_KEYS, DKIM_OPTIONS_KEYS, type DkimKeyConfig, type DkimOptions } from './config/schema.js';
 export type { DkimEnv } from './config/extension.js';
 export { renderConfigReference } from './config/reference.js';

@@ -21,6 +21,23 @@ export interface StoreRequest {
   readonly envelope: MessageEnvelope;
   /** The whole message as it will be delivered (trace header included), CRLF line ends. */
   readonly body: Buffer;
+  /**
+   * A spool record committed in the message's own transaction (HTTP injection's Idempotency-Key):
+   * the message is stored if and only if the record is. A key already present refuses the message
+   * with PETREL_ERR_SPOOL_RECORD_EXISTS.
+   */
+  readonly record?: SpoolRecord;
+}
+
+/** A small durable key/value row in the spool database (idempotency keys, webhook cursors). */
+export interface SpoolRecord {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A stored spool record and when it was last written (epoch ms). */
+export interface SpoolRecordRow extends SpoolRecord {
+  readonly updatedAt: number;
 }
 
 export interface StoreResult {
@@ -603,6 +620,18 @@ export interface Requests {
   };
   'suppression.list': { payload: SuppressionFilter; result: readonly SuppressionEntry[] };
   'suppression.stats': { payload: Record<string, never>; result: ServiceStats };
+  /** Spool records by key, in the order asked (null = absent). */
+  'spool.records': { payload: { readonly keys: readonly string[] }; result: readonly (SpoolRecordRow | null)[] };
+  /** Writes (insert or replace) a spool record; resolves after the fsync'd commit. */
+  'spool.put_record': { payload: SpoolRecord; result: undefined };
+  /** Deletes the records whose key starts with `prefix` and last written before `before` (epoch ms). */
+  'spool.prune_records': {
+    payload: { readonly prefix: string; readonly before: number };
+    result: { readonly deleted: number };
+  };
+  /** Counters of the HTTP injection API and of the webhooks (control /metrics). */
+  'http.stats': { payload: Record<string, never>; result: ServiceStats };
+  'webhooks.stats': { payload: Record<string, never>; result: ServiceStats };
   /** The RFC 8460 JSON report of a domain for one UTC day, from the durable TLS counters (`petrel tls report`). */
   'tls.report': { payload: TlsReportRequest; result: Readonly<Record<string, unknown>> };
 }
@@ -663,6 +692,11 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'suppression.remove',
   'suppression.list',
   'suppression.stats',
+  'spool.records',
+  'spool.put_record',
+  'spool.prune_records',
+  'http.stats',
+  'webhooks.stats',
   'tls.report',
   'queue.sites',
   'shaping.list',
