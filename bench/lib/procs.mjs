@@ -1,7 +1,9 @@
 // Process accounting for benchmarks: CPU and peak RSS from /proc. Peers, ports and process
 // helpers come from the test kit (test/kit, built: `pnpm build`).
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { run as kitRun } from '../../test/kit/dist/index.js';
 
 export { freePort, waitForPort } from '../../test/kit/dist/index.js';
@@ -210,6 +212,27 @@ export function pssSampler(pids, everyMs = 500) {
         pss_sampling_ms: spent,
         max_processes: procs,
       };
+    },
+  };
+}
+
+/**
+ * `petrel start --config <configFile>` as a child (the built CLI), stderr kept (its last 4000
+ * characters) for the error message of a failed run; `stop()` sends SIGTERM and waits for the exit.
+ */
+export function spawnPetrel(configFile) {
+  const cli = fileURLToPath(new URL('../../packages/petrel/dist/cli.js', import.meta.url));
+  const child = spawn(process.execPath, [cli, 'start', '--config', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  return {
+    child,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
     },
   };
 }

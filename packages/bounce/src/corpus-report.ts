@@ -48,6 +48,15 @@ function mdTable(head: string[], rows: (string | number)[][]): string {
 }
 
 /** The generated markdown (markers included). */
+/** The corpus directory as the report names it: its last three path segments (the repository-relative path). */
+function corpusLabel(dir: string): string {
+  return dir
+    .replace(/[\\/]+$/, '')
+    .split(/[\\/]/)
+    .slice(-3)
+    .join('/');
+}
+
 export function renderCorpusReport(classifier: Classifier, rows: readonly CorpusRow[], dir: string): string {
   const dev = rows.filter((r) => r.part === 'dev');
   const test = rows.filter((r) => r.part === 'test');
@@ -63,7 +72,7 @@ export function renderCorpusReport(classifier: Classifier, rows: readonly Corpus
   const out = [
     REPORT_START,
     '',
-    `${rows.length} labelled replies in \`test/fixtures/bounce-corpus/\`, ${dev.length} in the development part ` +
+    `${rows.length} labelled replies in \`${corpusLabel(dir)}/\`, ${dev.length} in the development part ` +
       `(rules may be written from it) and ${test.length} in the test part (no rule is written from it), ` +
       `classified with the shipped rules (\`config/bounce-rules.toml\`). Regenerate with \`pnpm build && node ` +
       'scripts/bounce-report.mjs`.',

@@ -1,6 +1,6 @@
 /**
  * Labelled reply corpora and reply files, one reply a line (docs/bounces.md "Corpus"): the format
- * `petrel classify --file` reads, the corpus of test/fixtures/bounce-corpus/, its fixed split into
+ * `petrel classify --file` reads, the labelled corpus kept with the repository's test fixtures, its fixed split into
  * a development and a test part, and accuracy per class and per category.
  */
 import { createHash } from 'node:crypto';

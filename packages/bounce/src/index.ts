@@ -56,3 +56,13 @@ export {
   type DsnRecipient,
   type InlineOriginal,
 } from './dsn.js';
+export {
+  AUTO_REPLY_CLASS,
+  parseInboundReport,
+  type InboundReport,
+  type ReportContext,
+  type ReportFormat,
+  type ReportKind,
+  type ReportRecipient,
+} from './inbound/report.js';
+export type { FeedbackReport } from './inbound/arf.js';

@@ -5,6 +5,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerPolicyMetrics } from './policy-metrics.js';
+import { registerSuppressionMetrics } from './suppression-metrics.js';
+import { registerIntegrationMetrics } from './integration-metrics.js';
 import {
   SMTP_CLIENT_EVENT_NAMES,
   type Bus,
@@ -29,7 +31,7 @@ export class Metrics {
     collectDefaultMetrics({ register: r, prefix: 'petrel_process_', eventLoopMonitoringPrecision: 20 });
     const received = new Counter({
       name: 'petrel_received_messages_total',
-      help: 'Messages accepted into the spool, by protocol (esmtp, smtp, internal = DSNs)',
+      help: 'Messages accepted into the spool, by protocol (esmtp, smtp, http, internal = DSNs)',
       labelNames: ['protocol'],
       registers: [r],
     });
@@ -177,5 +179,7 @@ export class Metrics {
       num(await sources.spoolStats(), 'bytes'),
     );
     registerPolicyMetrics(r, bus);
+    registerSuppressionMetrics(r, bus, undo);
+    registerIntegrationMetrics(r, bus);
   }
 }

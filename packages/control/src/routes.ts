@@ -14,6 +14,7 @@ import {
 import type { Counters } from './counters.js';
 import { HttpError, bool, num, onlyFields, str } from './http-util.js';
 import { messageTrace } from './message-trace.js';
+import { SUPPRESSION_ROUTES } from './suppression-routes.js';
 
 /** What the app lets the control API do to the daemon itself. */
 export interface ControlActions {
@@ -176,6 +177,7 @@ async function queueWithConnections(
 }
 
 export const ROUTES: readonly Route[] = [
+  ...SUPPRESSION_ROUTES,
   {
     method: 'GET',
     path: '/v1/status',

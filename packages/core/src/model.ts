@@ -13,7 +13,8 @@ export interface Recipient {
 }
 
 export type BodyType = '7BIT' | '8BITMIME' | 'BINARYMIME';
-export type ReceptionProtocol = 'esmtp' | 'smtp' | 'internal';
+/** 'http': the HTTP injection API (@petrel/http-injector). */
+export type ReceptionProtocol = 'esmtp' | 'smtp' | 'internal' | 'http';
 
 /** What the spool keeps about a message besides its body. */
 export interface MessageEnvelope {
@@ -38,6 +39,11 @@ export interface MessageEnvelope {
   readonly ret?: 'FULL' | 'HDRS';
   /** DSN ENVID (RFC 3461 §4.4), decoded. */
   readonly envid?: string;
+  /**
+   * The binding group the submitter is pinned to (an HTTP API token's group): binding assignment
+   * picks from this group before any [[binding_rule]].
+   */
+  readonly bindingGroup?: string;
 }
 
 /** Persisted delivery state of one recipient, as the spool replays it at start. */

@@ -21,6 +21,23 @@ export interface StoreRequest {
   readonly envelope: MessageEnvelope;
   /** The whole message as it will be delivered (trace header included), CRLF line ends. */
   readonly body: Buffer;
+  /**
+   * A spool record committed in the message's own transaction (HTTP injection's Idempotency-Key):
+   * the message is stored if and only if the record is. A key already present refuses the message
+   * with PETREL_ERR_SPOOL_RECORD_EXISTS.
+   */
+  readonly record?: SpoolRecord;
+}
+
+/** A small durable key/value row in the spool database (idempotency keys, webhook cursors). */
+export interface SpoolRecord {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A stored spool record and when it was last written (epoch ms). */
+export interface SpoolRecordRow extends SpoolRecord {
+  readonly updatedAt: number;
 }
 
 export interface StoreResult {
@@ -309,6 +326,119 @@ export interface ConfigReloaded {
   readonly applied: readonly string[];
 }
 
+/** Why an address is on the suppression list (docs/feedback-loop.md). */
+export type SuppressionReason = 'hard_bounce' | 'out_of_band' | 'complaint' | 'manual';
+
+/** One suppression list entry: an address (or "@domain" for a whole domain) in a scope. */
+export interface SuppressionEntry {
+  /** Lower-cased address, or "@example.com" for every address of a domain. */
+  readonly address: string;
+  /** "global", or the name of a binding group. */
+  readonly scope: string;
+  readonly reason: SuppressionReason;
+  /** The bounce class that caused it (hard_bounce, out_of_band). */
+  readonly bounceClass?: number;
+  /** What caused it: a message id, a feedback type, "cli", "import". */
+  readonly source: string;
+  /** Epoch ms. */
+  readonly createdAt: number;
+}
+
+/** Which entries a list call returns; absent fields match everything. */
+export interface SuppressionFilter {
+  readonly address?: string;
+  readonly scope?: string;
+  readonly reason?: SuppressionReason;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+/**
+ * Where the suppression list lives. Narrow on purpose: the spool database implements it on one
+ * node; a shared store (Redis, [cluster]) can implement the same five calls.
+ */
+export interface SuppressionStore {
+  /** Adds or replaces (same address and scope) entries; resolves with how many were written, durably. */
+  add(entries: readonly SuppressionEntry[]): Promise<number>;
+  /** Removes the entries of an address (every scope when scope is absent). */
+  remove(address: string, scope?: string): Promise<number>;
+  /** The entry that suppresses `address` in one of `scopes` (address before "@domain"), if any. */
+  find(address: string, scopes: readonly string[]): Promise<SuppressionEntry | undefined>;
+  list(filter: SuppressionFilter): Promise<readonly SuppressionEntry[]>;
+  /** Entries per reason. */
+  counts(): Promise<Readonly<Record<SuppressionReason, number>>>;
+}
+
+/** One recipient an inbound report is about (the @petrel/bounce parser's ReportRecipient). */
+export interface InboundReportRecipient {
+  readonly address: string;
+  readonly finalRecipient?: string;
+  readonly action: string;
+  readonly reply: ReplyData;
+  readonly bounceClass?: number;
+  readonly bounceClassName?: string;
+  readonly remoteMta?: string;
+}
+
+/** A parsed bounce, auto-reply, complaint or unparsed message (the @petrel/bounce InboundReport). */
+export interface InboundReportData {
+  readonly kind: 'bounce' | 'auto_reply' | 'feedback' | 'unparsed';
+  readonly format: string;
+  readonly messageId?: string;
+  readonly tiedBy?: string;
+  readonly verp?: { readonly messageId: string; readonly recipient: string; readonly verified: boolean };
+  readonly originalMessageId?: string;
+  readonly recipients: readonly InboundReportRecipient[];
+  readonly feedback?: {
+    readonly feedbackType: string;
+    readonly userAgent?: string;
+    readonly sourceIp?: string;
+    readonly originalMailFrom?: string;
+    readonly originalRcptTo: readonly string[];
+    readonly arrivalDate?: string;
+    readonly reportedDomain?: string;
+  };
+  readonly reason?: string;
+  readonly subject?: string;
+  readonly from?: string;
+}
+
+/** Mail the listener took for a return-path domain: never relayed, handed to the inbound report service. */
+export interface InboundReceive {
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  readonly client: { readonly address: string; readonly helo?: string };
+  /** The message as received (trace header included), CRLF line ends. */
+  readonly body: Buffer;
+}
+
+/** Published once an inbound message was read (and kept when unparsed): the event log writes its records. */
+export interface InboundReported {
+  readonly time: number;
+  /** Petrel's id for the received report (its .eml name when kept). */
+  readonly id: string;
+  readonly sender: string;
+  readonly clientIp: string;
+  readonly size: number;
+  readonly report: InboundReportData;
+  /** Where an unparsed message was kept. */
+  readonly storedAt?: string;
+  /** Entries the report added to the suppression list. */
+  readonly suppressed: readonly string[];
+}
+
+/** Published by the listener for a suppressed recipient it accepted and failed (suppression_action accept_and_fail). */
+export interface SuppressionEnforced {
+  readonly time: number;
+  /** The stored message the other recipients went on with, or the id the 250 named. */
+  readonly messageId: string;
+  readonly sender: string;
+  readonly recipient: string;
+  readonly reply: ReplyData;
+  readonly entry: SuppressionEntry;
+  readonly clientIp: string;
+}
+
 /**
  * One outbound TLS session decision and its result (RFC 8460 counts sessions, not messages): outbound
  * publishes it for every host it tried under a policy, and MTA-STS discovery failures too.
@@ -380,6 +510,8 @@ export interface Events {
   'config.reloaded': ConfigReloaded;
   'bounce.generated': BounceGenerated;
   'outbound.session_event': OutboundSessionEvent;
+  'inbound.reported': InboundReported;
+  'suppression.enforced': SuppressionEnforced;
   'tls.session': TlsSessionReport;
   'queue.suspension': SuspensionChanged;
   'shaping.changed': ShapingChanged;
@@ -463,6 +595,43 @@ export interface Requests {
   'shaping.clear': { payload: { readonly id: string }; result: { readonly cleared: number } };
   /** Every event-log record of one message, oldest first (`petrel message trace`); the event log owns its files. */
   'eventlog.trace': { payload: { readonly messageId: string }; result: readonly EventLogRecord[] };
+  /** Parse (and keep when unparsed) mail to a return-path domain; resolves once it is durable. */
+  'inbound.receive': { payload: InboundReceive; result: { readonly id: string } };
+  /**
+   * Is this recipient suppressed (global entries, and the binding group's when given)? Asked by the
+   * listener at RCPT, outbound at delivery, and HTTP injection.
+   */
+  'suppression.check': {
+    payload: { readonly address: string; readonly bindingGroup?: string };
+    result: SuppressionEntry | null;
+  };
+  'suppression.add': {
+    payload: {
+      readonly entries: readonly (Omit<SuppressionEntry, 'createdAt' | 'scope'> & {
+        readonly scope?: string;
+        readonly createdAt?: number;
+      })[];
+    };
+    result: { readonly added: number };
+  };
+  'suppression.remove': {
+    payload: { readonly address: string; readonly scope?: string };
+    result: { readonly removed: number };
+  };
+  'suppression.list': { payload: SuppressionFilter; result: readonly SuppressionEntry[] };
+  'suppression.stats': { payload: Record<string, never>; result: ServiceStats };
+  /** Spool records by key, in the order asked (null = absent). */
+  'spool.records': { payload: { readonly keys: readonly string[] }; result: readonly (SpoolRecordRow | null)[] };
+  /** Writes (insert or replace) a spool record; resolves after the fsync'd commit. */
+  'spool.put_record': { payload: SpoolRecord; result: undefined };
+  /** Deletes the records whose key starts with `prefix` and last written before `before` (epoch ms). */
+  'spool.prune_records': {
+    payload: { readonly prefix: string; readonly before: number };
+    result: { readonly deleted: number };
+  };
+  /** Counters of the HTTP injection API and of the webhooks (control /metrics). */
+  'http.stats': { payload: Record<string, never>; result: ServiceStats };
+  'webhooks.stats': { payload: Record<string, never>; result: ServiceStats };
   /** The RFC 8460 JSON report of a domain for one UTC day, from the durable TLS counters (`petrel tls report`). */
   'tls.report': { payload: TlsReportRequest; result: Readonly<Record<string, unknown>> };
 }
@@ -487,6 +656,8 @@ export const EVENT_NAMES: readonly EventName[] = [
   'config.reloaded',
   'bounce.generated',
   'outbound.session_event',
+  'inbound.reported',
+  'suppression.enforced',
   'tls.session',
   'queue.suspension',
   'shaping.changed',
@@ -515,6 +686,17 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'queue.reroute',
   'queue.rebind',
   'eventlog.trace',
+  'inbound.receive',
+  'suppression.check',
+  'suppression.add',
+  'suppression.remove',
+  'suppression.list',
+  'suppression.stats',
+  'spool.records',
+  'spool.put_record',
+  'spool.prune_records',
+  'http.stats',
+  'webhooks.stats',
   'tls.report',
   'queue.sites',
   'shaping.list',

@@ -6,8 +6,10 @@
 import { join } from 'node:path';
 import {
   formatReply,
+  Stage,
   type DeliveryAttempt,
   type DeliveryFailed,
+  type InboundReported,
   type Service,
   type ServiceContext,
 } from '@petrel/core';
@@ -15,6 +17,7 @@ import { Classifier } from '@petrel/bounce';
 import { EventFile, type EventFileOptions } from './event-file.js';
 import { LineFile } from './line-file.js';
 import { traceMessage } from './trace.js';
+import { inboundRecords, suppressionRecord } from './inbound-records.js';
 import { TLSRPT_DIR, TlsReportStore } from './tls-report.js';
 import { attemptLines, bounceLine, failureLines, heartbeat, receptionLines, rejectLine } from './momentum-format.js';
 import {
@@ -108,6 +111,27 @@ export class EventLog implements Service {
         this.rejectlog?.write(rejectLine(ev));
       }),
       bus.subscribe('bounce.generated', (ev) => this.writeAll(bounceRecords(ev))),
+      bus.subscribe('inbound.reported', (ev) => this.inbound(ev)),
+      bus.subscribe('suppression.enforced', (ev) => {
+        const rec = suppressionRecord(ev);
+        this.file.write(rec);
+        this.bouncelog?.write(
+          bounceLine({
+            time: ev.time,
+            messageId: ev.messageId,
+            batchId: '',
+            recipient: ev.recipient,
+            sender: ev.sender,
+            bindingGroup: '',
+            binding: '',
+            stage: Stage.DURING_RCPT_TO,
+            bounceClass: 25,
+            size: 0,
+            remoteIp: '',
+            response: formatReply(ev.reply),
+          }),
+        );
+      }),
       bus.subscribe('tls.session', (ev) => this.tlsReports.record(ev)),
       bus.handle('tls.report', async ({ domain, date }) =>
         this.tlsReports.report(domain, date, this.ctx.config.hostname),
@@ -202,6 +226,30 @@ export class EventLog implements Service {
           size: j.size,
           remoteIp: '',
           response: formatReply(f.reply),
+        }),
+      );
+    }
+  }
+
+  /** out_of_band / feedback / unparsed_report records; bouncelog B lines (stage 21) for out-of-band bounces. */
+  private inbound(ev: InboundReported): void {
+    this.writeAll(inboundRecords(ev));
+    if (!this.bouncelog || (ev.report.kind !== 'bounce' && ev.report.kind !== 'auto_reply')) return;
+    for (const x of ev.report.recipients) {
+      this.bouncelog.write(
+        bounceLine({
+          time: ev.time,
+          messageId: ev.report.messageId ?? '',
+          batchId: ev.id,
+          recipient: x.address,
+          sender: '',
+          bindingGroup: '',
+          binding: '',
+          stage: Stage.OUT_OF_BAND,
+          bounceClass: x.bounceClass ?? 1,
+          size: ev.size,
+          remoteIp: ev.clientIp,
+          response: formatReply(x.reply),
         }),
       );
     }

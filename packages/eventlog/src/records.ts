@@ -24,6 +24,9 @@ export type EventType =
   | 'expiration'
   | 'rejection'
   | 'bounce'
+  | 'out_of_band'
+  | 'feedback'
+  | 'unparsed_report'
   | 'shaping';
 
 /** Classifies a reply for a recipient domain (a @petrel/bounce Classifier's classify). */
@@ -78,6 +81,24 @@ export interface EventRecord {
   readonly action?: string;
   /** `reception` written again at recovery because the first may have been lost (a possible duplicate). */
   readonly recovered?: boolean;
+  /** Inbound reports (out_of_band, feedback, unparsed_report; docs/feedback-loop.md): Petrel's id for the report. */
+  readonly report_id?: string;
+  /** How it was read: rfc3464, arf, rfc3834, qmail, exim, postfix, sendmail, exchange, text, none. */
+  readonly report_format?: string;
+  /** How message_id was found: verp, received, x-petrel-id. */
+  readonly tied_by?: string;
+  readonly final_recipient?: string;
+  /** Message-ID: of the returned original. */
+  readonly original_message_id?: string;
+  readonly feedback_type?: string;
+  readonly user_agent?: string;
+  /** Why a report is unparsed, or what showed an auto-reply. */
+  readonly reason?: string;
+  /** Where an unparsed report is kept. */
+  readonly stored_at?: string;
+  /** The report (or the listener, accept_and_fail) put this recipient on the suppression list / applied it. */
+  readonly suppressed?: boolean;
+  readonly suppression_reason?: string;
   /** `shaping`: set, cleared, expired or restored; the state's id, kind, scope, source, rule, limits, times. */
   readonly change?: string;
   readonly state_id?: string;

@@ -4,14 +4,14 @@
  * changes and I/O. A handler that must wait (STARTTLS, AUTH) returns a promise; the session
  * reads no further command until it settles.
  */
-import { domainOf, type BodyType, type Recipient, type ReplyData } from '@petrel/core';
+import { domainOf, type BodyType, type Recipient, type ReplyData, type SuppressionEntry } from '@petrel/core';
 import { AUTH_MECHANISMS, type AuthMechanism } from './auth.js';
 import { parseEnvid, parseNotify, parseOrcpt, parseRet } from './dsn-params.js';
 import { isAscii, parsePathArgs, type PathError } from './path-args.js';
 import { REPLIES, replyFor } from './replies.js';
 import type { SessionSettings } from './settings.js';
 import { COMMAND_STATES, type CommandState } from './states.js';
-import type { Transaction } from './transaction.js';
+import { hasRecipients, type Transaction } from './transaction.js';
 import type { InboundPolicy, PolicySessionInfo, PolicyVerdict } from './policy-hooks.js';
 
 /** What a verb handler may do to its session. */
@@ -55,6 +55,8 @@ export interface CommandSession {
   /** This session's policy snapshot, taken at connect. */
   readonly policy: InboundPolicy | undefined;
   policyInfo(): PolicySessionInfo;
+  /** The suppression entry of a recipient, when the daemon has a suppression list (else undefined). */
+  suppression(address: string): Promise<SuppressionEntry | null> | undefined;
   /** Applies a hook's verdict: refuse with its reply, or `go` on; nothing once the session closed. */
   afterPolicy(
     verdict: PolicyVerdict,
@@ -220,13 +222,19 @@ function rcpt(s: CommandSession, args: string): Promise<void> | void {
   if (!tx?.smtputf8 && !isAscii(address)) return s.refuse(REPLIES.needSmtputf8, about(address));
   const domain = domainOf(address);
   if (s.settings.localDomains.has(domain)) return s.refuse(replyFor.localDomain(address), about(address));
-  if (!mayRelay(s)) return s.refuse(replyFor.relayDenied(address), about(address));
+  // A return-path domain takes bounces and complaints from the whole internet: like a local
+  // domain, not relaying (docs/feedback-loop.md); it is parsed, never relayed.
+  const inbound = s.settings.returnPathDomains.has(domain);
+  if (!inbound && !mayRelay(s)) return s.refuse(replyFor.relayDenied(address), about(address));
+  if (tx && hasRecipients(tx) && (tx.inbound ?? false) !== inbound)
+    return s.refuse(replyFor.separateInbound(), about(address));
   // RFC 5321 §4.5.3.1.10: 452 (not 5xx) so the client sends the rest in another transaction.
-  if ((tx?.recipients.length ?? 0) >= s.settings.maxRecipients) {
+  if ((tx?.recipients.length ?? 0) + (tx?.suppressed?.length ?? 0) >= s.settings.maxRecipients) {
     s.refuse(REPLIES.tooManyRecipients, about(address));
     return s.recipientOvershoot();
   }
   const add = (): void => {
+    if (tx && inbound) tx.inbound = true;
     s.addRecipient({
       address,
       domain,
@@ -235,17 +243,36 @@ function rcpt(s: CommandSession, args: string): Promise<void> | void {
     });
     s.reply(REPLIES.recipientOk);
   };
-  // Policy hook (Momentum validate_rcptto / each_rcpt), once per recipient that passed the checks above.
-  const hook = s.policy?.rcptTo;
-  if (hook) {
-    const accepted = tx ? tx.recipients.map((r) => r.address) : [];
-    return s.afterPolicy(
-      hook(s.policyInfo(), { sender: sender ?? '', recipient: address, domain, accepted, params }),
-      about(address),
-      add,
-    );
-  }
-  add();
+  const policy = (): Promise<void> | undefined => {
+    // Policy hook (Momentum validate_rcptto / each_rcpt), once per recipient that passed the checks above.
+    const hook = s.policy?.rcptTo;
+    if (hook) {
+      const accepted = tx ? tx.recipients.map((r) => r.address) : [];
+      return s.afterPolicy(
+        hook(s.policyInfo(), { sender: sender ?? '', recipient: address, domain, accepted, params }),
+        about(address),
+        add,
+      );
+    }
+    add();
+    return undefined;
+  };
+  const check = inbound ? undefined : s.suppression(address);
+  if (!check) return policy();
+  return check.then(
+    (entry) => {
+      if (!entry) return policy();
+      if (s.settings.suppressionAction === 'refuse') return s.refuse(replyFor.suppressed(address), about(address));
+      // accept_and_fail: the client is told 250; the recipient is failed as class 25 after DATA.
+      if (tx) {
+        tx.suppressed ??= [];
+        tx.suppressed.push({ address, entry });
+      }
+      s.reply(REPLIES.recipientOk);
+      return undefined;
+    },
+    () => s.refuse(REPLIES.localError, about(address)),
+  );
 }
 
 function data(s: CommandSession, args: string): void {
@@ -255,12 +282,12 @@ function data(s: CommandSession, args: string): void {
     return;
   }
   // RFC 5321 §3.3: DATA needs at least one accepted recipient; 503 otherwise.
-  if (!s.tx || s.tx.recipients.length === 0) {
+  if (!hasRecipients(s.tx)) {
     s.refuse(REPLIES.needRcpt, about);
     return;
   }
   // RFC 3030 §3: a BINARYMIME message can only be sent with BDAT.
-  if (s.tx.bodyType === 'BINARYMIME') {
+  if (s.tx?.bodyType === 'BINARYMIME') {
     s.refuse(REPLIES.bdatNeedsBdat, about);
     return;
   }
@@ -280,8 +307,7 @@ function bdat(s: CommandSession, args: string): void {
   const last = m[2] !== undefined;
   const tx = s.tx;
   const about = tx ? { sender: tx.sender } : {};
-  const ok =
-    (s.state === 'awaiting rcptto' || s.state === 'awaiting bdat') && tx !== undefined && tx.recipients.length > 0;
+  const ok = (s.state === 'awaiting rcptto' || s.state === 'awaiting bdat') && tx !== undefined && hasRecipients(tx);
   if (!ok) {
     // RFC 3030 §2: the chunk follows the command regardless; it is read and dropped.
     s.skipChunk(size);

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   readonly configFile?: string;
   /** Policy hook points (policy-hooks.ts). */
   readonly policy?: InboundPolicySource;
+  /** More TOML tables after [listener], e.g. a [bounce] table. */
+  readonly tables?: readonly string[];
   /** The signing hook point (signing-hook.ts). */
   readonly signer?: MessageSignerSource;
 }
@@ -48,7 +50,14 @@ export async function startListener(opts: HarnessOptions = {}): Promise<Harness>
   const extra = opts.listener ?? [];
   // Tests compare stored bodies byte for byte: no added Message-ID/Date unless a test asks.
   const headers = extra.some((l) => l.startsWith('add_missing_headers')) ? [] : ['add_missing_headers = false'];
-  const toml = [`hostname = "${HOSTNAME}"`, '[listener]', 'listen = ["127.0.0.1:0"]', ...headers, ...extra].join('\n');
+  const toml = [
+    `hostname = "${HOSTNAME}"`,
+    '[listener]',
+    'listen = ["127.0.0.1:0"]',
+    ...headers,
+    ...extra,
+    ...(opts.tables ?? []),
+  ].join('\n');
   const config = parseConfig(toml, opts.configFile ?? 'test.toml');
   const bus = new Bus();
   const stored: StoreRequest[] = [];

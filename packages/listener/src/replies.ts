@@ -77,6 +77,11 @@ export const replyFor = {
   help: (verbs: readonly string[]): SmtpReply => r(214, '2.0.0', `Commands: ${verbs.join(' ')}`),
   queued: (id: string): SmtpReply => r(250, '2.0.0', `Ok: queued as ${id}`),
   relayDenied: (address: string): SmtpReply => r(554, '5.7.1', `<${address}>: Relaying denied`),
+  /** A recipient on the suppression list (docs/feedback-loop.md). */
+  suppressed: (address: string): SmtpReply => r(550, '5.7.1', `<${address}>: recipient suppressed`),
+  /** RFC 5321 §4.5.3.1.10: the client sends the other kind of recipient in its next transaction. */
+  separateInbound: (): SmtpReply =>
+    r(452, '4.5.3', 'Error: return-path and relay recipients go in separate transactions'),
   unknownParam: (name: string): SmtpReply => r(555, '5.5.4', `Unsupported parameter: ${name}`),
   timeout: (hostname: string): SmtpReply => r(421, '4.4.2', `${hostname} Error: timeout exceeded`),
   tooManyErrors: (hostname: string): SmtpReply => r(421, '4.7.0', `${hostname} Error: too many errors`),

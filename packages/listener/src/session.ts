@@ -5,7 +5,14 @@
  * something (RFC 2920 §3.1: one write per batch, never a reply held while blocking).
  */
 import type { Socket } from 'node:net';
-import { newMessageId, type Recipient, type ReplyData, type StoreRequest, type TimerHandle } from '@petrel/core';
+import {
+  newMessageId,
+  type Recipient,
+  type ReplyData,
+  type StoreRequest,
+  type SuppressionEntry,
+  type TimerHandle,
+} from '@petrel/core';
 import { MAX_SASL_LINE, type AuthMechanism } from './auth.js';
 import { AuthFlow } from './auth-flow.js';
 import { BdatBody } from './bdat.js';
@@ -318,6 +325,11 @@ export class Session implements CommandSession {
     return this.auth.begin(mechanism, initial);
   }
 
+  suppression(address: string): Promise<SuppressionEntry | null> | undefined {
+    const bus = this.host.bus;
+    return bus.hasHandler('suppression.check') ? bus.request('suppression.check', { address }) : undefined;
+  }
+
   // ---- policy hooks ---------------------------------------------------------------------
 
   policyInfo(): PolicySessionInfo {
@@ -556,14 +568,25 @@ export class Session implements CommandSession {
       ...(this.tls !== undefined ? { tls: this.tls } : {}),
       ...(this.authUser !== undefined ? { authUser: this.authUser } : {}),
     });
-    const signer = this.host.signer?.();
+    // Mail to a return-path domain is read here, never delivered: nothing to sign.
+    const signer = tx.inbound ? undefined : this.host.signer?.();
     if (signer) {
       const signed = await this.sign(signer, request);
       if ('reply' in signed) return this.refuse(signed.reply, { sender: tx.sender });
       request = signed;
     }
     try {
-      const stored = await this.host.bus.request('spool.store', request);
+      const stored = tx.inbound
+        ? await this.host.bus.request('inbound.receive', {
+            sender: tx.sender,
+            recipients: tx.recipients.map((r) => r.address),
+            client: { address: this.client.address, ...(this.helo !== undefined ? { helo: this.helo } : {}) },
+            body: request.body,
+          })
+        : tx.recipients.length > 0
+          ? await this.host.bus.request('spool.store', request)
+          : { id };
+      this.enforceSuppression(tx, stored?.id || id, now);
       this.host.stats.messagesAccepted++;
       // A client that got a message through is working: forgive its errors and junk commands so
       // far (Postfix resets both after each message), or the RSET a client sends between messages
@@ -575,6 +598,21 @@ export class Session implements CommandSession {
       // Whatever the spool's reason (PETREL_ERR_SPOOL_FULL, _WRITE, …) the client may retry: 452.
       this.host.logger.warn({ err, connectionId: this.connectionId, id }, 'spool.store failed; answered 452 4.3.1');
       this.refuse(REPLIES.storage, { sender: tx.sender });
+    }
+  }
+
+  /** accept_and_fail: each suppressed recipient is failed now, as class 25 (the event log records it). */
+  private enforceSuppression(tx: Transaction, messageId: string, now: number): void {
+    for (const { address, entry } of tx.suppressed ?? []) {
+      this.host.bus.publish('suppression.enforced', {
+        time: now,
+        messageId,
+        sender: tx.sender,
+        recipient: address,
+        reply: replyFor.suppressed(address),
+        entry,
+        clientIp: this.client.address,
+      });
     }
   }
 

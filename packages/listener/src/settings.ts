@@ -35,6 +35,10 @@ export interface SessionSettings {
   readonly addMissingHeaders: boolean;
   /** Lower-cased. */
   readonly localDomains: ReadonlySet<string>;
+  /** [bounce] return_path_domains, lower-cased: accepted from any client, handed to inbound.receive. */
+  readonly returnPathDomains: ReadonlySet<string>;
+  /** [bounce] suppression_action. */
+  readonly suppressionAction: 'refuse' | 'accept_and_fail';
 }
 
 const MAX_LINE = 512;
@@ -69,5 +73,7 @@ export function settingsFrom(config: PetrelConfig): SessionSettings {
     greetingDelay: l.greeting_delay,
     addMissingHeaders: l.add_missing_headers,
     localDomains: new Set(l.local_domains.map((d) => d.toLowerCase())),
+    returnPathDomains: new Set(config.bounce.return_path_domains.map((d) => d.toLowerCase())),
+    suppressionAction: config.bounce.suppression_action,
   };
 }

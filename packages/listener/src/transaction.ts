@@ -2,7 +2,7 @@
  * One mail transaction (RFC 5321 §3.3: MAIL, RCPT…, DATA or BDAT…) and how it becomes the
  * spool's StoreRequest: id, trace header, missing Message-ID/Date, envelope.
  */
-import type { BodyType, MessageEnvelope, Recipient, StoreRequest } from '@petrel/core';
+import type { BodyType, MessageEnvelope, Recipient, StoreRequest, SuppressionEntry } from '@petrel/core';
 import type { BdatBody } from './bdat.js';
 import { receivedHeader, rfc5322Date, type TlsInfo } from './received.js';
 
@@ -19,6 +19,15 @@ export interface Transaction {
   readonly envid?: string;
   /** The body so far once the first BDAT chunk came (RFC 3030). */
   bdat?: BdatBody;
+  /** Recipients at a return-path domain: the message goes to `inbound.receive`, never relayed. */
+  inbound?: boolean;
+  /** Suppressed recipients accepted to be failed (suppression_action = accept_and_fail). */
+  suppressed?: { readonly address: string; readonly entry: SuppressionEntry }[];
+}
+
+/** Recipients DATA may follow: accepted ones, or suppressed ones accepted to be failed. */
+export function hasRecipients(tx: Transaction | undefined): boolean {
+  return tx !== undefined && (tx.recipients.length > 0 || (tx.suppressed?.length ?? 0) > 0);
 }
 
 export interface MessageContext {

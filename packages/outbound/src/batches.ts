@@ -23,8 +23,15 @@ export async function sendInBatches(
   body: Buffer,
   batchSize: number,
   /** Parameters a policy hook adds to MAIL and to every RCPT. */
-  extra?: { readonly mailParams?: readonly string[]; readonly rcptParams?: readonly string[] },
+  extra?: {
+    readonly mailParams?: readonly string[];
+    readonly rcptParams?: readonly string[];
+    /** VERP: the envelope sender per recipient; then each transaction has one recipient. */
+    readonly returnPath?: (address: string) => string;
+  },
 ): Promise<TransactionResult> {
+  const returnPath = extra?.returnPath;
+  if (returnPath) batchSize = 1;
   const rcptParams = extra?.rcptParams && extra.rcptParams.length > 0 ? extra.rcptParams : undefined;
   const base: Omit<Transaction, 'recipients'> = {
     ...(extra?.mailParams && extra.mailParams.length > 0 ? { mailParams: extra.mailParams } : {}),
@@ -52,7 +59,8 @@ export async function sendInBatches(
     }
     first = false;
     const batch = pending.slice(0, Math.max(1, batchSize));
-    const r = await session.send({ ...base, recipients: batch.map((i) => all[i]!) });
+    const sender = returnPath ? returnPath(all[batch[0]!]!.address) : base.sender;
+    const r = await session.send({ ...base, sender, recipients: batch.map((i) => all[i]!) });
     usable = r.sessionUsable;
     const deferred: number[] = [];
     const accepted = r.recipients.some((x) => x.status === 'delivered');

@@ -23,6 +23,7 @@ import {
 } from '@petrel/core';
 import type { SmtpSession } from '@petrel/smtp-client';
 import { sendInBatches } from './batches.js';
+import { suppressedRecipients, verpSender } from './verp.js';
 import { connectToRoute, type ConnectDeps } from './connect.js';
 import type { HostFailures } from './host-failures.js';
 import type { JobLedger } from './job-ledger.js';
@@ -302,6 +303,17 @@ export class DeliveryConnection {
       env.ledger.release(job);
       return;
     }
+    // Suppressed since reception (a bounce or complaint came back meanwhile), or in this binding
+    // group's list: failed here, never sent (docs/feedback-loop.md).
+    const held = await suppressedRecipients(env.bus, job);
+    const failedNow = held.length > 0 ? uniformOutcomes(job, 'permanent', InternalReplies.suppressed, Stage.IDLE) : [];
+    const suppressedOutcomes = failedNow.filter((o) => held.includes(o.index));
+    const sendJob =
+      held.length > 0 ? { ...job, recipients: job.recipients.filter((r) => !held.includes(r.index)) } : job;
+    if (sendJob.recipients.length === 0) {
+      this.report(job, suppressedOutcomes, startedAt);
+      return;
+    }
     let toSend = stripHeaders(body, job.stripHeaders);
     let extra: { readonly mailParams?: readonly string[]; readonly rcptParams?: readonly string[] } | undefined;
     const hook = env.policy?.beforeDelivery;
@@ -320,9 +332,13 @@ export class DeliveryConnection {
     let outcomes: ReturnType<typeof uniformOutcomes>;
     try {
       const policy = env.config.delivery.policy(env.binding, env.domain);
+      const returnPath = verpSender(env.config, policy.verp_domain, job);
       outcomes = transactionOutcomes(
-        job,
-        await sendInBatches(session, job, toSend, policy.max_recipients_per_batch, extra),
+        sendJob,
+        await sendInBatches(session, sendJob, toSend, policy.max_recipients_per_batch, {
+          ...extra,
+          ...(returnPath ? { returnPath } : {}),
+        }),
       );
     } catch (err) {
       // send() settles protocol outcomes itself; a throw is a broken socket or a client bug.
@@ -330,7 +346,7 @@ export class DeliveryConnection {
       outcomes = uniformOutcomes(job, 'transient', InternalReplies.connectionClosed, Stage.UNKNOWN);
     }
     if (anyDelivered(outcomes)) this.deliveries++;
-    this.report(job, outcomes, startedAt);
+    this.report(job, [...outcomes, ...suppressedOutcomes], startedAt);
   }
 
   /** `refusedBy`: the host that refused a session, when there is none (RFC 3464 §2.3.6 Remote-MTA). */

@@ -24,6 +24,8 @@ export const InternalReplies = {
   bodyUnavailable: new SmtpReply(451, '[internal] message body unavailable', '4.3.0'),
   /** A policy beforeDelivery hook failed (threw, timed out, returned something invalid); Petrel-specific text. */
   policyFailed: new SmtpReply(451, '[internal] policy hook failed', '4.3.0'),
+  /** Momentum's policy discard wording, so the shipped rules class it 25 Admin Failure (docs/feedback-loop.md). */
+  suppressed: new SmtpReply(550, '[internal] discarded by policy: recipient suppressed', '5.7.1'),
 } as const;
 
 /** The same status and reply for every recipient of a job: route failure, no host reachable, spool error. */

@@ -18,10 +18,14 @@ import { Classifier } from '@petrel/bounce';
 import { EventLog } from '@petrel/eventlog';
 import { DsnService } from './dsn/index.js';
 import { Listener } from '@petrel/listener';
+import { HttpInjector } from '@petrel/http-injector';
+import { WebhooksService } from '@petrel/webhooks';
+import { httpReception } from './http-signing.js';
 import { OutboundService } from '@petrel/outbound';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
-import { Spool, openShapingStore } from '@petrel/spool';
+import { Spool, SqliteSuppressionStore, openShapingStore } from '@petrel/spool';
+import { InboundReportService, SuppressionService } from './feedback/index.js';
 import { ShapingService } from '@petrel/shaping';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
@@ -117,18 +121,29 @@ export async function startDaemon(
   // on first use by the queue's start (after the spool holds its lock), closed after every stop.
   let shapingStore: ShapingStore | undefined;
   const store = (): ShapingStore => (shapingStore ??= openShapingStore(config.spool_dir));
+  // The HTTP API's reception path: the same DKIM signer as the listener's (http-signing.ts).
+  const http = new HttpInjector(ctx('http'), { stopDeadlineMs: config.stop_timeout, reception: httpReception(signer) });
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
     eventlog,
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
     new DsnService(ctx('dsn'), classifier),
     new Spool(ctx('spool')),
+    // After the spool (its lock, its database), before the listener that asks it at RCPT.
+    new SuppressionService(ctx('suppression'), {
+      open: () => SqliteSuppressionStore.open(config.spool_dir),
+      classify: (r, d) => classifier.classify(r, d),
+    }),
+    new InboundReportService(ctx('inbound'), { classify: (r, d) => classifier.classify(r, d) }),
+    // After the spool (its cursors are spool records), before anything that makes event records.
+    new WebhooksService(ctx('webhooks')),
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
     new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal, shapingStore: store }),
     // After the queue: restoring a suspension is a queue.suspend, before the spool replays mail.
     new ShapingService(ctx('shaping'), { store }),
     new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),
     listener,
+    http,
     new ControlService(ctx('control'), {
       stop: () => stop(),
       reopenLogs,
@@ -173,6 +188,7 @@ export async function startDaemon(
     // SIGHUP is also how a renewed STARTTLS certificate and changed AUTH users are picked up.
     listener.reloadTls();
     listener.reloadUsers();
+    http.reloadTokens();
   }
   return {
     bus,

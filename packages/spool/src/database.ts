@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS recipients (
   last_reply      TEXT,
   PRIMARY KEY (message_id, idx)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 export type SpoolDatabase = Database.Database;

@@ -4,6 +4,7 @@
  * unfinished message so that routing and queue rebuild their state.
  */
 import { FreshBodies } from './fresh-bodies.js';
+import { recordHandlers } from './records.js';
 import { messageDetailsReader } from './message-details.js';
 import {
   PetrelError,
@@ -182,6 +183,7 @@ export class Spool implements Service {
       bus.handle('spool.body', (req) => this.body(req)),
       bus.handle('spool.message', (req) => readDetails(req.id)),
       bus.handle('spool.stats', () => ({ ...this.stats() })),
+      ...recordHandlers(bus, db, backend, this.ctx.clock),
       bus.subscribe('delivery.attempted', (a) => {
         this.fresh.forget(a.job.messageId);
         outcomes.attempted(a);
@@ -294,7 +296,7 @@ export class Spool implements Service {
     // size is "as stored": the body we hold is the truth, whatever the caller counted.
     const envelope: MessageEnvelope = { ...req.envelope, id, size: req.body.length };
     try {
-      await writer.store({ envelope, body: req.body });
+      await writer.store({ envelope, body: req.body, ...(req.record ? { record: req.record } : {}) });
     } catch (err) {
       if (isPetrelError(err, 'PETREL_ERR_SPOOL_FULL')) this.noteFull('the disk is full', { err });
       throw err;

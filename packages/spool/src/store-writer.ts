@@ -5,7 +5,7 @@
  * event-loop turn. An idle writer waits for the end of the current turn before sending, to gather
  * that turn's requests. A promise settles only after its transaction committed or rolled back.
  */
-import type { MessageEnvelope, StoreRequest } from '@petrel/core';
+import type { MessageEnvelope, SpoolRecord, StoreRequest } from '@petrel/core';
 import { PetrelError } from '@petrel/core';
 import type { WriteBackend } from './write-backend.js';
 import type { StoreCommitResult } from './write-transactions.js';
@@ -13,6 +13,7 @@ import type { StoreCommitResult } from './write-transactions.js';
 interface Pending {
   readonly envelope: MessageEnvelope;
   readonly body: Buffer;
+  readonly record?: SpoolRecord;
   readonly resolve: () => void;
   readonly reject: (err: PetrelError) => void;
 }
@@ -41,7 +42,8 @@ export class StoreWriter {
   /** Queues one message; resolves once it is durable. The envelope already carries its id. */
   store(req: StoreRequest & { envelope: MessageEnvelope }): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ envelope: req.envelope, body: req.body, resolve, reject });
+      const record = req.record ? { record: req.record } : {};
+      this.queue.push({ envelope: req.envelope, body: req.body, ...record, resolve, reject });
       this.enqueued++;
       if (!this.inFlight) this.scheduled ??= setImmediate(() => this.sendNext());
     });
@@ -90,6 +92,15 @@ export class StoreWriter {
       const p = batch[r.index];
       if (!p) continue;
       refused.add(r.index);
+      if (r.reason === 'record') {
+        p.reject(
+          new PetrelError('PETREL_ERR_SPOOL_RECORD_EXISTS', `spool record ${p.record?.key} is already stored`, {
+            id: p.envelope.id,
+            key: p.record?.key,
+          }),
+        );
+        continue;
+      }
       p.reject(
         new PetrelError('PETREL_ERR_SPOOL_WRITE', `message id ${p.envelope.id} is already in the spool`, {
           id: p.envelope.id,

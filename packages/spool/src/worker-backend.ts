@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { PetrelError } from '@petrel/core';
 import type { WriteBackend } from './write-backend.js';
 import { deserializeError, type WriteReply, type WriteRequest, type WriteWorkerInit } from './write-protocol.js';
-import type { OutcomeChange, OutcomeEffects, StoreCommitResult, StoreItem } from './write-transactions.js';
+import type { OutcomeChange, OutcomeEffects, RecordOp, StoreCommitResult, StoreItem } from './write-transactions.js';
 
 export interface WorkerBackendOptions {
   /** The spool directory; the worker opens (and if needed creates) the database in it. */
@@ -100,7 +100,11 @@ export class WorkerBackend implements WriteBackend {
       lengths.push(p.body.byteLength);
     }
     const envelopes = batch.map((p) => p.envelope);
-    const reply = await this.send((seq) => ({ type: 'store', seq, envelopes, bodies, lengths }), [bodies.buffer]);
+    const records = batch.map((p) => p.record ?? null);
+    const reply = await this.send(
+      (seq) => ({ type: 'store', seq, envelopes, bodies, lengths, records }),
+      [bodies.buffer],
+    );
     if (reply.type !== 'store' || !reply.result) throw protocolError(reply);
     return reply.result;
   }
@@ -108,6 +112,12 @@ export class WorkerBackend implements WriteBackend {
   async applyOutcomes(changes: readonly OutcomeChange[]): Promise<OutcomeEffects> {
     const reply = await this.send((seq) => ({ type: 'outcomes', seq, changes }));
     if (reply.type !== 'outcomes' || !reply.result) throw protocolError(reply);
+    return reply.result;
+  }
+
+  async applyRecords(ops: readonly RecordOp[]): Promise<number> {
+    const reply = await this.send((seq) => ({ type: 'records', seq, ops }));
+    if (reply.type !== 'records' || reply.result === undefined) throw protocolError(reply);
     return reply.result;
   }
 

@@ -8,6 +8,7 @@ import {
   createWriteTransactions,
   type OutcomeChange,
   type OutcomeEffects,
+  type RecordOp,
   type StoreCommitResult,
   type StoreItem,
   type WriteTransactions,
@@ -23,6 +24,8 @@ export interface WriteBackend {
   commitStores(batch: readonly StoreItem[]): Promise<StoreCommitResult>;
   /** Applies recipient changes in one transaction and deletes messages left with nothing pending. */
   applyOutcomes(changes: readonly OutcomeChange[]): Promise<OutcomeEffects>;
+  /** Writes record changes in one fsync'd transaction; resolves with the rows changed. */
+  applyRecords(ops: readonly RecordOp[]): Promise<number>;
   /** Waits for requests already made, then closes the read-write connection. */
   close(): Promise<void>;
 }
@@ -51,6 +54,14 @@ export class InlineBackend implements WriteBackend {
   applyOutcomes(changes: readonly OutcomeChange[]): Promise<OutcomeEffects> {
     try {
       return Promise.resolve(this.tx.applyOutcomes(changes));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  applyRecords(ops: readonly RecordOp[]): Promise<number> {
+    try {
+      return Promise.resolve(this.tx.applyRecords(ops));
     } catch (err) {
       return Promise.reject(err as Error);
     }

@@ -3,8 +3,8 @@
  * sequence number and gets exactly one reply with the same number; the worker handles requests
  * one at a time in arrival order, so a reply is a promise that everything sent before it is done.
  */
-import { PetrelError, type ErrorCode, type MessageEnvelope } from '@petrel/core';
-import type { OutcomeChange, OutcomeEffects, StoreCommitResult } from './write-transactions.js';
+import { PetrelError, type ErrorCode, type MessageEnvelope, type SpoolRecord } from '@petrel/core';
+import type { OutcomeChange, OutcomeEffects, RecordOp, StoreCommitResult } from './write-transactions.js';
 
 /** workerData of the write worker. */
 export interface WriteWorkerInit {
@@ -19,8 +19,11 @@ export type WriteRequest =
       /** Every body of the batch back to back in one transferred buffer; `lengths` cuts it. */
       readonly bodies: Uint8Array;
       readonly lengths: readonly number[];
+      /** StoreItem.record of each envelope (null = none). */
+      readonly records: readonly (SpoolRecord | null)[];
     }
   | { readonly type: 'outcomes'; readonly seq: number; readonly changes: readonly OutcomeChange[] }
+  | { readonly type: 'records'; readonly seq: number; readonly ops: readonly RecordOp[] }
   /** Close the database; the worker then ends. */
   | { readonly type: 'close'; readonly seq: number };
 
@@ -46,6 +49,7 @@ export type WriteReply =
       readonly result?: OutcomeEffects;
       readonly error?: SerializedError;
     }
+  | { readonly type: 'records'; readonly seq: number; readonly result?: number; readonly error?: SerializedError }
   | { readonly type: 'close'; readonly seq: number; readonly error?: SerializedError };
 
 export function serializeError(err: unknown): SerializedError {

@@ -3,7 +3,7 @@
  * run exactly this code on the one read-write connection: the inline backend on the main thread,
  * the worker backend inside write-worker.ts.
  */
-import type { MessageEnvelope, ReplyData } from '@petrel/core';
+import type { MessageEnvelope, ReplyData, SpoolRecord } from '@petrel/core';
 import type { SpoolDatabase } from './database.js';
 import { isConstraintError, toSpoolError } from './sqlite-errors.js';
 
@@ -11,12 +11,22 @@ import { isConstraintError, toSpoolError } from './sqlite-errors.js';
 export interface StoreItem {
   readonly envelope: MessageEnvelope;
   readonly body: Uint8Array;
+  /** Committed with the message, in its savepoint (StoreRequest.record). */
+  readonly record?: SpoolRecord;
 }
 
-/** A store batch committed: the items refused alone (a duplicate id), by position in the batch. */
+/**
+ * A store batch committed: the items refused alone, by position in the batch ('duplicate': the
+ * message id is taken; 'record': the item's record key is).
+ */
 export interface StoreCommitResult {
-  readonly rejected: readonly { readonly index: number; readonly reason: 'duplicate' }[];
+  readonly rejected: readonly { readonly index: number; readonly reason: 'duplicate' | 'record' }[];
 }
+
+/** A change to the records table (webhook cursors, idempotency expiry); `time` is the writer's clock. */
+export type RecordOp =
+  | { readonly kind: 'put'; readonly key: string; readonly value: string; readonly time: number }
+  | { readonly kind: 'prune'; readonly prefix: string; readonly before: number };
 
 /** One recipient change, in the order the events arrived. */
 export type OutcomeChange =
@@ -52,6 +62,8 @@ export interface WriteTransactions {
   commitStores(batch: readonly StoreItem[]): StoreCommitResult;
   /** One IMMEDIATE transaction at synchronous=NORMAL; throws a PetrelError after a rollback. */
   applyOutcomes(changes: readonly OutcomeChange[]): OutcomeEffects;
+  /** One IMMEDIATE transaction (fsync'd); returns the rows changed. */
+  applyRecords(ops: readonly RecordOp[]): number;
 }
 
 /** Prepares the write statements on `db` (the read-write connection). */
@@ -62,14 +74,29 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
   const insertRecipient = db.prepare<[string, number]>(
     "INSERT INTO recipients (message_id, idx, status, attempts, next_attempt_at) VALUES (?, ?, 'pending', 0, 0)",
   );
+  const recordExists = db.prepare<[string]>('SELECT 1 FROM records WHERE key = ?').pluck();
+  const insertRecord = db.prepare<[string, string, number]>(
+    'INSERT INTO records (key, value, updated_at) VALUES (?, ?, ?)',
+  );
+  const putRecord = db.prepare<[string, string, number]>(
+    'INSERT OR REPLACE INTO records (key, value, updated_at) VALUES (?, ?, ?)',
+  );
+  const pruneRecords = db.prepare<[string, string, number]>(
+    'DELETE FROM records WHERE key >= ? AND key < ? AND updated_at < ?',
+  );
   // A savepoint per message: a duplicate id fails that message alone, not its batch-mates.
   const insertOne = db.transaction((p: StoreItem) => {
     insertMessage.run(p.envelope.id, JSON.stringify(p.envelope), p.envelope.receivedAt, p.body.length, p.body);
     for (let i = 0; i < p.envelope.recipients.length; i++) insertRecipient.run(p.envelope.id, i);
+    if (p.record) insertRecord.run(p.record.key, p.record.value, p.envelope.receivedAt);
   });
   const storeBatch = db.transaction((batch: readonly StoreItem[]): StoreCommitResult => {
-    const rejected: { index: number; reason: 'duplicate' }[] = [];
+    const rejected: { index: number; reason: 'duplicate' | 'record' }[] = [];
     batch.forEach((p, index) => {
+      if (p.record && recordExists.get(p.record.key) !== undefined) {
+        rejected.push({ index, reason: 'record' });
+        return;
+      }
       try {
         insertOne(p);
       } catch (err) {
@@ -78,6 +105,25 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
       }
     });
     return { rejected };
+  });
+  const recordBatch = db.transaction((ops: readonly RecordOp[]): number => {
+    let changed = 0;
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'put':
+          changed += putRecord.run(op.key, op.value, op.time).changes;
+          break;
+        case 'prune':
+          // A key range rather than LIKE: a prefix may hold % or _ (U+FFFF sorts after every key character).
+          changed += pruneRecords.run(op.prefix, `${op.prefix}\uffff`, op.before).changes;
+          break;
+        default: {
+          const never: never = op;
+          throw new Error(`unknown record op ${String(never)}`);
+        }
+      }
+    }
+    return changed;
   });
 
   const finish = db.prepare<[string, string, string, number]>(
@@ -142,6 +188,13 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
       } catch (err) {
         // The transaction rolled back: nothing of this batch is stored, every sender gets 452.
         throw toSpoolError(err, `spool commit of ${batch.length} message(s) failed`, { batch: batch.length });
+      }
+    },
+    applyRecords(ops) {
+      try {
+        return recordBatch.immediate(ops);
+      } catch (err) {
+        throw toSpoolError(err, `spool record write of ${ops.length} change(s) failed`, { changes: ops.length });
       }
     },
     applyOutcomes(changes) {

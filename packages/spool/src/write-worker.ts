@@ -32,7 +32,8 @@ if (db) {
         let offset = 0;
         req.envelopes.forEach((envelope, i) => {
           const length = req.lengths[i] ?? 0;
-          items.push({ envelope, body: req.bodies.subarray(offset, offset + length) });
+          const record = req.records[i];
+          items.push({ envelope, body: req.bodies.subarray(offset, offset + length), ...(record ? { record } : {}) });
           offset += length;
         });
         try {
@@ -47,6 +48,13 @@ if (db) {
           reply({ type: 'outcomes', seq: req.seq, result: tx.applyOutcomes(req.changes) });
         } catch (err) {
           reply({ type: 'outcomes', seq: req.seq, error: serializeError(err) });
+        }
+        break;
+      case 'records':
+        try {
+          reply({ type: 'records', seq: req.seq, result: tx.applyRecords(req.ops) });
+        } catch (err) {
+          reply({ type: 'records', seq: req.seq, error: serializeError(err) });
         }
         break;
       case 'close':

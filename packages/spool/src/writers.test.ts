@@ -24,6 +24,10 @@ class HeldBackend implements WriteBackend {
     });
   }
 
+  applyRecords(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -44,4 +44,5 @@ export { submitWithSmtplib, type Submission } from './smtplib.js';
 export { startCountingProxy, startBlackHole, type CountingProxy, type BlackHole } from './proxy.js';
 export { ScriptedPeer, type PeerScript } from './scripted-peer.js';
 export { LinePeer } from './line-peer.js';
+export { WebhookReceiver, type ReceivedRecord } from './webhook-receiver.js';
 export { startDnssecWorld, tlsaSha256, type DnssecWorld, type TestZone } from './dnssec.js';

@@ -214,3 +214,20 @@ test('extensions validate their slot through the loader context, and their resul
   assert.deepEqual(c.bindingRules, [{ index: 1, binding: 'default' }]);
   assert.deepEqual(seen, ['global', undefined, '[{"binding":"default"}]', true, `${F}:1`]);
 });
+
+test('verp_domain must name one of bounce.return_path_domains, in any scope', () => {
+  const ok = parseConfig('[bounce]\nreturn_path_domains = ["RP.example"]\n[global]\nverp_domain = "rp.example"\n', F);
+  assert.equal(ok.delivery.get('verp_domain', 'default', 'x'), 'rp.example');
+  assert.throws(
+    () =>
+      parseConfig(
+        '[bounce]\nreturn_path_domains = ["rp.example"]\n\n[domain."a.test"]\nverp_domain = "other.example"\n',
+        F,
+      ),
+    (e) =>
+      isPetrelError(e, 'PETREL_ERR_CONFIG_KEY') &&
+      e.message.includes(
+        `${F}:5: domain."a.test".verp_domain: expected one of bounce.return_path_domains (rp.example), found "other.example"`,
+      ),
+  );
+});

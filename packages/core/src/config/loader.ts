@@ -19,6 +19,9 @@ import {
   ROOT_KEYS,
   ROUTING_KEYS,
   SPOOL_KEYS,
+  HTTP_KEYS,
+  type HttpOptions,
+  type WebhookConfig,
   TLS_POLICY_KEYS,
   type ListenerOptions,
   type OptionSpec,
@@ -42,6 +45,7 @@ import {
 import { type ConfigContext, type ConfigExtensions, type LoadOptions, missingExtension } from './extension.js';
 import { openRelayFamilies, publicListenAddresses } from './open-relay.js';
 import { parsePolicyEntries } from './policy-entries.js';
+import { parseWebhookEntries } from './webhook-entries.js';
 import {
   DEFAULT_BINDING,
   DEFAULT_GROUP,
@@ -81,6 +85,10 @@ export interface PetrelConfig extends RootOptions {
   readonly bindingRules: readonly BindingRuleConfig[];
   /** [[policy]] modules, in file order (docs/policy.md). */
   readonly policy: readonly PolicyModuleConfig[];
+  /** [http]: the HTTP injection API (docs/http-api.md); `listen` "" = off. */
+  readonly http: HttpOptions;
+  /** [[webhook]] endpoints, in file order (docs/webhooks.md). */
+  readonly webhooks: readonly WebhookConfig[];
   /** [[dkim]] signing keys, loaded, in file order (docs/dkim.md). */
   readonly dkim: readonly DkimKeyConfig[];
   /** [dkim_options]. */
@@ -132,6 +140,8 @@ function headerParts(header: string): string[] {
 
 export class Validator implements ConfigContext {
   readonly errors: string[] = [];
+  /** [bounce] return_path_domains, lower-cased: what a verp_domain may name (set once [bounce] is read). */
+  returnPathDomains: ReadonlySet<string> = new Set();
   readonly warnings: string[] = [];
   private readonly lines: string[];
 
@@ -357,6 +367,13 @@ export class Validator implements ConfigContext {
       const parsed = this.value([...path, k], spec, v);
       if (parsed !== undefined) options[k] = parsed;
     }
+    const verp = options.verp_domain;
+    if (typeof verp === 'string' && verp !== '' && !this.returnPathDomains.has(verp.toLowerCase()))
+      this.fail(
+        [...path, 'verp_domain'],
+        `expected one of bounce.return_path_domains (${[...this.returnPathDomains].join(', ') || 'none set'}), ` +
+          `found ${show(verp)}`,
+      );
     const routes = this.extensions.routes;
     if (routes) routes.validate(options.routes, this, { path, options });
     else if (options.routes !== undefined) this.fail([...path, 'routes'], missingExtension('routes'));
@@ -432,6 +449,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'bounce',
     'eventlog',
     'policy',
+    'http',
+    'webhook',
     'tls_policy',
     'shaping',
     'dkim',
@@ -485,6 +504,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const bindingWeights = new Map<string, number>();
   const control = v.section(['control'], CONTROL_KEYS, tableAt('control'));
   const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce'));
+  v.returnPathDomains = new Set(bounce.return_path_domains.map((d) => d.toLowerCase()));
   const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
   const tlsPolicy = v.section(['tls_policy'], TLS_POLICY_KEYS, tableAt('tls_policy'));
   if (control.listen !== '') {
@@ -583,6 +603,20 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     else v.failAt(v.arrayTableLines('binding_rule')[0], ['binding_rule'], missingExtension('bindingRules'));
   }
   const policy = parsePolicyEntries(v, doc.policy);
+  const http = v.section(['http'], HTTP_KEYS, tableAt('http'));
+  if (http.listen !== '') {
+    const hp = parseHostPort(http.listen);
+    if (!hp || !(isIP(hp.host) || hp.host === 'localhost'))
+      v.fail(['http', 'listen'], `expected "ip:port" such as "127.0.0.1:8025", found ${show(http.listen)}`);
+    if (http.tokens_file === undefined)
+      v.fail(['http', 'tokens_file'], 'expected a tokens file: the HTTP API requires bearer tokens');
+  }
+  if ((http.tls_certificate === undefined) !== (http.tls_key === undefined))
+    v.fail(
+      ['http', http.tls_key === undefined ? 'tls_key' : 'tls_certificate'],
+      'expected both tls_certificate and tls_key',
+    );
+  const webhooks = parseWebhookEntries(v, doc.webhook);
   const shaping = parseShaping(v, tableAt('shaping'), extensions, bindings);
   const dkimOptions = v.section(['dkim_options'], DKIM_OPTIONS_KEYS, tableAt('dkim_options'));
   let dkim: readonly DkimKeyConfig[] = [];
@@ -615,6 +649,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     bindingWeights,
     warnings: v.warnings,
     policy,
+    http,
+    webhooks,
     dkim,
     dkimOptions,
   };

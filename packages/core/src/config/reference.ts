@@ -9,6 +9,8 @@ import {
   BINDING_RULE_KEYS,
   ROUTING_KEYS,
   POLICY_KEYS,
+  HTTP_KEYS,
+  WEBHOOK_KEYS,
   CONTROL_KEYS,
   DELIVERY_OPTIONS,
   DNS_KEYS,
@@ -178,6 +180,27 @@ module = "policy/acme.mjs"
 [[policy]]
 module = "policy/slow-lookup.mjs"
 timeout = "10s"
+\`\`\`
+
+## [http]: HTTP injection API
+
+\`POST /v1/inject\` with bearer tokens (docs/http-api.md). Off unless \`listen\` is set.
+
+${table(HTTP_KEYS)}
+
+## [[webhook]]: event webhooks
+
+Event-log records delivered as signed, batched HTTP POSTs, at least once, with a durable cursor
+in the spool database (docs/webhooks.md).
+
+${table(WEBHOOK_KEYS)}
+
+\`\`\`toml
+[[webhook]]
+name = "crm"
+url = "https://hooks.example.com/petrel"
+secret = "a-long-random-secret"
+events = ["delivery", "permanent_failure"]
 \`\`\`
 
 ## [[dkim]]: DKIM signing keys

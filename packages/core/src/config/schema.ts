@@ -365,6 +365,16 @@ export const DELIVERY_OPTIONS = {
       '(text/rfc822-headers) or all of it (message/rfc822). RET=HDRS/FULL wins, except over "none".',
     example: '"headers"',
   },
+  verp_domain: {
+    type: 'string',
+    default: '',
+    scopes: ALL4,
+    doc:
+      'Send with a VERP envelope sender at this return-path domain (one of [bounce] return_path_domains), one ' +
+      'recipient per transaction, so a bounce names its message and recipient (docs/feedback-loop.md). Empty = keep ' +
+      "the sender's own return path. Mail from <> is never rewritten.",
+    example: '"rp.example.com"',
+  },
   mailerdaemon: {
     type: 'string',
     default: '',
@@ -766,6 +776,65 @@ export const BOUNCE_KEYS = {
       'optional description and category (Undetermined, Hard, Soft, Block, Admin; default Undetermined).',
     example: '[{ code = 55, name = "Partner Block", category = "Block" }]',
   },
+  return_path_domains: {
+    type: 'string[]',
+    default: [],
+    doc:
+      'Domains that receive bounces, auto-replies and complaints (docs/feedback-loop.md). RCPT to them is accepted ' +
+      'from any client (like a local domain, not relaying); the mail is never relayed but parsed into out_of_band, ' +
+      'feedback or unparsed_report records. The VERP envelope senders of verp_domain use one of them.',
+    example: '["rp.example.com"]',
+  },
+  verp_prefix: {
+    type: 'string',
+    default: 'b',
+    doc: 'Local-part prefix of VERP envelope senders: <prefix>+<message id>[+<tag>]+<local>=<domain>@<verp_domain>.',
+    example: '"b"',
+  },
+  verp_secret: {
+    type: 'string',
+    default: '',
+    doc:
+      'HMAC key of the VERP tag, so that a forged bounce cannot suppress an address; empty = no tag, and any VERP ' +
+      'address is believed. Changing it invalidates the tags of mail already sent.',
+    example: '"long-random-string"',
+  },
+  suppress_hard_failures: {
+    type: 'boolean',
+    default: true,
+    doc: 'Add a recipient to the suppression list when a delivery fails permanently with a hard class (10, 30, 90).',
+    example: 'true',
+  },
+  suppress_out_of_band: {
+    type: 'boolean',
+    default: true,
+    doc: 'Add a recipient to the suppression list for an out-of-band bounce (Action: failed) of a hard class.',
+    example: 'true',
+  },
+  suppress_complaints: {
+    type: 'boolean',
+    default: true,
+    doc: 'Add a recipient to the suppression list for an RFC 5965 complaint (any Feedback-Type except not-spam).',
+    example: 'true',
+  },
+  suppression_action: {
+    type: 'enum',
+    values: ['refuse', 'accept_and_fail'],
+    default: 'refuse',
+    doc:
+      'A suppressed recipient: "refuse" answers RCPT with 550 5.7.1 <addr>: recipient suppressed; "accept_and_fail" ' +
+      'accepts it and fails it at once as class 25 Admin Failure (a permanent_failure record, no delivery, no DSN).',
+    example: '"refuse"',
+  },
+  unparsed_dir: {
+    type: 'string',
+    path: true,
+    default: '',
+    doc:
+      'Directory where mail to a return-path domain that cannot be parsed is kept (one .eml file each, fsynced ' +
+      'before the 250); empty = <spool_dir>/unparsed. Relative to the config file.',
+    example: '"/var/spool/petrel/unparsed"',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const EVENTLOG_KEYS = {
@@ -976,6 +1045,152 @@ export const SPOOL_KEYS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
+/** [http]: the HTTP injection API (@petrel/http-injector, docs/http-api.md). */
+export const HTTP_KEYS = {
+  listen: {
+    type: 'string',
+    default: '',
+    doc:
+      'Address of the HTTP injection API, "host:port" (e.g. "127.0.0.1:8025"). Empty = no HTTP API. Keep it on ' +
+      'loopback or a private network: every request needs a bearer token, but the API can send mail anywhere.',
+    example: '"127.0.0.1:8025"',
+  },
+  tokens_file: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc:
+      'Bearer tokens, one "client:scrypt$N$r$p$salt$hash[:binding_group]" (or bcrypt "$2b$…") line per client, ' +
+      'hashed like listener.auth_users_file; a client sends "Authorization: Bearer client.secret". The optional ' +
+      'binding group pins all of its mail to that group. Required with listen. Re-read on SIGHUP.',
+    example: '"/etc/petrel/http-tokens"',
+  },
+  tls_certificate: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc: 'PEM certificate (chain): with tls_key the API speaks HTTPS only. Relative to the config file.',
+    example: '"/etc/petrel/tls/cert.pem"',
+  },
+  tls_key: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc: 'PEM private key for tls_certificate. Relative to the config file.',
+    example: '"/etc/petrel/tls/key.pem"',
+  },
+  max_recipients: {
+    type: 'integer',
+    default: 100,
+    min: 1,
+    doc: 'Recipients per POST /v1/inject (each gets its own message); more get 422.',
+    example: '100',
+  },
+  max_request_size: {
+    type: 'size',
+    default: 36_700_160,
+    min: 1024,
+    doc:
+      'Largest request body (JSON, attachments base64-encoded); larger ones get 413. Each composed message is ' +
+      'also held to listener.max_message_size.',
+    example: '"35MiB"',
+  },
+  rate_limit: {
+    type: 'rate',
+    default: undefined,
+    doc: 'Requests per client token, e.g. "100/1s"; more get 429 with Retry-After. Unset = no limit.',
+    example: '"100/1s"',
+  },
+  idempotency_ttl: {
+    type: 'duration',
+    default: 86_400_000,
+    min: 1000,
+    doc: 'How long an Idempotency-Key is remembered (in the spool database, across restarts).',
+    example: '"24h"',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Keys of one [[webhook]] table: an endpoint that receives event-log records (docs/webhooks.md). */
+export const WEBHOOK_KEYS = {
+  name: {
+    type: 'string',
+    default: undefined,
+    doc: 'Unique name: the durable cursor and the backlog metric are kept under it. Required.',
+    example: '"crm"',
+  },
+  url: {
+    type: 'string',
+    default: undefined,
+    doc: 'http:// or https:// URL that receives batches as POST application/json. Required.',
+    example: '"https://hooks.example.com/petrel"',
+  },
+  secret: {
+    type: 'string',
+    default: undefined,
+    doc:
+      'HMAC-SHA256 key of the Petrel-Signature header (docs/webhooks.md). Required. Keep the config file ' +
+      'unreadable to others.',
+    example: '"change-me"',
+  },
+  events: {
+    type: 'string[]',
+    default: [],
+    doc:
+      'Event-log record types to send: reception, delivery, transient_failure, permanent_failure, expiration, ' +
+      'rejection, bounce (docs/logs.md); empty = every type.',
+    example: '["delivery", "permanent_failure"]',
+  },
+  batch_size: {
+    type: 'integer',
+    default: 100,
+    min: 1,
+    doc: 'Most records per POST.',
+    example: '100',
+  },
+  batch_wait: {
+    type: 'duration',
+    default: 1_000,
+    doc: 'How long a partial batch waits for more records before it is sent.',
+    example: '"1s"',
+  },
+  timeout: {
+    type: 'duration',
+    default: 10_000,
+    min: 100,
+    doc: 'Time limit of one POST; past it the batch is retried.',
+    example: '"10s"',
+  },
+  retry_interval: {
+    type: 'duration',
+    default: 1_000,
+    min: 10,
+    doc: 'First wait after a failed POST; doubled after each failure (with jitter) up to max_retry_interval.',
+    example: '"1s"',
+  },
+  max_retry_interval: {
+    type: 'duration',
+    default: 300_000,
+    min: 10,
+    doc: 'Longest wait between retries. A batch is retried until the endpoint takes it: nothing is skipped.',
+    example: '"5m"',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** One validated [[webhook]] table. */
+export interface WebhookConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly secret: string;
+  readonly events: readonly string[];
+  readonly batch_size: number;
+  readonly batch_wait: number;
+  readonly timeout: number;
+  readonly retry_interval: number;
+  readonly max_retry_interval: number;
+  /** Line of its [[webhook]] header, when known. */
+  readonly line?: number;
+}
+
 /** [shaping]: reply-driven traffic shaping, MX rollup sites, connection limits per IP (docs/shaping.md). */
 export const SHAPING_KEYS = {
   rules_files: {
@@ -1061,6 +1276,7 @@ export type RoutingOptions = ValuesOf<typeof ROUTING_KEYS>;
 export type ControlOptions = ValuesOf<typeof CONTROL_KEYS>;
 export type BounceOptions = ValuesOf<typeof BOUNCE_KEYS>;
 export type EventlogOptions = ValuesOf<typeof EVENTLOG_KEYS>;
+export type HttpOptions = ValuesOf<typeof HTTP_KEYS>;
 export type TlsPolicyOptions = ValuesOf<typeof TLS_POLICY_KEYS>;
 export type ShapingOptions = ValuesOf<typeof SHAPING_KEYS>;
 

@@ -38,6 +38,8 @@ function assigned(
   envelope: MessageEnvelope,
   header: (name: string) => string | undefined,
 ): { bindings: Set<string>; groups: Set<string> } {
+  // Mail of an HTTP API token pinned to a group goes out on that group whatever the rules say.
+  if (envelope.bindingGroup !== undefined) return { bindings: new Set(), groups: new Set([envelope.bindingGroup]) };
   let rules = rulesOf.get(config);
   if (!rules) {
     rules = rulesFromConfig(config);

@@ -111,3 +111,9 @@ test('pickWeighted follows the weights and ignores zero weights', () => {
     undefined,
   );
 });
+
+test('a pinned binding group (an HTTP API token) wins over the rules', () => {
+  const a = assigner([[/\.test$/, { kind: 'binding', name: 'solo' }]], () => 0.99);
+  const got = a.assign({ envelope: { ...envelope, bindingGroup: 'bulk' }, domain: 'example.test' });
+  assert.deepEqual(got, { binding: 'b2', group: 'bulk', reason: 'pinned binding group "bulk"' });
+});

@@ -37,6 +37,12 @@ export class Assigner {
   }
 
   assign(input: AssignmentInput): Assignment {
+    const pinned = input.envelope.bindingGroup;
+    if (pinned !== undefined) {
+      // A pin (HTTP API token) comes before the rules; a group that cannot take mail falls back like a rule's.
+      const chosen = this.resolveTarget({ kind: 'group', name: pinned }, input.domain);
+      return chosen ? { ...chosen, reason: `pinned binding group "${pinned}"` } : this.fallback();
+    }
     for (const rule of this.rules) {
       const target = rule.match(input);
       if (!target) continue;

@@ -1,0 +1,189 @@
+/**
+ * Bounces without RFC 3464 structure: the human text of Exim, qmail, Postfix (notify without DSN),
+ * sendmail, Exchange/Outlook NDRs and the many look-alikes. They are read by their shape, not by
+ * one MTA's exact wording: a bounce names each failed address on a line, followed (same line or the
+ * lines under it) by the reason, often with an SMTP reply code (RFC 5321 §4.2) or an enhanced
+ * status code (RFC 3463). The returned copy of the original is cut off first, so its addresses
+ * are never taken for failed recipients.
+ */
+
+/** The family a text bounce is recognised as (for the record; the parse does not depend on it). */
+export type TextBounceFormat = 'qmail' | 'exim' | 'postfix' | 'sendmail' | 'exchange' | 'text';
+
+export interface TextBounceEntry {
+  readonly address: string;
+  /** The reason text, whitespace collapsed. */
+  readonly reason: string;
+  /** An SMTP reply found in the reason ("550 5.1.1 …"), when there is one. */
+  readonly smtp?: { readonly code: number; readonly enhanced?: string; readonly text: string };
+  /** Words say the failure is temporary ("will retry", "deferred"). */
+  readonly transient: boolean;
+}
+
+export interface TextBounce {
+  readonly format: TextBounceFormat;
+  readonly entries: readonly TextBounceEntry[];
+}
+
+/** Lines that start the returned copy of the message (or its headers) in the usual bounce texts. */
+const COPY_MARKERS: readonly RegExp[] = [
+  /^-+\s*(This is a copy of|Below this line is a copy of|Original message|Forwarded message|Undelivered message)/i,
+  /^-+\s*(The )?(original|returned) (message|mail|headers)/i,
+  /^(Original message headers|Original message follows|Message headers follow)\s*:?\s*$/i,
+  /^-{3,}\s*(Headers of the original|Unsent message below|Message text follows)/i,
+];
+
+/** Where a text bounce says which family it is. */
+const FORMATS: readonly [TextBounceFormat, RegExp][] = [
+  ['qmail', /This is the qmail-send program|qmail-send/i],
+  ['exim', /This message was created automatically by mail delivery software|following address\(es\) failed/i],
+  ['postfix', /This is the mail system at host|Postfix program/i],
+  [
+    'exchange',
+    new RegExp(
+      'Delivery has failed to these recipients|did not reach some or all|Remote Server returned|' +
+        'Diagnostic information for administrators|Microsoft Exchange',
+      'i',
+    ),
+  ],
+  [
+    'sendmail',
+    /The original message was received at|following addresses had permanent fatal errors|Transcript of session/i,
+  ],
+];
+
+/** An addr-spec: dot-atom local part (RFC 5322 §3.4.1) and a domain of at least two LDH labels. */
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const ADDRESS = new RegExp(`<?([A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@${LABEL}(?:\\.${LABEL})+)>?`);
+// "550 5.1.1 text", "550-5.1.1", "554: delivery error" (Yahoo), "550 #5.1.0" (qmail-style).
+const SMTP = /\b([45]\d\d)(?:[ -]|:\s|$)(?:\s*#?([45]\.\d{1,3}\.\d{1,3})\b)?\s*([^\n]*)/;
+const ENHANCED = /\b#?([45]\.\d{1,3}\.\d{1,3})\b/;
+const TRANSIENT =
+  /\b(temporar(y|ily)|will (be )?retr(y|ied)|deferred|delayed|still trying|try again later|not yet delivered)\b/i;
+
+/** Wording that states a delivery failure (a sentence naming an address is an entry only with it). */
+const FAILURE = new RegExp(
+  `\\b(${[
+    "fail(ed|ure)?|undeliver(ed|able)?|not (be )?delivered|could ?n[o']t|unable",
+    "reject(ed)?|refused|denied|unknown|invalid|no such|does ?n[o']t exist|not exist|not found",
+    'bounced?|permanent|error|over ?quota|mailbox (is )?full|disabled|inactive',
+  ].join('|')})\\b`,
+  'i',
+);
+
+/** A sentence that names a recipient without failure words ("Originally addressed to x@y"). */
+const NAMES_RECIPIENT = new RegExp(
+  `\\b(${[
+    'recipients?|addressed to|did not reach|could not reach|cannot be reached',
+    'generated from|intended for|destinataire|empf[äa]nger',
+  ].join('|')})\\b`,
+  'i',
+);
+
+/** What may stand before a listed address on its line: indentation, brackets, quotes, bullets. */
+const LIST_PREFIX = /^[\s<>*•([{"'-]*$/;
+/** A short label before an address ("Recipient: [SMTP:", "Original-Recipient: rfc822;", "To: <"). */
+const LABEL_PREFIX = /^[\s*•-]*[A-Za-z][A-Za-z0-9 ()_-]{0,40}:\s*[<([{"']*(?:smtp:|rfc822;\s*)?$/i;
+
+/** Header labels whose addresses are never the failed recipient (ids, senders, trace). */
+const NOT_RECIPIENT_LABEL = new RegExp(
+  '^[\\s*•-]*(message-id|in-reply-to|references|from|sender|reply-to|return-path|errors-to|received|date|subject|' +
+    'x-[\\w-]+|list-[\\w-]+)\\s*:',
+  'i',
+);
+
+/** The human part of a bounce: up to the first marker of the returned original. */
+export function humanText(text: string): string {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const end = lines.findIndex((l) => COPY_MARKERS.some((re) => re.test(l.trim())));
+  return (end < 0 ? lines : lines.slice(0, end)).join('\n');
+}
+
+export function textFormat(text: string): TextBounceFormat {
+  return FORMATS.find(([, re]) => re.test(text))?.[0] ?? 'text';
+}
+
+function smtpIn(text: string): TextBounceEntry['smtp'] {
+  // A reply code is a three-digit 4xx/5xx that is not part of a longer number, an IP or a date.
+  const re = new RegExp(SMTP.source, 'g');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const before = text[m.index - 1];
+    if (before !== undefined && /[\d.:/[]/.test(before)) continue;
+    return {
+      code: Number(m[1]),
+      ...(m[2] !== undefined ? { enhanced: m[2] } : {}),
+      text: `${m[1]} ${m[2] ? `${m[2]} ` : ''}${m[3] ?? ''}`.trim(),
+    };
+  }
+  const e = ENHANCED.exec(text);
+  if (e) return { code: e[1]!.startsWith('4') ? 450 : 550, enhanced: e[1]!, text: text.trim() };
+  return undefined;
+}
+
+/**
+ * Finds failed addresses and their reasons in a bounce's human text. `ignore` says which addresses
+ * are not failed recipients (the bounce's own From, postmaster, our return-path addresses; in a
+ * sentence also the original's senders).
+ */
+export function parseTextBounce(
+  text: string,
+  /** `listed`: the address opens its line (a list of failed addresses), rather than standing in a sentence. */
+  ignore: (address: string, listed: boolean) => boolean,
+): TextBounce {
+  const human = humanText(text);
+  const lines = human.split('\n');
+  const found = new Map<string, string[]>();
+  let current: string[] | undefined;
+  let blankAfterReason = false;
+  for (const raw of lines) {
+    const line = raw.replace(/\s+$/, '');
+    if (line.trim() === '') {
+      if (current && current.length > 0) blankAfterReason = true;
+      continue;
+    }
+    const m = ADDRESS.exec(line);
+    // A quote that opens the local part is the text's, not the address's ('x@y').
+    const address = m?.[1]?.replace(/^'+/, '');
+    // An address that opens a line (after indentation, brackets, quotes or a bullet) starts an
+    // entry, and so does one after a short label ("Recipient: [SMTP:x@y]"); one inside a sentence
+    // only when no entry is open and the sentence states a failure or names a recipient ("Your
+    // message to x@y could not be delivered"), so a greeting is not taken for one.
+    const before = m ? line.slice(0, m.index) : '';
+    const opens = m !== null && m !== undefined && LIST_PREFIX.test(before);
+    const labelled = !opens && LABEL_PREFIX.test(before) && !NOT_RECIPIENT_LABEL.test(before);
+    const stated = !current && (FAILURE.test(line) || NAMES_RECIPIENT.test(line));
+    if (address && !ignore(address, opens) && (opens || labelled || stated)) {
+      const key = address.toLowerCase();
+      current = found.get(key) ?? [];
+      found.set(key, current);
+      const rest = line.slice((m?.index ?? 0) + (m?.[0].length ?? 0)).replace(/^[\s:>)(,-]+/, '');
+      if (rest !== '') current.push(rest);
+      blankAfterReason = false;
+      continue;
+    }
+    if (current && !(blankAfterReason && !/^\s/.test(raw))) current.push(line.trim());
+    else current = undefined;
+  }
+  // Reasons often stand apart from the address (Gmail's "Technical details", Exchange's
+  // diagnostic block): a lone reply code in the text belongs to every entry without one.
+  const lone = smtpIn(human);
+  // An address listed alone ("Delivery to the following recipients failed: x@y") takes the
+  // sentence that states the failure as its reason.
+  const summary =
+    human
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => FAILURE.test(l) && !ADDRESS.test(l)) ?? '';
+  const entries: TextBounceEntry[] = [];
+  for (const [address, reasonLines] of found) {
+    const reason = reasonLines.join(' ').replace(/\s+/g, ' ').trim();
+    const smtp = smtpIn(reason) ?? lone;
+    entries.push({
+      address,
+      reason: reason || smtp?.text || summary,
+      ...(smtp !== undefined ? { smtp } : {}),
+      transient: smtp ? smtp.code < 500 : TRANSIENT.test(reason || human),
+    });
+  }
+  return { format: textFormat(human), entries };
+}

@@ -1,0 +1,2 @@
+export { SuppressionService, HARD_CLASSES, normalizeEntry } from './suppression-service.js';
+export { InboundReportService } from './inbound-service.js';
