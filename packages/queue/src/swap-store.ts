@@ -6,8 +6,9 @@
  * seen twice as windows page in and out.
  *
  * The file is derived data, not the record: the spool's own tables are (250 is given after their
- * fsync). It is removed at start, before recovery replays the spool and fills it again, so it needs
- * no journal and no fsync (synchronous=OFF, journal_mode=MEMORY); a crash loses nothing that
+ * fsync). It is moved aside at start (and deleted in the background), before recovery replays the
+ * spool and fills it again, so it needs no journal and no fsync (synchronous=OFF,
+ * journal_mode=MEMORY); a crash loses nothing that
  * recovery does not rebuild. Each job is read back in (next attempt, arrival) order through the
  * index on (queue, due time, arrival): every query below is a range of one queue's keys, never a
  * scan. Rows are appended in rowid order and only the small index entry lands mid-tree: a
