@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerPolicyMetrics } from './policy-metrics.js';
+import { registerClusterMetrics } from './cluster-metrics.js';
 import {
   SMTP_CLIENT_EVENT_NAMES,
   type Bus,
@@ -157,5 +158,6 @@ export class Metrics {
       num(await sources.spoolStats(), 'bytes'),
     );
     registerPolicyMetrics(r, bus);
+    registerClusterMetrics(r, bus);
   }
 }

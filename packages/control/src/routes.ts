@@ -4,6 +4,7 @@
  */
 import {
   DEFAULT_BINDING,
+  PetrelError,
   SmtpReply,
   type Bus,
   type PetrelConfig,
@@ -220,6 +221,16 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', path: '/v1/suspensions', handle: (ctx) => ctx.bus.request('queue.suspensions', {}) },
+  {
+    method: 'GET',
+    path: '/v1/cluster',
+    handle: (ctx) => {
+      // A node without [cluster] has no cluster service: say so plainly rather than 503.
+      if (!ctx.bus.hasHandler('cluster.status'))
+        throw new PetrelError('PETREL_ERR_CLUSTER_OFF', 'this node has no [cluster] redis in its configuration', {});
+      return ctx.bus.request('cluster.status', {});
+    },
+  },
   {
     method: 'POST',
     path: '/v1/suspend',

@@ -26,6 +26,8 @@ export const ErrorCodes = {
   PETREL_ERR_AUTH_USERS: 'the listener cannot read its AUTH users file',
   PETREL_ERR_EVENTLOG_TRACE: 'the event log cannot answer a message trace',
   PETREL_ERR_POLICY: 'a policy module cannot be loaded or is invalid',
+  PETREL_ERR_CLUSTER_REDIS: 'a Redis call of the cluster failed or timed out',
+  PETREL_ERR_CLUSTER_OFF: 'a cluster command was sent to a node without [cluster] redis',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -59,3 +59,14 @@ export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
 export { worldReadableWarning } from './config/file-mode.js';
 export { encodeXtext, decodeXtext, encodeUtf8AddrXtext, decodeUtf8Addr } from './xtext.js';
+export { CLUSTER_KEYS, type ClusterOptions } from './config/schema.js';
+export type {
+  TokenSource,
+  SharedBucketFactory,
+  ConnectionLease,
+  ConnectionGate,
+  SuspensionApply,
+  SuspensionShare,
+  QueueClusterPorts,
+  OutboundClusterPorts,
+} from './cluster.js';

@@ -10,6 +10,8 @@ import {
   Stage,
   type Bus,
   type Clock,
+  type ConnectionGate,
+  type ConnectionLease,
   type DeliveryJob,
   type DeliveryOptions,
   type Logger,
@@ -74,6 +76,8 @@ export interface ConnectionEnv {
   readonly stopped: Promise<void>;
   /** This connection's policy snapshot (policy-hooks.ts). */
   readonly policy?: OutboundPolicy;
+  /** Cluster connection limits (docs/scaling.md): a lease per connection, across nodes. */
+  readonly connections?: ConnectionGate;
 }
 
 /** One open connection as `petrel domain` shows it (Momentum's per-connection SMTP state). */
@@ -95,6 +99,7 @@ export class DeliveryConnection {
   private host: RouteHost | undefined;
   private route: HostsRoute | undefined;
   private deliveries = 0;
+  private lease: ConnectionLease | undefined;
 
   constructor(private readonly env: ConnectionEnv) {}
 
@@ -156,6 +161,12 @@ export class DeliveryConnection {
       ))
     ) {
       return this.releaseAndStop(first);
+    }
+    // max_outbound_connections across the cluster: a lease before the connect, given back on close.
+    if (env.connections) {
+      const key = `conn:${env.binding}\u0000${env.domain}`;
+      this.lease = await env.connections.acquire(key, policy.max_outbound_connections, env.stopped);
+      if (!this.lease || env.isStopping()) return this.releaseAndStop(first);
     }
     const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
       hostFailures: env.hostFailures,
@@ -343,13 +354,16 @@ export class DeliveryConnection {
     // Anything this connection still holds (an unexpected throw) goes back to the queue.
     this.env.ledger.releaseOwner(this);
     const { session } = this;
-    if (!session) return;
     try {
+      if (!session) return;
       if (session.usable) await session.quit();
       else session.destroy();
     } catch (err) {
       this.env.logger.debug({ err }, 'quit failed');
-      session.destroy();
+      session?.destroy();
+    } finally {
+      // The connection is gone: the cluster's connection limit counts it no more.
+      this.lease?.release();
     }
   }
 }

@@ -15,6 +15,7 @@ import { registerMessageVerbs } from './commands/message-verbs.js';
 import { registerInject } from './commands/inject.js';
 import { registerDomainVerbs } from './commands/domain-verbs.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerCluster } from './commands/cluster.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
 const program = new Command('petrel')
@@ -32,6 +33,7 @@ registerMessageVerbs(program);
 registerInject(program);
 registerDomainVerbs(program);
 registerPolicy(program);
+registerCluster(program);
 
 try {
   await program.parseAsync(process.argv);

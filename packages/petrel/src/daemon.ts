@@ -18,6 +18,7 @@ import { EventLog } from '@petrel/eventlog';
 import { DsnService } from './dsn/index.js';
 import { Listener } from '@petrel/listener';
 import { OutboundService } from '@petrel/outbound';
+import { ClusterService } from '@petrel/cluster';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
 import { Spool } from '@petrel/spool';
@@ -99,15 +100,26 @@ export async function startDaemon(
   const classifier = policy.classifier(Classifier.fromConfig(config.bounce));
   const eventlog = new EventLog(ctx('eventlog'), { classifier });
   const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout, policy: policy.inboundSource });
+  // [cluster] redis: shared throttles, connection limits and suspensions (docs/scaling.md). A single
+  // node builds none of it: the queue and outbound get no ports and keep their local code paths.
+  const cluster = config.cluster.redis !== '' ? new ClusterService(ctx('cluster')) : undefined;
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
+    ...(cluster ? [cluster] : []),
     eventlog,
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
     new DsnService(ctx('dsn'), classifier),
     new Spool(ctx('spool')),
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
-    new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal }),
-    new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),
+    new QueueManager(ctx('queue'), {
+      connectionGoal: policy.connectionGoal,
+      ...(cluster ? { cluster: cluster.queuePorts } : {}),
+    }),
+    new OutboundService(ctx('outbound'), {
+      stopTimeoutMs: config.stop_timeout,
+      policy: policy.outboundSource,
+      ...(cluster ? { cluster: cluster.outboundPorts } : {}),
+    }),
     listener,
     new ControlService(ctx('control'), {
       stop: () => stop(),

@@ -13,6 +13,7 @@ import {
   type DeliveryReleased,
   type JobRecipient,
   type MessageRouted,
+  type QueueClusterPorts,
   type QueueCount,
   type QueueSelector,
   type RemoteEndpoint,
@@ -43,6 +44,8 @@ export interface QueueManagerOptions {
   readonly retryJitter?: number;
   /** Random source for the jitter and fuzz, in [0, 1). */
   readonly random?: () => number;
+  /** Shared throttles and suspensions of a cluster (docs/scaling.md); absent on a single node. */
+  readonly cluster?: QueueClusterPorts;
 }
 
 /** One (binding, domain) as the CLI shows it (the bus type `queue.counts` returns). */
@@ -85,10 +88,10 @@ export class QueueManager implements Service {
     this.goal = options.connectionGoal ?? defaultConnectionGoal;
     this.timer = new DueTimer(ctx.clock, (q, now) => this.onDue(q, now));
     this.demand = new DemandCoalescer((q) => this.publishDemand(q));
-    this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock);
+    this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock, options.cluster?.throttles);
     const access = this.access();
     this.ops = new QueueOperations(access);
-    this.suspensions = new Suspensions(access);
+    this.suspensions = new Suspensions(access, options.cluster?.suspensions);
   }
 
   async start(): Promise<void> {
@@ -110,6 +113,7 @@ export class QueueManager implements Service {
       bus.handle('queue.fail', (req) => ops.fail(req)),
       bus.handle('queue.reroute', (req) => ops.reroute(req)),
       bus.handle('queue.rebind', (req) => ops.rebind(req)),
+      this.suspensions.attachShare(),
     );
   }
 

@@ -35,3 +35,4 @@ export { submitWithSmtplib, type Submission } from './smtplib.js';
 export { startCountingProxy, startBlackHole, type CountingProxy, type BlackHole } from './proxy.js';
 export { ScriptedPeer, type PeerScript } from './scripted-peer.js';
 export { LinePeer } from './line-peer.js';
+export { startRedis, type Redis } from './redis.js';

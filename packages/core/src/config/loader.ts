@@ -19,6 +19,8 @@ import {
   ROOT_KEYS,
   ROUTING_KEYS,
   SPOOL_KEYS,
+  CLUSTER_KEYS,
+  type ClusterOptions,
   type ListenerOptions,
   type OptionSpec,
   type RootOptions,
@@ -69,6 +71,8 @@ export interface PetrelConfig extends RootOptions {
   readonly bindingRules: readonly BindingRuleConfig[];
   /** [[policy]] modules, in file order (docs/policy.md). */
   readonly policy: readonly PolicyModuleConfig[];
+  /** [cluster]: shared state in Redis (docs/scaling.md); `redis` empty = a single node. */
+  readonly cluster: ClusterOptions;
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
   /**
@@ -408,6 +412,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'bounce',
     'eventlog',
     'policy',
+    'cluster',
   ];
   const root = v.section([], ROOT_KEYS, doc, sections);
   const tableAt = (key: string): Table => {
@@ -458,6 +463,15 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const control = v.section(['control'], CONTROL_KEYS, tableAt('control'));
   const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce'));
   const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
+  const cluster = v.section(['cluster'], CLUSTER_KEYS, tableAt('cluster'));
+  if (cluster.redis !== '' && !/^rediss?:\/\/[^/\s]+/.test(cluster.redis))
+    v.fail(['cluster', 'redis'], `expected a URL such as "redis://127.0.0.1:6379", found ${show(cluster.redis)}`);
+  if (cluster.node_ttl <= cluster.heartbeat_interval)
+    v.fail(
+      ['cluster', 'node_ttl'],
+      `expected more than heartbeat_interval (${formatDuration(cluster.heartbeat_interval)}), ` +
+        `found ${formatDuration(cluster.node_ttl)}`,
+    );
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
     if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host))
@@ -577,6 +591,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     bindingWeights,
     warnings: v.warnings,
     policy,
+    cluster: { ...cluster, node: cluster.node === '' ? root.hostname : cluster.node },
   };
 }
 

@@ -14,6 +14,7 @@ import {
   DNS_KEYS,
   LISTENER_KEYS,
   SPOOL_KEYS,
+  CLUSTER_KEYS,
   ROOT_KEYS,
   type OptionSpec,
 } from './schema.js';
@@ -88,6 +89,12 @@ ${table(BOUNCE_KEYS)}
 ## [eventlog]
 
 ${table(EVENTLOG_KEYS)}
+
+## [cluster]
+
+Several nodes sharing throttles, connection limits and suspensions through Redis: see docs/scaling.md.
+
+${table(CLUSTER_KEYS)}
 
 ## Delivery options and scopes
 
