@@ -11,6 +11,9 @@ import { PetrelError, type Clock, type Logger, type TimerHandle } from '@petrel/
 
 export type LinkState = 'up' | 'down';
 
+/** How often a link that is down tries a PING. */
+const PROBE_MS = 250;
+
 export interface RedisLinkOptions {
   readonly url: string;
   /** Client name shown by CLIENT LIST: the node's name. */
@@ -57,6 +60,7 @@ export class RedisLink {
   private outages = 0;
   private readonly upListeners: (() => void)[] = [];
   private stopped = false;
+  private probeTimer: TimerHandle | undefined;
 
   constructor(private readonly options: RedisLinkOptions) {
     const make = (role: string): Client => {
@@ -124,6 +128,7 @@ export class RedisLink {
     ]);
     this.options.clock.clearTimer(timer);
     if (!this.up) {
+      this.scheduleProbe();
       this.outages++;
       this.options.logger.warn(
         { redis: redactUrl(this.options.url), code: 'PETREL_ERR_CLUSTER_REDIS' },
@@ -134,6 +139,7 @@ export class RedisLink {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.options.clock.clearTimer(this.probeTimer);
     for (const c of [this.subscriber, this.client]) {
       try {
         if (c.isOpen) await c.close();
@@ -224,7 +230,23 @@ export class RedisLink {
     }
   }
 
+  /**
+   * While down, PING every PROBE_MS until Redis answers: a Redis that was only slow keeps its
+   * socket, so no reconnect would say it is back.
+   */
+  private scheduleProbe(): void {
+    if (this.probeTimer !== undefined || this.stopped) return;
+    this.probeTimer = this.options.clock.setTimer(PROBE_MS, () => {
+      this.probeTimer = undefined;
+      if (this.current === 'up' || this.stopped) return;
+      void this.probe().finally(() => {
+        if (this.current === 'down') this.scheduleProbe();
+      });
+    });
+  }
+
   private failed(err: unknown): void {
+    this.scheduleProbe();
     if (this.current === 'down' || this.stopped) return;
     this.current = 'down';
     this.since = this.options.clock.now();

@@ -30,8 +30,9 @@ describe('shared throttles', () => {
   });
 
   it('two nodes draw on one bucket: together they take exactly its capacity', async () => {
-    const a = await openLink(redis, 'a');
-    const b = await openLink(redis, 'b');
+    const a = await openLink(redis, 'a', { commandTimeoutMs: 2000 });
+    const b = await openLink(redis, 'b', { commandTimeoutMs: 2000 });
+    await until('both nodes to reach Redis', () => a.up && b.up);
     links.push(a, b);
     // 5 per hour: the capacity is 5 and nothing refills during the test.
     const rate = { count: 5, perMs: 3_600_000 };
@@ -45,13 +46,20 @@ describe('shared throttles', () => {
   });
 
   it('the combined rate of three nodes stays within the shared rate', async () => {
-    const nodes = await Promise.all(['x', 'y', 'z'].map((n) => openLink(redis, n)));
+    const nodes = await Promise.all(['x', 'y', 'z'].map((n) => openLink(redis, n, { commandTimeoutMs: 2000 })));
     links.push(...nodes);
+    await until('every node to reach Redis', () => nodes.every((l) => l.up));
+    const before = nodes.map((l) => l.degradations);
     const rate = { count: 20, perMs: 1000 };
     const buckets = nodes.map((link) => new SharedBucket('msgs|d2', rate, { link, keys, clock, liveNodes: () => 3 }));
     const ms = 1500;
     const taken = await Promise.all(buckets.map((b) => drain(b, ms)));
     const total = taken.reduce((x, y) => x + y, 0);
+    // Had a node lost Redis it would have added its local share: this run must be all shared.
+    assert.deepEqual(
+      nodes.map((l) => l.degradations),
+      before,
+    );
     // Capacity 20 plus 20/s over the run; a local bucket per node would give about three times that.
     assert.ok(total <= 20 + (20 * ms) / 1000 + 2, `took ${total} (${taken.join(', ')})`);
     assert.ok(total >= 30, `took only ${total}`);

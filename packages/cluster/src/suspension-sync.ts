@@ -41,6 +41,8 @@ export class SuspensionSync implements SuspensionShare {
   private timer: TimerHandle | undefined;
   private stopped = false;
 
+  private subscribed = false;
+
   constructor(private readonly env: SuspensionSyncEnv) {
     env.link.onUp(() => this.enqueue(() => this.catchUp()));
   }
@@ -55,11 +57,7 @@ export class SuspensionSync implements SuspensionShare {
   }
 
   async start(): Promise<void> {
-    try {
-      await this.env.link.subscribe(this.env.keys.suspensionChannel, (m) => this.onNotice(m));
-    } catch {
-      // Redis is down: the client subscribes when it connects (node-redis re-subscribes on reconnect).
-    }
+    await this.subscribe();
     this.enqueue(() => this.catchUp());
     this.schedule();
   }
@@ -119,9 +117,21 @@ export class SuspensionSync implements SuspensionShare {
     });
   }
 
+  /** Subscribes to the change notices once; node-redis keeps the subscription across reconnects. */
+  private async subscribe(): Promise<void> {
+    if (this.subscribed) return;
+    try {
+      await this.env.link.subscribe(this.env.keys.suspensionChannel, (m) => this.onNotice(m));
+      this.subscribed = true;
+    } catch {
+      // Redis is down: the next catch-up (when it is back) subscribes.
+    }
+  }
+
   /** Writes the backlog, then reads the whole set and hands it to the queue. */
   private async catchUp(): Promise<void> {
     if (!this.env.link.up) return;
+    await this.subscribe();
     await this.flush();
     if (this.backlog.length > 0) return;
     const all = await this.list();
