@@ -1,27 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { metric, scrape } from '../lib/metrics.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { startSink, swaks, waitFor } from '@petrel/testkit';
-
-function scrape(socketPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ socketPath, path: '/metrics' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-function metric(text: string, name: string): number {
-  const m = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
 
 test('/metrics counts known traffic: received, delivered, permanent failures, rejections', async (t) => {
   const s = await scenario(t);

@@ -8,7 +8,15 @@ import { keys, openLink, startRedis, until, type Redis } from './test-support.js
 const never = new Promise<void>(() => undefined);
 
 function gate(link: RedisLink, node: string, leaseTtlMs = 30_000, liveNodes = 2): LeaseGate {
-  const g = new LeaseGate({ link, keys, clock: new SystemClock(), logger: silentLogger(), node, leaseTtlMs, liveNodes: () => liveNodes });
+  const g = new LeaseGate({
+    link,
+    keys,
+    clock: new SystemClock(),
+    logger: silentLogger(),
+    node,
+    leaseTtlMs,
+    liveNodes: () => liveNodes,
+  });
   g.start();
   return g;
 }

@@ -12,7 +12,7 @@ import type { Keys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
 import { ACQUIRE_LEASE, RENEW_LEASE } from './scripts.js';
 
-/** A refused acquire looks again after this, doubling up to MAX_RETRY_MS (or at once when a local lease of the key ends). */
+/** A refused acquire looks again after this, doubling up to MAX_RETRY_MS (at once when a local lease ends). */
 const FIRST_RETRY_MS = 25;
 const MAX_RETRY_MS = 500;
 /** Bounds the wait loop (at MAX_RETRY_MS a round, over two hours). */
@@ -157,9 +157,7 @@ export class LeaseGate implements ConnectionGate {
     const { link, keys, leaseTtlMs } = this.env;
     if (!link.up || this.held.size === 0) return;
     try {
-      await Promise.all(
-        [...this.held].map((h) => link.run(RENEW_LEASE, [keys.lease(h.key)], [h.member, leaseTtlMs])),
-      );
+      await Promise.all([...this.held].map((h) => link.run(RENEW_LEASE, [keys.lease(h.key)], [h.member, leaseTtlMs])));
     } catch {
       // The link logged and counted the outage; the next round (or the reconnect) tries again.
     }

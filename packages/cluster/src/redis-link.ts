@@ -49,7 +49,10 @@ export function script(source: string): Script {
 
 /** The URL as status and logs show it: no password. */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
+  return url.replace(
+    /\/\/([^@/]*)@/,
+    (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`,
+  );
 }
 
 export class RedisLink {
@@ -150,7 +153,10 @@ export class RedisLink {
     }
   }
 
-  /** One Redis command, bounded by command_timeout; a failure marks the link down and throws PETREL_ERR_CLUSTER_REDIS. */
+  /**
+   * One Redis command, bounded by command_timeout; a failure marks the link down and throws
+   * PETREL_ERR_CLUSTER_REDIS.
+   */
   async call<T = Reply>(args: readonly string[]): Promise<T> {
     return this.bounded(args[0] ?? '', () => this.client.sendCommand(args) as Promise<T>);
   }
@@ -193,7 +199,9 @@ export class RedisLink {
     let timer: TimerHandle | undefined;
     const late = new Promise<never>((_resolve, reject) => {
       timer = this.options.clock.setTimer(ms, () =>
-        reject(new PetrelError('PETREL_ERR_CLUSTER_REDIS', `redis did not answer ${command} within ${ms} ms`, { command })),
+        reject(
+          new PetrelError('PETREL_ERR_CLUSTER_REDIS', `redis did not answer ${command} within ${ms} ms`, { command }),
+        ),
       );
     });
     try {
@@ -204,9 +212,14 @@ export class RedisLink {
       this.failed(err);
       throw isCluster(err)
         ? err
-        : new PetrelError('PETREL_ERR_CLUSTER_REDIS', `redis ${command} failed: ${(err as Error)?.message}`, { command }, {
-            cause: err,
-          });
+        : new PetrelError(
+            'PETREL_ERR_CLUSTER_REDIS',
+            `redis ${command} failed: ${(err as Error)?.message}`,
+            { command },
+            {
+              cause: err,
+            },
+          );
     } finally {
       this.options.clock.clearTimer(timer);
     }
@@ -217,7 +230,12 @@ export class RedisLink {
     const down = this.since;
     this.current = 'up';
     this.since = undefined;
-    this.options.logger.info(
+    // After an outage at the same level as its start, so that a log filtered at warn shows both ends.
+    const log =
+      this.outages > 0
+        ? this.options.logger.warn.bind(this.options.logger)
+        : this.options.logger.info.bind(this.options.logger);
+    log(
       { redis: redactUrl(this.options.url), downMs: down === undefined ? 0 : this.options.clock.now() - down },
       'cluster: redis reachable; shared limits in force',
     );

@@ -72,7 +72,11 @@ describe('shared throttles', () => {
     await own.kill();
     await until('the link to notice Redis is gone', () => !link.up);
     assert.equal(link.degradations, 1);
-    const bucket = new SharedBucket('msgs|d3', { count: 12, perMs: 3_600_000 }, { link, keys, clock, liveNodes: () => 3 });
+    const bucket = new SharedBucket(
+      'msgs|d3',
+      { count: 12, perMs: 3_600_000 },
+      { link, keys, clock, liveNodes: () => 3 },
+    );
     assert.equal(await drain(bucket, 200), 4);
   });
 

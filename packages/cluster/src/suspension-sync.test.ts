@@ -22,9 +22,22 @@ class Recorder implements SuspensionApply {
   }
 }
 
-async function node(redis: { url: string }, name: string, links: RedisLink[], syncs: SuspensionSync[], reconcileMs = 60_000) {
+async function node(
+  redis: { url: string },
+  name: string,
+  links: RedisLink[],
+  syncs: SuspensionSync[],
+  reconcileMs = 60_000,
+) {
   const link = await openLink(redis, name, { commandTimeoutMs: 200 });
-  const sync = new SuspensionSync({ link, keys, clock: new SystemClock(), logger: silentLogger(), node: name, reconcileIntervalMs: reconcileMs });
+  const sync = new SuspensionSync({
+    link,
+    keys,
+    clock: new SystemClock(),
+    logger: silentLogger(),
+    node: name,
+    reconcileIntervalMs: reconcileMs,
+  });
   const seen = new Recorder();
   sync.attach(seen);
   await sync.start();
@@ -58,7 +71,11 @@ describe('shared suspensions', () => {
     assert.deepEqual(b.seen.inForce.get('*|x.test'), s);
     assert.equal(a.seen.inForce.size, 0, 'a node is not told its own change');
     a.sync.resumed({ domain: 'x.test' });
-    await until('b and c to see the resume', () => !b.seen.inForce.has('*|x.test') && !c.seen.inForce.has('*|x.test'), 1000);
+    await until(
+      'b and c to see the resume',
+      () => !b.seen.inForce.has('*|x.test') && !c.seen.inForce.has('*|x.test'),
+      1000,
+    );
     assert.equal(await redis.cli('HLEN', 't:suspensions'), '0');
   });
 

@@ -7,7 +7,15 @@
  * reconciles). Timed suspensions carry their end time: every node ends them on its own timer, and
  * a reconcile drops what has ended.
  */
-import type { Clock, Logger, QueueSelector, Suspension, SuspensionApply, SuspensionShare, TimerHandle } from '@petrel/core';
+import type {
+  Clock,
+  Logger,
+  QueueSelector,
+  Suspension,
+  SuspensionApply,
+  SuspensionShare,
+  TimerHandle,
+} from '@petrel/core';
 import type { Keys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -171,7 +179,7 @@ export class SuspensionSync implements SuspensionShare {
   }
 }
 
-/** HGETALL's reply as [field, value] pairs, whether the client gave a flat array (RESP2), an object or a Map (RESP3). */
+/** HGETALL's reply as [field, value] pairs: a flat array (RESP2), an object or a Map (RESP3). */
 function hashEntries(raw: unknown): [string, string][] {
   if (Array.isArray(raw)) {
     const out: [string, string][] = [];

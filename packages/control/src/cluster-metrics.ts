@@ -25,7 +25,11 @@ export function registerClusterMetrics(r: Registry, bus: Bus): void {
       },
     });
   };
-  series('petrel_cluster_redis_up', 'Whether this node reaches the cluster Redis now (1) or runs degraded (0)', 'redisUp');
+  series(
+    'petrel_cluster_redis_up',
+    'Whether this node reaches the cluster Redis now (1) or runs degraded (0)',
+    'redisUp',
+  );
   series(
     'petrel_cluster_degradations_total',
     'Times this node lost the cluster Redis and fell back to local limits',

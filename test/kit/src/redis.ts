@@ -30,7 +30,8 @@ const argv = (home: string, port: number): [string, string[]] => [
   ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', home],
 ];
 
-const ready = (p: Proc): Promise<boolean> => readyWhen(p, () => p.output().includes('Ready to accept connections'), 10_000);
+const ready = (p: Proc): Promise<boolean> =>
+  readyWhen(p, () => p.output().includes('Ready to accept connections'), 10_000);
 
 export async function startRedis(): Promise<Redis> {
   const home = mkdtempSync(join(tmpdir(), 'petrel-redis-'));

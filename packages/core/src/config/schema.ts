@@ -917,7 +917,7 @@ export const CLUSTER_KEYS = {
   node: {
     type: 'string',
     default: '',
-    doc: 'This node\'s name in the cluster, unique among the nodes; empty = the hostname key.',
+    doc: "This node's name in the cluster, unique among the nodes; empty = the hostname key.",
     example: '"mta1"',
   },
   prefix: {

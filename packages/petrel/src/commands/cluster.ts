@@ -48,10 +48,22 @@ export function renderClusterStatus(s: ClusterStatus, now = Date.now()): string 
   );
   parts.push('\nthrottles\n');
   parts.push(
-    s.throttles.length === 0 ? '(none)\n' : table(['key', 'tokens'], s.throttles.map((t) => [t.key, t.tokens.toFixed(2)])),
+    s.throttles.length === 0
+      ? '(none)\n'
+      : table(
+          ['key', 'tokens'],
+          s.throttles.map((t) => [t.key, t.tokens.toFixed(2)]),
+        ),
   );
   parts.push('\nconnection leases\n');
-  parts.push(s.leases.length === 0 ? '(none)\n' : table(['key', 'open'], s.leases.map((l) => [l.key, l.count])));
+  parts.push(
+    s.leases.length === 0
+      ? '(none)\n'
+      : table(
+          ['key', 'open'],
+          s.leases.map((l) => [l.key, l.count]),
+        ),
+  );
   return parts.join('');
 }
 
