@@ -20,6 +20,9 @@ class Recorder implements SuspensionApply {
     this.inForce.clear();
     for (const s of all) this.suspend(s);
   }
+  current(): readonly Suspension[] {
+    return [...this.inForce.values()];
+  }
 }
 
 async function node(
@@ -102,6 +105,33 @@ describe('shared suspensions', () => {
       await own.restart();
       await until('b to reconcile the change made during the outage', () => b.seen.inForce.has('*|y.test'), 8000);
       assert.match(await own.cli('HGET', 't:suspensions', '*|y.test'), /y\.test/);
+    } finally {
+      for (const s of ownSyncs) s.stop();
+      for (const l of ownLinks) await l.stop();
+      await own.stop();
+    }
+  });
+
+  it('a Redis restarted empty gets the suspensions back from the nodes instead of lifting them', async () => {
+    const own = await startRedis();
+    const ownLinks: RedisLink[] = [];
+    const ownSyncs: SuspensionSync[] = [];
+    try {
+      const a = await node(own, 'a3', ownLinks, ownSyncs, 200);
+      const b = await node(own, 'b3', ownLinks, ownSyncs, 200);
+      a.sync.suspended({ domain: 'kept.test', reason: 'still blocked', since: Date.now() });
+      await until('b to hold it', () => b.seen.inForce.has('*|kept.test'));
+      await own.restart();
+      await until(
+        'the suspension back in Redis',
+        async () => /kept\.test/.test(await own.cli('HGET', 't:suspensions', '*|kept.test')),
+        8000,
+      );
+      // Several reconcile rounds later both nodes still hold it.
+      const rounds = b.seen.reconciles;
+      await until('b to reconcile twice more', () => b.seen.reconciles >= rounds + 2, 8000);
+      assert.ok(b.seen.inForce.has('*|kept.test'));
+      assert.ok(a.seen.inForce.has('*|kept.test') || (await a.sync.list()).some((s) => s.domain === 'kept.test'));
     } finally {
       for (const s of ownSyncs) s.stop();
       for (const l of ownLinks) await l.stop();

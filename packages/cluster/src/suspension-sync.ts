@@ -142,8 +142,25 @@ export class SuspensionSync implements SuspensionShare {
     await this.subscribe();
     await this.flush();
     if (this.backlog.length > 0) return;
+    await this.restoreIfEmptied();
     const all = await this.list();
     this.apply?.reconcile(all);
+  }
+
+  /**
+   * A Redis without the epoch key has lost (or never had) the shared state: instead of reconciling
+   * every node to an empty set, which would lift every suspension, each node writes back what it
+   * holds, then marks the data as present.
+   */
+  private async restoreIfEmptied(): Promise<void> {
+    const { link, keys } = this.env;
+    if ((await link.call<string | null>(['GET', keys.epoch])) !== null) return;
+    const held = this.apply?.current() ?? [];
+    for (const s of held)
+      await link.call(['HSET', keys.suspensions, selectorField(s.binding, s.domain), JSON.stringify(s)]);
+    await link.call(['SET', keys.epoch, `${this.env.node}@${this.env.clock.now()}`, 'NX']);
+    if (held.length > 0)
+      this.env.logger.warn({ suspensions: held.length }, 'cluster: redis had lost its data; suspensions written back');
   }
 
   /** Writes the local changes to Redis in order and tells the other nodes. */

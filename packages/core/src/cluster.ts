@@ -48,6 +48,8 @@ export interface SuspensionApply {
   resume(sel: QueueSelector): void;
   /** The full shared set (periodic reconcile): anything local and not in it is lifted. */
   reconcile(all: readonly Suspension[]): void;
+  /** The suspensions in force here: written back to a Redis that lost its data (restarted empty). */
+  current(): readonly Suspension[];
 }
 
 /** Operator suspensions shared by every node: set on one, in force on all. */

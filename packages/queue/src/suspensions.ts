@@ -48,6 +48,7 @@ export class Suspensions {
       },
       resume: (sel) => void this.lift(sel),
       reconcile: (all) => this.reconcile(all),
+      current: () => this.list(),
     };
     return this.share.attach(apply);
   }
