@@ -10,3 +10,5 @@ export { SharedBucket, sharedBuckets, localShare, HOLD_MS, type SharedThrottleEn
 export { LeaseGate, type LeaseEnv } from './connection-leases.js';
 export { SuspensionSync, selectorField, type SuspensionSyncEnv } from './suspension-sync.js';
 export { NodeRegistry, scanKeys, type NodeRegistryEnv } from './node-registry.js';
+export { TAKE_TOKENS, ACQUIRE_LEASE, RENEW_LEASE, COUNT_LEASES } from './scripts.js';
+export { script, type Script } from './redis-link.js';
