@@ -15,9 +15,16 @@ export interface ClusterNode extends PetrelHandle {
 /**
  * Starts `n` nodes, each with its own directory (spool, logs, control socket), listener port and
  * source address 127.0.0.(21 + i), all with `[cluster] redis` on `redis` and the same `extra` TOML.
- * Short heartbeat, reconcile and timeouts so the tests see changes quickly.
+ * Short heartbeat, reconcile and timeouts so the tests see changes quickly. `remotePort` is every
+ * MX's port (default: the scenario's).
  */
-export async function startNodes(s: Scenario, redis: Redis, n: number, extra = ''): Promise<ClusterNode[]> {
+export async function startNodes(
+  s: Scenario,
+  redis: Redis,
+  n: number,
+  extra = '',
+  remotePort = s.mxPort,
+): Promise<ClusterNode[]> {
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < n; i++) {
     const name = `node${i + 1}`;
@@ -26,7 +33,7 @@ export async function startNodes(s: Scenario, redis: Redis, n: number, extra = '
     const toml = testConfig({
       listenPort,
       dnsServer: s.dns.server,
-      remotePort: s.mxPort,
+      remotePort,
       global: `bind_address = "${bindAddress}"`,
       extra: `[cluster]
 redis = "${redis.url}"
