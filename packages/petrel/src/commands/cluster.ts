@@ -26,7 +26,7 @@ export function renderClusterStatus(s: ClusterStatus, now = Date.now()): string 
         n.active,
         n.delayed,
         n.inFlight,
-        `${age(now - n.heartbeatAt)} ago`,
+        now - n.heartbeatAt < 1000 ? 'just now' : `${age(now - n.heartbeatAt)} ago`,
         age(now - n.startedAt),
         n.degradedSince !== undefined ? `down since ${age(now - n.degradedSince)}` : 'up',
       ]),
