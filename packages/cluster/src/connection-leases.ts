@@ -7,6 +7,7 @@
  * N the live nodes last seen; those leases are registered in Redis when it is back (over the limit
  * for a moment, if need be: the connections are open, so they count, and new ones wait).
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock, ConnectionGate, ConnectionLease, Logger, TimerHandle } from '@petrel/core';
 import type { Keys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
@@ -38,6 +39,7 @@ export class LeaseGate implements ConnectionGate {
   private readonly perKey = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private seq = 0;
+  private readonly run = randomBytes(4).toString('hex');
   private renewTimer: TimerHandle | undefined;
   private stopped = false;
 
@@ -85,7 +87,8 @@ export class LeaseGate implements ConnectionGate {
 
   private async tryAcquire(key: string, limit: number): Promise<ConnectionLease | undefined> {
     const { link, keys, node, leaseTtlMs } = this.env;
-    const member = `${node}:${++this.seq}`;
+    // Unique across restarts of the node: a stale lease of its previous run (a crash) is not reused.
+    const member = `${node}:${this.run}:${++this.seq}`;
     if (link.up) {
       try {
         const ok = await link.run<number>(ACQUIRE_LEASE, [keys.lease(key)], [member, limit, leaseTtlMs]);
