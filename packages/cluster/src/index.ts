@@ -8,7 +8,8 @@ export { RedisLink, redactUrl, type LinkState, type RedisLinkOptions } from './r
 export { Keys } from './keys.js';
 export { SharedBucket, sharedBuckets, localShare, HOLD_MS, type SharedThrottleEnv } from './shared-throttles.js';
 export { LeaseGate, type LeaseEnv } from './connection-leases.js';
-export { SuspensionSync, selectorField, type SuspensionSyncEnv } from './suspension-sync.js';
+export { SuspensionSync, selectorField, selectorOf, type SuspensionSyncEnv } from './suspension-sync.js';
+export { ReplicatedTable, type TableApply, type ReplicatedTableEnv } from './replicated-table.js';
 export { NodeRegistry, scanKeys, type NodeRegistryEnv } from './node-registry.js';
 export { TAKE_TOKENS, ACQUIRE_LEASE, RENEW_LEASE, COUNT_LEASES } from './scripts.js';
 export { script, type Script } from './redis-link.js';

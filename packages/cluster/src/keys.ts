@@ -32,21 +32,11 @@ export class Keys {
     return `${this.prefix}:lease:*`;
   }
 
-  /** Every shared suspension (hash: selector → JSON). */
+  /**
+   * Every shared suspension (hash: selector → JSON; `…:changes` is its pub/sub channel, `…:epoch`
+   * marks that Redis has the data: see ReplicatedTable).
+   */
   get suspensions(): string {
     return `${this.prefix}:suspensions`;
-  }
-
-  /**
-   * Set once (SET NX) by the first node that finds it missing: its absence means Redis lost its data
-   * (a restart without persistence), so the nodes write back the suspensions they hold.
-   */
-  get epoch(): string {
-    return `${this.prefix}:epoch`;
-  }
-
-  /** Change notices of the suspensions (pub/sub). */
-  get suspensionChannel(): string {
-    return `${this.prefix}:suspensions:changes`;
   }
 }

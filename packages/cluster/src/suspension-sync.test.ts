@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SystemClock, silentLogger, type QueueSelector, type Suspension, type SuspensionApply } from '@petrel/core';
 import type { RedisLink } from './redis-link.js';
-import { SuspensionSync } from './suspension-sync.js';
+import { SuspensionSync, selectorField } from './suspension-sync.js';
 import { keys, openLink, startRedis, until, type Redis } from './test-support.js';
 
 /** What a node's queue saw: the suspensions in force, keyed like the hash. */
@@ -145,5 +145,13 @@ describe('shared suspensions', () => {
     await a.sync.settled();
     assert.deepEqual(await a.sync.list(), []);
     assert.equal(await redis.cli('HEXISTS', 't:suspensions', '*|z.test'), '0');
+  });
+});
+
+describe('suspension selectors as table ids', () => {
+  it('round-trip binding, domain, both and neither', async () => {
+    const { selectorOf } = await import('./suspension-sync.js');
+    for (const sel of [{ binding: 'b1' }, { domain: 'x.test' }, { binding: 'b|1', domain: 'x.test' }, {}])
+      assert.deepEqual(selectorOf(selectorField(sel.binding, sel.domain)), sel);
   });
 });
