@@ -57,8 +57,9 @@ test('the shipped rules classify a reply value and text alike and name the rule'
     code: 10,
     name: 'Invalid Recipient',
     category: 'Hard',
-    rule: 'enhanced-5.1.x-bad-recipient',
+    rule: 'unknown-recipient',
   });
+  assert.equal(c.classify('550 5.1.1 <x@y>').rule, 'enhanced-5.1.x-bad-recipient');
   assert.equal(c.classify(new SmtpReply(552, 'Mailbox full', '5.2.2')).code, 22);
   assert.equal(c.classify('554 5.4.7 [internal] exceeded max time without delivery').code, 24);
   assert.deepEqual(c.classify('hello'), { code: 1, name: 'Undetermined', category: 'Undetermined', rule: 'none' });

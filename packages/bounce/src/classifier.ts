@@ -1,13 +1,15 @@
 /**
  * Momentum's `smtp_error_classify(response, domain)`: an SMTP reply (and the recipient domain,
- * which sharpens the result) → a bounce class. First match wins, in this order:
+ * which sharpens the result) → a bounce class. The reply is normalized first (reply-text.ts:
+ * multi-line replies joined, DSN and MTA wrappers removed). First match wins, in this order:
  *   1. override rules for this domain, 2. override rules for any domain,
- *   3. shipped rules limited to this domain, 4. shipped rules for any domain (file order:
- *      provider text, then enhanced status codes, then basic reply codes),
+ *   3. shipped rules limited to this domain, 4. shipped rules for any domain (file order, see
+ *      config/bounce-rules.toml: meaning of the text, then enhanced status codes, then basic codes),
  *   5. 1 Undetermined.
  */
 import { formatReply, PetrelError, type BounceOptions, type ReplyData } from '@petrel/core';
 import { ClassRegistry, UNDETERMINED, isBounceCategory, type BounceCategory, type BounceClass } from './classes.js';
+import { normalizeReply } from './reply-text.js';
 import { DEFAULT_RULES_FILE, loadRuleFile, type Rule } from './rules.js';
 
 /** The answer of classify(). */
@@ -112,10 +114,14 @@ export class Classifier {
     return this.classes.classForId(code);
   }
 
-  /** Classifies a reply, given as a value or as text "550 5.1.1 …"; `domain` is the recipient domain. */
+  /**
+   * Classifies a reply, given as a value or as text: "550 5.1.1 …", a multi-line reply, a DSN
+   * Diagnostic-Code or an MTA's bounce text (normalized first, reply-text.ts); `domain` is the
+   * recipient domain.
+   */
   classify(reply: ReplyData | string, domain = ''): Classification {
     if (!this.enabled) return this.result(UNDETERMINED, 'disabled');
-    const text = typeof reply === 'string' ? reply.replace(/\s*\r?\n\s*/g, ' ').trim() : formatReply(reply);
+    const text = normalizeReply(typeof reply === 'string' ? reply : formatReply(reply)).text;
     const d = domain.toLowerCase();
     const hit =
       this.first(this.overrides, text, d, true) ??

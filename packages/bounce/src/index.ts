@@ -16,7 +16,26 @@ export {
 export { bounceConfigExtensions, parseBounceClasses } from './config/bounce-classes.js';
 export { Classifier, type Classification, type ClassifierOptions } from './classifier.js';
 export {
+  CORPUS_V1_FILE,
+  corpusPart,
+  decodeReplyLine,
+  loadCorpus,
+  parseReplyLines,
+  scoreCorpus,
+  type CorpusMiss,
+  type CorpusPart,
+  type CorpusRow,
+  type PartScore,
+  type ReplyLine,
+  type Tally,
+} from './corpus.js';
+export { REPORT_END, REPORT_START, renderCorpusReport, replaceReport, sourceKey } from './corpus-report.js';
+export { MAX_REPLY_TEXT, normalizeReply, type ReplyText } from './reply-text.js';
+export {
   DEFAULT_RULES_FILE,
+  REPLY_KINDS,
+  replyKind,
+  type ReplyKind,
   loadRuleFile,
   overrideMatcher,
   parseOverrides,

@@ -18,7 +18,7 @@ export interface Rule {
   readonly classCode: number;
   /** Lower-case recipient domains the rule is limited to; empty = any domain. */
   readonly domains: readonly string[];
-  /** Tested against the reply on one line, "550 5.1.1 text". */
+  /** Tested against the reply on one line, normalized (reply-text.ts): "550 5.1.1 text". */
   readonly test: (reply: string) => boolean;
   /** Where the rule came from: "rules" (shipped TOML) or "override". */
   readonly source: 'rules' | 'override';
@@ -30,10 +30,22 @@ function bad(file: string, where: string, what: string): PetrelError {
   return new PetrelError('PETREL_ERR_BOUNCE_RULES', `${file}: ${where}: ${what}`, { file, where });
 }
 
+/** What a rule's `codes` may name: the class of the reply's basic code, or no code at all. */
+export const REPLY_KINDS = ['2xx', '4xx', '5xx', 'none'] as const;
+
+export type ReplyKind = (typeof REPLY_KINDS)[number];
+
+/** The kind of a normalized reply: "4xx" (transient, RFC 5321 §4.2.1), "5xx", "2xx" or "none". */
+export function replyKind(normalized: string): ReplyKind {
+  const m = /^([245])\d\d(?: |$)/.exec(normalized);
+  return m ? (`${m[1]}xx` as ReplyKind) : 'none';
+}
+
 /**
  * Parses a TOML rule file: `[[rule]]` tables with `id`, `class` (a code), `pattern` (a
- * JavaScript regular expression, case-insensitive, tested against "550 5.1.1 text") and optional
- * `domains`. Order in the file is evaluation order.
+ * JavaScript regular expression, case-insensitive, tested against "550 5.1.1 text"), optional
+ * `domains` and optional `codes` (the reply kinds the rule applies to, of REPLY_KINDS; default
+ * all). Order in the file is evaluation order.
  */
 export function parseRulesToml(text: string, file: string): Rule[] {
   let doc: Table;
@@ -64,11 +76,19 @@ export function parseRulesToml(text: string, file: string): Rule[] {
     const domains = t.domains === undefined ? [] : t.domains;
     if (!Array.isArray(domains) || !domains.every((d) => typeof d === 'string'))
       throw bad(file, where, 'expected domains = ["example.com", …]');
+    const codes = t.codes === undefined ? [...REPLY_KINDS] : t.codes;
+    if (
+      !Array.isArray(codes) ||
+      codes.length === 0 ||
+      !codes.every((k) => (REPLY_KINDS as readonly unknown[]).includes(k))
+    )
+      throw bad(file, where, `expected codes = a list of ${REPLY_KINDS.map((k) => `"${k}"`).join(', ')}`);
+    const kinds = new Set<string>(codes as string[]);
     return {
       id: t.id,
       classCode: t.class,
       domains: domains.map((d: string) => d.toLowerCase()),
-      test: (s) => re.test(s),
+      test: kinds.size === REPLY_KINDS.length ? (s) => re.test(s) : (s) => kinds.has(replyKind(s)) && re.test(s),
       source: 'rules',
     };
   });

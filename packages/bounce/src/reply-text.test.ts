@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_REPLY_TEXT, normalizeReply } from './reply-text.js';
+
+const n = (s: string): string => normalizeReply(s).text;
+
+test('a multi-line reply is joined: continuation codes and repeated enhanced codes dropped (RFC 5321 §4.2.1)', () => {
+  assert.equal(
+    n(
+      '550-5.1.1 The email account that you tried to reach does not exist. Please try\n550-5.1.1 double-checking the address.\n550 5.1.1  https://support.google.com/mail/?p=NoSuchUser - gsmtp',
+    ),
+    '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the address. https://support.google.com/mail/?p=NoSuchUser - gsmtp',
+  );
+  assert.equal(
+    n('554-mx.example.com\r\n554 Your message has been rejected'),
+    '554 mx.example.com Your message has been rejected',
+  );
+});
+
+test('DSN Diagnostic-Code types and folded lines (RFC 3464 §2.3.6), Postfix "said:" and its trailer are removed', () => {
+  assert.equal(n('Diagnostic-Code: smtp; 550 5.1.1 <x@y>: user unknown'), '550 5.1.1 <x@y>: user unknown');
+  assert.equal(
+    n('SMTP;550 Requested action not taken: mailbox unavailable'),
+    '550 Requested action not taken: mailbox unavailable',
+  );
+  assert.equal(
+    n(
+      'Diagnostic-Code: X-Postfix; host mx.example.com[192.0.2.20] said: 552 5.2.2\n    Over quota (in reply to RCPT TO command)',
+    ),
+    '552 5.2.2 Over quota',
+  );
+  assert.equal(n('X-Postfix; unknown user: "jane"'), 'unknown user: "jane"');
+  assert.deepEqual(normalizeReply('Status: 5.1.1\nAction: failed\nDiagnostic-Code: smtp; 550 Unknown address'), {
+    text: '550 5.1.1 Unknown address',
+    code: 550,
+    enhanced: '5.1.1',
+  });
+});
+
+test('MTA bounce texts: Exim, Exchange, qmail and Sendmail wrappers around the remote reply', () => {
+  assert.equal(
+    n(
+      'SMTP error from remote mail server after RCPT TO:<x@y>:\n    host mx.example.com [192.0.2.20]: 550 5.1.1 <x@y>: Recipient address rejected',
+    ),
+    '550 5.1.1 <x@y>: Recipient address rejected',
+  );
+  assert.equal(
+    n("Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'"),
+    '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found',
+  );
+  assert.equal(n('Remote host said: 552 5.2.2 Mailbox full [RCPT_TO]'), '552 5.2.2 Mailbox full [RCPT_TO]');
+  assert.equal(n('<x@y>\n    (reason: 550 5.1.1 <x@y>... User unknown)'), '550 5.1.1 <x@y>... User unknown');
+});
+
+test('an enhanced code alone gets the basic code of its class; a qmail "(#5.x.x)" code is used when no other', () => {
+  assert.equal(n('5.1.1 Mailbox does not exist'), '550 5.1.1 Mailbox does not exist');
+  assert.equal(n('smtp; 4.4.7 Message expired'), '450 4.4.7 Message expired');
+  assert.equal(
+    n('553 sorry, no mailbox here by that name. (#5.7.1)'),
+    '553 5.7.1 sorry, no mailbox here by that name. (#5.7.1)',
+  );
+  assert.equal(
+    n('Sorry, no mailbox here by that name. (#5.1.1)'),
+    '550 5.1.1 Sorry, no mailbox here by that name. (#5.1.1)',
+  );
+});
+
+test('texts without a reply code stay as they are, and numbers in them are no reply code', () => {
+  assert.deepEqual(normalizeReply('I am out of the office'), { text: 'I am out of the office' });
+  assert.equal(n('retry in 450 seconds'), 'retry in 450 seconds');
+  assert.equal(n(''), '');
+});
+
+test('a Postfix bounce quoting a multi-line Gmail reply, and an Exchange NDR line, reduce to the reply', () => {
+  assert.equal(
+    n(
+      '<jane@gmail.com>: host gmail-smtp-in.l.google.com[192.0.2.1] said:\n' +
+        '    550-5.1.1 The email account that you tried to reach does not exist. Please\n' +
+        '    try double-checking the address. Learn more at\n' +
+        '    550 5.1.1  https://support.google.com/mail/?p=NoSuchUser x1si2 - gsmtp (in\n' +
+        '    reply to RCPT TO command)',
+    ),
+    '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the address. Learn more at https://support.google.com/mail/?p=NoSuchUser x1si2 - gsmtp',
+  );
+  assert.equal(
+    n('#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##'),
+    '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##',
+  );
+});
+
+test('a huge text is classified quickly: it is cut to MAX_REPLY_TEXT characters', () => {
+  const started = Date.now();
+  const text = n(`550 ${'x'.repeat(200_000)}`);
+  assert.equal(text.length, '550 '.length + MAX_REPLY_TEXT);
+  assert.ok(Date.now() - started < 1000);
+});

@@ -1,0 +1,143 @@
+/**
+ * Brings a reply, as it reaches the classifier, to the one form the rules are written against:
+ * `"550 5.1.1 text"` on one line. Replies arrive multi-line (RFC 5321 §4.2.1 `550-…` continuation
+ * lines, each repeating the enhanced code), inside DSN fields (RFC 3464 §2.3.6 `Diagnostic-Code:
+ * smtp; …`, Postfix `X-Postfix; host … said: …`), inside MTA bounce texts (Exim `SMTP error from
+ * remote mail server after …: host …: 550 …`, Exchange `Remote Server returned '…'`, qmail
+ * `Remote host said: …`, Sendmail `(reason: …)`), or as a bare enhanced code (`5.1.1 text`).
+ */
+
+/** The parts of a normalized reply. */
+export interface ReplyText {
+  /** `"550 5.1.1 text"` on one line (what rules are tested against). */
+  readonly text: string;
+  /** Basic reply code, when one was found. */
+  readonly code?: number;
+  /** Enhanced status code (RFC 3463), when one was found. */
+  readonly enhanced?: string;
+}
+
+const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
+// A reply code inside a longer text, preceded by a separator and followed by an enhanced code.
+const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
+// A reply code after the words MTAs put before the remote reply.
+const EMBEDDED_AFTER_SAID = /(?:(?:said|returned|reason|to me|response|\]):\s*'?|<<<\s*)([245]\d\d)[ -]/i;
+// An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
+const LONE_ENHANCED = /(?:^|[\s;:([])([245]\.[0-7]\.\d{1,3})(?=[\s;:)\],]|\.?$)/;
+const RETURNED = /^Remote Server returned '(.*)'$/is;
+
+/**
+ * The Diagnostic-Code field of a DSN block, with its folded continuation lines (RFC 5322 §2.2.3),
+ * or the whole text when it has none. A `Status:` field nearby is kept as a fallback enhanced code.
+ */
+function diagnosticPart(lines: string[]): { lines: string[]; status?: string } {
+  const i = lines.findIndex((l) => /^\s*Diagnostic-Code:/i.test(l));
+  if (i < 0) return { lines };
+  const status = lines.map((l) => /^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})\b/i.exec(l)?.[1]).find((s) => s);
+  const out = [lines[i]!.replace(/^\s*Diagnostic-Code:\s*/i, '')];
+  for (const l of lines.slice(i + 1)) {
+    if (!/^\s/.test(l)) break;
+    out.push(l);
+  }
+  return status ? { lines: out, status } : { lines: out };
+}
+
+/**
+ * Joins the lines of a multi-line reply: `550-5.1.1 a` / `550-5.1.1 b` / `550 5.1.1 c` becomes
+ * `550 5.1.1 a b c` (each continuation line's code and repeated enhanced code dropped).
+ */
+function joinLines(lines: string[]): string {
+  const parts: string[] = [];
+  let isReply = false;
+  for (const raw of lines) {
+    let l = raw.trim();
+    if (l === '') continue;
+    if (parts.length === 0) {
+      isReply = /^[245]\d\d(?:[ -]|$)/.test(l);
+      parts.push(l.replace(/^([245]\d\d)-/, '$1 '));
+      continue;
+    }
+    // Continuation lines repeat the code only when the text is itself a multi-line reply; in a
+    // bounce text (Sendmail transcript, DSN body) a later line with a code is a reply of its own.
+    const m = isReply ? /^([245]\d\d)[ -](.*)$/s.exec(l) : null;
+    if (m) l = m[2]!.replace(ENHANCED, '').trim();
+    if (l !== '') parts.push(l);
+  }
+  return parts.join(' ');
+}
+
+/** Drops the DSN diagnostic type (RFC 3464 §2.3.6: `smtp;`, `X-Postfix;`, `X-Exim;` …). */
+function stripDiagnosticType(s: string): string {
+  return s.replace(/^(?:smtp|esmtp|lmtp|mta|x-[\w.-]+)\s*;\s*/i, '');
+}
+
+/** Cuts the text in front of a remote reply embedded in an MTA's bounce text. */
+function cutToReply(s: string): string {
+  const ret = RETURNED.exec(s);
+  if (ret) return ret[1]!;
+  if (/^[245]\d\d(?:[ -]|$)/.test(s)) return s;
+  // The earliest remote reply: with an enhanced code, or after the words that introduce one.
+  const found = [EMBEDDED_WITH_ENHANCED.exec(s), EMBEDDED_AFTER_SAID.exec(s)].filter((x) => x !== null);
+  const m = found.sort((a, b) => a.index - b.index)[0];
+  if (!m) return s;
+  const at = s.indexOf(m[1]!, m.index);
+  return s.slice(at);
+}
+
+/** Drops trailers that carry no meaning: Postfix `(in reply to RCPT TO command)`, a closing `)`. */
+function stripTrailers(s: string): string {
+  return s
+    .replace(/\s*\(in reply to [^)]*\)\)?\s*$/i, '')
+    .replace(/^(([245]\d\d) .*?)\)$/s, (all, body: string) => (body.includes('(') ? all : body));
+}
+
+/**
+ * Longest text classified: RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets; a multi-line
+ * reply or a bounce text longer than this says nothing more, and the bound keeps every rule's
+ * work linear in practice.
+ */
+export const MAX_REPLY_TEXT = 4096;
+
+/** Normalizes a reply (see the module comment); never throws, any text is accepted. */
+export function normalizeReply(raw: string): ReplyText {
+  const part = diagnosticPart(
+    raw
+      .slice(0, MAX_REPLY_TEXT * 2)
+      .replace(/\r/g, '')
+      .split('\n'),
+  );
+  let s = joinLines(part.lines.map((l, i) => (i === 0 ? stripDiagnosticType(l.trim()) : l)));
+  s = stripTrailers(cutToReply(stripDiagnosticType(s.replace(/\s+/g, ' ').trim())));
+  let code: number | undefined;
+  let enhanced: string | undefined;
+  const basic = /^([245]\d\d)(?:[ -]|$)\s*/.exec(s);
+  if (basic) {
+    code = Number(basic[1]);
+    s = s.slice(basic[0].length);
+  }
+  const enh = ENHANCED.exec(s);
+  if (enh) {
+    enhanced = enh[1];
+    s = s.slice(enh[0].length).replace(/^\s*-?\s*/, '');
+  } else {
+    // qmail and chkuser put the enhanced code at the end, "(#5.1.1)"; a DSN carries it in Status:.
+    enhanced = /[(\s]#([245]\.\d{1,3}\.\d{1,3})\b/.exec(` ${s}`)?.[1] ?? part.status;
+    if (enhanced === undefined && code === undefined) enhanced = LONE_ENHANCED.exec(s)?.[1];
+  }
+  // A multi-line reply quoted inside a bounce text keeps its continuation prefixes ("… Learn more at
+  // 550 5.1.1 https://…"): the repeats of the reply's own code say nothing more.
+  if (code !== undefined && enhanced !== undefined) {
+    const again = new RegExp(`\\s${code}[ -]${enhanced.replace(/\./g, '\\.')}(?=\\s)`, 'g');
+    s = s.replace(again, '');
+  }
+  // A bare enhanced code ("5.1.1 text") gets the basic code of its class (RFC 3463 §3.1).
+  if (code === undefined && enhanced !== undefined) code = Number(enhanced[0]) * 100 + 50;
+  const text = [code === undefined ? undefined : String(code), enhanced, s.trim().slice(0, MAX_REPLY_TEXT)]
+    .filter((x) => x !== undefined && x !== '')
+    .join(' ');
+  return {
+    text,
+    ...(code === undefined ? {} : { code }),
+    ...(enhanced === undefined ? {} : { enhanced }),
+  };
+}
