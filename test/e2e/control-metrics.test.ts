@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { metric, scrape } from '../lib/metrics.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
+import { metric, scrape } from '../lib/metrics.js';
 import { startSink, swaks, waitFor } from '@petrel/testkit';
 
 test('/metrics counts known traffic: received, delivered, permanent failures, rejections', async (t) => {

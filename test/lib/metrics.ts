@@ -1,6 +1,7 @@
-/** Reads a daemon's Prometheus text from its control socket (GET /metrics) and picks one sample. */
+/** Reads Petrel's Prometheus `/metrics` over the control socket, for end-to-end tests. */
 import { request } from 'node:http';
 
+/** GET /metrics on the control socket. */
 export function scrape(socketPath: string): Promise<string> {
   return new Promise((resolve, reject) => {
     request({ socketPath, path: '/metrics' }, (res) => {
@@ -13,7 +14,7 @@ export function scrape(socketPath: string): Promise<string> {
   });
 }
 
-/** The value of the sample `name` (labels included, e.g. `x{node="n1"}`); NaN when absent. */
+/** One sample's value (NaN when absent), e.g. metric(text, 'petrel_deliveries_total{binding="default"}'). */
 export function metric(text: string, name: string): number {
   const m = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
