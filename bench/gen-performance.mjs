@@ -13,7 +13,12 @@ const SECTIONS = join(ROOT, 'docs/performance');
 
 const CURRENT = join(ROOT, 'docs/performance.md');
 function relay() {
-  if (!existsSync(RELAY)) return `## Relay: Petrel vs Postfix\n\nNo results yet: run \`${FULL_COMMAND}\`.\n`;
+  // A checkout without the relay results (they are not committed) keeps the section the page has.
+  if (!existsSync(RELAY))
+    return (
+      previous(/^## Relay[^\n]*\n[\s\S]*?(?=^## (?!Relay))/m) ??
+      `## Relay: Petrel vs Postfix\n\nNo results yet: run \`${FULL_COMMAND}\`.\n`
+    );
   return relaySection(
     readFileSync(RELAY, 'utf8')
       .split('\n')
@@ -23,11 +28,15 @@ function relay() {
 }
 
 const SOAK = join(ROOT, 'bench/results/soak.jsonl');
-/** The soak section as the current doc has it (generated earlier from a results file not in this checkout). */
-function previousSoak() {
+/** A section as the current doc has it (generated earlier from a results file not in this checkout). */
+function previous(re) {
   if (!existsSync(CURRENT)) return null;
-  const m = /^## Soak[^\n]*\n[\s\S]*?(?=^#{1,2} )/m.exec(readFileSync(CURRENT, 'utf8'));
+  const m = re.exec(readFileSync(CURRENT, 'utf8'));
   return m ? `${m[0].trimEnd()}\n` : null;
+}
+
+function previousSoak() {
+  return previous(/^## Soak[^\n]*\n[\s\S]*?(?=^#{1,2} )/m);
 }
 
 function soakSection() {
@@ -73,7 +82,7 @@ names its command. Machines are 2-core VMs: expect noise, read medians.
     ${FULL_COMMAND}
 
 (\`node bench/gen-performance.mjs\` alone rebuilds the page from the results already in \`bench/results/\`; a
-section whose results file is absent keeps what the page said before: soak, or says how to produce it.)
+section whose results file is absent keeps what the page said before: relay, soak, or says how to produce it.)
 
 ${relay()}
 ${soakSection()}

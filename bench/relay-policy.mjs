@@ -6,17 +6,14 @@
 // docs/performance/policy.md (then bench/gen-performance.mjs into docs/performance.md).
 //
 // usage: node bench/relay-policy.mjs [--messages 5000] [--sessions 10] [--runs 3]
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, run, waitForPort } from './lib/procs.mjs';
-import { startCountingSink } from './lib/sink.mjs';
-import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
+import { parseArgs } from './lib/relay-common.mjs';
+import { relayOnce } from './lib/relay-run.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
 const args = parseArgs(process.argv.slice(2));
 const M = Number(args.messages ?? 5000);
 const S = Number(args.sessions ?? 10);
@@ -31,39 +28,14 @@ const NOOP_MODULE = `export default {
 };
 `;
 
-async function once(withPolicy, dir) {
-  const sinkPort = await freePort();
-  const listenPort = await freePort();
-  const sink = await startCountingSink('127.0.0.1', sinkPort);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'noop.mjs'), NOOP_MODULE);
-  writeFileSync(
-    join(dir, 'petrel.toml'),
-    petrelRelayConfig(listenPort, sinkPort, S, withPolicy ? '\n[[policy]]\nmodule = "noop.mjs"\n' : ''),
-  );
-  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+function once(withPolicy, dir) {
+  return relayOnce({
+    dir,
+    sessions: S,
+    messages: M,
+    files: { 'noop.mjs': NOOP_MODULE },
+    extra: withPolicy ? '\n[[policy]]\nmodule = "noop.mjs"\n' : '',
   });
-  let err = '';
-  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-  try {
-    await waitForPort('127.0.0.1', listenPort);
-    const t0 = performance.now();
-    const r = await run('smtp-source', smtpSourceArgs({ port: listenPort, sessions: S, messages: M }));
-    if (r.code !== 0) throw new Error(`smtp-source failed: ${r.out}`);
-    const accept = (performance.now() - t0) / 1000;
-    const complete = await sink.waitFor(M, 600_000);
-    const e2e = (performance.now() - t0) / 1000;
-    const cpu = cpuSeconds(child.pid);
-    child.kill('SIGTERM');
-    await new Promise((res) => child.once('exit', res));
-    return { accept_rate: M / accept, e2e_rate: M / e2e, delivered: sink.count(), complete, cpu_s: cpu };
-  } catch (e) {
-    throw new Error(`${e.message}\n${err}`);
-  } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await sink.stop();
-  }
 }
 
 const env = {

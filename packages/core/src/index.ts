@@ -55,6 +55,8 @@ export type {
 } from './config/extension.js';
 export { ROUTING_KEYS, BINDING_RULE_KEYS, type RoutingOptions, type BindingRuleConfig } from './config/schema.js';
 export { POLICY_KEYS, type PolicyModuleConfig } from './config/schema.js';
+export { DKIM_KEYS, DKIM_OPTIONS_KEYS, type DkimKeyConfig, type DkimOptions } from './config/schema.js';
+export type { DkimEnv } from './config/extension.js';
 export { renderConfigReference } from './config/reference.js';
 export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.js';
 export { worldReadableWarning } from './config/file-mode.js';

@@ -15,6 +15,7 @@ import {
 } from '@petrel/core';
 import { Listener } from './listener.js';
 import type { InboundPolicySource } from './policy-hooks.js';
+import type { MessageSignerSource } from './signing-hook.js';
 
 export interface Harness {
   readonly listener: Listener;
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   readonly configFile?: string;
   /** Policy hook points (policy-hooks.ts). */
   readonly policy?: InboundPolicySource;
+  /** The signing hook point (signing-hook.ts). */
+  readonly signer?: MessageSignerSource;
 }
 
 export const HOSTNAME = 'mx.petrel.test';
@@ -61,6 +64,7 @@ export async function startListener(opts: HarnessOptions = {}): Promise<Harness>
     {
       ...(opts.stopDeadlineMs !== undefined ? { stopDeadlineMs: opts.stopDeadlineMs } : {}),
       ...(opts.policy ? { policy: opts.policy } : {}),
+      ...(opts.signer ? { signer: opts.signer } : {}),
     },
   );
   await listener.start();

@@ -10,5 +10,6 @@ export { Listener, type ListenerStats, type ListenerOptions } from './listener.j
 export type { SmtpExtension, ExtensionContext } from './extensions.js';
 export type { ServerState, CommandState } from './states.js';
 export type { InboundPolicy, InboundPolicySource, PolicySessionInfo, PolicyVerdict } from './policy-hooks.js';
+export type { MessageSigner, MessageSignerSource, SignRequest, SignResult } from './signing-hook.js';
 /** scrypt password hashes for the AUTH users file (`user:scrypt$N$r$p$salt$hash`). */
 export { hashPassword, verifyPassword, parseHash, UserDb, type PasswordHash } from './passwords.js';

@@ -22,6 +22,7 @@ import { Session, type MutableStats, type SessionHost } from './session.js';
 import { settingsFrom, type SessionSettings } from './settings.js';
 import { loadSecureContext } from './tls-context.js';
 import type { InboundPolicySource } from './policy-hooks.js';
+import type { MessageSignerSource } from './signing-hook.js';
 
 /** Counters of the listener since start. */
 export interface ListenerStats {
@@ -39,6 +40,8 @@ export interface ListenerOptions {
   readonly stopDeadlineMs?: number;
   /** Policy hook points, asked once per connection (policy-hooks.ts). */
   readonly policy?: InboundPolicySource;
+  /** The signing hook point (DKIM), asked once per message before the spool commit (signing-hook.ts). */
+  readonly signer?: MessageSignerSource;
 }
 
 type Phase = 'new' | 'running' | 'stopping' | 'stopped';
@@ -99,6 +102,7 @@ export class Listener implements Service {
       users: () => this.users,
       authLimiter: new AuthFailureLimiter(settings.authMaxFailures, settings.authFailureWindow),
       ...(this.options.policy ? { policy: this.options.policy } : {}),
+      ...(this.options.signer ? { signer: this.options.signer } : {}),
     };
     this.phase = 'running';
     // Counters for the control API (`petrel summary`: Inbound Concurrency; /metrics).

@@ -6,6 +6,7 @@ import type { ExtensionRegistry } from './extensions.js';
 import type { UserDb } from './passwords.js';
 import type { InboundPolicySource } from './policy-hooks.js';
 import type { SessionSettings } from './settings.js';
+import type { MessageSignerSource } from './signing-hook.js';
 
 /** Counters the listener exposes through stats(). */
 export interface MutableStats {
@@ -31,4 +32,6 @@ export interface SessionHost {
   readonly authLimiter: AuthFailureLimiter;
   /** Policy hooks: each session takes a snapshot at connect (policy-hooks.ts). */
   readonly policy?: InboundPolicySource;
+  /** The signing hook (DKIM), asked once per message before the spool commit (signing-hook.ts). */
+  readonly signer?: MessageSignerSource;
 }

@@ -5,7 +5,7 @@
  * something (RFC 2920 §3.1: one write per batch, never a reply held while blocking).
  */
 import type { Socket } from 'node:net';
-import { newMessageId, type Recipient, type ReplyData, type TimerHandle } from '@petrel/core';
+import { newMessageId, type Recipient, type ReplyData, type StoreRequest, type TimerHandle } from '@petrel/core';
 import { MAX_SASL_LINE, type AuthMechanism } from './auth.js';
 import { AuthFlow } from './auth-flow.js';
 import { BdatBody } from './bdat.js';
@@ -23,6 +23,7 @@ import { checkTransition, isCommandState, type CommandState, type ServerState } 
 import { buildStoreRequest, type Transaction } from './transaction.js';
 import { WireReader, type CommandLine } from './wire-reader.js';
 import type { InboundPolicy, PolicySessionInfo, PolicyVerdict } from './policy-hooks.js';
+import type { MessageSigner, SignResult } from './signing-hook.js';
 
 /** Commands that move no mail; see junk_command_limit. */
 const JUNK_VERBS: ReadonlySet<string> = new Set(['NOOP', 'RSET', 'VRFY']);
@@ -544,7 +545,7 @@ export class Session implements CommandSession {
   private async store(tx: Transaction, data: readonly Buffer[]): Promise<void> {
     const now = this.host.clock.now();
     const id = newMessageId(now);
-    const request = buildStoreRequest(tx, data, {
+    let request = buildStoreRequest(tx, data, {
       id,
       receivedAt: now,
       hostname: this.settings.hostname,
@@ -555,6 +556,12 @@ export class Session implements CommandSession {
       ...(this.tls !== undefined ? { tls: this.tls } : {}),
       ...(this.authUser !== undefined ? { authUser: this.authUser } : {}),
     });
+    const signer = this.host.signer?.();
+    if (signer) {
+      const signed = await this.sign(signer, request);
+      if ('reply' in signed) return this.refuse(signed.reply, { sender: tx.sender });
+      request = signed;
+    }
     try {
       const stored = await this.host.bus.request('spool.store', request);
       this.host.stats.messagesAccepted++;
@@ -569,6 +576,24 @@ export class Session implements CommandSession {
       this.host.logger.warn({ err, connectionId: this.connectionId, id }, 'spool.store failed; answered 452 4.3.1');
       this.refuse(REPLIES.storage, { sender: tx.sender });
     }
+  }
+
+  /** The signing hook on the message as stored: its header fields go on top; a broken signer answers 451 4.3.0. */
+  private async sign(signer: MessageSigner, request: StoreRequest): Promise<StoreRequest | { reply: ReplyData }> {
+    let r: SignResult;
+    try {
+      r = await signer({ session: this.policyInfo(), envelope: request.envelope, body: request.body });
+    } catch (err) {
+      this.host.logger.error(
+        { err, connectionId: this.connectionId, id: request.envelope.id },
+        'message signer failed',
+      );
+      return { reply: REPLIES.localError };
+    }
+    if (r === undefined) return request;
+    if ('reply' in r) return r;
+    const body = Buffer.concat([Buffer.from(r.prepend, 'latin1'), request.body]);
+    return { envelope: { ...request.envelope, size: body.length }, body };
   }
 
   /** Flushes queued replies and stops reading while something asynchronous runs. */

@@ -16,6 +16,7 @@ import { registerInject } from './commands/inject.js';
 import { registerDomainVerbs } from './commands/domain-verbs.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerDkim } from './commands/dkim.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
 const program = new Command('petrel')
@@ -34,6 +35,7 @@ registerInject(program);
 registerDomainVerbs(program);
 registerPolicy(program);
 registerCluster(program);
+registerDkim(program);
 
 try {
   await program.parseAsync(process.argv);

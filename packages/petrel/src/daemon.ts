@@ -24,6 +24,7 @@ import { RoutingService } from '@petrel/routing';
 import { Spool } from '@petrel/spool';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
+import { dkimSignerSource } from './dkim/signing.js';
 
 export interface Daemon {
   readonly bus: Bus;
@@ -99,7 +100,18 @@ export async function startDaemon(
   // classifies, so that the event log, the Momentum logs and the DSNs' bounce records always agree.
   const classifier = policy.classifier(Classifier.fromConfig(config.bounce));
   const eventlog = new EventLog(ctx('eventlog'), { classifier });
-  const listener = new Listener(ctx('listener'), { stopDeadlineMs: config.stop_timeout, policy: policy.inboundSource });
+  // DKIM: signed at reception, before the spool commit; keys come from the current config (reload rotates them).
+  const signer = dkimSignerSource({
+    config: () => current,
+    logger: logger.child({ service: 'dkim' }),
+    clock,
+    policy: () => policy.set,
+  });
+  const listener = new Listener(ctx('listener'), {
+    stopDeadlineMs: config.stop_timeout,
+    policy: policy.inboundSource,
+    signer,
+  });
   // [cluster] redis: shared throttles, connection limits and suspensions (docs/scaling.md). A single
   // node builds none of it: the queue and outbound get no ports and keep their local code paths.
   const cluster = config.cluster.redis !== '' ? new ClusterService(ctx('cluster')) : undefined;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPetrelConfig as loadConfig } from './config.js';
+import { generateKey } from '@petrel/dkim';
 import { reloadConfig } from './reload.js';
 
 const BASE = `hostname = "petrel.test"
@@ -53,4 +54,22 @@ test('reload names each changed delivery option with its scope, applies binding 
   const mixed = reloadConfig(current, file).result;
   assert.deepEqual(mixed.restartRequired, ['listener', 'spool', 'bounce']);
   assert.deepEqual(mixed.applied, ['binding_rule'], 'routing rebuilds its assigner from the new rules');
+});
+
+test('reload reports [[dkim]] when a key file was rewritten in place (rotation) and [dkim_options] when changed', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-reload-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'petrel.toml');
+  const key = join(dir, 'k.pem');
+  writeFileSync(key, generateKey('ed25519'), { mode: 0o600 });
+  const dkim = `[[dkim]]\ndomain = "example.test"\nselector = "s1"\nkey_file = "k.pem"\n`;
+  writeFileSync(file, BASE + dkim);
+  const current = loadConfig(file);
+  assert.deepEqual(reloadConfig(current, file).result.applied, [], 'the same key: nothing');
+  writeFileSync(key, generateKey('ed25519'), { mode: 0o600 });
+  const rotated = reloadConfig(current, file);
+  assert.deepEqual(rotated.result.applied, ['dkim']);
+  assert.notEqual(rotated.next.dkim[0]!.privateKey, current.dkim[0]!.privateKey);
+  writeFileSync(file, `${BASE}${dkim}[dkim_options]\non_failure = "tempfail"\n`);
+  assert.deepEqual(reloadConfig(rotated.next, file).result.applied, ['dkim_options']);
 });

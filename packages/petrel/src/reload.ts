@@ -7,6 +7,7 @@
  * The other sections bind sockets, files or caches at start and are reported as needing a restart.
  */
 import type { OptionTable, PetrelConfig, ScopeTree } from '@petrel/core';
+import { publicKeyData } from '@petrel/dkim';
 import { loadPetrelConfig } from './config.js';
 
 export interface ReloadResult {
@@ -91,6 +92,19 @@ function changedScoped(current: ScopeTree, next: ScopeTree): string[] {
   return changed.concat([...a.keys()].filter((k) => !b.has(k) && a.get(k) !== undefined));
 }
 
+/**
+ * [[dkim]] and [dkim_options] apply to the next message (the signer reads the current config);
+ * keys compare by their public half, so a key file rotated under the same name is reported.
+ */
+function dkimChanges(current: PetrelConfig, next: PetrelConfig): string[] {
+  const view = (c: PetrelConfig): unknown =>
+    c.dkim.map((k) => ({ ...k, privateKey: publicKeyData(k.privateKey), line: undefined }));
+  return [
+    ...(same(view(current), view(next)) ? [] : ['dkim']),
+    ...(same(current.dkimOptions, next.dkimOptions) ? [] : ['dkim_options']),
+  ];
+}
+
 /** Loads `file` (throws PetrelError on a bad file: the running config stays) and diffs it. */
 export function reloadConfig(current: PetrelConfig, file: string): { next: PetrelConfig; result: ReloadResult } {
   const next = loadPetrelConfig(file);
@@ -98,6 +112,6 @@ export function reloadConfig(current: PetrelConfig, file: string): { next: Petre
   const live = (Object.keys(LIVE_SECTIONS) as (keyof typeof LIVE_SECTIONS)[])
     .filter((k) => !same(current[k], next[k]))
     .map((k) => LIVE_SECTIONS[k]);
-  const applied = [...changedScoped(current.scopes, next.scopes), ...live];
+  const applied = [...changedScoped(current.scopes, next.scopes), ...live, ...dkimChanges(current, next)];
   return { next, result: { applied, restartRequired } };
 }

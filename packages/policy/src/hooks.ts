@@ -18,6 +18,7 @@ export const HOOKS: Readonly<Record<HookName, HookKind>> = {
   mailFrom: 'inbound',
   rcptTo: 'inbound',
   data: 'inbound',
+  dkimSign: 'inbound',
   setBinding: 'delivery',
   beforeDelivery: 'delivery',
   connectionGoal: 'sync',

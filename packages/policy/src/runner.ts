@@ -19,6 +19,8 @@ import type {
   BeforeDeliveryContext,
   ClassifyContext,
   ConnectionGoalContext,
+  DkimKeyInfo,
+  DkimSignContext,
   HookName,
   InjectMessage,
   Policy,
@@ -304,6 +306,45 @@ export class PolicySet {
       return target;
     }
     return undefined;
+  }
+
+  /**
+   * dkimSign: each module in order may replace the chosen keys with others of `available`
+   * (matched by domain and selector); a failure or an unknown key resolves `{ ok: false }`.
+   */
+  async dkimSign(
+    ctx: Omit<DkimSignContext, keyof PolicyTools | 'keys'>,
+    keys: readonly DkimKeyInfo[],
+  ): Promise<{ ok: true; keys: readonly DkimKeyInfo[] } | { ok: false }> {
+    let chosen = keys;
+    for (const e of this.table.get('dkimSign') ?? []) {
+      const r = await this.call(e, 'dkimSign', { ...ctx, keys: chosen });
+      if (!r.ok) return { ok: false };
+      if (r.value === undefined || r.value === null) continue;
+      const picked = Array.isArray(r.value)
+        ? (r.value as unknown[]).map((v) => {
+            const want = v as { domain?: unknown; selector?: unknown } | null;
+            return ctx.available.find(
+              (k) =>
+                typeof want?.domain === 'string' &&
+                k.domain === want.domain.toLowerCase() &&
+                k.selector === want.selector,
+            );
+          })
+        : [undefined];
+      if (picked.some((k) => k === undefined)) {
+        this.fail(
+          e,
+          'dkimSign',
+          new InvalidResult(
+            `expected a list of configured keys [{ domain, selector }], found ${JSON.stringify(r.value)}`,
+          ),
+        );
+        return { ok: false };
+      }
+      chosen = picked as DkimKeyInfo[];
+    }
+    return { ok: true, keys: chosen };
   }
 
   /** connectionGoal (sync): the first module that returns a finite number wins; else the default. */

@@ -149,6 +149,37 @@ export interface DataContext extends PolicyTools {
   readonly size: number;
 }
 
+/** A configured DKIM key ([[dkim]] table) as the dkimSign hook sees it. */
+export interface DkimKeyInfo {
+  readonly domain: string;
+  readonly selector: string;
+  readonly algorithm: 'rsa-sha256' | 'ed25519-sha256';
+}
+
+/**
+ * `dkimSign`: which DKIM keys sign this message, after the `data` phase and before the spool
+ * commit (docs/dkim.md). Called only when [[dkim]] keys are configured; modules run in order,
+ * each seeing the previous one's choice in `keys`.
+ */
+export interface DkimSignContext extends PolicyTools {
+  readonly session: SessionInfo;
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  /** The header section as it will be signed (read-only). */
+  readonly headers: Pick<HeaderFields, 'get' | 'getAll' | 'has' | 'entries'>;
+  /** The keys chosen so far: by the [[dkim]] tables' `match`, `bindings`, `binding_groups`, then earlier modules. */
+  readonly keys: readonly DkimKeyInfo[];
+  /** Every configured key. */
+  readonly available: readonly DkimKeyInfo[];
+}
+
+/**
+ * The keys to sign with, each `{ domain, selector }` of a configured key (`[]` = send unsigned),
+ * or nothing to keep `keys`.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
+export type DkimSignResult = void | undefined | readonly { readonly domain: string; readonly selector: string }[];
+
 // ---- routing, queue, outbound ----------------------------------------------------------------
 
 /** A spooled message as routing and delivery hooks see it. */
@@ -289,6 +320,7 @@ export interface Policy {
   mailFrom?(ctx: MailFromContext): Maybe<InboundResult>;
   rcptTo?(ctx: RcptToContext): Maybe<InboundResult>;
   data?(ctx: DataContext): Maybe<InboundResult>;
+  dkimSign?(ctx: DkimSignContext): Maybe<DkimSignResult>;
   setBinding?(ctx: SetBindingContext): Maybe<SetBindingResult>;
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
   connectionGoal?(ctx: ConnectionGoalContext): number | undefined | void;

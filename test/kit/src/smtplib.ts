@@ -14,7 +14,7 @@ export interface Submission {
 
 const SCRIPT = `
 import json, smtplib, sys
-port, sub = int(sys.argv[1]), json.loads(sys.argv[2])
+port, sub = int(sys.argv[1]), json.loads(sys.stdin.read())
 s = smtplib.SMTP('127.0.0.1', port)
 s.ehlo('client.test')
 s.mail(sub['sender'], sub['mailOptions'])
@@ -29,7 +29,8 @@ s.quit()
 /** Submits one message on port; resolves to the queue id from the 250 reply. */
 export async function submitWithSmtplib(port: number, sub: Submission): Promise<string> {
   const arg = JSON.stringify({ ...sub, mailOptions: sub.mailOptions ?? [] });
-  const r = await run('/usr/bin/python3', ['-c', SCRIPT, String(port), arg], { timeoutMs: 20_000 });
+  // On stdin, not argv: a message over ~128 KB would not fit in one argument (E2BIG).
+  const r = await run('/usr/bin/python3', ['-c', SCRIPT, String(port)], { input: arg, timeoutMs: 20_000 });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const id = /queued as (\S+)/.exec(r.stdout)?.[1];
   assert.ok(id, `a queue id in ${r.stdout}`);

@@ -6,7 +6,7 @@
  * above it). The app passes every extension; a config that uses a slot whose extension was not
  * given is refused, never silently accepted (docs/decisions.md, Config extensions).
  */
-import type { BindingRuleConfig, BounceClassConfig, OptionSpec } from './schema.js';
+import type { BindingRuleConfig, BounceClassConfig, DkimKeyConfig, OptionSpec } from './schema.js';
 import type { BindingDef, BindingGroupDef } from './scopes.js';
 
 /** What an extension may do with the loader: record errors at a key path, read positions, reuse the value checks. */
@@ -29,6 +29,8 @@ export interface ConfigContext {
   value(path: readonly string[], spec: OptionSpec, v: unknown, line?: number): unknown;
   /** A found value as messages show it (`"text"`, `a table`, `[1, 2]`). */
   show(v: unknown): string;
+  /** Records a warning (valid but risky, e.g. a key file others can read): start and `config check` print it. */
+  warn(path: readonly string[], what: string, line?: number): void;
 }
 
 /**
@@ -45,6 +47,12 @@ export interface BindingRuleEnv {
   readonly groups: ReadonlyMap<string, BindingGroupDef>;
   /** [routing] allow_binding_header: header rules are refused without it. */
   readonly allowHeader: boolean;
+}
+
+/** What [[dkim]] validation needs from the rest of the file: the names its binding filters may use. */
+export interface DkimEnv {
+  readonly bindings: ReadonlyMap<string, BindingDef>;
+  readonly groups: ReadonlyMap<string, BindingGroupDef>;
 }
 
 /** A delivery option table (global, domain, binding, binding group) after the schema walk, and its key path. */
@@ -68,6 +76,8 @@ export interface ConfigExtensions {
    * parsed list of strings or undefined, since the routes/gateway precedence touches tables without routes.
    */
   readonly routes?: ConfigExtension<void, OptionTableEnv>;
+  /** `[[dkim]]` → `dkim` (@petrel/dkim): the signing keys, loaded; undefined after an error. */
+  readonly dkim?: ConfigExtension<readonly DkimKeyConfig[] | undefined, DkimEnv>;
 }
 
 /** Options of loadConfig / parseConfig. */

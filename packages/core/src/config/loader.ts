@@ -33,6 +33,9 @@ import {
   type SpoolOptions,
   type RoutingOptions,
   type PolicyModuleConfig,
+  DKIM_OPTIONS_KEYS,
+  type DkimKeyConfig,
+  type DkimOptions,
 } from './schema.js';
 import { type ConfigContext, type ConfigExtensions, type LoadOptions, missingExtension } from './extension.js';
 import { openRelayFamilies, publicListenAddresses } from './open-relay.js';
@@ -73,6 +76,10 @@ export interface PetrelConfig extends RootOptions {
   readonly policy: readonly PolicyModuleConfig[];
   /** [cluster]: shared state in Redis (docs/scaling.md); `redis` empty = a single node. */
   readonly cluster: ClusterOptions;
+  /** [[dkim]] signing keys, loaded, in file order (docs/dkim.md). */
+  readonly dkim: readonly DkimKeyConfig[];
+  /** [dkim_options]. */
+  readonly dkimOptions: DkimOptions;
   /** `weight` of the bindings that set one (default 1). */
   readonly bindingWeights: ReadonlyMap<string, number>;
   /**
@@ -203,8 +210,8 @@ export class Validator implements ConfigContext {
   }
 
   /** Records a warning (a valid but dangerous setting) in the same `FILE:LINE: key: …` form. */
-  warn(path: readonly string[], what: string): void {
-    this.warnings.push(`${this.where(path)}: ${path.join('.')}: ${what}`);
+  warn(path: readonly string[], what: string, line?: number): void {
+    this.warnings.push(`${this.where(path, line ?? this.lineOf(path))}: ${path.join('.')}: ${what}`);
   }
 
   /** A path from the file, absolute against the config file's directory (as spool_dir and log_dir are). */
@@ -413,6 +420,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'eventlog',
     'policy',
     'cluster',
+    'dkim',
+    'dkim_options',
   ];
   const root = v.section([], ROOT_KEYS, doc, sections);
   const tableAt = (key: string): Table => {
@@ -568,6 +577,12 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     else v.failAt(v.arrayTableLines('binding_rule')[0], ['binding_rule'], missingExtension('bindingRules'));
   }
   const policy = parsePolicyEntries(v, doc.policy);
+  const dkimOptions = v.section(['dkim_options'], DKIM_OPTIONS_KEYS, tableAt('dkim_options'));
+  let dkim: readonly DkimKeyConfig[] = [];
+  if (doc.dkim !== undefined) {
+    if (extensions.dkim) dkim = extensions.dkim.validate(doc.dkim, v, { bindings, groups }) ?? [];
+    else v.failAt(v.arrayTableLines('dkim')[0], ['dkim'], missingExtension('dkim'));
+  }
   if (v.errors.length > 0) {
     throw new PetrelError('PETREL_ERR_CONFIG_KEY', v.errors.join('\n'), { file, errors: v.errors });
   }
@@ -592,6 +607,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     warnings: v.warnings,
     policy,
     cluster: { ...cluster, node: cluster.node === '' ? root.hostname : cluster.node },
+    dkim,
+    dkimOptions,
   };
 }
 

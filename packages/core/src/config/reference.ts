@@ -16,6 +16,8 @@ import {
   SPOOL_KEYS,
   CLUSTER_KEYS,
   ROOT_KEYS,
+  DKIM_KEYS,
+  DKIM_OPTIONS_KEYS,
   type OptionSpec,
 } from './schema.js';
 import { formatDuration } from './units.js';
@@ -169,6 +171,34 @@ module = "policy/acme.mjs"
 module = "policy/slow-lookup.mjs"
 timeout = "10s"
 \`\`\`
+
+## [[dkim]]: DKIM signing keys
+
+Each table is one signing key (RFC 6376; Ed25519 per RFC 8463); docs/dkim.md is the operator
+guide. Mail is signed once, at reception, after the \`data\` policy phase and before the spool
+commit, so the stored bytes are what leaves. A message gets one signature per table that applies
+to it (RSA and Ed25519, author domain and ESP domain), narrowed per message by the \`dkimSign\`
+policy hook. The key file is read at load: an unreadable or malformed key is an error naming the
+file, one readable by group or others a warning; \`petrel config reload\` re-reads it (rotation).
+
+${table(DKIM_KEYS)}
+
+\`\`\`toml
+[[dkim]]
+domain = "example.com"
+selector = "s2026"
+key_file = "keys/example.com.s2026.pem"
+
+[[dkim]]
+domain = "esp.example.net"
+selector = "ed2026"
+key_file = "keys/esp.ed2026.pem"
+match = "all"
+\`\`\`
+
+## [dkim_options]
+
+${table(DKIM_OPTIONS_KEYS)}
 
 ## Example
 

@@ -3,6 +3,7 @@
  * The loader validates against it and docs/configuration.md is generated from it, so the
  * two cannot drift. Option names and defaults follow Momentum (shared reference §3).
  */
+import type { KeyObject } from 'node:crypto';
 import { hostname } from 'node:os';
 
 export type OptionType =
@@ -1020,3 +1021,148 @@ export type ControlOptions = ValuesOf<typeof CONTROL_KEYS>;
 export type BounceOptions = ValuesOf<typeof BOUNCE_KEYS>;
 export type EventlogOptions = ValuesOf<typeof EVENTLOG_KEYS>;
 export type ClusterOptions = ValuesOf<typeof CLUSTER_KEYS>;
+
+/**
+ * Keys of one [[dkim]] table: a signing key (RFC 6376, RFC 8463). @petrel/dkim validates them
+ * (its config extension) and loads the key; the spec here is the documentation.
+ */
+export const DKIM_KEYS = {
+  domain: {
+    type: 'string',
+    default: undefined,
+    doc: 'The signing domain (`d=`). Required.',
+    example: '"example.com"',
+  },
+  selector: {
+    type: 'string',
+    default: undefined,
+    doc: 'The selector (`s=`): the key record is a TXT record at `<selector>._domainkey.<domain>`. Required.',
+    example: '"s2026"',
+  },
+  key_file: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc:
+      'PEM private key (PKCS#8 or PKCS#1): RSA of at least 1024 bits (2048 recommended) or Ed25519; relative to the ' +
+      'config file. Make it with `petrel dkim keygen`; mode 0600 (a key readable by group or others is warned ' +
+      'about at start). Required.',
+    example: '"keys/example.com.s2026.pem"',
+  },
+  algorithm: {
+    type: 'enum',
+    values: ['rsa-sha256', 'ed25519-sha256'],
+    default: undefined,
+    doc: 'Signing algorithm (`a=`); default: the one the key is for. Must agree with the key.',
+    example: '"rsa-sha256"',
+  },
+  match: {
+    type: 'enum',
+    values: ['from', 'envelope', 'all'],
+    default: 'from',
+    doc:
+      'Which mail this key signs: `from` = the From: header domain is `domain` or a subdomain (DMARC-aligned), ' +
+      '`envelope` = the envelope sender domain is, `all` = every message (an ESP signature). Narrowed by ' +
+      '`bindings` / `binding_groups` when given.',
+    example: '"from"',
+  },
+  bindings: {
+    type: 'string[]',
+    default: [],
+    doc:
+      'Only mail the [[binding_rule]] tables assign to one of these bindings (for any recipient domain; the ' +
+      '`default` binding when no rule matches).',
+    example: '["mkt1"]',
+  },
+  binding_groups: {
+    type: 'string[]',
+    default: [],
+    doc: 'Only mail the [[binding_rule]] tables assign to one of these binding groups (or a binding in one).',
+    example: '["marketing"]',
+  },
+  headers: {
+    type: 'string[]',
+    default: [
+      'From',
+      'Reply-To',
+      'Subject',
+      'Date',
+      'To',
+      'Cc',
+      'Message-ID',
+      'In-Reply-To',
+      'References',
+      'MIME-Version',
+      'Content-Type',
+      'Content-Transfer-Encoding',
+      'Content-Disposition',
+      'List-Id',
+      'List-Unsubscribe',
+      'List-Unsubscribe-Post',
+      'Feedback-ID',
+      'Sender',
+    ],
+    doc: 'Header fields signed (`h=`), each as often as the message has it; From is required.',
+    example: '["From", "To", "Subject", "Date", "Message-ID"]',
+  },
+  oversign_headers: {
+    type: 'string[]',
+    default: ['From', 'Reply-To', 'Subject', 'Date', 'To', 'Cc', 'Message-ID', 'MIME-Version', 'Content-Type'],
+    doc:
+      'Header fields signed once more than present (RFC 6376 §8.15), so that a field of that name added after ' +
+      'signing breaks the signature.',
+    example: '["From", "Subject", "To", "Date"]',
+  },
+  canonicalization: {
+    type: 'enum',
+    values: ['relaxed/relaxed', 'relaxed/simple', 'simple/relaxed', 'simple/simple'],
+    default: 'relaxed/relaxed',
+    doc: 'Header/body canonicalisation (`c=`, RFC 6376 §3.4).',
+    example: '"relaxed/relaxed"',
+  },
+  expiration: {
+    type: 'duration',
+    default: undefined,
+    min: 1_000,
+    doc: 'Signature lifetime (`x=` = signing time + this); none by default.',
+    example: '"7d"',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** [dkim_options]: what happens when signing a message fails. */
+export const DKIM_OPTIONS_KEYS = {
+  on_failure: {
+    type: 'enum',
+    values: ['send_unsigned', 'tempfail'],
+    default: 'send_unsigned',
+    doc:
+      'A message a key applies to that cannot be signed (no From: field, say) is logged and then `send_unsigned` = ' +
+      'accepted without that signature, or `tempfail` = refused at DATA with `451 4.7.5` (the client retries).',
+    example: '"send_unsigned"',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type DkimOptions = ValuesOf<typeof DKIM_OPTIONS_KEYS>;
+
+/** One validated [[dkim]] table with its key loaded (the contract of the `dkim` config extension). */
+export interface DkimKeyConfig {
+  /** 1-based position among the [[dkim]] tables. */
+  readonly index: number;
+  readonly line?: number;
+  /** Lower case. */
+  readonly domain: string;
+  readonly selector: string;
+  /** Absolute path. */
+  readonly keyFile: string;
+  readonly algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  /** The loaded private key (re-read on every load, so a reload picks up a rotated key). */
+  readonly privateKey: KeyObject;
+  readonly match: 'from' | 'envelope' | 'all';
+  readonly bindings: readonly string[];
+  readonly bindingGroups: readonly string[];
+  readonly headers: readonly string[];
+  readonly oversignHeaders: readonly string[];
+  readonly canonicalization: { readonly header: 'simple' | 'relaxed'; readonly body: 'simple' | 'relaxed' };
+  /** ms. */
+  readonly expiration?: number;
+}

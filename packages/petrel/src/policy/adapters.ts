@@ -113,6 +113,16 @@ export function setBindingAdapter(set: PolicySet, exists: (t: BindingTarget) => 
     set.setBinding({ message: messageInfo(envelope), domain, recipients }, exists);
 }
 
+/** A header section as hooks that may only read it see it. */
+export function readOnlyHeaders(h: HeaderSection): Pick<HeaderSection, 'get' | 'getAll' | 'has' | 'entries'> {
+  return {
+    get: (n) => h.get(n),
+    getAll: (n) => h.getAll(n),
+    has: (n) => h.has(n),
+    entries: () => h.entries(),
+  };
+}
+
 /** Outbound's hook points for a set. */
 export function outboundAdapter(set: PolicySet): OutboundPolicy | undefined {
   if (!set.has('beforeDelivery') && !set.machine) return undefined;
@@ -126,12 +136,7 @@ export function outboundAdapter(set: PolicySet): OutboundPolicy | undefined {
         binding: job.binding,
         domain: job.domain,
         recipients: job.recipients.map((x) => x.address),
-        headers: {
-          get: (n) => headers.get(n),
-          getAll: (n) => headers.getAll(n),
-          has: (n) => headers.has(n),
-          entries: () => headers.entries(),
-        },
+        headers: readOnlyHeaders(headers),
       });
       if (!r.ok) return { defer: InternalReplies.policyFailed };
       const prepend =
