@@ -90,7 +90,7 @@ describe('connection leases', () => {
 
   it('without Redis a node admits its share floor(limit / N), and registers those leases when Redis is back', async () => {
     const own = await startRedis();
-    const link = await openLink(own, 'cut', { commandTimeoutMs: 200 });
+    const link = await openLink(own, 'cut', { commandTimeoutMs: 1000 });
     links.push(link);
     const g = gate(link, 'cut', 30_000, 2);
     gates.push(g);

@@ -67,7 +67,7 @@ describe('shared throttles', () => {
 
   it('without Redis each node takes rate / N from a local bucket, and the outage is counted', async () => {
     const own = await startRedis();
-    const link = await openLink(own, 'solo', { commandTimeoutMs: 200 });
+    const link = await openLink(own, 'solo', { commandTimeoutMs: 1000 });
     links.push(link);
     await own.kill();
     await until('the link to notice Redis is gone', () => !link.up);

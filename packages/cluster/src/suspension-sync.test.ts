@@ -32,7 +32,7 @@ async function node(
   syncs: SuspensionSync[],
   reconcileMs = 60_000,
 ) {
-  const link = await openLink(redis, name, { commandTimeoutMs: 200 });
+  const link = await openLink(redis, name, { commandTimeoutMs: 1000 });
   const sync = new SuspensionSync({
     link,
     keys,

@@ -15,7 +15,7 @@ export async function openLink(
   const link = new RedisLink({
     url: redis.url,
     name,
-    commandTimeoutMs: opts.commandTimeoutMs ?? 300,
+    commandTimeoutMs: opts.commandTimeoutMs ?? 1000,
     connectTimeoutMs: 1000,
     clock: new SystemClock(),
     logger: opts.logger ?? silentLogger(),
