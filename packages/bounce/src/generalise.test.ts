@@ -39,6 +39,30 @@ test('RFC 3463 enhanced codes classify a reply whose text no rule knows', () => 
   for (const [reply, want] of cases) assert.equal(code(reply), want, reply);
 });
 
+test('a 550/553/554 that no rule understood and that names no system or delivery failure is a block', () => {
+  const cases: [string, number][] = [
+    ['554 mx.example.com qwxz zyxw vutsr', 50],
+    ['550 Sorry, qwxz zyxw for jane@example.com', 50],
+    ['550 5.0.0 qwxz zyxw vutsr', 50],
+    // what says nothing, or names a failure of the receiving system, stays 40 Generic Bounce
+    ['550 Requested action not taken', 40],
+    ['554 Transaction failed', 40],
+    ['550 5.0.0 Message rejected', 40],
+    ['554 5.3.0 qwxz zyxw vutsr', 40],
+    ['550 Internal error qwxz zyxw', 40],
+    ['551 qwxz zyxw vutsr', 40],
+    // the other words of an unknown recipient and of a block
+    ['550 Recipient not in our list of valid users', 10],
+    ['550 Unable to find recipient', 10],
+    ['550 No such local user', 10],
+    ['554 Your IP is on our deny list', 51],
+    ['550 Domain blocked due to spam complaints', 51],
+    ['550 Untrusted sender', 50],
+    ['550 This message looks suspicious', 52],
+  ];
+  for (const [reply, want] of cases) assert.equal(code(reply), want, reply);
+});
+
 test('a 4xx reply is always a Soft class, whatever its words (RFC 5321 §4.2.1: transient)', () => {
   for (const reply of [
     '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to user complaints',
