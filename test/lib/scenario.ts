@@ -16,7 +16,11 @@ export interface Scenario {
   defer(fn: () => Promise<unknown> | unknown): void;
 }
 
-export async function scenario(t: TestContext, dnsExtra: readonly string[] = []): Promise<Scenario> {
+/** `t`: a test's context, or anything with after() (a describe block's cleanup holder). */
+export async function scenario(
+  t: Pick<TestContext, 'after'> | { after(fn: () => Promise<void>): unknown },
+  dnsExtra: readonly string[] = [],
+): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-'));
   chmodSync(dir, 0o755); // smtp-sink drops to user nobody and must reach its dump directory
   const cleanups: (() => Promise<unknown> | unknown)[] = [];

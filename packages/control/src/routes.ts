@@ -199,6 +199,18 @@ export const ROUTES: readonly Route[] = [
     handle: (ctx, _input, p) => messageTrace(ctx.bus, ctx.config, p.id!),
   },
   {
+    // RFC 8460 JSON report of one domain for one UTC day (`petrel tls report`); the event log owns the counters.
+    method: 'GET',
+    path: '/v1/tls/report',
+    handle: (ctx, input) => {
+      const domain = str(input, 'domain');
+      if (!domain) throw new HttpError(400, 'BAD_FIELD', 'tls report needs a domain');
+      const date = str(input, 'date') ?? new Date().toISOString().slice(0, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new HttpError(400, 'BAD_FIELD', 'date: expected YYYY-MM-DD');
+      return ctx.bus.request('tls.report', { domain: domain.toLowerCase(), date });
+    },
+  },
+  {
     method: 'POST',
     path: '/v1/summary/reset',
     handle: async (ctx) => {

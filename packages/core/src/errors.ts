@@ -28,6 +28,9 @@ export const ErrorCodes = {
   PETREL_ERR_POLICY: 'a policy module cannot be loaded or is invalid',
   PETREL_ERR_CLUSTER_REDIS: 'a Redis call of the cluster failed or timed out',
   PETREL_ERR_CLUSTER_OFF: 'a cluster command was sent to a node without [cluster] redis',
+  PETREL_ERR_MTA_STS: 'an MTA-STS policy could not be fetched or is invalid',
+  PETREL_ERR_DNSSEC_QUERY: 'a DNSSEC-aware DNS query (TLSA, AD bit) failed',
+  PETREL_ERR_TLS_REPORT: 'a TLS report (RFC 8460) could not be produced or stored',
   PETREL_ERR_DKIM_KEY: 'a DKIM private key cannot be read or is not a usable RSA or Ed25519 key',
   PETREL_ERR_DKIM_SIGN: 'a message cannot be DKIM-signed (for example it has no From: header field)',
 } as const;

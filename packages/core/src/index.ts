@@ -23,6 +23,8 @@ export {
   type BounceOptions,
   type BounceClassConfig,
   type EventlogOptions,
+  TLS_POLICY_KEYS,
+  type TlsPolicyOptions,
   type OptionSpec,
   type OptionType,
   type DeliveryOptionSpec,

@@ -190,6 +190,8 @@ export interface DeliveryAttempt {
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly tls?: { readonly protocol: string; readonly cipher: string };
+  /** How TLS was decided for the session and how it went (docs/tls-policy.md); absent before any session. */
+  readonly tlsPolicy?: TlsOutcome;
   /** Whether the next hop advertised DSN (RFC 3461): if not, NOTIFY=SUCCESS earns a "relayed" DSN. */
   readonly remoteDsn?: boolean;
   /** The outbound connection that made the attempt (unique per process run), to join log lines. */
@@ -204,6 +206,68 @@ export interface RouteHost {
   readonly preference: number;
   /** Port for this host when it differs from Route.port (gateway entries "host:port"). */
   readonly port?: number;
+  /** DANE (RFC 7672) state of this MX host, when `dane = "on"` and the lookup said something. */
+  readonly dane?: HostDane;
+}
+
+/** One TLSA record (RFC 6698 §2.1): usage, selector, matching type and the association data in hex. */
+export interface TlsaRecordData {
+  readonly usage: number;
+  readonly selector: number;
+  readonly matchingType: number;
+  /** Certificate association data, lower-case hex. */
+  readonly data: string;
+}
+
+/**
+ * DANE for one MX host (RFC 7672 §2.2): `tlsa` = a validated (AD) TLSA set with at least one usable
+ * record, so TLS is mandatory and authenticated by it; `unusable` = a validated TLSA set none of
+ * whose records Petrel can use, so TLS is mandatory but unauthenticated; `failure` = the TLSA lookup
+ * failed for a host in a signed zone, so the host must not be used (§2.2: defer, never downgrade).
+ */
+export type HostDane =
+  | { readonly kind: 'tlsa'; readonly records: readonly TlsaRecordData[] }
+  | { readonly kind: 'unusable'; readonly records: readonly TlsaRecordData[] }
+  | { readonly kind: 'failure'; readonly reason: string };
+
+/** An MTA-STS policy (RFC 8461 §3.2) as a route carries it. */
+export interface MtaStsRoutePolicy {
+  readonly mode: 'enforce' | 'testing';
+  /** The policy's `mx` patterns, lower case ("mx.example.com", "*.example.net"). */
+  readonly mx: readonly string[];
+  /** The policy id from the TXT record it was fetched under. */
+  readonly id: string;
+  /** The policy text as lines, for TLS-RPT `policy-string` (RFC 8460 §4.3). */
+  readonly lines: readonly string[];
+}
+
+/** How TLS was decided for a session (docs/tls-policy.md). */
+export type TlsPolicyKind = 'none' | 'opportunistic' | 'mta-sts' | 'dane';
+
+/**
+ * RFC 8460 §4.3 result types Petrel reports (TLS negotiation, policy discovery and certificate checks).
+ */
+export type TlsFailureType =
+  | 'starttls-not-supported'
+  | 'certificate-host-mismatch'
+  | 'certificate-expired'
+  | 'certificate-not-trusted'
+  | 'validation-failure'
+  | 'tlsa-invalid'
+  | 'dnssec-invalid'
+  | 'dane-required'
+  | 'sts-policy-fetch-error'
+  | 'sts-policy-invalid'
+  | 'sts-webpki-invalid';
+
+/** The TLS decision of one session and its result, as delivery records and TLS-RPT counters carry it. */
+export interface TlsOutcome {
+  readonly policy: TlsPolicyKind;
+  /** 'success': TLS was negotiated (and authenticated where the policy asks); 'failure': see failure. */
+  readonly result: 'success' | 'failure' | 'plaintext';
+  readonly failure?: TlsFailureType;
+  /** MTA-STS mode when policy is 'mta-sts'. */
+  readonly mode?: 'enforce' | 'testing';
 }
 
 /** Where and how to deliver mail for a (binding, domain). */
@@ -221,6 +285,10 @@ export type Route =
       readonly gateway: boolean;
       /** Credentials for SMTP AUTH to a gateway (RFC 4954), when configured. */
       readonly auth?: { readonly user: string; readonly pass: string };
+      /** The destination's MTA-STS policy (RFC 8461), when `mta_sts = "on"` found one (MX routes only). */
+      readonly mtaSts?: MtaStsRoutePolicy;
+      /** Why MTA-STS discovery failed (TLS-RPT sts-policy-fetch-error / sts-policy-invalid), when it did. */
+      readonly mtaStsFailure?: { readonly type: TlsFailureType; readonly detail: string };
     }
   | {
       /** No delivery possible: a DNS failure, null MX, or policy. */

@@ -3,7 +3,15 @@
  * (ARCHITECTURE.md "The bus"). Events are published to all subscribers; requests have exactly one
  * handler. Data flows one way: listener → spool → routing → queue → outbound → (queue, spool, eventlog).
  */
-import type { DeliveryAttempt, DeliveryJob, MessageEnvelope, RecipientState, RemoteEndpoint, Route } from './model.js';
+import type {
+  DeliveryAttempt,
+  DeliveryJob,
+  MessageEnvelope,
+  RecipientState,
+  RemoteEndpoint,
+  Route,
+  TlsOutcome,
+} from './model.js';
 import type { ReplyData } from './reply.js';
 
 /** A message handed to the spool by the listener (or by internal inject). */
@@ -315,6 +323,32 @@ export interface ConfigReloaded {
   readonly applied: readonly string[];
 }
 
+/**
+ * One outbound TLS session decision and its result (RFC 8460 counts sessions, not messages): outbound
+ * publishes it for every host it tried under a policy, and MTA-STS discovery failures too.
+ */
+export interface TlsSessionReport {
+  /** Epoch ms. */
+  readonly at: number;
+  /** The recipient (policy) domain. */
+  readonly domain: string;
+  readonly outcome: TlsOutcome;
+  /** RFC 8460 §4.3 policy-string: the MTA-STS policy lines or the TLSA records, when a policy applied. */
+  readonly policyString?: readonly string[];
+  /** The MX host tried, and its address. */
+  readonly mxHost?: string;
+  readonly receivingIp?: string;
+  /** Words for failure-reason-code / additional-information. */
+  readonly detail?: string;
+}
+
+/** `tls.report`: the RFC 8460 report of one (domain, UTC day). */
+export interface TlsReportRequest {
+  readonly domain: string;
+  /** YYYY-MM-DD, UTC. */
+  readonly date: string;
+}
+
 /** Published events. */
 export interface Events {
   'message.spooled': MessageSpooled;
@@ -329,6 +363,7 @@ export interface Events {
   'config.reloaded': ConfigReloaded;
   'bounce.generated': BounceGenerated;
   'outbound.session_event': OutboundSessionEvent;
+  'tls.session': TlsSessionReport;
 }
 
 /** Requests: payload and result types; exactly one handler each. */
@@ -395,6 +430,8 @@ export interface Requests {
   };
   /** Every event-log record of one message, oldest first (`petrel message trace`); the event log owns its files. */
   'eventlog.trace': { payload: { readonly messageId: string }; result: readonly EventLogRecord[] };
+  /** The RFC 8460 JSON report of a domain for one UTC day, from the durable TLS counters (`petrel tls report`). */
+  'tls.report': { payload: TlsReportRequest; result: Readonly<Record<string, unknown>> };
 }
 
 /** One record of the event log as written (docs/logs.md names its fields: time, type, message_id, …). */
@@ -417,6 +454,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'config.reloaded',
   'bounce.generated',
   'outbound.session_event',
+  'tls.session',
 ];
 export const REQUEST_NAMES: readonly RequestName[] = [
   'spool.store',
@@ -442,4 +480,5 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'eventlog.trace',
   'cluster.status',
   'cluster.stats',
+  'tls.report',
 ];

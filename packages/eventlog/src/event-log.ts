@@ -15,6 +15,7 @@ import { Classifier } from '@petrel/bounce';
 import { EventFile, type EventFileOptions } from './event-file.js';
 import { LineFile } from './line-file.js';
 import { traceMessage } from './trace.js';
+import { TLSRPT_DIR, TlsReportStore } from './tls-report.js';
 import { attemptLines, bounceLine, failureLines, heartbeat, receptionLines, rejectLine } from './momentum-format.js';
 import {
   attemptRecords,
@@ -56,6 +57,8 @@ export class EventLog implements Service {
   private readonly bouncelog: LineFile | undefined;
   private readonly rejectlog: LineFile | undefined;
   private flusher: NodeJS.Timeout | undefined;
+  /** RFC 8460 counters per domain and day (tls-report.ts). */
+  private readonly tlsReports: TlsReportStore;
   private beat: NodeJS.Timeout | undefined;
 
   /**
@@ -78,6 +81,7 @@ export class EventLog implements Service {
     if (el.mainlog) this.mainlog = new LineFile(join(dir, MAINLOG_FILE), ctx.logger);
     if (el.bouncelog) this.bouncelog = new LineFile(join(dir, BOUNCELOG_FILE), ctx.logger);
     if (el.rejectlog) this.rejectlog = new LineFile(join(dir, REJECTLOG_FILE), ctx.logger);
+    this.tlsReports = new TlsReportStore(join(ctx.config.spool_dir, TLSRPT_DIR), ctx.logger);
   }
 
   async start(): Promise<void> {
@@ -103,6 +107,10 @@ export class EventLog implements Service {
         this.rejectlog?.write(rejectLine(ev));
       }),
       bus.subscribe('bounce.generated', (ev) => this.writeAll(bounceRecords(ev))),
+      bus.subscribe('tls.session', (ev) => this.tlsReports.record(ev)),
+      bus.handle('tls.report', async ({ domain, date }) =>
+        this.tlsReports.report(domain, date, this.ctx.config.hostname),
+      ),
     );
     if (this.flushIntervalMs > 0) {
       // Write errors are already reported once per burst by EventFile; nothing to add here.
@@ -121,6 +129,7 @@ export class EventLog implements Service {
     for (const off of this.undo.splice(0)) off();
     clearInterval(this.flusher);
     clearInterval(this.beat);
+    this.tlsReports.flush();
     await Promise.all([this.file.close(), ...this.lineFiles().map((f) => f.close())]);
   }
 

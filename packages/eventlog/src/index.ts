@@ -26,3 +26,4 @@ export {
   type EventType,
 } from './records.js';
 export { attemptLines, bounceLine, failureLines, heartbeat, receptionLines, rejectLine } from './momentum-format.js';
+export { TlsReportStore, TLSRPT_DIR, dateOf } from './tls-report.js';

@@ -63,6 +63,14 @@ export interface EventRecord {
   /** TLS of the outbound connection, when it used STARTTLS. */
   readonly tls_version?: string;
   readonly tls_cipher?: string;
+  /** How TLS was decided: none, opportunistic, mta-sts or dane (docs/tls-policy.md). */
+  readonly tls_policy?: string;
+  /** success, failure or plaintext. */
+  readonly tls_result?: string;
+  /** RFC 8460 result type of a failure (certificate-host-mismatch, tlsa-invalid, …). */
+  readonly tls_failure?: string;
+  /** MTA-STS mode (enforce, testing) when tls_policy is mta-sts. */
+  readonly tls_mode?: string;
   /** `bounce`: spool id of the DSN that reports this recipient, and its Action. */
   readonly dsn_id?: string;
   readonly action?: string;
@@ -163,6 +171,10 @@ export function attemptRecords(a: DeliveryAttempt, classify?: ClassifyFn): Event
       size: job.size,
       tls_version: a.tls?.protocol,
       tls_cipher: a.tls?.cipher,
+      tls_policy: a.tlsPolicy?.policy,
+      tls_result: a.tlsPolicy?.result,
+      tls_failure: a.tlsPolicy?.failure,
+      tls_mode: a.tlsPolicy?.mode,
       // Ties the record to the connection's lines in a trace_file (petrel message trace).
       connection_id: a.connectionId,
     }),

@@ -3,12 +3,15 @@
  * one cannot be reached or refuses at greeting), honouring host_failure_retry marks.
  */
 import {
+  SmtpReply,
   Stage,
   type DeliveryOptions,
   type Logger,
   type RemoteEndpoint,
   type ReplyData,
   type RouteHost,
+  type TlsOutcome,
+  type TlsSessionReport,
 } from '@petrel/core';
 import {
   SmtpSession,
@@ -20,9 +23,16 @@ import {
 import type { HostFailures } from './host-failures.js';
 import { InternalReplies, boundedReply, noMxReachableAfter, sentByHost, tlsCause, withCause } from './outcomes.js';
 import type { HostsRoute } from './route.js';
+import { failureOf, openedOutcome, planTls, type TlsPlan } from './tls-plan.js';
 
 export type ConnectResult =
-  | { readonly kind: 'connected'; readonly session: SmtpSession; readonly host: RouteHost }
+  | {
+      readonly kind: 'connected';
+      readonly session: SmtpSession;
+      readonly host: RouteHost;
+      /** How TLS was decided for the session and how it went. */
+      readonly tls: TlsOutcome;
+    }
   /**
    * No host accepted a session; every job of the queue gets `reply`, transient, at `stage`. `remote`
    * is the host whose reply (or TLS failure) that is, when one answered (RFC 3464 §2.3.6).
@@ -32,6 +42,8 @@ export type ConnectResult =
       readonly reply: ReplyData;
       readonly stage: number;
       readonly remote?: RemoteEndpoint;
+      /** The TLS policy failure behind the reply, when a policy refused the hosts. */
+      readonly tls?: TlsOutcome;
     }
   /** Asked to stop while connecting: nothing was reported, the caller releases what it holds. */
   | { readonly kind: 'stopped' };
@@ -51,6 +63,12 @@ export interface ConnectDeps {
   readonly listen?: (host: RouteHost) => (session: SmtpSession) => void;
   /** The client state machine (policy clientStates); default the shared one. */
   readonly machine?: StateMachine;
+  /** The recipient domain (MTA-STS / DANE reference identity, TLS reports). */
+  readonly domain?: string;
+  /** Trusted CAs for MX certificates under MTA-STS (roots + [tls_policy] mta_sts_ca_file); default Node's. */
+  readonly mtaStsCa?: readonly string[];
+  /** Told every host session decided under a TLS policy (TLS-RPT counts sessions, RFC 8460 §4). */
+  readonly onTls?: (report: Omit<TlsSessionReport, 'at' | 'domain'>) => void;
 }
 
 /** SessionOptions for one host of a route under the (binding, domain) policy. */
@@ -60,6 +78,7 @@ export function sessionOptions(
   policy: DeliveryOptions,
   logger: Logger,
   traceFile?: (direction: 'c' | 's', line: string) => void,
+  plan?: TlsPlan,
 ): SessionOptions {
   const opts: SessionOptions = {
     host: host.address,
@@ -73,6 +92,7 @@ export function sessionOptions(
     pipelining: true,
     chunking: policy.use_chunking,
     transform8bit: policy.transform_8bitmime_content,
+    ...plan?.options,
   };
   if (route.bindAddress !== undefined) opts.localAddress = route.bindAddress;
   // RFC 4954 AUTH to a smart host with the route's credentials (only over TLS: the client refuses plaintext).
@@ -116,15 +136,50 @@ export async function connectToRoute(
   let tlsFailure: { readonly err: SmtpSessionError; readonly host: RouteHost } | undefined;
   /** The last host that answered with words of its own (a refusal, garbage): what it sent is kept. */
   let answered: { readonly err: SmtpSessionError; readonly host: RouteHost } | undefined;
+  /** The last host a TLS policy refused before connecting, and why (RFC 8461 §4.1, RFC 7672 §2.2). */
+  let skipped: { readonly plan: TlsPlan; readonly host: RouteHost } | undefined;
+  let tried = 0;
+  let tlsOutcome: TlsOutcome | undefined;
+  const tell = (plan: TlsPlan, host: RouteHost, outcome: TlsOutcome, detail?: string): void => {
+    // TLS-RPT counters are kept for domains that publish a policy (or tried to: a failed MTA-STS
+    // discovery), not for every destination: a bulk sender reaches far more domains than care.
+    const reported = plan.policy === 'mta-sts' || plan.policy === 'dane' || route.mtaStsFailure !== undefined;
+    if (!reported) return;
+    deps.onTls?.({
+      outcome,
+      mxHost: host.name,
+      receivingIp: host.address,
+      ...(plan.policyString ? { policyString: plan.policyString } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+    });
+  };
   for (const host of deps.hostFailures.candidates(route.hosts)) {
     if (deps.isStopping()) return { kind: 'stopped' };
+    const plan = planTls(route, host, deps.domain ?? host.name, policy, deps.mtaStsCa);
+    if (plan.skip) {
+      const outcome = policyFailure(plan, plan.skip.failure);
+      tell(plan, host, outcome, plan.skip.detail);
+      tlsOutcome = outcome;
+      skipped = { plan, host };
+      deps.logger.info({ host: host.name, ip: host.address, ...plan.skip }, 'host not used under the TLS policy');
+      continue;
+    }
+    tried++;
     try {
-      const opts = sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host));
+      const opts = sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host), plan);
       if (deps.machine) opts.machine = deps.machine;
       const session = await open(opts, deps.listen?.(host));
       deps.hostFailures.clear(host.address);
-      return { kind: 'connected', session, host };
+      const tls = openedOutcome(plan, session.tls, session.tlsVerdict);
+      const v = session.tlsVerdict;
+      tell(plan, host, tls, v && !v.ok ? v.detail : plan.observed?.detail);
+      return { kind: 'connected', session, host, tls };
     } catch (err) {
+      if (err instanceof SmtpSessionError && isTlsFailure(err) && plan.policy !== 'none') {
+        const outcome = policyFailure(plan, failureOf(err));
+        tell(plan, host, outcome, err.cause instanceof Error ? err.cause.message : undefined);
+        tlsOutcome = outcome;
+      }
       if (err instanceof SmtpSessionError && !err.tryNextHost) {
         // A refusal the next MX would repeat (e.g. TLS required and verification failed): defer
         // the queue with the real reply rather than hammer every host.
@@ -133,7 +188,13 @@ export async function connectToRoute(
           { host: host.name, ip: host.address, reply, stage: err.stage },
           'session refused; not trying further hosts',
         );
-        return { kind: 'unreachable', reply, stage: err.stage, remote: endpoint(host) };
+        return {
+          kind: 'unreachable',
+          reply,
+          stage: err.stage,
+          remote: endpoint(host),
+          ...(tlsOutcome ? { tls: tlsOutcome } : {}),
+        };
       }
       last = { reply: err instanceof SmtpSessionError ? err.reply : InternalReplies.connectionClosed, host };
       if (err instanceof SmtpSessionError && isTlsFailure(err)) tlsFailure = { err, host };
@@ -159,6 +220,18 @@ export async function connectToRoute(
       reply: withCause(err.reply, tlsCause(err.cause)),
       stage: err.stage,
       remote: endpoint(host),
+      ...(tlsOutcome ? { tls: tlsOutcome } : {}),
+    };
+  }
+  // Every host was refused by the TLS policy before a connect: defer with 4.7.5, never downgrade
+  // (RFC 8461 §5: "MUST NOT deliver"; RFC 7672 §2.2).
+  if (skipped && tried === 0) {
+    const { plan, host } = skipped;
+    return {
+      kind: 'unreachable',
+      reply: new SmtpReply(451, `[internal] TLS policy refused ${host.name}: ${plan.skip!.detail}`, '4.7.5'),
+      stage: Stage.NOT_CONNECTED,
+      ...(tlsOutcome ? { tls: tlsOutcome } : {}),
     };
   }
   if (route.gateway && route.hosts.length === 1 && last) {
@@ -182,4 +255,14 @@ export async function connectToRoute(
   }
   // No host said anything (refused, unreachable, timed out): Momentum's text.
   return { kind: 'unreachable', reply: InternalReplies.noMxReachable, stage: Stage.NOT_CONNECTED };
+}
+
+/** A failed session (or unused host) under a TLS policy, as a TlsOutcome. */
+function policyFailure(plan: TlsPlan, failure: TlsOutcome['failure']): TlsOutcome {
+  return {
+    policy: plan.policy,
+    result: 'failure',
+    ...(failure ? { failure } : {}),
+    ...(plan.mode ? { mode: plan.mode } : {}),
+  };
 }

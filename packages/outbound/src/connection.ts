@@ -21,6 +21,7 @@ import {
   type ReplyData,
   type RouteHost,
   type ThrottleRegistry,
+  type TlsOutcome,
 } from '@petrel/core';
 import type { SmtpSession } from '@petrel/smtp-client';
 import { sendInBatches } from './batches.js';
@@ -34,6 +35,7 @@ import { takeConnectionToken } from './throttle-wait.js';
 import type { TraceFiles } from './trace.js';
 import { stripHeaders } from './strip-headers.js';
 import type { OutboundPolicy } from './policy-hooks.js';
+import type { MtaStsCa } from './tls-plan.js';
 
 /** Why a connection ended; the pool opens a replacement after 'recycle' and 'limit'. */
 export type ConnectionEnd =
@@ -78,6 +80,8 @@ export interface ConnectionEnv {
   readonly policy?: OutboundPolicy;
   /** Cluster connection limits (docs/scaling.md): a lease per connection, across nodes. */
   readonly connections?: ConnectionGate;
+  /** The service's MTA-STS CA reader (tls-plan.ts). */
+  readonly mtaStsCa?: MtaStsCa;
 }
 
 /** One open connection as `petrel domain` shows it (Momentum's per-connection SMTP state). */
@@ -98,6 +102,8 @@ export class DeliveryConnection {
   private session: SmtpSession | undefined;
   private host: RouteHost | undefined;
   private route: HostsRoute | undefined;
+  /** How TLS was decided for this connection's session (or the policy failure that prevented one). */
+  private tlsOutcome: TlsOutcome | undefined;
   private deliveries = 0;
   private lease: ConnectionLease | undefined;
 
@@ -168,7 +174,11 @@ export class DeliveryConnection {
       this.lease = await env.connections.acquire(key, policy.max_outbound_connections, env.stopped);
       if (!this.lease || env.isStopping()) return this.releaseAndStop(first);
     }
+    this.reportDiscoveryFailure(route);
     const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
+      domain: env.domain,
+      ...this.mtaStsCa(),
+      onTls: (r) => env.bus.publish('tls.session', { ...r, at: env.clock.now(), domain: env.domain }),
       hostFailures: env.hostFailures,
       logger: env.logger,
       isStopping: env.isStopping,
@@ -189,6 +199,7 @@ export class DeliveryConnection {
       this.session = c.session;
       this.host = c.host;
       this.route = route;
+      this.tlsOutcome = c.tls;
     }
     if (env.isStopping() || c.kind === 'stopped') return this.releaseAndStop(first);
     if (c.kind === 'unreachable') {
@@ -196,6 +207,7 @@ export class DeliveryConnection {
         { binding: env.binding, domain: env.domain, reply: c.reply },
         'no host reachable; draining the queue',
       );
+      if (c.tls) this.tlsOutcome = c.tls;
       await this.drain(first, 'transient', c.reply, c.stage, c.remote);
       return 'failed';
     }
@@ -303,8 +315,32 @@ export class DeliveryConnection {
       startedAt,
       finishedAt: this.env.clock.now(),
       ...(tls ? { tls: { protocol: tls.protocol, cipher: tls.cipher } } : {}),
+      ...(this.tlsOutcome ? { tlsPolicy: this.tlsOutcome } : {}),
       ...(session ? { remoteDsn: session.capabilities.has('DSN') } : {}),
       connectionId: this.env.connectionId,
+    });
+  }
+
+  /** The MTA-STS CA list for connectToRoute, when the config names a CA file. */
+  private mtaStsCa(): { mtaStsCa?: readonly string[] } {
+    const ca = this.env.mtaStsCa?.get(this.env.config.tlsPolicy?.mta_sts_ca_file);
+    return ca ? { mtaStsCa: ca } : {};
+  }
+
+  /**
+   * RFC 8460: a failed MTA-STS discovery (fetch error, invalid policy) is a failure of the domain's
+   * policy, reported once per connection (each is a session the policy should have covered).
+   */
+  private reportDiscoveryFailure(route: HostsRoute): void {
+    const f = route.mtaStsFailure;
+    if (!f) return;
+    const { env } = this;
+    env.bus.publish('tls.session', {
+      at: env.clock.now(),
+      domain: env.domain,
+      outcome: { policy: 'mta-sts', result: 'failure', failure: f.type },
+      ...(route.mtaSts ? { policyString: route.mtaSts.lines } : {}),
+      detail: f.detail,
     });
   }
 

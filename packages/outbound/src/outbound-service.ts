@@ -17,6 +17,7 @@ import { DeliveryConnection, type ConnectionEnd, type ConnectionInfo, type IdleW
 import { HOST_FAILURE_RETRY_MS, HostFailures } from './host-failures.js';
 import { JobLedger } from './job-ledger.js';
 import { Pool, type PoolHost } from './pool.js';
+import { MtaStsCa } from './tls-plan.js';
 import { TraceFiles } from './trace.js';
 import type { OutboundPolicySource } from './policy-hooks.js';
 
@@ -78,6 +79,7 @@ export class OutboundService implements Service, PoolHost {
   /** Resolves (and is replaced) on each `config.reloaded`. */
   private reloadSignal!: { promise: Promise<void>; resolve: () => void };
   private readonly traces: TraceFiles;
+  private readonly mtaStsCa = new MtaStsCa();
   private total = 0;
   private connectionSeq = 0;
   private stopping = false;
@@ -245,6 +247,7 @@ export class OutboundService implements Service, PoolHost {
       throttles: this.throttles,
       reloaded: () => this.reloadSignal.promise,
       traces: this.traces,
+      mtaStsCa: this.mtaStsCa,
       stopped: this.stopped,
       ...(this.options.openSession ? { open: this.options.openSession } : {}),
       ...(this.options.cluster?.connections ? { connections: this.options.cluster.connections } : {}),

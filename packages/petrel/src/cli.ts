@@ -16,6 +16,7 @@ import { registerInject } from './commands/inject.js';
 import { registerDomainVerbs } from './commands/domain-verbs.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerTls } from './commands/tls.js';
 import { registerDkim } from './commands/dkim.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
@@ -35,6 +36,7 @@ registerInject(program);
 registerDomainVerbs(program);
 registerPolicy(program);
 registerCluster(program);
+registerTls(program);
 registerDkim(program);
 
 try {

@@ -37,7 +37,13 @@ const RESTART_SECTIONS = [
 ] as const;
 
 /** Sections outside the scopes that routing rebuilds from on `config.reloaded`, by their file names. */
-const LIVE_SECTIONS = { routing: 'routing', bindingRules: 'binding_rule', bindingWeights: 'binding weight' } as const;
+const LIVE_SECTIONS = {
+  routing: 'routing',
+  bindingRules: 'binding_rule',
+  bindingWeights: 'binding weight',
+  // Read at each MTA-STS policy fetch and MX session (routing tls/discovery.ts, outbound tls-plan.ts).
+  tlsPolicy: 'tls_policy',
+} as const;
 
 /** Config data made comparable: Maps as objects, RegExps as their source. */
 function plain(v: unknown): unknown {

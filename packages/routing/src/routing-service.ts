@@ -25,6 +25,9 @@ import { buildJobs } from './jobs.js';
 import { checkSecretsReadable } from './secrets.js';
 import { RouteResolver, type RouteExplanation } from './route/route-resolver.js';
 import { SelfAddresses } from './route/self-addresses.js';
+import { createDaneResolver, createMtaStsResolver } from './tls/discovery.js';
+import type { DaneResolver } from './tls/dane.js';
+import type { MtaStsResolver } from './tls/mta-sts.js';
 
 export interface RoutingServiceOptions {
   /** DNS client; default: node:dns on the [dns] servers of the config. */
@@ -60,17 +63,30 @@ export class RoutingService implements Service {
   private derivedState: Derived;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly setBinding: SetBindingSource | undefined;
+  /** MTA-STS discovery and its policy cache: kept across reloads (the cache is per destination, not per config). */
+  private readonly mtaSts: MtaStsResolver | undefined;
+  /** DANE TLSA lookups with the AD bit; only with the default DNS client (a test's fake client has no wire). */
+  private readonly dane: DaneResolver | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly options: RoutingServiceOptions = {},
   ) {
     const clock = ctx.clock;
+    const client = options.dns ?? createDnsClient(ctx.config.dns);
     this.resolver = new CachingResolver({
-      client: options.dns ?? createDnsClient(ctx.config.dns),
+      client,
       now: () => clock.now(),
       ...(options.dnsCacheEntries !== undefined ? { maxEntries: options.dnsCacheEntries } : {}),
     });
+    this.mtaSts = createMtaStsResolver({
+      client,
+      dns: this.resolver,
+      config: () => ctx.config,
+      now: () => clock.now(),
+      logger: ctx.logger,
+    });
+    this.dane = options.dns ? undefined : createDaneResolver({ config: () => ctx.config, now: () => clock.now() });
     this.self = new SelfAddresses(ctx.config.listener.listen);
     this.derivedState = this.derive(ctx.config);
     this.setBinding = options.setBinding;
@@ -92,7 +108,14 @@ export class RoutingService implements Service {
     const weights = config.bindingWeights ?? new Map<string, number>();
     return {
       config,
-      routes: new RouteResolver({ config, dns: this.resolver, self: this.self, ...random }),
+      routes: new RouteResolver({
+        config,
+        dns: this.resolver,
+        self: this.self,
+        ...random,
+        ...(this.mtaSts ? { mtaSts: this.mtaSts } : {}),
+        ...(this.dane ? { dane: this.dane } : {}),
+      }),
       assigner: new Assigner({
         scopes: config.delivery,
         rules: this.options.rules ?? rulesFromConfig(config),

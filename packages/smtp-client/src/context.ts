@@ -7,6 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { Connection } from './connection.js';
 import { INTERNAL, type InternalReplyName } from './internal-replies.js';
 import type { TransactionState } from './transaction-state.js';
+import type { TlsVerdict } from './tls-auth.js';
 import type { Capabilities, SessionEvents, SessionOptions, TimeoutKey } from './types.js';
 
 export class StateContext {
@@ -26,6 +27,8 @@ export class StateContext {
   ehloRefused = false;
   /** TLS is up on this connection. */
   tlsInfo: { protocol: string; cipher: string } | undefined;
+  /** The verdict on the server under options.tlsAuth, once STARTTLS was tried (tls-auth.ts). */
+  tlsVerdict: TlsVerdict | undefined;
   /** Set after a failed handshake under tls=ifavailable with fallback: reconnect in plaintext. */
   skipStarttls = false;
   /** False after 421, a lost connection, a timeout or a malformed reply. */

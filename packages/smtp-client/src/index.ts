@@ -35,3 +35,4 @@ export { encodeBody, END_OF_DATA, type BodyBlock } from './body-encoder.js';
 export { xtext } from './xtext.js';
 export { downconvert, quotedPrintable, has8bit, type Downconverted } from './downconvert.js';
 export { BDAT_CHUNK } from './states/bdat.js';
+export { judgeTls, daneVerdict, peerChain, mxMatches, type TlsAuthPolicy, type TlsVerdict } from './tls-auth.js';

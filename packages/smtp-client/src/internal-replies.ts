@@ -24,6 +24,8 @@ export const INTERNAL = {
   binaryMime: '554 5.6.3 [internal] BINARYMIME needs CHUNKING and BINARYMIME, not available',
   eightBitRemains: '554 5.6.3 [internal] 8-bit content cannot be downconverted for a server without 8BITMIME',
   noBdatResponse: '451 4.4.2 [internal] no BDAT response',
+  /** A TLS policy (MTA-STS enforce, DANE) refused the server's certificate (RFC 8461 §5, RFC 7672 §2.2). */
+  tlsAuthFailed: '451 4.7.5 [internal] TLS authentication failed',
 } as const;
 
 export type InternalReplyName = keyof typeof INTERNAL;

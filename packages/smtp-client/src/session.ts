@@ -12,6 +12,7 @@ import { runPhase } from './runner.js';
 import { defaultStateMachine, type StateMachine } from './state-machine.js';
 import { TransactionState } from './transaction-state.js';
 import type { Capabilities, SessionOptions, Transaction, TransactionResult } from './types.js';
+import type { TlsVerdict } from './tls-auth.js';
 
 export class SmtpSession extends EventEmitter {
   private readonly ctx: StateContext;
@@ -60,6 +61,11 @@ export class SmtpSession extends EventEmitter {
 
   get tls(): { protocol: string; cipher: string } | undefined {
     return this.ctx.tlsInfo;
+  }
+
+  /** The verdict on the server under SessionOptions.tlsAuth; undefined without a policy or before STARTTLS. */
+  get tlsVerdict(): TlsVerdict | undefined {
+    return this.ctx.tlsVerdict;
   }
 
   get usable(): boolean {

@@ -3,6 +3,7 @@
  */
 import type { ReplyData } from '@petrel/core';
 import type { StateMachine } from './state-machine.js';
+import type { TlsAuthPolicy } from './tls-auth.js';
 
 /** Per-command reply waits in milliseconds (RFC 5321 §4.5.3.2; config defaults follow it). */
 export interface SessionTimeouts {
@@ -39,6 +40,11 @@ export interface SessionOptions {
   tlsFallback?: boolean;
   /** Trusted CA certificates (PEM) for tlsVerify 'ca'/'host'; default: Node's root store. */
   tlsCa?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /**
+   * Server authentication a TLS policy demands (MTA-STS, DANE): replaces tlsVerify; unless it only
+   * observes (MTA-STS testing) TLS is mandatory and a failed check ends the session (tls-auth.ts).
+   */
+  tlsAuth?: TlsAuthPolicy;
   auth?: { user: string; pass: string; allowPlaintext?: boolean };
   /** Default true: pipeline when the server advertises PIPELINING (RFC 2920). */
   pipelining?: boolean;

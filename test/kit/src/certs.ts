@@ -51,40 +51,59 @@ export function tempCert(cn = 'localhost'): TempCert {
   };
 }
 
-/** A self-signed CA and a server certificate for `cn` signed by it (openssl), written into dir. */
-export async function makeCerts(dir: string, cn: string): Promise<{ ca: string; cert: string; key: string }> {
+/** A throw-away CA (openssl) that issues server certificates for any names. */
+export interface TestCa {
+  /** The CA certificate (PEM file), to trust. */
+  readonly ca: string;
+  /** A key and a certificate for `names` (CN = the first, DNS subjectAltNames = all), signed by this CA. */
+  issue(names: readonly string[], opts?: { days?: number }): Promise<{ cert: string; key: string }>;
+}
+
+/** A self-signed CA in dir (ca.pem, ca-key.pem). */
+export async function makeTestCa(dir: string): Promise<TestCa> {
   const ca = join(dir, 'ca.pem');
   const caKey = join(dir, 'ca-key.pem');
-  const key = join(dir, 'srv-key.pem');
-  const csr = join(dir, 'srv.csr');
-  const cert = join(dir, 'srv.pem');
-  const ext = join(dir, 'ext.cnf');
-  const steps: string[][] = [
-    selfSignedArgs(caKey, ca, 'Petrel Test CA'),
-    ['req', ...EC_KEY, '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`],
-  ];
-  for (const a of steps) {
-    const r = await run('openssl', a);
-    if (r.code !== 0) throw new Error(`openssl ${a[0]}: ${r.stderr}`);
-  }
-  writeFileSync(ext, `subjectAltName=DNS:${cn}\n`);
-  const r = await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    ca,
-    '-CAkey',
-    caKey,
-    '-CAcreateserial',
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-extfile',
-    ext,
-  ]);
-  if (r.code !== 0) throw new Error(`openssl x509: ${r.stderr}`);
-  return { ca, cert, key };
+  const r0 = await run('openssl', selfSignedArgs(caKey, ca, 'Petrel Test CA'));
+  if (r0.code !== 0) throw new Error(`openssl req: ${r0.stderr}`);
+  let n = 0;
+  const issue = async (names: readonly string[], opts: { days?: number } = {}) => {
+    // srv.pem / srv-key.pem first (what makeCerts always wrote), then srv1.pem, srv2.pem, …
+    const stem = join(dir, n === 0 ? 'srv' : `srv${n}`);
+    n++;
+    const key = `${stem}-key.pem`;
+    const csr = `${stem}.csr`;
+    const cert = `${stem}.pem`;
+    const ext = `${stem}-ext.cnf`;
+    const r = await run('openssl', ['req', ...EC_KEY, '-keyout', key, '-out', csr, '-subj', `/CN=${names[0]}`]);
+    if (r.code !== 0) throw new Error(`openssl req: ${r.stderr}`);
+    writeFileSync(ext, `subjectAltName=${names.map((x) => `DNS:${x}`).join(',')}\n`);
+    const days = String(opts.days ?? 2);
+    const r2 = await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      days,
+      '-extfile',
+      ext,
+    ]);
+    if (r2.code !== 0) throw new Error(`openssl x509: ${r2.stderr}`);
+    return { cert, key };
+  };
+  return { ca, issue };
+}
+
+/** A self-signed CA and a server certificate for `cn` signed by it (openssl), written into dir. */
+export async function makeCerts(dir: string, cn: string): Promise<{ ca: string; cert: string; key: string }> {
+  const authority = await makeTestCa(dir);
+  const { cert, key } = await authority.issue([cn]);
+  return { ca: authority.ca, cert, key };
 }

@@ -5,7 +5,16 @@
 export { PEERS_DIR, AIO_SERVER, DNS_ZONE } from './paths.js';
 export { freePort, closedPort, waitFor, waitForPort, accepts } from './ports.js';
 export { startProc, run, stopChild, startPeerProc, readyWhen, type Proc } from './procs.js';
-export { makeCertificate, makeCerts, tempCert, writeCertificate, type TempCert } from './certs.js';
+export {
+  makeCertificate,
+  makeCerts,
+  makeTestCa,
+  tempCert,
+  writeCertificate,
+  type TempCert,
+  type TestCa,
+} from './certs.js';
+export { startMtaStsServer, mtaStsPolicy, type MtaStsServer, type PublishedPolicy } from './mta-sts-server.js';
 export {
   startSmtpSink,
   startSink,
@@ -36,3 +45,4 @@ export { startCountingProxy, startBlackHole, type CountingProxy, type BlackHole 
 export { ScriptedPeer, type PeerScript } from './scripted-peer.js';
 export { LinePeer } from './line-peer.js';
 export { startRedis, type Redis } from './redis.js';
+export { startDnssecWorld, tlsaSha256, type DnssecWorld, type TestZone } from './dnssec.js';

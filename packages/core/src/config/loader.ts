@@ -21,6 +21,7 @@ import {
   SPOOL_KEYS,
   CLUSTER_KEYS,
   type ClusterOptions,
+  TLS_POLICY_KEYS,
   type ListenerOptions,
   type OptionSpec,
   type RootOptions,
@@ -29,6 +30,7 @@ import {
   type ControlOptions,
   type BounceOptions,
   type EventlogOptions,
+  type TlsPolicyOptions,
   type DnsOptions,
   type SpoolOptions,
   type RoutingOptions,
@@ -65,6 +67,8 @@ export interface PetrelConfig extends RootOptions {
   readonly bounce: BounceOptions;
   /** [eventlog]: optional Momentum-format log files. */
   readonly eventlog: EventlogOptions;
+  /** [tls_policy]: MTA-STS fetching (docs/tls-policy.md). */
+  readonly tlsPolicy: TlsPolicyOptions;
   readonly scopes: ScopeTree;
   /** Resolves delivery options per (binding, domain) in Momentum's scope order. */
   readonly delivery: ScopeResolver;
@@ -420,6 +424,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'eventlog',
     'policy',
     'cluster',
+    'tls_policy',
     'dkim',
     'dkim_options',
   ];
@@ -481,6 +486,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       `expected more than heartbeat_interval (${formatDuration(cluster.heartbeat_interval)}), ` +
         `found ${formatDuration(cluster.node_ttl)}`,
     );
+  const tlsPolicy = v.section(['tls_policy'], TLS_POLICY_KEYS, tableAt('tls_policy'));
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
     if (!hp || !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hp.host))
@@ -599,6 +605,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     control: { ...control, socket: resolvePath(resolvePath(base, root.spool_dir), control.socket) },
     bounce,
     eventlog,
+    tlsPolicy,
     scopes,
     delivery: new ScopeResolver(scopes),
     routing,

@@ -14,6 +14,7 @@ import {
   DNS_KEYS,
   LISTENER_KEYS,
   SPOOL_KEYS,
+  TLS_POLICY_KEYS,
   CLUSTER_KEYS,
   ROOT_KEYS,
   DKIM_KEYS,
@@ -91,6 +92,13 @@ ${table(BOUNCE_KEYS)}
 ## [eventlog]
 
 ${table(EVENTLOG_KEYS)}
+
+## [tls_policy]
+
+MTA-STS policy fetching (RFC 8461); the per-scope switches \`mta_sts\` and \`dane\` are delivery
+options below. See docs/tls-policy.md.
+
+${table(TLS_POLICY_KEYS)}
 
 ## [cluster]
 

@@ -261,6 +261,28 @@ export const DELIVERY_OPTIONS = {
     doc: 'Under tls = "ifavailable", a failed handshake falls back to plaintext at once (true) or defers (false).',
     example: 'true',
   },
+  mta_sts: {
+    type: 'enum',
+    values: ['on', 'off'],
+    default: 'on',
+    scopes: ALL4,
+    doc:
+      'MTA-STS (RFC 8461) for MX deliveries: look up _mta-sts.<domain>, fetch and cache its policy, and under ' +
+      '"enforce" deliver only over TLS to MX hosts the policy names with a valid certificate (failures defer with ' +
+      '4.7.x). DANE wins where both apply (docs/tls-policy.md).',
+    example: '"on"',
+  },
+  dane: {
+    type: 'enum',
+    values: ['on', 'off'],
+    default: 'off',
+    scopes: ALL4,
+    doc:
+      'DANE (RFC 7672) for MX deliveries: TLSA lookups of _25._tcp.<mx host>, trusted only with the AD bit of a ' +
+      'validating resolver in [dns] servers; usable records make TLS mandatory and authenticated by them. Needs a ' +
+      'DNSSEC-validating resolver, hence off by default (docs/tls-policy.md).',
+    example: '"on"',
+  },
   use_chunking: {
     type: 'boolean',
     default: true,
@@ -877,6 +899,33 @@ export interface BindingRuleConfig {
   readonly binding_group?: string;
 }
 
+/** [tls_policy]: MTA-STS policy fetching and TLS reporting (docs/tls-policy.md). */
+export const TLS_POLICY_KEYS = {
+  mta_sts_port: {
+    type: 'integer',
+    default: 443,
+    min: 1,
+    doc: 'HTTPS port of mta-sts.<domain> policy fetches (RFC 8461 §3.3 says 443; tests use another).',
+    example: '443',
+  },
+  mta_sts_ca_file: {
+    type: 'string',
+    path: true,
+    default: undefined,
+    doc:
+      'Extra trusted CA certificates (PEM) for MTA-STS: the policy host and the MX certificates checked under a ' +
+      "policy; added to Node's root store. Relative to the config file.",
+    example: '"/etc/petrel/tls/extra-ca.pem"',
+  },
+  mta_sts_fetch_timeout: {
+    type: 'duration',
+    default: 10_000,
+    min: 100,
+    doc: 'Bound on one policy fetch (connect, TLS and body).',
+    example: '"10s"',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
 /** [spool]: the durable store (group commit, free-space guard, recovery). */
 export const SPOOL_KEYS = {
   min_free_space: {
@@ -1021,6 +1070,7 @@ export type ControlOptions = ValuesOf<typeof CONTROL_KEYS>;
 export type BounceOptions = ValuesOf<typeof BOUNCE_KEYS>;
 export type EventlogOptions = ValuesOf<typeof EVENTLOG_KEYS>;
 export type ClusterOptions = ValuesOf<typeof CLUSTER_KEYS>;
+export type TlsPolicyOptions = ValuesOf<typeof TLS_POLICY_KEYS>;
 
 /**
  * Keys of one [[dkim]] table: a signing key (RFC 6376, RFC 8463). @petrel/dkim validates them

@@ -48,7 +48,31 @@ export function hostLines(r: RouteExplanation): string[] {
         `${g.addresses.length ? g.addresses.map((a) => `${a.address}:${g.port}`).join(' ') : '(no usable address)'}`,
     );
   }
-  return lines;
+  return [...lines, ...tlsLines(r)];
+}
+
+/** The TLS policy a route carries (docs/tls-policy.md): MTA-STS policy or discovery failure, DANE per host. */
+function tlsLines(r: RouteExplanation): string[] {
+  const route = r.route;
+  if (route.kind !== 'hosts') return [];
+  const out: string[] = [];
+  if (route.mtaSts) out.push(`  mta-sts: ${route.mtaSts.mode} (id ${route.mtaSts.id}) mx ${route.mtaSts.mx.join(' ')}`);
+  if (route.mtaStsFailure)
+    out.push(`  mta-sts discovery failed: ${route.mtaStsFailure.type} (${route.mtaStsFailure.detail})`);
+  const seen = new Set<string>();
+  for (const h of route.hosts) {
+    if (!h.dane || seen.has(h.name)) continue;
+    seen.add(h.name);
+    const d = h.dane;
+    const what =
+      d.kind === 'tlsa'
+        ? `${d.records.length} usable TLSA record(s)`
+        : d.kind === 'unusable'
+          ? 'TLSA records, none usable (TLS required, unauthenticated)'
+          : `TLSA lookup failed (host not used): ${d.reason}`;
+    out.push(`  dane ${h.name}: ${what}`);
+  }
+  return out;
 }
 
 /** The human form: assignment, route, then one line per option with its scope. */

@@ -25,6 +25,8 @@ export interface DnsClient {
   resolve4(name: string): Promise<readonly AddressRecordData[]>;
   /** AAAA records. */
   resolve6(name: string): Promise<readonly AddressRecordData[]>;
+  /** TXT records, each as its character-strings (MTA-STS discovery); absent in clients that cannot. */
+  resolveTxt?(name: string): Promise<readonly (readonly string[])[]>;
 }
 
 /** Turns config entries "ip" / "ip:port" / "[v6]:port" into the form Resolver.setServers takes. */
@@ -54,6 +56,7 @@ export function createDnsClient(options: Pick<DnsOptions, 'servers' | 'timeout' 
     resolveMx: (name) => resolver.resolveMx(name),
     resolve4: (name) => resolver.resolve4(name, { ttl: true }),
     resolve6: (name) => resolver.resolve6(name, { ttl: true }),
+    resolveTxt: (name) => resolver.resolveTxt(name),
   };
 }
 

@@ -6,7 +6,14 @@
  * Port, EHLO name and source address come from the destination policy of the scopes.
  */
 import { isIP } from 'node:net';
-import { NetworkList, type DeliveryOptions, type PetrelConfig, type Route, type RouteHost } from '@petrel/core';
+import {
+  NetworkList,
+  type DeliveryOptions,
+  type HostDane,
+  type PetrelConfig,
+  type Route,
+  type RouteHost,
+} from '@petrel/core';
 import { parseRouteEntries } from '../config/route-entries.js';
 import type { CachingResolver } from '../dns/caching-resolver.js';
 import { ROUTING_REPLIES, loopsBackReply } from '../replies.js';
@@ -15,6 +22,8 @@ import { explainGateway, type GatewayHostExplained } from './gateway.js';
 import { explainMx, type MxExplanation } from './mx.js';
 import { explainRoutes, routesFailure, routesHosts, type RouteEntryExplained } from './routes.js';
 import type { SelfAddresses } from './self-addresses.js';
+import type { MtaStsDiscovery, MtaStsResolver } from '../tls/mta-sts.js';
+import type { DaneResolver } from '../tls/dane.js';
 
 /**
  * A RouteHost that carries its own port: gateway entries may name different ports, and core's
@@ -50,6 +59,10 @@ export interface RouteResolverOptions {
   readonly random?: () => number;
   /** Petrel's own listener addresses: hosts there are skipped (RFC 5321 §6.3); default none. */
   readonly self?: SelfAddresses;
+  /** MTA-STS discovery (RFC 8461) for MX routes of domains with `mta_sts = "on"`; default none. */
+  readonly mtaSts?: MtaStsResolver;
+  /** DANE TLSA lookups (RFC 7672) for MX hosts of domains with `dane = "on"`; default none. */
+  readonly dane?: DaneResolver;
 }
 
 /** Resolves and explains routes for (binding, domain) pairs from the config and the cached DNS. */
@@ -156,7 +169,10 @@ export class RouteResolver {
       return { ...base, source: 'address-literal', prohibited, self, route };
     }
 
+    // RFC 8461 applies to MX delivery: discovery runs beside the MX lookup (cached per domain).
+    const sts = policy.mta_sts === 'on' ? this.options.mtaSts?.discover(d) : undefined;
     const mx = await explainMx(dns, d, mxOptions);
+    const discovery = sts !== undefined ? await sts : undefined;
     if (mx.failure)
       return {
         ...base,
@@ -166,6 +182,7 @@ export class RouteResolver {
         self,
         route: { kind: 'failure', permanent: mx.failure.permanent, reply: mx.failure.reply },
       };
+    const dane = policy.dane === 'on' ? await this.daneOf(d, mx) : undefined;
     const hosts = mx.hosts.flatMap((h) =>
       h.addresses.map((a) => ({
         name: h.name,
@@ -173,10 +190,25 @@ export class RouteResolver {
         family: a.family,
         preference: h.preference,
         port: policy.remote_port,
+        ...(dane?.get(h.name) ? { dane: dane.get(h.name)! } : {}),
       })),
     );
-    const route = hostsRoute(hosts, false);
+    const route = withMtaSts(hostsRoute(hosts, false), discovery);
     return { ...base, source: 'mx', mx, prohibited, self, route };
+  }
+
+  /** RFC 7672 §2.2: the DANE state of each MX host, when the domain's MX answer is DNSSEC-secure. */
+  private async daneOf(domain: string, mx: MxExplanation): Promise<Map<string, HostDane> | undefined> {
+    const dane = this.options.dane;
+    if (!dane || !(await dane.mxSecure(domain))) return undefined;
+    const names = mx.hosts.filter((h) => h.addresses.length > 0).map((h) => h.name);
+    const states = await Promise.all(names.map((n) => dane.host(n)));
+    const out = new Map<string, HostDane>();
+    names.forEach((n, i) => {
+      const s = states[i];
+      if (s) out.set(n, s);
+    });
+    return out;
   }
 
   private readonly prohibitedLists = new Map<readonly string[], NetworkList>();
@@ -191,6 +223,16 @@ export class RouteResolver {
     }
     return list;
   }
+}
+
+/** The route with its MTA-STS policy and discovery failure, when discovery found either. */
+function withMtaSts(route: Route, discovery: MtaStsDiscovery | undefined): Route {
+  if (route.kind !== 'hosts' || !discovery || (!discovery.policy && !discovery.failure)) return route;
+  return {
+    ...route,
+    ...(discovery.policy ? { mtaSts: discovery.policy } : {}),
+    ...(discovery.failure ? { mtaStsFailure: discovery.failure } : {}),
+  };
 }
 
 /** RFC 4954 credentials for a gateway route, when both user and password are configured. */
