@@ -5,19 +5,7 @@ import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { startSink, swaks } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { request } from 'node:http';
-
-function scrape(socketPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ socketPath, path: '/metrics' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+import { scrape } from '../lib/metrics.js';
 
 // A hook that throws and a hook that never settles (past the module's 500 ms limit): each costs
 // its command 451 4.3.0, and the daemon keeps serving.

@@ -21,3 +21,20 @@ export async function sendAlone(port: number, id: string): Promise<string> {
     t.close();
   }
 }
+
+/** Sends one small message per recipient over one pooled nodemailer connection; each Message-ID is `<prefix-i@test.local>`. */
+export async function sendEach(port: number, recipients: readonly string[], prefix: string): Promise<void> {
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true });
+  try {
+    for (const [i, to] of recipients.entries())
+      await t.sendMail({
+        from: 'a@test.local',
+        to,
+        subject: `${prefix} ${i}`,
+        messageId: `<${prefix}-${i}@test.local>`,
+        text: 'x\n',
+      });
+  } finally {
+    t.close();
+  }
+}

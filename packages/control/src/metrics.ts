@@ -88,6 +88,25 @@ export class Metrics {
       buckets: [0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 14400, 86400, 432000],
       registers: [r],
     });
+    // kind (suspend, throttle, max_connections) and change (set, cleared, expired, restored): bounded labels.
+    const shapingChanges = new Counter({
+      name: 'petrel_shaping_changes_total',
+      help: 'Shaping state changes (docs/shaping.md), by kind and change',
+      labelNames: ['kind', 'change'],
+      registers: [r],
+    });
+    new Gauge({
+      name: 'petrel_shaping_states',
+      help: 'Shaping states in force (suspensions, throttles, connection limits), by kind',
+      labelNames: ['kind'],
+      registers: [r],
+      async collect() {
+        this.reset();
+        const states = await bus.request('shaping.list', {}).catch(() => []);
+        for (const kind of ['suspend', 'throttle', 'max_connections'] as const)
+          this.set({ kind }, states.filter((s) => s.kind === kind).length);
+      },
+    });
     undo.push(
       bus.subscribe('message.spooled', (e) => {
         if (!e.recovered) received.inc({ protocol: e.envelope.protocol });
@@ -105,6 +124,7 @@ export class Metrics {
         }
       }),
       bus.subscribe('outbound.session_event', (e) => clientEvents.inc({ event: e.event })),
+      bus.subscribe('shaping.changed', (e) => shapingChanges.inc({ kind: e.state.kind, change: e.change })),
       bus.subscribe('delivery.failed', (f) => {
         if (f.reason === 'expiration') expired.inc({ binding: f.job.binding }, f.indexes.length);
         else permanent.inc({ binding: f.job.binding, code: String(f.reply.code) }, f.indexes.length);

@@ -6,6 +6,7 @@ import {
   DEFAULT_BINDING,
   PetrelError,
   SmtpReply,
+  parseRate,
   type Bus,
   type PetrelConfig,
   type QueueCount,
@@ -233,6 +234,46 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', path: '/v1/suspensions', handle: (ctx) => ctx.bus.request('queue.suspensions', {}) },
+  { method: 'GET', path: '/v1/sites', handle: (ctx) => ctx.bus.request('queue.sites', {}) },
+  { method: 'GET', path: '/v1/shaping', handle: (ctx) => ctx.bus.request('shaping.list', {}) },
+  {
+    method: 'POST',
+    path: '/v1/shaping',
+    handle: (ctx, input) => {
+      onlyFields(input, ['kind', 'scope', 'binding', 'domain', 'site', 'durationMs', 'rate', 'connections', 'cause']);
+      const kind = str(input, 'kind');
+      const scope = str(input, 'scope');
+      if (kind !== 'suspend' && kind !== 'throttle' && kind !== 'max_connections')
+        throw new HttpError(400, 'BAD_FIELD', 'kind: expected suspend, throttle or max_connections');
+      if (scope !== 'binding+domain' && scope !== 'domain' && scope !== 'binding' && scope !== 'site')
+        throw new HttpError(400, 'BAD_FIELD', 'scope: expected binding+domain, domain, binding or site');
+      const rateText = str(input, 'rate');
+      const rate = rateText !== undefined ? parseRate(rateText) : undefined;
+      if (rateText !== undefined && rate === undefined)
+        throw new HttpError(400, 'BAD_FIELD', 'rate: expected "N/period" such as "10/60"');
+      const optional = {
+        binding: str(input, 'binding'),
+        domain: str(input, 'domain'),
+        site: str(input, 'site'),
+        durationMs: num(input, 'durationMs'),
+        connections: num(input, 'connections'),
+        cause: str(input, 'cause'),
+        rate,
+      };
+      const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
+      return ctx.bus.request('shaping.set', { kind, scope, source: 'operator', ...defined });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/shaping/clear',
+    handle: (ctx, input) => {
+      onlyFields(input, ['id']);
+      const id = str(input, 'id');
+      if (!id) throw new HttpError(400, 'BAD_FIELD', 'clear needs the id of a state (petrel shaping lists them)');
+      return ctx.bus.request('shaping.clear', { id });
+    },
+  },
   {
     method: 'GET',
     path: '/v1/cluster',

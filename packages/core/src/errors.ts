@@ -31,6 +31,8 @@ export const ErrorCodes = {
   PETREL_ERR_MTA_STS: 'an MTA-STS policy could not be fetched or is invalid',
   PETREL_ERR_DNSSEC_QUERY: 'a DNSSEC-aware DNS query (TLSA, AD bit) failed',
   PETREL_ERR_TLS_REPORT: 'a TLS report (RFC 8460) could not be produced or stored',
+  PETREL_ERR_SHAPING_RULES: 'a shaping rule file or warm-up schedule is invalid',
+  PETREL_ERR_SHAPING_STATE: 'a shaping state request is invalid or names no state',
   PETREL_ERR_DKIM_KEY: 'a DKIM private key cannot be read or is not a usable RSA or Ed25519 key',
   PETREL_ERR_DKIM_SIGN: 'a message cannot be DKIM-signed (for example it has no From: header field)',
 } as const;

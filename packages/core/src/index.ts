@@ -74,3 +74,25 @@ export type {
   QueueClusterPorts,
   OutboundClusterPorts,
 } from './cluster.js';
+export {
+  siteOf,
+  hostMatches,
+  siteMatches,
+  shapingStateId,
+  stateCovers,
+  type ShapingScopeKind,
+  type ShapingActionKind,
+  type ShapingActionConfig,
+  type ShapingDestinations,
+  type ShapingRuleConfig,
+  type SiteLimitConfig,
+  type ShapingRulesConfig,
+  type WarmupStep,
+  type WarmupConfig,
+  type ShapingState,
+  type ShapingChanged,
+  type SiteLearned,
+  type WarmupCounter,
+  type ShapingStore,
+} from './shaping.js';
+export { SHAPING_KEYS, type ShapingOptions } from './config/schema.js';

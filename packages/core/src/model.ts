@@ -196,6 +196,8 @@ export interface DeliveryAttempt {
   readonly remoteDsn?: boolean;
   /** The outbound connection that made the attempt (unique per process run), to join log lines. */
   readonly connectionId?: string;
+  /** The MX rollup site of the route the attempt used (core siteOf), when routing gave one. */
+  readonly site?: string;
 }
 
 /** A destination host that routing resolved. */
@@ -289,6 +291,8 @@ export type Route =
       readonly mtaSts?: MtaStsRoutePolicy;
       /** Why MTA-STS discovery failed (TLS-RPT sts-policy-fetch-error / sts-policy-invalid), when it did. */
       readonly mtaStsFailure?: { readonly type: TlsFailureType; readonly detail: string };
+      /** MX rollup site: the hosts' names as core's siteOf joins them (docs/shaping.md). */
+      readonly site?: string;
     }
   | {
       /** No delivery possible: a DNS failure, null MX, or policy. */

@@ -13,6 +13,8 @@ import type {
   TlsOutcome,
 } from './model.js';
 import type { ReplyData } from './reply.js';
+import type { Rate } from './config/units.js';
+import type { ShapingChanged, ShapingScopeKind, ShapingState, SiteLearned } from './shaping.js';
 
 /** A message handed to the spool by the listener (or by internal inject). */
 export interface StoreRequest {
@@ -146,6 +148,10 @@ export interface Suspension {
   readonly binding?: string;
   readonly domain?: string;
   readonly reason?: string;
+  /** Who set it (absent = operator); shaping rules and policy modules say so (docs/shaping.md). */
+  readonly source?: 'operator' | 'rule' | 'policy';
+  /** The shaping rule that set it. */
+  readonly rule?: string;
   readonly since: number;
   /** Epoch ms when it ends by itself; absent = until resumed. */
   readonly until?: number;
@@ -349,6 +355,37 @@ export interface TlsReportRequest {
   readonly date: string;
 }
 
+/** Published by queue when a suspension starts, is lifted, or ends by itself. */
+export interface SuspensionChanged {
+  readonly time: number;
+  readonly change: 'set' | 'lifted' | 'expired';
+  readonly suspension: Suspension;
+}
+
+/** One MX rollup site as `petrel queue --sites` shows it: its queues summed. */
+export interface SiteCount {
+  readonly site: string;
+  readonly binding: string;
+  readonly domains: readonly string[];
+  readonly active: number;
+  readonly delayed: number;
+  readonly inFlight: number;
+}
+
+/** `shaping.set`: a state set by an operator or a policy module (docs/shaping.md, docs/policy.md). */
+export interface ShapingSetRequest {
+  readonly kind: ShapingState['kind'];
+  readonly scope: ShapingScopeKind;
+  readonly binding?: string;
+  readonly domain?: string;
+  readonly site?: string;
+  readonly durationMs?: number;
+  readonly rate?: Rate;
+  readonly connections?: number;
+  readonly cause?: string;
+  readonly source: 'operator' | 'policy';
+}
+
 /** Published events. */
 export interface Events {
   'message.spooled': MessageSpooled;
@@ -364,6 +401,9 @@ export interface Events {
   'bounce.generated': BounceGenerated;
   'outbound.session_event': OutboundSessionEvent;
   'tls.session': TlsSessionReport;
+  'queue.suspension': SuspensionChanged;
+  'shaping.changed': ShapingChanged;
+  'routing.site': SiteLearned;
 }
 
 /** Requests: payload and result types; exactly one handler each. */
@@ -401,7 +441,14 @@ export interface Requests {
     result: readonly QueuedJobInfo[];
   };
   'queue.suspend': {
-    payload: QueueSelector & { readonly durationMs?: number; readonly reason?: string };
+    payload: QueueSelector & {
+      readonly durationMs?: number;
+      readonly reason?: string;
+      /** Restoring a stored suspension: its original start (epoch ms). */
+      readonly since?: number;
+      readonly source?: Suspension['source'];
+      readonly rule?: string;
+    };
     result: { readonly suspension: Suspension };
   };
   'queue.resume': { payload: QueueSelector; result: { readonly resumed: number } };
@@ -428,6 +475,14 @@ export interface Requests {
     payload: { readonly binding: string; readonly domain?: string };
     result: { readonly rebound: number };
   };
+  /** Queued mail per MX rollup site and binding (`petrel queue --sites`). */
+  'queue.sites': { payload: Record<string, never>; result: readonly SiteCount[] };
+  /** Every active shaping state, suspensions included (`petrel shaping`). */
+  'shaping.list': { payload: Record<string, never>; result: readonly ShapingState[] };
+  /** Sets (or replaces) a state; the result is the state in force. */
+  'shaping.set': { payload: ShapingSetRequest; result: ShapingState };
+  /** Lifts the state with this id (`petrel shaping clear`); `cleared` is 0 when there was none. */
+  'shaping.clear': { payload: { readonly id: string }; result: { readonly cleared: number } };
   /** Every event-log record of one message, oldest first (`petrel message trace`); the event log owns its files. */
   'eventlog.trace': { payload: { readonly messageId: string }; result: readonly EventLogRecord[] };
   /** The RFC 8460 JSON report of a domain for one UTC day, from the durable TLS counters (`petrel tls report`). */
@@ -455,6 +510,9 @@ export const EVENT_NAMES: readonly EventName[] = [
   'bounce.generated',
   'outbound.session_event',
   'tls.session',
+  'queue.suspension',
+  'shaping.changed',
+  'routing.site',
 ];
 export const REQUEST_NAMES: readonly RequestName[] = [
   'spool.store',
@@ -481,4 +539,8 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'cluster.status',
   'cluster.stats',
   'tls.report',
+  'queue.sites',
+  'shaping.list',
+  'shaping.set',
+  'shaping.clear',
 ];

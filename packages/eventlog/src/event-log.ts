@@ -20,6 +20,7 @@ import { attemptLines, bounceLine, failureLines, heartbeat, receptionLines, reje
 import {
   attemptRecords,
   bounceRecords,
+  shapingRecord,
   failureRecords,
   receptionRecords,
   rejectionRecord,
@@ -111,6 +112,7 @@ export class EventLog implements Service {
       bus.handle('tls.report', async ({ domain, date }) =>
         this.tlsReports.report(domain, date, this.ctx.config.hostname),
       ),
+      bus.subscribe('shaping.changed', (ev) => this.file.write(shapingRecord(ev))),
     );
     if (this.flushIntervalMs > 0) {
       // Write errors are already reported once per burst by EventFile; nothing to add here.

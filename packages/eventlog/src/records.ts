@@ -13,6 +13,7 @@ import {
   type MessageSpooled,
   type OutcomeStatus,
   type ReplyData,
+  type ShapingChanged,
 } from '@petrel/core';
 
 export type EventType =
@@ -22,7 +23,8 @@ export type EventType =
   | 'permanent_failure'
   | 'expiration'
   | 'rejection'
-  | 'bounce';
+  | 'bounce'
+  | 'shaping';
 
 /** Classifies a reply for a recipient domain (a @petrel/bounce Classifier's classify). */
 export type ClassifyFn = (reply: ReplyData, domain: string) => { readonly code: number; readonly name: string };
@@ -76,6 +78,19 @@ export interface EventRecord {
   readonly action?: string;
   /** `reception` written again at recovery because the first may have been lost (a possible duplicate). */
   readonly recovered?: boolean;
+  /** `shaping`: set, cleared, expired or restored; the state's id, kind, scope, source, rule, limits, times. */
+  readonly change?: string;
+  readonly state_id?: string;
+  readonly kind?: string;
+  readonly scope?: string;
+  readonly site?: string;
+  readonly source?: string;
+  readonly rule?: string;
+  readonly rate?: string;
+  readonly connections?: number;
+  /** ISO 8601: when the state started and when it ends by itself. */
+  readonly since?: string;
+  readonly until?: string;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -244,4 +259,30 @@ export function bounceRecords(b: BounceGenerated): EventRecord[] {
       action: b.action,
     }),
   );
+}
+
+/**
+ * One `shaping` record per change of a shaping state (docs/logs.md): `reply` is the cause (the
+ * remote reply that triggered a rule, or an operator's reason).
+ */
+export function shapingRecord(ev: ShapingChanged): EventRecord {
+  const s = ev.state;
+  return record({
+    time: iso(ev.time),
+    type: 'shaping',
+    change: ev.change,
+    state_id: s.id,
+    kind: s.kind,
+    scope: s.scope,
+    binding: s.binding,
+    domain: s.domain,
+    site: s.site,
+    source: s.source,
+    rule: s.rule,
+    reply: s.cause,
+    rate: s.rate ? `${s.rate.count}/${Math.round(s.rate.perMs / 1000)}s` : undefined,
+    connections: s.connections,
+    since: iso(s.since),
+    until: s.until !== undefined ? iso(s.until) : undefined,
+  });
 }

@@ -24,6 +24,7 @@ import type { HostFailures } from './host-failures.js';
 import { InternalReplies, boundedReply, noMxReachableAfter, sentByHost, tlsCause, withCause } from './outcomes.js';
 import type { HostsRoute } from './route.js';
 import { failureOf, openedOutcome, planTls, type TlsPlan } from './tls-plan.js';
+import type { Lease } from './connection-limits.js';
 
 export type ConnectResult =
   | {
@@ -32,7 +33,11 @@ export type ConnectResult =
       readonly host: RouteHost;
       /** How TLS was decided for the session and how it went. */
       readonly tls: TlsOutcome;
+      /** The per-IP connection lease held for this session (connection-limits.ts). */
+      readonly lease?: Lease;
     }
+  /** Every host was at its connection limit per IP (connection-limits.ts): nothing was tried. */
+  | { readonly kind: 'busy' }
   /**
    * No host accepted a session; every job of the queue gets `reply`, transient, at `stage`. `remote`
    * is the host whose reply (or TLS failure) that is, when one answered (RFC 3464 §2.3.6).
@@ -69,6 +74,8 @@ export interface ConnectDeps {
   readonly mtaStsCa?: readonly string[];
   /** Told every host session decided under a TLS policy (TLS-RPT counts sessions, RFC 8460 §4). */
   readonly onTls?: (report: Omit<TlsSessionReport, 'at' | 'domain'>) => void;
+  /** A lease per host before it is dialled (max_connections_per_ip); undefined = at its limit, skip it. */
+  readonly admit?: (host: RouteHost) => Lease | undefined;
 }
 
 /** SessionOptions for one host of a route under the (binding, domain) policy. */
@@ -139,6 +146,7 @@ export async function connectToRoute(
   /** The last host a TLS policy refused before connecting, and why (RFC 8461 §4.1, RFC 7672 §2.2). */
   let skipped: { readonly plan: TlsPlan; readonly host: RouteHost } | undefined;
   let tried = 0;
+  let full = 0;
   let tlsOutcome: TlsOutcome | undefined;
   const tell = (plan: TlsPlan, host: RouteHost, outcome: TlsOutcome, detail?: string): void => {
     // TLS-RPT counters are kept for domains that publish a policy (or tried to: a failed MTA-STS
@@ -164,6 +172,11 @@ export async function connectToRoute(
       deps.logger.info({ host: host.name, ip: host.address, ...plan.skip }, 'host not used under the TLS policy');
       continue;
     }
+    const lease = deps.admit?.(host);
+    if (deps.admit && lease === undefined) {
+      full++;
+      continue;
+    }
     tried++;
     try {
       const opts = sessionOptions(route, host, policy, deps.logger, deps.transcript?.(host), plan);
@@ -173,8 +186,9 @@ export async function connectToRoute(
       const tls = openedOutcome(plan, session.tls, session.tlsVerdict);
       const v = session.tlsVerdict;
       tell(plan, host, tls, v && !v.ok ? v.detail : plan.observed?.detail);
-      return { kind: 'connected', session, host, tls };
+      return { kind: 'connected', session, host, tls, ...(lease ? { lease } : {}) };
     } catch (err) {
+      lease?.release();
       if (err instanceof SmtpSessionError && isTlsFailure(err) && plan.policy !== 'none') {
         const outcome = policyFailure(plan, failureOf(err));
         tell(plan, host, outcome, err.cause instanceof Error ? err.cause.message : undefined);
@@ -210,6 +224,7 @@ export async function connectToRoute(
     }
   }
   if (deps.isStopping()) return { kind: 'stopped' };
+  if (tried === 0 && full > 0) return { kind: 'busy' };
   // A host that refused on TLS policy (451 4.7.5 / 4.7.6) gets that reply, its cause (e.g. the
   // certificate was not trusted), its stage and its address, so the event log and the bounce class
   // say why. A single smart host's own reply says more than "no MXs".

@@ -11,7 +11,6 @@ import {
   type Bus,
   type Clock,
   type ConnectionGate,
-  type ConnectionLease,
   type DeliveryJob,
   type DeliveryOptions,
   type Logger,
@@ -36,6 +35,7 @@ import type { TraceFiles } from './trace.js';
 import { stripHeaders } from './strip-headers.js';
 import type { OutboundPolicy } from './policy-hooks.js';
 import type { MtaStsCa } from './tls-plan.js';
+import type { ConnectionLimits, Lease } from './connection-limits.js';
 
 /** Why a connection ended; the pool opens a replacement after 'recycle' and 'limit'. */
 export type ConnectionEnd =
@@ -82,6 +82,8 @@ export interface ConnectionEnv {
   readonly connections?: ConnectionGate;
   /** The service's MTA-STS CA reader (tls-plan.ts). */
   readonly mtaStsCa?: MtaStsCa;
+  /** Site, per-IP and shaping connection limits (connection-limits.ts). */
+  readonly limits?: ConnectionLimits;
 }
 
 /** One open connection as `petrel domain` shows it (Momentum's per-connection SMTP state). */
@@ -105,7 +107,10 @@ export class DeliveryConnection {
   /** How TLS was decided for this connection's session (or the policy failure that prevented one). */
   private tlsOutcome: TlsOutcome | undefined;
   private deliveries = 0;
-  private lease: ConnectionLease | undefined;
+  /** Connection-limit leases held (site, IP), given back at close. */
+  private readonly leases: Lease[] = [];
+  /** The route's MX rollup site, on every attempt for the shaping rules. */
+  private site: string | undefined;
 
   constructor(private readonly env: ConnectionEnv) {}
 
@@ -170,28 +175,26 @@ export class DeliveryConnection {
     }
     // max_outbound_connections across the cluster: a lease before the connect, given back on close.
     if (env.connections) {
-      const key = `conn:${env.binding}\u0000${env.domain}`;
-      this.lease = await env.connections.acquire(key, policy.max_outbound_connections, env.stopped);
-      if (!this.lease || env.isStopping()) return this.releaseAndStop(first);
+      const clusterKey = `conn:${env.binding}\u0000${env.domain}`;
+      const lease = await env.connections.acquire(clusterKey, policy.max_outbound_connections, env.stopped);
+      if (lease) this.leases.push(lease);
+      if (!lease || env.isStopping()) return this.releaseAndStop(first);
     }
     this.reportDiscoveryFailure(route);
-    const c = await connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
-      domain: env.domain,
-      ...this.mtaStsCa(),
-      onTls: (r) => env.bus.publish('tls.session', { ...r, at: env.clock.now(), domain: env.domain }),
-      hostFailures: env.hostFailures,
-      logger: env.logger,
-      isStopping: env.isStopping,
-      ...(env.open ? { open: env.open } : {}),
-      transcript: (host) => env.traces.sink(policy.trace_file, env.connectionId, `${host.name} [${host.address}]`),
-      listen: (host) => (session) =>
-        bridgeSessionEvents(
-          session,
-          { binding: env.binding, domain: env.domain, host, connectionId: env.connectionId },
-          env,
-        ),
-      ...(env.policy?.machine ? { machine: env.policy.machine } : {}),
-    });
+    // The site's connection budget (MX rollup) and shaping max_connections: wait for room.
+    this.site = route.site;
+    const key = { binding: env.binding, domain: env.domain, ...(route.site !== undefined ? { site: route.site } : {}) };
+    const siteLease = await this.leaseOrWait(() => env.limits?.tryAcquire(key) ?? { release: () => undefined });
+    if (siteLease === undefined) return this.releaseAndStop(first);
+    this.leases.push(siteLease);
+    let c: Awaited<ReturnType<typeof connectToRoute>>;
+    for (;;) {
+      c = await this.connect(route, first, policy, key);
+      if (c.kind !== 'busy') break;
+      // Every host is at its per-IP limit: wait for a connection to close, then try again.
+      if (!(await this.waitForRoom())) return this.releaseAndStop(first);
+    }
+    if (c.kind === 'connected' && c.lease) this.leases.push(c.lease);
     if (c.kind === 'connected') {
       // An EventEmitter 'error' with no listener would crash the process; the session reports
       // failures as results, so an error event is only logged.
@@ -222,6 +225,52 @@ export class DeliveryConnection {
       'connected',
     );
     return this.deliverLoop(first, c.session, policy);
+  }
+
+  /** Opens a session on the route (MX failover), each host dialled under its per-IP lease. */
+  private connect(
+    route: HostsRoute,
+    first: DeliveryJob,
+    policy: DeliveryOptions,
+    key: { readonly binding: string; readonly domain: string; readonly site?: string },
+  ): ReturnType<typeof connectToRoute> {
+    const { env } = this;
+    const limits = env.limits;
+    return connectToRoute(ehloFor(route, first, env.config.hostname), policy, {
+      domain: env.domain,
+      ...this.mtaStsCa(),
+      onTls: (r) => env.bus.publish('tls.session', { ...r, at: env.clock.now(), domain: env.domain }),
+      hostFailures: env.hostFailures,
+      logger: env.logger,
+      isStopping: env.isStopping,
+      ...(env.open ? { open: env.open } : {}),
+      transcript: (host) => env.traces.sink(policy.trace_file, env.connectionId, `${host.name} [${host.address}]`),
+      listen: (host) => (session) =>
+        bridgeSessionEvents(
+          session,
+          { binding: env.binding, domain: env.domain, host, connectionId: env.connectionId },
+          env,
+        ),
+      ...(env.policy?.machine ? { machine: env.policy.machine } : {}),
+      ...(limits ? { admit: (host: RouteHost) => limits.tryAcquire({ ...key, ip: host.address }) } : {}),
+    });
+  }
+
+  /** Takes a lease, waiting for room while there is none; undefined when the service stops first. */
+  private async leaseOrWait(take: () => Lease | undefined): Promise<Lease | undefined> {
+    for (;;) {
+      const lease = take();
+      if (lease !== undefined) return lease;
+      if (!(await this.waitForRoom())) return undefined;
+    }
+  }
+
+  /** Waits for a connection to close or a limit to change; false when the service is stopping. */
+  private async waitForRoom(): Promise<boolean> {
+    const { env } = this;
+    if (env.isStopping() || env.limits === undefined) return false;
+    await Promise.race([env.limits.freed(), env.stopped]);
+    return !env.isStopping();
   }
 
   private async deliverLoop(first: DeliveryJob, session: SmtpSession, policy: DeliveryOptions): Promise<ConnectionEnd> {
@@ -318,6 +367,7 @@ export class DeliveryConnection {
       ...(this.tlsOutcome ? { tlsPolicy: this.tlsOutcome } : {}),
       ...(session ? { remoteDsn: session.capabilities.has('DSN') } : {}),
       connectionId: this.env.connectionId,
+      ...(this.site !== undefined ? { site: this.site } : {}),
     });
   }
 
@@ -389,6 +439,15 @@ export class DeliveryConnection {
   private async close(): Promise<void> {
     // Anything this connection still holds (an unexpected throw) goes back to the queue.
     this.env.ledger.releaseOwner(this);
+    try {
+      await this.quit();
+    } finally {
+      // The site, IP and cluster leases go back only once the socket is closed: the limit is on open connections.
+      for (const l of this.leases.splice(0)) l.release();
+    }
+  }
+
+  private async quit(): Promise<void> {
     const { session } = this;
     try {
       if (!session) return;
@@ -397,9 +456,6 @@ export class DeliveryConnection {
     } catch (err) {
       this.env.logger.debug({ err }, 'quit failed');
       session?.destroy();
-    } finally {
-      // The connection is gone: the cluster's connection limit counts it no more.
-      this.lease?.release();
     }
   }
 }

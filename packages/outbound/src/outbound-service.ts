@@ -20,6 +20,7 @@ import { Pool, type PoolHost } from './pool.js';
 import { MtaStsCa } from './tls-plan.js';
 import { TraceFiles } from './trace.js';
 import type { OutboundPolicySource } from './policy-hooks.js';
+import { ConnectionLimits } from './connection-limits.js';
 
 /** Momentum's server_max_outbound_connections as shipped (reference §3). */
 export const DEFAULT_MAX_CONNECTIONS = 20_000;
@@ -80,6 +81,8 @@ export class OutboundService implements Service, PoolHost {
   private reloadSignal!: { promise: Promise<void>; resolve: () => void };
   private readonly traces: TraceFiles;
   private readonly mtaStsCa = new MtaStsCa();
+  /** Site, per-IP and shaping connection limits (docs/shaping.md). */
+  private readonly limits: ConnectionLimits;
   private total = 0;
   private connectionSeq = 0;
   private stopping = false;
@@ -100,6 +103,7 @@ export class OutboundService implements Service, PoolHost {
     this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock, options.cluster?.throttles);
     this.newReloadSignal();
     this.traces = new TraceFiles(ctx.logger);
+    this.limits = new ConnectionLimits(() => ctx.config);
     this.stopped = this.newStopSignal();
   }
 
@@ -136,6 +140,7 @@ export class OutboundService implements Service, PoolHost {
     this.stopping = false;
     const offDemand = this.ctx.bus.subscribe('queue.demand', (d) => this.onDemand(d));
     const offReload = this.ctx.bus.subscribe('config.reloaded', () => this.onReloaded());
+    const offShaping = this.ctx.bus.subscribe('shaping.changed', (ev) => this.limits.changed(ev));
     // Counters for the control API (`petrel summary`, /metrics): open connections, jobs in flight.
     const offStats = this.ctx.bus.handle('outbound.stats', () => {
       const s = this.stats();
@@ -149,6 +154,7 @@ export class OutboundService implements Service, PoolHost {
     this.unsubscribe = () => {
       offDemand();
       offReload();
+      offShaping();
       offStats();
     };
     this.logger.debug({ maxConnections: this.maxTotal }, 'started');
@@ -249,6 +255,7 @@ export class OutboundService implements Service, PoolHost {
       traces: this.traces,
       mtaStsCa: this.mtaStsCa,
       stopped: this.stopped,
+      limits: this.limits,
       ...(this.options.openSession ? { open: this.options.openSession } : {}),
       ...(this.options.cluster?.connections ? { connections: this.options.cluster.connections } : {}),
       // One policy snapshot per connection: a reload applies to connections opened after it.

@@ -17,6 +17,7 @@ import { registerDomainVerbs } from './commands/domain-verbs.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerTls } from './commands/tls.js';
+import { registerShaping } from './commands/shaping.js';
 import { registerDkim } from './commands/dkim.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
@@ -37,6 +38,7 @@ registerDomainVerbs(program);
 registerPolicy(program);
 registerCluster(program);
 registerTls(program);
+registerShaping(program);
 registerDkim(program);
 
 try {

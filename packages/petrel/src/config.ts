@@ -7,12 +7,14 @@
 import { loadConfig, type ConfigExtensions, type PetrelConfig } from '@petrel/core';
 import { bounceConfigExtensions } from '@petrel/bounce';
 import { routingConfigExtensions } from '@petrel/routing';
+import { shapingConfigExtensions } from '@petrel/shaping';
 import { dkimConfigExtensions } from '@petrel/dkim';
 
 /** Every config extension the daemon and CLI use. */
 export const CONFIG_EXTENSIONS: ConfigExtensions = {
   ...routingConfigExtensions,
   ...bounceConfigExtensions,
+  ...shapingConfigExtensions,
   ...dkimConfigExtensions,
 };
 

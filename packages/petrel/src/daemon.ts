@@ -10,6 +10,7 @@ import {
   type PetrelConfig,
   type Service,
   type ServiceContext,
+  type ShapingStore,
 } from '@petrel/core';
 import { ControlService } from '@petrel/control';
 import { reloadConfig, type ReloadResult } from './reload.js';
@@ -21,7 +22,8 @@ import { OutboundService } from '@petrel/outbound';
 import { ClusterService } from '@petrel/cluster';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
-import { Spool } from '@petrel/spool';
+import { Spool, openShapingStore } from '@petrel/spool';
+import { ShapingService } from '@petrel/shaping';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
 import { PolicyHost } from './policy/host.js';
 import { dkimSignerSource } from './dkim/signing.js';
@@ -112,6 +114,10 @@ export async function startDaemon(
     policy: policy.inboundSource,
     signer,
   });
+  // Shaping states and warm-up counters live in the spool database (docs/shaping.md), opened once,
+  // on first use by the queue's start (after the spool holds its lock), closed after every stop.
+  let shapingStore: ShapingStore | undefined;
+  const store = (): ShapingStore => (shapingStore ??= openShapingStore(config.spool_dir));
   // [cluster] redis: shared throttles, connection limits and suspensions (docs/scaling.md). A single
   // node builds none of it: the queue and outbound get no ports and keep their local code paths.
   const cluster = config.cluster.redis !== '' ? new ClusterService(ctx('cluster')) : undefined;
@@ -125,8 +131,11 @@ export async function startDaemon(
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
     new QueueManager(ctx('queue'), {
       connectionGoal: policy.connectionGoal,
+      shapingStore: store,
       ...(cluster ? { cluster: cluster.queuePorts } : {}),
     }),
+    // After the queue: restoring a suspension is a queue.suspend, before the spool replays mail.
+    new ShapingService(ctx('shaping'), { store }),
     new OutboundService(ctx('outbound'), {
       stopTimeoutMs: config.stop_timeout,
       policy: policy.outboundSource,
@@ -148,6 +157,7 @@ export async function startDaemon(
     }
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    shapingStore?.close();
     policy.stop();
     watchdog?.stop();
     throw err;
@@ -162,6 +172,7 @@ export async function startDaemon(
           logger.error({ err, service: s.name }, 'service failed to stop cleanly');
         }
       }
+      shapingStore?.close();
       policy.stop();
       watchdog?.stop();
       resolveStopped();

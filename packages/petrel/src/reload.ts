@@ -43,6 +43,8 @@ const LIVE_SECTIONS = {
   bindingWeights: 'binding weight',
   // Read at each MTA-STS policy fetch and MX session (routing tls/discovery.ts, outbound tls-plan.ts).
   tlsPolicy: 'tls_policy',
+  // Rules, site limits and warm-up schedules are read on use (shaping service, queue, outbound).
+  shaping: 'shaping',
 } as const;
 
 /** Config data made comparable: Maps as objects, RegExps as their source. */

@@ -26,6 +26,7 @@ import type {
   Policy,
   PolicyTools,
   SetBindingContext,
+  ShapingTools,
 } from './types.js';
 
 /** Answer of an inbound hook that failed (RFC 3463 4.3.0: other or undefined mail system status). */
@@ -44,11 +45,16 @@ export interface LoadedModule {
 }
 
 /** What the runner needs from its host. */
+const noShaping = (): Promise<never> => Promise.reject(new Error('shaping is not available here (no daemon)'));
+const NO_SHAPING: ShapingTools = { set: noShaping, clear: noShaping, list: noShaping };
+
 export interface PolicyEnv {
   readonly logger: Logger;
   readonly metrics: PolicyMetrics;
   /** Stores an injected message; absent where there is no spool (policy test): inject() then rejects. */
   readonly inject?: (message: InjectMessage) => Promise<{ readonly id: string }>;
+  /** Shaping states through the daemon's bus; absent where there is none (policy test): the calls reject. */
+  readonly shaping?: ShapingTools;
 }
 
 interface Entry {
@@ -115,6 +121,7 @@ export class PolicySet {
         log,
         inject: (message) =>
           env.inject ? env.inject(message) : Promise.reject(new Error('inject() is not available here (no spool)')),
+        shaping: env.shaping ?? NO_SHAPING,
       };
       for (const [hook, fn] of Object.entries(m.policy) as [HookName, Entry['fn']][]) {
         if (typeof fn !== 'function') continue;

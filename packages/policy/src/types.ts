@@ -4,6 +4,7 @@
  * Momentum's validation phases and hooks (reference §2, §10) with camelCase names.
  */
 import type { SmtpState } from '@petrel/smtp-client';
+import type { ShapingSetRequest, ShapingState } from '@petrel/core';
 
 // ---- shared ----------------------------------------------------------------------------------
 
@@ -43,6 +44,21 @@ export interface PolicyTools {
   readonly log: PolicyLogger;
   /** Stores a new message (see InjectMessage); resolves with its spool id once it is durable. */
   inject(message: InjectMessage): Promise<{ readonly id: string }>;
+  /** Traffic shaping states (docs/shaping.md): set, clear and list suspensions, throttles, connection limits. */
+  readonly shaping: ShapingTools;
+}
+
+/** What a policy module may do to shaping states; what it sets is logged with source `policy`. */
+export interface ShapingTools {
+  /**
+   * Sets (or replaces) a state, e.g. `{ kind: 'throttle', scope: 'domain', domain: 'x.com',
+   * rate: { count: 10, perMs: 60000 }, durationMs: 3600000 }`.
+   */
+  set(state: Omit<ShapingSetRequest, 'source'>): Promise<ShapingState>;
+  /** Lifts a state by id; resolves with how many were lifted (0 or 1). */
+  clear(id: string): Promise<{ readonly cleared: number }>;
+  /** Every state in force. */
+  list(): Promise<readonly ShapingState[]>;
 }
 
 /** The inbound SMTP session a hook runs in. */

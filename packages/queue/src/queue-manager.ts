@@ -20,6 +20,7 @@ import {
   type ReplyData,
   type Service,
   type ServiceContext,
+  type ShapingStore,
   type TakeRequest,
 } from '@petrel/core';
 import { defaultConnectionGoal, type ConnectionGoalFn } from './connection-goal.js';
@@ -31,6 +32,8 @@ import type { QueueAccess } from './queue-access.js';
 import { QUEUE_REPLIES } from './replies.js';
 import { decideRetry, expiresAt, retryWait } from './retry.js';
 import { Suspensions } from './suspensions.js';
+import { ShapingGate } from './shaping-gate.js';
+import { siteCounts } from './site-counts.js';
 
 /** Options of the queue manager beyond the config file. */
 export interface QueueManagerOptions {
@@ -46,6 +49,8 @@ export interface QueueManagerOptions {
   readonly random?: () => number;
   /** Shared throttles and suspensions of a cluster (docs/scaling.md); absent on a single node. */
   readonly cluster?: QueueClusterPorts;
+  /** Where warm-up counters survive restarts (docs/shaping.md); opened at start. */
+  readonly shapingStore?: () => ShapingStore;
 }
 
 /** One (binding, domain) as the CLI shows it (the bus type `queue.counts` returns). */
@@ -75,11 +80,14 @@ export class QueueManager implements Service {
   private readonly suspensions: Suspensions;
   /** Follows the live config: a reload's new rates apply at once (core's ThrottleRegistry). */
   private readonly throttles: ThrottleRegistry;
+  /** Shaping throttles, site throttles and warm-up budgets at take (shaping-gate.ts). */
+  private readonly shaping: ShapingGate;
+  private shapingStore: ShapingStore | undefined;
   private seq = 0;
 
   constructor(
     private readonly ctx: ServiceContext,
-    options: QueueManagerOptions = {},
+    private readonly options: QueueManagerOptions = {},
   ) {
     const jitter = options.retryJitter ?? 0;
     if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`retryJitter must be in [0, 1), got ${jitter}`);
@@ -92,12 +100,22 @@ export class QueueManager implements Service {
     const access = this.access();
     this.ops = new QueueOperations(access);
     this.suspensions = new Suspensions(access, options.cluster?.suspensions);
+    this.shaping = new ShapingGate(
+      ctx.clock,
+      () => ctx.config,
+      () => this.shapingStore,
+    );
   }
 
   async start(): Promise<void> {
     const { bus } = this.ctx;
     const ops = this.ops;
+    this.shapingStore = this.options.shapingStore?.();
+    this.shaping.warmup.load();
     this.undo.push(
+      bus.subscribe('routing.site', (ev) => this.shaping.siteLearned(ev)),
+      bus.subscribe('shaping.changed', (ev) => this.shaping.changed(ev)),
+      bus.handle('queue.sites', () => siteCounts(this.select({}), (d) => this.shaping.siteOf(d))),
       bus.subscribe('message.routed', (ev) => this.onRouted(ev)),
       bus.subscribe('delivery.attempted', (ev) => this.onAttempted(ev)),
       bus.subscribe('delivery.released', (ev) => this.onReleased(ev)),
@@ -122,6 +140,7 @@ export class QueueManager implements Service {
     this.timer.stop();
     this.demand.stop();
     this.suspensions.stop();
+    this.shaping.warmup.stop();
   }
 
   /** Per-(binding, domain) counts for the CLI and metrics: O(queues), never O(jobs). */
@@ -161,13 +180,18 @@ export class QueueManager implements Service {
     if (this.isHeld(q, q.policy(resolver))) return null;
     // outbound_throttle_messages (reference §3): no token, no job. The queue asks again (demand)
     // when the next token is due, through the one due timer: no polling.
-    const bucket = q.messageBucket(this.throttles);
-    if (bucket !== undefined && !bucket.tryTake()) {
-      const at = this.ctx.clock.now() + Math.max(1, bucket.waitMs());
+    // Shaping throttles, the site's throttle and the warm-up budget (shaping-gate.ts): asked
+    // first without using anything up, so a refusal there costs no config token.
+    const now = this.ctx.clock.now();
+    const shapingWait = this.shaping.wait(q.binding, q.domain, now);
+    const bucket = shapingWait > 0 ? undefined : q.messageBucket(this.throttles);
+    if (shapingWait > 0 || (bucket !== undefined && !bucket.tryTake())) {
+      const at = now + Math.max(1, shapingWait > 0 ? shapingWait : bucket!.waitMs());
       if (at < q.throttleWakeAt) q.throttleWakeAt = at;
       this.timer.schedule(q, at);
       return null;
     }
+    this.shaping.consume(q.binding, q.domain, now);
     const job = q.active.shift()!;
     q.inFlight++;
     this.inFlight.set(job.id, { job, queue: q });

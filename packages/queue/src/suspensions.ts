@@ -88,7 +88,10 @@ export class Suspensions {
       ...(req.binding !== undefined ? { binding: req.binding } : {}),
       ...(req.domain !== undefined ? { domain: req.domain.toLowerCase() } : {}),
       ...(req.reason !== undefined ? { reason: req.reason } : {}),
-      since: now,
+      ...(req.source !== undefined && req.source !== 'operator' ? { source: req.source } : {}),
+      ...(req.rule !== undefined ? { rule: req.rule } : {}),
+      // A suspension restored from the store keeps its start (docs/shaping.md).
+      since: req.since ?? now,
       ...(duration !== undefined ? { until: now + duration } : {}),
     };
     this.set(suspension);
@@ -108,10 +111,14 @@ export class Suspensions {
         suspension,
         this.q.clock.setTimer(Math.max(1, suspension.until - now), () => {
           this.timers.delete(suspension);
-          if (this.expire(suspension)) this.release(suspension);
+          if (this.expire(suspension)) {
+            this.announce('expired', suspension);
+            this.release(suspension);
+          }
         }),
       );
     }
+    this.announce('set', suspension);
     // Active mail of the suspended queues is held at once (Momentum: it stays queued).
     for (const q of this.q.select(suspension)) {
       if (!this.q.isHeld(q)) continue;
@@ -149,9 +156,15 @@ export class Suspensions {
     const s = this.remove(sel.binding, sel.domain?.toLowerCase());
     if (s === undefined) return { resumed: 0 };
     this.clearTimer(s);
+    this.announce('lifted', s);
     // What really went back to active: mail failed or rerouted while held is gone, and held mail
     // with a future retry time goes to delayed, so neither is counted.
     return { resumed: this.release(s) };
+  }
+
+  /** `queue.suspension`: the shaping service stores and logs every change (docs/shaping.md). */
+  private announce(change: 'set' | 'lifted' | 'expired', suspension: Suspension): void {
+    this.q.bus.publish('queue.suspension', { time: this.q.clock.now(), change, suspension });
   }
 
   stop(): void {

@@ -5,6 +5,7 @@
  */
 import {
   PetrelError,
+  siteOf,
   type DeliveryJob,
   type MessageEnvelope,
   type MessageSpooled,
@@ -52,6 +53,9 @@ interface Derived {
 }
 
 /** The routing service: `message.spooled` → `message.routed`, and the `routing.route` / `routing.assign` handlers. */
+/** Domains whose site is remembered (to publish `routing.site` only on news) before the map starts over. */
+const MAX_KNOWN_SITES = 100_000;
+
 export class RoutingService implements Service {
   readonly name = 'routing';
   private readonly resolver: CachingResolver;
@@ -62,6 +66,8 @@ export class RoutingService implements Service {
   private readonly self: SelfAddresses;
   private derivedState: Derived;
   private readonly unsubscribe: (() => void)[] = [];
+  /** domain → the site last published on `routing.site`. */
+  private readonly sites = new Map<string, string>();
   private readonly setBinding: SetBindingSource | undefined;
   /** MTA-STS discovery and its policy cache: kept across reloads (the cache is per destination, not per config). */
   private readonly mtaSts: MtaStsResolver | undefined;
@@ -147,9 +153,23 @@ export class RoutingService implements Service {
     while (this.unsubscribe.length > 0) this.unsubscribe.pop()!();
   }
 
-  /** The route of a (binding, domain); DNS failures come back as `kind: 'failure'` routes. */
-  route(req: RouteRequest): Promise<Route> {
-    return this.derived.routes.route(req.binding, req.domain);
+  /**
+   * The route of a (binding, domain); DNS failures come back as `kind: 'failure'` routes. A hosts
+   * route carries its MX rollup site (core siteOf: its host names), and the queue hears of a
+   * domain's site on `routing.site` when it is new or changed (docs/shaping.md "Sites").
+   */
+  async route(req: RouteRequest): Promise<Route> {
+    const route = await this.derived.routes.route(req.binding, req.domain);
+    if (route.kind !== 'hosts') return route;
+    const site = siteOf(route.hosts.map((h) => h.name));
+    const domain = req.domain.toLowerCase();
+    if (this.sites.get(domain) !== site) {
+      // Bounded: a route cache of one-off domains must not grow this map without end.
+      if (this.sites.size >= MAX_KNOWN_SITES) this.sites.clear();
+      this.sites.set(domain, site);
+      this.ctx.bus.publish('routing.site', { domain, site, hosts: route.hosts.map((h) => h.name) });
+    }
+    return { ...route, site };
   }
 
   /** The route and how it was reached (gateway entries or MX hosts with preferences and addresses). */

@@ -9,3 +9,4 @@ export type { FreeSpaceProbe } from './free-space.js';
 export { SPOOL_DB_FILE } from './database.js';
 export { SPOOL_LOCK_FILE, SPOOL_PID_FILE } from './spool-lock.js';
 export { SPOOL_RESERVE_FILE } from './space-reserve.js';
+export { openShapingStore } from './shaping-store.js';

@@ -36,3 +36,19 @@ export async function startAio(dir: string, host: string, port: number, extra: r
   const files = (): string[] => dumpedFiles(dumpDir);
   return { host, port, dumpDir, files, messages: () => files().map((f) => readFileSync(f)), stop: peer.stop };
 }
+
+/** What aio-server.py --stats FILE records, as the MX saw it. */
+export interface AioStats {
+  readonly connections: number;
+  readonly current: number;
+  readonly max_concurrent: number;
+  /** Epoch seconds of each connect. */
+  readonly opened: readonly number[];
+  /** Epoch seconds of each MAIL FROM accepted. */
+  readonly mails: readonly number[];
+}
+
+/** Reads aio-server.py's --stats file (written atomically after every connect and disconnect). */
+export function aioStats(file: string): AioStats {
+  return JSON.parse(readFileSync(file, 'utf8')) as AioStats;
+}

@@ -26,7 +26,7 @@ export {
   type DumpingPeer,
   type Sink,
 } from './smtp-sink.js';
-export { startAioServer, startAio, type Aio } from './aio.js';
+export { startAioServer, startAio, aioStats, type Aio, type AioStats } from './aio.js';
 export { startDnsmasq, startDns, type Dns, type Dnsmasq } from './dnsmasq.js';
 export { startPostfixInstance, type PostfixInstance } from './postfix-instance.js';
 export { startPostfix, startPostfixRelay, type Postfix, type PostfixOptions } from './postfix.js';

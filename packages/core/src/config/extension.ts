@@ -8,6 +8,7 @@
  */
 import type { BindingRuleConfig, BounceClassConfig, DkimKeyConfig, OptionSpec } from './schema.js';
 import type { BindingDef, BindingGroupDef } from './scopes.js';
+import type { ShapingRulesConfig, WarmupConfig } from '../shaping.js';
 
 /** What an extension may do with the loader: record errors at a key path, read positions, reuse the value checks. */
 export interface ConfigContext {
@@ -76,6 +77,13 @@ export interface ConfigExtensions {
    * parsed list of strings or undefined, since the routes/gateway precedence touches tables without routes.
    */
   readonly routes?: ConfigExtension<void, OptionTableEnv>;
+  /**
+   * `[shaping] rules_files` → `shaping.rules` (@petrel/shaping): called for every config, `raw` being the
+   * list of absolute paths (empty = the shipped rules); undefined after an error.
+   */
+  readonly shapingRules?: ConfigExtension<ShapingRulesConfig | undefined>;
+  /** `[[shaping.warmup]]` → `shaping.warmup` (@petrel/shaping); undefined after an error. */
+  readonly shapingWarmup?: ConfigExtension<readonly WarmupConfig[] | undefined>;
   /** `[[dkim]]` → `dkim` (@petrel/dkim): the signing keys, loaded; undefined after an error. */
   readonly dkim?: ConfigExtension<readonly DkimKeyConfig[] | undefined, DkimEnv>;
 }

@@ -31,6 +31,8 @@ import {
   type BounceOptions,
   type EventlogOptions,
   type TlsPolicyOptions,
+  SHAPING_KEYS,
+  type ShapingOptions,
   type DnsOptions,
   type SpoolOptions,
   type RoutingOptions,
@@ -53,6 +55,7 @@ import {
   type ScopeTree,
 } from './scopes.js';
 import { formatDuration, parseDuration, parseRate, parseSize } from './units.js';
+import type { ShapingRulesConfig } from '../shaping.js';
 
 export interface PetrelConfig extends RootOptions {
   /** The file the config came from. */
@@ -69,6 +72,8 @@ export interface PetrelConfig extends RootOptions {
   readonly eventlog: EventlogOptions;
   /** [tls_policy]: MTA-STS fetching (docs/tls-policy.md). */
   readonly tlsPolicy: TlsPolicyOptions;
+  /** [shaping]: keys, warm-up schedules and the validated rule files (docs/shaping.md). */
+  readonly shaping: ShapingOptions & { readonly rules: ShapingRulesConfig };
   readonly scopes: ScopeTree;
   /** Resolves delivery options per (binding, domain) in Momentum's scope order. */
   readonly delivery: ScopeResolver;
@@ -120,6 +125,8 @@ const EXPECT: Record<OptionSpec['type'], string> = {
   'network[]': 'a list of networks such as "127.0.0.0/8"',
   // Never shown by value(): the bounceClasses extension checks the whole value (extension.ts).
   'class[]': 'a list of tables',
+  // Never shown by value(): the shapingWarmup extension checks the whole value.
+  'warmup[]': 'a list of tables',
 };
 
 /** The keys of a table header, `domain."example.com"` → ["domain", "example.com"]: dots inside quotes do not split. */
@@ -286,6 +293,12 @@ export class Validator implements ConfigContext {
         if (!ext) return this.failAt(line, path, missingExtension('bounceClasses'));
         return ext.validate(v, this, undefined);
       }
+      case 'warmup[]': {
+        // The one warmup[] key is shaping.warmup, whose rules @petrel/shaping owns.
+        const ext = this.extensions.shapingWarmup;
+        if (!ext) return this.failAt(line, path, missingExtension('shapingWarmup'));
+        return ext.validate(v, this, undefined);
+      }
       default: {
         const never: never = spec.type;
         return never;
@@ -425,6 +438,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'policy',
     'cluster',
     'tls_policy',
+    'shaping',
     'dkim',
     'dkim_options',
   ];
@@ -583,6 +597,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     else v.failAt(v.arrayTableLines('binding_rule')[0], ['binding_rule'], missingExtension('bindingRules'));
   }
   const policy = parsePolicyEntries(v, doc.policy);
+  const shaping = parseShaping(v, tableAt('shaping'), extensions, bindings);
   const dkimOptions = v.section(['dkim_options'], DKIM_OPTIONS_KEYS, tableAt('dkim_options'));
   let dkim: readonly DkimKeyConfig[] = [];
   if (doc.dkim !== undefined) {
@@ -606,6 +621,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     bounce,
     eventlog,
     tlsPolicy,
+    shaping,
     scopes,
     delivery: new ScopeResolver(scopes),
     routing,
@@ -648,4 +664,28 @@ export function controlSocketOf(file: string): string {
   const control = isTable(doc.control) ? doc.control : {};
   const socket = typeof control.socket === 'string' ? control.socket : (CONTROL_KEYS.socket.default as string);
   return resolvePath(resolvePath(base, spool), socket);
+}
+
+/**
+ * [shaping]: its keys, the warm-up schedules (bindings checked here, the tables by @petrel/shaping)
+ * and the rule files, read and validated by @petrel/shaping's extension. Without that extension a
+ * file with no [shaping] table gets no rules; one that has the table is refused (missingExtension).
+ */
+function parseShaping(
+  v: Validator,
+  table: Record<string, unknown>,
+  extensions: ConfigExtensions,
+  bindings: ReadonlyMap<string, BindingDef>,
+): ShapingOptions & { readonly rules: ShapingRulesConfig } {
+  const keys = v.section(['shaping'], SHAPING_KEYS, table);
+  for (const w of keys.warmup)
+    if (!bindings.has(w.binding))
+      v.failAt(w.line, ['shaping', 'warmup', 'binding'], `expected a defined binding, found "${w.binding}"`);
+  const none: ShapingRulesConfig = { files: [], rules: [], sites: [] };
+  const ext = extensions.shapingRules;
+  if (!ext) {
+    if (Object.keys(table).length > 0) v.fail(['shaping'], missingExtension('shapingRules'));
+    return { ...keys, rules: none };
+  }
+  return { ...keys, rules: ext.validate(keys.rules_files, v, undefined) ?? none };
 }

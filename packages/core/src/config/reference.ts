@@ -17,6 +17,7 @@ import {
   TLS_POLICY_KEYS,
   CLUSTER_KEYS,
   ROOT_KEYS,
+  SHAPING_KEYS,
   DKIM_KEYS,
   DKIM_OPTIONS_KEYS,
   type OptionSpec,
@@ -99,6 +100,12 @@ MTA-STS policy fetching (RFC 8461); the per-scope switches \`mta_sts\` and \`dan
 options below. See docs/tls-policy.md.
 
 ${table(TLS_POLICY_KEYS)}
+## [shaping]
+
+Reply-driven traffic shaping, MX rollup sites, connection limits per site and per remote IP, IP
+warm-up (docs/shaping.md). The rule files' own format (\`[[rule]]\`, \`[[site]]\`) is described there.
+
+${table(SHAPING_KEYS)}
 
 ## [cluster]
 

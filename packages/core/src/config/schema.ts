@@ -5,6 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { WarmupConfig } from '../shaping.js';
 
 export type OptionType =
   | 'string'
@@ -18,7 +19,8 @@ export type OptionType =
   | 'string[]'
   | 'address[]'
   | 'network[]'
-  | 'class[]';
+  | 'class[]'
+  | 'warmup[]';
 
 export interface OptionSpec {
   readonly type: OptionType;
@@ -1028,6 +1030,48 @@ export const CLUSTER_KEYS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
+/** [shaping]: reply-driven traffic shaping, MX rollup sites, connection limits per IP (docs/shaping.md). */
+export const SHAPING_KEYS = {
+  rules_files: {
+    type: 'string[]',
+    path: true,
+    default: [],
+    doc:
+      'Shaping rule files (TOML, docs/shaping.md): [[rule]] entries that turn remote replies into suspensions, ' +
+      'throttles and connection limits, and [[site]] limits per MX host pattern; empty = the shipped ' +
+      'config/shaping.toml. Relative to the config file.',
+    example: '["shaping.toml", "my-shaping.toml"]',
+  },
+  site_max_connections: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    doc:
+      'Connections open at once per binding to one site (the domains whose MX hosts are the same, MX rollup) ' +
+      'when no [[site]] entry sets max_connections; 0 = no site limit.',
+    example: '50',
+  },
+  max_connections_per_ip: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    doc:
+      'Connections open at once per binding to one remote IP address when no [[site]] entry sets ' +
+      'max_connections_per_ip; 0 = no limit.',
+    example: '10',
+  },
+  warmup: {
+    type: 'warmup[]',
+    default: [],
+    doc:
+      'IP warm-up schedules, one [[shaping.warmup]] table per binding: binding, start ("YYYY-MM-DD", day 1), ' +
+      'per ("site" or "overall"), schedule (tables { day, hourly, daily }: from that day on, at most that many ' +
+      'messages per hour and per day), optional hour and day (window lengths, "1h" and "24h"). Mail over the ' +
+      'budget stays queued until the next window.',
+    example: '[{ binding = "ip1", start = "2026-12-01", schedule = [{ day = 1, hourly = 50, daily = 500 }] }]',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
 /**
  * One validated [[bounce.classes]] table: an operator bounce class. The rules (code range, built-in
  * codes, the categories) are @petrel/bounce's, which validates the table (its config extension).
@@ -1050,13 +1094,15 @@ type TypeOf<S extends OptionSpec> = S['type'] extends 'integer' | 'duration' | '
         ? { readonly count: number; readonly perMs: number } | undefined
         : S['type'] extends 'class[]'
           ? readonly BounceClassConfig[]
-          : S['type'] extends 'retries'
-            ? 'auto' | 'none' | number
-            : S['values'] extends readonly string[]
-              ? S['values'][number]
-              : S['default'] extends undefined
-                ? string | undefined
-                : string;
+          : S['type'] extends 'warmup[]'
+            ? readonly WarmupConfig[]
+            : S['type'] extends 'retries'
+              ? 'auto' | 'none' | number
+              : S['values'] extends readonly string[]
+                ? S['values'][number]
+                : S['default'] extends undefined
+                  ? string | undefined
+                  : string;
 
 export type ValuesOf<T extends Record<string, OptionSpec>> = { -readonly [K in keyof T]: TypeOf<T[K]> };
 
@@ -1071,6 +1117,7 @@ export type BounceOptions = ValuesOf<typeof BOUNCE_KEYS>;
 export type EventlogOptions = ValuesOf<typeof EVENTLOG_KEYS>;
 export type ClusterOptions = ValuesOf<typeof CLUSTER_KEYS>;
 export type TlsPolicyOptions = ValuesOf<typeof TLS_POLICY_KEYS>;
+export type ShapingOptions = ValuesOf<typeof SHAPING_KEYS>;
 
 /**
  * Keys of one [[dkim]] table: a signing key (RFC 6376, RFC 8463). @petrel/dkim validates them

@@ -1,6 +1,6 @@
 /** Queue verbs (Momentum mailq/showqueue/suspend/flush/fail/reroute/rebind; Postfix qshape). */
 import type { Command } from 'commander';
-import { parseDuration, type QueueCount, type QueuedJobInfo, type Suspension } from '@petrel/core';
+import { parseDuration, type QueueCount, type QueuedJobInfo, type SiteCount, type Suspension } from '@petrel/core';
 import { clientOptions, fail, withClient, EXIT_CONFIG, type ClientOptions } from './common.js';
 import { age, table } from './table.js';
 import { chunked } from './progress.js';
@@ -35,30 +35,34 @@ export function registerQueueVerbs(program: Command): void {
       .command('queue')
       .alias('mailq')
       .description('queues per (binding, domain): active, delayed, in flight, oldest'),
-  ).enablePositionalOptions();
-  queue.action((o: Scope) =>
-    withClient(
-      o,
-      (c) => c.get<(QueueCount & { connections: number })[]>('/v1/queue', sel(o)),
-      (rows) => {
-        const now = Date.now();
-        const sorted = [...rows].sort((a, b) => b.active + b.delayed - (a.active + a.delayed));
-        // Momentum's mailq columns: C open connections, A active, D delayed; IF jobs in flight.
-        return table(
-          ['Group/Binding', 'Domain', 'C', 'AQ', 'DQ', 'IF', 'Oldest', 'State'],
-          sorted.map((r) => [
-            `${r.bindingGroup}/${r.binding}`,
-            r.domain,
-            r.connections,
-            r.active,
-            r.delayed,
-            r.inFlight,
-            r.oldestReceivedAt ? age(now - r.oldestReceivedAt) : '-',
-            r.suspended ? 'suspended' : '',
-          ]),
-        );
-      },
-    ),
+  )
+    .option('--sites', 'per MX rollup site and binding instead (docs/shaping.md)')
+    .enablePositionalOptions();
+  queue.action((o: Scope & { sites?: boolean }) =>
+    o.sites
+      ? showSites(o)
+      : withClient(
+          o,
+          (c) => c.get<(QueueCount & { connections: number })[]>('/v1/queue', sel(o)),
+          (rows) => {
+            const now = Date.now();
+            const sorted = [...rows].sort((a, b) => b.active + b.delayed - (a.active + a.delayed));
+            // Momentum's mailq columns: C open connections, A active, D delayed; IF jobs in flight.
+            return table(
+              ['Group/Binding', 'Domain', 'C', 'AQ', 'DQ', 'IF', 'Oldest', 'State'],
+              sorted.map((r) => [
+                `${r.bindingGroup}/${r.binding}`,
+                r.domain,
+                r.connections,
+                r.active,
+                r.delayed,
+                r.inFlight,
+                r.oldestReceivedAt ? age(now - r.oldestReceivedAt) : '-',
+                r.suspended ? 'suspended' : '',
+              ]),
+            );
+          },
+        ),
   );
   clientOptions(queue.command('show').description('queued messages of a domain (showqueue)').argument('<domain>'))
     .option('-b, --binding <binding>', 'binding')
@@ -233,5 +237,18 @@ export function registerQueueVerbs(program: Command): void {
       (c) => c.post<{ rebound: number }>('/v1/rebind', { binding, ...(domain ? { domain } : {}) }),
       (r) => `Rebound ${r.rebound} messages.\n`,
     ),
+  );
+}
+
+/** `petrel queue --sites`: queued mail per MX rollup site and binding. */
+function showSites(o: ClientOptions): Promise<void> {
+  return withClient(
+    o,
+    (c) => c.get<SiteCount[]>('/v1/sites'),
+    (rows) =>
+      table(
+        ['Binding', 'Site', 'Domains', 'AQ', 'DQ', 'IF'],
+        rows.map((r) => [r.binding, r.site, r.domains.join(' '), r.active, r.delayed, r.inFlight]),
+      ),
   );
 }

@@ -38,6 +38,13 @@ async function rcpt(
   return r && `${r.code} ${r.enhanced} ${r.lines.join(' ')}`;
 }
 
+/** The examples do not touch shaping states. */
+const noShaping = {
+  set: () => Promise.reject(new Error('no')),
+  clear: () => Promise.reject(new Error('no')),
+  list: async () => [],
+};
+
 test('recipient-limits.mjs: a limited sender gets 452 4.5.3 past its limit, others do not', async () => {
   const set = await load('recipient-limits.mjs');
   assert.equal(await rcpt(set, 'newsletter@example.test', 'c@d.test', ['a@d.test']), undefined);
@@ -100,7 +107,12 @@ test('json-logger.mjs: observers append one JSON line per event', async () => {
   process.env.PETREL_POLICY_JSON_LOG = file;
   const set = await load('json-logger.mjs');
   const m = set.modules[0]!.policy;
-  const tools = { module: 'json-logger.mjs', log: silentLogger(), inject: async () => ({ id: '' }) };
+  const tools = {
+    module: 'json-logger.mjs',
+    log: silentLogger(),
+    inject: async () => ({ id: '' }),
+    shaping: noShaping,
+  };
   await m.onDelivery!({
     ...tools,
     messageId: 'M1',
@@ -146,6 +158,7 @@ test('dsn-notice.mjs: a permanent failure injects a notice from <> to the sender
       injected.push(x);
       return { id: 'N1' };
     },
+    shaping: noShaping,
     messageId: 'M1',
     recipient: 'gone@y.test',
     binding: 'default',

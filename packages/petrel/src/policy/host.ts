@@ -51,6 +51,11 @@ export class PolicyHost {
       logger: this.options.logger,
       metrics: this.metrics,
       inject: (m) => this.inject(m),
+      shaping: {
+        set: (state) => this.options.bus.request('shaping.set', { ...state, source: 'policy' }),
+        clear: (id) => this.options.bus.request('shaping.clear', { id }),
+        list: () => this.options.bus.request('shaping.list', {}),
+      },
     };
   }
 

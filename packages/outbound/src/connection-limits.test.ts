@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig, type PetrelConfig } from '@petrel/core';
+import { ConnectionLimits } from './connection-limits.js';
+
+function config(siteMax: number, perIp: number): PetrelConfig {
+  const base = parseConfig('', '/nonexistent/petrel.toml');
+  const sites = [{ name: 'big', file: 'f', mx: ['*.big.test'], maxConnections: 3 }];
+  return {
+    ...base,
+    shaping: {
+      ...base.shaping,
+      site_max_connections: siteMax,
+      max_connections_per_ip: perIp,
+      rules: { files: [], rules: [], sites },
+    },
+  };
+}
+
+test('domains of one site share its connection limit; another binding has its own', () => {
+  const limits = new ConnectionLimits(() => config(2, 0));
+  const site = 'mx1.shared.test';
+  const a = limits.tryAcquire({ binding: 'b1', domain: 'one.test', site });
+  const b = limits.tryAcquire({ binding: 'b1', domain: 'two.test', site });
+  assert.ok(a && b);
+  assert.equal(limits.tryAcquire({ binding: 'b1', domain: 'three.test', site }), undefined, 'site full');
+  assert.ok(limits.tryAcquire({ binding: 'b2', domain: 'one.test', site }), 'per binding');
+  a.release();
+  a.release();
+  assert.ok(limits.tryAcquire({ binding: 'b1', domain: 'three.test', site }), 'room again after one closed');
+  assert.equal(limits.openToSite('b1', site), 2);
+});
+
+test('a [[site]] entry sets the limit of the sites its MX pattern matches; per-IP limits count by address', () => {
+  const limits = new ConnectionLimits(() => config(1, 1));
+  const site = 'mx1.big.test,mx2.big.test';
+  for (let i = 0; i < 3; i++) assert.ok(limits.tryAcquire({ binding: 'b', domain: `d${i}.test`, site }));
+  assert.equal(limits.tryAcquire({ binding: 'b', domain: 'd3.test', site }), undefined);
+  const ip = limits.tryAcquire({ binding: 'b', domain: 'd.test', site, ip: '192.0.2.1' });
+  assert.ok(ip);
+  assert.equal(limits.tryAcquire({ binding: 'b', domain: 'e.test', site, ip: '192.0.2.1' }), undefined);
+  assert.ok(limits.tryAcquire({ binding: 'b', domain: 'e.test', site, ip: '192.0.2.2' }));
+});
+
+test('a max_connections state limits new connections of its scope until it ends; waiters wake on changes', async () => {
+  const limits = new ConnectionLimits(() => config(0, 0));
+  const state = {
+    id: 'max_connections:domain:x.test',
+    kind: 'max_connections' as const,
+    scope: 'domain' as const,
+    domain: 'x.test',
+    connections: 1,
+    source: 'rule' as const,
+    since: 0,
+  };
+  limits.changed({ time: 0, change: 'set', state });
+  assert.ok(limits.tryAcquire({ binding: 'b', domain: 'x.test', site: 's' }));
+  assert.equal(limits.tryAcquire({ binding: 'b2', domain: 'x.test', site: 's' }), undefined);
+  const woke = limits.freed();
+  limits.changed({ time: 1, change: 'expired', state });
+  await woke;
+  assert.ok(limits.tryAcquire({ binding: 'b2', domain: 'x.test', site: 's' }));
+});
