@@ -222,6 +222,20 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/queue', handle: (ctx, input) => queueWithConnections(ctx, selector(input)) },
   {
     method: 'GET',
+    path: '/v1/queue/shape',
+    handle: (ctx, input) => {
+      // Age bounds in ms, comma-separated, ascending (the CLI sends qshape's buckets).
+      const bounds = (str(input, 'bounds') ?? '')
+        .split(',')
+        .filter((b) => b !== '')
+        .map(Number);
+      if (bounds.some((b, i) => !Number.isFinite(b) || b < 0 || (i > 0 && b <= bounds[i - 1]!)))
+        throw new HttpError(400, 'BAD_FIELD', 'bounds: expected ascending numbers of milliseconds');
+      return ctx.bus.request('queue.shape', { ...selector(input), bounds });
+    },
+  },
+  {
+    method: 'GET',
     path: '/v1/queue/jobs',
     handle: (ctx, input) => {
       const limit = num(input, 'limit');

@@ -142,6 +142,11 @@ export interface QueueCount {
   readonly suspended: boolean;
   /** Reception time of the oldest queued job, epoch ms; 0 when empty. */
   readonly oldestReceivedAt: number;
+  /**
+   * Present when part of the queue is swapped out: its jobs held in memory (active + delayed + in
+   * flight, at most max_resident_active_queue); the rest of active + delayed waits in the swap file.
+   */
+  readonly resident?: number;
 }
 
 export interface Suspension {
@@ -155,6 +160,16 @@ export interface Suspension {
   readonly since: number;
   /** Epoch ms when it ends by itself; absent = until resumed. */
   readonly until?: number;
+}
+
+/** One (binding, domain) as `queue shape` (qshape) shows it: queued recipients by age. */
+export interface QueueShape {
+  readonly binding: string;
+  readonly domain: string;
+  /** Recipients queued (active, delayed, in flight, swapped). */
+  readonly recipients: number;
+  /** Recipients by age since reception: [0] younger than bounds[0], …, last: at least the last bound. */
+  readonly byAge: readonly number[];
 }
 
 /** One queued job as `showqueue` lists it. */
@@ -440,6 +455,8 @@ export interface Requests {
     payload: QueueSelector & { readonly limit?: number; readonly offset?: number };
     result: readonly QueuedJobInfo[];
   };
+  /** qshape from counters kept per reception second: O(queues × seconds), never O(jobs). */
+  'queue.shape': { payload: QueueSelector & { readonly bounds: readonly number[] }; result: readonly QueueShape[] };
   'queue.suspend': {
     payload: QueueSelector & {
       readonly durationMs?: number;
@@ -528,6 +545,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'policy.stats',
   'queue.counts',
   'queue.jobs',
+  'queue.shape',
   'queue.suspend',
   'queue.resume',
   'queue.suspensions',

@@ -8,6 +8,69 @@ import type { DeliveryJob, DeliveryOptions, ScopeResolver, ThrottleRegistry, Tok
 import { MinHeap } from './min-heap.js';
 import { RingDeque } from './ring-deque.js';
 
+/**
+ * Jobs held in memory by every queue together (active + delayed + in flight), for the
+ * `max_resident_messages` cap. The queues' own containers keep it, so that no path that adds or
+ * removes a job can forget to.
+ */
+export interface Residency {
+  total: number;
+}
+
+/** The active FIFO, counting its jobs into the residency tally. */
+class CountedDeque<T> extends RingDeque<T> {
+  constructor(private readonly tally: Residency) {
+    super();
+  }
+  override pushBack(value: T): void {
+    super.pushBack(value);
+    this.tally.total++;
+  }
+  override pushFront(value: T): void {
+    super.pushFront(value);
+    this.tally.total++;
+  }
+  override shift(): T | undefined {
+    const v = super.shift();
+    if (v !== undefined) this.tally.total--;
+    return v;
+  }
+  override removeWhere(pred: (value: T) => boolean): T[] {
+    const out = super.removeWhere(pred);
+    this.tally.total -= out.length;
+    return out;
+  }
+}
+
+/** The delayed heap, counting its entries into the residency tally. */
+class CountedHeap<T> extends MinHeap<T> {
+  constructor(
+    before: (a: T, b: T) => boolean,
+    private readonly tally: Residency,
+  ) {
+    super(before);
+  }
+  override push(value: T): void {
+    super.push(value);
+    this.tally.total++;
+  }
+  override pop(): T | undefined {
+    const v = super.pop();
+    if (v !== undefined) this.tally.total--;
+    return v;
+  }
+  override popLast(): T | undefined {
+    const v = super.popLast();
+    if (v !== undefined) this.tally.total--;
+    return v;
+  }
+  override removeWhere(pred: (value: T) => boolean): T[] {
+    const out = super.removeWhere(pred);
+    this.tally.total -= out.length;
+    return out;
+  }
+}
+
 /** A job waiting in the delayed queue until `at`. */
 export interface DelayedEntry {
   readonly at: number;
@@ -29,25 +92,53 @@ const earlier = (a: DelayedEntry, b: DelayedEntry): boolean => a.at < b.at || (a
  * bucket emptied.
  */
 class ReceptionIndex {
-  private readonly seconds = new Map<number, number>();
+  /** second → [jobs, recipients] received in it. */
+  private readonly seconds = new Map<number, [number, number]>();
   private min = Infinity;
   private stale = false;
 
-  add(receivedAt: number): void {
+  add(receivedAt: number, recipients: number): void {
     const s = Math.floor(receivedAt / 1000);
-    this.seconds.set(s, (this.seconds.get(s) ?? 0) + 1);
+    const n = this.seconds.get(s);
+    if (n === undefined) this.seconds.set(s, [1, recipients]);
+    else {
+      n[0]++;
+      n[1] += recipients;
+    }
     if (s < this.min) this.min = s;
   }
 
-  remove(receivedAt: number): void {
+  remove(receivedAt: number, recipients: number): void {
     const s = Math.floor(receivedAt / 1000);
     const n = this.seconds.get(s);
     if (n === undefined) return;
-    if (n > 1) this.seconds.set(s, n - 1);
-    else {
+    if (n[0] > 1) {
+      n[0]--;
+      n[1] -= recipients;
+    } else {
       this.seconds.delete(s);
       if (s === this.min) this.stale = true;
     }
+  }
+
+  /** Some recipients of a job finished while the job stays (a partial requeue). */
+  shrink(receivedAt: number, by: number): void {
+    const n = this.seconds.get(Math.floor(receivedAt / 1000));
+    if (n !== undefined) n[1] -= by;
+  }
+
+  /** Recipients by age at `now`: slot i counts ages below bounds[i]; the last slot the rest. */
+  shape(now: number, bounds: readonly number[]): { recipients: number; byAge: number[] } {
+    const byAge = new Array<number>(bounds.length + 1).fill(0);
+    let recipients = 0;
+    for (const [s, n] of this.seconds) {
+      const age = now - s * 1000;
+      let b = 0;
+      while (b < bounds.length && age >= bounds[b]!) b++;
+      byAge[b]! += n[1];
+      recipients += n[1];
+    }
+    return { recipients, byAge };
   }
 
   /** Epoch ms (second precision) of the oldest reception; 0 when empty. */
@@ -62,9 +153,16 @@ class ReceptionIndex {
 }
 
 export class DestinationQueue {
-  readonly active = new RingDeque<DeliveryJob>();
-  readonly delayed = new MinHeap<DelayedEntry>(earlier);
-  inFlight = 0;
+  readonly active: RingDeque<DeliveryJob>;
+  readonly delayed: MinHeap<DelayedEntry>;
+  private flying = 0;
+  /** Jobs of this queue swapped out to the swap file, counted as active or as delayed mail. */
+  swappedActive = 0;
+  swappedDelayed = 0;
+  /** Key of this queue in the swap file (0 = none yet). */
+  swapId = 0;
+  /** The earliest due time among the swapped jobs (∞ = none), for the due timer. */
+  swapDueAt = Infinity;
   /** Jobs that belong to this queue (active + delayed + in flight). */
   jobs = 0;
   /** The earliest due time this queue has an entry for in the due timer's heap; ∞ = none. */
@@ -84,7 +182,31 @@ export class DestinationQueue {
   constructor(
     readonly binding: string,
     readonly domain: string,
-  ) {}
+    private readonly tally: Residency = { total: 0 },
+  ) {
+    this.active = new CountedDeque(tally);
+    this.delayed = new CountedHeap(earlier, tally);
+  }
+
+  /** Jobs handed to connections and not reported yet (they count as resident). */
+  get inFlight(): number {
+    return this.flying;
+  }
+
+  set inFlight(n: number) {
+    this.tally.total += n - this.flying;
+    this.flying = n;
+  }
+
+  /** Jobs of this queue in memory: active, delayed and in flight. */
+  get resident(): number {
+    return this.active.length + this.delayed.size + this.flying;
+  }
+
+  /** Jobs of this queue in the swap file. */
+  get swapped(): number {
+    return this.swappedActive + this.swappedDelayed;
+  }
 
   /** The destination policy, re-read only when the resolver changes (config reload). */
   policy(resolver: ScopeResolver): DeliveryOptions {
@@ -108,13 +230,23 @@ export class DestinationQueue {
   /** A job becomes this queue's (routed, rerouted, rebound in). */
   enter(job: DeliveryJob): void {
     this.jobs++;
-    this.reception.add(job.receivedAt);
+    this.reception.add(job.receivedAt, job.recipients.length);
   }
 
   /** A job leaves this queue for good (finished, failed, moved out). */
   leave(job: DeliveryJob): void {
     this.jobs--;
-    this.reception.remove(job.receivedAt);
+    this.reception.remove(job.receivedAt, job.recipients.length);
+  }
+
+  /** A job that stays lost some recipients (delivered or failed): for `queue shape`. */
+  shrink(job: DeliveryJob, remaining: number): void {
+    this.reception.shrink(job.receivedAt, job.recipients.length - remaining);
+  }
+
+  /** Recipients of this queue by age (`queue shape`): O(distinct reception seconds). */
+  shape(now: number, bounds: readonly number[]): { recipients: number; byAge: number[] } {
+    return this.reception.shape(now, bounds);
   }
 
   /** Reception time of the oldest job (second precision), 0 when none. */
@@ -123,7 +255,7 @@ export class DestinationQueue {
   }
 
   get isEmpty(): boolean {
-    return this.active.length === 0 && this.delayed.size === 0 && this.inFlight === 0;
+    return this.active.length === 0 && this.delayed.size === 0 && this.flying === 0 && this.swapped === 0;
   }
 
   /** The due time of the first delayed job, if any. */

@@ -41,6 +41,14 @@ export class MinHeap<T> {
     return top;
   }
 
+  /**
+   * Removes and returns the last value of the array: a leaf, so the heap order holds without a
+   * sift (O(1)). Leaves are the later half of the heap: the resident window evicts from here.
+   */
+  popLast(): T | undefined {
+    return this.items.pop();
+  }
+
   /** In heap (not sorted) order; for counting and inspection only. */
   values(): readonly T[] {
     return this.items;

@@ -13,11 +13,13 @@ import {
   type QueueCount,
   type QueuedJobInfo,
   type QueueSelector,
+  type QueueShape,
   type ReplyData,
   type Requests,
 } from '@petrel/core';
 import type { DelayedEntry, DestinationQueue } from './destination-queue.js';
 import type { QueueAccess } from './queue-access.js';
+import type { ResidentWindow } from './resident-window.js';
 import { QUEUE_REPLIES } from './replies.js';
 import { expiresAt } from './retry.js';
 
@@ -28,7 +30,11 @@ const bySeq = (a: DelayedEntry, b: DelayedEntry): number => a.seq - b.seq;
 export class QueueOperations {
   private moveSeq = 0;
 
-  constructor(private readonly m: QueueAccess) {}
+  constructor(
+    private readonly m: QueueAccess,
+    /** The jobs beyond the resident window: read, taken out or flushed in the swap file. */
+    private readonly window: ResidentWindow,
+  ) {}
 
   counts(sel: QueueSelector): QueueCount[] {
     const config = this.m.config();
@@ -38,13 +44,23 @@ export class QueueOperations {
         binding: q.binding,
         bindingGroup: config.scopes.bindings.get(q.binding)?.group ?? 'default',
         domain: q.domain,
-        active: q.active.length,
-        delayed: q.delayed.size,
+        active: q.active.length + q.swappedActive,
+        delayed: q.delayed.size + q.swappedDelayed,
         inFlight: q.inFlight,
         suspended: this.m.isHeld(q),
         oldestReceivedAt: q.oldestReceivedAt,
+        // Only a queue larger than its window says so: otherwise all of it is in memory.
+        ...(q.swapped > 0 ? { resident: q.resident } : {}),
       });
     }
+    return out;
+  }
+
+  /** `queue shape` (qshape): recipients by age per queue, from the reception counters. */
+  shape(sel: Payload<'queue.shape'>): QueueShape[] {
+    const now = this.m.clock.now();
+    const out: QueueShape[] = [];
+    for (const q of this.m.select(sel)) out.push({ binding: q.binding, domain: q.domain, ...q.shape(now, sel.bounds) });
     return out;
   }
 
@@ -75,6 +91,10 @@ export class QueueOperations {
     for (const q of this.m.select(sel)) {
       for (const job of q.active) if (!add(job, 'active')) return out;
       for (const e of q.delayed.values()) if (!add(e.job, 'delayed')) return out;
+      // Beyond the resident window: read from the swap file a page at a time, in due order.
+      for (let offset = 0; offset < q.swapped; offset += 500) {
+        for (const s of this.window.peek(q, offset, 500)) if (!add(s.job, s.kind)) return out;
+      }
     }
     return out;
   }
@@ -100,6 +120,13 @@ export class QueueOperations {
         this.m.activate(q, job, 'back');
         requeued++;
       }
+      if (sel.messageId === undefined) requeued += this.window.flush(q, now);
+      else
+        for (const job of this.window.unswap(q, Infinity, sel.messageId)) {
+          q.leave(job);
+          this.m.admit({ ...job, nextAttemptAt: now });
+          requeued++;
+        }
       this.m.touch(q);
     }
     return { requeued };
@@ -112,9 +139,12 @@ export class QueueOperations {
     const limit = req.limit ?? Infinity;
     for (const q of this.m.select(req)) {
       if (failed >= limit) break;
-      const jobs = this.take(q, req.messageId, req.dryRun === true, limit - failed);
+      if (req.dryRun) {
+        failed += this.count(q, req.messageId, limit - failed);
+        continue;
+      }
+      const jobs = this.take(q, req.messageId, limit - failed);
       failed += jobs.length;
-      if (req.dryRun) continue;
       for (const job of jobs) {
         q.leave(job);
         this.m.fail(job, job.recipients, reply, job.lastReply, {
@@ -149,9 +179,12 @@ export class QueueOperations {
     for (const q of sources) {
       if (q.domain === to) continue;
       if (moved >= limit) break;
-      const jobs = this.take(q, undefined, req.dryRun === true, limit - moved);
+      if (req.dryRun) {
+        moved += this.count(q, undefined, limit - moved);
+        continue;
+      }
+      const jobs = this.take(q, undefined, limit - moved);
       moved += jobs.length;
-      if (req.dryRun) continue;
       for (const job of jobs) {
         q.leave(job);
         this.m.admit({ ...job, domain: to, id: `${job.messageId}/${job.binding}/${to}/rr${++this.moveSeq}` });
@@ -175,7 +208,7 @@ export class QueueOperations {
     }
     const taken: DeliveryJob[] = [];
     for (const q of [...this.m.select({ binding: req.binding, domain: req.domain })]) {
-      for (const job of this.take(q, undefined, false)) {
+      for (const job of this.take(q, undefined)) {
         q.leave(job);
         taken.push(job);
       }
@@ -203,24 +236,33 @@ export class QueueOperations {
     return { rebound };
   }
 
+  /** A dry run: how many queued jobs (of one message, if given) take() would take, at most `limit`. */
+  private count(q: DestinationQueue, messageId: string | undefined, limit: number): number {
+    const want = (job: DeliveryJob): boolean => messageId === undefined || job.messageId === messageId;
+    let n = 0;
+    for (const job of q.active) if (want(job)) n++;
+    for (const e of q.delayed.values()) if (want(e.job)) n++;
+    // Swapped jobs of a whole queue are a counter; one message's are looked up.
+    if (messageId === undefined) n += q.swapped;
+    else for (let o = 0; o < q.swapped; o += 1000) for (const s of this.window.peek(q, o, 1000)) if (want(s.job)) n++;
+    return Math.min(n, limit);
+  }
+
   /**
-   * Takes queued (not in-flight) jobs out of a queue: active in FIFO order, then delayed in
-   * due order. With `peek`, only counts them (dry run) and leaves the queue as it was.
+   * Takes queued (not in-flight) jobs out of a queue (of one message, if given), at most `limit`:
+   * active in FIFO order, then delayed and swapped ones in due order.
    */
-  /** The queue's jobs (of one message, if given), at most `limit`: active first, then delayed ones (heap order). */
-  private take(q: DestinationQueue, messageId: string | undefined, peek: boolean, limit = Infinity): DeliveryJob[] {
+  private take(q: DestinationQueue, messageId: string | undefined, limit = Infinity): DeliveryJob[] {
     let left = limit;
     // Stateful on purpose: the deque and heap test each job once, in order, so this takes the first `limit`.
     const match = (job: DeliveryJob): boolean => (messageId === undefined || job.messageId === messageId) && left-- > 0;
-    if (peek) {
-      const out: DeliveryJob[] = [];
-      for (const job of q.active) if (match(job)) out.push(job);
-      for (const e of q.delayed.values()) if (match(e.job)) out.push(e.job);
-      return out;
-    }
     const active = q.active.removeWhere(match);
     const delayed = q.delayed.removeWhere((e) => match(e.job)).sort((a, b) => a.at - b.at || a.seq - b.seq);
-    return active.concat(delayed.map((e) => e.job));
+    const swapped = this.window.unswap(q, Math.max(left, 0), messageId);
+    return active.concat(
+      delayed.map((e) => e.job),
+      swapped,
+    );
   }
 }
 

@@ -25,11 +25,12 @@ import {
 } from '@petrel/core';
 import { defaultConnectionGoal, type ConnectionGoalFn } from './connection-goal.js';
 import { DemandCoalescer } from './demand.js';
-import { DestinationQueue } from './destination-queue.js';
+import { DestinationQueue, type Residency } from './destination-queue.js';
 import { DueTimer } from './due-timer.js';
 import { QueueOperations } from './operations.js';
 import type { QueueAccess } from './queue-access.js';
 import { QUEUE_REPLIES } from './replies.js';
+import { ResidentWindow } from './resident-window.js';
 import { decideRetry, expiresAt, retryWait } from './retry.js';
 import { Suspensions } from './suspensions.js';
 import { ShapingGate } from './shaping-gate.js';
@@ -51,6 +52,8 @@ export interface QueueManagerOptions {
   readonly cluster?: QueueClusterPorts;
   /** Where warm-up counters survive restarts (docs/shaping.md); opened at start. */
   readonly shapingStore?: () => ShapingStore;
+  /** Directory of the swap file of the resident window; default spool_dir. */
+  readonly swapDir?: string;
 }
 
 /** One (binding, domain) as the CLI shows it (the bus type `queue.counts` returns). */
@@ -84,6 +87,10 @@ export class QueueManager implements Service {
   private readonly shaping: ShapingGate;
   private shapingStore: ShapingStore | undefined;
   private seq = 0;
+  /** Jobs in memory across all queues, kept by the queues' own containers. */
+  private readonly residency: Residency = { total: 0 };
+  /** max_resident_active_queue / max_resident_messages: the rest waits in the swap file. */
+  private readonly window: ResidentWindow;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -97,8 +104,23 @@ export class QueueManager implements Service {
     this.timer = new DueTimer(ctx.clock, (q, now) => this.onDue(q, now));
     this.demand = new DemandCoalescer((q) => this.publishDemand(q));
     this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock, options.cluster?.throttles);
+    this.window = new ResidentWindow(
+      {
+        logger: ctx.logger,
+        config: () => ctx.config,
+        now: () => ctx.clock.now(),
+        swapDir: () => options.swapDir ?? ctx.config.spool_dir,
+        nextSeq: () => this.seq++,
+        isHeld: (q) => this.isHeld(q, q.policy(ctx.config.delivery)),
+        place: (q, job, now) => this.place(q, job, q.policy(ctx.config.delivery), now),
+        schedule: (q, at) => this.timer.schedule(q, at),
+        expiry: (q, receivedAt) => expiresAt(receivedAt, q.policy(ctx.config.delivery)),
+        expire: (q, job) => this.expire(q, job),
+      },
+      this.residency,
+    );
     const access = this.access();
-    this.ops = new QueueOperations(access);
+    this.ops = new QueueOperations(access, this.window);
     this.suspensions = new Suspensions(access, options.cluster?.suspensions);
     this.shaping = new ShapingGate(
       ctx.clock,
@@ -108,6 +130,7 @@ export class QueueManager implements Service {
   }
 
   async start(): Promise<void> {
+    this.window.reset();
     const { bus } = this.ctx;
     const ops = this.ops;
     this.shapingStore = this.options.shapingStore?.();
@@ -124,6 +147,7 @@ export class QueueManager implements Service {
       bus.handle('queue.take', (req) => this.take(req)),
       bus.handle('queue.counts', (sel) => ops.counts(sel)),
       bus.handle('queue.jobs', (sel) => ops.jobs(sel)),
+      bus.handle('queue.shape', (sel) => ops.shape(sel)),
       bus.handle('queue.suspend', (req) => this.suspensions.suspend(req)),
       bus.handle('queue.resume', (sel) => this.suspensions.resume(sel)),
       bus.handle('queue.suspensions', () => this.suspensions.list()),
@@ -141,6 +165,12 @@ export class QueueManager implements Service {
     this.demand.stop();
     this.suspensions.stop();
     this.shaping.warmup.stop();
+    this.window.close();
+  }
+
+  /** Jobs held in memory by all queues (active, delayed, in flight); the rest is swapped out. */
+  get resident(): number {
+    return this.residency.total;
   }
 
   /** Per-(binding, domain) counts for the CLI and metrics: O(queues), never O(jobs). */
@@ -167,6 +197,15 @@ export class QueueManager implements Service {
     if (job.attempts > 0 && job.lastAttemptAt === undefined)
       job.lastAttemptAt = this.scheduledAttemptAt(job, policy, now);
     q.enter(job);
+    if (this.window.admits(q, job, policy, now)) this.place(q, job, policy, now);
+  }
+
+  /** A job counted in its queue goes into memory: held, delayed, active, or failed when expired. */
+  private place(q: DestinationQueue, job: DeliveryJob, policy: DeliveryOptions, now: number): void {
+    if (job.nextAttemptAt <= now && now >= expiresAt(job.receivedAt, policy)) {
+      this.expire(q, job);
+      return;
+    }
     if (this.isHeld(q, policy)) this.park(q, job, policy, now);
     else if (job.nextAttemptAt > now)
       this.delay(q, job, Math.min(job.nextAttemptAt, expiresAt(job.receivedAt, policy)));
@@ -175,7 +214,9 @@ export class QueueManager implements Service {
 
   private take(req: TakeRequest): DeliveryJob | null {
     const q = this.queues.get(req.binding)?.get(req.domain);
-    if (q === undefined || q.active.length === 0) return null;
+    if (q === undefined) return null;
+    if (q.active.length === 0 && q.swapped > 0) this.window.pageIn(q);
+    if (q.active.length === 0) return null;
     const resolver = this.ctx.config.delivery;
     if (this.isHeld(q, q.policy(resolver))) return null;
     // outbound_throttle_messages (reference §3): no token, no job. The queue asks again (demand)
@@ -206,6 +247,7 @@ export class QueueManager implements Service {
       const reply = a.outcomes.find((o) => o.status === 'transient')?.reply ?? job.lastReply;
       this.requeue(q, job, remaining, reply, a.remote);
     } else q.leave(job);
+    this.window.left(q);
     this.dropIfEmpty(q);
   }
 
@@ -229,6 +271,7 @@ export class QueueManager implements Service {
       else if (held) this.park(q, job, policy, now);
       else this.activate(q, job, 'back');
     }
+    this.window.due(q, now, held);
     if (q.throttleWakeAt <= now) {
       q.throttleWakeAt = Infinity;
       if (q.active.length > 0 && !held) this.demand.mark(q);
@@ -279,7 +322,10 @@ export class QueueManager implements Service {
       next.nextAttemptAt = nextAttemptAt;
       next.lastReply = lastReply;
       next.lastAttemptAt = now;
-    } else next = { ...job, recipients, attempts, nextAttemptAt, lastReply, lastAttemptAt: now };
+    } else {
+      q.shrink(job, recipients.length);
+      next = { ...job, recipients, attempts, nextAttemptAt, lastReply, lastAttemptAt: now };
+    }
     this.delay(q, next, nextAttemptAt);
     this.ctx.bus.publish('delivery.deferred', {
       job: next,
@@ -367,6 +413,8 @@ export class QueueManager implements Service {
 
   /** Re-checks a queue after its jobs changed outside the normal flow. */
   private touch(q: DestinationQueue): void {
+    this.window.released(q, this.ctx.clock.now());
+    this.window.left(q);
     const next = q.nextDue;
     if (next !== undefined) this.timer.schedule(q, next);
     if (q.active.length > 0) this.demand.mark(q);
@@ -415,16 +463,18 @@ export class QueueManager implements Service {
     const policy = q.policy(this.ctx.config.delivery);
     if (this.isHeld(q, policy)) return;
     const max = policy.max_outbound_connections;
+    // Swapped-out due jobs are backlog too: the goal sees the whole active queue, not the window.
+    const active = q.active.length + q.swappedActive;
     const raw = this.goal({
       binding: q.binding,
       domain: q.domain,
-      active: q.active.length,
+      active,
       inFlight: q.inFlight,
       maxOutboundConnections: max,
       aggressiveness: policy.connection_allocation_aggressiveness,
     });
     const goal = Number.isFinite(raw) ? Math.min(Math.max(Math.floor(raw), 0), max) : 0;
-    this.ctx.bus.publish('queue.demand', { binding: q.binding, domain: q.domain, active: q.active.length, goal });
+    this.ctx.bus.publish('queue.demand', { binding: q.binding, domain: q.domain, active, goal });
   }
 
   private queueFor(binding: string, domain: string): DestinationQueue {
@@ -435,7 +485,7 @@ export class QueueManager implements Service {
     }
     let q = byDomain.get(domain);
     if (q === undefined) {
-      q = new DestinationQueue(binding, domain);
+      q = new DestinationQueue(binding, domain, this.residency);
       byDomain.set(domain, q);
     }
     return q;
@@ -462,6 +512,7 @@ export class QueueManager implements Service {
     if (!q.isEmpty || q.throttleWakeAt !== Infinity) return;
     const byDomain = this.queues.get(q.binding);
     if (byDomain?.get(q.domain) !== q) return;
+    this.window.forget(q);
     byDomain.delete(q.domain);
     if (byDomain.size === 0) this.queues.delete(q.binding);
   }

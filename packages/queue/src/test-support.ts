@@ -10,6 +10,9 @@ import {
   type Events,
   type OutcomeStatus,
 } from '@petrel/core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueueManager, type QueueManagerOptions } from './queue-manager.js';
 
 export const S = 1000;
@@ -31,7 +34,9 @@ export async function harness(toml = '', options: QueueManagerOptions = {}): Pro
   const config = parseConfig(toml, '/nonexistent/petrel-queue-test.toml');
   const bus = new Bus();
   const clock = new ManualClock();
-  const queue = new QueueManager({ config, bus, clock, logger: silentLogger() }, options);
+  // The resident window's swap file goes to a directory of this test run (spool_dir does not exist).
+  const swapDir = options.swapDir ?? mkdtempSync(join(tmpdir(), 'petrel-queue-swap-'));
+  const queue = new QueueManager({ config, bus, clock, logger: silentLogger() }, { ...options, swapDir });
   await queue.start();
   const h: Harness = {
     bus,

@@ -144,7 +144,6 @@ export class Spool implements Service {
     let db: SpoolDatabase;
     try {
       db = openSpoolReader(this.dir);
-      this.loadCounts(db);
     } catch (err) {
       await backend.close().catch(() => undefined);
       lock.release();
@@ -197,10 +196,8 @@ export class Spool implements Service {
       }),
     );
     this.state = 'running';
-    this.logger.info(
-      { dir: this.dir, messages: this.counts.messages, pendingRecipients: this.counts.pendingRecipients },
-      'spool open',
-    );
+    // Counts are built by the recovery replay (no scan of the tables here): it logs them when done.
+    this.logger.info({ dir: this.dir }, 'spool open');
   }
 
   /**
@@ -387,6 +384,11 @@ export class Spool implements Service {
         logger: this.logger,
         chunkSize: this.settings.recoveryChunkSize,
         publish: (event) => this.ctx.bus.publish('message.spooled', event),
+        counted: (bytes, pending) => {
+          this.counts.messages++;
+          this.counts.bytes += bytes;
+          this.counts.pendingRecipients += pending;
+        },
         deleteFinished: (ids) => this.deleteFinished(ids),
         shouldStop: () => this.state !== 'running',
       });
@@ -420,13 +422,5 @@ export class Spool implements Service {
         );
       },
     });
-  }
-
-  private loadCounts(db: SpoolDatabase): void {
-    const m = db
-      .prepare<[], { n: number; bytes: number }>('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM messages')
-      .get();
-    const p = db.prepare<[], number>("SELECT count(*) FROM recipients WHERE status = 'pending'").pluck().get();
-    this.counts = { messages: m?.n ?? 0, pendingRecipients: p ?? 0, bytes: m?.bytes ?? 0, stored: 0 };
   }
 }

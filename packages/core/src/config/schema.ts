@@ -132,6 +132,17 @@ export const DELIVERY_OPTIONS = {
       'delayed_binding_domain_fuzz). 0 = the exact schedule.',
     example: '"64s"',
   },
+  max_resident_active_queue: {
+    type: 'integer',
+    default: 250,
+    min: 0,
+    scopes: ALL4,
+    doc:
+      'Jobs of one (binding, domain) queue kept in memory (active + delayed + in flight); the rest wait in the ' +
+      'swap file in the spool directory and are paged in by next-attempt time as the queue drains (Momentum ' +
+      'max_resident_active_queue). 0 = no limit.',
+    example: '250',
+  },
   suspend_delivery: {
     type: 'boolean',
     default: false,
@@ -500,6 +511,15 @@ export const ROOT_KEYS = {
       'supervisor restarts it; nothing acknowledged is lost (250 comes after fsync). 0 = no watchdog. See ' +
       'docs/policy.md.',
     example: '"60s"',
+  },
+  max_resident_messages: {
+    type: 'integer',
+    default: 32768,
+    min: 0,
+    doc:
+      'Jobs kept in memory by all queues together; beyond it new jobs wait in the swap file and queues are paged ' +
+      'in round-robin as others drain (Momentum max_resident_messages). 0 = no limit.',
+    example: '32768',
   },
   stop_timeout: {
     type: 'duration',

@@ -1,6 +1,13 @@
 /** Queue verbs (Momentum mailq/showqueue/suspend/flush/fail/reroute/rebind; Postfix qshape). */
 import type { Command } from 'commander';
-import { parseDuration, type QueueCount, type QueuedJobInfo, type SiteCount, type Suspension } from '@petrel/core';
+import {
+  parseDuration,
+  type QueueCount,
+  type QueuedJobInfo,
+  type QueueShape,
+  type SiteCount,
+  type Suspension,
+} from '@petrel/core';
 import { clientOptions, fail, withClient, EXIT_CONFIG, type ClientOptions } from './common.js';
 import { age, table } from './table.js';
 import { chunked } from './progress.js';
@@ -91,18 +98,17 @@ export function registerQueueVerbs(program: Command): void {
   scopeOpts(queue.command('shape').description('queued recipients by domain and age (qshape)')).action((o: Scope) =>
     withClient(
       o,
-      (c) => c.get<QueuedJobInfo[]>('/v1/queue/jobs', { ...sel(o), limit: 1_000_000 }),
-      (jobs) => {
-        const now = Date.now();
+      // The daemon counts recipients per reception second: the answer costs O(queues), not O(jobs).
+      (c) => c.get<QueueShape[]>('/v1/queue/shape', { ...sel(o), bounds: AGE_BUCKETS.join(',') }),
+      (shapes) => {
         const by = new Map<string, number[]>();
-        for (const j of jobs) {
-          const row = by.get(j.domain) ?? new Array<number>(AGE_BUCKETS.length + 2).fill(0);
-          const a = now - j.receivedAt;
-          let b = AGE_BUCKETS.findIndex((limit) => a < limit);
-          if (b < 0) b = AGE_BUCKETS.length;
-          row[0]! += j.recipients.length;
-          row[b + 1]! += j.recipients.length;
-          by.set(j.domain, row);
+        for (const s of shapes) {
+          const row = by.get(s.domain) ?? new Array<number>(AGE_BUCKETS.length + 2).fill(0);
+          row[0]! += s.recipients;
+          s.byAge.forEach((n, i) => {
+            row[i + 1]! += n;
+          });
+          by.set(s.domain, row);
         }
         const total = new Array<number>(AGE_BUCKETS.length + 2).fill(0);
         for (const r of by.values()) {
