@@ -69,7 +69,13 @@ export function sendError(res: ServerResponse, err: unknown): void {
   }
   if (isPetrelError(err)) {
     const status =
-      err.code === 'PETREL_ERR_BUS_NO_HANDLER' ? 503 : err.code === 'PETREL_ERR_SPOOL_NOT_FOUND' ? 404 : 400;
+      err.code === 'PETREL_ERR_BUS_NO_HANDLER'
+        ? 503
+        : err.code === 'PETREL_ERR_SPOOL_NOT_FOUND'
+          ? 404
+          : err.code === 'PETREL_ERR_CLUSTER_OFF'
+            ? 409
+            : 400;
     sendJson(res, status, { error: { code: err.code, message: err.message } });
     return;
   }

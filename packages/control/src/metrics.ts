@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { registerPolicyMetrics } from './policy-metrics.js';
 import { registerSuppressionMetrics } from './suppression-metrics.js';
 import { registerIntegrationMetrics } from './integration-metrics.js';
+import { registerClusterMetrics } from './cluster-metrics.js';
 import {
   SMTP_CLIENT_EVENT_NAMES,
   type Bus,
@@ -181,5 +182,6 @@ export class Metrics {
     registerPolicyMetrics(r, bus);
     registerSuppressionMetrics(r, bus, undo);
     registerIntegrationMetrics(r, bus);
+    registerClusterMetrics(r, bus);
   }
 }

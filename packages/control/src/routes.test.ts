@@ -163,3 +163,29 @@ test('Rejected Messages counts refused transactions only; refused connections ar
   assert.equal(c.totals.rejected, 1);
   assert.equal(c.totals.rejectedConnections, 2);
 });
+
+test('/v1/cluster on a node without [cluster] is PETREL_ERR_CLUSTER_OFF; with it, the cluster status', async () => {
+  const m = matchRoute('GET', '/v1/cluster')!;
+  const bus = new Bus();
+  const ctx = {
+    bus,
+    config: {} as never,
+    counters: new Counters(new ManualClock()),
+    actions: {} as never,
+    configFile: 'x',
+  };
+  await assert.rejects(async () => m.route.handle(ctx, {}, {}), { code: 'PETREL_ERR_CLUSTER_OFF' });
+  const status = {
+    node: 'n1',
+    redis: 'redis://127.0.0.1:6379',
+    state: 'up' as const,
+    degradations: 0,
+    liveNodes: 1,
+    nodes: [],
+    suspensions: [],
+    throttles: [],
+    leases: [],
+  };
+  bus.handle('cluster.status', () => status);
+  assert.deepEqual(await m.route.handle(ctx, {}, {}), status);
+});

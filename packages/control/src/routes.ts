@@ -4,6 +4,7 @@
  */
 import {
   DEFAULT_BINDING,
+  PetrelError,
   SmtpReply,
   parseRate,
   type Bus,
@@ -287,6 +288,16 @@ export const ROUTES: readonly Route[] = [
       const id = str(input, 'id');
       if (!id) throw new HttpError(400, 'BAD_FIELD', 'clear needs the id of a state (petrel shaping lists them)');
       return ctx.bus.request('shaping.clear', { id });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/cluster',
+    handle: (ctx) => {
+      // A node without [cluster] has no cluster service: say so plainly rather than 503.
+      if (!ctx.bus.hasHandler('cluster.status'))
+        throw new PetrelError('PETREL_ERR_CLUSTER_OFF', 'this node has no [cluster] redis in its configuration', {});
+      return ctx.bus.request('cluster.status', {});
     },
   },
   {

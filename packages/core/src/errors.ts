@@ -31,6 +31,8 @@ export const ErrorCodes = {
   PETREL_ERR_SPOOL_RECORD_EXISTS: 'a spool record with that key is already stored',
   PETREL_ERR_HTTP_TOKENS: 'the HTTP injection API cannot read its tokens file',
   PETREL_ERR_HTTP_TLS: 'the HTTP injection API cannot load its TLS certificate or key',
+  PETREL_ERR_CLUSTER_REDIS: 'a Redis call of the cluster failed or timed out',
+  PETREL_ERR_CLUSTER_OFF: 'a cluster command was sent to a node without [cluster] redis',
   PETREL_ERR_MTA_STS: 'an MTA-STS policy could not be fetched or is invalid',
   PETREL_ERR_DNSSEC_QUERY: 'a DNSSEC-aware DNS query (TLSA, AD bit) failed',
   PETREL_ERR_TLS_REPORT: 'a TLS report (RFC 8460) could not be produced or stored',

@@ -66,6 +66,17 @@ export { TokenBucket, ThrottleRegistry, type ThrottleOption } from './throttle.j
 export { worldReadableWarning } from './config/file-mode.js';
 export { encodeXtext, decodeXtext, encodeUtf8AddrXtext, decodeUtf8Addr } from './xtext.js';
 export { parseVerp, verpAddress, type VerpInfo, type VerpOptions } from './verp.js';
+export { CLUSTER_KEYS, type ClusterOptions } from './config/schema.js';
+export type {
+  TokenSource,
+  SharedBucketFactory,
+  ConnectionLease,
+  ConnectionGate,
+  SuspensionApply,
+  SuspensionShare,
+  QueueClusterPorts,
+  OutboundClusterPorts,
+} from './cluster.js';
 export {
   siteOf,
   hostMatches,

@@ -7,8 +7,9 @@
 import type { Clock } from './clock.js';
 import type { Rate } from './config/units.js';
 import type { ScopeResolver } from './config/scopes.js';
+import type { SharedBucketFactory, TokenSource } from './cluster.js';
 
-export class TokenBucket {
+export class TokenBucket implements TokenSource {
   private tokens: number;
   private updatedAt: number;
 
@@ -53,15 +54,18 @@ export type ThrottleOption = 'outbound_throttle_messages' | 'outbound_throttle_c
  * Finds (or makes) the bucket that governs a (binding, domain) for a throttle option. Given a
  * function, it resolves through the live config on every call, so `petrel config reload` changes
  * rates at once: a bucket is keyed by its scope and rate, so an unchanged rate keeps its bucket
- * (and its tokens) across a reload and a changed one starts a fresh bucket.
+ * (and its tokens) across a reload and a changed one starts a fresh bucket. Given a `shared`
+ * factory (a cluster, docs/scaling.md), buckets come from it: the same key on every node is one
+ * bucket for the whole cluster.
  */
 export class ThrottleRegistry {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new Map<string, TokenSource>();
   private readonly resolver: () => ScopeResolver;
 
   constructor(
     resolver: ScopeResolver | (() => ScopeResolver),
     private readonly clock: Clock,
+    private readonly shared?: SharedBucketFactory,
   ) {
     this.resolver = typeof resolver === 'function' ? resolver : () => resolver;
   }
@@ -72,14 +76,14 @@ export class ThrottleRegistry {
   }
 
   /** The bucket for (binding, domain), or undefined when the option is unset (no throttle). */
-  bucket(option: ThrottleOption, binding: string, domain: string): TokenBucket | undefined {
+  bucket(option: ThrottleOption, binding: string, domain: string): TokenSource | undefined {
     const { value, scope } = this.resolver().explain(option, binding, domain);
     if (!value) return undefined;
     // A global domain table shared by several domains via a regex is one bucket (reference §1).
     const key = `${option}\u0000${scope}\u0000${value.count}/${value.perMs}`;
     let b = this.buckets.get(key);
     if (!b) {
-      b = new TokenBucket(value, this.clock);
+      b = this.shared ? this.shared(key, value) : new TokenBucket(value, this.clock);
       this.buckets.set(key, b);
     }
     return b;

@@ -251,6 +251,41 @@ export interface OutboundStatsReply {
   readonly sessions: readonly OutboundSessionInfo[];
 }
 
+/** One node of a cluster as its last heartbeat in Redis describes it (`petrel cluster status`). */
+export interface ClusterNodeInfo {
+  readonly node: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  /** When the node wrote this heartbeat, epoch ms (its clock). */
+  readonly heartbeatAt: number;
+  /** Its queue totals then: active, delayed (held mail included), in flight. */
+  readonly active: number;
+  readonly delayed: number;
+  readonly inFlight: number;
+  /** The node ran degraded (Redis unreachable) since this time, epoch ms; absent = healthy. */
+  readonly degradedSince?: number;
+}
+
+/** `cluster.status`: this node's view of the cluster and the shared state (docs/scaling.md). */
+export interface ClusterStatus {
+  readonly node: string;
+  /** The Redis URL without its password. */
+  readonly redis: string;
+  /** Whether this node reaches Redis now. */
+  readonly state: 'up' | 'down';
+  /** Times this node lost Redis since it started. */
+  readonly degradations: number;
+  /** The live node count limits are divided by while Redis is down. */
+  readonly liveNodes: number;
+  readonly nodes: readonly ClusterNodeInfo[];
+  readonly suspensions: readonly Suspension[];
+  /** Shared token buckets: key (option, scope, rate) and the tokens left at the last refill. */
+  readonly throttles: readonly { readonly key: string; readonly tokens: number }[];
+  /** Shared connection limits: key and the leases (open connections) held across nodes. */
+  readonly leases: readonly { readonly key: string; readonly count: number }[];
+}
+
 /** Lifecycle: every service has started; the spool now replays unfinished mail. */
 /**
  * Published by the DSN service once it has stored a DSN (internal inject): the event log writes a
@@ -530,6 +565,10 @@ export interface Requests {
   'spool.stats': { payload: Record<string, never>; result: ServiceStats };
   'listener.stats': { payload: Record<string, never>; result: ServiceStats };
   'outbound.stats': { payload: Record<string, never>; result: OutboundStatsReply };
+  /** The cluster seen from this node (only registered when [cluster] redis is set). */
+  'cluster.status': { payload: Record<string, never>; result: ClusterStatus };
+  /** Cheap local cluster counters for /metrics: redisUp (0/1), degradations, liveNodes, leases. */
+  'cluster.stats': { payload: Record<string, never>; result: ServiceStats };
   /** Policy hook counters per (module, hook), as `hooks` rows (docs/policy.md). */
   'policy.stats': { payload: Record<string, never>; result: ServiceStats };
   /** How routing reaches a (binding, domain): the Route plus its MX or gateway detail, for `petrel domain`. */
@@ -697,6 +736,8 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'spool.prune_records',
   'http.stats',
   'webhooks.stats',
+  'cluster.status',
+  'cluster.stats',
   'tls.report',
   'queue.sites',
   'shaping.list',

@@ -139,3 +139,26 @@ test('a reception refusal answers 503 for a 4xx and 422 for a 5xx, storing nothi
   assert.equal(((await perm.json()) as { type: string }).type, 'https://petrel.dev/problems/message-refused');
   assert.equal(h.stored.length, 0);
 });
+
+test('a recipient on the suppression list makes the request a 422 naming it, and nothing is stored', async (t) => {
+  const h = await startInjector();
+  t.after(() => h.close());
+  h.bus.handle('suppression.check', ({ address }) =>
+    address === 'gone@b.test'
+      ? { address, scope: 'global', reason: 'hard_bounce', bounceClass: 10, source: 'm1', createdAt: 0 }
+      : null,
+  );
+  const res = await h.inject({
+    sender: 's@shop.test',
+    recipients: ['ok@a.test', 'gone@b.test'],
+    content: { from: 's@shop.test', subject: 'x', text: 'y' },
+  });
+  assert.equal(res.status, 422);
+  const body = (await res.json()) as { errors: { field: string; expected: string }[] };
+  assert.deepEqual(
+    body.errors.map((e) => e.field),
+    ['/recipients/1'],
+  );
+  assert.match(body.errors[0]!.expected, /gone@b\.test is suppressed: hard_bounce/);
+  assert.equal(h.stored.length, 0);
+});

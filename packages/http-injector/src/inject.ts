@@ -112,6 +112,7 @@ export async function inject(req: InjectRequest, ctx: InjectContext, deps: Injec
   const replayed = ids.every((id) => id !== undefined);
   if (!replayed) {
     const todo = planned.filter((_, i) => ids[i] === undefined);
+    await checkSuppressed(todo, group, deps.bus);
     // Compose every message before storing any: a substitution error must not leave half a request stored.
     const built = await Promise.all(todo.map((p) => build(p, req, ctx, config, group, deps)));
     const results = await Promise.allSettled(
@@ -161,6 +162,30 @@ function checkGroup(req: InjectRequest, client: ApiClient, config: PetrelConfig)
       throw invalid('/binding_group', `a configured binding group (${[...config.scopes.groups.keys()].join(', ')})`);
   }
   return client.bindingGroup ?? req.bindingGroup;
+}
+
+/**
+ * The suppression list (docs/feedback-loop.md), as the listener checks it at RCPT: a suppressed
+ * recipient makes the request a 422 naming it, and nothing is stored. Checked only for messages not
+ * stored yet, so a replay (same Idempotency-Key) still returns its first response.
+ */
+async function checkSuppressed(todo: readonly Planned[], group: string | undefined, bus: Bus): Promise<void> {
+  if (!bus.hasHandler('suppression.check')) return;
+  const errors: FieldError[] = [];
+  for (const p of todo)
+    for (const [i, r] of p.recipients.entries()) {
+      const entry = await bus.request('suppression.check', {
+        address: r.address,
+        ...(group !== undefined ? { bindingGroup: group } : {}),
+      });
+      if (entry)
+        errors.push({
+          field: `/recipients/${p.recipients.length === 1 ? p.index : i}`,
+          expected: `a recipient not on the suppression list (${r.address} is suppressed: ${entry.reason})`,
+        });
+    }
+  if (errors.length > 0)
+    throw new HttpProblem('validation-failed', 'recipients on the suppression list: nothing was stored', errors);
 }
 
 /** The listener's relay rule that applies here: outbound only (listener.local_domains; 550 5.1.2 in SMTP). */

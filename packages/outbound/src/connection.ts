@@ -10,6 +10,7 @@ import {
   Stage,
   type Bus,
   type Clock,
+  type ConnectionGate,
   type DeliveryJob,
   type DeliveryOptions,
   type Logger,
@@ -78,6 +79,8 @@ export interface ConnectionEnv {
   readonly stopped: Promise<void>;
   /** This connection's policy snapshot (policy-hooks.ts). */
   readonly policy?: OutboundPolicy;
+  /** Cluster connection limits (docs/scaling.md): a lease per connection, across nodes. */
+  readonly connections?: ConnectionGate;
   /** The service's MTA-STS CA reader (tls-plan.ts). */
   readonly mtaStsCa?: MtaStsCa;
   /** Site, per-IP and shaping connection limits (connection-limits.ts). */
@@ -170,6 +173,13 @@ export class DeliveryConnection {
       ))
     ) {
       return this.releaseAndStop(first);
+    }
+    // max_outbound_connections across the cluster: a lease before the connect, given back on close.
+    if (env.connections) {
+      const clusterKey = `conn:${env.binding}\u0000${env.domain}`;
+      const lease = await env.connections.acquire(clusterKey, policy.max_outbound_connections, env.stopped);
+      if (lease) this.leases.push(lease);
+      if (!lease || env.isStopping()) return this.releaseAndStop(first);
     }
     this.reportDiscoveryFailure(route);
     // The site's connection budget (MX rollup) and shaping max_connections: wait for room.
@@ -448,20 +458,20 @@ export class DeliveryConnection {
     try {
       await this.quit();
     } finally {
-      // The site and IP leases go back only once the socket is closed: the limit is on open connections.
+      // The site, IP and cluster leases go back only once the socket is closed: the limit is on open connections.
       for (const l of this.leases.splice(0)) l.release();
     }
   }
 
   private async quit(): Promise<void> {
     const { session } = this;
-    if (!session) return;
     try {
+      if (!session) return;
       if (session.usable) await session.quit();
       else session.destroy();
     } catch (err) {
       this.env.logger.debug({ err }, 'quit failed');
-      session.destroy();
+      session?.destroy();
     }
   }
 }

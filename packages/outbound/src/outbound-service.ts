@@ -6,6 +6,7 @@
 import {
   ThrottleRegistry,
   type Logger,
+  type OutboundClusterPorts,
   type QueueDemand,
   type Service,
   type ServiceContext,
@@ -37,6 +38,8 @@ export interface OutboundOptions {
   readonly openSession?: ConnectDeps['open'];
   /** Policy hook points, asked once per connection (policy-hooks.ts). */
   readonly policy?: OutboundPolicySource;
+  /** Shared connection throttles and connection limits of a cluster (docs/scaling.md); absent on a single node. */
+  readonly cluster?: OutboundClusterPorts;
 }
 
 export interface PoolStats {
@@ -97,7 +100,7 @@ export class OutboundService implements Service, PoolHost {
     this.hostFailures = new HostFailures(ctx.clock, options.hostFailureRetryMs ?? HOST_FAILURE_RETRY_MS);
     this.maxTotal = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
-    this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock);
+    this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock, options.cluster?.throttles);
     this.newReloadSignal();
     this.traces = new TraceFiles(ctx.logger);
     this.limits = new ConnectionLimits(() => ctx.config);
@@ -254,6 +257,7 @@ export class OutboundService implements Service, PoolHost {
       stopped: this.stopped,
       limits: this.limits,
       ...(this.options.openSession ? { open: this.options.openSession } : {}),
+      ...(this.options.cluster?.connections ? { connections: this.options.cluster.connections } : {}),
       // One policy snapshot per connection: a reload applies to connections opened after it.
       ...(this.options.policy ? { policy: this.options.policy() } : {}),
     });

@@ -22,6 +22,7 @@ import { HttpInjector } from '@petrel/http-injector';
 import { WebhooksService } from '@petrel/webhooks';
 import { httpReception } from './http-signing.js';
 import { OutboundService } from '@petrel/outbound';
+import { ClusterService } from '@petrel/cluster';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
 import { Spool, SqliteSuppressionStore, openShapingStore } from '@petrel/spool';
@@ -123,8 +124,12 @@ export async function startDaemon(
   const store = (): ShapingStore => (shapingStore ??= openShapingStore(config.spool_dir));
   // The HTTP API's reception path: the same DKIM signer as the listener's (http-signing.ts).
   const http = new HttpInjector(ctx('http'), { stopDeadlineMs: config.stop_timeout, reception: httpReception(signer) });
+  // [cluster] redis: shared throttles, connection limits and suspensions (docs/scaling.md). A single
+  // node builds none of it: the queue and outbound get no ports and keep their local code paths.
+  const cluster = config.cluster.redis !== '' ? new ClusterService(ctx('cluster')) : undefined;
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
+    ...(cluster ? [cluster] : []),
     eventlog,
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
     new DsnService(ctx('dsn'), classifier),
@@ -138,10 +143,18 @@ export async function startDaemon(
     // After the spool (its cursors are spool records), before anything that makes event records.
     new WebhooksService(ctx('webhooks')),
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),
-    new QueueManager(ctx('queue'), { connectionGoal: policy.connectionGoal, shapingStore: store }),
+    new QueueManager(ctx('queue'), {
+      connectionGoal: policy.connectionGoal,
+      shapingStore: store,
+      ...(cluster ? { cluster: cluster.queuePorts } : {}),
+    }),
     // After the queue: restoring a suspension is a queue.suspend, before the spool replays mail.
     new ShapingService(ctx('shaping'), { store }),
-    new OutboundService(ctx('outbound'), { stopTimeoutMs: config.stop_timeout, policy: policy.outboundSource }),
+    new OutboundService(ctx('outbound'), {
+      stopTimeoutMs: config.stop_timeout,
+      policy: policy.outboundSource,
+      ...(cluster ? { cluster: cluster.outboundPorts } : {}),
+    }),
     listener,
     http,
     new ControlService(ctx('control'), {

@@ -33,6 +33,7 @@ const RESTART_SECTIONS = [
   'spool',
   'bounce',
   'eventlog',
+  'cluster',
 ] as const;
 
 /** Sections outside the scopes that routing rebuilds from on `config.reloaded`, by their file names. */

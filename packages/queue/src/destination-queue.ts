@@ -4,7 +4,7 @@
  * reception time is kept per reception second (see ReceptionIndex), so that reading it costs
  * O(distinct seconds) only after the oldest second emptied, never O(jobs).
  */
-import type { DeliveryJob, DeliveryOptions, ScopeResolver, ThrottleRegistry, TokenBucket } from '@petrel/core';
+import type { DeliveryJob, DeliveryOptions, ScopeResolver, ThrottleRegistry, TokenSource } from '@petrel/core';
 import { MinHeap } from './min-heap.js';
 import { RingDeque } from './ring-deque.js';
 
@@ -177,7 +177,7 @@ export class DestinationQueue {
   private cachedPolicy: DeliveryOptions | undefined;
   /** The delivery options cachedBucket was resolved from (a config reload brings new ones). */
   private throttleFrom: ScopeResolver | undefined;
-  private cachedBucket: TokenBucket | undefined;
+  private cachedBucket: TokenSource | undefined;
 
   constructor(
     readonly binding: string,
@@ -218,7 +218,7 @@ export class DestinationQueue {
   }
 
   /** The outbound_throttle_messages bucket governing this queue, if any (cached per config). */
-  messageBucket(registry: ThrottleRegistry): TokenBucket | undefined {
+  messageBucket(registry: ThrottleRegistry): TokenSource | undefined {
     const source = registry.resolverInUse;
     if (this.throttleFrom !== source) {
       this.cachedBucket = registry.bucket('outbound_throttle_messages', this.binding, this.domain);

@@ -13,6 +13,7 @@ import {
   type DeliveryReleased,
   type JobRecipient,
   type MessageRouted,
+  type QueueClusterPorts,
   type QueueCount,
   type QueueSelector,
   type RemoteEndpoint,
@@ -47,6 +48,8 @@ export interface QueueManagerOptions {
   readonly retryJitter?: number;
   /** Random source for the jitter and fuzz, in [0, 1). */
   readonly random?: () => number;
+  /** Shared throttles and suspensions of a cluster (docs/scaling.md); absent on a single node. */
+  readonly cluster?: QueueClusterPorts;
   /** Where warm-up counters survive restarts (docs/shaping.md); opened at start. */
   readonly shapingStore?: () => ShapingStore;
   /** Directory of the swap file of the resident window; default spool_dir. */
@@ -100,7 +103,7 @@ export class QueueManager implements Service {
     this.goal = options.connectionGoal ?? defaultConnectionGoal;
     this.timer = new DueTimer(ctx.clock, (q, now) => this.onDue(q, now));
     this.demand = new DemandCoalescer((q) => this.publishDemand(q));
-    this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock);
+    this.throttles = new ThrottleRegistry(() => ctx.config.delivery, ctx.clock, options.cluster?.throttles);
     this.window = new ResidentWindow(
       {
         logger: ctx.logger,
@@ -118,7 +121,7 @@ export class QueueManager implements Service {
     );
     const access = this.access();
     this.ops = new QueueOperations(access, this.window);
-    this.suspensions = new Suspensions(access);
+    this.suspensions = new Suspensions(access, options.cluster?.suspensions);
     this.shaping = new ShapingGate(
       ctx.clock,
       () => ctx.config,
@@ -152,6 +155,7 @@ export class QueueManager implements Service {
       bus.handle('queue.fail', (req) => ops.fail(req)),
       bus.handle('queue.reroute', (req) => ops.reroute(req)),
       bus.handle('queue.rebind', (req) => ops.rebind(req)),
+      this.suspensions.attachShare(),
     );
   }
 

@@ -7,8 +7,20 @@
  *
  * A lookup is three Map probes; queues cache the answer against `generation`, which changes on
  * every suspend or resume, so the hot path (`queue.take`) pays one integer compare.
+ *
+ * In a cluster (docs/scaling.md) a SuspensionShare is given: what is set or lifted here is told to
+ * the other nodes, and what they set or lift arrives through the SuspensionApply this module
+ * attaches (applied locally, never told back).
  */
-import { PetrelError, type QueueSelector, type Requests, type Suspension, type TimerHandle } from '@petrel/core';
+import {
+  PetrelError,
+  type QueueSelector,
+  type Requests,
+  type Suspension,
+  type SuspensionApply,
+  type SuspensionShare,
+  type TimerHandle,
+} from '@petrel/core';
 import type { DelayedEntry } from './destination-queue.js';
 import type { QueueAccess } from './queue-access.js';
 import { expiresAt } from './retry.js';
@@ -22,7 +34,24 @@ export class Suspensions {
   private readonly timers = new Map<Suspension, TimerHandle>();
   private gen = 0;
 
-  constructor(private readonly q: QueueAccess) {}
+  constructor(
+    private readonly q: QueueAccess,
+    private readonly share?: SuspensionShare,
+  ) {}
+
+  /** Starts taking the other nodes' changes (cluster); returns the detach. */
+  attachShare(): () => void {
+    if (!this.share) return () => undefined;
+    const apply: SuspensionApply = {
+      suspend: (s) => {
+        if (s.until === undefined || s.until > this.q.clock.now()) this.set(s);
+      },
+      resume: (sel) => void this.lift(sel),
+      reconcile: (all) => this.reconcile(all),
+      current: () => this.list(),
+    };
+    return this.share.attach(apply);
+  }
 
   /** Changes whenever a suspension is added or removed. */
   get generation(): number {
@@ -65,14 +94,22 @@ export class Suspensions {
       since: req.since ?? now,
       ...(duration !== undefined ? { until: now + duration } : {}),
     };
+    this.set(suspension);
+    this.share?.suspended(suspension);
+    return { suspension };
+  }
+
+  /** Puts a suspension in force here (replacing the selector's prior one) and holds its active mail. */
+  private set(suspension: Suspension): void {
+    const now = this.q.clock.now();
     const prior = this.remove(suspension.binding, suspension.domain);
     if (prior) this.clearTimer(prior);
     this.byKey.set(key(suspension.binding, suspension.domain), suspension);
     this.gen++;
-    if (duration !== undefined) {
+    if (suspension.until !== undefined) {
       this.timers.set(
         suspension,
-        this.q.clock.setTimer(duration, () => {
+        this.q.clock.setTimer(Math.max(1, suspension.until - now), () => {
           this.timers.delete(suspension);
           if (this.expire(suspension)) {
             this.announce('expired', suspension);
@@ -87,11 +124,35 @@ export class Suspensions {
       if (!this.q.isHeld(q)) continue;
       for (let job = q.active.shift(); job !== undefined; job = q.active.shift()) this.q.hold(q, job, now);
     }
-    return { suspension };
   }
 
   /** `queue.resume`: lifts the suspension set exactly for the selector; held mail of queues now free goes active. */
   resume(sel: QueueSelector): { resumed: number } {
+    const out = this.lift(sel);
+    this.share?.resumed({
+      ...(sel.binding !== undefined ? { binding: sel.binding } : {}),
+      ...(sel.domain !== undefined ? { domain: sel.domain.toLowerCase() } : {}),
+    });
+    return out;
+  }
+
+  /**
+   * The cluster's full set of suspensions (a periodic re-read): what is here and not there was
+   * lifted on another node; what is there and differs here was set on another node.
+   */
+  private reconcile(all: readonly Suspension[]): void {
+    const wanted = new Map(all.map((s) => [key(s.binding, s.domain), s]));
+    for (const [k, s] of [...this.byKey]) if (!wanted.has(k)) this.lift(s);
+    const now = this.q.clock.now();
+    for (const [k, s] of wanted) {
+      const cur = this.byKey.get(k);
+      const same = cur && cur.since === s.since && cur.until === s.until && cur.reason === s.reason;
+      if (!same && (s.until === undefined || s.until > now)) this.set(s);
+    }
+  }
+
+  /** Lifts the suspension set exactly for the selector, here only. */
+  private lift(sel: QueueSelector): { resumed: number } {
     const s = this.remove(sel.binding, sel.domain?.toLowerCase());
     if (s === undefined) return { resumed: 0 };
     this.clearTimer(s);

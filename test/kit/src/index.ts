@@ -45,4 +45,5 @@ export { startCountingProxy, startBlackHole, type CountingProxy, type BlackHole 
 export { ScriptedPeer, type PeerScript } from './scripted-peer.js';
 export { LinePeer } from './line-peer.js';
 export { WebhookReceiver, type ReceivedRecord } from './webhook-receiver.js';
+export { startRedis, type Redis } from './redis.js';
 export { startDnssecWorld, tlsaSha256, type DnssecWorld, type TestZone } from './dnssec.js';

@@ -231,3 +231,26 @@ test('verp_domain must name one of bounce.return_path_domains, in any scope', ()
       ),
   );
 });
+
+test('[cluster]: empty by default (a single node); the node name defaults to hostname; bad values are named', () => {
+  const none = parseConfig('hostname = "mta1.test"\n', 'p.toml');
+  assert.equal(none.cluster.redis, '');
+  assert.equal(none.cluster.node, 'mta1.test');
+  const on = parseConfig(
+    '[cluster]\nredis = "redis://127.0.0.1:6390"\nnode = "n2"\ncommand_timeout = "250ms"\n',
+    'p.toml',
+  );
+  assert.deepEqual(
+    [on.cluster.redis, on.cluster.node, on.cluster.command_timeout],
+    ['redis://127.0.0.1:6390', 'n2', 250],
+  );
+  assert.throws(
+    () => parseConfig('[cluster]\nredis = "127.0.0.1:6379"\nheartbeat_interval = "5s"\nnode_ttl = "2s"\n', 'p.toml'),
+    (e: unknown) =>
+      isPetrelError(e, 'PETREL_ERR_CONFIG_KEY') &&
+      /p\.toml:2: cluster\.redis: expected a URL such as "redis:\/\/127\.0\.0\.1:6379", found "127\.0\.0\.1:6379"/.test(
+        e.message,
+      ) &&
+      /p\.toml:4: cluster\.node_ttl: expected more than heartbeat_interval \(5s\), found 2s/.test(e.message),
+  );
+});

@@ -22,6 +22,8 @@ import {
   HTTP_KEYS,
   type HttpOptions,
   type WebhookConfig,
+  CLUSTER_KEYS,
+  type ClusterOptions,
   TLS_POLICY_KEYS,
   type ListenerOptions,
   type OptionSpec,
@@ -89,6 +91,8 @@ export interface PetrelConfig extends RootOptions {
   readonly http: HttpOptions;
   /** [[webhook]] endpoints, in file order (docs/webhooks.md). */
   readonly webhooks: readonly WebhookConfig[];
+  /** [cluster]: shared state in Redis (docs/scaling.md); `redis` empty = a single node. */
+  readonly cluster: ClusterOptions;
   /** [[dkim]] signing keys, loaded, in file order (docs/dkim.md). */
   readonly dkim: readonly DkimKeyConfig[];
   /** [dkim_options]. */
@@ -451,6 +455,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     'policy',
     'http',
     'webhook',
+    'cluster',
     'tls_policy',
     'shaping',
     'dkim',
@@ -506,6 +511,15 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const bounce = v.section(['bounce'], BOUNCE_KEYS, tableAt('bounce'));
   v.returnPathDomains = new Set(bounce.return_path_domains.map((d) => d.toLowerCase()));
   const eventlog = v.section(['eventlog'], EVENTLOG_KEYS, tableAt('eventlog'));
+  const cluster = v.section(['cluster'], CLUSTER_KEYS, tableAt('cluster'));
+  if (cluster.redis !== '' && !/^rediss?:\/\/[^/\s]+/.test(cluster.redis))
+    v.fail(['cluster', 'redis'], `expected a URL such as "redis://127.0.0.1:6379", found ${show(cluster.redis)}`);
+  if (cluster.node_ttl <= cluster.heartbeat_interval)
+    v.fail(
+      ['cluster', 'node_ttl'],
+      `expected more than heartbeat_interval (${formatDuration(cluster.heartbeat_interval)}), ` +
+        `found ${formatDuration(cluster.node_ttl)}`,
+    );
   const tlsPolicy = v.section(['tls_policy'], TLS_POLICY_KEYS, tableAt('tls_policy'));
   if (control.listen !== '') {
     const hp = parseHostPort(control.listen);
@@ -651,6 +665,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     policy,
     http,
     webhooks,
+    cluster: { ...cluster, node: cluster.node === '' ? root.hostname : cluster.node },
     dkim,
     dkimOptions,
   };

@@ -17,6 +17,7 @@ import {
   LISTENER_KEYS,
   SPOOL_KEYS,
   TLS_POLICY_KEYS,
+  CLUSTER_KEYS,
   ROOT_KEYS,
   SHAPING_KEYS,
   DKIM_KEYS,
@@ -107,6 +108,12 @@ Reply-driven traffic shaping, MX rollup sites, connection limits per site and pe
 warm-up (docs/shaping.md). The rule files' own format (\`[[rule]]\`, \`[[site]]\`) is described there.
 
 ${table(SHAPING_KEYS)}
+
+## [cluster]
+
+Several nodes sharing throttles, connection limits and suspensions through Redis: see docs/scaling.md.
+
+${table(CLUSTER_KEYS)}
 
 ## Delivery options and scopes
 

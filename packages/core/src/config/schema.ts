@@ -1191,6 +1191,80 @@ export interface WebhookConfig {
   readonly line?: number;
 }
 
+/** [cluster]: several nodes sharing throttles, connection limits and suspensions through Redis (docs/scaling.md). */
+export const CLUSTER_KEYS = {
+  redis: {
+    type: 'string',
+    default: '',
+    doc:
+      'Redis URL ("redis://[user:password@]host:port[/db]" or "rediss://…") of the state shared by every node; ' +
+      'empty = a single node, nothing shared and no Redis code runs.',
+    example: '"redis://127.0.0.1:6379"',
+  },
+  node: {
+    type: 'string',
+    default: '',
+    doc: "This node's name in the cluster, unique among the nodes; empty = the hostname key.",
+    example: '"mta1"',
+  },
+  prefix: {
+    type: 'string',
+    default: 'petrel',
+    doc: 'Prefix of every Redis key and channel, so several clusters can share one Redis.',
+    example: '"petrel"',
+  },
+  command_timeout: {
+    type: 'duration',
+    default: 500,
+    min: 10,
+    doc:
+      'Longest wait for one Redis reply; past it the node counts Redis as down and delivers under its local share ' +
+      'of each limit until Redis answers again.',
+    example: '"500ms"',
+  },
+  connect_timeout: {
+    type: 'duration',
+    default: 2_000,
+    min: 10,
+    doc: 'Longest wait for a (re)connection to Redis.',
+    example: '"2s"',
+  },
+  heartbeat_interval: {
+    type: 'duration',
+    default: 1_000,
+    min: 50,
+    doc: 'How often a node writes its heartbeat (name, queue counts, state) to Redis.',
+    example: '"1s"',
+  },
+  node_ttl: {
+    type: 'duration',
+    default: 5_000,
+    min: 100,
+    doc:
+      'A node whose heartbeat is older than this is no longer counted live (it drops out of `petrel cluster ' +
+      'status` and of the count that divides limits while Redis is down). Must exceed heartbeat_interval.',
+    example: '"5s"',
+  },
+  lease_ttl: {
+    type: 'duration',
+    default: 30_000,
+    min: 100,
+    doc:
+      'Lifetime of a connection lease, renewed every third of it while the connection is open: the connections ' +
+      'of a node that died stop counting against the shared limits after this.',
+    example: '"30s"',
+  },
+  reconcile_interval: {
+    type: 'duration',
+    default: 5_000,
+    min: 50,
+    doc:
+      'How often a node re-reads the shared suspensions in full, in case it missed a change notice (Redis ' +
+      'restart, lost subscription).',
+    example: '"5s"',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
 /** [shaping]: reply-driven traffic shaping, MX rollup sites, connection limits per IP (docs/shaping.md). */
 export const SHAPING_KEYS = {
   rules_files: {
@@ -1277,6 +1351,7 @@ export type ControlOptions = ValuesOf<typeof CONTROL_KEYS>;
 export type BounceOptions = ValuesOf<typeof BOUNCE_KEYS>;
 export type EventlogOptions = ValuesOf<typeof EVENTLOG_KEYS>;
 export type HttpOptions = ValuesOf<typeof HTTP_KEYS>;
+export type ClusterOptions = ValuesOf<typeof CLUSTER_KEYS>;
 export type TlsPolicyOptions = ValuesOf<typeof TLS_POLICY_KEYS>;
 export type ShapingOptions = ValuesOf<typeof SHAPING_KEYS>;
 
