@@ -46,6 +46,16 @@ describe('queue cluster ports', () => {
     await h.queue.stop();
   });
 
+  it('a suspension restored at start (since given) holds mail here but is not told to the cluster', async () => {
+    const share = new FakeShare();
+    const h = await harness('', { cluster: { suspensions: share } });
+    await h.bus.request('queue.suspend', { domain: 'r.test', since: h.t0 - 5 * S, durationMs: 60 * S });
+    h.route(makeJob({ domain: 'r.test', receivedAt: h.t0 }));
+    assert.equal(await h.take('r.test'), null);
+    assert.deepEqual(share.told, []);
+    await h.queue.stop();
+  });
+
   it('a reconcile lifts what the cluster no longer has and sets what it has, timed ones with their end', async () => {
     const share = new FakeShare();
     const h = await harness('', { cluster: { suspensions: share } });

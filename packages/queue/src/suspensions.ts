@@ -95,7 +95,10 @@ export class Suspensions {
       ...(duration !== undefined ? { until: now + duration } : {}),
     };
     this.set(suspension);
-    this.share?.suspended(suspension);
+    // A suspension restored from this node's store at start (`since` given) is not told to the
+    // cluster: it may have been lifted cluster-wide while this node was down, and the cluster's
+    // reconcile is the word on that (it lifts it here if the cluster no longer has it).
+    if (req.since === undefined) this.share?.suspended(suspension);
     return { suspension };
   }
 
