@@ -44,6 +44,9 @@ async function node(
   const seen = new Recorder();
   sync.attach(seen);
   await sync.start();
+  // The first catch-up (read of the shared table) must be done before a test changes anything: a
+  // catch-up still queued would flush the change and then reconcile this node to a table holding it.
+  await sync.settled();
   links.push(link);
   syncs.push(sync);
   return { link, sync, seen };
