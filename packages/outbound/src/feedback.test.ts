@@ -81,4 +81,27 @@ describe('outbound feedback loop: VERP senders and suppression at delivery', () 
       await h.svc.stop();
     }
   });
+
+  it('a recipient suppressed by this same message (its own lost hard failure) is sent again, not held', async () => {
+    const before = aio.messages().length;
+    const h = new Harness({ route: hostsRoute(aio.port, ['127.0.0.1']), global: 'idle_timeout = "100ms"' });
+    const job = makeJob('example.test', ['again']);
+    h.bus.handle('suppression.check', ({ address }) => ({
+      address,
+      scope: 'global',
+      reason: 'hard_bounce',
+      bounceClass: 10,
+      source: job.messageId,
+      createdAt: 0,
+    }));
+    await h.svc.start();
+    try {
+      h.enqueue([job]);
+      await h.settled(1);
+      assert.equal(h.attempts[0]!.outcomes[0]?.status, 'delivered');
+      assert.equal(aio.messages().length, before + 1);
+    } finally {
+      await h.svc.stop();
+    }
+  });
 });

@@ -24,7 +24,9 @@ export function verpSender(
 /**
  * Indexes of the job's recipients on the suppression list (global, or the job's binding group),
  * asked at delivery time; none when the daemon has no suppression list. A failing lookup holds
- * nothing back: the list is a courtesy to the receivers, not a delivery precondition.
+ * nothing back: the list is a courtesy to the receivers, not a delivery precondition. An entry
+ * this very message caused (its own hard failure, whose outcome a crash lost before it was
+ * recorded) does not hold it: the retry gets the receiver's real reply again, and the DSN says so.
  */
 export async function suppressedRecipients(bus: Bus, job: DeliveryJob): Promise<number[]> {
   if (!bus.hasHandler('suppression.check')) return [];
@@ -33,7 +35,7 @@ export async function suppressedRecipients(bus: Bus, job: DeliveryJob): Promise<
     const hit = await bus
       .request('suppression.check', { address: r.address, bindingGroup: job.bindingGroup })
       .catch(() => null);
-    if (hit) out.push(r.index);
+    if (hit && hit.source !== job.messageId) out.push(r.index);
   }
   return out;
 }
