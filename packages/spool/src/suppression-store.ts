@@ -47,7 +47,14 @@ function entry(r: Row): SuppressionEntry {
 }
 
 export class SqliteSuppressionStore implements SuppressionStore {
-  private constructor(private readonly db: SpoolDatabase) {}
+  private readonly put: Database.Statement;
+
+  private constructor(private readonly db: SpoolDatabase) {
+    this.put = db.prepare(
+      'INSERT OR REPLACE INTO suppressions (address, scope, reason, bounce_class, source, created_at) ' +
+        'VALUES (?, ?, ?, ?, ?, ?)',
+    );
+  }
 
   /** Opens (and creates) the table in `<spoolDir>/spool.db`. */
   static open(spoolDir: string): SqliteSuppressionStore {
@@ -58,13 +65,10 @@ export class SqliteSuppressionStore implements SuppressionStore {
   }
 
   add(entries: readonly SuppressionEntry[]): Promise<number> {
-    const put = this.db.prepare(
-      'INSERT OR REPLACE INTO suppressions (address, scope, reason, bounce_class, source, created_at) ' +
-        'VALUES (?, ?, ?, ?, ?, ?)',
-    );
     try {
       const n = this.db.transaction(() => {
-        for (const e of entries) put.run(e.address, e.scope, e.reason, e.bounceClass ?? null, e.source, e.createdAt);
+        for (const e of entries)
+          this.put.run(e.address, e.scope, e.reason, e.bounceClass ?? null, e.source, e.createdAt);
         return entries.length;
       })();
       return Promise.resolve(n);

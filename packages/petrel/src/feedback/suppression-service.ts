@@ -64,6 +64,9 @@ export class SuppressionService implements Service {
   readonly name = 'suppression';
   private store: (SuppressionStore & { close?(): void }) | undefined;
   private readonly undo: (() => void)[] = [];
+  /** Hard failures waiting for the next write (one transaction, one fsync, per event-loop turn). */
+  private pending: SuppressionEntry[] = [];
+  private flushing: Promise<void> | undefined;
   private checks = 0;
   private hits = 0;
   private added = 0;
@@ -111,8 +114,12 @@ export class SuppressionService implements Service {
     );
   }
 
-  /** Permanent failures of a hard class join the list (suppress_hard_failures). */
-  private async onAttempt(a: DeliveryAttempt): Promise<void> {
+  /**
+   * Permanent failures of a hard class join the list (suppress_hard_failures). In a bounce storm
+   * every attempt has some: they are written together once per event-loop turn, not one
+   * synchronous commit (and fsync) each on the main thread.
+   */
+  private onAttempt(a: DeliveryAttempt): void {
     if (!this.ctx.config.bounce.suppress_hard_failures) return;
     const entries: SuppressionEntry[] = [];
     const now = this.ctx.clock.now();
@@ -130,11 +137,26 @@ export class SuppressionService implements Service {
       });
     }
     if (entries.length === 0) return;
-    this.added += await this.db.add(entries);
+    this.pending.push(...entries);
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    const entries = this.pending;
+    this.pending = [];
+    this.flushing = undefined;
+    if (entries.length === 0 || !this.store) return;
+    try {
+      this.added += await this.store.add(entries);
+    } catch (err) {
+      // The failure is still in the event log; only its suppression entry is missing.
+      this.ctx.logger.warn({ err, entries: entries.length }, 'could not add hard failures to the suppression list');
+    }
   }
 
   async stop(): Promise<void> {
     for (const u of this.undo.splice(0)) u();
+    await this.flushing;
     this.store?.close?.();
     this.store = undefined;
   }
