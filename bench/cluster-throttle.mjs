@@ -5,18 +5,15 @@
 //  - the Lua token-bucket round trip (EVALSHA), p50 and p99 in µs;
 //  - connection lease acquire + release pairs per second (two Redis calls each).
 // Prints one JSON line per run. usage: node bench/cluster-throttle.mjs [--runs 3] [--seconds 2]
-import { cpus } from 'node:os';
 import { SystemClock, TokenBucket, silentLogger } from '../packages/core/dist/index.js';
 import { Keys, LeaseGate, RedisLink, SharedBucket, TAKE_TOKENS } from '../packages/cluster/dist/index.js';
 import { startRedis } from '../test/kit/dist/index.js';
+import { machine } from './lib/doc.mjs';
+import { parseArgs } from './lib/relay-common.mjs';
 
-const argv = process.argv.slice(2);
-const get = (k, d) => {
-  const i = argv.indexOf(`--${k}`);
-  return i >= 0 ? Number(argv[i + 1]) : d;
-};
-const RUNS = get('runs', 3);
-const SECONDS = get('seconds', 2);
+const args = parseArgs(process.argv.slice(2));
+const RUNS = Number(args.runs ?? 3);
+const SECONDS = Number(args.seconds ?? 2);
 const clock = new SystemClock();
 const keys = new Keys('bench');
 const UNLIMITED = { count: 1e9, perMs: 1000 };
@@ -86,9 +83,7 @@ try {
     console.log(
       JSON.stringify({
         run,
-        node: process.version,
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
+        ...machine(),
         localTakesPerSec: rates.local,
         sharedTakesPerSec: rates.shared,
         rttP50us: Math.round(samples[Math.floor(samples.length * 0.5)]),

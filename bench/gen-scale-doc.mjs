@@ -3,19 +3,10 @@
 // bench/results/queue-depth.jsonl (bench/queue-depth.mjs, both modes) and, when present,
 // bench/results/relay.jsonl (bench/relay.mjs); then run bench/gen-performance.mjs to rebuild the page.
 // Never hand-typed: a target without a result says so and names the command that measures it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, environment, readJsonl, stats, writeSection } from './lib/doc.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const lines = (f) =>
-  existsSync(f)
-    ? readFileSync(f, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
-const depthRuns = lines(join(ROOT, 'bench/results/queue-depth.jsonl'));
+const depthRuns = readJsonl(join(ROOT, 'bench/results/queue-depth.jsonl'));
 const depth = depthRuns.filter((r) => r.bench === 'queue-depth').pop();
 /**
  * The previous depth run at the same size, for the restart figure: since the old swap file is moved
@@ -35,7 +26,7 @@ const restartBefore = () => {
 };
 const drain = depthRuns.filter((r) => r.bench === 'queue-drain').pop();
 const profiled = depthRuns.filter((r) => r.bench === 'queue-drain' && r.profile).pop();
-const relay = lines(join(ROOT, 'bench/results/relay.jsonl'));
+const relay = readJsonl(join(ROOT, 'bench/results/relay.jsonl'));
 
 const DEPTH_FULL = 'node bench/queue-depth.mjs --messages 10000000 --domains 3000';
 const DRAIN_FULL = 'node bench/queue-depth.mjs --drain --messages 1000000 --domains 100';
@@ -44,17 +35,16 @@ const yes = (ok) => (ok ? '**met**' : '**not met**');
 /** A target stated at full size: a smaller run shows the figure, not the verdict. */
 const atSize = (ok, full) =>
   full ? yes(ok) : `${ok ? 'within' : 'outside'} the goal at this size; **not shown at full size**`;
-const env = (r) =>
-  `Node ${r.node}, ${r.cpu}, ${r.cores} cores, ${r.date}; load average at the end ${r.load.join(' / ')} (1/5/15 min)`;
+const env = (r) => `${environment(r)}; load average at the end ${r.load.join(' / ')} (1/5/15 min)`;
 
 /** Median of a relay figure for one variant and peer. */
 function relayMedian(variant, peer, key) {
-  const xs = relay
-    .filter((r) => r.variant === variant && r.peer === peer && !r.dropped)
-    .map((r) => r[key])
-    .filter((x) => typeof x === 'number')
-    .sort((a, b) => a - b);
-  return xs.length ? xs[Math.floor(xs.length / 2)] : undefined;
+  return stats(
+    relay
+      .filter((r) => r.variant === variant && r.peer === peer && !r.dropped)
+      .map((r) => r[key])
+      .filter((x) => typeof x === 'number'),
+  )?.median;
 }
 
 const rows = [];
@@ -207,5 +197,5 @@ Self time, largest first:
 ${p.top.map((t) => `| ${t.pct} | \`${t.fn}\` |`).join('\n')}
 `;
 }
-writeFileSync(join(ROOT, 'docs/performance/scale.md'), out);
+writeSection('scale', out);
 console.log('wrote docs/performance/scale.md');

@@ -9,15 +9,14 @@
 // usage: node bench/listener-accept.mjs [--messages 10000] [--sessions 20] [--runs 3]
 // needs: pnpm build && pnpm --filter @petrel/test build (for the Postfix helper); run as root.
 import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds } from './lib/procs.mjs';
+import { machine } from './lib/doc.mjs';
+import { cpuSeconds, spawnPetrel } from './lib/procs.mjs';
 import { freePort, run, startPostfix, waitForPort } from '../test/kit/dist/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
 const args = Object.fromEntries(
   process.argv.slice(2).flatMap((v, i, all) => (v.startsWith('--') ? [[v.slice(2), all[i + 1] ?? 'true']] : [])),
 );
@@ -74,20 +73,15 @@ suspend_delivery = true
 gateway = ["127.0.0.1:9"]
 `,
   );
-  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  const petrel = spawnPetrel(join(dir, 'petrel.toml'));
   try {
     await waitForPort('127.0.0.1', port);
     const seconds = await load(port, reuse);
-    return { seconds, cpu_s: cpuSeconds(child.pid) };
+    return { seconds, cpu_s: cpuSeconds(petrel.child.pid) };
   } catch (e) {
-    throw new Error(`${e.message}\n${err}`);
+    throw new Error(`${e.message}\n${petrel.stderr()}`);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    await petrel.stop();
   }
 }
 
@@ -105,9 +99,7 @@ async function postfix(dir, reuse) {
 }
 
 const env = {
-  node: process.version,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
+  ...machine(),
   messages: M,
   sessions: S,
   size: SIZE,

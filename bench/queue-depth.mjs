@@ -15,30 +15,27 @@
 // the reload to the last delivery at the sink; ratio against the mean of the two fresh relay rates.
 //
 // Fill: the spool is written directly with SQL (the spool's own schema, one transaction per 100 000
-// messages): the documented bulk path, far faster than SMTP at 10^7. The SMTP phase measures the
-// sustained injection rate into the deep queue separately.
+// messages; bench/lib/spool-fill.mjs): the documented bulk path, far faster than SMTP at 10^7. The
+// SMTP phase measures the sustained injection rate into the deep queue separately.
 //
 // usage: node bench/queue-depth.mjs [--messages 10000000] [--domains 3000] [--smtp-messages 20000]
 //        node bench/queue-depth.mjs --drain [--messages 1000000] [--domains 100] [--relay-messages 20000]
 //          [--dir D (kept; reused when it holds a filled spool)] [--out bench/results/queue-depth.jsonl]
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { Bus, SystemClock, newMessageId, parseConfig, silentLogger } from '../packages/core/dist/index.js';
-import { Spool, SPOOL_DB_FILE } from '../packages/spool/dist/index.js';
 import { cpuSeconds, freePort, run, waitForPort } from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
 import { summariseProfile } from './lib/cpu-profile.mjs';
+import { machine } from './lib/doc.mjs';
+import { fillNewSpool } from './lib/spool-fill.mjs';
 import { parseArgs, smtpSourceArgs } from './lib/relay-common.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
-const require = createRequire(new URL('../packages/spool/package.json', import.meta.url));
-const Database = require('better-sqlite3');
 const args = parseArgs(process.argv.slice(2));
 const DRAIN = args.drain === 'true';
 const N = Number(args.messages ?? (DRAIN ? 1_000_000 : 10_000_000));
@@ -55,57 +52,20 @@ const command = `node bench/queue-depth.mjs ${process.argv.slice(2).join(' ')}`.
 const cleanups = [];
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-/** Writes N messages of ~1 KB for D domains straight into the spool database (the bulk path). */
+/** Writes N messages of 1 KB for D domains straight into the spool database (the bulk path). */
 async function fill(spoolDir) {
   const marker = join(spoolDir, `filled-${N}-${D}`);
   if (existsSync(marker)) return { reused: true, secs: 0 };
   rmSync(spoolDir, { recursive: true, force: true });
   mkdirSync(spoolDir, { recursive: true });
   const t = performance.now();
-  const logger = silentLogger();
-  const config = parseConfig(
-    `spool_dir = ${JSON.stringify(spoolDir)}\n[spool]\nmin_free_space = 0\n`,
-    join(DIR, 'x.toml'),
-  );
-  const s = new Spool({ config, bus: new Bus(logger), logger, clock: new SystemClock() }, { outcomeReserve: 0 });
-  await s.start(); // the spool's schema, created by the spool itself
-  await s.stop();
-  const db = new Database(join(spoolDir, SPOOL_DB_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
-  const insM = db.prepare('INSERT INTO messages (id, envelope, received_at, size, body) VALUES (?, ?, ?, ?, ?)');
-  const insR = db.prepare(
-    "INSERT INTO recipients (message_id, idx, status, attempts, next_attempt_at) VALUES (?, 0, 'pending', 0, 0)",
-  );
-  const now = Date.now();
-  const head = 'From: <sender@test.local>\r\nTo: <rcpt@relay.test>\r\nSubject: depth\r\n';
-  const pad = 'x'.repeat(76);
-  const chunk = 100_000;
-  for (let start = 0; start < N; start += chunk) {
-    db.transaction(() => {
-      for (let i = start; i < Math.min(N, start + chunk); i++) {
-        const id = newMessageId();
-        const domain = `d${i % D}.test`;
-        let text = `${head}Message-ID: <depth-${i}@test.local>\r\n\r\n`;
-        while (text.length < 1000) text += `${pad}\r\n`;
-        const body = Buffer.from(text);
-        const env = {
-          id,
-          sender: 'sender@test.local',
-          recipients: [{ address: `rcpt${i}@${domain}`, domain }],
-          receivedAt: now,
-          size: body.length,
-          protocol: 'esmtp',
-          client: { address: '127.0.0.1', port: 40000, helo: 'bench.test' },
-        };
-        insM.run(id, JSON.stringify(env), now, body.length, body);
-        insR.run(id);
-      }
-    })();
-    if ((start / chunk) % 10 === 9) log(`filled ${start + chunk} of ${N}`);
-  }
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+  await fillNewSpool(spoolDir, {
+    count: N,
+    domains: D,
+    prefix: 'depth',
+    bodySize: 1000,
+    progress: (n) => n % 1_000_000 === 0 && log(`filled ${n} of ${N}`),
+  });
   writeFileSync(marker, '');
   return { reused: false, secs: (performance.now() - t) / 1000 };
 }
@@ -238,9 +198,7 @@ async function smtpLoad(listenPort, messages) {
 
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const env = () => ({
-  node: process.version,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
+  ...machine(),
   load: loadavg().map((x) => round(x, 2)),
   date: new Date().toISOString().slice(0, 10),
 });

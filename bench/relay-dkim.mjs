@@ -9,23 +9,30 @@
 //
 // usage: node bench/relay-dkim.mjs [--messages 3000] [--sessions 10] [--runs 3] [--doc]
 //        node bench/relay-dkim.mjs --doc-only   (the docs again from the last results)
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { run } from './lib/procs.mjs';
+import {
+  ROOT,
+  abRatio,
+  abRow,
+  environment,
+  fmt,
+  heading,
+  readJsonl,
+  regeneratePerformancePage,
+  stats,
+  writeSection,
+} from './lib/doc.mjs';
 import { parseArgs } from './lib/relay-common.mjs';
-import { relayOnce } from './lib/relay-run.mjs';
+import { record, relayOnce, resultsFile, rotate, runEnv } from './lib/relay-run.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = parseArgs(process.argv.slice(2));
 const M = Number(args.messages ?? 3000);
 const S = Number(args.sessions ?? 10);
 const RUNS = Number(args.runs ?? 3);
+const DOC_ONLY = args['doc-only'] === 'true';
 const OUT = join(ROOT, 'bench/results/relay-dkim.jsonl');
-const DOC = join(ROOT, 'docs/performance/dkim.md');
 const UNSIGNED = 'unsigned';
 const SIGNED = 'RSA-2048 signed';
 
@@ -47,31 +54,17 @@ on_failure = "tempfail"
 
 async function relayRuns(env) {
   const key = pem('rsa');
-  for (let i = 0; i < RUNS; i++) {
-    const order = i % 2 === 0 ? [false, true] : [true, false];
-    for (const signed of order) {
-      const variant = signed ? SIGNED : UNSIGNED;
-      const dir = mkdtempSync(join(tmpdir(), 'bench-dkim-'));
-      try {
-        const r = await relayOnce({
-          dir,
-          sessions: S,
-          messages: M,
-          files: { 'dkim.pem': key },
-          extra: signed ? DKIM_CONFIG : '',
-        });
-        appendFileSync(
-          OUT,
-          `${JSON.stringify({ bench: 'relay-dkim', kind: 'relay', variant, run: i + 1, ...r, env })}\n`,
-        );
-        console.log(
-          JSON.stringify({ variant, run: i + 1, e2e: Math.round(r.e2e_rate), cpu: r.cpu_s, complete: r.complete }),
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }
-  }
+  await rotate(RUNS, [UNSIGNED, SIGNED], 'bench-dkim-', async (variant, run, dir) => {
+    const r = await relayOnce({
+      dir,
+      sessions: S,
+      messages: M,
+      files: { 'dkim.pem': key },
+      extra: variant === SIGNED ? DKIM_CONFIG : '',
+    });
+    record(OUT, { bench: 'relay-dkim', kind: 'relay', variant, run, ...r, env });
+    console.log(JSON.stringify({ variant, run, e2e: Math.round(r.e2e_rate), cpu: r.cpu_s, complete: r.complete }));
+  });
 }
 
 /** CPU µs per message to sign one 1 KB message, each signer on the same messages, alternating. */
@@ -124,7 +117,7 @@ async function signerCost(env) {
           messages: N,
           env,
         };
-        appendFileSync(OUT, `${JSON.stringify(rec)}\n`);
+        record(OUT, rec);
         console.log(JSON.stringify({ signer: name, algorithm: rec.algorithm, us: Math.round(us) }));
       }
     }
@@ -160,34 +153,16 @@ async function keyCopies(env) {
       ['four copies', (i) => copies[i % 4]],
     ]) {
       const us = await once(pick);
-      appendFileSync(
-        OUT,
-        `${JSON.stringify({ bench: 'relay-dkim', kind: 'copies', variant, round: round + 1, us_per_signature: us, env })}\n`,
-      );
+      record(OUT, { bench: 'relay-dkim', kind: 'copies', variant, round: round + 1, us_per_signature: us, env });
       console.log(JSON.stringify({ variant, us: Math.round(us) }));
     }
   }
 }
 
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] } : null;
-};
-const fmt = (st, d = 0) => (st ? `${st.min.toFixed(d)} / **${st.median.toFixed(d)}** / ${st.max.toFixed(d)}` : 'n/a');
-
 function writeDoc() {
-  const recs = readFileSync(OUT, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
+  const recs = readJsonl(OUT);
   const relay = recs.filter((r) => r.kind === 'relay');
   const env = recs[0].env;
-  const of = (v, k) => stats(relay.filter((r) => r.variant === v).map((r) => r[k]));
-  const row = (v) =>
-    `| ${v} | ${fmt(of(v, 'accept_rate'))} | ${fmt(of(v, 'e2e_rate'))} | ${fmt(of(v, 'cpu_s'), 1)} | ${relay.filter((r) => r.variant === v).every((r) => r.complete) ? 'yes' : 'NO'} |`;
-  const u = of(UNSIGNED, 'e2e_rate');
-  const s = of(SIGNED, 'e2e_rate');
-  const ratio = u && s ? (s.median / u.median).toFixed(2) : 'n/a';
   // Each run's pair (same run number: one right after the other) is the fairer comparison on a busy machine.
   const pairs = stats(
     relay
@@ -208,24 +183,20 @@ function writeDoc() {
   };
   const copyStats = (v) =>
     stats(recs.filter((r) => r.kind === 'copies' && r.variant === v).map((r) => r.us_per_signature));
-  const text = `## DKIM signing (\`bench/relay-dkim.mjs\`, issue 16)
-
-<!-- generated by bench/relay-dkim.mjs --doc; do not edit -->
-
-The relay (smtp-source → Petrel → counting sink, 1 KB, one recipient, new connection per message)
+  const text = `${heading('DKIM signing (`bench/relay-dkim.mjs`, issue 16)', 'bench/relay-dkim.mjs --doc')}The relay (smtp-source → Petrel → counting sink, 1 KB, one recipient, new connection per message)
 with every message DKIM-signed at reception by one RSA-2048 key (relaxed/relaxed, the default
 header list), against the same relay unsigned, runs alternating in one invocation.
 
 - Command: \`node bench/relay-dkim.mjs --messages ${env.messages} --sessions ${env.sessions} --runs ${Math.max(...relay.map((r) => r.run))} --doc\`
-- Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}
+- Environment: ${environment(env)}
 - Figures: min / **median** / max over the runs.
 
 | variant | accept msg/s | end-to-end msg/s | CPU s | all delivered |
 |---|---|---|---|---|
-${row(UNSIGNED)}
-${row(SIGNED)}
+${abRow(relay, UNSIGNED)}
+${abRow(relay, SIGNED)}
 
-Signed / unsigned, end-to-end median: **${ratio}×** (target ≥ 0.8×); per run (each signed run over
+Signed / unsigned, end-to-end median: **${abRatio(relay, UNSIGNED, SIGNED)}×** (target ≥ 0.8×); per run (each signed run over
 the unsigned run next to it): ${fmt(pairs, 2)}. Petrel's CPU per message (every thread): unsigned
 ${cpuPer(UNSIGNED)} ms, signed ${cpuPer(SIGNED)} ms.
 
@@ -240,28 +211,17 @@ Event-loop time per RSA-2048 signature on the thread pool, ten in flight (event-
 min / **median** / max of three rounds): every job on one KeyObject ${fmt(copyStats('one KeyObject'))} µs,
 spread over four copies of the key ${fmt(copyStats('four copies'))} µs.
 `;
-  mkdirSync(join(ROOT, 'docs/performance'), { recursive: true });
-  writeFileSync(DOC, text);
-  console.log(`wrote ${DOC}`);
+  console.log(`wrote ${writeSection('dkim', text)}`);
 }
 
-const env = {
-  node: process.version,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  messages: M,
-  sessions: S,
-  date: new Date().toISOString(),
-};
-mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-if (args.append !== 'true' && args['doc-only'] !== 'true' && existsSync(OUT)) rmSync(OUT);
-if (args['doc-only'] !== 'true') {
+const env = runEnv({ messages: M, sessions: S });
+resultsFile(OUT, args.append === 'true' || DOC_ONLY);
+if (!DOC_ONLY) {
   await signerCost(env);
   await keyCopies(env);
   await relayRuns(env);
 }
-if (args.doc === 'true' || args['doc-only'] === 'true') {
+if (args.doc === 'true' || DOC_ONLY) {
   writeDoc();
-  const r = await run(process.execPath, [join(ROOT, 'bench/gen-performance.mjs')]);
-  if (r.code !== 0) throw new Error(r.out);
+  regeneratePerformancePage();
 }

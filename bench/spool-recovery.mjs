@@ -3,27 +3,22 @@
 // start through Spool.recover() → message.spooled → a routing-like job builder → message.routed →
 // QueueManager. Reports the replay time, the time to the first job in an active queue (delivery
 // starts before the replay ends) and the peak RSS. The spool database is generated directly with
-// SQL in one transaction (same schema, small bodies: recovery never reads bodies).
+// SQL in one transaction (bench/lib/spool-fill.mjs; small bodies: recovery never reads bodies).
 // Prints one JSON line. usage: node bench/spool-recovery.mjs --dir D [--messages 1000000] [--domains 1000]
 import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Bus, SystemClock, parseConfig, silentLogger, newMessageId } from '../packages/core/dist/index.js';
+import { Bus, SystemClock, parseConfig, silentLogger } from '../packages/core/dist/index.js';
 import { QueueManager } from '../packages/queue/dist/index.js';
 import { Spool, SPOOL_DB_FILE } from '../packages/spool/dist/index.js';
+import { machine } from './lib/doc.mjs';
+import { parseArgs } from './lib/relay-common.mjs';
+import { fillNewSpool } from './lib/spool-fill.mjs';
 
-const require = createRequire(new URL('../packages/spool/package.json', import.meta.url));
-const Database = require('better-sqlite3');
-const argv = process.argv.slice(2);
-const get = (k, d) => {
-  const i = argv.indexOf(`--${k}`);
-  return i >= 0 ? argv[i + 1] : d;
-};
-const DIR = get('dir');
+const args = parseArgs(process.argv.slice(2));
+const DIR = args.dir;
 if (!DIR) throw new Error('--dir is required');
-const MESSAGES = Number(get('messages', 1_000_000));
-const DOMAINS = Number(get('domains', 1000));
+const MESSAGES = Number(args.messages ?? 1_000_000);
+const DOMAINS = Number(args.domains ?? 1000);
 const spoolDir = join(DIR, 'spool');
 const logger = silentLogger();
 const config = parseConfig(
@@ -35,37 +30,14 @@ let genSecs = 0;
 if (!existsSync(join(spoolDir, SPOOL_DB_FILE))) {
   mkdirSync(DIR, { recursive: true });
   const t = performance.now();
-  const s = new Spool({ config, bus: new Bus(logger), logger, clock: new SystemClock() });
-  await s.start(); // creates the schema
-  await s.stop();
-  const db = new Database(join(spoolDir, SPOOL_DB_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
-  const insM = db.prepare('INSERT INTO messages (id, envelope, received_at, size, body) VALUES (?, ?, ?, ?, ?)');
-  const insR = db.prepare(
-    "INSERT INTO recipients (message_id, idx, status, attempts, next_attempt_at) VALUES (?, 0, 'pending', 0, 0)",
-  );
-  const body = Buffer.alloc(200, 'x');
-  const now = Date.now();
-  db.transaction(() => {
-    for (let i = 0; i < MESSAGES; i++) {
-      const id = newMessageId();
-      const domain = `d${i % DOMAINS}.test`;
-      const env = {
-        id,
-        sender: 'sender@origin.test',
-        recipients: [{ address: `user${i}@${domain}`, domain }],
-        receivedAt: now,
-        size: 200,
-        protocol: 'esmtp',
-        client: { address: '127.0.0.1', port: 40000, helo: 'client.test' },
-      };
-      insM.run(id, JSON.stringify(env), now, 200, body);
-      insR.run(id);
-    }
-  })();
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+  // One transaction, small bodies (recovery never reads them).
+  await fillNewSpool(spoolDir, {
+    count: MESSAGES,
+    domains: DOMAINS,
+    prefix: 'recovery',
+    bodySize: 200,
+    perTransaction: MESSAGES,
+  });
   genSecs = (performance.now() - t) / 1000;
 }
 
@@ -126,9 +98,7 @@ await spool.stop();
 console.log(
   JSON.stringify({
     bench: 'spool-recovery',
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
+    ...machine(),
     messages: MESSAGES,
     domains: DOMAINS,
     replayed: result.messages,

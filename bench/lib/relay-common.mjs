@@ -1,4 +1,5 @@
-// What the relay benchmarks share: their command line, the smtp-source load and Petrel's relay config.
+// What the benchmarks share: their command line (parseArgs); for the relay benchmarks, the smtp-source load
+// and Petrel's relay config.
 
 /** `--name value` pairs (a flag without a value is 'true'). */
 export function parseArgs(argv) {
