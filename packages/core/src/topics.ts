@@ -595,6 +595,8 @@ export interface Requests {
       readonly reason?: string;
       /** Restoring a stored suspension: its original start (epoch ms). */
       readonly since?: number;
+      /** Restoring a stored suspension: its original end (epoch ms), kept exact (not re-derived from a duration). */
+      readonly until?: number;
       readonly source?: Suspension['source'];
       readonly rule?: string;
     };

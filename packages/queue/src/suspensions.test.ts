@@ -82,3 +82,19 @@ test('resume lifts only the suspension set for exactly that selector, and a stop
     'the timer was cleared by stop()',
   );
 });
+
+test('a suspension restored with its stored end keeps that end to the millisecond, and one already over is refused', () => {
+  const clock = new ManualClock();
+  const { suspensions } = fakeAccess(clock);
+  const since = clock.now() - 5 * S;
+  const until = clock.now() + 7 * S + 1;
+  const { suspension } = suspensions.suspend({ domain: 'x.test', since, until });
+  assert.equal(suspension.since, since);
+  assert.equal(suspension.until, until, 'not re-derived from a duration measured at another instant');
+  assert.throws(() => suspensions.suspend({ domain: 'y.test', until: clock.now() }), /duration must be positive/);
+  clock.advance(7 * S);
+  assert.equal(suspensions.covers('b', 'x.test'), true, 'still held 1 ms before its end');
+  clock.advance(1);
+  assert.equal(suspensions.covers('b', 'x.test'), false);
+  suspensions.stop();
+});

@@ -76,7 +76,7 @@ export class Suspensions {
   /** `queue.suspend`: sets (or replaces) the suspension of the selector; its active mail is held at once. */
   suspend(req: Requests['queue.suspend']['payload']): { suspension: Suspension } {
     const now = this.q.clock.now();
-    const duration = req.durationMs;
+    const duration = req.until !== undefined ? req.until - now : req.durationMs;
     if (duration !== undefined && !(duration > 0)) {
       throw new PetrelError(
         'PETREL_ERR_QUEUE_ARGUMENT',
@@ -92,7 +92,7 @@ export class Suspensions {
       ...(req.rule !== undefined ? { rule: req.rule } : {}),
       // A suspension restored from the store keeps its start (docs/shaping.md).
       since: req.since ?? now,
-      ...(duration !== undefined ? { until: now + duration } : {}),
+      ...(req.until !== undefined ? { until: req.until } : duration !== undefined ? { until: now + duration } : {}),
     };
     this.set(suspension);
     // A suspension restored from this node's store at start (`since` given) is not told to the

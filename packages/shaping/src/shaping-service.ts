@@ -337,7 +337,7 @@ export class ShapingService implements Service {
         await this.ctx.bus.request('queue.suspend', {
           ...(s.binding !== undefined ? { binding: s.binding } : {}),
           ...(s.domain !== undefined ? { domain: s.domain } : {}),
-          ...(s.until !== undefined ? { durationMs: s.until - now } : {}),
+          ...(s.until !== undefined ? { until: s.until } : {}),
           ...(s.cause !== undefined ? { reason: s.cause } : {}),
           ...(s.source !== 'operator' ? { source: s.source } : {}),
           ...(s.rule !== undefined ? { rule: s.rule } : {}),
