@@ -150,7 +150,7 @@ export interface WarmupCounter {
 
 /**
  * Where shaping states and warm-up counters survive restarts. The spool database implements it
- * now (@petrel/spool `openShapingStore`); a cluster-wide store (Redis) can implement the same.
+ * now (@petrel/spool `Spool.openShapingStore`); a cluster-wide store (Redis) can implement the same.
  */
 export interface ShapingStore {
   loadStates(): readonly ShapingState[];

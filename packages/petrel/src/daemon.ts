@@ -25,7 +25,7 @@ import { OutboundService } from '@petrel/outbound';
 import { ClusterService } from '@petrel/cluster';
 import { QueueManager } from '@petrel/queue';
 import { RoutingService } from '@petrel/routing';
-import { Spool, SqliteSuppressionStore, openShapingStore } from '@petrel/spool';
+import { Spool } from '@petrel/spool';
 import { InboundReportService, SuppressionService } from './feedback/index.js';
 import { ShapingService } from '@petrel/shaping';
 import { startWatchdog, type Watchdog } from '@petrel/policy';
@@ -120,8 +120,10 @@ export async function startDaemon(
   });
   // Shaping states and warm-up counters live in the spool database (docs/shaping.md), opened once,
   // on first use by the queue's start (after the spool holds its lock), closed after every stop.
+  // Opened through the spool, so that their writes on a full disk share its outcome reserve.
+  const spool = new Spool(ctx('spool'));
   let shapingStore: ShapingStore | undefined;
-  const store = (): ShapingStore => (shapingStore ??= openShapingStore(config.spool_dir));
+  const store = (): ShapingStore => (shapingStore ??= spool.openShapingStore());
   // The HTTP API's reception path: the same DKIM signer as the listener's (http-signing.ts).
   const http = new HttpInjector(ctx('http'), { stopDeadlineMs: config.stop_timeout, reception: httpReception(signer) });
   // [cluster] redis: shared throttles, connection limits and suspensions (docs/scaling.md). A single
@@ -133,10 +135,10 @@ export async function startDaemon(
     eventlog,
     // Bounces: reads a failed message's body in the failure's own turn, before the spool deletes it.
     new DsnService(ctx('dsn'), classifier),
-    new Spool(ctx('spool')),
+    spool,
     // After the spool (its lock, its database), before the listener that asks it at RCPT.
     new SuppressionService(ctx('suppression'), {
-      open: () => SqliteSuppressionStore.open(config.spool_dir),
+      open: () => spool.openSuppressionStore(),
       classify: (r, d) => classifier.classify(r, d),
     }),
     new InboundReportService(ctx('inbound'), { classify: (r, d) => classifier.classify(r, d) }),

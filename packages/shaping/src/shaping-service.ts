@@ -309,7 +309,11 @@ export class ShapingService implements Service {
     this.ctx.bus.publish('shaping.changed', { time: this.ctx.clock.now(), change, state });
   }
 
-  /** A store that fails (disk full, say) must not stop shaping: the state holds in memory. */
+  /**
+   * A store that fails must not stop shaping: the state holds in memory. The spool's store does not
+   * throw on a full disk (it writes into the spool's reserve, or keeps the change and retries it);
+   * a store that throws loses the change at the next restart, hence the error.
+   */
   private persist(fn: () => void): void {
     try {
       fn();

@@ -10,4 +10,4 @@ export { SPOOL_DB_FILE } from './database.js';
 export { SPOOL_LOCK_FILE, SPOOL_PID_FILE } from './spool-lock.js';
 export { SPOOL_RESERVE_FILE } from './space-reserve.js';
 export { SqliteSuppressionStore } from './suppression-store.js';
-export { openShapingStore } from './shaping-store.js';
+export type { SpoolShapingStore } from './shaping-store.js';

@@ -9,6 +9,7 @@
  */
 import { closeSync, fsyncSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDiskFull } from './sqlite-errors.js';
 
 export const SPOOL_RESERVE_FILE = 'spool.reserve';
 
@@ -90,5 +91,24 @@ export class SpaceReserve {
     rmSync(this.file, { force: true });
     this.held = false;
     return existed;
+  }
+}
+
+/** Frees the reserve for a write that found the disk full; true when that made room (Spool.releaseReserve). */
+export type ReleaseReserve = () => boolean;
+
+/**
+ * Runs a synchronous write on one of the state tables' own connections (shaping states, warm-up
+ * counters, the suppression list). When it finds the disk full and releasing the reserve made room,
+ * it runs once more, into the reserve's blocks: the same room outcomes use, so that an operator's
+ * `petrel resume` on a full disk is recorded and a restart does not bring the suspension back.
+ * Release frees space once per episode, so this retries at most once; other failures are thrown.
+ */
+export function writeWithReserve<T>(write: () => T, release: ReleaseReserve | undefined): T {
+  try {
+    return write();
+  } catch (err) {
+    if (release === undefined || !isDiskFull(err) || !release()) throw err;
+    return write();
   }
 }

@@ -22,6 +22,8 @@ import {
 import { openSpoolReader, type SpoolDatabase } from './database.js';
 import { FreeSpaceGuard, type FreeSpaceProbe } from './free-space.js';
 import { SpaceReserve } from './space-reserve.js';
+import { openShapingStore, type SpoolShapingStore } from './shaping-store.js';
+import { SqliteSuppressionStore } from './suppression-store.js';
 
 const MAX_RESERVE = 64 * 1024 * 1024;
 import { OutcomeWriter } from './outcome-writer.js';
@@ -250,6 +252,24 @@ export class Spool implements Service {
     await this.outcomes?.flush();
   }
 
+  /**
+   * The shaping store (states, warm-up counters) on this spool's database; open it after start.
+   * Its writes share the outcome reserve: one that finds the disk full releases it and is written
+   * into its room, and one that still fails is kept and retried until it lands. The caller closes it.
+   */
+  openShapingStore(): SpoolShapingStore {
+    return openShapingStore(this.dir, {
+      clock: this.ctx.clock,
+      logger: this.logger.child({ store: 'shaping' }),
+      releaseReserve: () => this.releaseReserve(),
+    });
+  }
+
+  /** The suppression list on this spool's database; its writes share the outcome reserve too. */
+  openSuppressionStore(): SqliteSuppressionStore {
+    return SqliteSuppressionStore.open(this.dir, () => this.releaseReserve());
+  }
+
   stats(): SpoolStats {
     return {
       ...this.counts,
@@ -309,8 +329,9 @@ export class Spool implements Service {
   }
 
   /**
-   * An outcome write found the disk full: delete the ballast so that outcomes and the deletes of
-   * finished messages have room. New mail stays refused until the reserve is written again.
+   * An outcome write (or a state table's, openShapingStore) found the disk full: delete the ballast
+   * so that outcomes, the deletes of finished messages and operator state changes have room. New
+   * mail stays refused until the reserve is written again.
    */
   private releaseReserve(): boolean {
     const freed = this.reserve.release();

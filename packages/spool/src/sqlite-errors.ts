@@ -14,12 +14,18 @@ export function isConstraintError(err: unknown): boolean {
   return sqliteCode(err)?.startsWith('SQLITE_CONSTRAINT') === true;
 }
 
+/** True when a write failed because the disk (or the database's size limit) is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = sqliteCode(err);
+  return code !== undefined && (FULL_CODES.has(code) || code === 'ENOSPC');
+}
+
 /** Wraps any write failure: SQLITE_FULL / ENOSPC → PETREL_ERR_SPOOL_FULL, the rest → PETREL_ERR_SPOOL_WRITE. */
 export function toSpoolError(err: unknown, what: string, details: Record<string, unknown> = {}): PetrelError {
   if (err instanceof PetrelError) return err;
   const code = sqliteCode(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (code !== undefined && (FULL_CODES.has(code) || code === 'ENOSPC')) {
+  if (isDiskFull(err)) {
     return new PetrelError(
       'PETREL_ERR_SPOOL_FULL',
       `${what}: disk full (${message})`,

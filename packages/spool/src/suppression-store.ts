@@ -3,6 +3,8 @@
  * connection (WAL allows it beside the writer thread; a write waits on SQLite's busy timeout, and
  * suppression writes are rare). Commits are synchronous=FULL: an entry that was reported added
  * survives a crash. Implements core's narrow SuppressionStore, so a shared store can replace it.
+ * A write that finds the disk full takes the spool's outcome reserve (writeWithReserve); one that
+ * still fails is the caller's error (the operator's add or remove answers it).
  */
 import {
   PetrelError,
@@ -13,6 +15,7 @@ import {
 } from '@petrel/core';
 import type Database from 'better-sqlite3';
 import { openSpoolDatabase, type SpoolDatabase } from './database.js';
+import { writeWithReserve, type ReleaseReserve } from './space-reserve.js';
 
 const TABLE = `
 CREATE TABLE IF NOT EXISTS suppressions (
@@ -49,28 +52,32 @@ function entry(r: Row): SuppressionEntry {
 export class SqliteSuppressionStore implements SuppressionStore {
   private readonly put: Database.Statement;
 
-  private constructor(private readonly db: SpoolDatabase) {
+  private constructor(
+    private readonly db: SpoolDatabase,
+    private readonly releaseReserve: ReleaseReserve | undefined,
+  ) {
     this.put = db.prepare(
       'INSERT OR REPLACE INTO suppressions (address, scope, reason, bounce_class, source, created_at) ' +
         'VALUES (?, ?, ?, ?, ?, ?)',
     );
   }
 
-  /** Opens (and creates) the table in `<spoolDir>/spool.db`. */
-  static open(spoolDir: string): SqliteSuppressionStore {
+  /** Opens (and creates) the table in `<spoolDir>/spool.db`; `releaseReserve` is the spool's (Spool.openSuppressionStore). */
+  static open(spoolDir: string, releaseReserve?: ReleaseReserve): SqliteSuppressionStore {
     const db = openSpoolDatabase(spoolDir);
     db.pragma('busy_timeout = 10000');
     db.exec(TABLE);
-    return new SqliteSuppressionStore(db);
+    return new SqliteSuppressionStore(db, releaseReserve);
   }
 
   add(entries: readonly SuppressionEntry[]): Promise<number> {
     try {
-      const n = this.db.transaction(() => {
+      const write = this.db.transaction(() => {
         for (const e of entries)
           this.put.run(e.address, e.scope, e.reason, e.bounceClass ?? null, e.source, e.createdAt);
         return entries.length;
-      })();
+      });
+      const n = writeWithReserve(() => write(), this.releaseReserve);
       return Promise.resolve(n);
     } catch (err) {
       return Promise.reject(
@@ -85,11 +92,11 @@ export class SqliteSuppressionStore implements SuppressionStore {
   }
 
   remove(address: string, scope?: string): Promise<number> {
-    const r =
+    const del =
       scope === undefined
-        ? this.db.prepare('DELETE FROM suppressions WHERE address = ?').run(address)
-        : this.db.prepare('DELETE FROM suppressions WHERE address = ? AND scope = ?').run(address, scope);
-    return Promise.resolve(r.changes);
+        ? () => this.db.prepare('DELETE FROM suppressions WHERE address = ?').run(address)
+        : () => this.db.prepare('DELETE FROM suppressions WHERE address = ? AND scope = ?').run(address, scope);
+    return Promise.resolve(writeWithReserve(del, this.releaseReserve).changes);
   }
 
   /** Lookup statements by number of scopes: find() runs on every RCPT and delivery, so prepare once. */
