@@ -6,7 +6,7 @@ import { scenario } from '../lib/scenario.js';
 import { sendAlone } from '../lib/submit.js';
 import { startSink, waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
-import { petrelCli } from '../lib/cli.js';
+import { petrelCli, petrelJson } from '../lib/cli.js';
 import { spoolMessageCount } from '../lib/spool.js';
 
 const MESSAGES = 40;
@@ -66,11 +66,16 @@ test('the disk fills while queued mail delivers: outcomes still reach the spool,
     /^452 4\.3\.1 /,
     'new mail is refused while the disk is full',
   );
+  // The resume was made on the full disk: its record took the outcome reserve, so the restart
+  // does not bring the suspension back (and nothing else is in force).
+  assert.deepEqual(
+    (await petrelJson<{ id: string }[]>(petrel, ['shaping'])).map((x) => x.id),
+    [],
+    'the resume made on the full disk survived kill -9',
+  );
 
   // Space returns: accepting resumes by itself.
   removeFile(filler);
-  // No second `petrel resume`: the one above was made on the full disk, and its record (the shaping
-  // store's delete) went into the outcome reserve, so the restart did not bring the suspension back.
   const after = await waitFor(
     'a 250 once space is back',
     async () => {
