@@ -83,11 +83,7 @@ test('writeWithReserve: a write that finds the database full releases the reserv
 
   db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
   assert.throws(() => writeWithReserve(insert, () => false), { code: 'SQLITE_FULL' }, 'nothing freed: thrown');
-  assert.throws(
-    () =>
-      writeWithReserve(() => db.exec('INSERT INTO missing VALUES (1)'), release),
-    /no such table/,
-  );
+  assert.throws(() => writeWithReserve(() => db.exec('INSERT INTO missing VALUES (1)'), release), /no such table/);
   assert.equal(released, 1, 'not a full disk: the reserve stays');
   db.close();
 });

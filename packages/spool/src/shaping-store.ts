@@ -147,7 +147,7 @@ class SqliteShapingStore implements SpoolShapingStore {
       this.retry = undefined;
       this.opts.logger.error(
         { states: [...this.states.keys()], counters: this.counters.size },
-        'shaping store closed with unwritten changes: the disk is still full; a restart restores the states as last written',
+        'shaping store closed with unwritten changes: a restart restores the states as last written',
       );
     }
     this.db.close();
@@ -179,7 +179,11 @@ class SqliteShapingStore implements SpoolShapingStore {
     // One line per episode: a full disk would otherwise log every second.
     if (this.failures++ === 0) {
       this.opts.logger.error(
-        { err: toSpoolError(err, 'shaping store write failed'), states: this.states.size, counters: this.counters.size },
+        {
+          err: toSpoolError(err, 'shaping store write failed'),
+          states: this.states.size,
+          counters: this.counters.size,
+        },
         'shaping store write failed: the changes are kept in memory and retried until they are written',
       );
     }

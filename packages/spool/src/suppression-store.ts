@@ -62,7 +62,10 @@ export class SqliteSuppressionStore implements SuppressionStore {
     );
   }
 
-  /** Opens (and creates) the table in `<spoolDir>/spool.db`; `releaseReserve` is the spool's (Spool.openSuppressionStore). */
+  /**
+   * Opens (and creates) the table in `<spoolDir>/spool.db`. `releaseReserve` is the spool's outcome
+   * reserve (Spool.openSuppressionStore passes it).
+   */
   static open(spoolDir: string, releaseReserve?: ReleaseReserve): SqliteSuppressionStore {
     const db = openSpoolDatabase(spoolDir);
     db.pragma('busy_timeout = 10000');
