@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { startSink } from '@petrel/testkit';
 
 // Two bindings on two source addresses, chosen by sender domain; the destination's MX
 // (sink.bind.test = 127.0.0.5) is on a third loopback address so that both bindings can reach it.
@@ -34,7 +35,7 @@ test("mail assigned by sender domain leaves from its binding's address with its 
 
   const ids: Record<string, string> = {};
   for (const from of ['a@one.test', 'b@two.test', 'c@other.test']) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', from, '--to', 'rcpt@bind.test']);
+    const r = await swaksVia(s.listenPort, from, 'rcpt@bind.test');
     assert.equal(r.code, 0, r.out);
     ids[from] = /queued as (\S+)/.exec(r.out)![1]!;
   }
@@ -88,13 +89,7 @@ binding = "b2"
     ['h2@x.test', undefined],
     ['hx@x.test', 'no-such-binding'],
   ] as const) {
-    const r = await swaks([
-      '--server',
-      `127.0.0.1:${s.listenPort}`,
-      '--from',
-      from,
-      '--to',
-      'rcpt@bind.test',
+    const r = await swaksVia(s.listenPort, from, 'rcpt@bind.test', [
       ...(header ? ['--header', `X-Binding: ${header}`] : []),
     ]);
     assert.equal(r.code, 0, r.out);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startSink } from '@petrel/testkit';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 
@@ -28,7 +29,7 @@ test('config reload: routes added to a domain and a changed gateway take effect 
   s.defer(() => p.stop());
 
   const send = async (to: string): Promise<string> => {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', to]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', to);
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };

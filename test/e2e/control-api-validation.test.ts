@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { swaks, waitFor } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
 function post(socketPath: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
@@ -37,14 +38,7 @@ test('control API: dryRun "yes" on /v1/fail is a 400 naming the field, and the h
   );
   s.defer(() => p.stop());
   assert.equal((await petrelCli(p, ['suspend', '--domain', 'example.test'])).code, 0);
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'held@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'held@example.test');
   assert.equal(r.code, 0, r.out);
   const held = async (): Promise<number> =>
     (await petrelJson<{ domain: string; active: number; delayed: number }[]>(p, ['queue']))

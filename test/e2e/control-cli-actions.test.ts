@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { startSink, waitFor } from '@petrel/testkit';
 
 // Senders live in other.test, whose MX is the same sink: DSNs to them flow while example.test is held.
 const ZONE = ['mx-host=other.test,mx1.example.test,10'];
@@ -26,16 +27,7 @@ test('operator actions change what happens to real queued mail: flush, message r
     return r.stdout;
   };
   const submit = async (tag: string): Promise<string> => {
-    const r = await swaks([
-      '--server',
-      `127.0.0.1:${s.listenPort}`,
-      '--from',
-      `${tag}@other.test`,
-      '--to',
-      `${tag}@example.test`,
-      '--header',
-      `Subject: ${tag}`,
-    ]);
+    const r = await swaksVia(s.listenPort, `${tag}@other.test`, `${tag}@example.test`, ['--header', `Subject: ${tag}`]);
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };
@@ -119,14 +111,7 @@ test('`petrel queue` counts the open connection of a delivery in progress (mailq
     s.listenPort,
   );
   s.defer(() => p.stop());
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'slow1@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'slow1@example.test');
   assert.equal(r.code, 0, r.out);
   const row = await waitFor(
     'a row with the delivery in flight',

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { QueueCount } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
+import { listenerTransport } from '../lib/submit.js';
 import { startPetrel, testConfig, CLI } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 import { run, waitFor } from '@petrel/testkit';
@@ -23,14 +23,7 @@ test('petrel fail on a TTY works in chunks and draws a progress bar to the end',
     s.listenPort,
   );
   s.defer(() => p.stop());
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 4,
-  });
+  const transport = listenerTransport(s.listenPort, { pool: true, maxConnections: 4 });
   await Promise.all(
     Array.from({ length: N }, (_, i) =>
       transport.sendMail({ from: 's@test.local', to: `r${i}@example.test`, subject: String(i), text: 'x' }),

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { metric, scrape } from '../lib/metrics.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { startSink, waitFor } from '@petrel/testkit';
 
 test('/metrics counts known traffic: received, delivered, permanent failures, rejections', async (t) => {
   const s = await scenario(t);
@@ -22,29 +23,8 @@ test('/metrics counts known traffic: received, delivered, permanent failures, re
   );
   s.defer(() => p.stop());
   for (let i = 0; i < 2; i++)
-    assert.equal(
-      (
-        await swaks([
-          '--server',
-          `127.0.0.1:${s.listenPort}`,
-          '--from',
-          'a@test.local',
-          '--to',
-          `nouser${i}@example.test`,
-        ])
-      ).code,
-      0,
-    );
-  await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--local-interface',
-    '127.0.0.9',
-    '--from',
-    'a@test.local',
-    '--to',
-    'x@example.test',
-  ]);
+    assert.equal((await swaksVia(s.listenPort, 'a@test.local', `nouser${i}@example.test`)).code, 0);
+  await swaksVia(s.listenPort, 'a@test.local', 'x@example.test', ['--local-interface', '127.0.0.9']);
   await p.waitForEvents(
     'two permanent failures',
     (ev) => ev.filter((e) => e.type === 'permanent_failure').length === 2,
@@ -82,16 +62,8 @@ test('/metrics counts deliveries, transient failures, expirations, queue time, c
   });
   const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => p.stop());
-  assert.equal(
-    (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'fine@example.test']))
-      .code,
-    0,
-  );
-  assert.equal(
-    (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'later@soft.test']))
-      .code,
-    0,
-  );
+  assert.equal((await swaksVia(s.listenPort, 'a@example.test', 'fine@example.test')).code, 0);
+  assert.equal((await swaksVia(s.listenPort, 'a@example.test', 'later@soft.test')).code, 0);
   await p.waitForEvents(
     'a delivery and an expiration',
     (ev) => ev.some((e) => e.type === 'delivery') && ev.some((e) => e.type === 'expiration'),

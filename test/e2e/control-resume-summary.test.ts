@@ -4,7 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { swaks, waitFor } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { waitFor } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
 /** Connects and resolves with the first reply line the listener sends. */
@@ -40,11 +41,7 @@ test('resume after fail reports nothing back in the active queue; Rejected Messa
   // Held, then purged: resuming the domain brings nothing back.
   await cli(['suspend', '--domain', 'example.test']);
   for (const tag of ['one', 'two'])
-    assert.equal(
-      (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', `${tag}@example.test`]))
-        .code,
-      0,
-    );
+    assert.equal((await swaksVia(s.listenPort, 'a@test.local', `${tag}@example.test`)).code, 0);
   await waitFor(
     'two held messages',
     async () =>
@@ -61,16 +58,7 @@ test('resume after fail reports nothing back in the active queue; Rejected Messa
   assert.equal(await cli(['resume', '--domain', 'example.test']), 'resumed; 0 message(s) back in the active queue\n');
 
   // One refused message (relay denied at RCPT from 127.0.0.9) and one refused connection (over max_connections_per_ip).
-  const denied = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--local-interface',
-    '127.0.0.9',
-    '--from',
-    'a@test.local',
-    '--to',
-    'x@example.test',
-  ]);
+  const denied = await swaksVia(s.listenPort, 'a@test.local', 'x@example.test', ['--local-interface', '127.0.0.9']);
   assert.match(denied.out, /554 5\.7\.1/);
   const first = await firstLine(s.listenPort);
   s.defer(() => first.socket.destroy());

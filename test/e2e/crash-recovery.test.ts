@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
+import { listenerTransport } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
@@ -19,14 +19,7 @@ test('kill -9 after messages got 250 and before delivery: after a restart every 
     });
   // Delivery suspended: every message is acknowledged and held in the spool.
   const first = await startPetrel(join(s.dir, 'petrel'), cfg(true), s.listenPort);
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 4,
-  });
+  const transport = listenerTransport(s.listenPort, { pool: true, maxConnections: 4 });
   const acked: string[] = [];
   await Promise.all(
     Array.from({ length: N }, async (_, i) => {

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { startSink } from '@petrel/testkit';
 
 /** Reads from the socket until `pattern` has been seen; bounded by the socket's life. */
 function until(sock: Socket, pattern: RegExp): Promise<string> {
@@ -32,7 +33,7 @@ test('SIGINT stops the daemon cleanly, like SIGTERM', async (t) => {
     s.listenPort,
   );
   s.defer(() => petrel.stop());
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'b@example.test']);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'b@example.test');
   assert.equal(r.code, 0, r.out);
   await petrel.waitForEvents('the delivery', (e) => e.some((x) => x.type === 'delivery'));
   assert.equal(await petrel.stop('SIGINT'), 0, petrel.output());

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAio, swaks, waitFor } from '@petrel/testkit';
+import { startAio, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { deliveredMessage, dkimpyVerify, keygen, mailauthVerify } from '../lib/dkim.js';
@@ -35,16 +36,7 @@ test('unsignable mail follows on_failure; config reload rotates the key and the 
   const send = async (data: string): Promise<string> => {
     const file = join(s.dir, `m${Date.now()}.eml`);
     writeFileSync(file, data);
-    const r = await swaks([
-      '--server',
-      `127.0.0.1:${s.listenPort}`,
-      '--from',
-      'a@test.local',
-      '--to',
-      'b@example.test',
-      '--data',
-      `@${file}`,
-    ]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', 'b@example.test', ['--data', `@${file}`]);
     return r.out;
   };
   const delivered = async (n: number): Promise<Buffer> =>

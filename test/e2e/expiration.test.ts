@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { startSink, waitFor } from '@petrel/testkit';
 
 // Senders in other.test are answered through mx2 (127.0.0.3), a healthy sink, so the DSN can arrive.
 const ZONE = ['mx-host=other.test,mx2.example.test,10'];
@@ -25,14 +26,7 @@ test('a domain-scoped message_expiration: retried while 4xx, then an expiration 
   const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
   s.defer(() => p.stop());
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'sender@other.test',
-    '--to',
-    'late@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'sender@other.test', 'late@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
 

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, startAio, submitWithSmtplib, swaks, waitFor } from '@petrel/testkit';
+import { run, startAio, submitWithSmtplib, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 
@@ -85,31 +86,14 @@ test('an ARF complaint becomes a feedback record and a suppression; garbage to t
   // for this client, the return-path domain is not.
   const arfFile = join(s.dir, 'arf.eml');
   writeFileSync(arfFile, arfReport(`Return-Path: <${verpFrom}>\r\n${headerSection}`));
-  const denied = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
+  const denied = await swaksVia(s.listenPort, 'fbl@isp.test', 'x@example.test', [
     '-li',
     '127.0.0.9',
-    '--from',
-    'fbl@isp.test',
-    '--to',
-    'x@example.test',
     '--quit-after',
     'RCPT',
   ]);
   assert.match(denied.out, /554 5\.7\.1 <x@example\.test>: Relaying denied/);
-  const sent = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '-li',
-    '127.0.0.9',
-    '--from',
-    '',
-    '--to',
-    'fbl@rp.test',
-    '--data',
-    arfFile,
-  ]);
+  const sent = await swaksVia(s.listenPort, '', 'fbl@rp.test', ['-li', '127.0.0.9', '--data', arfFile]);
   assert.equal(sent.code, 0, sent.out);
   const ev = await petrel.waitForEvents('the feedback record', (e) => e.some((x) => x.type === 'feedback'));
   const fb = ev.find((x) => x.type === 'feedback')!;

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostfixInstance, submitWithSmtplib, swaks } from '@petrel/testkit';
+import { startPostfixInstance, submitWithSmtplib } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 
@@ -78,16 +79,7 @@ test('a real Postfix bounce to the VERP return path is tied to its message, supp
   assert.match(list[0]!.source, new RegExp(id));
 
   // The next message to that address is refused at RCPT; the other recipient is not.
-  const again = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'news@sender.test',
-    '--to',
-    'gone@example.test',
-    '--quit-after',
-    'RCPT',
-  ]);
+  const again = await swaksVia(s.listenPort, 'news@sender.test', 'gone@example.test', ['--quit-after', 'RCPT']);
   assert.match(again.out, /<\*\* 550 5\.7\.1 <gone@example\.test>: recipient suppressed/);
   await petrel.waitForEvents('the rejection record', (e) =>
     e.some((x) => x.type === 'rejection' && x.recipient === 'gone@example.test' && /suppressed/.test(String(x.reply))),

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { startSink } from '@petrel/testkit';
 
 // example.test: mx1 127.0.0.2 (A only), mx2 127.0.0.3 and ::1 (A and AAAA), from the test zone.
 const BINDINGS = `
@@ -29,7 +30,7 @@ test('an IPv6-bound binding delivers over IPv6: AAAA of the MX, from ::1, skippi
   );
   s.defer(() => p.stop());
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@six.test', '--to', 'b@example.test']);
+  const r = await swaksVia(s.listenPort, 'a@six.test', 'b@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const ev = await p.waitForEvents('the delivery', (e) => e.some((x) => x.type === 'delivery' && x.message_id === id));

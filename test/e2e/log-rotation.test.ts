@@ -4,9 +4,10 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { petrelCli } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
 import { petrelPid } from '../reliability/helpers.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { startSink, waitFor } from '@petrel/testkit';
 
 const LOGS = ['events.jsonl', 'mainlog', 'rejectlog'] as const;
 
@@ -32,29 +33,8 @@ test('logrotate: after a rename, `petrel log reopen` and SIGHUP each move events
 
   // One generation of traffic: a delivery (events.jsonl, mainlog) and a relay refusal (rejectlog).
   const traffic = async (tag: string): Promise<void> => {
-    assert.equal(
-      (
-        await swaks([
-          '--server',
-          `127.0.0.1:${s.listenPort}`,
-          '--from',
-          `${tag}@test.local`,
-          '--to',
-          `${tag}@example.test`,
-        ])
-      ).code,
-      0,
-    );
-    await swaks([
-      '--server',
-      `127.0.0.1:${s.listenPort}`,
-      '--local-interface',
-      '127.0.0.9',
-      '--from',
-      `${tag}@test.local`,
-      '--to',
-      `${tag}-denied@example.test`,
-    ]);
+    assert.equal((await swaksVia(s.listenPort, `${tag}@test.local`, `${tag}@example.test`)).code, 0);
+    await swaksVia(s.listenPort, `${tag}@test.local`, `${tag}-denied@example.test`, ['--local-interface', '127.0.0.9']);
     await waitFor(
       `${tag}: every log written`,
       () =>

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { startSink } from '@petrel/testkit';
 
 test('two MX hosts, the preferred one down: delivered through the second', async (t) => {
   const s = await scenario(t);
@@ -17,14 +18,7 @@ test('two MX hosts, the preferred one down: delivered through the second', async
   );
   s.defer(() => petrel.stop());
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'bob@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const ev = await petrel.waitForEvents('delivery via mx2', (e) =>

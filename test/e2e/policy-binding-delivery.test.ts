@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { sinkBody, startSink, swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { sinkBody, startSink } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
 // setBinding chooses the source address by sender domain; beforeDelivery adds a header per attempt;
@@ -57,7 +58,7 @@ test('setBinding picks the binding (source address seen at the sink); beforeDeli
   s.defer(() => petrel.stop());
 
   for (const from of ['a@alpha.test', 'b@beta.test', 'c@other.test']) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', from, '--to', 'rcpt@bind.test']);
+    const r = await swaksVia(s.listenPort, from, 'rcpt@bind.test');
     assert.equal(r.code, 0, r.out);
   }
   await petrel.waitForEvents('three deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 3);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startAio } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../config/policy/examples/', import.meta.url));
@@ -32,14 +33,7 @@ test('an observer injects a notice with inject(): logged as reception with proto
   );
   s.defer(() => petrel.stop());
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'alice@notice.test',
-    '--to',
-    'hard-gone@notice.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'alice@notice.test', 'hard-gone@notice.test');
   assert.equal(r.code, 0, r.out);
   const ev = await petrel.waitForEvents('the notice delivered', (e) =>
     e.some((x) => x.type === 'delivery' && x.recipient === 'alice@notice.test'),

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, swaks, waitFor, run } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startAio, waitFor, run } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 
 // Every observer hook and classify in a real daemon: a delivery, a transient failure (aiosmtpd
@@ -46,14 +47,7 @@ test('observers see reception, delivery, transient and permanent failures, bounc
   );
   s.defer(() => petrel.stop());
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'alice@obs.test',
-    '--to',
-    'ok@obs.test,soft-later@obs.test,hard-gone@obs.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'alice@obs.test', 'ok@obs.test,soft-later@obs.test,hard-gone@obs.test');
   assert.equal(r.code, 0, r.out);
   const py = await run(
     '/usr/bin/python3',

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { sinkBody, startSink, swaks, waitFor, run } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { sinkBody, startSink, waitFor, run } from '@petrel/testkit';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
 
@@ -65,16 +66,7 @@ test('reload swaps the module under load: no refused or lost message; sessions i
   const results: { code: number | null; out: string }[] = [];
   const client = async (n: number): Promise<void> => {
     for (let i = 0; sending && i < 200; i++) {
-      results.push(
-        await swaks([
-          '--server',
-          `127.0.0.1:${s.listenPort}`,
-          '--from',
-          `c${n}@x.test`,
-          '--to',
-          `r${n}-${i}@reload.test`,
-        ]),
-      );
+      results.push(await swaksVia(s.listenPort, `c${n}@x.test`, `r${n}-${i}@reload.test`));
     }
   };
   const clients = [client(1), client(2), client(3)];

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { QueueCount } from '@petrel/core';
 import { petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
+import { listenerTransport } from '../lib/submit.js';
 import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
@@ -40,14 +40,7 @@ test('a queue far larger than its resident window is held, survives kill -9 twic
 
   // 1. Delivery suspended: all of it is acknowledged and queued, almost all of it swapped out.
   const first = await startPetrel(home, cfg(true), s.listenPort);
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 4,
-  });
+  const transport = listenerTransport(s.listenPort, { pool: true, maxConnections: 4 });
   const sent: string[] = [];
   await Promise.all(
     Array.from({ length: N }, async (_, i) => {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
+import { listenerTransport } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
 import { startSink } from '@petrel/testkit';
 
@@ -23,14 +23,7 @@ test('outbound_throttle_messages = "2" paces delivery to the sink at two message
     s.listenPort,
   );
   s.defer(() => petrel.stop());
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 3,
-  });
+  const transport = listenerTransport(s.listenPort, { pool: true, maxConnections: 3 });
   await Promise.all(
     Array.from({ length: N }, (_, i) =>
       transport.sendMail({

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startAio, startSink, swaks, freePort, writeCertificate } from '@petrel/testkit';
+import { startAio, startSink, freePort, writeCertificate } from '@petrel/testkit';
 
 test('a smart host with AUTH (over STARTTLS) for one domain while other domains go by MX', async (t) => {
   const s = await scenario(t);
@@ -34,7 +35,7 @@ trace_file = "${trace}"
   s.defer(() => p.stop());
 
   for (const to of ['someone@smart.test', 'bob@example.test']) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', to]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', to);
     assert.equal(r.code, 0, r.out);
   }
   const ev = await p.waitForEvents('both deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 2);

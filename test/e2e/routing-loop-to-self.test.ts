@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { swaks, run } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { run } from '@petrel/testkit';
 import { CLI, startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
 
 // RFC 5321 §6.3: loop.test's MX is Petrel's own listener (127.0.0.1 on the port it listens on).
@@ -23,7 +24,7 @@ test('an MX that is our own listener address and port: the message fails with "l
   );
   s.defer(() => p.stop());
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'bob@loop.test']);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@loop.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const final = (x: EventRecord): boolean =>

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { CLI, startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { startSink, swaks, freePort, waitFor, run } from '@petrel/testkit';
+import { startSink, freePort, waitFor, run } from '@petrel/testkit';
 
 test('routes: a refusing first entry fails over to __mx__, type=mx and pref route a domain away from its own address, and route explain lists the entries', async (t) => {
   const s = await scenario(t);
@@ -33,7 +34,7 @@ routes = ["smtp://example.test?type=mx&pref=20", "smtp://127.0.0.6?port=${closed
 
   const ids = new Map<string, string>();
   for (const to of ['bob@example.test', 'carol@nomx.test']) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', to]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', to);
     assert.equal(r.code, 0, r.out);
     ids.set(to, /queued as (\S+)/.exec(r.out)![1]!);
   }

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
+import { swaksVia } from '../lib/submit.js';
 import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { startSink } from '@petrel/testkit';
 
 test('the MX answers 451 to RCPT: transient_failure, requeued with backoff, delivered once the fault is lifted', async (t) => {
   const s = await scenario(t);
@@ -22,14 +23,7 @@ test('the MX answers 451 to RCPT: transient_failure, requeued with backoff, deli
   );
   s.defer(() => petrel.stop());
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'tempfail@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'tempfail@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
 
