@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { startSink } from '@petrel/testkit';
 
 // Two bindings on two source addresses, chosen by sender domain; the destination's MX
@@ -27,11 +26,9 @@ binding = "b3"
 
 test("mail assigned by sender domain leaves from its binding's address with its EHLO name (a literal, or __message__ = the sender domain)", async (t) => {
   const s = await scenario(t, ZONE);
-  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => sink.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.5', s.mxPort));
+  const toml = scenarioConfig(s, { extra: BINDINGS });
+  const petrel = await startScenarioPetrel(s, toml);
 
   const ids: Record<string, string> = {};
   for (const from of ['a@one.test', 'b@two.test', 'c@other.test']) {
@@ -62,8 +59,7 @@ test("mail assigned by sender domain leaves from its binding's address with its 
 
 test('an X-Binding header picks the binding when allowed, and is removed before delivery', async (t) => {
   const s = await scenario(t, ZONE);
-  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.5', s.mxPort));
   const rules = `
 [routing]
 allow_binding_header = true
@@ -79,9 +75,8 @@ header = "X-Binding"
 [[binding_rule]]
 binding = "b2"
 `;
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: rules });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  const toml = scenarioConfig(s, { extra: rules });
+  const petrel = await startScenarioPetrel(s, toml);
 
   const ids: Record<string, string> = {};
   for (const [from, header] of [

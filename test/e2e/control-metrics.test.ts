@@ -3,25 +3,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { metric, scrape } from '../lib/metrics.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
 test('/metrics counts known traffic: received, delivered, permanent failures, rejections', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']);
-  s.defer(() => sink.stop());
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      relayNetworks: ['127.0.0.1/32'],
-    }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']));
+  const p = await startScenarioPetrel(s, {
+    relayNetworks: ['127.0.0.1/32'],
+  });
   for (let i = 0; i < 2; i++)
     assert.equal((await swaksVia(s.listenPort, 'a@test.local', `nouser${i}@example.test`)).code, 0);
   await swaksVia(s.listenPort, 'a@test.local', 'x@example.test', ['--local-interface', '127.0.0.9']);
@@ -48,20 +39,13 @@ test('/metrics counts known traffic: received, delivered, permanent failures, re
 
 test('/metrics counts deliveries, transient failures, expirations, queue time, client events and the spool', async (t) => {
   const s = await scenario(t, ['mx-host=soft.test,mx2.example.test,10']);
-  const ok = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => ok.stop());
-  const soft = await startSink(s.dir, '127.0.0.3', s.mxPort, ['-r', 'RCPT']); // every RCPT: 4xx
-  s.defer(() => soft.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  s.stopAfter(await startSink(s.dir, '127.0.0.3', s.mxPort, ['-r', 'RCPT'])); // every RCPT: 4xx
   const extra = '[domain."soft.test"]\nmessage_expiration = "3s"\nuse_ipv6 = false\n';
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const p = await startScenarioPetrel(s, {
     global: 'retry_interval = "1s"\nmax_retry_interval = "1s"',
     extra,
   });
-  const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => p.stop());
   assert.equal((await swaksVia(s.listenPort, 'a@example.test', 'fine@example.test')).code, 0);
   assert.equal((await swaksVia(s.listenPort, 'a@example.test', 'later@soft.test')).code, 0);
   await p.waitForEvents(

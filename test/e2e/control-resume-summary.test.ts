@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
 import { waitFor } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 
 /** Connects and resolves with the first reply line the listener sends. */
 function firstLine(port: number): Promise<{ socket: Socket; line: string }> {
@@ -24,14 +23,10 @@ function firstLine(port: number): Promise<{ socket: Socket; line: string }> {
 
 test('resume after fail reports nothing back in the active queue; Rejected Messages counts refused messages, not refused connections', async (t) => {
   const s = await scenario(t);
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const cfg = scenarioConfig(s, {
     relayNetworks: ['127.0.0.1/32'],
   }).replace('max_message_size = "10MB"', 'max_message_size = "10MB"\nmax_connections_per_ip = 1');
-  const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, cfg);
   const cli = async (args: string[]): Promise<string> => {
     const r = await petrelCli(p, args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);

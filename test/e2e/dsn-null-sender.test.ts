@@ -1,21 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { startAio, run } from '@petrel/testkit';
 
 test('a permanent failure of mail from <> gives no DSN (no bounce loops), while the same failure from a sender does', async (t) => {
   const s = await scenario(t);
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => mx.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s);
 
   // swaks replaces an empty --from with a default sender; smtplib sends MAIL FROM:<> as asked.
   const py =

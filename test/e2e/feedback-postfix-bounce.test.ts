@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startPostfixInstance, submitWithSmtplib } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 
 test('a real Postfix bounce to the VERP return path is tied to its message, suppresses the recipient, and the next RCPT gets 550 5.7.1', async (t) => {
@@ -13,28 +13,20 @@ test('a real Postfix bounce to the VERP return path is tied to its message, supp
   // The MX of example.test is a real Postfix that accepts everything (250) and then finds that
   // "gone" is no local user: its bounce daemon sends an RFC 3464 DSN to the envelope sender, the
   // VERP address at rp.test, which its transport map sends to Petrel.
-  const mx = await startPostfixInstance(join(s.dir, 'postfix-mx'), '127.0.0.2', s.mxPort, [
-    'myhostname = mx1.example.test',
-    'inet_interfaces = loopback-only',
-    'mydestination = example.test',
-    'local_recipient_maps =',
-    `transport_maps = inline:{ rp.test=smtp:[127.0.0.1]:${s.listenPort} }`,
-  ]);
-  s.defer(() => mx.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      relayNetworks: ['127.0.0.1/32'],
-      global: 'verp_domain = "rp.test"',
-      extra:
-        '[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "e2e-secret"\n\n[eventlog]\nbouncelog = true\n',
-    }),
-    s.listenPort,
+  const mx = s.stopAfter(
+    await startPostfixInstance(join(s.dir, 'postfix-mx'), '127.0.0.2', s.mxPort, [
+      'myhostname = mx1.example.test',
+      'inet_interfaces = loopback-only',
+      'mydestination = example.test',
+      'local_recipient_maps =',
+      `transport_maps = inline:{ rp.test=smtp:[127.0.0.1]:${s.listenPort} }`,
+    ]),
   );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, {
+    relayNetworks: ['127.0.0.1/32'],
+    global: 'verp_domain = "rp.test"',
+    extra: '[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "e2e-secret"\n\n[eventlog]\nbouncelog = true\n',
+  });
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'news@sender.test',

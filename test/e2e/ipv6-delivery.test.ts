@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { startSink } from '@petrel/testkit';
 
 // example.test: mx1 127.0.0.2 (A only), mx2 127.0.0.3 and ::1 (A and AAAA), from the test zone.
@@ -19,16 +18,9 @@ binding = "v6"
 
 test('an IPv6-bound binding delivers over IPv6: AAAA of the MX, from ::1, skipping the A-only MX', async (t) => {
   const s = await scenario(t);
-  const v4 = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => v4.stop());
-  const v6 = await startSink(s.dir, '::1', s.mxPort);
-  s.defer(() => v6.stop());
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  const v4 = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const v6 = s.stopAfter(await startSink(s.dir, '::1', s.mxPort));
+  const p = await startScenarioPetrel(s, { extra: BINDINGS });
 
   const r = await swaksVia(s.listenPort, 'a@six.test', 'b@example.test');
   assert.equal(r.code, 0, r.out);

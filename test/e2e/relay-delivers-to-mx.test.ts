@@ -4,19 +4,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { sinkBody, startSink, waitFor } from '@petrel/testkit';
 
 test('swaks → Petrel → smtp-sink at the MX from dnsmasq: delivered, logged, body intact', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s);
 
   const body = [
     'From: Alice <alice@test.local>',

@@ -1,23 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 test('a client outside relay_networks gets 554 5.7.1 and a rejection record', async (t) => {
   const s = await scenario(t);
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      relayNetworks: ['127.0.0.1/32'],
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, {
+    relayNetworks: ['127.0.0.1/32'],
+  });
 
   // Connect from 127.0.0.9, which is loopback but not in 127.0.0.1/32.
   const r = await swaksVia(s.listenPort, 'spammer@test.local', 'victim@example.test', [

@@ -1,23 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel, testConfig } from '../lib/petrel.js';
 import { startServfailDns } from '../lib/servfail-dns.js';
 
 test('SERVFAIL for the recipient domain is a transient failure 454 4.4.4, retried, never a bounce', async (t) => {
   const s = await scenario(t);
-  const dns = await startServfailDns();
-  s.defer(() => dns.stop());
+  const dns = s.stopAfter(await startServfailDns());
   const toml = testConfig({
     listenPort: s.listenPort,
     dnsServer: dns.server,
     remotePort: s.mxPort,
     global: 'retry_interval = "1s"',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, toml);
 
   const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@broken.test');
   assert.equal(r.code, 0, r.out);

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aioStats, startAio } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { sendEach } from '../lib/submit.js';
 
 const N = 5;
@@ -15,8 +15,7 @@ test('a throttle action caps the delivery rate measured at the MX for its durati
   const statsFile = join(s.dir, 'mx-stats.json');
   const deferFile = join(s.dir, 'mx-defer');
   writeFileSync(deferFile, '451 4.7.650 The mail server [127.0.0.1] has been temporarily rate limited (test)\n');
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile, '--defer-file', deferFile]);
-  s.defer(() => mx.stop());
+  s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile, '--defer-file', deferFile]));
   writeFileSync(
     join(s.dir, 'rules.toml'),
     `[[rule]]
@@ -26,17 +25,9 @@ enhanced = "4.7.650"
 action = [{ action = "throttle", scope = "domain", rate = "1/${GAP_MS / 1000}s", duration = "1m" }]
 `,
   );
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      extra: `[shaping]\nrules_files = ["${join(s.dir, 'rules.toml')}"]\n`,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, {
+    extra: `[shaping]\nrules_files = ["${join(s.dir, 'rules.toml')}"]\n`,
+  });
   await sendEach(s.listenPort, ['first@example.test'], 'trigger');
   await petrel.waitForEvents(
     'the throttle',
