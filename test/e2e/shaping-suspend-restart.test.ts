@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { aioStats, startAio, waitFor } from '@petrel/testkit';
+import { aioStats, waitFor } from '@petrel/testkit';
 import type { ShapingState } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
+import { shapingRulesFile, startDeferringMx } from '../lib/shaping.js';
 import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 import { sendEach } from '../lib/submit.js';
@@ -19,15 +20,11 @@ test(
     'then delivery resumes with nothing lost or bounced',
   async (t) => {
     const s = await scenario(t);
-    const statsFile = join(s.dir, 'mx-stats.json');
-    const deferFile = join(s.dir, 'mx-defer');
-    writeFileSync(deferFile, `${TS01}\n`);
-    const mx = s.stopAfter(
-      await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile, '--defer-file', deferFile]),
-    );
-    writeFileSync(
-      join(s.dir, 'rules.toml'),
-      `[[rule]]
+    const { mx, statsFile, deferFile } = await startDeferringMx(s, TS01);
+    const toml = scenarioConfig(s, {
+      extra: shapingRulesFile(
+        s,
+        `[[rule]]
 name = "test-ts01"
 domains = ["example.test"]
 regex = '\\[TS01\\]'
@@ -35,9 +32,7 @@ count = 2
 within = "1m"
 action = [{ action = "suspend", scope = "domain", duration = "${SUSPEND_MS / 1000}s" }]
 `,
-    );
-    const toml = scenarioConfig(s, {
-      extra: `[shaping]\nrules_files = ["${join(s.dir, 'rules.toml')}"]\n`,
+      ),
     });
     let petrel = await startScenarioPetrel(s, toml);
     await sendEach(s.listenPort, ['r1@example.test'], 'ts01');
