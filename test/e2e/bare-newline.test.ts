@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { sinkBody, startSink, run, waitFor } from '@petrel/testkit';
 
 /** A legacy client written in python: LF-only line ends everywhere, and a "\n.\n" smuggling attempt. */
@@ -32,24 +32,18 @@ async function legacyClient(port: number): Promise<string[]> {
 
 test('bare_newline: refused by default (500/554 5.5.2); "normalize" takes a legacy LF-only client, stores CRLF, and "\\n.\\n" smuggles nothing', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
 
-  const strict = await startPetrel(
-    join(s.dir, 'strict'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
+  const strict = await startScenarioPetrel(s, scenarioConfig(s), join(s.dir, 'strict'));
   const refused = await legacyClient(s.listenPort);
   assert.match(refused[1]!, /^500 5\.5\.2 Bare <LF> or <CR> not allowed in a command/);
   await strict.stop();
 
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace(
+  const cfg = scenarioConfig(s).replace(
     'max_message_size = "10MB"',
     'max_message_size = "10MB"\nbare_newline = "normalize"',
   );
-  const p = await startPetrel(join(s.dir, 'normalize'), cfg, s.listenPort);
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, cfg, join(s.dir, 'normalize'));
   const replies = await legacyClient(s.listenPort);
   assert.match(replies[4]!, /^354 /);
   assert.match(replies[5]!, /^250 2\.0\.0 Ok: queued as /);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
+import { startSink } from '@petrel/testkit';
 
 // Two bindings on two source addresses, chosen by sender domain; the destination's MX
 // (sink.bind.test = 127.0.0.5) is on a third loopback address so that both bindings can reach it.
@@ -26,15 +26,13 @@ binding = "b3"
 
 test("mail assigned by sender domain leaves from its binding's address with its EHLO name (a literal, or __message__ = the sender domain)", async (t) => {
   const s = await scenario(t, ZONE);
-  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => sink.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.5', s.mxPort));
+  const toml = scenarioConfig(s, { extra: BINDINGS });
+  const petrel = await startScenarioPetrel(s, toml);
 
   const ids: Record<string, string> = {};
   for (const from of ['a@one.test', 'b@two.test', 'c@other.test']) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', from, '--to', 'rcpt@bind.test']);
+    const r = await swaksVia(s.listenPort, from, 'rcpt@bind.test');
     assert.equal(r.code, 0, r.out);
     ids[from] = /queued as (\S+)/.exec(r.out)![1]!;
   }
@@ -61,8 +59,7 @@ test("mail assigned by sender domain leaves from its binding's address with its 
 
 test('an X-Binding header picks the binding when allowed, and is removed before delivery', async (t) => {
   const s = await scenario(t, ZONE);
-  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.5', s.mxPort));
   const rules = `
 [routing]
 allow_binding_header = true
@@ -78,9 +75,8 @@ header = "X-Binding"
 [[binding_rule]]
 binding = "b2"
 `;
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: rules });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  const toml = scenarioConfig(s, { extra: rules });
+  const petrel = await startScenarioPetrel(s, toml);
 
   const ids: Record<string, string> = {};
   for (const [from, header] of [
@@ -88,13 +84,7 @@ binding = "b2"
     ['h2@x.test', undefined],
     ['hx@x.test', 'no-such-binding'],
   ] as const) {
-    const r = await swaks([
-      '--server',
-      `127.0.0.1:${s.listenPort}`,
-      '--from',
-      from,
-      '--to',
-      'rcpt@bind.test',
+    const r = await swaksVia(s.listenPort, from, 'rcpt@bind.test', [
       ...(header ? ['--header', `X-Binding: ${header}`] : []),
     ]);
     assert.equal(r.code, 0, r.out);

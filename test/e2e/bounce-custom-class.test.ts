@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { CLI, startPetrel, testConfig } from '../lib/petrel.js';
+import { CLI, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 import { run } from '@petrel/testkit';
 
@@ -24,9 +24,8 @@ test('a [[bounce.classes]] operator class used by an override file: the daemon s
   // The override file sits beside the config (relative paths are relative to it).
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'partner.ovr'), '# domain,code,rule\n,55,partner block\n');
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: CLASS });
-  const p = await startPetrel(dir, cfg, s.listenPort);
-  s.defer(() => p.stop());
+  const cfg = scenarioConfig(s, { extra: CLASS });
+  const p = await startScenarioPetrel(s, cfg, dir);
 
   const cls = await petrelJson<{ code: number; name: string; category: string; rule: string }>(p, [
     'classify',

@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { startPostfixDestination, type HeldMessage, type WireSession } from '@petrel/testkit';
 
 /** @petrel/smtp-client's BDAT_CHUNK (the test package depends on core and the app only). */
@@ -41,21 +40,17 @@ test('Petrel sends the body to Postfix in BDAT chunks over STARTTLS, and by DATA
   timeout: 25_000,
 }, async (t) => {
   const s = await scenario(t, ['mx-host=nochunk.test,mx1.example.test,10']);
-  const postfix = await startPostfixDestination(s.dir, {
-    host: '127.0.0.2',
-    port: s.mxPort,
-    domains: ['example.test', 'nochunk.test'],
-    tls: true,
-  });
-  s.defer(() => postfix.stop());
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const postfix = s.stopAfter(
+    await startPostfixDestination(s.dir, {
+      host: '127.0.0.2',
+      port: s.mxPort,
+      domains: ['example.test', 'nochunk.test'],
+      tls: true,
+    }),
+  );
+  const petrel = await startScenarioPetrel(s, {
     extra: '[domain."nochunk.test"]\nuse_chunking = false\n',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
 
   const chunked = message('bob@example.test', 'chunked', 9000); // ~650 KB: three BDAT chunks
   const plain = message('carol@nochunk.test', 'plain', 2000);

@@ -5,9 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { startPostfixDestination, run } from '@petrel/testkit';
 
 /** python smtplib (an independent client) submits one message with DSN parameters, recipient by recipient. */
@@ -32,14 +31,8 @@ test('RET, ENVID, NOTIFY and ORCPT given to Petrel are passed on to Postfix on M
   timeout: 25_000,
 }, async (t) => {
   const s = await scenario(t);
-  const postfix = await startPostfixDestination(s.dir, { host: '127.0.0.2', port: s.mxPort });
-  s.defer(() => postfix.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const postfix = s.stopAfter(await startPostfixDestination(s.dir, { host: '127.0.0.2', port: s.mxPort }));
+  const petrel = await startScenarioPetrel(s);
 
   const py = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.listenPort)], { timeoutMs: 15_000 });
   assert.equal(py.code, 0, py.stderr);

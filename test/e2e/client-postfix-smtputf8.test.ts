@@ -8,9 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 /** python smtplib: one message, UTF-8 recipients at both destinations, SMTPUTF8 on MAIL. */
 const SUBMIT = `
@@ -31,18 +30,11 @@ test('a UTF-8 address goes to Postfix with SMTPUTF8 on MAIL, fails with 553 5.6.
 }, async (t) => {
   // nomx.test has no MX: its A record 127.0.0.4 is the implicit MX, where smtp-sink listens.
   const s = await scenario(t);
-  const postfix = await startPostfixDestination(s.dir, { host: '127.0.0.2', port: s.mxPort });
-  s.defer(() => postfix.stop());
-  const sink = await startSink(s.dir, '127.0.0.4', s.mxPort);
-  s.defer(() => sink.stop());
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const postfix = s.stopAfter(await startPostfixDestination(s.dir, { host: '127.0.0.2', port: s.mxPort }));
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.4', s.mxPort));
+  const petrel = await startScenarioPetrel(s, {
     global: 'generate_bounces = false',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
 
   const py = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.listenPort)], { timeoutMs: 15_000 });
   assert.equal(py.code, 0, py.stderr);

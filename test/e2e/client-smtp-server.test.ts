@@ -6,11 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { listenerTransport } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { waitFor } from '@petrel/testkit';
 
 interface Received {
@@ -73,22 +72,10 @@ test('Petrel delivers five messages to smtp-server over one STARTTLS connection,
   s.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   // One outbound connection at most, kept idle long enough to be reused for the later messages.
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const petrel = await startScenarioPetrel(s, {
     global: 'idle_timeout = "15s"\nmax_outbound_connections = 1',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
-  const mailer = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 1,
-  });
+  const mailer = listenerTransport(s.listenPort, { pool: true, maxConnections: 1 });
   s.defer(() => mailer.close());
   const send = (n: number) =>
     mailer.sendMail({ envelope: { from: 'a@test.local', to: [`rcpt${n}@example.test`] }, raw: message(n) });

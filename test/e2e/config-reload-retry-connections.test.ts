@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, swaks } from '@petrel/testkit';
-import { startPetrel, testConfig, type EventRecord, type PetrelHandle } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startAio } from '@petrel/testkit';
+import { type EventRecord, type PetrelHandle, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 
 /** Samples the open outbound connections until `done` holds (bounded); returns the highest seen. */
@@ -30,24 +30,15 @@ async function peakConcurrency(p: PetrelHandle, done: () => boolean, ms = 30_000
 // which the connection goal is three connections, capped by max_outbound_connections.
 test('config reload: a raised max_outbound_connections opens more connections, a shorter retry_interval schedules the next retry', async (t) => {
   const s = await scenario(t);
-  const aio = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => aio.stop());
-  const base = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
+  const base = scenarioConfig(s, {
     global:
       'retry_interval = "1h"\nmax_retry_interval = "1h"\nmax_recipients_per_batch = 1\nconnection_allocation_aggressiveness = "high"\nmax_outbound_connections = 100\nmessage_expiration = "1d"\ngenerate_bounces = false',
   });
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    `${base}[domain."example.test"]\nmax_outbound_connections = 1\n`,
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, `${base}[domain."example.test"]\nmax_outbound_connections = 1\n`);
 
   const send = async (to: string): Promise<string> => {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', to]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', to);
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };

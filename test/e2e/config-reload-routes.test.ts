@@ -1,34 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks } from '@petrel/testkit';
-import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startSink } from '@petrel/testkit';
+import { type EventRecord, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 
 // reload.test has no DNS records at all (NXDOMAIN, a permanent failure): only a `routes` entry
 // given by the reload can deliver it. gw.test is reached only through its gateway.
 test('config reload: routes added to a domain and a changed gateway take effect for the next message, idle connections on the old gateway included', async (t) => {
   const s = await scenario(t);
-  const oldHop = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => oldHop.stop());
-  const newHop = await startSink(s.dir, '127.0.0.3', s.mxPort);
-  s.defer(() => newHop.stop());
+  const oldHop = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const newHop = s.stopAfter(await startSink(s.dir, '127.0.0.3', s.mxPort));
   // A long idle_timeout keeps the connection to the old gateway open across the reload: the
   // reload must not let the next message ride on it.
-  const base = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const base = scenarioConfig(s, {
     global: 'idle_timeout = "60s"\ngenerate_bounces = false',
   });
   const before = `${base}[domain."gw.test"]\ngateway = ["127.0.0.2:${s.mxPort}"]\n`;
-  const p = await startPetrel(join(s.dir, 'petrel'), before, s.listenPort);
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, before);
 
   const send = async (to: string): Promise<string> => {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', to]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', to);
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startSink, swaks, type Sink, waitFor } from '@petrel/testkit';
-import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startSink, type Sink, waitFor } from '@petrel/testkit';
+import { type EventRecord, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 
 // retry_interval = 1h: held and throttled mail would wait an hour on its own, so a delivery
@@ -18,22 +18,17 @@ test('config reload: lifting suspend_delivery, outbound_throttle_connections and
     ['nomx.test', '127.0.0.4'],
     ['thr.test', '127.0.0.5'],
   ] as const) {
-    const sink = await startSink(s.dir, ip, s.mxPort);
-    s.defer(() => sink.stop());
+    const sink = s.stopAfter(await startSink(s.dir, ip, s.mxPort));
     sinks.set(domain, sink);
   }
-  const base = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const base = scenarioConfig(s, {
     global: 'retry_interval = "1h"\nmax_retry_interval = "1h"\ngenerate_bounces = false',
   });
   const limits = `[domain."example.test"]\nsuspend_delivery = true\n[domain."nomx.test"]\noutbound_throttle_connections = "1/1h"\n[domain."thr.test"]\noutbound_throttle_messages = "1/1h"\n`;
-  const p = await startPetrel(join(s.dir, 'petrel'), `${base}${limits}`, s.listenPort);
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, `${base}${limits}`);
 
   const send = async (to: string): Promise<string> => {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', to]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', to);
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
 import { freePort } from '@petrel/testkit';
 
@@ -15,17 +15,9 @@ async function httpGet(url: string, token?: string): Promise<{ status: number; b
 test("the control socket is the owner's only; TCP needs the bearer token", async (t) => {
   const s = await scenario(t);
   const tcpPort = await freePort();
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      extra: `[control]\nlisten = "127.0.0.1:${tcpPort}"\ntoken = "s3cret-token"\n`,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, {
+    extra: `[control]\nlisten = "127.0.0.1:${tcpPort}"\ntoken = "s3cret-token"\n`,
+  });
 
   assert.equal((await petrelCli(p, ['status'])).code, 0);
   // The socket itself is 0600, not only its 0700 directory (defence in depth).

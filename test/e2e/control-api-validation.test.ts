@@ -4,8 +4,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { swaks, waitFor } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { waitFor } from '@petrel/testkit';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 function post(socketPath: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
   const payload = JSON.stringify(body);
@@ -30,21 +31,9 @@ function post(socketPath: string, path: string, body: unknown): Promise<{ status
 
 test('control API: dryRun "yes" on /v1/fail is a 400 naming the field, and the held mail is not failed', async (t) => {
   const s = await scenario(t);
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s);
   assert.equal((await petrelCli(p, ['suspend', '--domain', 'example.test'])).code, 0);
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'held@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'held@example.test');
   assert.equal(r.code, 0, r.out);
   const held = async (): Promise<number> =>
     (await petrelJson<{ domain: string; active: number; delayed: number }[]>(p, ['queue']))

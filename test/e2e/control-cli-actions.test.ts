@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { type EventRecord, startScenarioPetrel } from '../lib/petrel.js';
+import { startSink, waitFor } from '@petrel/testkit';
 
 // Senders live in other.test, whose MX is the same sink: DSNs to them flow while example.test is held.
 const ZONE = ['mx-host=other.test,mx1.example.test,10'];
@@ -12,30 +12,16 @@ const ZONE = ['mx-host=other.test,mx1.example.test,10'];
 test('operator actions change what happens to real queued mail: flush, message retry, fail with DSN, message fail', async (t) => {
   const s = await scenario(t, ZONE);
   // A one-hour retry: nothing is tried again on its own within this test.
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const p = await startScenarioPetrel(s, {
     global: 'retry_interval = "1h"\nmax_retry_interval = "1h"\nmessage_expiration = "1d"',
   });
-  const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => p.stop());
   const cli = async (args: string[]): Promise<string> => {
     const r = await petrelCli(p, args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
   const submit = async (tag: string): Promise<string> => {
-    const r = await swaks([
-      '--server',
-      `127.0.0.1:${s.listenPort}`,
-      '--from',
-      `${tag}@other.test`,
-      '--to',
-      `${tag}@example.test`,
-      '--header',
-      `Subject: ${tag}`,
-    ]);
+    const r = await swaksVia(s.listenPort, `${tag}@other.test`, `${tag}@example.test`, ['--header', `Subject: ${tag}`]);
     assert.equal(r.code, 0, r.out);
     return /queued as (\S+)/.exec(r.out)![1]!;
   };
@@ -48,8 +34,7 @@ test('operator actions change what happens to real queued mail: flush, message r
   const a = await submit('flushed');
   const b = await submit('retried');
   await p.waitForEvents('both deferred', (e) => of(a, 'transient_failure')(e) && of(b, 'transient_failure')(e));
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
 
   // message retry: only that message goes now.
   assert.match(await cli(['message', 'retry', b]), /^Message requeued for delivery/);
@@ -111,22 +96,9 @@ test('`petrel queue` counts the open connection of a delivery in progress (mailq
   const s = await scenario(t);
   // The MX holds its RCPT reply 10 s: long enough for every look below on a loaded machine (2 s was
   // not: the delivery could finish between two CLI calls).
-  const mx = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-W', 'rcpt:10']);
-  s.defer(() => mx.stop());
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'slow1@example.test',
-  ]);
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort, ['-W', 'rcpt:10']));
+  const p = await startScenarioPetrel(s);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'slow1@example.test');
   assert.equal(r.code, 0, r.out);
   const row = await waitFor(
     'a row with the delivery in flight',

@@ -2,34 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { startSink, waitFor } from '@petrel/testkit';
 
 test('petrel domain, binding summary, message trace (with the SMTP transcript) and classify against a running daemon', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const trace = join(s.dir, 'example-trace.log');
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      extra: `[domain."example.test"]\ntrace_file = "${trace}"\n`,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'bob@example.test',
-  ]);
+  const p = await startScenarioPetrel(s, {
+    extra: `[domain."example.test"]\ntrace_file = "${trace}"\n`,
+  });
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   await p.waitForEvents('the delivery', (ev) => ev.some((e) => e.type === 'delivery' && e.message_id === id));

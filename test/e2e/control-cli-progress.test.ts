@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { QueueCount } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig, CLI } from '../lib/petrel.js';
+import { listenerTransport } from '../lib/submit.js';
+import { CLI, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 import { run, waitFor } from '@petrel/testkit';
 
@@ -12,25 +11,10 @@ const N = 25;
 
 test('petrel fail on a TTY works in chunks and draws a progress bar to the end', async (t) => {
   const s = await scenario(t);
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      global: 'suspend_delivery = true',
-    }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 4,
+  const p = await startScenarioPetrel(s, {
+    global: 'suspend_delivery = true',
   });
+  const transport = listenerTransport(s.listenPort, { pool: true, maxConnections: 4 });
   await Promise.all(
     Array.from({ length: N }, (_, i) =>
       transport.sendMail({ from: 's@test.local', to: `r${i}@example.test`, subject: String(i), text: 'x' }),

@@ -1,20 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { QueueCount, QueuedJobInfo, Suspension } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
 test('every queue verb against a running daemon with real queued mail, human and --json', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const cfgText = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort });
-  const p = await startPetrel(join(s.dir, 'petrel'), cfgText, s.listenPort);
-  s.defer(() => p.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const cfgText = scenarioConfig(s);
+  const p = await startScenarioPetrel(s, cfgText);
 
   // Suspend example.test, then inject: the mail is visible in the queue, not delivered.
   const sus = await petrelCli(p, ['suspend', '--domain', 'example.test', '--reason', 'maintenance window']);

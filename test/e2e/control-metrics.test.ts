@@ -2,49 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { metric, scrape } from '../lib/metrics.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { startSink, waitFor } from '@petrel/testkit';
 
 test('/metrics counts known traffic: received, delivered, permanent failures, rejections', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']);
-  s.defer(() => sink.stop());
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      relayNetworks: ['127.0.0.1/32'],
-    }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']));
+  const p = await startScenarioPetrel(s, {
+    relayNetworks: ['127.0.0.1/32'],
+  });
   for (let i = 0; i < 2; i++)
-    assert.equal(
-      (
-        await swaks([
-          '--server',
-          `127.0.0.1:${s.listenPort}`,
-          '--from',
-          'a@test.local',
-          '--to',
-          `nouser${i}@example.test`,
-        ])
-      ).code,
-      0,
-    );
-  await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--local-interface',
-    '127.0.0.9',
-    '--from',
-    'a@test.local',
-    '--to',
-    'x@example.test',
-  ]);
+    assert.equal((await swaksVia(s.listenPort, 'a@test.local', `nouser${i}@example.test`)).code, 0);
+  await swaksVia(s.listenPort, 'a@test.local', 'x@example.test', ['--local-interface', '127.0.0.9']);
   await p.waitForEvents(
     'two permanent failures',
     (ev) => ev.filter((e) => e.type === 'permanent_failure').length === 2,
@@ -68,30 +39,15 @@ test('/metrics counts known traffic: received, delivered, permanent failures, re
 
 test('/metrics counts deliveries, transient failures, expirations, queue time, client events and the spool', async (t) => {
   const s = await scenario(t, ['mx-host=soft.test,mx2.example.test,10']);
-  const ok = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => ok.stop());
-  const soft = await startSink(s.dir, '127.0.0.3', s.mxPort, ['-r', 'RCPT']); // every RCPT: 4xx
-  s.defer(() => soft.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  s.stopAfter(await startSink(s.dir, '127.0.0.3', s.mxPort, ['-r', 'RCPT'])); // every RCPT: 4xx
   const extra = '[domain."soft.test"]\nmessage_expiration = "3s"\nuse_ipv6 = false\n';
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const p = await startScenarioPetrel(s, {
     global: 'retry_interval = "1s"\nmax_retry_interval = "1s"',
     extra,
   });
-  const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => p.stop());
-  assert.equal(
-    (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'fine@example.test']))
-      .code,
-    0,
-  );
-  assert.equal(
-    (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@example.test', '--to', 'later@soft.test']))
-      .code,
-    0,
-  );
+  assert.equal((await swaksVia(s.listenPort, 'a@example.test', 'fine@example.test')).code, 0);
+  assert.equal((await swaksVia(s.listenPort, 'a@example.test', 'later@soft.test')).code, 0);
   await p.waitForEvents(
     'a delivery and an expiration',
     (ev) => ev.some((e) => e.type === 'delivery') && ev.some((e) => e.type === 'expiration'),

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { swaks, waitFor } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { waitFor } from '@petrel/testkit';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 
 /** Connects and resolves with the first reply line the listener sends. */
 function firstLine(port: number): Promise<{ socket: Socket; line: string }> {
@@ -23,14 +23,10 @@ function firstLine(port: number): Promise<{ socket: Socket; line: string }> {
 
 test('resume after fail reports nothing back in the active queue; Rejected Messages counts refused messages, not refused connections', async (t) => {
   const s = await scenario(t);
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const cfg = scenarioConfig(s, {
     relayNetworks: ['127.0.0.1/32'],
   }).replace('max_message_size = "10MB"', 'max_message_size = "10MB"\nmax_connections_per_ip = 1');
-  const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, cfg);
   const cli = async (args: string[]): Promise<string> => {
     const r = await petrelCli(p, args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
@@ -40,11 +36,7 @@ test('resume after fail reports nothing back in the active queue; Rejected Messa
   // Held, then purged: resuming the domain brings nothing back.
   await cli(['suspend', '--domain', 'example.test']);
   for (const tag of ['one', 'two'])
-    assert.equal(
-      (await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', `${tag}@example.test`]))
-        .code,
-      0,
-    );
+    assert.equal((await swaksVia(s.listenPort, 'a@test.local', `${tag}@example.test`)).code, 0);
   await waitFor(
     'two held messages',
     async () =>
@@ -61,16 +53,7 @@ test('resume after fail reports nothing back in the active queue; Rejected Messa
   assert.equal(await cli(['resume', '--domain', 'example.test']), 'resumed; 0 message(s) back in the active queue\n');
 
   // One refused message (relay denied at RCPT from 127.0.0.9) and one refused connection (over max_connections_per_ip).
-  const denied = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--local-interface',
-    '127.0.0.9',
-    '--from',
-    'a@test.local',
-    '--to',
-    'x@example.test',
-  ]);
+  const denied = await swaksVia(s.listenPort, 'a@test.local', 'x@example.test', ['--local-interface', '127.0.0.9']);
   assert.match(denied.out, /554 5\.7\.1/);
   const first = await firstLine(s.listenPort);
   s.defer(() => first.socket.destroy());

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { petrelCli } from '../lib/cli.js';
 import { run } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { CLI, freePort, startPetrel, testConfig } from '../lib/petrel.js';
+import { CLI, freePort, scenarioConfig, startScenarioPetrel, testConfig } from '../lib/petrel.js';
 
 test('[control] socket: a regular file there is refused (start and config check) and kept; a live socket refuses a second daemon; a stale one is replaced', async (t) => {
   const s = await scenario(t);
   const dir = join(s.dir, 'petrel');
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort });
+  const cfg = scenarioConfig(s);
 
   // A regular file in the socket's place: neither `config check` nor `start` may pass or delete it.
   const precious = join(s.dir, 'precious.txt');
@@ -32,8 +32,7 @@ test('[control] socket: a regular file there is refused (start and config check)
   assert.equal(readFileSync(precious, 'utf8'), 'operator data\n', 'the file is untouched');
 
   // A live socket is another daemon's: a second daemon on the same socket path is refused.
-  const p = await startPetrel(dir, cfg, s.listenPort);
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, cfg, dir);
   const sock = join(dir, 'spool', 'control.sock');
   const other = join(s.dir, 'other.toml');
   const otherPort = await freePort();
@@ -53,7 +52,6 @@ test('[control] socket: a regular file there is refused (start and config check)
   // A stale socket (the daemon was killed) is replaced at the next start.
   await p.kill9();
   assert.ok(existsSync(sock), 'kill -9 leaves the socket behind');
-  const again = await startPetrel(dir, cfg, s.listenPort);
-  s.defer(() => again.stop());
+  const again = await startScenarioPetrel(s, cfg, dir);
   assert.equal((await petrelCli(again, ['status'])).code, 0);
 });

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { listenerTransport } from '../lib/submit.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
 const N = 40;
@@ -11,22 +10,12 @@ const N = 40;
 test('kill -9 after messages got 250 and before delivery: after a restart every one is delivered', async (t) => {
   const s = await scenario(t);
   const cfg = (suspended: boolean): string =>
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
+    scenarioConfig(s, {
       global: `suspend_delivery = ${suspended}`,
     });
   // Delivery suspended: every message is acknowledged and held in the spool.
-  const first = await startPetrel(join(s.dir, 'petrel'), cfg(true), s.listenPort);
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 4,
-  });
+  const first = await startScenarioPetrel(s, cfg(true));
+  const transport = listenerTransport(s.listenPort, { pool: true, maxConnections: 4 });
   const acked: string[] = [];
   await Promise.all(
     Array.from({ length: N }, async (_, i) => {
@@ -46,10 +35,8 @@ test('kill -9 after messages got 250 and before delivery: after a restart every 
   await first.kill9();
 
   // Restart with delivery allowed and a sink at the MX: the spool replays all of them.
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const second = await startPetrel(join(s.dir, 'petrel'), cfg(false), s.listenPort);
-  s.defer(() => second.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  await startScenarioPetrel(s, cfg(false));
   // smtp-sink writes each dump progressively: wait until every acknowledged Message-ID is there.
   const idsAtSink = (): string[] => sink.messageIds();
   await waitFor(

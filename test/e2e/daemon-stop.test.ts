@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
+import { startSink } from '@petrel/testkit';
 
 /** Reads from the socket until `pattern` has been seen; bounded by the socket's life. */
 function until(sock: Socket, pattern: RegExp): Promise<string> {
@@ -24,15 +24,9 @@ function until(sock: Socket, pattern: RegExp): Promise<string> {
 
 test('SIGINT stops the daemon cleanly, like SIGTERM', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'b@example.test']);
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'b@example.test');
   assert.equal(r.code, 0, r.out);
   await petrel.waitForEvents('the delivery', (e) => e.some((x) => x.type === 'delivery'));
   assert.equal(await petrel.stop('SIGINT'), 0, petrel.output());
@@ -40,15 +34,10 @@ test('SIGINT stops the daemon cleanly, like SIGTERM', async (t) => {
 
 test('stop_timeout bounds how long a client stuck in DATA holds up the stop', async (t) => {
   const s = await scenario(t);
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace(
-      'log_level = "warn"',
-      'log_level = "warn"\nstop_timeout = "1s"',
-    ),
-    s.listenPort,
+  const petrel = await startScenarioPetrel(
+    s,
+    scenarioConfig(s).replace('log_level = "warn"', 'log_level = "warn"\nstop_timeout = "1s"'),
   );
-  s.defer(() => petrel.stop());
   const sock = connect(s.listenPort, '127.0.0.1');
   s.defer(() => void sock.destroy());
   await until(sock, /^220 /m);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAio, submitWithSmtplib, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { deliveredMessage, dkimpyVerify, keygen } from '../lib/dkim.js';
 
 // A data hook adds List-Unsubscribe (signed by default), then dkimSign picks keys by a header.
@@ -20,8 +20,7 @@ const MODULE = `export default {
 
 test('the dkimSign policy hook chooses or skips keys per message; headers added by the data hook are signed', async (t) => {
   const s = await scenario(t);
-  const sink = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
   const dir = join(s.dir, 'petrel');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'sign.mjs'), MODULE);
@@ -41,12 +40,7 @@ test('the dkimSign policy hook chooses or skips keys per message; headers added 
     `key_file = "${esp.keyFile}"`,
     'match = "all"',
   ].join('\n');
-  const petrel = await startPetrel(
-    dir,
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  await startScenarioPetrel(s, { extra }, dir);
   for (const sign of ['default', 'esp', 'none'])
     await submitWithSmtplib(s.listenPort, {
       sender: 'a@test.local',

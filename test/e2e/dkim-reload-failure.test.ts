@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAio, swaks, waitFor } from '@petrel/testkit';
+import { startAio, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { deliveredMessage, dkimpyVerify, keygen, mailauthVerify } from '../lib/dkim.js';
 
@@ -13,8 +14,7 @@ const NO_FROM = 'To: b@example.test\r\nSubject: no author\r\n\r\nunsignable mail
 
 test('unsignable mail follows on_failure; config reload rotates the key and the failure policy without a restart', async (t) => {
   const s = await scenario(t);
-  const sink = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
   const keys = join(s.dir, 'keys');
   mkdirSync(keys);
   const k1 = await keygen(join(keys, 'k1.pem'), 'test.local', 's1', 'ed25519');
@@ -22,29 +22,16 @@ test('unsignable mail follows on_failure; config reload rotates the key and the 
   chmodSync(k1.keyFile, 0o640);
   const records = { [k1.name]: k1.record, [k2.name]: k2.record };
   const config = (key: string, selector: string, onFailure: string): string =>
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
+    scenarioConfig(s, {
       extra: `[[dkim]]\ndomain = "test.local"\nselector = "${selector}"\nkey_file = "${key}"\n[dkim_options]\non_failure = "${onFailure}"\n`,
     });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), config(k1.keyFile, 's1', 'send_unsigned'), s.listenPort);
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, config(k1.keyFile, 's1', 'send_unsigned'));
   assert.match(petrel.output(), /k1\.pem: the DKIM private key is readable by its group \(mode 640\)/);
 
   const send = async (data: string): Promise<string> => {
     const file = join(s.dir, `m${Date.now()}.eml`);
     writeFileSync(file, data);
-    const r = await swaks([
-      '--server',
-      `127.0.0.1:${s.listenPort}`,
-      '--from',
-      'a@test.local',
-      '--to',
-      'b@example.test',
-      '--data',
-      `@${file}`,
-    ]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', 'b@example.test', ['--data', `@${file}`]);
     return r.out;
   };
   const delivered = async (n: number): Promise<Buffer> =>

@@ -4,7 +4,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAio, submitWithSmtplib, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { deliveredMessage, dkimpyVerify, keygen, mailauthVerify, type KeyRecords } from '../lib/dkim.js';
 
 /** Four author-domain signatures (RSA and Ed25519, relaxed and simple) and an ESP signature on everything. */
@@ -34,8 +34,7 @@ function message(subject: string, body: string): string {
 
 test('relayed mail is DKIM-signed at reception and verifies with python3-dkim and mailauth; added From/Subject break it', async (t) => {
   const s = await scenario(t);
-  const sink = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
   const keysDir = join(s.dir, 'keys');
   mkdirSync(keysDir);
   const rsa = await keygen(join(keysDir, 'rsa.pem'), 'test.local', 'rsa-relaxed', 'rsa');
@@ -56,12 +55,7 @@ test('relayed mail is DKIM-signed at reception and verifies with python3-dkim an
       'match' in k ? `match = "${k.match}"` : '',
     ].join('\n'),
   ).join('\n');
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: dkim }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  await startScenarioPetrel(s, { extra: dkim });
 
   // 8-bit text, WSP runs and trailing WSP (relaxed rewrites them), trailing empty lines, ~200 KB.
   const long = Array.from({ length: 3000 }, (_, i) => `Zeile ${i}: Grüße  aus Köln,\t€ ${'x'.repeat(i % 40)}  `).join(

@@ -1,26 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
 import { submitWithSmtplib, startAio, waitFor } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 test('the Will-Retry-Until a delay DSN announces is when the recipient expires: no earlier expiry when the next try would fall past it', async (t) => {
   const s = await scenario(t);
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => mx.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
   // Tries at 0 s and 4 s; the next would be at 8 s, past the 7 s expiry. Before the fix the
   // recipient expired at the 4 s deferral, 3 s before the Will-Retry-Until its DSN announced.
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const petrel = await startScenarioPetrel(s, {
     global:
       'generate_delay_dsn = true\ndelay_dsn_retry_interval = "0s"\nretry_interval = "4s"\nmax_retry_interval = "4s"\nmessage_expiration = "7s"',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => petrel.stop());
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',

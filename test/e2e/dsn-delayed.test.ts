@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
+import { type EventRecord, startScenarioPetrel } from '../lib/petrel.js';
 import { submitWithSmtplib, startAio, waitFor } from '@petrel/testkit';
 
 // Momentum's delay_dsn schedule with a 1 s base and the default 12 h cap: points at 1 s, 3 s, 7 s,
@@ -12,17 +11,11 @@ const POINTS_MS = [1000, 3000, 7000, 15000];
 
 test('generate_delay_dsn: while a 451 goes on, "delayed" DSNs (RFC 3464) go to NOTIFY=DELAY recipients on the delay_dsn_retry_interval schedule, not at every deferral', async (t) => {
   const s = await scenario(t);
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => mx.stop());
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s, {
     global:
       'generate_delay_dsn = true\ndelay_dsn_retry_interval = "1s"\nretry_interval = "1s"\nmax_retry_interval = "1s"\nmessage_expiration = "2h"',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => petrel.stop());
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',

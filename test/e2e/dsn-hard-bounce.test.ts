@@ -1,21 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { submitWithSmtplib, startAio, waitFor } from '@petrel/testkit';
 
 test('a 550 from the MX yields one RFC 3464 DSN from <> delivered through Petrel to the sender, covering only recipients that asked', async (t) => {
   const s = await scenario(t);
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => mx.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s);
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',

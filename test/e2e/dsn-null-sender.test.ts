@@ -1,20 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startAio, swaks, run } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
+import { startAio, run } from '@petrel/testkit';
 
 test('a permanent failure of mail from <> gives no DSN (no bounce loops), while the same failure from a sender does', async (t) => {
   const s = await scenario(t);
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => mx.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s);
 
   // swaks replaces an empty --from with a default sender; smtplib sends MAIL FROM:<> as asked.
   const py =
@@ -33,14 +27,7 @@ test('a permanent failure of mail from <> gives no DSN (no bounce loops), while 
   );
   assert.equal(first.find((x) => x.type === 'reception' && x.message_id === nullId)?.sender, '', 'submitted from <>');
   // The control message fails the same way after it; once its bounce is logged, any bounce of the first would be too.
-  const ctl = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'sender@example.test',
-    '--to',
-    'hard2@example.test',
-  ]);
+  const ctl = await swaksVia(s.listenPort, 'sender@example.test', 'hard2@example.test');
   assert.equal(ctl.code, 0, ctl.out);
   const ctlId = /queued as (\S+)/.exec(ctl.out)![1]!;
   const ev = await petrel.waitForEvents('the control DSN', (e) =>

@@ -1,22 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { submitWithSmtplib, startSink, waitFor } from '@petrel/testkit';
 
 test('NOTIFY=SUCCESS to a next hop without DSN (smtp-sink -N): a "relayed" DSN for that recipient only (RFC 3461 §5.2.2)', async (t) => {
   const s = await scenario(t);
   // -N: smtp-sink does not announce DSN, so Petrel is the last hop that can report success.
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-N']);
-  s.defer(() => sink.stop());
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort, ['-N']));
+  await startScenarioPetrel(s);
   await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',
     mailOptions: ['ENVID=REL-1'],

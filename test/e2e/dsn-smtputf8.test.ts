@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { submitWithSmtplib, startAio, waitFor } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { execFileSync } from 'node:child_process';
 
 /** Python's email package reads the DSN: the top-level CTE, each part's type and CTE, any MIME defects. */
@@ -17,11 +16,8 @@ print(json.dumps({"type": m.get_content_type(), "cte": str(m.get("Content-Transf
 
 test('a DSN for an SMTPUTF8 message returns message/global-headers and message/global-delivery-status, says 8bit, and goes out with SMTPUTF8 and BODY=8BITMIME (RFC 6533, RFC 2045 §6.4)', async (t) => {
   const s = await scenario(t);
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => mx.stop());
-  const cfg = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => petrel.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s);
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'sénder@example.test',

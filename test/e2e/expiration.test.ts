@@ -1,38 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
+import { startSink, waitFor } from '@petrel/testkit';
 
 // Senders in other.test are answered through mx2 (127.0.0.3), a healthy sink, so the DSN can arrive.
 const ZONE = ['mx-host=other.test,mx2.example.test,10'];
 
 test('a domain-scoped message_expiration: retried while 4xx, then an expiration record with 554 5.4.7 and a DSN to the sender', async (t) => {
   const s = await scenario(t, ZONE);
-  const failing = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-r', 'RCPT']); // every RCPT: 4xx
-  s.defer(() => failing.stop());
-  const healthy = await startSink(s.dir, '127.0.0.3', s.mxPort);
-  s.defer(() => healthy.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort, ['-r', 'RCPT'])); // every RCPT: 4xx
+  const healthy = s.stopAfter(await startSink(s.dir, '127.0.0.3', s.mxPort));
   const extra = '[domain."example.test"]\nmessage_expiration = "4s"\n';
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const p = await startScenarioPetrel(s, {
     global: 'retry_interval = "1s"\nmax_retry_interval = "1s"',
     extra,
   });
-  const p = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => p.stop());
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'sender@other.test',
-    '--to',
-    'late@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'sender@other.test', 'late@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
 

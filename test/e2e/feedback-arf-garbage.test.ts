@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, startAio, submitWithSmtplib, swaks, waitFor } from '@petrel/testkit';
+import { run, startAio, submitWithSmtplib, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 
 interface Entry {
@@ -51,22 +52,13 @@ function arfReport(originalHeaders: string): string {
 
 test('an ARF complaint becomes a feedback record and a suppression; garbage to the bounce domain is kept and recorded; accept_and_fail fails a suppressed recipient as class 25', async (t) => {
   const s = await scenario(t);
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => mx.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      // Only 127.0.0.1 may relay; the reports come from 127.0.0.9, an internet client.
-      relayNetworks: ['127.0.0.1/32'],
-      global: 'verp_domain = "rp.test"',
-      extra: '[bounce]\nreturn_path_domains = ["rp.test"]\nsuppression_action = "accept_and_fail"\n',
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s, {
+    // Only 127.0.0.1 may relay; the reports come from 127.0.0.9, an internet client.
+    relayNetworks: ['127.0.0.1/32'],
+    global: 'verp_domain = "rp.test"',
+    extra: '[bounce]\nreturn_path_domains = ["rp.test"]\nsuppression_action = "accept_and_fail"\n',
+  });
 
   // 1. A newsletter goes out (VERP sender, one recipient per transaction) and is delivered.
   const id = await submitWithSmtplib(s.listenPort, {
@@ -85,31 +77,14 @@ test('an ARF complaint becomes a feedback record and a suppression; garbage to t
   // for this client, the return-path domain is not.
   const arfFile = join(s.dir, 'arf.eml');
   writeFileSync(arfFile, arfReport(`Return-Path: <${verpFrom}>\r\n${headerSection}`));
-  const denied = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
+  const denied = await swaksVia(s.listenPort, 'fbl@isp.test', 'x@example.test', [
     '-li',
     '127.0.0.9',
-    '--from',
-    'fbl@isp.test',
-    '--to',
-    'x@example.test',
     '--quit-after',
     'RCPT',
   ]);
   assert.match(denied.out, /554 5\.7\.1 <x@example\.test>: Relaying denied/);
-  const sent = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '-li',
-    '127.0.0.9',
-    '--from',
-    '',
-    '--to',
-    'fbl@rp.test',
-    '--data',
-    arfFile,
-  ]);
+  const sent = await swaksVia(s.listenPort, '', 'fbl@rp.test', ['-li', '127.0.0.9', '--data', arfFile]);
   assert.equal(sent.code, 0, sent.out);
   const ev = await petrel.waitForEvents('the feedback record', (e) => e.some((x) => x.type === 'feedback'));
   const fb = ev.find((x) => x.type === 'feedback')!;

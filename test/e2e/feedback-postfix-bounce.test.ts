@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostfixInstance, submitWithSmtplib, swaks } from '@petrel/testkit';
+import { startPostfixInstance, submitWithSmtplib } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 
 test('a real Postfix bounce to the VERP return path is tied to its message, suppresses the recipient, and the next RCPT gets 550 5.7.1', async (t) => {
@@ -12,28 +13,20 @@ test('a real Postfix bounce to the VERP return path is tied to its message, supp
   // The MX of example.test is a real Postfix that accepts everything (250) and then finds that
   // "gone" is no local user: its bounce daemon sends an RFC 3464 DSN to the envelope sender, the
   // VERP address at rp.test, which its transport map sends to Petrel.
-  const mx = await startPostfixInstance(join(s.dir, 'postfix-mx'), '127.0.0.2', s.mxPort, [
-    'myhostname = mx1.example.test',
-    'inet_interfaces = loopback-only',
-    'mydestination = example.test',
-    'local_recipient_maps =',
-    `transport_maps = inline:{ rp.test=smtp:[127.0.0.1]:${s.listenPort} }`,
-  ]);
-  s.defer(() => mx.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      relayNetworks: ['127.0.0.1/32'],
-      global: 'verp_domain = "rp.test"',
-      extra:
-        '[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "e2e-secret"\n\n[eventlog]\nbouncelog = true\n',
-    }),
-    s.listenPort,
+  const mx = s.stopAfter(
+    await startPostfixInstance(join(s.dir, 'postfix-mx'), '127.0.0.2', s.mxPort, [
+      'myhostname = mx1.example.test',
+      'inet_interfaces = loopback-only',
+      'mydestination = example.test',
+      'local_recipient_maps =',
+      `transport_maps = inline:{ rp.test=smtp:[127.0.0.1]:${s.listenPort} }`,
+    ]),
   );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, {
+    relayNetworks: ['127.0.0.1/32'],
+    global: 'verp_domain = "rp.test"',
+    extra: '[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "e2e-secret"\n\n[eventlog]\nbouncelog = true\n',
+  });
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'news@sender.test',
@@ -78,16 +71,7 @@ test('a real Postfix bounce to the VERP return path is tied to its message, supp
   assert.match(list[0]!.source, new RegExp(id));
 
   // The next message to that address is refused at RCPT; the other recipient is not.
-  const again = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'news@sender.test',
-    '--to',
-    'gone@example.test',
-    '--quit-after',
-    'RCPT',
-  ]);
+  const again = await swaksVia(s.listenPort, 'news@sender.test', 'gone@example.test', ['--quit-after', 'RCPT']);
   assert.match(again.out, /<\*\* 550 5\.7\.1 <gone@example\.test>: recipient suppressed/);
   await petrel.waitForEvents('the rejection record', (e) =>
     e.some((x) => x.type === 'rejection' && x.recipient === 'gone@example.test' && /suppressed/.test(String(x.reply))),

@@ -1,9 +1,8 @@
 import { type TestContext, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { freePort, startSink, waitFor } from '@petrel/testkit';
 import { curlInject, fetchInject, httpConfig, writeTokens } from '../lib/http.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { scenario } from '../lib/scenario.js';
 
 const content = {
@@ -16,14 +15,10 @@ const content = {
 /** A scenario with a sink at the MX and a config with the HTTP API on its own port. */
 async function setup(t: TestContext) {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const httpPort = await freePort();
   const tokens = await writeTokens(s.dir);
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const cfg = scenarioConfig(s, {
     extra: httpConfig(httpPort, tokens.file),
   });
   return { s, sink, httpPort, tokens, cfg };
@@ -31,8 +26,7 @@ async function setup(t: TestContext) {
 
 test('curl and fetch inject single and batch messages; each reaches the sink with its substitutions', async (t) => {
   const { s, sink, httpPort, tokens, cfg } = await setup(t);
-  const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, cfg);
 
   const single = await curlInject(httpPort, tokens.token, {
     sender: 'bounces@shop.test',
@@ -94,7 +88,7 @@ test('the same Idempotency-Key twice, and again after kill -9 and a restart, del
     content,
   };
   const key = { 'Idempotency-Key': 'order-4711' };
-  const first = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
+  const first = await startScenarioPetrel(s, cfg);
   const a = await fetchInject(httpPort, tokens.token, request, key);
   assert.equal(a.status, 201);
   assert.equal(a.replayed, false);
@@ -105,8 +99,7 @@ test('the same Idempotency-Key twice, and again after kill -9 and a restart, del
   await waitFor('both messages at the sink', () => sink.messages().length >= 2, 30_000);
   await first.kill9();
 
-  const second = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => second.stop());
+  const second = await startScenarioPetrel(s, cfg);
   await waitFor(
     'the HTTP API after the restart',
     () =>

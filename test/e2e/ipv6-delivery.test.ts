@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
+import { startSink } from '@petrel/testkit';
 
 // example.test: mx1 127.0.0.2 (A only), mx2 127.0.0.3 and ::1 (A and AAAA), from the test zone.
 const BINDINGS = `
@@ -18,18 +18,11 @@ binding = "v6"
 
 test('an IPv6-bound binding delivers over IPv6: AAAA of the MX, from ::1, skipping the A-only MX', async (t) => {
   const s = await scenario(t);
-  const v4 = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => v4.stop());
-  const v6 = await startSink(s.dir, '::1', s.mxPort);
-  s.defer(() => v6.stop());
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  const v4 = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const v6 = s.stopAfter(await startSink(s.dir, '::1', s.mxPort));
+  const p = await startScenarioPetrel(s, { extra: BINDINGS });
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@six.test', '--to', 'b@example.test']);
+  const r = await swaksVia(s.listenPort, 'a@six.test', 'b@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const ev = await p.waitForEvents('the delivery', (e) => e.some((x) => x.type === 'delivery' && x.message_id === id));

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { run } from '@petrel/testkit';
 
 const HASH_SCRIPT = fileURLToPath(new URL('../../../packages/listener/scripts/hash-password.mjs', import.meta.url));
@@ -55,17 +55,11 @@ test('45 parallel smtplib AUTH guesses from one IP: at most auth_max_failures ar
   const line = await run(process.execPath, [HASH_SCRIPT, 'alice'], { input: 'correct horse' });
   assert.equal(line.code, 0, line.stderr);
   writeFileSync(join(pdir, 'users'), line.stdout);
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
-    global: 'suspend_delivery = true',
-  }).replace(
+  const toml = scenarioConfig(s, { global: 'suspend_delivery = true' }).replace(
     'max_message_size = "10MB"',
     'max_message_size = "10MB"\nauth_users_file = "users"\nauth_allow_plaintext = true\nauth_max_failures = 5',
   );
-  const petrel = await startPetrel(pdir, toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  await startScenarioPetrel(s, toml, pdir);
 
   const wrong = await run('/usr/bin/python3', ['-c', GUESS, String(s.listenPort), '45', 'wrong guess'], {
     timeoutMs: 50_000,

@@ -5,9 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { run } from '@petrel/testkit';
 
 const SEND = `
@@ -28,14 +27,9 @@ test('smtplib: 60 Received: headers get 554 5.4.6 Too many hops (60 > 50); 10 ar
   timeout: 40_000,
 }, async (t) => {
   const s = await scenario(t);
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const petrel = await startScenarioPetrel(s, {
     global: 'suspend_delivery = true',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
   const send = (hops: number) =>
     run('/usr/bin/python3', ['-c', SEND, String(s.listenPort), String(hops)], { timeoutMs: 20_000 });
 

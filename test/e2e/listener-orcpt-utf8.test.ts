@@ -5,23 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { submitWithSmtplib, startSink, waitFor } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 test('smtplib SMTPUTF8 + ORCPT=utf-8;üser@example.com is accepted and relayed as ORCPT=utf-8;\\x{FC}ser@example.com', {
   timeout: 40_000,
 }, async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  await startScenarioPetrel(s);
   await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',
     mailOptions: ['SMTPUTF8'],

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { MessageEnvelope } from '@petrel/core';
 import { scenario, type Scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
+import { type PetrelHandle, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { sinkBody, startSink, startPostfix, type Postfix, waitFor, run, writeCertificate } from '@petrel/testkit';
 
 /** Submits one message to Postfix with DSN parameters (python smtplib). */
@@ -27,14 +27,14 @@ async function petrelBehindPostfix(
   const dir = join(s.dir, 'petrel');
   await run('mkdir', ['-p', dir]);
   writeCertificate(dir, 'petrel.test');
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, global }).replace(
+  const toml = scenarioConfig(s, { global }).replace(
     'max_message_size = "10MB"',
     'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"',
   );
-  const petrel = await startPetrel(dir, toml, s.listenPort);
-  s.defer(() => petrel.stop());
-  const postfix = await startPostfix(s.dir, { mode: 'relay', relayHost: { host: '127.0.0.1', port: s.listenPort } });
-  s.defer(() => postfix.stop());
+  const petrel = await startScenarioPetrel(s, toml, dir);
+  const postfix = s.stopAfter(
+    await startPostfix(s.dir, { mode: 'relay', relayHost: { host: '127.0.0.1', port: s.listenPort } }),
+  );
   return { petrel, postfix, dir };
 }
 
@@ -42,8 +42,7 @@ test('smtp-source and smtplib → Postfix → Petrel (over STARTTLS) → smtp-si
   timeout: 25_000,
 }, async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const { postfix } = await petrelBehindPostfix(s);
   const src = await run('smtp-source', [
     '-s',

@@ -5,9 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { run } from '@petrel/testkit';
 
 const FLOOD = `
@@ -35,12 +34,11 @@ test('10,000 RCPTs from smtplib: 452 past max_recipients, then counted as errors
   timeout: 60_000,
 }, async (t) => {
   const s = await scenario(t);
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }).replace(
+  const toml = scenarioConfig(s).replace(
     'max_message_size = "10MB"',
     'max_message_size = "10MB"\nmax_recipients = 10\nrecipient_overshoot_limit = 50\nmax_errors = 20',
   );
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  await startScenarioPetrel(s, toml);
   const r = await run('/usr/bin/python3', ['-c', FLOOD, String(s.listenPort)], { timeoutMs: 50_000 });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   // 10 accepted + 50 forgiven 452s + 20 counted 452s, then the 421 answers the 81st.

@@ -6,9 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { run } from '@petrel/testkit';
 
 const LONG_SESSION = `
@@ -42,14 +41,10 @@ test('200 messages with RSET between them on one smtplib connection are all acce
 }, async (t) => {
   const s = await scenario(t);
   // Delivery is not the point: the mail stays queued.
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const toml = scenarioConfig(s, {
     global: 'suspend_delivery = true',
   }).replace('max_message_size = "10MB"', 'max_message_size = "10MB"\nmax_errors = 5');
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  await startScenarioPetrel(s, toml);
 
   const long = await run('/usr/bin/python3', ['-c', LONG_SESSION, String(s.listenPort)], { timeoutMs: 80_000 });
   assert.equal(long.code, 0, long.stdout + long.stderr);

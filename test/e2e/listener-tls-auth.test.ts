@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { sinkBody, startSink, swaks, waitFor, run, writeCertificate } from '@petrel/testkit';
 
 const HASH_SCRIPT = fileURLToPath(new URL('../../../packages/listener/scripts/hash-password.mjs', import.meta.url));
@@ -29,8 +29,7 @@ test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AU
   timeout: 25_000,
 }, async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const pdir = join(s.dir, 'petrel');
   await run('mkdir', ['-p', pdir]);
   await certificate(pdir, 'first.petrel.test');
@@ -52,17 +51,13 @@ test('STARTTLS + AUTH PLAIN from outside relay_networks is delivered; without AU
   ]);
   assert.match(bcryptLine.stdout, /^dave:\$2b\$05\$/);
   writeFileSync(join(pdir, 'users'), line.stdout + carol.stdout + bcryptLine.stdout);
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const toml = scenarioConfig(s, {
     relayNetworks: ['127.0.0.1/32'],
   }).replace(
     'max_message_size = "10MB"',
     'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"\nauth_users_file = "users"',
   );
-  const petrel = await startPetrel(pdir, toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  await startScenarioPetrel(s, toml, pdir);
   const from127_9 = ['--server', `127.0.0.1:${s.listenPort}`, '--local-interface', '127.0.0.9'];
 
   const ok = await swaks([

@@ -4,57 +4,28 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { petrelCli } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { type PetrelHandle, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelPid } from '../reliability/helpers.js';
-import { startSink, swaks, waitFor } from '@petrel/testkit';
+import { startSink, waitFor } from '@petrel/testkit';
 
 const LOGS = ['events.jsonl', 'mainlog', 'rejectlog'] as const;
 
 test('logrotate: after a rename, `petrel log reopen` and SIGHUP each move events.jsonl, mainlog and rejectlog to fresh files', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const extra = '[eventlog]\nmainlog = true\nrejectlog = true\n';
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      relayNetworks: ['127.0.0.1/32'],
-      extra,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, {
+    relayNetworks: ['127.0.0.1/32'],
+    extra,
+  });
   const logDir = join(petrel.dir, 'log');
   const read = (f: string): string => (existsSync(join(logDir, f)) ? readFileSync(join(logDir, f), 'utf8') : '');
 
   // One generation of traffic: a delivery (events.jsonl, mainlog) and a relay refusal (rejectlog).
   const traffic = async (tag: string): Promise<void> => {
-    assert.equal(
-      (
-        await swaks([
-          '--server',
-          `127.0.0.1:${s.listenPort}`,
-          '--from',
-          `${tag}@test.local`,
-          '--to',
-          `${tag}@example.test`,
-        ])
-      ).code,
-      0,
-    );
-    await swaks([
-      '--server',
-      `127.0.0.1:${s.listenPort}`,
-      '--local-interface',
-      '127.0.0.9',
-      '--from',
-      `${tag}@test.local`,
-      '--to',
-      `${tag}-denied@example.test`,
-    ]);
+    assert.equal((await swaksVia(s.listenPort, `${tag}@test.local`, `${tag}@example.test`)).code, 0);
+    await swaksVia(s.listenPort, `${tag}@test.local`, `${tag}-denied@example.test`, ['--local-interface', '127.0.0.9']);
     await waitFor(
       `${tag}: every log written`,
       () =>

@@ -1,30 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
+import { startSink } from '@petrel/testkit';
 
 test('two MX hosts, the preferred one down: delivered through the second', async (t) => {
   const s = await scenario(t);
   // example.test: mx1 (pref 10) = 127.0.0.2 has nothing listening; mx2 (pref 20) = 127.0.0.3 has the sink.
-  const sink = await startSink(s.dir, '127.0.0.3', s.mxPort);
-  s.defer(() => sink.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.3', s.mxPort));
+  const petrel = await startScenarioPetrel(s);
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'bob@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const ev = await petrel.waitForEvents('delivery via mx2', (e) =>

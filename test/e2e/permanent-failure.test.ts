@@ -2,35 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { spoolMessageCount } from '../lib/spool.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { startSink } from '@petrel/testkit';
 
 // generate_bounces = false: the DSN path has its own scenarios (dsn-*.test.ts); here the spool must empty.
 test('the MX answers 550 to RCPT: permanent_failure and the message leaves the spool', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']);
-  s.defer(() => sink.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      global: 'generate_bounces = false',
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort, ['-f', 'RCPT', '-B', '550 5.1.1 No such user']));
+  const petrel = await startScenarioPetrel(s, {
+    global: 'generate_bounces = false',
+  });
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'nosuchuser@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'nosuchuser@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const ev = await petrel.waitForEvents('a permanent failure', (e) =>

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { sinkBody, startSink, swaks } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { sinkBody, startSink } from '@petrel/testkit';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 // setBinding chooses the source address by sender domain; beforeDelivery adds a header per attempt;
 // connectionGoal and classify are defined too, so every routing/queue/outbound hook runs.
@@ -44,20 +45,14 @@ test('setBinding picks the binding (source address seen at the sink); beforeDeli
   timeout: 120_000,
 }, async (t) => {
   const s = await scenario(t, ['mx-host=bind.test,sink.bind.test,10', 'host-record=sink.bind.test,127.0.0.5']);
-  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.5', s.mxPort));
   const dir = join(s.dir, 'petrel');
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(join(dir, 'policy', 'route.mjs'), MODULE);
-  const petrel = await startPetrel(
-    dir,
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra: BINDINGS }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, { extra: BINDINGS }, dir);
 
   for (const from of ['a@alpha.test', 'b@beta.test', 'c@other.test']) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', from, '--to', 'rcpt@bind.test']);
+    const r = await swaksVia(s.listenPort, from, 'rcpt@bind.test');
     assert.equal(r.code, 0, r.out);
   }
   await petrel.waitForEvents('three deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 3);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { startSink, swaks } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { scrape } from '../lib/metrics.js';
 
 // A hook that throws and a hook that never settles (past the module's 500 ms limit): each costs
@@ -22,18 +22,12 @@ test('a throwing hook and a hook past its time limit each answer 451 4.3.0; the 
   timeout: 120_000,
 }, async (t) => {
   const s = await scenario(t, ['mx-host=fail.test,sink.fail.test,10', 'host-record=sink.fail.test,127.0.0.5']);
-  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => sink.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.5', s.mxPort));
   const dir = join(s.dir, 'petrel');
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(join(dir, 'policy', 'faulty.mjs'), MODULE);
   const extra = '\n[[policy]]\nmodule = "policy/faulty.mjs"\ntimeout = "500ms"\n';
-  const petrel = await startPetrel(
-    dir,
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, { extra }, dir);
   const server = ['--server', `127.0.0.1:${s.listenPort}`];
 
   const thrown = await swaks([...server, '--from', 'a@x.test', '--to', 'throw@fail.test']);

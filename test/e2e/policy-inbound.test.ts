@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { sinkBody, startSink, swaks, run } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 // One module with a hook at every inbound phase, each refusing with its own exact reply; the data
 // hook also adds a header that must reach the sink (what is stored is what is delivered).
@@ -47,19 +47,17 @@ test('policy hooks refuse at connect, ehlo, mail, rcpt and data with their exact
   timeout: 120_000,
 }, async (t) => {
   const s = await scenario(t, ['mx-host=rcpt.test,sink.rcpt.test,10', 'host-record=sink.rcpt.test,127.0.0.5']);
-  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.5', s.mxPort));
   const dir = join(s.dir, 'petrel');
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(join(dir, 'policy', 'inbound.mjs'), MODULE);
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
-    extra: '\n[[policy]]\nmodule = "policy/inbound.mjs"\n',
-  });
-  const petrel = await startPetrel(dir, toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(
+    s,
+    {
+      extra: '\n[[policy]]\nmodule = "policy/inbound.mjs"\n',
+    },
+    dir,
+  );
   const server = ['--server', `127.0.0.1:${s.listenPort}`];
 
   // connect: the refusal replaces the banner.

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, swaks } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startAio } from '@petrel/testkit';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../config/policy/examples/', import.meta.url));
 
@@ -15,31 +16,15 @@ test('an observer injects a notice with inject(): logged as reception with proto
   timeout: 120_000,
 }, async (t) => {
   const s = await scenario(t, ['mx-host=notice.test,mx.notice.test,10', 'host-record=mx.notice.test,127.0.0.5']);
-  const aio = await startAio(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => aio.stop());
+  const aio = s.stopAfter(await startAio(s.dir, '127.0.0.5', s.mxPort));
   const extra = `\n[[policy]]\nmodule = "${join(EXAMPLES, 'dsn-notice.mjs')}"\n`;
   // No DSN of Petrel's own, so that the only message to the sender is the policy's notice.
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      global: 'generate_bounces = false',
-      extra,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, {
+    global: 'generate_bounces = false',
+    extra,
+  });
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'alice@notice.test',
-    '--to',
-    'hard-gone@notice.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'alice@notice.test', 'hard-gone@notice.test');
   assert.equal(r.code, 0, r.out);
   const ev = await petrel.waitForEvents('the notice delivered', (e) =>
     e.some((x) => x.type === 'delivery' && x.recipient === 'alice@notice.test'),

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startAio, swaks, waitFor, run } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startAio, waitFor, run } from '@petrel/testkit';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 // Every observer hook and classify in a real daemon: a delivery, a transient failure (aiosmtpd
 // soft* → 451), a permanent failure (hard* → 550) with its DSN (onBounce), a rejection (an unknown
@@ -27,33 +28,21 @@ test('observers see reception, delivery, transient and permanent failures, bounc
   timeout: 120_000,
 }, async (t) => {
   const s = await scenario(t, ['mx-host=obs.test,mx.obs.test,10', 'host-record=mx.obs.test,127.0.0.5']);
-  const aio = await startAio(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => aio.stop());
+  s.stopAfter(await startAio(s.dir, '127.0.0.5', s.mxPort));
   const dir = join(s.dir, 'petrel');
   const log = join(s.dir, 'observed.jsonl');
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(join(dir, 'policy', 'observe.mjs'), module(log));
-  const petrel = await startPetrel(
-    dir,
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
+  const petrel = await startScenarioPetrel(
+    s,
+    {
       global: 'retry_interval = "1h"',
       extra: '\n[[policy]]\nmodule = "policy/observe.mjs"\n',
-    }),
-    s.listenPort,
+    },
+    dir,
   );
-  s.defer(() => petrel.stop());
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'alice@obs.test',
-    '--to',
-    'ok@obs.test,soft-later@obs.test,hard-gone@obs.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'alice@obs.test', 'ok@obs.test,soft-later@obs.test,hard-gone@obs.test');
   assert.equal(r.code, 0, r.out);
   const py = await run(
     '/usr/bin/python3',

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { sinkBody, startSink, swaks, waitFor, run } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { sinkBody, startSink, waitFor, run } from '@petrel/testkit';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
 
 const version = (v: string): string =>
@@ -39,23 +40,18 @@ test('reload swaps the module under load: no refused or lost message; sessions i
   timeout: 240_000,
 }, async (t) => {
   const s = await scenario(t, ['mx-host=reload.test,sink.reload.test,10', 'host-record=sink.reload.test,127.0.0.5']);
-  const sink = await startSink(s.dir, '127.0.0.5', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.5', s.mxPort));
   const dir = join(s.dir, 'petrel');
   const module = join(dir, 'policy', 'version.mjs');
   mkdirSync(join(dir, 'policy'), { recursive: true });
   writeFileSync(module, version('1'));
-  const petrel = await startPetrel(
-    dir,
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
+  const petrel = await startScenarioPetrel(
+    s,
+    {
       extra: '\n[[policy]]\nmodule = "policy/version.mjs"\n',
-    }),
-    s.listenPort,
+    },
+    dir,
   );
-  s.defer(() => petrel.stop());
 
   const marker = join(s.dir, 'go-on');
   const inflight = run('/usr/bin/python3', ['-c', IN_FLIGHT, String(s.listenPort), marker], { timeoutMs: 60_000 });
@@ -65,16 +61,7 @@ test('reload swaps the module under load: no refused or lost message; sessions i
   const results: { code: number | null; out: string }[] = [];
   const client = async (n: number): Promise<void> => {
     for (let i = 0; sending && i < 200; i++) {
-      results.push(
-        await swaks([
-          '--server',
-          `127.0.0.1:${s.listenPort}`,
-          '--from',
-          `c${n}@x.test`,
-          '--to',
-          `r${n}-${i}@reload.test`,
-        ]),
-      );
+      results.push(await swaksVia(s.listenPort, `c${n}@x.test`, `r${n}-${i}@reload.test`));
     }
   };
   const clients = [client(1), client(2), client(3)];

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { QueueCount } from '@petrel/core';
 import { petrelJson } from '../lib/cli.js';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
+import { listenerTransport } from '../lib/submit.js';
+import { type PetrelHandle, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
 const DOMAINS = ['w0.test', 'w1.test', 'w2.test', 'w3.test'];
@@ -30,24 +30,14 @@ test('a queue far larger than its resident window is held, survives kill -9 twic
     DOMAINS.map((d) => `mx-host=${d},mx1.example.test,10`),
   );
   const cfg = (suspended: boolean): string =>
-    `max_resident_messages = ${CAP}\n${testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
+    `max_resident_messages = ${CAP}\n${scenarioConfig(s, {
       global: `suspend_delivery = ${suspended}\nmax_resident_active_queue = ${WINDOW}\nmax_outbound_connections = 2`,
     })}`;
   const home = join(s.dir, 'petrel');
 
   // 1. Delivery suspended: all of it is acknowledged and queued, almost all of it swapped out.
-  const first = await startPetrel(home, cfg(true), s.listenPort);
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 4,
-  });
+  const first = await startScenarioPetrel(s, cfg(true), home);
+  const transport = listenerTransport(s.listenPort, { pool: true, maxConnections: 4 });
   const sent: string[] = [];
   await Promise.all(
     Array.from({ length: N }, async (_, i) => {
@@ -74,7 +64,7 @@ test('a queue far larger than its resident window is held, survives kill -9 twic
 
   // 2. Restart delivering to a slow MX (1 s per DATA): kill -9 again while windows page in and out.
   const slow = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-w', '1']);
-  const second = await startPetrel(home, cfg(false), s.listenPort);
+  const second = await startScenarioPetrel(s, cfg(false), home);
   await waitFor(
     'a part delivered while the windows page',
     async () => {
@@ -91,10 +81,8 @@ test('a queue far larger than its resident window is held, survives kill -9 twic
   assert.ok(before.length < N, 'the kill came mid-drain');
 
   // 3. Restart on a fast MX: the rest arrives; a repeat is only of mail the kill caught in flight.
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const third = await startPetrel(home, cfg(false), s.listenPort);
-  s.defer(() => third.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const third = await startScenarioPetrel(s, cfg(false), home);
   await waitFor(
     `all ${N} acknowledged messages at the MX`,
     () => sent.every((id) => sink.messageIds().includes(id)),

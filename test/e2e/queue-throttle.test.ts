@@ -1,36 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { listenerTransport } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { startSink } from '@petrel/testkit';
 
 const N = 6;
 
 test('outbound_throttle_messages = "2" paces delivery to the sink at two messages per second', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      extra: '[domain."example.test"]\noutbound_throttle_messages = "2"\n',
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: s.listenPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 3,
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s, {
+    extra: '[domain."example.test"]\noutbound_throttle_messages = "2"\n',
   });
+  const transport = listenerTransport(s.listenPort, { pool: true, maxConnections: 3 });
   await Promise.all(
     Array.from({ length: N }, (_, i) =>
       transport.sendMail({

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { fillSpool } from '../lib/spool.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
@@ -17,24 +17,19 @@ test('after a restart the first message reaches the MX while the spool is still 
     t,
     DOMAINS.map((d) => `mx-host=${d},mx1.example.test,10`),
   );
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const cfg = scenarioConfig(s, {
     global: 'max_outbound_connections = 2',
     extra: `[spool]\nrecovery_chunk_size = ${CHUNK}\n`,
     // "spool recovery done" is an info line: the signal that the replay has ended.
   }).replace('log_level = "warn"', 'log_level = "info"');
   const home = join(s.dir, 'petrel');
   // The daemon creates the spool's schema; the queue is then written into it directly (far faster than SMTP).
-  const first = await startPetrel(home, cfg, s.listenPort);
+  const first = await startScenarioPetrel(s, cfg, home);
   assert.equal(await first.stop(), 0);
   const sent = fillSpool(join(home, 'spool'), N, DOMAINS, 'stream');
 
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const second = await startPetrel(home, cfg, s.listenPort);
-  s.defer(() => second.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const second = await startScenarioPetrel(s, cfg, home);
   // The signal is the order of two observations, not a duration: when the MX holds its first
   // message, has the daemon logged the end of the replay yet? If delivery waited for the replay,
   // the answer would always be yes.

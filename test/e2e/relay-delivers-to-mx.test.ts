@@ -3,19 +3,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { sinkBody, startSink, swaks, waitFor } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
+import { sinkBody, startSink, waitFor } from '@petrel/testkit';
 
 test('swaks → Petrel → smtp-sink at the MX from dnsmasq: delivered, logged, body intact', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s);
 
   const body = [
     'From: Alice <alice@test.local>',
@@ -32,17 +27,7 @@ test('swaks → Petrel → smtp-sink at the MX from dnsmasq: delivered, logged, 
   ].join('\r\n');
   const file = join(s.dir, 'msg.eml');
   writeFileSync(file, body);
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'alice@test.local',
-    '--to',
-    'bob@example.test',
-    '--data',
-    `@${file}`,
-    '--pipeline',
-  ]);
+  const r = await swaksVia(s.listenPort, 'alice@test.local', 'bob@example.test', ['--data', `@${file}`, '--pipeline']);
   assert.equal(r.code, 0, r.out);
   const queued = /250 2\.0\.0 Ok: queued as (\S+)/.exec(r.out);
   assert.ok(queued, `no queued-as reply in:\n${r.out}`);

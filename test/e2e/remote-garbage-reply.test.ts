@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { submitWithSmtplib, startSink } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 /** A raw TCP peer that greets with `greeting` and then says nothing more. */
 async function rawPeer(host: string, port: number, greeting: string): Promise<Server> {
@@ -40,16 +39,10 @@ test('an MX that answers garbage, or an endless greeting, is logged with what it
   const endless = await rawPeer('127.0.0.31', s.mxPort, `${'220-endless.test still greeting\r\n'.repeat(1000)}`);
   s.defer(() => new Promise((r) => endless.close(() => r(undefined))));
   // The senders' domain, for any DSN.
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s, {
     global: 'retry_interval = "1h"\nbanner_timeout = "2s"',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => petrel.stop());
 
   const ids: Record<string, string> = {};
   for (const d of ['garbage.test', 'endless.test']) {

@@ -3,38 +3,31 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startAio, startSink, swaks, freePort, writeCertificate } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
+import { startAio, startSink, freePort, writeCertificate } from '@petrel/testkit';
 
 test('a smart host with AUTH (over STARTTLS) for one domain while other domains go by MX', async (t) => {
   const s = await scenario(t);
   const { cert, key } = writeCertificate(s.dir, 'smart.test');
   const gwPort = await freePort('127.0.0.7');
-  const gateway = await startAio(s.dir, '127.0.0.7', gwPort, ['--tls', cert, key, '--auth', 'relayuser:relay-secret']);
-  s.defer(() => gateway.stop());
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const gateway = s.stopAfter(
+    await startAio(s.dir, '127.0.0.7', gwPort, ['--tls', cert, key, '--auth', 'relayuser:relay-secret']),
+  );
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const trace = join(s.dir, 'gateway-trace.log');
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      extra: `[domain."smart.test"]
+  const p = await startScenarioPetrel(s, {
+    extra: `[domain."smart.test"]
 gateway = ["127.0.0.7:${gwPort}"]
 gateway_auth_user = "relayuser"
 gateway_auth_password = "relay-secret"
 tls = "required"
 trace_file = "${trace}"
 `,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  });
 
   for (const to of ['someone@smart.test', 'bob@example.test']) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', to]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', to);
     assert.equal(r.code, 0, r.out);
   }
   const ev = await p.waitForEvents('both deliveries', (e) => e.filter((x) => x.type === 'delivery').length === 2);

@@ -1,29 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { swaks, run } from '@petrel/testkit';
-import { CLI, startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { run } from '@petrel/testkit';
+import { CLI, type EventRecord, startScenarioPetrel } from '../lib/petrel.js';
 
 // RFC 5321 §6.3: loop.test's MX is Petrel's own listener (127.0.0.1 on the port it listens on).
 // Delivering there would accept the message again as a new one, and again, without end.
 test('an MX that is our own listener address and port: the message fails with "loops back to myself" after one reception, no loop', async (t) => {
   const s = await scenario(t, ['mx-host=loop.test,mx.loop.test,10', 'host-record=mx.loop.test,127.0.0.1']);
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      global: 'generate_bounces = false',
-      // Port 25 in production; here the listener's own test port.
-      extra: `[domain."loop.test"]\nremote_port = ${s.listenPort}\n`,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  const p = await startScenarioPetrel(s, {
+    global: 'generate_bounces = false',
+    // Port 25 in production; here the listener's own test port.
+    extra: `[domain."loop.test"]\nremote_port = ${s.listenPort}\n`,
+  });
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'bob@loop.test']);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@loop.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const final = (x: EventRecord): boolean =>

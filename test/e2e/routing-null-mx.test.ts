@@ -1,20 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 test('a null MX domain (RFC 7505) fails permanently with 556 5.1.10 without any connection', async (t) => {
   const s = await scenario(t);
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s);
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'bob@nullmx.test']);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@nullmx.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const ev = await petrel.waitForEvents('a permanent failure', (e) =>

@@ -3,37 +3,29 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { CLI, startPetrel, testConfig, type EventRecord } from '../lib/petrel.js';
-import { startSink, swaks, freePort, waitFor, run } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { CLI, type EventRecord, startScenarioPetrel } from '../lib/petrel.js';
+import { startSink, freePort, waitFor, run } from '@petrel/testkit';
 
 test('routes: a refusing first entry fails over to __mx__, type=mx and pref route a domain away from its own address, and route explain lists the entries', async (t) => {
   const s = await scenario(t);
   // example.test: mx1 (pref 10) = 127.0.0.2 has the sink; mx2 (pref 20) = 127.0.0.3.
   // nomx.test has no MX: without routes its mail would go to its own address 127.0.0.4, where nothing listens.
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const closed = await freePort('127.0.0.3'); // released at once: connections to it are refused
   const trace = join(s.dir, 'example-trace.log');
-  const p = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      extra: `[domain."example.test"]
+  const p = await startScenarioPetrel(s, {
+    extra: `[domain."example.test"]
 routes = ["smtp://127.0.0.3?port=${closed}", "__mx__"]
 trace_file = "${trace}"
 [domain."nomx.test"]
 routes = ["smtp://example.test?type=mx&pref=20", "smtp://127.0.0.6?port=${closed}&pref=10"]
 `,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => p.stop());
+  });
 
   const ids = new Map<string, string>();
   for (const to of ['bob@example.test', 'carol@nomx.test']) {
-    const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', to]);
+    const r = await swaksVia(s.listenPort, 'a@test.local', to);
     assert.equal(r.code, 0, r.out);
     ids.set(to, /queued as (\S+)/.exec(r.out)![1]!);
   }

@@ -1,25 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel, testConfig } from '../lib/petrel.js';
 import { startServfailDns } from '../lib/servfail-dns.js';
-import { swaks } from '@petrel/testkit';
 
 test('SERVFAIL for the recipient domain is a transient failure 454 4.4.4, retried, never a bounce', async (t) => {
   const s = await scenario(t);
-  const dns = await startServfailDns();
-  s.defer(() => dns.stop());
+  const dns = s.stopAfter(await startServfailDns());
   const toml = testConfig({
     listenPort: s.listenPort,
     dnsServer: dns.server,
     remotePort: s.mxPort,
     global: 'retry_interval = "1s"',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, toml);
 
-  const r = await swaks(['--server', `127.0.0.1:${s.listenPort}`, '--from', 'a@test.local', '--to', 'bob@broken.test']);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@broken.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
   const ev = await petrel.waitForEvents(

@@ -1,25 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { startSink } from '@petrel/testkit';
 import type { ShapingState } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { sendEach } from '../lib/submit.js';
 
 test('an operator suspension survives kill -9; petrel shaping lists it and petrel shaping clear lifts it', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const toml = testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort });
-  let petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const toml = scenarioConfig(s);
+  let petrel = await startScenarioPetrel(s, toml);
   const r = await petrelCli(petrel, ['suspend', '-d', 'example.test', '--duration', '1h', '--reason', 'ticket 42']);
   assert.equal(r.code, 0, r.stderr);
   await sendEach(s.listenPort, ['held@example.test'], 'op');
   await petrel.kill9();
-  petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
+  petrel = await startScenarioPetrel(s, toml);
   const states = await petrelJson<ShapingState[]>(petrel, ['shaping']);
   assert.equal(states.length, 1);
   assert.equal(states[0]!.source, 'operator');

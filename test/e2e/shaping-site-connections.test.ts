@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { aioStats, startAio } from '@petrel/testkit';
 import type { SiteCount } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 import { sendEach } from '../lib/submit.js';
 
@@ -15,21 +15,12 @@ test('two domains with the same MX share the site connection limit: the MX never
   // shop1.test and shop2.test both name mx1.example.test: one MX rollup site.
   const s = await scenario(t, ['mx-host=shop1.test,mx1.example.test,10', 'mx-host=shop2.test,mx1.example.test,10']);
   const statsFile = join(s.dir, 'mx-stats.json');
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile]);
-  s.defer(() => mx.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      // One message per connection, so each domain's pool alone would open PER_DOMAIN connections.
-      global: 'max_deliveries_per_connection = 1',
-      extra: `[shaping]\nsite_max_connections = ${LIMIT}\n`,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile]));
+  const petrel = await startScenarioPetrel(s, {
+    // One message per connection, so each domain's pool alone would open PER_DOMAIN connections.
+    global: 'max_deliveries_per_connection = 1',
+    extra: `[shaping]\nsite_max_connections = ${LIMIT}\n`,
+  });
   // "slow" recipients: the MX holds each RCPT 2 s, so connections overlap.
   const rcpts = [1, 2].flatMap((d) => Array.from({ length: PER_DOMAIN }, (_, i) => `slow${i}@shop${d}.test`));
   await sendEach(s.listenPort, rcpts, 'site');

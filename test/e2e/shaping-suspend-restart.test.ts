@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { aioStats, startAio, waitFor } from '@petrel/testkit';
+import { aioStats, waitFor } from '@petrel/testkit';
 import type { ShapingState } from '@petrel/core';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { shapingRulesFile, startDeferringMx } from '../lib/shaping.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 import { sendEach } from '../lib/submit.js';
 import { metric, scrape } from '../lib/metrics.js';
@@ -20,14 +21,11 @@ test(
     'then delivery resumes with nothing lost or bounced',
   async (t) => {
     const s = await scenario(t);
-    const statsFile = join(s.dir, 'mx-stats.json');
-    const deferFile = join(s.dir, 'mx-defer');
-    writeFileSync(deferFile, `${TS01}\n`);
-    const mx = await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile, '--defer-file', deferFile]);
-    s.defer(() => mx.stop());
-    writeFileSync(
-      join(s.dir, 'rules.toml'),
-      `[[rule]]
+    const { mx, statsFile, deferFile } = await startDeferringMx(s, TS01);
+    const toml = scenarioConfig(s, {
+      extra: shapingRulesFile(
+        s,
+        `[[rule]]
 name = "test-ts01"
 domains = ["example.test"]
 regex = '\\[TS01\\]'
@@ -35,15 +33,9 @@ count = 2
 within = "1m"
 action = [{ action = "suspend", scope = "domain", duration = "${SUSPEND_MS / 1000}s" }]
 `,
-    );
-    const toml = testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      extra: `[shaping]\nrules_files = ["${join(s.dir, 'rules.toml')}"]\n`,
+      ),
     });
-    let petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
-    s.defer(() => petrel.stop());
+    let petrel = await startScenarioPetrel(s, toml);
     await sendEach(s.listenPort, ['r1@example.test'], 'ts01');
 
     // Two deferrals with [TS01] (the first try, the retry 2 s later) trigger the rule.
@@ -68,7 +60,7 @@ action = [{ action = "suspend", scope = "domain", duration = "${SUSPEND_MS / 100
 
     // kill -9 during the suspension, then start again on the same spool.
     await petrel.kill9();
-    petrel = await startPetrel(join(s.dir, 'petrel'), toml, s.listenPort);
+    petrel = await startScenarioPetrel(s, toml);
     const restored = await petrelJson<ShapingState[]>(petrel, ['shaping']);
     assert.equal(restored.length, 1, 'the suspension survived kill -9');
     assert.equal(restored[0]!.kind, 'suspend');

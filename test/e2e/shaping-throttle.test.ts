@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { aioStats, startAio } from '@petrel/testkit';
+import { rmSync } from 'node:fs';
+import { aioStats } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { shapingRulesFile, startDeferringMx } from '../lib/shaping.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { sendEach } from '../lib/submit.js';
 
 const N = 5;
@@ -12,31 +12,21 @@ const GAP_MS = 1_500;
 
 test('a throttle action caps the delivery rate measured at the MX for its duration', async (t) => {
   const s = await scenario(t);
-  const statsFile = join(s.dir, 'mx-stats.json');
-  const deferFile = join(s.dir, 'mx-defer');
-  writeFileSync(deferFile, '451 4.7.650 The mail server [127.0.0.1] has been temporarily rate limited (test)\n');
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile, '--defer-file', deferFile]);
-  s.defer(() => mx.stop());
-  writeFileSync(
-    join(s.dir, 'rules.toml'),
-    `[[rule]]
+  const { statsFile, deferFile } = await startDeferringMx(
+    s,
+    '451 4.7.650 The mail server [127.0.0.1] has been temporarily rate limited (test)',
+  );
+  const petrel = await startScenarioPetrel(s, {
+    extra: shapingRulesFile(
+      s,
+      `[[rule]]
 name = "test-rate-limited"
 domains = ["example.test"]
 enhanced = "4.7.650"
 action = [{ action = "throttle", scope = "domain", rate = "1/${GAP_MS / 1000}s", duration = "1m" }]
 `,
-  );
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      extra: `[shaping]\nrules_files = ["${join(s.dir, 'rules.toml')}"]\n`,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+    ),
+  });
   await sendEach(s.listenPort, ['first@example.test'], 'trigger');
   await petrel.waitForEvents(
     'the throttle',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { aioStats, startAio, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { sendEach } from '../lib/submit.js';
 
 const HOURLY = 3;
@@ -13,24 +13,15 @@ const N = 7;
 test('a warm-up schedule caps deliveries per hour window; the rest go in the next windows, none fails', async (t) => {
   const s = await scenario(t);
   const statsFile = join(s.dir, 'mx-stats.json');
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile]);
-  s.defer(() => mx.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort, ['--stats', statsFile]));
   const today = new Date().toISOString().slice(0, 10);
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      // The "hour" is 5 s here so that the test sees three windows; the day is untouched.
-      extra:
-        '[[shaping.warmup]]\nbinding = "default"\n' +
-        `start = "${today}"\nhour = "${HOUR_MS / 1000}s"\n` +
-        `schedule = [{ day = 1, hourly = ${HOURLY}, daily = 1000 }]\n`,
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, {
+    // The "hour" is 5 s here so that the test sees three windows; the day is untouched.
+    extra:
+      '[[shaping.warmup]]\nbinding = "default"\n' +
+      `start = "${today}"\nhour = "${HOUR_MS / 1000}s"\n` +
+      `schedule = [{ day = 1, hourly = ${HOURLY}, daily = 1000 }]\n`,
+  });
   const start = Date.parse(today);
   // Submit just after a window opens, so that the first window's takes are not at its very end
   // (their MAIL FROM would then reach the MX in the next window, next to that window's own).

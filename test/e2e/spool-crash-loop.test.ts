@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
+import { type PetrelHandle, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
 const KILLS = 4;
@@ -57,18 +57,13 @@ function startLoad(port: number, segment: number, acked: string[]): { stop: () =
 
 test('kill -9 at random instants during injection and delivery: every acknowledged message reaches the sink, duplicates bounded', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const toml = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const toml = scenarioConfig(s, {
     global: `max_outbound_connections = ${CONNECTIONS}\nretry_interval = "1s"\nmax_retry_interval = "2s"`,
   });
   const dir = join(s.dir, 'petrel');
   const acked: string[] = [];
-  let petrel: PetrelHandle = await startPetrel(dir, toml, s.listenPort);
-  s.defer(() => petrel.stop());
+  let petrel: PetrelHandle = await startScenarioPetrel(s, toml, dir);
   const killTimes: number[] = [];
   for (let k = 0; k <= KILLS; k++) {
     const load = startLoad(s.listenPort, k, acked);
@@ -78,7 +73,7 @@ test('kill -9 at random instants during injection and delivery: every acknowledg
       killTimes.push(runFor);
       await petrel.kill9();
       await load.stop();
-      petrel = await startPetrel(dir, toml, s.listenPort);
+      petrel = await startScenarioPetrel(s, toml, dir);
     } else await load.stop();
   }
   assert.ok(acked.length > 100, `a real load was acknowledged (${acked.length})`);

@@ -4,24 +4,18 @@ import { join } from 'node:path';
 import { fillDisk, mountTmpfs, removeFile } from '../lib/disk.js';
 import { scenario } from '../lib/scenario.js';
 import { sendAlone } from '../lib/submit.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli } from '../lib/cli.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
 /** Petrel with its spool on a real 8 MB tmpfs (CI runs as root) and an smtp-sink as the MX. */
 async function onSmallDisk(t: TestContext, minFreeSpace: string) {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const fs = await mountTmpfs(join(s.dir, 'petrel', 'spool'), '8m');
   s.defer(() => fs.unmount());
   const extra = `[spool]\nmin_free_space = "${minFreeSpace}"\n`;
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({ listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort, extra }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  const petrel = await startScenarioPetrel(s, { extra });
   return { s, sink, fs, petrel };
 }
 

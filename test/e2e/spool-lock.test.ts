@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { scenario } from '../lib/scenario.js';
-import { CLI, startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
+import { CLI, type PetrelHandle, startScenarioPetrel, testConfig } from '../lib/petrel.js';
 import { freePort, startProc } from '@petrel/testkit';
 import { petrelJson } from '../lib/cli.js';
 
@@ -12,8 +12,7 @@ test('a second `petrel start` on the same spool exits non-zero naming the spool 
   const s = await scenario(t);
   const dir = join(s.dir, 'petrel');
   const cfg = (port: number): string => testConfig({ listenPort: port, dnsServer: s.dns.server, remotePort: s.mxPort });
-  let first: PetrelHandle = await startPetrel(dir, cfg(s.listenPort), s.listenPort);
-  s.defer(() => first.stop());
+  let first: PetrelHandle = await startScenarioPetrel(s, cfg(s.listenPort), dir);
   const { pid } = await petrelJson<{ pid: number }>(first, ['status']);
 
   // Same spool_dir and control socket (both relative to the config's directory), another SMTP
@@ -38,7 +37,7 @@ test('a second `petrel start` on the same spool exits non-zero naming the spool 
 
   // A lock left by a killed daemon does not block the next start.
   await first.kill9();
-  first = await startPetrel(dir, cfg(s.listenPort), s.listenPort);
+  first = await startScenarioPetrel(s, cfg(s.listenPort), dir);
   const again = await petrelJson<{ pid: number }>(first, ['status']);
   assert.notEqual(again.pid, pid);
 });

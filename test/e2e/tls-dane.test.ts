@@ -17,7 +17,7 @@ import {
   type DnssecWorld,
 } from '@petrel/testkit';
 import { petrelCli } from '../lib/cli.js';
-import { startPetrel, testConfig, type EventRecord, type PetrelHandle } from '../lib/petrel.js';
+import { type EventRecord, type PetrelHandle, startScenarioPetrel, testConfig } from '../lib/petrel.js';
 import { scenario, type Scenario } from '../lib/scenario.js';
 
 describe('DANE', () => {
@@ -99,8 +99,7 @@ describe('DANE', () => {
       [plain.cert, plain.key],
     ]);
     for (const [domain, ip, cert] of servers) {
-      const aio = await startAio(s.dir, ip, s.mxPort, ['--tls', cert, keyOf.get(cert)!]);
-      s.defer(() => aio.stop());
+      const aio = s.stopAfter(await startAio(s.dir, ip, s.mxPort, ['--tls', cert, keyOf.get(cert)!]));
       mx.set(domain, aio);
     }
     const cfg = testConfig({
@@ -109,8 +108,7 @@ describe('DANE', () => {
       remotePort: s.mxPort,
       global: 'retry_interval = "1h"\ndane = "on"',
     });
-    petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-    s.defer(() => petrel.stop());
+    petrel = await startScenarioPetrel(s, cfg);
   });
   after(() => finish());
 

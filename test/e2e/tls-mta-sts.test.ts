@@ -18,7 +18,7 @@ import {
 } from '@petrel/testkit';
 import { waitFor } from '@petrel/testkit';
 import { petrelCli } from '../lib/cli.js';
-import { startPetrel, testConfig, type EventRecord, type PetrelHandle } from '../lib/petrel.js';
+import { type EventRecord, type PetrelHandle, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { scenario, type Scenario } from '../lib/scenario.js';
 
 /** Domain → its MX address (127.0.0.x) and what the policy and the MX certificate say. */
@@ -84,19 +84,14 @@ describe('MTA-STS', () => {
     s.defer(() => sts.stop());
     for (const [d, v] of Object.entries(DOMAINS) as [Domain, (typeof DOMAINS)[Domain]][]) {
       const c = await ca.issue([v.certFor]);
-      const aio = await startAio(s.dir, v.ip, s.mxPort, ['--tls', c.cert, c.key]);
-      s.defer(() => aio.stop());
+      const aio = s.stopAfter(await startAio(s.dir, v.ip, s.mxPort, ['--tls', c.cert, c.key]));
       mx.set(d, aio);
     }
-    cfg = testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
+    cfg = scenarioConfig(s, {
       global: 'retry_interval = "1h"',
       extra: `[tls_policy]\nmta_sts_port = ${sts.port}\nmta_sts_ca_file = "${ca.ca}"\n`,
     });
-    petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-    s.defer(() => petrel.stop());
+    petrel = await startScenarioPetrel(s, cfg);
   });
   after(() => finish());
 
@@ -206,7 +201,7 @@ describe('MTA-STS', () => {
     );
     // Durable: a restarted daemon reports the same counts (from <spool_dir>/tlsrpt/<day>.json).
     await petrel.stop();
-    petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
+    petrel = await startScenarioPetrel(s, cfg);
     assert.equal(failures(await report('sts-badcert.test')) >= before, true);
     assert.equal((await report('sts-ok.test')).policies[0]!.summary['total-successful-session-count'], 1);
   });

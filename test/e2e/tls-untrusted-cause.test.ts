@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
 import { submitWithSmtplib, startAio, startSink, writeCertificate } from '@petrel/testkit';
-import { startPetrel, testConfig } from '../lib/petrel.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
 
 test('tls = "required" with tls_verify against an MX whose certificate is not trusted: the deferral names the host, its IP and the cause', async (t) => {
   const s = await scenario(t, ['mx-host=tls.test,mx.tls.test,10', 'host-record=mx.tls.test,127.0.0.40']);
@@ -12,19 +12,12 @@ test('tls = "required" with tls_verify against an MX whose certificate is not tr
   const certDir = join(s.dir, 'mx-cert');
   mkdirSync(certDir);
   const { cert, key } = writeCertificate(certDir, 'mx.tls.test');
-  const mx = await startAio(s.dir, '127.0.0.40', s.mxPort, ['--tls', cert, key]);
-  s.defer(() => mx.stop());
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.40', s.mxPort, ['--tls', cert, key]));
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
+  const petrel = await startScenarioPetrel(s, {
     global: 'retry_interval = "1h"',
     extra: '[domain."tls.test"]\ntls = "required"\ntls_verify = "ca"\n',
   });
-  const petrel = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => petrel.stop());
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'sender@example.test',

@@ -1,35 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { startPetrel, testConfig } from '../lib/petrel.js';
-import { startSink, swaks } from '@petrel/testkit';
+import { swaksVia } from '../lib/submit.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
+import { startSink } from '@petrel/testkit';
 
 test('the MX answers 451 to RCPT: transient_failure, requeued with backoff, delivered once the fault is lifted', async (t) => {
   const s = await scenario(t);
   // smtp-sink -r RCPT: every RCPT gets a 4xx.
-  let sink = await startSink(s.dir, '127.0.0.2', s.mxPort, ['-r', 'RCPT']);
-  s.defer(() => sink.stop());
-  const petrel = await startPetrel(
-    join(s.dir, 'petrel'),
-    testConfig({
-      listenPort: s.listenPort,
-      dnsServer: s.dns.server,
-      remotePort: s.mxPort,
-      global: 'retry_interval = "3s"',
-    }),
-    s.listenPort,
-  );
-  s.defer(() => petrel.stop());
+  let sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort, ['-r', 'RCPT']));
+  const petrel = await startScenarioPetrel(s, {
+    global: 'retry_interval = "3s"',
+  });
 
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${s.listenPort}`,
-    '--from',
-    'a@test.local',
-    '--to',
-    'tempfail@example.test',
-  ]);
+  const r = await swaksVia(s.listenPort, 'a@test.local', 'tempfail@example.test');
   assert.equal(r.code, 0, r.out);
   const id = /queued as (\S+)/.exec(r.out)![1]!;
 
@@ -43,7 +27,7 @@ test('the MX answers 451 to RCPT: transient_failure, requeued with backoff, deli
 
   // Lift the fault: a healthy sink on the same address. The retry (after ~3 s backoff) delivers.
   await sink.stop();
-  sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
+  sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const done = await petrel.waitForEvents(
     'the retry to deliver',
     (e) => e.some((x) => x.type === 'delivery' && x.message_id === id),

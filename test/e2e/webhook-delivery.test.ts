@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import { startSink, waitFor } from '@petrel/testkit';
 import { webhookReceiver } from '../lib/http.js';
 import { scrape } from '../lib/metrics.js';
-import { startPetrel, testConfig, type PetrelHandle } from '../lib/petrel.js';
+import { type PetrelHandle, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { scenario } from '../lib/scenario.js';
 
 const SECRET = 'webhook-secret-for-the-e2e-test';
@@ -36,15 +36,11 @@ async function send(port: number, from: number, to: number): Promise<void> {
 
 test('a webhook receiver stopped for a while, and a Petrel kill -9 and restart, lose no record', async (t) => {
   const s = await scenario(t);
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const rx = webhookReceiver(SECRET);
   await rx.start();
   s.defer(() => rx.stop());
-  const cfg = testConfig({
-    listenPort: s.listenPort,
-    dnsServer: s.dns.server,
-    remotePort: s.mxPort,
+  const cfg = scenarioConfig(s, {
     extra: `
 [[webhook]]
 name = "e2e"
@@ -56,7 +52,7 @@ retry_interval = "100ms"
 max_retry_interval = "400ms"
 `,
   });
-  const first = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
+  const first = await startScenarioPetrel(s, cfg);
   await send(s.listenPort, 0, 3);
   await first.waitForEvents('3 deliveries', (e) => e.filter((x) => x.type === 'delivery').length >= 3);
   await rx.until('the first records', () => rx.unique().length >= logged(first).length);
@@ -66,8 +62,7 @@ max_retry_interval = "400ms"
   await send(s.listenPort, 3, 8);
   await first.waitForEvents('8 deliveries', (e) => e.filter((x) => x.type === 'delivery').length >= 8);
   await first.kill9();
-  const second = await startPetrel(join(s.dir, 'petrel'), cfg, s.listenPort);
-  s.defer(() => second.stop());
+  const second = await startScenarioPetrel(s, cfg);
   await send(s.listenPort, 8, 10);
   await second.waitForEvents('10 deliveries', (e) => e.filter((x) => x.type === 'delivery').length >= 10);
   const metrics = await waitFor(

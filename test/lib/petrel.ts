@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProc, waitFor, waitForPort, type Proc } from '@petrel/testkit';
+import type { Scenario } from './scenario.js';
 
 export const CLI = fileURLToPath(new URL('../../../packages/petrel/dist/cli.js', import.meta.url));
 
@@ -60,6 +61,28 @@ tries = 1
 ${globalTable(o.remotePort, o.global)}
 ${o.extra ?? ''}
 `;
+}
+
+/** What a scenario leaves open in a test config: its ports and DNS server come from the scenario. */
+export type ScenarioConfigOptions = Omit<ConfigOptions, 'listenPort' | 'dnsServer' | 'remotePort'>;
+
+/** testConfig for scenario `s`: Petrel listens on s.listenPort, asks s.dns, and reaches every MX on s.mxPort. */
+export function scenarioConfig(s: Scenario, o: ScenarioConfigOptions = {}): string {
+  return testConfig({ ...o, listenPort: s.listenPort, dnsServer: s.dns.server, remotePort: s.mxPort });
+}
+
+/**
+ * startPetrel for scenario `s`: in `home` (s.dir/petrel by default) on `config`, a whole TOML text or
+ * the options of scenarioConfig; stopped after the test (stop() is idempotent, so a handle that a
+ * test kills or stops itself is no harm).
+ */
+export async function startScenarioPetrel(
+  s: Scenario,
+  config: string | ScenarioConfigOptions = {},
+  home = join(s.dir, 'petrel'),
+): Promise<PetrelHandle> {
+  const toml = typeof config === 'string' ? config : scenarioConfig(s, config);
+  return s.stopAfter(await startPetrel(home, toml, s.listenPort));
 }
 
 export interface EventRecord {

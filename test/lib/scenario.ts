@@ -14,6 +14,8 @@ export interface Scenario {
   readonly mxPort: number;
   /** Registers a cleanup that runs after the test, last registered first. */
   defer(fn: () => Promise<unknown> | unknown): void;
+  /** Defers `peer.stop()` to after the test and hands `peer` back: `s.stopAfter(await startSink(…))`. */
+  stopAfter<T extends { stop(): Promise<unknown> | unknown }>(peer: T): T;
 }
 
 /** `t`: a test's context, or anything with after() (a describe block's cleanup holder). */
@@ -32,5 +34,15 @@ export async function scenario(
   cleanups.push(() => dns.stop());
   // The MX port must be free on every 127.0.0.x the zone names; 127.0.0.1 free is a good proxy.
   const mxPort = await freePort('127.0.0.2');
-  return { dir, dns, listenPort: await freePort(), mxPort, defer: (fn) => void cleanups.push(fn) };
+  return {
+    dir,
+    dns,
+    listenPort: await freePort(),
+    mxPort,
+    defer: (fn) => void cleanups.push(fn),
+    stopAfter: (peer) => {
+      cleanups.push(() => peer.stop());
+      return peer;
+    },
+  };
 }

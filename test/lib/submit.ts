@@ -1,11 +1,31 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { swaks } from '@petrel/testkit';
+
+/** A nodemailer transport to Petrel's listener on 127.0.0.1:`port`, in plain text (no STARTTLS). */
+export function listenerTransport(
+  port: number,
+  pool: { pool?: boolean; maxConnections?: number } = {},
+): Transporter<SMTPTransport.SentMessageInfo> {
+  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...pool });
+}
+
+/** swaks to Petrel's listener on 127.0.0.1:`port`: MAIL FROM `from`, RCPT TO `to` (comma-separated for several), then `more` options. */
+export function swaksVia(
+  port: number,
+  from: string,
+  to: string,
+  more: readonly string[] = [],
+): Promise<{ code: number | null; out: string }> {
+  return swaks(['--server', `127.0.0.1:${port}`, '--from', from, '--to', to, ...more]);
+}
 
 /**
  * One message (Message-ID `<id>`, ~2,000 lines of `id`) on its own connection with nodemailer;
  * resolves to the SMTP reply line: `250 …`, or the refusal (e.g. 452 on a full disk).
  */
 export async function sendAlone(port: number, id: string): Promise<string> {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  const t = listenerTransport(port);
   try {
     const info = await t.sendMail({
       from: 'sender@test.local',
@@ -24,7 +44,7 @@ export async function sendAlone(port: number, id: string): Promise<string> {
 
 /** Sends one small message per recipient over one pooled nodemailer connection; each Message-ID is `<prefix-i@test.local>`. */
 export async function sendEach(port: number, recipients: readonly string[], prefix: string): Promise<void> {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true });
+  const t = listenerTransport(port, { pool: true });
   try {
     for (const [i, to] of recipients.entries())
       await t.sendMail({

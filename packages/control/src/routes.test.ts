@@ -2,8 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bus, ManualClock } from '@petrel/core';
 import { Counters } from './counters.js';
-import { matchRoute } from './routes.js';
+import { matchRoute, type RouteContext } from './routes.js';
 import type { HttpError } from './http-util.js';
+
+/** What a route handler is given, around `bus`; the rest is unused by the routes tested here. */
+function routeContext(bus: Bus): RouteContext {
+  return { bus, config: {} as never, counters: new Counters(new ManualClock()), actions: {} as never, configFile: 'x' };
+}
 
 test('routes match method and path, with decoded parameters', () => {
   const m = matchRoute('GET', '/v1/messages/01ABC%2FX');
@@ -23,12 +28,7 @@ test('suspend without a domain or binding is a 400, not a bus call', async () =>
     return { suspension: { since: 0 } };
   });
   await assert.rejects(
-    async () =>
-      m.route.handle(
-        { bus, config: {} as never, counters: new Counters(new ManualClock()), actions: {} as never, configFile: 'x' },
-        {},
-        {},
-      ),
+    async () => m.route.handle(routeContext(bus), {}, {}),
     /suspend needs a domain, a binding, or both/,
   );
   assert.equal(called, false);
@@ -111,13 +111,7 @@ test('a request field of the wrong type is a 400 naming the field, never read as
     called = true;
     return { failed: 1 };
   });
-  const ctx = {
-    bus,
-    config: {} as never,
-    counters: new Counters(new ManualClock()),
-    actions: {} as never,
-    configFile: 'x',
-  };
+  const ctx = routeContext(bus);
   await assert.rejects(
     async () => m.route.handle(ctx, { domain: 'd.test', dryRun: 'yes' }, {}),
     (e: HttpError) =>
@@ -167,13 +161,7 @@ test('Rejected Messages counts refused transactions only; refused connections ar
 test('/v1/cluster on a node without [cluster] is PETREL_ERR_CLUSTER_OFF; with it, the cluster status', async () => {
   const m = matchRoute('GET', '/v1/cluster')!;
   const bus = new Bus();
-  const ctx = {
-    bus,
-    config: {} as never,
-    counters: new Counters(new ManualClock()),
-    actions: {} as never,
-    configFile: 'x',
-  };
+  const ctx = routeContext(bus);
   await assert.rejects(async () => m.route.handle(ctx, {}, {}), { code: 'PETREL_ERR_CLUSTER_OFF' });
   const status = {
     node: 'n1',

@@ -17,6 +17,18 @@ export interface Residency {
   total: number;
 }
 
+/** Counts one job taken out of a container (none when `v` is undefined) out of the tally. */
+function tookOne<T>(tally: Residency, v: T | undefined): T | undefined {
+  if (v !== undefined) tally.total--;
+  return v;
+}
+
+/** Counts the jobs removed from a container out of the tally. */
+function tookAll<T>(tally: Residency, out: T[]): T[] {
+  tally.total -= out.length;
+  return out;
+}
+
 /** The active FIFO, counting its jobs into the residency tally. */
 class CountedDeque<T> extends RingDeque<T> {
   constructor(private readonly tally: Residency) {
@@ -31,14 +43,10 @@ class CountedDeque<T> extends RingDeque<T> {
     this.tally.total++;
   }
   override shift(): T | undefined {
-    const v = super.shift();
-    if (v !== undefined) this.tally.total--;
-    return v;
+    return tookOne(this.tally, super.shift());
   }
   override removeWhere(pred: (value: T) => boolean): T[] {
-    const out = super.removeWhere(pred);
-    this.tally.total -= out.length;
-    return out;
+    return tookAll(this.tally, super.removeWhere(pred));
   }
 }
 
@@ -55,19 +63,13 @@ class CountedHeap<T> extends MinHeap<T> {
     this.tally.total++;
   }
   override pop(): T | undefined {
-    const v = super.pop();
-    if (v !== undefined) this.tally.total--;
-    return v;
+    return tookOne(this.tally, super.pop());
   }
   override popLast(): T | undefined {
-    const v = super.popLast();
-    if (v !== undefined) this.tally.total--;
-    return v;
+    return tookOne(this.tally, super.popLast());
   }
   override removeWhere(pred: (value: T) => boolean): T[] {
-    const out = super.removeWhere(pred);
-    this.tally.total -= out.length;
-    return out;
+    return tookAll(this.tally, super.removeWhere(pred));
   }
 }
 
