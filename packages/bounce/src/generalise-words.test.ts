@@ -1,0 +1,135 @@
+// Phrasings no single corpus row holds: each test states one general behaviour of the shipped rules
+// (config/bounce-rules.toml) with replies written for it, so a rule that only knows the corpus's
+// exact words fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Classifier } from './classifier.js';
+
+const c = Classifier.load();
+const check = (cases: readonly (readonly [string, number])[]): void => {
+  const wrong = cases
+    .map(([reply, want]) => ({ reply, want, got: c.classify(reply) }))
+    .filter((x) => x.got.code !== x.want)
+    .map((x) => `${x.reply} → ${x.got.code} (${x.got.rule}), want ${x.want}`);
+  assert.deepEqual(wrong, []);
+};
+
+test('relaying refused in other words is 54: a relay word beside a refusal, in either order', () => {
+  check([
+    ['550 Relaying is prohibited', 54],
+    ['550 5.7.1 Relaying to <jane@example.org> prohibited by administrator', 54],
+    ['550 Relay from your addr 192.0.2.1 is denied', 54],
+    ['550 5.7.1 Relay through this server is not allowed', 54],
+    ['550 Denied relay', 54],
+    ['550 5.7.1 No relay', 54],
+    ["550 we don't relay", 54],
+    ['550 5.7.1 This server is not an open relay', 54],
+    ['530 5.7.1 Authentication required for relay', 54],
+    ['550 You must be authenticated to relay', 54],
+    ['550 Relay-Zugriff verweigert', 54],
+    ['550 Relay no permitido', 54],
+    // a relay word that is no refusal of relaying keeps its meaning
+    ['550 5.1.1 <jane@example.com>: Recipient address rejected: User unknown in relay recipient table', 10],
+    [
+      "550 5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers. Please use the SMTP relay at your service provider instead.",
+      50,
+    ],
+    ['450 4.7.1 Relaying temporarily denied', 70],
+  ]);
+});
+
+test("Outlook.com's documented OU-, SC- and DY-00x codes are a reputation block (51)", () => {
+  check([
+    ['550 OU-001 Mail rejected by Windows Live Hotmail for policy reasons.', 51],
+    ['550 SC-003 Mail rejected by Outlook.com for policy reasons.', 51],
+    ['550 DY-002 Mail rejected for policy reasons.', 51],
+  ]);
+});
+
+test('an x.2.2 code with words about the mailbox is a full mailbox, whatever size words it uses', () => {
+  check([
+    ['452 4.2.2 Mailbox over the size limit', 22],
+    ['552 5.2.2 Mailbox size exceeds the storage limit', 22],
+    // without x.2.2 the size words still mean the message
+    ['552 5.3.4 Message size exceeds fixed maximum message size', 23],
+  ]);
+});
+
+test('a full mailbox and a message too large in more words', () => {
+  check([
+    ['552 Mailbox has exceeded the limit', 22],
+    ["550 Recipient's mailbox is overfull", 22],
+    ['550 Mailbox is overloaded', 22],
+    ['552 This user has exceeded the mailbox limit', 22],
+    ['552 Quota exceed the hard limit', 22],
+    ['452 User has too many messages on the server', 22],
+    ['552 Quota des Empfängers überschritten', 22],
+    ['552 La boîte aux lettres du destinataire est pleine', 22],
+    ['552 Превышен размер почтового ящика', 22],
+    ['552 message exceeds 10485760 bytes', 23],
+    ['552 Too many bytes in message', 23],
+    ['552 5.3.4 Oversized message', 23],
+    // a sending quota is no full mailbox
+    ['550 Daily sending quota exceeded', 70],
+    ['421 Too many messages from your IP, slow down', 70],
+  ]);
+});
+
+test('the sender: a sender domain that does not exist and a refused MAIL FROM are 25; a recipient domain stays 21', () => {
+  check([
+    ['550 5.7.1 Sender domain does not exist', 25],
+    ['550 Mail from address rejected', 25],
+    ['550 message sending for this account is disabled', 25],
+    ['550 Domain does not exist', 21],
+    ['554 Unknown domain example.invalid', 21],
+  ]);
+});
+
+test('a text without reply code that says the connection failed is 70, not a policy refusal', () => {
+  check([
+    ["Can't connect to mx.example.com", 70],
+    [
+      'Delivery to the following recipient failed permanently: The recipient server did not accept our requests to connect. [example.com. (10): Connection refused]',
+      70,
+    ],
+    ['Unable to connect to mx.example.com: No route to host', 70],
+    // a connection that kept failing until the message expired is a timeout
+    ['jane@example.com... Deferred: Connection refused by mx.example.com. Message could not be delivered for 5 days', 24],
+  ]);
+});
+
+test('an unknown recipient in German, French, Spanish, Portuguese, Italian, Russian, Japanese and Chinese words', () => {
+  check([
+    ['550 Postfach nicht vorhanden', 10],
+    ['550 Benutzer nicht gefunden', 10],
+    ['550 Adresse nicht gefunden', 10],
+    ['550 Boîte aux lettres introuvable', 10],
+    ['550 Adresse invalide', 10],
+    ['550 Buzón no encontrado', 10],
+    ['550 Caixa postal não encontrada', 10],
+    ["550 L'indirizzo non esiste", 10],
+    ['550 Неизвестный получатель', 10],
+    ['550 該当するユーザーがいません', 10],
+    ['550 無此用戶', 10],
+    ['550 收件人地址不存在', 10],
+    // blocklists in other words are the source's reputation
+    ['554 Votre adresse IP est sur liste noire', 51],
+    ['554 Indirizzo IP in lista nera', 51],
+  ]);
+});
+
+test('too many unknown recipients is a dictionary attack (51), not an unknown recipient', () => {
+  check([
+    ['550 Excessive userid unknowns', 51],
+    ['550 Too many invalid recipients from your host', 51],
+    ['550 High rate of unknown users from 192.0.2.1', 51],
+  ]);
+});
+
+test('a recipient that is not a user of the server or fails verification is 10', () => {
+  check([
+    ['550 not user of this server', 10],
+    ['550 Recipient verification problem', 10],
+    ['550 unavailable mail user', 10],
+  ]);
+});
