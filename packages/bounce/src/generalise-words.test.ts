@@ -133,3 +133,23 @@ test('a recipient that is not a user of the server or fails verification is 10',
     ['550 unavailable mail user', 10],
   ]);
 });
+
+test('more words for a recipient that is gone, and a lookup that failed for the recipient rather than the domain', () => {
+  check([
+    ['550 email does not exist', 10],
+    ['550 employee no longer with the company', 10],
+    ['550 Recipient lookup failed', 10],
+    ['Diagnostic-Code: X-Notes; User jane (jane@example.com) not listed in public Name & Address Book', 10],
+    // a host lookup that failed stays a DNS failure
+    ['550 Host lookup failed', 21],
+    ['all host address lookups failed permanently', 21],
+  ]);
+});
+
+test('a spam score is content (52); a suspected spam source is the source (51)', () => {
+  check([
+    ['550 Message scored too high', 52],
+    ['550 Suspected spam message', 52],
+    ['550 Suspected spam ip, please try later', 51],
+  ]);
+});
