@@ -153,3 +153,22 @@ test('a spam score is content (52); a suspected spam source is the source (51)',
     ['550 Suspected spam ip, please try later', 51],
   ]);
 });
+
+test('a bounce text that says the host or domain cannot be found or resolved is 21, with or without a code', () => {
+  check([
+    ['Host or domain name not found', 21],
+    ['<jane@example.invalid>: Host or domain name not found. Name service error for name=example.invalid type=MX', 21],
+    ['Unable to resolve the domain example.invalid', 21],
+    ["Couldn't resolve MX for example.invalid", 21],
+  ]);
+});
+
+test('a full mailbox and a directory miss in Spanish, Portuguese and Italian words', () => {
+  check([
+    ['552 Correo lleno', 22],
+    ['552 La casilla del destinatario excedió el límite', 22],
+    ['552 A caixa de correio ultrapassou a cota', 22],
+    ['552 La casella ha superato il limite', 22],
+    ['550 jane no se encuentra en el directorio', 10],
+  ]);
+});
