@@ -172,3 +172,29 @@ test('a full mailbox and a directory miss in Spanish, Portuguese and Italian wor
     ['550 jane no se encuentra en el directorio', 10],
   ]);
 });
+
+test('the sender in more words: an unverifiable sender, a sender domain without MX, a From that does not match (25)', () => {
+  check([
+    ['553 Unable to verify sender address', 25],
+    ["550 Sender's domain does not have MX record", 25],
+    ['550 Sender domain has no MX', 25],
+    ['550 From address does not match authenticated user', 25],
+  ]);
+});
+
+test('a delivery that ran out of attempts or time is a timeout (24)', () => {
+  check([
+    ['Maximum delivery attempts reached', 24],
+    ['Delivery attempts exhausted', 24],
+    ['Could not deliver message in the time limit specified.', 24],
+    ['Retries exceeded for jane@example.com', 24],
+  ]);
+});
+
+test('the receiving server rejecting the message names no failing sender network; a challenge to prove one is human is 100', () => {
+  check([
+    ['554 Mail server permanently rejected message (#5.3.0)', 40],
+    ['550 Your server was rejected', 50],
+    ['Please confirm your address to deliver your message: click the link to verify you are human.', 100],
+  ]);
+});
