@@ -198,3 +198,26 @@ test('the receiving server rejecting the message names no failing sender network
     ['Please confirm your address to deliver your message: click the link to verify you are human.', 100],
   ]);
 });
+
+test('RFC 3463 X.1.1 / X.1.10 name the recipient: a generic refusal in the text does not make them a block', () => {
+  check([
+    ['550 5.1.1 <jane@example.com>: Recipient address rejected: Access denied', 10],
+    ['550 5.1.1 <jane@example.com>... Rejected', 10],
+    ['556 5.1.10 <jane@example.com>: Recipient address rejected: refused by the domain', 10],
+    // what names a blocklist, spam, relaying, the sender or a policy keeps its own class
+    ['550 5.1.1 Client host [192.0.2.1] blocked using zen.spamhaus.org', 51],
+    ['550 5.1.1 <jane@example.com>: Relay access denied', 54],
+    ['550 5.1.1 Sender address rejected: Domain not found', 25],
+    ['552 5.1.1 <jane@example.com> Mailbox delivery restricted by policy error', 50],
+  ]);
+});
+
+test("Gmail's 'address couldn't be found' bounce text is 10; an Exchange list of failed recipients with no reason is 40", () => {
+  check([
+    [
+      "Your message wasn't delivered to jane@example.com because the address couldn't be found, or is unable to receive mail.",
+      10,
+    ],
+    ['Delivery to the following recipients failed.\n\n       jane@example.com', 40],
+  ]);
+});
