@@ -221,3 +221,18 @@ test("Gmail's 'address couldn't be found' bounce text is 10; an Exchange list of
     ['Delivery to the following recipients failed.\n\n       jane@example.com', 40],
   ]);
 });
+
+test("AOL's documented codes: RTR/RLY/DYN reputation 51, RLY:SN and DNS 50, HVU content 52, CON thresholds 70; a 4xx stays Soft", () => {
+  check([
+    ['554 (RTR:GE) http://postmaster.info.aol.com/errors/554rtrge.html', 51],
+    ['554 5.7.1 :(RLY:OB) http://postmaster.info.aol.com/errors/554rlyob.html', 51],
+    ['554 (DYN:T2) http://postmaster.info.aol.com/errors/554dynt2.html', 51],
+    ['554 5.7.1 :(RLY:SN) http://postmaster.info.aol.com/errors/554rlysn.html', 50],
+    ['554 5.7.1 :(DNS:P1) http://postmaster.info.aol.com/errors/554dnsp1.html', 50],
+    ['554 5.7.1 :(HVU:B2) http://postmaster.info.aol.com/errors/554hvub2.html', 52],
+    ['554 5.7.1 :(CON:B2) http://postmaster.info.aol.com/errors/554conb2.html', 70],
+    ['421 4.7.1 :(RTR:BL) http://postmaster.info.aol.com/errors/421rtrbl.html', 70],
+    // a blocklist named in the plural
+    ['554 5.7.1 mx.example.net 192.0.2.1 found on one or more RBLs', 51],
+  ]);
+});
