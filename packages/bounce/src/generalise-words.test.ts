@@ -236,3 +236,16 @@ test("AOL's documented codes: RTR/RLY/DYN reputation 51, RLY:SN and DNS 50, HVU 
     ['554 5.7.1 mx.example.net 192.0.2.1 found on one or more RBLs', 51],
   ]);
 });
+
+test('too many messages held in the mailbox and a disk with no space left are a full mailbox (22), not a sending limit', () => {
+  check([
+    ['452 Too many messages in this mailbox', 22],
+    ['552 Too many messages on your mailbox', 22],
+    ['552 Recipient is over the maximum number of messages', 22],
+    ['cannot append message to /var/mail/jane: No space left on device', 22],
+    ['451 write error errno=28', 22],
+    // messages per connection or per hour stay a sending limit
+    ['421 Too many messages in this connection', 70],
+    ['550 Maximum number of messages per hour exceeded', 70],
+  ]);
+});
