@@ -94,7 +94,10 @@ test('a text without reply code that says the connection failed is 70, not a pol
     ],
     ['Unable to connect to mx.example.com: No route to host', 70],
     // a connection that kept failing until the message expired is a timeout
-    ['jane@example.com... Deferred: Connection refused by mx.example.com. Message could not be delivered for 5 days', 24],
+    [
+      'jane@example.com... Deferred: Connection refused by mx.example.com. Message could not be delivered for 5 days',
+      24,
+    ],
   ]);
 });
 
