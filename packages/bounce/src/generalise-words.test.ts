@@ -252,3 +252,27 @@ test('too many messages held in the mailbox and a disk with no space left are a 
     ['550 Maximum number of messages per hour exceeded', 70],
   ]);
 });
+
+test('terse texts of small servers: a few words still carry the meaning', () => {
+  check([
+    ['550 ip denied', 51],
+    ['554 deny ip', 51],
+    ['554 ip refused', 51],
+    ['550 helo error', 50],
+    ['553 from address invalid', 25],
+    ['553 invalid from', 25],
+    ['553 bad from address', 25],
+    ['550 no user', 10],
+    ['552 space full', 22],
+    ['552 quota full', 22],
+    ['550 relay deny', 54],
+    ['550 relay reject', 54],
+    ['550 too frequent', 70],
+    ['550 frequency limit', 70],
+    ['550 send too fast', 70],
+    ['550 rate exceeded', 70],
+    // a HELO syntax error is the protocol (40), and "no user authentication" names no recipient
+    ['501 Syntactically invalid HELO argument(s)', 40],
+    ['530 5.7.0 No user authentication, please log in', 50],
+  ]);
+});
