@@ -276,3 +276,26 @@ test('terse texts of small servers: a few words still carry the meaning', () => 
     ['530 5.7.0 No user authentication, please log in', 50],
   ]);
 });
+
+test('an address or mailbox that accepts no mail at all is 10; a server that accepts none from you is a block', () => {
+  check([
+    ['550 This address does not receive mail', 10],
+    ['550 This address is not accepting mail', 10],
+    ['550 This mailbox does not accept mail', 10],
+    ['550 The server is not accepting mail', 50],
+    ['550 This address does not accept mail from your domain', 50],
+  ]);
+});
+
+test('more words for full, too large and a network blocked for spam', () => {
+  check([
+    ['552 Insufficient disk space for user', 22],
+    ['552 Quota limit reached', 22],
+    ['552 Message too long', 23],
+    ['550 Mail from your network is blocked due to spam', 51],
+    // a server short of disk space is transient, and so is a daily quota
+    ['452 4.4.5 Insufficient disk space; try again later', 70],
+    ['550 Daily quota limit reached', 70],
+    ['500 Line too long', 40],
+  ]);
+});
