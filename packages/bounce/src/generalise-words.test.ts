@@ -299,3 +299,22 @@ test('more words for full, too large and a network blocked for spam', () => {
     ['500 Line too long', 40],
   ]);
 });
+
+test('a blocked IP, spam and a full mailbox in German, French, Spanish, Italian, Russian, Japanese and Chinese words', () => {
+  check([
+    ['554 Ihre IP-Adresse ist gesperrt', 51],
+    ['554 Il tuo IP è bloccato', 51],
+    ['554 Ваш IP-адрес заблокирован', 51],
+    ['554 IPアドレスがブロックされています', 51],
+    ['554 发信IP被禁止', 51],
+    ['554 您的IP已被封禁', 51],
+    ['554 Courriel indésirable refusé', 52],
+    ['554 スパムと判定されました', 52],
+    ['552 Das Postfach hat sein Speicherlimit erreicht', 22],
+    ['552 Mailbox des Empfängers ist voll', 22],
+    ['552 La casilla de correo está llena', 22],
+    ['552 メールボックスが満杯です', 22],
+    // a blocked account is still the recipient's
+    ['550 Аккаунт заблокирован', 10],
+  ]);
+});
