@@ -318,3 +318,16 @@ test('a blocked IP, spam and a full mailbox in German, French, Spanish, Italian,
     ['550 Аккаунт заблокирован', 10],
   ]);
 });
+
+test('a relay host name is no refusal of relaying, and a sender address in other languages is the sender (25)', () => {
+  check([
+    ['550 Message from relay.example.com rejected: SPF fail', 50],
+    ['550 relay-01.example.net denied: SPF fail', 50],
+    ['550 Absenderadresse ungültig', 25],
+    ['550 Dirección del remitente no válida', 25],
+    ["550 Adresse de l'expéditeur invalide", 25],
+    // the recipient's address in the same words stays 10
+    ['550 Empfängeradresse ungültig', 10],
+    ['550 Dirección del destinatario no válida', 10],
+  ]);
+});
