@@ -14,13 +14,14 @@ const CORPUS = fileURLToPath(new URL('../../../test/fixtures/bounce-corpus/', im
 const ISSUE_CLASS_TARGET = 0.92;
 const ISSUE_CATEGORY_TARGET = 0.97;
 /**
- * What the test part is held to: below the issue's targets (91.6 % class, 95.3 % category measured
- * when this was written, docs/bounces.md). The test part grew with rows from sources added after the
- * rules (ZoneMTA, Postal Systems, gateways' help pages, terse Chinese and Korean server texts); the
- * terse texts pulled it below 92 % by class. It is never tuned row by row to close the gap.
+ * What the test part is held to: the issue's class target (93.8 % on the 548 rows of the previous
+ * report, 93.7 % on all 650 test rows when this was written, docs/bounces.md) and, by category,
+ * below the issue's 97 % (96.3 % measured). The test part grew with rows from sources added after the
+ * rules (ZoneMTA, Postal Systems, gateways' and hosters' help pages, terse Chinese and Korean server
+ * texts, PHP bounce handlers' phrase lists, AOL's codes); it is never tuned row by row to close the gap.
  */
-const TEST_CLASS_FLOOR = 0.91;
-const TEST_CATEGORY_FLOOR = 0.95;
+const TEST_CLASS_FLOOR = 0.92;
+const TEST_CATEGORY_FLOOR = 0.955;
 
 const rows = loadCorpus(CORPUS);
 const classifier = Classifier.load();

@@ -94,3 +94,23 @@ test('a huge text is classified quickly: it is cut to MAX_REPLY_TEXT characters'
   assert.equal(text.length, '550 '.length + MAX_REPLY_TEXT);
   assert.ok(Date.now() - started < 1000);
 });
+
+test('a multi-line reply in a Diagnostic-Code keeps its continuation lines even when they are not folded', () => {
+  const dsn = [
+    'Final-Recipient: rfc822; jane@example.com',
+    'Action: failed',
+    'Status: 5.7.1',
+    'Diagnostic-Code: smtp; 550-5.7.1 [192.0.2.1] Our system has detected that',
+    '550-5.7.1 this message is likely unsolicited mail.',
+    '550 5.7.1 This message has been blocked.',
+    '',
+    'Final-Recipient: rfc822; joe@example.com',
+    'Diagnostic-Code: smtp; 550 5.1.1 user unknown',
+  ].join('\n');
+  assert.equal(
+    n(dsn),
+    '550 5.7.1 [192.0.2.1] Our system has detected that this message is likely unsolicited mail. This message has been blocked.',
+  );
+  // a one-line diagnostic takes no unfolded line after it, even one that looks like a reply
+  assert.equal(n('Diagnostic-Code: smtp; 550 5.1.1 user unknown\n550 5.7.1 spam'), '550 5.1.1 user unknown');
+});

@@ -35,9 +35,15 @@ function diagnosticPart(lines: string[]): { lines: string[]; status?: string } {
   if (i < 0) return { lines };
   const status = lines.map((l) => /^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})\b/i.exec(l)?.[1]).find((s) => s);
   const out = [lines[i]!.replace(/^\s*Diagnostic-Code:\s*/i, '')];
+  // A multi-line reply copied into the field keeps its own continuation lines ("550-…" up to
+  // "550 …", RFC 5321 §4.2.1), folded or not: bounce writers and copies often drop the folding
+  // whitespace (RFC 5322 §2.2.3), and the reason is then on the later lines.
+  let inReply = /^[245]\d\d-/.test(stripDiagnosticType(out[0]!.trim()));
   for (const l of lines.slice(i + 1)) {
-    if (!/^\s/.test(l)) break;
+    const replyLine = inReply && /^\s*[245]\d\d[ -]/.test(l);
+    if (!replyLine && !/^\s/.test(l)) break;
     out.push(l);
+    if (/^\s*[245]\d\d(?: |$)/.test(l)) inReply = false;
   }
   return status ? { lines: out, status } : { lines: out };
 }

@@ -1,0 +1,333 @@
+// Phrasings no single corpus row holds: each test states one general behaviour of the shipped rules
+// (config/bounce-rules.toml) with replies written for it, so a rule that only knows the corpus's
+// exact words fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Classifier } from './classifier.js';
+
+const c = Classifier.load();
+const check = (cases: readonly (readonly [string, number])[]): void => {
+  const wrong = cases
+    .map(([reply, want]) => ({ reply, want, got: c.classify(reply) }))
+    .filter((x) => x.got.code !== x.want)
+    .map((x) => `${x.reply} → ${x.got.code} (${x.got.rule}), want ${x.want}`);
+  assert.deepEqual(wrong, []);
+};
+
+test('relaying refused in other words is 54: a relay word beside a refusal, in either order', () => {
+  check([
+    ['550 Relaying is prohibited', 54],
+    ['550 5.7.1 Relaying to <jane@example.org> prohibited by administrator', 54],
+    ['550 Relay from your addr 192.0.2.1 is denied', 54],
+    ['550 5.7.1 Relay through this server is not allowed', 54],
+    ['550 Denied relay', 54],
+    ['550 5.7.1 No relay', 54],
+    ["550 we don't relay", 54],
+    ['550 5.7.1 This server is not an open relay', 54],
+    ['530 5.7.1 Authentication required for relay', 54],
+    ['550 You must be authenticated to relay', 54],
+    ['550 Relay-Zugriff verweigert', 54],
+    ['550 Relay no permitido', 54],
+    // a relay word that is no refusal of relaying keeps its meaning
+    ['550 5.1.1 <jane@example.com>: Recipient address rejected: User unknown in relay recipient table', 10],
+    [
+      "550 5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers. Please use the SMTP relay at your service provider instead.",
+      50,
+    ],
+    ['450 4.7.1 Relaying temporarily denied', 70],
+  ]);
+});
+
+test("Outlook.com's documented OU-, SC- and DY-00x codes are a reputation block (51)", () => {
+  check([
+    ['550 OU-001 Mail rejected by Windows Live Hotmail for policy reasons.', 51],
+    ['550 SC-003 Mail rejected by Outlook.com for policy reasons.', 51],
+    ['550 DY-002 Mail rejected for policy reasons.', 51],
+  ]);
+});
+
+test('an x.2.2 code with words about the mailbox is a full mailbox, whatever size words it uses', () => {
+  check([
+    ['452 4.2.2 Mailbox over the size limit', 22],
+    ['552 5.2.2 Mailbox size exceeds the storage limit', 22],
+    // without x.2.2 the size words still mean the message
+    ['552 5.3.4 Message size exceeds fixed maximum message size', 23],
+  ]);
+});
+
+test('a full mailbox and a message too large in more words', () => {
+  check([
+    ['552 Mailbox has exceeded the limit', 22],
+    ["550 Recipient's mailbox is overfull", 22],
+    ['550 Mailbox is overloaded', 22],
+    ['552 This user has exceeded the mailbox limit', 22],
+    ['552 Quota exceed the hard limit', 22],
+    ['452 User has too many messages on the server', 22],
+    ['552 Quota des Empfängers überschritten', 22],
+    ['552 La boîte aux lettres du destinataire est pleine', 22],
+    ['552 Превышен размер почтового ящика', 22],
+    ['552 message exceeds 10485760 bytes', 23],
+    ['552 Too many bytes in message', 23],
+    ['552 5.3.4 Oversized message', 23],
+    // a sending quota is no full mailbox
+    ['550 Daily sending quota exceeded', 70],
+    ['421 Too many messages from your IP, slow down', 70],
+  ]);
+});
+
+test('the sender: a sender domain that does not exist and a refused MAIL FROM are 25; a recipient domain stays 21', () => {
+  check([
+    ['550 5.7.1 Sender domain does not exist', 25],
+    ['550 Mail from address rejected', 25],
+    ['550 message sending for this account is disabled', 25],
+    ['550 Domain does not exist', 21],
+    ['554 Unknown domain example.invalid', 21],
+  ]);
+});
+
+test('a text without reply code that says the connection failed is 70, not a policy refusal', () => {
+  check([
+    ["Can't connect to mx.example.com", 70],
+    [
+      'Delivery to the following recipient failed permanently: The recipient server did not accept our requests to connect. [example.com. (10): Connection refused]',
+      70,
+    ],
+    ['Unable to connect to mx.example.com: No route to host', 70],
+    // a connection that kept failing until the message expired is a timeout
+    [
+      'jane@example.com... Deferred: Connection refused by mx.example.com. Message could not be delivered for 5 days',
+      24,
+    ],
+  ]);
+});
+
+test('an unknown recipient in German, French, Spanish, Portuguese, Italian, Russian, Japanese and Chinese words', () => {
+  check([
+    ['550 Postfach nicht vorhanden', 10],
+    ['550 Benutzer nicht gefunden', 10],
+    ['550 Adresse nicht gefunden', 10],
+    ['550 Boîte aux lettres introuvable', 10],
+    ['550 Adresse invalide', 10],
+    ['550 Buzón no encontrado', 10],
+    ['550 Caixa postal não encontrada', 10],
+    ["550 L'indirizzo non esiste", 10],
+    ['550 Неизвестный получатель', 10],
+    ['550 該当するユーザーがいません', 10],
+    ['550 無此用戶', 10],
+    ['550 收件人地址不存在', 10],
+    // blocklists in other words are the source's reputation
+    ['554 Votre adresse IP est sur liste noire', 51],
+    ['554 Indirizzo IP in lista nera', 51],
+  ]);
+});
+
+test('too many unknown recipients is a dictionary attack (51), not an unknown recipient', () => {
+  check([
+    ['550 Excessive userid unknowns', 51],
+    ['550 Too many invalid recipients from your host', 51],
+    ['550 High rate of unknown users from 192.0.2.1', 51],
+  ]);
+});
+
+test('a recipient that is not a user of the server or fails verification is 10', () => {
+  check([
+    ['550 not user of this server', 10],
+    ['550 Recipient verification problem', 10],
+    ['550 unavailable mail user', 10],
+  ]);
+});
+
+test('more words for a recipient that is gone, and a lookup that failed for the recipient rather than the domain', () => {
+  check([
+    ['550 email does not exist', 10],
+    ['550 employee no longer with the company', 10],
+    ['550 Recipient lookup failed', 10],
+    ['Diagnostic-Code: X-Notes; User jane (jane@example.com) not listed in public Name & Address Book', 10],
+    // a host lookup that failed stays a DNS failure
+    ['550 Host lookup failed', 21],
+    ['all host address lookups failed permanently', 21],
+  ]);
+});
+
+test('a spam score is content (52); a suspected spam source is the source (51)', () => {
+  check([
+    ['550 Message scored too high', 52],
+    ['550 Suspected spam message', 52],
+    ['550 Suspected spam ip, please try later', 51],
+  ]);
+});
+
+test('a bounce text that says the host or domain cannot be found or resolved is 21, with or without a code', () => {
+  check([
+    ['Host or domain name not found', 21],
+    ['<jane@example.invalid>: Host or domain name not found. Name service error for name=example.invalid type=MX', 21],
+    ['Unable to resolve the domain example.invalid', 21],
+    ["Couldn't resolve MX for example.invalid", 21],
+  ]);
+});
+
+test('a full mailbox and a directory miss in Spanish, Portuguese and Italian words', () => {
+  check([
+    ['552 Correo lleno', 22],
+    ['552 La casilla del destinatario excedió el límite', 22],
+    ['552 A caixa de correio ultrapassou a cota', 22],
+    ['552 La casella ha superato il limite', 22],
+    ['550 jane no se encuentra en el directorio', 10],
+  ]);
+});
+
+test('the sender in more words: an unverifiable sender, a sender domain without MX, a From that does not match (25)', () => {
+  check([
+    ['553 Unable to verify sender address', 25],
+    ["550 Sender's domain does not have MX record", 25],
+    ['550 Sender domain has no MX', 25],
+    ['550 From address does not match authenticated user', 25],
+  ]);
+});
+
+test('a delivery that ran out of attempts or time is a timeout (24)', () => {
+  check([
+    ['Maximum delivery attempts reached', 24],
+    ['Delivery attempts exhausted', 24],
+    ['Could not deliver message in the time limit specified.', 24],
+    ['Retries exceeded for jane@example.com', 24],
+  ]);
+});
+
+test('the receiving server rejecting the message names no failing sender network; a challenge to prove one is human is 100', () => {
+  check([
+    ['554 Mail server permanently rejected message (#5.3.0)', 40],
+    ['550 Your server was rejected', 50],
+    ['Please confirm your address to deliver your message: click the link to verify you are human.', 100],
+  ]);
+});
+
+test('RFC 3463 X.1.1 / X.1.10 name the recipient: a generic refusal in the text does not make them a block', () => {
+  check([
+    ['550 5.1.1 <jane@example.com>: Recipient address rejected: Access denied', 10],
+    ['550 5.1.1 <jane@example.com>... Rejected', 10],
+    ['556 5.1.10 <jane@example.com>: Recipient address rejected: refused by the domain', 10],
+    // what names a blocklist, spam, relaying, the sender or a policy keeps its own class
+    ['550 5.1.1 Client host [192.0.2.1] blocked using zen.spamhaus.org', 51],
+    ['550 5.1.1 <jane@example.com>: Relay access denied', 54],
+    ['550 5.1.1 Sender address rejected: Domain not found', 25],
+    ['552 5.1.1 <jane@example.com> Mailbox delivery restricted by policy error', 50],
+  ]);
+});
+
+test("Gmail's 'address couldn't be found' bounce text is 10; an Exchange list of failed recipients with no reason is 40", () => {
+  check([
+    [
+      "Your message wasn't delivered to jane@example.com because the address couldn't be found, or is unable to receive mail.",
+      10,
+    ],
+    ['Delivery to the following recipients failed.\n\n       jane@example.com', 40],
+  ]);
+});
+
+test("AOL's documented codes: RTR/RLY/DYN reputation 51, RLY:SN and DNS 50, HVU content 52, CON thresholds 70; a 4xx stays Soft", () => {
+  check([
+    ['554 (RTR:GE) http://postmaster.info.aol.com/errors/554rtrge.html', 51],
+    ['554 5.7.1 :(RLY:OB) http://postmaster.info.aol.com/errors/554rlyob.html', 51],
+    ['554 (DYN:T2) http://postmaster.info.aol.com/errors/554dynt2.html', 51],
+    ['554 5.7.1 :(RLY:SN) http://postmaster.info.aol.com/errors/554rlysn.html', 50],
+    ['554 5.7.1 :(DNS:P1) http://postmaster.info.aol.com/errors/554dnsp1.html', 50],
+    ['554 5.7.1 :(HVU:B2) http://postmaster.info.aol.com/errors/554hvub2.html', 52],
+    ['554 5.7.1 :(CON:B2) http://postmaster.info.aol.com/errors/554conb2.html', 70],
+    ['421 4.7.1 :(RTR:BL) http://postmaster.info.aol.com/errors/421rtrbl.html', 70],
+    // a blocklist named in the plural
+    ['554 5.7.1 mx.example.net 192.0.2.1 found on one or more RBLs', 51],
+  ]);
+});
+
+test('too many messages held in the mailbox and a disk with no space left are a full mailbox (22), not a sending limit', () => {
+  check([
+    ['452 Too many messages in this mailbox', 22],
+    ['552 Too many messages on your mailbox', 22],
+    ['552 Recipient is over the maximum number of messages', 22],
+    ['cannot append message to /var/mail/jane: No space left on device', 22],
+    ['451 write error errno=28', 22],
+    // messages per connection or per hour stay a sending limit
+    ['421 Too many messages in this connection', 70],
+    ['550 Maximum number of messages per hour exceeded', 70],
+  ]);
+});
+
+test('terse texts of small servers: a few words still carry the meaning', () => {
+  check([
+    ['550 ip denied', 51],
+    ['554 deny ip', 51],
+    ['554 ip refused', 51],
+    ['550 helo error', 50],
+    ['553 from address invalid', 25],
+    ['553 invalid from', 25],
+    ['553 bad from address', 25],
+    ['550 no user', 10],
+    ['552 space full', 22],
+    ['552 quota full', 22],
+    ['550 relay deny', 54],
+    ['550 relay reject', 54],
+    ['550 too frequent', 70],
+    ['550 frequency limit', 70],
+    ['550 send too fast', 70],
+    ['550 rate exceeded', 70],
+    // a HELO syntax error is the protocol (40), and "no user authentication" names no recipient
+    ['501 Syntactically invalid HELO argument(s)', 40],
+    ['530 5.7.0 No user authentication, please log in', 50],
+  ]);
+});
+
+test('an address or mailbox that accepts no mail at all is 10; a server that accepts none from you is a block', () => {
+  check([
+    ['550 This address does not receive mail', 10],
+    ['550 This address is not accepting mail', 10],
+    ['550 This mailbox does not accept mail', 10],
+    ['550 The server is not accepting mail', 50],
+    ['550 This address does not accept mail from your domain', 50],
+  ]);
+});
+
+test('more words for full, too large and a network blocked for spam', () => {
+  check([
+    ['552 Insufficient disk space for user', 22],
+    ['552 Quota limit reached', 22],
+    ['552 Message too long', 23],
+    ['550 Mail from your network is blocked due to spam', 51],
+    // a server short of disk space is transient, and so is a daily quota
+    ['452 4.4.5 Insufficient disk space; try again later', 70],
+    ['550 Daily quota limit reached', 70],
+    ['500 Line too long', 40],
+  ]);
+});
+
+test('a blocked IP, spam and a full mailbox in German, French, Spanish, Italian, Russian, Japanese and Chinese words', () => {
+  check([
+    ['554 Ihre IP-Adresse ist gesperrt', 51],
+    ['554 Il tuo IP è bloccato', 51],
+    ['554 Ваш IP-адрес заблокирован', 51],
+    ['554 IPアドレスがブロックされています', 51],
+    ['554 发信IP被禁止', 51],
+    ['554 您的IP已被封禁', 51],
+    ['554 Courriel indésirable refusé', 52],
+    ['554 スパムと判定されました', 52],
+    ['552 Das Postfach hat sein Speicherlimit erreicht', 22],
+    ['552 Mailbox des Empfängers ist voll', 22],
+    ['552 La casilla de correo está llena', 22],
+    ['552 メールボックスが満杯です', 22],
+    // a blocked account is still the recipient's
+    ['550 Аккаунт заблокирован', 10],
+  ]);
+});
+
+test('a relay host name is no refusal of relaying, and a sender address in other languages is the sender (25)', () => {
+  check([
+    ['550 Message from relay.example.com rejected: SPF fail', 50],
+    ['550 relay-01.example.net denied: SPF fail', 50],
+    ['550 Absenderadresse ungültig', 25],
+    ['550 Dirección del remitente no válida', 25],
+    ["550 Adresse de l'expéditeur invalide", 25],
+    // the recipient's address in the same words stays 10
+    ['550 Empfängeradresse ungültig', 10],
+    ['550 Dirección del destinatario no válida', 10],
+  ]);
+});
