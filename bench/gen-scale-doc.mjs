@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, environment, readJsonl, writeSection } from './lib/doc.mjs';
-import { e2eStats, pacedStats, pairedRatio, small } from './lib/relay-doc.mjs';
+import { e2eStats, loadNote, pacedStats, pairedRatio, small } from './lib/relay-doc.mjs';
 
 const depthRuns = readJsonl(join(ROOT, 'bench/results/queue-depth.jsonl'));
 const depth = depthRuns.filter((r) => r.bench === 'queue-depth').pop();
@@ -126,7 +126,7 @@ else
 
 /** The relay targets from bench/results/relay.jsonl, each figure with the run's command and date. */
 function relayRows() {
-  const source = `\`node bench/relay.mjs ${relayEnv.argv}\`, ${relayEnv.date.slice(0, 10)}, load average ${relayEnv.load[0].toFixed(1)} at the start${small(relayEnv) ? '; smaller than the full run' : ''}`;
+  const source = `\`node bench/relay.mjs ${relayEnv.argv}\`, ${relayEnv.date.slice(0, 10)}, load average ${relayEnv.load[0].toFixed(1)} at the start${loadNote(relay)} on ${relayEnv.cores} cores${small(relayEnv) ? '; smaller than the full run' : ''}`;
   const r2 = (x) => x.toFixed(2);
   const out = [];
   const [small1k, big] = RELAY_VARIANTS;

@@ -387,7 +387,9 @@ const env = {
 };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 if (args.append !== 'true' && existsSync(OUT)) rmSync(OUT);
-const emit = (rec) => appendFileSync(OUT, `${JSON.stringify({ bench: 'relay', ...rec, env })}\n`);
+// the machine is shared: the 1-min load average right after each run goes with its record
+const emit = (rec) =>
+  appendFileSync(OUT, `${JSON.stringify({ bench: 'relay', ...rec, load_1m: loadavg()[0], env })}\n`);
 const round = (x) => (Number.isFinite(x) ? Math.round(x) : null);
 let dropped = 0;
 /** `${run} ${peer}` → that run's end-to-end rate on PEAK (what the paced load takes a fraction of) */

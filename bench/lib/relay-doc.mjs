@@ -19,6 +19,12 @@ const PEERS = ['postfix', 'petrel', 'direct', 'postfix-control'];
 // peers measured by their rates only (no latency, memory, CPU or fsync figures)
 const RATE_ONLY = ['direct', 'postfix-control'];
 
+/** `; 1-min load average after the runs min–max` (recorded since the runs carry it), or ''. */
+export function loadNote(recs) {
+  const l = stats(recs.map((r) => r.load_1m));
+  return l ? `; 1-min load average after each run ${l.min.toFixed(1)}–${l.max.toFixed(1)}` : '';
+}
+
 /** The measured runs (not fsync or paced records). */
 const measured = (recs) => recs.filter((r) => (r.kind ?? 'run') === 'run');
 
@@ -115,7 +121,7 @@ Petrel answers 250 only after an fsync'd commit (SQLite WAL, synchronous=FULL); 
 (a private instance, \`bench/lib/postfix.mjs\`, after the shared recipe).
 
 - These figures: \`node bench/relay.mjs ${env.argv ?? `--messages ${env.messages} --sessions ${env.sessions}`}\`: ${env.messages} messages, ${env.sessions} sessions, ${nRuns} run(s) per variant${env.bound_s ? `, a run must deliver every message within ${env.bound_s} s` : ''}
-- Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}${env.load ? `; load average at the start ${env.load.map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)` : ''}
+- Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}${env.load ? `; load average at the start ${env.load.map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)` : ''}${loadNote(recs)}
 ${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COMMAND}\`${env.load && env.load[0] > env.cores ? ', on a machine busy with other work (load average above the core count)' : ''}. These figures check the machinery; rerun the full command on a quiet machine before quoting them.\n` : ''}- Figures: min / **median** / max over the kept runs. e2e = messages delivered to the sink per second from
   the first connection to the last delivery.
 - **Order**: odd runs Postfix first, then direct, then Petrel; even runs Petrel first, then direct, then Postfix
