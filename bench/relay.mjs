@@ -31,7 +31,7 @@
 //          [--out bench/results/relay.jsonl] [--append]
 //          [--doc (then bench/gen-scale-doc.mjs and bench/gen-performance.mjs)]
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,7 @@ import {
 import { startFsyncTrace, straceAvailable } from './lib/fsyncs.mjs';
 import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
 import { pacedSource } from './lib/paced-source.mjs';
+import { machine } from './lib/doc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
@@ -372,9 +373,7 @@ async function fsyncs(peer, v, dir, n) {
 const env = {
   argv: process.argv.slice(2).join(' '),
   load: loadavg(),
-  node: process.version,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
+  ...machine(),
   messages: M,
   sessions: S,
   runs: RUNS,

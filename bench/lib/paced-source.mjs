@@ -5,6 +5,7 @@
 // It does not pipeline (RFC 2920 is optional; smtp-source does not either), so the dialog is the
 // same as smtp-source's: EHLO, MAIL, RCPT, DATA, QUIT.
 import { connect } from 'node:net';
+import { percentile } from './procs.mjs';
 
 /** A message of about `size` bytes: headers, then lines of 'x' (no dot-stuffing needed, RFC 5321 4.5.2). */
 export function pacedMessage(i, size) {
@@ -112,7 +113,7 @@ export async function pacedSource({ host = '127.0.0.1', port, rate, messages, si
     accepted,
     failed: errors.length,
     first_error: errors[0],
-    lag_p99_ms: lags[Math.min(lags.length - 1, Math.floor(0.99 * lags.length))],
+    lag_p99_ms: percentile(lags, 99),
     lag_max_ms: lags[lags.length - 1],
     peak_in_flight: peakInFlight,
   };
