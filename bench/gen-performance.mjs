@@ -13,7 +13,7 @@ const SECTIONS = join(ROOT, 'docs/performance');
 
 const CURRENT = join(ROOT, 'docs/performance.md');
 function relay() {
-  // A checkout without the relay results (they are not committed) keeps the section the page has.
+  // A checkout without the relay results keeps the section the page has.
   if (!existsSync(RELAY))
     return (
       previous(/^## Relay[^\n]*\n[\s\S]*?(?=^## (?!Relay))/m) ??
@@ -77,12 +77,18 @@ writeFileSync(
 Every figure here was produced by a script under \`bench/\` on the machine named with it; each section
 names its command. Machines are 2-core VMs: expect noise, read medians.
 
-**Regenerate the relay comparison and this page** (full size, on a quiet machine; about an hour):
+**The same tables for your machine** (the relay comparison with Postfix, the direct smtp-source → smtp-sink
+ceiling, latency under a paced load, and the relay rows of the scale targets), from a fresh checkout, as root
+(the bench runs a private Postfix instance beside the system's, which it leaves untouched), with Node 20, pnpm,
+and Debian's \`postfix\` package (postfix, smtp-source, smtp-sink; \`strace\` for the fsync counts, else skipped):
 
+    pnpm install --frozen-lockfile && pnpm build
     ${FULL_COMMAND}
 
-(\`node bench/gen-performance.mjs\` alone rebuilds the page from the results already in \`bench/results/\`; a
-section whose results file is absent keeps what the page said before: relay, soak, or says how to produce it.)
+Full size on a quiet machine takes about an hour; a smaller run (\`--messages 3000 --runs 2\`) gives a first table
+sooner, and the page then says it is not the full run. The results go to \`bench/results/relay.jsonl\`; \`--doc\`
+then runs \`node bench/gen-scale-doc.mjs\` and \`node bench/gen-performance.mjs\`, which rebuild this page from the
+results in \`bench/results/\` (a section whose results file is absent keeps what the page said before).
 
 ${relay()}
 ${soakSection()}

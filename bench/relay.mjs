@@ -17,13 +17,21 @@
 //   maillog delay= field at 6 decimals (see lib/postfix-log.mjs for what it measures);
 // - fsyncs per message: a separate short run per peer and variant under strace (lib/fsyncs.mjs);
 // - control: shared/peers/postfix-relay-bench.sh (copied as bench/postfix-control.sh) after every
-//   pair of runs, same load, so the Postfix figure can be compared with the independent recipe.
+//   pair of runs, same load, so the Postfix figure can be compared with the independent recipe;
+// - ceiling: between the two peers of every run, the same smtp-source load straight into the sink
+//   (peer "direct": one SMTP hop, what this machine reaches without a relay), so that a relay's rate
+//   can be given as a fraction of it (issue 20: 1 KB new-conn ≥ 35%);
+// - latency under load (issue 20: p99 ≤ 50 ms at 50% of peak): after the variants, per run and peer,
+//   a paced load (lib/paced-source.mjs, open-loop, new connection per message) at --paced-fraction of
+//   the end-to-end rate that peer reached on 1 KB new-conn in the same run; latencies as above.
 //
 // usage: node bench/relay.mjs [--messages 10000] [--sessions 20] [--runs 4] [--variants all|smoke]
 //          [--bound-s 600] [--teardown-s 20] [--fsync-messages 500 (0: skip)] [--control yes|no]
-//          [--out bench/results/relay.jsonl] [--append] [--doc (then run bench/gen-performance.mjs)]
+//          [--paced yes|no] [--paced-fraction 0.5] [--paced-messages (default: --messages)]
+//          [--out bench/results/relay.jsonl] [--append]
+//          [--doc (then bench/gen-scale-doc.mjs and bench/gen-performance.mjs)]
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +58,8 @@ import {
 } from './lib/postfix-log.mjs';
 import { startFsyncTrace, straceAvailable } from './lib/fsyncs.mjs';
 import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
+import { pacedSource } from './lib/paced-source.mjs';
+import { machine } from './lib/doc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
@@ -62,15 +72,20 @@ const BOUND_MS = Number(args['bound-s'] ?? 600) * 1000;
 const TEARDOWN_MS = Number(args['teardown-s'] ?? 20) * 1000;
 const FSYNC_M = Number(args['fsync-messages'] ?? 500);
 const CONTROL_ON = (args.control ?? 'yes') !== 'no';
+const PACED_ON = (args.paced ?? 'yes') !== 'no';
+const PACED_FRACTION = Number(args['paced-fraction'] ?? 0.5);
+const PACED_M = Number(args['paced-messages'] ?? M);
 const OUT = args.out ?? join(ROOT, 'bench/results/relay.jsonl');
 // gen-performance.mjs reads bench/results/relay.jsonl: a doc from another file would mislabel it
 if (args.doc === 'true' && args.out !== undefined)
   throw new Error('--doc writes docs/performance.md from bench/results/relay.jsonl: leave out --out');
+// the variant whose end-to-end rate is the peak the paced load takes a fraction of
+const PEAK = { name: '1KB new-conn 1rcpt', size: 1000, reuse: false, rcpts: 1 };
 const VARIANTS =
   args.variants === 'smoke'
-    ? [{ name: '1KB new-conn 1rcpt', size: 1000, reuse: false, rcpts: 1 }]
+    ? [PEAK]
     : [
-        { name: '1KB new-conn 1rcpt', size: 1000, reuse: false, rcpts: 1 },
+        PEAK,
         { name: '1KB reuse 1rcpt', size: 1000, reuse: true, rcpts: 1 },
         { name: '100KB new-conn 1rcpt', size: 100_000, reuse: false, rcpts: 1 },
         { name: '1KB new-conn 20rcpt', size: 1000, reuse: false, rcpts: 20 },
@@ -159,8 +174,9 @@ function petrelLatencies(file) {
  * One measured run of `peer` on variant `v`: start a sink and the peer, load, wait for every
  * message at the sink (bounded), stop both and check they are gone. Never throws for an
  * incomplete run (it comes back with dropped: true and why); throws when teardown fails.
+ * `send(port)` is the load (default: smtp-source's, --messages of them) and returns its seconds.
  */
-async function measure(peer, v, dir) {
+async function measure(peer, v, dir, { messages = M, send = (port) => load(port, v, messages) } = {}) {
   const sinkPort = await freePort();
   const listenPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
@@ -174,14 +190,14 @@ async function measure(peer, v, dir) {
   let delivered = false;
   const t0 = performance.now();
   try {
-    accept = await load(listenPort, v, M);
+    accept = await send(listenPort);
   } catch (e) {
     reasons.push(e.message);
   }
   if (!reasons.length) {
-    delivered = await sink.waitFor(M, BOUND_MS);
+    delivered = await sink.waitFor(messages, BOUND_MS);
     e2e = (performance.now() - t0) / 1000;
-    if (!delivered) reasons.push(`${sink.count()} of ${M} messages at the sink after ${BOUND_MS / 1000} s`);
+    if (!delivered) reasons.push(`${sink.count()} of ${messages} messages at the sink after ${BOUND_MS / 1000} s`);
   }
   const cpu = treeCpuSeconds(rootPid, descendants(rootPid));
   const memory = mem.stop();
@@ -222,11 +238,11 @@ async function measure(peer, v, dir) {
     extra = { latency_source: 'events.jsonl reception (end of DATA) → delivery', latency_decimals: 3 };
   }
   return {
-    accept_rate: M / accept,
-    e2e_rate: delivered ? M / e2e : NaN,
+    accept_rate: messages / accept,
+    e2e_rate: delivered ? messages / e2e : NaN,
     delivered: sink.count(),
-    expected_messages: M,
-    expected_rcpts: M * v.rcpts,
+    expected_messages: messages,
+    expected_rcpts: messages * v.rcpts,
     complete: reasons.length === 0,
     dropped: reasons.length > 0,
     drop_reason: reasons.join('; ') || undefined,
@@ -237,6 +253,56 @@ async function measure(peer, v, dir) {
     ...memory,
     cpu_s: cpu,
   };
+}
+
+/**
+ * The ceiling of variant `v` on this machine: the same smtp-source load straight into a sink, no
+ * relay (one SMTP hop where a relay has two). Never throws for an incomplete run.
+ */
+async function measureDirect(v) {
+  const sinkPort = await freePort();
+  const sink = await startCountingSink('127.0.0.1', sinkPort);
+  const reasons = [];
+  let accept = NaN;
+  let e2e = NaN;
+  let delivered = false;
+  const t0 = performance.now();
+  try {
+    accept = await load(sinkPort, v, M);
+  } catch (e) {
+    reasons.push(e.message);
+  }
+  if (!reasons.length) {
+    delivered = await sink.waitFor(M, BOUND_MS);
+    e2e = (performance.now() - t0) / 1000;
+    if (!delivered) reasons.push(`${sink.count()} of ${M} messages at the sink after ${BOUND_MS / 1000} s`);
+  }
+  await sink.stop();
+  await waitGone('smtp-sink (direct)', () => (alive(sink.pid) ? [sink.pid] : []), [sinkPort], TEARDOWN_MS);
+  return {
+    accept_rate: M / accept,
+    e2e_rate: delivered ? M / e2e : NaN,
+    delivered: sink.count(),
+    expected_messages: M,
+    complete: reasons.length === 0,
+    dropped: reasons.length > 0,
+    drop_reason: reasons.join('; ') || undefined,
+  };
+}
+
+/**
+ * `peer` under an open-loop paced load of `rate` msg/s (1 KB, new connection per message): the
+ * latency figures of measure(), and what the sender managed (its rate, how late it started messages).
+ */
+async function measurePaced(peer, rate, dir) {
+  let sender = {};
+  const send = async (port) => {
+    sender = await pacedSource({ port, rate, messages: PACED_M, size: PEAK.size });
+    if (sender.failed) throw new Error(`paced sender: ${sender.failed} failed, first: ${sender.first_error}`);
+    return sender.seconds;
+  };
+  const r = await measure(peer, PEAK, dir, { messages: PACED_M, send });
+  return { ...r, sender };
 }
 
 /** bench/postfix-control.sh with the same load; its own figures, parsed from its last line. */
@@ -307,37 +373,41 @@ async function fsyncs(peer, v, dir, n) {
 const env = {
   argv: process.argv.slice(2).join(' '),
   load: loadavg(),
-  node: process.version,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
+  ...machine(),
   messages: M,
   sessions: S,
   runs: RUNS,
   bound_s: BOUND_MS / 1000,
   fsync_messages: FSYNC_M,
   control: CONTROL_ON,
+  paced: PACED_ON ? { fraction: PACED_FRACTION, messages: PACED_M } : false,
   variants: args.variants ?? 'all',
   date: new Date().toISOString(),
 };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 if (args.append !== 'true' && existsSync(OUT)) rmSync(OUT);
-const emit = (rec) => appendFileSync(OUT, `${JSON.stringify({ bench: 'relay', ...rec, env })}\n`);
+// the machine is shared: the 1-min load average right after each run goes with its record
+const emit = (rec) =>
+  appendFileSync(OUT, `${JSON.stringify({ bench: 'relay', ...rec, load_1m: loadavg()[0], env })}\n`);
 const round = (x) => (Number.isFinite(x) ? Math.round(x) : null);
 let dropped = 0;
+/** `${run} ${peer}` → that run's end-to-end rate on PEAK (what the paced load takes a fraction of) */
+const peaks = new Map();
 for (const v of VARIANTS) {
   for (let i = 0; i < RUNS; i++) {
     // Alternate who goes first, so that a machine that heats up (or a neighbour that starts) during
-    // a pair does not always hurt the same peer.
-    const order = i % 2 === 0 ? ['postfix', 'petrel'] : ['petrel', 'postfix'];
+    // a pair does not always hurt the same peer; the direct run sits between them, next to both.
+    const order = i % 2 === 0 ? ['postfix', 'direct', 'petrel'] : ['petrel', 'direct', 'postfix'];
     console.log(
       `# ${v.name}, run ${i + 1}/${RUNS}: order ${order.join(' then ')}${CONTROL_ON ? ', then the control script' : ''}`,
     );
     for (const [pos, peer] of order.entries()) {
       const dir = mkdtempSync(join(tmpdir(), `bench-${peer}-`));
       try {
-        const r = await measure(peer, v, dir);
+        const r = peer === 'direct' ? await measureDirect(v) : await measure(peer, v, dir);
         emit({ kind: 'run', peer, variant: v.name, run: i + 1, order, position: pos + 1, ...r });
         if (r.dropped) dropped++;
+        else if (v === PEAK) peaks.set(`${i + 1} ${peer}`, r.e2e_rate);
         console.log(
           JSON.stringify({
             peer,
@@ -368,7 +438,7 @@ for (const v of VARIANTS) {
           variant: v.name,
           run: i + 1,
           order: [...order, 'postfix-control'],
-          position: 3,
+          position: order.length + 1,
           ...r,
         });
         if (r.dropped) dropped++;
@@ -377,12 +447,53 @@ for (const v of VARIANTS) {
             peer: 'postfix-control',
             variant: v.name,
             run: i + 1,
-            position: 3,
+            position: order.length + 1,
             accept: round(r.accept_rate),
             e2e: round(r.e2e_rate),
           }),
         );
         if (r.dropped) console.log(`DROPPED postfix-control ${v.name} run ${i + 1}: ${r.drop_reason}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+}
+if (PACED_ON && PACED_M > 0) {
+  for (let i = 0; i < RUNS; i++) {
+    const order = i % 2 === 0 ? ['postfix', 'petrel'] : ['petrel', 'postfix'];
+    console.log(
+      `# paced load at ${PACED_FRACTION} of each peer's ${PEAK.name} rate in run ${i + 1}: ${order.join(' then ')}`,
+    );
+    for (const [pos, peer] of order.entries()) {
+      const peak = peaks.get(`${i + 1} ${peer}`);
+      const base = { kind: 'paced', peer, variant: PEAK.name, run: i + 1, order, position: pos + 1 };
+      const fraction = { peak_rate: peak ?? null, fraction: PACED_FRACTION };
+      if (peak === undefined) {
+        // no peak to take a fraction of (that run was dropped, or PEAK was not among the variants)
+        const reason = `no kept ${PEAK.name} run ${i + 1} of ${peer} to take the peak from`;
+        emit({ ...base, ...fraction, complete: false, dropped: true, drop_reason: reason });
+        console.log(`DROPPED paced ${peer} run ${i + 1}: ${reason}`);
+        dropped++;
+        continue;
+      }
+      const dir = mkdtempSync(join(tmpdir(), `bench-paced-${peer}-`));
+      try {
+        const r = await measurePaced(peer, peak * PACED_FRACTION, dir);
+        emit({ ...base, ...fraction, ...r });
+        if (r.dropped) dropped++;
+        console.log(
+          JSON.stringify({
+            paced: peer,
+            run: i + 1,
+            target: round(peak * PACED_FRACTION),
+            sent: round(r.sender.send_rate),
+            lag_p99: r.sender.lag_p99_ms,
+            p50: r.p50_ms,
+            p99: r.p99_ms,
+          }),
+        );
+        if (r.dropped) console.log(`DROPPED paced ${peer} run ${i + 1}: ${r.drop_reason}`);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -417,7 +528,10 @@ if (FSYNC_M > 0) {
 }
 console.log(`# done: ${dropped} run(s) dropped; results in ${OUT}`);
 if (args.doc === 'true') {
-  const r = await run(process.execPath, [join(ROOT, 'bench/gen-performance.mjs')]);
-  process.stdout.write(r.out);
-  if (r.code !== 0) process.exit(1);
+  // the scale section's relay targets come from these results too; then the page
+  for (const gen of ['bench/gen-scale-doc.mjs', 'bench/gen-performance.mjs']) {
+    const r = await run(process.execPath, [join(ROOT, gen)]);
+    process.stdout.write(r.out);
+    if (r.code !== 0) process.exit(1);
+  }
 }

@@ -15,10 +15,59 @@ const fmt = (st, digits = 0) =>
 // latencies: Postfix logs two significant digits, so print no more than that carries
 const ms = (x) => (x < 10 ? x.toFixed(1) : x.toFixed(0));
 const fmtMs = (st) => (st ? `${ms(st.min)} / **${ms(st.median)}** / ${ms(st.max)}` : 'n/a');
-const PEERS = ['postfix', 'petrel', 'postfix-control'];
+const PEERS = ['postfix', 'petrel', 'direct', 'postfix-control'];
+// peers measured by their rates only (no latency, memory, CPU or fsync figures)
+const RATE_ONLY = ['direct', 'postfix-control'];
+
+/** `; 1-min load average after the runs min–max` (recorded since the runs carry it), or ''. */
+export function loadNote(recs) {
+  const l = stats(recs.map((r) => r.load_1m));
+  return l ? `; 1-min load average after each run ${l.min.toFixed(1)}–${l.max.toFixed(1)}` : '';
+}
+
+/** The measured runs (not fsync or paced records). */
+const measured = (recs) => recs.filter((r) => (r.kind ?? 'run') === 'run');
+
+/** min / median / max of `peer`'s end-to-end rate on `variant` over its kept runs; null if none. */
+export function e2eStats(recs, variant, peer) {
+  return stats(
+    measured(recs)
+      .filter((r) => r.variant === variant && r.peer === peer && !r.dropped)
+      .map((r) => r.e2e_rate),
+  );
+}
+
+/** `a`'s end-to-end rate over `b`'s in each run where both were kept (min / median / max, n); null if none. */
+export function pairedRatio(recs, variant, a, b) {
+  const runs = measured(recs).filter((r) => r.variant === variant && !r.dropped);
+  const xs = [];
+  for (const ra of runs.filter((r) => r.peer === a)) {
+    const rb = runs.find((r) => r.peer === b && r.run === ra.run);
+    if (rb) xs.push(ra.e2e_rate / rb.e2e_rate);
+  }
+  return stats(xs);
+}
+
+/** The paced runs of `peer` (kept ones): stats of the peak, target and sent rates, sender lag and latencies. */
+export function pacedStats(recs, peer) {
+  const all = recs.filter((r) => r.kind === 'paced' && r.peer === peer);
+  const kept = all.filter((r) => !r.dropped);
+  const of = (f) => stats(kept.map(f));
+  return {
+    kept: kept.length,
+    dropped: all.length - kept.length,
+    fraction: all[0]?.fraction,
+    peak: of((r) => r.peak_rate),
+    target: of((r) => r.sender?.target_rate),
+    sent: of((r) => r.sender?.send_rate),
+    lag_p99: of((r) => r.sender?.lag_p99_ms),
+    p50: of((r) => r.p50_ms),
+    p99: of((r) => r.p99_ms),
+  };
+}
 
 /** Was this run smaller than FULL_COMMAND (fewer messages, sessions or runs, or only some variants)? */
-function small(env) {
+export function small(env) {
   const full = Object.fromEntries([...FULL_COMMAND.matchAll(/--(\w+) (\d+)/g)].map((m) => [m[1], Number(m[2])]));
   return (
     env.messages < full.messages ||
@@ -28,8 +77,32 @@ function small(env) {
   );
 }
 
+/** The latency-under-load table (paced records), or a line saying it was not run. */
+function pacedTable(recs) {
+  const peers = ['postfix', 'petrel'].map((p) => [p, pacedStats(recs, p)]).filter(([, s]) => s.kept + s.dropped);
+  if (!peers.length) return '\nLatency under load: not run (`--paced no`, or results from before it existed).\n';
+  const fr = peers[0][1].fraction;
+  const rate = (st) => fmt(st);
+  let out = `
+### Latency under load: ${fr * 100}% of peak (issue 20: Petrel's p99 ≤ 50 ms)
+
+After the variants, in each run and for each peer (alternating who goes first), 1 KB messages on a new
+connection each at ${fr} × the end-to-end rate that peer reached on 1KB new-conn 1rcpt in the same run
+(its peak), ${recs.find((r) => r.kind === 'paced' && r.expected_messages)?.expected_messages ?? 'n/a'} messages, from
+\`bench/lib/paced-source.mjs\` (node:net, open-loop: message i is due at i / rate whether or not earlier ones were
+answered; "sender lag" is how late it started them, which shows a sender that could not hold the pace). Latency
+per recipient as in the table above (Petrel: reception → delivery from its events; Postfix: maillog delay=).
+
+| peer | kept (dropped) | peak msg/s | target msg/s | sent msg/s | sender lag p99 ms | p50 ms | p99 ms |
+|---|---|---|---|---|---|---|---|
+`;
+  for (const [peer, s] of peers)
+    out += `| ${peer} | ${s.kept} (${s.dropped}) | ${rate(s.peak)} | ${rate(s.target)} | ${rate(s.sent)} | ${fmtMs(s.lag_p99)} | ${fmtMs(s.p50)} | ${fmtMs(s.p99)} |\n`;
+  return out;
+}
+
 export function relaySection(recs) {
-  const runs = recs.filter((r) => (r.kind ?? 'run') === 'run');
+  const runs = measured(recs);
   const fs = recs.filter((r) => r.kind === 'fsync');
   const env = recs[0].env;
   const variants = [...new Set(runs.map((r) => r.variant))];
@@ -48,11 +121,13 @@ Petrel answers 250 only after an fsync'd commit (SQLite WAL, synchronous=FULL); 
 (a private instance, \`bench/lib/postfix.mjs\`, after the shared recipe).
 
 - These figures: \`node bench/relay.mjs ${env.argv ?? `--messages ${env.messages} --sessions ${env.sessions}`}\`: ${env.messages} messages, ${env.sessions} sessions, ${nRuns} run(s) per variant${env.bound_s ? `, a run must deliver every message within ${env.bound_s} s` : ''}
-- Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}${env.load ? `; load average at the start ${env.load.map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)` : ''}
+- Environment: Node ${env.node}, ${env.cpu}, ${env.cores} cores, ${env.date.slice(0, 10)}${env.load ? `; load average at the start ${env.load.map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)` : ''}${loadNote(recs)}
 ${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COMMAND}\`${env.load && env.load[0] > env.cores ? ', on a machine busy with other work (load average above the core count)' : ''}. These figures check the machinery; rerun the full command on a quiet machine before quoting them.\n` : ''}- Figures: min / **median** / max over the kept runs. e2e = messages delivered to the sink per second from
   the first connection to the last delivery.
-- **Order**: odd runs Postfix first, even runs Petrel first (column "first in": kept runs in which that peer went first);
-  the control script runs third in every run.
+- **Order**: odd runs Postfix first, then direct, then Petrel; even runs Petrel first, then direct, then Postfix
+  (column "first in": kept runs in which that peer went first); the control script runs last in every run.
+- **Direct** (the ceiling): the same smtp-source load (messages, sessions, size, recipients, new connection or
+  not) straight into smtp-sink, no relay: one SMTP hop where a relay has two, so a relay's ceiling is about half of it.
 - **Isolation**: after each peer stops, every one of its processes must be gone and its ports closed before the
   next starts (polled, bounded; the benchmark fails otherwise).
 - **Dropped runs**: a run in which not every message reached the sink within the bound, smtp-source failed or
@@ -91,29 +166,28 @@ ${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COM
       const first = rs.filter((r) => r.position === 1).length;
       const f = fs.find((r) => r.variant === v && r.peer === peer);
       const fsync = f ? `${f.per_message.toFixed(2)}${f.complete ? '' : ' (incomplete run)'}` : '—';
-      const isControl = peer === 'postfix-control';
+      const isControl = RATE_ONLY.includes(peer);
       const dash = '—';
       out += `| ${v} | ${peer} | ${rs.length} (${all.length - rs.length}) | ${isControl ? dash : first} | ${fmt(stats(rs.map((r) => r.accept_rate)))} | ${fmt(e2e[peer])} | ${isControl ? dash : fmtMs(stats(rs.map((r) => r.p50_ms)))} | ${isControl ? dash : fmtMs(stats(rs.map((r) => r.p99_ms)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.peak_pss_mib)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.mean_pss_mib)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.cpu_s)), 1)} | ${isControl ? dash : fsync} |\n`;
     }
     // per-run pairs: both peers kept in the same run
-    const paired = [];
-    for (let i = 1; i <= nRuns; i++) {
-      const p = runs.find((r) => r.variant === v && r.peer === 'petrel' && r.run === i && !r.dropped);
-      const x = runs.find((r) => r.variant === v && r.peer === 'postfix' && r.run === i && !r.dropped);
-      if (p && x) paired.push(p.e2e_rate / x.e2e_rate);
-    }
     const med = (a, b) => (a && b ? `${(a.median / b.median).toFixed(2)}×` : 'n/a');
-    const pr = stats(paired);
+    const pr = pairedRatio(recs, v, 'petrel', 'postfix');
+    const pd = pairedRatio(recs, v, 'petrel', 'direct');
+    const pct = (x) => `${(x * 100).toFixed(1)}%`;
     ratios.push(
-      `| ${v} | ${med(e2e.petrel, e2e.postfix)} | ${pr ? `${pr.min.toFixed(2)}× / **${pr.median.toFixed(2)}×** / ${pr.max.toFixed(2)}× (${pr.n})` : 'n/a'} | ${control ? med(e2e.postfix, e2e['postfix-control']) : 'not run'} |`,
+      `| ${v} | ${med(e2e.petrel, e2e.postfix)} | ${pr ? `${pr.min.toFixed(2)}× / **${pr.median.toFixed(2)}×** / ${pr.max.toFixed(2)}× (${pr.n})` : 'n/a'} | ${pd ? `${pct(pd.min)} / **${pct(pd.median)}** / ${pct(pd.max)} (${pd.n})` : 'not run'} | ${control ? med(e2e.postfix, e2e['postfix-control']) : 'not run'} |`,
     );
   }
+  for (const r of recs.filter((x) => x.kind === 'paced' && x.dropped))
+    drops.push(`- paced load, ${r.peer}, run ${r.run}: ${r.drop_reason}`);
   out += `\nDropped runs: ${drops.length ? `${drops.length}\n\n${drops.join('\n')}` : 'none.'}\n`;
-  out += `\nRatios of end-to-end rates. Target: Petrel ≥ 2× Postfix. The last column should be near 1× (relay.mjs's Postfix vs the independent control script).\n
-| variant | Petrel / Postfix (medians) | Petrel / Postfix per run (min / **median** / max, pairs) | Postfix relay.mjs / control (medians) |
-|---|---|---|---|
+  out += `\nRatios of end-to-end rates. Targets: Petrel ≥ 2× Postfix; 1 KB new-conn: Petrel ≥ 35% of direct (issue 20). The last column should be near 1× (relay.mjs's Postfix vs the independent control script).\n
+| variant | Petrel / Postfix (medians) | Petrel / Postfix per run (min / **median** / max, pairs) | Petrel / direct per run (min / **median** / max, pairs) | Postfix relay.mjs / control (medians) |
+|---|---|---|---|---|
 ${ratios.join('\n')}
 `;
+  out += pacedTable(recs);
   const raw = recs.map(({ env: _e, bench: _b, ...r }) => JSON.stringify(r)).join('\n');
   out += `\n<details><summary>Raw results (bench/results/relay.jsonl without the env field)</summary>\n\n\`\`\`\n${raw}\n\`\`\`\n\n</details>\n`;
   return out;
