@@ -5,14 +5,14 @@ import { clientOptions, withClient, type ClientOptions } from './common.js';
 import { table } from './table.js';
 
 /** What a state limits, as one cell: "10/60s", "2 connections", "suspended". */
-function limitOf(s: ShapingState): string {
+export function limitOf(s: ShapingState): string {
   if (s.kind === 'throttle' && s.rate) return `${s.rate.count}/${Math.round(s.rate.perMs / 1000)}s`;
   if (s.kind === 'max_connections') return `${s.connections ?? '?'} connections`;
   return 'suspended';
 }
 
 /** Where it applies, as one cell: "b1 example.com", "* yahoo.com", "b1 site mx1,mx2". */
-function scopeOf(s: ShapingState): string {
+export function scopeOf(s: ShapingState): string {
   if (s.scope === 'site') return `${s.binding ?? '*'} site ${s.site ?? ''}`;
   return `${s.binding ?? '*'} ${s.domain ?? '*'}`;
 }
