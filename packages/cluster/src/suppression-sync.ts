@@ -77,9 +77,13 @@ export class SuppressionSync {
     return this.table.settled();
   }
 
-  /** Catch-up rounds done (tests wait on it). */
+  /** Catch-up rounds done, and those that read the whole table (tests). */
   get rounds(): number {
     return this.table.rounds;
+  }
+
+  get reads(): number {
+    return this.table.reads;
   }
 
   /** Entries and tombstones in the shared table (status). */

@@ -122,7 +122,11 @@ describe('shared suspensions', () => {
     try {
       const a = await node(own, 'a3', ownLinks, ownSyncs, 200);
       const b = await node(own, 'b3', ownLinks, ownSyncs, 200);
-      a.sync.suspended({ domain: 'kept.test', reason: 'still blocked', since: Date.now() });
+      const kept: Suspension = { domain: 'kept.test', reason: 'still blocked', since: Date.now() };
+      // As the queue does, the node that sets it holds it too: every node can give it back (had only
+      // b held it, a's empty write-back could win the race to mark the emptied Redis restored).
+      a.seen.suspend(kept);
+      a.sync.suspended(kept);
       await until('b to hold it', () => b.seen.inForce.has('*|kept.test'));
       await own.restart();
       await until(
