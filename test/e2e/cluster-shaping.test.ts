@@ -1,10 +1,11 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import type { ShapingState } from '@petrel/core';
 import { freePort, startAio, startCountingProxy, startRedis, startSink, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
-import type { EventRecord } from '../lib/petrel.js';
+import { startPetrel, type EventRecord } from '../lib/petrel.js';
 import { sendEach } from '../lib/submit.js';
 import { arrivalTimes, startNodes, type ClusterNode } from '../lib/cluster.js';
 
@@ -56,7 +57,7 @@ test('a throttle set through node1 paces both nodes together, and a clear throug
   assert.deepEqual(await petrelJson<ShapingState[]>(n1, ['shaping']), []);
 });
 
-test('a max_connections state set through node2 holds at the MX for both nodes', async (t) => {
+test('a max_connections state set through node2 holds at the MX for both nodes; cleared while node1 is down, node1 does not bring it back', async (t) => {
   const s = await scenario(t);
   const redis = await startRedis();
   s.defer(() => redis.stop());
@@ -88,6 +89,22 @@ test('a max_connections state set through node2 holds at the MX for both nodes',
   t.diagnostic(`connections at the MX: ${proxy.accepted} in all, at most ${proxy.maxConcurrent} at once`);
   assert.equal(proxy.maxConcurrent, 1, 'one connection at a time across the two nodes');
   assert.equal(proxy.accepted, 2);
+
+  // node1 stops (its spool keeps the state, restored at start); the state is cleared meanwhile.
+  const toml = readFileSync(n1.configFile, 'utf8');
+  await n1.stop();
+  const clear = await petrelCli(n2, ['shaping', 'clear', 'max_connections:domain:example.test']);
+  assert.match(clear.stdout, /cleared/, clear.stderr);
+  const back = await startPetrel(n1.dir, toml, n1.port);
+  s.defer(() => back.stop());
+  // It restores its own copy at start, then the cluster's word lifts it: it is not given back.
+  await back.waitForEvents(
+    'the restored state lifted on the restarted node1',
+    (e) => e.some((x) => x.type === 'shaping' && x.change === 'cleared' && x.state_id === 'max_connections:domain:example.test'),
+    5000,
+  );
+  assert.deepEqual(await petrelJson<ShapingState[]>(back, ['shaping']), []);
+  assert.deepEqual(await petrelJson<ShapingState[]>(n2, ['shaping']), []);
 });
 
 test('two nodes under site_max_connections = 2 never have more than two connections open to the site', async (t) => {
