@@ -38,8 +38,16 @@ test('a throttle set through node1 paces both nodes together, and a clear throug
   // the 8 over at least 3 s; a bucket per node would deliver them within about 1 s.
   const per = 4;
   await Promise.all([
-    sendEach(n1.port, Array.from({ length: per }, (_, i) => `a${i}@example.test`), 'n1'),
-    sendEach(n2.port, Array.from({ length: per }, (_, i) => `b${i}@example.test`), 'n2'),
+    sendEach(
+      n1.port,
+      Array.from({ length: per }, (_, i) => `a${i}@example.test`),
+      'n1',
+    ),
+    sendEach(
+      n2.port,
+      Array.from({ length: per }, (_, i) => `b${i}@example.test`),
+      'n2',
+    ),
   ]);
   await waitFor('8 messages at the sink', () => sink.messageIds().length >= 2 * per, 20_000, 50);
   const times = arrivalTimes(sink);
@@ -100,7 +108,10 @@ test('a max_connections state set through node2 holds at the MX for both nodes; 
   // It restores its own copy at start, then the cluster's word lifts it: it is not given back.
   await back.waitForEvents(
     'the restored state lifted on the restarted node1',
-    (e) => e.some((x) => x.type === 'shaping' && x.change === 'cleared' && x.state_id === 'max_connections:domain:example.test'),
+    (e) =>
+      e.some(
+        (x) => x.type === 'shaping' && x.change === 'cleared' && x.state_id === 'max_connections:domain:example.test',
+      ),
     5000,
   );
   assert.deepEqual(await petrelJson<ShapingState[]>(back, ['shaping']), []);
@@ -118,15 +129,11 @@ test('two nodes under site_max_connections = 2 never have more than two connecti
   const proxy = await startCountingProxy(mxPort, '127.0.0.2');
   s.defer(() => proxy.stop());
   const limit = 2;
-  const nodes = await startNodes(
-    s,
-    redis,
-    2,
-    `[shaping]\nsite_max_connections = ${limit}\n`,
-    proxy.port,
-  );
+  const nodes = await startNodes(s, redis, 2, `[shaping]\nsite_max_connections = ${limit}\n`, proxy.port);
   // Two slow messages per node, one per domain: each node alone would open two connections at once.
-  await Promise.all(nodes.map((n) => sendEach(n.port, [`slow-${n.name}@shop1.test`, `slow-${n.name}@shop2.test`], n.name)));
+  await Promise.all(
+    nodes.map((n) => sendEach(n.port, [`slow-${n.name}@shop1.test`, `slow-${n.name}@shop2.test`], n.name)),
+  );
   await waitFor('4 messages at the MX', () => mx.messages().length >= 4, 30_000, 50);
   t.diagnostic(`connections at the MX: ${proxy.accepted} in all, at most ${proxy.maxConcurrent} at once`);
   assert.ok(proxy.maxConcurrent <= limit, `${proxy.maxConcurrent} connections at once`);

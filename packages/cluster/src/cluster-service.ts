@@ -120,7 +120,7 @@ export class ClusterService implements Service {
     };
   }
 
-  /** This node's view: the nodes, the shared suspensions, shaping states, suppression list size, throttles and leases. */
+  /** This node's view: the nodes, shared suspensions, shaping states, suppression list size, throttles, leases. */
   async status(): Promise<ClusterStatus> {
     const base = {
       node: this.options.node,
@@ -129,7 +129,16 @@ export class ClusterService implements Service {
       liveNodes: this.nodes.liveNodes,
     };
     if (!this.link.up && !(await this.link.probe()))
-      return { ...base, state: 'down', nodes: [], suspensions: [], shaping: [], suppressions: 0, throttles: [], leases: [] };
+      return {
+        ...base,
+        state: 'down',
+        nodes: [],
+        suspensions: [],
+        shaping: [],
+        suppressions: 0,
+        throttles: [],
+        leases: [],
+      };
     const prefixOf = (pattern: string): string => pattern.slice(0, -1);
     const throttleKeys = (await scanKeys(this.link, this.keys.throttlePattern)).sort().slice(0, STATUS_KEYS);
     const throttles = [];

@@ -1,7 +1,8 @@
 /**
  * @petrel/cluster: several Petrel nodes sharing throttles, connection limits, suspensions, shaping
- * states and the suppression list through Redis (docs/scaling.md). The app builds a ClusterService when `[cluster] redis` is set
- * and hands its ports (core's cluster.ts interfaces) to the queue and outbound.
+ * states and the suppression list through Redis (docs/scaling.md). The app builds a ClusterService
+ * when `[cluster] redis` is set and hands its ports (core's cluster.ts interfaces) to the queue,
+ * outbound, shaping and the suppression list.
  */
 export { ClusterService } from './cluster-service.js';
 export { RedisLink, redactUrl, type LinkState, type RedisLinkOptions } from './redis-link.js';

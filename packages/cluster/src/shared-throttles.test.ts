@@ -84,7 +84,11 @@ describe('shared throttles', () => {
     const link = await openLink(redis, 'gate', { commandTimeoutMs: 2000 });
     links.push(link);
     await until('the node to reach Redis', () => link.up);
-    const bucket = new SharedBucket('msgs|d4', { count: 3, perMs: 3_600_000 }, { link, keys, clock, liveNodes: () => 1 });
+    const bucket = new SharedBucket(
+      'msgs|d4',
+      { count: 3, perMs: 3_600_000 },
+      { link, keys, clock, liveNodes: () => 1 },
+    );
     let passed = 0;
     const end = Date.now() + 500;
     for (let i = 0; i < 100_000 && Date.now() < end; i++) {

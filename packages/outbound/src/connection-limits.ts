@@ -85,11 +85,14 @@ export class ConnectionLimits {
   /**
    * The limits a connection of (binding, domain, site) is under that a cluster shares (docs/scaling.md):
    * the site's and the max_connections states', each a key for the ConnectionGate and its limit.
-   * Per-IP limits stay per node (each node dials from its own addresses).
+   * Per-IP limits stay per node (each node dials from its own addresses). Sorted by key: every
+   * connection waits for its leases in one order, so two never hold one each of what the other needs.
    */
   shared(k: LeaseKey): { key: string; limit: number }[] {
     if (k.ip !== undefined) return [];
-    return this.dimensions(k).filter((d) => d.limit !== Infinity);
+    return this.dimensions(k)
+      .filter((d) => d.limit !== Infinity)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** A lease when every dimension has room, else undefined (nothing taken). */

@@ -69,8 +69,7 @@ export class ShapingGate {
     if ((ev.change === 'set' || ev.change === 'restored') && s.rate !== undefined) {
       const key = `shaping\u0000${s.id}\u0000${s.rate.count}/${s.rate.perMs}`;
       this.throttles.set(s.id, { state: s, bucket: this.bucket(key, s.rate) });
-    }
-    else if (ev.change === 'cleared' || ev.change === 'expired') this.throttles.delete(s.id);
+    } else if (ev.change === 'cleared' || ev.change === 'expired') this.throttles.delete(s.id);
   }
 
   private bucket(key: string, rate: Rate): TokenSource {

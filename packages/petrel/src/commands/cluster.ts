@@ -66,7 +66,9 @@ export function renderClusterStatus(s: ClusterStatus, now = Date.now()): string 
           ]),
         ),
   );
-  parts.push(`\nsuppression list: ${s.suppressions} shared entr${s.suppressions === 1 ? 'y' : 'ies'} (removals included)\n`);
+  parts.push(
+    `\nsuppression list: ${s.suppressions} shared entr${s.suppressions === 1 ? 'y' : 'ies'} (removals included)\n`,
+  );
   parts.push('\nthrottles\n');
   parts.push(
     s.throttles.length === 0
