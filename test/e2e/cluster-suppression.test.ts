@@ -26,13 +26,13 @@ async function rcpt(node: { readonly port: number }, address: string): Promise<s
 }
 
 /** Waits (bounded) until `node` refuses `address` at RCPT; returns the ms it took. */
-async function refusedOn(node: ClusterNode, address: string, ms = 5000): Promise<number> {
+async function refusedOn(node: { readonly port: number }, address: string, ms = 5000): Promise<number> {
   const t0 = Date.now();
-  await waitFor(`${node.name} to refuse ${address}`, async () => (await rcpt(node, address)) === 'refused', ms, 50);
+  await waitFor(`:${node.port} to refuse ${address}`, async () => (await rcpt(node, address)) === 'refused', ms, 50);
   return Date.now() - t0;
 }
 
-test('the suppression list is one list: added on node1 (petrel suppression add, a hard bounce), node2 refuses at RCPT; lifted while node2 is down, it stays lifted', async (t) => {
+test('the suppression list is one list: added on node1 (petrel suppression add, a hard bounce), node2 refuses at RCPT; lifted while node2 is down, it stays lifted; added during a Redis outage, it reaches node2 when Redis is back', async (t) => {
   const s = await scenario(t);
   const redis = await startRedis();
   s.defer(() => redis.stop());
@@ -81,4 +81,17 @@ test('the suppression list is one list: added on node1 (petrel suppression add, 
     ['hard1@example.test'],
   );
   assert.equal(await rcpt(n1, 'manual@example.test'), 'accepted');
+
+  // Redis goes away: an entry added on node1 is refused there at once (its own list, no Redis call),
+  // and node2 refuses it too once Redis is back (empty: the nodes write their lists back).
+  await redis.kill();
+  const during = await petrelCli(n1, ['suppression', 'add', 'outage@example.test']);
+  assert.equal(during.code, 0, during.stderr);
+  assert.equal(await rcpt(n1, 'outage@example.test'), 'refused', 'in force on node1 without Redis');
+  assert.equal(await rcpt(back, 'outage@example.test'), 'accepted', 'node2 has not heard of it yet');
+  await redis.restart();
+  const outageMs = await refusedOn(back, 'outage@example.test', 10_000);
+  t.diagnostic(`added during the outage: refused on node2 ${outageMs} ms after Redis restarted`);
+  assert.equal(await rcpt(back, 'hard1@example.test'), 'refused', 'the emptied Redis did not lift entries');
+  assert.match(await redis.cli('HGET', 'petrel:suppressions', 'global|hard1@example.test'), /hard_bounce/);
 });
