@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import type { ShapingState } from '@petrel/core';
+import type { ClusterStatus, ShapingState } from '@petrel/core';
 import { freePort, startAio, startCountingProxy, startRedis, startSink, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
@@ -34,6 +34,11 @@ test('a throttle set through node1 paces both nodes together, and a clear throug
   const ms = await reached(n1, n2, id);
   t.diagnostic(`set on node1, in force on node2 ${ms} ms later (their event records)`);
   assert.ok(ms < 1000, `${ms} ms`);
+  const status = await petrelJson<ClusterStatus>(n2, ['cluster', 'status']);
+  assert.deepEqual(
+    status.shaping.map((x) => [x.id, x.rate]),
+    [[id, { count: 2, perMs: 1000 }]],
+  );
   // 4 messages through each node: one shared 2/s bucket (2 at once, then one per 500 ms) spreads
   // the 8 over at least 3 s; a bucket per node would deliver them within about 1 s.
   const per = 4;

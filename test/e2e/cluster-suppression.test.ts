@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import type { ClusterStatus } from '@petrel/core';
 import { startAio, startRedis, swaks, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
@@ -58,6 +59,8 @@ test('the suppression list is one list: added on node1 (petrel suppression add, 
     ['hard1@example.test', 'hard_bounce'],
     ['manual@example.test', 'manual'],
   ]);
+
+  assert.equal((await petrelJson<ClusterStatus>(n2, ['cluster', 'status'])).suppressions, 2);
 
   // node2 stops (its spool keeps its copy of the list); the manual entry is lifted meanwhile.
   const toml = readFileSync(n2.configFile, 'utf8');
