@@ -23,10 +23,8 @@ async function reached(from: ClusterNode, to: ClusterNode, id: string): Promise<
 
 test('a throttle set through node1 paces both nodes together, and a clear through node2 lifts it on node1', async (t) => {
   const s = await scenario(t);
-  const redis = await startRedis();
-  s.defer(() => redis.stop());
-  const sink = await startSink(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => sink.stop());
+  const redis = s.stopAfter(await startRedis());
+  const sink = s.stopAfter(await startSink(s.dir, '127.0.0.2', s.mxPort));
   const [n1, n2] = (await startNodes(s, redis, 2)) as [ClusterNode, ClusterNode];
   const set = await petrelCli(n1, ['shaping', 'set', 'throttle', '--domain', 'example.test', '--rate', '2/1s']);
   assert.equal(set.code, 0, set.stderr);
@@ -72,14 +70,11 @@ test('a throttle set through node1 paces both nodes together, and a clear throug
 
 test('a max_connections state set through node2 holds at the MX for both nodes; cleared while node1 is down, node1 does not bring it back', async (t) => {
   const s = await scenario(t);
-  const redis = await startRedis();
-  s.defer(() => redis.stop());
+  const redis = s.stopAfter(await startRedis());
   // aiosmtpd holds RCPT to slow* for 2 s, so connections overlap; the proxy counts them.
   const mxPort = await freePort();
-  const mx = await startAio(s.dir, '127.0.0.1', mxPort);
-  s.defer(() => mx.stop());
-  const proxy = await startCountingProxy(mxPort, '127.0.0.2');
-  s.defer(() => proxy.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.1', mxPort));
+  const proxy = s.stopAfter(await startCountingProxy(mxPort, '127.0.0.2'));
   const [n1, n2] = (await startNodes(s, redis, 2, '', proxy.port)) as [ClusterNode, ClusterNode];
   const set = await petrelCli(n2, [
     'shaping',
@@ -108,8 +103,7 @@ test('a max_connections state set through node2 holds at the MX for both nodes; 
   await n1.stop();
   const clear = await petrelCli(n2, ['shaping', 'clear', 'max_connections:domain:example.test']);
   assert.match(clear.stdout, /cleared/, clear.stderr);
-  const back = await startPetrel(n1.dir, toml, n1.port);
-  s.defer(() => back.stop());
+  const back = s.stopAfter(await startPetrel(n1.dir, toml, n1.port));
   // It restores its own copy at start, then the cluster's word lifts it: it is not given back.
   await back.waitForEvents(
     'the restored state lifted on the restarted node1',
@@ -126,13 +120,10 @@ test('a max_connections state set through node2 holds at the MX for both nodes; 
 test('two nodes under site_max_connections = 2 never have more than two connections open to the site', async (t) => {
   // shop1.test and shop2.test name the same MX: one MX rollup site.
   const s = await scenario(t, ['mx-host=shop1.test,mx1.example.test,10', 'mx-host=shop2.test,mx1.example.test,10']);
-  const redis = await startRedis();
-  s.defer(() => redis.stop());
+  const redis = s.stopAfter(await startRedis());
   const mxPort = await freePort();
-  const mx = await startAio(s.dir, '127.0.0.1', mxPort);
-  s.defer(() => mx.stop());
-  const proxy = await startCountingProxy(mxPort, '127.0.0.2');
-  s.defer(() => proxy.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.1', mxPort));
+  const proxy = s.stopAfter(await startCountingProxy(mxPort, '127.0.0.2'));
   const limit = 2;
   const nodes = await startNodes(s, redis, 2, `[shaping]\nsite_max_connections = ${limit}\n`, proxy.port);
   // Two slow messages per node, one per domain: each node alone would open two connections at once.

@@ -2,25 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { ClusterStatus } from '@petrel/core';
-import { startAio, startRedis, swaks, waitFor } from '@petrel/testkit';
+import { startAio, startRedis, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { startPetrel } from '../lib/petrel.js';
-import { sendEach } from '../lib/submit.js';
+import { sendEach, swaksVia } from '../lib/submit.js';
 import { startNodes, type ClusterNode } from '../lib/cluster.js';
 
 /** What the node answers at RCPT for `address` (swaks stops there): "refused", "accepted" or the transcript. */
 async function rcpt(node: { readonly port: number }, address: string): Promise<string> {
-  const r = await swaks([
-    '--server',
-    `127.0.0.1:${node.port}`,
-    '--from',
-    'news@sender.test',
-    '--to',
-    address,
-    '--quit-after',
-    'RCPT',
-  ]);
+  const r = await swaksVia(node.port, 'news@sender.test', address, ['--quit-after', 'RCPT']);
   if (/<\*\* 550 5\.7\.1 <[^>]+>: recipient suppressed/.test(r.out)) return 'refused';
   if (/-> RCPT TO:[^\n]*\n<- {2}250 /.test(r.out)) return 'accepted';
   return r.out;
@@ -35,11 +26,9 @@ async function refusedOn(node: { readonly port: number }, address: string, ms = 
 
 test('the suppression list is one list: added on node1 (petrel suppression add, a hard bounce), node2 refuses at RCPT; lifted while node2 is down, it stays lifted; added during a Redis outage, it reaches node2 when Redis is back', async (t) => {
   const s = await scenario(t);
-  const redis = await startRedis();
-  s.defer(() => redis.stop());
+  const redis = s.stopAfter(await startRedis());
   // aiosmtpd answers RCPT to hard* with 550 5.1.1 (class 10: suppressed on a hard failure).
-  const mx = await startAio(s.dir, '127.0.0.2', s.mxPort);
-  s.defer(() => mx.stop());
+  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
   const [n1, n2] = (await startNodes(s, redis, 2)) as [ClusterNode, ClusterNode];
   assert.equal(await rcpt(n2, 'manual@example.test'), 'accepted', 'not suppressed to begin with');
 
@@ -67,8 +56,7 @@ test('the suppression list is one list: added on node1 (petrel suppression add, 
   await n2.stop();
   const rm = await petrelCli(n1, ['suppression', 'remove', 'manual@example.test']);
   assert.equal(rm.code, 0, rm.stderr);
-  const back = await startPetrel(n2.dir, toml, n2.port);
-  s.defer(() => back.stop());
+  const back = s.stopAfter(await startPetrel(n2.dir, toml, n2.port));
   // Its first read of the shared list (at start) drops the lifted entry from its own copy.
   await waitFor(
     'the restarted node2 to accept manual@ again',
