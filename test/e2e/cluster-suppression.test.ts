@@ -28,7 +28,7 @@ test('the suppression list is one list: added on node1 (petrel suppression add, 
   const s = await scenario(t);
   const redis = s.stopAfter(await startRedis());
   // aiosmtpd answers RCPT to hard* with 550 5.1.1 (class 10: suppressed on a hard failure).
-  const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
+  s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
   const [n1, n2] = (await startNodes(s, redis, 2)) as [ClusterNode, ClusterNode];
   assert.equal(await rcpt(n2, 'manual@example.test'), 'accepted', 'not suppressed to begin with');
 
