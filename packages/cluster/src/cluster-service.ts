@@ -1,7 +1,8 @@
 /**
  * The cluster service (docs/scaling.md): one Redis link, and on it the shared throttles, the
- * connection leases, the shared suspensions and the node heartbeats. The app builds it only when
- * `[cluster] redis` is set and hands its ports to the queue and outbound; it answers
+ * connection leases, the shared suspensions, shaping states and suppression list, and the node
+ * heartbeats. The app builds it only when `[cluster] redis` is set and hands its ports to the
+ * queue, outbound, shaping and the suppression list; it answers
  * `cluster.status` (for `petrel cluster status`) and `cluster.stats` (for /metrics).
  */
 import {
@@ -13,13 +14,16 @@ import {
   type Service,
   type ServiceContext,
   type ServiceStats,
+  type ShapingState,
 } from '@petrel/core';
 import { LeaseGate } from './connection-leases.js';
 import { Keys } from './keys.js';
 import { NodeRegistry, scanKeys } from './node-registry.js';
 import { RedisLink, redactUrl } from './redis-link.js';
+import { ReplicatedTable } from './replicated-table.js';
 import { COUNT_LEASES } from './scripts.js';
 import { sharedBuckets } from './shared-throttles.js';
+import { SuppressionSync } from './suppression-sync.js';
 import { SuspensionSync } from './suspension-sync.js';
 
 /** Most throttle and lease keys `cluster status` lists (the rest are counted, not shown). */
@@ -31,6 +35,10 @@ export class ClusterService implements Service {
   readonly keys: Keys;
   readonly leases: LeaseGate;
   readonly suspensions: SuspensionSync;
+  /** Throttle and max_connections states (the shaping service's port); suspensions go through the queue. */
+  readonly shaping: ReplicatedTable<ShapingState>;
+  /** The suppression list: `suppressions.share(store)` wraps the node's own store. */
+  readonly suppressions: SuppressionSync;
   readonly nodes: NodeRegistry;
   private readonly options: ClusterOptions;
   private readonly undo: (() => void)[] = [];
@@ -59,7 +67,16 @@ export class ClusterService implements Service {
     });
     const liveNodes = (): number => this.nodes.liveNodes;
     this.leases = new LeaseGate({ ...base, leaseTtlMs: options.lease_ttl, liveNodes });
-    this.suspensions = new SuspensionSync({ ...base, reconcileIntervalMs: options.reconcile_interval });
+    const reconcileIntervalMs = options.reconcile_interval;
+    this.suspensions = new SuspensionSync({ ...base, reconcileIntervalMs });
+    this.shaping = new ReplicatedTable<ShapingState>({
+      ...base,
+      reconcileIntervalMs,
+      hash: this.keys.shaping,
+      what: 'shaping states',
+      live: (st, now) => st.until === undefined || st.until > now,
+    });
+    this.suppressions = new SuppressionSync({ ...base, reconcileIntervalMs });
     this.queuePorts = { throttles: sharedBuckets({ ...base, liveNodes }), suspensions: this.suspensions };
     this.outboundPorts = { throttles: sharedBuckets({ ...base, liveNodes }), connections: this.leases };
   }
@@ -72,6 +89,8 @@ export class ClusterService implements Service {
   async start(): Promise<void> {
     await this.link.start();
     await this.suspensions.start();
+    await this.shaping.start();
+    await this.suppressions.start();
     this.leases.start();
     await this.nodes.start();
     const { bus } = this.ctx;
@@ -84,6 +103,8 @@ export class ClusterService implements Service {
   async stop(): Promise<void> {
     for (const off of this.undo.splice(0)) off();
     this.suspensions.stop();
+    this.shaping.stop();
+    this.suppressions.stop();
     this.leases.stop();
     await this.nodes.stop();
     await this.link.stop();
@@ -99,7 +120,7 @@ export class ClusterService implements Service {
     };
   }
 
-  /** This node's view: the nodes, the shared suspensions, throttles and connection leases. */
+  /** This node's view: the nodes, shared suspensions, shaping states, suppression list size, throttles, leases. */
   async status(): Promise<ClusterStatus> {
     const base = {
       node: this.options.node,
@@ -108,7 +129,16 @@ export class ClusterService implements Service {
       liveNodes: this.nodes.liveNodes,
     };
     if (!this.link.up && !(await this.link.probe()))
-      return { ...base, state: 'down', nodes: [], suspensions: [], throttles: [], leases: [] };
+      return {
+        ...base,
+        state: 'down',
+        nodes: [],
+        suspensions: [],
+        shaping: [],
+        suppressions: 0,
+        throttles: [],
+        leases: [],
+      };
     const prefixOf = (pattern: string): string => pattern.slice(0, -1);
     const throttleKeys = (await scanKeys(this.link, this.keys.throttlePattern)).sort().slice(0, STATUS_KEYS);
     const throttles = [];
@@ -127,6 +157,8 @@ export class ClusterService implements Service {
       state: this.link.up ? 'up' : 'down',
       nodes: await this.nodes.list(),
       suspensions: await this.suspensions.list(),
+      shaping: [...(await this.shaping.list()).values()],
+      suppressions: await this.suppressions.size(),
       throttles,
       leases,
     };

@@ -39,4 +39,14 @@ export class Keys {
   get suspensions(): string {
     return `${this.prefix}:suspensions`;
   }
+
+  /** Shared shaping states, throttles and connection limits (hash: state id → JSON; as suspensions). */
+  get shaping(): string {
+    return `${this.prefix}:shaping`;
+  }
+
+  /** The shared suppression list (hash: `scope|address` → entry or tombstone JSON; as suspensions). */
+  get suppressions(): string {
+    return `${this.prefix}:suppressions`;
+  }
 }

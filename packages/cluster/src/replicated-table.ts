@@ -7,23 +7,23 @@
  * when it is back. A Redis that lost its data (no `<hash>:epoch` key) gets every node's entries back
  * instead of every node reconciling to an empty table.
  *
- * Suspensions use it today; the suppression list (issue 18) and shaping states (issue 17) are the
- * same shape: entries set and lifted on any node, needed locally without a network call.
+ * Every write also increments `<hash>:version`: the periodic re-read first reads that counter and
+ * skips the full read when neither it nor the epoch moved since the last one, so a large table (the
+ * suppression list) costs two GETs per reconcile_interval when nothing changes.
+ *
+ * Suspensions, shaping states and the suppression list use it: entries set and lifted on any node,
+ * needed locally without a network call.
  */
-import type { Clock, Logger, TimerHandle } from '@petrel/core';
+import type { Clock, Logger, SharedTable, SharedTableApply, TimerHandle } from '@petrel/core';
 import type { RedisLink } from './redis-link.js';
 
-/** How the other nodes' changes reach the local copy. */
-export interface TableApply<T> {
-  /** Another node set (or replaced) the entry. */
-  put(id: string, value: T): void;
-  /** Another node removed the entry. */
-  remove(id: string): void;
-  /** The full shared table (periodic re-read): what is here and not there was removed elsewhere. */
-  reconcile(all: ReadonlyMap<string, T>): void;
-  /** The local entries: written back to a Redis that lost its data. */
-  current(): Iterable<readonly [string, T]>;
-}
+/** How the other nodes' changes reach the local copy (core's port). */
+export type TableApply<T> = SharedTableApply<T>;
+
+/** Fields written back to an emptied Redis per HSET (one round trip each). */
+const RESTORE_BATCH = 500;
+/** Local changes written per pipelined round. */
+const FLUSH_BATCH = 100;
 
 export interface ReplicatedTableEnv<T> {
   readonly link: RedisLink;
@@ -47,7 +47,7 @@ type Op<T> =
   | { readonly op: 'put'; readonly id: string; readonly value: T }
   | { readonly op: 'remove'; readonly id: string };
 
-export class ReplicatedTable<T> {
+export class ReplicatedTable<T> implements SharedTable<T> {
   private apply: TableApply<T> | undefined;
   /** Local changes not yet written to Redis (made while it was down), oldest first. */
   private readonly backlog: Op<T>[] = [];
@@ -56,9 +56,11 @@ export class ReplicatedTable<T> {
   private timer: TimerHandle | undefined;
   private stopped = false;
   private subscribed = false;
+  /** `version|epoch` at the last full read handed to the owner; a re-read with the same skips it. */
+  private seen: string | undefined;
 
   constructor(private readonly env: ReplicatedTableEnv<T>) {
-    env.link.onUp(() => this.enqueue(() => this.catchUp()));
+    env.link.onUp(() => this.enqueue(() => this.catchUp(true)));
   }
 
   private get channel(): string {
@@ -68,7 +70,7 @@ export class ReplicatedTable<T> {
   attach(apply: TableApply<T>): () => void {
     this.apply = apply;
     // The owner attaches after the first read: give it the shared table now, not a reconcile later.
-    this.enqueue(() => this.catchUp());
+    this.enqueue(() => this.catchUp(true));
     return () => {
       if (this.apply === apply) this.apply = undefined;
     };
@@ -76,7 +78,7 @@ export class ReplicatedTable<T> {
 
   async start(): Promise<void> {
     await this.subscribe();
-    this.enqueue(() => this.catchUp());
+    this.enqueue(() => this.catchUp(true));
     this.schedule();
   }
 
@@ -131,7 +133,7 @@ export class ReplicatedTable<T> {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = this.env.clock.setTimer(this.env.reconcileIntervalMs, () => {
-      this.enqueue(() => this.catchUp());
+      this.enqueue(() => this.catchUp(false));
       this.schedule();
     });
   }
@@ -147,15 +149,29 @@ export class ReplicatedTable<T> {
     }
   }
 
-  /** Writes the backlog, then reads the whole table and hands it to the owner. */
-  private async catchUp(): Promise<void> {
+  /** Full reads handed to the owner, and catch-up rounds done (read or skipped): for tests and status. */
+  reads = 0;
+  rounds = 0;
+
+  /**
+   * Writes the backlog, then reads the whole table and hands it to the owner; a periodic round
+   * (`force` false) skips the read when no node wrote since the last one.
+   */
+  private async catchUp(force: boolean): Promise<void> {
     if (!this.env.link.up) return;
     await this.subscribe();
     await this.flush();
     if (this.backlog.length > 0) return;
-    await this.restoreIfEmptied();
+    const epoch = await this.restoreIfEmptied();
+    const version = await this.env.link.call<string | null>(['GET', `${this.env.hash}:version`]);
+    const mark = `${version ?? 0}|${epoch}`;
+    this.rounds++;
+    if (!force && mark === this.seen) return;
     const all = await this.list();
-    this.apply?.reconcile(all);
+    if (!this.apply) return;
+    await this.apply.reconcile(all);
+    this.reads++;
+    this.seen = mark;
   }
 
   /**
@@ -163,34 +179,51 @@ export class ReplicatedTable<T> {
    * reconciling every node to an empty table, each node writes back what it holds, then marks the
    * data as present.
    */
-  private async restoreIfEmptied(): Promise<void> {
+  private async restoreIfEmptied(): Promise<string> {
     const { link, hash } = this.env;
     const epoch = `${hash}:epoch`;
-    if ((await link.call<string | null>(['GET', epoch])) !== null) return;
+    const present = await link.call<string | null>(['GET', epoch]);
+    if (present !== null) return present;
     let n = 0;
-    for (const [id, value] of this.apply?.current() ?? []) {
-      await link.call(['HSET', hash, id, JSON.stringify(value)]);
-      n++;
+    let fields: string[] = [];
+    const write = async (): Promise<void> => {
+      if (fields.length > 0) await link.call(['HSET', hash, ...fields]);
+      fields = [];
+    };
+    for (const [id, value] of (await this.apply?.current()) ?? []) {
+      fields.push(id, JSON.stringify(value));
+      if (++n % RESTORE_BATCH === 0) await write();
     }
-    await link.call(['SET', epoch, `${this.env.node}@${this.env.clock.now()}`, 'NX']);
+    await write();
+    const mine = `${this.env.node}@${this.env.clock.now()}`;
+    await link.call(['SET', epoch, mine, 'NX']);
     if (n > 0) this.env.logger.warn({ entries: n }, `cluster: redis had lost its data; ${this.env.what} written back`);
+    return (await link.call<string | null>(['GET', epoch])) ?? mine;
   }
 
-  /** Writes the local changes to Redis in order and tells the other nodes. */
+  /**
+   * Writes the local changes to Redis in order and tells the other nodes, FLUSH_BATCH changes per
+   * round: their commands go out together (node-redis pipelines one tick's commands on the one
+   * connection, and Redis runs them in order), so a bulk import is not one round trip per entry.
+   */
   private async flush(): Promise<void> {
     const { link, hash, node } = this.env;
     while (this.backlog.length > 0 && link.up) {
-      const op = this.backlog[0]!;
-      let notice: Notice<T>;
-      if (op.op === 'put') {
-        await link.call(['HSET', hash, op.id, JSON.stringify(op.value)]);
-        notice = { op: 'put', from: node, id: op.id, value: op.value };
-      } else {
-        await link.call(['HDEL', hash, op.id]);
-        notice = { op: 'remove', from: node, id: op.id };
-      }
-      await link.call(['PUBLISH', this.channel, JSON.stringify(notice)]);
-      this.backlog.shift();
+      const ops = this.backlog.slice(0, FLUSH_BATCH);
+      const writes = ops.map((op) =>
+        op.op === 'put' ? link.call(['HSET', hash, op.id, JSON.stringify(op.value)]) : link.call(['HDEL', hash, op.id]),
+      );
+      // After the writes: a node that reads the new version finds the changes in the hash.
+      const version = link.call(['INCR', `${hash}:version`]);
+      const notices = ops.map((op) => {
+        const notice: Notice<T> =
+          op.op === 'put'
+            ? { op: 'put', from: node, id: op.id, value: op.value }
+            : { op: 'remove', from: node, id: op.id };
+        return link.call(['PUBLISH', this.channel, JSON.stringify(notice)]);
+      });
+      await Promise.all([...writes, version, ...notices]);
+      this.backlog.splice(0, ops.length);
     }
   }
 

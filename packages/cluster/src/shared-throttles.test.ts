@@ -80,6 +80,28 @@ describe('shared throttles', () => {
     assert.equal(await drain(bucket, 200), 4);
   });
 
+  it('asked first and taken after (the shaping gate), a bucket never lets more through than Redis granted', async () => {
+    const link = await openLink(redis, 'gate', { commandTimeoutMs: 2000 });
+    links.push(link);
+    await until('the node to reach Redis', () => link.up);
+    const bucket = new SharedBucket(
+      'msgs|d4',
+      { count: 3, perMs: 3_600_000 },
+      { link, keys, clock, liveNodes: () => 1 },
+    );
+    let passed = 0;
+    const end = Date.now() + 500;
+    for (let i = 0; i < 100_000 && Date.now() < end; i++) {
+      const wait = bucket.waitMs();
+      if (wait === 0) {
+        // The gate's consume: a job already went, whatever the take says.
+        passed++;
+        bucket.tryTake();
+      } else await new Promise((r) => setTimeout(r, Math.min(50, wait)));
+    }
+    assert.equal(passed, 3);
+  });
+
   it('localShare keeps the per-node rate at rate / N with a capacity of at least one token', () => {
     assert.deepEqual(localShare({ count: 30, perMs: 1000 }, 3), { count: 10, perMs: 1000 });
     const r = localShare({ count: 1, perMs: 1000 }, 4);

@@ -64,12 +64,19 @@ export class SharedBucket implements TokenSource {
     return false;
   }
 
+  /**
+   * 0 only when a granted token is held (so a tryTake right after takes it: the queue's shaping gate
+   * asks waitMs first and takes afterwards); otherwise asks Redis for more and says when to look again.
+   */
   waitMs(): number {
     if (!this.env.link.up) return this.fallback().waitMs();
-    if (this.tokens > 0) return 0;
+    const now = this.env.clock.now();
+    if (this.tokens > 0 && now - this.grantedAt <= HOLD_MS) return 0;
+    this.tokens = 0;
+    this.fetch();
     // A grant is on its way: look again soon (a loopback round trip is well under a millisecond).
     if (this.pending) return 2;
-    return Math.max(0, this.nextAt - this.env.clock.now());
+    return Math.max(1, this.nextAt - now);
   }
 
   /** The local bucket in force while Redis is down, remade when the live node count changed. */

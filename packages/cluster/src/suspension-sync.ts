@@ -74,6 +74,11 @@ export class SuspensionSync implements SuspensionShare {
     this.table.remove(selectorField(sel.binding, sel.domain));
   }
 
+  /** Catch-up rounds done (a re-read, or one skipped as nothing changed): tests wait on it. */
+  get rounds(): number {
+    return this.table.rounds;
+  }
+
   /** Every shared suspension still in force (status). */
   async list(): Promise<Suspension[]> {
     return [...(await this.table.list()).values()];

@@ -62,6 +62,32 @@ export interface SuspensionShare {
   attach(apply: SuspensionApply): () => void;
 }
 
+/**
+ * How a shared table's changes made on other nodes reach this node's copy (shaping states, the
+ * suppression list: docs/scaling.md). The local copy answers every lookup; the table only keeps
+ * it in step.
+ */
+export interface SharedTableApply<T> {
+  /** Another node set (or replaced) the entry. */
+  put(id: string, value: T): void;
+  /** Another node removed the entry. */
+  remove(id: string): void;
+  /** The full shared table (a re-read): what is here and not there was removed elsewhere. */
+  reconcile(all: ReadonlyMap<string, T>): void | Promise<void>;
+  /** The local entries: written back to a shared store that lost its data. */
+  current(): Iterable<readonly [string, T]> | Promise<Iterable<readonly [string, T]>>;
+}
+
+/** Keyed entries shared by every node, each node keeping its own copy. */
+export interface SharedTable<T> {
+  /** An entry set on this node: tell the others. */
+  put(id: string, value: T): void;
+  /** An entry removed on this node: tell the others. */
+  remove(id: string): void;
+  /** Starts delivering the others' changes to `apply` (first a full read); returns the unsubscribe. */
+  attach(apply: SharedTableApply<T>): () => void;
+}
+
 /** The queue's ports. */
 export interface QueueClusterPorts {
   readonly throttles?: SharedBucketFactory;

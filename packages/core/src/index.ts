@@ -74,6 +74,8 @@ export type {
   ConnectionGate,
   SuspensionApply,
   SuspensionShare,
+  SharedTable,
+  SharedTableApply,
   QueueClusterPorts,
   OutboundClusterPorts,
 } from './cluster.js';

@@ -280,6 +280,10 @@ export interface ClusterStatus {
   readonly liveNodes: number;
   readonly nodes: readonly ClusterNodeInfo[];
   readonly suspensions: readonly Suspension[];
+  /** Shared shaping states: throttles and connection limits set by rules, operators or modules. */
+  readonly shaping: readonly ShapingState[];
+  /** Entries in the shared suppression list (removals remembered as tombstones count too). */
+  readonly suppressions: number;
   /** Shared token buckets: key (option, scope, rate) and the tokens left at the last refill. */
   readonly throttles: readonly { readonly key: string; readonly tokens: number }[];
   /** Shared connection limits: key and the leases (open connections) held across nodes. */

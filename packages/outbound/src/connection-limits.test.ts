@@ -61,3 +61,34 @@ test('a max_connections state limits new connections of its scope until it ends;
   await woke;
   assert.ok(limits.tryAcquire({ binding: 'b2', domain: 'x.test', site: 's' }));
 });
+
+test('the limits a cluster shares: the site and the max_connections states in one order, not per-IP nor unlimited', () => {
+  const byDomain = {
+    id: 'max_connections:domain:z.big.test',
+    kind: 'max_connections' as const,
+    scope: 'domain' as const,
+    domain: 'z.big.test',
+    connections: 2,
+    source: 'operator' as const,
+    since: 0,
+  };
+  const byBinding = { ...byDomain, id: 'max_connections:binding:b', scope: 'binding' as const, binding: 'b' };
+  // The two states set in opposite orders on two nodes: both take the leases in the same order.
+  const one = new ConnectionLimits(() => config(0, 1));
+  one.changed({ time: 0, change: 'set', state: byDomain });
+  one.changed({ time: 0, change: 'set', state: byBinding });
+  const two = new ConnectionLimits(() => config(0, 1));
+  two.changed({ time: 0, change: 'set', state: byBinding });
+  two.changed({ time: 0, change: 'set', state: byDomain });
+  const key = { binding: 'b', domain: 'z.big.test', site: 'mx1.big.test' };
+  const expected = [
+    { key: 'site\u0000b\u0000mx1.big.test', limit: 3 },
+    { key: 'state\u0000max_connections:binding:b', limit: 2 },
+    { key: 'state\u0000max_connections:domain:z.big.test', limit: 2 },
+  ];
+  assert.deepEqual(one.shared(key), expected);
+  assert.deepEqual(two.shared(key), expected);
+  // site_max_connections 0 = no limit: a site without a [[site]] entry and no state shares nothing.
+  assert.deepEqual(one.shared({ binding: 'b2', domain: 'q.test', site: 'mx.q.test' }), []);
+  assert.deepEqual(one.shared({ ...key, ip: '192.0.2.1' }), []);
+});

@@ -68,18 +68,31 @@ export class ConnectionLimits {
     const cap = (n: number | undefined): number => (n !== undefined && n > 0 ? n : Infinity);
     if (k.ip !== undefined) {
       const limit = cap(entry?.maxConnectionsPerIp ?? shaping.max_connections_per_ip);
-      return limit === Infinity ? [] : [{ key: `i\u0000${k.binding}\u0000${k.ip}`, limit }];
+      return limit === Infinity ? [] : [{ key: `ip\u0000${k.binding}\u0000${k.ip}`, limit }];
     }
     if (k.site !== undefined)
       dims.push({
-        key: `s\u0000${k.binding}\u0000${k.site}`,
+        key: `site\u0000${k.binding}\u0000${k.site}`,
         limit: cap(entry?.maxConnections ?? shaping.site_max_connections),
       });
     for (const s of this.states.values()) {
       if (!stateCovers(s, k.binding, k.domain, k.site)) continue;
-      dims.push({ key: `st\u0000${s.id}`, limit: cap(s.connections) });
+      dims.push({ key: `state\u0000${s.id}`, limit: cap(s.connections) });
     }
     return dims;
+  }
+
+  /**
+   * The limits a connection of (binding, domain, site) is under that a cluster shares (docs/scaling.md):
+   * the site's and the max_connections states', each a key for the ConnectionGate and its limit.
+   * Per-IP limits stay per node (each node dials from its own addresses). Sorted by key: every
+   * connection waits for its leases in one order, so two never hold one each of what the other needs.
+   */
+  shared(k: LeaseKey): { key: string; limit: number }[] {
+    if (k.ip !== undefined) return [];
+    return this.dimensions(k)
+      .filter((d) => d.limit !== Infinity)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** A lease when every dimension has room, else undefined (nothing taken). */
@@ -104,7 +117,7 @@ export class ConnectionLimits {
 
   /** Open connections counted for a site of a binding (tests, stats). */
   openToSite(binding: string, site: string): number {
-    return this.counts.get(`s\u0000${binding}\u0000${site}`) ?? 0;
+    return this.counts.get(`site\u0000${binding}\u0000${site}`) ?? 0;
   }
 
   private wakeAll(): void {

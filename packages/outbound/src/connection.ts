@@ -188,6 +188,14 @@ export class DeliveryConnection {
     const siteLease = await this.leaseOrWait(() => env.limits?.tryAcquire(key) ?? { release: () => undefined });
     if (siteLease === undefined) return this.releaseAndStop(first);
     this.leases.push(siteLease);
+    // The same limits across the cluster: one lease per shared limit (site, max_connections states).
+    if (env.connections && env.limits) {
+      for (const d of env.limits.shared(key)) {
+        const lease = await env.connections.acquire(d.key, d.limit, env.stopped);
+        if (lease) this.leases.push(lease);
+        if (!lease || env.isStopping()) return this.releaseAndStop(first);
+      }
+    }
     let c: Awaited<ReturnType<typeof connectToRoute>>;
     for (;;) {
       c = await this.connect(route, first, policy, key);

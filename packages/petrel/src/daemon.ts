@@ -126,8 +126,9 @@ export async function startDaemon(
   const store = (): ShapingStore => (shapingStore ??= spool.openShapingStore());
   // The HTTP API's reception path: the same DKIM signer as the listener's (http-signing.ts).
   const http = new HttpInjector(ctx('http'), { stopDeadlineMs: config.stop_timeout, reception: httpReception(signer) });
-  // [cluster] redis: shared throttles, connection limits and suspensions (docs/scaling.md). A single
-  // node builds none of it: the queue and outbound get no ports and keep their local code paths.
+  // [cluster] redis: shared throttles, connection limits, suspensions, shaping states and the
+  // suppression list (docs/scaling.md). A single node builds none of it: the services get no
+  // ports and keep their local code paths.
   const cluster = config.cluster.redis !== '' ? new ClusterService(ctx('cluster')) : undefined;
   // Start order = data flow order, so that every subscriber exists before its publisher runs.
   const services: Service[] = [
@@ -138,7 +139,11 @@ export async function startDaemon(
     spool,
     // After the spool (its lock, its database), before the listener that asks it at RCPT.
     new SuppressionService(ctx('suppression'), {
-      open: () => spool.openSuppressionStore(),
+      // In a cluster the spool's list is this node's copy of the shared one (docs/scaling.md).
+      open: () => {
+        const local = spool.openSuppressionStore();
+        return cluster ? cluster.suppressions.share(local) : local;
+      },
       classify: (r, d) => classifier.classify(r, d),
     }),
     new InboundReportService(ctx('inbound'), { classify: (r, d) => classifier.classify(r, d) }),
@@ -151,7 +156,7 @@ export async function startDaemon(
       ...(cluster ? { cluster: cluster.queuePorts } : {}),
     }),
     // After the queue: restoring a suspension is a queue.suspend, before the spool replays mail.
-    new ShapingService(ctx('shaping'), { store }),
+    new ShapingService(ctx('shaping'), { store, ...(cluster ? { shared: cluster.shaping } : {}) }),
     new OutboundService(ctx('outbound'), {
       stopTimeoutMs: config.stop_timeout,
       policy: policy.outboundSource,

@@ -126,6 +126,7 @@ export class QueueManager implements Service {
       ctx.clock,
       () => ctx.config,
       () => this.shapingStore,
+      options.cluster?.throttles,
     );
   }
 

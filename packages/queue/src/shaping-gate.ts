@@ -3,18 +3,23 @@
  * policy modules (`shaping.changed`), the message throttle of a [[site]] entry shared by every
  * domain of the MX rollup site (routing tells the site of a domain with `routing.site`), and the
  * binding's warm-up budget. `wait` says whether a job may go now without using anything up;
- * `consume` then counts it, so a refusal never costs a token.
+ * `consume` then counts it, so a refusal never costs a token. In a cluster the throttle states and
+ * site throttles are buckets shared by every node (docs/scaling.md); warm-up budgets are per node.
  */
+import { basename } from 'node:path';
 import {
   TokenBucket,
   siteMatches,
   stateCovers,
   type Clock,
+  type Rate,
   type PetrelConfig,
   type ShapingChanged,
   type ShapingStore,
   type SiteLearned,
+  type SharedBucketFactory,
   type SiteLimitConfig,
+  type TokenSource,
 } from '@petrel/core';
 import { WarmupLedger } from './warmup.js';
 
@@ -23,14 +28,14 @@ const MAX_KNOWN_SITES = 100_000;
 
 interface Throttle {
   readonly state: ShapingChanged['state'];
-  readonly bucket: TokenBucket;
+  readonly bucket: TokenSource;
 }
 
 export class ShapingGate {
   /** domain → MX rollup site, as routing last resolved it. */
   private readonly sites = new Map<string, string>();
   private readonly throttles = new Map<string, Throttle>();
-  private readonly siteBuckets = new Map<string, TokenBucket>();
+  private readonly siteBuckets = new Map<string, TokenSource>();
   private siteEntryCache = new Map<string, SiteLimitConfig | null>();
   private siteEntryFor: object | undefined;
   private throttledFor: object | undefined;
@@ -41,6 +46,8 @@ export class ShapingGate {
     private readonly clock: Clock,
     private readonly config: () => PetrelConfig,
     store: () => ShapingStore | undefined,
+    /** A cluster's shared buckets (one per key across the nodes); absent on a single node. */
+    private readonly shared?: SharedBucketFactory,
   ) {
     this.warmup = new WarmupLedger(clock, () => config().shaping.warmup, store);
   }
@@ -59,9 +66,14 @@ export class ShapingGate {
   changed(ev: ShapingChanged): void {
     const s = ev.state;
     if (s.kind !== 'throttle') return;
-    if ((ev.change === 'set' || ev.change === 'restored') && s.rate !== undefined)
-      this.throttles.set(s.id, { state: s, bucket: new TokenBucket(s.rate, this.clock) });
-    else if (ev.change === 'cleared' || ev.change === 'expired') this.throttles.delete(s.id);
+    if ((ev.change === 'set' || ev.change === 'restored') && s.rate !== undefined) {
+      const key = `shaping\u0000${s.id}\u0000${s.rate.count}/${s.rate.perMs}`;
+      this.throttles.set(s.id, { state: s, bucket: this.bucket(key, s.rate) });
+    } else if (ev.change === 'cleared' || ev.change === 'expired') this.throttles.delete(s.id);
+  }
+
+  private bucket(key: string, rate: Rate): TokenSource {
+    return this.shared ? this.shared(key, rate) : new TokenBucket(rate, this.clock);
   }
 
   /** The [[site]] entry for (binding, site): a binding-specific one first, then a general one. */
@@ -85,16 +97,17 @@ export class ShapingGate {
     return e ?? undefined;
   }
 
-  private *buckets(binding: string, domain: string, site: string | undefined): IterableIterator<TokenBucket> {
+  private *buckets(binding: string, domain: string, site: string | undefined): IterableIterator<TokenSource> {
     for (const t of this.throttles.values()) if (stateCovers(t.state, binding, domain, site)) yield t.bucket;
     const entry = this.siteEntry(binding, site);
     if (entry?.throttle !== undefined) {
       // One bucket per (binding, entry, rate): every domain and MX set the entry covers shares it.
       const rate = `${entry.throttle.count}/${entry.throttle.perMs}`;
-      const key = `${binding}\u0000${entry.file}\u0000${entry.name}\u0000${rate}`;
+      // Keyed by the file's base name, not its path: the nodes' paths may differ.
+      const key = `site\u0000${binding}\u0000${basename(entry.file)}\u0000${entry.name}\u0000${rate}`;
       let b = this.siteBuckets.get(key);
       if (b === undefined) {
-        b = new TokenBucket(entry.throttle, this.clock);
+        b = this.bucket(key, entry.throttle);
         this.siteBuckets.set(key, b);
       }
       yield b;

@@ -11,6 +11,8 @@ import {
   type ShapingChanged,
   type ShapingState,
   type ShapingStore,
+  type SharedTable,
+  type SharedTableApply,
   type Suspension,
 } from '@petrel/core';
 import { shapingConfigExtensions } from './config-extension.js';
@@ -52,7 +54,7 @@ function memoryStore(states: ShapingState[] = []): ShapingStore & { states: Map<
 }
 
 /** A bus with a stand-in queue that records suspensions and publishes `queue.suspension` as the real one does. */
-function setUp(store: ShapingStore) {
+function setUp(store: ShapingStore, shared?: SharedTable<ShapingState>) {
   const parsed = parseShapingToml(RULES, 'rules.toml');
   assert.deepEqual(parsed.errors, []);
   const base = parseConfig('', '/nonexistent/petrel.toml', { extensions: shapingConfigExtensions });
@@ -85,7 +87,10 @@ function setUp(store: ShapingStore) {
   bus.subscribe('shaping.changed', (e) => {
     changes.push(e);
   });
-  const service = new ShapingService({ config, bus, clock, logger: silentLogger() }, { store: () => store });
+  const service = new ShapingService(
+    { config, bus, clock, logger: silentLogger() },
+    { store: () => store, ...(shared ? { shared } : {}) },
+  );
   return { bus, clock, service, suspends, changes, fails };
 }
 
@@ -175,5 +180,91 @@ test('a bounce action fails what is queued for the destination with the reply; a
   assert.equal(fails[0]!.domain, 'closed.test');
   assert.equal(fails[0]!.binding, 'b1');
   assert.equal(fails[0]!.reply?.code, 554);
+  await service.stop();
+});
+
+/**
+ * The cluster's table as the nodes see it (Redis and pub/sub in @petrel/cluster, tested there): a
+ * put or remove reaches every other attached node; attaching hands the node the whole table.
+ */
+class Hub {
+  readonly table = new Map<string, ShapingState>();
+  private readonly nodes = new Set<SharedTableApply<ShapingState>>();
+  node(): SharedTable<ShapingState> & { puts: number } {
+    let me: SharedTableApply<ShapingState> | undefined;
+    const hub = this;
+    return {
+      puts: 0,
+      put(id, value) {
+        this.puts++;
+        hub.table.set(id, value);
+        for (const n of hub.nodes) if (n !== me) n.put(id, value);
+      },
+      remove(id) {
+        hub.table.delete(id);
+        for (const n of hub.nodes) if (n !== me) n.remove(id);
+      },
+      attach(apply) {
+        me = apply;
+        hub.nodes.add(apply);
+        void apply.reconcile(new Map(hub.table));
+        return () => hub.nodes.delete(apply);
+      },
+    };
+  }
+}
+
+test('in a cluster a rule throttle set on one node is in force on the other, and a clear on either lifts it on both', async () => {
+  const hub = new Hub();
+  const a = setUp(memoryStore(), hub.node());
+  const bShared = hub.node();
+  const b = setUp(memoryStore(), bShared);
+  await a.service.start();
+  await b.service.start();
+  a.bus.publish('delivery.attempted', attempt('x.test', new SmtpReply(451, 'rate limited', '4.7.650')));
+  await new Promise((r) => setImmediate(r));
+  const id = 'throttle:binding+domain:b1:x.test';
+  assert.deepEqual([...hub.table.keys()], [id]);
+  const onB = b.changes.find((c) => c.state.id === id);
+  assert.equal(onB?.change, 'set', 'b enforces it (the queue and outbound read shaping.changed)');
+  assert.deepEqual(onB.state.rate, { count: 10, perMs: 60_000 });
+  assert.equal(bShared.puts, 0, 'b does not tell it back');
+  assert.ok((await b.service.list()).some((st) => st.id === id));
+  assert.deepEqual(await b.service.clear(id), { cleared: 1 });
+  assert.equal(a.changes.at(-1)?.change, 'cleared');
+  assert.equal(hub.table.size, 0);
+  await a.service.stop();
+  await b.service.stop();
+});
+
+test('in a cluster a node restores its own states at start, then drops those the cluster no longer has', async () => {
+  const hub = new Hub();
+  const now = new ManualClock().now();
+  const lifted: ShapingState = {
+    id: 'max_connections:domain:x.test',
+    kind: 'max_connections',
+    scope: 'domain',
+    domain: 'x.test',
+    connections: 2,
+    source: 'operator',
+    since: now - 1000,
+  };
+  const kept: ShapingState = { ...lifted, id: 'max_connections:domain:y.test', domain: 'y.test' };
+  hub.table.set(kept.id, kept);
+  const store = memoryStore([lifted, kept]);
+  const shared = hub.node();
+  const { service, changes } = setUp(store, shared);
+  await service.start();
+  assert.deepEqual(
+    changes.map((c) => [c.change, c.state.domain]),
+    [
+      ['restored', 'x.test'],
+      ['restored', 'y.test'],
+      ['cleared', 'x.test'],
+    ],
+  );
+  assert.deepEqual([...store.states.keys()], [kept.id]);
+  assert.equal(shared.puts, 0, 'nothing restored is given back to the cluster');
+  assert.deepEqual([...hub.table.keys()], [kept.id]);
   await service.stop();
 });

@@ -23,6 +23,7 @@ import {
   type ShapingSetRequest,
   type ShapingState,
   type ShapingStore,
+  type SharedTable,
   type Suspension,
   type SuspensionChanged,
   type TimerHandle,
@@ -32,6 +33,12 @@ import { RuleMatcher, TriggerWindows, type ReplyOrigin } from './rule-matcher.js
 export interface ShapingServiceOptions {
   /** The store, opened on first use at start (after the spool holds its lock); none = in memory only. */
   readonly store?: () => ShapingStore;
+  /**
+   * Throttle and connection-limit states shared by every node of a cluster (docs/scaling.md):
+   * set or cleared here → told to the others; theirs → put in force here. Suspensions are the
+   * queue's and shared through it. Absent on a single node.
+   */
+  readonly shared?: SharedTable<ShapingState>;
 }
 
 /** A suspension as a shaping state (scope from its selector). */
@@ -78,6 +85,33 @@ export class ShapingService implements Service {
       bus.handle('shaping.clear', (req) => this.clear(req.id)),
     );
     await this.restore();
+    // After the restore: the first shared read then lifts what was cleared cluster-wide while this
+    // node was down (the cluster's copy is the word; a restored state is not told to the others).
+    const shared = this.options.shared;
+    if (shared)
+      this.undo.push(
+        shared.attach({
+          put: (_id, st) => this.fromCluster(st),
+          remove: (id) => this.drop(id, 'cleared', false),
+          reconcile: (all) => this.reconcile(all),
+          current: () => [...this.states.values()].map((e) => [e.state.id, e.state] as const),
+        }),
+      );
+  }
+
+  /** A state another node set: in force here, not told back. */
+  private fromCluster(st: ShapingState): void {
+    if (st.kind === 'suspend') return;
+    if (st.until !== undefined && st.until <= this.ctx.clock.now()) return;
+    const same = this.states.get(st.id);
+    if (same !== undefined && JSON.stringify(same.state) === JSON.stringify(st)) return;
+    this.put(st, 'set', false);
+  }
+
+  /** The cluster's full set of states: what is here and not there was cleared elsewhere. */
+  private reconcile(all: ReadonlyMap<string, ShapingState>): void {
+    for (const id of [...this.states.keys()]) if (!all.has(id)) this.drop(id, 'cleared', false);
+    for (const st of all.values()) this.fromCluster(st);
   }
 
   async stop(): Promise<void> {
@@ -107,7 +141,7 @@ export class ShapingService implements Service {
     }
     const e = this.states.get(id);
     if (e === undefined) return { cleared: 0 };
-    this.drop(id, 'cleared');
+    this.drop(id, 'cleared', true);
     return { cleared: 1 };
   }
 
@@ -153,7 +187,7 @@ export class ShapingService implements Service {
       since: now,
       ...(req.durationMs !== undefined ? { until: now + req.durationMs } : {}),
     };
-    this.put(state, 'set');
+    this.put(state, 'set', true);
     return state;
   }
 
@@ -255,6 +289,7 @@ export class ShapingService implements Service {
               until: now + action.duration,
             },
             'set',
+            true,
           );
           return;
         }
@@ -268,27 +303,33 @@ export class ShapingService implements Service {
     }
   }
 
-  /** Puts a throttle or connection-limit state in force (replacing one of the same id) until its end. */
-  private put(state: ShapingState, change: ShapingChanged['change']): void {
+  /**
+   * Puts a throttle or connection-limit state in force (replacing one of the same id) until its
+   * end; `share`: set on this node (an operator, a rule, a module), so the other nodes are told.
+   */
+  private put(state: ShapingState, change: ShapingChanged['change'], share: boolean): void {
     const prior = this.states.get(state.id);
     if (prior?.timer) this.ctx.clock.clearTimer(prior.timer);
     const entry: { state: ShapingState; timer?: TimerHandle } = { state };
     if (state.until !== undefined) {
       entry.timer = this.ctx.clock.setTimer(Math.max(0, state.until - this.ctx.clock.now()), () => {
-        if (this.states.get(state.id) === entry) this.drop(state.id, 'expired');
+        // Every node ends a timed state on its own timer: nothing to tell.
+        if (this.states.get(state.id) === entry) this.drop(state.id, 'expired', false);
       });
     }
     this.states.set(state.id, entry);
     this.persist(() => this.store?.putState(state));
+    if (share) this.options.shared?.put(state.id, state);
     this.announce(change, state);
   }
 
-  private drop(id: string, change: 'cleared' | 'expired'): void {
+  private drop(id: string, change: 'cleared' | 'expired', share: boolean): void {
     const e = this.states.get(id);
     if (e === undefined) return;
     if (e.timer) this.ctx.clock.clearTimer(e.timer);
     this.states.delete(id);
     this.persist(() => this.store?.deleteState(id));
+    if (share) this.options.shared?.remove(id);
     this.announce(change, e.state);
   }
 
@@ -333,7 +374,7 @@ export class ShapingService implements Service {
         continue;
       }
       if (s.kind !== 'suspend') {
-        this.put(s, 'restored');
+        this.put(s, 'restored', false);
         continue;
       }
       this.restoring.add(s.id);

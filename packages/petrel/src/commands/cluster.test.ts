@@ -8,6 +8,8 @@ const base = {
   degradations: 1,
   liveNodes: 2,
   suspensions: [],
+  shaping: [],
+  suppressions: 0,
   throttles: [],
   leases: [],
 };
@@ -42,6 +44,18 @@ test('cluster status shows the nodes, their queues and the shared state', () => 
         },
       ],
       suspensions: [{ domain: 'x.test', reason: 'asked', since: 0 }],
+      shaping: [
+        {
+          id: 'throttle:domain:y.test',
+          kind: 'throttle',
+          scope: 'domain',
+          domain: 'y.test',
+          rate: { count: 10, perMs: 60_000 },
+          source: 'operator',
+          since: 0,
+        },
+      ],
+      suppressions: 12,
       throttles: [{ key: 'outbound_throttle_messages|domain "x.test"|5/1000', tokens: 2.5 }],
       leases: [{ key: 'conn:default|x.test', count: 3 }],
     },
@@ -51,6 +65,8 @@ test('cluster status shows the nodes, their queues and the shared state', () => 
   assert.match(out, /node1\s+h1\s+10\s+3\s+1\s+2\s+just now\s+2m\s+up/);
   assert.match(out, /node2\s+h2\s+11\s+0\s+0\s+0\s+1s ago\s+1m\s+down since 5s/);
   assert.match(out, /x\.test\s+asked/);
+  assert.match(out, /throttle\s+\* y\.test\s+10\/60s\s+operator/);
+  assert.match(out, /suppression list: 12 shared entries/);
   assert.match(out, /outbound_throttle_messages\|domain "x\.test"\|5\/1000\s+2\.50/);
   assert.match(out, /conn:default\|x\.test\s+3/);
 });

@@ -2,13 +2,17 @@
 import type { Command } from 'commander';
 import type { ClusterStatus, Suspension } from '@petrel/core';
 import { clientOptions, withClient, type ClientOptions } from './common.js';
+import { limitOf, scopeOf } from './shaping.js';
 import { age, table } from './table.js';
 
 function selector(s: Suspension): string {
   return s.binding && s.domain ? `${s.binding}::${s.domain}` : (s.domain ?? s.binding ?? 'all');
 }
 
-/** The human rendering: a header line, then nodes, suspensions, throttles and leases as tables. */
+/**
+ * The human rendering: a header line, then nodes, suspensions, shaping states, the suppression
+ * list's size, throttles and leases.
+ */
 export function renderClusterStatus(s: ClusterStatus, now = Date.now()): string {
   const head =
     `cluster node ${s.node}: redis ${s.redis} ${s.state}` +
@@ -45,6 +49,25 @@ export function renderClusterStatus(s: ClusterStatus, now = Date.now()): string 
             x.until !== undefined ? new Date(x.until).toISOString() : '-',
           ]),
         ),
+  );
+  parts.push('\nshaping states\n');
+  parts.push(
+    s.shaping.length === 0
+      ? '(none)\n'
+      : table(
+          ['kind', 'scope', 'limit', 'source', 'since', 'until'],
+          s.shaping.map((x) => [
+            x.kind,
+            scopeOf(x),
+            limitOf(x),
+            x.rule !== undefined ? `rule ${x.rule}` : x.source,
+            new Date(x.since).toISOString(),
+            x.until !== undefined ? new Date(x.until).toISOString() : '-',
+          ]),
+        ),
+  );
+  parts.push(
+    `\nsuppression list: ${s.suppressions} shared entr${s.suppressions === 1 ? 'y' : 'ies'} (removals included)\n`,
   );
   parts.push('\nthrottles\n');
   parts.push(
