@@ -171,6 +171,8 @@ test('/v1/cluster on a node without [cluster] is PETREL_ERR_CLUSTER_OFF; with it
     liveNodes: 1,
     nodes: [],
     suspensions: [],
+    shaping: [],
+    suppressions: 0,
     throttles: [],
     leases: [],
   };
