@@ -184,7 +184,10 @@ export class DestinationQueue {
     return this.reception.shape(now, bounds);
   }
 
-  /** Reception time of the oldest job (to its bucket's start: a second, coarser for a queue received over hours), 0 when none. */
+  /**
+   * Reception time of the oldest job, to its bucket's start (a second; coarser for a queue received
+   * over hours), 0 when none.
+   */
   get oldestReceivedAt(): number {
     return this.reception.oldest();
   }
