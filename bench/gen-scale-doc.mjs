@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes docs/performance/scale.md (issue 20's targets, each figure next to its goal) from
 // bench/results/queue-depth.jsonl (bench/queue-depth.mjs, both modes) and bench/results/relay.jsonl
-// (bench/relay.mjs: Petrel vs Postfix, vs the direct ceiling, latency under a paced load); then run
+// (bench/relay.mjs: Petrel vs Postfix, vs the direct ceiling, latency under a paced load) and
+// reception-memory.jsonl (bench/reception-memory.mjs); then run
 // bench/gen-performance.mjs to rebuild the page. Never hand-typed: a results file absent from this
 // checkout keeps the rows and subsections the section had (generated earlier from it); a target
 // never measured says so and names the command that measures it.
@@ -47,6 +48,7 @@ const RELAY_LABELS = ['100KB new-conn 1rcpt relay', '1KB new-conn relay', 'p99 r
 const labelOf = (row) => row.slice(2, row.indexOf(' |', 2));
 const isRelayRow = (row) => RELAY_LABELS.some((l) => labelOf(row).startsWith(l));
 const isDrainRow = (row) => labelOf(row).startsWith('drain ');
+const reception = readJsonl(join(ROOT, 'bench/results/reception-memory.jsonl')).pop();
 
 const DEPTH_FULL = 'node bench/queue-depth.mjs --messages 10000000 --domains 3000';
 const DRAIN_FULL = 'node bench/queue-depth.mjs --drain --messages 1000000 --domains 100';
@@ -252,6 +254,22 @@ Self time, largest first:
 | % | function |
 |---|---|
 ${p.top.map((t) => `| ${t.pct} | \`${t.fn}\` |`).join('\n')}
+`;
+}
+if (reception) {
+  const r = reception;
+  out += `
+### \`queue shape\` counters with ${r.messages.toLocaleString('en')} queued received over ${r.hours} h
+
+The depth run's fill dates every message alike; a real deep queue was received over hours. The
+queue's reception counters (\`queue shape\`, the oldest job's age) for ${r.messages.toLocaleString('en')} jobs in ${r.domains} queues,
+received evenly over ${r.hours} h, heap after a full GC and one shape over every queue (\`${r.command}\`;
+${env(r)}):
+
+| counting | heap | one \`queue shape\` (CPU / wall) |
+|---|---|---|
+| one entry per reception second per queue (before) | ${r.perSecond.heapMiB} MiB | ${r.perSecond.shapeCpuMs} / ${r.perSecond.shapeMs} ms |
+| at most 512 buckets per queue (\`ReceptionIndex\`) | ${r.bounded.heapMiB} MiB | ${r.bounded.shapeCpuMs} / ${r.bounded.shapeMs} ms |
 `;
 }
 writeSection('scale', out);

@@ -1,11 +1,12 @@
 /**
  * The queues of one (binding, domain): an active FIFO handed out to connections, and a delayed
  * min-heap ordered by due time. Counts are O(1) reads of the structures themselves; the oldest
- * reception time is kept per reception second (see ReceptionIndex), so that reading it costs
- * O(distinct seconds) only after the oldest second emptied, never O(jobs).
+ * reception time is kept in at most a few hundred time buckets (see ReceptionIndex), so that
+ * reading it costs O(buckets) only after the oldest bucket emptied, never O(jobs).
  */
 import type { DeliveryJob, DeliveryOptions, ScopeResolver, ThrottleRegistry, TokenSource } from '@petrel/core';
 import { MinHeap } from './min-heap.js';
+import { ReceptionIndex } from './reception-index.js';
 import { RingDeque } from './ring-deque.js';
 
 /**
@@ -87,72 +88,6 @@ export interface DelayedEntry {
 }
 
 const earlier = (a: DelayedEntry, b: DelayedEntry): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
-
-/**
- * Reception times of the jobs in a queue, bucketed by second: insert and remove are one Map
- * update; the minimum is cached and recomputed (over the buckets) only when read after its
- * bucket emptied.
- */
-class ReceptionIndex {
-  /** second → [jobs, recipients] received in it. */
-  private readonly seconds = new Map<number, [number, number]>();
-  private min = Infinity;
-  private stale = false;
-
-  add(receivedAt: number, recipients: number): void {
-    const s = Math.floor(receivedAt / 1000);
-    const n = this.seconds.get(s);
-    if (n === undefined) this.seconds.set(s, [1, recipients]);
-    else {
-      n[0]++;
-      n[1] += recipients;
-    }
-    if (s < this.min) this.min = s;
-  }
-
-  remove(receivedAt: number, recipients: number): void {
-    const s = Math.floor(receivedAt / 1000);
-    const n = this.seconds.get(s);
-    if (n === undefined) return;
-    if (n[0] > 1) {
-      n[0]--;
-      n[1] -= recipients;
-    } else {
-      this.seconds.delete(s);
-      if (s === this.min) this.stale = true;
-    }
-  }
-
-  /** Some recipients of a job finished while the job stays (a partial requeue). */
-  shrink(receivedAt: number, by: number): void {
-    const n = this.seconds.get(Math.floor(receivedAt / 1000));
-    if (n !== undefined) n[1] -= by;
-  }
-
-  /** Recipients by age at `now`: slot i counts ages below bounds[i]; the last slot the rest. */
-  shape(now: number, bounds: readonly number[]): { recipients: number; byAge: number[] } {
-    const byAge = new Array<number>(bounds.length + 1).fill(0);
-    let recipients = 0;
-    for (const [s, n] of this.seconds) {
-      const age = now - s * 1000;
-      let b = 0;
-      while (b < bounds.length && age >= bounds[b]!) b++;
-      byAge[b]! += n[1];
-      recipients += n[1];
-    }
-    return { recipients, byAge };
-  }
-
-  /** Epoch ms (second precision) of the oldest reception; 0 when empty. */
-  oldest(): number {
-    if (this.stale) {
-      this.stale = false;
-      this.min = Infinity;
-      for (const s of this.seconds.keys()) if (s < this.min) this.min = s;
-    }
-    return this.min === Infinity ? 0 : this.min * 1000;
-  }
-}
 
 export class DestinationQueue {
   readonly active: RingDeque<DeliveryJob>;
@@ -246,12 +181,15 @@ export class DestinationQueue {
     this.reception.shrink(job.receivedAt, job.recipients.length - remaining);
   }
 
-  /** Recipients of this queue by age (`queue shape`): O(distinct reception seconds). */
+  /** Recipients of this queue by age (`queue shape`): O(buckets), bounded whatever the queue's size. */
   shape(now: number, bounds: readonly number[]): { recipients: number; byAge: number[] } {
     return this.reception.shape(now, bounds);
   }
 
-  /** Reception time of the oldest job (second precision), 0 when none. */
+  /**
+   * Reception time of the oldest job, to its bucket's start (a second; coarser for a queue received
+   * over hours), 0 when none.
+   */
   get oldestReceivedAt(): number {
     return this.reception.oldest();
   }

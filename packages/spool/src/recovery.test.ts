@@ -148,3 +148,33 @@ test('stop() during a replay ends it at the next chunk', async (t) => {
   assert.equal(result.aborted, true);
   assert.ok(result.messages < 100);
 });
+
+test('between chunks the replay holds no snapshot: a checkpoint meanwhile restarts the WAL', async (t) => {
+  const fx = spoolFixture(t);
+  const first = await fx.open();
+  await Promise.all(
+    Array.from({ length: 30 }, (_, i) => first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) })),
+  );
+  await first.spool.stop();
+
+  const second = await fx.open({ recoveryChunkSize: 10 });
+  // Another connection writes and checkpoints right after the first chunk (its turn comes before
+  // the replay's next chunk). A snapshot held across the replay kept the WAL from restarting: at
+  // 10⁷ queued it grew by every write made during most of an hour.
+  const raw = new Database(join(fx.spoolDir, SPOOL_DB_FILE), { timeout: 0 });
+  t.after(() => raw.close());
+  let checkpoint: { busy: number; log: number } | undefined;
+  let seen = 0;
+  second.ctx.bus.subscribe('message.spooled', () => {
+    if (++seen !== 10) return;
+    setImmediate(() => {
+      raw.prepare('INSERT INTO records (key, value, updated_at) VALUES (?, ?, ?)').run('between-chunks', '{}', 0);
+      checkpoint = (raw.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[])[0];
+    });
+  });
+  const result = await second.spool.recover();
+  assert.equal(result.messages, 30);
+  assert.deepEqual(checkpoint, { busy: 0, log: 0, checkpointed: 0 });
+  // Each message replayed once.
+  assert.equal(new Set(second.spooled.map((e) => e.envelope.id)).size, 30);
+});

@@ -1,9 +1,17 @@
 /**
- * Replays unfinished mail at start. Reads a consistent snapshot on a second, read-only connection
- * (a WAL read transaction held open across the whole replay) in chunks by rowid, and yields to the
- * event loop between chunks, so delivery of the first messages starts while the rest are still
- * being read, memory stays bounded by one chunk, and messages stored during the replay (invisible
- * to the snapshot) are not replayed a second time.
+ * Replays unfinished mail at start. Reads the messages that existed when the replay began (rowid up
+ * to the largest one then), in chunks by rowid, each chunk in its own short read transaction on a
+ * second, read-only connection, and yields to the event loop between chunks: delivery of the first
+ * messages starts while the rest are still being read, and memory stays bounded by one chunk.
+ *
+ * Messages stored during the replay get larger rowids (SQLite gives a new row the largest rowid + 1,
+ * and the largest one at the start is only deleted once replayed, in the last chunk), so they are
+ * not replayed a second time. One read transaction held across the whole replay did the same, but
+ * a reader's snapshot keeps SQLite from ever restarting the WAL: at 10⁷ queued the replay takes most
+ * of an hour, and the WAL grew by every write made meanwhile (delivery outcomes, deletions, new
+ * mail: 886 MiB in the first 250 s of a restart with delivery allowed). Between chunks no snapshot
+ * is held, so a checkpoint completes and journal_size_limit applies. A message replayed in an
+ * earlier chunk may change meanwhile (delivered, deleted): a later chunk never reads it again.
  */
 import type { Logger, MessageEnvelope, MessageSpooled, RecipientState, ReplyData } from '@petrel/core';
 import type { SpoolDatabase } from './database.js';
@@ -62,8 +70,8 @@ const SLICE_MS = 20;
 export async function replay(opts: ReplayOptions): Promise<RecoveryResult> {
   const started = performance.now();
   const { reader } = opts;
-  const chunk = reader.prepare<[number, number], MessageRow>(
-    'SELECT rowid, id, envelope, size FROM messages WHERE rowid > ? ORDER BY rowid LIMIT ?',
+  const chunk = reader.prepare<[number, number, number], MessageRow>(
+    'SELECT rowid, id, envelope, size FROM messages WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?',
   );
   const recipientsOf = reader.prepare<[string], RecipientRow>(
     'SELECT idx, status, attempts, next_attempt_at, last_reply FROM recipients WHERE message_id = ? ORDER BY idx',
@@ -73,18 +81,21 @@ export async function replay(opts: ReplayOptions): Promise<RecoveryResult> {
   let deleted = 0;
   let aborted = false;
   let after = 0;
-  reader.exec('BEGIN');
-  try {
-    for (;;) {
-      if (opts.shouldStop()) {
-        aborted = true;
-        break;
-      }
-      let rows = 0;
-      let cut = false;
-      const finished: string[] = [];
-      const sliceEnd = performance.now() + SLICE_MS;
-      for (const m of chunk.iterate(after, opts.chunkSize)) {
+  // The messages the replay owns: every one stored before it began.
+  const upTo = reader.prepare<[], number | null>('SELECT max(rowid) FROM messages').pluck().get() ?? 0;
+  for (;;) {
+    if (opts.shouldStop()) {
+      aborted = true;
+      break;
+    }
+    let rows = 0;
+    let cut = false;
+    const finished: string[] = [];
+    const sliceEnd = performance.now() + SLICE_MS;
+    // One chunk, one read transaction: its messages and their recipients read consistently.
+    reader.exec('BEGIN');
+    try {
+      for (const m of chunk.iterate(after, upTo, opts.chunkSize)) {
         if (rows > 0 && (rows & 15) === 0 && performance.now() > sliceEnd) {
           cut = true;
           break;
@@ -109,15 +120,15 @@ export async function replay(opts: ReplayOptions): Promise<RecoveryResult> {
         recipients += pending.length;
         opts.publish({ envelope, recovered: true, pending });
       }
-      if (finished.length > 0) {
-        await opts.deleteFinished(finished);
-        deleted += finished.length;
-      }
-      if (rows < opts.chunkSize && !cut) break;
-      await nextTurn();
+    } finally {
+      reader.exec('COMMIT');
     }
-  } finally {
-    reader.exec('COMMIT');
+    if (finished.length > 0) {
+      await opts.deleteFinished(finished);
+      deleted += finished.length;
+    }
+    if (rows < opts.chunkSize && !cut) break;
+    await nextTurn();
   }
   return { messages, recipients, deleted, durationMs: performance.now() - started, aborted };
 }
