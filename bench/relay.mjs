@@ -91,6 +91,29 @@ const VARIANTS =
         { name: '1KB new-conn 20rcpt', size: 1000, reuse: false, rcpts: 20 },
       ];
 
+/**
+ * Runs `send` (a load that resolves to its duration in seconds), then waits (bounded) for `messages`
+ * at the sink; e2e is from the start of the load to the last message at the sink.
+ */
+async function timedLoad(send, sink, messages) {
+  const reasons = [];
+  let accept = NaN;
+  let e2e = NaN;
+  let delivered = false;
+  const t0 = performance.now();
+  try {
+    accept = await send();
+  } catch (e) {
+    reasons.push(e.message);
+  }
+  if (!reasons.length) {
+    delivered = await sink.waitFor(messages, BOUND_MS);
+    e2e = (performance.now() - t0) / 1000;
+    if (!delivered) reasons.push(`${sink.count()} of ${messages} messages at the sink after ${BOUND_MS / 1000} s`);
+  }
+  return { accept, e2e, delivered, reasons };
+}
+
 /** The smtp-source load of variant `v`; returns its duration in seconds. */
 async function load(port, v, messages) {
   const a = smtpSourceArgs({ port, sessions: S, messages, size: v.size, rcpts: v.rcpts, reuse: v.reuse });
@@ -184,21 +207,7 @@ async function measure(peer, v, dir, { messages = M, send = (port) => load(port,
   const rootPid = peer === 'postfix' ? relay.masterPid : relay.pid;
   // the sampler walks the peer's process tree from its root (cheap), not all of /proc
   const mem = pssSampler(() => descendants(rootPid));
-  const reasons = [];
-  let accept = NaN;
-  let e2e = NaN;
-  let delivered = false;
-  const t0 = performance.now();
-  try {
-    accept = await send(listenPort);
-  } catch (e) {
-    reasons.push(e.message);
-  }
-  if (!reasons.length) {
-    delivered = await sink.waitFor(messages, BOUND_MS);
-    e2e = (performance.now() - t0) / 1000;
-    if (!delivered) reasons.push(`${sink.count()} of ${messages} messages at the sink after ${BOUND_MS / 1000} s`);
-  }
+  const { accept, e2e, delivered, reasons } = await timedLoad(() => send(listenPort), sink, messages);
   const cpu = treeCpuSeconds(rootPid, descendants(rootPid));
   const memory = mem.stop();
   let latencies;
@@ -262,21 +271,7 @@ async function measure(peer, v, dir, { messages = M, send = (port) => load(port,
 async function measureDirect(v) {
   const sinkPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
-  const reasons = [];
-  let accept = NaN;
-  let e2e = NaN;
-  let delivered = false;
-  const t0 = performance.now();
-  try {
-    accept = await load(sinkPort, v, M);
-  } catch (e) {
-    reasons.push(e.message);
-  }
-  if (!reasons.length) {
-    delivered = await sink.waitFor(M, BOUND_MS);
-    e2e = (performance.now() - t0) / 1000;
-    if (!delivered) reasons.push(`${sink.count()} of ${M} messages at the sink after ${BOUND_MS / 1000} s`);
-  }
+  const { accept, e2e, delivered, reasons } = await timedLoad(() => load(sinkPort, v, M), sink, M);
   await sink.stop();
   await waitGone('smtp-sink (direct)', () => (alive(sink.pid) ? [sink.pid] : []), [sinkPort], TEARDOWN_MS);
   return {

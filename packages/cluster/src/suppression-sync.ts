@@ -15,7 +15,8 @@
 import type { Clock, Logger, SuppressionEntry, SuppressionStore } from '@petrel/core';
 import type { Keys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
-import { ReplicatedTable } from './replicated-table.js';
+import type { ReplicatedTable } from './replicated-table.js';
+import { TableSync } from './table-sync.js';
 
 /** How long a removal is remembered (a node down longer than this may give a lifted entry back). */
 export const TOMBSTONE_MS = 30 * 86_400_000;
@@ -52,38 +53,14 @@ type LocalStore = SuppressionStore & { close?(): void };
 /** Changes from other nodes waiting for the next write to the local store (one transaction per turn). */
 type Pending = { readonly add: SuppressionEntry } | { readonly remove: SuppressionTombstone };
 
-export class SuppressionSync {
-  private readonly table: ReplicatedTable<SharedSuppression>;
-
+export class SuppressionSync extends TableSync<SharedSuppression> {
   constructor(private readonly env: SuppressionSyncEnv) {
-    this.table = new ReplicatedTable<SharedSuppression>({
+    super({
       ...env,
       hash: env.keys.suppressions,
       what: 'suppressions',
       live: (v, now) => !isTombstone(v) || now - v.removedAt < TOMBSTONE_MS,
     });
-  }
-
-  start(): Promise<void> {
-    return this.table.start();
-  }
-
-  stop(): void {
-    this.table.stop();
-  }
-
-  /** Resolves when every change asked for so far has been written (or found Redis down). */
-  settled(): Promise<void> {
-    return this.table.settled();
-  }
-
-  /** Catch-up rounds done, and those that read the whole table (tests). */
-  get rounds(): number {
-    return this.table.rounds;
-  }
-
-  get reads(): number {
-    return this.table.reads;
   }
 
   /** Entries and tombstones in the shared table (status). */

@@ -8,7 +8,7 @@
 import type { Clock, Logger, QueueSelector, Suspension, SuspensionApply, SuspensionShare } from '@petrel/core';
 import type { Keys } from './keys.js';
 import type { RedisLink } from './redis-link.js';
-import { ReplicatedTable } from './replicated-table.js';
+import { TableSync } from './table-sync.js';
 
 /** The table id of a selector: binding and domain, `*` when absent. */
 export function selectorField(binding: string | undefined, domain: string | undefined): string {
@@ -32,11 +32,9 @@ export interface SuspensionSyncEnv {
   readonly reconcileIntervalMs: number;
 }
 
-export class SuspensionSync implements SuspensionShare {
-  private readonly table: ReplicatedTable<Suspension>;
-
+export class SuspensionSync extends TableSync<Suspension> implements SuspensionShare {
   constructor(env: SuspensionSyncEnv) {
-    this.table = new ReplicatedTable<Suspension>({
+    super({
       ...env,
       hash: env.keys.suspensions,
       what: 'suspensions',
@@ -53,30 +51,12 @@ export class SuspensionSync implements SuspensionShare {
     });
   }
 
-  start(): Promise<void> {
-    return this.table.start();
-  }
-
-  stop(): void {
-    this.table.stop();
-  }
-
-  /** Resolves when every change asked for so far has been written (or found Redis down). */
-  settled(): Promise<void> {
-    return this.table.settled();
-  }
-
   suspended(s: Suspension): void {
     this.table.put(selectorField(s.binding, s.domain), s);
   }
 
   resumed(sel: QueueSelector): void {
     this.table.remove(selectorField(sel.binding, sel.domain));
-  }
-
-  /** Catch-up rounds done (a re-read, or one skipped as nothing changed): tests wait on it. */
-  get rounds(): number {
-    return this.table.rounds;
   }
 
   /** Every shared suspension still in force (status). */
