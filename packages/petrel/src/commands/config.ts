@@ -6,7 +6,6 @@ import {
   isPetrelError,
   type DeliveryOptionName,
 } from '@petrel/core';
-import { inspectControlSocket, liveSocketError } from '@petrel/control';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
 
@@ -22,6 +21,7 @@ export function registerConfig(program: Command): Command {
       for (const w of c.warnings) process.stderr.write(`petrel: warning: ${w}\n`);
       // What `petrel start` would find at the control socket path (see @petrel/control socket-path).
       try {
+        const { inspectControlSocket, liveSocketError } = await import('@petrel/control');
         // A live socket is the running daemon itself when checking before `petrel config reload`: say so, do not fail.
         if ((await inspectControlSocket(c.control.socket)) === 'live')
           process.stderr.write(

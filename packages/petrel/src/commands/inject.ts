@@ -1,7 +1,6 @@
 /** `petrel inject`: submits a message through the listener with nodemailer, like any client. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import nodemailer from 'nodemailer';
 import { parseHostPort } from '@petrel/core';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
@@ -27,6 +26,8 @@ export function registerInject(program: Command): void {
               `From: <${o.from}>\r\nTo: ${o.to.map((t) => `<${t}>`).join(', ')}\r\nSubject: petrel ` +
                 `inject\r\n\r\nTest message from petrel inject.\r\n`,
             );
+        // Loaded here, not at the top: every other verb would pay for nodemailer's ~100 modules.
+        const { default: nodemailer } = await import('nodemailer');
         const transport = nodemailer.createTransport({
           host: hp.host === '0.0.0.0' ? '127.0.0.1' : hp.host,
           port: hp.port,

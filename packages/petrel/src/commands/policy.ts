@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { createLogger, domainOf, formatReply, isPetrelError, type PetrelConfig } from '@petrel/core';
-import { HeaderSection, PolicyMetrics, loadPolicySet, splitMessage, type PolicySet } from '@petrel/policy';
+import type { PolicySet } from '@petrel/policy';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
 
@@ -11,6 +11,8 @@ type Phase = (typeof PHASES)[number];
 /** Loads the config's modules (no daemon) or exits 2 naming the file and the reason. */
 async function loadSet(config: PetrelConfig): Promise<PolicySet> {
   const logger = createLogger({ level: 'warn' });
+  // Loaded here, not at the top: the policy host pulls in the SMTP client, which other verbs never need.
+  const { PolicyMetrics, loadPolicySet } = await import('@petrel/policy');
   try {
     return await loadPolicySet(
       config.policy.map((p) => ({ file: p.module, timeoutMs: p.timeout })),
@@ -118,6 +120,7 @@ export function registerPolicy(program: Command): void {
           o.message !== undefined
             ? readFileSync(o.message)
             : Buffer.from(`From: ${o.from}\r\nTo: ${o.to.join(', ')}\r\nSubject: policy test\r\n\r\ntest\r\n`);
+        const { HeaderSection, splitMessage } = await import('@petrel/policy');
         const { head } = splitMessage(Buffer.from(text.toString('utf8').replace(/\r?\n/g, '\r\n')));
         const headers = HeaderSection.parse(head);
         const r = await set.inbound('data', {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger, isPetrelError } from '@petrel/core';
-import { inspectControlSocket } from '@petrel/control';
-import { startDaemon, type Daemon } from '../daemon.js';
+import type { Daemon } from '../daemon.js';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
 
@@ -15,6 +14,11 @@ export function registerStart(program: Command): void {
       const config = loadOrExit(opts.config);
       const logger = createLogger({ level: config.log_level });
       for (const w of config.warnings) logger.warn({ config: opts.config }, w);
+      // Loaded here, not at the top, so that the other verbs do not load the whole daemon; and before the
+      // probe of a live control socket below, after which Node 20 was seen failing to resolve pino's
+      // own dependencies for modules imported later (the import then named the wrong error).
+      const { startDaemon } = await import('../daemon.js');
+      const { inspectControlSocket } = await import('@petrel/control');
       // Before any service opens the spool: a file in the control socket's place stops the start
       // with the path named. A live socket is another daemon: on this spool the spool lock refuses
       // it first (naming its pid); on another spool the control service refuses it at its start.
