@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SystemClock, silentLogger, type SuppressionEntry, type SuppressionStore } from '@petrel/core';
+import type { SuppressionEntry, SuppressionStore } from '@petrel/core';
 import type { RedisLink } from './redis-link.js';
 import { SuppressionSync, isTombstone, suppressionId } from './suppression-sync.js';
-import { MemorySuppressions, keys, openLink, startRedis, until, type Redis } from './test-support.js';
+import { MemorySuppressions, startRedis, syncEnv, until, type Redis } from './test-support.js';
 
 interface Node {
   readonly link: RedisLink;
@@ -33,15 +33,9 @@ async function node(
   local = new MemorySuppressions(),
   reconcileMs = 60_000,
 ): Promise<Node> {
-  const link = await openLink(redis, name, { commandTimeoutMs: 1000 });
-  const sync = new SuppressionSync({
-    link,
-    keys,
-    clock: new SystemClock(),
-    logger: silentLogger(),
-    node: name,
-    reconcileIntervalMs: reconcileMs,
-  });
+  const env = await syncEnv(redis, name, reconcileMs);
+  const link = env.link;
+  const sync = new SuppressionSync(env);
   await sync.start();
   const store = sync.share(local);
   // The first full read done before the test changes anything.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SystemClock, silentLogger, type QueueSelector, type Suspension, type SuspensionApply } from '@petrel/core';
+import type { QueueSelector, Suspension, SuspensionApply } from '@petrel/core';
 import type { RedisLink } from './redis-link.js';
 import { SuspensionSync, selectorField } from './suspension-sync.js';
-import { keys, openLink, startRedis, until, type Redis } from './test-support.js';
+import { syncEnv, startRedis, until, type Redis } from './test-support.js';
 
 /** What a node's queue saw: the suspensions in force, keyed like the hash. */
 class Recorder implements SuspensionApply {
@@ -32,15 +32,9 @@ async function node(
   syncs: SuspensionSync[],
   reconcileMs = 60_000,
 ) {
-  const link = await openLink(redis, name, { commandTimeoutMs: 1000 });
-  const sync = new SuspensionSync({
-    link,
-    keys,
-    clock: new SystemClock(),
-    logger: silentLogger(),
-    node: name,
-    reconcileIntervalMs: reconcileMs,
-  });
+  const env = await syncEnv(redis, name, reconcileMs);
+  const link = env.link;
+  const sync = new SuspensionSync(env);
   const seen = new Recorder();
   sync.attach(seen);
   await sync.start();

@@ -34,6 +34,12 @@ export async function openLink(
 
 export const keys = new Keys('t');
 
+/** What a table sync (suspensions, suppressions) is built from, for node `name` on its own link. */
+export async function syncEnv(redis: { readonly url: string }, name: string, reconcileIntervalMs = 60_000) {
+  const link = await openLink(redis, name, { commandTimeoutMs: 1000 });
+  return { link, keys, clock: new SystemClock(), logger: silentLogger(), node: name, reconcileIntervalMs };
+}
+
 /** Resolves when `check` holds, polling every 10 ms; throws after `ms`. */
 export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;

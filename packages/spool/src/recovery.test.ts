@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -59,15 +59,19 @@ test('recovery deletes messages with no pending recipient instead of publishing 
   await assert.rejects(second.ctx.bus.request('spool.body', { id: done }));
 });
 
-test('a message stored while the replay runs is published once, as new, not replayed', async (t) => {
+/** A spool left with 30 stored messages, opened again (`second`) with a replay of 10 messages per chunk. */
+async function reopenedWith30(t: TestContext) {
   const fx = spoolFixture(t);
   const first = await fx.open();
   await Promise.all(
     Array.from({ length: 30 }, (_, i) => first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) })),
   );
   await first.spool.stop();
+  return { fx, second: await fx.open({ recoveryChunkSize: 10 }) };
+}
 
-  const second = await fx.open({ recoveryChunkSize: 10 });
+test('a message stored while the replay runs is published once, as new, not replayed', async (t) => {
+  const { second } = await reopenedWith30(t);
   const recovering = second.spool.recover();
   const { id } = await second.ctx.bus.request('spool.store', { envelope: envelope(), body: body(99) });
   const result = await recovering;
@@ -150,14 +154,7 @@ test('stop() during a replay ends it at the next chunk', async (t) => {
 });
 
 test('between chunks the replay holds no snapshot: a checkpoint meanwhile restarts the WAL', async (t) => {
-  const fx = spoolFixture(t);
-  const first = await fx.open();
-  await Promise.all(
-    Array.from({ length: 30 }, (_, i) => first.ctx.bus.request('spool.store', { envelope: envelope(), body: body(i) })),
-  );
-  await first.spool.stop();
-
-  const second = await fx.open({ recoveryChunkSize: 10 });
+  const { fx, second } = await reopenedWith30(t);
   // Another connection writes and checkpoints right after the first chunk (its turn comes before
   // the replay's next chunk). A snapshot held across the replay kept the WAL from restarting: at
   // 10⁷ queued it grew by every write made during most of an hour.
