@@ -12,11 +12,9 @@
  * the cluster) is written to the table rather than lost: a list that protects recipients and the
  * sender's reputation errs on the side of keeping entries.
  */
-import type { Clock, Logger, SuppressionEntry, SuppressionStore } from '@petrel/core';
-import type { Keys } from './keys.js';
-import type { RedisLink } from './redis-link.js';
+import type { Logger, SuppressionEntry, SuppressionStore } from '@petrel/core';
 import type { ReplicatedTable } from './replicated-table.js';
-import { TableSync } from './table-sync.js';
+import { TableSync, type TableSyncEnv } from './table-sync.js';
 
 /** How long a removal is remembered (a node down longer than this may give a lifted entry back). */
 export const TOMBSTONE_MS = 30 * 86_400_000;
@@ -39,14 +37,7 @@ export function suppressionId(address: string, scope: string): string {
   return `${scope}|${address}`;
 }
 
-export interface SuppressionSyncEnv {
-  readonly link: RedisLink;
-  readonly keys: Keys;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly node: string;
-  readonly reconcileIntervalMs: number;
-}
+export type SuppressionSyncEnv = TableSyncEnv;
 
 type LocalStore = SuppressionStore & { close?(): void };
 

@@ -5,10 +5,8 @@
  * back if it was set during an outage, and written back if Redis lost its data. Timed suspensions
  * carry their end time: every node ends them on its own timer, and a re-read drops what has ended.
  */
-import type { Clock, Logger, QueueSelector, Suspension, SuspensionApply, SuspensionShare } from '@petrel/core';
-import type { Keys } from './keys.js';
-import type { RedisLink } from './redis-link.js';
-import { TableSync } from './table-sync.js';
+import type { QueueSelector, Suspension, SuspensionApply, SuspensionShare } from '@petrel/core';
+import { TableSync, type TableSyncEnv } from './table-sync.js';
 
 /** The table id of a selector: binding and domain, `*` when absent. */
 export function selectorField(binding: string | undefined, domain: string | undefined): string {
@@ -23,14 +21,7 @@ export function selectorOf(id: string): QueueSelector {
   return { ...(binding !== '*' ? { binding } : {}), ...(domain !== '*' ? { domain } : {}) };
 }
 
-export interface SuspensionSyncEnv {
-  readonly link: RedisLink;
-  readonly keys: Keys;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly node: string;
-  readonly reconcileIntervalMs: number;
-}
+export type SuspensionSyncEnv = TableSyncEnv;
 
 export class SuspensionSync extends TableSync<Suspension> implements SuspensionShare {
   constructor(env: SuspensionSyncEnv) {

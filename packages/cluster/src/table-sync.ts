@@ -1,4 +1,17 @@
+import type { Clock, Logger } from '@petrel/core';
+import type { Keys } from './keys.js';
+import type { RedisLink } from './redis-link.js';
 import { ReplicatedTable, type ReplicatedTableEnv } from './replicated-table.js';
+
+/** What a node's sync of one kind of shared state is built from. */
+export interface TableSyncEnv {
+  readonly link: RedisLink;
+  readonly keys: Keys;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly node: string;
+  readonly reconcileIntervalMs: number;
+}
 
 /**
  * One kind of shared state kept in one ReplicatedTable (suspensions, the suppression list): the
