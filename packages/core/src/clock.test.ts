@@ -34,3 +34,11 @@ test('message ids are unique, 26 characters, and sort by creation', () => {
   assert.ok(ids.every((id) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)));
   assert.deepEqual([...ids].sort(), ids);
 });
+
+test('message ids of different milliseconds draw fresh randomness, across refills of the random pool', () => {
+  // 1,000 milliseconds: 1,000 draws of 16 bytes, about four refills of the 4 KiB pool.
+  const ids = Array.from({ length: 1000 }, (_, i) => newMessageId(1_700_000_000_000 + i));
+  const randomParts = new Set(ids.map((id) => id.slice(10)));
+  assert.equal(randomParts.size, ids.length, 'no random part repeats');
+  assert.deepEqual([...ids].sort(), ids);
+});

@@ -32,6 +32,11 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort | un
 /** A set of CIDR networks with O(1)-ish membership, for relay_networks and the like. */
 export class NetworkList {
   private readonly list = new BlockList();
+  /**
+   * Answers by client address: BlockList.check builds a SocketAddress each call, and a relay sees
+   * the same few injecting hosts on every connection. Bounded: cleared when full.
+   */
+  private readonly seen = new Map<string, boolean>();
   readonly entries: readonly string[];
 
   constructor(cidrs: readonly string[]) {
@@ -44,6 +49,16 @@ export class NetworkList {
   }
 
   has(address: string): boolean {
+    let answer = this.seen.get(address);
+    if (answer === undefined) {
+      answer = this.check(address);
+      if (this.seen.size >= 4096) this.seen.clear();
+      this.seen.set(address, answer);
+    }
+    return answer;
+  }
+
+  private check(address: string): boolean {
     const family = isIP(address);
     if (family === 0) return false;
     // An IPv4-mapped IPv6 client (::ffff:127.0.0.1) is judged by its IPv4 address.

@@ -56,3 +56,26 @@ test('the suppression list finds addresses and @domain entries by scope, and sur
   assert.equal((await s.find('gone@example.test', ['global']))?.reason, 'manual');
   s.close();
 });
+
+test('the suppression list still finds every entry after its filter grew past its first size, and after a reopen', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-suppression-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let s = SqliteSuppressionStore.open(dir);
+  // 6,000 in batches: past the smallest filter's 4,096 keys, so it is rebuilt from the table.
+  for (let b = 0; b < 6; b++)
+    await s.add(Array.from({ length: 1000 }, (_, i) => e(`user${b * 1000 + i}@example.test`)));
+  await s.add([e('@whole.test')]);
+  await s.remove('user17@example.test');
+  const check = async (store: SqliteSuppressionStore) => {
+    for (let i = 0; i < 6000; i++)
+      if (i !== 17) assert.ok(await store.find(`user${i}@example.test`, ['global']), `user${i}`);
+    assert.equal(await store.find('user17@example.test', ['global']), undefined, 'removed stays removed');
+    assert.equal((await store.find('x@whole.test', ['global']))?.address, '@whole.test');
+    assert.equal(await store.find('user6001@example.test', ['global']), undefined);
+  };
+  await check(s);
+  s.close();
+  s = SqliteSuppressionStore.open(dir);
+  await check(s);
+  s.close();
+});

@@ -15,6 +15,7 @@ import {
 } from '@petrel/core';
 import type Database from 'better-sqlite3';
 import { openSpoolDatabase, type SpoolDatabase } from './database.js';
+import { KeyFilter } from './key-filter.js';
 import { writeWithReserve, type ReleaseReserve } from './space-reserve.js';
 
 const TABLE = `
@@ -51,6 +52,8 @@ function entry(r: Row): SuppressionEntry {
 
 export class SqliteSuppressionStore implements SuppressionStore {
   private readonly put: Database.Statement;
+  /** Every address (and "@domain") in the table, maybe more: find() asks the table only on a hit. */
+  private filter = new KeyFilter();
 
   private constructor(
     private readonly db: SpoolDatabase,
@@ -60,6 +63,16 @@ export class SqliteSuppressionStore implements SuppressionStore {
       'INSERT OR REPLACE INTO suppressions (address, scope, reason, bounce_class, source, created_at) ' +
         'VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.rebuildFilter();
+  }
+
+  /** A filter sized for the table as it is now and `adding` more (at open, and when the old one is full). */
+  private rebuildFilter(adding = 0): void {
+    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM suppressions').get() as { n: number }).n;
+    const filter = new KeyFilter((count + adding) * 2);
+    const addresses = this.db.prepare('SELECT address FROM suppressions').pluck();
+    for (const a of addresses.iterate() as IterableIterator<string>) filter.add(a);
+    this.filter = filter;
   }
 
   /**
@@ -74,6 +87,9 @@ export class SqliteSuppressionStore implements SuppressionStore {
   }
 
   add(entries: readonly SuppressionEntry[]): Promise<number> {
+    // Into the filter first: a key it holds that the table does not only costs a query.
+    if (this.filter.size + entries.length > this.filter.capacity) this.rebuildFilter(entries.length);
+    for (const e of entries) this.filter.add(e.address);
     try {
       const write = this.db.transaction(() => {
         for (const e of entries)
@@ -107,6 +123,9 @@ export class SqliteSuppressionStore implements SuppressionStore {
 
   find(address: string, scopes: readonly string[]): Promise<SuppressionEntry | undefined> {
     if (scopes.length === 0) return Promise.resolve(undefined);
+    const at = address.lastIndexOf('@');
+    const domain = at >= 0 ? address.slice(at) : address;
+    if (!this.filter.mayContain(address) && !this.filter.mayContain(domain)) return Promise.resolve(undefined);
     let q = this.finders.get(scopes.length);
     if (!q) {
       // The address's own entry wins over its domain's ("@example.com" is shorter).
@@ -116,8 +135,7 @@ export class SqliteSuppressionStore implements SuppressionStore {
       );
       this.finders.set(scopes.length, q);
     }
-    const at = address.lastIndexOf('@');
-    const row = q.get(address, at >= 0 ? address.slice(at) : address, ...scopes) as Row | undefined;
+    const row = q.get(address, domain, ...scopes) as Row | undefined;
     return Promise.resolve(row ? entry(row) : undefined);
   }
 
