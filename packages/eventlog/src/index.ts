@@ -1,7 +1,7 @@
 /**
  * @petrel/eventlog: the event logs (reference §8). One JSON record per reception, delivery,
- * transient failure, permanent failure, expiration, rejection and generated bounce, written with
- * pino to `<log_dir>/events.jsonl`; optional Momentum-format mainlog, bouncelog and rejectlog;
+ * transient failure, permanent failure, expiration, rejection and generated bounce, written one
+ * write(2) per record to `<log_dir>/events.jsonl`; optional Momentum-format mainlog, bouncelog and rejectlog;
  * `reopen()` for log rotation.
  *
  * @packageDocumentation
