@@ -365,7 +365,9 @@ test('relaying, attachments, protocol and HELO in the words of smaller servers',
     ['554 5.5.1 You talked before my greeting', 40],
     ['550 Pregreet traffic is not allowed', 40],
     ['550 Bad hostname in HELO', 50],
-    ['501 Invalid domain name in EHLO', 50],
+    ['550 Invalid domain name in EHLO', 50],
+    // a 501 about the HELO argument is a syntax error (RFC 5321 §4.2.3)
+    ['501 Invalid EHLO hostname', 40],
   ]);
 });
 
@@ -374,5 +376,24 @@ test('a 4xx whose DNS lookup timed out is a transient failure (70), not a delive
     ['451 4.3.0 DNS lookup timed out for your domain', 70],
     ['450 Timeout resolving your hostname', 70],
     ['451 4.4.1 Connection timed out', 24],
+  ]);
+});
+
+test("a small server's own words: an inactive alias or list, a recipient not in its table, a disabled domain (10)", () => {
+  check([
+    ['550 Mailing list is not active', 10],
+    ['550 Alias disabled', 10],
+    ['550 User not in database', 10],
+    ['550 Recipient not in local table', 10],
+    ['550 This domain has been deactivated', 10],
+    ['550 A valid e-mail address is required', 10],
+    // a forwarding or alias loop is a routing loop (21), like x.4.6
+    ['554 Forwarding loop detected', 21],
+    ['550 Alias loop for jane@example.com', 21],
+    // the sender's address or domain stays the sender's (25)
+    ['550 Sender must be specified', 25],
+    ['550 5.7.1 Sender domain does not have any A records', 25],
+    // bare line feeds break the protocol (RFC 5321 §2.3.8)
+    ['554 Bare linefeeds are not allowed', 40],
   ]);
 });
