@@ -331,3 +331,69 @@ test('a relay host name is no refusal of relaying, and a sender address in other
     ['550 Dirección del destinatario no válida', 10],
   ]);
 });
+
+test('terse filter texts: a spam list is a blocklist, a dynamic or generic HELO or rDNS name a dynamic IP (51)', () => {
+  check([
+    ['550 Your IP is on our spam list', 51],
+    ['554 Rejected: sender found in spamlist', 51],
+    ['550 5.7.1 Your HELO hostname looks dynamic', 51],
+    ['554 Generic rDNS not accepted here', 51],
+    ['550 Rejected: dynamic PTR record', 51],
+    // spam words without a list keep meaning the content
+    ['550 Message content rejected, unacceptable content', 52],
+  ]);
+});
+
+test('a refused bounce (the null sender) is a refused sender (25), like "Null sender is not allowed"', () => {
+  check([
+    ['550 We do not accept bounces', 25],
+    ['550 5.7.1 Bounces are not accepted for this address', 25],
+    ['554 Bogus bounce rejected', 25],
+    ['550 bounce without a DSN part', 25],
+    // too many bounces from the sending IP stays a reputation block
+    ['550 Too many bounces from your IP', 51],
+  ]);
+});
+
+test('relaying, attachments, protocol and HELO in the words of smaller servers', () => {
+  check([
+    ['554 5.7.1 Attempt to use us as an open relay', 54],
+    ['553 You tried to use this mail server as a relay without permission', 54],
+    ['550 Disallowed content type: application/zip', 53],
+    ['550 Encrypted archives are not accepted', 53],
+    ['550 Password-protected archive rejected', 53],
+    ['554 5.5.1 You talked before my greeting', 40],
+    ['550 Pregreet traffic is not allowed', 40],
+    ['550 Bad hostname in HELO', 50],
+    ['550 Invalid domain name in EHLO', 50],
+    // a 501 about the HELO argument is a syntax error (RFC 5321 §4.2.3)
+    ['501 Invalid EHLO hostname', 40],
+  ]);
+});
+
+test('a 4xx whose DNS lookup timed out is a transient failure (70), not a delivery timeout (24)', () => {
+  check([
+    ['451 4.3.0 DNS lookup timed out for your domain', 70],
+    ['450 Timeout resolving your hostname', 70],
+    ['451 4.4.1 Connection timed out', 24],
+  ]);
+});
+
+test("a small server's own words: an inactive alias or list, a recipient not in its table, a disabled domain (10)", () => {
+  check([
+    ['550 Mailing list is not active', 10],
+    ['550 Alias disabled', 10],
+    ['550 User not in database', 10],
+    ['550 Recipient not in local table', 10],
+    ['550 This domain has been deactivated', 10],
+    ['550 A valid e-mail address is required', 10],
+    // a forwarding or alias loop is a routing loop (21), like x.4.6
+    ['554 Forwarding loop detected', 21],
+    ['550 Alias loop for jane@example.com', 21],
+    // the sender's address or domain stays the sender's (25)
+    ['550 Sender must be specified', 25],
+    ['550 5.7.1 Sender domain does not have any A records', 25],
+    // bare line feeds break the protocol (RFC 5321 §2.3.8)
+    ['554 Bare linefeeds are not allowed', 40],
+  ]);
+});
