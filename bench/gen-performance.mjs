@@ -89,6 +89,10 @@ Full size on a quiet machine takes about an hour; a smaller run (\`--messages 30
 sooner, and the page then says it is not the full run. The results go to \`bench/results/relay.jsonl\`; \`--doc\`
 then runs \`node bench/gen-scale-doc.mjs\` and \`node bench/gen-performance.mjs\`, which rebuild this page from the
 results in \`bench/results/\` (a section whose results file is absent keeps what the page said before).
+Where the CPU of one relayed message goes on your machine (every process and thread, and the rate the
+cores allow), in a few minutes:
+
+    node bench/relay-cpu.mjs --messages 10000 --runs 3 --profile --doc
 
 ${relay()}
 ${soakSection()}

@@ -14,11 +14,16 @@
 // and after, and the held queue is released by a config reload; drain rate = messages / seconds from
 // the reload to the last delivery at the sink; ratio against the mean of the two fresh relay rates.
 //
+// Inject mode (`--inject`): an empty spool, delivery suspended; `--messages` (10^6) injected by
+// smtp-source (20 sessions, 1 KB) in chunks of `--chunk` (100 000): the rate and RSS per chunk as the
+// queue grows (is the rate sustained at depth?), then the answer times of the CLI verbs.
+//
 // Fill: the spool is written directly with SQL (the spool's own schema, one transaction per 100 000
 // messages; bench/lib/spool-fill.mjs): the documented bulk path, far faster than SMTP at 10^7. The
 // SMTP phase measures the sustained injection rate into the deep queue separately.
 //
 // usage: node bench/queue-depth.mjs [--messages 10000000] [--domains 3000] [--smtp-messages 20000]
+//        node bench/queue-depth.mjs --inject [--messages 1000000] [--chunk 100000]
 //        node bench/queue-depth.mjs --drain [--messages 1000000] [--domains 100] [--relay-messages 20000]
 //          [--dir D (kept; reused when it holds a filled spool)] [--out bench/results/queue-depth.jsonl]
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +43,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
 const args = parseArgs(process.argv.slice(2));
 const DRAIN = args.drain === 'true';
-const N = Number(args.messages ?? (DRAIN ? 1_000_000 : 10_000_000));
+const INJECT = args.inject === 'true';
+const N = Number(args.messages ?? (DRAIN || INJECT ? 1_000_000 : 10_000_000));
+const CHUNK = Number(args.chunk ?? 100_000);
 const D = Number(args.domains ?? (DRAIN ? 100 : 3000));
 const SMTP_M = Number(args['smtp-messages'] ?? 20_000);
 const RELAY_M = Number(args['relay-messages'] ?? 20_000);
@@ -203,9 +210,8 @@ const env = () => ({
   date: new Date().toISOString().slice(0, 10),
 });
 
-async function depth() {
-  const filled = await fill(join(DIR, 'spool'));
-  log(`fill: ${filled.reused ? 'reused' : `${round(filled.secs)} s`}`);
+/** The daemon on DIR with delivery held, listening: its ports, RSS samples, start time and ms to listen. */
+async function startHeld() {
   const listenPort = await freePort();
   const sinkPort = await freePort();
   writeFileSync(join(DIR, 'petrel.toml'), config({ listenPort, sinkPort, held: true }));
@@ -213,7 +219,13 @@ async function depth() {
   const t0 = performance.now();
   const d = startDaemon(rss, t0);
   await waitForPort('127.0.0.1', listenPort, 120_000);
-  const listenMs = performance.now() - t0;
+  return { listenPort, sinkPort, rss, t0, d, listenMs: performance.now() - t0 };
+}
+
+async function depth() {
+  const filled = await fill(join(DIR, 'spool'));
+  log(`fill: ${filled.reused ? 'reused' : `${round(filled.secs)} s`}`);
+  const { listenPort, sinkPort, rss, t0, d, listenMs } = await startHeld();
   const during = await cliTimes(); // while recovery streams the queue in
   await until('recovery done', () => d.recoveredAt() !== undefined, 6 * 3600_000, 1000);
   const recoverySecs = (d.recoveredAt() - t0) / 1000;
@@ -329,8 +341,45 @@ async function drain() {
   };
 }
 
+/** An empty spool, delivery held, N injected over SMTP in chunks: the rate and RSS per chunk. */
+async function inject() {
+  rmSync(join(DIR, 'spool'), { recursive: true, force: true });
+  const { listenPort, rss, d } = await startHeld();
+  const chunks = [];
+  for (let sent = 0; sent < N; ) {
+    const n = Math.min(CHUNK, N - sent);
+    const secs = await smtpLoad(listenPort, n);
+    sent += n;
+    d.sample();
+    chunks.push({ upTo: sent, rate: round(n / secs), rssMiB: rss.at(-1)?.[1] ?? 0 });
+    log(`injected ${sent} of ${N}: ${round(n / secs)} msg/s`);
+  }
+  const total = await queued();
+  const cli = await cliTimes();
+  const cpuSecs = cpuSeconds(d.child.pid);
+  await d.stop();
+  const rates = chunks.map((c) => c.rate);
+  const secs = chunks.reduce((s, c, i) => s + (c.upTo - (chunks[i - 1]?.upTo ?? 0)) / c.rate, 0);
+  return {
+    bench: 'queue-inject',
+    command,
+    ...env(),
+    messages: N,
+    chunk: CHUNK,
+    queued: total,
+    rate: round(N / secs),
+    minChunkRate: Math.min(...rates),
+    maxChunkRate: Math.max(...rates),
+    chunks,
+    cliAfterInject: cli,
+    cpuUsPerMessage: Math.round((cpuSecs * 1e6) / N),
+    peakRssMiB: Math.max(...rss.map((x) => x[1])),
+    rss,
+  };
+}
+
 try {
-  const result = DRAIN ? await drain() : await depth();
+  const result = DRAIN ? await drain() : INJECT ? await inject() : await depth();
   const { rss, ...summary } = result;
   console.log(JSON.stringify(summary));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// Where the CPU goes in the 1 KB new-connection relay (issue 20: "a profile summary of where the CPU
+// goes per message"; the 35%-of-direct target). Per run, alternating: smtp-source → smtp-sink direct,
+// then smtp-source → Petrel → smtp-sink; CPU per message of every process on the machine's cores
+// (smtp-source from its shell's `times`, smtp-sink and each of Petrel's threads from /proc), so the
+// figure shows whether a relay rate is bound by Petrel's main thread or by the whole machine: on a
+// 2-core machine the load generator and the sink share the cores with the relay, and the rate can
+// never exceed cores ÷ (CPU per message of all three).
+// With --profile, one more Petrel run under `node --cpu-prof` gives the main thread's self time by
+// function and by package (sampling inflates syscall-heavy frames: read it as a map, not a budget).
+//
+// usage: node bench/relay-cpu.mjs [--messages 10000] [--sessions 20] [--runs 3] [--profile]
+//          [--out bench/results/relay-cpu.jsonl] [--doc (then gen-scale-doc and gen-performance)]
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { summariseProfile } from './lib/cpu-profile.mjs';
+import { machine, ROOT, regeneratePerformancePage, runBench } from './lib/doc.mjs';
+import { freePort, run, waitForPort } from './lib/procs.mjs';
+import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
+import { startCountingSink } from './lib/sink.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+const N = Number(args.messages ?? 10_000);
+const S = Number(args.sessions ?? 20);
+const RUNS = Number(args.runs ?? 3);
+const OUT = args.out ?? join(ROOT, 'bench/results/relay-cpu.jsonl');
+const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
+const WARMUP = 500;
+const BOUND_MS = 300_000;
+const TICK_MS = 10; // USER_HZ 100
+
+/** user and system ms of a /proc stat file's process or thread. */
+function stat(file) {
+  const f = readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return { user: Number(f[11]) * TICK_MS, sys: Number(f[12]) * TICK_MS };
+}
+
+/** Every thread of `pid`: tid → { user, sys } ms. */
+function threads(pid) {
+  const out = new Map();
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(t), stat(`/proc/${pid}/task/${t}/stat`));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** smtp-source under sh's `times`: its own user and system CPU ms (the shell's children line). */
+async function sourceLoad(port, messages) {
+  const a = smtpSourceArgs({ port, sessions: S, messages });
+  const t0 = performance.now();
+  const r = await run('sh', ['-c', 'smtp-source "$@"; c=$?; times; exit $c', 'sh', ...a]);
+  const secs = (performance.now() - t0) / 1000;
+  if (r.code !== 0) throw new Error(`smtp-source exited ${r.code}: ${r.out.slice(-400)}`);
+  const lines = r.out.trim().split('\n');
+  const ms = (t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? (Number(m[1]) * 60 + Number(m[2])) * 1000 : Number.NaN;
+  };
+  const [user, sys] = lines[lines.length - 1].trim().split(/\s+/).map(ms);
+  return { secs, user, sys };
+}
+
+const perMsg = (ms, n) => Math.round((ms * 1000) / n);
+
+/** One direct run: smtp-source → smtp-sink. */
+async function direct() {
+  const port = await freePort();
+  const sink = await startCountingSink('127.0.0.1', port);
+  try {
+    const s0 = stat(`/proc/${sink.pid}/stat`);
+    const t0 = performance.now();
+    const src = await sourceLoad(port, N);
+    if (!(await sink.waitFor(N, BOUND_MS))) throw new Error(`direct: ${sink.count()} of ${N} at the sink`);
+    const wall = performance.now() - t0;
+    const s1 = stat(`/proc/${sink.pid}/stat`);
+    return {
+      rate: Math.round(N / (wall / 1000)),
+      us: {
+        source: perMsg(src.user + src.sys, N),
+        sink: perMsg(s1.user + s1.sys - s0.user - s0.sys, N),
+      },
+      wallMs: Math.round(wall),
+    };
+  } finally {
+    await sink.stop();
+  }
+}
+
+/** Petrel as the relay; `nodeArgs` before the CLI (--cpu-prof). */
+async function startPetrel(dir, listenPort, sinkPort, nodeArgs = []) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'petrel.toml'), petrelRelayConfig(listenPort, sinkPort, S));
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', '--config', join(dir, 'petrel.toml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  const exited = new Promise((r) => child.once('exit', r));
+  await waitForPort('127.0.0.1', listenPort).catch((e) => {
+    child.kill('SIGKILL');
+    throw new Error(`${e.message}\n${err}`);
+  });
+  return {
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** One relay run: warm up, then N messages; CPU per message of every process and of Petrel's threads. */
+async function relay(nodeArgs = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-relay-cpu-'));
+  const sinkPort = await freePort();
+  const listenPort = await freePort();
+  const sink = await startCountingSink('127.0.0.1', sinkPort);
+  let petrel;
+  try {
+    petrel = await startPetrel(dir, listenPort, sinkPort, nodeArgs);
+    await sourceLoad(listenPort, WARMUP);
+    if (!(await sink.waitFor(WARMUP, BOUND_MS))) throw new Error('warm-up not delivered');
+    const th0 = threads(petrel.pid);
+    const s0 = stat(`/proc/${sink.pid}/stat`);
+    const t0 = performance.now();
+    const src = await sourceLoad(listenPort, N);
+    if (!(await sink.waitFor(WARMUP + N, BOUND_MS)))
+      throw new Error(`relay: ${sink.count() - WARMUP} of ${N} at the sink`);
+    const wall = performance.now() - t0;
+    const th1 = threads(petrel.pid);
+    const s1 = stat(`/proc/${sink.pid}/stat`);
+    // The main thread's tid is the pid; the spool's writer is the busiest other thread; the rest
+    // are V8's platform workers and libuv's pool.
+    const deltas = [...th1].map(([tid, b]) => {
+      const a = th0.get(tid) ?? { user: 0, sys: 0 };
+      return { tid, user: b.user - a.user, sys: b.sys - a.sys };
+    });
+    const main = deltas.find((d) => d.tid === petrel.pid);
+    const others = deltas.filter((d) => d.tid !== petrel.pid).sort((a, b) => b.user + b.sys - a.user - a.sys);
+    const writer = others[0] ?? { user: 0, sys: 0 };
+    const helpers = others.slice(1).reduce((s, d) => s + d.user + d.sys, 0);
+    return {
+      rate: Math.round(N / (wall / 1000)),
+      us: {
+        source: perMsg(src.user + src.sys, N),
+        sink: perMsg(s1.user + s1.sys - s0.user - s0.sys, N),
+        petrelMainUser: perMsg(main.user, N),
+        petrelMainSys: perMsg(main.sys, N),
+        petrelWriter: perMsg(writer.user + writer.sys, N),
+        petrelHelpers: perMsg(helpers, N),
+      },
+      mainBusy: Math.round(((main.user + main.sys) / wall) * 100) / 100,
+      wallMs: Math.round(wall),
+    };
+  } finally {
+    await petrel?.stop();
+    await sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The main thread's profile under --cpu-prof: top functions and the share per package. */
+async function profile() {
+  const profDir = mkdtempSync(join(tmpdir(), 'petrel-relay-prof-'));
+  try {
+    const r = await relay(['--cpu-prof', '--cpu-prof-dir', profDir]);
+    const s = summariseProfile(profDir, 15);
+    return { rate: r.rate, busyMs: s.busyMs, top: s.top, packages: byPackage(profDir) };
+  } finally {
+    rmSync(profDir, { recursive: true, force: true });
+  }
+}
+
+/** Self time of the main thread's profile, charged to the nearest frame in a package (node internals to their caller). */
+function byPackage(dir) {
+  let best;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
+    const p = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    if (!best || p.samples.length > best.samples.length) best = p;
+  }
+  const byId = new Map(best.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of best.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const pkg = (n) => /(packages\/[^/]+|node_modules\/\.pnpm\/[^/@]+)/.exec(n.callFrame.url)?.[1];
+  const count = new Map();
+  let total = 0;
+  for (let i = 0; i < best.samples.length; i++) {
+    const n0 = byId.get(best.samples[i]);
+    if (n0.callFrame.functionName === '(idle)') continue;
+    const us = best.timeDeltas[i] ?? 0;
+    total += us;
+    let k;
+    for (let cur = best.samples[i]; cur !== undefined && k === undefined; cur = parent.get(cur)) k = pkg(byId.get(cur));
+    k ??= n0.callFrame.functionName.startsWith('(') ? n0.callFrame.functionName : '(node internals)';
+    k = k.replace('node_modules/.pnpm/', '');
+    count.set(k, (count.get(k) ?? 0) + us);
+  }
+  return [...count]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([name, us]) => ({ name, pct: Math.round((us / total) * 1000) / 10 }));
+}
+
+const env = { ...machine(), date: new Date().toISOString(), argv: process.argv.slice(2).join(' '), load: loadavg() };
+const records = [];
+for (let i = 0; i < RUNS; i++) {
+  const d = await direct();
+  const r = await relay();
+  const rec = { bench: 'relay-cpu', run: i + 1, messages: N, sessions: S, direct: d, relay: r, env };
+  console.log(JSON.stringify(rec));
+  records.push(rec);
+}
+if (args.profile === 'true') {
+  const p = await profile();
+  const rec = { bench: 'relay-cpu-profile', messages: N, sessions: S, ...p, env };
+  console.log(JSON.stringify(rec));
+  records.push(rec);
+}
+for (const r of records) appendFileSync(OUT, `${JSON.stringify({ ...r, env: { ...r.env, loadEnd: loadavg() } })}\n`);
+if (args.doc === 'true') {
+  runBench([join(ROOT, 'bench/gen-scale-doc.mjs')]);
+  regeneratePerformancePage();
+}
