@@ -397,3 +397,27 @@ test("a small server's own words: an inactive alias or list, a recipient not in 
     ['554 Bare linefeeds are not allowed', 40],
   ]);
 });
+
+test("the SPF project's explanation page in a refusal names an SPF failure (50), whatever code it carries", () => {
+  check([
+    ['550 5.7.1 Rejected: see http://www.openspf.net/Why?s=mfrom;id=jane@example.com;ip=192.0.2.1', 50],
+    ['554 Please see http://www.openspf.org/why.html?sender=jane@example.com&ip=192.0.2.1', 50],
+    ['550 4.7.23 Rejected, look at http://www.openspf.org/why.html?sender=a@example.com', 50],
+    // a 4xx stays transient (RFC 5321 §4.2.1)
+    ['450 4.7.1 Temporary SPF error, see http://www.openspf.net/Why', 70],
+  ]);
+});
+
+test('a required header field missing or invalid is a policy block (50), like "not RFC 5322 compliant"', () => {
+  check([
+    ['550 The Date header is missing or invalid', 50],
+    ['554 Message rejected: missing a valid Message-ID header', 50],
+    ['550 5.7.1 Message lacks a From: header', 50],
+    ['550 Sender header field is malformed; please comply with RFC 5322', 50],
+    ['550 Rejected: messages must follow RFC 5322', 50],
+    // a header error without more, a 5.6.x media code and a header too long keep their classes
+    ['550 Header error', 40],
+    ['550 5.6.0 Message contains invalid header', 40],
+    ['552 Message header size exceeds limit', 23],
+  ]);
+});
