@@ -421,3 +421,20 @@ test('a required header field missing or invalid is a policy block (50), like "n
     ['552 Message header size exceeds limit', 23],
   ]);
 });
+
+test('a reply code followed by ":" or "," is the same reply (bounce texts and logs write "550: 5.7.1 …")', () => {
+  check([
+    ['550: 5.7.1 Message rejected due to local policy', 50],
+    ['421, "4.7.0", Our system has detected an unusual rate of unsolicited mail from your IP address', 70],
+    ['450: Mailbox temporarily unavailable', 20],
+    ['552: 5.2.2 Mailbox full', 22],
+  ]);
+});
+
+test('macros in any form are a prohibited attachment (53): documents that carry code', () => {
+  check([
+    ['552 MS-Office file containing VBA macros found inside of the email', 53],
+    ['550 5.7.1 Macro-enabled documents are not accepted', 53],
+    ['554 Message contains macros and was rejected', 53],
+  ]);
+});

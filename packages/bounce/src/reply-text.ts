@@ -116,10 +116,12 @@ export function normalizeReply(raw: string): ReplyText {
   s = stripTrailers(cutToReply(stripDiagnosticType(s.replace(/\s+/g, ' ').trim())));
   let code: number | undefined;
   let enhanced: string | undefined;
-  const basic = /^([245]\d\d)(?:[ -]|$)\s*/.exec(s);
+  // RFC 5321 §4.2 puts a space or "-" after the code; bounce texts and senders' logs also write
+  // "550: 5.7.1 text" and "421, "4.7.0", text", which are the same reply.
+  const basic = /^([245]\d\d)(?:[ -]|[:,](?=[\s"'])|$)\s*/.exec(s);
   if (basic) {
     code = Number(basic[1]);
-    s = s.slice(basic[0].length);
+    s = s.slice(basic[0].length).replace(/^(["'])([245]\.\d{1,3}\.\d{1,3})\1,?\s*/, '$2 ');
   }
   const enh = ENHANCED.exec(s);
   if (enh) {
