@@ -438,3 +438,13 @@ test('macros in any form are a prohibited attachment (53): documents that carry 
     ['554 Message contains macros and was rejected', 53],
   ]);
 });
+
+test("sendmail's bare \"Command rejected\" is a filter's refusal (50), not a protocol error", () => {
+  check([
+    ['550 Command rejected', 50],
+    ['554 5.7.1 Command rejected.', 50],
+    // a named command refused for a stated reason keeps that reason
+    ['550 5.5.0 <jane@example.com>: Data command rejected: Multi-recipient bounce', 40],
+    ['550 Command unrecognized', 40],
+  ]);
+});
