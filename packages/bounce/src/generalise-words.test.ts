@@ -439,7 +439,7 @@ test('macros in any form are a prohibited attachment (53): documents that carry 
   ]);
 });
 
-test("sendmail's bare \"Command rejected\" is a filter's refusal (50), not a protocol error", () => {
+test('sendmail\'s bare "Command rejected" is a filter\'s refusal (50), not a protocol error', () => {
   check([
     ['550 Command rejected', 50],
     ['554 5.7.1 Command rejected.', 50],
