@@ -448,3 +448,13 @@ test('sendmail\'s bare "Command rejected" is a filter\'s refusal (50), not a pro
     ['550 Command unrecognized', 40],
   ]);
 });
+
+test('"… wasn\'t found at <domain>" names the recipient as unknown there (10), with or without a reply code', () => {
+  check([
+    ["Your message to jane@example.com couldn't be delivered. jane wasn't found at example.com.", 10],
+    ['550 5.1.10 Recipient bob was not found at mail.example.org', 10],
+    // "not found" about something else than the recipient at a domain keeps its meaning
+    ['550 5.1.2 Host or domain name not found', 10],
+    ['554 5.7.1 Page not found at spamhaus.org blocklist: your IP is listed', 51],
+  ]);
+});
