@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { SmtpReply } from '@petrel/core';
 import { deferred, RawClient, startListener } from './harness.js';
 import type { InboundPolicy } from './policy-hooks.js';
@@ -117,4 +119,34 @@ test('each session takes one snapshot at connect; a client gone while a hook run
   assert.match(await d.cmd('EHLO d.test'), /^250-/);
   assert.equal(asked, 2);
   d.end();
+});
+
+test('while a hook runs, a client flooding the session is not read without bound: it stops taking input', async (t) => {
+  const hold = deferred<undefined>();
+  const policy: InboundPolicy = { rcptTo: () => hold.promise };
+  const h = await startListener({ policy: () => policy });
+  t.after(() => h.close());
+  const s = connect(h.port, '127.0.0.1');
+  s.on('error', () => undefined);
+  t.after(() => s.destroy());
+  await once(s, 'connect');
+  // Pipelined up to the RCPT whose hook does not answer, then as much as the server takes, for 1.5 s.
+  s.write('EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\n');
+  const chunk = Buffer.alloc(64 * 1024, 'NOOP\r\n');
+  let handed = 0;
+  const taken = () => handed - s.writableLength;
+  const takenBy = async (at: number): Promise<number> => {
+    while (Date.now() < at) {
+      handed += chunk.length;
+      if (s.write(chunk)) continue;
+      await Promise.race([once(s, 'drain'), new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())))]);
+    }
+    return taken();
+  };
+  const start = Date.now();
+  const half = await takenBy(start + 750);
+  const end = await takenBy(start + 1500);
+  // Once the kernel's socket buffers are full nothing more goes in: the session stopped reading.
+  assert.ok(end - half < 512 * 1024, `${half} octets taken by 0.75 s, ${end} by 1.5 s: the session kept reading`);
+  hold.resolve(undefined);
 });
