@@ -93,11 +93,15 @@ class Handler:
             return '452 4.3.1 insufficient storage (test)'
         count += 1
         if dump:
-            with open(os.path.join(dump, '%d.%d.eml' % (time.time_ns(), count)), 'wb') as f:
+            # Written under a dot name, then renamed: a reader never sees a half-written message.
+            name = '%d.%d.eml' % (time.time_ns(), count)
+            tmp = os.path.join(dump, '.' + name)
+            with open(tmp, 'wb') as f:
                 f.write(('X-Env-From: %s %s\r\nX-Env-To: %s\r\n' % (
                     envelope.mail_from, ' '.join(envelope.mail_options),
                     ' '.join(envelope.rcpt_tos))).encode())
                 f.write(body)
+            os.replace(tmp, os.path.join(dump, name))
         return '250 2.0.0 OK queued as %d' % count
 
 def authenticator(server, session, envelope, mechanism, auth_data):

@@ -75,6 +75,7 @@ export interface DumpingPeer {
 
 export function dumpedFiles(dumpDir: string): string[] {
   return readdirSync(dumpDir)
+    .filter((f) => !f.startsWith('.')) // aio-server.py's file being written, renamed when whole
     .sort()
     .map((f) => join(dumpDir, f));
 }
