@@ -11,22 +11,21 @@
 //
 // usage: node bench/relay-cpu.mjs [--messages 10000] [--sessions 20] [--runs 3] [--profile]
 //          [--out bench/results/relay-cpu.jsonl] [--doc (then gen-scale-doc and gen-performance)]
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summariseProfile } from './lib/cpu-profile.mjs';
 import { machine, ROOT, regeneratePerformancePage, runBench } from './lib/doc.mjs';
-import { freePort, run, waitForPort } from './lib/procs.mjs';
+import { freePort, run } from './lib/procs.mjs';
 import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
 import { startCountingSink } from './lib/sink.mjs';
+import { startPetrel } from './lib/petrel.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const N = Number(args.messages ?? 10_000);
 const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 3);
 const OUT = args.out ?? join(ROOT, 'bench/results/relay-cpu.jsonl');
-const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
 const WARMUP = 500;
 const BOUND_MS = 300_000;
 const TICK_MS = 10; // USER_HZ 100
@@ -92,31 +91,6 @@ async function direct() {
   }
 }
 
-/** Petrel as the relay; `nodeArgs` before the CLI (--cpu-prof). */
-async function startPetrel(dir, listenPort, sinkPort, nodeArgs = []) {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'petrel.toml'), petrelRelayConfig(listenPort, sinkPort, S));
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', '--config', join(dir, 'petrel.toml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-  const exited = new Promise((r) => child.once('exit', r));
-  await waitForPort('127.0.0.1', listenPort).catch((e) => {
-    child.kill('SIGKILL');
-    throw new Error(`${e.message}\n${err}`);
-  });
-  return {
-    pid: child.pid,
-    async stop() {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
 /** One relay run: warm up, then N messages; CPU per message of every process and of Petrel's threads. */
 async function relay(nodeArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-relay-cpu-'));
@@ -125,7 +99,7 @@ async function relay(nodeArgs = []) {
   const sink = await startCountingSink('127.0.0.1', sinkPort);
   let petrel;
   try {
-    petrel = await startPetrel(dir, listenPort, sinkPort, nodeArgs);
+    petrel = await startPetrel(dir, petrelRelayConfig(listenPort, sinkPort, S), listenPort, { nodeArgs });
     await sourceLoad(listenPort, WARMUP);
     if (!(await sink.waitFor(WARMUP, BOUND_MS))) throw new Error('warm-up not delivered');
     const th0 = threads(petrel.pid);
@@ -173,40 +147,10 @@ async function profile() {
   try {
     const r = await relay(['--cpu-prof', '--cpu-prof-dir', profDir]);
     const s = summariseProfile(profDir, 15);
-    return { rate: r.rate, busyMs: s.busyMs, top: s.top, packages: byPackage(profDir) };
+    return { rate: r.rate, busyMs: s.busyMs, top: s.top, packages: s.packages };
   } finally {
     rmSync(profDir, { recursive: true, force: true });
   }
-}
-
-/** Self time of the main thread's profile, charged to the nearest frame in a package (node internals to their caller). */
-function byPackage(dir) {
-  let best;
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
-    const p = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-    if (!best || p.samples.length > best.samples.length) best = p;
-  }
-  const byId = new Map(best.nodes.map((n) => [n.id, n]));
-  const parent = new Map();
-  for (const n of best.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const pkg = (n) => /(packages\/[^/]+|node_modules\/\.pnpm\/[^/@]+)/.exec(n.callFrame.url)?.[1];
-  const count = new Map();
-  let total = 0;
-  for (let i = 0; i < best.samples.length; i++) {
-    const n0 = byId.get(best.samples[i]);
-    if (n0.callFrame.functionName === '(idle)') continue;
-    const us = best.timeDeltas[i] ?? 0;
-    total += us;
-    let k;
-    for (let cur = best.samples[i]; cur !== undefined && k === undefined; cur = parent.get(cur)) k = pkg(byId.get(cur));
-    k ??= n0.callFrame.functionName.startsWith('(') ? n0.callFrame.functionName : '(node internals)';
-    k = k.replace('node_modules/.pnpm/', '');
-    count.set(k, (count.get(k) ?? 0) + us);
-  }
-  return [...count]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 12)
-    .map(([name, us]) => ({ name, pct: Math.round((us / total) * 1000) / 10 }));
 }
 
 const env = { ...machine(), date: new Date().toISOString(), argv: process.argv.slice(2).join(' '), load: loadavg() };

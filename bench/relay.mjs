@@ -30,10 +30,9 @@
 //          [--paced yes|no] [--paced-fraction 0.5] [--paced-messages (default: --messages)]
 //          [--out bench/results/relay.jsonl] [--append]
 //          [--doc (then bench/gen-scale-doc.mjs and bench/gen-performance.mjs)]
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, appendFileSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   alive,
@@ -44,10 +43,10 @@ import {
   pidsWithEnv,
   run,
   treeCpuSeconds,
-  waitForPort,
   waitGone,
 } from './lib/procs.mjs';
 import { startCountingSink } from './lib/sink.mjs';
+import { startPetrel } from './lib/petrel.mjs';
 import { startPostfixRelay } from './lib/postfix.mjs';
 import {
   delayDecimals,
@@ -62,7 +61,6 @@ import { pacedSource } from './lib/paced-source.mjs';
 import { machine } from './lib/doc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'packages/petrel/dist/cli.js');
 const CONTROL = join(ROOT, 'bench/postfix-control.sh');
 const args = parseArgs(process.argv.slice(2));
 const M = Number(args.messages ?? 10000);
@@ -123,52 +121,12 @@ async function load(port, v, messages) {
   return (performance.now() - t0) / 1000;
 }
 
-/** Starts Petrel in `dir`; `pids()` is its live process tree (Node: one process). */
-async function startPetrel(dir, listenPort, sinkPort) {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'petrel.toml'), petrelRelayConfig(listenPort, sinkPort, S));
-  const child = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'petrel.toml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-  const exited = new Promise((r) => child.once('exit', r));
-  const seen = [child.pid];
-  const pids = () => {
-    const live = descendants(child.pid);
-    for (const p of live) if (!seen.includes(p)) seen.push(p);
-    return live;
-  };
-  try {
-    await waitForPort('127.0.0.1', listenPort);
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw new Error(`${e.message}\n${err}`);
-  }
-  return {
-    pid: child.pid,
-    pids,
-    crashed: () => child.exitCode !== null || child.signalCode !== null,
-    stderr: () => err,
-    events: join(dir, 'log', 'events.jsonl'),
-    /** SIGTERM, then waits for the exit (SIGKILL after the teardown bound). */
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), TEARDOWN_MS);
-      await exited;
-      clearTimeout(timer);
-    },
-    /** Every process ever seen in the tree that is still alive (orphans reparent away from it). */
-    leftovers: () => seen.filter(alive),
-  };
-}
-
 /** Starts `peer`; if it cannot start, stops the sink first, then fails (loudly: not a dropped run). */
 async function startRelay(peer, dir, listenPort, sinkPort, sink) {
   try {
     return peer === 'postfix'
       ? await startPostfixRelay(dir, listenPort, sinkPort)
-      : await startPetrel(dir, listenPort, sinkPort);
+      : await startPetrel(dir, petrelRelayConfig(listenPort, sinkPort, S), listenPort, { teardownMs: TEARDOWN_MS });
   } catch (e) {
     await sink.stop();
     throw new Error(`${peer} did not start: ${e.message}`);

@@ -126,7 +126,7 @@ export class EventFile {
     try {
       let n = writeSync(fd, text);
       // A short write (rare on a regular file): the rest as bytes, from where the kernel stopped.
-      if (n < text.length || n < Buffer.byteLength(text)) {
+      if (n < Buffer.byteLength(text)) {
         const buf = Buffer.from(text);
         while (n < buf.length) n += writeSync(fd, buf, n);
       }
