@@ -114,3 +114,25 @@ test('a multi-line reply in a Diagnostic-Code keeps its continuation lines even 
   // a one-line diagnostic takes no unfolded line after it, even one that looks like a reply
   assert.equal(n('Diagnostic-Code: smtp; 550 5.1.1 user unknown\n550 5.7.1 spam'), '550 5.1.1 user unknown');
 });
+
+test("Exim's bounce text: the reply after 'SMTP error from remote mail server after <command>:', host line above", () => {
+  const rcpt = [
+    'host mx.example.net [192.0.2.7]',
+    'SMTP error from remote mail server after RCPT TO:<jane@example.net>:',
+    '550-Your message was rejected.',
+    '550-Reason: no reverse DNS for IP=[203.0.113.2]',
+    '550 ref 7d39d529-9584',
+  ].join('\n');
+  assert.equal(n(rcpt), '550 Your message was rejected. Reason: no reverse DNS for IP=[203.0.113.2] ref 7d39d529-9584');
+  assert.equal(
+    n('host mx.example.net [192.0.2.7]\nSMTP error from remote mail server after EHLO mail.example.org:\n550 Rejected'),
+    '550 Rejected',
+  );
+  assert.equal(
+    n('Delay reason: SMTP error from remote mail server after MAIL FROM:<a@example.org> SIZE=1024:\n450 slow down'),
+    '450 slow down',
+  );
+  assert.equal(n('SMTP error from remote mail server after end of data:\n554 rejected as spam'), '554 rejected as spam');
+  // a code inside the text stays when the reply is not a multi-line one
+  assert.equal(n('550 message of 550 lines refused'), '550 message of 550 lines refused');
+});

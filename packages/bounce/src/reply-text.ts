@@ -23,6 +23,10 @@ const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]([245]\.\d{1,3}
 // A reply code after the words MTAs put before the remote reply.
 const EMBEDDED_AFTER_SAID = /(?:(?:said|returned|reason|to me|response|\]):\s*'?|<<<\s*)([245]\d\d)[ -]/i;
 // An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
+// Exim's bounce text names the command before the reply, with the host on the line above or below:
+// "SMTP error from remote mail server after RCPT TO:<a@b>:", "… after MAIL FROM:<a@b> SIZE=1024:",
+// "… after end of data:", "… after EHLO name:" (Exim spec, "Bounce messages"; also as "Delay reason:").
+const EMBEDDED_AFTER_EXIM = /remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*):\s*([245]\d\d)[ -]/i;
 const LONE_ENHANCED = /(?:^|[\s;:([])([245]\.[0-7]\.\d{1,3})(?=[\s;:)\],]|\.?$)/;
 const RETURNED = /^Remote Server returned '(.*)'$/is;
 
@@ -83,7 +87,9 @@ function cutToReply(s: string): string {
   if (ret) return ret[1]!;
   if (/^[245]\d\d(?:[ -]|$)/.test(s)) return s;
   // The earliest remote reply: with an enhanced code, or after the words that introduce one.
-  const found = [EMBEDDED_WITH_ENHANCED.exec(s), EMBEDDED_AFTER_SAID.exec(s)].filter((x) => x !== null);
+  const found = [EMBEDDED_WITH_ENHANCED.exec(s), EMBEDDED_AFTER_SAID.exec(s), EMBEDDED_AFTER_EXIM.exec(s)].filter(
+    (x) => x !== null,
+  );
   const m = found.sort((a, b) => a.index - b.index)[0];
   if (!m) return s;
   const at = s.indexOf(m[1]!, m.index);
@@ -137,6 +143,12 @@ export function normalizeReply(raw: string): ReplyText {
   if (code !== undefined && enhanced !== undefined) {
     const again = new RegExp(`\\s${code}[ -]${enhanced.replace(/\./g, '\\.')}(?=\\s)`, 'g');
     s = s.replace(again, '');
+  }
+  // A multi-line reply cut out of a bounce text after its first line was joined as prose ("550-a
+  // 550-b 550 c", Exim's "SMTP error … after RCPT TO:<…>:" above the reply): its continuation codes
+  // (RFC 5321 §4.2.1) say nothing more; a lone "550 " counts as one only beside a "550-".
+  if (code !== undefined && new RegExp(`\\s${code}-`).test(s)) {
+    s = s.replace(new RegExp(`\\s${code}[ -](?=\\S)`, 'g'), ' ');
   }
   // A bare enhanced code ("5.1.1 text") gets the basic code of its class (RFC 3463 §3.1).
   if (code === undefined && enhanced !== undefined) code = Number(enhanced[0]) * 100 + 50;
