@@ -458,3 +458,59 @@ test('"… wasn\'t found at <domain>" names the recipient as unknown there (10),
     ['554 5.7.1 Page not found at spamhaus.org blocklist: your IP is listed', 51],
   ]);
 });
+
+test('a sending frequency over the limit is a rate limit (70), even beside "Blocked IP"', () => {
+  check([
+    ['550 Ip frequency limited [Blocked IP 198.51.100.22]', 70],
+    ['550 Connection frequency limited. Blocked IP 198.51.100.9', 70],
+    ['451 IP frequency too high, try again later', 70],
+    // a blocklist without a frequency stays a blocklist
+    ['550 Blocked IP 198.51.100.22 is listed at zen.spamhaus.org', 51],
+  ]);
+});
+
+test("Spectrum's documented AUP codes name the condition whatever the words before them", () => {
+  check([
+    ['550 5.1.0 <bounce@example.net> sender rejected. AUP#In-1310', 70],
+    ['554 5.7.1 Mail refused. AUP#I-1000', 51],
+    ['550 5.7.1 This account may not send. AUP#O-1010', 25],
+    ['554 5.7.1 Rejected. AUP#I-1150', 50],
+    ['552 5.3.4 Rejected. AUP#O-1530', 23],
+  ]);
+});
+
+test('a sending or relay quota reached is a sending limit (70), a mailbox quota stays mailbox full', () => {
+  check([
+    ["554 You've reached your daily relay quota - 203.0.113.0", 70],
+    ['550 Outbound quota reached for this account', 70],
+    ['552 5.2.2 Mailbox quota exceeded', 22],
+  ]);
+});
+
+test('texts without a reply code: a refused connection attempt is transient, a failed local delivery generic', () => {
+  check([
+    [
+      'The recipient server did not accept our requests to connect. [(0) mx.example.net. [192.0.2.1]:25: socket error]',
+      70,
+    ],
+    ["can't create user output file. Command output: procmail: Lock failure", 40],
+  ]);
+});
+
+test('a list or group that may not exist is an unknown recipient (10), in English and Japanese', () => {
+  check([
+    ['The group you tried to contact (examplegroup) may not exist, or you may not have permission to post.', 10],
+    ['連絡しようとしたグループ（examplegroup）が存在しないか、投稿する権限がない可能性があります。', 10],
+    ['X-Notes; ユーザー John (john@example.co.jp) は Domino ディレクトリには見つかりません。', 10],
+  ]);
+});
+
+test('a refusal for missing reverse DNS is a block (50), even when it also names the sender domain', () => {
+  check([
+    [
+      '550 5.7.1 Connections not accepted from servers without a valid sender domain. Fix reverse DNS for 203.0.113.2',
+      50,
+    ],
+    ['550 5.1.8 Sender address rejected: domain not found', 25],
+  ]);
+});

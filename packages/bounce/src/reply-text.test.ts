@@ -132,7 +132,10 @@ test("Exim's bounce text: the reply after 'SMTP error from remote mail server af
     n('Delay reason: SMTP error from remote mail server after MAIL FROM:<a@example.org> SIZE=1024:\n450 slow down'),
     '450 slow down',
   );
-  assert.equal(n('SMTP error from remote mail server after end of data:\n554 rejected as spam'), '554 rejected as spam');
+  assert.equal(
+    n('SMTP error from remote mail server after end of data:\n554 rejected as spam'),
+    '554 rejected as spam',
+  );
   // a code inside the text stays when the reply is not a multi-line one
   assert.equal(n('550 message of 550 lines refused'), '550 message of 550 lines refused');
 });

@@ -26,7 +26,8 @@ const EMBEDDED_AFTER_SAID = /(?:(?:said|returned|reason|to me|response|\]):\s*'?
 // Exim's bounce text names the command before the reply, with the host on the line above or below:
 // "SMTP error from remote mail server after RCPT TO:<a@b>:", "… after MAIL FROM:<a@b> SIZE=1024:",
 // "… after end of data:", "… after EHLO name:" (Exim spec, "Bounce messages"; also as "Delay reason:").
-const EMBEDDED_AFTER_EXIM = /remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*):\s*([245]\d\d)[ -]/i;
+const EMBEDDED_AFTER_EXIM =
+  /remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*):\s*([245]\d\d)[ -]/i;
 const LONE_ENHANCED = /(?:^|[\s;:([])([245]\.[0-7]\.\d{1,3})(?=[\s;:)\],]|\.?$)/;
 const RETURNED = /^Remote Server returned '(.*)'$/is;
 
