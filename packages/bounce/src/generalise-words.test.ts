@@ -514,3 +514,35 @@ test('a refusal for missing reverse DNS is a block (50), even when it also names
     ['550 5.1.8 Sender address rejected: domain not found', 25],
   ]);
 });
+
+test('acknowledgements of contact in several languages are auto-replies (60)', () => {
+  check([
+    ['Thank you for contacting us. We will answer your enquiry shortly.', 60],
+    ['Gracias por contactar con nosotros, tendrás noticias nuestras pronto', 60],
+    ['Merci pour votre message, nous vous répondrons rapidement.', 60],
+    ['Danke für Ihre Nachricht. Wir melden uns in Kürze.', 60],
+  ]);
+});
+
+test('a message never collected or over the most delivery attempts has expired (24)', () => {
+  check([
+    ["The message addressed to 'john@example.uk' failed because it has not been collected after 30 days", 24],
+    ['Reason: Exceeded Maximum Delivery Attempts. Verify that the recipient address is correct.', 24],
+  ]);
+});
+
+test('texts without a reply code: a failed connection to the exchanger is transient, a dead delivery command generic', () => {
+  check([
+    ['host mx.example.de[192.0.2.137]:\nconnection to mail exchanger failed', 70],
+    ['<john@example.com>: Command died with status 17: "/usr/sbin/amavis". Command output: error', 40],
+  ]);
+});
+
+test('a directory that finds no such userid, name or address is an unknown recipient (10)', () => {
+  check([
+    ['Invalid final delivery userid: john@example.ac.jp', 10],
+    ['The address jdoe@example.gov did not exactly match an EXAMPLE email address.', 10],
+    ['jdoe    No matches to nameserver query', 10],
+    ['The on-line directory fails to locate a name that matches the supplied name', 10],
+  ]);
+});
