@@ -546,3 +546,21 @@ test('a directory that finds no such userid, name or address is an unknown recip
     ['The on-line directory fails to locate a name that matches the supplied name', 10],
   ]);
 });
+
+test("Microsoft's NDR heading 'rejected your message to the following' gives way to the reason after it", () => {
+  check([
+    [
+      "example.net rejected your message to the following email addresses: jane@example.net. Your message couldn't be delivered. The email address you sent your message to wasn't found at the destination domain.",
+      10,
+    ],
+    ['550 5.7.1 The recipient rejected your message', 50],
+  ]);
+});
+
+test('not enough disk space, an illegal host/domain name and a Japanese directory miss', () => {
+  check([
+    ['Your message to <jane@example.com> was automatically rejected: Not enough disk space', 22],
+    ['Recipient address: jane@example..com Reason: Illegal host/domain name found', 21],
+    ['Failure Reasons: ディレクトリのリストにありません', 10],
+  ]);
+});
