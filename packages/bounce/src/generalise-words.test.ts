@@ -564,3 +564,12 @@ test('not enough disk space, an illegal host/domain name and a Japanese director
     ['Failure Reasons: ディレクトリのリストにありません', 10],
   ]);
 });
+
+test('a disabled recipient under x.7.13 stays a recipient (10); a virus detected is 53 even with "content rejected"', () => {
+  check([
+    ['525 5.7.13 Disabled recipient address', 10],
+    ['535 5.7.8 Authentication credentials invalid', 50],
+    ['550 Virus Detected; Content Rejected', 53],
+    ['550 Content rejected as spam', 52],
+  ]);
+});
