@@ -139,3 +139,19 @@ test("Exim's bounce text: the reply after 'SMTP error from remote mail server af
   // a code inside the text stays when the reply is not a multi-line one
   assert.equal(n('550 message of 550 lines refused'), '550 message of 550 lines refused');
 });
+
+const pick = (r: { code?: number; enhanced?: string }) => ({ code: r.code, enhanced: r.enhanced });
+
+test("Sendmail's bounce: a reason without enhanced code takes it from the same reply in the session transcript", () => {
+  const bounce = [
+    '<john@example.org>',
+    '    (reason: 550 Host unknown)',
+    '',
+    '   ----- Transcript of session follows -----',
+    '550 5.1.2 <john@example.org>... Host unknown (Name server: example.org: host not found)',
+  ].join('\n');
+  assert.deepEqual(pick(normalizeReply(bounce)), { code: 550, enhanced: '5.1.2' });
+  // a transcript line of another reply code is not this reply's
+  const other = normalizeReply('(reason: 550 Host unknown)\n----- Transcript -----\n450 4.4.3 try later');
+  assert.deepEqual(pick(other), { code: 550, enhanced: undefined });
+});

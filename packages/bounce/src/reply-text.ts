@@ -104,6 +104,13 @@ function stripTrailers(s: string): string {
     .replace(/^(([245]\d\d) .*?)\)$/s, (all, body: string) => (body.includes('(') ? all : body));
 }
 
+/** The enhanced code of a transcript line with the same basic code (Sendmail's "Transcript of session"). */
+function transcriptEnhanced(raw: string, code: number): string | undefined {
+  const line = new RegExp(`(?:^|\\n)\\s*(?:<<<\\s*)?${code}[ -]([245]\\.\\d{1,3}\\.\\d{1,3})(?=\\s)`);
+  const m = line.exec(raw.slice(0, MAX_REPLY_TEXT * 2));
+  return m !== null && m[1]![0] === String(code)[0] ? m[1] : undefined;
+}
+
 /**
  * Longest text classified: RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets; a multi-line
  * reply or a bounce text longer than this says nothing more, and the bound keeps every rule's
@@ -137,6 +144,9 @@ export function normalizeReply(raw: string): ReplyText {
   } else {
     // qmail and chkuser put the enhanced code at the end, "(#5.1.1)"; a DSN carries it in Status:.
     enhanced = /[(\s]#([245]\.\d{1,3}\.\d{1,3})\b/.exec(` ${s}`)?.[1] ?? part.status;
+    // A bounce that quotes the reply without its enhanced code ("(reason: 550 Host unknown)") may
+    // carry the same reply in its session transcript: "550 5.1.2 <jane@…>... Host unknown".
+    if (enhanced === undefined && code !== undefined) enhanced = transcriptEnhanced(raw, code);
     if (enhanced === undefined && code === undefined) enhanced = LONE_ENHANCED.exec(s)?.[1];
   }
   // A multi-line reply quoted inside a bounce text keeps its continuation prefixes ("… Learn more at
