@@ -20,14 +20,16 @@ export interface ReplyText {
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
 // A reply code inside a longer text, preceded by a separator and followed by an enhanced code.
 const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
-// A reply code after the words MTAs put before the remote reply.
-const EMBEDDED_AFTER_SAID = /(?:(?:said|returned|reason|to me|response|\]):\s*'?|<<<\s*)([245]\d\d)[ -]/i;
+// A reply code after the words MTAs put before the remote reply. Exim names the command, with the
+// host on the line above or below: "SMTP error from remote mail server after RCPT TO:<a@b>:",
+// "… after MAIL FROM:<a@b> SIZE=1024:", "… after end of data:", "… after EHLO name:" (Exim spec,
+// "Bounce messages"; also after "Delay reason:").
+const EXIM_AFTER_COMMAND = String.raw`remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*)`;
+const EMBEDDED_AFTER_SAID = new RegExp(
+  String.raw`(?:(?:said|returned|reason|to me|response|\]|${EXIM_AFTER_COMMAND}):\s*'?|<<<\s*)([245]\d\d)[ -]`,
+  'i',
+);
 // An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
-// Exim's bounce text names the command before the reply, with the host on the line above or below:
-// "SMTP error from remote mail server after RCPT TO:<a@b>:", "… after MAIL FROM:<a@b> SIZE=1024:",
-// "… after end of data:", "… after EHLO name:" (Exim spec, "Bounce messages"; also as "Delay reason:").
-const EMBEDDED_AFTER_EXIM =
-  /remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*):\s*([245]\d\d)[ -]/i;
 const LONE_ENHANCED = /(?:^|[\s;:([])([245]\.[0-7]\.\d{1,3})(?=[\s;:)\],]|\.?$)/;
 const RETURNED = /^Remote Server returned '(.*)'$/is;
 
@@ -88,9 +90,7 @@ function cutToReply(s: string): string {
   if (ret) return ret[1]!;
   if (/^[245]\d\d(?:[ -]|$)/.test(s)) return s;
   // The earliest remote reply: with an enhanced code, or after the words that introduce one.
-  const found = [EMBEDDED_WITH_ENHANCED.exec(s), EMBEDDED_AFTER_SAID.exec(s), EMBEDDED_AFTER_EXIM.exec(s)].filter(
-    (x) => x !== null,
-  );
+  const found = [EMBEDDED_WITH_ENHANCED.exec(s), EMBEDDED_AFTER_SAID.exec(s)].filter((x) => x !== null);
   const m = found.sort((a, b) => a.index - b.index)[0];
   if (!m) return s;
   const at = s.indexOf(m[1]!, m.index);
@@ -104,11 +104,15 @@ function stripTrailers(s: string): string {
     .replace(/^(([245]\d\d) .*?)\)$/s, (all, body: string) => (body.includes('(') ? all : body));
 }
 
+// A reply line of a session transcript, with its enhanced code ("550 5.1.2 <jane@…>... Host unknown").
+const TRANSCRIPT_LINE = /^\s*(?:<<<\s*)?([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?=\s)/gm;
+
 /** The enhanced code of a transcript line with the same basic code (Sendmail's "Transcript of session"). */
-function transcriptEnhanced(raw: string, code: number): string | undefined {
-  const line = new RegExp(`(?:^|\\n)\\s*(?:<<<\\s*)?${code}[ -]([245]\\.\\d{1,3}\\.\\d{1,3})(?=\\s)`);
-  const m = line.exec(raw.slice(0, MAX_REPLY_TEXT * 2));
-  return m !== null && m[1]![0] === String(code)[0] ? m[1] : undefined;
+function transcriptEnhanced(text: string, code: number): string | undefined {
+  for (const m of text.matchAll(TRANSCRIPT_LINE)) {
+    if (Number(m[1]) === code && m[2]![0] === m[1]![0]) return m[2];
+  }
+  return undefined;
 }
 
 /**
@@ -120,12 +124,8 @@ export const MAX_REPLY_TEXT = 4096;
 
 /** Normalizes a reply (see the module comment); never throws, any text is accepted. */
 export function normalizeReply(raw: string): ReplyText {
-  const part = diagnosticPart(
-    raw
-      .slice(0, MAX_REPLY_TEXT * 2)
-      .replace(/\r/g, '')
-      .split('\n'),
-  );
+  const bounded = raw.slice(0, MAX_REPLY_TEXT * 2).replace(/\r/g, '');
+  const part = diagnosticPart(bounded.split('\n'));
   let s = joinLines(part.lines.map((l, i) => (i === 0 ? stripDiagnosticType(l.trim()) : l)));
   s = stripTrailers(cutToReply(stripDiagnosticType(s.replace(/\s+/g, ' ').trim())));
   let code: number | undefined;
@@ -146,7 +146,7 @@ export function normalizeReply(raw: string): ReplyText {
     enhanced = /[(\s]#([245]\.\d{1,3}\.\d{1,3})\b/.exec(` ${s}`)?.[1] ?? part.status;
     // A bounce that quotes the reply without its enhanced code ("(reason: 550 Host unknown)") may
     // carry the same reply in its session transcript: "550 5.1.2 <jane@…>... Host unknown".
-    if (enhanced === undefined && code !== undefined) enhanced = transcriptEnhanced(raw, code);
+    if (enhanced === undefined && code !== undefined) enhanced = transcriptEnhanced(bounded, code);
     if (enhanced === undefined && code === undefined) enhanced = LONE_ENHANCED.exec(s)?.[1];
   }
   // A multi-line reply quoted inside a bounce text keeps its continuation prefixes ("… Learn more at
@@ -158,7 +158,7 @@ export function normalizeReply(raw: string): ReplyText {
   // A multi-line reply cut out of a bounce text after its first line was joined as prose ("550-a
   // 550-b 550 c", Exim's "SMTP error … after RCPT TO:<…>:" above the reply): its continuation codes
   // (RFC 5321 §4.2.1) say nothing more; a lone "550 " counts as one only beside a "550-".
-  if (code !== undefined && new RegExp(`\\s${code}-`).test(s)) {
+  if (code !== undefined && s.includes(` ${code}-`)) {
     s = s.replace(new RegExp(`\\s${code}[ -](?=\\S)`, 'g'), ' ');
   }
   // A bare enhanced code ("5.1.1 text") gets the basic code of its class (RFC 3463 §3.1).
