@@ -3,7 +3,7 @@
  * run exactly this code on the one read-write connection: the inline backend on the main thread,
  * the worker backend inside write-worker.ts.
  */
-import type { MessageEnvelope, ReplyData, SpoolRecord } from '@petrel/core';
+import type { MessageEnvelope, PetrelError, ReplyData, SpoolRecord } from '@petrel/core';
 import type { SpoolDatabase } from './database.js';
 import { isConstraintError, toSpoolError } from './sqlite-errors.js';
 
@@ -57,6 +57,17 @@ export interface OutcomeEffects {
   readonly bytes: number;
 }
 
+/** One request of a group (commitGroup): what the worker received while the previous transaction ran. */
+export type GroupRequest =
+  | { readonly kind: 'store'; readonly batch: readonly StoreItem[] }
+  | { readonly kind: 'outcomes'; readonly changes: readonly OutcomeChange[] }
+  | { readonly kind: 'records'; readonly ops: readonly RecordOp[] };
+
+/** Each request's own result, or the PetrelError that rolled back its part (or the whole group). */
+export type GroupResult =
+  | { readonly ok: true; readonly value: StoreCommitResult | OutcomeEffects | number }
+  | { readonly ok: false; readonly error: PetrelError };
+
 export interface WriteTransactions {
   /** One IMMEDIATE transaction (one WAL fsync); throws a PetrelError (via toSpoolError) after a rollback. */
   commitStores(batch: readonly StoreItem[]): StoreCommitResult;
@@ -64,6 +75,12 @@ export interface WriteTransactions {
   applyOutcomes(changes: readonly OutcomeChange[]): OutcomeEffects;
   /** One IMMEDIATE transaction (fsync'd); returns the rows changed. */
   applyRecords(ops: readonly RecordOp[]): number;
+  /**
+   * Several requests in one IMMEDIATE transaction, each in its own savepoint: one commit and at most
+   * one fsync (none when every request is outcomes) instead of one per request. A request that fails
+   * rolls back its own part only, as it would alone; a failed commit fails them all. Results in order.
+   */
+  commitGroup(requests: readonly GroupRequest[]): GroupResult[];
 }
 
 /** Prepares the write statements on `db` (the read-write connection). */
@@ -181,7 +198,79 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
     return { finished, deleted, bytes };
   });
 
-  return {
+  const what = (r: GroupRequest): { text: string; details: Record<string, number> } => {
+    switch (r.kind) {
+      case 'store':
+        return { text: `spool commit of ${r.batch.length} message(s) failed`, details: { batch: r.batch.length } };
+      case 'outcomes':
+        return {
+          text: `spool outcome write of ${r.changes.length} change(s) failed`,
+          details: { changes: r.changes.length },
+        };
+      case 'records':
+        return { text: `spool record write of ${r.ops.length} change(s) failed`, details: { changes: r.ops.length } };
+    }
+  };
+  const runOne = (r: GroupRequest): StoreCommitResult | OutcomeEffects | number => {
+    switch (r.kind) {
+      case 'store':
+        return storeBatch(r.batch);
+      case 'outcomes':
+        return outcomeBatch(r.changes);
+      case 'records':
+        return recordBatch(r.ops);
+    }
+  };
+  // Called inside a transaction, each batch function is a savepoint (better-sqlite3's nesting).
+  const group = db.transaction((requests: readonly GroupRequest[]): GroupResult[] =>
+    requests.map((r) => {
+      try {
+        return { ok: true, value: runOne(r) };
+      } catch (err) {
+        // SQLite may have rolled the whole transaction back itself (SQLITE_FULL, _IOERR, …): then
+        // nothing of the group stands, and the outer function must fail rather than go on outside it.
+        if (!db.inTransaction) throw err;
+        const w = what(r);
+        return { ok: false, error: toSpoolError(err, w.text, w.details) };
+      }
+    }),
+  );
+
+  // One request alone runs exactly as its own method would.
+  const single = (r: GroupRequest): StoreCommitResult | OutcomeEffects | number => {
+    switch (r.kind) {
+      case 'store':
+        return api.commitStores(r.batch);
+      case 'outcomes':
+        return api.applyOutcomes(r.changes);
+      case 'records':
+        return api.applyRecords(r.ops);
+    }
+  };
+  const api: WriteTransactions = {
+    commitGroup(requests) {
+      const only = requests.length === 1 ? requests[0] : undefined;
+      if (only) {
+        try {
+          return [{ ok: true, value: single(only) }];
+        } catch (err) {
+          return [{ ok: false, error: err as PetrelError }];
+        }
+      }
+      // Outcomes alone need no fsync (see applyOutcomes); a store or a record change in the group does.
+      const durable = requests.some((r) => r.kind !== 'outcomes');
+      if (!durable) db.pragma('synchronous = NORMAL');
+      try {
+        return group.immediate(requests);
+      } catch (err) {
+        return requests.map((r) => {
+          const w = what(r);
+          return { ok: false, error: toSpoolError(err, w.text, w.details) };
+        });
+      } finally {
+        if (!durable) db.pragma('synchronous = FULL');
+      }
+    },
     commitStores(batch) {
       try {
         return storeBatch.immediate(batch);
@@ -214,4 +303,5 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
       }
     },
   };
+  return api;
 }

@@ -3,10 +3,17 @@
  * runs the shared write transactions, one request at a time in arrival order. A reply is posted
  * only after its transaction returned, i.e. after the commit's fsync.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openSpoolDatabase, type SpoolDatabase } from './database.js';
 import { serializeError, type WriteReply, type WriteRequest, type WriteWorkerInit } from './write-protocol.js';
-import { createWriteTransactions, type StoreItem } from './write-transactions.js';
+import {
+  createWriteTransactions,
+  type GroupRequest,
+  type GroupResult,
+  type OutcomeEffects,
+  type StoreCommitResult,
+  type StoreItem,
+} from './write-transactions.js';
 
 const port = parentPort;
 if (!port) throw new Error('write-worker.js runs only as a worker thread of the spool');
@@ -25,51 +32,66 @@ if (db) {
   const open = db;
   const tx = createWriteTransactions(open);
   reply({ type: 'ready', seq: 0 });
-  port.on('message', (req: WriteRequest) => {
+  /** A store request's items: the bodies cut back out of their one transferred buffer. */
+  const storeItems = (req: Extract<WriteRequest, { type: 'store' }>): StoreItem[] => {
+    const items: StoreItem[] = [];
+    let offset = 0;
+    req.envelopes.forEach((envelope, i) => {
+      const length = req.lengths[i] ?? 0;
+      const record = req.records[i];
+      items.push({ envelope, body: req.bodies.subarray(offset, offset + length), ...(record ? { record } : {}) });
+      offset += length;
+    });
+    return items;
+  };
+  const asGroupRequest = (req: Exclude<WriteRequest, { type: 'close' }>): GroupRequest => {
     switch (req.type) {
-      case 'store': {
-        const items: StoreItem[] = [];
-        let offset = 0;
-        req.envelopes.forEach((envelope, i) => {
-          const length = req.lengths[i] ?? 0;
-          const record = req.records[i];
-          items.push({ envelope, body: req.bodies.subarray(offset, offset + length), ...(record ? { record } : {}) });
-          offset += length;
-        });
-        try {
-          reply({ type: 'store', seq: req.seq, result: tx.commitStores(items) });
-        } catch (err) {
-          reply({ type: 'store', seq: req.seq, error: serializeError(err) });
-        }
-        break;
-      }
+      case 'store':
+        return { kind: 'store', batch: storeItems(req) };
       case 'outcomes':
-        try {
-          reply({ type: 'outcomes', seq: req.seq, result: tx.applyOutcomes(req.changes) });
-        } catch (err) {
-          reply({ type: 'outcomes', seq: req.seq, error: serializeError(err) });
-        }
-        break;
+        return { kind: 'outcomes', changes: req.changes };
       case 'records':
-        try {
-          reply({ type: 'records', seq: req.seq, result: tx.applyRecords(req.ops) });
-        } catch (err) {
-          reply({ type: 'records', seq: req.seq, error: serializeError(err) });
-        }
-        break;
-      case 'close':
-        try {
-          open.close();
-          reply({ type: 'close', seq: req.seq });
-        } catch (err) {
-          reply({ type: 'close', seq: req.seq, error: serializeError(err) });
-        }
-        // The backend terminates this thread on the reply.
-        break;
-      default: {
-        const never: never = req;
-        throw new Error(`unknown write request ${JSON.stringify(never)}`);
-      }
+        return { kind: 'records', ops: req.ops };
     }
+  };
+  const replyTo = (req: Exclude<WriteRequest, { type: 'close' }>, r: GroupResult): void => {
+    if (!r.ok) reply({ type: req.type, seq: req.seq, error: serializeError(r.error) });
+    else if (req.type === 'store') reply({ type: 'store', seq: req.seq, result: r.value as StoreCommitResult });
+    else if (req.type === 'outcomes') reply({ type: 'outcomes', seq: req.seq, result: r.value as OutcomeEffects });
+    else reply({ type: 'records', seq: req.seq, result: r.value as number });
+  };
+  const run = (reqs: readonly Exclude<WriteRequest, { type: 'close' }>[]): void => {
+    if (reqs.length === 0) return;
+    const results = tx.commitGroup(reqs.map(asGroupRequest));
+    for (const [i, req] of reqs.entries()) replyTo(req, results[i] as GroupResult);
+  };
+  const close = (req: Extract<WriteRequest, { type: 'close' }>): void => {
+    try {
+      open.close();
+      reply({ type: 'close', seq: req.seq });
+    } catch (err) {
+      reply({ type: 'close', seq: req.seq, error: serializeError(err) });
+    }
+    // The backend terminates this thread on the reply.
+  };
+  port.on('message', (first: WriteRequest) => {
+    // Requests that arrived while the last transaction ran share the next one: under load a store
+    // batch and an outcome batch are usually both waiting, and one commit (one WAL append of the
+    // pages both touch, one fsync) serves them. Replies still go one per request, in order.
+    const waiting: WriteRequest[] = [first];
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port))
+      waiting.push(m.message as WriteRequest);
+    let group: Exclude<WriteRequest, { type: 'close' }>[] = [];
+    for (const req of waiting) {
+      if (req.type !== 'close') {
+        group.push(req);
+        continue;
+      }
+      run(group);
+      group = [];
+      close(req);
+      return;
+    }
+    run(group);
   });
 }
