@@ -85,8 +85,9 @@ and Debian's \`postfix\` package (postfix, smtp-source, smtp-sink; \`strace\` fo
     pnpm install --frozen-lockfile && pnpm build
     ${FULL_COMMAND}
 
-Full size on a quiet machine takes about an hour; a smaller run (\`--messages 3000 --runs 2\`) gives a first table
-sooner, and the page then says it is not the full run. The results go to \`bench/results/relay.jsonl\`; \`--doc\`
+Full size on a quiet machine takes about an hour and a half (each peer first gets 10,000 unmeasured warm-up
+messages per variant and run, \`--warmup\`); a smaller run (\`--messages 3000 --runs 2 --warmup 3000\`) gives a first
+table sooner, and the page then says it is not the full run. The results go to \`bench/results/relay.jsonl\`; \`--doc\`
 then runs \`node bench/gen-scale-doc.mjs\` and \`node bench/gen-performance.mjs\`, which rebuild this page from the
 results in \`bench/results/\` (a section whose results file is absent keeps what the page said before).
 Where the CPU of one relayed message goes on your machine (every process and thread, and the rate the

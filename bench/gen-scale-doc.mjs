@@ -350,7 +350,7 @@ cores per relayed message), both at 100 % use. ${verdict}`;
 
 \`node bench/relay-cpu.mjs ${e.argv}\` (${environment(e)}; load average ${e.load.map((x) => x.toFixed(2)).join(' / ')} at the start,
 ${e.loadEnd ? e.loadEnd.map((x) => x.toFixed(2)).join(' / ') : '?'} at the end): per run, smtp-source → smtp-sink direct, then smtp-source → Petrel →
-smtp-sink (${runs[0]?.messages.toLocaleString('en')} × 1 KB, ${runs[0]?.sessions} sessions), CPU (user + system) per message of each process from
+smtp-sink (${runs[0]?.messages.toLocaleString('en')} × 1 KB, ${runs[0]?.sessions} sessions, after ${(runs[0]?.warmup ?? 500).toLocaleString('en')} unmeasured messages on each path${(runs[0]?.warmup ?? 500) < 10_000 ? ': Petrel still compiling its hot code, its helper threads busy with it' : ': a warm Petrel'}), CPU (user + system) per message of each process from
 /proc and the shell's \`times\`; min / **median** / max of ${runs.length} runs.
 
 | | min | median | max |
@@ -373,7 +373,8 @@ ${bounds()}
 `;
   if (prof)
     text += `
-The main thread under \`node --cpu-prof\` (one more relay run, ${prof.rate} msg/s under the profiler): self time by package
+The main thread under \`node --cpu-prof\` (one more relay run, ${prof.rate} msg/s under the profiler; the profile covers the process's
+whole life, start and warm-up included): self time by package
 (node internals charged to the package that called them: socket writes are the listener's and the client's) and by function.
 
 | % | package |

@@ -10,6 +10,9 @@
 // function and by package (sampling inflates syscall-heavy frames: read it as a map, not a budget).
 //
 // usage: node bench/relay-cpu.mjs [--messages 10000] [--sessions 20] [--runs 3] [--profile]
+//          [--warmup 10000 (unmeasured messages first, both paths)]
+//          [--profile-dir DIR (keep the .cpuprofile files there)]
+//          [--node-flags "flag=v …" (each given to Petrel's node as --flag=v, every run)]
 //          [--out bench/results/relay-cpu.jsonl] [--doc (then gen-scale-doc and gen-performance)]
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,9 +29,14 @@ const N = Number(args.messages ?? 10_000);
 const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 3);
 const OUT = args.out ?? join(ROOT, 'bench/results/relay-cpu.jsonl');
-const WARMUP = 500;
+// Unmeasured messages first, through the relay and straight into the sink alike (--warmup).
+const WARMUP = Number(args.warmup ?? 10_000);
 const BOUND_MS = 300_000;
 const TICK_MS = 10; // USER_HZ 100
+const NODE_ARGS = (args['node-flags'] ?? '')
+  .split(' ')
+  .filter(Boolean)
+  .map((f) => `--${f}`);
 
 /** user and system ms of a /proc stat file's process or thread. */
 function stat(file) {
@@ -72,10 +80,13 @@ async function direct() {
   const port = await freePort();
   const sink = await startCountingSink('127.0.0.1', port);
   try {
+    await sourceLoad(port, WARMUP);
+    if (!(await sink.waitFor(WARMUP, BOUND_MS))) throw new Error('direct warm-up not delivered');
     const s0 = stat(`/proc/${sink.pid}/stat`);
     const t0 = performance.now();
     const src = await sourceLoad(port, N);
-    if (!(await sink.waitFor(N, BOUND_MS))) throw new Error(`direct: ${sink.count()} of ${N} at the sink`);
+    if (!(await sink.waitFor(WARMUP + N, BOUND_MS)))
+      throw new Error(`direct: ${sink.count() - WARMUP} of ${N} at the sink`);
     const wall = performance.now() - t0;
     const s1 = stat(`/proc/${sink.pid}/stat`);
     return {
@@ -92,7 +103,8 @@ async function direct() {
 }
 
 /** One relay run: warm up, then N messages; CPU per message of every process and of Petrel's threads. */
-async function relay(nodeArgs = []) {
+async function relay(extraNodeArgs = []) {
+  const nodeArgs = [...NODE_ARGS, ...extraNodeArgs];
   const dir = mkdtempSync(join(tmpdir(), 'petrel-relay-cpu-'));
   const sinkPort = await freePort();
   const listenPort = await freePort();
@@ -143,13 +155,14 @@ async function relay(nodeArgs = []) {
 
 /** The main thread's profile under --cpu-prof: top functions and the share per package. */
 async function profile() {
-  const profDir = mkdtempSync(join(tmpdir(), 'petrel-relay-prof-'));
+  const keep = args['profile-dir'];
+  const profDir = keep ?? mkdtempSync(join(tmpdir(), 'petrel-relay-prof-'));
   try {
     const r = await relay(['--cpu-prof', '--cpu-prof-dir', profDir]);
     const s = summariseProfile(profDir, 15);
     return { rate: r.rate, busyMs: s.busyMs, top: s.top, packages: s.packages };
   } finally {
-    rmSync(profDir, { recursive: true, force: true });
+    if (!keep) rmSync(profDir, { recursive: true, force: true });
   }
 }
 
@@ -158,7 +171,7 @@ const records = [];
 for (let i = 0; i < RUNS; i++) {
   const d = await direct();
   const r = await relay();
-  const rec = { bench: 'relay-cpu', run: i + 1, messages: N, sessions: S, direct: d, relay: r, env };
+  const rec = { bench: 'relay-cpu', run: i + 1, messages: N, sessions: S, warmup: WARMUP, direct: d, relay: r, env };
   console.log(JSON.stringify(rec));
   records.push(rec);
 }

@@ -18,6 +18,10 @@
 // - fsyncs per message: a separate short run per peer and variant under strace (lib/fsyncs.mjs);
 // - control: shared/peers/postfix-relay-bench.sh (copied as bench/postfix-control.sh) after every
 //   pair of runs, same load, so the Postfix figure can be compared with the independent recipe;
+// - warm-up: every peer (and the direct path) first gets --warmup messages of the same variant, not
+//   measured (their deliveries go to another recipient, left out of the latencies): Node compiles
+//   its hot code in the first ~10,000 messages, and a relay is judged by the rate it keeps, not by
+//   its first seconds after a start (the warm-up phase's own rate is recorded as warmup_rate);
 // - ceiling: between the two peers of every run, the same smtp-source load straight into the sink
 //   (peer "direct": one SMTP hop, what this machine reaches without a relay), so that a relay's rate
 //   can be given as a fraction of it (issue 20: 1 KB new-conn ≥ 35%);
@@ -26,7 +30,7 @@
 //   the end-to-end rate that peer reached on 1 KB new-conn in the same run; latencies as above.
 //
 // usage: node bench/relay.mjs [--messages 10000] [--sessions 20] [--runs 4] [--variants all|smoke]
-//          [--bound-s 600] [--teardown-s 20] [--fsync-messages 500 (0: skip)] [--control yes|no]
+//          [--warmup 10000 (0: none)] [--bound-s 600] [--teardown-s 20] [--fsync-messages 500 (0: skip)] [--control yes|no]
 //          [--paced yes|no] [--paced-fraction 0.5] [--paced-messages (default: --messages)]
 //          [--out bench/results/relay.jsonl] [--append]
 //          [--doc (then bench/gen-scale-doc.mjs and bench/gen-performance.mjs)]
@@ -56,7 +60,7 @@ import {
   readMaillog,
 } from './lib/postfix-log.mjs';
 import { startFsyncTrace, straceAvailable } from './lib/fsyncs.mjs';
-import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
+import { parseArgs, petrelRelayConfig, smtpSourceArgs, WARMUP_RCPT } from './lib/relay-common.mjs';
 import { pacedSource } from './lib/paced-source.mjs';
 import { machine } from './lib/doc.mjs';
 
@@ -67,6 +71,7 @@ const M = Number(args.messages ?? 10000);
 const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 4); // even, so that each peer goes first equally often
 const BOUND_MS = Number(args['bound-s'] ?? 600) * 1000;
+const WARMUP = Number(args.warmup ?? 10000);
 const TEARDOWN_MS = Number(args['teardown-s'] ?? 20) * 1000;
 const FSYNC_M = Number(args['fsync-messages'] ?? 500);
 const CONTROL_ON = (args.control ?? 'yes') !== 'no';
@@ -91,9 +96,9 @@ const VARIANTS =
 
 /**
  * Runs `send` (a load that resolves to its duration in seconds), then waits (bounded) for `messages`
- * at the sink; e2e is from the start of the load to the last message at the sink.
+ * at the sink beyond the `base` already there; e2e is from the start of the load to the last message at the sink.
  */
-async function timedLoad(send, sink, messages) {
+async function timedLoad(send, sink, messages, base = 0) {
   const reasons = [];
   let accept = NaN;
   let e2e = NaN;
@@ -105,20 +110,38 @@ async function timedLoad(send, sink, messages) {
     reasons.push(e.message);
   }
   if (!reasons.length) {
-    delivered = await sink.waitFor(messages, BOUND_MS);
+    delivered = await sink.waitFor(base + messages, BOUND_MS);
     e2e = (performance.now() - t0) / 1000;
-    if (!delivered) reasons.push(`${sink.count()} of ${messages} messages at the sink after ${BOUND_MS / 1000} s`);
+    if (!delivered)
+      reasons.push(`${sink.count() - base} of ${messages} messages at the sink after ${BOUND_MS / 1000} s`);
   }
   return { accept, e2e, delivered, reasons };
 }
 
-/** The smtp-source load of variant `v`; returns its duration in seconds. */
-async function load(port, v, messages) {
-  const a = smtpSourceArgs({ port, sessions: S, messages, size: v.size, rcpts: v.rcpts, reuse: v.reuse });
+/** The smtp-source load of variant `v` (to `to`); returns its duration in seconds. */
+async function load(port, v, messages, to = undefined) {
+  const a = smtpSourceArgs({ port, sessions: S, messages, size: v.size, rcpts: v.rcpts, reuse: v.reuse, to });
   const t0 = performance.now();
   const r = await run('smtp-source', a);
   if (r.code !== 0) throw new Error(`smtp-source exited ${r.code}: ${r.out.slice(-500)}`);
   return (performance.now() - t0) / 1000;
+}
+
+/**
+ * The warm-up: WARMUP messages of variant `v` to WARMUP_RCPT, all at the sink before measuring.
+ * Returns its end-to-end rate, or the reason it failed (the run is then dropped).
+ */
+async function warmUp(port, v, sink) {
+  if (WARMUP <= 0) return { rate: null };
+  const t0 = performance.now();
+  try {
+    await load(port, v, WARMUP, WARMUP_RCPT);
+  } catch (e) {
+    return { failed: `warm-up: ${e.message}` };
+  }
+  if (!(await sink.waitFor(WARMUP, BOUND_MS)))
+    return { failed: `warm-up: ${sink.count()} of ${WARMUP} messages at the sink after ${BOUND_MS / 1000} s` };
+  return { rate: WARMUP / ((performance.now() - t0) / 1000) };
 }
 
 /** Starts `peer`; if it cannot start, stops the sink first, then fails (loudly: not a dropped run). */
@@ -141,6 +164,7 @@ function petrelLatencies(file) {
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line) continue;
     const e = JSON.parse(line);
+    if (e.recipient?.includes(WARMUP_RCPT)) continue;
     const key = `${e.message_id} ${e.recipient}`;
     if (e.type === 'reception') recv.set(key, Date.parse(e.time));
     else if (e.type === 'delivery' && recv.has(key)) {
@@ -163,10 +187,15 @@ async function measure(peer, v, dir, { messages = M, send = (port) => load(port,
   const sink = await startCountingSink('127.0.0.1', sinkPort);
   const relay = await startRelay(peer, dir, listenPort, sinkPort, sink);
   const rootPid = peer === 'postfix' ? relay.masterPid : relay.pid;
+  const warm = await warmUp(listenPort, v, sink);
+  const base = sink.count();
+  const cpu0 = treeCpuSeconds(rootPid, descendants(rootPid));
   // the sampler walks the peer's process tree from its root (cheap), not all of /proc
   const mem = pssSampler(() => descendants(rootPid));
-  const { accept, e2e, delivered, reasons } = await timedLoad(() => send(listenPort), sink, messages);
-  const cpu = treeCpuSeconds(rootPid, descendants(rootPid));
+  const { accept, e2e, delivered, reasons } = warm.failed
+    ? { accept: NaN, e2e: NaN, delivered: false, reasons: [warm.failed] }
+    : await timedLoad(() => send(listenPort), sink, messages, base);
+  const cpu = treeCpuSeconds(rootPid, descendants(rootPid)) - cpu0;
   const memory = mem.stop();
   let latencies;
   let extra = {};
@@ -184,7 +213,7 @@ async function measure(peer, v, dir, { messages = M, send = (port) => load(port,
       TEARDOWN_MS,
     );
     const after = readMaillog(relay.maillog);
-    latencies = postfixLatencies(after);
+    latencies = postfixLatencies(after, WARMUP_RCPT);
     extra = {
       latency_source: 'maillog delay= (MAIL FROM → status=sent), 2 significant digits',
       latency_decimals: delayDecimals(after),
@@ -207,7 +236,9 @@ async function measure(peer, v, dir, { messages = M, send = (port) => load(port,
   return {
     accept_rate: messages / accept,
     e2e_rate: delivered ? messages / e2e : NaN,
-    delivered: sink.count(),
+    warmup_messages: WARMUP,
+    warmup_rate: warm.rate ?? null,
+    delivered: sink.count() - base,
     expected_messages: messages,
     expected_rcpts: messages * v.rcpts,
     complete: reasons.length === 0,
@@ -229,13 +260,19 @@ async function measure(peer, v, dir, { messages = M, send = (port) => load(port,
 async function measureDirect(v) {
   const sinkPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
-  const { accept, e2e, delivered, reasons } = await timedLoad(() => load(sinkPort, v, M), sink, M);
+  const warm = await warmUp(sinkPort, v, sink);
+  const base = sink.count();
+  const { accept, e2e, delivered, reasons } = warm.failed
+    ? { accept: NaN, e2e: NaN, delivered: false, reasons: [warm.failed] }
+    : await timedLoad(() => load(sinkPort, v, M), sink, M, base);
   await sink.stop();
   await waitGone('smtp-sink (direct)', () => (alive(sink.pid) ? [sink.pid] : []), [sinkPort], TEARDOWN_MS);
   return {
     accept_rate: M / accept,
     e2e_rate: delivered ? M / e2e : NaN,
-    delivered: sink.count(),
+    warmup_messages: WARMUP,
+    warmup_rate: warm.rate ?? null,
+    delivered: sink.count() - base,
     expected_messages: M,
     complete: reasons.length === 0,
     dropped: reasons.length > 0,
@@ -331,6 +368,7 @@ const env = {
   sessions: S,
   runs: RUNS,
   bound_s: BOUND_MS / 1000,
+  warmup: WARMUP,
   fsync_messages: FSYNC_M,
   control: CONTROL_ON,
   paced: PACED_ON ? { fraction: PACED_FRACTION, messages: PACED_M } : false,

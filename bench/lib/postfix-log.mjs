@@ -7,11 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
  * to the delivery, and logs it with delay_logging_resolution_limit decimals (the
  * bench sets 6). So it starts before DATA is transferred: an upper bound of "end of DATA →
  * delivered", the point Petrel's reception event stamps. The line timestamps of maillog_file only
- * have 1 s resolution, too coarse for a latency.
+ * have 1 s resolution, too coarse for a latency. Deliveries to a recipient holding `skipRcpt` (the
+ * benchmark's warm-up) are left out.
  */
-export function postfixLatencies(text) {
+export function postfixLatencies(text, skipRcpt = undefined) {
   const out = [];
-  for (const m of text.matchAll(/ to=<[^>]*>, .*?\bdelay=([\d.]+), .*\bstatus=sent\b/g)) out.push(Number(m[1]) * 1000);
+  for (const m of text.matchAll(/ to=<([^>]*)>, .*?\bdelay=([\d.]+), .*\bstatus=sent\b/g))
+    if (!skipRcpt || !m[1].includes(skipRcpt)) out.push(Number(m[2]) * 1000);
   return out.sort((a, b) => a - b);
 }
 

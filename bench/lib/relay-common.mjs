@@ -12,10 +12,21 @@ export function parseArgs(argv) {
   );
 }
 
-/** smtp-source arguments: -m messages over -s sessions, -l size, -r recipients (relay.test), -d reuse. */
-export function smtpSourceArgs({ port, sessions, messages, size = 1000, rcpts = 1, reuse = false }) {
+/**
+ * smtp-source arguments: -m messages over -s sessions, -l size, -r recipients (relay.test), -d reuse;
+ * `to` the recipient (with -r, smtp-source puts a number before it).
+ */
+export function smtpSourceArgs({
+  port,
+  sessions,
+  messages,
+  size = 1000,
+  rcpts = 1,
+  reuse = false,
+  to = 'rcpt@relay.test',
+}) {
   const a = ['-s', String(sessions), '-m', String(messages), '-l', String(size)];
-  a.push('-M', 'test.local', '-f', 'sender@test.local', '-t', 'rcpt@relay.test');
+  a.push('-M', 'test.local', '-f', 'sender@test.local', '-t', to);
   if (rcpts > 1) a.push('-r', String(rcpts));
   if (reuse) a.push('-d');
   a.push(`127.0.0.1:${port}`);
@@ -45,3 +56,6 @@ tls = "no"
 gateway = ["127.0.0.1:${sinkPort}"]
 ${extra}`;
 }
+
+/** The warm-up's recipient: its deliveries are told apart from the measured ones in the logs by it. */
+export const WARMUP_RCPT = 'warmup@relay.test';

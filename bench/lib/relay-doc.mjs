@@ -66,13 +66,14 @@ export function pacedStats(recs, peer) {
   };
 }
 
-/** Was this run smaller than FULL_COMMAND (fewer messages, sessions or runs, or only some variants)? */
+/** Was this run smaller than FULL_COMMAND (fewer messages, sessions, runs or warm-up messages, or only some variants)? */
 export function small(env) {
   const full = Object.fromEntries([...FULL_COMMAND.matchAll(/--(\w+) (\d+)/g)].map((m) => [m[1], Number(m[2])]));
   return (
     env.messages < full.messages ||
     env.sessions !== full.sessions ||
     (env.runs ?? 0) < full.runs ||
+    (env.warmup ?? 0) < 10_000 ||
     (env.variants ?? 'all') !== 'all'
   );
 }
@@ -126,6 +127,14 @@ ${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COM
   the first connection to the last delivery.
 - **Order**: odd runs Postfix first, then direct, then Petrel; even runs Petrel first, then direct, then Postfix
   (column "first in": kept runs in which that peer went first); the control script runs last in every run.
+- **Warm-up**: ${
+    env.warmup
+      ? `before the measured load, each peer (and the direct path) first gets ${env.warmup} messages of the same
+  variant, to another recipient, not measured: left out of every column but "warm-up msg/s", which is the rate of
+  that first phase from a cold start. Node compiles Petrel's hot code during its first ~10,000 messages; a relay
+  runs for weeks, so the figures are those of the warm process. The control script has no warm-up (it is the shared recipe).`
+      : 'none: every figure includes the first messages after a cold start.'
+  }
 - **Direct** (the ceiling): the same smtp-source load (messages, sessions, size, recipients, new connection or
   not) straight into smtp-sink, no relay: one SMTP hop where a relay has two, so a relay's ceiling is about half of it.
 - **Isolation**: after each peer stops, every one of its processes must be gone and its ports closed before the
@@ -150,8 +159,8 @@ ${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COM
   only the count is used.
 - **Control**: ${control ? '`bench/postfix-control.sh`' : 'not run (`--control no`)'}${control ? " is the shared Postfix recipe (shared/peers/postfix-relay-bench.sh, only ports, work directory and recipient count made parameters) run with the same load after each pair; its end-to-end clock stops when the queue directories are empty (0.1 s polling). If relay.mjs's Postfix figure is close to it, relay.mjs does not handicap Postfix." : ''}
 
-| variant | peer | kept (dropped) | first in | accept msg/s | end-to-end msg/s | p50 ms | p99 ms | peak PSS MiB | mean PSS MiB | CPU s | fsyncs/msg |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| variant | peer | kept (dropped) | first in | accept msg/s | end-to-end msg/s | warm-up msg/s | p50 ms | p99 ms | peak PSS MiB | mean PSS MiB | CPU s | fsyncs/msg |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 `;
   const ratios = [];
   const drops = [];
@@ -168,7 +177,9 @@ ${small(env) ? `- **Not the full run**: fewer messages or runs than \`${FULL_COM
       const fsync = f ? `${f.per_message.toFixed(2)}${f.complete ? '' : ' (incomplete run)'}` : '—';
       const isControl = RATE_ONLY.includes(peer);
       const dash = '—';
-      out += `| ${v} | ${peer} | ${rs.length} (${all.length - rs.length}) | ${isControl ? dash : first} | ${fmt(stats(rs.map((r) => r.accept_rate)))} | ${fmt(e2e[peer])} | ${isControl ? dash : fmtMs(stats(rs.map((r) => r.p50_ms)))} | ${isControl ? dash : fmtMs(stats(rs.map((r) => r.p99_ms)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.peak_pss_mib)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.mean_pss_mib)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.cpu_s)), 1)} | ${isControl ? dash : fsync} |\n`;
+      const warmRates = rs.map((r) => r.warmup_rate).filter((x) => x != null);
+      const warm = warmRates.length ? fmt(stats(warmRates)) : dash;
+      out += `| ${v} | ${peer} | ${rs.length} (${all.length - rs.length}) | ${isControl ? dash : first} | ${fmt(stats(rs.map((r) => r.accept_rate)))} | ${fmt(e2e[peer])} | ${warm} | ${isControl ? dash : fmtMs(stats(rs.map((r) => r.p50_ms)))} | ${isControl ? dash : fmtMs(stats(rs.map((r) => r.p99_ms)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.peak_pss_mib)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.mean_pss_mib)))} | ${isControl ? dash : fmt(stats(rs.map((r) => r.cpu_s)), 1)} | ${isControl ? dash : fsync} |\n`;
     }
     // per-run pairs: both peers kept in the same run
     const med = (a, b) => (a && b ? `${(a.median / b.median).toFixed(2)}×` : 'n/a');
