@@ -345,12 +345,22 @@ here (35 % of the median direct rate): the main thread at most ${Math.round(1e6 
 all threads, at most ${Math.round((e.cores * 1e6) / target) - peers} µs (now ${med(petrel)}; smtp-source and smtp-sink take ${peers} µs of the
 cores per relayed message), both at 100 % use. ${verdict}`;
   };
+  /** The warm-up measured from a cold start (records since the warm-up was measured). */
+  const coldRows = () => {
+    const cold = runs.filter((r) => r.relay.cold);
+    if (cold.length !== runs.length || !cold.length) return '';
+    const n = cold[0].relay.cold.messages.toLocaleString('en');
+    return `${row(`cold, the first ${n} messages after start: relay msg/s`, (r) => r.relay.cold.rate, '')}
+${row(`cold, the first ${n} messages: Petrel, all threads`, (r) => r.relay.cold.petrel)}
+${row(`cold, the first ${n} messages: Petrel's other threads (V8: JIT compilation, GC)`, (r) => r.relay.cold.petrelHelpers)}
+`;
+  };
   let text = `
 ### Where the CPU goes: 1 KB relay, new connection per message
 
 \`node bench/relay-cpu.mjs ${e.argv}\` (${environment(e)}; load average ${e.load.map((x) => x.toFixed(2)).join(' / ')} at the start,
 ${e.loadEnd ? e.loadEnd.map((x) => x.toFixed(2)).join(' / ') : '?'} at the end): per run, smtp-source → smtp-sink direct, then smtp-source → Petrel →
-smtp-sink (${runs[0]?.messages.toLocaleString('en')} × 1 KB, ${runs[0]?.sessions} sessions, after ${(runs[0]?.warmup ?? 500).toLocaleString('en')} unmeasured messages on each path${(runs[0]?.warmup ?? 500) < 10_000 ? ': Petrel still compiling its hot code, its helper threads busy with it' : ': a warm Petrel'}), CPU (user + system) per message of each process from
+smtp-sink (${runs[0]?.messages.toLocaleString('en')} × 1 KB, ${runs[0]?.sessions} sessions, after ${(runs[0]?.warmup ?? 500).toLocaleString('en')} warm-up messages on each path${(runs[0]?.warmup ?? 500) < 10_000 ? ': Petrel still compiling its hot code, its helper threads busy with it' : ': a warm Petrel; the relay\'s warm-up, from a cold start, is in the "cold" rows'}), CPU (user + system) per message of each process from
 /proc and the shell's \`times\`; min / **median** / max of ${runs.length} runs.
 
 | | min | median | max |
@@ -368,7 +378,7 @@ ${row("Petrel's other threads (V8 platform, libuv pool)", (r) => r.relay.us.petr
 ${row('Petrel, all threads', petrel)}
 ${row('all three processes', relayAll)}
 ${row('Petrel main thread busy (share of wall time)', (r) => Math.round(r.relay.mainBusy * 100), ' %')}
-
+${coldRows()}
 ${bounds()}
 `;
   if (prof)

@@ -102,6 +102,22 @@ async function direct() {
   }
 }
 
+/**
+ * Petrel's CPU between two snapshots of its threads, ms: the main thread (its tid is the pid), the
+ * spool's writer (the busiest other thread) and the rest (V8's platform workers, libuv's pool) summed.
+ */
+function split(pid, before, after) {
+  const deltas = [...after].map(([tid, b]) => {
+    const a = before.get(tid) ?? { user: 0, sys: 0 };
+    return { tid, user: b.user - a.user, sys: b.sys - a.sys };
+  });
+  const main = deltas.find((d) => d.tid === pid);
+  const others = deltas.filter((d) => d.tid !== pid).sort((a, b) => b.user + b.sys - a.user - a.sys);
+  const writer = others[0] ?? { user: 0, sys: 0 };
+  const helpers = others.slice(1).reduce((s, d) => s + d.user + d.sys, 0);
+  return { main, writer, helpers };
+}
+
 /** One relay run: warm up, then N messages; CPU per message of every process and of Petrel's threads. */
 async function relay(extraNodeArgs = []) {
   const nodeArgs = [...NODE_ARGS, ...extraNodeArgs];
@@ -112,8 +128,12 @@ async function relay(extraNodeArgs = []) {
   let petrel;
   try {
     petrel = await startPetrel(dir, petrelRelayConfig(listenPort, sinkPort, S), listenPort, { nodeArgs });
+    // The warm-up is measured too (from the first message after start): what a cold process costs.
+    const thStart = threads(petrel.pid);
+    const tStart = performance.now();
     await sourceLoad(listenPort, WARMUP);
     if (!(await sink.waitFor(WARMUP, BOUND_MS))) throw new Error('warm-up not delivered');
+    const warmWall = performance.now() - tStart;
     const th0 = threads(petrel.pid);
     const s0 = stat(`/proc/${sink.pid}/stat`);
     const t0 = performance.now();
@@ -123,17 +143,19 @@ async function relay(extraNodeArgs = []) {
     const wall = performance.now() - t0;
     const th1 = threads(petrel.pid);
     const s1 = stat(`/proc/${sink.pid}/stat`);
-    // The main thread's tid is the pid; the spool's writer is the busiest other thread; the rest
-    // are V8's platform workers and libuv's pool.
-    const deltas = [...th1].map(([tid, b]) => {
-      const a = th0.get(tid) ?? { user: 0, sys: 0 };
-      return { tid, user: b.user - a.user, sys: b.sys - a.sys };
-    });
-    const main = deltas.find((d) => d.tid === petrel.pid);
-    const others = deltas.filter((d) => d.tid !== petrel.pid).sort((a, b) => b.user + b.sys - a.user - a.sys);
-    const writer = others[0] ?? { user: 0, sys: 0 };
-    const helpers = others.slice(1).reduce((s, d) => s + d.user + d.sys, 0);
+    const { main, writer, helpers } = split(petrel.pid, th0, th1);
+    const cold = WARMUP > 0 ? split(petrel.pid, thStart, th0) : undefined;
     return {
+      ...(cold
+        ? {
+            cold: {
+              messages: WARMUP,
+              rate: Math.round(WARMUP / (warmWall / 1000)),
+              petrel: perMsg(cold.main.user + cold.main.sys + cold.writer.user + cold.writer.sys + cold.helpers, WARMUP),
+              petrelHelpers: perMsg(cold.helpers, WARMUP),
+            },
+          }
+        : {}),
       rate: Math.round(N / (wall / 1000)),
       us: {
         source: perMsg(src.user + src.sys, N),
