@@ -151,7 +151,10 @@ async function relay(extraNodeArgs = []) {
             cold: {
               messages: WARMUP,
               rate: Math.round(WARMUP / (warmWall / 1000)),
-              petrel: perMsg(cold.main.user + cold.main.sys + cold.writer.user + cold.writer.sys + cold.helpers, WARMUP),
+              petrel: perMsg(
+                cold.main.user + cold.main.sys + cold.writer.user + cold.writer.sys + cold.helpers,
+                WARMUP,
+              ),
               petrelHelpers: perMsg(cold.helpers, WARMUP),
             },
           }
