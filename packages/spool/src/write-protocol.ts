@@ -1,7 +1,8 @@
 /**
  * Messages between WorkerBackend (main thread) and write-worker.ts. Every request carries a
- * sequence number and gets exactly one reply with the same number; the worker handles requests
- * one at a time in arrival order, so a reply is a promise that everything sent before it is done.
+ * sequence number and gets exactly one reply with the same number; the worker applies requests in
+ * arrival order (those waiting together in one transaction) and replies in that order, so a reply
+ * is a promise that everything sent before it is done.
  */
 import { PetrelError, type ErrorCode, type MessageEnvelope, type SpoolRecord } from '@petrel/core';
 import type { OutcomeChange, OutcomeEffects, RecordOp, StoreCommitResult } from './write-transactions.js';

@@ -198,110 +198,72 @@ export function createWriteTransactions(db: SpoolDatabase): WriteTransactions {
     return { finished, deleted, bytes };
   });
 
-  const what = (r: GroupRequest): { text: string; details: Record<string, number> } => {
+  /** The error a request's failure is reported with: nothing of that request is stored. */
+  const failure = (r: GroupRequest, err: unknown): PetrelError => {
     switch (r.kind) {
       case 'store':
-        return { text: `spool commit of ${r.batch.length} message(s) failed`, details: { batch: r.batch.length } };
+        return toSpoolError(err, `spool commit of ${r.batch.length} message(s) failed`, { batch: r.batch.length });
       case 'outcomes':
-        return {
-          text: `spool outcome write of ${r.changes.length} change(s) failed`,
-          details: { changes: r.changes.length },
-        };
+        return toSpoolError(err, `spool outcome write of ${r.changes.length} change(s) failed`, {
+          changes: r.changes.length,
+        });
       case 'records':
-        return { text: `spool record write of ${r.ops.length} change(s) failed`, details: { changes: r.ops.length } };
+        return toSpoolError(err, `spool record write of ${r.ops.length} change(s) failed`, { changes: r.ops.length });
     }
   };
-  const runOne = (r: GroupRequest): StoreCommitResult | OutcomeEffects | number => {
+  /** A request's batch function: alone (`top`) it opens an IMMEDIATE transaction; inside another, a savepoint. */
+  const runBatch = (r: GroupRequest, top: boolean): StoreCommitResult | OutcomeEffects | number => {
     switch (r.kind) {
       case 'store':
-        return storeBatch(r.batch);
+        return top ? storeBatch.immediate(r.batch) : storeBatch(r.batch);
       case 'outcomes':
-        return outcomeBatch(r.changes);
+        return top ? outcomeBatch.immediate(r.changes) : outcomeBatch(r.changes);
       case 'records':
-        return recordBatch(r.ops);
+        return top ? recordBatch.immediate(r.ops) : recordBatch(r.ops);
     }
   };
-  // Called inside a transaction, each batch function is a savepoint (better-sqlite3's nesting).
   const group = db.transaction((requests: readonly GroupRequest[]): GroupResult[] =>
     requests.map((r) => {
       try {
-        return { ok: true, value: runOne(r) };
+        return { ok: true, value: runBatch(r, false) };
       } catch (err) {
         // SQLite may have rolled the whole transaction back itself (SQLITE_FULL, _IOERR, …): then
         // nothing of the group stands, and the outer function must fail rather than go on outside it.
         if (!db.inTransaction) throw err;
-        const w = what(r);
-        return { ok: false, error: toSpoolError(err, w.text, w.details) };
+        return { ok: false, error: failure(r, err) };
       }
     }),
   );
-
-  // One request alone runs exactly as its own method would.
-  const single = (r: GroupRequest): StoreCommitResult | OutcomeEffects | number => {
-    switch (r.kind) {
-      case 'store':
-        return api.commitStores(r.batch);
-      case 'outcomes':
-        return api.applyOutcomes(r.changes);
-      case 'records':
-        return api.applyRecords(r.ops);
+  const commitGroup = (requests: readonly GroupRequest[]): GroupResult[] => {
+    // Outcomes need no fsync of their own. In WAL mode a synchronous=NORMAL commit is appended
+    // to the WAL unsynced; the next store batch's FULL commit (or a checkpoint) fsyncs the WAL and
+    // with it these frames. A crash before that loses only outcomes, so those recipients are tried
+    // again: at-least-once, as ARCHITECTURE.md allows. It halves the fsyncs under load (issue 9).
+    // A store or a record change in the same transaction makes it durable (FULL).
+    const durable = requests.some((r) => r.kind !== 'outcomes');
+    if (!durable) db.pragma('synchronous = NORMAL');
+    const only = requests.length === 1 ? requests[0] : undefined;
+    try {
+      // One request alone needs no savepoint.
+      return only ? [{ ok: true, value: runBatch(only, true) }] : group.immediate(requests);
+    } catch (err) {
+      // The transaction rolled back: nothing of the group is stored (a store's senders get 452).
+      return requests.map((r) => ({ ok: false, error: failure(r, err) }));
+    } finally {
+      if (!durable) db.pragma('synchronous = FULL');
     }
   };
-  const api: WriteTransactions = {
-    commitGroup(requests) {
-      const only = requests.length === 1 ? requests[0] : undefined;
-      if (only) {
-        try {
-          return [{ ok: true, value: single(only) }];
-        } catch (err) {
-          return [{ ok: false, error: err as PetrelError }];
-        }
-      }
-      // Outcomes alone need no fsync (see applyOutcomes); a store or a record change in the group does.
-      const durable = requests.some((r) => r.kind !== 'outcomes');
-      if (!durable) db.pragma('synchronous = NORMAL');
-      try {
-        return group.immediate(requests);
-      } catch (err) {
-        return requests.map((r) => {
-          const w = what(r);
-          return { ok: false, error: toSpoolError(err, w.text, w.details) };
-        });
-      } finally {
-        if (!durable) db.pragma('synchronous = FULL');
-      }
-    },
-    commitStores(batch) {
-      try {
-        return storeBatch.immediate(batch);
-      } catch (err) {
-        // The transaction rolled back: nothing of this batch is stored, every sender gets 452.
-        throw toSpoolError(err, `spool commit of ${batch.length} message(s) failed`, { batch: batch.length });
-      }
-    },
-    applyRecords(ops) {
-      try {
-        return recordBatch.immediate(ops);
-      } catch (err) {
-        throw toSpoolError(err, `spool record write of ${ops.length} change(s) failed`, { changes: ops.length });
-      }
-    },
-    applyOutcomes(changes) {
-      // Outcomes need no fsync of their own. In WAL mode a synchronous=NORMAL commit is appended
-      // to the WAL unsynced; the next store batch's FULL commit (or a checkpoint) fsyncs the WAL and
-      // with it these frames. A crash before that loses only outcomes, so those recipients are tried
-      // again: at-least-once, as ARCHITECTURE.md allows. It halves the fsyncs under load (issue 9).
-      db.pragma('synchronous = NORMAL');
-      try {
-        return outcomeBatch.immediate(changes);
-      } catch (err) {
-        throw toSpoolError(err, `spool outcome write of ${changes.length} change(s) failed`, {
-          changes: changes.length,
-        });
-      } finally {
-        db.pragma('synchronous = FULL');
-      }
-    },
+  /** The value of a request committed alone, or its PetrelError thrown. */
+  const alone = (r: GroupRequest): StoreCommitResult | OutcomeEffects | number => {
+    const [result] = commitGroup([r]);
+    if (!result?.ok) throw result?.error;
+    return result.value;
   };
-  return api;
+
+  return {
+    commitGroup,
+    commitStores: (batch) => alone({ kind: 'store', batch }) as StoreCommitResult,
+    applyOutcomes: (changes) => alone({ kind: 'outcomes', changes }) as OutcomeEffects,
+    applyRecords: (ops) => alone({ kind: 'records', ops }) as number,
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * The spool's write thread (started by WorkerBackend): owns the only read-write connection and
- * runs the shared write transactions, one request at a time in arrival order. A reply is posted
- * only after its transaction returned, i.e. after the commit's fsync.
+ * runs the shared write transactions in arrival order, the requests waiting in its port together
+ * (WriteTransactions.commitGroup). A reply is posted only after its transaction returned, i.e.
+ * after the commit's fsync.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openSpoolDatabase, type SpoolDatabase } from './database.js';
@@ -75,9 +76,9 @@ if (db) {
     // The backend terminates this thread on the reply.
   };
   port.on('message', (first: WriteRequest) => {
-    // Requests that arrived while the last transaction ran share the next one: under load a store
-    // batch and an outcome batch are usually both waiting, and one commit (one WAL append of the
-    // pages both touch, one fsync) serves them. Replies still go one per request, in order.
+    // Requests that arrived while the last transaction ran share the next one: a store batch and an
+    // outcome batch waiting together take one commit (one WAL append of the pages both touch, at
+    // most one fsync). Replies still go one per request, in order.
     const waiting: WriteRequest[] = [first];
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port))
       waiting.push(m.message as WriteRequest);
