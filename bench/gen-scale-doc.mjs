@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, environment, readJsonl, stats, writeSection } from './lib/doc.mjs';
+import { WARM_MESSAGES } from './lib/relay-common.mjs';
 import { e2eStats, loadNote, pacedStats, pairedRatio, small } from './lib/relay-doc.mjs';
 
 const depthRuns = readJsonl(join(ROOT, 'bench/results/queue-depth.jsonl'));
@@ -56,6 +57,8 @@ const reception = readJsonl(join(ROOT, 'bench/results/reception-memory.jsonl')).
 const relayCpuAll = readJsonl(join(ROOT, 'bench/results/relay-cpu.jsonl'));
 const relayCpuDate = relayCpuAll.at(-1)?.env.date;
 const relayCpu = relayCpuAll.filter((r) => r.env.date === relayCpuDate);
+// relay-cpu's unmeasured messages before its runs (records from before --warmup had 500)
+const relayCpuWarmup = relayCpu.find((r) => r.bench === 'relay-cpu')?.warmup ?? 500;
 
 const DEPTH_FULL = 'node bench/queue-depth.mjs --messages 10000000 --domains 3000';
 const DRAIN_FULL = 'node bench/queue-depth.mjs --drain --messages 1000000 --domains 100';
@@ -185,7 +188,7 @@ function relayRows() {
     const d = e2eStats(relay, small1k, 'direct');
     const pr = pairedRatio(relay, small1k, 'petrel', 'direct');
     const pct = (x) => `${(x * 100).toFixed(1)}%`;
-    const cpuRuns = relayCpu.filter((r) => r.bench === 'relay-cpu' && (r.warmup ?? 500) >= 10_000);
+    const cpuRuns = relayCpuWarmup >= WARM_MESSAGES ? relayCpu.filter((r) => r.bench === 'relay-cpu') : [];
     const cpuShare = cpuRuns.length
       ? { ...stats(cpuRuns.map((r) => r.relay.rate / r.direct.rate)), n: cpuRuns.length }
       : undefined;
@@ -367,7 +370,7 @@ ${row(`cold, the first ${n} messages: Petrel's other threads (V8: JIT compilatio
 
 \`node bench/relay-cpu.mjs ${e.argv}\` (${environment(e)}; load average ${e.load.map((x) => x.toFixed(2)).join(' / ')} at the start,
 ${e.loadEnd ? e.loadEnd.map((x) => x.toFixed(2)).join(' / ') : '?'} at the end): per run, smtp-source → smtp-sink direct, then smtp-source → Petrel →
-smtp-sink (${runs[0]?.messages.toLocaleString('en')} × 1 KB, ${runs[0]?.sessions} sessions, after ${(runs[0]?.warmup ?? 500).toLocaleString('en')} warm-up messages on each path${(runs[0]?.warmup ?? 500) < 10_000 ? ': Petrel still compiling its hot code, its helper threads busy with it' : ': a warm Petrel; the relay\'s warm-up, from a cold start, is in the "cold" rows'}), CPU (user + system) per message of each process from
+smtp-sink (${runs[0]?.messages.toLocaleString('en')} × 1 KB, ${runs[0]?.sessions} sessions, after ${relayCpuWarmup.toLocaleString('en')} warm-up messages on each path${relayCpuWarmup < WARM_MESSAGES ? ': Petrel still compiling its hot code, its helper threads busy with it' : ': a warm Petrel; the relay\'s warm-up, from a cold start, is in the "cold" rows'}), CPU (user + system) per message of each process from
 /proc and the shell's \`times\`; min / **median** / max of ${runs.length} runs.
 
 | | min | median | max |

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { summariseProfile } from './lib/cpu-profile.mjs';
 import { machine, ROOT, regeneratePerformancePage, runBench } from './lib/doc.mjs';
 import { freePort, run } from './lib/procs.mjs';
-import { parseArgs, petrelRelayConfig, smtpSourceArgs } from './lib/relay-common.mjs';
+import { parseArgs, petrelRelayConfig, smtpSourceArgs, WARM_MESSAGES } from './lib/relay-common.mjs';
 import { startCountingSink } from './lib/sink.mjs';
 import { startPetrel } from './lib/petrel.mjs';
 
@@ -30,7 +30,7 @@ const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 3);
 const OUT = args.out ?? join(ROOT, 'bench/results/relay-cpu.jsonl');
 // Unmeasured messages first, through the relay and straight into the sink alike (--warmup).
-const WARMUP = Number(args.warmup ?? 10_000);
+const WARMUP = Number(args.warmup ?? WARM_MESSAGES);
 const BOUND_MS = 300_000;
 const TICK_MS = 10; // USER_HZ 100
 const NODE_ARGS = (args['node-flags'] ?? '')
@@ -75,18 +75,24 @@ async function sourceLoad(port, messages) {
 
 const perMsg = (ms, n) => Math.round((ms * 1000) / n);
 
+/** smtp-source's `messages` into `port`, then every one of them at `sink` (bounded); smtp-source's CPU. */
+async function loadAll(port, sink, messages, what) {
+  const before = sink.count();
+  const src = await sourceLoad(port, messages);
+  if (!(await sink.waitFor(before + messages, BOUND_MS)))
+    throw new Error(`${what}: ${sink.count() - before} of ${messages} at the sink`);
+  return src;
+}
+
 /** One direct run: smtp-source → smtp-sink. */
 async function direct() {
   const port = await freePort();
   const sink = await startCountingSink('127.0.0.1', port);
   try {
-    await sourceLoad(port, WARMUP);
-    if (!(await sink.waitFor(WARMUP, BOUND_MS))) throw new Error('direct warm-up not delivered');
+    await loadAll(port, sink, WARMUP, 'direct warm-up');
     const s0 = stat(`/proc/${sink.pid}/stat`);
     const t0 = performance.now();
-    const src = await sourceLoad(port, N);
-    if (!(await sink.waitFor(WARMUP + N, BOUND_MS)))
-      throw new Error(`direct: ${sink.count() - WARMUP} of ${N} at the sink`);
+    const src = await loadAll(port, sink, N, 'direct');
     const wall = performance.now() - t0;
     const s1 = stat(`/proc/${sink.pid}/stat`);
     return {
@@ -131,15 +137,12 @@ async function relay(extraNodeArgs = []) {
     // The warm-up is measured too (from the first message after start): what a cold process costs.
     const thStart = threads(petrel.pid);
     const tStart = performance.now();
-    await sourceLoad(listenPort, WARMUP);
-    if (!(await sink.waitFor(WARMUP, BOUND_MS))) throw new Error('warm-up not delivered');
+    await loadAll(listenPort, sink, WARMUP, 'relay warm-up');
     const warmWall = performance.now() - tStart;
     const th0 = threads(petrel.pid);
     const s0 = stat(`/proc/${sink.pid}/stat`);
     const t0 = performance.now();
-    const src = await sourceLoad(listenPort, N);
-    if (!(await sink.waitFor(WARMUP + N, BOUND_MS)))
-      throw new Error(`relay: ${sink.count() - WARMUP} of ${N} at the sink`);
+    const src = await loadAll(listenPort, sink, N, 'relay');
     const wall = performance.now() - t0;
     const th1 = threads(petrel.pid);
     const s1 = stat(`/proc/${sink.pid}/stat`);

@@ -60,7 +60,7 @@ import {
   readMaillog,
 } from './lib/postfix-log.mjs';
 import { startFsyncTrace, straceAvailable } from './lib/fsyncs.mjs';
-import { parseArgs, petrelRelayConfig, smtpSourceArgs, WARMUP_RCPT } from './lib/relay-common.mjs';
+import { parseArgs, petrelRelayConfig, smtpSourceArgs, WARM_MESSAGES, WARMUP_RCPT } from './lib/relay-common.mjs';
 import { pacedSource } from './lib/paced-source.mjs';
 import { machine } from './lib/doc.mjs';
 
@@ -71,7 +71,7 @@ const M = Number(args.messages ?? 10000);
 const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 4); // even, so that each peer goes first equally often
 const BOUND_MS = Number(args['bound-s'] ?? 600) * 1000;
-const WARMUP = Number(args.warmup ?? 10000);
+const WARMUP = Number(args.warmup ?? WARM_MESSAGES);
 const TEARDOWN_MS = Number(args['teardown-s'] ?? 20) * 1000;
 const FSYNC_M = Number(args['fsync-messages'] ?? 500);
 const CONTROL_ON = (args.control ?? 'yes') !== 'no';
@@ -95,27 +95,33 @@ const VARIANTS =
       ];
 
 /**
- * Runs `send` (a load that resolves to its duration in seconds), then waits (bounded) for `messages`
- * at the sink beyond the `base` already there; e2e is from the start of the load to the last message at the sink.
+ * After the warm-up `warm` (warmUp's result; a failed one fails the run), runs `send` (a load that
+ * resolves to its duration in seconds), then waits (bounded) for `messages` more at the sink; e2e is
+ * from the start of the load to the last message at the sink. `delivered` counts the load's messages
+ * at the sink, `warmup` is what the record says of the warm-up.
  */
-async function timedLoad(send, sink, messages, base = 0) {
-  const reasons = [];
+async function timedLoad(send, sink, messages, warm) {
+  const base = sink.count();
+  const reasons = warm.failed ? [warm.failed] : [];
   let accept = NaN;
   let e2e = NaN;
-  let delivered = false;
-  const t0 = performance.now();
-  try {
-    accept = await send();
-  } catch (e) {
-    reasons.push(e.message);
-  }
+  let complete = false;
   if (!reasons.length) {
-    delivered = await sink.waitFor(base + messages, BOUND_MS);
-    e2e = (performance.now() - t0) / 1000;
-    if (!delivered)
-      reasons.push(`${sink.count() - base} of ${messages} messages at the sink after ${BOUND_MS / 1000} s`);
+    const t0 = performance.now();
+    try {
+      accept = await send();
+    } catch (e) {
+      reasons.push(e.message);
+    }
+    if (!reasons.length) {
+      complete = await sink.waitFor(base + messages, BOUND_MS);
+      e2e = (performance.now() - t0) / 1000;
+      if (!complete)
+        reasons.push(`${sink.count() - base} of ${messages} messages at the sink after ${BOUND_MS / 1000} s`);
+    }
   }
-  return { accept, e2e, delivered, reasons };
+  const warmup = { warmup_messages: WARMUP, warmup_rate: warm.rate ?? null };
+  return { accept, e2e, complete, delivered: sink.count() - base, reasons, warmup };
 }
 
 /** The smtp-source load of variant `v` (to `to`); returns its duration in seconds. */
@@ -188,13 +194,15 @@ async function measure(peer, v, dir, { messages = M, send = (port) => load(port,
   const relay = await startRelay(peer, dir, listenPort, sinkPort, sink);
   const rootPid = peer === 'postfix' ? relay.masterPid : relay.pid;
   const warm = await warmUp(listenPort, v, sink);
-  const base = sink.count();
   const cpu0 = treeCpuSeconds(rootPid, descendants(rootPid));
   // the sampler walks the peer's process tree from its root (cheap), not all of /proc
   const mem = pssSampler(() => descendants(rootPid));
-  const { accept, e2e, delivered, reasons } = warm.failed
-    ? { accept: NaN, e2e: NaN, delivered: false, reasons: [warm.failed] }
-    : await timedLoad(() => send(listenPort), sink, messages, base);
+  const { accept, e2e, complete, delivered, reasons, warmup } = await timedLoad(
+    () => send(listenPort),
+    sink,
+    messages,
+    warm,
+  );
   const cpu = treeCpuSeconds(rootPid, descendants(rootPid)) - cpu0;
   const memory = mem.stop();
   let latencies;
@@ -235,10 +243,9 @@ async function measure(peer, v, dir, { messages = M, send = (port) => load(port,
   }
   return {
     accept_rate: messages / accept,
-    e2e_rate: delivered ? messages / e2e : NaN,
-    warmup_messages: WARMUP,
-    warmup_rate: warm.rate ?? null,
-    delivered: sink.count() - base,
+    e2e_rate: complete ? messages / e2e : NaN,
+    ...warmup,
+    delivered,
     expected_messages: messages,
     expected_rcpts: messages * v.rcpts,
     complete: reasons.length === 0,
@@ -261,18 +268,19 @@ async function measureDirect(v) {
   const sinkPort = await freePort();
   const sink = await startCountingSink('127.0.0.1', sinkPort);
   const warm = await warmUp(sinkPort, v, sink);
-  const base = sink.count();
-  const { accept, e2e, delivered, reasons } = warm.failed
-    ? { accept: NaN, e2e: NaN, delivered: false, reasons: [warm.failed] }
-    : await timedLoad(() => load(sinkPort, v, M), sink, M, base);
+  const { accept, e2e, complete, delivered, reasons, warmup } = await timedLoad(
+    () => load(sinkPort, v, M),
+    sink,
+    M,
+    warm,
+  );
   await sink.stop();
   await waitGone('smtp-sink (direct)', () => (alive(sink.pid) ? [sink.pid] : []), [sinkPort], TEARDOWN_MS);
   return {
     accept_rate: M / accept,
-    e2e_rate: delivered ? M / e2e : NaN,
-    warmup_messages: WARMUP,
-    warmup_rate: warm.rate ?? null,
-    delivered: sink.count() - base,
+    e2e_rate: complete ? M / e2e : NaN,
+    ...warmup,
+    delivered,
     expected_messages: M,
     complete: reasons.length === 0,
     dropped: reasons.length > 0,

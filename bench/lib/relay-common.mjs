@@ -57,5 +57,8 @@ gateway = ["127.0.0.1:${sinkPort}"]
 ${extra}`;
 }
 
+/** Warm-up messages after which Petrel counts as warm (its hot code compiled): the relay benchmarks' default --warmup. */
+export const WARM_MESSAGES = 10_000;
+
 /** The warm-up's recipient: its deliveries are told apart from the measured ones in the logs by it. */
 export const WARMUP_RCPT = 'warmup@relay.test';

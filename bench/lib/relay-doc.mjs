@@ -1,4 +1,6 @@
 // The relay section of docs/performance.md, from bench/results/relay.jsonl (see bench/relay.mjs).
+import { WARM_MESSAGES } from './relay-common.mjs';
+
 // the doc command for a full-size rerun on a quiet machine (the header names it)
 export const FULL_COMMAND = 'node bench/relay.mjs --messages 10000 --sessions 20 --runs 4 --doc';
 
@@ -73,7 +75,7 @@ export function small(env) {
     env.messages < full.messages ||
     env.sessions !== full.sessions ||
     (env.runs ?? 0) < full.runs ||
-    (env.warmup ?? 0) < 10_000 ||
+    (env.warmup ?? 0) < WARM_MESSAGES ||
     (env.variants ?? 'all') !== 'all'
   );
 }
