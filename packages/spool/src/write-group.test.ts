@@ -1,19 +1,24 @@
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPetrelError, type PetrelError } from '@petrel/core';
-import { openSpoolDatabase } from './database.js';
+import { openSpoolDatabase, type SpoolDatabase } from './database.js';
 import { body, envelope, tempRoot } from './spool-fixture.js';
 import { WorkerBackend } from './worker-backend.js';
-import { createWriteTransactions, type OutcomeChange } from './write-transactions.js';
+import { createWriteTransactions, type OutcomeChange, type WriteTransactions } from './write-transactions.js';
 
 const ok = { code: 250, lines: ['ok'] };
 
-test('a group commits each request in its own savepoint: a failing request alone is rolled back, the others stand', (t) => {
+/** A fresh spool database and its write transactions, closed and removed after the test. */
+function openTransactions(t: TestContext): { db: SpoolDatabase; tx: WriteTransactions } {
   const tmp = tempRoot();
   t.after(() => tmp.cleanup());
   const db = openSpoolDatabase(tmp.spoolDir);
   t.after(() => db.close());
-  const tx = createWriteTransactions(db);
+  return { db, tx: createWriteTransactions(db) };
+}
+
+test('a group commits each request in its own savepoint: a failing request alone is rolled back, the others stand', (t) => {
+  const { db, tx } = openTransactions(t);
   const bogus = { kind: 'bogus', messageId: 'A' } as unknown as OutcomeChange;
   const results = tx.commitGroup([
     { kind: 'store', batch: [{ envelope: envelope(['a@example.test'], 'A'), body: body(1) }] },
@@ -35,11 +40,7 @@ test('a group commits each request in its own savepoint: a failing request alone
 });
 
 test('a full disk inside a group: every request reported committed is in the database, every failed one is not', (t) => {
-  const tmp = tempRoot();
-  t.after(() => tmp.cleanup());
-  const db = openSpoolDatabase(tmp.spoolDir);
-  t.after(() => db.close());
-  const tx = createWriteTransactions(db);
+  const { db, tx } = openTransactions(t);
   const pages = db.pragma('page_count', { simple: true }) as number;
   // Room for a few small bodies, not for a large one: SQLITE_FULL mid-group.
   db.pragma(`max_page_count = ${pages + 8}`);
