@@ -19,10 +19,12 @@ const ISSUE_CATEGORY_TARGET = 0.97;
  * below the issue's 97 % (96.3 % measured). The test part grew with rows from sources added after the
  * rules (ZoneMTA, Postal Systems, gateways' and hosters' help pages, terse Chinese and Korean server
  * texts, PHP bounce handlers' phrase lists, AOL's codes, BounceParser's real bounces, Haraka's and
- * hMailServer's reply texts); it is never tuned row by row to close the gap.
+ * hMailServer's reply texts); it is never tuned row by row to close the gap. With the general rules of
+ * the last round (sender, recipient and code-less wordings, a refusal starting with an address) it is
+ * 96.3 % by category, and the floor rises to 96 %.
  */
 const TEST_CLASS_FLOOR = 0.92;
-const TEST_CATEGORY_FLOOR = 0.955;
+const TEST_CATEGORY_FLOOR = 0.96;
 
 const rows = loadCorpus(CORPUS);
 const classifier = Classifier.load();

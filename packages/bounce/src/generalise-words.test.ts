@@ -573,3 +573,77 @@ test('a disabled recipient under x.7.13 stays a recipient (10); a virus detected
     ['550 Content rejected as spam', 52],
   ]);
 });
+
+test('a sender refused in other words is 25, unless the refusal names DMARC, SPF or DKIM (50)', () => {
+  check([
+    ['550 5.7.1 Sender address not allowed', 25],
+    ['550 The sender address is on our reject list', 25],
+    ['550 From address is not verified', 25],
+    ['550 Unverified sender', 25],
+    ['550 Sender unknown', 25],
+    ['550 Sender address must be a fully qualified domain', 25],
+    ['550 Sender address is not allowed (DMARC)', 50],
+    ['421 Sender address blocked', 70],
+  ]);
+});
+
+test('a recipient gone in other words is 10: does not live here, has no mailbox, no longer in service', () => {
+  check([
+    ['550 I am sorry, jane does not live here', 10],
+    ['550 Recipient address not accepted', 10],
+    ['550 Mailaddress is administratively disabled', 10],
+    ['550 user does not have a mailbox', 10],
+    ['550 The mailbox you are trying to reach is no longer in service', 10],
+    ['550 No valid recipients', 10],
+  ]);
+});
+
+test('texts without a reply code: an expired message is 24, a closed connection or a busy server 70, a resolver failure 21', () => {
+  check([
+    ['Cannot send message for 5 days', 24],
+    ['Delivery has not been completed in the time allowed', 24],
+    ['time limit exceeded', 24],
+    ['Remote host closed connection in response to end of data', 70],
+    ['Remote server is busy', 70],
+    ['Unable to resolve host', 21],
+    ['Could not resolve hostname mx.example.net', 21],
+    ['DNS query for example.net returned SERVFAIL', 21],
+    ['NXDOMAIN', 21],
+  ]);
+});
+
+test('a HELO that cannot be verified and mail refused from the sending IP are 50; failed content checks are 52', () => {
+  check([
+    ['550 Unable to verify your HELO hostname', 50],
+    ['550 Unable to accept mail from this sender IP', 50],
+    ['554 Message failed content checks', 52],
+    ['550 Content filter failure', 52],
+  ]);
+});
+
+test('a 550 no rule understood is 10 when it starts with an address (an RCPT reply), 50 when it names none or a role address', () => {
+  check([
+    ['550 <jane@example.net>... not here', 10],
+    ['550 jane@example.net: qwxz zyxw', 10],
+    ['553 <jane@example.net> sorry', 10],
+    ['550 Go away', 50],
+    ['550 Contact postmaster@example.net for details', 50],
+    ['550 <jane@example.net>... Relaying denied', 54],
+    ['550 <jane@example.net>... Internal error', 40],
+  ]);
+});
+
+test('a text without reply code that no rule understood: temporary words are 70, error words 40, a text saying nothing stays 1', () => {
+  check([
+    ['Message delivery has been delayed', 70],
+    ['Will retry in 30 minutes', 70],
+    ['Zustellung vorübergehend nicht möglich', 70],
+    ['Zustellung fehlgeschlagen', 40],
+    ['Erreur lors de la remise du message', 40],
+    ['An error occurred while processing the message', 40],
+    ['配信エラー', 40],
+    ['(no reason given)', 1],
+    ['some text that is no reply at all', 1],
+    ['Delivery Status Notification', 1],
+  ]);
+});
