@@ -647,3 +647,35 @@ test('a text without reply code that no rule understood: temporary words are 70,
     ['Delivery Status Notification', 1],
   ]);
 });
+
+test("a sender that does not match the login, Exim's callback and callout texts about the sender are 25", () => {
+  check([
+    ["554 5.7.1 Recipient address rejected: Username jane@example.net and sender doesn't match", 25],
+    ['553 5.7.1 Sender address does not match the authenticated user', 25],
+    [
+      '550-Callback setup failed while verifying jane@example.com\n550-This host does not accept mail from domains whose servers refuse bounces.',
+      25,
+    ],
+    [
+      '550-Verification failed for <jane@example.no>\n550-The mail server could not deliver mail to <jane@example.no>. The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.\n550 Sender verify failed',
+      25,
+    ],
+    ['550 The account or domain may not exist, they may be blacklisted', 10],
+  ]);
+});
+
+test('a loop detected is 21, a greeting never received 24, a too long line 23, a forbidden file extension 53, a delay warning 70', () => {
+  check([
+    ['550 Loop detected', 21],
+    ['554 5.4.6 Mail loop detected', 21],
+    ['Mail Error: Greeting never received', 24],
+    ['552 message line is too long', 23],
+    ['500 Line too long', 40],
+    ['554 5.7.1 Matched map: FORBIDDEN_FILE_EXTENSION', 53],
+    [
+      'A message that you sent has not yet been delivered to one or more of its recipients after more than 24 hours on the queue',
+      70,
+    ],
+    ['Your message has not yet been delivered because the recipient server did not respond.', 24],
+  ]);
+});

@@ -155,3 +155,27 @@ test("Sendmail's bounce: a reason without enhanced code takes it from the same r
   const other = normalizeReply('(reason: 550 Host unknown)\n----- Transcript -----\n450 4.4.3 try later');
   assert.deepEqual(pick(other), { code: 550, enhanced: undefined });
 });
+
+test('a Diagnostic-Code whose long lines a copy wrapped without folding whitespace keeps them, up to the next field', () => {
+  assert.equal(
+    n(
+      'Diagnostic-Code: X-Postfix; delivery temporarily suspended: connect to\nmx.example.net[192.0.2.26]:25: Connection timed out\nStatus: 4.4.1',
+    ),
+    '450 4.4.1 delivery temporarily suspended: connect to mx.example.net[192.0.2.26]:25: Connection timed out',
+  );
+  assert.equal(
+    n(
+      'Diagnostic-Code: smtp; 550-Verification failed for <jane@example.com>\n550-The server does not know jane@example.com as a valid\nsender. 550 Sender verify failed\n\nbody',
+    ),
+    '550 Verification failed for <jane@example.com> The server does not know jane@example.com as a valid sender. 550 Sender verify failed',
+  );
+  assert.equal(n('Diagnostic-Code: smtp; 550 5.1.1 unknown\n--boundary\ntext'), '550 5.1.1 unknown');
+});
+
+test("a client library's wrapper around the reply is cut: 'error: 550 …', 'with message \"552 …\"'", () => {
+  assert.equal(n('Permanent SMTP delivery error: 550 Loop detected'), '550 Loop detected');
+  assert.equal(
+    n('Expected response code 250 but got code "552", with message "552 message line is too long "'),
+    '552 message line is too long "',
+  );
+});

@@ -26,7 +26,7 @@ const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]([245]\.\d{1,3}
 // "Bounce messages"; also after "Delay reason:").
 const EXIM_AFTER_COMMAND = String.raw`remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*)`;
 const EMBEDDED_AFTER_SAID = new RegExp(
-  String.raw`(?:(?:said|returned|reason|to me|response|\]|${EXIM_AFTER_COMMAND}):\s*'?|<<<\s*)([245]\d\d)[ -]`,
+  String.raw`(?:(?:said|returned|reason|to me|response|error|\]|${EXIM_AFTER_COMMAND}):\s*['"]?|with message\s*['"]?|<<<\s*)([245]\d\d)[ -]`,
   'i',
 );
 // An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
@@ -45,12 +45,16 @@ function diagnosticPart(lines: string[]): { lines: string[]; status?: string } {
   // A multi-line reply copied into the field keeps its own continuation lines ("550-…" up to
   // "550 …", RFC 5321 §4.2.1), folded or not: bounce writers and copies often drop the folding
   // whitespace (RFC 5322 §2.2.3), and the reason is then on the later lines.
-  let inReply = /^[245]\d\d-/.test(stripDiagnosticType(out[0]!.trim()));
+  // Copies also wrap long lines without folding whitespace: a later line that is neither blank, nor
+  // another field ("Status: …", RFC 3464 §2.3), nor a MIME boundary, nor a new reply after a
+  // complete one continues the field.
+  const first = stripDiagnosticType(out[0]!.trim());
+  let inReply = /^[245]\d\d-/.test(first);
+  const afterReply = (l: string) => !inReply && /^[245]\d\d[ -]/.test(first) && /^[245]\d\d[ -]/.test(l);
   for (const l of lines.slice(i + 1)) {
-    const replyLine = inReply && /^\s*[245]\d\d[ -]/.test(l);
-    if (!replyLine && !/^\s/.test(l)) break;
+    if (l.trim() === '' || /^[A-Za-z][\w-]*:\s/.test(l) || l.startsWith('--') || afterReply(l)) break;
     out.push(l);
-    if (/^\s*[245]\d\d(?: |$)/.test(l)) inReply = false;
+    if (/^\s*[245]\d\d(?: |$)/.test(l) || (inReply && /\s[245]\d\d \S/.test(l))) inReply = false;
   }
   return status ? { lines: out, status } : { lines: out };
 }
