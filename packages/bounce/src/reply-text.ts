@@ -25,8 +25,10 @@ const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]([245]\.\d{1,3}
 // "… after MAIL FROM:<a@b> SIZE=1024:", "… after end of data:", "… after EHLO name:" (Exim spec,
 // "Bounce messages"; also after "Delay reason:").
 const EXIM_AFTER_COMMAND = String.raw`remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*)`;
+// Client libraries: "… error: 550 …", Symfony's `got code "552", with message "552 …"`.
+const INTRODUCERS = String.raw`(?:said|returned|reason|to me|response|error|\]|${EXIM_AFTER_COMMAND}):`;
 const EMBEDDED_AFTER_SAID = new RegExp(
-  String.raw`(?:(?:said|returned|reason|to me|response|error|\]|${EXIM_AFTER_COMMAND}):\s*['"]?|with message\s*['"]?|<<<\s*)([245]\d\d)[ -]`,
+  String.raw`(?:(?:${INTRODUCERS}|with message)\s*['"]?|<<<\s*)([245]\d\d)[ -]`,
   'i',
 );
 // An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
