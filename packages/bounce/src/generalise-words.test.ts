@@ -679,3 +679,49 @@ test('a loop detected is 21, a greeting never received 24, a too long line 23, a
     ['Your message has not yet been delivered because the recipient server did not respond.', 24],
   ]);
 });
+
+test('more wordings: an address that is full, Chinese space and account words, relaying without authentication, a reverse DNS missing', () => {
+  check([
+    ['552 jane@example.com is full', 22],
+    ['552 <jane@example.com> full', 22],
+    ['收件人空间不足', 22],
+    ['550 收件人邮箱已满', 22],
+    ['该用户未开通QQ邮箱', 10],
+    ['550-550 relay through this server without authentication.', 54],
+    ['554 Relaying without SMTP AUTH is not possible', 54],
+    ['554 mx.example.net no DNS reverse for 198.51.100.3', 50],
+    ['Connecting IP must have valid PTR record for 198.51.100.9', 50],
+    ['There was a SMTP communication problem with the recipient server. Please contact your system administrator.', 40],
+  ]);
+});
+
+test('sending too many mails is a limit (70); "domain must resolve" at MAIL FROM is the sender (25); a 4xx unverified address of an unknown user is 10', () => {
+  check([
+    [
+      '550 5.7.1 Your access was denied. Since you sent too many e-mails, you are not allowed to send more within 24 hours.',
+      70,
+    ],
+    ['501 Domain must resolve.', 25],
+    [
+      '450 4.1.1 <jane@example.com>: Recipient address rejected: unverified address: unknown user: "jane@example.com"',
+      10,
+    ],
+    [
+      '450 4.1.1 <jane@example.com>: Recipient address rejected: unverified address: host mx.example.com said: 450 try again',
+      20,
+    ],
+  ]);
+});
+
+test("NetEase's codes: HL:IHU and HL:IPB the IP's reputation, HL:IFQ and RP:TRC limits, MI:SPF authentication, MI:IMF the sender, RP:FRL relaying", () => {
+  check([
+    ['554 HL:IHU', 51],
+    ['554 HL:IPB 198.51.100.3', 51],
+    ['554 HL:IFQ', 70],
+    ['421 HL:REP 198.51.100.3', 70],
+    ['550 RP:TRC 163.com', 70],
+    ['550 MI:SPF 163.com', 50],
+    ['550 MI:IMF 163.com', 25],
+    ['550 RP:FRL 163.com', 54],
+  ]);
+});

@@ -179,3 +179,11 @@ test("a client library's wrapper around the reply is cut: 'error: 550 …', 'wit
     '552 message line is too long "',
   );
 });
+
+test("a log's quotes around the text after the code are dropped: \"450-'4.7.25 Client host rejected …'\"", () => {
+  assert.equal(
+    n("[Default] 450-'4.7.25 Client host rejected: cannot find your hostname, [192.0.2.50]'"),
+    '450 4.7.25 Client host rejected: cannot find your hostname, [192.0.2.50]',
+  );
+  assert.equal(n("550 'hello there'"), "550 'hello there'");
+});

@@ -19,7 +19,7 @@ export interface ReplyText {
 
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
 // A reply code inside a longer text, preceded by a separator and followed by an enhanced code.
-const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
+const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]['"]?([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
 // A reply code after the words MTAs put before the remote reply. Exim names the command, with the
 // host on the line above or below: "SMTP error from remote mail server after RCPT TO:<a@b>:",
 // "… after MAIL FROM:<a@b> SIZE=1024:", "… after end of data:", "… after EHLO name:" (Exim spec,
@@ -141,7 +141,11 @@ export function normalizeReply(raw: string): ReplyText {
   const basic = /^([245]\d\d)(?:[ -]|[:,](?=[\s"'])|$)\s*/.exec(s);
   if (basic) {
     code = Number(basic[1]);
-    s = s.slice(basic[0].length).replace(/^(["'])([245]\.\d{1,3}\.\d{1,3})\1,?\s*/, '$2 ');
+    // … and a log may quote the whole text after the code: "450-'4.7.25 Client host rejected …'".
+    s = s
+      .slice(basic[0].length)
+      .replace(/^(["'])([245]\.\d{1,3}\.\d{1,3})\1,?\s*/, '$2 ')
+      .replace(/^(["'])([245]\.\d{1,3}\.\d{1,3} [^"']*)\1$/, '$2');
   }
   const enh = ENHANCED.exec(s);
   if (enh) {
