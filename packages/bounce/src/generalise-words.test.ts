@@ -725,3 +725,19 @@ test("NetEase's codes: HL:IHU and HL:IPB the IP's reputation, HL:IFQ and RP:TRC 
     ['550 RP:FRL 163.com', 54],
   ]);
 });
+
+test("a loop back to myself is 21 even under 5.1.1; a log's status=deferred is 70; programs and inappropriate words", () => {
+  check([
+    [
+      '550 5.1.1 <a@example.dev>: Recipient address rejected: undeliverable address: mail for example.dev loops back to myself',
+      21,
+    ],
+    [
+      'certificate verification failed for mx.example.net: untrusted issuer\nstatus=deferred (Server certificate not verified)',
+      70,
+    ],
+    ['Service not available, closing transmission channel', 70],
+    ['Report: MailScanner: No programs allowed (x.exe)', 53],
+    ['550 The mail may contain inappropriate words or content.', 52],
+  ]);
+});

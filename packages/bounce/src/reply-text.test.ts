@@ -187,3 +187,25 @@ test("a log's quotes around the text after the code are dropped: \"450-'4.7.25 C
   );
   assert.equal(n("550 'hello there'"), "550 'hello there'");
 });
+
+test("client libraries' wrappers: Python's reply tuples, .NET's 'The server response was:', Java's exceptions, Gmail's 'returned was:'", () => {
+  assert.equal(
+    n("邮件发送失败 (550, b'The mail may contain inappropriate words or content.')"),
+    '550 The mail may contain inappropriate words or content.',
+  );
+  assert.equal(
+    n("SMTPRecipientsRefused: {u'admin@example.com': (501, '5.1.5 Recipient address reserved by RFC 2606')}"),
+    '501 5.1.5 Recipient address reserved by RFC 2606',
+  );
+  assert.equal(
+    n('Service not available. The server response was: 421 4.7.0 Try again later'),
+    '421 4.7.0 Try again later',
+  );
+  assert.equal(
+    n(
+      'jakarta.mail.SendFailedException: Invalid Addresses;\n  nested exception is:\n  SMTPAddressFailedException: 550 I cannot deliver mail for <jane@example.com>',
+    ),
+    '550 I cannot deliver mail for <jane@example.com>',
+  );
+  assert.equal(n('The error that the other server returned was:\n550 Unrouteable address'), '550 Unrouteable address');
+});

@@ -25,8 +25,9 @@ const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]['"]?([245]\.\d
 // "… after MAIL FROM:<a@b> SIZE=1024:", "… after end of data:", "… after EHLO name:" (Exim spec,
 // "Bounce messages"; also after "Delay reason:").
 const EXIM_AFTER_COMMAND = String.raw`remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*)`;
-// Client libraries: "… error: 550 …", Symfony's `got code "552", with message "552 …"`.
-const INTRODUCERS = String.raw`(?:said|returned|reason|to me|response|error|\]|${EXIM_AFTER_COMMAND}):`;
+// Client libraries: "… error: 550 …", Symfony's `got code "552", with message "552 …"`, .NET's "The
+// server response was: 550 …", Java's "…Exception: 550 …".
+const INTRODUCERS = String.raw`(?:said|returned|reason|to me|response|(?:response|reply|returned) was|error|exception|\]|${EXIM_AFTER_COMMAND}):`;
 const EMBEDDED_AFTER_SAID = new RegExp(
   String.raw`(?:(?:${INTRODUCERS}|with message)\s*['"]?|<<<\s*)([245]\d\d)[ -]`,
   'i',
@@ -34,6 +35,9 @@ const EMBEDDED_AFTER_SAID = new RegExp(
 // An enhanced code quoted alone in a bounce text ("jane@example.com; Failed; 5.1.1 (bad …)").
 const LONE_ENHANCED = /(?:^|[\s;:([])([245]\.[0-7]\.\d{1,3})(?=[\s;:)\],]|\.?$)/;
 const RETURNED = /^Remote Server returned '(.*)'$/is;
+// Python's smtplib puts the reply in a tuple: SMTPDataError "(550, b'text')", SMTPRecipientsRefused
+// "{'a@b': (501, '5.1.5 text')}".
+const PY_TUPLE = /\(([245]\d\d), b?(['"])(.*?)\2\)/s;
 
 /**
  * The Diagnostic-Code field of a DSN block, with its folded continuation lines (RFC 5322 §2.2.3),
@@ -95,6 +99,8 @@ function cutToReply(s: string): string {
   const ret = RETURNED.exec(s);
   if (ret) return ret[1]!;
   if (/^[245]\d\d(?:[ -]|$)/.test(s)) return s;
+  const py = PY_TUPLE.exec(s);
+  if (py) return `${py[1]} ${py[3]}`;
   // The earliest remote reply: with an enhanced code, or after the words that introduce one.
   const found = [EMBEDDED_WITH_ENHANCED.exec(s), EMBEDDED_AFTER_SAID.exec(s)].filter((x) => x !== null);
   const m = found.sort((a, b) => a.index - b.index)[0];
