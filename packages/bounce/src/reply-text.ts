@@ -27,7 +27,7 @@ const EMBEDDED_WITH_ENHANCED = /(?:^|[\s:;'"(<[#])([245]\d\d)[ -]['"]?([245]\.\d
 const EXIM_AFTER_COMMAND = String.raw`remote (?:mail server|mailer|host) after (?:[\w ]*?:<[^>]*>[^:\n]*|[^:<]*)`;
 // Client libraries: "… error: 550 …", Symfony's `got code "552", with message "552 …"`, .NET's "The
 // server response was: 550 …", Java's "…Exception: 550 …".
-const WORDS = String.raw`said|returned|reason|to me|response|(?:response|reply|returned) was|error|exception`;
+const WORDS = 'said|returned|reason|to me|response|(?:response|reply|returned) was|error|exception';
 const INTRODUCERS = String.raw`(?:${WORDS}|\]|${EXIM_AFTER_COMMAND}):`;
 const EMBEDDED_AFTER_SAID = new RegExp(
   String.raw`(?:(?:${INTRODUCERS}|with message)\s*['"]?|<<<\s*)([245]\d\d)[ -]`,
