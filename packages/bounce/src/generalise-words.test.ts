@@ -664,12 +664,13 @@ test("a sender that does not match the login, Exim's callback and callout texts 
   ]);
 });
 
-test('a loop detected is 21, a greeting never received 24, a too long line 23, a forbidden file extension 53, a delay warning 70', () => {
+test('a loop detected is 21, a greeting never received 24, a too long line 40 (a format error, not a size), a forbidden file extension 53, a delay warning 70', () => {
   check([
     ['550 Loop detected', 21],
     ['554 5.4.6 Mail loop detected', 21],
     ['Mail Error: Greeting never received', 24],
-    ['552 message line is too long', 23],
+    ['552 message line is too long', 40],
+    ['550 5.6.0 Body line too long (see RFC2822 section 3.5)', 40],
     ['500 Line too long', 40],
     ['554 5.7.1 Matched map: FORBIDDEN_FILE_EXTENSION', 53],
     [
@@ -739,5 +740,31 @@ test("a loop back to myself is 21 even under 5.1.1; a log's status=deferred is 7
     ['Service not available, closing transmission channel', 70],
     ['Report: MailScanner: No programs allowed (x.exe)', 53],
     ['550 The mail may contain inappropriate words or content.', 52],
+  ]);
+});
+
+test('"Sender Refused" is 25 and "Message Size Exceeded" 23', () => {
+  check([
+    ['550 Sender Refused', 25],
+    ['552 Message Size Exceeded', 23],
+    ['552 5.3.4 Size exceeded', 23],
+  ]);
+});
+
+test('sender codes x.1.7, x.1.8 and x.7.27 are 25 whatever the text; an unauthorized sender address is 25; an invalid EHLO 50', () => {
+  check([
+    ['550 5.1.7 Malformed address', 25],
+    ['501 5.7.27 Domain in MAIL FROM has null MX record', 25],
+    ['553 5.1.8 Domain of sender address does not resolve', 25],
+    ['553 5.7.0 Unauthorized use of sender address', 25],
+    ['501 5.5.4 You are not allowed to send from this address.', 25],
+    ['550 5.5.0 Invalid EHLO domain.', 50],
+  ]);
+});
+
+test('a 4.2.x deferral that names the connection, not the mailbox, is 70', () => {
+  check([
+    ['421 4.2.1 Connection deferred', 70],
+    ['450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages', 20],
   ]);
 });
