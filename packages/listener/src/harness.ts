@@ -102,18 +102,25 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number, localAddress?: string): Promise<RawClient> {
+  /** `allowHalfOpen`: the client's side stays open after the server's FIN (until end() or destroy()). */
+  static connect(port: number, localAddress?: string, opts: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) }, () =>
-        resolve(new RawClient(s)),
+      const s = connect(
+        {
+          host: '127.0.0.1',
+          port,
+          ...(localAddress ? { localAddress } : {}),
+          allowHalfOpen: opts.allowHalfOpen ?? false,
+        },
+        () => resolve(new RawClient(s)),
       );
       s.once('error', reject);
     });
   }
 
   /** Connects and reads the greeting. */
-  static async open(port: number, localAddress?: string): Promise<RawClient> {
-    const c = await RawClient.connect(port, localAddress);
+  static async open(port: number, localAddress?: string, opts: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
+    const c = await RawClient.connect(port, localAddress, opts);
     await c.reply();
     return c;
   }

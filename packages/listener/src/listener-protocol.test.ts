@@ -196,3 +196,17 @@ test('a client that keeps sending bad commands is dropped with 421 after 20 erro
   await c.closed;
   assert.equal(c.unread, '', 'nothing after the 421');
 });
+
+test('closes the connection right after 221 to QUIT, without waiting for the client to close', T, async (t) => {
+  const h = await startListener();
+  t.after(() => h.close());
+  const c = await RawClient.open(h.port, undefined, { allowHalfOpen: true });
+  t.after(() => c.destroy());
+  assert.match(await c.cmd('EHLO client.test'), /^250 /m);
+  assert.equal(await c.cmd('QUIT'), '221 2.0.0 Bye\r\n');
+  // The client keeps its side open (half-open): the session is gone all the same, well before the
+  // linger a FIN-and-wait close would give it.
+  const until = Date.now() + 2_000;
+  while (h.listener.stats().connectionsOpen > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(h.listener.stats().connectionsOpen, 0);
+});

@@ -266,7 +266,7 @@ export class Session implements CommandSession {
 
   quit(): void {
     this.reply(REPLIES.bye);
-    this.close();
+    this.close({ quit: true });
   }
 
   drop(r: ReplyData): void {
@@ -666,13 +666,24 @@ export class Session implements CommandSession {
     else this.socket.resume();
   }
 
-  private close(): void {
+  /**
+   * Ends the session. After QUIT on plain TCP, once the 221 is with the kernel, the socket is
+   * closed at once (RFC 5321 §4.1.1.10: reply 221, then close; Postfix's smtpd does the same): the
+   * client has nothing more to say, and waiting for its close costs a shutdown(2), a wake-up and a
+   * read per connection (with a client that resets, an errno exception with its stack too). Other
+   * ends (421, errors) and TLS (its close_notify) send our FIN and let the client close first.
+   */
+  private close(how: { quit?: boolean } = {}): void {
     if (this.current === 'closed') return;
     this.flush();
     this.enter('closed');
     this.host.clock.clearTimer(this.idleTimer);
     this.host.clock.clearTimer(this.greetTimer);
     const socket = this.socket;
+    if (how.quit && this.tls === undefined && socket.writableLength === 0) {
+      socket.destroy();
+      return;
+    }
     socket.end();
     const linger = this.host.clock.setTimer(LINGER_MS, () => socket.destroy());
     void this.closed.then(() => this.host.clock.clearTimer(linger));
