@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmtpReply } from '@petrel/core';
+import { SmtpReply, silentLogger } from '@petrel/core';
+import { EventFile } from './event-file.js';
+import type { EventRecord } from './records.js';
 import { fixture, type Fixture } from './test-support.js';
 
 function reject(f: Fixture, n: number, tag = 'C'): void {
@@ -99,4 +102,22 @@ test('a write error on the open file (disk full) is logged once per burst and th
   );
   assert.equal(f.opLog.filter((l) => l.level === ERROR).length, 1);
   assert.equal(f.opLog.filter((l) => l.level === WARN).length, 1, 'one "resumed" notice ends the burst');
+});
+
+test('every line starts with its time and leaves out undefined fields, whatever order the record was built in', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-event-file-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = new EventFile(join(dir, 'events.jsonl'), silentLogger());
+  await file.open();
+  const time = '2026-01-02T03:04:05.678Z';
+  file.write({ time, type: 'reception', message_id: 'a', sender: undefined, size: 1 });
+  file.write({ type: 'reception', message_id: 'b', sender: undefined, size: 2, time } as EventRecord);
+  file.write({ time } as EventRecord);
+  await file.close();
+  assert.deepEqual(readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n'), [
+    `{"time":"${time}","type":"reception","message_id":"a","size":1}`,
+    `{"time":"${time}","type":"reception","message_id":"b","size":2}`,
+    `{"time":"${time}"}`,
+    '',
+  ]);
 });

@@ -119,7 +119,11 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Builds a record in the documented field order, leaving out undefined fields. */
 function record(fields: Mutable<EventRecord>): EventRecord {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
+  // for…in rather than Object.entries: no [key, value] array per field (a record per recipient and event).
+  for (const k in fields) {
+    const v = fields[k as keyof EventRecord];
+    if (v !== undefined) out[k] = v;
+  }
   return out as unknown as EventRecord;
 }
 
