@@ -56,10 +56,11 @@ function diagnosticPart(lines: string[]): { lines: string[]; status?: string } {
   // another field ("Status: …", RFC 3464 §2.3), nor a MIME boundary, nor a new reply after a
   // complete one continues the field.
   const first = stripDiagnosticType(out[0]!.trim());
+  const startsWithReply = /^[245]\d\d[ -]/.test(first);
   let inReply = /^[245]\d\d-/.test(first);
-  const afterReply = (l: string) => !inReply && /^[245]\d\d[ -]/.test(first) && /^[245]\d\d[ -]/.test(l);
   for (const l of lines.slice(i + 1)) {
-    if (l.trim() === '' || /^[A-Za-z][\w-]*:\s/.test(l) || l.startsWith('--') || afterReply(l)) break;
+    const newReply = startsWithReply && !inReply && /^[245]\d\d[ -]/.test(l);
+    if (l.trim() === '' || /^[A-Za-z][\w-]*:\s/.test(l) || l.startsWith('--') || newReply) break;
     out.push(l);
     if (/^\s*[245]\d\d(?: |$)/.test(l) || (inReply && /\s[245]\d\d \S/.test(l))) inReply = false;
   }
