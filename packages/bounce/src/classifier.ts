@@ -7,10 +7,26 @@
  *      config/bounce-rules.toml: meaning of the text, then enhanced status codes, then basic codes),
  *   5. 1 Undetermined.
  */
-import { formatReply, PetrelError, type BounceOptions, type ReplyData } from '@petrel/core';
+import { formatReply, PetrelError, Stage, type BounceOptions, type ReplyData } from '@petrel/core';
 import { ClassRegistry, UNDETERMINED, isBounceCategory, type BounceCategory, type BounceClass } from './classes.js';
-import { normalizeReply } from './reply-text.js';
+import { normalizeReply, type ReplyText } from './reply-text.js';
 import { DEFAULT_RULES_FILE, loadRuleFile, type Rule } from './rules.js';
+
+const INVALID_RECIPIENT = 10;
+const DNS_FAILURE = 21;
+const ADMIN_FAILURE = 25;
+
+/**
+ * A reply to MAIL FROM that a shipped rule reads as an unknown address or domain: the only address
+ * MAIL names is the sender's (RFC 5321 §3.3), so the address that "does not exist" is ours, 25 Admin
+ * Failure (docs/bounces.md: the sender address is refused), never a recipient that must be suppressed.
+ * Only a bounce text that names the command says so (Postfix "in reply to MAIL FROM command", Exim
+ * "after MAIL FROM:", qmail "but sender was rejected"); override lines are the operator's and stand.
+ */
+function senderStage(r: ReplyText, classCode: number): boolean {
+  if (r.stage !== 'mail') return false;
+  return classCode === INVALID_RECIPIENT || (classCode === DNS_FAILURE && (r.code ?? 0) >= 500);
+}
 
 /** The answer of classify(). */
 export interface Classification {
@@ -117,18 +133,22 @@ export class Classifier {
   /**
    * Classifies a reply, given as a value or as text: "550 5.1.1 …", a multi-line reply, a DSN
    * Diagnostic-Code or an MTA's bounce text (normalized first, reply-text.ts); `domain` is the
-   * recipient domain.
+   * recipient domain; `stage` the Momentum connection stage of the reply (Stage in @petrel/core),
+   * when the caller knows it: a reply during MAIL FROM refuses the sender (senderStage).
    */
-  classify(reply: ReplyData | string, domain = ''): Classification {
+  classify(reply: ReplyData | string, domain = '', stage?: number): Classification {
     if (!this.enabled) return this.result(UNDETERMINED, 'disabled');
-    const text = normalizeReply(typeof reply === 'string' ? reply : formatReply(reply)).text;
+    const n = normalizeReply(typeof reply === 'string' ? reply : formatReply(reply));
+    const r: ReplyText =
+      stage === Stage.DURING_MAIL_FROM || stage === Stage.AFTER_MAIL_FROM ? { ...n, stage: 'mail' } : n;
     const d = domain.toLowerCase();
-    const hit =
-      this.first(this.overrides, text, d, true) ??
-      this.first(this.overrides, text, d, false) ??
-      this.first(this.rules, text, d, true) ??
-      this.first(this.rules, text, d, false);
-    return hit ? this.result(hit.classCode, hit.id) : this.result(UNDETERMINED, 'none');
+    const override = this.first(this.overrides, r.text, d, true) ?? this.first(this.overrides, r.text, d, false);
+    if (override) return this.result(override.classCode, override.id);
+    const hit = this.first(this.rules, r.text, d, true) ?? this.first(this.rules, r.text, d, false);
+    if (!hit) return this.result(UNDETERMINED, 'none');
+    return senderStage(r, hit.classCode)
+      ? this.result(ADMIN_FAILURE, `${hit.id}+mail-from`)
+      : this.result(hit.classCode, hit.id);
   }
 
   private first(rules: readonly Rule[], text: string, domain: string, scoped: boolean): Rule | undefined {

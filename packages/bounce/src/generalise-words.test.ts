@@ -3,6 +3,7 @@
 // exact words fails here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Stage } from '@petrel/core';
 import { Classifier } from './classifier.js';
 
 const c = Classifier.load();
@@ -767,4 +768,144 @@ test('a 4.2.x deferral that names the connection, not the mailbox, is 70', () =>
     ['421 4.2.1 Connection deferred', 70],
     ['450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages', 20],
   ]);
+});
+
+test('an address or domain "unknown" in reply to MAIL FROM is the sender refused (25), not an invalid recipient', () => {
+  check([
+    [
+      '<j@example.org>: host mx.example.org[192.0.2.1] said: 553 5.1.0 <s@example.com>: does not exist (in reply to MAIL FROM command)',
+      25,
+    ],
+    ['SMTP error from remote mail server after MAIL FROM:<s@example.com> SIZE=2048: 550 Unknown user', 25],
+    ['SMTP error from remote mail server after MAIL FROM:<s@example.com>: 550 Host not found', 25],
+    ['Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 550 no such user', 25],
+    // the same replies to RCPT TO keep their meaning, and so does a 4xx DNS failure at MAIL FROM
+    ['SMTP error from remote mail server after RCPT TO:<j@example.org>: 550 Unknown user', 10],
+    [
+      '<j@example.org>: host mx.example.org[192.0.2.1] said: 553 5.1.0 <j@example.org>: does not exist (in reply to RCPT TO command)',
+      10,
+    ],
+    ['SMTP error from remote mail server after MAIL FROM:<s@example.com>: 451 4.4.3 Temporary DNS failure', 21],
+  ]);
+});
+
+test('no greeting, no banner, no response to a command: 24 Timeout, with or without a 4xx code', () => {
+  check([
+    ['451 4.4.2 [internal] no banner', 24],
+    ['451 4.4.2 [internal] no DATA response', 24],
+    ['smtp; 451 4.4.2 No greeting', 24],
+    ['421 4.4.0 Server did not respond', 24],
+    ['no response to DATA command', 24],
+    ['no response from mx.example.org after RCPT TO', 24],
+    ['The message could not be delivered within the allowed time', 24],
+  ]);
+});
+
+test('a 4xx naming a failed DNS resolution is 21', () => {
+  check([
+    ['451 4.4.0 DNS resolution failed', 21],
+    ['451 DNS resolution error for example.org', 21],
+  ]);
+});
+
+test('the failure words of other languages make an unexplained 5xx 40, as the English ones do; attachments in other languages are 53', () => {
+  check([
+    ['550 Nachricht nicht zustellbar', 40],
+    ['554 Erreur lors de la remise du message', 40],
+    ['550 No se pudo entregar el mensaje', 40],
+    ['550 Messaggio non recapitabile', 40],
+    ['550 Bericht onbestelbaar', 40],
+    ['550 Wiadomość niedostarczona: błąd serwera', 40],
+    ['550 5.7.1 Anhang nicht erlaubt', 53],
+    ['552 5.7.0 Pièce jointe interdite', 53],
+    ['550 5.7.1 Tipo de adjunto no permitido', 53],
+    ['550 5.7.1 Allegato non consentito', 53],
+    ['550 5.7.1 Bijlage geweigerd', 53],
+    // a refusal with no failure word stays a block
+    ['550 Nachricht abgelehnt', 50],
+  ]);
+});
+
+test('a refused file name, extension or MIME type, and a malicious payload, are 53', () => {
+  check([
+    ['554 5.7.1 Rejected: forbidden file name', 53],
+    ['554 5.6.0 Message contains disallowed MIME type', 53],
+    ['550 5.7.1 MIME type application/x-msdownload not allowed', 53],
+    ['550 5.7.1 Malicious payload detected', 53],
+  ]);
+});
+
+test('a sender address or return path that is suspended, rejected, invalid or not allowed, an empty return path, a MAIL FROM domain that does not exist: 25; a DMARC reason keeps 50', () => {
+  check([
+    ['550 5.7.1 Your sender address has been suspended', 25],
+    ['550 Sender domain is not allowed', 25],
+    ['553 5.7.1 From address not permitted', 25],
+    ['550 5.7.1 Envelope sender not valid', 25],
+    ['550 5.7.1 We do not accept mail from <> (empty return path)', 25],
+    ['550 Your sender address was rejected', 25],
+    ['550 5.7.1 Return path rejected', 25],
+    ['553 Invalid return path', 25],
+    ['550 5.7.1 Your MAIL FROM domain does not exist', 25],
+    ['550 Sender address is not allowed (DMARC)', 50],
+    ['550 5.7.1 Sender not allowed', 50],
+  ]);
+});
+
+test('relaying refused in Italian, Russian and Chinese is 54', () => {
+  check([
+    ['550 5.7.1 Inoltro non consentito', 54],
+    ['550 5.7.1 Ретрансляция запрещена', 54],
+    ['550 拒绝中继', 54],
+  ]);
+});
+
+test('dial-up, DSL, residential or dynamic address space named in any order is 51', () => {
+  check([
+    ['550 5.7.1 Connections from dialup or DSL addresses are not accepted', 51],
+    ['550 5.7.1 Your IP is in a generic or dynamic range', 51],
+    ['554 Residential address space is not allowed to send mail directly', 51],
+    ["550 5.7.1 Dynamic IP pool, use your provider's relay", 51],
+  ]);
+});
+
+test('a domain that "couldn\'t be found" is 21, unless a null MX says it takes no mail (10)', () => {
+  check([
+    [
+      "Address not found\nYour message wasn't delivered to example.invalid because the domain example.invalid couldn't be found.",
+      21,
+    ],
+    [
+      "Your message wasn't delivered to j@example.org because the domain example.org couldn't be found. The domain example.org doesn't receive email according to the administrator: returned Null MX",
+      10,
+    ],
+  ]);
+});
+
+test('an auto-reply that names annual or sick leave, or says it will answer on return, is 60', () => {
+  check([
+    ["I'm on annual leave until Monday and will reply when I return.", 60],
+    ['I am on sick leave this week.', 60],
+    ['I will respond to your message when I return on 3 March.', 60],
+  ]);
+});
+
+test('a URL in the message named as listed is 52, with or without an article', () => {
+  check([
+    ['550 5.7.1 Message rejected: URL in message is listed on a blocklist', 52],
+    ['554 URLs contained in the message are blacklisted', 52],
+  ]);
+});
+
+test('a caller that knows the reply answered MAIL FROM (Momentum stage 2 or 3) gets the same reading', () => {
+  const reply = '550 5.1.1 <s@example.com>: no such user';
+  assert.equal(c.classify(reply, 'example.org').code, 10);
+  assert.equal(c.classify(reply, 'example.org', Stage.DURING_MAIL_FROM).code, 25);
+  assert.equal(c.classify(reply, 'example.org', Stage.DURING_MAIL_FROM).rule, 'unknown-recipient+mail-from');
+  assert.equal(c.classify(reply, 'example.org', Stage.AFTER_RCPT_TO).code, 10);
+  // a block at MAIL FROM stays a block: only the unknown-address readings name the sender
+  assert.equal(
+    c.classify('550 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org', '', Stage.DURING_MAIL_FROM)
+      .code,
+    51,
+  );
 });

@@ -30,7 +30,7 @@ export {
   type Tally,
 } from './corpus.js';
 export { REPORT_END, REPORT_START, renderCorpusReport, replaceReport, sourceKey } from './corpus-report.js';
-export { MAX_REPLY_TEXT, normalizeReply, type ReplyText } from './reply-text.js';
+export { MAX_REPLY_TEXT, normalizeReply, type ReplyStage, type ReplyText } from './reply-text.js';
 export {
   DEFAULT_RULES_FILE,
   REPLY_KINDS,

@@ -210,3 +210,27 @@ test("client libraries' wrappers are cut: 'error: 550', Symfony's 'with message'
     ['The error that the other server returned was:\n550 Unrouteable address', '550 Unrouteable address'],
   ]);
 });
+
+test('the command a bounce text names as the one the reply answered is kept as its stage', () => {
+  const stage = (s: string) => normalizeReply(s).stage;
+  assert.equal(
+    stage(
+      'host mx.example.org[192.0.2.1] said: 553 5.1.0 <a@example.com>: does not exist (in reply to MAIL FROM command)',
+    ),
+    'mail',
+  );
+  assert.equal(
+    stage('host mx.example.org[192.0.2.1] said: 550 5.1.1 unknown (in reply to RCPT\n    TO command)'),
+    'rcpt',
+  );
+  assert.equal(stage('host mx.example.org[192.0.2.1] said: 554 5.7.1 spam (in reply to end of DATA command)'), 'data');
+  assert.equal(
+    stage('SMTP error from remote mail server after MAIL FROM:<a@example.com> SIZE=2048: 553 no such domain'),
+    'mail',
+  );
+  assert.equal(stage('SMTP error from remote mail server after RCPT TO:<b@example.org>: 550 unknown'), 'rcpt');
+  assert.equal(stage('SMTP error from remote mailer after EHLO mx.example.com: 550 go away'), 'helo');
+  assert.equal(stage('Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 sorry'), 'mail');
+  assert.equal(stage('Connected to 192.0.2.1 but my name was rejected.\nRemote host said: 550 bad helo'), 'helo');
+  assert.equal(stage('550 5.1.1 <b@example.org>: Recipient address rejected: User unknown'), undefined);
+});

@@ -15,6 +15,38 @@ export interface ReplyText {
   readonly code?: number;
   /** Enhanced status code (RFC 3463), when one was found. */
   readonly enhanced?: string;
+  /** The command the reply answered, when a bounce text names it (see replyStage). */
+  readonly stage?: ReplyStage;
+}
+
+/** The SMTP command a remote reply answered (RFC 5321 §3.3: MAIL names only the sender). */
+export type ReplyStage = 'helo' | 'mail' | 'rcpt' | 'data';
+
+const STAGE_NAMES: readonly (readonly [RegExp, ReplyStage])[] = [
+  [/^(?:HELO|EHLO|LHLO)/i, 'helo'],
+  [/^MAIL/i, 'mail'],
+  [/^RCPT/i, 'rcpt'],
+  [/^(?:end of )?DATA|^BDAT/i, 'data'],
+];
+// Where MTAs name the command in a bounce: Postfix "(in reply to MAIL FROM command)", Exim "SMTP
+// error from remote mail server after MAIL FROM:<a@b>:", qmail-remote "Connected to … but sender
+// was rejected." / "… but my name was rejected.".
+const STAGE_TEXT = new RegExp(
+  [
+    String.raw`\(in reply to ((?:end of )?[A-Z]+(?: FROM| TO)?) command\)`,
+    String.raw`remote (?:mail server|mailer|host) after ((?:end of )?[A-Z]+(?: FROM| TO)?)\b`,
+    String.raw`\bbut (sender|my name) was rejected\b`,
+  ].join('|'),
+  'i',
+);
+
+/** The command a bounce text says the reply answered, if it says so. */
+function replyStage(text: string): ReplyStage | undefined {
+  const m = STAGE_TEXT.exec(text);
+  if (!m) return undefined;
+  if (m[3]) return m[3].toLowerCase() === 'sender' ? 'mail' : 'helo';
+  const name = (m[1] ?? m[2])!;
+  return STAGE_NAMES.find(([re]) => re.test(name))?.[1];
 }
 
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
@@ -184,9 +216,11 @@ export function normalizeReply(raw: string): ReplyText {
   const text = [code === undefined ? undefined : String(code), enhanced, s.trim().slice(0, MAX_REPLY_TEXT)]
     .filter((x) => x !== undefined && x !== '')
     .join(' ');
+  const stage = replyStage(bounded.replace(/\s+/g, ' '));
   return {
     text,
     ...(code === undefined ? {} : { code }),
     ...(enhanced === undefined ? {} : { enhanced }),
+    ...(stage === undefined ? {} : { stage }),
   };
 }

@@ -80,7 +80,7 @@ export class EventLog implements Service {
     this.flushIntervalMs = flushIntervalMs ?? 1000;
     this.file = new EventFile(this.path, ctx.logger, fileOptions);
     const c = classifier ?? Classifier.fromConfig(ctx.config.bounce);
-    this.classify = (reply, domain) => c.classify(reply, domain);
+    this.classify = (reply, domain, stage) => c.classify(reply, domain, stage);
     const el = ctx.config.eventlog;
     if (el.mainlog) this.mainlog = new LineFile(join(dir, MAINLOG_FILE), ctx.logger);
     if (el.bouncelog) this.bouncelog = new LineFile(join(dir, BOUNCELOG_FILE), ctx.logger);
@@ -195,7 +195,7 @@ export class EventLog implements Service {
           bindingGroup: j.bindingGroup,
           binding: j.binding,
           stage: o.stage,
-          bounceClass: this.classify(o.reply, j.domain).code,
+          bounceClass: this.classify(o.reply, j.domain, o.stage).code,
           size: j.size,
           remoteIp: a.remote?.ip ?? '',
           response: formatReply(o.reply),

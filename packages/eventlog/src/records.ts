@@ -29,8 +29,12 @@ export type EventType =
   | 'unparsed_report'
   | 'shaping';
 
-/** Classifies a reply for a recipient domain (a @petrel/bounce Classifier's classify). */
-export type ClassifyFn = (reply: ReplyData, domain: string) => { readonly code: number; readonly name: string };
+/** Classifies a reply for a recipient domain, at a connection stage when known (@petrel/bounce's classify). */
+export type ClassifyFn = (
+  reply: ReplyData,
+  domain: string,
+  stage?: number,
+) => { readonly code: number; readonly name: string };
 
 /** One line of events.jsonl. Field names are the file format: change them only with docs/logs.md. */
 export interface EventRecord {
@@ -139,9 +143,10 @@ function classFields(
   r: ReplyData,
   domain: string,
   classify: ClassifyFn | undefined,
+  stage?: number,
 ): Pick<EventRecord, 'bounce_class' | 'bounce_class_name'> {
   if (!classify) return {};
-  const c = classify(r, domain);
+  const c = classify(r, domain, stage);
   return { bounce_class: c.code, bounce_class_name: c.name };
 }
 
@@ -204,7 +209,7 @@ export function attemptRecords(a: DeliveryAttempt, classify?: ClassifyFn): Event
       remote_host: a.remote?.host,
       remote_ip: a.remote?.ip,
       ...replyFields(o.reply),
-      ...(o.status === 'delivered' ? {} : classFields(o.reply, job.domain, classify)),
+      ...(o.status === 'delivered' ? {} : classFields(o.reply, job.domain, classify, o.stage)),
       stage: o.stage,
       attempt: job.attempts + 1,
       queue_time_ms: a.finishedAt - job.receivedAt,

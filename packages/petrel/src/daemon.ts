@@ -144,7 +144,7 @@ export async function startDaemon(
         const local = spool.openSuppressionStore();
         return cluster ? cluster.suppressions.share(local) : local;
       },
-      classify: (r, d) => classifier.classify(r, d),
+      classify: (r, d, s) => classifier.classify(r, d, s),
     }),
     new InboundReportService(ctx('inbound'), { classify: (r, d) => classifier.classify(r, d) }),
     // After the spool (its cursors are spool records), before anything that makes event records.

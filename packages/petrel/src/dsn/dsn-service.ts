@@ -248,7 +248,7 @@ export class DsnService implements Service {
       action: action === 'delayed' || action === 'relayed' ? action : 'failed',
       ...(remote ? { remote } : {}),
       recipients: covered.map((c) => {
-        const k = this.classifier.classify(c.reply, job.domain);
+        const k = this.classifier.classify(c.reply, job.domain, c.stage);
         return {
           index: c.index,
           address: c.address,

@@ -57,7 +57,11 @@ export interface SuppressionServiceOptions {
   /** Opens the store at start (after the spool holds its lock). */
   readonly open: () => SuppressionStore & { close?(): void };
   /** The daemon's classifier, for the class of a permanent failure. */
-  readonly classify: (reply: DeliveryAttempt['outcomes'][number]['reply'], domain: string) => { readonly code: number };
+  readonly classify: (
+    reply: DeliveryAttempt['outcomes'][number]['reply'],
+    domain: string,
+    stage?: number,
+  ) => { readonly code: number };
 }
 
 export class SuppressionService implements Service {
@@ -125,7 +129,7 @@ export class SuppressionService implements Service {
     const now = this.ctx.clock.now();
     for (const o of a.outcomes) {
       if (o.status !== 'permanent') continue;
-      const c = this.opts.classify(o.reply, a.job.domain);
+      const c = this.opts.classify(o.reply, a.job.domain, o.stage);
       if (!HARD_CLASSES.has(c.code)) continue;
       entries.push({
         address: o.address.toLowerCase(),

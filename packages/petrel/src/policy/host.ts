@@ -121,8 +121,8 @@ export class PolicyHost {
   /** The classifier with modules' classify applied after the rules (Momentum: after smtp_error_classify's rules). */
   classifier(base: Classifier): Classifier {
     const wrapped = Object.create(base) as Classifier;
-    wrapped.classify = (reply, domain = '') => {
-      const c = base.classify(reply, domain);
+    wrapped.classify = (reply, domain = '', stage) => {
+      const c = base.classify(reply, domain, stage);
       const set = this.current.set;
       if (!set.has('classify')) return c;
       const view =
