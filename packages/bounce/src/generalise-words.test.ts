@@ -909,3 +909,12 @@ test('a caller that knows the reply answered MAIL FROM (Momentum stage 2 or 3) g
     51,
   );
 });
+
+test('a HELO name that does not resolve is an authentication refusal (50), not a DNS failure of the recipient domain', () => {
+  check([
+    ['550 5.7.1 HELO name does not resolve', 50],
+    ["550 Your EHLO hostname doesn't resolve", 50],
+    ['550 5.7.1 HELO host has no A record', 50],
+    ['550 5.1.2 Host not found', 10],
+  ]);
+});
