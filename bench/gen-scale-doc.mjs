@@ -369,7 +369,7 @@ ${row(`cold, the first ${n} messages: Petrel's other threads (V8: JIT compilatio
 ### Where the CPU goes: 1 KB relay, new connection per message
 
 \`node bench/relay-cpu.mjs ${e.argv}\` (${environment(e)}; load average ${e.load.map((x) => x.toFixed(2)).join(' / ')} at the start,
-${e.loadEnd ? e.loadEnd.map((x) => x.toFixed(2)).join(' / ') : '?'} at the end): per run, smtp-source → smtp-sink direct, then smtp-source → Petrel →
+${e.loadEnd ? e.loadEnd.map((x) => x.toFixed(2)).join(' / ') : '?'} at the end): per run, smtp-source → smtp-sink direct${runs[0]?.direct.messages ? ` (${runs[0].direct.messages.toLocaleString('en')} messages, a window about as long as the relay's)` : ''}, then smtp-source → Petrel →
 smtp-sink (${runs[0]?.messages.toLocaleString('en')} × 1 KB, ${runs[0]?.sessions} sessions, after ${relayCpuWarmup.toLocaleString('en')} warm-up messages on each path${relayCpuWarmup < WARM_MESSAGES ? ': Petrel still compiling its hot code, its helper threads busy with it' : ': a warm Petrel; the relay\'s warm-up, from a cold start, is in the "cold" rows'}), CPU (user + system) per message of each process from
 /proc and the shell's \`times\`; min / **median** / max of ${runs.length} runs.
 

@@ -10,6 +10,8 @@
 // function and by package (sampling inflates syscall-heavy frames: read it as a map, not a budget).
 //
 // usage: node bench/relay-cpu.mjs [--messages 10000] [--sessions 20] [--runs 3] [--profile]
+//          [--direct-messages (default 3 × --messages: the direct path is ~3× faster, so its window
+//            is about as long as the relay's, and one stall of the shared machine weighs as much in both)]
 //          [--warmup 10000 (unmeasured messages first, both paths)]
 //          [--profile-dir DIR (keep the .cpuprofile files there)]
 //          [--node-flags "flag=v …" (each given to Petrel's node as --flag=v, every run)]
@@ -26,6 +28,7 @@ import { startPetrel } from './lib/petrel.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const N = Number(args.messages ?? 10_000);
+const DIRECT_N = Number(args['direct-messages'] ?? 3 * N);
 const S = Number(args.sessions ?? 20);
 const RUNS = Number(args.runs ?? 3);
 const OUT = args.out ?? join(ROOT, 'bench/results/relay-cpu.jsonl');
@@ -92,14 +95,15 @@ async function direct() {
     await loadAll(port, sink, WARMUP, 'direct warm-up');
     const s0 = stat(`/proc/${sink.pid}/stat`);
     const t0 = performance.now();
-    const src = await loadAll(port, sink, N, 'direct');
+    const src = await loadAll(port, sink, DIRECT_N, 'direct');
     const wall = performance.now() - t0;
     const s1 = stat(`/proc/${sink.pid}/stat`);
     return {
-      rate: Math.round(N / (wall / 1000)),
+      rate: Math.round(DIRECT_N / (wall / 1000)),
+      messages: DIRECT_N,
       us: {
-        source: perMsg(src.user + src.sys, N),
-        sink: perMsg(s1.user + s1.sys - s0.user - s0.sys, N),
+        source: perMsg(src.user + src.sys, DIRECT_N),
+        sink: perMsg(s1.user + s1.sys - s0.user - s0.sys, DIRECT_N),
       },
       wallMs: Math.round(wall),
     };
