@@ -918,3 +918,17 @@ test('a HELO name that does not resolve is an authentication refusal (50), not a
     ['550 5.1.2 Host not found', 10],
   ]);
 });
+
+test('an unexplained 5xx that calls the message malformed, badly encoded, bodiless or not queued is 40 (a format failure), not a block', () => {
+  check([
+    ['554 Invalid message', 40],
+    ['550 Bad message', 40],
+    ['554 Malformed message', 40],
+    ['550 Invalid message format', 40],
+    ['550 Message has no body', 40],
+    ['554 Message encoding not supported', 40],
+    ['554 Message not queued', 40],
+    // a refusal without such words stays a block
+    ['550 Message refused', 50],
+  ]);
+});
