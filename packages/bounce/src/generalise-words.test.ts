@@ -932,3 +932,30 @@ test('an unexplained 5xx that calls the message malformed, badly encoded, bodile
     ['550 Message refused', 50],
   ]);
 });
+
+test('auto-replies in Nordic, Slavic, Turkish and East Asian languages, and "no longer works here", are 60', () => {
+  check([
+    ['Autosvar: Jeg er på ferie', 60],
+    ['Automatisk svar: Jag är på semester till måndag', 60],
+    ['Poza biurem: Odpowiedź automatyczna', 60],
+    ['Automatická odpověď: Jsem mimo kancelář', 60],
+    ['Автоответ: Я в отпуске до 15 числа', 60],
+    ['Otomatik yanıt: Ofis dışındayım', 60],
+    ['自动回复：我正在休假', 60],
+    ['自動返信: 不在にしております', 60],
+    ['자동 응답: 부재중입니다', 60],
+    ['Automatische Antwort: Ich bin im Urlaub', 60],
+    ['This is an automated response. I no longer work at this company.', 60],
+    ["I'm travelling with limited email access until Friday.", 60],
+  ]);
+});
+
+test('a challenge held until the sender verifies is 100; a delay warning that keeps trying is 70, not a failure', () => {
+  check([
+    ['Your message is being held until you verify your address. Please click the link below.', 100],
+    ['To ensure delivery, please complete the verification at the link below (anti-spam).', 100],
+    ['This is a delay notification. Delivery is being retried.', 70],
+    ['Warning: message still undelivered after 4 hours. Will keep trying until message is 5 days old', 70],
+    ['Message not delivered.', 40],
+  ]);
+});
