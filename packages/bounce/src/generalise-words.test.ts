@@ -959,3 +959,12 @@ test('a challenge held until the sender verifies is 100; a delay warning that ke
     ['Message not delivered.', 40],
   ]);
 });
+
+test("the recipient's provider, server or system refusing is no unknown recipient; a domain called incorrect is 21", () => {
+  check([
+    ["Your message wasn't delivered because the recipient's email provider rejected it.", 40],
+    ["550 Rejected by the recipient's mail server", 50],
+    ['The domain name in the email address is incorrect.', 21],
+    ['550 Recipient rejected', 10],
+  ]);
+});
