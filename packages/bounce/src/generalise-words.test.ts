@@ -968,3 +968,20 @@ test("the recipient's provider, server or system refusing is no unknown recipien
     ['550 Recipient rejected', 10],
   ]);
 });
+
+test('the sending IP or server named as a source of spam, compromised, or residential is 51; a listed domain in a link and junk are 52', () => {
+  check([
+    ['550 5.7.1 Your IP address has been flagged for sending spam', 51],
+    ['554 5.7.1 Rejected: your mail server is sending too much spam', 51],
+    ['550 5.7.1 The IP you are sending from is a known source of spam', 51],
+    ['550 High spam volume from your IP', 51],
+    ['550 5.7.1 Mail from this IP is not accepted due to poor sending history', 51],
+    ['550 5.7.1 Sending server is a compromised host (CBL)', 51],
+    ['554 5.7.1 Connections from your IP are blocked: botnet activity detected', 51],
+    ['554 5.7.1 This server does not accept mail from end-user IP addresses', 51],
+    ['554 5.7.1 Your IP is in a range used for residential broadband', 51],
+    ['550 5.7.1 Message contains a blacklisted domain in a link', 52],
+    ['554 5.7.1 Message classified as junk', 52],
+    ['554 5.7.1 Your message looks like spam and was rejected', 52],
+  ]);
+});
