@@ -985,3 +985,30 @@ test('the sending IP or server named as a source of spam, compromised, or reside
     ['554 5.7.1 Your message looks like spam and was rejected', 52],
   ]);
 });
+
+test('a Dutch mailbox that "zit vol" is 22', () => {
+  check([
+    ['550 Mailbox zit vol', 22],
+    ['552 Postvak is vol', 22],
+  ]);
+});
+
+test('a sender called invalid, unknown or refused in many languages is 25; a recipient unknown beside the word "sender" stays 10', () => {
+  check([
+    ['550 5.7.1 Absenderdomain existiert nicht', 25],
+    ['550 5.7.1 Dominio del remitente no existe', 25],
+    ['550 5.7.1 Domínio do remetente não existe', 25],
+    ['550 5.7.1 Неверный адрес отправителя', 25],
+    ['550 5.7.1 Отправитель отклонен', 25],
+    ['550 5.7.1 发件人地址无效', 25],
+    ['550 5.7.1 送信者アドレスが無効です', 25],
+    ['550 5.7.1 발신자 주소가 올바르지 않습니다', 25],
+    ['550 5.7.1 Nieprawidłowy adres nadawcy', 25],
+    ['550 5.7.1 Neplatná adresa odesílatele', 25],
+    ['550 5.7.1 Ongeldig afzenderadres', 25],
+    ['550 5.7.1 Sender address does not belong to the authenticated user', 25],
+    ['550 Bounce messages are not accepted', 25],
+    ['550 收件人不存在，请发件人检查地址', 10],
+    ['550 Benutzer unbekannt - bitte Absender prüfen', 10],
+  ]);
+});
