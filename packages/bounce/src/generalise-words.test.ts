@@ -1012,3 +1012,26 @@ test('a sender called invalid, unknown or refused in many languages is 25; a rec
     ['550 Benutzer unbekannt - bitte Absender prüfen', 10],
   ]);
 });
+
+test('relaying refused, an unknown domain, a virus and a size in more languages', () => {
+  check([
+    ['550 5.7.1 Vidarebefordran nekad', 54],
+    ['550 5.7.1 Relay ikke tilladt', 54],
+    ['550 5.7.1 Przekazywanie poczty zabronione', 54],
+    ['550 5.7.1 Relay není povolen', 54],
+    ['550 5.7.1 中继被拒绝', 54],
+    ['550 5.7.1 リレーは許可されていません', 54],
+    ['550 5.7.1 릴레이가 허용되지 않습니다', 54],
+    ['550 Domain existiert nicht', 21],
+    ["550 Le domaine n'existe pas", 21],
+    ['550 El dominio no existe', 21],
+    ['550 Il dominio non esiste', 21],
+    ['550 Домен не существует', 21],
+    ['550 域名不存在', 21],
+    ['550 5.7.1 Обнаружен вирус', 53],
+    ['550 5.7.1 发现病毒', 53],
+    ['552 Сообщение слишком велико', 23],
+    // a sender domain that does not exist stays the sender's
+    ['550 5.7.1 Absenderdomain existiert nicht', 25],
+  ]);
+});
