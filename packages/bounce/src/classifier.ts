@@ -20,11 +20,12 @@ const ADMIN_FAILURE = 25;
  * A reply to MAIL FROM that a shipped rule reads as an unknown address or domain: the only address
  * MAIL names is the sender's (RFC 5321 §3.3), so the address that "does not exist" is ours, 25 Admin
  * Failure (docs/bounces.md: the sender address is refused), never a recipient that must be suppressed.
- * Only a bounce text that names the command says so (Postfix "in reply to MAIL FROM command", Exim
- * "after MAIL FROM:", qmail "but sender was rejected"); override lines are the operator's and stand.
+ * The stage is the caller's (Momentum stage 2 or 3) or a bounce text's that names the command (Postfix
+ * "in reply to MAIL FROM command", Exim "after MAIL FROM:", qmail "but sender was rejected"); override
+ * lines are the operator's and stand.
  */
-function senderStage(r: ReplyText, classCode: number): boolean {
-  if (r.stage !== 'mail') return false;
+function refusesSender(atMailFrom: boolean, r: ReplyText, classCode: number): boolean {
+  if (!atMailFrom) return false;
   return classCode === INVALID_RECIPIENT || (classCode === DNS_FAILURE && (r.code ?? 0) >= 500);
 }
 
@@ -134,19 +135,18 @@ export class Classifier {
    * Classifies a reply, given as a value or as text: "550 5.1.1 …", a multi-line reply, a DSN
    * Diagnostic-Code or an MTA's bounce text (normalized first, reply-text.ts); `domain` is the
    * recipient domain; `stage` the Momentum connection stage of the reply (Stage in @petrel/core),
-   * when the caller knows it: a reply during MAIL FROM refuses the sender (senderStage).
+   * when the caller knows it: a reply during MAIL FROM refuses the sender (refusesSender).
    */
   classify(reply: ReplyData | string, domain = '', stage?: number): Classification {
     if (!this.enabled) return this.result(UNDETERMINED, 'disabled');
-    const n = normalizeReply(typeof reply === 'string' ? reply : formatReply(reply));
-    const r: ReplyText =
-      stage === Stage.DURING_MAIL_FROM || stage === Stage.AFTER_MAIL_FROM ? { ...n, stage: 'mail' } : n;
+    const r = normalizeReply(typeof reply === 'string' ? reply : formatReply(reply));
     const d = domain.toLowerCase();
     const override = this.first(this.overrides, r.text, d, true) ?? this.first(this.overrides, r.text, d, false);
     if (override) return this.result(override.classCode, override.id);
     const hit = this.first(this.rules, r.text, d, true) ?? this.first(this.rules, r.text, d, false);
     if (!hit) return this.result(UNDETERMINED, 'none');
-    return senderStage(r, hit.classCode)
+    const atMailFrom = stage === Stage.DURING_MAIL_FROM || stage === Stage.AFTER_MAIL_FROM || r.stage === 'mail';
+    return refusesSender(atMailFrom, r, hit.classCode)
       ? this.result(ADMIN_FAILURE, `${hit.id}+mail-from`)
       : this.result(hit.classCode, hit.id);
   }

@@ -225,6 +225,10 @@ test('the command a bounce text names as the one the reply answered is kept as i
   );
   assert.equal(stage('host mx.example.org[192.0.2.1] said: 554 5.7.1 spam (in reply to end of DATA command)'), 'data');
   assert.equal(
+    stage('host mx.example.org[192.0.2.1] said: 554 5.7.1 spam (in\n    reply to end of DATA command)'),
+    'data',
+  );
+  assert.equal(
     stage('SMTP error from remote mail server after MAIL FROM:<a@example.com> SIZE=2048: 553 no such domain'),
     'mail',
   );

@@ -22,31 +22,30 @@ export interface ReplyText {
 /** The SMTP command a remote reply answered (RFC 5321 §3.3: MAIL names only the sender). */
 export type ReplyStage = 'helo' | 'mail' | 'rcpt' | 'data';
 
-const STAGE_NAMES: readonly (readonly [RegExp, ReplyStage])[] = [
-  [/^(?:HELO|EHLO|LHLO)/i, 'helo'],
-  [/^MAIL/i, 'mail'],
-  [/^RCPT/i, 'rcpt'],
-  [/^(?:end of )?DATA|^BDAT/i, 'data'],
-];
 // Where MTAs name the command in a bounce: Postfix "(in reply to MAIL FROM command)", Exim "SMTP
 // error from remote mail server after MAIL FROM:<a@b>:", qmail-remote "Connected to … but sender
-// was rejected." / "… but my name was rejected.".
+// was rejected." / "… but my name was rejected.". `\s+` between the words: bounce texts fold lines.
 const STAGE_TEXT = new RegExp(
-  [
-    String.raw`\(in reply to ((?:end of )?[A-Z]+(?: FROM| TO)?) command\)`,
-    String.raw`remote (?:mail server|mailer|host) after ((?:end of )?[A-Z]+(?: FROM| TO)?)\b`,
-    String.raw`\bbut (sender|my name) was rejected\b`,
-  ].join('|'),
+  String.raw`(?:\(in\s+reply\s+to|remote\s+(?:mail\s+server|mailer|host)\s+after)\s+(?:end\s+of\s+)?` +
+    String.raw`(HELO|EHLO|LHLO|MAIL|RCPT|DATA|BDAT)\b|\bbut\s+(sender|my\s+name)\s+was\s+rejected\b`,
   'i',
 );
+const STAGE_OF: Readonly<Record<string, ReplyStage>> = {
+  helo: 'helo',
+  ehlo: 'helo',
+  lhlo: 'helo',
+  mail: 'mail',
+  rcpt: 'rcpt',
+  data: 'data',
+  bdat: 'data',
+};
 
 /** The command a bounce text says the reply answered, if it says so. */
 function replyStage(text: string): ReplyStage | undefined {
   const m = STAGE_TEXT.exec(text);
   if (!m) return undefined;
-  if (m[3]) return m[3].toLowerCase() === 'sender' ? 'mail' : 'helo';
-  const name = (m[1] ?? m[2])!;
-  return STAGE_NAMES.find(([re]) => re.test(name))?.[1];
+  if (m[2]) return m[2].toLowerCase() === 'sender' ? 'mail' : 'helo';
+  return STAGE_OF[m[1]!.toLowerCase()];
 }
 
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:'")\]]|$)/;
@@ -216,7 +215,7 @@ export function normalizeReply(raw: string): ReplyText {
   const text = [code === undefined ? undefined : String(code), enhanced, s.trim().slice(0, MAX_REPLY_TEXT)]
     .filter((x) => x !== undefined && x !== '')
     .join(' ');
-  const stage = replyStage(bounded.replace(/\s+/g, ' '));
+  const stage = replyStage(bounded);
   return {
     text,
     ...(code === undefined ? {} : { code }),
