@@ -353,7 +353,7 @@ function relayCpuSection() {
             : 'Both bounds are above the target: the gap is in how fully the cores are used (waits, scheduling), not in CPU per message.';
     return `Two ceilings bound the relay's rate at these costs (medians): the main thread, one core at most, allows
 1 s ÷ ${med(mainUs)} µs = **${main} msg/s**; the machine, whose ${e.cores} cores the three processes share, allows
-${e.cores} s ÷ ${med(relayAll)} µs = **${machineBound} msg/s**. Measured: ${med((r) => r.relay.rate)} msg/s. The 35 % target is ${target} msg/s
+${e.cores} s ÷ ${med(relayAll)} µs = **${machineBound} msg/s**. Measured: ${measured} msg/s. The 35 % target is ${target} msg/s
 here (35 % of the median direct rate): the main thread at most ${Math.round(1e6 / target)} µs per message (now ${med(mainUs)}) and Petrel,
 all threads, at most ${Math.round((e.cores * 1e6) / target) - peers} µs (now ${med(petrel)}; smtp-source and smtp-sink take ${peers} µs of the
 cores per relayed message), both at 100 % use. ${verdict}`;
