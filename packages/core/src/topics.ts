@@ -640,6 +640,13 @@ export interface Requests {
   'shaping.clear': { payload: { readonly id: string }; result: { readonly cleared: number } };
   /** Every event-log record of one message, oldest first (`petrel message trace`); the event log owns its files. */
   'eventlog.trace': { payload: { readonly messageId: string }; result: readonly EventLogRecord[] };
+  /**
+   * Are the DSNs that this message's failures (and relayed deliveries) so far called for durable in
+   * the spool? True once every one is stored (or none was due), false when one could not be. The
+   * spool records such an outcome only after this answers true, so a crash between the two never
+   * loses the notice: the recipient is tried again instead (RFC 5321 §6.1, at least once).
+   */
+  'bounce.settled': { payload: { readonly messageId: string }; result: boolean };
   /** Parse (and keep when unparsed) mail to a return-path domain; resolves once it is durable. */
   'inbound.receive': { payload: InboundReceive; result: { readonly id: string } };
   /**
@@ -732,6 +739,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'queue.rebind',
   'eventlog.trace',
   'inbound.receive',
+  'bounce.settled',
   'suppression.check',
   'suppression.add',
   'suppression.remove',

@@ -12,6 +12,7 @@ import {
   type DeliveryDeferred,
   type DeliveryFailed,
   type Logger,
+  type RecipientOutcome,
   type TimerHandle,
 } from '@petrel/core';
 import type { WriteBackend } from './write-backend.js';
@@ -48,10 +49,14 @@ export class OutcomeWriter {
     private readonly opts: OutcomeWriterOptions,
   ) {}
 
-  /** delivery.attempted: delivered/permanent finish the recipient; transient counts an attempt. */
-  attempted(a: DeliveryAttempt): void {
+  /**
+   * delivery.attempted: delivered/permanent finish the recipient; transient counts an attempt.
+   * `which` picks the outcomes written now (the spool holds those awaiting a DSN).
+   */
+  attempted(a: DeliveryAttempt, which?: (o: RecipientOutcome) => boolean): void {
     const messageId = a.job.messageId;
     for (const o of a.outcomes) {
+      if (which && !which(o)) continue;
       switch (o.status) {
         case 'delivered':
           this.push({ kind: 'finish', messageId, index: o.index, status: 'delivered', reply: o.reply });

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { ManualClock, isPetrelError, type MessageEnvelope, type ReplyData, type ServiceContext } from '@petrel/core';
 import { join } from 'node:path';
 import { SPOOL_DB_FILE } from './database.js';
+import type { Spool } from './spool.js';
 import { body, envelope, job, spoolFixture } from './spool-fixture.js';
 
 const OK: ReplyData = { code: 250, enhanced: '2.0.0', lines: ['ok'] };
@@ -160,4 +161,79 @@ test('a failed outcome write is kept and retried after a second, then the messag
   });
   assert.equal(spool.stats().outcomeBacklog, 0);
   assert.equal(spool.stats().messages, 0);
+});
+
+/** Lets the held requests be asked and the outcomes queued so far be written. */
+async function settle(spool: Spool): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await spool.flush();
+}
+
+/** A bounce.settled handler the test answers: each question waits for `answer`. */
+function bounceService(ctx: ServiceContext): { asked: string[]; answer: (stored: boolean) => void } {
+  const asked: string[] = [];
+  const waiting: ((stored: boolean) => void)[] = [];
+  ctx.bus.handle('bounce.settled', ({ messageId }) => {
+    asked.push(messageId);
+    return new Promise<boolean>((resolve) => waiting.push(resolve));
+  });
+  return {
+    asked,
+    answer: (stored) => {
+      for (const resolve of waiting.splice(0)) resolve(stored);
+    },
+  };
+}
+
+test('a failure is written only once its DSN is stored; the same attempt’s delivery at once', async (t) => {
+  const fx = spoolFixture(t);
+  const { spool, ctx } = await fx.open();
+  const dsn = bounceService(ctx);
+  const env = await storeOne(ctx, ['a@example.test', 'b@example.test']);
+  attempted(ctx, env, [
+    [0, 'delivered', OK],
+    [1, 'permanent', HARD],
+  ]);
+  await spool.flush();
+  assert.deepEqual(dsn.asked, [env.id]);
+  assert.equal(spool.stats().pendingRecipients, 1, 'the delivery is written, the failure waits for its DSN');
+  assert.deepEqual(await ctx.bus.request('spool.body', { id: env.id }), body(1), 'the message stays for its DSN');
+  dsn.answer(true);
+  await settle(spool);
+  assert.equal(spool.stats().messages, 0, 'DSN stored: the failure is written and the message deleted');
+});
+
+test('a failure whose DSN could not be stored stays pending and is tried again after a restart', async (t) => {
+  const fx = spoolFixture(t);
+  const first = await fx.open();
+  const dsn = bounceService(first.ctx);
+  const env = await storeOne(first.ctx, ['a@example.test']);
+  const expired: ReplyData = { code: 554, enhanced: '5.4.7', lines: ['message expired'] };
+  first.ctx.bus.publish('delivery.failed', { job: job(env, [0]), indexes: [0], reply: expired, reason: 'expiration' });
+  await settle(first.spool);
+  dsn.answer(false);
+  await first.spool.stop();
+  const second = await fx.open();
+  await second.spool.recover();
+  assert.deepEqual(
+    second.spooled.map((s) => [s.envelope.id, (s.pending ?? []).map((p) => p.index)]),
+    [[env.id, [0]]],
+  );
+});
+
+test('stop waits for failures held for their DSN, and writes them', async (t) => {
+  const fx = spoolFixture(t);
+  const first = await fx.open();
+  const dsn = bounceService(first.ctx);
+  const env = await storeOne(first.ctx, ['a@example.test']);
+  attempted(first.ctx, env, [[0, 'permanent', HARD]]);
+  await settle(first.spool);
+  let stopped = false;
+  const stopping = first.spool.stop().then(() => (stopped = true));
+  await settle(first.spool);
+  assert.equal(stopped, false, 'stop waits for the DSN');
+  dsn.answer(true);
+  await stopping;
+  const second = await fx.open();
+  assert.equal((await second.spool.recover()).messages, 0, 'the failure was written before the spool closed');
 });

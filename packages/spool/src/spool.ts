@@ -14,6 +14,7 @@ import {
   type Logger,
   type MessageEnvelope,
   type PetrelConfig,
+  type RecipientOutcome,
   type Service,
   type ServiceContext,
   type StoreRequest,
@@ -26,6 +27,7 @@ import { openShapingStore, type SpoolShapingStore } from './shaping-store.js';
 import { SqliteSuppressionStore } from './suppression-store.js';
 
 const MAX_RESERVE = 64 * 1024 * 1024;
+import { NoticeGate } from './notice-gate.js';
 import { OutcomeWriter } from './outcome-writer.js';
 import { replay, type RecoveryResult } from './recovery.js';
 import { toSpoolError } from './sqlite-errors.js';
@@ -90,6 +92,8 @@ export class Spool implements Service {
   private lock: SpoolLock | undefined;
   private writer: StoreWriter | undefined;
   private outcomes: OutcomeWriter | undefined;
+  /** Failures held until their DSN is stored (notice-gate.ts). */
+  private notices: NoticeGate | undefined;
   private freeSpace: FreeSpaceGuard;
   private readonly reserve: SpaceReserve;
   private recovery: Promise<RecoveryResult> | undefined;
@@ -180,6 +184,8 @@ export class Spool implements Service {
     });
     this.outcomes = outcomes;
     const { bus } = this.ctx;
+    const notices = new NoticeGate(bus, this.logger);
+    this.notices = notices;
     this.teardown.push(
       bus.handle('spool.store', (req) => this.store(req)),
       bus.handle('spool.body', (req) => this.body(req)),
@@ -188,12 +194,18 @@ export class Spool implements Service {
       ...recordHandlers(bus, db, backend, this.ctx.clock),
       bus.subscribe('delivery.attempted', (a) => {
         this.fresh.forget(a.job.messageId);
-        outcomes.attempted(a);
+        // Outcomes that may call for a DSN (a failure; a delivery to a hop without DSN, RFC 3461
+        // §5.2.2) are written once it is stored; transient ones at once.
+        const notice = (o: RecipientOutcome): boolean =>
+          o.status === 'permanent' || (o.status === 'delivered' && a.remoteDsn === false);
+        if (!a.outcomes.some(notice)) return outcomes.attempted(a);
+        outcomes.attempted(a, (o) => !notice(o));
+        notices.hold(a.job.messageId, () => outcomes.attempted(a, notice));
       }),
       bus.subscribe('delivery.deferred', (d) => outcomes.deferred(d)),
       bus.subscribe('delivery.failed', (f) => {
         this.fresh.forget(f.job.messageId);
-        outcomes.failed(f);
+        notices.hold(f.job.messageId, () => outcomes.failed(f));
       }),
       bus.subscribe('system.ready', () => {
         this.recover().catch((err: unknown) => this.logger.error({ err }, 'spool recovery failed'));
@@ -210,6 +222,8 @@ export class Spool implements Service {
    */
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
+    // Failures awaiting their DSN: the bounce service stores it through this spool, still running.
+    await this.notices?.settled();
     this.state = 'stopping';
     for (const off of this.teardown.splice(0)) off();
     await this.writer?.flush();

@@ -114,7 +114,7 @@ async function fixture(t: { after(fn: () => unknown): void }, toml = '') {
   };
 }
 
-test('a permanent failure of the last pending recipients yields one DSN from <> with the original headers, though the spool deletes the original in the next turn', async (t) => {
+test('a permanent failure of the last pending recipients yields one DSN from <> with the original headers; the spool then deletes the original', async (t) => {
   const f = await fixture(t);
   const env = await f.store();
   f.attempt(f.jobOf(env));
@@ -129,6 +129,7 @@ test('a permanent failure of the last pending recipients yields one DSN from <> 
     ],
     'NOTIFY=NEVER left out',
   );
+  await f.spool.flush();
   await assert.rejects(f.readBody(env.id), /not in the spool/, 'the original is gone: the body was read in time');
   const dsnMsg = f.spooled.find((s) => s.envelope.id === b.dsnId)!;
   assert.equal(dsnMsg.envelope.sender, '');
@@ -147,6 +148,60 @@ test('a permanent failure of the last pending recipients yields one DSN from <> 
   assert.doesNotMatch(text, /hard2@/);
   assert.match(text, /Content-Type: text\/rfc822-headers[\s\S]*Subject: original subject/, 'RET=HDRS: headers');
   assert.doesNotMatch(text, /secret body text/);
+});
+
+test('the failure is recorded only after its DSN is stored (bounce.settled): a crash between them cannot lose the notice', async (t) => {
+  const f = await fixture(t);
+  const env = await f.store();
+  const order: string[] = [];
+  f.bus.subscribe('bounce.generated', () => {
+    order.push('dsn stored');
+    // The spool has not recorded the failure yet: the original is still there.
+    void f.readBody(env.id).then(
+      () => order.push('original kept'),
+      () => order.push('original gone'),
+    );
+  });
+  f.attempt(f.jobOf(env));
+  const settled = await f.bus.request('bounce.settled', { messageId: env.id });
+  order.push(`settled ${settled}`);
+  await new Promise((r) => setImmediate(r));
+  await f.spool.flush();
+  await assert.rejects(f.readBody(env.id), /not in the spool/, 'recorded once the DSN was stored');
+  assert.deepEqual(order, ['dsn stored', 'original kept', 'settled true']);
+  const none = await f.store({ sender: '' });
+  assert.equal(await f.bus.request('bounce.settled', { messageId: none.id }), true, 'no DSN due: true at once');
+});
+
+test('bounce.settled answers false when the DSN could not be stored', async (t) => {
+  const config = parseConfig('hostname = "petrel.test"\n', '/nonexistent/petrel.toml');
+  const bus = new Bus();
+  const ctx = { config, bus, clock: new ManualClock(Date.UTC(2026, 0, 1)), logger: silentLogger() };
+  bus.handle('spool.body', () => BODY);
+  bus.handle('spool.store', () => Promise.reject(new Error('disk on fire')));
+  const dsn = new DsnService(ctx, Classifier.load());
+  await dsn.start();
+  t.after(() => dsn.stop());
+  const job: DeliveryJob = {
+    id: 'm1/default/example.test/0',
+    messageId: 'm1',
+    sender: 'alice@origin.test',
+    binding: 'default',
+    bindingGroup: 'default',
+    domain: 'example.test',
+    recipients: [{ address: 'x@example.test', domain: 'example.test', index: 0 }],
+    size: BODY.length,
+    receivedAt: ctx.clock.now(),
+    attempts: 0,
+    nextAttemptAt: 0,
+  };
+  bus.publish('delivery.failed', {
+    job,
+    indexes: [0],
+    reply: new SmtpReply(554, '[internal] exceeded max time without delivery', '5.4.7'),
+    reason: 'expiration',
+  });
+  assert.equal(await bus.request('bounce.settled', { messageId: 'm1' }), false);
 });
 
 test('RET=FULL returns the whole original; mailerdaemon from config is the From address', async (t) => {

@@ -72,6 +72,11 @@ export class DsnService implements Service {
   readonly name = 'dsn';
   private readonly undo: (() => void)[] = [];
   private readonly inflight = new Set<Promise<void>>();
+  /**
+   * Per message, whether the DSNs its reports started are stored (bounce.settled): the spool
+   * records a failure only after this says true, so a kill -9 between the two cannot lose a notice.
+   */
+  private readonly settling = new Map<string, Promise<boolean>>();
   private generated = 0;
   /**
    * Time of each pending recipient's last deferral (`messageId index`), while delay DSNs are on
@@ -88,6 +93,7 @@ export class DsnService implements Service {
   async start(): Promise<void> {
     const { bus } = this.ctx;
     this.undo.push(
+      bus.handle('bounce.settled', ({ messageId }) => this.settling.get(messageId) ?? true),
       bus.subscribe('delivery.attempted', (a) => {
         for (const o of a.outcomes)
           if (o.status !== 'transient') this.lastDeferral.delete(recipientKey(a.job.messageId, o.index));
@@ -175,10 +181,26 @@ export class DsnService implements Service {
     // on a later turn (setImmediate), and its spool.body handler answers synchronously.
     const body =
       include === 'none' ? Promise.resolve(undefined) : this.ctx.bus.request('spool.body', { id: job.messageId });
-    const p = this.send(job, covered, action, remote, lastAttemptAt, willRetryUntil, include, body, policy)
-      .catch((err: unknown) => this.ctx.logger.error({ err, messageId: job.messageId }, 'could not generate a DSN'))
-      .finally(() => this.inflight.delete(p));
+    const stored = this.send(job, covered, action, remote, lastAttemptAt, willRetryUntil, include, body, policy).then(
+      () => true,
+      (err: unknown) => {
+        this.ctx.logger.error({ err, messageId: job.messageId }, 'could not generate a DSN');
+        return false;
+      },
+    );
+    const p = stored.then(() => undefined).finally(() => this.inflight.delete(p));
     this.inflight.add(p);
+    this.settle(job.messageId, stored);
+  }
+
+  /** Joins a DSN's storing to what its message's earlier reports still wait for. */
+  private settle(messageId: string, stored: Promise<boolean>): void {
+    const before = this.settling.get(messageId);
+    const all = before === undefined ? stored : Promise.all([before, stored]).then(([a, b]) => a && b);
+    this.settling.set(messageId, all);
+    void all.then(() => {
+      if (this.settling.get(messageId) === all) this.settling.delete(messageId);
+    });
   }
 
   private async send(

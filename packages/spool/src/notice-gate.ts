@@ -1,0 +1,52 @@
+/**
+ * A failure is recorded only once its DSN is durable. Recording a recipient as failed ends its
+ * life in the spool (the message row goes with its last recipient), so were the failure committed
+ * first, a kill -9 before the DSN's own commit would lose the notice for good. Held until the
+ * bounce service answers `bounce.settled`, a crash in between leaves the recipient pending: it is
+ * tried again after the restart and the DSN is made then (at least once, RFC 5321 §6.1). Postfix
+ * keeps the same order: the bounce logfile is written before the queue file forgets the recipient.
+ */
+import type { Bus, Logger } from '@petrel/core';
+
+export class NoticeGate {
+  private readonly held = new Set<Promise<void>>();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs `record` once the message's DSNs are stored; at once when no bounce service runs. */
+  hold(messageId: string, record: () => void): void {
+    const { bus } = this;
+    if (!bus.hasHandler('bounce.settled')) {
+      record();
+      return;
+    }
+    // Asked after the turn's other subscribers ran, so the bounce service has begun this DSN.
+    const p = Promise.resolve()
+      .then(() => bus.request('bounce.settled', { messageId }))
+      .then(
+        (stored) => (stored ? record() : this.unrecorded(messageId)),
+        (err: unknown) => this.unrecorded(messageId, err),
+      )
+      .finally(() => this.held.delete(p));
+    this.held.add(p);
+  }
+
+  /** Resolves when no failure waits for its DSN (those arriving meanwhile included). */
+  async settled(): Promise<void> {
+    while (this.held.size > 0) await Promise.allSettled([...this.held]);
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  private unrecorded(messageId: string, err?: unknown): void {
+    this.logger.error(
+      { messageId, err },
+      'spool: a DSN could not be stored; the failure is left unrecorded, so the recipient is tried again after a restart',
+    );
+  }
+}
