@@ -46,7 +46,7 @@ export class NoticeGate {
   private unrecorded(messageId: string, err?: unknown): void {
     this.logger.error(
       { messageId, err },
-      'spool: a DSN could not be stored; the failure is left unrecorded, so the recipient is tried again after a restart',
+      'spool: a DSN could not be stored; the failure stays unrecorded and the recipient is tried again after a restart',
     );
   }
 }
