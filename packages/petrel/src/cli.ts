@@ -3,6 +3,7 @@
  * The `petrel` command line. Each verb lives in commands/<verb>.ts and registers itself here.
  * `petrel start` runs the daemon; the others validate files or talk to the running daemon.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CONFIG, fail } from './commands/common.js';
 import { registerConfig } from './commands/config.js';
@@ -22,8 +23,13 @@ import { registerShaping } from './commands/shaping.js';
 import { registerDkim } from './commands/dkim.js';
 
 // Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
+// The package's own version (dist/cli.js → ../package.json), as operators ask for it in reports.
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 const program = new Command('petrel')
   .description('Petrel, an outbound MTA')
+  .version(`petrel ${version}`, '-V, --version', 'print the version of petrel')
   .showHelpAfterError()
   .exitOverride()
   .enablePositionalOptions();
