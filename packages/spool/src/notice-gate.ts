@@ -5,6 +5,8 @@
  * bounce service answers `bounce.settled`, a crash in between leaves the recipient pending: it is
  * tried again after the restart and the DSN is made then (at least once, RFC 5321 §6.1). Postfix
  * keeps the same order: the bounce logfile is written before the queue file forgets the recipient.
+ * A deferral waits the same way for its delay DSN, so the schedule that made the notice due is
+ * only written once the notice is.
  */
 import type { Bus, Logger } from '@petrel/core';
 

@@ -237,3 +237,26 @@ test('stop waits for failures held for their DSN, and writes them', async (t) =>
   const second = await fx.open();
   assert.equal((await second.spool.recover()).messages, 0, 'the failure was written before the spool closed');
 });
+
+test('a deferral is written once its delay DSN is stored: before that a restart finds the old schedule', async (t) => {
+  const fx = spoolFixture(t);
+  const first = await fx.open();
+  const dsn = bounceService(first.ctx);
+  const env = await storeOne(first.ctx, ['a@example.test']);
+  first.ctx.bus.publish('delivery.deferred', {
+    job: job(env, [0]),
+    attempts: 4,
+    nextAttemptAt: 1_900_000_000_000,
+    expiresAt: 2_000_000_000_000,
+    previousAttemptAt: 0,
+    reply: SOFT,
+  });
+  await settle(first.spool);
+  const db = new Database(join(fx.spoolDir, SPOOL_DB_FILE), { readonly: true });
+  const row = (): unknown => db.prepare('SELECT attempts, next_attempt_at FROM recipients').get();
+  assert.deepEqual(row(), { attempts: 0, next_attempt_at: 0 }, 'held while its delay DSN is stored');
+  dsn.answer(true);
+  await settle(first.spool);
+  assert.deepEqual(row(), { attempts: 4, next_attempt_at: 1_900_000_000_000 });
+  db.close();
+});

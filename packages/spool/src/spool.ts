@@ -202,7 +202,9 @@ export class Spool implements Service {
         outcomes.attempted(a, (o) => !notice(o));
         notices.hold(a.job.messageId, () => outcomes.attempted(a, notice));
       }),
-      bus.subscribe('delivery.deferred', (d) => outcomes.deferred(d)),
+      // A deferral may earn a delay DSN (delay_dsn): its schedule is written after the notice, so
+      // a crash before the notice is stored retries on the old schedule and makes it then.
+      bus.subscribe('delivery.deferred', (d) => notices.hold(d.job.messageId, () => outcomes.deferred(d))),
       bus.subscribe('delivery.failed', (f) => {
         this.fresh.forget(f.job.messageId);
         notices.hold(f.job.messageId, () => outcomes.failed(f));
