@@ -38,6 +38,18 @@ function attempted(
   });
 }
 
+/** The queue's deferral of recipient `index`: `attempts` so far, next attempt at 1.9e12. */
+function deferred(ctx: ServiceContext, env: MessageEnvelope, index: number, attempts: number): void {
+  ctx.bus.publish('delivery.deferred', {
+    job: job(env, [index]),
+    attempts,
+    nextAttemptAt: 1_900_000_000_000,
+    expiresAt: 2_000_000_000_000,
+    previousAttemptAt: 0,
+    reply: SOFT,
+  });
+}
+
 test('delivered and permanent outcomes finish the recipients, and the message is deleted', async (t) => {
   const fx = spoolFixture(t);
   const { spool, ctx } = await fx.open();
@@ -79,14 +91,7 @@ test('transient + deferred are persisted and replayed after a restart with attem
     [0, 'delivered', OK],
     [1, 'transient', SOFT],
   ]);
-  first.ctx.bus.publish('delivery.deferred', {
-    job: job(env, [1]),
-    attempts: 3,
-    nextAttemptAt: 1_900_000_000_000,
-    expiresAt: 2_000_000_000_000,
-    previousAttemptAt: 0,
-    reply: SOFT,
-  });
+  deferred(first.ctx, env, 1, 3);
   await first.spool.stop();
 
   const second = await fx.open();
@@ -243,14 +248,7 @@ test('a deferral is written once its delay DSN is stored: before that a restart 
   const first = await fx.open();
   const dsn = bounceService(first.ctx);
   const env = await storeOne(first.ctx, ['a@example.test']);
-  first.ctx.bus.publish('delivery.deferred', {
-    job: job(env, [0]),
-    attempts: 4,
-    nextAttemptAt: 1_900_000_000_000,
-    expiresAt: 2_000_000_000_000,
-    previousAttemptAt: 0,
-    reply: SOFT,
-  });
+  deferred(first.ctx, env, 0, 4);
   await settle(first.spool);
   const db = new Database(join(fx.spoolDir, SPOOL_DB_FILE), { readonly: true });
   const row = (): unknown => db.prepare('SELECT attempts, next_attempt_at FROM recipients').get();
