@@ -641,12 +641,12 @@ export interface Requests {
   /** Every event-log record of one message, oldest first (`petrel message trace`); the event log owns its files. */
   'eventlog.trace': { payload: { readonly messageId: string }; result: readonly EventLogRecord[] };
   /**
-   * Are the DSNs that this message's failures (and relayed deliveries) so far called for durable in
-   * the spool? True once every one is stored (or none was due), false when one could not be. The
-   * spool records such an outcome only after this answers true, so a crash between the two never
-   * loses the notice: the recipient is tried again instead (RFC 5321 §6.1, at least once).
+   * Are the DSNs that these messages' failures (deferrals, relayed deliveries) so far called for
+   * durable in the spool? Resolves once every one is settled, with the messages whose DSN could not
+   * be stored (none when all were, or none was due). The spool records such an outcome only after
+   * this, so a crash between the two never loses the notice: the recipient is tried again instead.
    */
-  'bounce.settled': { payload: { readonly messageId: string }; result: boolean };
+  'bounce.settled': { payload: { readonly messageIds: readonly string[] }; result: readonly string[] };
   /** Parse (and keep when unparsed) mail to a return-path domain; resolves once it is durable. */
   'inbound.receive': { payload: InboundReceive; result: { readonly id: string } };
   /**

@@ -10,8 +10,15 @@
  */
 import type { Bus, Logger } from '@petrel/core';
 
+interface Held {
+  readonly messageId: string;
+  readonly record: () => void;
+}
+
 export class NoticeGate {
   private readonly held = new Set<Promise<void>>();
+  /** What this turn held so far: asked about in one request at the end of the turn. */
+  private turn: Held[] | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -20,17 +27,34 @@ export class NoticeGate {
 
   /** Runs `record` once the message's DSNs are stored; at once when no bounce service runs. */
   hold(messageId: string, record: () => void): void {
-    const { bus } = this;
-    if (!bus.hasHandler('bounce.settled')) {
+    if (!this.bus.hasHandler('bounce.settled')) {
       record();
       return;
     }
-    // Asked after the turn's other subscribers ran, so the bounce service has begun this DSN.
-    const p = Promise.resolve()
-      .then(() => bus.request('bounce.settled', { messageId }))
+    if (this.turn === undefined) {
+      this.turn = [];
+      // Asked after the turn's other subscribers ran, so the bounce service has begun these DSNs;
+      // one request per turn, however many failures it holds (an expiry sweep, `petrel fail`).
+      queueMicrotask(() => this.ask());
+    }
+    this.turn.push({ messageId, record });
+  }
+
+  private ask(): void {
+    const items = this.turn ?? [];
+    this.turn = undefined;
+    const messageIds = [...new Set(items.map((i) => i.messageId))];
+    const p = this.bus
+      .request('bounce.settled', { messageIds })
       .then(
-        (stored) => (stored ? record() : this.unrecorded(messageId)),
-        (err: unknown) => this.unrecorded(messageId, err),
+        (unstored) => {
+          const failed = new Set(unstored);
+          for (const i of items) if (!failed.has(i.messageId)) i.record();
+          for (const id of failed) this.unrecorded(id);
+        },
+        (err: unknown) => {
+          for (const id of messageIds) this.unrecorded(id, err);
+        },
       )
       .finally(() => this.held.delete(p));
     this.held.add(p);
@@ -38,11 +62,10 @@ export class NoticeGate {
 
   /** Resolves when no failure waits for its DSN (those arriving meanwhile included). */
   async settled(): Promise<void> {
-    while (this.held.size > 0) await Promise.allSettled([...this.held]);
-  }
-
-  get size(): number {
-    return this.held.size;
+    while (this.held.size > 0 || this.turn !== undefined) {
+      await Promise.resolve(); // lets this turn's request be made
+      await Promise.allSettled([...this.held]);
+    }
   }
 
   private unrecorded(messageId: string, err?: unknown): void {

@@ -178,9 +178,9 @@ async function settle(spool: Spool): Promise<void> {
 function bounceService(ctx: ServiceContext): { asked: string[]; answer: (stored: boolean) => void } {
   const asked: string[] = [];
   const waiting: ((stored: boolean) => void)[] = [];
-  ctx.bus.handle('bounce.settled', ({ messageId }) => {
-    asked.push(messageId);
-    return new Promise<boolean>((resolve) => waiting.push(resolve));
+  ctx.bus.handle('bounce.settled', ({ messageIds }) => {
+    asked.push(...messageIds);
+    return new Promise<readonly string[]>((resolve) => waiting.push((stored) => resolve(stored ? [] : messageIds)));
   });
   return {
     asked,
@@ -257,4 +257,25 @@ test('a deferral is written once its delay DSN is stored: before that a restart 
   await settle(first.spool);
   assert.deepEqual(row(), { attempts: 4, next_attempt_at: 1_900_000_000_000 });
   db.close();
+});
+
+test('the failures of one turn are asked about in one request, each message once', async (t) => {
+  const fx = spoolFixture(t);
+  const { spool, ctx } = await fx.open();
+  const dsn = bounceService(ctx);
+  const envs = await Promise.all(Array.from({ length: 20 }, () => storeOne(ctx, ['a@example.test', 'b@example.test'])));
+  for (const env of envs) {
+    attempted(ctx, env, [[0, 'permanent', HARD]]);
+    attempted(ctx, env, [[1, 'permanent', HARD]]);
+  }
+  await settle(spool);
+  assert.deepEqual(
+    dsn.asked,
+    envs.map((e) => e.id),
+    'one request, each message once',
+  );
+  assert.equal(spool.stats().messages, 20, 'all held');
+  dsn.answer(true);
+  await settle(spool);
+  assert.equal(spool.stats().messages, 0);
 });

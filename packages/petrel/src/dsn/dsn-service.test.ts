@@ -163,17 +163,17 @@ test('the failure is recorded only after its DSN is stored (bounce.settled): a c
     );
   });
   f.attempt(f.jobOf(env));
-  const settled = await f.bus.request('bounce.settled', { messageId: env.id });
-  order.push(`settled ${settled}`);
+  const unstored = await f.bus.request('bounce.settled', { messageIds: [env.id] });
+  order.push(`settled, unstored: ${unstored.length}`);
   await new Promise((r) => setImmediate(r));
   await f.spool.flush();
   await assert.rejects(f.readBody(env.id), /not in the spool/, 'recorded once the DSN was stored');
-  assert.deepEqual(order, ['dsn stored', 'original kept', 'settled true']);
+  assert.deepEqual(order, ['dsn stored', 'original kept', 'settled, unstored: 0']);
   const none = await f.store({ sender: '' });
-  assert.equal(await f.bus.request('bounce.settled', { messageId: none.id }), true, 'no DSN due: true at once');
+  assert.deepEqual(await f.bus.request('bounce.settled', { messageIds: [none.id] }), [], 'no DSN due: at once');
 });
 
-test('bounce.settled answers false when the DSN could not be stored', async (t) => {
+test('bounce.settled names the messages whose DSN could not be stored', async (t) => {
   const config = parseConfig('hostname = "petrel.test"\n', '/nonexistent/petrel.toml');
   const bus = new Bus();
   const ctx = { config, bus, clock: new ManualClock(Date.UTC(2026, 0, 1)), logger: silentLogger() };
@@ -201,7 +201,7 @@ test('bounce.settled answers false when the DSN could not be stored', async (t) 
     reply: new SmtpReply(554, '[internal] exceeded max time without delivery', '5.4.7'),
     reason: 'expiration',
   });
-  assert.equal(await bus.request('bounce.settled', { messageId: 'm1' }), false);
+  assert.deepEqual(await bus.request('bounce.settled', { messageIds: ['m0', 'm1'] }), ['m1']);
 });
 
 test('RET=FULL returns the whole original; mailerdaemon from config is the From address', async (t) => {

@@ -93,7 +93,7 @@ export class DsnService implements Service {
   async start(): Promise<void> {
     const { bus } = this.ctx;
     this.undo.push(
-      bus.handle('bounce.settled', ({ messageId }) => this.settling.get(messageId) ?? true),
+      bus.handle('bounce.settled', ({ messageIds }) => this.unstored(messageIds)),
       bus.subscribe('delivery.attempted', (a) => {
         for (const o of a.outcomes)
           if (o.status !== 'transient') this.lastDeferral.delete(recipientKey(a.job.messageId, o.index));
@@ -191,6 +191,17 @@ export class DsnService implements Service {
     const p = stored.then(() => undefined).finally(() => this.inflight.delete(p));
     this.inflight.add(p);
     this.settle(job.messageId, stored);
+  }
+
+  /** bounce.settled: once every DSN these messages wait for is settled, those not stored. */
+  private unstored(messageIds: readonly string[]): readonly string[] | Promise<readonly string[]> {
+    const waits: Promise<string | undefined>[] = [];
+    for (const id of messageIds) {
+      const p = this.settling.get(id);
+      if (p !== undefined) waits.push(p.then((stored) => (stored ? undefined : id)));
+    }
+    if (waits.length === 0) return [];
+    return Promise.all(waits).then((r) => r.filter((id): id is string => id !== undefined));
   }
 
   /** Joins a DSN's storing to what its message's earlier reports still wait for. */
