@@ -22,11 +22,11 @@ import { registerTls } from './commands/tls.js';
 import { registerShaping } from './commands/shaping.js';
 import { registerDkim } from './commands/dkim.js';
 
-// Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
 // The package's own version (dist/cli.js → ../package.json), as operators ask for it in reports.
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
+// Positional options: `petrel queue show D --config F` gives --config to `show`, not to `queue`.
 const program = new Command('petrel')
   .description('Petrel, an outbound MTA')
   .version(`petrel ${version}`, '-V, --version', 'print the version of petrel')

@@ -32,40 +32,36 @@ export class NoticeGate {
       return;
     }
     if (this.turn === undefined) {
-      this.turn = [];
+      const turn: Held[] = [];
+      this.turn = turn;
       // Asked after the turn's other subscribers ran, so the bounce service has begun these DSNs;
       // one request per turn, however many failures it holds (an expiry sweep, `petrel fail`).
-      queueMicrotask(() => this.ask());
+      const p = Promise.resolve()
+        .then(() => this.ask(turn))
+        .finally(() => this.held.delete(p));
+      this.held.add(p);
     }
     this.turn.push({ messageId, record });
   }
 
-  private ask(): void {
-    const items = this.turn ?? [];
+  private async ask(items: readonly Held[]): Promise<void> {
     this.turn = undefined;
     const messageIds = [...new Set(items.map((i) => i.messageId))];
-    const p = this.bus
-      .request('bounce.settled', { messageIds })
-      .then(
-        (unstored) => {
-          const failed = new Set(unstored);
-          for (const i of items) if (!failed.has(i.messageId)) i.record();
-          for (const id of failed) this.unrecorded(id);
-        },
-        (err: unknown) => {
-          for (const id of messageIds) this.unrecorded(id, err);
-        },
-      )
-      .finally(() => this.held.delete(p));
-    this.held.add(p);
+    let unstored: readonly string[];
+    try {
+      unstored = await this.bus.request('bounce.settled', { messageIds });
+    } catch (err) {
+      for (const id of messageIds) this.unrecorded(id, err);
+      return;
+    }
+    const failed = new Set(unstored);
+    for (const i of items) if (!failed.has(i.messageId)) i.record();
+    for (const id of failed) this.unrecorded(id);
   }
 
   /** Resolves when no failure waits for its DSN (those arriving meanwhile included). */
   async settled(): Promise<void> {
-    while (this.held.size > 0 || this.turn !== undefined) {
-      await Promise.resolve(); // lets this turn's request be made
-      await Promise.allSettled([...this.held]);
-    }
+    while (this.held.size > 0) await Promise.allSettled([...this.held]);
   }
 
   private unrecorded(messageId: string, err?: unknown): void {

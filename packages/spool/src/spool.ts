@@ -25,8 +25,6 @@ import { FreeSpaceGuard, type FreeSpaceProbe } from './free-space.js';
 import { SpaceReserve } from './space-reserve.js';
 import { openShapingStore, type SpoolShapingStore } from './shaping-store.js';
 import { SqliteSuppressionStore } from './suppression-store.js';
-
-const MAX_RESERVE = 64 * 1024 * 1024;
 import { NoticeGate } from './notice-gate.js';
 import { OutcomeWriter } from './outcome-writer.js';
 import { replay, type RecoveryResult } from './recovery.js';
@@ -36,6 +34,8 @@ import { StoreWriter } from './store-writer.js';
 import { InlineBackend, type WriteBackend } from './write-backend.js';
 import type { OutcomeEffects } from './write-transactions.js';
 import { WorkerBackend } from './worker-backend.js';
+
+const MAX_RESERVE = 64 * 1024 * 1024;
 
 /** Constructor options; the first three override the `[spool]` config keys of the same meaning. */
 export interface SpoolOptions {

@@ -71,7 +71,6 @@ interface Failure {
 export class DsnService implements Service {
   readonly name = 'dsn';
   private readonly undo: (() => void)[] = [];
-  private readonly inflight = new Set<Promise<void>>();
   /**
    * Per message, whether the DSNs its reports started are stored (bounce.settled): the spool
    * records a failure only after this says true, so a kill -9 between the two cannot lose a notice.
@@ -142,7 +141,8 @@ export class DsnService implements Service {
 
   async stop(): Promise<void> {
     for (const off of this.undo.splice(0)) off();
-    await Promise.allSettled([...this.inflight]);
+    // Every DSN still being made is in settling (by message) until it is stored or has failed.
+    await Promise.allSettled([...this.settling.values()]);
   }
 
   /** DSNs stored so far. */
@@ -188,8 +188,6 @@ export class DsnService implements Service {
         return false;
       },
     );
-    const p = stored.then(() => undefined).finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
     this.settle(job.messageId, stored);
   }
 
