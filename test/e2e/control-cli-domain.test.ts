@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { swaksVia } from '../lib/submit.js';
+import { swaksQueued } from '../lib/submit.js';
 import { startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 import { startSink, waitFor } from '@petrel/testkit';
@@ -14,10 +14,8 @@ test('petrel domain, binding summary, message trace (with the SMTP transcript) a
   const p = await startScenarioPetrel(s, {
     extra: `[domain."example.test"]\ntrace_file = "${trace}"\n`,
   });
-  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@example.test');
-  assert.equal(r.code, 0, r.out);
-  const id = /queued as (\S+)/.exec(r.out)![1]!;
-  await p.waitForEvents('the delivery', (ev) => ev.some((e) => e.type === 'delivery' && e.message_id === id));
+  const id = await swaksQueued(s.listenPort, 'a@test.local', 'bob@example.test');
+  await p.waitForRecord('delivery', id);
 
   const dom = await petrelJson<{
     domain: string;

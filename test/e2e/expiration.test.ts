@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scenario } from '../lib/scenario.js';
-import { swaksVia } from '../lib/submit.js';
+import { swaksQueued } from '../lib/submit.js';
 import { startScenarioPetrel } from '../lib/petrel.js';
 import { startSink, waitFor } from '@petrel/testkit';
 
@@ -18,15 +18,9 @@ test('a domain-scoped message_expiration: retried while 4xx, then an expiration 
     extra,
   });
 
-  const r = await swaksVia(s.listenPort, 'sender@other.test', 'late@example.test');
-  assert.equal(r.code, 0, r.out);
-  const id = /queued as (\S+)/.exec(r.out)![1]!;
+  const id = await swaksQueued(s.listenPort, 'sender@other.test', 'late@example.test');
 
-  const ev = await p.waitForEvents(
-    'the expiration',
-    (e) => e.some((x) => x.type === 'expiration' && x.message_id === id),
-    20_000,
-  );
+  const { events: ev } = await p.waitForRecord('expiration', id);
   const mine = ev.filter((x) => x.message_id === id);
   const received = Date.parse(String(mine.find((x) => x.type === 'reception')!.time));
   const attempts = mine.filter((x) => x.type === 'transient_failure');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scenario } from '../lib/scenario.js';
-import { swaksVia } from '../lib/submit.js';
+import { swaksQueued } from '../lib/submit.js';
 import { startScenarioPetrel } from '../lib/petrel.js';
 import { startSink } from '@petrel/testkit';
 
@@ -22,11 +22,8 @@ test('an IPv6-bound binding delivers over IPv6: AAAA of the MX, from ::1, skippi
   const v6 = s.stopAfter(await startSink(s.dir, '::1', s.mxPort));
   const p = await startScenarioPetrel(s, { extra: BINDINGS });
 
-  const r = await swaksVia(s.listenPort, 'a@six.test', 'b@example.test');
-  assert.equal(r.code, 0, r.out);
-  const id = /queued as (\S+)/.exec(r.out)![1]!;
-  const ev = await p.waitForEvents('the delivery', (e) => e.some((x) => x.type === 'delivery' && x.message_id === id));
-  const d = ev.find((x) => x.type === 'delivery' && x.message_id === id)!;
+  const id = await swaksQueued(s.listenPort, 'a@six.test', 'b@example.test');
+  const { record: d } = await p.waitForRecord('delivery', id);
   assert.equal(d.binding, 'v6');
   assert.equal(d.remote_ip, '::1');
   assert.equal(v4.messages().length, 0, 'the preferred but A-only MX was skipped');

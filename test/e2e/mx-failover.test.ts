@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scenario } from '../lib/scenario.js';
-import { swaksVia } from '../lib/submit.js';
+import { swaksQueued } from '../lib/submit.js';
 import { startScenarioPetrel } from '../lib/petrel.js';
 import { startSink } from '@petrel/testkit';
 
@@ -11,13 +11,8 @@ test('two MX hosts, the preferred one down: delivered through the second', async
   const sink = s.stopAfter(await startSink(s.dir, '127.0.0.3', s.mxPort));
   const petrel = await startScenarioPetrel(s);
 
-  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@example.test');
-  assert.equal(r.code, 0, r.out);
-  const id = /queued as (\S+)/.exec(r.out)![1]!;
-  const ev = await petrel.waitForEvents('delivery via mx2', (e) =>
-    e.some((x) => x.type === 'delivery' && x.message_id === id),
-  );
-  const d = ev.find((x) => x.type === 'delivery' && x.message_id === id)!;
+  const id = await swaksQueued(s.listenPort, 'a@test.local', 'bob@example.test');
+  const { record: d } = await petrel.waitForRecord('delivery', id);
   assert.equal(d.remote_ip, '127.0.0.3');
   assert.equal(d.remote_host, 'mx2.example.test');
   assert.equal(d.attempt, 1, 'failover happens within one attempt, not by a retry');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scenario } from '../lib/scenario.js';
-import { swaksVia } from '../lib/submit.js';
+import { swaksQueued } from '../lib/submit.js';
 import { startScenarioPetrel } from '../lib/petrel.js';
 import { spoolMessageCount } from '../lib/spool.js';
 import { startSink } from '@petrel/testkit';
@@ -16,13 +16,8 @@ test('the MX answers 550 to RCPT: permanent_failure and the message leaves the s
     global: 'generate_bounces = false',
   });
 
-  const r = await swaksVia(s.listenPort, 'a@test.local', 'nosuchuser@example.test');
-  assert.equal(r.code, 0, r.out);
-  const id = /queued as (\S+)/.exec(r.out)![1]!;
-  const ev = await petrel.waitForEvents('a permanent failure', (e) =>
-    e.some((x) => x.type === 'permanent_failure' && x.message_id === id),
-  );
-  const pf = ev.find((x) => x.type === 'permanent_failure' && x.message_id === id)!;
+  const id = await swaksQueued(s.listenPort, 'a@test.local', 'nosuchuser@example.test');
+  const { record: pf, events: ev } = await petrel.waitForRecord('permanent_failure', id);
   assert.match(String(pf.reply), /^550 5\.1\.1 No such user/);
   assert.equal(pf.stage, 4, 'Momentum stage 4: during RCPT TO');
   assert.equal(ev.filter((x) => x.type === 'transient_failure').length, 0);
@@ -41,13 +36,8 @@ test('the MX refuses MAIL FROM as an unknown address: class 25, stage 2, and the
   );
   const petrel = await startScenarioPetrel(s, { global: 'generate_bounces = false' });
 
-  const r = await swaksVia(s.listenPort, 'a@test.local', 'someone@example.test');
-  assert.equal(r.code, 0, r.out);
-  const id = /queued as (\S+)/.exec(r.out)![1]!;
-  const ev = await petrel.waitForEvents('a permanent failure', (e) =>
-    e.some((x) => x.type === 'permanent_failure' && x.message_id === id),
-  );
-  const pf = ev.find((x) => x.type === 'permanent_failure' && x.message_id === id)!;
+  const id = await swaksQueued(s.listenPort, 'a@test.local', 'someone@example.test');
+  const { record: pf } = await petrel.waitForRecord('permanent_failure', id);
   assert.match(String(pf.reply), /^550 5\.1\.1 <a@test\.local>: no such user here/);
   assert.equal(pf.stage, 2, 'Momentum stage 2: during MAIL FROM');
   assert.equal(pf.bounce_class, 25, 'the sender was refused, not the recipient');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scenario } from '../lib/scenario.js';
-import { swaksVia } from '../lib/submit.js';
+import { swaksQueued } from '../lib/submit.js';
 import { startScenarioPetrel, testConfig } from '../lib/petrel.js';
 import { startServfailDns } from '../lib/servfail-dns.js';
 
@@ -16,9 +16,7 @@ test('SERVFAIL for the recipient domain is a transient failure 454 4.4.4, retrie
   });
   const petrel = await startScenarioPetrel(s, toml);
 
-  const r = await swaksVia(s.listenPort, 'a@test.local', 'bob@broken.test');
-  assert.equal(r.code, 0, r.out);
-  const id = /queued as (\S+)/.exec(r.out)![1]!;
+  const id = await swaksQueued(s.listenPort, 'a@test.local', 'bob@broken.test');
   const ev = await petrel.waitForEvents(
     'two transient failures',
     (e) => e.filter((x) => x.type === 'transient_failure' && x.message_id === id).length >= 2,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scenario } from '../lib/scenario.js';
-import { swaksVia } from '../lib/submit.js';
+import { swaksQueued } from '../lib/submit.js';
 import { startScenarioPetrel } from '../lib/petrel.js';
 import { startSink } from '@petrel/testkit';
 
@@ -13,14 +13,9 @@ test('the MX answers 451 to RCPT: transient_failure, requeued with backoff, deli
     global: 'retry_interval = "3s"',
   });
 
-  const r = await swaksVia(s.listenPort, 'a@test.local', 'tempfail@example.test');
-  assert.equal(r.code, 0, r.out);
-  const id = /queued as (\S+)/.exec(r.out)![1]!;
+  const id = await swaksQueued(s.listenPort, 'a@test.local', 'tempfail@example.test');
 
-  const ev = await petrel.waitForEvents('a transient failure', (e) =>
-    e.some((x) => x.type === 'transient_failure' && x.message_id === id),
-  );
-  const tf = ev.find((x) => x.type === 'transient_failure' && x.message_id === id)!;
+  const { record: tf, events: ev } = await petrel.waitForRecord('transient_failure', id);
   assert.match(String(tf.reply), /^4\d\d /);
   assert.equal(tf.attempt, 1);
   assert.equal(ev.filter((x) => x.type === 'delivery').length, 0);

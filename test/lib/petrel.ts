@@ -101,6 +101,8 @@ export interface PetrelHandle {
   /** Every record in log/events.jsonl so far. */
   events(): EventRecord[];
   waitForEvents(what: string, pred: (e: EventRecord[]) => boolean, ms?: number): Promise<EventRecord[]>;
+  /** The first record of `type` for message `messageId`, once there is one, with every record so far. */
+  waitForRecord(type: string, messageId: string, ms?: number): Promise<{ record: EventRecord; events: EventRecord[] }>;
   output(): string;
   /** SIGTERM (or the given signal) and wait for the exit; returns the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -131,21 +133,27 @@ export async function startPetrel(dir: string, toml: string, listenPort: number)
           .filter((l) => l.trim() !== '')
           .map((l) => JSON.parse(l) as EventRecord)
       : [];
+  const waitForEvents: PetrelHandle['waitForEvents'] = async (what, pred, ms = 20_000) => {
+    try {
+      return await waitFor(what, () => (pred(events()) ? events() : undefined), ms, 100);
+    } catch (e) {
+      throw new Error(
+        `${(e as Error).message}\nevents so far:\n${events()
+          .map((x) => JSON.stringify(x))
+          .join('\n')}`,
+      );
+    }
+  };
   return {
     dir,
     port: listenPort,
     configFile,
     events,
-    waitForEvents: async (what, pred, ms = 20_000) => {
-      try {
-        return await waitFor(what, () => (pred(events()) ? events() : undefined), ms, 100);
-      } catch (e) {
-        throw new Error(
-          `${(e as Error).message}\nevents so far:\n${events()
-            .map((x) => JSON.stringify(x))
-            .join('\n')}`,
-        );
-      }
+    waitForEvents,
+    waitForRecord: async (type, messageId, ms) => {
+      const of = (x: EventRecord): boolean => x.type === type && x.message_id === messageId;
+      const all = await waitForEvents(`a ${type} record of ${messageId}`, (e) => e.some(of), ms);
+      return { record: all.find(of)!, events: all };
     },
     output: () => proc.output(),
     stop: (signal: NodeJS.Signals = 'SIGTERM') => proc.stop(signal),

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { swaks } from '@petrel/testkit';
@@ -18,6 +19,15 @@ export function swaksVia(
   more: readonly string[] = [],
 ): Promise<{ code: number | null; out: string }> {
   return swaks(['--server', `127.0.0.1:${port}`, '--from', from, '--to', to, ...more]);
+}
+
+/** swaksVia that must be accepted: the spool id from Petrel's `250 … queued as ID`. */
+export async function swaksQueued(port: number, from: string, to: string): Promise<string> {
+  const r = await swaksVia(port, from, to);
+  assert.equal(r.code, 0, r.out);
+  const queued = /queued as (\S+)/.exec(r.out);
+  assert.ok(queued, `no queued-as reply in:\n${r.out}`);
+  return queued[1]!;
 }
 
 /**
