@@ -146,7 +146,7 @@ export async function startDaemon(
       },
       classify: (r, d, s) => classifier.classify(r, d, s),
     }),
-    new InboundReportService(ctx('inbound'), { classify: (r, d) => classifier.classify(r, d) }),
+    new InboundReportService(ctx('inbound'), { classify: (r, d, s) => classifier.classify(r, d, s) }),
     // After the spool (its cursors are spool records), before anything that makes event records.
     new WebhooksService(ctx('webhooks')),
     new RoutingService(ctx('routing'), { setBinding: policy.setBindingSource }),

@@ -13,6 +13,8 @@ export interface DsnRecipientFields {
   readonly action?: string;
   /** RFC 3463 status, e.g. "5.1.1". */
   readonly status?: string;
+  /** A Status field that holds an SMTP reply instead of a status ("553 Exceeded maximum …"). */
+  readonly statusReply?: string;
   /** The Diagnostic-Code text without its type ("smtp;", "X-Postfix;"). */
   readonly diagnostic?: string;
   /** The Diagnostic-Code type as written, lower-cased ("smtp", "x-postfix"). */
@@ -51,6 +53,17 @@ function statusOf(value: string | undefined): string | undefined {
   return value ? /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(value)?.[1] : undefined;
 }
 
+/**
+ * The Action field as RFC 3464 §2.3.3 names it: some MTAs write "failure" or "error" (OpenSMTPD,
+ * X.400 gateways) for "failed", "delay" for "delayed".
+ */
+function actionOf(value: string): string {
+  const a = value.trim().toLowerCase().split(/\s/)[0] ?? '';
+  if (/^(fail|failure|error|undeliver)/.test(a)) return 'failed';
+  if (/^delay/.test(a)) return 'delayed';
+  return a;
+}
+
 /** Parses the fields; recipients are the blocks that name a recipient or carry an Action/Status. */
 export function parseDeliveryStatus(text: string): DeliveryStatus {
   const all = blocks(text);
@@ -72,8 +85,9 @@ export function parseDeliveryStatus(text: string): DeliveryStatus {
       ...(addressIn(field(block, 'original-recipient')) !== undefined
         ? { originalRecipient: addressIn(field(block, 'original-recipient')) }
         : {}),
-      ...(action !== undefined ? { action: action.trim().toLowerCase().split(/\s/)[0] } : {}),
+      ...(action !== undefined ? { action: actionOf(action) } : {}),
       ...(statusOf(status) !== undefined ? { status: statusOf(status) } : {}),
+      ...(status !== undefined && /^\s*[245]\d\d\s/.test(status) ? { statusReply: status.trim() } : {}),
       ...(diag.value !== undefined && diag.value !== '' ? { diagnostic: diag.value } : {}),
       ...(diag.type !== undefined ? { diagnosticType: diag.type } : {}),
       ...(typed(field(block, 'remote-mta')).value !== undefined

@@ -49,7 +49,7 @@ test('agrees with flufl.bounce on its real-world bounces: at least 85% of files 
       returnPathDomains: new Set(['rp.test']),
       verp: { prefix: 'b', secret: '' },
       hostname: 'petrel.test',
-      classify: (reply, domain) => classifier.classify(reply, domain),
+      classify: (reply, domain, stage) => classifier.classify(reply, domain, stage),
     });
     const got = new Set(r.recipients.map((x) => x.address.toLowerCase()));
     const hits = expected.filter((a) => got.has(a)).length;

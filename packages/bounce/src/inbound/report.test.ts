@@ -14,7 +14,7 @@ const ctx = (envelopeRecipients: string[] = [VERP]): ReportContext => ({
   returnPathDomains: new Set(['rp.example']),
   verp,
   hostname: 'petrel.example',
-  classify: (r, d) => classifier.classify(r, d),
+  classify: (r, d, s) => classifier.classify(r, d, s),
 });
 const crlf = (s: string): Buffer => Buffer.from(s.replace(/\r?\n/g, '\r\n'));
 

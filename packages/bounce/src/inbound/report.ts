@@ -20,7 +20,8 @@ import {
   type MimePart,
 } from './mime.js';
 import { parseTextBounce, type TextBounceEntry } from './text-bounce.js';
-import { parseVerp, type VerpInfo, type VerpOptions } from '@petrel/core';
+import { parseVerp, Stage, type VerpInfo, type VerpOptions } from '@petrel/core';
+import { normalizeReply } from '../reply-text.js';
 
 /** What a returned message is. */
 export type ReportKind = 'bounce' | 'auto_reply' | 'feedback' | 'unparsed';
@@ -65,7 +66,12 @@ export interface ReportContext {
   /** Petrel's hostname, to find its own Received: id in a returned original. */
   readonly hostname: string;
   /** The classifier (Classifier.classify of @petrel/bounce). */
-  readonly classify: (reply: ReplyData, domain: string) => { readonly code: number; readonly name: string };
+  /** `stage`: the Momentum stage (@petrel/core Stage) when the report names the command the reply answered. */
+  readonly classify: (
+    reply: ReplyData | string,
+    domain: string,
+    stage?: number,
+  ) => { readonly code: number; readonly name: string };
 }
 
 /** Momentum class 60: an auto-reply is not a failure. */
@@ -116,26 +122,75 @@ function petrelIdIn(
   return undefined;
 }
 
-/** A DSN recipient block as one SMTP reply (RFC 3464 §2.3.6 Diagnostic-Code, §2.3.4 Status). */
-function dsnReply(r: DsnRecipientFields): ReplyData {
-  const diag = r.diagnostic?.replace(/\s+/g, ' ').trim();
-  const m = diag ? /^([2-5]\d\d)(?:[ -]+(?:#?([245]\.\d{1,3}\.\d{1,3})\b)?)?\s*(.*)$/.exec(diag) : null;
+/**
+ * What a recipient's reply is classified as: the SMTP reply, or the reason text alone when the
+ * report gives no reply code (a code made up from the action would make any text a 5xx refusal).
+ */
+interface ReadReply {
+  readonly reply: ReplyData;
+  readonly basis: ReplyData | string;
+}
+
+const SMTP_REPLY = /^([2-5]\d\d)(?:[ -]+(?:#?([245]\.\d{1,3}\.\d{1,3})\b)?)?\s*(.*)$/;
+/** A diagnostic that quotes the remote reply inside an MTA's words ("host mx[ip] said: 550 …"). */
+const QUOTES_REPLY = /(?:^|[\s:;(])[45]\d\d[ -]/;
+
+/** A block's Diagnostic-Code (or a Status field that holds a reply), whitespace collapsed. */
+function diagnosticOf(r: DsnRecipientFields): string | undefined {
+  return (r.diagnostic ?? r.statusReply)?.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A DSN recipient block as one SMTP reply (RFC 3464 §2.3.6 Diagnostic-Code, §2.3.4 Status). A
+ * block without an SMTP reply in its Diagnostic-Code (none, an X.400 diagnostic, a status-only
+ * report such as OpenSMTPD's) takes the reason the human part of the report gives the same
+ * recipient, which is where such MTAs explain the failure.
+ */
+function dsnReply(r: DsnRecipientFields, human: TextBounceEntry | undefined): ReadReply {
+  const diag = diagnosticOf(r);
+  const m = diag ? SMTP_REPLY.exec(diag) : null;
   if (m) {
     const enhanced = m[2] ?? r.status;
-    return { code: Number(m[1]), ...(enhanced ? { enhanced } : {}), lines: [m[3] ?? ''] };
+    const reply = { code: Number(m[1]), ...(enhanced ? { enhanced } : {}), lines: [m[3] ?? ''] };
+    return { reply, basis: reply };
+  }
+  if (!(diag && QUOTES_REPLY.test(diag)) && human?.smtp) {
+    const reply = textReply(human).reply;
+    const withStatus = reply.enhanced || !r.status ? reply : { ...reply, enhanced: r.status };
+    return { reply: withStatus, basis: withStatus };
   }
   const status = r.status;
   const cls = status?.[0] ?? (r.action === 'delayed' ? '4' : r.action === 'failed' ? '5' : '2');
   const code = cls === '5' ? 550 : cls === '4' ? 450 : 250;
-  return { code, ...(status ? { enhanced: status } : {}), lines: [diag ?? r.action ?? ''] };
+  const told = diag && QUOTES_REPLY.test(diag) ? undefined : human?.reason;
+  // The human part often repeats the diagnostic: one of them is enough.
+  const text = !diag ? told : !told || diag.includes(told) ? diag : told.includes(diag) ? told : `${diag} ${told}`;
+  const reply = { code, ...(status ? { enhanced: status } : {}), lines: [text || r.action || ''] };
+  // With a status the reply is that status's; without one only the words say what happened.
+  return { reply, basis: status ? reply : text || reply };
 }
 
-function textReply(e: TextBounceEntry): ReplyData {
+/**
+ * The reply is cut out of the bounce's words, but the command they name still counts: a refusal
+ * "after MAIL FROM" refuses the sender, not the recipient (RFC 5321 §3.3).
+ */
+function stageOf(e: TextBounceEntry | undefined): number | undefined {
+  return e && normalizeReply(e.reason).stage === 'mail' ? Stage.DURING_MAIL_FROM : undefined;
+}
+
+function textReply(e: TextBounceEntry): ReadReply {
   if (e.smtp) {
     const rest = e.smtp.text.replace(/^\d{3}[ -]?\s*(#?[245]\.\d{1,3}\.\d{1,3}\s*)?/, '');
-    return { code: e.smtp.code, ...(e.smtp.enhanced ? { enhanced: e.smtp.enhanced } : {}), lines: [rest || e.reason] };
+    const reply = {
+      code: e.smtp.code,
+      ...(e.smtp.enhanced ? { enhanced: e.smtp.enhanced } : {}),
+      lines: [rest || e.reason],
+    };
+    return { reply, basis: reply };
   }
-  return { code: e.transient ? 450 : 550, lines: [e.reason] };
+  // A transient failure stays a 4xx for the classifier (never a Block class, RFC 5321 §4.2.1).
+  const reply = { code: e.transient ? 450 : 550, lines: [e.reason] };
+  return { reply, basis: e.transient ? reply : e.reason };
 }
 
 /** Parses a returned message. `raw` is the message as received (header section first). */
@@ -190,11 +245,38 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     ...(subject ? { subject } : {}),
     ...(from ? { from } : {}),
   };
-  const classOf = (reply: ReplyData, address: string): { bounceClass: number; bounceClassName: string } => {
-    const c = ctx.classify(reply, domainOf(address));
+  const classOf = (
+    reply: ReplyData | string,
+    address: string,
+    stage?: number,
+  ): { bounceClass: number; bounceClassName: string } => {
+    const c = ctx.classify(reply, domainOf(address), stage);
     return { bounceClass: c.code, bounceClassName: c.name };
   };
 
+  // The human part: the first text part outside the returned original (text bounces are read from
+  // it, and DSN blocks that carry no SMTP reply take their reason from it).
+  const bodyPart =
+    parts.find((p) => p.type === 'text/plain' && !isInsideOriginal(root, p)) ??
+    parts.find((p) => p.type === 'text/html' && !isInsideOriginal(root, p));
+  const text = bodyPart ? htmlToText(textOf(bodyPart), bodyPart.type) : '';
+  // The addresses the report went to and the original's senders are not failed recipients when a
+  // sentence names them ("your message from x@y"); a listed address is one whatever it is.
+  const senders = new Set(
+    [
+      ...['to', 'delivered-to', 'x-original-to', 'return-path'].flatMap((h) => headerAll(root.headers, h)),
+      ...(original
+        ? ['from', 'sender', 'reply-to', 'return-path', 'errors-to'].flatMap((h) => headerAll(original, h))
+        : []),
+    ]
+      .map((v) => addressIn(v)?.toLowerCase())
+      .filter((a): a is string => a !== undefined),
+  );
+  const ignore = (a: string, listed: boolean): boolean =>
+    (!listed && senders.has(a.toLowerCase())) ||
+    rpAddress(a) ||
+    /^(postmaster|mailer-daemon|double-bounce)@/i.test(a) ||
+    (from !== undefined && a.toLowerCase() === from.toLowerCase());
   // 1. RFC 5965 complaint: multipart/report; report-type=feedback-report, or a message/feedback-report part.
   const fbPart = parts.find((p) => p.type === 'message/feedback-report');
   if (fbPart) {
@@ -218,11 +300,21 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     const ds = parseDeliveryStatus(textOf(statusPart));
     const blocks = ds.recipients.filter((r) => r.finalRecipient || r.originalRecipient || trusted);
     if (blocks.length > 0) {
+      // The human part explains what the fields do not: the reason when a block has no SMTP reply,
+      // and the command a reply answered (Exim writes "after MAIL FROM:" only there).
+      const human = new Map(
+        (text ? parseTextBounce(text, ignore).entries : []).map((e) => [e.address.toLowerCase(), e]),
+      );
+      const humanFor = (r: DsnRecipientFields): TextBounceEntry | undefined =>
+        human.get((r.originalRecipient ?? '').toLowerCase()) ??
+        human.get((r.finalRecipient ?? '').toLowerCase()) ??
+        (blocks.length === 1 && human.size === 1 ? [...human.values()][0] : undefined);
       const recipients = blocks.map((r): ReportRecipient => {
         const named = r.originalRecipient ?? r.finalRecipient ?? '';
         // One VERP address = one recipient: when the report names one, it is that recipient.
         const address = trusted && blocks.length === 1 ? trusted.recipient : named || (trusted?.recipient ?? '');
-        const reply = dsnReply(r);
+        const told = humanFor(r);
+        const { reply, basis } = dsnReply(r, told);
         return {
           address,
           ...(r.finalRecipient && r.finalRecipient.toLowerCase() !== address.toLowerCase()
@@ -230,7 +322,7 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
             : {}),
           action: r.action ?? (reply.code >= 500 ? 'failed' : reply.code >= 400 ? 'delayed' : 'delivered'),
           reply,
-          ...classOf(reply, address),
+          ...classOf(basis, address, stageOf(told)),
           ...(r.remoteMta !== undefined ? { remoteMta: r.remoteMta } : {}),
         };
       });
@@ -263,28 +355,7 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     };
   }
 
-  // 4. Text bounces (Exim, qmail, Postfix, sendmail, Exchange, …): the first text part outside the returned original.
-  const bodyPart =
-    parts.find((p) => p.type === 'text/plain' && !isInsideOriginal(root, p)) ??
-    parts.find((p) => p.type === 'text/html' && !isInsideOriginal(root, p));
-  const text = bodyPart ? htmlToText(textOf(bodyPart), bodyPart.type) : '';
-  // The addresses the report went to and the original's senders are not failed recipients when a
-  // sentence names them ("your message from x@y"); a listed address is one whatever it is.
-  const senders = new Set(
-    [
-      ...['to', 'delivered-to', 'x-original-to', 'return-path'].flatMap((h) => headerAll(root.headers, h)),
-      ...(original
-        ? ['from', 'sender', 'reply-to', 'return-path', 'errors-to'].flatMap((h) => headerAll(original, h))
-        : []),
-    ]
-      .map((v) => addressIn(v)?.toLowerCase())
-      .filter((a): a is string => a !== undefined),
-  );
-  const ignore = (a: string, listed: boolean): boolean =>
-    (!listed && senders.has(a.toLowerCase())) ||
-    rpAddress(a) ||
-    /^(postmaster|mailer-daemon|double-bounce)@/i.test(a) ||
-    (from !== undefined && a.toLowerCase() === from.toLowerCase());
+  // 4. Text bounces (Exim, qmail, Postfix, sendmail, Exchange, …): read from the human part (above).
   if (text && (looksBounce || ctx.envelopeRecipients.length > 0)) {
     const tb = parseTextBounce(text, ignore);
     let entries = tb.entries;
@@ -301,12 +372,12 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     const useful = entries.filter((e) => e.smtp || e.reason !== '');
     if (useful.length > 0 && (looksBounce || useful.some((e) => e.smtp))) {
       const recipients = useful.map((e): ReportRecipient => {
-        const reply = textReply(e);
+        const { reply, basis } = textReply(e);
         return {
           address: e.address,
           action: reply.code >= 500 ? 'failed' : 'delayed',
           reply,
-          ...classOf(reply, e.address),
+          ...classOf(basis, e.address, stageOf(e)),
         };
       });
       return { kind: 'bounce', format: tb.format, ...tie, recipients };

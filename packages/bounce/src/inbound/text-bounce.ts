@@ -29,9 +29,25 @@ export interface TextBounce {
 const COPY_MARKERS: readonly RegExp[] = [
   /^-+\s*(This is a copy of|Below this line is a copy of|Original message|Forwarded message|Undelivered message)/i,
   /^-+\s*(The )?(original|returned) (message|mail|headers)/i,
-  /^(Original message headers|Original message follows|Message headers follow)\s*:?\s*$/i,
+  /^(The )?(Original message headers|Original message follows|Message headers follow)\s*[:.]?\s*$/i,
   /^-{3,}\s*(Headers of the original|Unsent message below|Message text follows)/i,
+  /^Below is a copy of the original message\s*:?\s*$/i,
 ];
+
+/** Rules of "=", "-" or "*" and courtesy lines: about the bounce, never a recipient's reason. */
+const NOT_A_REASON = new RegExp(
+  [
+    '^[\\s=*_~#|+-]*$',
+    "^(please )?(do not|don't) (reply|resend)|^please (reply|contact|forward)",
+    'feel (that )?this message (to be|is) in error',
+  ].join('|'),
+  'i',
+);
+
+/** A heading or a sentence that introduces a list ("Technical details:", "for the following reason:"). */
+const INTRODUCES = /:\s*$/;
+/** Words that tie a line to the SMTP dialogue (RFC 5321 §4.1.1 commands, "SMTP error"). */
+const NAMES_COMMAND = /\bSMTP\b|\b(RCPT|MAIL FROM|DATA|end of data|initial connection|EHLO|HELO)\b/i;
 
 /** Where a text bounce says which family it is. */
 const FORMATS: readonly [TextBounceFormat, RegExp][] = [
@@ -58,8 +74,11 @@ const ADDRESS = new RegExp(`<?([A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@${LABEL}(?:\\.$
 // "550 5.1.1 text", "550-5.1.1", "554: delivery error" (Yahoo), "550 #5.1.0" (qmail-style).
 const SMTP = /\b([45]\d\d)(?:[ -]|:\s|$)(?:\s*#?([45]\.\d{1,3}\.\d{1,3})\b)?\s*([^\n]*)/;
 const ENHANCED = /\b#?([45]\.\d{1,3}\.\d{1,3})\b/;
-const TRANSIENT =
-  /\b(temporar(y|ily)|will (be )?retr(y|ied)|deferred|delayed|still trying|try again later|not yet delivered)\b/i;
+const TRANSIENT = new RegExp(
+  '\\b(temporar(y|ily)|will (be )?retr(y|ied)|deferred|delayed|still trying|try again later|not yet delivered|' +
+    '(attempts|delivery|tries) will (continue|be retried)|will (continue|keep) (trying|to try))\\b',
+  'i',
+);
 
 /** Wording that states a delivery failure (a sentence naming an address is an entry only with it). */
 const FAILURE = new RegExp(
@@ -133,6 +152,7 @@ export function parseTextBounce(
   const human = humanText(text);
   const lines = human.split('\n');
   const found = new Map<string, string[]>();
+  const leads = new Map<string, string>();
   let current: string[] | undefined;
   let blankAfterReason = false;
   for (const raw of lines) {
@@ -158,25 +178,30 @@ export function parseTextBounce(
       found.set(key, current);
       const rest = line.slice((m?.index ?? 0) + (m?.[0].length ?? 0)).replace(/^[\s:>)(,-]+/, '');
       if (rest !== '') current.push(rest);
+      // "Delivery failed 20 attempts: x@y": the sentence before the address is the reason when
+      // no line of the entry gives one.
+      if (!opens && FAILURE.test(before) && !leads.has(key)) leads.set(key, before.replace(/[\s:;,-]+$/, '').trim());
       blankAfterReason = false;
       continue;
     }
-    if (current && !(blankAfterReason && !/^\s/.test(raw))) current.push(line.trim());
-    else current = undefined;
+    if (current && !(blankAfterReason && !/^\s/.test(raw))) {
+      // An introducing line is kept when it names the SMTP command the reply answered (Exim's "SMTP
+      // error from remote mail server after RCPT TO:<x@y>:" above the reply: the stage counts) or
+      // continues a reply already begun (a wrapped reply line may end with a colon).
+      const t = line.trim();
+      const keep = !INTRODUCES.test(t) || NAMES_COMMAND.test(t) || smtpIn(t) || current.some((l) => smtpIn(l));
+      if (!NOT_A_REASON.test(t) && keep) current.push(t);
+    } else current = undefined;
   }
   // Reasons often stand apart from the address (Gmail's "Technical details", Exchange's
   // diagnostic block): a lone reply code in the text belongs to every entry without one.
   const lone = smtpIn(human);
   // An address listed alone ("Delivery to the following recipients failed: x@y") takes the
   // sentence that states the failure as its reason.
-  const summary =
-    human
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => FAILURE.test(l) && !ADDRESS.test(l)) ?? '';
+  const summary = failureParagraph(human);
   const entries: TextBounceEntry[] = [];
   for (const [address, reasonLines] of found) {
-    const reason = reasonLines.join(' ').replace(/\s+/g, ' ').trim();
+    const reason = reasonLines.join(' ').replace(/\s+/g, ' ').trim() || leads.get(address) || '';
     const smtp = smtpIn(reason) ?? lone;
     entries.push({
       address,
@@ -186,4 +211,25 @@ export function parseTextBounce(
     });
   }
   return { format: textFormat(human), entries };
+}
+
+/**
+ * The sentence that states the failure, for addresses listed without a reason of their own: the
+ * first line with failure words that names no address and introduces nothing, with the lines of
+ * its paragraph after it (a reason is often wrapped: "… was not delivered because the destination
+ * computer was / not reachable within the allowed queue period.").
+ */
+function failureParagraph(human: string): string {
+  const lines = human.split('\n').map((l) => l.trim());
+  const states = (l: string): boolean => FAILURE.test(l) && !ADDRESS.test(l) && !NOT_A_REASON.test(l);
+  const start = lines.findIndex((l) => states(l) && !INTRODUCES.test(l));
+  // Only an introducing sentence states it ("Delivery to the following recipient failed permanently:").
+  if (start < 0) return (lines.find(states) ?? '').replace(/[\s:]+$/, '');
+  const out: string[] = [];
+  for (const l of lines.slice(start)) {
+    if (l === '' || ADDRESS.test(l) || NOT_A_REASON.test(l) || out.length === 4) break;
+    out.push(l);
+    if (INTRODUCES.test(l)) break;
+  }
+  return out.join(' ').replace(/[\s:]+$/, '');
 }

@@ -23,7 +23,11 @@ import { HARD_CLASSES } from './suppression-service.js';
 type NewEntry = Requests['suppression.add']['payload']['entries'][number];
 
 export interface InboundServiceOptions {
-  readonly classify: (reply: ReplyData, domain: string) => { readonly code: number; readonly name: string };
+  readonly classify: (
+    reply: ReplyData | string,
+    domain: string,
+    stage?: number,
+  ) => { readonly code: number; readonly name: string };
 }
 
 /** Writes `body` to `dir/name` and fsyncs the file and the directory (kept before the 250). */
