@@ -2,7 +2,7 @@
  * @petrel/testkit: the one place real peers are started for tests and benchmarks (unit tests,
  * test/e2e, test/reliability, bench/). Private; production packages list it only as a devDependency.
  */
-export { PEERS_DIR, AIO_SERVER, DNS_ZONE } from './paths.js';
+export { PEERS_DIR, AIO_SERVER, DNS_ZONE, EXIM } from './paths.js';
 export { freePort, closedPort, waitFor, waitForPort, accepts } from './ports.js';
 export { startProc, run, stopChild, startPeerProc, readyWhen, type Proc } from './procs.js';
 export {
@@ -29,6 +29,7 @@ export {
 export { startAioServer, startAio, aioStats, type Aio, type AioStats } from './aio.js';
 export { startDnsmasq, startDns, type Dns, type Dnsmasq } from './dnsmasq.js';
 export { startPostfixInstance, type PostfixInstance } from './postfix-instance.js';
+export { startEximInstance, type EximConfig, type EximInstance } from './exim-instance.js';
 export { startPostfix, startPostfixRelay, type Postfix, type PostfixOptions } from './postfix.js';
 export {
   startPostfixDestination,
