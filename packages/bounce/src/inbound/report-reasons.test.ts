@@ -9,6 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseInboundReport, type ReportContext } from './report.js';
 import { Classifier } from '../classifier.js';
+import { verpAddress } from '@petrel/core';
+
+const ID = '01JEXAMPLE0000000000000000';
 
 const classifier = Classifier.load();
 const ctx: ReportContext = {
@@ -301,4 +304,43 @@ Diagnostic-Code: smtp; 553 5.1.1 <news@sender.example>... User unknown`,
     r.map((x) => [x.address, x.code, x.bounceClass]),
     [['jane@example.org', 553, 25]],
   );
+});
+
+test('a label that states the failure before the address is its reason ("User mailbox exceeds allowed size: x@y")', () => {
+  const r = read(
+    text('User mailbox exceeds allowed size: jane@example.org\nOriginal message follows.\n\nTo: x@example.com'),
+  );
+  assert.deepEqual(
+    r.map((x) => [x.address, x.text, x.bounceClass]),
+    [['jane@example.org', 'User mailbox exceeds allowed size', 22]],
+  );
+});
+
+test('a bounce that names no address is about the recipient its verified VERP address names', () => {
+  const vctx: ReportContext = {
+    ...ctx,
+    verp: { prefix: 'b', secret: 's3cret' },
+    envelopeRecipients: [verpAddress({ prefix: 'b', secret: 's3cret' }, ID, 'list@groups.example.org', 'rp.example')],
+  };
+  const groups = crlf(`From: Mail Delivery Subsystem <mailer-daemon@groups.example.org>
+To: bounces@rp.example
+Subject: Delivery Status Notification (Failure)
+
+Hello news@sender.example,
+
+We're writing to let you know that the group you tried to contact (list) may not exist, or you may
+not have permission to post messages to the group.
+
+----- Original message -----
+
+To: list@groups.example.org
+`);
+  const report = parseInboundReport(groups, vctx);
+  assert.equal(report.tiedBy, 'verp');
+  assert.deepEqual(
+    report.recipients.map((x) => [x.address, x.action, x.bounceClass]),
+    [['list@groups.example.org', 'failed', 10]],
+  );
+  // Without a verified VERP address nothing says which recipient it is about: kept unparsed.
+  assert.equal(parseInboundReport(groups, ctx).kind, 'unparsed');
 });

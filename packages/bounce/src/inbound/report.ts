@@ -358,7 +358,11 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
   // 4. Text bounces (Exim, qmail, Postfix, sendmail, Exchange, …): read from the human part (above).
   if (text && (looksBounce || ctx.envelopeRecipients.length > 0)) {
     const tb = parseTextBounce(text, ignore);
-    let entries = tb.entries;
+    // A bounce that names no address is still about the one recipient a verified VERP address names.
+    let entries =
+      trusted && tb.entries.length === 0 && tb.unaddressed && looksBounce
+        ? [{ ...tb.unaddressed, address: trusted.recipient }]
+        : tb.entries;
     // The VERP address names the one recipient; keep the entry about it (or the only one).
     if (trusted && entries.length > 0) {
       // Else the entry with a reply code (or the first): the address the bounce names may be a

@@ -23,6 +23,12 @@ export interface TextBounceEntry {
 export interface TextBounce {
   readonly format: TextBounceFormat;
   readonly entries: readonly TextBounceEntry[];
+  /**
+   * What the text says failed when it names no address (Google Groups, some providers): its
+   * failure paragraph and any reply code. Only a caller that knows the recipient otherwise (a
+   * verified VERP address) may use it.
+   */
+  readonly unaddressed?: Omit<TextBounceEntry, 'address'>;
 }
 
 /** Lines that start the returned copy of the message (or its headers) in the usual bounce texts. */
@@ -85,7 +91,7 @@ const FAILURE = new RegExp(
   `\\b(${[
     "fail(ed|ure)?|undeliver(ed|able)?|not (be )?delivered|could ?n[o']t|unable",
     "reject(ed)?|refused|denied|unknown|invalid|no such|does ?n[o']t exist|not exist|not found",
-    'bounced?|permanent|error|over ?quota|mailbox (is )?full|disabled|inactive',
+    'bounced?|permanent|error|over ?quota|exceed(s|ed)?|mailbox (is )?full|disabled|inactive',
   ].join('|')})\\b`,
   'i',
 );
@@ -210,7 +216,15 @@ export function parseTextBounce(
       transient: smtp ? smtp.code < 500 : TRANSIENT.test(reason || human),
     });
   }
-  return { format: textFormat(human), entries };
+  const unaddressed =
+    entries.length === 0 && (summary !== '' || lone !== undefined)
+      ? {
+          reason: summary || lone?.text || '',
+          ...(lone !== undefined ? { smtp: lone } : {}),
+          transient: lone ? lone.code < 500 : TRANSIENT.test(human),
+        }
+      : undefined;
+  return { format: textFormat(human), entries, ...(unaddressed ? { unaddressed } : {}) };
 }
 
 /**
