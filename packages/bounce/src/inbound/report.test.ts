@@ -342,6 +342,87 @@ Spam Spam Spam
   assert.equal(r.originalMessageId, '<8787KJKJ3K4J3K4J3K4J3.mail@sender.example>');
 });
 
+test('an ARF report naming several Original-Rcpt-To is one complaint per recipient when no VERP address narrows it', () => {
+  const raw = crlf(`From: <fbl@isp.example>
+Subject: Abuse report
+To: <fbl@rp.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="b"
+
+--b
+Content-Type: text/plain
+
+An abuse report.
+
+--b
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+Version: 1
+Original-Rcpt-To: <jane@isp.example>
+Original-Rcpt-To: <joe@isp.example>
+Original-Rcpt-To: <Jane@isp.example>
+
+--b
+Content-Type: text/rfc822-headers
+
+From: news@sender.example
+To: undisclosed-recipients:;
+--b--
+`);
+  assert.deepEqual(
+    parseInboundReport(raw, ctx(['fbl@rp.example'])).recipients.map((x) => [x.address, x.action]),
+    [
+      ['jane@isp.example', 'complained'],
+      ['joe@isp.example', 'complained'],
+    ],
+  );
+});
+
+test("Microsoft JMRP's complaint (the reported message alone, its recipient in X-HmXmrOriginalRecipient) is feedback", () => {
+  const raw = crlf(`From: staff@hotmail.com
+Subject: complaint about message from 192.0.2.44
+To: fbl@rp.example
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="jmrp"
+
+--jmrp
+Content-Type: message/rfc822
+Content-Disposition: inline
+
+X-HmXmrOriginalRecipient: <jane@outlook.example>
+Return-Path: <${VERP}>
+Received: from client.example by petrel.example (Petrel) with ESMTP id ${ID};
+	Thu, 8 Mar 2026 13:59:00 +0000
+From: News <news@sender.example>
+To: jane@outlook.example
+Subject: This week
+Message-ID: <w1@sender.example>
+
+Hello
+--jmrp--
+`);
+  const r = parseInboundReport(raw, ctx(['fbl@rp.example']));
+  assert.equal(r.kind, 'feedback');
+  assert.equal(r.format, 'jmrp');
+  assert.equal(r.feedback?.feedbackType, 'abuse');
+  assert.equal(r.feedback?.sourceIp, '192.0.2.44');
+  assert.equal(r.tiedBy, 'verp');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.action]),
+    [['John.Doe+news@example.com', 'complained']],
+  );
+  // Without the VERP tie, the recipient is the one Microsoft names.
+  const untied = parseInboundReport(Buffer.from(raw.toString().replace(/^Return-Path: .*\r\n/m, '')), {
+    ...ctx(['fbl@rp.example']),
+    hostname: 'other.example',
+  });
+  assert.deepEqual(
+    untied.recipients.map((x) => x.address),
+    ['jane@outlook.example'],
+  );
+});
+
 test('auto-replies by RFC 3834 header or a (non-English, encoded) subject are class 60', () => {
   const a = parseInboundReport(
     crlf(

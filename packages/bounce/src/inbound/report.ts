@@ -30,6 +30,7 @@ export type ReportKind = 'bounce' | 'auto_reply' | 'feedback' | 'unparsed';
 export type ReportFormat =
   | 'rfc3464'
   | 'arf'
+  | 'jmrp'
   | 'rfc3834'
   | 'qmail'
   | 'exim'
@@ -277,19 +278,36 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     rpAddress(a) ||
     /^(postmaster|mailer-daemon|double-bounce)@/i.test(a) ||
     (from !== undefined && a.toLowerCase() === from.toLowerCase());
-  // 1. RFC 5965 complaint: multipart/report; report-type=feedback-report, or a message/feedback-report part.
+  // 1. Complaints. RFC 5965: multipart/report; report-type=feedback-report, or a message/feedback-report
+  // part. Microsoft's JMRP (Outlook.com, Hotmail) also sends the reported message alone, its
+  // recipient in an X-HmXmrOriginalRecipient field, under "complaint about message from <ip>".
   const fbPart = parts.find((p) => p.type === 'message/feedback-report');
-  if (fbPart) {
-    const feedback = parseFeedbackReport(textOf(fbPart));
-    const rcpt =
-      trusted?.recipient ??
-      feedback.originalRcptTo[0] ??
-      verp?.recipient ??
-      (original ? addressIn(header(original, 'to')) : undefined);
-    const recipients: ReportRecipient[] = rcpt
-      ? [{ address: rcpt, action: 'complained', reply: { code: 550, lines: [`feedback ${feedback.feedbackType}`] } }]
-      : [];
-    return { kind: 'feedback', format: 'arf', ...tie, recipients, feedback };
+  const jmrp =
+    fbPart || !original || !/complaint about message/i.test(subject)
+      ? undefined
+      : addressIn(header(original, 'x-hmxmroriginalrecipient'));
+  if (fbPart || jmrp) {
+    const feedback: FeedbackReport = fbPart
+      ? parseFeedbackReport(textOf(fbPart))
+      : {
+          feedbackType: 'abuse',
+          originalRcptTo: [jmrp!],
+          userAgent: 'Microsoft JMRP',
+          ...ipIn(/complaint about message from \[?([0-9A-Fa-f.:]+)/.exec(subject)?.[1]),
+        };
+    // Each reported recipient is one complaint (RFC 5965 §3.2: Original-Rcpt-To may repeat); a
+    // verified VERP address names the one recipient the report is about.
+    const named = feedback.originalRcptTo.filter(
+      (a, i, all) => all.findIndex((b) => b.toLowerCase() === a.toLowerCase()) === i,
+    );
+    const fallback = verp?.recipient ?? (original ? addressIn(header(original, 'to')) : undefined);
+    const rcpts = trusted ? [trusted.recipient] : named.length > 0 ? named : fallback ? [fallback] : [];
+    const recipients: ReportRecipient[] = rcpts.map((address) => ({
+      address,
+      action: 'complained',
+      reply: { code: 550, lines: [`feedback ${feedback.feedbackType}`] },
+    }));
+    return { kind: 'feedback', format: fbPart ? 'arf' : 'jmrp', ...tie, recipients, feedback };
   }
 
   // 2. RFC 3464 (and RFC 6533) DSN: a delivery-status part, or the same fields in a text part.
@@ -394,6 +412,10 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
       ? 'looks like a bounce but names no failed recipient'
       : 'not a bounce, auto-reply or complaint';
   return { kind: 'unparsed', format: 'none', ...tie, recipients: [], reason };
+}
+
+function ipIn(ip: string | undefined): { sourceIp?: string } {
+  return ip ? { sourceIp: ip } : {};
 }
 
 function isInsideOriginal(root: MimePart, target: MimePart): boolean {
