@@ -2,7 +2,8 @@
  * Petrel's DSNs as the tools that read bounces see them: Sisimai (Debian libsisimai-perl), the
  * analyser senders run over their bounce mailboxes, and flufl.bounce (Debian python3-flufl.bounce),
  * Mailman's detector. A DSN is only useful if such readers find the failed recipient, its status
- * and its reply; both are independent of Petrel (test/peers/install.sh installs them).
+ * and its reply; both are independent of Petrel (test/peers/install.sh installs them). Petrel's
+ * own inbound parser must read them too (a Petrel relaying to a Petrel gets them back).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmtpReply } from '@petrel/core';
 import { renderDsn, type DsnInput, type DsnRecipient } from './dsn.js';
+import { Classifier } from './classifier.js';
+import { parseInboundReport } from './inbound/report.js';
 
 const T = Date.UTC(2026, 0, 2, 3, 4, 5);
 const original = Buffer.from(
@@ -138,4 +141,28 @@ test('flufl.bounce finds the permanent failures of a failure DSN and the tempora
     },
   ]);
   assert.deepEqual(flufl(delay), { temporary: ['slow@example.test'], permanent: [] });
+});
+
+test("Petrel's own inbound parser reads its DSNs back: recipient, action, reply and class", () => {
+  const message = dsn([
+    failed('jane@example.test', '550 5.1.1 <jane@example.test>: Recipient address rejected: User unknown'),
+    failed('full@example.test', '552 5.2.2 Mailbox full'),
+  ]);
+  const classifier = Classifier.load();
+  const r = parseInboundReport(message, {
+    envelopeRecipients: ['alice@origin.test'],
+    returnPathDomains: new Set(['origin.test']),
+    verp: { prefix: 'b', secret: '' },
+    hostname: 'petrel.test',
+    classify: (reply, domain, stage) => classifier.classify(reply, domain, stage),
+  });
+  assert.equal(r.kind, 'bounce');
+  assert.equal(r.format, 'rfc3464');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.action, x.reply.code, x.reply.enhanced, x.bounceClass]),
+    [
+      ['jane@example.test', 'failed', 550, '5.1.1', 10],
+      ['full@example.test', 'failed', 552, '5.2.2', 22],
+    ],
+  );
 });
