@@ -5,7 +5,7 @@
  * headers); and the bounce class of each failed recipient. Pure: no I/O, never throws on input.
  */
 import type { InboundReportData, InboundReportRecipient, ReplyData } from '@petrel/core';
-import { parseFeedbackReport, type FeedbackReport } from './arf.js';
+import { complaintIn, type FeedbackReport } from './arf.js';
 import { autoReplyReason } from './auto-reply.js';
 import { looksLikeDeliveryStatus, parseDeliveryStatus, type DsnRecipientFields } from './delivery-status.js';
 import {
@@ -20,8 +20,8 @@ import {
   type MimePart,
 } from './mime.js';
 import { parseTextBounce, type TextBounceEntry } from './text-bounce.js';
-import { parseVerp, Stage, type VerpInfo, type VerpOptions } from '@petrel/core';
-import { normalizeReply } from '../reply-text.js';
+import { dsnReply, stageOf, textReply } from './recipient-reply.js';
+import { parseVerp, type VerpInfo, type VerpOptions } from '@petrel/core';
 
 /** What a returned message is. */
 export type ReportKind = 'bounce' | 'auto_reply' | 'feedback' | 'unparsed';
@@ -66,8 +66,10 @@ export interface ReportContext {
   readonly verp: VerpOptions;
   /** Petrel's hostname, to find its own Received: id in a returned original. */
   readonly hostname: string;
-  /** The classifier (Classifier.classify of @petrel/bounce). */
-  /** `stage`: the Momentum stage (@petrel/core Stage) when the report names the command the reply answered. */
+  /**
+   * The classifier (Classifier.classify of @petrel/bounce); `stage` is the Momentum stage (@petrel/core
+   * Stage) when the report names the command the reply answered.
+   */
   readonly classify: (
     reply: ReplyData | string,
     domain: string,
@@ -121,77 +123,6 @@ function petrelIdIn(
     if (m && (host === '' || m[1]!.toLowerCase() === host)) return { id: m[2]!.toUpperCase(), by: 'received' };
   }
   return undefined;
-}
-
-/**
- * What a recipient's reply is classified as: the SMTP reply, or the reason text alone when the
- * report gives no reply code (a code made up from the action would make any text a 5xx refusal).
- */
-interface ReadReply {
-  readonly reply: ReplyData;
-  readonly basis: ReplyData | string;
-}
-
-const SMTP_REPLY = /^([2-5]\d\d)(?:[ -]+(?:#?([245]\.\d{1,3}\.\d{1,3})\b)?)?\s*(.*)$/;
-/** A diagnostic that quotes the remote reply inside an MTA's words ("host mx[ip] said: 550 …"). */
-const QUOTES_REPLY = /(?:^|[\s:;(])[45]\d\d[ -]/;
-
-/** A block's Diagnostic-Code (or a Status field that holds a reply), whitespace collapsed. */
-function diagnosticOf(r: DsnRecipientFields): string | undefined {
-  return (r.diagnostic ?? r.statusReply)?.replace(/\s+/g, ' ').trim();
-}
-
-/**
- * A DSN recipient block as one SMTP reply (RFC 3464 §2.3.6 Diagnostic-Code, §2.3.4 Status). A
- * block without an SMTP reply in its Diagnostic-Code (none, an X.400 diagnostic, a status-only
- * report such as OpenSMTPD's) takes the reason the human part of the report gives the same
- * recipient, which is where such MTAs explain the failure.
- */
-function dsnReply(r: DsnRecipientFields, human: TextBounceEntry | undefined): ReadReply {
-  const diag = diagnosticOf(r);
-  const m = diag ? SMTP_REPLY.exec(diag) : null;
-  if (m) {
-    const enhanced = m[2] ?? r.status;
-    const reply = { code: Number(m[1]), ...(enhanced ? { enhanced } : {}), lines: [m[3] ?? ''] };
-    return { reply, basis: reply };
-  }
-  if (!(diag && QUOTES_REPLY.test(diag)) && human?.smtp) {
-    const reply = textReply(human).reply;
-    const withStatus = reply.enhanced || !r.status ? reply : { ...reply, enhanced: r.status };
-    return { reply: withStatus, basis: withStatus };
-  }
-  const status = r.status;
-  const cls = status?.[0] ?? (r.action === 'delayed' ? '4' : r.action === 'failed' ? '5' : '2');
-  const code = cls === '5' ? 550 : cls === '4' ? 450 : 250;
-  const told = diag && QUOTES_REPLY.test(diag) ? undefined : human?.reason;
-  // The human part often repeats the diagnostic: one of them is enough.
-  const text = !diag ? told : !told || diag.includes(told) ? diag : told.includes(diag) ? told : `${diag} ${told}`;
-  const reply = { code, ...(status ? { enhanced: status } : {}), lines: [text || r.action || ''] };
-  // With a status the reply is that status's; without one only the words say what happened.
-  return { reply, basis: status ? reply : text || reply };
-}
-
-/**
- * The reply is cut out of the bounce's words, but the command they name still counts: a refusal
- * "after MAIL FROM" refuses the sender, not the recipient (RFC 5321 §3.3).
- */
-function stageOf(e: TextBounceEntry | undefined): number | undefined {
-  return e && normalizeReply(e.reason).stage === 'mail' ? Stage.DURING_MAIL_FROM : undefined;
-}
-
-function textReply(e: TextBounceEntry): ReadReply {
-  if (e.smtp) {
-    const rest = e.smtp.text.replace(/^\d{3}[ -]?\s*(#?[245]\.\d{1,3}\.\d{1,3}\s*)?/, '');
-    const reply = {
-      code: e.smtp.code,
-      ...(e.smtp.enhanced ? { enhanced: e.smtp.enhanced } : {}),
-      lines: [rest || e.reason],
-    };
-    return { reply, basis: reply };
-  }
-  // A transient failure stays a 4xx for the classifier (never a Block class, RFC 5321 §4.2.1).
-  const reply = { code: e.transient ? 450 : 550, lines: [e.reason] };
-  return { reply, basis: e.transient ? reply : e.reason };
 }
 
 /** Parses a returned message. `raw` is the message as received (header section first). */
@@ -281,20 +212,9 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
   // 1. Complaints. RFC 5965: multipart/report; report-type=feedback-report, or a message/feedback-report
   // part. Microsoft's JMRP (Outlook.com, Hotmail) also sends the reported message alone, its
   // recipient in an X-HmXmrOriginalRecipient field, under "complaint about message from <ip>".
-  const fbPart = parts.find((p) => p.type === 'message/feedback-report');
-  const jmrp =
-    fbPart || !original || !/complaint about message/i.test(subject)
-      ? undefined
-      : addressIn(header(original, 'x-hmxmroriginalrecipient'));
-  if (fbPart || jmrp) {
-    const feedback: FeedbackReport = fbPart
-      ? parseFeedbackReport(textOf(fbPart))
-      : {
-          feedbackType: 'abuse',
-          originalRcptTo: [jmrp!],
-          userAgent: 'Microsoft JMRP',
-          ...ipIn(/complaint about message from \[?([0-9A-Fa-f.:]+)/.exec(subject)?.[1]),
-        };
+  const complaint = complaintIn(parts, original, subject);
+  if (complaint) {
+    const { feedback, format } = complaint;
     // Each reported recipient is one complaint (RFC 5965 §3.2: Original-Rcpt-To may repeat); a
     // verified VERP address names the one recipient the report is about.
     const named = feedback.originalRcptTo.filter(
@@ -307,7 +227,7 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
       action: 'complained',
       reply: { code: 550, lines: [`feedback ${feedback.feedbackType}`] },
     }));
-    return { kind: 'feedback', format: fbPart ? 'arf' : 'jmrp', ...tie, recipients, feedback };
+    return { kind: 'feedback', format, ...tie, recipients, feedback };
   }
 
   // 2. RFC 3464 (and RFC 6533) DSN: a delivery-status part, or the same fields in a text part.
@@ -412,10 +332,6 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
       ? 'looks like a bounce but names no failed recipient'
       : 'not a bounce, auto-reply or complaint';
   return { kind: 'unparsed', format: 'none', ...tie, recipients: [], reason };
-}
-
-function ipIn(ip: string | undefined): { sourceIp?: string } {
-  return ip ? { sourceIp: ip } : {};
 }
 
 function isInsideOriginal(root: MimePart, target: MimePart): boolean {
