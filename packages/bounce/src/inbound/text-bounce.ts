@@ -161,6 +161,8 @@ export function parseTextBounce(
   const leads = new Map<string, string>();
   let current: string[] | undefined;
   let blankAfterReason = false;
+  // The open entry's lines hold a reply already (a later line ending in ":" continues it).
+  let replyBegun = false;
   for (const raw of lines) {
     const line = raw.replace(/\s+$/, '');
     if (line.trim() === '') {
@@ -184,6 +186,7 @@ export function parseTextBounce(
       found.set(key, current);
       const rest = line.slice((m?.index ?? 0) + (m?.[0].length ?? 0)).replace(/^[\s:>)(,-]+/, '');
       if (rest !== '') current.push(rest);
+      replyBegun = current.some((l) => smtpIn(l) !== undefined);
       // "Delivery failed 20 attempts: x@y": the sentence before the address is the reason when
       // no line of the entry gives one.
       if (!opens && FAILURE.test(before) && !leads.has(key)) leads.set(key, before.replace(/[\s:;,-]+$/, '').trim());
@@ -195,8 +198,10 @@ export function parseTextBounce(
       // error from remote mail server after RCPT TO:<x@y>:" above the reply: the stage counts) or
       // continues a reply already begun (a wrapped reply line may end with a colon).
       const t = line.trim();
-      const keep = !INTRODUCES.test(t) || NAMES_COMMAND.test(t) || smtpIn(t) || current.some((l) => smtpIn(l));
+      const hasReply = smtpIn(t) !== undefined;
+      const keep = !INTRODUCES.test(t) || NAMES_COMMAND.test(t) || hasReply || replyBegun;
       if (!NOT_A_REASON.test(t) && keep) current.push(t);
+      replyBegun ||= hasReply;
     } else current = undefined;
   }
   // Reasons often stand apart from the address (Gmail's "Technical details", Exchange's
