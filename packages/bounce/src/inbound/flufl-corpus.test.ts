@@ -7,12 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Classifier } from '../classifier.js';
-import { parseInboundReport } from './report.js';
-
-const DATA = '/usr/lib/python3/dist-packages/flufl/bounce/tests/data';
+import { FLUFL_SAMPLES as DATA, readSample } from './samples-fixture.js';
 
 /** flufl.bounce's answer for every sample: file → failed addresses (temporary and permanent). */
 function reference(): Record<string, string[]> {
@@ -44,13 +40,7 @@ test('agrees with flufl.bounce on its real-world bounces: at least 85% of files 
     const expected = addresses.filter((a) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a));
     if (expected.length === 0) continue;
     files++;
-    const r = parseInboundReport(readFileSync(join(DATA, file)), {
-      envelopeRecipients: [],
-      returnPathDomains: new Set(['rp.test']),
-      verp: { prefix: 'b', secret: '' },
-      hostname: 'petrel.test',
-      classify: (reply, domain, stage) => classifier.classify(reply, domain, stage),
-    });
+    const r = readSample(file, classifier);
     const got = new Set(r.recipients.map((x) => x.address.toLowerCase()));
     const hits = expected.filter((a) => got.has(a)).length;
     missed += expected.length - hits;

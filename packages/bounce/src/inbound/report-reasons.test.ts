@@ -151,14 +151,18 @@ test('a reason written before the address ("Delivery failed 20 attempts: x@y") i
   assert.notEqual(classifier.classForId(r[0]!.bounceClass!)?.category, 'Block');
 });
 
-test('"Original message follows." ends the human part; the line under the address is the reason', () => {
-  const r = read(
-    text('jane@example.org\nInvalid final delivery userid\nOriginal message follows.\n\nTo: x@example.com'),
-  );
-  assert.deepEqual(
-    r.map((x) => [x.address, x.text, x.bounceClass]),
-    [['jane@example.org', 'Invalid final delivery userid', 10]],
-  );
+test('"Original message follows." ends the human part; the reason is the line under the address or the label before it', () => {
+  const cases: [string, string, number][] = [
+    ['jane@example.org\nInvalid final delivery userid', 'Invalid final delivery userid', 10],
+    ['User mailbox exceeds allowed size: jane@example.org', 'User mailbox exceeds allowed size', 22],
+  ];
+  for (const [lines, reason, bounceClass] of cases) {
+    const r = read(text(`${lines}\nOriginal message follows.\n\nTo: x@example.com`));
+    assert.deepEqual(
+      r.map((x) => [x.address, x.text, x.bounceClass]),
+      [['jane@example.org', reason, bounceClass]],
+    );
+  }
 });
 
 test('rules, headings and courtesy lines are never the reason', () => {
@@ -303,16 +307,6 @@ Diagnostic-Code: smtp; 553 5.1.1 <news@sender.example>... User unknown`,
   assert.deepEqual(
     r.map((x) => [x.address, x.code, x.bounceClass]),
     [['jane@example.org', 553, 25]],
-  );
-});
-
-test('a label that states the failure before the address is its reason ("User mailbox exceeds allowed size: x@y")', () => {
-  const r = read(
-    text('User mailbox exceeds allowed size: jane@example.org\nOriginal message follows.\n\nTo: x@example.com'),
-  );
-  assert.deepEqual(
-    r.map((x) => [x.address, x.text, x.bounceClass]),
-    [['jane@example.org', 'User mailbox exceeds allowed size', 22]],
   );
 });
 

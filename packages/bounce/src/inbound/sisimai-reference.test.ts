@@ -9,12 +9,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Classifier } from '../classifier.js';
-import { parseInboundReport } from './report.js';
-
-const DATA = '/usr/lib/python3/dist-packages/flufl/bounce/tests/data';
+import { FLUFL_SAMPLES as DATA, readSample } from './samples-fixture.js';
 
 interface SisimaiEntry {
   readonly recipient: string;
@@ -80,13 +78,7 @@ test('reads the reason Sisimai reads on real-world bounces: at least 93% of reci
   let agree = 0;
   const differ: string[] = [];
   for (const file of files) {
-    const r = parseInboundReport(readFileSync(join(DATA, file)), {
-      envelopeRecipients: [],
-      returnPathDomains: new Set(['rp.test']),
-      verp: { prefix: 'b', secret: '' },
-      hostname: 'petrel.test',
-      classify: (reply, domain, stage) => classifier.classify(reply, domain, stage),
-    });
+    const r = readSample(file, classifier);
     for (const e of want[file] ?? []) {
       const categories = CATEGORY[e.reason];
       const got = r.recipients.find((x) => x.address.toLowerCase() === e.recipient);
