@@ -338,3 +338,32 @@ To: list@groups.example.org
   // Without a verified VERP address nothing says which recipient it is about: kept unparsed.
   assert.equal(parseInboundReport(groups, ctx).kind, 'unparsed');
 });
+
+test("the original's To: and Cc: quoted in a bounce's summary are not failed recipients", () => {
+  const r = read(
+    text(`Your message
+
+  To:      team@example.org
+  Cc:      joe@example.org
+  Subject: Minutes
+  Sent:    Thu, 29 Apr 2010 09:00:00 -0400
+
+did not reach the following recipient(s):
+
+jane@example.org on Thu, 29 Apr 2010 09:00:05 -0400
+    The recipient name is not recognized`),
+  );
+  assert.deepEqual(
+    r.map((x) => [x.address, x.bounceClass]),
+    [['jane@example.org', 10]],
+  );
+  const labelled = read(
+    text(
+      'Your Message\nTo:      <jane@example.org>\nSubject: hi\n\nDid not reach the following recipient: jane@example.org',
+    ),
+  );
+  assert.deepEqual(
+    labelled.map((x) => [x.address, x.action]),
+    [['jane@example.org', 'failed']],
+  );
+});

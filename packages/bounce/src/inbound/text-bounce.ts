@@ -89,7 +89,7 @@ const TRANSIENT = new RegExp(
 /** Wording that states a delivery failure (a sentence naming an address is an entry only with it). */
 const FAILURE = new RegExp(
   `\\b(${[
-    "fail(ed|ure)?|undeliver(ed|able)?|not (be )?delivered|could ?n[o']t|unable",
+    "fail(ed|ure)?|undeliver(ed|able)?|not (be )?delivered|could ?n[o']t|did ?n[o']t reach|unable",
     "reject(ed)?|refused|denied|unknown|invalid|no such|does ?n[o']t exist|not exist|not found",
     'bounced?|permanent|error|over ?quota|exceed(s|ed)?|mailbox (is )?full|disabled|inactive',
   ].join('|')})\\b`,
@@ -112,7 +112,7 @@ const LABEL_PREFIX = /^[\s*•-]*[A-Za-z][A-Za-z0-9 ()_-]{0,40}:\s*[<([{"']*(?:s
 
 /** Header labels whose addresses are never the failed recipient (ids, senders, trace). */
 const NOT_RECIPIENT_LABEL = new RegExp(
-  '^[\\s*•-]*(message-id|in-reply-to|references|from|sender|reply-to|return-path|errors-to|received|date|subject|' +
+  '^[\\s*•-]*(message-id|in-reply-to|references|from|to|cc|sender|reply-to|return-path|errors-to|received|date|subject|' +
     'x-[\\w-]+|list-[\\w-]+)\\s*:',
   'i',
 );
