@@ -112,8 +112,8 @@ const LABEL_PREFIX = /^[\s*•-]*[A-Za-z][A-Za-z0-9 ()_-]{0,40}:\s*[<([{"']*(?:s
 
 /** Header labels whose addresses are never the failed recipient (ids, senders, trace). */
 const NOT_RECIPIENT_LABEL = new RegExp(
-  '^[\\s*•-]*(message-id|in-reply-to|references|from|to|cc|sender|reply-to|return-path|errors-to|received|date|subject|' +
-    'x-[\\w-]+|list-[\\w-]+)\\s*:',
+  '^[\\s*•-]*(message-id|in-reply-to|references|from|to|cc|sender|reply-to|return-path|errors-to|received|' +
+    'date|subject|x-[\\w-]+|list-[\\w-]+)\\s*:',
   'i',
 );
 
