@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PetrelError, type StoreRequest } from '@petrel/core';
+import type { Server } from 'node:net';
 import { RawClient, deferred, startListener } from './harness.js';
 
 const T = { timeout: 20_000 };
@@ -127,3 +128,66 @@ test('250 is not sent before the spool.store promise resolves', T, async (t) => 
   assert.match(reply, /^250 2\.0\.0 Ok: queued as /);
   assert.deepEqual(order, ['resolved', 'reply']);
 });
+
+// Exim (4.9x) pipelines QUIT after the last BDAT chunk or the end of DATA and then shuts its side
+// down (a TCP half-close): it still reads the replies. Ending the session at the client's FIN
+// loses them: the client sees "connection closed in response to end of data", keeps the message
+// queued and sends it again although it was stored: a duplicate per message.
+for (const mode of ['BDAT', 'DATA'] as const) {
+  test(`a client that half-closes after ${mode} + QUIT gets 250 after the store, then 221`, T, async (t) => {
+    // The store finishes only once the server has read the client's FIN: the order Exim produces
+    // with a large message (its FIN arrives while the spool is still writing).
+    let serverSawFin: Promise<void> | undefined;
+    const h = await startListener({
+      store: async (req, stored) => {
+        await serverSawFin;
+        stored.push(req);
+        return { id: req.envelope.id };
+      },
+    });
+    t.after(() => h.close());
+    const server = (h.listener as unknown as { servers: Server[] }).servers[0]!;
+    serverSawFin = new Promise((resolve) => server.once('connection', (s) => s.once('end', () => resolve())));
+    const c = await RawClient.open(h.port, undefined, { allowHalfOpen: true });
+    t.after(() => c.destroy());
+    await c.cmd('EHLO client.test');
+    await c.cmd('MAIL FROM:<a@test.local>');
+    await c.cmd('RCPT TO:<x@example.test>');
+    const body = 'Subject: hi\r\n\r\nbody\r\n';
+    if (mode === 'BDAT') c.send(`BDAT ${body.length} LAST\r\n${body}QUIT\r\n`);
+    else {
+      assert.match(await c.cmd('DATA'), /^354 /);
+      c.send(`${body}.\r\nQUIT\r\n`);
+    }
+    c.end(); // the half-close
+    assert.match(await c.reply(), /^250 2\.0\.0 Ok: queued as /);
+    assert.equal(await c.reply(), '221 2.0.0 Bye\r\n');
+    await c.closed;
+    assert.equal(h.stored.length, 1);
+  });
+}
+
+test(
+  'a client that half-closes without QUIT gets its replies, then the session ends; a body cut off is not stored',
+  T,
+  async (t) => {
+    const h = await startListener();
+    t.after(() => h.close());
+    const c = await RawClient.open(h.port, undefined, { allowHalfOpen: true });
+    t.after(() => c.destroy());
+    c.send(
+      'EHLO client.test\r\nMAIL FROM:<a@test.local>\r\nRCPT TO:<x@example.test>\r\nDATA\r\nSubject: cut\r\n\r\nno end',
+    );
+    c.end();
+    assert.match(await c.reply(), /^250-/);
+    assert.match(await c.reply(), /^250 2\.1\.0 /);
+    assert.match(await c.reply(), /^250 2\.1\.5 /);
+    assert.match(await c.reply(), /^354 /);
+    await c.closed;
+    assert.equal(c.unread, '', 'no reply to a body that never ended');
+    assert.equal(h.stored.length, 0);
+    const until = Date.now() + 2_000;
+    while (h.listener.stats().connectionsOpen > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(h.listener.stats().connectionsOpen, 0, 'the session is gone, not left half-open');
+  },
+);

@@ -195,7 +195,8 @@ export class Listener implements Service {
       return Promise.reject(
         new PetrelError('PETREL_ERR_LISTEN', `listener: not an address: "${text}"`, { listen: text }),
       );
-    const server = createServer((socket) => this.accept(socket));
+    // A client's FIN ends its input, not our replies (Session: pipelined QUIT, then shutdown).
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
         reject(

@@ -57,6 +57,12 @@ export class Session implements CommandSession {
   private running = false;
   private waiting = false;
   private writeBlocked = false;
+  /**
+   * The client sent its FIN (a half-close): it has nothing more to say but still reads. Exim
+   * pipelines QUIT after the last BDAT or the end of DATA and then shuts its side down; the
+   * replies it waits for must still be sent before the session ends.
+   */
+  private inputEnded = false;
   private shuttingDown = false;
   private idleTimer: TimerHandle | undefined;
   private greetTimer: TimerHandle | undefined;
@@ -67,6 +73,11 @@ export class Session implements CommandSession {
     this.writeBlocked = false;
     this.updateFlow();
     void this.pump();
+  };
+  private readonly onEndBound = (): void => {
+    this.inputEnded = true;
+    if (this.current === 'sending banner') this.close();
+    else void this.pump();
   };
   private markClosed!: () => void;
   /** Policy snapshot taken at connect: a reload does not change a session in flight. */
@@ -384,6 +395,7 @@ export class Session implements CommandSession {
   private attach(socket: Socket): void {
     socket.on('data', this.onDataBound);
     socket.on('drain', this.onDrainBound);
+    socket.on('end', this.onEndBound);
     socket.on('error', (err) =>
       this.host.logger.debug({ err, connectionId: this.connectionId }, 'client socket error'),
     );
@@ -454,7 +466,10 @@ export class Session implements CommandSession {
     } finally {
       this.running = false;
       this.flush();
-      if (!this.isClosed && (progressed || !isCommandState(this.current))) this.armIdle();
+      // All the input there will ever be is used up (a half-closed client): the replies are
+      // written, now end the session (a transaction cut off mid-body is dropped, never stored).
+      if (this.inputEnded && !this.isClosed && !this.writeBlocked) this.close();
+      else if (!this.isClosed && (progressed || !isCommandState(this.current))) this.armIdle();
     }
   }
 

@@ -56,6 +56,9 @@ export async function upgradeToTls(
     secure.once('secure', () => resolve(undefined));
     secure.once('error', (err) => resolve(err));
     secure.once('close', () => resolve(new Error('connection closed during the handshake')));
+    // Sockets are half-open (a client's FIN does not close ours): a FIN before the handshake ends
+    // is the client gone.
+    secure.once('end', () => resolve(new Error('connection closed during the handshake')));
   });
   clock.clearTimer(timer);
   if (outcome) {
