@@ -13,6 +13,8 @@ import { startProc } from './procs.js';
 
 export interface EximInstance {
   readonly dir: string;
+  /** A directory the Debian-exim user may write: where a local-delivery transport puts mail. */
+  readonly mailDir: string;
   /** Exim's main log (one line per reception, delivery and bounce). */
   mainlog(): string;
   /** Stops the daemon (bounded) and removes the directory unless PETREL_KEEP_TEST_DIRS. */
@@ -40,11 +42,12 @@ export async function startEximInstance(
   if (!existsSync(EXIM)) throw new Error(`${EXIM} is missing: run test/peers/install.sh as root`);
   const spool = join(dir, 'spool');
   const log = join(dir, 'log');
-  for (const d of [spool, log]) mkdirSync(d, { recursive: true });
+  const mailDir = join(dir, 'mail');
+  for (const d of [spool, log, mailDir]) mkdirSync(d, { recursive: true });
   chmodSync(dir, 0o755);
   const uid = Number(execFileSync('id', ['-u', 'Debian-exim']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'Debian-exim']).toString().trim());
-  for (const d of [spool, log]) chownSync(d, uid, gid);
+  for (const d of [spool, log, mailDir]) chownSync(d, uid, gid);
   const conf = join(dir, 'exim.conf');
   writeFileSync(
     conf,
@@ -86,5 +89,5 @@ export async function startEximInstance(
     throw new Error(`exim did not start: ${(e as Error).message}\n${out}`);
   }
   const mainlog = join(log, 'mainlog');
-  return { dir, stop, mainlog: () => (existsSync(mainlog) ? readFileSync(mainlog, 'utf8') : '') };
+  return { dir, mailDir, stop, mainlog: () => (existsSync(mainlog) ? readFileSync(mainlog, 'utf8') : '') };
 }

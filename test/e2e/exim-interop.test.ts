@@ -1,0 +1,115 @@
+/**
+ * Petrel between two real Exims (4.96, Debian's exim4-daemon-light): Exim's SMTP client relays a
+ * message to Petrel's listener, and Petrel delivers it to Exim's SMTP server, which stores it in a
+ * maildir. Both legs may use CHUNKING (RFC 3030), PIPELINING (RFC 2920) and 8BITMIME (RFC 6152) as
+ * each side advertises; the stored body must be the submitted one, byte for byte: 8-bit UTF-8
+ * text, lines that start with a dot, a line that is only a dot, and more than one BDAT chunk.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, startEximInstance, waitFor } from '@petrel/testkit';
+import { scenario } from '../lib/scenario.js';
+import { startScenarioPetrel } from '../lib/petrel.js';
+
+/** The submitted body: ~420 KB (Petrel's BDAT chunk is 256 KB), dot lines, 8-bit UTF-8. */
+function body(): string {
+  const lines: string[] = [];
+  for (let i = 0; i < 6000; i++) {
+    if (i % 500 === 0) lines.push(`.${i} a line that starts with a dot`);
+    else if (i % 777 === 0) lines.push('.');
+    else lines.push(`${i} Grüße aus Köln — ${'x'.repeat(40)} ✓`);
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+// Python's smtplib from 127.0.0.5 (so Exim tells its submission from Petrel's delivery), BODY=8BITMIME.
+const SUBMIT = `
+import smtplib, sys
+port = int(sys.argv[1])
+msg = sys.stdin.buffer.read()
+s = smtplib.SMTP('127.0.0.2', port, source_address=('127.0.0.5', 0))
+s.ehlo('client.test')
+s.sendmail('alice@sender.test', ['jane@via.test'], msg, mail_options=['BODY=8BITMIME'])
+s.quit()
+`;
+
+test('an Exim relays to Petrel and Petrel delivers to an Exim: the body arrives byte for byte over BDAT', {
+  timeout: 60_000,
+}, async (t) => {
+  const s = await scenario(t, ['mx-host=via.test,mx1.example.test,10']);
+  const eximDir = join(s.dir, 'exim');
+  const exim = s.stopAfter(
+    await startEximInstance(eximDir, '127.0.0.2', s.mxPort, {
+      hostname: 'mx1.example.test',
+      routers: [
+        // What the client at 127.0.0.5 submits goes to Petrel; what comes back from Petrel is stored.
+        'to_petrel:',
+        '  driver = manualroute',
+        '  domains = via.test',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Exim's own ${…} expansion, not a template
+        '  condition = ${if eq{$sender_host_address}{127.0.0.5}}',
+        '  transport = to_petrel',
+        '  route_list = * 127.0.0.1',
+        '  self = send',
+        'local:',
+        '  driver = accept',
+        '  domains = via.test',
+        '  transport = maildir',
+      ].join('\n'),
+      transports: [
+        'to_petrel:',
+        '  driver = smtp',
+        `  port = ${s.listenPort}`,
+        'maildir:',
+        '  driver = appendfile',
+        '  maildir_format',
+        `  directory = ${join(eximDir, 'mail', 'box')}`, // untainted: Exim refuses a path made of $local_part
+        '  user = Debian-exim',
+        '  create_directory',
+      ].join('\n'),
+    }),
+  );
+  const petrel = await startScenarioPetrel(s);
+
+  const sent = `From: alice@sender.test\r\nTo: jane@via.test\r\nSubject: exim interop\r\nMessage-ID: <ei1@sender.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${body()}`;
+  const r = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.mxPort)], { input: sent, timeoutMs: 20_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+
+  const events = await petrel.waitForEvents(
+    'the delivery to Exim',
+    (e) => e.some((x) => x.type === 'delivery' && x.recipient === 'jane@via.test'),
+    30_000,
+  );
+  const reception = events.find((x) => x.type === 'reception')!;
+  assert.equal(reception.sender, 'alice@sender.test');
+
+  const box = join(exim.mailDir, 'box', 'new');
+  const file = await waitFor('the message in the maildir', () => {
+    try {
+      return readdirSync(box)[0];
+    } catch {
+      return undefined;
+    }
+  });
+  const stored = readFileSync(join(box, file!), 'utf8');
+  // Exim stores with LF line ends; the body after the header section is the submitted one.
+  const storedBody = stored.slice(stored.indexOf('\n\n') + 2);
+  assert.equal(storedBody, body().replace(/\r\n/g, '\n'), 'the body is the submitted one, byte for byte');
+  assert.match(stored, /^Message-ID: <ei1@sender\.test>$/m);
+
+  const log = exim.mainlog();
+  // Exim pipelines QUIT after its last BDAT and shuts its side down: Petrel must still answer
+  // the BDAT, or Exim defers the message it already stored and sends it again (a duplicate).
+  assert.doesNotMatch(log, /== jane@via\.test R=to_petrel .*defer/, 'Exim did not see its 250');
+  assert.equal(readdirSync(box).length, 1, 'one copy');
+  // Exim → Petrel: its transport to_petrel, with CHUNKING ("K") as Petrel advertises it.
+  assert.match(
+    log,
+    /=> jane@via\.test R=to_petrel T=to_petrel H=127\.0\.0\.1 \[127\.0\.0\.1\](:\d+)? .*\bK\b.*C="250 /,
+  );
+  // Petrel → Exim: received from Petrel by BDAT (Exim logs "K" on the reception too) and stored.
+  assert.match(log, /<= alice@sender\.test H=\S* ?\[127\.0\.0\.1\].* K /);
+  assert.match(log, /=> jane <jane@via\.test> R=local T=maildir/);
+});
