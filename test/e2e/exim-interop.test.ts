@@ -1,17 +1,17 @@
 /**
  * Petrel between two real Exims (4.96, Debian's exim4-daemon-light): Exim's SMTP client relays a
- * message to Petrel's listener, and Petrel delivers it to Exim's SMTP server, which stores it in a
- * maildir. Both legs may use CHUNKING (RFC 3030), PIPELINING (RFC 2920) and 8BITMIME (RFC 6152) as
- * each side advertises; the stored body must be the submitted one, byte for byte: 8-bit UTF-8
- * text, lines that start with a dot, a line that is only a dot, and more than one BDAT chunk.
+ * message to Petrel's listener over STARTTLS, and Petrel delivers it to Exim's SMTP server, which
+ * stores it in a maildir. Both legs may use CHUNKING (RFC 3030), PIPELINING (RFC 2920) and 8BITMIME
+ * (RFC 6152) as each side advertises; the stored body must be the submitted one, byte for byte:
+ * 8-bit UTF-8 text, lines that start with a dot, a line that is only a dot, more than one BDAT chunk.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, startEximInstance, waitFor } from '@petrel/testkit';
+import { makeCertificate, run, startEximInstance, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startScenarioPetrel } from '../lib/petrel.js';
+import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
 
 /** The submitted body: ~420 KB (Petrel's BDAT chunk is 256 KB), dot lines, 8-bit UTF-8. */
 function body(): string {
@@ -62,6 +62,8 @@ test('an Exim relays to Petrel and Petrel delivers to an Exim: the body arrives 
         'to_petrel:',
         '  driver = smtp',
         `  port = ${s.listenPort}`,
+        // STARTTLS to Petrel, required: its QUIT and shutdown then come over TLS too.
+        '  hosts_require_tls = *',
         'maildir:',
         '  driver = appendfile',
         '  maildir_format',
@@ -71,7 +73,14 @@ test('an Exim relays to Petrel and Petrel delivers to an Exim: the body arrives 
       ].join('\n'),
     }),
   );
-  const petrel = await startScenarioPetrel(s);
+  const pdir = join(s.dir, 'petrel');
+  mkdirSync(pdir, { recursive: true });
+  await makeCertificate(pdir);
+  const toml = scenarioConfig(s).replace(
+    'max_message_size = "10MB"',
+    'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"',
+  );
+  const petrel = await startScenarioPetrel(s, toml, pdir);
 
   const sent = `From: alice@sender.test\r\nTo: jane@via.test\r\nSubject: exim interop\r\nMessage-ID: <ei1@sender.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${body()}`;
   const r = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.mxPort)], { input: sent, timeoutMs: 20_000 });
@@ -104,10 +113,10 @@ test('an Exim relays to Petrel and Petrel delivers to an Exim: the body arrives 
   // the BDAT, or Exim defers the message it already stored and sends it again (a duplicate).
   assert.doesNotMatch(log, /== jane@via\.test R=to_petrel .*defer/, 'Exim did not see its 250');
   assert.equal(readdirSync(box).length, 1, 'one copy');
-  // Exim → Petrel: its transport to_petrel, with CHUNKING ("K") as Petrel advertises it.
+  // Exim → Petrel: its transport to_petrel, over TLS ("X=") and CHUNKING ("K") as Petrel advertises them.
   assert.match(
     log,
-    /=> jane@via\.test R=to_petrel T=to_petrel H=127\.0\.0\.1 \[127\.0\.0\.1\](:\d+)? .*\bK\b.*C="250 /,
+    /=> jane@via\.test R=to_petrel T=to_petrel H=127\.0\.0\.1 \[127\.0\.0\.1\](:\d+)? X=TLS.*\bK\b.*C="250 /,
   );
   // Petrel → Exim: received from Petrel by BDAT (Exim logs "K" on the reception too) and stored.
   assert.match(log, /<= alice@sender\.test H=\S* ?\[127\.0\.0\.1\].* K /);
