@@ -25,9 +25,23 @@ describe('outbound graceful stop', () => {
       makeJob('example.test', ['bob']),
       makeJob('example.test', ['carol']),
     ];
+    // Job 1 is in flight once its transaction is handed to its session (the two connections race:
+    // stop() must not begin before both are where the test says).
+    let firstSent!: () => void;
+    const firstInFlight = new Promise<void>((r) => (firstSent = r));
+    const openSession = async (o: SessionOptions): Promise<SmtpSession> => {
+      const session = await SmtpSession.open(o);
+      const send = session.send.bind(session);
+      session.send = (tx) => {
+        if (tx.recipients.some((r) => r.address.startsWith('slow1@'))) firstSent();
+        return send(tx);
+      };
+      return session;
+    };
     const h = new Harness({
       route: hostsRoute(aio.port, ['127.0.0.1']),
       global: 'idle_timeout = "5s"',
+      outbound: { openSession },
       body: async (job: DeliveryJob) => {
         if (job === jobs[1]) {
           bodyAsked();
@@ -39,7 +53,7 @@ describe('outbound graceful stop', () => {
     await h.svc.start();
     // Two connections: one runs job 1, the other takes job 2 and waits on its body.
     h.enqueue(jobs.slice(0, 2), 2);
-    await secondBodyAsked;
+    await Promise.all([secondBodyAsked, firstInFlight]);
     const stopped = h.svc.stop();
     releaseBody();
     h.enqueue(jobs.slice(2), 2); // demand after stop() opens nothing
