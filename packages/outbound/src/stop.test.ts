@@ -5,6 +5,28 @@ import { SmtpSession, type SessionOptions } from '@petrel/smtp-client';
 import { BODY, Harness, hostsRoute, makeJob } from './testkit/harness.js';
 import { startAioServer, type Peer } from '@petrel/testkit';
 
+/**
+ * Instruments the real session: `inFlight` resolves when a transaction to a recipient starting
+ * with `prefix` has been handed to it.
+ */
+function watchSend(prefix: string): {
+  openSession: (o: SessionOptions) => Promise<SmtpSession>;
+  inFlight: Promise<void>;
+} {
+  let sent!: () => void;
+  const inFlight = new Promise<void>((r) => (sent = r));
+  const openSession = async (o: SessionOptions): Promise<SmtpSession> => {
+    const session = await SmtpSession.open(o);
+    const send = session.send.bind(session);
+    session.send = (tx) => {
+      if (tx.recipients.some((r) => r.address.startsWith(prefix))) sent();
+      return send(tx);
+    };
+    return session;
+  };
+  return { openSession, inFlight };
+}
+
 describe('outbound graceful stop', () => {
   let aio: Peer;
   before(async () => {
@@ -27,17 +49,7 @@ describe('outbound graceful stop', () => {
     ];
     // Job 1 is in flight once its transaction is handed to its session (the two connections race:
     // stop() must not begin before both are where the test says).
-    let firstSent!: () => void;
-    const firstInFlight = new Promise<void>((r) => (firstSent = r));
-    const openSession = async (o: SessionOptions): Promise<SmtpSession> => {
-      const session = await SmtpSession.open(o);
-      const send = session.send.bind(session);
-      session.send = (tx) => {
-        if (tx.recipients.some((r) => r.address.startsWith('slow1@'))) firstSent();
-        return send(tx);
-      };
-      return session;
-    };
+    const { openSession, inFlight: firstInFlight } = watchSend('slow1@');
     const h = new Harness({
       route: hostsRoute(aio.port, ['127.0.0.1']),
       global: 'idle_timeout = "5s"',
@@ -68,18 +80,7 @@ describe('outbound graceful stop', () => {
   });
 
   it('releases a job whose transaction outlives the stop deadline', async () => {
-    let sendStarted!: () => void;
-    const inFlight = new Promise<void>((r) => (sendStarted = r));
-    // Instrument the real session: signal when the transaction has been handed to it.
-    const openSession = async (o: SessionOptions): Promise<SmtpSession> => {
-      const s = await SmtpSession.open(o);
-      const send = s.send.bind(s);
-      s.send = (tx) => {
-        sendStarted();
-        return send(tx);
-      };
-      return s;
-    };
+    const { openSession, inFlight } = watchSend('slow1@');
     const h = new Harness({
       route: hostsRoute(aio.port, ['127.0.0.1']),
       outbound: { stopTimeoutMs: 200, openSession },
