@@ -128,9 +128,13 @@ export function textFormat(text: string): TextBounceFormat {
   return FORMATS.find(([, re]) => re.test(text))?.[0] ?? 'text';
 }
 
+/** SMTP for scanning a text; one object, reset per call (smtpIn runs once per line of a bounce). */
+const SMTP_SCAN = new RegExp(SMTP.source, 'g');
+
 function smtpIn(text: string): TextBounceEntry['smtp'] {
   // A reply code is a three-digit 4xx/5xx that is not part of a longer number, an IP or a date.
-  const re = new RegExp(SMTP.source, 'g');
+  const re = SMTP_SCAN;
+  re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const before = text[m.index - 1];
     if (before !== undefined && /[\d.:/[]/.test(before)) continue;
@@ -159,10 +163,11 @@ export function parseTextBounce(
   const lines = human.split('\n');
   const found = new Map<string, string[]>();
   const leads = new Map<string, string>();
+  // Entries whose lines hold a reply already (a later line ending in ":" continues it).
+  const withReply = new Set<string>();
   let current: string[] | undefined;
+  let currentKey = '';
   let blankAfterReason = false;
-  // The open entry's lines hold a reply already (a later line ending in ":" continues it).
-  let replyBegun = false;
   for (const raw of lines) {
     const line = raw.replace(/\s+$/, '');
     if (line.trim() === '') {
@@ -184,9 +189,10 @@ export function parseTextBounce(
       const key = address.toLowerCase();
       current = found.get(key) ?? [];
       found.set(key, current);
+      currentKey = key;
       const rest = line.slice((m?.index ?? 0) + (m?.[0].length ?? 0)).replace(/^[\s:>)(,-]+/, '');
       if (rest !== '') current.push(rest);
-      replyBegun = current.some((l) => smtpIn(l) !== undefined);
+      if (rest !== '' && smtpIn(rest)) withReply.add(key);
       // "Delivery failed 20 attempts: x@y": the sentence before the address is the reason when
       // no line of the entry gives one.
       if (!opens && FAILURE.test(before) && !leads.has(key)) leads.set(key, before.replace(/[\s:;,-]+$/, '').trim());
@@ -199,9 +205,9 @@ export function parseTextBounce(
       // continues a reply already begun (a wrapped reply line may end with a colon).
       const t = line.trim();
       const hasReply = smtpIn(t) !== undefined;
-      const keep = !INTRODUCES.test(t) || NAMES_COMMAND.test(t) || hasReply || replyBegun;
+      const keep = !INTRODUCES.test(t) || NAMES_COMMAND.test(t) || hasReply || withReply.has(currentKey);
       if (!NOT_A_REASON.test(t) && keep) current.push(t);
-      replyBegun ||= hasReply;
+      if (hasReply) withReply.add(currentKey);
     } else current = undefined;
   }
   // Reasons often stand apart from the address (Gmail's "Technical details", Exchange's
@@ -210,25 +216,19 @@ export function parseTextBounce(
   // An address listed alone ("Delivery to the following recipients failed: x@y") takes the
   // sentence that states the failure as its reason.
   const summary = failureParagraph(human);
-  const entries: TextBounceEntry[] = [];
-  for (const [address, reasonLines] of found) {
-    const reason = reasonLines.join(' ').replace(/\s+/g, ' ').trim() || leads.get(address) || '';
+  const read = (reason: string): Omit<TextBounceEntry, 'address'> => {
     const smtp = smtpIn(reason) ?? lone;
-    entries.push({
-      address,
+    return {
       reason: reason || smtp?.text || summary,
       ...(smtp !== undefined ? { smtp } : {}),
       transient: smtp ? smtp.code < 500 : TRANSIENT.test(reason || human),
-    });
-  }
-  const unaddressed =
-    entries.length === 0 && (summary !== '' || lone !== undefined)
-      ? {
-          reason: summary || lone?.text || '',
-          ...(lone !== undefined ? { smtp: lone } : {}),
-          transient: lone ? lone.code < 500 : TRANSIENT.test(human),
-        }
-      : undefined;
+    };
+  };
+  const entries: TextBounceEntry[] = [...found].map(([address, reasonLines]) => ({
+    address,
+    ...read(reasonLines.join(' ').replace(/\s+/g, ' ').trim() || leads.get(address) || ''),
+  }));
+  const unaddressed = entries.length === 0 && (summary !== '' || lone !== undefined) ? read('') : undefined;
   return { format: textFormat(human), entries, ...(unaddressed ? { unaddressed } : {}) };
 }
 
