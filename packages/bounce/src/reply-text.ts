@@ -40,9 +40,9 @@ const STAGE_OF: Readonly<Record<string, ReplyStage>> = {
   bdat: 'data',
 };
 
-/** The command a bounce text says the reply answered, if it says so. */
-function replyStage(text: string): ReplyStage | undefined {
-  const m = STAGE_TEXT.exec(text);
+/** The command a bounce text says the reply answered, if it says so (within the classified length). */
+export function replyStage(text: string): ReplyStage | undefined {
+  const m = STAGE_TEXT.exec(text.length > MAX_REPLY_TEXT * 2 ? text.slice(0, MAX_REPLY_TEXT * 2) : text);
   if (!m) return undefined;
   if (m[2]) return m[2].toLowerCase() === 'sender' ? 'mail' : 'helo';
   return STAGE_OF[m[1]!.toLowerCase()];

@@ -4,7 +4,7 @@
  * SMTP command the reply answered when the report's words name it.
  */
 import { Stage, type ReplyData } from '@petrel/core';
-import { normalizeReply } from '../reply-text.js';
+import { replyStage } from '../reply-text.js';
 import type { DsnRecipientFields } from './delivery-status.js';
 import type { TextBounceEntry } from './text-bounce.js';
 
@@ -40,7 +40,9 @@ export function dsnReply(r: DsnRecipientFields, human: TextBounceEntry | undefin
     const reply = { code: Number(m[1]), ...(enhanced ? { enhanced } : {}), lines: [m[3] ?? ''] };
     return { reply, basis: reply };
   }
-  if (!(diag && QUOTES_REPLY.test(diag)) && human?.smtp) {
+  // A diagnostic that quotes the remote reply in an MTA's words is the better account of it.
+  const quotes = diag !== undefined && QUOTES_REPLY.test(diag);
+  if (!quotes && human?.smtp) {
     const reply = textReply(human).reply;
     const withStatus = reply.enhanced || !r.status ? reply : { ...reply, enhanced: r.status };
     return { reply: withStatus, basis: withStatus };
@@ -48,7 +50,7 @@ export function dsnReply(r: DsnRecipientFields, human: TextBounceEntry | undefin
   const status = r.status;
   const cls = status?.[0] ?? (r.action === 'delayed' ? '4' : r.action === 'failed' ? '5' : '2');
   const code = cls === '5' ? 550 : cls === '4' ? 450 : 250;
-  const told = diag && QUOTES_REPLY.test(diag) ? undefined : human?.reason;
+  const told = quotes ? undefined : human?.reason;
   // The human part often repeats the diagnostic: one of them is enough.
   const text = !diag ? told : !told || diag.includes(told) ? diag : told.includes(diag) ? told : `${diag} ${told}`;
   const reply = { code, ...(status ? { enhanced: status } : {}), lines: [text || r.action || ''] };
@@ -61,7 +63,7 @@ export function dsnReply(r: DsnRecipientFields, human: TextBounceEntry | undefin
  * "after MAIL FROM" refuses the sender, not the recipient (RFC 5321 §3.3).
  */
 export function stageOf(e: TextBounceEntry | undefined): number | undefined {
-  return e && normalizeReply(e.reason).stage === 'mail' ? Stage.DURING_MAIL_FROM : undefined;
+  return e && replyStage(e.reason) === 'mail' ? Stage.DURING_MAIL_FROM : undefined;
 }
 
 export function textReply(e: TextBounceEntry): ReadReply {

@@ -19,7 +19,7 @@ import {
   type HeaderField,
   type MimePart,
 } from './mime.js';
-import { parseTextBounce, type TextBounceEntry } from './text-bounce.js';
+import { parseTextBounce, type TextBounce, type TextBounceEntry } from './text-bounce.js';
 import { dsnReply, stageOf, textReply } from './recipient-reply.js';
 import { parseVerp, type VerpInfo, type VerpOptions } from '@petrel/core';
 
@@ -209,6 +209,9 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     rpAddress(a) ||
     /^(postmaster|mailer-daemon|double-bounce)@/i.test(a) ||
     (from !== undefined && a.toLowerCase() === from.toLowerCase());
+  // Read once: a DSN whose blocks name no recipient falls through to the text bounce below.
+  let read: TextBounce | undefined;
+  const readHuman = (): TextBounce => (read ??= parseTextBounce(text, ignore));
   // 1. Complaints. RFC 5965: multipart/report; report-type=feedback-report, or a message/feedback-report
   // part. Microsoft's JMRP (Outlook.com, Hotmail) also sends the reported message alone, its
   // recipient in an X-HmXmrOriginalRecipient field, under "complaint about message from <ip>".
@@ -240,9 +243,7 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
     if (blocks.length > 0) {
       // The human part explains what the fields do not: the reason when a block has no SMTP reply,
       // and the command a reply answered (Exim writes "after MAIL FROM:" only there).
-      const human = new Map(
-        (text ? parseTextBounce(text, ignore).entries : []).map((e) => [e.address.toLowerCase(), e]),
-      );
+      const human = new Map((text ? readHuman().entries : []).map((e) => [e.address.toLowerCase(), e]));
       const humanFor = (r: DsnRecipientFields): TextBounceEntry | undefined =>
         human.get((r.originalRecipient ?? '').toLowerCase()) ??
         human.get((r.finalRecipient ?? '').toLowerCase()) ??
@@ -295,7 +296,7 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
 
   // 4. Text bounces (Exim, qmail, Postfix, sendmail, Exchange, …): read from the human part (above).
   if (text && (looksBounce || ctx.envelopeRecipients.length > 0)) {
-    const tb = parseTextBounce(text, ignore);
+    const tb = readHuman();
     // A bounce that names no address is still about the one recipient a verified VERP address names.
     let entries =
       trusted && tb.entries.length === 0 && tb.unaddressed && looksBounce
