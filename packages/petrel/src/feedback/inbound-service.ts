@@ -12,22 +12,18 @@ import {
   PetrelError,
   type InboundReceive,
   type InboundReportData,
-  type ReplyData,
   type Requests,
   type Service,
   type ServiceContext,
 } from '@petrel/core';
-import { parseInboundReport, type InboundReport } from '@petrel/bounce';
+import { parseInboundReport, type InboundReport, type ReportContext } from '@petrel/bounce';
 import { HARD_CLASSES } from './suppression-service.js';
 
 type NewEntry = Requests['suppression.add']['payload']['entries'][number];
 
 export interface InboundServiceOptions {
-  readonly classify: (
-    reply: ReplyData | string,
-    domain: string,
-    stage?: number,
-  ) => { readonly code: number; readonly name: string };
+  /** The parser's classifier hook, as @petrel/bounce defines it. */
+  readonly classify: ReportContext['classify'];
 }
 
 /** Writes `body` to `dir/name` and fsyncs the file and the directory (kept before the 250). */
