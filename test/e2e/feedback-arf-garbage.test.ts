@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { run, startAio, submitWithSmtplib, waitFor } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startScenarioPetrel } from '../lib/petrel.js';
+import { returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelCli, petrelJson } from '../lib/cli.js';
 
 interface Entry {
@@ -53,12 +53,8 @@ function arfReport(originalHeaders: string): string {
 test('an ARF complaint becomes a feedback record and a suppression; garbage to the bounce domain is kept and recorded; accept_and_fail fails a suppressed recipient as class 25', async (t) => {
   const s = await scenario(t);
   const mx = s.stopAfter(await startAio(s.dir, '127.0.0.2', s.mxPort));
-  const petrel = await startScenarioPetrel(s, {
-    // Only 127.0.0.1 may relay; the reports come from 127.0.0.9, an internet client.
-    relayNetworks: ['127.0.0.1/32'],
-    global: 'verp_domain = "rp.test"',
-    extra: '[bounce]\nreturn_path_domains = ["rp.test"]\nsuppression_action = "accept_and_fail"\n',
-  });
+  // Only 127.0.0.1 may relay; the reports come from 127.0.0.9, an internet client.
+  const petrel = await startScenarioPetrel(s, returnPathConfig(['suppression_action = "accept_and_fail"']));
 
   // 1. A newsletter goes out (VERP sender, one recipient per transaction) and is delivered.
   const id = await submitWithSmtplib(s.listenPort, {

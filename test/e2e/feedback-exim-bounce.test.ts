@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startAio, startEximInstance, submitWithSmtplib } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { startScenarioPetrel } from '../lib/petrel.js';
+import { returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 
 test('real Exim bounces to the VERP return path: a router failure gives its reason only in the text, a refused MAIL FROM refuses the sender', async (t) => {
@@ -52,11 +52,7 @@ test('real Exim bounces to the VERP return path: a router failure gives its reas
       ].join('\n'),
     }),
   );
-  const petrel = await startScenarioPetrel(s, {
-    relayNetworks: ['127.0.0.1/32'],
-    global: 'verp_domain = "rp.test"',
-    extra: '[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "e2e-secret"\n',
-  });
+  const petrel = await startScenarioPetrel(s, returnPathConfig(['verp_secret = "e2e-secret"']));
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'news@sender.test',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startPostfixInstance, submitWithSmtplib } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
 import { swaksVia } from '../lib/submit.js';
-import { startScenarioPetrel } from '../lib/petrel.js';
+import { returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
 
 test('a real Postfix bounce to the VERP return path is tied to its message, suppresses the recipient, and the next RCPT gets 550 5.7.1', async (t) => {
@@ -22,11 +22,10 @@ test('a real Postfix bounce to the VERP return path is tied to its message, supp
       `transport_maps = inline:{ rp.test=smtp:[127.0.0.1]:${s.listenPort} }`,
     ]),
   );
-  const petrel = await startScenarioPetrel(s, {
-    relayNetworks: ['127.0.0.1/32'],
-    global: 'verp_domain = "rp.test"',
-    extra: '[bounce]\nreturn_path_domains = ["rp.test"]\nverp_secret = "e2e-secret"\n\n[eventlog]\nbouncelog = true\n',
-  });
+  const petrel = await startScenarioPetrel(
+    s,
+    returnPathConfig(['verp_secret = "e2e-secret"'], '\n[eventlog]\nbouncelog = true\n'),
+  );
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'news@sender.test',

@@ -72,6 +72,19 @@ export function scenarioConfig(s: Scenario, o: ScenarioConfigOptions = {}): stri
 }
 
 /**
+ * A Petrel that sends with VERP return paths at rp.test and receives the reports that come back to
+ * them: only 127.0.0.1 relays (reports come from anywhere); `bounce` adds [bounce] keys
+ * (verp_secret, suppression_action …), `extra` further tables.
+ */
+export function returnPathConfig(bounce: readonly string[] = [], extra = ''): ScenarioConfigOptions {
+  return {
+    relayNetworks: ['127.0.0.1/32'],
+    global: 'verp_domain = "rp.test"',
+    extra: `[bounce]\nreturn_path_domains = ["rp.test"]\n${bounce.map((l) => `${l}\n`).join('')}${extra}`,
+  };
+}
+
+/**
  * startPetrel for scenario `s`: in `home` (s.dir/petrel by default) on `config`, a whole TOML text or
  * the options of scenarioConfig; stopped after the test (stop() is idempotent, so a handle that a
  * test kills or stops itself is no harm).
