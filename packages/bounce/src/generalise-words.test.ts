@@ -1035,3 +1035,97 @@ test('relaying refused, an unknown domain, a virus and a size in more languages'
     ['550 5.7.1 Absenderdomain existiert nicht', 25],
   ]);
 });
+
+test("a 4xx about the receiver's load is 70 whatever its enhanced code says", () => {
+  check([
+    ['421 4.4.1 Server is busy, try again', 70],
+    ['451 4.3.4 Server resources exhausted', 70],
+    ['452 4.3.1 Out of system resources', 70],
+    ['421 4.4.3 You are reconnecting too fast', 70],
+    ['421 4.3.2 System overloaded, come back later', 70],
+    // the codes keep their meaning without such words
+    ['421 4.4.1 No answer from host', 24],
+    ['452 4.3.4 Message too big for system', 23],
+  ]);
+});
+
+test('a quota a policy enforces is a sending limit (70), a mailbox quota stays 22', () => {
+  check([
+    ['450 4.7.1 <jane@example.com>: Sender address rejected: Policy Rejection- Quota Exceeded', 70],
+    ['550 Policy violation: quota reached for this sender', 70],
+    ['552 5.2.2 Mailbox quota exceeded', 22],
+  ]);
+});
+
+test('an IP blocked as an open relay or by spam statistics is a reputation block (51)', () => {
+  check([
+    ['550 5.7.1 192.0.2.7 blocked as suspected open relay', 51],
+    ['554 Rejected: listed as an open proxy', 51],
+    ['550 Mail refused: spam statistics for your server', 51],
+    ['554 Refused due to spam coming from your IP', 51],
+    ['550 5.7.1 Rejected for spam activity from your network', 51],
+    // a server that is no open relay itself refuses to relay (54)
+    ['550 5.7.1 This server is not an open relay', 54],
+  ]);
+});
+
+test('a message that names a virus is 53 even when the filter also looks for spam', () => {
+  check([
+    ['550 This message contains a virus or spam (Win.Test.EICAR_HDB-1)', 53],
+    ['554 Rejected: message contains a virus, worm or spam', 53],
+    ['550 Rejected, spam or virus filter: Eicar-Test-Signature', 53],
+    // a filter that only says it looks for both names no virus: content (52)
+    ['550 Message rejected for possible spam or virus content', 52],
+  ]);
+});
+
+test('strerror(EFBIG) of a mailbox file is a full mailbox (22), a large attachment file is not', () => {
+  check([
+    ['552 File too large', 22],
+    ['550 5.2.2 Error writing mailbox: File too large', 22],
+    ['552 5.3.4 Attachment file too large', 23],
+  ]);
+});
+
+test('several addresses in a single-address header field is a policy refusal (50), not a recipient', () => {
+  check([
+    ['550 5.7.0 Multiple Sender addresses are not allowed', 50],
+    ['554 Multiple From: headers rejected', 50],
+    ['550 5.7.1 Multiple reply-to header fields are not accepted', 50],
+  ]);
+});
+
+test("the forward-path's domain refused is relaying denied (54): RFC 5321's name for the recipient", () => {
+  check([
+    ['550 Domain of the forward path not permitted', 54],
+    ['550 5.7.1 domain of forward-path is refused', 54],
+    // a forward-path with a syntax error is a protocol error, not a relay refusal
+    ['501 5.1.3 Syntax error in forward path', 40],
+  ]);
+});
+
+test('a message the receiver cannot parse is malformed (40)', () => {
+  check([
+    ['550 5.7.7 Unable to parse message headers', 40],
+    ['554 5.6.0 Could not parse MIME structure', 40],
+    ['550 Failed to parse the body', 40],
+  ]);
+});
+
+test('a bounce that says the queue gave up after hours or days is expired (24), a delay notice is not', () => {
+  check([
+    [
+      'jane@example.com... Deferred: 421 Service not available\nMessage could not be delivered for 3 days\nMessage will be deleted from queue',
+      24,
+    ],
+    ['<jane@example.com>... Deferred: 450 try later. Message was not delivered for 12 hours', 24],
+    ['451 Message could not be delivered for 4 hours; will continue trying for 5 days', 70],
+  ]);
+});
+
+test('a challenge that asks the sender to click and prove they are no spammer is 100', () => {
+  check([
+    ['Please verify your email address by clicking the link below before your message is delivered', 100],
+    ['To make sure you are not a spammer, reply to this message', 100],
+  ]);
+});
