@@ -1129,3 +1129,21 @@ test('a challenge that asks the sender to click and prove they are no spammer is
     ['To make sure you are not a spammer, reply to this message', 100],
   ]);
 });
+
+test('a domain not found and a full mailbox in more languages', () => {
+  check([
+    ['550 Domäne nicht gefunden', 21],
+    ['550 Domaine introuvable', 21],
+    ['550 Dominio no encontrado', 21],
+    ['550 Dominio inesistente', 21],
+    ['550 Domínio não encontrado', 21],
+    ['550 Domein bestaat niet', 21],
+    ['550 Домен не найден', 21],
+    ['550 域名未找到', 21],
+    ['550 ドメインが見つかりません', 21],
+    ['552 Mailbox van de ontvanger is vol', 22],
+    ['552 Schránka příjemce je plná', 22],
+    // a recipient not found stays a recipient
+    ['550 Empfänger nicht gefunden', 10],
+  ]);
+});
