@@ -49,12 +49,22 @@ function splitHead(raw: Buffer): { head: string; body: Buffer } {
   return { head: raw.subarray(0, at).toString('utf8'), body: raw.subarray(at + len) };
 }
 
-/** Unfolds and splits a header block; lines that are not `name: value` are skipped (RFC 5322 §2.2.3). */
+/**
+ * A MIME parameter on a line of its own that its writer forgot to fold ("Content-Type: multipart/report;"
+ * then `boundary="…"` at the start of the next line, seen in Office 365 NDRs): not a field, since a
+ * field name cannot hold "=" before its colon, so it can only continue the field above.
+ */
+const UNFOLDED_PARAMETER = /^[A-Za-z][\w.-]*\*?(?:\d+\*?)?=/;
+
+/**
+ * Unfolds and splits a header block; lines that are not `name: value` are skipped (RFC 5322 §2.2.3),
+ * but an unfolded MIME parameter after a field that ends with ";" continues it (RFC 2045 §5.1).
+ */
 export function parseHeaderBlock(head: string): HeaderField[] {
   const out: HeaderField[] = [];
   let current: { name: string; value: string } | undefined;
   for (const line of head.split(/\r?\n/)) {
-    if (/^[ \t]/.test(line)) {
+    if (/^[ \t]/.test(line) || (current?.value.endsWith(';') && UNFOLDED_PARAMETER.test(line))) {
       if (current) current.value += ` ${line.trim()}`;
       continue;
     }

@@ -367,3 +367,63 @@ jane@example.org on Thu, 29 Apr 2010 09:00:05 -0400
     [['jane@example.org', 'failed']],
   );
 });
+
+test("an X.400 O/R address's SMTP attribute is the failed recipient (Exchange 5.5/2000, X.400 gateways)", () => {
+  const ndr = (address: string): string =>
+    text(`Your message
+
+  To:      Jane Doe
+  Subject: hello
+  Sent:    Thu, 19 Sep 2002 17:20:11 +0900
+
+did not reach the following recipient(s):
+
+${address} on Thu, 19 Sep 2002 17:29:56 +0900
+    The recipient name is not recognized
+    MSEXCH:IMS:Example:Site:SERVER 0 (000C05A6) Unknown Recipient`);
+  for (const address of [
+    'c=US;a= ;p=Example;o=Exchange;dda:SMTP=jane@example.org;',
+    'C=US;A= ;P=EXAMPLE;O=EUROPE;DDA:SMTP=jane(a)example.org;',
+    'c=de;a=viaT;p=example;dda:RFC-822=jane(a)example.org;',
+  ]) {
+    assert.deepEqual(
+      read(ndr(address)).map((x) => [x.address, x.bounceClass, x.text.startsWith('The recipient name')]),
+      [['jane@example.org', 10, true]],
+      address,
+    );
+  }
+  // an attribute that is no SMTP address names nobody
+  assert.deepEqual(read(ndr('c=US;a= ;p=Example;o=Exchange;dda:MS=EXAMPLE/SITE/JANE;')), []);
+});
+
+test("Exchange's failure time after a listed address is no reason: the lines under it are", () => {
+  const r = read(
+    text(`Your message did not reach some or all of the intended recipients.
+
+      Subject:\thello
+      Sent:\t9/19/2006 5:20 PM
+
+The following recipient(s) could not be reached:
+
+      jane@example.org on 9/19/2006 5:29 PM
+            The e-mail account does not exist at the organization this message was sent to.
+            <mx.example.net #5.1.1>`),
+  );
+  assert.equal(r.length, 1);
+  assert.match(r[0]!.text, /^The e-mail account does not exist/);
+  assert.equal(r[0]!.bounceClass, 10);
+});
+
+test('a DSN whose boundary parameter was not folded onto a new line is still read as a DSN (Office 365)', () => {
+  const dsn = report(
+    'Delivery has failed to these recipients or groups:\n\njane@example.org\nThe email address could not be found.',
+    'Final-Recipient: rfc822; jane@example.org\nAction: failed\nStatus: 5.1.10\n' +
+      'Diagnostic-Code: smtp; 550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup',
+  ).replace('report-type=delivery-status; boundary="b1"', 'report-type=delivery-status;\nboundary="b1"');
+  const r = parseInboundReport(crlf(dsn), ctx);
+  assert.equal(r.format, 'rfc3464');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.reply.code, x.bounceClass]),
+    [['jane@example.org', 550, 10]],
+  );
+});

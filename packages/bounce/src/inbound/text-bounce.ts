@@ -63,7 +63,7 @@ const FORMATS: readonly [TextBounceFormat, RegExp][] = [
   [
     'exchange',
     new RegExp(
-      'Delivery has failed to these recipients|did not reach some or all|Remote Server returned|' +
+      'Delivery has failed to these recipients|did not reach (some or all|the following recipient)|Remote Server returned|' +
         'Diagnostic information for administrators|Microsoft Exchange',
       'i',
     ),
@@ -102,6 +102,26 @@ const NAMES_RECIPIENT = new RegExp(
     'recipients?|addressed to|did not reach|could not reach|cannot be reached',
     'generated from|intended for|destinataire|empf[äa]nger',
   ].join('|')})\\b`,
+  'i',
+);
+
+/**
+ * An X.400 O/R address (Exchange 5.5/2000 NDRs, X.400 gateways) carries the SMTP address in a
+ * domain-defined attribute, "c=US;a= ;p=Org;o=Site;dda:SMTP=jane@example.org;"; RFC 2156 §4.2.2
+ * writes its "@" as "(a)" in a printable string.
+ */
+const X400_DDA = /^(\s*)(?:[A-Za-z][A-Za-z0-9-]{0,15}=[^;\n]*;\s*)*dda:(?:smtp|rfc-?822)=([^;\s]+);?/i;
+
+/** The line with an X.400 address's SMTP attribute put where the address is read. */
+function unwrapX400(line: string): string {
+  const m = X400_DDA.exec(line);
+  return m ? `${m[1]}${m[2]!.replace(/\(a\)/gi, '@')}${line.slice(m[0].length)}` : line;
+}
+
+/** Exchange lists each address with when it failed ("jane@example.org on 9/19/2006 5:29 PM"): no reason. */
+const ON_DATE = new RegExp(
+  String.raw`^on\s+(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?[\w/.,\- ]{4,40}?\d{1,2}:\d{2}(?::\d{2})?` +
+    String.raw`(?:\s*(?:[AP]M|[+-]\d{4}|\(?[A-Z]{2,5}\)?))*\s*$`,
   'i',
 );
 
@@ -169,7 +189,7 @@ export function parseTextBounce(
   let currentKey = '';
   let blankAfterReason = false;
   for (const raw of lines) {
-    const line = raw.replace(/\s+$/, '');
+    const line = unwrapX400(raw.replace(/\s+$/, ''));
     if (line.trim() === '') {
       if (current && current.length > 0) blankAfterReason = true;
       continue;
@@ -190,7 +210,8 @@ export function parseTextBounce(
       current = found.get(key) ?? [];
       found.set(key, current);
       currentKey = key;
-      const rest = line.slice((m?.index ?? 0) + (m?.[0].length ?? 0)).replace(/^[\s:>)(,-]+/, '');
+      const after = line.slice((m?.index ?? 0) + (m?.[0].length ?? 0)).replace(/^[\s:;>)(,-]+/, '');
+      const rest = ON_DATE.test(after) ? '' : after;
       if (rest !== '') current.push(rest);
       if (rest !== '' && smtpIn(rest)) withReply.add(key);
       // "Delivery failed 20 attempts: x@y": the sentence before the address is the reason when
