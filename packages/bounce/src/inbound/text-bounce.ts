@@ -63,8 +63,8 @@ const FORMATS: readonly [TextBounceFormat, RegExp][] = [
   [
     'exchange',
     new RegExp(
-      'Delivery has failed to these recipients|did not reach (some or all|the following recipient)|Remote Server returned|' +
-        'Diagnostic information for administrators|Microsoft Exchange',
+      'Delivery has failed to these recipients|did not reach (some or all|the following recipient)|' +
+        'Remote Server returned|Diagnostic information for administrators|Microsoft Exchange',
       'i',
     ),
   ],
