@@ -30,6 +30,7 @@ export { startAioServer, startAio, aioStats, type Aio, type AioStats } from './a
 export { startDnsmasq, startDns, type Dns, type Dnsmasq } from './dnsmasq.js';
 export { startPostfixInstance, type PostfixInstance } from './postfix-instance.js';
 export { startEximInstance, type EximConfig, type EximInstance } from './exim-instance.js';
+export { startOpenSmtpdInstance, type OpenSmtpdInstance } from './opensmtpd-instance.js';
 export { startPostfix, startPostfixRelay, type Postfix, type PostfixOptions } from './postfix.js';
 export {
   startPostfixDestination,
