@@ -125,10 +125,10 @@ test('an OpenSMTPD relays to Petrel over STARTTLS and Petrel delivers to an Open
   assert.doesNotMatch(log, /result="?TempFail/, 'nothing was deferred');
 });
 
-test('a real OpenSMTPD bounce to the VERP return path: its reason is only in the text, and the recipient is suppressed', {
+test('a real OpenSMTPD bounce to the VERP return path is read from its text; its 524 5.2.4 refusal of a virtual user is class 10', {
   timeout: 90_000,
 }, async (t) => {
-  const s = await scenario(t);
+  const s = await scenario(t, ['mx-host=local.test,mx1.example.test,10']);
   // The next hop OpenSMTPD relays "hard…" to refuses it (aio-server.py: hard* → 550 5.1.1).
   const nextPort = await freePort('127.0.0.4');
   s.stopAfter(await startAio(s.dir, '127.0.0.4', nextPort));
@@ -137,11 +137,16 @@ test('a real OpenSMTPD bounce to the VERP return path: its reason is only in the
       join(s.dir, 'opensmtpd'),
       [
         `listen on 127.0.0.2 port ${s.mxPort} hostname mx1.example.test tag MX`,
+        // local.test is a virtual domain with one user: OpenSMTPD refuses any other address at RCPT
+        // with "524 5.2.4 Mailing list expansion problem: <…>" (its virtual table expands to nobody).
+        'table vusers { "jane@local.test" = "nobody" }',
+        'action "local" maildir "${MAILDIR}" virtual <vusers>',
         `action "next" relay host smtp+notls://127.0.0.4:${nextPort}`,
         `action "to_petrel" relay host smtp+notls://127.0.0.1:${s.listenPort}`,
         // Bounces (OpenSMTPD injects them locally) go to the VERP address at rp.test, at Petrel.
         'match from any for domain "rp.test" action "to_petrel"',
         'match from any tag MX for domain "example.test" action "next"',
+        'match from any tag MX for domain "local.test" action "local"',
       ].join('\n'),
       [{ host: '127.0.0.2', port: s.mxPort }],
     ),
@@ -150,15 +155,23 @@ test('a real OpenSMTPD bounce to the VERP return path: its reason is only in the
 
   const id = await submitWithSmtplib(s.listenPort, {
     sender: 'news@sender.test',
-    recipients: [['hardgone@example.test', []]],
+    recipients: [
+      ['hardgone@example.test', []],
+      ['nouser@local.test', []],
+    ],
     message:
       'From: news@sender.test\r\nTo: hardgone@example.test\r\nSubject: osd\r\nMessage-ID: <ob1@sender.test>\r\n\r\nhello\r\n',
   });
   const ev = await petrel.waitForEvents(
-    'the out-of-band bounce from OpenSMTPD',
-    (e) => e.some((x) => x.type === 'out_of_band' && x.message_id === id),
+    'the out-of-band bounce from OpenSMTPD and its refusal at RCPT',
+    (e) =>
+      e.some((x) => x.type === 'out_of_band' && x.message_id === id) &&
+      e.some((x) => x.type === 'permanent_failure' && x.recipient === 'nouser@local.test'),
     60_000,
   );
+  const refused = ev.find((x) => x.type === 'permanent_failure' && x.recipient === 'nouser@local.test')!;
+  assert.match(String(refused.reply), /^524 5\.2\.4 Mailing list expansion problem: <nouser@local\.test>/);
+  assert.equal(refused.bounce_class, 10, String(refused.reply));
   const log = osd.log();
   assert.match(log, /mta delivery .*to=<hardgone@example\.test> .*result="PermFail"/, 'the next hop refused it');
   assert.match(log, /mta delivery .*from=<> to=<b\+\S+@rp\.test> .*result="Ok"/, 'OpenSMTPD sent its bounce to Petrel');
@@ -176,8 +189,8 @@ test('a real OpenSMTPD bounce to the VERP return path: its reason is only in the
   assert.equal(oob.suppressed, true);
 
   const list = await petrelJson<{ address: string; reason: string }[]>(petrel, ['suppression', 'list']);
-  assert.deepEqual(
-    list.map((e) => [e.address, e.reason]),
-    [['hardgone@example.test', 'out_of_band']],
-  );
+  assert.deepEqual(list.map((e) => [e.address, e.reason]).sort(), [
+    ['hardgone@example.test', 'out_of_band'],
+    ['nouser@local.test', 'hard_bounce'],
+  ]);
 });

@@ -1147,3 +1147,12 @@ test('a domain not found and a full mailbox in more languages', () => {
     ['550 Empfänger nicht gefunden', 10],
   ]);
 });
+
+test("OpenSMTPD's 5.2.4 expansion failure naming an address is that recipient (10); x.2.4 alone stays generic", () => {
+  check([
+    ['524 5.2.4 Mailing list expansion problem: <jane@example.org>', 10],
+    ['550 5.2.4 Mailing list expansion problem: <jane.doe+tag@mail.example.org>', 10],
+    ['550 5.2.4 Mailing list expansion problem', 40],
+    ['452 4.2.4 Mailing list expansion problem: <jane@example.org>', 20],
+  ]);
+});
