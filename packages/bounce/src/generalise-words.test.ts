@@ -1156,3 +1156,10 @@ test("OpenSMTPD's 5.2.4 expansion failure naming an address is that recipient (1
     ['452 4.2.4 Mailing list expansion problem: <jane@example.org>', 20],
   ]);
 });
+
+test("Postfix's refusal of a client that pipelines unasked (reject_unauth_pipelining) is a protocol error (40)", () => {
+  check([
+    ['503 5.5.0 <jane@example.org>: Recipient address rejected: Improper use of SMTP command pipelining', 40],
+    ['503 5.5.0 <a@example.org>: Sender address rejected: Improper use of SMTP command pipelining', 40],
+  ]);
+});
