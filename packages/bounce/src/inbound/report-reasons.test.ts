@@ -427,3 +427,17 @@ test('a DSN whose boundary parameter was not folded onto a new line is still rea
     [['jane@example.org', 550, 10]],
   );
 });
+
+test("a recipient failed after a transient reply expired in that MTA's queue (24); a delay stays 70", () => {
+  const block = (action: string, status: string, diag: string): string =>
+    report(
+      'I could not deliver your message.',
+      `Final-Recipient: rfc822; jane@example.org\nAction: ${action}\nStatus: ${status}\nDiagnostic-Code: smtp; ${diag}`,
+    );
+  const classOf = (s: string) => read(s).map((x) => [x.action, x.bounceClass]);
+  assert.deepEqual(classOf(block('failed', '4.3.0', '451 4.3.0 try later')), [['failed', 24]]);
+  assert.deepEqual(classOf(block('delayed', '4.3.0', '451 4.3.0 try later')), [['delayed', 70]]);
+  // a more precise Soft class says more than "expired"
+  assert.deepEqual(classOf(block('failed', '4.2.2', '452 4.2.2 Mailbox full')), [['failed', 22]]);
+  assert.deepEqual(classOf(block('failed', '5.1.1', '550 5.1.1 User unknown')), [['failed', 10]]);
+});

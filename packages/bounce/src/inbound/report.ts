@@ -79,6 +79,26 @@ export interface ReportContext {
 
 /** Momentum class 60: an auto-reply is not a failure. */
 export const AUTO_REPLY_CLASS = { code: 60, name: 'Auto-Reply' } as const;
+/** Momentum class 24: a message that expired in a queue (what Petrel's own expiry records too). */
+const EXPIRED_CLASS = { code: 24, name: 'Timeout' } as const;
+/** Momentum class 70: a transient failure, which says nothing more than "try again". */
+const TRANSIENT_CLASS = 70;
+
+/**
+ * A recipient the report calls `failed` whose last reply was transient: that MTA stopped retrying, its
+ * queue lifetime ran out (RFC 3464 §2.3.3 "failed" beside a 4.x.x Status, §2.3.4). "Transient Failure"
+ * (70) would tell the operator to wait; it expired (24), as Petrel's own expiry records. A more
+ * precise Soft class (a full mailbox, a DNS failure) is kept.
+ */
+function expiredIfGivenUp(
+  failed: boolean,
+  reply: ReplyData,
+  c: { bounceClass: number; bounceClassName: string },
+): { bounceClass: number; bounceClassName: string } {
+  return failed && reply.code >= 400 && reply.code < 500 && c.bounceClass === TRANSIENT_CLASS
+    ? { bounceClass: EXPIRED_CLASS.code, bounceClassName: EXPIRED_CLASS.name }
+    : c;
+}
 
 const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery|mail administrator|microsoftexchange|bounce/i;
 const BOUNCE_SUBJECT = new RegExp(
@@ -250,6 +270,7 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
         (blocks.length === 1 && human.size === 1 ? [...human.values()][0] : undefined);
       const recipients = blocks.map((r): ReportRecipient => {
         const named = r.originalRecipient ?? r.finalRecipient ?? '';
+        const failedAction = r.action === 'failed';
         // One VERP address = one recipient: when the report names one, it is that recipient.
         const address = trusted && blocks.length === 1 ? trusted.recipient : named || (trusted?.recipient ?? '');
         const told = humanFor(r);
@@ -261,7 +282,7 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
             : {}),
           action: r.action ?? (reply.code >= 500 ? 'failed' : reply.code >= 400 ? 'delayed' : 'delivered'),
           reply,
-          ...classOf(basis, address, stageOf(told)),
+          ...expiredIfGivenUp(failedAction, reply, classOf(basis, address, stageOf(told))),
           ...(r.remoteMta !== undefined ? { remoteMta: r.remoteMta } : {}),
         };
       });
