@@ -7,33 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeCertificate, run, startEximInstance, waitFor } from '@petrel/testkit';
+import { startEximInstance } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
+import { firstMaildirMessage, interopBody, interopMessage, startTlsPetrel, submitFrom127005 } from '../lib/interop.js';
 
-/** The submitted body: ~420 KB (Petrel's BDAT chunk is 256 KB), dot lines, 8-bit UTF-8. */
-function body(): string {
-  const lines: string[] = [];
-  for (let i = 0; i < 6000; i++) {
-    if (i % 500 === 0) lines.push(`.${i} a line that starts with a dot`);
-    else if (i % 777 === 0) lines.push('.');
-    else lines.push(`${i} Grüße aus Köln — ${'x'.repeat(40)} ✓`);
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-// Python's smtplib from 127.0.0.5 (so Exim tells its submission from Petrel's delivery), BODY=8BITMIME.
-const SUBMIT = `
-import smtplib, sys
-port = int(sys.argv[1])
-msg = sys.stdin.buffer.read()
-s = smtplib.SMTP('127.0.0.2', port, source_address=('127.0.0.5', 0))
-s.ehlo('client.test')
-s.sendmail('alice@sender.test', ['jane@via.test'], msg, mail_options=['BODY=8BITMIME'])
-s.quit()
-`;
+/** ~420 KB: more than one of Petrel's 256 KB BDAT chunks. */
+const body = (): string => interopBody(6000);
 
 test('an Exim relays to Petrel and Petrel delivers to an Exim: the body arrives byte for byte over BDAT', {
   timeout: 60_000,
@@ -73,18 +54,8 @@ test('an Exim relays to Petrel and Petrel delivers to an Exim: the body arrives 
       ].join('\n'),
     }),
   );
-  const pdir = join(s.dir, 'petrel');
-  mkdirSync(pdir, { recursive: true });
-  await makeCertificate(pdir);
-  const toml = scenarioConfig(s).replace(
-    'max_message_size = "10MB"',
-    'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"',
-  );
-  const petrel = await startScenarioPetrel(s, toml, pdir);
-
-  const sent = `From: alice@sender.test\r\nTo: jane@via.test\r\nSubject: exim interop\r\nMessage-ID: <ei1@sender.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${body()}`;
-  const r = await run('/usr/bin/python3', ['-c', SUBMIT, String(s.mxPort)], { input: sent, timeoutMs: 20_000 });
-  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const petrel = await startTlsPetrel(s);
+  await submitFrom127005('127.0.0.2', s.mxPort, interopMessage('exim interop', 'ei1@sender.test', body()));
 
   const events = await petrel.waitForEvents(
     'the delivery to Exim',
@@ -94,15 +65,9 @@ test('an Exim relays to Petrel and Petrel delivers to an Exim: the body arrives 
   const reception = events.find((x) => x.type === 'reception')!;
   assert.equal(reception.sender, 'alice@sender.test');
 
-  const box = join(exim.mailDir, 'box', 'new');
-  const file = await waitFor('the message in the maildir', () => {
-    try {
-      return readdirSync(box)[0];
-    } catch {
-      return undefined;
-    }
-  });
-  const stored = readFileSync(join(box, file!), 'utf8');
+  const box = join(exim.mailDir, 'box');
+  const file = await firstMaildirMessage(box);
+  const stored = readFileSync(file, 'utf8');
   // Exim stores with LF line ends; the body after the header section is the submitted one.
   const storedBody = stored.slice(stored.indexOf('\n\n') + 2);
   assert.equal(storedBody, body().replace(/\r\n/g, '\n'), 'the body is the submitted one, byte for byte');
@@ -112,7 +77,7 @@ test('an Exim relays to Petrel and Petrel delivers to an Exim: the body arrives 
   // Exim pipelines QUIT after its last BDAT and shuts its side down: Petrel must still answer
   // the BDAT, or Exim defers the message it already stored and sends it again (a duplicate).
   assert.doesNotMatch(log, /== jane@via\.test R=to_petrel .*defer/, 'Exim did not see its 250');
-  assert.equal(readdirSync(box).length, 1, 'one copy');
+  assert.equal(readdirSync(join(box, 'new')).length, 1, 'one copy');
   // Exim → Petrel: its transport to_petrel, over TLS ("X=") and CHUNKING ("K") as Petrel advertises them.
   assert.match(
     log,

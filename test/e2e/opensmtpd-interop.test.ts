@@ -8,55 +8,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  freePort,
-  makeCertificate,
-  run,
-  startAio,
-  startOpenSmtpdInstance,
-  submitWithSmtplib,
-  waitFor,
-} from '@petrel/testkit';
+import { freePort, startAio, startOpenSmtpdInstance, submitWithSmtplib } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { returnPathConfig, scenarioConfig, startScenarioPetrel } from '../lib/petrel.js';
+import { returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
+import { firstMaildirMessage, interopBody, interopMessage, startTlsPetrel, submitFrom127005 } from '../lib/interop.js';
 import { petrelJson } from '../lib/cli.js';
 
-/** ~300 KB of 8-bit UTF-8 text with lines that start with a dot and lines that are only a dot. */
-function body(): string {
-  const lines: string[] = [];
-  for (let i = 0; i < 4000; i++) {
-    if (i % 500 === 0) lines.push(`.${i} a line that starts with a dot`);
-    else if (i % 777 === 0) lines.push('.');
-    else lines.push(`${i} Grüße aus Köln — ${'x'.repeat(40)} ✓`);
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-// Python's smtplib from 127.0.0.5 to OpenSMTPD's submission listener, BODY=8BITMIME.
-const SUBMIT = `
-import smtplib, sys
-host, port = sys.argv[1], int(sys.argv[2])
-msg = sys.stdin.buffer.read()
-s = smtplib.SMTP(host, port, source_address=('127.0.0.5', 0))
-s.ehlo('client.test')
-s.sendmail('alice@sender.test', ['jane@via.test'], msg, mail_options=['BODY=8BITMIME'])
-s.quit()
-`;
-
-/** The one file of a maildir's new/ (bounded wait). */
-async function maildirFile(mailDir: string): Promise<string> {
-  const box = join(mailDir, 'new');
-  const file = await waitFor('the message in the maildir', () => {
-    try {
-      return readdirSync(box)[0];
-    } catch {
-      return undefined;
-    }
-  });
-  return join(box, file!);
-}
+/** ~290 KB of 8-bit text with dot lines (OpenSMTPD has no CHUNKING: DATA, dot-stuffed, both legs). */
+const body = (): string => interopBody(4000);
 
 test('an OpenSMTPD relays to Petrel over STARTTLS and Petrel delivers to an OpenSMTPD: the body arrives byte for byte', {
   timeout: 90_000,
@@ -71,7 +32,7 @@ test('an OpenSMTPD relays to Petrel over STARTTLS and Petrel delivers to an Open
         `listen on 127.0.0.2 port ${s.mxPort} hostname mx1.example.test tag MX`,
         `listen on 127.0.0.6 port ${subPort} hostname sub.example.test tag SUB`,
         'table vusers { "jane@via.test" = "nobody" }',
-        'action "local" maildir "${MAILDIR}" virtual <vusers>',
+        'action "local" maildir "@MAILDIR@" virtual <vusers>',
         `action "via_petrel" relay host smtp+tls://127.0.0.1:${s.listenPort} tls no-verify`,
         'match from any tag SUB for domain "via.test" action "via_petrel"',
         'match from any tag MX for domain "via.test" action "local"',
@@ -82,21 +43,8 @@ test('an OpenSMTPD relays to Petrel over STARTTLS and Petrel delivers to an Open
       ],
     ),
   );
-  const pdir = join(s.dir, 'petrel');
-  mkdirSync(pdir, { recursive: true });
-  await makeCertificate(pdir);
-  const toml = scenarioConfig(s).replace(
-    'max_message_size = "10MB"',
-    'max_message_size = "10MB"\ntls_certificate = "cert.pem"\ntls_key = "key.pem"',
-  );
-  const petrel = await startScenarioPetrel(s, toml, pdir);
-
-  const sent = `From: alice@sender.test\r\nTo: jane@via.test\r\nSubject: opensmtpd interop\r\nMessage-ID: <oi1@sender.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${body()}`;
-  const r = await run('/usr/bin/python3', ['-c', SUBMIT, '127.0.0.6', String(subPort)], {
-    input: sent,
-    timeoutMs: 20_000,
-  });
-  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const petrel = await startTlsPetrel(s);
+  await submitFrom127005('127.0.0.6', subPort, interopMessage('opensmtpd interop', 'oi1@sender.test', body()));
 
   const events = await petrel.waitForEvents(
     'the delivery to OpenSMTPD',
@@ -107,7 +55,7 @@ test('an OpenSMTPD relays to Petrel over STARTTLS and Petrel delivers to an Open
   assert.equal(reception.sender, 'alice@sender.test');
   assert.equal(events.filter((x) => x.type === 'reception').length, 1, 'OpenSMTPD handed the message over once');
 
-  const file = await maildirFile(osd.mailDir);
+  const file = await firstMaildirMessage(osd.mailDir);
   const stored = readFileSync(file, 'utf8');
   // OpenSMTPD stores with LF line ends; the body after the header section is the submitted one.
   const storedBody = stored.slice(stored.indexOf('\n\n') + 2);
@@ -140,7 +88,7 @@ test('a real OpenSMTPD bounce to the VERP return path is read from its text; its
         // local.test is a virtual domain with one user: OpenSMTPD refuses any other address at RCPT
         // with "524 5.2.4 Mailing list expansion problem: <…>" (its virtual table expands to nobody).
         'table vusers { "jane@local.test" = "nobody" }',
-        'action "local" maildir "${MAILDIR}" virtual <vusers>',
+        'action "local" maildir "@MAILDIR@" virtual <vusers>',
         `action "next" relay host smtp+notls://127.0.0.4:${nextPort}`,
         `action "to_petrel" relay host smtp+notls://127.0.0.1:${s.listenPort}`,
         // Bounces (OpenSMTPD injects them locally) go to the VERP address at rp.test, at Petrel.

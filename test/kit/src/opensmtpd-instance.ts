@@ -46,7 +46,7 @@ async function takeLock(timeoutMs: number): Promise<void> {
 
 /**
  * Starts OpenSMTPD in `dir` with `config` (smtpd.conf(5): tables, actions, matches). `listen` lines
- * are the caller's; every listener in `ports` is waited for. `${MAILDIR}` in the config is the
+ * are the caller's; every listener in `ports` is waited for. `@MAILDIR@` in the config is the
  * instance's maildir.
  */
 export async function startOpenSmtpdInstance(
@@ -65,7 +65,7 @@ export async function startOpenSmtpdInstance(
   rmSync(SPOOL, { recursive: true, force: true });
   rmSync(SOCKET, { force: true });
   const conf = join(dir, 'smtpd.conf');
-  writeFileSync(conf, `${config.replaceAll('${MAILDIR}', mailDir)}\n`);
+  writeFileSync(conf, `${config.replaceAll('@MAILDIR@', mailDir)}\n`);
   const resolv = join(dir, 'resolv.conf');
   writeFileSync(resolv, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
   const proc = startProc('unshare', [
