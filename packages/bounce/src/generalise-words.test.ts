@@ -1163,3 +1163,16 @@ test("Postfix's refusal of a client that pipelines unasked (reject_unauth_pipeli
     ['503 5.5.0 <a@example.org>: Sender address rejected: Improper use of SMTP command pipelining', 40],
   ]);
 });
+
+test("a Sendmail bounce whose local mailer said the mailbox is over quota is 22, not the exit status's words", () => {
+  check([
+    [
+      '<jane@example.org>\n    (reason: Insufficient permission)\n\n   ----- Transcript of session follows -----\nmaildrop: maildir over quota.\n550 5.0.0 <jane@example.org>... Insufficient permission',
+      22,
+    ],
+    [
+      '<jane@example.org>\n    (reason: Service unavailable)\n\n   ----- Transcript of session follows -----\nmail.local: /var/mail/jane: Disc quota exceeded\n554 5.3.0 <jane@example.org>... Service unavailable',
+      22,
+    ],
+  ]);
+});

@@ -238,3 +238,29 @@ test('the command a bounce text names as the one the reply answered is kept as i
   assert.equal(stage('Connected to 192.0.2.1 but my name was rejected.\nRemote host said: 550 bad helo'), 'helo');
   assert.equal(stage('550 5.1.1 <b@example.org>: Recipient address rejected: User unknown'), undefined);
 });
+
+test("a local mailer's own message in a Sendmail transcript joins the reply Sendmail made of its exit status", () => {
+  const bounce = (note: string): string =>
+    [
+      '<jane@example.org>',
+      '    (reason: Insufficient permission)',
+      '',
+      '   ----- Transcript of session follows -----',
+      note,
+      '550 5.0.0 <jane@example.org>... Insufficient permission',
+    ].join('\n');
+  assert.equal(
+    n(bounce('procmail: Quota exceeded while writing "/var/mail/jane"')),
+    '550 5.0.0 <jane@example.org>... Insufficient permission procmail: Quota exceeded while writing "/var/mail/jane"',
+  );
+  // a DSN field after the transcript, a transcript's dialogue and a bounce without one add nothing
+  assert.equal(
+    n(bounce('Reporting-MTA: dns; mx.example.org')),
+    '550 5.0.0 <jane@example.org>... Insufficient permission',
+  );
+  assert.equal(
+    n(bounce('... while talking to mx.example.org.:')),
+    '550 5.0.0 <jane@example.org>... Insufficient permission',
+  );
+  assert.equal(n('550 5.1.1 <jane@example.org>... User unknown'), '550 5.1.1 <jane@example.org>... User unknown');
+});

@@ -160,6 +160,25 @@ function transcriptEnhanced(text: string, code: number): string | undefined {
   return undefined;
 }
 
+// A local mailer's own message in a Sendmail session transcript ("maildrop: maildir over quota.",
+// "procmail: Quota exceeded while writing …", "mail.local: …"): the program's name, a colon, its words.
+// Sendmail puts the mailer's stderr there, above the reply it made of it ("550 5.0.0 <…>... Insufficient
+// permission"), which then names only the mailer's exit status (sysexits.h), not the cause.
+const TRANSCRIPT_START = /-+\s*Transcript of session follows\s*-+/i;
+// A program's name is lower case: a DSN field after the transcript ("Reporting-MTA: dns; …") is no note.
+const MAILER_NOTE = /^\s*([a-z][a-z0-9._+-]{1,30}): (\S.{2,200})$/;
+
+/** The mailer's own message in a Sendmail transcript, if it has one. */
+function transcriptNote(text: string): string | undefined {
+  const start = TRANSCRIPT_START.exec(text);
+  if (!start) return undefined;
+  for (const line of text.slice(start.index + start[0].length).split('\n')) {
+    const m = MAILER_NOTE.exec(line);
+    if (m) return `${m[1]}: ${m[2]!.trim()}`;
+  }
+  return undefined;
+}
+
 /**
  * Longest text classified: RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets; a multi-line
  * reply or a bounce text longer than this says nothing more, and the bound keeps every rule's
@@ -212,6 +231,8 @@ export function normalizeReply(raw: string): ReplyText {
   }
   // A bare enhanced code ("5.1.1 text") gets the basic code of its class (RFC 3463 §3.1).
   if (code === undefined && enhanced !== undefined) code = Number(enhanced[0]) * 100 + 50;
+  const note = transcriptNote(bounded);
+  if (note !== undefined && !s.includes(note)) s = `${s} ${note}`;
   const text = [code === undefined ? undefined : String(code), enhanced, s.trim().slice(0, MAX_REPLY_TEXT)]
     .filter((x) => x !== undefined && x !== '')
     .join(' ');
