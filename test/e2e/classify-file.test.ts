@@ -82,5 +82,5 @@ test('petrel classify --file classifies one reply a line (\\n and 550- continuat
     timeoutMs: 30_000,
   });
   assert.equal(both.code, 2);
-  assert.equal(both.stderr, 'petrel: give either a reply or --file <file>\n');
+  assert.equal(both.stderr, 'petrel: give one of: a reply, --file <file>, --message <file>\n');
 });

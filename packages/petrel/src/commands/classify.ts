@@ -1,22 +1,26 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { isPetrelError } from '@petrel/core';
+import { isPetrelError, parseConfig } from '@petrel/core';
 import { Classifier, parseReplyLines, type Classification } from '@petrel/bounce';
 import { DEFAULT_CONFIG } from '../paths.js';
 import { EXIT_CONFIG, fail, loadOrExit } from './common.js';
 import { table } from './table.js';
+import { classifyMessage } from './classify-message.js';
 
 interface ClassifyOptions {
   domain: string;
   config: string;
   file?: string;
+  message?: string;
+  rcpt: string[];
   json?: boolean;
 }
 
 /**
  * `petrel classify "<reply>" [--domain d] [--json]`: Momentum's `bounce_classifier_override test`.
  * `petrel classify --file replies.txt [--json]`: every reply of a file (one a line, docs/bounces.md),
- * then a summary per class. Works without a daemon, on the rules the configuration names.
+ * then a summary per class. `petrel classify --message bounce.eml`: what the feedback loop makes of a
+ * returned message (classify-message.ts). Works without a daemon, on the rules the configuration names.
  */
 export function registerClassify(program: Command): void {
   program
@@ -25,19 +29,29 @@ export function registerClassify(program: Command): void {
     .argument('[reply]', 'the reply on one line, e.g. "550 5.1.1 <x@y>: user unknown"')
     .option('-d, --domain <domain>', 'recipient domain (sharpens the result)', '')
     .option('-f, --file <file>', 'classify every reply of a file: one a line, "domain<TAB>reply", \\n = line break')
+    .option('-m, --message <file>', 'read a returned message (bounce, auto-reply, complaint) as the feedback loop does')
+    .option(
+      '--rcpt <address>',
+      'with --message: an envelope recipient it was sent to (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('-c, --config <file>', 'configuration file ([bounce] rules and overrides)', DEFAULT_CONFIG)
     .option('--json', 'print JSON')
     .action((reply: string | undefined, opts: ClassifyOptions) => {
-      if ((reply === undefined) === (opts.file === undefined))
-        fail('give either a reply or --file <file>', EXIT_CONFIG);
+      if ([reply, opts.file, opts.message].filter((x) => x !== undefined).length !== 1)
+        fail('give one of: a reply, --file <file>, --message <file>', EXIT_CONFIG);
       let classifier: Classifier;
+      const config = existsSync(opts.config) ? loadOrExit(opts.config) : parseConfig('', '(defaults)');
       try {
-        classifier = existsSync(opts.config)
-          ? Classifier.fromConfig(loadOrExit(opts.config).bounce)
-          : Classifier.load();
+        classifier = existsSync(opts.config) ? Classifier.fromConfig(config.bounce) : Classifier.load();
       } catch (e) {
         if (isPetrelError(e)) fail(e.message, EXIT_CONFIG);
         throw e;
+      }
+      if (opts.message !== undefined) {
+        classifyMessage(opts.message, config, classifier, { rcpt: opts.rcpt, ...(opts.json ? { json: true } : {}) });
+        return;
       }
       if (opts.file !== undefined) {
         classifyFile(classifier, opts.file, opts);
