@@ -225,8 +225,19 @@ export function decodeWords(value: string): string {
 /** The addr-spec of an address field or path: "Name <a@b>" → "a@b"; "rfc822; a@b" → "a@b". */
 export function addressIn(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const v = value.replace(/^\s*[A-Za-z0-9-]+\s*;\s*/, '').trim();
+  const type = /^\s*([A-Za-z0-9-]+)\s*;/.exec(value)?.[1]?.toLowerCase();
+  let v = value.replace(/^\s*[A-Za-z0-9-]+\s*;\s*/, '').trim();
+  // RFC 6533 §3: a "utf-8" address in a message/delivery-status part writes each non-ASCII character
+  // as \x{HEX} (utf-8-addr-xtext); message/global-delivery-status writes it as UTF-8 itself.
+  if (type === 'utf-8') v = v.replace(/\\x\{([0-9A-Fa-f]{1,6})\}/g, (all, hex: string) => codePoint(hex) ?? all);
   const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(v);
-  const m = angle ?? /([^\s<>"(),;:]+@[A-Za-z0-9.[\]:_-]+[A-Za-z0-9\]])/.exec(v);
+  // An internationalized domain (RFC 6531) may hold any letter or digit, not only LDH.
+  const m = angle ?? /([^\s<>"(),;:]+@[\p{L}\p{N}.[\]:_-]+[\p{L}\p{N}\]])/u.exec(v);
   return m ? m[1]!.replace(/^mailto:/i, '') : undefined;
+}
+
+/** The character of a Unicode code point given in hex, if it is one (not a surrogate, ≤ U+10FFFF). */
+function codePoint(hex: string): string | undefined {
+  const cp = Number.parseInt(hex, 16);
+  return cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? undefined : String.fromCodePoint(cp);
 }

@@ -441,3 +441,26 @@ test("a recipient failed after a transient reply expired in that MTA's queue (24
   assert.deepEqual(classOf(block('failed', '4.2.2', '452 4.2.2 Mailbox full')), [['failed', 22]]);
   assert.deepEqual(classOf(block('failed', '5.1.1', '550 5.1.1 User unknown')), [['failed', 10]]);
 });
+
+test('an internationalized recipient (RFC 6531) is read whole: UTF-8 in a global DSN, \\x{HEX} in a utf-8 field, UTF-8 in a text bounce', () => {
+  const dsn = (type: string, address: string): string =>
+    report(
+      'Delivery failed.',
+      `Original-Recipient: ${type}; ${address}\nFinal-Recipient: ${type}; ${address}\nAction: failed\nStatus: 5.1.1\n` +
+        'Diagnostic-Code: smtp; 550 5.1.1 User unknown',
+    ).replace('Content-Type: message/delivery-status', 'Content-Type: message/global-delivery-status; charset=utf-8');
+  const addresses = (s: string) => read(s).map((x) => [x.address, x.bounceClass]);
+  assert.deepEqual(addresses(dsn('utf-8', 'jäne@exämple.org')), [['jäne@exämple.org', 10]]);
+  assert.deepEqual(addresses(dsn('utf-8', 'j\\x{E4}ne@ex\\x{E4}mple.org')), [['jäne@exämple.org', 10]]);
+  assert.deepEqual(addresses(dsn('utf-8', '用户@例子.测试')), [['用户@例子.测试', 10]]);
+  // only a utf-8 field is decoded: in an rfc822 one "\x{E4}" is no escape
+  assert.deepEqual(addresses(dsn('rfc822', 'jane@example.org')), [['jane@example.org', 10]]);
+  assert.deepEqual(
+    addresses(
+      text(
+        'This is the mail system at host mx.example.net.\n\n<jäne@exämple.org>: host mx said: 550 5.1.1 User unknown',
+      ),
+    ),
+    [['jäne@exämple.org', 10]],
+  );
+});

@@ -74,9 +74,12 @@ const FORMATS: readonly [TextBounceFormat, RegExp][] = [
   ],
 ];
 
-/** An addr-spec: dot-atom local part (RFC 5322 §3.4.1) and a domain of at least two LDH labels. */
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
-const ADDRESS = new RegExp(`<?([A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@${LABEL}(?:\\.${LABEL})+)>?`);
+/**
+ * An addr-spec: dot-atom local part (RFC 5322 §3.4.1) and a domain of at least two labels, with letters
+ * and digits of any script: an internationalized address (RFC 6531/6532) is UTF-8 in both parts.
+ */
+const LABEL = '[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?';
+const ADDRESS = new RegExp(`<?([\\p{L}\\p{N}.!#$%&'*+/=?^_\`{|}~-]+@${LABEL}(?:\\.${LABEL})+)>?`, 'u');
 // "550 5.1.1 text", "550-5.1.1", "554: delivery error" (Yahoo), "550 #5.1.0" (qmail-style).
 const SMTP = /\b([45]\d\d)(?:[ -]|:\s|$)(?:\s*#?([45]\.\d{1,3}\.\d{1,3})\b)?\s*([^\n]*)/;
 const ENHANCED = /\b#?([45]\.\d{1,3}\.\d{1,3})\b/;
