@@ -27,6 +27,12 @@ export interface EximConfig {
   readonly routers: string;
   /** The transports section, after "begin transports". */
   readonly transports: string;
+  /** Further main-section options (e.g. `delay_warning = 1s`). */
+  readonly main?: readonly string[];
+  /** The retry section (default `* * F,1m,10s`). */
+  readonly retry?: string;
+  /** Run a queue runner this often (`-q<time>`, e.g. "1s"): for retries, delay warnings and time-outs. */
+  readonly queueRunEvery?: string;
 }
 
 /**
@@ -64,6 +70,7 @@ export async function startEximInstance(
       'host_lookup =',
       'keep_environment =',
       'acl_smtp_rcpt = accept_all',
+      ...(config.main ?? []),
       'begin acl',
       'accept_all:',
       '  accept',
@@ -72,11 +79,11 @@ export async function startEximInstance(
       'begin transports',
       config.transports,
       'begin retry',
-      '* * F,1m,10s',
+      config.retry ?? '* * F,1m,10s',
       '',
     ].join('\n'),
   );
-  const proc = startProc(EXIM, ['-C', conf, '-bdf']);
+  const proc = startProc(EXIM, ['-C', conf, '-bdf', ...(config.queueRunEvery ? [`-q${config.queueRunEvery}`] : [])]);
   const stop = async (): Promise<void> => {
     await proc.stop();
     if (!process.env.PETREL_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
