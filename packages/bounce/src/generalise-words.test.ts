@@ -1176,3 +1176,17 @@ test("a Sendmail bounce whose local mailer said the mailbox is over quota is 22,
     ],
   ]);
 });
+
+test('a sender address with bad syntax, an unverifiable sender and a sender domain that is no valid domain are 25', () => {
+  check([
+    ['553 5.1.3 Sender address syntax error', 25],
+    ['501 Syntax error in mail from address', 25],
+    ['550 Unverifiable sender address', 25],
+    ['553 Sender domain is not a valid domain', 25],
+    // a syntax error of the recipient or the command stays a protocol error
+    ['501 5.5.4 Syntax error in parameters or arguments', 40],
+    // a sender blocked by policy is a block (50), one on a blocklist a listing (51)
+    ['554 5.7.1 Sender address blocked', 50],
+    ['550 5.7.1 Sender domain is blacklisted', 51],
+  ]);
+});
