@@ -1190,3 +1190,14 @@ test('a sender address with bad syntax, an unverifiable sender and a sender doma
     ['550 5.7.1 Sender domain is blacklisted', 51],
   ]);
 });
+
+test('"not a relay for" a domain is 54; a named trojan, ransomware or spyware is 53; not delivered within N hours is 24', () => {
+  check([
+    ['550 #5.7.1 Your message was rejected: we are not a relay for that domain', 54],
+    ['554 This server is not a relay to other networks', 54],
+    ['550 Dangerous content found: Trojan.Generic', 53],
+    ['554 Rejected: ransomware signature in attachment', 53],
+    ['The message was not delivered within 48 hours', 24],
+    ['Your message has not been delivered in 5 days and has been removed', 24],
+  ]);
+});
