@@ -1201,3 +1201,11 @@ test('"not a relay for" a domain is 54; a named trojan, ransomware or spyware is
     ['Your message has not been delivered in 5 days and has been removed', 24],
   ]);
 });
+
+test('mail blocked because of complaints, and compromised hosts in the plural, are reputation blocks (51)', () => {
+  check([
+    ['550 Email from your server has been blocked due to complaints', 51],
+    ['554 Rejected because of recipient complaints', 51],
+    ['550 5.7.1 Rejected: the sending server is in our list of compromised hosts', 51],
+  ]);
+});
