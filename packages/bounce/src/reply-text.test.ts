@@ -264,3 +264,16 @@ test("a local mailer's own message in a Sendmail transcript joins the reply Send
   );
   assert.equal(n('550 5.1.1 <jane@example.org>... User unknown'), '550 5.1.1 <jane@example.org>... User unknown');
 });
+
+test("a reply with a precise enhanced code keeps its own cause beside a mailer's note in the transcript", () => {
+  const transcript = (reply: string): string =>
+    `   ----- Transcript of session follows -----\nprocmail: Quota exceeded while writing\n${reply}`;
+  assert.equal(
+    n(transcript('550 5.1.1 <jane@example.org>... User unknown')),
+    '550 5.1.1 <jane@example.org>... User unknown',
+  );
+  assert.equal(
+    n(transcript('550 5.0.0 <jane@example.org>... Insufficient permission')),
+    '550 5.0.0 <jane@example.org>... Insufficient permission procmail: Quota exceeded while writing',
+  );
+});

@@ -231,7 +231,8 @@ export function normalizeReply(raw: string): ReplyText {
   }
   // A bare enhanced code ("5.1.1 text") gets the basic code of its class (RFC 3463 §3.1).
   if (code === undefined && enhanced !== undefined) code = Number(enhanced[0]) * 100 + 50;
-  const note = transcriptNote(bounded);
+  // Only a reply that names no cause of its own (x.0.0, x.3.0: Sendmail's words for a mailer's exit status).
+  const note = enhanced === undefined || /^\d\.[03]\.0$/.test(enhanced) ? transcriptNote(bounded) : undefined;
   if (note !== undefined && !s.includes(note)) s = `${s} ${note}`;
   const text = [code === undefined ? undefined : String(code), enhanced, s.trim().slice(0, MAX_REPLY_TEXT)]
     .filter((x) => x !== undefined && x !== '')

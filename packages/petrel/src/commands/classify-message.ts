@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { PetrelConfig } from '@petrel/core';
 import { parseInboundReport, type Classifier, type InboundReport } from '@petrel/bounce';
+import { reportContext } from '../feedback/index.js';
 import { fail } from './common.js';
 import { table } from './table.js';
 
@@ -30,14 +31,10 @@ export function classifyMessage(
   } catch (e) {
     fail(`${file}: cannot read: ${(e as Error).message}`);
   }
-  const b = config.bounce;
-  const report = parseInboundReport(body, {
-    envelopeRecipients: opts.rcpt,
-    returnPathDomains: new Set(b.return_path_domains.map((d) => d.toLowerCase())),
-    verp: { prefix: b.verp_prefix, secret: b.verp_secret },
-    hostname: config.hostname,
-    classify: (reply, domain, stage) => classifier.classify(reply, domain, stage),
-  });
+  const report = parseInboundReport(
+    body,
+    reportContext(config, opts.rcpt, (reply, domain, stage) => classifier.classify(reply, domain, stage)),
+  );
   process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : describe(report));
 }
 

@@ -18,6 +18,7 @@ import {
 } from '@petrel/core';
 import { parseInboundReport, type InboundReport, type ReportContext } from '@petrel/bounce';
 import { HARD_CLASSES } from './suppression-service.js';
+import { reportContext } from './report-context.js';
 
 type NewEntry = Requests['suppression.add']['payload']['entries'][number];
 
@@ -66,15 +67,8 @@ export class InboundReportService implements Service {
   }
 
   private parse(m: InboundReceive): InboundReport {
-    const b = this.ctx.config.bounce;
     try {
-      return parseInboundReport(m.body, {
-        envelopeRecipients: m.recipients,
-        returnPathDomains: new Set(b.return_path_domains.map((d) => d.toLowerCase())),
-        verp: { prefix: b.verp_prefix, secret: b.verp_secret },
-        hostname: this.ctx.config.hostname,
-        classify: this.opts.classify,
-      });
+      return parseInboundReport(m.body, reportContext(this.ctx.config, m.recipients, this.opts.classify));
     } catch (err) {
       // The parser is written not to throw; if it ever does, the message is still kept.
       this.ctx.logger.error({ err }, 'inbound report parser failed');
