@@ -6,6 +6,7 @@ import { freePort, startAio, startEximInstance, submitWithSmtplib } from '@petre
 import { scenario } from '../lib/scenario.js';
 import { returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
 import { petrelJson } from '../lib/cli.js';
+import { eximRoutes } from '../lib/feedback.js';
 
 test('real Exim bounces to the VERP return path: a router failure gives its reason only in the text, a refused MAIL FROM refuses the sender', async (t) => {
   const s = await scenario(t);
@@ -22,34 +23,17 @@ test('real Exim bounces to the VERP return path: a router failure gives its reas
   const mx = s.stopAfter(
     await startEximInstance(join(s.dir, 'exim-mx'), '127.0.0.2', s.mxPort, {
       hostname: 'mx1.example.test',
-      routers: [
-        'to_petrel:',
-        '  driver = manualroute',
-        '  domains = rp.test',
-        '  transport = to_petrel',
-        '  route_list = * 127.0.0.1',
-        '  self = send',
-        'gone:',
-        '  driver = redirect',
-        '  domains = example.test',
-        '  local_parts = gone',
-        '  data = :fail: Unknown user',
-        '  allow_fail',
-        'relayed:',
-        '  driver = manualroute',
-        '  domains = example.test',
-        '  local_parts = relayed',
-        '  transport = to_next',
-        '  route_list = * 127.0.0.4',
-      ].join('\n'),
-      transports: [
-        'to_petrel:',
-        '  driver = smtp',
-        `  port = ${s.listenPort}`,
-        'to_next:',
-        '  driver = smtp',
-        `  port = ${nextPort}`,
-      ].join('\n'),
+      ...eximRoutes(s.listenPort, nextPort, {
+        between: [
+          'gone:',
+          '  driver = redirect',
+          '  domains = example.test',
+          '  local_parts = gone',
+          '  data = :fail: Unknown user',
+          '  allow_fail',
+        ],
+        localParts: 'relayed',
+      }),
     }),
   );
   const petrel = await startScenarioPetrel(s, returnPathConfig(['verp_secret = "e2e-secret"']));

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort, startAio, startEximInstance, submitWithSmtplib } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { type EventRecord, returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
-import { petrelJson } from '../lib/cli.js';
+import { returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
+import { eximRoutes, expectDelayThenExpiry } from '../lib/feedback.js';
 
 test('a real Exim delay warning and retry time-out bounce are a delay and an expiry, and suppress nobody', {
   timeout: 120_000,
@@ -25,27 +25,7 @@ test('a real Exim delay warning and retry time-out bounce are a delay and an exp
       main: ['delay_warning = 1s'],
       retry: '* * F,6s,1s',
       queueRunEvery: '1s',
-      routers: [
-        'to_petrel:',
-        '  driver = manualroute',
-        '  domains = rp.test',
-        '  transport = to_petrel',
-        '  route_list = * 127.0.0.1',
-        '  self = send',
-        'relayed:',
-        '  driver = manualroute',
-        '  domains = example.test',
-        '  transport = to_next',
-        '  route_list = * 127.0.0.4',
-      ].join('\n'),
-      transports: [
-        'to_petrel:',
-        '  driver = smtp',
-        `  port = ${s.listenPort}`,
-        'to_next:',
-        '  driver = smtp',
-        `  port = ${nextPort}`,
-      ].join('\n'),
+      ...eximRoutes(s.listenPort, nextPort),
     }),
   );
   const petrel = await startScenarioPetrel(s, returnPathConfig(['verp_secret = "e2e-secret"']));
@@ -56,27 +36,8 @@ test('a real Exim delay warning and retry time-out bounce are a delay and an exp
     message:
       'From: news@sender.test\r\nTo: softly@example.test\r\nSubject: delay\r\nMessage-ID: <xd1@sender.test>\r\n\r\nhello\r\n',
   });
-  const oob = (e: readonly EventRecord[], action: string) =>
-    e.find((x) => x.type === 'out_of_band' && x.message_id === id && x.action === action);
-  const ev = await petrel.waitForEvents(
-    "Exim's delay warning and its time-out bounce",
-    (e) => oob(e, 'delayed') !== undefined && oob(e, 'failed') !== undefined,
-    90_000,
-  );
+  await expectDelayThenExpiry(petrel, id, 'softly@example.test');
   const log = mx.mainlog();
   assert.match(log, /== softly@example\.test R=relayed T=to_next defer .*451/, 'the next hop deferred it');
   assert.match(log, /\*\* softly@example\.test: retry timeout exceeded/, 'Exim gave it up');
-
-  for (const [action, bounceClass] of [
-    ['delayed', 70],
-    ['failed', 24],
-  ] as const) {
-    const r = oob(ev, action)!;
-    assert.equal(r.recipient, 'softly@example.test', action);
-    assert.equal(r.tied_by, 'verp', action);
-    assert.equal(r.bounce_class, bounceClass, `${action}: ${String(r.reply)}`);
-    assert.equal(r.suppressed ?? false, false, action);
-  }
-  const list = await petrelJson<unknown[]>(petrel, ['suppression', 'list']);
-  assert.deepEqual(list, [], 'a delay or an expiry suppresses nobody');
 });

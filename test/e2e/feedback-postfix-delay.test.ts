@@ -2,18 +2,18 @@
  * A real Postfix's delay warning and its expiry bounce for a recipient whose next hop keeps answering
  * 451: both come back to Petrel's return-path domain as RFC 3464 DSNs. The warning (`Action: delayed`)
  * and the expiry (`Action: failed` with a 4.x.x Status, RFC 3464 §2.3.4: the last attempt failed
- * temporarily) are recorded against the message and recipient, and neither suppresses: the address
- * may work tomorrow.
+ * temporarily) are recorded against the message and recipient as a delay (70) and an expiry (24), and
+ * neither suppresses: the address may work tomorrow.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort, startAio, startPostfixInstance, submitWithSmtplib } from '@petrel/testkit';
 import { scenario } from '../lib/scenario.js';
-import { type EventRecord, returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
-import { petrelJson } from '../lib/cli.js';
+import { returnPathConfig, startScenarioPetrel } from '../lib/petrel.js';
+import { expectDelayThenExpiry } from '../lib/feedback.js';
 
-test('a real Postfix delay warning and expiry bounce are recorded as such and suppress nobody', {
+test('a real Postfix delay warning and expiry bounce are a delay and an expiry, and suppress nobody', {
   timeout: 120_000,
 }, async (t) => {
   const s = await scenario(t);
@@ -44,33 +44,9 @@ test('a real Postfix delay warning and expiry bounce are recorded as such and su
     message:
       'From: news@sender.test\r\nTo: softly@example.test\r\nSubject: delay\r\nMessage-ID: <d1@sender.test>\r\n\r\nhello\r\n',
   });
-  const oob = (e: readonly EventRecord[], action: string) =>
-    e.find((x) => x.type === 'out_of_band' && x.message_id === id && x.action === action);
-  const ev = await petrel.waitForEvents(
-    "Postfix's delay warning and its expiry bounce",
-    (e) => oob(e, 'delayed') !== undefined && oob(e, 'failed') !== undefined,
-    90_000,
-  );
+  await expectDelayThenExpiry(petrel, id, 'softly@example.test');
   const log = mx.maillog();
   assert.match(log, /to=<softly@example\.test>.*status=deferred/, 'the next hop deferred it');
   assert.match(log, /sender delay notification/, 'Postfix sent a delay warning');
   assert.match(log, /status=expired, returned to sender/, 'and then gave up');
-
-  // The warning is a transient failure (70); the expiry, a failure after a transient reply, expired in
-  // Postfix's queue (24, as Petrel's own expiry).
-  for (const [action, bounceClass] of [
-    ['delayed', 70],
-    ['failed', 24],
-  ] as const) {
-    const r = oob(ev, action)!;
-    assert.equal(r.recipient, 'softly@example.test', action);
-    assert.equal(r.report_format, 'rfc3464', action);
-    assert.equal(r.tied_by, 'verp', action);
-    // The reply the next hop gave, a 4xx, and a Soft class: nothing here says the address is gone.
-    assert.match(String(r.reply), /^451 4\.3\.0 /, action);
-    assert.equal(r.bounce_class, bounceClass, action);
-    assert.equal(r.suppressed ?? false, false, action);
-  }
-  const list = await petrelJson<unknown[]>(petrel, ['suppression', 'list']);
-  assert.deepEqual(list, [], 'a delay or an expiry suppresses nobody');
 });
