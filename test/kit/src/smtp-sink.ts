@@ -120,9 +120,12 @@ export async function startSink(
   const sink = await startSmtpSink(['-d', `${dumpDir}/%Y%m%d%H%M%S.`, ...faults], { host, port });
   // smtp-sink creates a dump file at the transaction's start and writes it as the data arrives; it
   // closes it before its 250 to the final dot. A file it still holds open is not a message yet.
+  // The directory is listed before the open files are read: a dump created between the two reads is
+  // then not listed yet, instead of being listed and taken for closed (an empty "message").
   const files = (): string[] => {
+    const listed = dumpedFiles(dumpDir);
     const open = openFiles(sink.pid);
-    return dumpedFiles(dumpDir).filter((f) => !open.has(f));
+    return listed.filter((f) => !open.has(f));
   };
   const messages = (): string[] => files().map((f) => readFileSync(f, 'utf8'));
   const messageIds = (): string[] => messages().flatMap((d) => /^Message-ID: <([^>]+)>/im.exec(d)?.slice(1) ?? []);
