@@ -1209,3 +1209,12 @@ test('mail blocked because of complaints, and compromised hosts in the plural, a
     ['550 5.7.1 Rejected: the sending server is in our list of compromised hosts', 51],
   ]);
 });
+
+test('a sender domain without a valid SPF record is an authentication block (50); without a valid MX or an A record, 25', () => {
+  check([
+    ['550 5.7.1 Sender domain does not have a valid SPF record', 50],
+    ['550 5.7.1 Sender domain does not have a valid DKIM key', 50],
+    ['550 5.7.1 Sender domain does not have a valid MX record', 25],
+    ['550 Sender domain has no A record', 25],
+  ]);
+});
