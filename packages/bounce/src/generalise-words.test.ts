@@ -1218,3 +1218,12 @@ test('a sender domain without a valid SPF record is an authentication block (50)
     ['550 Sender domain has no A record', 25],
   ]);
 });
+
+test('URLs or links listed on a URI blocklist are spam content (52), a sending IP on a blocklist stays 51', () => {
+  check([
+    ['554 5.7.1 Blocked: message contains URLs listed on a URI blocklist', 52],
+    ['550 Rejected: links in the message listed in a domain blocklist', 52],
+    ['550 5.7.1 Message rejected by URL blacklist', 52],
+    ['550 5.7.1 Your IP 192.0.2.1 is listed on a blocklist', 51],
+  ]);
+});
