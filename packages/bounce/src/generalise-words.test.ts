@@ -1227,3 +1227,14 @@ test('URLs or links listed on a URI blocklist are spam content (52), a sending I
     ['550 5.7.1 Your IP 192.0.2.1 is listed on a blocklist', 51],
   ]);
 });
+
+test('a bounce text naming a domain that does not exist is 21; one that says delivery attempts continue is 70', () => {
+  check([
+    ['Domain example.invalid does not exist', 21],
+    ['550 The domain nowhere.example is not registered', 21],
+    ['Delivery attempts will continue to be made for 4 days', 70],
+    ['The mail system will keep trying to deliver your message', 70],
+    // a sender's domain stays the sender's
+    ['550 Sender domain nowhere.example does not exist', 25],
+  ]);
+});
