@@ -277,3 +277,23 @@ test("a reply with a precise enhanced code keeps its own cause beside a mailer's
     '550 5.0.0 <jane@example.org>... Insufficient permission procmail: Quota exceeded while writing',
   );
 });
+
+test('a Sendmail "(reason: …)" is the reply, without the session transcript that follows it', () => {
+  const bounce = [
+    '<jane@example.net>',
+    '    (reason: 550 5.1.1 <jane@example.net>... User unknown)',
+    '',
+    '   ----- Transcript of session follows -----',
+    '... while talking to mail.example.net.:',
+    '>>> DATA',
+    '<<< 550 5.1.1 <jane@example.net>... User unknown',
+    '550 5.1.1 <jane@example.net>... User unknown',
+    '<<< 503 5.0.0 Need RCPT (recipient)',
+  ].join('\n');
+  assert.equal(n(bounce), '550 5.1.1 <jane@example.net>... User unknown');
+  // a reason with a parenthesis of its own keeps it
+  assert.equal(
+    n('<jane@example.net>\n    (reason: 550 5.1.2 Host unknown (Name server: example.net: host not found))'),
+    '550 5.1.2 Host unknown (Name server: example.net: host not found)',
+  );
+});

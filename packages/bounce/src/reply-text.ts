@@ -179,6 +179,16 @@ function transcriptNote(text: string): string | undefined {
   return undefined;
 }
 
+// Sendmail's "(reason: 550 5.1.1 <jane@…>... User unknown)": the reply, without the session transcript
+// after it (whose dialogue, ">>> DATA" / "<<< 503 Need RCPT", is about other commands).
+const SENDMAIL_REASON = /\(reason: ((?:[^()]|\([^()]*\))*?[245]\d\d(?:[^()]|\([^()]*\))*)\)/i;
+
+/** The reply of a Sendmail "(reason: …)" when it holds one; else the text as it is. */
+function sendmailReason(s: string): string {
+  const m = SENDMAIL_REASON.exec(s);
+  return m ? m[1]!.trim() : s;
+}
+
 /**
  * Longest text classified: RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets; a multi-line
  * reply or a bounce text longer than this says nothing more, and the bound keeps every rule's
@@ -191,7 +201,7 @@ export function normalizeReply(raw: string): ReplyText {
   const bounded = raw.slice(0, MAX_REPLY_TEXT * 2).replace(/\r/g, '');
   const part = diagnosticPart(bounded.split('\n'));
   let s = joinLines(part.lines.map((l, i) => (i === 0 ? stripDiagnosticType(l.trim()) : l)));
-  s = stripTrailers(cutToReply(stripDiagnosticType(s.replace(/\s+/g, ' ').trim())));
+  s = stripTrailers(cutToReply(stripDiagnosticType(sendmailReason(s.replace(/\s+/g, ' ').trim()))));
   let code: number | undefined;
   let enhanced: string | undefined;
   // RFC 5321 §4.2 puts a space or "-" after the code; bounce texts and senders' logs also write
