@@ -270,7 +270,6 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
         (blocks.length === 1 && human.size === 1 ? [...human.values()][0] : undefined);
       const recipients = blocks.map((r): ReportRecipient => {
         const named = r.originalRecipient ?? r.finalRecipient ?? '';
-        const failedAction = r.action === 'failed';
         // One VERP address = one recipient: when the report names one, it is that recipient.
         const address = trusted && blocks.length === 1 ? trusted.recipient : named || (trusted?.recipient ?? '');
         const told = humanFor(r);
@@ -282,7 +281,7 @@ export function parseInboundReport(raw: Buffer, ctx: ReportContext): InboundRepo
             : {}),
           action: r.action ?? (reply.code >= 500 ? 'failed' : reply.code >= 400 ? 'delayed' : 'delivered'),
           reply,
-          ...expiredIfGivenUp(failedAction, reply, classOf(basis, address, stageOf(told))),
+          ...expiredIfGivenUp(r.action === 'failed', reply, classOf(basis, address, stageOf(told))),
           ...(r.remoteMta !== undefined ? { remoteMta: r.remoteMta } : {}),
         };
       });

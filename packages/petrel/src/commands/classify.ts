@@ -42,9 +42,10 @@ export function registerClassify(program: Command): void {
       if ([reply, opts.file, opts.message].filter((x) => x !== undefined).length !== 1)
         fail('give one of: a reply, --file <file>, --message <file>', EXIT_CONFIG);
       let classifier: Classifier;
-      const config = existsSync(opts.config) ? loadOrExit(opts.config) : parseConfig('', '(defaults)');
+      const configured = existsSync(opts.config);
+      const config = configured ? loadOrExit(opts.config) : parseConfig('', '(defaults)');
       try {
-        classifier = existsSync(opts.config) ? Classifier.fromConfig(config.bounce) : Classifier.load();
+        classifier = configured ? Classifier.fromConfig(config.bounce) : Classifier.load();
       } catch (e) {
         if (isPetrelError(e)) fail(e.message, EXIT_CONFIG);
         throw e;
