@@ -19,8 +19,17 @@ export async function stopChild(
   graceMs = 10_000,
 ): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  // 'exit' can come before the last of its output has been read; 'close' comes once stdout and stderr
+  // are drained, so output() then holds everything the process wrote. Bounded: a grandchild that
+  // keeps the pipes open must not hold the stop.
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
+    child.once('exit', (code) => {
+      const t = setTimeout(() => resolve(code), 2_000);
+      child.once('close', () => {
+        clearTimeout(t);
+        resolve(code);
+      });
+    });
     child.once('error', () => resolve(null));
   });
   child.kill(signal);
